@@ -1,0 +1,29 @@
+--[[
+  release: give a reservation's stock back exactly once (rolled back, timed out, unpaid, cancelled).
+  The record stays, in state C, so a second release finds nothing to return.
+  KEYS[1] stock   KEYS[2] buyers   KEYS[3] res   KEYS[4] open        (one shard, one hash tag)
+  ARGV[1] order id
+  ARGV[2] pub/sub channel told that stock came back (clears sold-out flags)
+  ARGV[3] sale id (the message)
+  Reply: {code, qty}: 1 released qty | 3 ALREADY released | -8 NOT_FOUND (no reservation, or a tombstone)
+]]
+local rec = redis.call('HGET', KEYS[3], ARGV[1])
+if not rec then
+  return {-8, 0}
+end
+local state, qty, ms, token, user = string.match(rec, '^(%a)|(%d+)|(%d+)|([^|]*)|(.*)$')
+if not state then
+  return {-8, 0}
+end
+if state == 'C' then
+  return {3, 0}
+end
+qty = tonumber(qty)
+redis.call('INCRBY', KEYS[1], qty)
+if redis.call('HINCRBY', KEYS[2], user, -qty) <= 0 then
+  redis.call('HDEL', KEYS[2], user)
+end
+redis.call('HSET', KEYS[3], ARGV[1], 'C|' .. qty .. '|' .. ms .. '|' .. token .. '|' .. user)
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return {1, qty}

@@ -1,0 +1,20 @@
+--[[
+  transfer-out: first half of moving stock between shards of one sale. Takes stock from the donor and
+  records the transfer on the donor, so a crash between the halves is finished by the sweeper.
+  KEYS[1] stock   donor shard stock counter      {sale:donor}:stock
+  KEYS[2] xout    donor outgoing transfers       {sale:donor}:xout   id -> "toShard|qty|ms"
+  ARGV[1] transfer id (unique)   ARGV[2] wanted qty   ARGV[3] least useful qty   ARGV[4] recipient shard
+  ARGV[5] now, unix ms
+  Reply: qty moved out (0 when the donor holds less than the least useful quantity)
+]]
+local have = tonumber(redis.call('GET', KEYS[1]) or '0')
+local want = tonumber(ARGV[2])
+if have < tonumber(ARGV[3]) or have <= 0 then
+  return 0
+end
+if want > have then
+  want = have
+end
+redis.call('DECRBY', KEYS[1], want)
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. '|' .. want .. '|' .. ARGV[5])
+return want

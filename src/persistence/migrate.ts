@@ -1,0 +1,124 @@
+import mysql from "mysql2/promise";
+import type { Config, MysqlShardConfig } from "../config/schema.js";
+import { ORDER_LIMITS, ORDER_STATUSES } from "./order-row.js";
+import { tableName } from "./order-routing.js";
+
+/** What `migrate` found and did in one shard database. */
+export interface ShardMigration {
+  database: string;
+  host: string;
+  port: number;
+  createdDatabase: boolean;
+  createdTables: string[];
+  existingTables: string[];
+}
+
+export const PAYMENT_EVENTS_TABLE = "payment_events";
+
+/** Columns the rest of the gateway relies on; an existing table lacking one stops the migration. */
+const REQUIRED_ORDER_COLUMNS = ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"];
+
+function ident(name: string): string {
+  // Names come from validated config or tableName(); the check keeps this true if that ever changes.
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error(`refusing unsafe SQL identifier ${JSON.stringify(name)}`);
+  return `\`${name}\``;
+}
+
+const statusEnum = ORDER_STATUSES.map((s) => `'${s}'`).join(",");
+
+// utf8mb4_bin: ids are compared byte for byte, so "Alice" and "alice" are different users and orders.
+function ordersDdl(database: string, table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(table)} (
+  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
+  sku_id VARCHAR(${ORDER_LIMITS.skuId}) NOT NULL,
+  user_id VARCHAR(${ORDER_LIMITS.userId}) NOT NULL,
+  quantity INT UNSIGNED NOT NULL,
+  status ENUM(${statusEnum}) NOT NULL,
+  created_at DATETIME(3) NOT NULL COMMENT 'reservation time, UTC',
+  updated_at DATETIME(3) NOT NULL COMMENT 'last write, UTC',
+  PRIMARY KEY (order_id),
+  KEY idx_sale_status (sale_id, status, created_at),
+  KEY idx_sale_order (sale_id, order_id),
+  KEY idx_user_sale (user_id, sale_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+// Lives in the shard of the order it pays, so the event and the status change can share a transaction.
+function paymentEventsDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(PAYMENT_EVENTS_TABLE)} (
+  event_id VARCHAR(128) NOT NULL,
+  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+  status VARCHAR(32) NOT NULL COMMENT 'as sent by the payment provider',
+  outcome VARCHAR(32) NOT NULL COMMENT 'what the gateway answered',
+  created_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (event_id),
+  KEY idx_order (order_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Promise<ShardMigration> {
+  // No default database: it may not exist yet.
+  const conn = await mysql.createConnection({
+    host: shard.host,
+    port: shard.port,
+    user: shard.user,
+    password: shard.password,
+    connectTimeout: 10_000,
+  });
+  try {
+    const db = shard.database;
+    const [dbRows] = await conn.execute<mysql.RowDataPacket[]>(
+      "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+      [db],
+    );
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+
+    const wanted = [...Array.from({ length: tablesPerShard }, (_, i) => tableName(i)), PAYMENT_EVENTS_TABLE];
+    const [tableRows] = await conn.execute<mysql.RowDataPacket[]>(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+      [db],
+    );
+    const before = new Set(tableRows.map((r) => String(r.name)));
+    const createdTables: string[] = [];
+    const existingTables: string[] = [];
+    for (const table of wanted) {
+      (before.has(table) ? existingTables : createdTables).push(table);
+      await conn.query(table === PAYMENT_EVENTS_TABLE ? paymentEventsDdl(db) : ordersDdl(db, table));
+    }
+
+    const [colRows] = await conn.execute<mysql.RowDataPacket[]>(
+      "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?",
+      [db],
+    );
+    const columns = new Map<string, Set<string>>();
+    for (const r of colRows) {
+      const t = String(r.t);
+      if (!columns.has(t)) columns.set(t, new Set());
+      columns.get(t)!.add(String(r.c).toLowerCase());
+    }
+    for (const table of wanted) {
+      if (table === PAYMENT_EVENTS_TABLE) continue;
+      const missing = REQUIRED_ORDER_COLUMNS.filter((c) => !columns.get(table)?.has(c));
+      if (missing.length > 0) throw new Error(`${db}.${table} exists but lacks column(s) ${missing.join(", ")}`);
+    }
+    return { database: db, host: shard.host, port: shard.port, createdDatabase: dbRows.length === 0, createdTables, existingTables };
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates every shard database and its tables when missing; safe to run any number of times and
+ * concurrently. It never alters or drops an existing table, but fails when one lacks a contract column.
+ */
+export async function migrate(cfg: Config["mysql"]): Promise<ShardMigration[]> {
+  const seen = new Set<string>();
+  for (const s of cfg.shards) {
+    const key = `${s.host}:${s.port}/${s.database}`;
+    // Two entries pointing at one database would silently merge two shards' orders.
+    if (seen.has(key)) throw new Error(`mysql.shards lists ${key} twice`);
+    seen.add(key);
+  }
+  return Promise.all(cfg.shards.map((s) => migrateShard(s, cfg.tablesPerShard)));
+}

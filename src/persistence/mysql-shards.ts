@@ -1,0 +1,93 @@
+import mysql from "mysql2/promise";
+import type { Config } from "../config/schema.js";
+import { routeOrder, tableName } from "./order-routing.js";
+
+/** One order table: the pool of its shard database and the table's name inside it. */
+export interface OrderTable {
+  db: number;
+  table: string;
+  pool: mysql.Pool;
+}
+
+export interface MysqlShardsOptions {
+  /** Time allowed to open a connection (ms). */
+  connectTimeoutMs?: number;
+  /** Time allowed for every shard to answer `ping` (ms). */
+  pingTimeoutMs?: number;
+}
+
+/** One mysql2 pool per shard database, and the routing from a user to an order table. */
+export class MysqlShards {
+  readonly tablesPerShard: number;
+  private readonly pools: mysql.Pool[];
+  private readonly pingTimeoutMs: number;
+
+  constructor(cfg: Config["mysql"], opts: MysqlShardsOptions = {}) {
+    this.tablesPerShard = cfg.tablesPerShard;
+    this.pingTimeoutMs = opts.pingTimeoutMs ?? 2000;
+    this.pools = cfg.shards.map((s) =>
+      mysql.createPool({
+        host: s.host,
+        port: s.port,
+        user: s.user,
+        password: s.password,
+        database: s.database,
+        connectionLimit: cfg.connectionLimit,
+        connectTimeout: opts.connectTimeoutMs ?? 5000,
+        enableKeepAlive: true,
+        keepAliveInitialDelay: 10_000,
+        // DATETIME columns hold UTC, whatever the gateway host's time zone is.
+        timezone: "Z",
+        charset: "utf8mb4",
+        // Without FOUND_ROWS, affectedRows counts rows really changed: an ON DUPLICATE KEY no-op is 0,
+        // which is how inserts are told apart from redeliveries.
+        flags: ["-FOUND_ROWS"],
+      }),
+    );
+  }
+
+  get shardCount(): number {
+    return this.pools.length;
+  }
+
+  /** The order table holding every order of `userId` (see routeOrder). */
+  forUser(userId: string): OrderTable {
+    const r = routeOrder(userId, this.pools.length, this.tablesPerShard);
+    return { db: r.db, table: tableName(r.table), pool: this.pools[r.db]! };
+  }
+
+  /** Every order table of every shard, in (db, table) order. */
+  allTables(): OrderTable[] {
+    const out: OrderTable[] = [];
+    this.pools.forEach((pool, db) => {
+      for (let t = 0; t < this.tablesPerShard; t++) out.push({ db, table: tableName(t), pool });
+    });
+    return out;
+  }
+
+  /** True when every shard answers `SELECT 1` within the ping timeout. */
+  async ping(): Promise<boolean> {
+    const results = await Promise.all(this.pools.map((p) => this.pingOne(p)));
+    return results.every(Boolean);
+  }
+
+  private async pingOne(pool: mysql.Pool): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.pingTimeoutMs);
+    });
+    const answer = pool.query({ sql: "SELECT 1", timeout: this.pingTimeoutMs }).then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.end().catch(() => undefined)));
+  }
+}

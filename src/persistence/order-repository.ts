@@ -1,0 +1,234 @@
+import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { MysqlShards, OrderTable } from "./mysql-shards.js";
+import { ORDER_LIMITS, ORDER_STATUSES, type OrderRow, type OrderStatus, type StoredOrder } from "./order-row.js";
+
+/** A row the writer refuses before touching MySQL; retrying it can never succeed. */
+export class InvalidOrderError extends Error {
+  override name = "InvalidOrderError";
+  constructor(
+    readonly orderId: unknown,
+    reason: string,
+  ) {
+    super(`order ${JSON.stringify(orderId)}: ${reason}`);
+  }
+}
+
+export interface InsertResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface StatusTotals {
+  confirmed: number;
+  paid: number;
+  cancelled: number;
+  total: number;
+}
+
+/** Order counts of one sale across every shard and table, plus the units they hold. */
+export interface SaleOrderCounts extends StatusTotals {
+  quantity: StatusTotals;
+}
+
+/** What the reconciliation sweeper needs of each order. */
+export interface SaleOrderRef {
+  orderId: string;
+  userId: string;
+  quantity: number;
+  status: OrderStatus;
+}
+
+const COLUMNS = "order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at";
+const INSERT_CHUNK = 500;
+const DEADLOCK_RETRIES = 5;
+const ER_LOCK_DEADLOCK = 1213;
+
+function checkId(row: OrderRow, field: keyof typeof ORDER_LIMITS): void {
+  const v: unknown = row[field];
+  // VARCHAR limits count characters; UTF-16 length over-counts only astral ones, hence the second look.
+  if (typeof v !== "string" || v.length === 0 || (v.length > ORDER_LIMITS[field] && [...v].length > ORDER_LIMITS[field])) {
+    throw new InvalidOrderError(row.orderId, `${field} must be a string of 1 to ${ORDER_LIMITS[field]} characters`);
+  }
+}
+
+function checkRow(row: OrderRow): void {
+  for (const f of ["orderId", "saleId", "skuId", "userId"] as const) checkId(row, f);
+  if (!Number.isSafeInteger(row.quantity) || row.quantity < 1 || row.quantity > 0xffffffff) {
+    throw new InvalidOrderError(row.orderId, "quantity must be a positive integer");
+  }
+  if (row.status !== "CONFIRMED") throw new InvalidOrderError(row.orderId, "a new order must be CONFIRMED");
+  if (!(row.createdAt instanceof Date) || Number.isNaN(row.createdAt.getTime())) {
+    throw new InvalidOrderError(row.orderId, "createdAt must be a valid Date");
+  }
+}
+
+function isDeadlock(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { errno?: unknown }).errno === ER_LOCK_DEADLOCK;
+}
+
+/** InnoDB may pick a statement as a deadlock victim and roll it back whole; running it again is safe. */
+async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isDeadlock(err) || attempt >= DEADLOCK_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, (2 ** attempt) * 5 + Math.random() * 10));
+    }
+  }
+}
+
+function toStoredOrder(r: RowDataPacket): StoredOrder {
+  return {
+    orderId: String(r.order_id),
+    saleId: String(r.sale_id),
+    skuId: String(r.sku_id),
+    userId: String(r.user_id),
+    quantity: Number(r.quantity),
+    status: r.status as OrderStatus,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/** Orders in the sharded MySQL tables; every table name comes from the routing in MysqlShards. */
+export class OrderRepository {
+  constructor(private readonly shards: MysqlShards) {}
+
+  /**
+   * Writes new CONFIRMED orders, idempotently by order id: an order already stored (in any status) is
+   * left untouched and counted as a duplicate. Rows are grouped by order table, one multi-row statement
+   * per group and chunk, groups in parallel. Throws InvalidOrderError before writing anything when a
+   * row is malformed; on a database error some groups may be written, and calling again is safe.
+   */
+  async insertOrders(orders: readonly OrderRow[]): Promise<InsertResult> {
+    for (const o of orders) checkRow(o);
+    const groups = new Map<string, { target: OrderTable; rows: OrderRow[] }>();
+    for (const o of orders) {
+      const target = this.shards.forUser(o.userId);
+      const key = `${target.db}/${target.table}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { target, rows: [] }));
+      g.rows.push(o);
+    }
+    const now = new Date();
+    const settled = await Promise.allSettled([...groups.values()].map((g) => this.insertGroup(g.target, g.rows, now)));
+    let inserted = 0;
+    for (const s of settled) {
+      if (s.status === "rejected") throw s.reason;
+      inserted += s.value;
+    }
+    return { inserted, duplicates: orders.length - inserted };
+  }
+
+  private async insertGroup(target: OrderTable, rows: OrderRow[], now: Date): Promise<number> {
+    // One lock order for every writer of the same rows keeps concurrent redeliveries from deadlocking.
+    const sorted = [...rows].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
+    let inserted = 0;
+    for (let i = 0; i < sorted.length; i += INSERT_CHUNK) {
+      const chunk = sorted.slice(i, i + INSERT_CHUNK);
+      const params: unknown[] = [];
+      for (const o of chunk) params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now);
+      // query(), not execute(): a prepared statement per batch size would pile up on the server.
+      // The no-op update (not INSERT IGNORE) keeps strict-mode errors and never rewrites a stored row.
+      const sql =
+        `INSERT INTO \`${target.table}\` (${COLUMNS}) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?)").join(",")} ` +
+        "ON DUPLICATE KEY UPDATE order_id = order_id";
+      const [res] = await withDeadlockRetry(() => target.pool.query<ResultSetHeader>(sql, params));
+      inserted += res.affectedRows;
+    }
+    return inserted;
+  }
+
+  /** The order as its owner sees it; null when missing or owned by someone else. */
+  async getOrder(userId: string, orderId: string): Promise<StoredOrder | null> {
+    const { pool, table } = this.shards.forUser(userId);
+    return this.selectOne(pool, table, "order_id = ? AND user_id = ?", [orderId, userId]);
+  }
+
+  /**
+   * Finds an order when only its id is known (payment callbacks): one primary-key lookup in every
+   * table of every shard, in parallel. Prefer getOrder whenever the user id is at hand.
+   */
+  async findOrderById(orderId: string): Promise<StoredOrder | null> {
+    const found = await Promise.all(this.shards.allTables().map((t) => this.selectOne(t.pool, t.table, "order_id = ?", [orderId])));
+    return found.find((o) => o !== null) ?? null;
+  }
+
+  private async selectOne(pool: Pool, table: string, where: string, params: string[]): Promise<StoredOrder | null> {
+    const [rows] = await pool.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM \`${table}\` WHERE ${where}`, params);
+    return rows[0] ? toStoredOrder(rows[0]) : null;
+  }
+
+  /**
+   * Moves the order to `to` only if its status is one of `from` (and not already `to`). Returns true
+   * when this call made the change, so exactly one of several racing callers wins.
+   */
+  async setStatus(userId: string, orderId: string, from: readonly OrderStatus[], to: OrderStatus): Promise<boolean> {
+    if (!ORDER_STATUSES.includes(to)) throw new RangeError(`unknown order status ${String(to)}`);
+    const allowed = from.filter((s) => s !== to);
+    if (allowed.length === 0) return false;
+    const { pool, table } = this.shards.forUser(userId);
+    const [res] = await pool.execute<ResultSetHeader>(
+      `UPDATE \`${table}\` SET status = ?, updated_at = ? WHERE order_id = ? AND user_id = ? AND status IN (${allowed.map(() => "?").join(",")})`,
+      [to, new Date(), orderId, userId, ...allowed],
+    );
+    return res.affectedRows === 1;
+  }
+
+  /** Orders of one sale by status, summed over every shard and table. */
+  async countBySale(saleId: string): Promise<SaleOrderCounts> {
+    const counts: SaleOrderCounts = {
+      confirmed: 0,
+      paid: 0,
+      cancelled: 0,
+      total: 0,
+      quantity: { confirmed: 0, paid: 0, cancelled: 0, total: 0 },
+    };
+    const perTable = await Promise.all(
+      this.shards.allTables().map(async (t) => {
+        const [rows] = await t.pool.execute<RowDataPacket[]>(
+          `SELECT status, COUNT(*) AS n, SUM(quantity) AS q FROM \`${t.table}\` WHERE sale_id = ? GROUP BY status`,
+          [saleId],
+        );
+        return rows;
+      }),
+    );
+    for (const rows of perTable) {
+      for (const r of rows) {
+        const key = String(r.status).toLowerCase() as keyof StatusTotals;
+        // SUM arrives as a DECIMAL string; totals stay far below 2^53.
+        const n = Number(r.n);
+        const q = Number(r.q);
+        counts[key] += n;
+        counts.total += n;
+        counts.quantity[key] += q;
+        counts.quantity.total += q;
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Every order of a sale, one table after another, paged by order id so memory stays bounded.
+   * Orders written while the scan runs may or may not be seen; none is seen twice.
+   */
+  async *scanSale(saleId: string, pageSize = 1000): AsyncGenerator<SaleOrderRef> {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    for (const t of this.shards.allTables()) {
+      let after = "";
+      for (;;) {
+        // LIMIT is inlined: a validated integer, and bound LIMIT parameters trip some server versions.
+        const [rows] = await t.pool.execute<RowDataPacket[]>(
+          `SELECT order_id, user_id, quantity, status FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`,
+          [saleId, after],
+        );
+        for (const r of rows) {
+          yield { orderId: String(r.order_id), userId: String(r.user_id), quantity: Number(r.quantity), status: r.status as OrderStatus };
+        }
+        if (rows.length < pageSize) break;
+        after = String(rows[rows.length - 1]!.order_id);
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { Cluster, Redis } from "ioredis";
+import type { Config } from "../config/schema.js";
+import { defineScripts, type RedisClient } from "./scripts.js";
+
+export type { RedisClient } from "./scripts.js";
+
+/** A standalone or cluster client per config, with the gateway's scripts defined on it. */
+export function createRedis(cfg: Config["redis"], opts: { lazyConnect?: boolean } = {}): RedisClient {
+  const common = {
+    commandTimeout: cfg.commandTimeoutMs,
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: false,
+    lazyConnect: opts.lazyConnect ?? false,
+  };
+  const client: RedisClient =
+    cfg.mode === "cluster"
+      ? new Cluster(
+          cfg.nodes.map((n) => {
+            const [host, port] = n.split(":");
+            return { host: host!, port: Number(port) };
+          }),
+          { redisOptions: common, scaleReads: "master", slotsRefreshTimeout: 2000, enableAutoPipelining: false },
+        )
+      : new Redis(cfg.url, common);
+  defineScripts(client);
+  // ioredis emits connection errors as events; without a listener they would crash the process.
+  client.on("error", () => {});
+  return client;
+}
+
+/** A second connection for SUBSCRIBE (a subscribed connection can run nothing else). */
+export function createSubscriber(cfg: Config["redis"]): RedisClient {
+  return createRedis(cfg);
+}

@@ -1,0 +1,45 @@
+/**
+ * Redis key layout. Every key of one stock shard carries the hash tag {<saleId>:<shard>}, so one Lua call
+ * sees all of a shard's state in one slot, and the shards of a hot sale spread over a cluster's nodes.
+ * Sale ids are limited to [A-Za-z0-9_-] (see admission/ids.ts), so they cannot break the tag.
+ */
+export class Keys {
+  constructor(private readonly prefix: string) {}
+
+  saleMeta(saleId: string): string {
+    return `${this.prefix}sale:{${saleId}}`;
+  }
+
+  shard(saleId: string, shard: number): ShardKeys {
+    const base = `${this.prefix}{${saleId}:${shard}}:`;
+    return {
+      stock: `${base}stock`,
+      buyers: `${base}buyers`,
+      res: `${base}res`,
+      open: `${base}open`,
+      xout: `${base}xout`,
+      xin: `${base}xin`,
+      token: (token: string) => `${base}tok:${token}`,
+    };
+  }
+
+  /** Pub/sub channel told "stock came back for sale X" (clears every gateway's sold-out flag). */
+  get stockReturnedChannel(): string {
+    return `${this.prefix}stock-returned`;
+  }
+
+  /** Pub/sub channel told "sale X changed" (drops cached sale settings). */
+  get saleChangedChannel(): string {
+    return `${this.prefix}sale-changed`;
+  }
+}
+
+export interface ShardKeys {
+  stock: string;
+  buyers: string;
+  res: string;
+  open: string;
+  xout: string;
+  xin: string;
+  token(token: string): string;
+}

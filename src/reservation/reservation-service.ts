@@ -1,0 +1,105 @@
+import type { Keys } from "../redis/keys.js";
+import { runScript, type RedisClient } from "../redis/scripts.js";
+import { homeShard } from "./home-shard.js";
+import { newOrderId } from "./order-id.js";
+import { Reply, reserveOutcome, type ReserveOutcome } from "./reply-codes.js";
+import type { Sale } from "./sale.js";
+import { ShardRebalancer } from "./shard-rebalancer.js";
+import type { SoldOutCache } from "./sold-out-cache.js";
+
+/** How often a buyer on a drained shard may pull stock before the answer is a final SOLD_OUT. */
+const MAX_PULLS = 6;
+
+export interface ReserveRequest {
+  sale: Sale;
+  userId: string;
+  token: string;
+  quantity: number;
+  /** Chosen before the call (it names the transactional message); defaults to a fresh id. */
+  orderId?: string;
+}
+
+export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" };
+
+export interface ReservationOptions {
+  tokenTtlSeconds: number;
+  replaySeconds: number;
+  chunkRatio: number;
+}
+
+/** Tokens, reservations and releases: every Redis step of the buy path. */
+export class ReservationService {
+  readonly rebalancer: ShardRebalancer;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly soldOut: SoldOutCache,
+    private readonly opts: ReservationOptions,
+  ) {
+    this.rebalancer = new ShardRebalancer(redis, keys, opts.chunkRatio);
+  }
+
+  homeShard(sale: Sale, userId: string): number {
+    return homeShard(userId, sale.shards);
+  }
+
+  newOrderId(sale: Sale, userId: string): string {
+    return newOrderId(sale.saleId, this.homeShard(sale, userId));
+  }
+
+  /** Stores a token on the buyer's home shard; expires at `expiresAt` (unix ms). */
+  async issueToken(sale: Sale, userId: string, token: string, expiresAt: number): Promise<boolean> {
+    const k = this.keys.shard(sale.saleId, this.homeShard(sale, userId));
+    const r = await runScript<number>(this.redis, "issue-token", [k.token(token)], [userId, expiresAt]);
+    return r === Reply.Ok;
+  }
+
+  /**
+   * One purchase attempt. Usually a single script call; when the buyer's home shard is drained it pulls
+   * stock from other shards and tries again, and answers SOLD_OUT only when no shard could give any.
+   */
+  async reserve(req: ReserveRequest): Promise<ReserveOutcome> {
+    const { sale, userId, token, quantity } = req;
+    const shard = this.homeShard(sale, userId);
+    const orderId = req.orderId ?? newOrderId(sale.saleId, shard);
+    const k = this.keys.shard(sale.saleId, shard);
+    const keys = [k.token(token), k.stock, k.buyers, k.res, k.open];
+    const call = async (final: boolean) =>
+      reserveOutcome(
+        await runScript<[number, string, number]>(this.redis, "reserve", keys, [
+          userId, quantity, sale.perUserLimit, orderId, Date.now(), token, final ? 1 : 0, this.opts.replaySeconds * 1000,
+        ]),
+      );
+    for (let pull = 0; pull < MAX_PULLS; pull++) {
+      const out = await call(false);
+      if (out.kind !== "shard_empty") return out;
+      const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
+      if (moved === 0) break;
+    }
+    const out = await call(true);
+    if (out.kind === "sold_out" && !out.replayed) await this.noteSoldOut(sale);
+    return out;
+  }
+
+  /** Sets the local flag only when every shard is empty and nothing is in transit between shards. */
+  private async noteSoldOut(sale: Sale): Promise<void> {
+    const [stocks, inFlight] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
+    if (inFlight === 0 && stocks.every((s) => s <= 0)) this.soldOut.markSoldOut(sale.saleId);
+  }
+
+  /** Gives a reservation's stock back, exactly once however often it is called. */
+  async release(saleId: string, shard: number, orderId: string): Promise<ReleaseOutcome> {
+    const k = this.keys.shard(saleId, shard);
+    const [code, qty] = await runScript<[number, number]>(this.redis, "release", [k.stock, k.buyers, k.res, k.open], [
+      orderId, this.keys.stockReturnedChannel, saleId,
+    ]);
+    if (code === Reply.Ok) return { kind: "released", quantity: qty };
+    if (code === Reply.Already) return { kind: "already_released" };
+    return { kind: "not_found" };
+  }
+
+  async remaining(sale: Sale): Promise<number> {
+    return (await this.rebalancer.shardStocks(sale)).reduce((a, b) => a + b, 0);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Keys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/scripts.js";
+import { parseRecord, type ReservationState } from "./ledger.js";
+import type { Sale } from "./sale.js";
+import type { ShardRebalancer } from "./shard-rebalancer.js";
+
+export interface LedgerStats {
+  stock: number;
+  redisRemaining: number;
+  inTransfer: number;
+  /** Quantity held by live reservations (reserved, confirmed or paid). */
+  reserved: number;
+  /** Quantity reserved but not yet written to MySQL. */
+  pending: number;
+  confirmed: number;
+  paid: number;
+  cancelled: number;
+  orders: Record<"pending" | "confirmed" | "paid" | "cancelled" | "rolledBack", number>;
+}
+
+/** Reads every shard's ledger: an operator endpoint, O(orders), never on the buy path. */
+export async function ledgerStats(redis: RedisClient, keys: Keys, rebalancer: ShardRebalancer, sale: Sale): Promise<LedgerStats> {
+  const [stocks, inTransfer, ledgers] = await Promise.all([
+    rebalancer.shardStocks(sale),
+    rebalancer.inFlight(sale),
+    Promise.all(Array.from({ length: sale.shards }, (_, i) => redis.hgetall(keys.shard(sale.saleId, i).res))),
+  ]);
+  const qty: Record<ReservationState, number> = { R: 0, F: 0, P: 0, C: 0, T: 0 };
+  const count: Record<ReservationState, number> = { R: 0, F: 0, P: 0, C: 0, T: 0 };
+  for (const ledger of ledgers) {
+    for (const [orderId, raw] of Object.entries(ledger)) {
+      const rec = parseRecord(orderId, raw);
+      if (!rec) continue;
+      qty[rec.state] += rec.quantity;
+      count[rec.state]++;
+    }
+  }
+  return {
+    stock: sale.stock,
+    redisRemaining: stocks.reduce((a, b) => a + b, 0),
+    inTransfer,
+    reserved: qty.R + qty.F + qty.P,
+    pending: qty.R,
+    confirmed: qty.F,
+    paid: qty.P,
+    cancelled: qty.C,
+    orders: { pending: count.R, confirmed: count.F, paid: count.P, cancelled: count.C, rolledBack: count.T },
+  };
+}

@@ -1,0 +1,43 @@
+/** A sale as operators define it (times as unix ms). */
+export interface Sale {
+  saleId: string;
+  skuId: string;
+  stock: number;
+  perUserLimit: number;
+  startsAt: number;
+  endsAt: number;
+  shards: number;
+  paymentTimeoutSeconds: number;
+}
+
+export type SaleStatus = "UPCOMING" | "LIVE" | "SOLD_OUT" | "ENDED";
+
+export function saleStatus(sale: Sale, remaining: number, now = Date.now()): SaleStatus {
+  if (now < sale.startsAt) return "UPCOMING";
+  if (now >= sale.endsAt) return "ENDED";
+  return remaining <= 0 ? "SOLD_OUT" : "LIVE";
+}
+
+export function isLive(sale: Sale, now = Date.now()): boolean {
+  return now >= sale.startsAt && now < sale.endsAt;
+}
+
+/** Stock per shard: as even as possible, the remainder on the first shards. */
+export function splitStock(stock: number, shards: number): number[] {
+  const base = Math.floor(stock / shards);
+  const extra = stock % shards;
+  return Array.from({ length: shards }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+export function saleToJson(sale: Sale) {
+  return {
+    saleId: sale.saleId,
+    skuId: sale.skuId,
+    stock: sale.stock,
+    perUserLimit: sale.perUserLimit,
+    startsAt: new Date(sale.startsAt).toISOString(),
+    endsAt: new Date(sale.endsAt).toISOString(),
+    shards: sale.shards,
+    paymentTimeoutSeconds: sale.paymentTimeoutSeconds,
+  };
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import type { Keys } from "../redis/keys.js";
+import { runScript, type RedisClient } from "../redis/scripts.js";
+import type { Sale } from "./sale.js";
+
+/**
+ * Moves stock between the shards of a sale, so that buyers homed on a drained shard can still buy while
+ * other shards hold stock. A transfer is two steps, each atomic on its own shard: transfer-out records the
+ * transfer on the donor; transfer-in applies it at most once on the recipient. A crash in between leaves
+ * the record, which finishStranded() completes.
+ */
+export class ShardRebalancer {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly chunkRatio: number,
+  ) {}
+
+  async shardStocks(sale: Sale): Promise<number[]> {
+    const vals = await Promise.all(
+      Array.from({ length: sale.shards }, (_, i) => this.redis.get(this.keys.shard(sale.saleId, i).stock)),
+    );
+    return vals.map((v) => Number(v ?? 0));
+  }
+
+  /** Units taken out of donors and not yet applied to their recipients. */
+  async inFlight(sale: Sale): Promise<number> {
+    const all = await Promise.all(
+      Array.from({ length: sale.shards }, (_, i) => this.redis.hvals(this.keys.shard(sale.saleId, i).xout)),
+    );
+    return all.flat().reduce((sum, rec) => sum + Number(rec.split("|")[1] ?? 0), 0);
+  }
+
+  /**
+   * Pulls at least `need` units into shard `to`, taking from the fullest shards first, and a chunk more than
+   * needed (a share of the donor) so the next buyers on `to` do not each pay for a transfer.
+   * Returns how many units arrived.
+   */
+  async pull(sale: Sale, to: number, need: number): Promise<number> {
+    const stocks = await this.shardStocks(sale);
+    const donors = stocks
+      .map((stock, shard) => ({ shard, stock }))
+      .filter((d) => d.shard !== to && d.stock > 0)
+      .sort((a, b) => b.stock - a.stock);
+    let moved = 0;
+    for (const d of donors) {
+      if (moved >= need) break;
+      const want = Math.max(need - moved, Math.ceil(d.stock * this.chunkRatio));
+      moved += await this.transfer(sale.saleId, d.shard, to, want);
+    }
+    return moved;
+  }
+
+  async transfer(saleId: string, from: number, to: number, want: number): Promise<number> {
+    const id = `${from}>${to}:${randomBytes(8).toString("hex")}`;
+    const src = this.keys.shard(saleId, from);
+    const got = await runScript<number>(this.redis, "transfer-out", [src.stock, src.xout], [id, want, 1, to, Date.now()]);
+    if (got <= 0) return 0;
+    await this.applyIn(saleId, from, to, id, got);
+    return got;
+  }
+
+  private async applyIn(saleId: string, from: number, to: number, id: string, qty: number): Promise<void> {
+    const dst = this.keys.shard(saleId, to);
+    await runScript<number>(this.redis, "transfer-in", [dst.stock, dst.xin], [id, qty]);
+    // Only after the recipient has it: the donor's record is what lets a crash be repaired.
+    await this.redis.hdel(this.keys.shard(saleId, from).xout, id);
+  }
+
+  /** Completes transfers older than `graceMs` whose second step never ran (a crashed gateway). */
+  async finishStranded(sale: Sale, graceMs: number, now = Date.now()): Promise<{ finished: number; units: number }> {
+    let finished = 0;
+    let units = 0;
+    for (let from = 0; from < sale.shards; from++) {
+      const recs = await this.redis.hgetall(this.keys.shard(sale.saleId, from).xout);
+      for (const [id, rec] of Object.entries(recs)) {
+        const [to, qty, ms] = rec.split("|").map(Number) as [number, number, number];
+        if (now - ms < graceMs) continue;
+        await this.applyIn(sale.saleId, from, to, id, qty);
+        finished++;
+        units += qty;
+      }
+    }
+    return { finished, units };
+  }
+}
