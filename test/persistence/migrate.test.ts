@@ -1,0 +1,99 @@
+import type mysql from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config/schema.js";
+import { migrate } from "../../src/persistence/migrate.js";
+import { connectServer, dropTestDatabases, testMysqlConfig } from "./mysql-test-db.js";
+
+const created: Config["mysql"][] = [];
+function freshConfig(...args: Parameters<typeof testMysqlConfig>): Config["mysql"] {
+  const cfg = testMysqlConfig(...args);
+  created.push(cfg);
+  return cfg;
+}
+
+let conn: mysql.Connection;
+beforeAll(async () => {
+  conn = await connectServer(testMysqlConfig());
+});
+afterAll(async () => {
+  await conn.end();
+  for (const cfg of created) await dropTestDatabases(cfg);
+});
+
+async function tablesOf(database: string): Promise<string[]> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+    [database],
+  );
+  return rows.map((r) => String(r.t));
+}
+
+describe("migrate", () => {
+  it("creates every shard database with exactly the expected tables, and a second run changes nothing", async () => {
+    const cfg = freshConfig({ shards: 3, tablesPerShard: 3 });
+    const expected = ["orders_0", "orders_1", "orders_2", "payment_events"];
+
+    const first = await migrate(cfg);
+    expect(first.map((r) => r.database)).toEqual(cfg.shards.map((s) => s.database));
+    for (const r of first) {
+      expect(r.createdDatabase).toBe(true);
+      expect([...r.createdTables].sort()).toEqual(expected);
+      expect(r.existingTables).toEqual([]);
+    }
+    for (const s of cfg.shards) expect(await tablesOf(s.database)).toEqual(expected);
+
+    const second = await migrate(cfg);
+    for (const r of second) {
+      expect(r.createdDatabase).toBe(false);
+      expect(r.createdTables).toEqual([]);
+      expect([...r.existingTables].sort()).toEqual(expected);
+    }
+    for (const s of cfg.shards) expect(await tablesOf(s.database)).toEqual(expected);
+  });
+
+  it("gives order tables the contract columns, byte-exact ids and the lookup indexes", async () => {
+    const cfg = freshConfig({ shards: 1, tablesPerShard: 1 });
+    await migrate(cfg);
+    const db = cfg.shards[0]!.database;
+    const [cols] = await conn.query<mysql.RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, IS_NULLABLE AS n, COLLATION_NAME AS coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders_0'",
+      [db],
+    );
+    const byName = new Map(cols.map((r) => [String(r.c), r]));
+    for (const c of ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"]) {
+      expect(byName.get(c), c).toBeDefined();
+      expect(byName.get(c)!.n, `${c} nullable`).toBe("NO");
+    }
+    expect(byName.get("status")!.t).toBe("enum('CONFIRMED','PAID','CANCELLED')");
+    expect(byName.get("created_at")!.t).toBe("datetime(3)");
+    expect(byName.get("user_id")!.coll).toBe("utf8mb4_bin");
+
+    const [idx] = await conn.query<mysql.RowDataPacket[]>(
+      "SELECT INDEX_NAME AS i, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders_0' GROUP BY INDEX_NAME",
+      [db],
+    );
+    const indexes = Object.fromEntries(idx.map((r) => [String(r.i), String(r.cols)]));
+    expect(indexes.PRIMARY).toBe("order_id");
+    expect(Object.values(indexes)).toContain("sale_id,status,created_at");
+    expect(Object.values(indexes)).toContain("user_id,sale_id");
+  });
+
+  it("survives concurrent runs", async () => {
+    const cfg = freshConfig();
+    await Promise.all([migrate(cfg), migrate(cfg), migrate(cfg)]);
+    for (const s of cfg.shards) expect(await tablesOf(s.database)).toHaveLength(cfg.tablesPerShard + 1);
+  });
+
+  it("fails, naming the table, when an existing order table lacks a contract column", async () => {
+    const cfg = freshConfig({ shards: 1, tablesPerShard: 2 });
+    const db = cfg.shards[0]!.database;
+    await conn.query(`CREATE DATABASE \`${db}\``);
+    await conn.query(`CREATE TABLE \`${db}\`.orders_1 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL)`);
+    await expect(migrate(cfg)).rejects.toThrow(`${db}.orders_1 exists but lacks column(s) sku_id`);
+  });
+
+  it("refuses a shard list naming one database twice", async () => {
+    const cfg = freshConfig({ shards: 1 });
+    await expect(migrate({ ...cfg, shards: [cfg.shards[0]!, cfg.shards[0]!] })).rejects.toThrow(/twice/);
+  });
+});

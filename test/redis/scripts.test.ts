@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedis, type RedisClient } from "../../src/redis/client.js";
+import { Keys } from "../../src/redis/keys.js";
+import { runScript } from "../../src/redis/scripts.js";
+import { homeShard } from "../../src/reservation/home-shard.js";
+import { parseRecord } from "../../src/reservation/ledger.js";
+import { Reply } from "../../src/reservation/reply-codes.js";
+import { ReservationService } from "../../src/reservation/reservation-service.js";
+import type { Sale } from "../../src/reservation/sale.js";
+import { SaleStore } from "../../src/reservation/sale-store.js";
+import { SoldOutCache } from "../../src/reservation/sold-out-cache.js";
+import { MODES, rid, testConfig } from "../helpers/env.js";
+
+describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
+  const cfg = testConfig(mode);
+  let redis: RedisClient;
+  let keys: Keys;
+  let sales: SaleStore;
+  let svc: ReservationService;
+  let soldOut: SoldOutCache;
+
+  beforeAll(async () => {
+    redis = createRedis(cfg.redis);
+    keys = new Keys(cfg.redis.keyPrefix);
+    sales = new SaleStore(redis, keys, { cacheMs: 0, retentionSeconds: 3600 });
+    soldOut = new SoldOutCache({ max: 100, ttlMs: 60_000 });
+    svc = new ReservationService(redis, keys, soldOut, { tokenTtlSeconds: 60, replaySeconds: 3600, chunkRatio: 0.5 });
+  });
+  afterAll(() => redis.disconnect());
+
+  async function newSale(stock: number, shards: number, perUserLimit = 2): Promise<Sale> {
+    const sale: Sale = { saleId: `s${rid()}`, skuId: "sku", stock, perUserLimit, startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, shards, paymentTimeoutSeconds: 60 };
+    expect((await sales.put(sale)).kind).toBe("created");
+    return { ...sale, startsAt: Date.now() - 1 };
+  }
+
+  async function token(sale: Sale, user: string): Promise<string> {
+    const t = rid(16).slice(0, 32);
+    expect(await svc.issueToken(sale, user, t, Date.now() + 60_000)).toBe(true);
+    return t;
+  }
+
+  const stocks = (sale: Sale) => svc.rebalancer.shardStocks(sale);
+
+  it("warm-shard splits stock over the shards and refuses once a shard holds reservations", async () => {
+    const sale = await newSale(10, 4, 5);
+    expect(await stocks(sale)).toEqual([3, 3, 2, 2]);
+    const user = "alice";
+    await svc.reserve({ sale, userId: user, token: await token(sale, user), quantity: 1 });
+    const k = keys.shard(sale.saleId, homeShard(user, 4));
+    expect(await runScript(redis, "warm-shard", [k.stock, k.res, k.xout], [99])).toBe(Reply.SaleLocked);
+    expect((await stocks(sale)).reduce((a, b) => a + b)).toBe(9);
+  });
+
+  it("issue-token never reissues a token", async () => {
+    const sale = await newSale(5, 2);
+    const t = await token(sale, "bob");
+    expect(await svc.issueToken(sale, "bob", t, Date.now() + 60_000)).toBe(false);
+  });
+
+  it("reserve: takes stock, writes the record and index, and a replay returns the first answer without deducting", async () => {
+    const sale = await newSale(10, 2, 3);
+    const t = await token(sale, "carol");
+    const first = await svc.reserve({ sale, userId: "carol", token: t, quantity: 2 });
+    expect(first).toMatchObject({ kind: "reserved", replayed: false });
+    const orderId = (first as { orderId: string }).orderId;
+    const k = keys.shard(sale.saleId, homeShard("carol", 2));
+    const rec = parseRecord(orderId, (await redis.hget(k.res, orderId))!);
+    expect(rec).toMatchObject({ state: "R", quantity: 2, userId: "carol", token: t });
+    expect(await redis.zscore(k.open, orderId)).not.toBeNull();
+    expect(await redis.hget(k.buyers, "carol")).toBe("2");
+    const before = await stocks(sale);
+    const again = await svc.reserve({ sale, userId: "carol", token: t, quantity: 2 });
+    expect(again).toEqual({ kind: "reserved", orderId, replayed: true });
+    expect(await stocks(sale)).toEqual(before);
+  });
+
+  it("reserve: unknown token, another buyer's token, and an expired token are INVALID_TOKEN and change nothing", async () => {
+    const sale = await newSale(10, 1, 3);
+    const t = await token(sale, "dave");
+    const stolen = await svc.reserve({ sale, userId: "eve", token: t, quantity: 1 });
+    expect(stolen.kind).toBe("invalid_token");
+    expect((await svc.reserve({ sale, userId: "dave", token: "x".repeat(32), quantity: 1 })).kind).toBe("invalid_token");
+    const short = rid(16).slice(0, 32);
+    expect(await svc.issueToken(sale, "dave", short, Date.now() + 50)).toBe(true);
+    await new Promise((r) => setTimeout(r, 120));
+    expect((await svc.reserve({ sale, userId: "dave", token: short, quantity: 1 })).kind).toBe("invalid_token");
+    expect(await stocks(sale)).toEqual([10]);
+    // The stolen attempt did not burn dave's token.
+    expect((await svc.reserve({ sale, userId: "dave", token: t, quantity: 1 })).kind).toBe("reserved");
+  });
+
+  it("reserve: the same token with another quantity is KEY_REUSED", async () => {
+    const sale = await newSale(10, 1, 3);
+    const t = await token(sale, "frank");
+    await svc.reserve({ sale, userId: "frank", token: t, quantity: 1 });
+    expect((await svc.reserve({ sale, userId: "frank", token: t, quantity: 2 })).kind).toBe("key_reused");
+    expect(await stocks(sale)).toEqual([9]);
+  });
+
+  it("reserve: the per-buyer limit is stored for replays and takes no stock", async () => {
+    const sale = await newSale(10, 1, 2);
+    await svc.reserve({ sale, userId: "gina", token: await token(sale, "gina"), quantity: 2 });
+    const t = await token(sale, "gina");
+    expect(await svc.reserve({ sale, userId: "gina", token: t, quantity: 1 })).toEqual({ kind: "limit_exceeded", replayed: false });
+    expect(await svc.reserve({ sale, userId: "gina", token: t, quantity: 1 })).toEqual({ kind: "limit_exceeded", replayed: true });
+    expect(await stocks(sale)).toEqual([8]);
+  });
+
+  it("reserve: a final SOLD_OUT is stored, sets the local flag, and a replay returns it", async () => {
+    const sale = await newSale(1, 1, 1);
+    await svc.reserve({ sale, userId: "h1", token: await token(sale, "h1"), quantity: 1 });
+    const t = await token(sale, "h2");
+    expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({ kind: "sold_out", replayed: false });
+    expect(soldOut.isSoldOut(sale.saleId)).toBe(true);
+    expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({ kind: "sold_out", replayed: true });
+  });
+
+  it("release returns stock exactly once, lowers the buyer's count and publishes stock-returned", async () => {
+    const sale = await newSale(3, 1, 3);
+    const r = await svc.reserve({ sale, userId: "ivy", token: await token(sale, "ivy"), quantity: 2 });
+    const orderId = (r as { orderId: string }).orderId;
+    const sub = createRedis(cfg.redis);
+    const heard: string[] = [];
+    await sub.subscribe(keys.stockReturnedChannel);
+    sub.on("message", (_c: string, m: string) => heard.push(m));
+    const results = await Promise.all(Array.from({ length: 5 }, () => svc.release(sale.saleId, 0, orderId)));
+    expect(results.filter((x) => x.kind === "released")).toEqual([{ kind: "released", quantity: 2 }]);
+    expect(results.filter((x) => x.kind === "already_released")).toHaveLength(4);
+    expect(await stocks(sale)).toEqual([3]);
+    expect(await redis.hget(keys.shard(sale.saleId, 0).buyers, "ivy")).toBeNull();
+    expect(await svc.release(sale.saleId, 0, "nope")).toEqual({ kind: "not_found" });
+    await new Promise((res) => setTimeout(res, 100));
+    expect(heard).toEqual([sale.saleId]);
+    sub.disconnect();
+  });
+
+  it("check-order tombstones an unknown order id, after which reserve with that id is refused", async () => {
+    const sale = await newSale(5, 1, 3);
+    const k = keys.shard(sale.saleId, 0);
+    const orderId = `${sale.saleId}.0.abcdefghijkl`;
+    expect(await runScript(redis, "check-order", [k.res], [orderId, Date.now()])).toBe(Reply.RolledBack);
+    const out = await svc.reserve({ sale, userId: "jack", token: await token(sale, "jack"), quantity: 1, orderId });
+    expect(out.kind).toBe("order_id_taken");
+    expect(await stocks(sale)).toEqual([5]);
+    const ok = await svc.reserve({ sale, userId: "jack", token: await token(sale, "jack"), quantity: 1 });
+    const okId = (ok as { orderId: string }).orderId;
+    expect(await runScript(redis, "check-order", [k.res], [okId, Date.now()])).toBe(Reply.Ok);
+    expect(await runScript(redis, "confirm", [k.res, k.open], [okId])).toBe(1);
+    expect(await runScript(redis, "confirm", [k.res, k.open], [okId])).toBe(0);
+    expect(await redis.zscore(k.open, okId)).toBeNull();
+  });
+
+  it("transfer-out/in move stock once; a crash between them is finished by finishStranded", async () => {
+    const sale = await newSale(10, 2, 5);
+    const [from, to] = [0, 1];
+    const src = keys.shard(sale.saleId, from);
+    const dst = keys.shard(sale.saleId, to);
+    // Crash after the first half: the stock is only in the donor's transfer record.
+    expect(await runScript(redis, "transfer-out", [src.stock, src.xout], ["x1", 3, 1, to, Date.now() - 10_000])).toBe(3);
+    expect(await stocks(sale)).toEqual([2, 5]);
+    expect(await svc.rebalancer.inFlight(sale)).toBe(3);
+    expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 1, units: 3 });
+    expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 0, units: 0 });
+    expect(await stocks(sale)).toEqual([2, 8]);
+    // A repeated second half does nothing.
+    expect(await runScript(redis, "transfer-in", [dst.stock, dst.xin], ["x1", 3])).toBe(0);
+    expect(await stocks(sale)).toEqual([2, 8]);
+    // A donor with less than the least useful amount gives nothing.
+    expect(await runScript(redis, "transfer-out", [src.stock, src.xout], ["x2", 5, 3, to, Date.now()])).toBe(0);
+  });
+
+  it("a buyer whose home shard is empty still buys, by pulling stock from other shards", async () => {
+    const sale = await newSale(8, 8, 8);
+    const user = "kate";
+    const home = homeShard(user, 8);
+    const out = await svc.reserve({ sale, userId: user, token: await token(sale, user), quantity: 4 });
+    expect(out.kind).toBe("reserved");
+    const s = await stocks(sale);
+    expect(s.reduce((a, b) => a + b)).toBe(4);
+    expect(s[home]).toBeGreaterThanOrEqual(0);
+    expect(await svc.rebalancer.inFlight(sale)).toBe(0);
+  });
+});
