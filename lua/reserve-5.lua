@@ -11,6 +11,7 @@
   ARGV[4] order id          ARGV[5] now, unix ms                  ARGV[6] token (for the record)
   ARGV[7] final: 1 = an empty shard is a final SOLD_OUT (stored for replays), 0 = report SHARD_EMPTY
   ARGV[8] how long a used token answers replays, ms
+  ARGV[9] pub/sub channel told of every accepted token   ARGV[10] sale id
   Reply: {code, orderId, n}
     1  OK            new reservation; n = stock left on this shard
     2  REPLAY        token already used with this quantity; orderId/n from the first answer: n = its code
@@ -58,4 +59,6 @@ redis.call('HSET', KEYS[4], ARGV[4], 'R|' .. qty .. '|' .. ARGV[5] .. '|' .. ARG
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[4])
 redis.call('HSET', KEYS[1], 'q', ARGV[2], 'c', 1, 'o', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], keepMs)
+-- Gateways remember accepted tokens, so a replay still reaches Redis after their sold-out flag is set.
+redis.call('PUBLISH', ARGV[9], ARGV[10] .. '|' .. ARGV[6])
 return {1, ARGV[4], left}

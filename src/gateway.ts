@@ -62,8 +62,13 @@ export class Gateway {
   /** Subscribes to stock-returned and sale-changed messages, then listens; port 0 picks a free port. */
   async start(port = this.config.server.port): Promise<this> {
     const uws = loadUws();
-    await this.subscriber.subscribe(this.keys.stockReturnedChannel, this.keys.saleChangedChannel);
+    await this.subscriber.subscribe(this.keys.stockReturnedChannel, this.keys.saleChangedChannel, this.keys.acceptedChannel);
     this.subscriber.on("message", (channel: string, saleId: string) => {
+      if (channel === this.keys.acceptedChannel) {
+        const bar = saleId.indexOf("|");
+        this.soldOut.noteAccepted(saleId.slice(0, bar), saleId.slice(bar + 1));
+        return;
+      }
       if (channel === this.keys.stockReturnedChannel) this.soldOut.clear(saleId);
       if (channel === this.keys.saleChangedChannel) {
         this.sales.forget(saleId);

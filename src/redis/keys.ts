@@ -28,6 +28,11 @@ export class Keys {
     return `${this.prefix}stock-returned`;
   }
 
+  /** Pub/sub channel told "<saleId>|<token> was accepted" (replays must pass the sold-out flag). */
+  get acceptedChannel(): string {
+    return `${this.prefix}accepted`;
+  }
+
   /** Pub/sub channel told "sale X changed" (drops cached sale settings). */
   get saleChangedChannel(): string {
     return `${this.prefix}sale-changed`;

@@ -69,15 +69,18 @@ export class ReservationService {
       reserveOutcome(
         await runScript<[number, string, number]>(this.redis, "reserve", keys, [
           userId, quantity, sale.perUserLimit, orderId, Date.now(), token, final ? 1 : 0, this.opts.replaySeconds * 1000,
+          this.keys.acceptedChannel, sale.saleId,
         ]),
       );
     for (let pull = 0; pull < MAX_PULLS; pull++) {
       const out = await call(false);
+      if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
       if (out.kind !== "shard_empty") return out;
       const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
       if (moved === 0) break;
     }
     const out = await call(true);
+    if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
     if (out.kind === "sold_out" && !out.replayed) await this.noteSoldOut(sale);
     return out;
   }

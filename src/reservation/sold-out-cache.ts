@@ -7,6 +7,8 @@ import { LRUCache } from "lru-cache";
  */
 export class SoldOutCache {
   private readonly flags: LRUCache<string, true>;
+  /** Tokens accepted per sale (bounded by its stock): their replays must reach Redis even when flagged. */
+  private readonly accepted = new LRUCache<string, Set<string>>({ max: 1000 });
   /** Requests answered from a flag, for metrics and tests. */
   shortCircuits = 0;
 
@@ -16,6 +18,17 @@ export class SoldOutCache {
 
   isSoldOut(saleId: string): boolean {
     return this.flags.get(saleId) === true;
+  }
+
+  /** True when the flag may answer for this token: the sale is sold out and the token never bought. */
+  mayShortCircuit(saleId: string, token: string): boolean {
+    return this.flags.get(saleId) === true && !this.accepted.get(saleId)?.has(token);
+  }
+
+  noteAccepted(saleId: string, token: string): void {
+    let set = this.accepted.get(saleId);
+    if (!set) this.accepted.set(saleId, (set = new Set()));
+    set.add(token);
   }
 
   markSoldOut(saleId: string): void {

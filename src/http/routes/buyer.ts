@@ -92,7 +92,7 @@ export class BuyerRoutes {
 
   private orderFor(sale: Sale, userId: string, token: string, quantity: number): Reply | Promise<Reply> {
     if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", "the sale is not live");
-    if (this.d.soldOut.isSoldOut(sale.saleId)) {
+    if (this.d.soldOut.mayShortCircuit(sale.saleId, token)) {
       this.d.soldOut.shortCircuits++;
       return soldOutReply(false);
     }
