@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, spawnDaemon, stopPid, waitFor, isListening } from "../../stack/proc.js";
+import { redisServerBinary } from "../../stack/redis.js";
+import { Redis } from "ioredis";
+import { PurchaseTokens } from "../../src/admission/purchase-token.js";
+import type { Gateway } from "../../src/gateway.js";
+import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
+
+/** Total commands a Redis server has executed, from INFO commandstats. */
+async function commandCount(r: Redis): Promise<number> {
+  const info = await r.info("commandstats");
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+}
+
+// A private redis-server, so the command count sees this test's gateways and nobody else.
+describe("local sold-out flag", () => {
+  let pid: number;
+  let port: number;
+  let probe: Redis;
+  let a: { gw: Gateway; api: Api };
+  let b: { gw: Gateway; api: Api };
+
+  beforeAll(async () => {
+    port = await freePort();
+    pid = spawnDaemon(`redis-soldout-${port}`, redisServerBinary(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    await waitFor("private redis", () => isListening(port), 10_000);
+    probe = new Redis(port, "127.0.0.1");
+    const cfg = testConfig("standalone", { redis: { url: `redis://127.0.0.1:${port}` }, soldOut: { ttlMs: 60_000 } });
+    a = await startGateway(cfg);
+    b = await startGateway(cfg);
+  });
+  afterAll(async () => {
+    await a?.gw.close();
+    await b?.gw.close();
+    probe?.disconnect();
+    await stopPid(pid);
+  });
+
+  it("answers the flood after sell-out without any Redis command, and clears on every gateway when stock returns", async () => {
+    const saleId = `so${rid()}`;
+    await a.api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 2 });
+    const users = Array.from({ length: 6 }, (_, i) => `u${i}`);
+    const tokens = await pool(users, 6, (u) => a.api.token(saleId, u));
+    const first = await pool(users, 6, (u, i) => a.api.order(saleId, u, tokens[i]!));
+    const accepted = first.filter((r) => r.status === 202);
+    expect(accepted).toHaveLength(3);
+    // Each gateway learns of the sell-out from its own final SOLD_OUT (gateway a already had one above).
+    expect(a.gw.soldOut.isSoldOut(saleId)).toBe(true);
+    for (const g of [b]) {
+      expect(g.gw.soldOut.isSoldOut(saleId)).toBe(false);
+      const u = `late-${rid()}`;
+      expect((await g.api.order(saleId, u, await g.api.token(saleId, u))).body.error.code).toBe("SOLD_OUT");
+      expect(g.gw.soldOut.isSoldOut(saleId)).toBe(true);
+    }
+
+    // The flood: 400 order attempts with well-formed keys, across both gateways. Tokens are minted locally
+    // (issuing them would itself be refused as SOLD_OUT now), they only need the right shape and MAC.
+    const flooders = Array.from({ length: 400 }, (_, i) => `f${i}`);
+    const minter = new PurchaseTokens(a.gw.config.auth.userJwtSecret);
+    const before = await commandCount(probe);
+    const flood = await pool(flooders, 32, (u, i) => {
+      const g = i % 2 ? a : b;
+      return g.api.order(saleId, u, minter.mint(saleId, u));
+    });
+    const after = await commandCount(probe);
+    expect(flood.every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(true);
+    // INFO itself is the only command counted in between.
+    expect(after - before).toBeLessThanOrEqual(1);
+    expect(a.gw.soldOut.shortCircuits + b.gw.soldOut.shortCircuits).toBe(400);
+
+    // A 202's replay still reaches Redis and gets its 202 back, on either gateway.
+    const i = first.findIndex((r) => r.status === 202);
+    const replay = await b.api.order(saleId, users[i]!, tokens[i]!);
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body).toEqual(first[i]!.body);
+
+    // Stock comes back (say, an unpaid order): both gateways drop their flag and sell it again.
+    const orderId = accepted[0]!.body.orderId as string;
+    const shard = Number(orderId.split(".")[1]);
+    expect(await a.gw.reservations.release(saleId, shard, orderId)).toEqual({ kind: "released", quantity: 1 });
+    await waitFor("flags cleared", async () => !a.gw.soldOut.isSoldOut(saleId) && !b.gw.soldOut.isSoldOut(saleId), 2000, 20);
+    const again = await b.api.order(saleId, "newcomer", await b.api.token(saleId, "newcomer"));
+    expect(again.status).toBe(202);
+  });
+});
