@@ -3,7 +3,7 @@ import { AdminAuth, BuyerAuth } from "./admission/auth.js";
 import { PurchaseTokens } from "./admission/purchase-token.js";
 import type { Config } from "./config/schema.js";
 import { ApiError } from "./http/errors.js";
-import { errorReply, route, type ExchangeOptions } from "./http/exchange.js";
+import { errorReply, route, type ExchangeOptions, type Handler } from "./http/exchange.js";
 import { AdminRoutes, type SaleOps } from "./http/routes/admin.js";
 import { BuyerRoutes, type OrderPlacer } from "./http/routes/buyer.js";
 import { OpsRoutes, type Probe } from "./http/routes/ops.js";
@@ -22,6 +22,8 @@ export interface GatewayParts {
   placer?: OrderPlacer;
   ops?: SaleOps;
   probes?: Probe[];
+  /** Extra routes (the durable layer adds GET /v1/orders/:orderId). */
+  routes?: (add: (method: "get" | "post" | "put", pattern: string, name: string, handler: Handler) => void) => void;
 }
 
 /** Looks like a Redis client failure (timeout, connection, cluster down): the dependency, not us. */
@@ -41,15 +43,17 @@ export class Gateway {
   readonly reservations: ReservationService;
   private readonly subscriber: RedisClient;
   private listenSocket: us_listen_socket | null = null;
+  readonly buyerAuth: BuyerAuth;
   port = 0;
 
   constructor(
     readonly config: Config,
-    private readonly parts: GatewayParts = {},
+    private parts: GatewayParts = {},
   ) {
     this.keys = new Keys(config.redis.keyPrefix);
     this.redis = createRedis(config.redis);
     this.subscriber = createSubscriber(config.redis);
+    this.buyerAuth = new BuyerAuth(config.auth.userJwtSecret, config.auth.clockSkewSeconds);
     this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
     this.sales = new SaleStore(this.redis, this.keys, { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds });
     this.reservations = new ReservationService(this.redis, this.keys, this.soldOut, {
@@ -57,6 +61,12 @@ export class Gateway {
       replaySeconds: config.tokens.replaySeconds,
       chunkRatio: config.stock.transferChunkRatio,
     });
+  }
+
+  /** Parts that need the gateway's own Redis client are set after construction, before start(). */
+  use(parts: GatewayParts): this {
+    this.parts = { ...this.parts, ...parts };
+    return this;
   }
 
   /** Subscribes to stock-returned and sale-changed messages, then listens; port 0 picks a free port. */
@@ -83,7 +93,7 @@ export class Gateway {
       onError: (err, req) => process.stderr.write(`[gateway] ${req.method} ${req.path} ${req.requestId}: ${(err as Error)?.stack ?? String(err)}\n`),
     };
     const buyer = new BuyerRoutes({
-      auth: new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds),
+      auth: this.buyerAuth,
       tokens: new PurchaseTokens(cfg.auth.userJwtSecret),
       sales: this.sales,
       soldOut: this.soldOut,
@@ -110,6 +120,7 @@ export class Gateway {
     route(app, "post", "/v1/admin/sales/:saleId/reconcile", "admin_reconcile", admin.reconcile, opts);
     route(app, "get", "/healthz", "healthz", ops.healthz, opts);
     route(app, "get", "/readyz", "readyz", ops.readyz, opts);
+    this.parts.routes?.((method, pattern, name, handler) => route(app, method, pattern, name, handler, opts));
     route(app, "any", "/*", "not_found", () => errorReply(new ApiError("NOT_FOUND", "no such route")), opts);
     await new Promise<void>((done, fail) => {
       app.listen(cfg.server.host, port, (sock) => {

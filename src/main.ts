@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { loadConfig, ConfigError } from "./config/load.js";
-import { Gateway } from "./gateway.js";
+import { App } from "./app.js";
 
 /**
  * `npm start`: validates the config, then runs `server.workers` gateway processes sharing the port
@@ -33,9 +33,10 @@ async function main(): Promise<void> {
     process.on("SIGINT", stop);
     return;
   }
-  const gw = await new Gateway(config).start();
-  process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${gw.port}\n`);
-  const stop = () => void gw.close().then(() => process.exit(0));
+  const crashAt = process.env.FLASHSALE_FAULT as "after-half" | "after-reserve" | undefined;
+  const app = await new App(config).start({ crashAt });
+  process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${app.port}\n`);
+  const stop = () => void app.close().then(() => process.exit(0));
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }

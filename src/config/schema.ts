@@ -48,7 +48,16 @@ export const configSchema = z
       orderTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       producerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       consumerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
+      requestTimeoutMs: positiveInt,
+      consumer: z.object({
+        enabled: z.boolean(),
+        maxInFlight: positiveInt,
+        batchMax: positiveInt.max(5000),
+        lingerMs: z.number().int().min(0),
+        retryForMs: positiveInt,
+      }).strict(),
     }).strict(),
+    sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt }).strict(),
     auth: z.object({
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),
       adminToken: z.string().min(16, "expected at least 16 characters"),

@@ -10,6 +10,11 @@ export class Keys {
     return `${this.prefix}sale:{${saleId}}`;
   }
 
+  /** Set of all sale ids (the sweeper's work list). */
+  get salesIndex(): string {
+    return `${this.prefix}sales`;
+  }
+
   shard(saleId: string, shard: number): ShardKeys {
     const base = `${this.prefix}{${saleId}:${shard}}:`;
     return {

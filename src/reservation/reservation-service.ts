@@ -17,6 +17,8 @@ export interface ReserveRequest {
   quantity: number;
   /** Chosen before the call (it names the transactional message); defaults to a fresh id. */
   orderId?: string;
+  /** Reservation time, unix ms (the order message carries the same value). */
+  now?: number;
 }
 
 export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" };
@@ -68,7 +70,7 @@ export class ReservationService {
     const call = async (final: boolean) =>
       reserveOutcome(
         await runScript<[number, string, number]>(this.redis, "reserve", keys, [
-          userId, quantity, sale.perUserLimit, orderId, Date.now(), token, final ? 1 : 0, this.opts.replaySeconds * 1000,
+          userId, quantity, sale.perUserLimit, orderId, req.now ?? Date.now(), token, final ? 1 : 0, this.opts.replaySeconds * 1000,
           this.keys.acceptedChannel, sale.saleId,
         ]),
       );

@@ -41,6 +41,11 @@ export class SaleStore {
     return hit === undefined ? undefined : hit || null;
   }
 
+  /** Every sale ever put (the sweeper walks them). */
+  async ids(): Promise<string[]> {
+    return this.redis.smembers(this.keys.salesIndex);
+  }
+
   forget(saleId: string): void {
     this.cache.delete(saleId);
     this.remainingCache.delete(saleId);
@@ -87,6 +92,7 @@ export class SaleStore {
       if (r === Reply.SaleLocked) return { kind: "locked", sale: prev ?? sale };
     }
     const metaKey = this.keys.saleMeta(sale.saleId);
+    await this.redis.sadd(this.keys.salesIndex, sale.saleId);
     await this.redis.hset(metaKey, Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])));
     // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
     await this.redis.pexpireat(metaKey, sale.endsAt + this.retentionSeconds * 1000);

@@ -1,0 +1,122 @@
+import net from "node:net";
+import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
+import type { Config } from "./config/schema.js";
+import { Gateway } from "./gateway.js";
+import { OrderWriter } from "./messaging/order-writer.js";
+import { quietLogger, rmq } from "./messaging/rocketmq.js";
+import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
+import { TransactionalOrderPlacer, type CrashPoint } from "./messaging/transactional-placer.js";
+import { OrderRoutes } from "./http/routes/orders.js";
+import { migrate } from "./persistence/migrate.js";
+import { MysqlShards } from "./persistence/mysql-shards.js";
+import { OrderRepository } from "./persistence/order-repository.js";
+import { Sweeper } from "./reconciliation/sweeper.js";
+
+export interface AppOptions {
+  port?: number;
+  /** Test-only crash point; refused when NODE_ENV=production. */
+  crashAt?: CrashPoint;
+}
+
+function tcpAnswers(hostPort: string, timeoutMs = 500): Promise<boolean> {
+  const [host, port] = hostPort.split(":");
+  return new Promise((done) => {
+    const s = net.connect({ host, port: Number(port) });
+    const end = (ok: boolean) => {
+      s.destroy();
+      done(ok);
+    };
+    s.setTimeout(timeoutMs, () => end(false));
+    s.once("connect", () => end(true));
+    s.once("error", () => end(false));
+  });
+}
+
+/**
+ * The whole gateway process: the HTTP/Redis buy path, the transactional producer with its back-check
+ * listener, the order writer consuming into sharded MySQL, and the periodic sweeper.
+ */
+export class App {
+  readonly gateway: Gateway;
+  readonly shards: MysqlShards;
+  readonly repo: OrderRepository;
+  readonly checker: OrderTransactionChecker;
+  readonly writer: OrderWriter;
+  readonly sweeper: Sweeper;
+  private producer: Producer | null = null;
+  private consumer: PushConsumer | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly config: Config) {
+    this.gateway = new Gateway(config);
+    this.shards = new MysqlShards(config.mysql);
+    this.repo = new OrderRepository(this.shards);
+    const { redis, keys } = this.gateway;
+    this.checker = new OrderTransactionChecker(redis, keys);
+    this.writer = new OrderWriter(this.repo, redis, keys, config.rocketmq.consumer);
+    this.sweeper = new Sweeper(redis, keys, this.gateway.reservations, this.writer, this.repo, config.sweeper.persistAfterMs);
+  }
+
+  async start(opts: AppOptions = {}): Promise<this> {
+    if (opts.crashAt && process.env.NODE_ENV === "production") throw new Error("crash points are for tests only");
+    const cfg = this.config;
+    await migrate(cfg.mysql);
+    const topic = cfg.rocketmq.orderTopic;
+    const common = { endpoints: cfg.rocketmq.endpoints, namespace: "", requestTimeout: cfg.rocketmq.requestTimeoutMs };
+    // The producer must list the topic, or the broker's back-checks never reach its checker.
+    this.producer = new rmq.Producer({
+      ...common,
+      topics: [topic],
+      logger: quietLogger("producer"),
+      checker: { check: (view) => this.checker.check(view) as never },
+    });
+    await this.producer.startup();
+    if (cfg.rocketmq.consumer.enabled) {
+      this.consumer = new rmq.PushConsumer({
+        ...common,
+        consumerGroup: cfg.rocketmq.consumerGroup,
+        subscriptions: new Map([[topic, "*"]]),
+        messageListener: { consume: this.writer.consume },
+        logger: quietLogger("consumer"),
+      });
+      await this.consumer.startup();
+    }
+    const placer = new TransactionalOrderPlacer(this.producer, topic, this.gateway.reservations, opts.crashAt);
+    const orders = new OrderRoutes({ auth: this.gateway.buyerAuth, redis: this.gateway.redis, keys: this.gateway.keys, repo: this.repo, sales: this.gateway.sales });
+    this.gateway.use({
+      placer,
+      ops: { stats: (sale) => this.sweeper.stats(sale), reconcile: (sale) => this.sweeper.sweep(sale) as never },
+      probes: [
+        { name: "redis", check: async () => (await this.gateway.redis.ping()) === "PONG" },
+        { name: "mysql", check: () => this.shards.ping() },
+        { name: "rocketmq", check: () => tcpAnswers(cfg.rocketmq.endpoints) },
+      ],
+      routes: (add) => add("get", "/v1/orders/:orderId", "order_status", orders.getOrder),
+    });
+    await this.gateway.start(opts.port ?? cfg.server.port);
+    this.sweepTimer = setInterval(() => void this.sweepAll().catch(() => {}), cfg.sweeper.intervalMs);
+    this.sweepTimer.unref();
+    return this;
+  }
+
+  /** A sweeper pass over every sale that is live or ended within the last hour. */
+  async sweepAll(now = Date.now()): Promise<void> {
+    for (const id of await this.gateway.sales.ids()) {
+      const sale = await this.gateway.sales.load(id);
+      if (sale && now >= sale.startsAt && now < sale.endsAt + 3_600_000) await this.sweeper.sweep(sale, now);
+    }
+  }
+
+  get port(): number {
+    return this.gateway.port;
+  }
+
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.gateway.close().catch(() => {});
+    this.writer.close();
+    await this.consumer?.shutdown().catch(() => {});
+    await this.producer?.shutdown().catch(() => {});
+    await this.shards.close().catch(() => {});
+  }
+}
