@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
+import type { Config } from "../../src/config/schema.js";
+import { quietLogger, rmq, TransactionResolution } from "../../src/messaging/rocketmq.js";
+import { encodeOrder } from "../../src/messaging/order-message.js";
+import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
+import type { OrderRepository } from "../../src/persistence/order-repository.js";
+import { parseRecord } from "../../src/reservation/ledger.js";
+import { connectServer } from "../persistence/mysql-test-db.js";
+import { durableConfig, eventually, spawnCrashingGateway, startApp, stopApp } from "../helpers/durable.js";
+import { Api, pool, rid } from "../helpers/env.js";
+
+describe("durable orders through RocketMQ into sharded MySQL", () => {
+  let cfg: Config;
+  let app: App;
+  let api: Api;
+  let repo: OrderRepository;
+
+  beforeAll(async () => {
+    cfg = await durableConfig();
+    ({ app, api, repo } = await startApp(cfg));
+  });
+  afterAll(() => stopApp(app, cfg));
+
+  const rows = (saleId: string) => repo.countBySale(saleId);
+
+  async function ledger(saleId: string, shards: number) {
+    const all = await Promise.all(Array.from({ length: shards }, (_, i) => app.gateway.redis.hgetall(app.gateway.keys.shard(saleId, i).res)));
+    return all.flatMap((h) => Object.entries(h).map(([id, raw]) => parseRecord(id, raw)!));
+  }
+
+  it("10x demand: exactly `stock` rows, one per accepted order, each in its routed shard and table", async () => {
+    const saleId = `dur${rid()}`;
+    const stock = 40;
+    await api.putSale(saleId, { stock, perUserLimit: 1, shards: 8 });
+    const users = Array.from({ length: 400 }, (_, i) => `buyer${i}-${rid(2)}`);
+    const tokens = await pool(users, 64, (u) => api.token(saleId, u));
+    const res = await pool(users, 64, (u, i) => api.order(saleId, u, tokens[i]!));
+    const accepted = res.filter((r) => r.status === 202);
+    expect(accepted).toHaveLength(stock);
+    expect(res.filter((r) => r.status !== 202).every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(true);
+
+    await eventually("all rows in MySQL", () => rows(saleId), (c) => c.total === stock, 20_000);
+    const conn = await connectServer(cfg.mysql);
+    try {
+      let found = 0;
+      for (let db = 0; db < cfg.mysql.shards.length; db++) {
+        for (let t = 0; t < cfg.mysql.tablesPerShard; t++) {
+          const [list] = (await conn.query(`SELECT order_id, user_id, quantity, status FROM \`${cfg.mysql.shards[db]!.database}\`.\`${tableName(t)}\` WHERE sale_id = ?`, [saleId])) as unknown as [
+            { order_id: string; user_id: string; quantity: number; status: string }[],
+          ];
+          for (const row of list) {
+            // Every row sits exactly where the routing function puts its buyer.
+            expect(routeOrder(row.user_id, cfg.mysql.shards.length, cfg.mysql.tablesPerShard)).toEqual({ db, table: t });
+            expect(row.status).toBe("CONFIRMED");
+            found++;
+          }
+        }
+      }
+      expect(found).toBe(stock);
+    } finally {
+      await conn.end();
+    }
+    const acceptedIds = new Set(accepted.map((r) => r.body.orderId as string));
+    const stored = new Set<string>();
+    for await (const o of repo.scanSale(saleId)) stored.add(o.orderId);
+    expect(stored).toEqual(acceptedIds);
+
+    // Redis agrees: every reservation confirmed, nothing pending, no drift.
+    await eventually("confirmed in Redis", () => api.stats(saleId), (s) => s.body.pending === 0);
+    expect((await api.stats(saleId)).body).toMatchObject({ stock, redisRemaining: 0, reserved: stock, confirmed: stock, pending: 0, drift: 0 });
+
+    // Order status: the owner sees CONFIRMED, anyone else a 404.
+    const one = accepted[0]!.body;
+    const mine = await api.call("GET", `/v1/orders/${one.orderId}`, { headers: api.buyer(one.userId) });
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ orderId: one.orderId, saleId, userId: one.userId, quantity: 1, status: "CONFIRMED" });
+    const theirs = await api.call("GET", `/v1/orders/${one.orderId}`, { headers: api.buyer("someone-else") });
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.error.code).toBe("ORDER_NOT_FOUND");
+  });
+
+  it("a message delivered twice makes one row", async () => {
+    const saleId = `dup${rid()}`;
+    await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
+    const r = await api.order(saleId, "dana", await api.token(saleId, "dana"));
+    expect(r.status).toBe(202);
+    await eventually("row", () => rows(saleId), (c) => c.total === 1);
+    const dupsBefore = app.writer.stats.duplicates;
+    // Send the very same order again through the broker, twice, as a redelivery would.
+    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: async () => TransactionResolution.COMMIT as never } });
+    await producer.startup();
+    try {
+      for (let i = 0; i < 2; i++) {
+        const tx = producer.beginTransaction();
+        const body = encodeOrder({ orderId: r.body.orderId, saleId, skuId: `sku-${saleId}`, userId: "dana", quantity: 1, reservedAt: Date.now() });
+        await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [r.body.orderId], body }, tx);
+        await tx.commit();
+      }
+    } finally {
+      await producer.shutdown();
+    }
+    await eventually("redeliveries consumed", async () => app.writer.stats.duplicates - dupsBefore, (n) => n >= 2);
+    expect((await rows(saleId)).total).toBe(1);
+    expect((await api.stats(saleId)).body.drift).toBe(0);
+  });
+
+  it.each([
+    ["after the reservation", "after-reserve" as const],
+    ["before the reservation", "after-half" as const],
+  ])("gateway SIGKILLed between half message and commit, %s: the back-check settles it, nothing lost or invented", async (_n, crashAt) => {
+    const saleId = `crash${rid()}`;
+    await api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 2 });
+    const crashing = await spawnCrashingGateway(cfg, crashAt);
+    const token = await api.token(saleId, "carl");
+    const answer = await crashing.api.order(saleId, "carl", token).catch((e: Error) => e);
+    expect(answer).toBeInstanceOf(Error); // the process died before answering
+    expect(await crashing.exited).toBe(-1);
+    const checksBefore = { ...app.checker.checks };
+    if (crashAt === "after-reserve") {
+      // The reservation happened: the broker asks our checker, which commits, and the row lands.
+      await eventually("row after back-check commit", () => rows(saleId), (c) => c.total === 1, 40_000);
+      expect(app.checker.checks.commit).toBeGreaterThan(checksBefore.commit);
+      const recs = await ledger(saleId, 2);
+      expect(recs.filter((r) => r.state === "F")).toHaveLength(1);
+      expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 2, confirmed: 1, drift: 0 });
+      // The buyer's retry with the same key is the replay of that order, not a second one.
+      const retry = await api.order(saleId, "carl", token);
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(retry.body.orderId).toBe(recs.find((r) => r.state === "F")!.orderId);
+    } else {
+      // No reservation: the checker tombstones the order id and rolls back; no row, no stock taken.
+      await eventually("tombstone from back-check rollback", () => ledger(saleId, 2), (l) => l.some((r) => r.state === "T"), 40_000);
+      expect(app.checker.checks.rollback).toBeGreaterThan(checksBefore.rollback);
+      expect((await ledger(saleId, 2)).filter((r) => r.state !== "T")).toHaveLength(0);
+      expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 3, reserved: 0 });
+      // The token was never consumed: the buyer's retry buys.
+      const retry = await api.order(saleId, "carl", token);
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get("idempotent-replayed")).toBeNull();
+      await eventually("row of the retry", () => rows(saleId), (c) => c.total === 1);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await rows(saleId)).total).toBe(1);
+  });
+});

@@ -1,0 +1,70 @@
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import { ensureTopic } from "../../stack/rocketmq.js";
+import { ROOT } from "../../stack/proc.js";
+import { App } from "../../src/app.js";
+import type { Config } from "../../src/config/schema.js";
+import type { CrashPoint } from "../../src/messaging/transactional-placer.js";
+import { OrderRepository } from "../../src/persistence/order-repository.js";
+import { dropTestDatabases, testMysqlConfig } from "../persistence/mysql-test-db.js";
+import { Api, rid, testConfig, type RedisMode } from "./env.js";
+
+/** A config with its own MySQL databases, RocketMQ topic and consumer group, and Redis key prefix. */
+export async function durableConfig(mode: RedisMode = "standalone", extra: Record<string, unknown> = {}): Promise<Config> {
+  const topic = `fs-test-${rid(4)}`;
+  await ensureTopic(topic, "TRANSACTION");
+  return testConfig(mode, {
+    mysql: testMysqlConfig(),
+    rocketmq: { orderTopic: topic, consumerGroup: `fs-test-writer-${rid(4)}`, consumer: { retryForMs: 120_000 } },
+    sweeper: { intervalMs: 1000, persistAfterMs: 60_000 },
+    ...extra,
+  } as never);
+}
+
+export async function startApp(cfg: Config): Promise<{ app: App; api: Api; repo: OrderRepository }> {
+  const app = await new App(cfg).start({ port: 0 });
+  return { app, api: new Api(`http://127.0.0.1:${app.port}`, cfg), repo: app.repo };
+}
+
+export async function stopApp(app: App | undefined, cfg: Config | undefined): Promise<void> {
+  await app?.close();
+  if (cfg) await dropTestDatabases(cfg.mysql);
+}
+
+/** Polls until `check` holds; fails after `timeoutMs` with the last value seen. */
+export async function eventually<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  for (;;) {
+    last = await get();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A gateway in a child process (npm start's entry) that SIGKILLs itself at `crashAt` on its first order. */
+export async function spawnCrashingGateway(cfg: Config, crashAt: CrashPoint): Promise<{ child: ChildProcess; api: Api; exited: Promise<number | null> }> {
+  const dir = mkdtempSync(join(tmpdir(), "fs-crash-"));
+  const overlay = join(dir, "config.json");
+  const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } } };
+  writeFileSync(overlay, JSON.stringify(childCfg));
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, FLASHSALE_CONFIG: overlay, FLASHSALE_FAULT: crashAt, FLASHSALE_RMQ_LOG: "silent" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const exited = new Promise<number | null>((r) => child.on("exit", (code, sig) => r(sig ? -1 : code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening on [^:]+:(\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", () => reject(new Error(`crashing gateway exited early: ${buf}`)));
+  });
+  return { child, api: new Api(`http://127.0.0.1:${port}`, cfg), exited };
+}

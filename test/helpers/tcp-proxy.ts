@@ -1,0 +1,64 @@
+import net from "node:net";
+
+export type ProxyMode = "pass" | "reset" | "blackhole" | "delay";
+
+/**
+ * A TCP proxy between the gateway and a dependency, for fault injection (tc netem is not available):
+ * pass · reset (existing and new connections are cut) · blackhole (bytes are swallowed) · delay (each chunk
+ * waits `delayMs`).
+ */
+export class TcpProxy {
+  mode: ProxyMode = "pass";
+  delayMs = 0;
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(
+    private readonly target: { host: string; port: number },
+  ) {
+    this.server = net.createServer((client) => this.accept(client));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  setMode(mode: ProxyMode, delayMs = 0): void {
+    this.mode = mode;
+    this.delayMs = delayMs;
+    if (mode === "reset") for (const s of this.sockets) s.resetAndDestroy();
+  }
+
+  private accept(client: net.Socket): void {
+    if (this.mode === "reset") {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(this.target);
+    this.sockets.add(client).add(upstream);
+    const forward = (from: net.Socket, to: net.Socket) =>
+      from.on("data", (chunk) => {
+        if (this.mode === "blackhole") return;
+        if (this.mode === "delay") setTimeout(() => to.writable && to.write(chunk), this.delayMs);
+        else if (to.writable) to.write(chunk);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
+    const close = () => {
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", close).on("error", close);
+    upstream.on("close", close).on("error", close);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
