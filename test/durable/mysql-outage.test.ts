@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
+import type { Config } from "../../src/config/schema.js";
+import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
+import { Api, pool, rid } from "../helpers/env.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
+
+describe("MySQL down mid-sale", () => {
+  let cfg: Config;
+  let app: App;
+  let api: Api;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    const base = await durableConfig();
+    const real = base.mysql.shards[0]!;
+    proxy = await new TcpProxy({ host: real.host, port: real.port }).start();
+    // Every shard reaches MariaDB through the proxy, so "stopping" it cuts all of them.
+    cfg = { ...base, mysql: { ...base.mysql, shards: base.mysql.shards.map((s) => ({ ...s, port: proxy.port })) } };
+    ({ app, api } = await startApp(cfg));
+  });
+  afterAll(async () => {
+    proxy.setMode("pass");
+    await stopApp(app, cfg);
+    await proxy.stop();
+  });
+
+  it("keeps accepting while MySQL is down, and every accepted order lands once it is back", async () => {
+    const saleId = `outage${rid()}`;
+    const stock = 30;
+    await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
+    const users = Array.from({ length: 90 }, (_, i) => `o${i}`);
+    const tokens = await pool(users, 32, (u) => api.token(saleId, u));
+    const half = users.length / 3;
+    const first = await pool(users.slice(0, half), 16, (u, i) => api.order(saleId, u, tokens[i]!));
+    proxy.setMode("reset"); // MySQL "stopped": connections refused and cut
+    const during = await pool(users.slice(half), 16, (u, i) => api.order(saleId, u, tokens[half + i]!));
+    const accepted = [...first, ...during].filter((r) => r.status === 202);
+    expect(accepted).toHaveLength(stock);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await app.shards.ping())).toBe(false);
+    const readyz = await api.call("GET", "/readyz");
+    expect(readyz.status).toBe(503);
+    expect(readyz.body.error.message).toMatch(/mysql/);
+
+    proxy.setMode("pass"); // MySQL back
+    const counts = await eventually("every accepted order in MySQL", () => app.repo.countBySale(saleId), (c) => c.total === stock, 60_000);
+    expect(counts.quantity.confirmed).toBe(stock);
+    const stored = new Set<string>();
+    for await (const o of app.repo.scanSale(saleId)) stored.add(o.orderId);
+    expect(stored).toEqual(new Set(accepted.map((r) => r.body.orderId)));
+    await eventually("converged", () => api.stats(saleId), (s) => s.body.pending === 0 && s.body.drift === 0);
+  });
+});
