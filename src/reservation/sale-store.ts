@@ -26,13 +26,23 @@ export class SaleStore {
 
   private readonly retentionSeconds: number;
 
-  /** The sale, from the local cache when fresh; null when no such sale. */
-  async get(saleId: string): Promise<Sale | null> {
+  private readonly loading = new Map<string, Promise<Sale | null>>();
+
+  /** The sale, from the local cache when fresh; null when no such sale. Concurrent misses share one load. */
+  get(saleId: string): Promise<Sale | null> {
     const hit = this.cache.get(saleId);
-    if (hit !== undefined) return hit || null;
-    const sale = await this.load(saleId);
-    this.cache.set(saleId, sale ?? false);
-    return sale;
+    if (hit !== undefined) return Promise.resolve(hit || null);
+    let p = this.loading.get(saleId);
+    if (!p) {
+      p = this.load(saleId)
+        .then((sale) => {
+          this.cache.set(saleId, sale ?? false);
+          return sale;
+        })
+        .finally(() => this.loading.delete(saleId));
+      this.loading.set(saleId, p);
+    }
+    return p;
   }
 
   /** The cached sale without I/O: undefined when not cached (or stale), null when known not to exist. */

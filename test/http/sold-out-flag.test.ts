@@ -25,7 +25,7 @@ describe("local sold-out flag", () => {
     pid = spawnDaemon(`redis-soldout-${port}`, redisServerBinary(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
     await waitFor("private redis", () => isListening(port), 10_000);
     probe = new Redis(port, "127.0.0.1");
-    const cfg = testConfig("standalone", { redis: { url: `redis://127.0.0.1:${port}` }, soldOut: { ttlMs: 60_000 } });
+    const cfg = testConfig("standalone", { redis: { url: `redis://127.0.0.1:${port}` }, soldOut: { ttlMs: 60_000 }, sales: { metaCacheMs: 60_000 } });
     a = await startGateway(cfg);
     b = await startGateway(cfg);
   });
@@ -64,7 +64,7 @@ describe("local sold-out flag", () => {
     });
     const after = await commandCount(probe);
     expect(flood.every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(true);
-    // INFO itself is the only command counted in between.
+    // INFO itself is the only command counted in between (sale settings are cached for a minute here).
     expect(after - before).toBeLessThanOrEqual(1);
     expect(a.gw.soldOut.shortCircuits + b.gw.soldOut.shortCircuits).toBe(400);
 
