@@ -2,11 +2,13 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { ApiError } from "../http/errors.js";
 import { USER_ID_RE } from "./ids.js";
+import { parseStrictJson } from "./strict-json.js";
 
 /** Longest Authorization header we parse; anything longer is refused before any crypto. */
 export const MAX_CREDENTIAL_BYTES = 2048;
 
 const HS256_HEADER_RE = /^[A-Za-z0-9_-]+$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function unauthenticated(message: string): ApiError {
   return new ApiError("UNAUTHENTICATED", message);
@@ -20,10 +22,11 @@ export function bearer(authorization: string): string {
   return m[1]!;
 }
 
+/** A JWT part: base64url of a JSON object, parsed strictly (a duplicate `alg` or `sub` is a forgery attempt). */
 function decodeJson(part: string): Record<string, unknown> | null {
   if (!HS256_HEADER_RE.test(part)) return null;
   try {
-    const v = JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as unknown;
+    const v = parseStrictJson(utf8.decode(Buffer.from(part, "base64url"))) as unknown;
     return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -67,13 +70,15 @@ export class BuyerAuth {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthenticated("bad token signature");
     const claims = decodeJson(p);
     if (!claims) throw unauthenticated("malformed token claims");
-    const { sub, exp, nbf } = claims;
+    const { sub, exp, nbf, iat } = claims;
     if (typeof exp !== "number" || !Number.isFinite(exp)) throw unauthenticated("token has no exp");
     if (typeof sub !== "string" || !USER_ID_RE.test(sub)) throw unauthenticated("token sub is not a valid user id");
     const skewMs = this.skewSeconds * 1000;
     const expMs = exp * 1000 + skewMs;
     if (now >= expMs) throw unauthenticated("token expired");
     if (nbf !== undefined && (typeof nbf !== "number" || now + skewMs < nbf * 1000)) throw unauthenticated("token not valid yet");
+    // A token "issued" in the future comes from a broken or hostile issuer.
+    if (iat !== undefined && (typeof iat !== "number" || now + skewMs < iat * 1000)) throw unauthenticated("token issued in the future");
     // A not-yet-valid token is never cached, so only the expiry needs checking on a hit.
     this.verified.set(jwt, { userId: sub, expMs });
     return sub;
