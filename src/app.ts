@@ -81,8 +81,18 @@ export class App {
       });
       await this.consumer.startup();
     }
-    const placer = new TransactionalOrderPlacer(this.producer, topic, this.gateway.reservations, opts.crashAt);
-    const orders = new OrderRoutes({ auth: this.gateway.buyerAuth, redis: this.gateway.redis, keys: this.gateway.keys, repo: this.repo, sales: this.gateway.sales });
+    const { breakers } = this.gateway;
+    // The half message goes through the RocketMQ breaker; the reservation through the Redis one (gateway.reservations).
+    const placer = new TransactionalOrderPlacer(this.producer, topic, this.gateway.reservations, opts.crashAt, (send) => breakers.rocketmq.run(send));
+    const orders = new OrderRoutes({
+      auth: this.gateway.buyerAuth,
+      redis: this.gateway.redis,
+      keys: this.gateway.keys,
+      repo: this.repo,
+      sales: this.gateway.sales,
+      limits: this.gateway.limits,
+      breakers,
+    });
     this.gateway.use({
       placer,
       ops: { stats: (sale) => this.sweeper.stats(sale), reconcile: (sale) => this.sweeper.sweep(sale) as never },

@@ -1,6 +1,10 @@
 import type { us_listen_socket } from "uWebSockets.js";
 import { AdminAuth, BuyerAuth } from "./admission/auth.js";
+import { Breakers, isRedisFailure } from "./admission/breakers.js";
+import { GuardedReservationService } from "./admission/guarded-reservations.js";
+import { LoadShedder } from "./admission/load-shedder.js";
 import { PurchaseTokens } from "./admission/purchase-token.js";
+import { RateLimits } from "./admission/rate-limits.js";
 import type { Config } from "./config/schema.js";
 import { ApiError } from "./http/errors.js";
 import { errorReply, route, type ExchangeOptions, type Handler } from "./http/exchange.js";
@@ -8,10 +12,11 @@ import { AdminRoutes, type SaleOps } from "./http/routes/admin.js";
 import { BuyerRoutes, type OrderPlacer } from "./http/routes/buyer.js";
 import { OpsRoutes, type Probe } from "./http/routes/ops.js";
 import { loadUws } from "./http/uws.js";
+import { Metrics } from "./observability/metrics.js";
 import { createRedis, createSubscriber, type RedisClient } from "./redis/client.js";
 import { Keys } from "./redis/keys.js";
 import { RedisSaleOps } from "./reservation/redis-sale-ops.js";
-import { ReservationService } from "./reservation/reservation-service.js";
+import type { ReservationService } from "./reservation/reservation-service.js";
 import { SaleStore } from "./reservation/sale-store.js";
 import { SoldOutCache } from "./reservation/sold-out-cache.js";
 
@@ -26,14 +31,6 @@ export interface GatewayParts {
   routes?: (add: (method: "get" | "post" | "put", pattern: string, name: string, handler: Handler) => void) => void;
 }
 
-/** Looks like a Redis client failure (timeout, connection, cluster down): the dependency, not us. */
-function isRedisFailure(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return /Command timed out|Connection is closed|MaxRetriesPerRequest|ClusterAllFailed|CLUSTERDOWN|TRYAGAIN|ECONNREFUSED|ECONNRESET|LOADING|READONLY|MOVED|ASK/.test(
-    `${err.name} ${err.message}`,
-  );
-}
-
 /** One gateway process: HTTP on uWS over the Redis reservation layer. */
 export class Gateway {
   readonly keys: Keys;
@@ -44,6 +41,10 @@ export class Gateway {
   private readonly subscriber: RedisClient;
   private listenSocket: us_listen_socket | null = null;
   readonly buyerAuth: BuyerAuth;
+  readonly metrics: Metrics;
+  readonly breakers: Breakers;
+  readonly limits: RateLimits;
+  readonly shedder: LoadShedder;
   port = 0;
 
   constructor(
@@ -56,11 +57,18 @@ export class Gateway {
     this.buyerAuth = new BuyerAuth(config.auth.userJwtSecret, config.auth.clockSkewSeconds);
     this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
     this.sales = new SaleStore(this.redis, this.keys, { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds });
-    this.reservations = new ReservationService(this.redis, this.keys, this.soldOut, {
-      tokenTtlSeconds: config.tokens.ttlSeconds,
-      replaySeconds: config.tokens.replaySeconds,
-      chunkRatio: config.stock.transferChunkRatio,
-    });
+    this.metrics = new Metrics();
+    this.breakers = new Breakers(config.admission.breakers, this.metrics);
+    this.limits = new RateLimits(config.admission, this.redis, config.redis.keyPrefix, this.metrics);
+    this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
+    this.reservations = new GuardedReservationService(
+      this.redis,
+      this.keys,
+      this.soldOut,
+      { tokenTtlSeconds: config.tokens.ttlSeconds, replaySeconds: config.tokens.replaySeconds, chunkRatio: config.stock.transferChunkRatio },
+      this.breakers.redis,
+    );
+    this.metrics.counterFrom("flashsale_sold_out_short_circuits_total", "Order attempts answered SOLD_OUT from the local flag, without Redis", () => this.soldOut.shortCircuits);
   }
 
   /** Parts that need the gateway's own Redis client are set after construction, before start(). */
@@ -87,8 +95,11 @@ export class Gateway {
     });
     const cfg = this.config;
     const app = uws.App();
+    this.shedder.start();
     const opts: ExchangeOptions = {
       maxBodyBytes: cfg.server.maxBodyBytes,
+      metrics: this.metrics,
+      shedder: this.shedder,
       classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", { "retry-after": "1" }) : undefined),
       onError: (err, req) => process.stderr.write(`[gateway] ${req.method} ${req.path} ${req.requestId}: ${(err as Error)?.stack ?? String(err)}\n`),
     };
@@ -99,6 +110,9 @@ export class Gateway {
       soldOut: this.soldOut,
       reservations: this.reservations,
       placer: this.parts.placer ?? { place: (r) => this.reservations.reserve(r) },
+      limits: this.limits,
+      breakers: this.breakers,
+      metrics: this.metrics,
       tokenLeadMs: cfg.tokens.leadSeconds * 1000,
       tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
     });
@@ -107,10 +121,17 @@ export class Gateway {
       sales: this.sales,
       reservations: this.reservations,
       ops: this.parts.ops ?? new RedisSaleOps(this.redis, this.keys, this.reservations),
+      limits: this.limits,
       defaultShards: cfg.stock.shards,
       defaultPaymentTimeoutSeconds: DEFAULT_PAYMENT_TIMEOUT_SECONDS,
     });
-    const ops = new OpsRoutes(this.parts.probes ?? [{ name: "redis", check: async () => (await this.redis.ping()) === "PONG" }]);
+    const ops = new OpsRoutes(
+      this.parts.probes ?? [{ name: "redis", check: async () => (await this.redis.ping()) === "PONG" }],
+      () => this.breakers.states(),
+      this.metrics,
+    );
+    // Operations endpoints are never shed: a saturated process must still say so.
+    const unshed = { shed: false };
 
     route(app, "get", "/v1/sales/:saleId", "sale", buyer.getSale, opts);
     route(app, "post", "/v1/sales/:saleId/tokens", "token", buyer.issueToken, opts);
@@ -118,8 +139,9 @@ export class Gateway {
     route(app, "put", "/v1/admin/sales/:saleId", "admin_put_sale", admin.putSale, opts);
     route(app, "get", "/v1/admin/sales/:saleId/stats", "admin_stats", admin.stats, opts);
     route(app, "post", "/v1/admin/sales/:saleId/reconcile", "admin_reconcile", admin.reconcile, opts);
-    route(app, "get", "/healthz", "healthz", ops.healthz, opts);
-    route(app, "get", "/readyz", "readyz", ops.readyz, opts);
+    route(app, "get", "/healthz", "healthz", ops.healthz, opts, unshed);
+    route(app, "get", "/readyz", "readyz", ops.readyz, opts, unshed);
+    route(app, "get", "/metrics", "metrics", ops.metricsText, opts, unshed);
     this.parts.routes?.((method, pattern, name, handler) => route(app, method, pattern, name, handler, opts));
     route(app, "any", "/*", "not_found", () => errorReply(new ApiError("NOT_FOUND", "no such route")), opts);
     await new Promise<void>((done, fail) => {
@@ -136,6 +158,8 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.listenSocket) loadUws().us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+    this.shedder.stop();
+    this.breakers.shutdown();
     this.subscriber.disconnect();
     this.redis.disconnect();
   }

@@ -1,15 +1,41 @@
 import { ApiError } from "../http/errors.js";
+import { JsonRejected, parseStrictJson } from "./strict-json.js";
 
-/** Parses a JSON request body that must be an object. */
-export function jsonObject(body: Buffer | null): Record<string, unknown> {
+/** `application/json`, optionally with `charset=utf-8`; any other type or parameter is refused (415). */
+const JSON_TYPE_RE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function isJsonContentType(contentType: string): boolean {
+  return JSON_TYPE_RE.test(contentType);
+}
+
+/**
+ * Parses a JSON request body that must be an object whose keys are all in `allowed`. An empty body is `{}`.
+ * Refused with 415: a non-empty body that is not application/json. With 400: bytes that are not UTF-8,
+ * JSON that is malformed, has duplicate keys, `__proto__`/`constructor` keys or deep nesting, a body that
+ * is not an object, and any field not in `allowed` (so a buyer's `userId`, `price` or `status` is never
+ * read, it is refused).
+ */
+export function jsonObject(body: Buffer | null, contentType: string, allowed: ReadonlySet<string>): Record<string, unknown> {
   if (!body || body.length === 0) return {};
+  if (!JSON_TYPE_RE.test(contentType)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "body must be application/json (charset utf-8)");
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new ApiError("INVALID_REQUEST", "body is not valid UTF-8");
+  }
   let v: unknown;
   try {
-    v = JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new ApiError("INVALID_REQUEST", "body is not valid JSON");
+    v = parseStrictJson(text);
+  } catch (err) {
+    throw new ApiError("INVALID_REQUEST", `body is not acceptable JSON: ${(err as JsonRejected).message}`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ApiError("INVALID_REQUEST", "body must be a JSON object");
+  for (const k in v) {
+    if (!allowed.has(k)) throw new ApiError("INVALID_REQUEST", `unknown field ${JSON.stringify(k.slice(0, 64))}; accepted: ${[...allowed].join(", ") || "none"}`);
+  }
   return v as Record<string, unknown>;
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
@@ -10,6 +11,30 @@ export const mysqlShardSchema = z.object({
   password: z.string(),
   database: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "expected a plain database name"),
 });
+
+/** One rate limiter: `points` requests per `durationSeconds`; over it, 429 (and blocked `blockSeconds` more). */
+const limiterSchema = z.object({
+  points: positiveInt,
+  durationSeconds: positiveInt.max(86_400),
+  blockSeconds: z.number().int().min(0).max(86_400),
+}).strict();
+
+/** One opossum circuit breaker (see README "Admission control"). */
+const breakerSchema = z.object({
+  timeoutMs: positiveInt.max(60_000),
+  errorThresholdPercentage: z.number().gt(0).max(100),
+  resetTimeoutMs: positiveInt.max(600_000),
+  volumeThreshold: z.number().int().min(0),
+  rollingWindowMs: z.number().int().min(100).max(600_000),
+}).strict();
+
+/** An IPv4/IPv6 address or a CIDR block ("10.0.0.0/8", "fd00::/8"). */
+const ipOrCidr = z.string().refine((v) => {
+  const [addr = "", bits, ...rest] = v.split("/");
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}, "expected an IP address or CIDR block");
 
 export const configSchema = z
   .object({
@@ -64,6 +89,29 @@ export const configSchema = z
       clockSkewSeconds: z.number().int().min(0).max(300),
     }).strict(),
     payments: z.object({ webhookSecret: z.string().min(16, "expected at least 16 characters") }).strict(),
+    admission: z.object({
+      trustedProxies: z.array(ipOrCidr),
+      rateLimits: z.object({
+        enabled: z.boolean(),
+        exemptIps: z.array(ipOrCidr),
+        ip: limiterSchema,
+        buyer: limiterSchema,
+        sale: limiterSchema,
+        tokenIssue: limiterSchema.extend({ redisTimeoutMs: positiveInt.max(10_000) }).strict(),
+      }).strict(),
+      breakers: z.object({
+        enabled: z.boolean(),
+        redis: breakerSchema,
+        rocketmq: breakerSchema,
+        mysql: breakerSchema,
+      }).strict(),
+      shedding: z.object({
+        enabled: z.boolean(),
+        maxInFlight: positiveInt,
+        maxEventLoopDelayMs: positiveInt,
+        sampleIntervalMs: z.number().int().min(50).max(60_000),
+      }).strict(),
+    }).strict(),
   })
   .strict();
 

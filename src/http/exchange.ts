@@ -1,4 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
+import type { LoadShedder } from "../admission/load-shedder.js";
+import type { Metrics, RouteRecorder } from "../observability/metrics.js";
 import { ApiError, STATUS_TEXT } from "./errors.js";
 
 /** What a handler may read of a request: copied out synchronously, since uWS reuses HttpRequest. */
@@ -18,16 +20,21 @@ export interface Req {
 
 export interface Reply {
   status: number;
+  /** Serialized as JSON; a string is sent as is. */
   body: unknown;
   headers?: Record<string, string>;
+  /** Default application/json. */
+  contentType?: string;
 }
 
 export type Handler = (req: Req) => Reply | Promise<Reply>;
 
 export interface ExchangeOptions {
   maxBodyBytes: number;
-  /** Called once per answered request (metrics). */
-  onReply?: (route: string, status: number, startedNs: bigint) => void;
+  /** Requests by route, status and code, and latency. */
+  metrics?: Metrics;
+  /** Refuses requests with 503 before any work when the process is saturated (routes registered with shed). */
+  shedder?: LoadShedder;
   onError?: (err: unknown, req: Req) => void;
   /** Turns a known failure (a dependency down, say) into an API error; unknown ones become INTERNAL_ERROR. */
   classify?: (err: unknown) => ApiError | undefined;
@@ -45,9 +52,16 @@ function errorReply(err: ApiError): Reply {
   return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers: err.headers };
 }
 
+/** The error code of a reply, for metrics ("" for a success). */
+function codeOf(reply: Reply): string {
+  if (reply.status < 400) return "";
+  const err = (reply.body as { error?: { code?: unknown } } | null)?.error;
+  return typeof err?.code === "string" ? err.code : "";
+}
+
 function write(res: HttpResponse, requestIdValue: string, reply: Reply): void {
   res.writeStatus(STATUS_TEXT[reply.status] ?? String(reply.status));
-  res.writeHeader("content-type", "application/json");
+  res.writeHeader("content-type", reply.contentType ?? "application/json");
   res.writeHeader("x-request-id", requestIdValue);
   if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
   res.end(typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body));
@@ -55,7 +69,8 @@ function write(res: HttpResponse, requestIdValue: string, reply: Reply): void {
 
 /**
  * Registers a route. The handler runs once the body (if any) is read in full; a sync reply is written at
- * once, an async one inside cork() unless the client has gone.
+ * once, an async one inside cork() unless the client has gone. With `shed`, the load shedder may refuse the
+ * request before anything is read; an admitted request counts as in flight until it is answered.
  */
 export function route(
   app: TemplatedApp,
@@ -64,11 +79,22 @@ export function route(
   name: string,
   handler: Handler,
   opts: ExchangeOptions,
+  policy: { shed: boolean } = { shed: true },
 ): void {
   const paramCount = (pattern.match(/:/g) ?? []).length;
   const withBody = method === "post" || method === "put";
+  const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
+  const shedder = policy.shed && opts.shedder?.enabled ? opts.shedder : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
+    if (shedder) {
+      const refused = shedder.admit();
+      if (refused) {
+        write(res, requestId(hreq.getHeader("x-request-id")), refused);
+        recorder?.record(refused.status, "UNAVAILABLE", (performance.now() - started) / 1000);
+        return;
+      }
+    }
     const params: string[] = [];
     for (let i = 0; i < paramCount; i++) params.push(hreq.getParameter(i) ?? "");
     const req: Req = {
@@ -85,15 +111,26 @@ export function route(
       body: null,
     };
     let aborted = false;
+    let answered = false;
+    let running = false;
+    // Exactly once per admitted request: when it is answered, or when the client leaves before it ran.
+    const release = () => {
+      if (answered) return;
+      answered = true;
+      shedder?.release();
+    };
     res.onAborted(() => {
       aborted = true;
+      if (!running) release();
     });
     const finish = (reply: Reply) => {
+      release();
       if (aborted) return;
       res.cork(() => write(res, req.requestId, reply));
-      opts.onReply?.(name, reply.status, started);
+      recorder?.record(reply.status, codeOf(reply), (performance.now() - started) / 1000);
     };
     const run = () => {
+      running = true;
       let out: Reply | Promise<Reply>;
       try {
         out = handler(req);

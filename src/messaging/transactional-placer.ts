@@ -23,6 +23,8 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     private readonly topic: string,
     private readonly reservations: ReservationService,
     private readonly crashAt?: CrashPoint,
+    /** Runs the half-message send (the RocketMQ circuit breaker); an ApiError from it is the answer. */
+    private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
   ) {}
 
   async place(req: ReserveRequest): Promise<ReserveOutcome> {
@@ -42,16 +44,19 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     const now = Date.now();
     const tx = this.producer.beginTransaction();
     try {
-      await this.producer.send(
-        {
-          topic: this.topic,
-          tag: sale.saleId,
-          keys: [orderId],
-          body: encodeOrder({ orderId, saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: now }),
-        },
-        tx,
+      await this.guardSend(() =>
+        this.producer.send(
+          {
+            topic: this.topic,
+            tag: sale.saleId,
+            keys: [orderId],
+            body: encodeOrder({ orderId, saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: now }),
+          },
+          tx,
+        ),
       );
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw new ApiError("UNAVAILABLE", `RocketMQ did not take the order message: ${(err as Error).message}`, { "retry-after": "1" });
     }
     if (this.crashAt === "after-half") process.kill(process.pid, "SIGKILL");

@@ -3,6 +3,7 @@ import type { Reply, Req } from "../exchange.js";
 import type { AdminAuth } from "../../admission/auth.js";
 import { jsonObject, positiveInt } from "../../admission/body.js";
 import { SKU_ID_RE, saleIdParam } from "../../admission/ids.js";
+import type { RateLimits } from "../../admission/rate-limits.js";
 import type { ReservationService } from "../../reservation/reservation-service.js";
 import { saleToJson, type Sale } from "../../reservation/sale.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
@@ -19,9 +20,13 @@ export interface AdminRoutesDeps {
   sales: SaleStore;
   reservations: ReservationService;
   ops: SaleOps;
+  limits: RateLimits;
   defaultShards: number;
   defaultPaymentTimeoutSeconds: number;
 }
+
+/** Fields of PUT /v1/admin/sales/{saleId}; any other is refused, so a typo never silently takes a default. */
+const SALE_FIELDS: ReadonlySet<string> = new Set(["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"]);
 
 function time(v: unknown, name: string): number {
   const ms = typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : typeof v === "number" && Number.isSafeInteger(v) ? v : NaN;
@@ -42,8 +47,16 @@ export function parseSaleBody(saleId: string, body: Record<string, unknown>, def
   return { saleId, skuId: body.skuId, stock, perUserLimit, startsAt, endsAt, shards, paymentTimeoutSeconds };
 }
 
+/** Operator endpoints; the client-IP limit applies here too, as a brake on guessing the admin token. */
 export class AdminRoutes {
   constructor(private readonly d: AdminRoutesDeps) {}
+
+  private limited(handler: (req: Req) => Promise<Reply>): (req: Req) => Promise<Reply> {
+    return (req) => {
+      const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+      return gate ? gate.then(() => handler(req)) : handler(req);
+    };
+  }
 
   private async sale(req: Req): Promise<Sale> {
     this.d.auth.check(req.authorization);
@@ -52,26 +65,26 @@ export class AdminRoutes {
     return sale;
   }
 
-  putSale = async (req: Req): Promise<Reply> => {
+  putSale = this.limited(async (req) => {
     this.d.auth.check(req.authorization);
     const saleId = saleIdParam(req.params[0]!);
-    if (!/^application\/json(\s*;.*)?$/i.test(req.contentType)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "body must be application/json");
-    const sale = parseSaleBody(saleId, jsonObject(req.body), {
+    if (!req.body || req.body.length === 0) throw new ApiError("INVALID_REQUEST", "body required: the sale as a JSON object");
+    const sale = parseSaleBody(saleId, jsonObject(req.body, req.contentType, SALE_FIELDS), {
       shards: this.d.defaultShards,
       paymentTimeoutSeconds: this.d.defaultPaymentTimeoutSeconds,
     });
     const r = await this.d.sales.put(sale);
     if (r.kind === "locked") throw new ApiError("SALE_LOCKED", "the sale has started (or holds reservations) and can no longer change");
     return { status: r.kind === "created" ? 201 : 200, body: saleToJson(r.sale) };
-  };
+  });
 
-  stats = async (req: Req): Promise<Reply> => {
+  stats = this.limited(async (req) => {
     const sale = await this.sale(req);
     return { status: 200, body: { saleId: sale.saleId, ...(await this.d.ops.stats(sale)) } };
-  };
+  });
 
-  reconcile = async (req: Req): Promise<Reply> => {
+  reconcile = this.limited(async (req) => {
     const sale = await this.sale(req);
     return { status: 200, body: { saleId: sale.saleId, ...(await this.d.ops.reconcile(sale)) } };
-  };
+  });
 }

@@ -2,8 +2,11 @@ import { ApiError } from "../errors.js";
 import type { Reply, Req } from "../exchange.js";
 import type { BuyerAuth } from "../../admission/auth.js";
 import { jsonObject, positiveInt } from "../../admission/body.js";
+import type { Breakers } from "../../admission/breakers.js";
 import { PURCHASE_TOKEN_RE, saleIdParam } from "../../admission/ids.js";
 import type { PurchaseTokens } from "../../admission/purchase-token.js";
+import type { RateLimits } from "../../admission/rate-limits.js";
+import type { Cell, Metrics } from "../../observability/metrics.js";
 import type { ReserveOutcome } from "../../reservation/reply-codes.js";
 import type { ReserveRequest } from "../../reservation/reservation-service.js";
 import { isLive, saleStatus, saleToJson, type Sale } from "../../reservation/sale.js";
@@ -19,6 +22,11 @@ export interface OrderPlacer {
 /** Largest quantity accepted as well-formed; above a sale's per-buyer limit the answer is LIMIT_EXCEEDED. */
 export const MAX_QUANTITY = 10_000;
 
+/** The only field an order body may carry; anything else (userId, price, status, ...) is refused with 400. */
+const ORDER_FIELDS: ReadonlySet<string> = new Set(["quantity"]);
+/** Token issuance takes no fields (an empty body or `{}`). */
+const NO_FIELDS: ReadonlySet<string> = new Set();
+
 export interface BuyerRoutesDeps {
   auth: BuyerAuth;
   tokens: PurchaseTokens;
@@ -26,11 +34,16 @@ export interface BuyerRoutesDeps {
   soldOut: SoldOutCache;
   reservations: ReservationService;
   placer: OrderPlacer;
+  limits: RateLimits;
+  breakers: Breakers;
+  metrics: Metrics;
   tokenLeadMs: number;
   tokenTtlMs: number;
 }
 
 const REPLAYED = { "idempotent-replayed": "true" };
+
+const OUTCOMES = ["reserved", "replayed", "sold_out", "limit_exceeded", "invalid_token", "key_reused", "unavailable"] as const;
 
 function soldOutReply(replayed: boolean): Reply {
   return {
@@ -40,54 +53,93 @@ function soldOutReply(replayed: boolean): Reply {
   };
 }
 
+/**
+ * The buyer endpoints. Admission order on the buy path, cheapest and widest first: client-IP limit, JWT,
+ * buyer limit, input validation, sale window, the local sold-out flag, the token's MAC; then, only for
+ * attempts that will reach Redis: open circuits (503) and the per-sale limit, and finally the reservation.
+ * Everything that can refuse a request (429, 503, 4xx) does so before the token is consumed or stock moves.
+ * Each step is synchronous unless a limiter is on, so a disabled limiter costs no promise.
+ */
 export class BuyerRoutes {
-  constructor(private readonly d: BuyerRoutesDeps) {}
+  private readonly outcomes: Record<(typeof OUTCOMES)[number], Cell>;
 
-  private async sale(saleId: string): Promise<Sale> {
-    const sale = await this.d.sales.get(saleId);
-    if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
-    return sale;
+  constructor(private readonly d: BuyerRoutesDeps) {
+    const c = d.metrics.counter("flashsale_reservations_total", "Order attempts that reached the reservation, by outcome", ["outcome"]);
+    this.outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, c.cell({ outcome: o })])) as BuyerRoutes["outcomes"];
   }
 
-  getSale = async (req: Req): Promise<Reply> => {
-    const sale = await this.sale(saleIdParam(req.params[0]!));
-    const remaining = await this.d.sales.remaining(sale, () => this.d.reservations.remaining(sale));
-    return { status: 200, body: { ...saleToJson(sale), status: saleStatus(sale, remaining), remaining } };
+  /** The sale, from the local cache without I/O when fresh, else through the Redis breaker. */
+  private sale(saleId: string): Promise<Sale> {
+    const cached = this.d.sales.cached(saleId);
+    if (cached !== undefined) {
+      if (cached === null) return Promise.reject(new ApiError("SALE_NOT_FOUND", "no sale with this id"));
+      return Promise.resolve(cached);
+    }
+    return this.d.breakers.redis.run(() => this.d.sales.get(saleId)).then((sale) => {
+      if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
+      return sale;
+    });
+  }
+
+  getSale = (req: Req): Promise<Reply> => {
+    const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+    return gate ? gate.then(() => this.saleView(req)) : this.saleView(req);
   };
 
-  issueToken = async (req: Req): Promise<Reply> => {
-    const userId = this.d.auth.userId(req.authorization);
+  private async saleView(req: Req): Promise<Reply> {
     const sale = await this.sale(saleIdParam(req.params[0]!));
+    const remaining = await this.d.sales.remaining(sale, () => this.d.breakers.redis.run(() => this.d.reservations.remaining(sale)));
+    return { status: 200, body: { ...saleToJson(sale), status: saleStatus(sale, remaining), remaining } };
+  }
+
+  issueToken = (req: Req): Promise<Reply> => {
+    const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+    return gate ? gate.then(() => this.tokenFor(req)) : this.tokenFor(req);
+  };
+
+  private async tokenFor(req: Req): Promise<Reply> {
+    const userId = this.d.auth.userId(req.authorization);
+    const buyerGate = this.d.limits.buyer(userId);
+    if (buyerGate) await buyerGate;
+    const saleId = saleIdParam(req.params[0]!);
+    jsonObject(req.body, req.contentType, NO_FIELDS);
+    const sale = await this.sale(saleId);
     const now = Date.now();
     if (now < sale.startsAt - this.d.tokenLeadMs || now >= sale.endsAt) {
       throw new ApiError("SALE_NOT_LIVE", "tokens are issued from shortly before the sale starts until it ends");
     }
     if (this.d.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
+    this.d.breakers.redis.ensureClosed();
+    const tokenGate = this.d.limits.tokenIssue(sale.saleId, userId);
+    if (tokenGate) await tokenGate;
     const token = this.d.tokens.mint(sale.saleId, userId);
     const expiresAt = Math.min(now + this.d.tokenTtlMs, sale.endsAt);
-    await this.d.reservations.issueToken(sale, userId, token, expiresAt);
+    await this.d.breakers.redis.run(() => this.d.reservations.issueToken(sale, userId, token, expiresAt));
     return { status: 201, body: { token, expiresAt: new Date(expiresAt).toISOString() } };
+  }
+
+  /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
+  placeOrder = (req: Req): Reply | Promise<Reply> => {
+    const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+    return gate ? gate.then(() => this.orderByBuyer(req)) : this.orderByBuyer(req);
   };
 
-  /** Sync up to the sold-out flag when the sale is cached, so the flood after sell-out costs no await. */
-  placeOrder = (req: Req): Reply | Promise<Reply> => {
+  private orderByBuyer(req: Req): Reply | Promise<Reply> {
     const userId = this.d.auth.userId(req.authorization);
+    const gate = this.d.limits.buyer(userId);
+    return gate ? gate.then(() => this.orderChecked(req, userId)) : this.orderChecked(req, userId);
+  }
+
+  private orderChecked(req: Req, userId: string): Reply | Promise<Reply> {
     const saleId = saleIdParam(req.params[0]!);
     const token = req.idempotencyKey;
     if (!PURCHASE_TOKEN_RE.test(token)) throw new ApiError("INVALID_REQUEST", "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens");
-    const quantity = this.quantity(req);
+    const body = jsonObject(req.body, req.contentType, ORDER_FIELDS);
+    const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", MAX_QUANTITY);
     const cached = this.d.sales.cached(saleId);
     if (cached === undefined) return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity));
     if (cached === null) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
     return this.orderFor(cached, userId, token, quantity);
-  };
-
-  private quantity(req: Req): number {
-    if (req.body && req.body.length > 0 && !/^application\/json(\s*;.*)?$/i.test(req.contentType)) {
-      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "body must be application/json");
-    }
-    const body = jsonObject(req.body);
-    return body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", MAX_QUANTITY);
   }
 
   private orderFor(sale: Sale, userId: string, token: string, quantity: number): Reply | Promise<Reply> {
@@ -97,7 +149,40 @@ export class BuyerRoutes {
       return soldOutReply(false);
     }
     if (!this.d.tokens.verify(token, sale.saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
-    return this.d.placer.place({ sale, userId, token, quantity }).then((out) => outcomeReply(out, sale, userId, quantity));
+    // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
+    this.d.breakers.redis.ensureClosed();
+    this.d.breakers.rocketmq.ensureClosed();
+    const gate = this.d.limits.sale(sale.saleId);
+    return gate ? gate.then(() => this.reserve(sale, userId, token, quantity)) : this.reserve(sale, userId, token, quantity);
+  }
+
+  private reserve(sale: Sale, userId: string, token: string, quantity: number): Promise<Reply> {
+    return this.d.placer.place({ sale, userId, token, quantity }).then(
+      (out) => {
+        this.count(out);
+        return outcomeReply(out, sale, userId, quantity);
+      },
+      (err: unknown) => {
+        if (err instanceof ApiError && err.code === "UNAVAILABLE") this.outcomes.unavailable.n++;
+        throw err;
+      },
+    );
+  }
+
+  private count(out: ReserveOutcome): void {
+    switch (out.kind) {
+      case "reserved":
+        this.outcomes[out.replayed ? "replayed" : "reserved"].n++;
+        return;
+      case "sold_out":
+      case "limit_exceeded":
+      case "invalid_token":
+      case "key_reused":
+        this.outcomes[out.kind].n++;
+        return;
+      default:
+        this.outcomes.unavailable.n++;
+    }
   }
 }
 

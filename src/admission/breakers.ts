@@ -1,0 +1,142 @@
+import CircuitBreaker from "opossum";
+import type { Config } from "../config/schema.js";
+import { ApiError } from "../http/errors.js";
+import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
+
+export type Dependency = "redis" | "rocketmq" | "mysql";
+export type BreakerState = "closed" | "open" | "half_open" | "disabled";
+
+type BreakerConfig = Config["admission"]["breakers"]["redis"];
+type Thunk = () => Promise<unknown>;
+
+const EVENTS = ["success", "failure", "timeout", "reject", "open", "halfOpen", "close"] as const;
+
+/** A Redis client failure (timeout, connection, cluster down): the dependency, not the request. */
+export function isRedisFailure(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof ApiError) return false;
+  return /Command timed out|Connection is closed|MaxRetriesPerRequest|ClusterAllFailed|CLUSTERDOWN|TRYAGAIN|ECONNREFUSED|ECONNRESET|LOADING|READONLY|MOVED|ASK|Stream isn't writeable|Redis connection/.test(
+    `${err.name} ${err.message}`,
+  );
+}
+
+/** A MySQL failure of the connection or server (fatal, network, too many connections), not of the statement. */
+export function isMysqlFailure(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof ApiError) return false;
+  const e = err as Error & { fatal?: boolean; code?: string };
+  return e.fatal === true || /^(E[A-Z]+|PROTOCOL_.*|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_LOCK_WAIT_TIMEOUT|POOL_CLOSED)$/.test(e.code ?? "") || /timed? ?out/i.test(e.message);
+}
+
+/** Every RocketMQ client error is a transport or broker failure: the request itself is always well-formed. */
+export function isRocketmqFailure(err: unknown): boolean {
+  return !(err instanceof ApiError);
+}
+
+/**
+ * One opossum circuit breaker in front of a dependency. While it is open, calls fail at once with
+ * 503 UNAVAILABLE and a Retry-After until the half-open probe; a call slower than `timeoutMs` is answered
+ * 503 too. A timeout only stops the waiting: the call itself may still complete, so callers whose call
+ * changes state (the Redis reservation) must treat it as "outcome unknown", never retry it blindly.
+ */
+export class DependencyBreaker {
+  private readonly cb: CircuitBreaker<[Thunk], unknown> | null;
+  private openedAt = 0;
+  private readonly resetMs: number;
+  private readonly timeoutMs: number;
+  readonly events: Record<(typeof EVENTS)[number], Cell>;
+
+  constructor(
+    readonly name: Dependency,
+    cfg: BreakerConfig,
+    enabled: boolean,
+    private readonly isFailure: (err: unknown) => boolean,
+    counter: CellCounter<"dependency" | "event">,
+  ) {
+    this.resetMs = cfg.resetTimeoutMs;
+    this.timeoutMs = cfg.timeoutMs;
+    this.events = Object.fromEntries(EVENTS.map((e) => [e, counter.cell({ dependency: name, event: e })])) as DependencyBreaker["events"];
+    if (!enabled) {
+      this.cb = null;
+      return;
+    }
+    this.cb = new CircuitBreaker((thunk: Thunk) => thunk(), {
+      name,
+      timeout: cfg.timeoutMs,
+      errorThresholdPercentage: cfg.errorThresholdPercentage,
+      resetTimeout: cfg.resetTimeoutMs,
+      volumeThreshold: cfg.volumeThreshold,
+      rollingCountTimeout: cfg.rollingWindowMs,
+      rollingCountBuckets: 10,
+      // Business answers and our own bugs must not open the circuit of a healthy dependency.
+      errorFilter: (err: unknown) => !isFailure(err),
+    });
+    // opossum types each event's listener separately; every one here takes no arguments we need.
+    const on = this.cb.on.bind(this.cb) as (event: string, listener: () => void) => unknown;
+    for (const e of EVENTS) on(e, () => this.events[e].n++);
+    this.cb.on("open", () => (this.openedAt = Date.now()));
+  }
+
+  get state(): BreakerState {
+    if (!this.cb) return "disabled";
+    return this.cb.opened ? "open" : this.cb.halfOpen ? "half_open" : "closed";
+  }
+
+  private openError(): ApiError {
+    const wait = Math.max(1, Math.ceil((this.openedAt + this.resetMs - Date.now()) / 1000));
+    return new ApiError("UNAVAILABLE", `${this.name} is unavailable (circuit open); nothing was deducted`, { "retry-after": String(wait) });
+  }
+
+  /** Refuses with 503 while the circuit is open: called before anything is sent or deducted. */
+  ensureClosed(): void {
+    if (this.cb?.opened) throw this.openError();
+  }
+
+  /** Runs `call` through the breaker; failures of the dependency come back as 503 UNAVAILABLE. */
+  run<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.cb) return call();
+    return (this.cb.fire(call) as Promise<T>).catch(this.translate);
+  }
+
+  private readonly translate = (err: unknown): never => {
+    const code = (err as { code?: unknown })?.code;
+    if (code === "EOPENBREAKER") throw this.openError();
+    if (code === "ETIMEDOUT" && err instanceof Error && err.message.startsWith("Timed out after")) {
+      throw new ApiError("UNAVAILABLE", `${this.name} did not answer within ${this.timeoutMs} ms; retry with the same key`, { "retry-after": "1" });
+    }
+    if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.name} is not answering: ${(err as Error).message}`, { "retry-after": "1" });
+    throw err;
+  };
+
+  shutdown(): void {
+    this.cb?.shutdown();
+  }
+}
+
+/** The gateway's breakers, one per dependency. */
+export class Breakers {
+  readonly redis: DependencyBreaker;
+  readonly rocketmq: DependencyBreaker;
+  readonly mysql: DependencyBreaker;
+
+  constructor(cfg: Config["admission"]["breakers"], metrics: Metrics) {
+    const events = metrics.counter("flashsale_breaker_events_total", "Circuit breaker events by dependency", ["dependency", "event"]);
+    this.redis = new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events);
+    this.rocketmq = new DependencyBreaker("rocketmq", cfg.rocketmq, cfg.enabled, isRocketmqFailure, events);
+    this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events);
+    const codes: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2, disabled: -1 };
+    metrics.gauge("flashsale_breaker_state", "Circuit state by dependency: 0 closed, 1 half-open, 2 open, -1 disabled", ["dependency"], (set) => {
+      for (const b of this.all()) set({ dependency: b.name }, codes[b.state]);
+    });
+  }
+
+  all(): DependencyBreaker[] {
+    return [this.redis, this.rocketmq, this.mysql];
+  }
+
+  states(): Record<Dependency, BreakerState> {
+    return { redis: this.redis.state, rocketmq: this.rocketmq.state, mysql: this.mysql.state };
+  }
+
+  shutdown(): void {
+    for (const b of this.all()) b.shutdown();
+  }
+}

@@ -1,0 +1,140 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Config } from "../config/schema.js";
+import { ApiError } from "../http/errors.js";
+import type { Cell, Metrics } from "../observability/metrics.js";
+import type { RedisClient } from "../redis/client.js";
+import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";
+
+type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
+export type LimiterName = "ip" | "buyer" | "sale" | "token_issue";
+
+const NOOP = () => {};
+
+/** The in-memory limiter standing in for a Redis-backed one while Redis is sick; counts how often it does. */
+class InsuranceLimiter extends RateLimiterMemory {
+  constructor(
+    opts: ConstructorParameters<typeof RateLimiterMemory>[0],
+    private readonly used: Cell,
+  ) {
+    super(opts);
+  }
+
+  override consume(key: string | number, points?: number, options?: { [key: string]: unknown }): Promise<RateLimiterRes> {
+    this.used.n++;
+    return super.consume(key, points, options);
+  }
+}
+
+/** One limiter as the request path sees it: consume a point or fail with 429 RATE_LIMITED and Retry-After. */
+class Gate {
+  private readonly limited: Cell;
+  private readonly failedOpen: Cell;
+
+  constructor(
+    readonly name: LimiterName,
+    private readonly limiter: RateLimiterAbstract,
+    metrics: { limited: Cell; failedOpen: Cell },
+  ) {
+    this.limited = metrics.limited;
+    this.failedOpen = metrics.failedOpen;
+  }
+
+  consume(key: string): Promise<void> {
+    return this.limiter.consume(key).then(NOOP, this.reject);
+  }
+
+  private readonly reject = (r: unknown): void => {
+    if (r instanceof RateLimiterRes) {
+      this.limited.n++;
+      const seconds = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
+      throw new ApiError("RATE_LIMITED", `too many requests (${this.name} limit); retry after ${seconds} s`, { "retry-after": String(seconds) });
+    }
+    // The limiter itself failed (Redis and its insurance both): a broken limiter must not refuse buyers.
+    this.failedOpen.n++;
+  };
+}
+
+function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
+  // No key prefix: each limiter has its own store, and the prefix would cost a string concat per request.
+  return new RateLimiterMemory({ keyPrefix: "", points: cfg.points, duration: cfg.durationSeconds, blockDuration: cfg.blockSeconds });
+}
+
+/**
+ * The gateway's rate limits (README "Admission control"). Per client IP, per buyer and per sale are local
+ * to the process (RateLimiterMemory): the hot path never pays a Redis round trip for them, and the limits
+ * are per process. Token issuance per buyer and sale is kept in Redis, cluster-wide, since a buyer could
+ * otherwise collect tokens from every gateway; when Redis is slow or down, an in-memory insurance limiter
+ * with the same settings answers instead. Each check returns undefined when no limit applies, so a
+ * disabled limiter costs nothing, not even a promise.
+ */
+export class RateLimits {
+  private readonly gates: Record<LimiterName, Gate> | null;
+  private readonly clientIp: ClientIpResolver;
+  private readonly exempt: AddressSet;
+
+  constructor(cfg: Config["admission"], redis: RedisClient, redisKeyPrefix: string, metrics: Metrics) {
+    const rl = cfg.rateLimits;
+    this.clientIp = new ClientIpResolver(cfg.trustedProxies);
+    this.exempt = new AddressSet(rl.exemptIps);
+    const limited = metrics.counter("flashsale_rate_limited_total", "Requests refused with 429 by limiter", ["limiter"]);
+    const failedOpen = metrics.counter("flashsale_rate_limiter_errors_total", "Limiter failures let through (fail open) by limiter", ["limiter"]);
+    const insurance = metrics.counter("flashsale_rate_limiter_insurance_total", "Checks answered by the in-memory insurance limiter while Redis was sick", ["limiter"]);
+    const cells = (name: LimiterName) => ({ limited: limited.cell({ limiter: name }), failedOpen: failedOpen.cell({ limiter: name }) });
+    if (!rl.enabled) {
+      this.gates = null;
+      return;
+    }
+    const t = rl.tokenIssue;
+    const tokenInsurance = new InsuranceLimiter(
+      { keyPrefix: "", points: t.points, duration: t.durationSeconds, blockDuration: t.blockSeconds },
+      insurance.cell({ limiter: "token_issue" }),
+    );
+    const tokenRedis = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${redisKeyPrefix}rl:tok`,
+      points: t.points,
+      duration: t.durationSeconds,
+      blockDuration: t.blockSeconds,
+      rejectIfRedisNotReady: true,
+      // Once over the limit, the rest of the window is answered from memory, without Redis.
+      inMemoryBlockOnConsumed: t.points + 1,
+      insuranceLimiter: tokenInsurance,
+    });
+    this.gates = {
+      ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
+      buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
+      sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
+      // A stuck Redis call would hold the request: past redisTimeoutMs the insurance limiter decides.
+      token_issue: new Gate("token_issue", new RLWrapperTimeouts({ limiter: tokenRedis, insuranceLimiter: tokenInsurance, timeoutMs: t.redisTimeoutMs }), cells("token_issue")),
+    };
+  }
+
+  /** The address a request is limited by (see ClientIpResolver for when X-Forwarded-For is believed). */
+  clientAddress(remoteIp: string, forwardedFor: string): string {
+    return this.clientIp.resolve(remoteIp, forwardedFor);
+  }
+
+  /** Per client address (IPv6 by /64); exempt addresses are not limited. */
+  ip(remoteIp: string, forwardedFor: string): Promise<void> | undefined {
+    if (!this.gates) return undefined;
+    const ip = this.clientIp.resolve(remoteIp, forwardedFor);
+    if (this.exempt.has(ip)) return undefined;
+    return this.gates.ip.consume(rateLimitKey(ip));
+  }
+
+  /** Per authenticated buyer, over every buyer endpoint. */
+  buyer(userId: string): Promise<void> | undefined {
+    return this.gates?.buyer.consume(userId);
+  }
+
+  /** Per sale: order attempts that would reach Redis (the sold-out flag's answers are not counted). */
+  sale(saleId: string): Promise<void> | undefined {
+    return this.gates?.sale.consume(saleId);
+  }
+
+  /** Purchase tokens per buyer and sale, cluster-wide through Redis. */
+  tokenIssue(saleId: string, userId: string): Promise<void> | undefined {
+    // Sale ids never contain '|', so the key is unambiguous.
+    return this.gates?.token_issue.consume(`${saleId}|${userId}`);
+  }
+}
