@@ -1,0 +1,111 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { repoRoot } from "../../src/util/repo-root.js";
+
+/** Cores of this 2-core machine: the measured server on one, whatever drives it on the other. */
+export const SERVER_CORE = 0;
+export const LOAD_CORE = 1;
+
+const hasTaskset = spawnSync("taskset", ["-V"]).status === 0;
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+export function pinningAvailable(): boolean {
+  return hasTaskset;
+}
+
+/** `cmd args` pinned to one core when taskset exists (affinity set before exec covers every thread). */
+export function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
+  return hasTaskset ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
+}
+
+/** User + system CPU seconds a live process has used so far (Linux /proc), or NaN where unavailable. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * A bench/ TypeScript script in its own Node process (tsx), pinned to a core. It speaks one JSON object
+ * per stdout line; stderr passes through so a failing child explains itself.
+ */
+export class TsChild {
+  readonly proc: ChildProcess;
+  private readonly queue: unknown[] = [];
+  private waiting: { ok: (v: unknown) => void; fail: (e: Error) => void } | null = null;
+  private exited: Error | null = null;
+  private readonly exit: Promise<number | null>;
+
+  constructor(script: string, opts: { core: number; env?: Record<string, string>; args?: string[]; nodeArgs?: string[] }) {
+    const root = repoRoot();
+    const node = [...(opts.nodeArgs ?? []), "--import", "tsx", join(root, script), ...(opts.args ?? [])];
+    const [cmd, args] = pinned(opts.core, process.execPath, node);
+    this.proc = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "inherit"] });
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        process.stderr.write(`[${script}] ${line}\n`);
+        return;
+      }
+      if (this.waiting) {
+        this.waiting.ok(msg);
+        this.waiting = null;
+      } else this.queue.push(msg);
+    });
+    this.exit = new Promise((done) =>
+      this.proc.on("exit", (code, signal) => {
+        this.exited = new Error(`${script} exited (${signal ?? code}) before answering`);
+        this.waiting?.fail(this.exited);
+        this.waiting = null;
+        done(code);
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The child's next JSON line. */
+  next<T>(): Promise<T> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift() as T);
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise<T>((ok, fail) => {
+      this.waiting = { ok: ok as (v: unknown) => void, fail };
+    });
+  }
+
+  /** Sends one JSON line to the child's stdin. */
+  send(msg: unknown): void {
+    this.proc.stdin!.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  /** Asks the child to stop (SIGTERM) and waits for it; SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill("SIGTERM");
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), 5000);
+    await this.exit;
+    clearTimeout(timer);
+  }
+}
+
+/** Reads JSON lines from stdin (a child's side of TsChild.send); the child ends when its parent does. */
+export function stdinMessages(onMessage: (msg: any) => void): void {
+  createInterface({ input: process.stdin })
+    .on("line", (line) => onMessage(JSON.parse(line)))
+    .on("close", () => process.exit(0));
+}
+
+/** Writes one JSON line to stdout (a child's side of TsChild.next). */
+export function reply(msg: unknown): void {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+}

@@ -1,0 +1,182 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { signBuyerJwt } from "../src/admission/auth.js";
+import { PurchaseTokens } from "../src/admission/purchase-token.js";
+import { createRedis } from "../src/redis/client.js";
+import type { Redis } from "ioredis";
+import type { LoadJob, LoadResult } from "./clients/http-load.js";
+import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
+import { benchConfig, benchEnv, rid } from "./lib/config.js";
+import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { dropPrefix } from "./lib/redis.js";
+
+/**
+ * The sold-out reject path over HTTP: a gateway whose sale is sold out, with its local sold-out flag set,
+ * against a bare uWS hello-world (and node:http as a second reference) answering the same 409.
+ *
+ * Every server runs in its own process pinned to the server core; autocannon runs in one process pinned to
+ * the load core and sends all of them the same requests: POST /v1/sales/{id}/orders from a pool of buyers,
+ * each with a valid JWT, a purchase token minted for them as Idempotency-Key and {"quantity":1}. Rounds
+ * interleave the servers (G U N G U N ...) and each side's best round is its figure.
+ *
+ * The flag normally lives soldOut.ttlMs = 2 s, after which one request per gateway goes to Redis again and
+ * re-sets it. Here the TTL is 10 minutes, so every measured request is answered from the flag; the run
+ * checks that by the gateway's own short-circuit counter, and fails on any answer other than 409.
+ *
+ * BENCH_PROFILE=1 has the gateway write a V8 CPU profile (--cpu-prof) into a temporary folder, named in the
+ * result file.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = 4;
+const WARMUP_SECONDS = 1;
+const CONNECTIONS = 64;
+const BUYERS = 1000;
+const FLAG_TTL_MS = 600_000;
+
+interface Target {
+  label: string;
+  script: string;
+}
+
+const GATEWAY: Target = { label: "gateway", script: "bench/servers/gateway-server.ts" };
+const UWS: Target = { label: "uws-hello", script: "bench/servers/uws-hello.ts" };
+const NODE_HTTP: Target = { label: "node-http-hello", script: "bench/servers/node-hello.ts" };
+
+async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const r = await fetch(base + path, {
+    method,
+    headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? (JSON.parse(text) as any) : null };
+}
+
+function expect(what: string, got: { status: number; body: any }, status: number, code?: string): void {
+  if (got.status !== status || (code !== undefined && got.body?.error?.code !== code)) {
+    throw new Error(`reject-path setup: ${what}: expected ${status} ${code ?? ""}, got ${got.status} ${JSON.stringify(got.body)}`);
+  }
+}
+
+export const rejectPath: Benchmark = {
+  name: "reject-path",
+  description: "sold-out 409 over HTTP, gateway req/s ÷ bare uWS hello-world req/s",
+  target: 0.6,
+  async run() {
+    const env = benchEnv({ FLASHSALE__SOLDOUT__TTLMS: String(FLAG_TTL_MS) });
+    const cfg = benchConfig(env);
+    if (cfg.redis.mode !== "standalone") throw new Error("reject-path runs against standalone Redis");
+    const servers = new Map<Target, { child: TsChild; port: number }>();
+    let load: TsChild | undefined;
+    try {
+      const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "gateway-cpu-prof-")) : undefined;
+      const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+      for (const t of [GATEWAY, UWS, NODE_HTTP]) {
+        const child = new TsChild(t.script, { core: SERVER_CORE, env, nodeArgs: t === GATEWAY ? profile : [] });
+        servers.set(t, { child, port: (await child.next<{ port: number }>()).port });
+      }
+      const gw = servers.get(GATEWAY)!;
+      const base = `http://127.0.0.1:${gw.port}`;
+      const admin = { authorization: `Bearer ${cfg.auth.adminToken}` };
+      const jwt = (sub: string) => signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp: Math.floor(Date.now() / 1000) + 3600 });
+      const buyer = (sub: string) => ({ authorization: `Bearer ${jwt(sub)}` });
+
+      // Sell out: one buyer takes the whole stock, the next attempt is SOLD_OUT and sets the flag.
+      const saleId = `rej-${rid()}`;
+      const startsAt = Date.now() - 1000;
+      expect("create sale", await call(base, "PUT", `/v1/admin/sales/${saleId}`, admin, {
+        skuId: `sku-${saleId}`, stock: 5, perUserLimit: 5, shards: 1,
+        startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(),
+      }), 201);
+      for (const [user, status, code] of [["whale", 202, undefined], ["late", 409, "SOLD_OUT"]] as const) {
+        const tok = await call(base, "POST", `/v1/sales/${saleId}/tokens`, buyer(user));
+        expect(`token for ${user}`, tok, 201);
+        const order = await call(base, "POST", `/v1/sales/${saleId}/orders`, { ...buyer(user), "idempotency-key": tok.body.token }, { quantity: 5 });
+        expect(`order by ${user}`, order, status, code);
+      }
+
+      const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
+      const requests: LoadJob["requests"] = Array.from({ length: BUYERS }, (_, i) => {
+        const user = `buyer-${i}`;
+        return {
+          method: "POST",
+          path: `/v1/sales/${saleId}/orders`,
+          headers: { authorization: `Bearer ${jwt(user)}`, "idempotency-key": tokens.mint(saleId, user), "content-type": "application/json" },
+          body: JSON.stringify({ quantity: 1 }),
+        };
+      });
+      const shortCircuits = async () => {
+        gw.child.send({ cmd: "stats" });
+        return (await gw.child.next<{ shortCircuits: number }>()).shortCircuits;
+      };
+      // The flag is set: a pool request is answered locally (the counter moves) with SOLD_OUT.
+      const before = await shortCircuits();
+      const probe = requests[0]!;
+      expect("probe", await call(base, probe.method, probe.path, probe.headers, { quantity: 1 }), 409, "SOLD_OUT");
+      if ((await shortCircuits()) !== before + 1) throw new Error("reject-path setup: the sold-out flag is not set");
+
+      load = new TsChild("bench/clients/http-load.ts", { core: LOAD_CORE });
+      const samples = new Map<Target, Sample[]>([[GATEWAY, []], [UWS, []], [NODE_HTTP, []]]);
+      let gatewayRequests = 0;
+      const scBefore = await shortCircuits();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of [GATEWAY, UWS, NODE_HTTP]) {
+          const { child, port } = servers.get(t)!;
+          load.send({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, requests } satisfies LoadJob);
+          await load.next<{ phase: string }>();
+          const cpu0 = cpuSeconds(child.pid);
+          const loadCpu0 = cpuSeconds(load.pid);
+          const t0 = process.hrtime.bigint();
+          await load.next<{ phase: string }>();
+          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+          const serverCpu = cpuSeconds(child.pid) - cpu0;
+          const loadBusy = (cpuSeconds(load.pid) - loadCpu0) / wall;
+          const r = await load.next<LoadResult>();
+          const answers = Object.values(r.statusCounts).reduce((a, b) => a + b, 0);
+          const non409 = answers - (r.statusCounts["409"] ?? 0);
+          if (non409 > 0 || r.errors > 0 || r.timeouts > 0) {
+            throw new Error(`reject-path: ${t.label} gave ${non409} answers other than 409 (${JSON.stringify(r.statusCounts)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+          }
+          if (t === GATEWAY) gatewayRequests += answers;
+          samples.get(t)!.push({
+            opsPerSec: r.rps, ops: r.requests, seconds: r.seconds, latencyMs: r.latencyMs,
+            serverBusy: serverCpu / wall, loadBusy, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
+          });
+        }
+      }
+      // Every answer autocannon counted (warm-ups included) must have come from the flag; the counter may
+      // be a little higher, as requests in flight when a run stops are answered but not counted.
+      const answeredLocally = (await shortCircuits()) - scBefore;
+      if (answeredLocally < gatewayRequests) {
+        throw new Error(`reject-path: only ${answeredLocally} of ${gatewayRequests} gateway answers came from the sold-out flag`);
+      }
+      // autocannon on one core tops out below what a bare uWS core serves, so req/s can be load-bound; the
+      // server CPU each request costs (best run of each) gives the core-for-core capacity ratio as well.
+      const cpuPerRequest = (t: Target) => Math.min(...samples.get(t)!.map((x) => x.serverCpuUsPerRequest as number));
+      const uwsBusy = Math.max(...samples.get(UWS)!.map((x) => x.serverBusy!));
+      return {
+        unit: "requests/s",
+        candidate: side(GATEWAY.label, samples.get(GATEWAY)!),
+        baseline: side(UWS.label, samples.get(UWS)!),
+        references: [side(NODE_HTTP.label, samples.get(NODE_HTTP)!)],
+        extraRatios: { "capacity (server CPU/request)": cpuPerRequest(UWS) / cpuPerRequest(GATEWAY) },
+        warnings: uwsBusy < 0.9 ? [`load-bound: the uWS hello core was at most ${(uwsBusy * 100).toFixed(0)}% busy, so req/s ratios understate the gap; see the capacity ratio`] : [],
+        details: {
+          serverCpuUsPerRequest: Object.fromEntries([GATEWAY, UWS, NODE_HTTP].map((t) => [t.label, cpuPerRequest(t)])),
+          rounds: ROUNDS, secondsPerRun: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, buyers: BUYERS,
+          soldOutTtlMs: FLAG_TTL_MS, pinned: pinningAvailable() ? { server: SERVER_CORE, load: LOAD_CORE } : false,
+          gatewayRequestsAnswered: gatewayRequests, gatewayAnsweredFromFlag: answeredLocally,
+          loadGenerator: "autocannon (one process)",
+          ...(profileDir ? { gatewayCpuProfileDir: profileDir } : {}),
+        },
+      };
+    } finally {
+      await load?.stop();
+      for (const { child } of servers.values()) await child.stop();
+      const redis = createRedis(cfg.redis) as Redis;
+      await dropPrefix(redis, cfg.redis.keyPrefix);
+      redis.disconnect();
+    }
+  },
+};

@@ -1,0 +1,101 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../src/config/load.js";
+import { repoRoot } from "../src/util/repo-root.js";
+import type { Benchmark, Outcome, Side } from "./lib/benchmark.js";
+import { pinningAvailable } from "./lib/proc.js";
+import { kilo } from "./lib/stats.js";
+import { rejectPath } from "./reject-path.js";
+import { reserveScript } from "./reserve-script.js";
+
+/**
+ * `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), writes
+ * bench/results/<name>.json and prints one line each with the ratio against its baseline of the same run.
+ * Exits non-zero when a benchmark fails its own checks; a ratio under target is reported, not fatal.
+ */
+// One module per benchmark; a new one only needs adding here.
+const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath];
+
+function quiet(cmd: string, args: string[]): string | null {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function environment() {
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    loadAverage: loadavg(),
+    pinning: pinningAvailable() ? "taskset" : "none",
+    redisServer: quiet("redis-cli", ["-u", loadConfig().redis.url, "info", "server"])?.match(/redis_version:(\S+)/)?.[1] ?? null,
+    redisBenchmark: quiet("redis-benchmark", ["--version"]),
+    autocannon: (createRequire(import.meta.url)("autocannon/package.json") as { version: string }).version,
+    gitCommit: quiet("git", ["-C", repoRoot(), "rev-parse", "--short", "HEAD"]),
+  };
+}
+
+function describe(s: Side, unit: string): string {
+  return `${s.label} ${kilo(s.opsPerSec)} ${unit} (p50 ${s.latencyMs.p50.toFixed(3)} ms, p99 ${s.latencyMs.p99.toFixed(3)} ms)`;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.name === w));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHMARKS.map((b) => b.name).join(", ")}\n`);
+    process.exit(2);
+  }
+  const dir = join(repoRoot(), "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  let failed = false;
+  for (const b of BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
+    const started = new Date();
+    let out: Outcome;
+    try {
+      out = await b.run();
+    } catch (err) {
+      failed = true;
+      process.stdout.write(`${b.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);
+      continue;
+    }
+    const ratio = out.candidate.opsPerSec / out.baseline.opsPerSec;
+    const medianRatio = out.candidate.medianOpsPerSec / out.baseline.medianOpsPerSec;
+    const result = {
+      name: b.name,
+      description: b.description,
+      timestamp: started.toISOString(),
+      durationSeconds: (Date.now() - started.getTime()) / 1000,
+      unit: out.unit,
+      ratio,
+      medianRatio,
+      target: b.target,
+      meetsTarget: ratio >= b.target,
+      candidate: out.candidate,
+      baseline: out.baseline,
+      extraRatios: out.extraRatios ?? {},
+      warnings: out.warnings ?? [],
+      references: out.references ?? [],
+      details: out.details,
+      environment: environment(),
+    };
+    writeFileSync(join(dir, `${b.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    const refs = (out.references ?? []).map((r) => `; ${describe(r, out.unit)}`).join("");
+    const extras = Object.entries(out.extraRatios ?? {}).map(([k, v]) => `, ${k} ${v.toFixed(2)}`).join("");
+    const warnings = (out.warnings ?? []).map((w) => ` [${w}]`).join("");
+    process.stdout.write(
+      `${b.name}: ratio ${ratio.toFixed(2)} (median ${medianRatio.toFixed(2)}${extras}; target ≥ ${b.target})${ratio >= b.target ? "" : " BELOW TARGET"}` +
+        ` — ${describe(out.candidate, out.unit)} vs ${describe(out.baseline, out.unit)}${refs}${warnings}\n`,
+    );
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
