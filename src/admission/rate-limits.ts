@@ -98,7 +98,8 @@ export class RateLimits {
       rejectIfRedisNotReady: true,
       // Once over the limit, the rest of the window is answered from memory, without Redis.
       inMemoryBlockOnConsumed: t.points + 1,
-      insuranceLimiter: tokenInsurance,
+      // No insurance of its own: the wrapper below falls back on errors and on timeouts alike, and a
+      // second fallback here (when a timed-out call fails later) would take the point twice.
     });
     this.gates = {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
