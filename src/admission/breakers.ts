@@ -99,6 +99,7 @@ export class DependencyBreaker {
   private readonly translate = (err: unknown): never => {
     const code = (err as { code?: unknown })?.code;
     if (code === "EOPENBREAKER") throw this.openError();
+    if (code === "ESHUTDOWN") throw new ApiError("UNAVAILABLE", "the gateway is shutting down", { "retry-after": "1" });
     if (code === "ETIMEDOUT" && err instanceof Error && err.message.startsWith("Timed out after")) {
       throw new ApiError("UNAVAILABLE", `${this.name} did not answer within ${this.timeoutMs} ms; retry with the same key`, { "retry-after": "1" });
     }

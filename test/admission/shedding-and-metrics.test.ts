@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Gateway } from "../../src/gateway.js";
+import type { ReserveRequest } from "../../src/reservation/reservation-service.js";
+import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("load shedding", () => {
+  const started: Gateway[] = [];
+  afterEach(async () => {
+    while (started.length) await started.pop()!.close();
+  });
+
+  it("caps in-flight requests: the next one gets 503 at once, operations endpoints still answer, nothing is consumed", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let gw!: Gateway;
+    // Reservations that wait at a gate, as if Redis were slow: they pile up in flight.
+    const placer = { place: async (r: ReserveRequest) => (await gate, gw.reservations.reserve(r)) };
+    const { gw: g, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 3 } } }), { placer });
+    gw = g;
+    started.push(gw);
+    const saleId = `shed${rid()}`;
+    await api.putSale(saleId, { stock: 10, perUserLimit: 1, shards: 2 });
+    const users = ["a", "b", "c", "d"];
+    const tokens = await pool(users, 1, (u) => api.token(saleId, u));
+    const slow = users.slice(0, 3).map((u, i) => api.order(saleId, u, tokens[i]!));
+    for (let i = 0; gw.shedder.inFlight < 3; i++) {
+      if (i > 200) throw new Error(`only ${gw.shedder.inFlight} in flight`);
+      await sleep(10);
+    }
+    const t0 = Date.now();
+    const shed = await api.order(saleId, "d", tokens[3]!);
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(shed.status).toBe(503);
+    expect(shed.body.error.code).toBe("UNAVAILABLE");
+    expect(shed.headers.get("retry-after")).toBe("1");
+    expect((await api.call("GET", `/v1/sales/${saleId}`)).status).toBe(503);
+    expect((await api.call("GET", "/healthz")).status).toBe(200);
+    expect((await api.call("GET", "/readyz")).status).toBe(200);
+    const metrics = await api.call("GET", "/metrics");
+    expect(metrics.body).toMatch(/^flashsale_shed_total\{reason="in_flight"\} 2$/m);
+    expect(metrics.body).toMatch(/^flashsale_in_flight_requests 3$/m);
+
+    open();
+    expect((await Promise.all(slow)).map((r) => r.status)).toEqual([202, 202, 202]);
+    expect(gw.shedder.inFlight).toBe(0);
+    // The shed attempt consumed nothing: its token buys now.
+    expect((await api.order(saleId, "d", tokens[3]!)).status).toBe(202);
+    expect((await api.stats(saleId)).body).toMatchObject({ reserved: 4, redisRemaining: 6 });
+  });
+
+  it("a client that leaves does not leak an in-flight slot", async () => {
+    const { gw, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 2 } } }));
+    started.push(gw);
+    for (let i = 0; i < 5; i++) {
+      const ac = new AbortController();
+      const p = fetch(`${api.base}/v1/admin/sales/x${rid()}`, { method: "PUT", headers: { ...api.admin(), "content-type": "application/json", "content-length": "100" }, body: new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("{")) }), signal: ac.signal, duplex: "half" } as RequestInit).catch(() => null);
+      await sleep(20);
+      ac.abort();
+      await p;
+    }
+    for (let i = 0; gw.shedder.inFlight > 0 && i < 100; i++) await sleep(10);
+    expect(gw.shedder.inFlight).toBe(0);
+    expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(404);
+  });
+
+  it("sheds while the event loop runs late, and recovers", async () => {
+    const cfg = testConfig("standalone", { admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } } });
+    const { gw, api } = await startGateway(cfg);
+    started.push(gw);
+    expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(404);
+    gw.shedder.sample();
+    await sleep(30);
+    const t = Date.now();
+    while (Date.now() - t < 300); // the loop is stuck, as under CPU saturation
+    await sleep(15);
+    gw.shedder.sample();
+    expect(gw.shedder.delay.max).toBeGreaterThan(0.2);
+    const r = await api.call("GET", "/v1/sales/nosuch");
+    expect(r.status).toBe(503);
+    expect(r.body.error.message).toMatch(/event loop/);
+    expect((await api.call("GET", "/healthz")).status).toBe(200);
+    await sleep(100);
+    gw.shedder.sample();
+    expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(404);
+    expect((await api.call("GET", "/metrics")).body).toMatch(/^flashsale_shed_total\{reason="event_loop"\} 1$/m);
+  });
+});
+
+describe("metrics", () => {
+  let gw: Gateway | undefined;
+  afterEach(() => gw?.close());
+
+  it("/metrics: requests by route and outcome, latency, reservations, sold-out short-circuits, limits, breakers, event loop", async () => {
+    const cfg = testConfig("standalone", { admission: { rateLimits: { buyer: { points: 3, durationSeconds: 300 } } } });
+    let api: Api;
+    ({ gw, api } = await startGateway(cfg));
+    const saleId = `met${rid()}`;
+    await api.putSale(saleId, { stock: 1, perUserLimit: 1, shards: 1 });
+    const [t1, t2, t3] = [await api.token(saleId, "m1"), await api.token(saleId, "m2"), await api.token(saleId, "m3")];
+    expect((await api.order(saleId, "m1", t1)).status).toBe(202);
+    expect((await api.order(saleId, "m2", t2)).body.error.code).toBe("SOLD_OUT");
+    expect((await api.order(saleId, "m3", t3)).body.error.code).toBe("SOLD_OUT"); // from the flag
+    expect((await api.order(saleId, "m3", t3)).body.error.code).toBe("SOLD_OUT");
+    expect((await api.order(saleId, "m3", t3)).status).toBe(429); // m3's fourth request (token, 3 orders)
+    const r = await api.call("GET", "/metrics");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = r.body as string;
+    const value = (re: RegExp) => Number(re.exec(text)?.[1]);
+    expect(value(/^flashsale_http_requests_total\{route="order",status="202",code=""\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_http_requests_total\{route="order",status="409",code="SOLD_OUT"\} (\d+)$/m)).toBe(3);
+    expect(value(/^flashsale_http_requests_total\{route="order",status="429",code="RATE_LIMITED"\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_http_requests_total\{route="token",status="201",code=""\} (\d+)$/m)).toBe(3);
+    expect(value(/^flashsale_http_request_duration_seconds_count\{route="order"\} (\d+)$/m)).toBe(5);
+    expect(value(/^flashsale_http_request_duration_seconds_bucket\{route="order",le="\+Inf"\} (\d+)$/m)).toBe(5);
+    expect(value(/^flashsale_http_request_duration_seconds_bucket\{route="order",le="5"\} (\d+)$/m)).toBe(5);
+    expect(value(/^flashsale_reservations_total\{outcome="reserved"\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_reservations_total\{outcome="sold_out"\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_sold_out_short_circuits_total (\d+)$/m)).toBe(2);
+    expect(value(/^flashsale_rate_limited_total\{limiter="buyer"\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_breaker_state\{dependency="redis"\} (-?\d+)$/m)).toBe(0);
+    expect(value(/^flashsale_breaker_events_total\{dependency="redis",event="success"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(text).toMatch(/^flashsale_event_loop_delay_seconds\{stat="p99"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    const ready = await api.call("GET", "/readyz");
+    expect(ready.body.breakers).toEqual({ redis: "closed", rocketmq: "closed", mysql: "closed" });
+  });
+});
