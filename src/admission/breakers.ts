@@ -31,6 +31,11 @@ export function isRocketmqFailure(err: unknown): boolean {
   return !(err instanceof ApiError);
 }
 
+/** opossum's own "the call took longer than `timeout`" error (not a dependency's ETIMEDOUT). */
+function isBreakerTimeout(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === "ETIMEDOUT" && err.message.startsWith("Timed out after");
+}
+
 /**
  * One opossum circuit breaker in front of a dependency. While it is open, calls fail at once with
  * 503 UNAVAILABLE and a Retry-After until the half-open probe; a call slower than `timeoutMs` is answered
@@ -66,8 +71,9 @@ export class DependencyBreaker {
       volumeThreshold: cfg.volumeThreshold,
       rollingCountTimeout: cfg.rollingWindowMs,
       rollingCountBuckets: 10,
-      // Business answers and our own bugs must not open the circuit of a healthy dependency.
-      errorFilter: (err: unknown) => !isFailure(err),
+      // Business answers and our own bugs must not open the circuit of a healthy dependency; our own
+      // timeouts (opossum's ETIMEDOUT) always count.
+      errorFilter: (err: unknown) => !isBreakerTimeout(err) && !isFailure(err),
     });
     // opossum types each event's listener separately; every one here takes no arguments we need.
     const on = this.cb.on.bind(this.cb) as (event: string, listener: () => void) => unknown;
@@ -100,7 +106,7 @@ export class DependencyBreaker {
     const code = (err as { code?: unknown })?.code;
     if (code === "EOPENBREAKER") throw this.openError();
     if (code === "ESHUTDOWN") throw new ApiError("UNAVAILABLE", "the gateway is shutting down", { "retry-after": "1" });
-    if (code === "ETIMEDOUT" && err instanceof Error && err.message.startsWith("Timed out after")) {
+    if (isBreakerTimeout(err)) {
       throw new ApiError("UNAVAILABLE", `${this.name} did not answer within ${this.timeoutMs} ms; retry with the same key`, { "retry-after": "1" });
     }
     if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.name} is not answering: ${(err as Error).message}`, { "retry-after": "1" });

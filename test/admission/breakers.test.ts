@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
+import type { Config } from "../../src/config/schema.js";
+import { durableConfig, startApp, stopApp } from "../helpers/durable.js";
+import { pool, rid, type Api } from "../helpers/env.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
+import { ConnectFront } from "./connect-front.js";
+import { outageScenario, type Buyer } from "./outage.js";
+
+/** Small, quick breakers: open when most calls of the last 2 s failed (at least 4), probe again after 1.5 s. */
+const quick = (timeoutMs: number) => ({ timeoutMs, errorThresholdPercentage: 50, resetTimeoutMs: 1500, volumeThreshold: 4, rollingWindowMs: 2000 });
+
+describe("circuit breakers: a dependency unreachable mid-sale", () => {
+  let cfg: Config | undefined;
+  let app: App | undefined;
+  let proxy: TcpProxy | undefined;
+  afterEach(async () => {
+    proxy?.setMode("pass");
+    await stopApp(app, cfg);
+    await proxy?.stop();
+    app = cfg = proxy = undefined;
+  });
+
+  async function buyers(api: Api, saleId: string, n: number): Promise<Buyer[]> {
+    const users = Array.from({ length: n }, (_, i) => `${saleId}-b${i}`);
+    const tokens = await pool(users, 16, (u) => api.token(saleId, u));
+    return users.map((user, i) => ({ user, token: tokens[i]!, answers: [] }));
+  }
+
+  it("Redis: 503 within the timeout, then at once; no oversell, no accepted order lost, recovery after healing", async () => {
+    proxy = await new TcpProxy({ host: "127.0.0.1", port: 6379 }).start();
+    const base = await durableConfig("standalone", {
+      redis: { url: `redis://127.0.0.1:${proxy.port}` },
+      admission: { breakers: { redis: quick(400) } },
+    } as never);
+    cfg = base;
+    let api: Api;
+    ({ app, api } = await startApp(cfg));
+    const saleId = `rout${rid()}`;
+    const stock = 30;
+    await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
+    // A reservation that hangs is given up after 400 ms; a sale-settings reload may hang as long before it.
+    await outageScenario({ app, api, proxy, dependency: "redis", saleId, stock, buyers: await buyers(api, saleId, 120), maxWaitMs: 1500, checkStockFrozen: false });
+  }, 180_000);
+
+  it("RocketMQ: 503 before anything is deducted, then at once; no oversell, no accepted order lost, recovery after healing", async () => {
+    const endpoint = { host: "127.0.0.1", port: 8081 };
+    proxy = await new TcpProxy(endpoint).start();
+    // Route answers name 127.0.0.1:8081 itself, so rocketmq.endpoints alone would proxy only route lookups:
+    // every gRPC connection of this process goes through the CONNECT front into the TcpProxy instead.
+    const front = await new ConnectFront({ host: "127.0.0.1", port: proxy.port }, `${endpoint.host}:${endpoint.port}`).start();
+    const saved = { grpc_proxy: process.env.grpc_proxy, no_grpc_proxy: process.env.no_grpc_proxy, FLASHSALE_RMQ_LOG: process.env.FLASHSALE_RMQ_LOG };
+    process.env.grpc_proxy = `http://127.0.0.1:${front.port}`;
+    process.env.no_grpc_proxy = "proxy-nothing.invalid";
+    // Every send during the cut is logged by the client as an error: expected here, and noise.
+    process.env.FLASHSALE_RMQ_LOG = "silent";
+    try {
+      cfg = await durableConfig("standalone", { admission: { breakers: { rocketmq: quick(800) } } } as never);
+      let api: Api;
+      ({ app, api } = await startApp(cfg));
+      expect(front.tunnels).toBeGreaterThan(0);
+      const saleId = `mout${rid()}`;
+      const stock = 30;
+      await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
+      await outageScenario({ app, api, proxy, dependency: "rocketmq", saleId, stock, buyers: await buyers(api, saleId, 120), maxWaitMs: 2000, checkStockFrozen: true });
+      expect(app.gateway.breakers.rocketmq.events.open.n).toBeGreaterThanOrEqual(1);
+      expect(app.gateway.breakers.rocketmq.events.close.n).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      proxy.setMode("pass");
+      await stopApp(app, cfg);
+      app = cfg = undefined;
+      await front.stop();
+    }
+  }, 180_000);
+});
