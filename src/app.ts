@@ -126,6 +126,9 @@ export class App {
     await this.gateway.close().catch(() => {});
     this.writer.close();
     await this.consumer?.shutdown().catch(() => {});
+    // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
+    const svc = this.consumer?.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined;
+    svc?.logger?.close?.();
     await this.producer?.shutdown().catch(() => {});
     await this.shards.close().catch(() => {});
   }
