@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "fs-demo-"));
   writeFileSync(join(dir, "demo.json"), JSON.stringify({ server: { port, host: "127.0.0.1" } }));
-  const gw = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts")], {
+  // The gateway as `npm start` runs it: compiled, not through tsx.
+  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
+  const gw = spawn(process.execPath, [join(ROOT, "dist", "src", "main.js")], {
     cwd: ROOT,
     env: { ...process.env, FLASHSALE_CONFIG: join(dir, "demo.json") },
     stdio: ["ignore", "inherit", "pipe"],
