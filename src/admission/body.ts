@@ -1,10 +1,9 @@
 import { ApiError } from "../http/errors.js";
-import { JsonRejected, parseStrictJson } from "./strict-json.js";
+import { isUtf8 } from "node:buffer";
+import { JsonRejected, parseStrictJson, UnknownField } from "./strict-json.js";
 
 /** `application/json`, optionally with `charset=utf-8`; any other type or parameter is refused (415). */
 const JSON_TYPE_RE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function isJsonContentType(contentType: string): boolean {
   return JSON_TYPE_RE.test(contentType);
@@ -20,22 +19,15 @@ export function isJsonContentType(contentType: string): boolean {
 export function jsonObject(body: Buffer | null, contentType: string, allowed: ReadonlySet<string>): Record<string, unknown> {
   if (!body || body.length === 0) return {};
   if (!JSON_TYPE_RE.test(contentType)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "body must be application/json (charset utf-8)");
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw new ApiError("INVALID_REQUEST", "body is not valid UTF-8");
-  }
+  if (!isUtf8(body)) throw new ApiError("INVALID_REQUEST", "body is not valid UTF-8");
   let v: unknown;
   try {
-    v = parseStrictJson(text);
+    v = parseStrictJson(body.toString("utf8"), allowed);
   } catch (err) {
+    if (err instanceof UnknownField) throw new ApiError("INVALID_REQUEST", `${err.message}; accepted: ${[...allowed].join(", ") || "none"}`);
     throw new ApiError("INVALID_REQUEST", `body is not acceptable JSON: ${(err as JsonRejected).message}`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ApiError("INVALID_REQUEST", "body must be a JSON object");
-  for (const k in v) {
-    if (!allowed.has(k)) throw new ApiError("INVALID_REQUEST", `unknown field ${JSON.stringify(k.slice(0, 64))}; accepted: ${[...allowed].join(", ") || "none"}`);
-  }
   return v as Record<string, unknown>;
 }
 

@@ -2,7 +2,8 @@
  * A strict JSON parser for request bodies and JWT parts. JSON.parse silently keeps the last of duplicate
  * keys (two parsers on the way can then disagree about what a request says), accepts `__proto__` as a key
  * that later object spreads turn into a prototype, and recurses as deep as the input goes. This one refuses
- * all three, and builds objects without a prototype.
+ * all three. (Objects are plain: with those keys refused, none can reach a prototype; a null-prototype
+ * object would be a slow dictionary-mode object on every request.)
  */
 
 export class JsonRejected extends Error {
@@ -15,14 +16,26 @@ export const MAX_JSON_DEPTH = 8;
 /** Keys that reach Object.prototype or a constructor when an object is merged or spread somewhere. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** A top-level key outside the caller's allowed set. */
+export class UnknownField extends JsonRejected {
+  override name = "UnknownField";
+  constructor(readonly field: string) {
+    super(`unknown field ${JSON.stringify(field.slice(0, 64))}`);
+  }
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
 class Parser {
   private i = 0;
 
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    /** When given, the keys the top-level object may have (checked while parsing). */
+    private readonly topKeys: ReadonlySet<string> | undefined,
+  ) {}
 
   parse(): JsonValue {
     const v = this.value(0);
@@ -57,7 +70,7 @@ class Parser {
   private object(depth: number): { [k: string]: JsonValue } {
     if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
     this.i++;
-    const out = Object.create(null) as { [k: string]: JsonValue };
+    const out: { [k: string]: JsonValue } = {};
     this.ws();
     if (this.s.charCodeAt(this.i) === 0x7d /* } */) return this.i++, out;
     for (;;) {
@@ -65,6 +78,7 @@ class Parser {
       if (this.s.charCodeAt(this.i) !== 0x22) this.fail("expected a string key");
       const key = this.string();
       if (FORBIDDEN_KEYS.has(key)) this.fail(`key "${key}" is not allowed`);
+      if (depth === 1 && this.topKeys && !this.topKeys.has(key)) throw new UnknownField(key);
       if (Object.hasOwn(out, key)) this.fail(`duplicate key "${key}"`);
       this.ws();
       if (this.s.charCodeAt(this.i) !== 0x3a /* : */) this.fail("expected ':'");
@@ -113,19 +127,38 @@ class Parser {
     return this.fail("bad string");
   }
 
+  /** -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
   private number(): number {
-    NUMBER_RE.lastIndex = this.i;
-    const m = NUMBER_RE.exec(this.s);
-    if (!m) return this.fail("bad number");
-    this.i += m[0].length;
-    return Number(m[0]);
+    const s = this.s;
+    const start = this.i;
+    let j = start;
+    if (s.charCodeAt(j) === 0x2d) j++;
+    if (s.charCodeAt(j) === 0x30) j++;
+    else if (isDigit(s.charCodeAt(j))) while (isDigit(s.charCodeAt(j))) j++;
+    else return this.fail("bad number");
+    if (s.charCodeAt(j) === 0x2e /* . */) {
+      if (!isDigit(s.charCodeAt(++j))) return this.fail("bad number");
+      while (isDigit(s.charCodeAt(j))) j++;
+    }
+    const e = s.charCodeAt(j);
+    if (e === 0x65 || e === 0x45) {
+      const sign = s.charCodeAt(++j);
+      if (sign === 0x2b || sign === 0x2d) j++;
+      if (!isDigit(s.charCodeAt(j))) return this.fail("bad number");
+      while (isDigit(s.charCodeAt(j))) j++;
+    }
+    this.i = j;
+    return Number(s.slice(start, j));
   }
 }
 
-/** Parses `text` as JSON, or throws JsonRejected saying why. */
-export function parseStrictJson(text: string): JsonValue {
+/**
+ * Parses `text` as JSON, or throws JsonRejected saying why. With `topKeys`, a top-level object key outside
+ * it throws UnknownField (checked as it is read, so a body full of junk is not parsed to the end).
+ */
+export function parseStrictJson(text: string, topKeys?: ReadonlySet<string>): JsonValue {
   try {
-    return new Parser(text).parse();
+    return new Parser(text, topKeys).parse();
   } catch (err) {
     // JSON.parse of a string token with a bad escape lands here too.
     if (err instanceof JsonRejected) throw err;

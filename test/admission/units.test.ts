@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AddressSet, ClientIpResolver, normalizeIp, rateLimitKey } from "../../src/admission/client-ip.js";
-import { JsonRejected, MAX_JSON_DEPTH, parseStrictJson } from "../../src/admission/strict-json.js";
+import { JsonRejected, MAX_JSON_DEPTH, parseStrictJson, UnknownField } from "../../src/admission/strict-json.js";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 
 describe("strict JSON", () => {
@@ -10,6 +10,8 @@ describe("strict JSON", () => {
     ["{}", {}],
     ['"\\ud83d\\ude00"', "😀"],
     ["0", 0],
+    ["-0.25E-2", -0.0025],
+    ["[1e2,0.5,-3]", [100, 0.5, -3]],
   ])("parses %s like JSON.parse", (text, want) => {
     expect(parseStrictJson(text)).toEqual(want);
     expect(parseStrictJson(text)).toEqual(JSON.parse(text));
@@ -26,6 +28,10 @@ describe("strict JSON", () => {
     ['{"a":01}', /./],
     ['{"a":+1}', /./],
     ['{"a":.5}', /./],
+    ['{"a":1.}', /bad number/],
+    ['{"a":1e}', /bad number/],
+    ['{"a":-}', /bad number/],
+    ['{"a":1.5e+}', /bad number/],
     ['{"a":"\\x41"}', /bad string escape/],
     ['{"a":"tab\there"}', /bad string/],
     ["", /end of JSON/],
@@ -35,11 +41,19 @@ describe("strict JSON", () => {
     expect(() => parseStrictJson(text)).toThrow(why);
   });
 
-  it("builds objects without a prototype", () => {
+  it("never lets a key reach a prototype", () => {
     const o = parseStrictJson('{"a":{"b":1}}') as Record<string, Record<string, unknown>>;
-    expect(Object.getPrototypeOf(o)).toBeNull();
-    expect(Object.getPrototypeOf(o.a)).toBeNull();
-    expect(o.toString).toBeUndefined();
+    expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+    expect(Object.keys(o.a!)).toEqual(["b"]);
+    expect(() => parseStrictJson('{"a":{"__proto__":{"polluted":true}}}')).toThrow(JsonRejected);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("checks top-level keys against an allowed set while parsing", () => {
+    expect(parseStrictJson('{"quantity":2}', new Set(["quantity"]))).toEqual({ quantity: 2 });
+    expect(() => parseStrictJson('{"quantity":2,"userId":"x"}', new Set(["quantity"]))).toThrow(UnknownField);
+    // Nested keys are the caller's business.
+    expect(parseStrictJson('[{"x":1}]', new Set(["quantity"]))).toEqual([{ x: 1 }]);
   });
 
   it("accepts nesting up to the cap", () => {
