@@ -8,6 +8,7 @@ import { repoRoot } from "../src/util/repo-root.js";
 import type { Benchmark, Outcome, Side } from "./lib/benchmark.js";
 import { pinningAvailable } from "./lib/proc.js";
 import { kilo } from "./lib/stats.js";
+import { admissionOverhead } from "./admission-overhead.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
 
@@ -17,7 +18,7 @@ import { reserveScript } from "./reserve-script.js";
  * Exits non-zero when a benchmark fails its own checks; a ratio under target is reported, not fatal.
  */
 // One module per benchmark; a new one only needs adding here.
-const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath];
+const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, admissionOverhead];
 
 function quiet(cmd: string, args: string[]): string | null {
   try {
