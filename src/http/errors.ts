@@ -3,7 +3,7 @@
  * checked against this registry by test/unit/errors.test.ts.
  */
 export const ERRORS = {
-  INVALID_REQUEST: { status: 400, meaning: "malformed JSON, wrong types, quantity not a positive integer, missing or malformed Idempotency-Key" },
+  INVALID_REQUEST: { status: 400, meaning: "malformed JSON (duplicate, __proto__ or constructor keys, deep nesting, not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key" },
   UNAUTHENTICATED: { status: 401, meaning: "missing, malformed, badly signed or expired credentials" },
   INVALID_TOKEN: { status: 403, meaning: "purchase token unknown, expired, or bound to another buyer or sale" },
   FORBIDDEN: { status: 403, meaning: "valid credentials without the right (a buyer on an operator endpoint)" },
