@@ -110,12 +110,7 @@ export class RateLimits {
     };
   }
 
-  /** The address a request is limited by (see ClientIpResolver for when X-Forwarded-For is believed). */
-  clientAddress(remoteIp: string, forwardedFor: string): string {
-    return this.clientIp.resolve(remoteIp, forwardedFor);
-  }
-
-  /** Per client address (IPv6 by /64); exempt addresses are not limited. */
+  /** Per client address (IPv6 by /64; see ClientIpResolver for when X-Forwarded-For is believed); exempt addresses are not limited. */
   ip(remoteIp: string, forwardedFor: string): Promise<void> | undefined {
     if (!this.gates) return undefined;
     const ip = this.clientIp.resolve(remoteIp, forwardedFor);

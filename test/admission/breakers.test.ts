@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import type { Config } from "../../src/config/schema.js";
-import { durableConfig, startApp, stopApp } from "../helpers/durable.js";
+import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { pool, rid, type Api } from "../helpers/env.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { ConnectFront } from "./connect-front.js";
@@ -76,4 +76,44 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
       await front.stop();
     }
   }, 180_000);
+
+  it("MySQL: order status reads answer 503 within the timeout, then at once, and recover after healing", async () => {
+    const base = await durableConfig("standalone", { admission: { breakers: { mysql: quick(500) } } } as never);
+    const real = base.mysql.shards[0]!;
+    proxy = await new TcpProxy({ host: real.host, port: real.port }).start();
+    const p = proxy;
+    cfg = { ...base, mysql: { ...base.mysql, shards: base.mysql.shards.map((s) => ({ ...s, port: p.port })) } };
+    let api: Api;
+    ({ app, api } = await startApp(cfg));
+    const saleId = `qout${rid()}`;
+    await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
+    const user = `${saleId}-reader`;
+    const placed = await api.order(saleId, user, await api.token(saleId, user));
+    expect(placed.status).toBe(202);
+    const status = () => api.call("GET", `/v1/orders/${placed.body.orderId}`, { headers: api.buyer(user) });
+    await eventually("order in MySQL", status, (r) => r.status === 200 && r.body.status === "CONFIRMED");
+    expect((await api.call("GET", `/v1/orders/${"o".repeat(200)}`, { headers: api.buyer(user) })).status).toBe(400);
+
+    p.setMode("blackhole");
+    for (let i = 0; i < 6 && app.gateway.breakers.mysql.state !== "open"; i++) {
+      const t0 = Date.now();
+      const r = await status();
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe("UNAVAILABLE");
+      expect(Date.now() - t0).toBeLessThan(1500);
+    }
+    expect(app.gateway.breakers.mysql.state).toBe("open");
+    const t0 = Date.now();
+    const fast = await status();
+    expect(fast.status).toBe(503);
+    expect(fast.body.error.message).toMatch(/mysql .*circuit open/);
+    expect(Date.now() - t0).toBeLessThan(200);
+
+    p.setMode("reset");
+    await new Promise((r) => setTimeout(r, 500));
+    p.setMode("pass");
+    const healed = await eventually("order status readable again", status, (r) => r.status === 200, 30_000);
+    expect(healed.body).toMatchObject({ orderId: placed.body.orderId, status: "CONFIRMED" });
+    expect(app.gateway.breakers.mysql.state).toBe("closed");
+  }, 120_000);
 });
