@@ -1,0 +1,279 @@
+import net from "node:net";
+import { signBuyerJwt } from "../../src/admission/auth.js";
+import { PurchaseTokens } from "../../src/admission/purchase-token.js";
+import { loadConfig } from "../../src/config/load.js";
+import { percentiles } from "../lib/percentiles.js";
+import { reply, stdinMessages } from "../lib/proc.js";
+import type { Latency as Percentiles } from "../lib/stats.js";
+
+/**
+ * The flash-sale crowd for end-to-end (run by the parent pinned to the load core). Every buyer sends
+ * exactly one POST /v1/sales/{id}/orders with their own JWT and purchase token; `concurrency` keep-alive
+ * connections take buyers in order until all have had their one attempt (a closed loop, as a crowd of
+ * `concurrency` fingers on the button). autocannon cannot do this (every connection replays the same
+ * request list), hence a small HTTP/1.1 client of its own: requests are pre-built byte buffers, answers
+ * are read by Content-Length, only the 202 bodies are parsed.
+ *
+ * Jobs, one at a time, from stdin:
+ * - {"cmd":"prepare"}: signs the buyers' JWTs, gets their purchase tokens (over HTTP from the gateway,
+ *   `POST /v1/sales/{id}/tokens`, or minted here with the shared secret for a server that only checks
+ *   the MAC), builds the request buffers. Untimed. Answers {"prepared"}.
+ * - {"cmd":"flood"}: opens the connections, then the timed flood. Answers {"phase":"soldOut"} at the first
+ *   answer other than 202, then a FloodResult.
+ */
+export interface PrepareJob {
+  cmd: "prepare";
+  port: number;
+  saleId: string;
+  /** Buyers are `${userPrefix}${i}`, i < buyers. */
+  userPrefix: string;
+  buyers: number;
+  tokens: "http" | "mint";
+  /** Connections used to fetch tokens over HTTP. */
+  tokenConnections: number;
+}
+
+export interface FloodJob {
+  cmd: "flood";
+  port: number;
+  connections: number;
+}
+
+export interface Accepted {
+  orderId: string;
+  userId: string;
+  /** Wall-clock time (unix ms, sub-ms precision) the 202 was received. */
+  receivedAt: number;
+  ms: number;
+}
+
+export interface FloodResult {
+  attempts: number;
+  /** Answers by "status CODE" (CODE from the error body), e.g. "202", "409 SOLD_OUT". */
+  answers: Record<string, number>;
+  /** Connection failures (an attempt without an answer). */
+  errors: number;
+  /** From the first request sent to the last 202 received (the selling phase), and to the last answer. */
+  sellMs: number;
+  totalMs: number;
+  /** Answers received after the last 202 and the time they took. */
+  afterSellOut: { attempts: number; ms: number };
+  latencyMs: { accepted: Percentiles; all: Percentiles };
+  accepted: Accepted[];
+  /** CPU seconds this process spent during the flood. */
+  cpuSeconds: number;
+}
+
+// Types only: importing this module for a value would run a flood client in the importer.
+export type { Latency as Percentiles } from "../lib/stats.js";
+
+interface Answer {
+  status: number;
+  body: Buffer;
+}
+
+const HEADER_END = Buffer.from("\r\n\r\n");
+
+/** One keep-alive HTTP/1.1 connection, one request at a time. */
+class Connection {
+  private readonly sock: net.Socket;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private waiting: { ok: (a: Answer) => void; fail: (e: Error) => void } | null = null;
+  dead: Error | null = null;
+
+  private constructor(port: number, ready: (err?: Error) => void) {
+    this.sock = net.connect({ host: "127.0.0.1", port }, () => ready());
+    this.sock.setNoDelay(true);
+    this.sock.on("data", (d: Buffer) => this.onData(d));
+    const die = (err: Error) => {
+      if (!this.dead) this.dead = err;
+      ready(err);
+      this.waiting?.fail(err);
+      this.waiting = null;
+    };
+    this.sock.on("error", die);
+    this.sock.on("close", () => die(new Error("connection closed")));
+  }
+
+  static open(port: number): Promise<Connection> {
+    return new Promise((ok, fail) => {
+      let c: Connection | undefined = undefined;
+      c = new Connection(port, (err) => (err ? fail(err) : ok(c!)));
+    });
+  }
+
+  request(buf: Buffer): Promise<Answer> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((ok, fail) => {
+      this.waiting = { ok, fail };
+      this.sock.write(buf);
+    });
+  }
+
+  private onData(d: Buffer): void {
+    this.chunks.push(d);
+    this.size += d.length;
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    const end = buf.indexOf(HEADER_END);
+    if (end < 0) return;
+    const head = buf.toString("latin1", 0, end);
+    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+    const length = m ? Number(m[1]) : 0;
+    const total = end + 4 + length;
+    if (buf.length < total) {
+      this.chunks = [buf];
+      return;
+    }
+    this.chunks = [];
+    this.size = 0;
+    const status = Number(head.slice(9, 12));
+    const w = this.waiting;
+    this.waiting = null;
+    w?.ok({ status, body: buf.subarray(end + 4, total) });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+function request(method: string, path: string, port: number, headers: Record<string, string>, body = ""): Buffer {
+  const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  return Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+async function openAll(port: number, n: number): Promise<Connection[]> {
+  return Promise.all(Array.from({ length: n }, () => Connection.open(port)));
+}
+
+const cfg = loadConfig();
+const purchaseTokens = new PurchaseTokens(cfg.auth.userJwtSecret);
+
+interface Buyer {
+  userId: string;
+  request: Buffer;
+}
+let prepared: Buyer[] = [];
+
+async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number }> {
+  const t0 = performance.now();
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const users = Array.from({ length: job.buyers }, (_, i) => `${job.userPrefix}${i}`);
+  const jwts = users.map((sub) => `Bearer ${signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp })}`);
+  const tokens: string[] = new Array(job.buyers);
+  if (job.tokens === "mint") {
+    users.forEach((u, i) => (tokens[i] = purchaseTokens.mint(job.saleId, u)));
+  } else {
+    const conns = await openAll(job.port, job.tokenConnections);
+    let next = 0;
+    await Promise.all(
+      conns.map(async (c) => {
+        while (next < users.length) {
+          const i = next++;
+          const a = await c.request(request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }));
+          if (a.status !== 201) throw new Error(`token for ${users[i]}: ${a.status} ${a.body.toString()}`);
+          tokens[i] = (JSON.parse(a.body.toString()) as { token: string }).token;
+        }
+      }),
+    );
+    for (const c of conns) c.close();
+  }
+  const body = JSON.stringify({ quantity: 1 });
+  prepared = users.map((userId, i) => ({
+    userId,
+    request: request("POST", `/v1/sales/${job.saleId}/orders`, job.port, {
+      Authorization: jwts[i]!,
+      "Idempotency-Key": tokens[i]!,
+      "Content-Type": "application/json",
+    }, body),
+  }));
+  return { prepared: prepared.length, ms: performance.now() - t0 };
+}
+
+const CODE_RE = /"code":"([A-Z_]+)"/;
+
+async function flood(job: FloodJob): Promise<FloodResult> {
+  const buyers = prepared;
+  const conns = await openAll(job.port, job.connections);
+  const all = new Float64Array(buyers.length);
+  const acceptedMs: number[] = [];
+  const accepted: Accepted[] = [];
+  const doneAt = new Float64Array(buyers.length);
+  const answers: Record<string, number> = {};
+  let errors = 0;
+  let next = 0;
+  let answered = 0;
+  const usage0 = process.cpuUsage();
+  // Wall clock = this offset + performance.now(), fixed once so a clock step cannot bend one run.
+  const wallOffset = Date.now() - performance.now();
+  const t0 = performance.now();
+  let last202 = t0;
+  // One {"phase":"soldOut"} line before the result, at the first answer other than 202 (the parent samples
+  // CPU there to split the selling phase from the rejects), or at the end if there was none.
+  let soldOutSeen = false;
+  await Promise.all(
+    conns.map(async (c) => {
+      while (next < buyers.length) {
+        const i = next++;
+        const b = buyers[i]!;
+        const start = performance.now();
+        let a: Answer;
+        try {
+          a = await c.request(b.request);
+        } catch {
+          errors++;
+          return;
+        }
+        const end = performance.now();
+        const ms = end - start;
+        all[answered++] = ms;
+        doneAt[i] = end;
+        if (a.status === 202) {
+          const order = JSON.parse(a.body.toString()) as { orderId: string };
+          acceptedMs.push(ms);
+          accepted.push({ orderId: order.orderId, userId: b.userId, receivedAt: wallOffset + end, ms });
+          if (end > last202) last202 = end;
+          answers["202"] = (answers["202"] ?? 0) + 1;
+        } else {
+          if (!soldOutSeen) {
+            soldOutSeen = true;
+            reply({ phase: "soldOut", accepted: accepted.length });
+          }
+          const key = `${a.status} ${CODE_RE.exec(a.body.toString("latin1"))?.[1] ?? ""}`.trim();
+          answers[key] = (answers[key] ?? 0) + 1;
+        }
+      }
+    }),
+  );
+  const tEnd = performance.now();
+  if (!soldOutSeen) reply({ phase: "soldOut", accepted: accepted.length });
+  const usage = process.cpuUsage(usage0);
+  for (const c of conns) c.close();
+  let after = 0;
+  for (let i = 0; i < buyers.length; i++) if (doneAt[i]! > last202) after++;
+  return {
+    attempts: answered,
+    answers,
+    errors,
+    sellMs: last202 - t0,
+    totalMs: tEnd - t0,
+    afterSellOut: { attempts: after, ms: tEnd - last202 },
+    latencyMs: { accepted: percentiles(acceptedMs), all: percentiles(all.subarray(0, answered)) },
+    accepted,
+    cpuSeconds: (usage.user + usage.system) / 1e6,
+  };
+}
+
+let queue = Promise.resolve();
+stdinMessages((job: PrepareJob | FloodJob) => {
+  queue = queue.then(async () => {
+    try {
+      reply(job.cmd === "prepare" ? await prepare(job) : await flood(job));
+    } catch (err) {
+      reply({ error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+});

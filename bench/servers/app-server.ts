@@ -1,0 +1,119 @@
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { join } from "node:path";
+import type { Producer } from "rocketmq-client-nodejs";
+import { App } from "../../src/app.js";
+import { loadConfig } from "../../src/config/load.js";
+import { decodeOrder } from "../../src/messaging/order-message.js";
+import { rmq } from "../../src/messaging/rocketmq.js";
+import { OrderRepository } from "../../src/persistence/order-repository.js";
+import { ReservationService } from "../../src/reservation/reservation-service.js";
+import { percentiles } from "../lib/percentiles.js";
+import { reply, stdinMessages } from "../lib/proc.js";
+
+/**
+ * The whole gateway (src/app.ts: HTTP + transactional producer and back-check listener + order writer +
+ * sweeper) in one process configured from FLASHSALE__* variables, on a port the OS picks. Prints {"port"}.
+ *
+ * Bench-only instrumentation, wrapped around library and gateway methods from outside (nothing in src/
+ * changes): the time of each step of the buy path (half message send, Lua reservation, commit), and of the
+ * way to MySQL (commit → message delivered to the writer, delivered → row written, batch sizes and INSERT
+ * time). A wrapper costs two clock reads and a push. {"cmd":"reset"} clears the figures, {"cmd":"stats"}
+ * answers them as percentiles.
+ */
+type Steps = "halfSend" | "reserve" | "commit" | "rollback" | "commitToDelivered" | "deliveredToPersisted" | "insertBatch" | "batchSize";
+type Transaction = ReturnType<Producer["beginTransaction"]>;
+const steps = new Map<Steps, number[]>();
+const record = (s: Steps, v: number) => {
+  let a = steps.get(s);
+  if (!a) steps.set(s, (a = []));
+  a.push(v);
+};
+const committedAt = new Map<string, number>();
+const deliveredAt = new Map<string, number>();
+
+function timed<A extends unknown[], R>(step: Steps, fn: (...a: A) => Promise<R>, after?: (args: A) => void) {
+  return function (this: unknown, ...args: A): Promise<R> {
+    const t = performance.now();
+    return fn.apply(this, args).then((r) => {
+      record(step, performance.now() - t);
+      after?.(args);
+      return r;
+    });
+  };
+}
+
+const P = rmq.Producer.prototype as Producer;
+const send = P.send;
+P.send = function (this: Producer, message: Parameters<Producer["send"]>[0], tx?: Transaction) {
+  if (!tx) return send.call(this, message);
+  const orderId = message.keys?.[0];
+  const t = performance.now();
+  return send.call(this, message, tx).then((r) => {
+    record("halfSend", performance.now() - t);
+    if (orderId) {
+      const commit = tx.commit;
+      tx.commit = timed("commit", commit.bind(tx), () => committedAt.set(orderId, performance.now()));
+      tx.rollback = timed("rollback", tx.rollback.bind(tx));
+    }
+    return r;
+  });
+} as Producer["send"];
+
+const R = ReservationService.prototype;
+R.reserve = timed("reserve", R.reserve);
+const O = OrderRepository.prototype;
+const insertOrders = O.insertOrders;
+O.insertOrders = function (this: OrderRepository, orders) {
+  record("batchSize", orders.length);
+  return timed("insertBatch", insertOrders).call(this, orders);
+};
+
+const app = new App(loadConfig());
+const consume = app.writer.consume;
+app.writer.consume = async (view) => {
+  const order = decodeOrder(view.body);
+  if (order) {
+    const now = performance.now();
+    deliveredAt.set(order.orderId, now);
+    const c = committedAt.get(order.orderId);
+    if (c !== undefined) record("commitToDelivered", now - c);
+    committedAt.delete(order.orderId);
+  }
+  return consume(view);
+};
+app.writer.onPersisted = (order) => {
+  const d = deliveredAt.get(order.orderId);
+  if (d !== undefined) record("deliveredToPersisted", performance.now() - d);
+  deliveredAt.delete(order.orderId);
+};
+
+// BENCH_PROFILE_DIR: {"cmd":"profile-start"} / {"cmd":"profile-stop"} take a V8 CPU profile of just that
+// window (the selling phase of one round) and write it there.
+const profileDir = process.env.BENCH_PROFILE_DIR;
+const inspector = profileDir ? new Session() : null;
+inspector?.connect();
+const post = (method: string) =>
+  new Promise<any>((ok, fail) => inspector!.post(method, (err, res) => (err ? fail(err) : ok(res))));
+
+await app.start({ port: 0 });
+reply({ port: app.port });
+stdinMessages((msg: { cmd: string }) => {
+  if (msg.cmd === "profile-start" && inspector) {
+    void post("Profiler.enable").then(() => post("Profiler.start")).then(() => reply({ profiling: true }));
+  } else if (msg.cmd === "profile-stop" && inspector) {
+    void post("Profiler.stop").then((r: { profile: unknown }) => {
+      const file = join(profileDir!, `selling-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(r.profile));
+      reply({ profile: file });
+    });
+  } else if (msg.cmd === "reset") {
+    steps.clear();
+    reply({ reset: true });
+  } else if (msg.cmd === "stats") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of steps) out[k] = { n: v.length, mean: v.reduce((a, b) => a + b, 0) / v.length, ...percentiles(v) };
+    reply({ steps: out, writer: app.writer.stats, shortCircuits: app.gateway.soldOut.shortCircuits });
+  }
+});
+process.on("SIGTERM", () => void app.close().then(() => process.exit(0), () => process.exit(0)));
