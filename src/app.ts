@@ -83,7 +83,9 @@ export class App {
     }
     const { breakers } = this.gateway;
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one (gateway.reservations).
-    const placer = new TransactionalOrderPlacer(this.producer, topic, this.gateway.reservations, opts.crashAt, (send) => breakers.rocketmq.run(send));
+    const placer = new TransactionalOrderPlacer(this.producer, topic, this.gateway.reservations, cfg.rocketmq.groupCommit, opts.crashAt, (send) =>
+      breakers.rocketmq.run(send),
+    );
     const orders = new OrderRoutes({
       auth: this.gateway.buyerAuth,
       redis: this.gateway.redis,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Producer } from "rocketmq-client-nodejs";
 import { App } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
-import { decodeOrder } from "../../src/messaging/order-message.js";
+import { decodeOrders } from "../../src/messaging/order-message.js";
 import { rmq } from "../../src/messaging/rocketmq.js";
 import { OrderRepository } from "../../src/persistence/order-repository.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
@@ -21,7 +21,7 @@ import { reply, stdinMessages } from "../lib/proc.js";
  * time). A wrapper costs two clock reads and a push. {"cmd":"reset"} clears the figures, {"cmd":"stats"}
  * answers them as percentiles.
  */
-type Steps = "halfSend" | "reserve" | "commit" | "rollback" | "commitToDelivered" | "deliveredToPersisted" | "insertBatch" | "batchSize";
+type Steps = "halfSend" | "reserve" | "commit" | "rollback" | "commitToDelivered" | "deliveredToPersisted" | "insertBatch" | "batchSize" | "groupSize";
 type Transaction = ReturnType<Producer["beginTransaction"]>;
 const steps = new Map<Steps, number[]>();
 const record = (s: Steps, v: number) => {
@@ -47,13 +47,17 @@ const P = rmq.Producer.prototype as Producer;
 const send = P.send;
 P.send = function (this: Producer, message: Parameters<Producer["send"]>[0], tx?: Transaction) {
   if (!tx) return send.call(this, message);
-  const orderId = message.keys?.[0];
+  const orderIds = message.keys ?? [];
   const t = performance.now();
   return send.call(this, message, tx).then((r) => {
     record("halfSend", performance.now() - t);
-    if (orderId) {
+    record("groupSize", orderIds.length);
+    if (orderIds.length > 0) {
       const commit = tx.commit;
-      tx.commit = timed("commit", commit.bind(tx), () => committedAt.set(orderId, performance.now()));
+      tx.commit = timed("commit", commit.bind(tx), () => {
+        const at = performance.now();
+        for (const id of orderIds) committedAt.set(id, at);
+      });
       tx.rollback = timed("rollback", tx.rollback.bind(tx));
     }
     return r;
@@ -72,8 +76,7 @@ O.insertOrders = function (this: OrderRepository, orders) {
 const app = new App(loadConfig());
 const consume = app.writer.consume;
 app.writer.consume = async (view) => {
-  const order = decodeOrder(view.body);
-  if (order) {
+  for (const order of decodeOrders(view.body) ?? []) {
     const now = performance.now();
     deliveredAt.set(order.orderId, now);
     const c = committedAt.get(order.orderId);

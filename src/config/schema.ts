@@ -74,6 +74,7 @@ export const configSchema = z
       producerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       consumerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       requestTimeoutMs: positiveInt,
+      groupCommit: z.object({ maxOrders: positiveInt.max(256), lingerMs: z.number().int().min(0).max(100) }).strict(),
       consumer: z.object({
         enabled: z.boolean(),
         maxInFlight: positiveInt,

@@ -9,18 +9,29 @@ export interface OrderMessage {
   reservedAt: number;
 }
 
-export function encodeOrder(m: OrderMessage): Buffer {
-  return Buffer.from(JSON.stringify(m));
+/**
+ * One message carries the orders of one group commit: `{"orders": [OrderMessage, ...]}`. Some of them may
+ * not have been reserved (sold out, limit...): readers keep only those the Redis ledger knows.
+ */
+export function encodeOrders(orders: OrderMessage[]): Buffer {
+  return Buffer.from(JSON.stringify({ orders }));
 }
 
 /** Parses and checks a message body; null for anything malformed (a poison message). */
-export function decodeOrder(body: Buffer): OrderMessage | null {
+export function decodeOrders(body: Buffer): OrderMessage[] | null {
   let v: unknown;
   try {
     v = JSON.parse(body.toString("utf8"));
   } catch {
     return null;
   }
+  const list = typeof v === "object" && v !== null ? (v as { orders?: unknown }).orders : undefined;
+  if (!Array.isArray(list) || list.length === 0) return null;
+  const orders = list.map(checkOrder);
+  return orders.every((o): o is OrderMessage => o !== null) ? orders : null;
+}
+
+function checkOrder(v: unknown): OrderMessage | null {
   if (typeof v !== "object" || v === null) return null;
   const o = v as Record<string, unknown>;
   const str = (k: string) => typeof o[k] === "string" && (o[k] as string).length > 0;

@@ -4,7 +4,8 @@ import { runScript, type RedisClient } from "../redis/scripts.js";
 import { InvalidOrderError, type OrderRepository } from "../persistence/order-repository.js";
 import type { OrderRow } from "../persistence/order-row.js";
 import { parseOrderId } from "../reservation/order-id.js";
-import { decodeOrder, type OrderMessage } from "./order-message.js";
+import { parseRecord } from "../reservation/ledger.js";
+import { decodeOrders, type OrderMessage } from "./order-message.js";
 import { rmq } from "./rocketmq.js";
 
 export interface OrderWriterOptions {
@@ -28,7 +29,7 @@ interface Pending {
  * a malformed (poison) message is acknowledged and counted, never retried.
  */
 export class OrderWriter {
-  readonly stats = { received: 0, written: 0, duplicates: 0, poison: 0, failedBatches: 0 };
+  readonly stats = { received: 0, written: 0, duplicates: 0, poison: 0, skipped: 0, failedBatches: 0 };
   /** Called with each persisted order (the demo measures the lag from 202 to row). */
   onPersisted?: (order: OrderMessage, at: number) => void;
   private queue: Pending[] = [];
@@ -47,15 +48,40 @@ export class OrderWriter {
   /** The PushConsumer's listener. */
   consume = async (view: MessageView) => {
     this.stats.received++;
-    const order = decodeOrder(view.body);
-    if (!order || !parseOrderId(order.orderId)) {
+    const orders = decodeOrders(view.body);
+    if (!orders || orders.some((o) => !parseOrderId(o.orderId))) {
       this.stats.poison++;
       process.stderr.write(`[order-writer] poison message ${view.messageId} acknowledged and dropped\n`);
       return rmq.ConsumeResult.SUCCESS;
     }
-    const ok = await this.write(order);
-    return ok ? rmq.ConsumeResult.SUCCESS : rmq.ConsumeResult.FAILURE;
+    let reserved: OrderMessage[];
+    try {
+      reserved = await this.reservedOnly(orders);
+    } catch {
+      return rmq.ConsumeResult.FAILURE; // Redis unreachable: try the message again later
+    }
+    const ok = await Promise.all(reserved.map((o) => this.write(o)));
+    return ok.every(Boolean) ? rmq.ConsumeResult.SUCCESS : rmq.ConsumeResult.FAILURE;
   };
+
+  /**
+   * A group's message also names orders that were never reserved (sold out, limit, tombstoned by the
+   * back-check): only those the Redis ledger holds, for the same buyer and quantity, become rows.
+   */
+  private async reservedOnly(orders: OrderMessage[]): Promise<OrderMessage[]> {
+    const raws = await Promise.all(
+      orders.map((o) => {
+        const where = parseOrderId(o.orderId)!;
+        return this.redis.hget(this.keys.shard(where.saleId, where.shard).res, o.orderId);
+      }),
+    );
+    return orders.filter((o, i) => {
+      const rec = raws[i] ? parseRecord(o.orderId, raws[i]!) : null;
+      const ok = rec !== null && rec.state !== "T" && rec.userId === o.userId && rec.quantity === o.quantity;
+      if (!ok) this.stats.skipped++;
+      return ok;
+    });
+  }
 
   /** Queues one order for the next batch; resolves once it is in MySQL (true) or given up for now (false). */
   async write(order: OrderMessage): Promise<boolean> {

@@ -3,13 +3,14 @@ import type { Keys } from "../redis/keys.js";
 import { runScript, type RedisClient } from "../redis/scripts.js";
 import { parseOrderId } from "../reservation/order-id.js";
 import { Reply } from "../reservation/reply-codes.js";
-import { decodeOrder } from "./order-message.js";
+import { decodeOrders } from "./order-message.js";
 import { TransactionResolution } from "./rocketmq.js";
 
 /**
  * The back-check listener: the broker asks about a half message whose producer never decided. The answer is
- * what Redis says about the reservation behind the order id. A ROLLBACK tombstones the order id first, so a
- * reserve still on its way with that id can never succeed afterwards: the rollback is final.
+ * what Redis says about the reservations behind its order ids: COMMIT when any exists. Every missing order id
+ * is tombstoned first, so a reserve still on its way with that id can never succeed afterwards: the rollback
+ * (of the whole message, or of that order inside a committed one) is final.
  */
 export class OrderTransactionChecker {
   checks = { commit: 0, rollback: 0, unknown: 0 };
@@ -20,17 +21,22 @@ export class OrderTransactionChecker {
   ) {}
 
   async check(view: MessageView): Promise<number> {
-    const order = decodeOrder(view.body);
-    const where = order ? parseOrderId(order.orderId) : null;
-    if (!order || !where) {
+    const orders = decodeOrders(view.body);
+    const places = orders?.map((o) => ({ orderId: o.orderId, where: parseOrderId(o.orderId) }));
+    if (!places || places.some((p) => !p.where)) {
       // Not one of ours, or corrupt: it can never become an order.
       this.checks.rollback++;
       return TransactionResolution.ROLLBACK;
     }
-    const k = this.keys.shard(where.saleId, where.shard);
-    // A throw (Redis down) propagates: the client then answers nothing and the broker asks again later.
-    const r = await runScript<number>(this.redis, "check-order", [k.res], [order.orderId, Date.now()]);
-    if (r === Reply.Ok) {
+    // Every order of the group is settled on its own: existing → stays, missing → tombstoned. A throw (Redis
+    // down) propagates: the client then answers nothing and the broker asks again later.
+    const replies = await Promise.all(
+      places.map(({ orderId, where }) => {
+        const k = this.keys.shard(where!.saleId, where!.shard);
+        return runScript<number>(this.redis, "check-order", [k.res], [orderId, Date.now()]);
+      }),
+    );
+    if (replies.some((r) => r === Reply.Ok)) {
       this.checks.commit++;
       return TransactionResolution.COMMIT;
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import type { Config } from "../../src/config/schema.js";
 import { quietLogger, rmq, TransactionResolution } from "../../src/messaging/rocketmq.js";
-import { encodeOrder } from "../../src/messaging/order-message.js";
+import { encodeOrders } from "../../src/messaging/order-message.js";
 import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
 import type { OrderRepository } from "../../src/persistence/order-repository.js";
 import { parseRecord } from "../../src/reservation/ledger.js";
@@ -93,7 +93,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     try {
       for (let i = 0; i < 2; i++) {
         const tx = producer.beginTransaction();
-        const body = encodeOrder({ orderId: r.body.orderId, saleId, skuId: `sku-${saleId}`, userId: "dana", quantity: 1, reservedAt: Date.now() });
+        const body = encodeOrders([{ orderId: r.body.orderId, saleId, skuId: `sku-${saleId}`, userId: "dana", quantity: 1, reservedAt: Date.now() }]);
         await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [r.body.orderId], body }, tx);
         await tx.commit();
       }
@@ -103,6 +103,33 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     await eventually("redeliveries consumed", async () => app.writer.stats.duplicates - dupsBefore, (n) => n >= 2);
     expect((await rows(saleId)).total).toBe(1);
     expect((await api.stats(saleId)).body.drift).toBe(0);
+  });
+
+  it("an undecided group message: the back-check commits the reserved order, tombstones the other, one row", async () => {
+    const saleId = `grp${rid()}`;
+    await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
+    const sale = (await app.gateway.sales.load(saleId))!;
+    const svc = app.gateway.reservations;
+    const a = { orderId: svc.newOrderId(sale, "gia"), saleId, skuId: sale.skuId, userId: "gia", quantity: 1, reservedAt: Date.now() };
+    const b = { orderId: svc.newOrderId(sale, "hal"), saleId, skuId: sale.skuId, userId: "hal", quantity: 1, reservedAt: Date.now() };
+    // A producer that sends the half message of a group, reserves only the first order, and vanishes.
+    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: async () => undefined as never } });
+    await producer.startup();
+    const tx = producer.beginTransaction();
+    await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [a.orderId, b.orderId], body: encodeOrders([a, b]) }, tx);
+    const token = await api.token(saleId, "gia");
+    expect((await svc.reserve({ sale, userId: "gia", token, quantity: 1, orderId: a.orderId, now: a.reservedAt })).kind).toBe("reserved");
+    await producer.shutdown();
+    await eventually("row of the reserved order", () => rows(saleId), (c) => c.total === 1, 40_000);
+    const recs = await ledger(saleId, 2);
+    expect(recs.find((r) => r.orderId === b.orderId)?.state).toBe("T");
+    // hal's order id is dead for good: a late reserve with it is refused and takes nothing.
+    const late = await svc.reserve({ sale, userId: "hal", token: await api.token(saleId, "hal"), quantity: 1, orderId: b.orderId });
+    expect(late.kind).toBe("order_id_taken");
+    const stored: string[] = [];
+    for await (const o of repo.scanSale(saleId)) stored.push(o.orderId);
+    expect(stored).toEqual([a.orderId]);
+    expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 4, confirmed: 1, drift: 0 });
   });
 
   it.each([
