@@ -1,14 +1,17 @@
 --[[
-  confirm: the order writer persisted the order in MySQL; mark the reservation CONFIRMED (state F) and drop
-  it from the sweeper's open index. Idempotent: only a reserved (R) record changes.
-  KEYS[1] res   KEYS[2] open
-  ARGV[1] order id
-  Reply: 1 confirmed now | 0 not in state R (already confirmed, released or unknown)
+  confirm: the order writer persisted orders in MySQL; mark their reservations CONFIRMED (state F) and drop
+  them from the sweeper's open index. Idempotent: only a reserved (R) record changes.
+  KEYS[1] res   KEYS[2] open          (one shard)
+  ARGV[1..n] order ids of that shard
+  Reply: how many were confirmed now (the others were already confirmed, released or unknown)
 ]]
-local rec = redis.call('HGET', KEYS[1], ARGV[1])
-if not rec or string.sub(rec, 1, 1) ~= 'R' then
-  return 0
+local n = 0
+for i = 1, #ARGV do
+  local rec = redis.call('HGET', KEYS[1], ARGV[i])
+  if rec and string.sub(rec, 1, 1) == 'R' then
+    redis.call('HSET', KEYS[1], ARGV[i], 'F' .. string.sub(rec, 2))
+    redis.call('ZREM', KEYS[2], ARGV[i])
+    n = n + 1
+  end
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'F' .. string.sub(rec, 2))
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
+return n

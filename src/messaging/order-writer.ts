@@ -69,18 +69,33 @@ export class OrderWriter {
    * back-check): only those the Redis ledger holds, for the same buyer and quantity, become rows.
    */
   private async reservedOnly(orders: OrderMessage[]): Promise<OrderMessage[]> {
-    const raws = await Promise.all(
-      orders.map((o) => {
-        const where = parseOrderId(o.orderId)!;
-        return this.redis.hget(this.keys.shard(where.saleId, where.shard).res, o.orderId);
+    const raws = new Map<string, string | null>();
+    await Promise.all(
+      [...this.byShard(orders.map((o) => o.orderId))].map(async ([resKey, { ids }]) => {
+        const vals = await this.redis.hmget(resKey, ...ids);
+        ids.forEach((id, i) => raws.set(id, vals[i] ?? null));
       }),
     );
-    return orders.filter((o, i) => {
-      const rec = raws[i] ? parseRecord(o.orderId, raws[i]!) : null;
+    return orders.filter((o) => {
+      const raw = raws.get(o.orderId);
+      const rec = raw ? parseRecord(o.orderId, raw) : null;
       const ok = rec !== null && rec.state !== "T" && rec.userId === o.userId && rec.quantity === o.quantity;
       if (!ok) this.stats.skipped++;
       return ok;
     });
+  }
+
+  /** Order ids grouped by their shard's ledger key: one Redis call per shard instead of one per order. */
+  private byShard(orderIds: string[]): Map<string, { open: string; ids: string[] }> {
+    const groups = new Map<string, { open: string; ids: string[] }>();
+    for (const id of orderIds) {
+      const where = parseOrderId(id)!;
+      const k = this.keys.shard(where.saleId, where.shard);
+      let g = groups.get(k.res);
+      if (!g) groups.set(k.res, (g = { open: k.open, ids: [] }));
+      g.ids.push(id);
+    }
+    return groups;
   }
 
   /** Queues one order for the next batch; resolves once it is in MySQL (true) or given up for now (false). */
@@ -160,13 +175,7 @@ export class OrderWriter {
   }
 
   private async confirm(orderIds: string[]): Promise<void> {
-    await Promise.all(
-      orderIds.map((id) => {
-        const where = parseOrderId(id)!;
-        const k = this.keys.shard(where.saleId, where.shard);
-        return runScript<number>(this.redis, "confirm", [k.res, k.open], [id]);
-      }),
-    );
+    await Promise.all([...this.byShard(orderIds)].map(([res, g]) => runScript<number>(this.redis, "confirm", [res, g.open], g.ids)));
   }
 
   close(): void {
