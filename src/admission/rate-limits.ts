@@ -9,6 +9,8 @@ type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
 export type LimiterName = "ip" | "buyer" | "sale" | "token_issue";
 
 const NOOP = () => {};
+/** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
+const MAX_CACHED_ADDRESSES = 50_000;
 
 /** The in-memory limiter standing in for a Redis-backed one while Redis is sick; counts how often it does. */
 class InsuranceLimiter extends RateLimiterMemory {
@@ -71,6 +73,8 @@ export class RateLimits {
   private readonly gates: Record<LimiterName, Gate> | null;
   private readonly clientIp: ClientIpResolver;
   private readonly exempt: AddressSet;
+  /** (peer, X-Forwarded-For) → the limiter key, or null when exempt: parsing them costs more than the limiter. */
+  private readonly clientKeys = new Map<string, string | null>();
 
   constructor(cfg: Config["admission"], redis: RedisClient, redisKeyPrefix: string, metrics: Metrics) {
     const rl = cfg.rateLimits;
@@ -113,9 +117,20 @@ export class RateLimits {
   /** Per client address (IPv6 by /64; see ClientIpResolver for when X-Forwarded-For is believed); exempt addresses are not limited. */
   ip(remoteIp: string, forwardedFor: string): Promise<void> | undefined {
     if (!this.gates) return undefined;
-    const ip = this.clientIp.resolve(remoteIp, forwardedFor);
-    if (this.exempt.has(ip)) return undefined;
-    return this.gates.ip.consume(rateLimitKey(ip));
+    const key = this.clientKey(remoteIp, forwardedFor);
+    return key === null ? undefined : this.gates.ip.consume(key);
+  }
+
+  private clientKey(remoteIp: string, forwardedFor: string): string | null {
+    const cacheKey = forwardedFor.length === 0 ? remoteIp : `${remoteIp}\n${forwardedFor}`;
+    let key = this.clientKeys.get(cacheKey);
+    if (key === undefined) {
+      const ip = this.clientIp.resolve(remoteIp, forwardedFor);
+      key = this.exempt.has(ip) ? null : rateLimitKey(ip);
+      if (this.clientKeys.size >= MAX_CACHED_ADDRESSES) this.clientKeys.clear();
+      this.clientKeys.set(cacheKey, key);
+    }
+    return key;
   }
 
   /** Per authenticated buyer, over every buyer endpoint. */

@@ -67,6 +67,63 @@ function write(res: HttpResponse, requestIdValue: string, reply: Reply): void {
   res.end(typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body));
 }
 
+/** What a route needs per request, bound once at registration. */
+interface RouteRuntime {
+  handler: Handler;
+  opts: ExchangeOptions;
+  recorder: RouteRecorder | undefined;
+  shedder: LoadShedder | undefined;
+}
+
+/**
+ * One request in flight. The steps are module functions over this object rather than closures made per
+ * request: under tsx (esbuild keepNames) every `const f = () => ...` in a function body is wrapped in a
+ * naming call that costs about 0.3 µs each time it runs, a measurable share of the sold-out reject path.
+ */
+class Exchange {
+  aborted = false;
+  answered = false;
+  running = false;
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly req: Req,
+    readonly started: number,
+    readonly rt: RouteRuntime,
+  ) {}
+}
+
+/** Exactly once per admitted request: when it is answered, or when the client leaves before it ran. */
+function release(ex: Exchange): void {
+  if (ex.answered) return;
+  ex.answered = true;
+  ex.rt.shedder?.release();
+}
+
+function finish(ex: Exchange, reply: Reply): void {
+  release(ex);
+  if (ex.aborted) return;
+  ex.res.cork(() => write(ex.res, ex.req.requestId, reply));
+  ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
+}
+
+function run(ex: Exchange): void {
+  ex.running = true;
+  let out: Reply | Promise<Reply>;
+  try {
+    out = ex.rt.handler(ex.req);
+  } catch (err) {
+    finish(ex, toReply(err, ex.req, ex.rt.opts));
+    return;
+  }
+  if (out instanceof Promise) {
+    out.then(
+      (reply) => finish(ex, reply),
+      (err: unknown) => finish(ex, toReply(err, ex.req, ex.rt.opts)),
+    );
+  } else finish(ex, out);
+}
+
 /**
  * Registers a route. The handler runs once the body (if any) is read in full; a sync reply is written at
  * once, an async one inside cork() unless the client has gone. With `shed`, the load shedder may refuse the
@@ -85,6 +142,8 @@ export function route(
   const withBody = method === "post" || method === "put";
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
   const shedder = policy.shed && opts.shedder?.enabled ? opts.shedder : undefined;
+  const rt: RouteRuntime = { handler, opts, recorder, shedder };
+  const tooLarge = () => errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
     if (shedder) {
@@ -110,41 +169,15 @@ export function route(
       remoteIp: Buffer.from(res.getRemoteAddressAsText()).toString(),
       body: null,
     };
-    let aborted = false;
-    let answered = false;
-    let running = false;
-    // Exactly once per admitted request: when it is answered, or when the client leaves before it ran.
-    const release = () => {
-      if (answered) return;
-      answered = true;
-      shedder?.release();
-    };
+    const ex = new Exchange(res, req, started, rt);
     res.onAborted(() => {
-      aborted = true;
-      if (!running) release();
+      ex.aborted = true;
+      if (!ex.running) release(ex);
     });
-    const finish = (reply: Reply) => {
-      release();
-      if (aborted) return;
-      res.cork(() => write(res, req.requestId, reply));
-      recorder?.record(reply.status, codeOf(reply), (performance.now() - started) / 1000);
-    };
-    const run = () => {
-      running = true;
-      let out: Reply | Promise<Reply>;
-      try {
-        out = handler(req);
-      } catch (err) {
-        finish(toReply(err, req, opts));
-        return;
-      }
-      if (out instanceof Promise) out.then(finish, (err: unknown) => finish(toReply(err, req, opts)));
-      else finish(out);
-    };
-    if (!withBody) return run();
+    if (!withBody) return run(ex);
     const declared = Number(hreq.getHeader("content-length") || "0");
     if (declared > opts.maxBodyBytes) {
-      finish(errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`)));
+      finish(ex, tooLarge());
       return;
     }
     let chunks: Buffer[] = [];
@@ -155,7 +188,7 @@ export function route(
       size += ab.byteLength;
       if (size > opts.maxBodyBytes) {
         done = true;
-        finish(errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`)));
+        finish(ex, tooLarge());
         return;
       }
       // uWS owns the ArrayBuffer only for this call: copy it.
@@ -164,7 +197,7 @@ export function route(
       done = true;
       req.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       chunks = [];
-      run();
+      run(ex);
     });
   });
 }

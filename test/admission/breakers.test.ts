@@ -7,8 +7,8 @@ import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { ConnectFront } from "./connect-front.js";
 import { outageScenario, type Buyer } from "./outage.js";
 
-/** Small, quick breakers: open when most calls of the last 2 s failed (at least 4), probe again after 1.5 s. */
-const quick = (timeoutMs: number) => ({ timeoutMs, errorThresholdPercentage: 50, resetTimeoutMs: 1500, volumeThreshold: 4, rollingWindowMs: 2000 });
+/** Small, quick breakers: open when most calls of the last 5 s failed (at least 3), probe again after 1.5 s. */
+const quick = (timeoutMs: number) => ({ timeoutMs, errorThresholdPercentage: 50, resetTimeoutMs: 1500, volumeThreshold: 3, rollingWindowMs: 5000 });
 
 describe("circuit breakers: a dependency unreachable mid-sale", () => {
   let cfg: Config | undefined;
