@@ -78,7 +78,7 @@ describe("rate limits", () => {
     for (let i = 0; i < 10; i++) expect((await setup.api.call("GET", `/v1/sales/${saleId}`)).status).toBe(200);
   });
 
-  it("per buyer: every buyer endpoint counts, another buyer is unaffected, the refused token still buys", async () => {
+  it("per buyer: tokens and orders that reach Redis count, another buyer is unaffected, the refused token still buys", async () => {
     const saleId = `rlbu${rid()}`;
     await setup.api.putSale(saleId, { stock: 5, perUserLimit: 2, shards: 2 });
     const { api } = await limited({ buyer: long(3) });
@@ -89,6 +89,15 @@ describe("rate limits", () => {
     expect429(await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer("bea") }), "buyer");
     expect((await api.order(saleId, "bob", await api.token(saleId, "bob"))).status).toBe(202);
     expect((await setup.api.stats(saleId)).body).toMatchObject({ reserved: 2 });
+    // The sold-out flag's 409s are not counted: that answer costs no more than a 429.
+    const flood = `rlbf${rid()}`;
+    await setup.api.putSale(flood, { stock: 1, shards: 1 });
+    const g = await limited({ buyer: long(3) });
+    const ft = await g.api.token(flood, "fay");
+    expect((await g.api.order(flood, "fay", ft)).status).toBe(202);
+    const late = await g.api.token(flood, "gus");
+    expect((await g.api.order(flood, "gus", late)).body.error.code).toBe("SOLD_OUT");
+    for (let i = 0; i < 5; i++) expect((await g.api.order(flood, "gus", late)).body.error.code).toBe("SOLD_OUT");
     const later = await setup.api.order(saleId, "bea", t2);
     expect(later.status).toBe(202);
     expect(later.headers.get("idempotent-replayed")).toBeNull();

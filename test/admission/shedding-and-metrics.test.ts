@@ -103,7 +103,9 @@ describe("metrics", () => {
     expect((await api.order(saleId, "m2", t2)).body.error.code).toBe("SOLD_OUT");
     expect((await api.order(saleId, "m3", t3)).body.error.code).toBe("SOLD_OUT"); // from the flag
     expect((await api.order(saleId, "m3", t3)).body.error.code).toBe("SOLD_OUT");
-    expect((await api.order(saleId, "m3", t3)).status).toBe(429); // m3's fourth request (token, 3 orders)
+    // m1's third and fourth requests (buyer limit 3: the token and the order that reached Redis count).
+    expect((await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer("m1") })).body.error.code).toBe("SOLD_OUT");
+    expect((await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer("m1") })).status).toBe(429);
     const r = await api.call("GET", "/metrics");
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -111,11 +113,12 @@ describe("metrics", () => {
     const value = (re: RegExp) => Number(re.exec(text)?.[1]);
     expect(value(/^flashsale_http_requests_total\{route="order",status="202",code=""\} (\d+)$/m)).toBe(1);
     expect(value(/^flashsale_http_requests_total\{route="order",status="409",code="SOLD_OUT"\} (\d+)$/m)).toBe(3);
-    expect(value(/^flashsale_http_requests_total\{route="order",status="429",code="RATE_LIMITED"\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_http_requests_total\{route="token",status="409",code="SOLD_OUT"\} (\d+)$/m)).toBe(1);
+    expect(value(/^flashsale_http_requests_total\{route="token",status="429",code="RATE_LIMITED"\} (\d+)$/m)).toBe(1);
     expect(value(/^flashsale_http_requests_total\{route="token",status="201",code=""\} (\d+)$/m)).toBe(3);
-    expect(value(/^flashsale_http_request_duration_seconds_count\{route="order"\} (\d+)$/m)).toBe(5);
-    expect(value(/^flashsale_http_request_duration_seconds_bucket\{route="order",le="\+Inf"\} (\d+)$/m)).toBe(5);
-    expect(value(/^flashsale_http_request_duration_seconds_bucket\{route="order",le="5"\} (\d+)$/m)).toBe(5);
+    expect(value(/^flashsale_http_request_duration_seconds_count\{route="order"\} (\d+)$/m)).toBe(4);
+    expect(value(/^flashsale_http_request_duration_seconds_bucket\{route="order",le="\+Inf"\} (\d+)$/m)).toBe(4);
+    expect(value(/^flashsale_http_request_duration_seconds_bucket\{route="order",le="5"\} (\d+)$/m)).toBe(4);
     expect(value(/^flashsale_reservations_total\{outcome="reserved"\} (\d+)$/m)).toBe(1);
     expect(value(/^flashsale_reservations_total\{outcome="sold_out"\} (\d+)$/m)).toBe(1);
     expect(value(/^flashsale_sold_out_short_circuits_total (\d+)$/m)).toBe(2);

@@ -54,9 +54,10 @@ function soldOutReply(replayed: boolean): Reply {
 }
 
 /**
- * The buyer endpoints. Admission order on the buy path, cheapest and widest first: client-IP limit, JWT,
- * buyer limit, input validation, sale window, the local sold-out flag, the token's MAC; then, only for
- * attempts that will reach Redis: open circuits (503) and the per-sale limit, and finally the reservation.
+ * The buyer endpoints. Admission order on the buy path, cheapest and widest first: client-address limit,
+ * JWT, input validation, sale window, the local sold-out flag, the token's MAC; then, only for attempts that
+ * will reach Redis: open circuits (503), the buyer and sale limits, and finally the reservation. The flag's
+ * 409 is as cheap as a 429, so the buyer limit guards what costs (Redis, RocketMQ), not the flag.
  * Everything that can refuse a request (429, 503, 4xx) does so before the token is consumed or stock moves.
  * Each step is synchronous unless a limiter is on, so a disabled limiter costs no promise.
  */
@@ -121,16 +122,11 @@ export class BuyerRoutes {
   /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
   placeOrder = (req: Req): Reply | Promise<Reply> => {
     const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
-    return gate ? gate.then(() => this.orderByBuyer(req)) : this.orderByBuyer(req);
+    return gate ? gate.then(() => this.orderChecked(req)) : this.orderChecked(req);
   };
 
-  private orderByBuyer(req: Req): Reply | Promise<Reply> {
+  private orderChecked(req: Req): Reply | Promise<Reply> {
     const userId = this.d.auth.userId(req.authorization);
-    const gate = this.d.limits.buyer(userId);
-    return gate ? gate.then(() => this.orderChecked(req, userId)) : this.orderChecked(req, userId);
-  }
-
-  private orderChecked(req: Req, userId: string): Reply | Promise<Reply> {
     const saleId = saleIdParam(req.params[0]!);
     const token = req.idempotencyKey;
     if (!PURCHASE_TOKEN_RE.test(token)) throw new ApiError("INVALID_REQUEST", "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens");
@@ -152,8 +148,11 @@ export class BuyerRoutes {
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
     this.d.breakers.redis.ensureClosed();
     this.d.breakers.rocketmq.ensureClosed();
-    const gate = this.d.limits.sale(sale.saleId);
-    return gate ? gate.then(() => this.reserve(sale, userId, token, quantity)) : this.reserve(sale, userId, token, quantity);
+    const buyerGate = this.d.limits.buyer(userId);
+    const saleGate = this.d.limits.sale(sale.saleId);
+    if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity);
+    // Both points are taken now (the in-memory limiters count synchronously); both verdicts are awaited.
+    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity));
   }
 
   private reserve(sale: Sale, userId: string, token: string, quantity: number): Promise<Reply> {
