@@ -20,10 +20,10 @@ import { dropPrefix } from "./lib/redis.js";
  *   later uses are replays: the same script call and round trip).
  *
  * With admission on, every check really runs and never refuses: the peer 127.0.0.1 is a trusted proxy and
- * nothing is exempt, so each request's X-Forwarded-For is parsed and its client address (250 of them) and
- * buyer (1000) are limited, at limits too high to trigger; the per-sale limiter and the Redis breaker see
- * every live attempt. Strict input validation and metrics are not switchable and run on both sides; the
- * details give the strict body parse's own cost.
+ * nothing is exempt, so each request's X-Forwarded-For is read and its client address (250 of them) is
+ * limited, at limits too high to trigger; the buyer (1000) and per-sale limiters, the open-circuit checks and
+ * the Redis breaker see every live attempt (the flag's answers skip them by design). Strict input validation
+ * and metrics are not switchable and run on both sides; the details give the strict body parse's own cost.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = 4;
