@@ -207,6 +207,8 @@ async function startProxy(lib: string, namesrv: Endpoint, grpc: Endpoint): Promi
  * down, so we stop listening (and kill it) once the verdict is printed.
  */
 function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: TopicType): Promise<{ ok: boolean; output: string }> {
+  // A fresh clone that reuses a running broker has no stack folder yet: the JVM's cwd and home must exist.
+  mkdirSync(HOME, { recursive: true });
   return new Promise((done) => {
     const child = spawn(
       javaBinary(),
