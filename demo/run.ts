@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import http from "node:http";
 import type { RowDataPacket } from "mysql2/promise";
 import { signBuyerJwt } from "../src/admission/auth.js";
 import { loadConfig } from "../src/config/load.js";
@@ -42,6 +43,21 @@ async function pool<T>(items: T[], limit: number, fn: (x: T) => Promise<void>): 
   await Promise.all(Array.from({ length: limit }, async () => {
     while (next < items.length) await fn(items[next++]!);
   }));
+}
+
+/** Keep-alive HTTP/1.1 client: the demo's buyers should cost less than the gateway they measure. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+function post(port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string; replayed: boolean }> {
+  return new Promise((done, fail) => {
+    const req = http.request({ host: "127.0.0.1", port, path, method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
+      let data = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (data += c));
+      res.on("end", () => done({ status: res.statusCode ?? 0, body: data, replayed: res.headers["idempotent-replayed"] === "true" }));
+    });
+    req.on("error", fail);
+    req.end(body);
+  });
 }
 
 async function main(): Promise<void> {
@@ -95,13 +111,10 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const fire = async (b: (typeof buyers)[number]) => {
       const start = performance.now();
-      const r = await fetch(`${base}/v1/sales/${saleId}/orders`, {
-        method: "POST",
-        headers: { authorization: b.auth, "idempotency-key": b.token, "content-type": "application/json" },
-        body: JSON.stringify({ quantity: b.quantity }),
-      });
-      const body = (await r.json()) as { orderId?: string; error?: { code: string } };
-      attempts.push({ user: b.user, quantity: b.quantity, start: Date.now() - t0, ms: performance.now() - start, status: r.status, code: body.error?.code, orderId: body.orderId, replayed: r.headers.get("idempotent-replayed") === "true" });
+      const startedAt = Date.now() - t0;
+      const r = await post(port, `/v1/sales/${saleId}/orders`, { authorization: b.auth, "idempotency-key": b.token, "content-type": "application/json" }, JSON.stringify({ quantity: b.quantity }));
+      const body = JSON.parse(r.body) as { orderId?: string; error?: { code: string } };
+      attempts.push({ user: b.user, quantity: b.quantity, start: startedAt, ms: performance.now() - start, status: r.status, code: body.error?.code, orderId: body.orderId, replayed: r.replayed });
     };
     const wave = [...buyers, ...buyers.filter((_, i) => i % 10 === 3)];
     await pool(wave, CONCURRENCY, fire);
@@ -123,15 +136,17 @@ async function main(): Promise<void> {
     s = await stats();
 
     // The auditor: read every row of the sale from every shard and table.
-    const rows: { order_id: string; user_id: string; quantity: number; updated_at: Date }[] = [];
+    const rows: { order_id: string; user_id: string; quantity: number; created_at: Date; updated_at: Date }[] = [];
     for (const t of shards.allTables()) {
-      const [r] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
+      const [r] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, created_at, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
       rows.push(...(r as typeof rows));
     }
     const ids = rows.map((r) => r.order_id);
     const perBuyer = new Map<string, number>();
     for (const r of rows) perBuyer.set(r.user_id, (perBuyer.get(r.user_id) ?? 0) + r.quantity);
-    const lags = rows.filter((r) => acceptedAt.has(r.order_id)).map((r) => Math.max(0, r.updated_at.getTime() - acceptedAt.get(r.order_id)!));
+    // Lag on the server's clock: created_at is the reservation (the 202 leaves right after its commit),
+    // updated_at the row's insert. The client's own receive time is skewed by its busy event loop.
+    const lags = rows.filter((r) => acceptedAt.has(r.order_id)).map((r) => r.updated_at.getTime() - r.created_at.getTime());
     const lat202 = accepted.map((a) => a.ms).sort((a, b) => a - b);
     const latAll = attempts.map((a) => a.ms).sort((a, b) => a - b);
     const lagSorted = [...lags].sort((a, b) => a - b);
@@ -169,7 +184,7 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, "report.html"), page(`Flash sale ${saleId}`, {
       "attempts / s": report.attemptsPerSecond, accepted: report.accepted, "sold units": soldUnits, "MySQL rows": rows.length,
       oversell: report.oversell, duplicates: report.duplicates, drift: s.drift, "latency p50/p99 ms": `${report.latencyMs.p50.toFixed(1)} / ${report.latencyMs.p99.toFixed(1)}`,
-      "202 → row lag p50/p99 ms": `${report.lag202ToRowMs.p50} / ${report.lag202ToRowMs.p99}`, invariants,
+      "reservation → MySQL row lag p50/p99 ms": `${report.lag202ToRowMs.p50} / ${report.lag202ToRowMs.p99}`, invariants,
     }, [
       lineChart("Answers over time (per 100 ms)", "seconds since the drop", "answers", [
         { label: "accepted (202)", color: "#2a9d4b", points: series((a) => a.status === 202) },
@@ -177,14 +192,14 @@ async function main(): Promise<void> {
       ]),
       histogram("Latency of every answer (ms)", "ms", attempts.map((a) => a.ms)),
       histogram("Latency of accepted orders (ms)", "ms", accepted.map((a) => a.ms), 30, "#2a9d4b"),
-      histogram("Lag from 202 to MySQL row (ms)", "ms", lags, 30, "#e09f3e"),
+      histogram("Lag from reservation (202) to MySQL row (ms)", "ms", lags, 30, "#e09f3e"),
     ]));
 
     console.log(`\n=== flash sale report (${saleId}) ===`);
     console.log(`attempts        ${attempts.length} in ${trafficMs} ms (${report.attemptsPerSecond}/s), answers ${JSON.stringify(byStatus)}`);
     console.log(`latency         p50 ${report.latencyMs.p50.toFixed(1)} ms, p99 ${report.latencyMs.p99.toFixed(1)} ms; 202 p50 ${report.latencyMs.accepted202.p50.toFixed(1)} ms, p99 ${report.latencyMs.accepted202.p99.toFixed(1)} ms`);
     console.log(`sold            ${soldUnits}/${STOCK} units in ${accepted.length} orders; MySQL rows ${rows.length}; oversell ${report.oversell}; duplicates ${report.duplicates}; drift ${s.drift}`);
-    console.log(`202 → MySQL     p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms`);
+    console.log(`reserve → row   p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join(" ")}`);
     console.log(`written         demo/out/report.json, demo/out/report.html`);
   } finally {
