@@ -1,4 +1,3 @@
-import net from "node:net";
 import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
 import type { Config } from "./config/schema.js";
 import { Gateway } from "./gateway.js";
@@ -11,25 +10,12 @@ import { migrate } from "./persistence/migrate.js";
 import { MysqlShards } from "./persistence/mysql-shards.js";
 import { OrderRepository } from "./persistence/order-repository.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
+import { tcpAnswers } from "./util/tcp-probe.js";
 
 export interface AppOptions {
   port?: number;
   /** Test-only crash point; refused when NODE_ENV=production. */
   crashAt?: CrashPoint;
-}
-
-function tcpAnswers(hostPort: string, timeoutMs = 500): Promise<boolean> {
-  const [host, port] = hostPort.split(":");
-  return new Promise((done) => {
-    const s = net.connect({ host, port: Number(port) });
-    const end = (ok: boolean) => {
-      s.destroy();
-      done(ok);
-    };
-    s.setTimeout(timeoutMs, () => end(false));
-    s.once("connect", () => end(true));
-    s.once("error", () => end(false));
-  });
 }
 
 /**
@@ -62,6 +48,7 @@ export class App {
     const cfg = this.config;
     await migrate(cfg.mysql);
     const topic = cfg.rocketmq.orderTopic;
+    const [rmqHost, rmqPort] = cfg.rocketmq.endpoints.split(":") as [string, string];
     const common = { endpoints: cfg.rocketmq.endpoints, namespace: "", requestTimeout: cfg.rocketmq.requestTimeoutMs };
     // The producer must list the topic, or the broker's back-checks never reach its checker.
     this.producer = new rmq.Producer({
@@ -101,7 +88,7 @@ export class App {
       probes: [
         { name: "redis", check: async () => (await this.gateway.redis.ping()) === "PONG" },
         { name: "mysql", check: () => this.shards.ping() },
-        { name: "rocketmq", check: () => tcpAnswers(cfg.rocketmq.endpoints) },
+        { name: "rocketmq", check: () => tcpAnswers(Number(rmqPort), rmqHost) },
       ],
       routes: (add) => add("get", "/v1/orders/:orderId", "order_status", orders.getOrder),
     });

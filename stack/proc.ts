@@ -3,6 +3,7 @@ import { mkdirSync, openSync } from "node:fs";
 import net from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tcpAnswers } from "../src/util/tcp-probe.js";
 
 /** Repository root (this file lives in <root>/stack). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -14,16 +15,7 @@ export function log(msg: string): void {
 }
 
 export function isListening(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
-  return new Promise((done) => {
-    const sock = net.connect({ port, host });
-    const finish = (ok: boolean) => {
-      sock.destroy();
-      done(ok);
-    };
-    sock.setTimeout(timeoutMs, () => finish(false));
-    sock.once("connect", () => finish(true));
-    sock.once("error", () => finish(false));
-  });
+  return tcpAnswers(port, host, timeoutMs);
 }
 
 export async function waitFor(
