@@ -66,6 +66,7 @@ export const configSchema = z
       shards: z.array(mysqlShardSchema).min(1),
       tablesPerShard: positiveInt.max(1024),
       connectionLimit: positiveInt,
+      queryTimeoutMs: positiveInt,
     }).strict(),
     rocketmq: z.object({
       endpoints: hostPort,

@@ -21,10 +21,13 @@ export class MysqlShards {
   readonly tablesPerShard: number;
   private readonly pools: mysql.Pool[];
   private readonly pingTimeoutMs: number;
+  /** Every query's time limit (ms): a hung MySQL fails the call instead of stalling its caller. */
+  readonly queryTimeoutMs: number;
 
   constructor(cfg: Config["mysql"], opts: MysqlShardsOptions = {}) {
     this.tablesPerShard = cfg.tablesPerShard;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 2000;
+    this.queryTimeoutMs = cfg.queryTimeoutMs;
     this.pools = cfg.shards.map((s) =>
       mysql.createPool({
         host: s.host,

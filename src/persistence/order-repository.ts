@@ -134,7 +134,7 @@ export class OrderRepository {
       const sql =
         `INSERT INTO \`${target.table}\` (${COLUMNS}) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?)").join(",")} ` +
         "ON DUPLICATE KEY UPDATE order_id = order_id";
-      const [res] = await withDeadlockRetry(() => target.pool.query<ResultSetHeader>(sql, params));
+      const [res] = await withDeadlockRetry(() => target.pool.query<ResultSetHeader>({ sql, timeout: this.shards.queryTimeoutMs }, params));
       inserted += res.affectedRows;
     }
     return inserted;
@@ -156,7 +156,7 @@ export class OrderRepository {
   }
 
   private async selectOne(pool: Pool, table: string, where: string, params: string[]): Promise<StoredOrder | null> {
-    const [rows] = await pool.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM \`${table}\` WHERE ${where}`, params);
+    const [rows] = await pool.execute<RowDataPacket[]>({ sql: `SELECT ${COLUMNS} FROM \`${table}\` WHERE ${where}`, timeout: this.shards.queryTimeoutMs }, params);
     return rows[0] ? toStoredOrder(rows[0]) : null;
   }
 
@@ -170,7 +170,7 @@ export class OrderRepository {
     if (allowed.length === 0) return false;
     const { pool, table } = this.shards.forUser(userId);
     const [res] = await pool.execute<ResultSetHeader>(
-      `UPDATE \`${table}\` SET status = ?, updated_at = ? WHERE order_id = ? AND user_id = ? AND status IN (${allowed.map(() => "?").join(",")})`,
+      { sql: `UPDATE \`${table}\` SET status = ?, updated_at = ? WHERE order_id = ? AND user_id = ? AND status IN (${allowed.map(() => "?").join(",")})`, timeout: this.shards.queryTimeoutMs },
       [to, new Date(), orderId, userId, ...allowed],
     );
     return res.affectedRows === 1;
@@ -188,7 +188,7 @@ export class OrderRepository {
     const perTable = await Promise.all(
       this.shards.allTables().map(async (t) => {
         const [rows] = await t.pool.execute<RowDataPacket[]>(
-          `SELECT status, COUNT(*) AS n, SUM(quantity) AS q FROM \`${t.table}\` WHERE sale_id = ? GROUP BY status`,
+          { sql: `SELECT status, COUNT(*) AS n, SUM(quantity) AS q FROM \`${t.table}\` WHERE sale_id = ? GROUP BY status`, timeout: this.shards.queryTimeoutMs },
           [saleId],
         );
         return rows;
@@ -220,7 +220,7 @@ export class OrderRepository {
       for (;;) {
         // LIMIT is inlined: a validated integer, and bound LIMIT parameters trip some server versions.
         const [rows] = await t.pool.execute<RowDataPacket[]>(
-          `SELECT order_id, user_id, quantity, status FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`,
+          { sql: `SELECT order_id, user_id, quantity, status FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`, timeout: this.shards.queryTimeoutMs },
           [saleId, after],
         );
         for (const r of rows) {
