@@ -8,6 +8,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
+import { call, expectStatus } from "./lib/http-setup.js";
 
 /**
  * What admission control costs: the same gateway (bench/servers/gateway-server.ts) twice, one with rate
@@ -58,21 +59,7 @@ interface Gw {
   liveSale: string;
 }
 
-async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const r = await fetch(base + path, {
-    method,
-    headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? (JSON.parse(text) as any) : null };
-}
-
-function check(what: string, got: { status: number; body: any }, status: number, code?: string): void {
-  if (got.status !== status || (code !== undefined && got.body?.error?.code !== code)) {
-    throw new Error(`admission-overhead setup: ${what}: expected ${status} ${code ?? ""}, got ${got.status} ${JSON.stringify(got.body)}`);
-  }
-}
+const check = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus("admission-overhead", what, got, status, code);
 
 /** In-process cost of the strict body parse of the benchmark's body, against JSON.parse (µs per call). */
 function validationCost(): { strictUs: number; jsonParseUs: number } {

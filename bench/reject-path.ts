@@ -10,6 +10,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
+import { call, expectStatus } from "./lib/http-setup.js";
 
 /**
  * The sold-out reject path over HTTP: a gateway whose sale is sold out, with its local sold-out flag set,
@@ -43,21 +44,7 @@ const GATEWAY: Target = { label: "gateway", script: "bench/servers/gateway-serve
 const UWS: Target = { label: "uws-hello", script: "bench/servers/uws-hello.ts" };
 const NODE_HTTP: Target = { label: "node-http-hello", script: "bench/servers/node-hello.ts" };
 
-async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const r = await fetch(base + path, {
-    method,
-    headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? (JSON.parse(text) as any) : null };
-}
-
-function expect(what: string, got: { status: number; body: any }, status: number, code?: string): void {
-  if (got.status !== status || (code !== undefined && got.body?.error?.code !== code)) {
-    throw new Error(`reject-path setup: ${what}: expected ${status} ${code ?? ""}, got ${got.status} ${JSON.stringify(got.body)}`);
-  }
-}
+const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus("reject-path", what, got, status, code);
 
 export const rejectPath: Benchmark = {
   name: "reject-path",
