@@ -105,6 +105,27 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     expect((await api.stats(saleId)).body.drift).toBe(0);
   });
 
+  it("a poison message is acknowledged and counted, and does not hold up the orders behind it", async () => {
+    const saleId = `poison${rid()}`;
+    await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
+    const poisonBefore = app.writer.stats.poison;
+    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: async () => TransactionResolution.COMMIT as never } });
+    await producer.startup();
+    try {
+      for (const body of ["not json", '{"orders": [{"orderId": "x"}]}', '{"orders": []}']) {
+        const tx = producer.beginTransaction();
+        await producer.send({ topic: cfg.rocketmq.orderTopic, keys: ["poison"], body: Buffer.from(body) }, tx);
+        await tx.commit();
+      }
+    } finally {
+      await producer.shutdown();
+    }
+    const r = await api.order(saleId, "ivan", await api.token(saleId, "ivan"));
+    expect(r.status).toBe(202);
+    await eventually("the order behind the poison lands", () => rows(saleId), (c) => c.total === 1);
+    await eventually("poison counted", async () => app.writer.stats.poison - poisonBefore, (n) => n >= 3);
+  });
+
   it("an undecided group message: the back-check commits the reserved order, tombstones the other, one row", async () => {
     const saleId = `grp${rid()}`;
     await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
