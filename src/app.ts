@@ -98,11 +98,20 @@ export class App {
     return this;
   }
 
-  /** A sweeper pass over every sale that is live or ended within the last hour. */
+  /**
+   * A sweeper pass over every sale that is live or ended within the last hour; an ended sale's shard keys
+   * get the same expiry as its settings (end + retention), and a sale whose settings expired leaves the index.
+   */
   async sweepAll(now = Date.now()): Promise<void> {
-    for (const id of await this.gateway.sales.ids()) {
-      const sale = await this.gateway.sales.load(id);
-      if (sale && now >= sale.startsAt && now < sale.endsAt + 3_600_000) await this.sweeper.sweep(sale, now);
+    const { sales, redis, keys } = this.gateway;
+    for (const id of await sales.ids()) {
+      const sale = await sales.load(id);
+      if (!sale) {
+        await redis.srem(keys.salesIndex, id);
+        continue;
+      }
+      if (now >= sale.startsAt && now < sale.endsAt + 3_600_000) await this.sweeper.sweep(sale, now);
+      if (now >= sale.endsAt) await this.sweeper.expireShards(sale, sale.endsAt + this.config.sales.retentionSeconds * 1000);
     }
   }
 

@@ -50,6 +50,16 @@ export class Sweeper {
     return { transfersFinished: t.finished, unitsMoved: t.units, openChecked, ordersPersisted };
   }
 
+  /** Sets every shard key of an ended sale to expire at `atMs` (tokens carry their own expiry). */
+  async expireShards(sale: Sale, atMs: number): Promise<void> {
+    await Promise.all(
+      Array.from({ length: sale.shards }, (_, i) => {
+        const k = this.keys.shard(sale.saleId, i);
+        return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin].map((key) => this.redis.pexpireat(key, atMs)));
+      }),
+    );
+  }
+
   /** Stats across Redis and MySQL; drift is 0 when every unit is accounted for and both stores agree. */
   async stats(sale: Sale) {
     const [s, db] = await Promise.all([ledgerStats(this.redis, this.keys, this.reservations.rebalancer, sale), this.repo.countBySale(sale.saleId)]);

@@ -105,6 +105,17 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     expect((await api.stats(saleId)).body.drift).toBe(0);
   });
 
+  it("the sweeper gives an ended sale's shard keys the sale's retention", async () => {
+    const saleId = `ended${rid()}`;
+    await api.putSale(saleId, { stock: 4, perUserLimit: 1, shards: 2, startInMs: -5000, durationMs: 2000 });
+    const k = app.gateway.keys.shard(saleId, 0);
+    expect(await app.gateway.redis.pttl(k.stock)).toBe(-1);
+    await app.sweepAll();
+    const ttl = await app.gateway.redis.pttl(k.stock);
+    expect(ttl).toBeGreaterThan((cfg.sales.retentionSeconds - 60) * 1000);
+    expect(ttl).toBeLessThanOrEqual(cfg.sales.retentionSeconds * 1000);
+  });
+
   it("a poison message is acknowledged and counted, and does not hold up the orders behind it", async () => {
     const saleId = `poison${rid()}`;
     await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
