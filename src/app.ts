@@ -16,6 +16,11 @@ export interface AppOptions {
   port?: number;
   /** Test-only crash point; refused when NODE_ENV=production. */
   crashAt?: CrashPoint;
+  /**
+   * What this process runs: the HTTP gateway, the order writer, or both (the default: HTTP, plus the writer
+   * when `rocketmq.consumer.enabled`). Every role answers the broker's back-checks and runs the sweeper.
+   */
+  roles?: { http: boolean; writer: boolean };
 }
 
 /**
@@ -48,7 +53,6 @@ export class App {
     const cfg = this.config;
     await migrate(cfg.mysql);
     const topic = cfg.rocketmq.orderTopic;
-    const [rmqHost, rmqPort] = cfg.rocketmq.endpoints.split(":") as [string, string];
     const common = { endpoints: cfg.rocketmq.endpoints, namespace: "", requestTimeout: cfg.rocketmq.requestTimeoutMs };
     // The producer must list the topic, or the broker's back-checks never reach its checker.
     this.producer = new rmq.Producer({
@@ -58,7 +62,8 @@ export class App {
       checker: { check: (view) => this.checker.check(view) as never },
     });
     await this.producer.startup();
-    if (cfg.rocketmq.consumer.enabled) {
+    const roles = opts.roles ?? { http: true, writer: cfg.rocketmq.consumer.enabled };
+    if (roles.writer) {
       this.consumer = new rmq.PushConsumer({
         ...common,
         consumerGroup: cfg.rocketmq.consumerGroup,
@@ -68,9 +73,18 @@ export class App {
       });
       await this.consumer.startup();
     }
+    if (roles.http) await this.startHttp(topic, opts);
+    this.sweepTimer = setInterval(() => void this.sweepAll().catch(() => {}), cfg.sweeper.intervalMs);
+    this.sweepTimer.unref();
+    return this;
+  }
+
+  private async startHttp(topic: string, opts: AppOptions): Promise<void> {
+    const cfg = this.config;
+    const [rmqHost, rmqPort] = cfg.rocketmq.endpoints.split(":") as [string, string];
     const { breakers } = this.gateway;
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one (gateway.reservations).
-    const placer = new TransactionalOrderPlacer(this.producer, topic, this.gateway.reservations, cfg.rocketmq.groupCommit, opts.crashAt, (send) =>
+    const placer = new TransactionalOrderPlacer(this.producer!, topic, this.gateway.reservations, cfg.rocketmq.groupCommit, opts.crashAt, (send) =>
       breakers.rocketmq.run(send),
     );
     const orders = new OrderRoutes({
@@ -93,9 +107,6 @@ export class App {
       routes: (add) => add("get", "/v1/orders/:orderId", "order_status", orders.getOrder),
     });
     await this.gateway.start(opts.port ?? cfg.server.port);
-    this.sweepTimer = setInterval(() => void this.sweepAll().catch(() => {}), cfg.sweeper.intervalMs);
-    this.sweepTimer.unref();
-    return this;
   }
 
   /**
