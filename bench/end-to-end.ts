@@ -448,8 +448,13 @@ export const endToEnd: Benchmark = {
       for (const ddl of NAIVE_DDL) await root.query(ddl.replace("CREATE TABLE ", `CREATE TABLE \`${naiveDb}\`.`));
 
       const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "app-cpu-prof-")) : undefined;
-      const gwChild = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env: profileDir ? { ...env, BENCH_PROFILE_DIR: profileDir } : env });
+      // BENCH_E2E_SPLIT=1: the order writer runs as its own process (npm run writer) beside the load, and the
+      // gateway process only serves HTTP and the producer (rocketmq.consumer.enabled=false).
+      const split = process.env.BENCH_E2E_SPLIT === "1";
+      const gwEnv = split ? { ...env, FLASHSALE__ROCKETMQ__CONSUMER__ENABLED: "false" } : env;
+      const gwChild = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env: profileDir ? { ...gwEnv, BENCH_PROFILE_DIR: profileDir } : gwEnv });
       children.push(gwChild);
+      if (split) children.push(new TsChild("src/writer-main.ts", { core: LOAD_CORE, env }));
       const gwPort = (await within(gwChild.next<{ port: number }>(), 60_000, "gateway start")).port;
       const naiveChild = new TsChild("bench/servers/naive-server.ts", { core: SERVER_CORE, env: { ...env, NAIVE_DB: naiveDb, NAIVE_POOL: String(NAIVE_POOL) } });
       children.push(naiveChild);
