@@ -121,6 +121,11 @@ export class RateLimits {
     return key === null ? undefined : this.gates.ip.consume(key);
   }
 
+  /** ip() for a request; its peer address is read only when limits are on (reading it costs a syscall). */
+  ipOf(req: { readonly remoteIp: string; readonly forwardedFor: string }): Promise<void> | undefined {
+    return this.gates ? this.ip(req.remoteIp, req.forwardedFor) : undefined;
+  }
+
   private clientKey(remoteIp: string, forwardedFor: string): string | null {
     const cacheKey = forwardedFor.length === 0 ? remoteIp : `${remoteIp}\n${forwardedFor}`;
     let key = this.clientKeys.get(cacheKey);

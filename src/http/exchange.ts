@@ -25,6 +25,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Default application/json. */
   contentType?: string;
+  /** The body as sent, encoded ahead of time (constantReply); `body` stays the same value, for metrics and readers. */
+  readonly encoded?: Uint8Array;
 }
 
 export type Handler = (req: Req) => Reply | Promise<Reply>;
@@ -41,6 +43,27 @@ export interface ExchangeOptions {
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * uWS converts every string argument to UTF-8 in a fresh heap allocation (v8 Utf8Value) on each call; bytes
+ * are read in place. Header names, status lines and the default content type are therefore encoded once.
+ */
+const utf8Bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const H_AUTHORIZATION = utf8Bytes("authorization");
+const H_CONTENT_TYPE = utf8Bytes("content-type");
+const H_IDEMPOTENCY_KEY = utf8Bytes("idempotency-key");
+const H_SIGNATURE = utf8Bytes("x-signature");
+const H_REQUEST_ID = utf8Bytes("x-request-id");
+const H_FORWARDED_FOR = utf8Bytes("x-forwarded-for");
+const H_CONTENT_LENGTH = utf8Bytes("content-length");
+const APPLICATION_JSON = utf8Bytes("application/json");
+const STATUS_LINE: Record<number, Uint8Array> = Object.fromEntries(Object.entries(STATUS_TEXT).map(([k, v]) => [k, utf8Bytes(v)]));
+
+/** A reply sent many times unchanged: its body is serialized and encoded once, here. */
+export function constantReply(reply: Reply): Reply {
+  const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+  return Object.freeze({ ...reply, encoded: utf8Bytes(text) });
+}
 const PROCESS_TAG = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
 let seq = 0;
 
@@ -60,11 +83,46 @@ function codeOf(reply: Reply): string {
 }
 
 function write(res: HttpResponse, requestIdValue: string, reply: Reply): void {
-  res.writeStatus(STATUS_TEXT[reply.status] ?? String(reply.status));
-  res.writeHeader("content-type", reply.contentType ?? "application/json");
-  res.writeHeader("x-request-id", requestIdValue);
+  res.writeStatus(STATUS_LINE[reply.status] ?? String(reply.status));
+  res.writeHeader(H_CONTENT_TYPE, reply.contentType ?? APPLICATION_JSON);
+  res.writeHeader(H_REQUEST_ID, requestIdValue);
   if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
-  res.end(typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body));
+  res.end(reply.encoded ?? (typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)));
+}
+
+/**
+ * Req as copied out of uWS. The peer address is the exception: reading it costs a getpeername syscall and
+ * its formatting, and most requests never look at it (only an enabled IP limiter does), so it is read on
+ * first access. Handlers read it synchronously, while the response is open; once the client has gone or
+ * the answer was sent, uWS no longer holds the socket and it reads as "".
+ */
+class UwsReq implements Req {
+  body: Buffer | null = null;
+  /** Set when the response may no longer be touched (aborted or answered). */
+  closed = false;
+  private ip: string | undefined = undefined;
+
+  constructor(
+    private readonly res: HttpResponse,
+    public method: string,
+    public path: string,
+    public params: string[],
+    public authorization: string,
+    public contentType: string,
+    public idempotencyKey: string,
+    public signature: string,
+    public requestId: string,
+    public forwardedFor: string,
+  ) {}
+
+  get remoteIp(): string {
+    if (this.ip === undefined) this.ip = this.closed ? "" : Buffer.from(this.res.getRemoteAddressAsText()).toString();
+    return this.ip;
+  }
+
+  set remoteIp(ip: string) {
+    this.ip = ip;
+  }
 }
 
 /** What a route needs per request, bound once at registration. */
@@ -87,7 +145,7 @@ class Exchange {
 
   constructor(
     readonly res: HttpResponse,
-    readonly req: Req,
+    readonly req: UwsReq,
     readonly started: number,
     readonly rt: RouteRuntime,
   ) {}
@@ -100,28 +158,39 @@ function release(ex: Exchange): void {
   ex.rt.shedder?.release();
 }
 
-function finish(ex: Exchange, reply: Reply): void {
+/**
+ * Answers the request. `inCallback`: called synchronously from a uWS callback (the request or its body),
+ * where uWS has the socket corked already; otherwise (after an await) the writes are corked here.
+ */
+function finish(ex: Exchange, reply: Reply, inCallback: boolean): void {
   release(ex);
   if (ex.aborted) return;
-  ex.res.cork(() => write(ex.res, ex.req.requestId, reply));
+  if (inCallback) write(ex.res, ex.req.requestId, reply);
+  else ex.res.cork(() => write(ex.res, ex.req.requestId, reply));
+  ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
 }
 
+function finishLater(ex: Exchange, reply: Reply): void {
+  finish(ex, reply, false);
+}
+
+/** Always called from inside a uWS callback. */
 function run(ex: Exchange): void {
   ex.running = true;
   let out: Reply | Promise<Reply>;
   try {
     out = ex.rt.handler(ex.req);
   } catch (err) {
-    finish(ex, toReply(err, ex.req, ex.rt.opts));
+    finish(ex, toReply(err, ex.req, ex.rt.opts), true);
     return;
   }
   if (out instanceof Promise) {
     out.then(
-      (reply) => finish(ex, reply),
-      (err: unknown) => finish(ex, toReply(err, ex.req, ex.rt.opts)),
+      (reply) => finishLater(ex, reply),
+      (err: unknown) => finishLater(ex, toReply(err, ex.req, ex.rt.opts)),
     );
-  } else finish(ex, out);
+  } else finish(ex, out, true);
 }
 
 /**
@@ -140,6 +209,8 @@ export function route(
 ): void {
   const paramCount = (pattern.match(/:/g) ?? []).length;
   const withBody = method === "post" || method === "put";
+  // uWS dispatches only this method to a post or put route; other patterns read it per request.
+  const fixedMethod = withBody ? method.toUpperCase() : undefined;
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
   const shedder = policy.shed && opts.shedder?.enabled ? opts.shedder : undefined;
   const rt: RouteRuntime = { handler, opts, recorder, shedder };
@@ -149,35 +220,35 @@ export function route(
     if (shedder) {
       const refused = shedder.admit();
       if (refused) {
-        write(res, requestId(hreq.getHeader("x-request-id")), refused);
+        write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refused);
         recorder?.record(refused.status, "UNAVAILABLE", (performance.now() - started) / 1000);
         return;
       }
     }
     const params: string[] = [];
     for (let i = 0; i < paramCount; i++) params.push(hreq.getParameter(i) ?? "");
-    const req: Req = {
-      method: hreq.getMethod().toUpperCase(),
-      path: hreq.getUrl(),
+    const req = new UwsReq(
+      res,
+      fixedMethod ?? hreq.getMethod().toUpperCase(),
+      hreq.getUrl(),
       params,
-      authorization: hreq.getHeader("authorization"),
-      contentType: hreq.getHeader("content-type"),
-      idempotencyKey: hreq.getHeader("idempotency-key"),
-      signature: hreq.getHeader("x-signature"),
-      requestId: requestId(hreq.getHeader("x-request-id")),
-      forwardedFor: hreq.getHeader("x-forwarded-for"),
-      remoteIp: Buffer.from(res.getRemoteAddressAsText()).toString(),
-      body: null,
-    };
+      hreq.getHeader(H_AUTHORIZATION),
+      hreq.getHeader(H_CONTENT_TYPE),
+      hreq.getHeader(H_IDEMPOTENCY_KEY),
+      hreq.getHeader(H_SIGNATURE),
+      requestId(hreq.getHeader(H_REQUEST_ID)),
+      hreq.getHeader(H_FORWARDED_FOR),
+    );
     const ex = new Exchange(res, req, started, rt);
     res.onAborted(() => {
       ex.aborted = true;
+      req.closed = true;
       if (!ex.running) release(ex);
     });
     if (!withBody) return run(ex);
-    const declared = Number(hreq.getHeader("content-length") || "0");
+    const declared = Number(hreq.getHeader(H_CONTENT_LENGTH) || "0");
     if (declared > opts.maxBodyBytes) {
-      finish(ex, tooLarge());
+      finish(ex, tooLarge(), true);
       return;
     }
     let chunks: Buffer[] = [];
@@ -188,11 +259,11 @@ export function route(
       size += ab.byteLength;
       if (size > opts.maxBodyBytes) {
         done = true;
-        finish(ex, tooLarge());
+        finish(ex, tooLarge(), true);
         return;
       }
-      // uWS owns the ArrayBuffer only for this call: copy it.
-      chunks.push(Buffer.from(ab.slice(0)));
+      // uWS owns the ArrayBuffer only for this call: copy it (once, into Node's buffer pool when small).
+      chunks.push(Buffer.copyBytesFrom(new Uint8Array(ab)));
       if (!isLast) return;
       done = true;
       req.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);

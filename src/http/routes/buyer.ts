@@ -1,5 +1,5 @@
 import { ApiError } from "../errors.js";
-import type { Reply, Req } from "../exchange.js";
+import { constantReply, type Reply, type Req } from "../exchange.js";
 import type { BuyerAuth } from "../../admission/auth.js";
 import { jsonObject, positiveInt } from "../../admission/body.js";
 import type { Breakers } from "../../admission/breakers.js";
@@ -45,12 +45,13 @@ const REPLAYED = { "idempotent-replayed": "true" };
 
 const OUTCOMES = ["reserved", "replayed", "sold_out", "limit_exceeded", "invalid_token", "key_reused", "unavailable"] as const;
 
+/** The sold-out answers, serialized once: the flag's 409 is the reply sent most often in a flash sale. */
+const SOLD_OUT_BODY = { error: { code: "SOLD_OUT", message: "no stock left for this request" } };
+const SOLD_OUT = constantReply({ status: 409, body: SOLD_OUT_BODY, headers: undefined });
+const SOLD_OUT_REPLAYED = constantReply({ status: 409, body: SOLD_OUT_BODY, headers: REPLAYED });
+
 function soldOutReply(replayed: boolean): Reply {
-  return {
-    status: 409,
-    body: { error: { code: "SOLD_OUT", message: "no stock left for this request" } },
-    headers: replayed ? REPLAYED : undefined,
-  };
+  return replayed ? SOLD_OUT_REPLAYED : SOLD_OUT;
 }
 
 /**
@@ -83,7 +84,7 @@ export class BuyerRoutes {
   }
 
   getSale = (req: Req): Promise<Reply> => {
-    const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+    const gate = this.d.limits.ipOf(req);
     return gate ? gate.then(() => this.saleView(req)) : this.saleView(req);
   };
 
@@ -94,7 +95,7 @@ export class BuyerRoutes {
   }
 
   issueToken = (req: Req): Promise<Reply> => {
-    const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+    const gate = this.d.limits.ipOf(req);
     return gate ? gate.then(() => this.tokenFor(req)) : this.tokenFor(req);
   };
 
@@ -121,7 +122,7 @@ export class BuyerRoutes {
 
   /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
   placeOrder = (req: Req): Reply | Promise<Reply> => {
-    const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
+    const gate = this.d.limits.ipOf(req);
     return gate ? gate.then(() => this.orderChecked(req)) : this.orderChecked(req);
   };
 
