@@ -5,8 +5,7 @@ import type { OrderWriter } from "../messaging/order-writer.js";
 import { parseRecord } from "../reservation/ledger.js";
 import type { ReservationService } from "../reservation/reservation-service.js";
 import type { Sale } from "../reservation/sale.js";
-import { ledgerStats } from "../reservation/sale-stats.js";
-import { TRANSFER_GRACE_MS } from "../reservation/redis-sale-ops.js";
+import { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 
 export interface SweepReport {
   transfersFinished: number;
@@ -21,17 +20,22 @@ export interface SweepReport {
  * the broker's check limit, a dead-letter queue or a long MySQL outage. Writes are idempotent by order id.
  */
 export class Sweeper {
+  /** The Redis-only part: stock accounting and stranded transfers. */
+  private readonly redisOps: RedisSaleOps;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
-    private readonly reservations: ReservationService,
+    reservations: ReservationService,
     private readonly writer: OrderWriter,
     private readonly repo: OrderRepository,
     private readonly persistAfterMs: number,
-  ) {}
+  ) {
+    this.redisOps = new RedisSaleOps(redis, keys, reservations);
+  }
 
   async sweep(sale: Sale, now = Date.now()): Promise<SweepReport> {
-    const t = await this.reservations.rebalancer.finishStranded(sale, TRANSFER_GRACE_MS, now);
+    const t = await this.redisOps.reconcile(sale, now);
     let openChecked = 0;
     let ordersPersisted = 0;
     for (let shard = 0; shard < sale.shards; shard++) {
@@ -47,7 +51,7 @@ export class Sweeper {
       });
       ordersPersisted += (await Promise.all(writes)).filter(Boolean).length;
     }
-    return { transfersFinished: t.finished, unitsMoved: t.units, openChecked, ordersPersisted };
+    return { ...t, openChecked, ordersPersisted };
   }
 
   /** Sets every shard key of an ended sale to expire at `atMs` (tokens carry their own expiry). */
@@ -62,8 +66,7 @@ export class Sweeper {
 
   /** Stats across Redis and MySQL; drift is 0 when every unit is accounted for and both stores agree. */
   async stats(sale: Sale) {
-    const [s, db] = await Promise.all([ledgerStats(this.redis, this.keys, this.reservations.rebalancer, sale), this.repo.countBySale(sale.saleId)]);
-    const redisAccounting = s.stock - s.redisRemaining - s.inTransfer - s.reserved;
+    const [s, db] = await Promise.all([this.redisOps.stats(sale), this.repo.countBySale(sale.saleId)]);
     const persistedInRedis = s.confirmed + s.paid;
     const persistedInMysql = db.quantity.confirmed + db.quantity.paid;
     return {
@@ -73,7 +76,7 @@ export class Sweeper {
       cancelled: db.quantity.cancelled,
       mysql: db,
       redis: { confirmed: s.confirmed, paid: s.paid, cancelled: s.cancelled },
-      drift: Math.abs(redisAccounting) + Math.abs(persistedInRedis - persistedInMysql),
+      drift: Math.abs(s.drift) + Math.abs(persistedInRedis - persistedInMysql),
     };
   }
 }

@@ -22,8 +22,8 @@ export class RedisSaleOps implements SaleOps {
     return { ...s, drift: s.stock - s.redisRemaining - s.inTransfer - s.reserved };
   }
 
-  async reconcile(sale: Sale) {
-    const transfers = await this.reservations.rebalancer.finishStranded(sale, TRANSFER_GRACE_MS);
+  async reconcile(sale: Sale, now = Date.now()) {
+    const transfers = await this.reservations.rebalancer.finishStranded(sale, TRANSFER_GRACE_MS, now);
     return { transfersFinished: transfers.finished, unitsMoved: transfers.units };
   }
 }
