@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import type { Config } from "../../src/config/schema.js";
-import { quietLogger, rmq, TransactionResolution } from "../../src/messaging/rocketmq.js";
+import { TransactionResolution } from "../../src/messaging/rocketmq.js";
 import { encodeOrders } from "../../src/messaging/order-message.js";
 import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
 import type { OrderRepository } from "../../src/persistence/order-repository.js";
-import { parseRecord } from "../../src/reservation/ledger.js";
 import { connectServer } from "../persistence/mysql-test-db.js";
-import { durableConfig, eventually, spawnCrashingGateway, startApp, stopApp } from "../helpers/durable.js";
-import { Api, pool, rid } from "../helpers/env.js";
+import { durableConfig, eventually, spawnCrashingGateway, startApp, stopApp, testProducer } from "../helpers/durable.js";
+import { Api, pool, rid, ledgerOf } from "../helpers/env.js";
 
 describe("durable orders through RocketMQ into sharded MySQL", () => {
   let cfg: Config;
@@ -24,10 +23,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
 
   const rows = (saleId: string) => repo.countBySale(saleId);
 
-  async function ledger(saleId: string, shards: number) {
-    const all = await Promise.all(Array.from({ length: shards }, (_, i) => app.gateway.redis.hgetall(app.gateway.keys.shard(saleId, i).res)));
-    return all.flatMap((h) => Object.entries(h).map(([id, raw]) => parseRecord(id, raw)!));
-  }
+  const ledger = (saleId: string, shards: number) => ledgerOf(app.gateway, saleId, shards);
 
   it("10x demand: exactly `stock` rows, one per accepted order, each in its routed shard and table", async () => {
     const saleId = `dur${rid()}`;
@@ -88,8 +84,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     await eventually("row", () => rows(saleId), (c) => c.total === 1);
     const dupsBefore = app.writer.stats.duplicates;
     // Send the very same order again through the broker, twice, as a redelivery would.
-    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: async () => TransactionResolution.COMMIT as never } });
-    await producer.startup();
+    const producer = await testProducer(cfg, TransactionResolution.COMMIT);
     try {
       for (let i = 0; i < 2; i++) {
         const tx = producer.beginTransaction();
@@ -120,8 +115,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     const saleId = `poison${rid()}`;
     await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
     const poisonBefore = app.writer.stats.poison;
-    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: async () => TransactionResolution.COMMIT as never } });
-    await producer.startup();
+    const producer = await testProducer(cfg, TransactionResolution.COMMIT);
     try {
       for (const body of ["not json", '{"orders": [{"orderId": "x"}]}', '{"orders": []}']) {
         const tx = producer.beginTransaction();
@@ -145,8 +139,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     const a = { orderId: svc.newOrderId(sale, "gia"), saleId, skuId: sale.skuId, userId: "gia", quantity: 1, reservedAt: Date.now() };
     const b = { orderId: svc.newOrderId(sale, "hal"), saleId, skuId: sale.skuId, userId: "hal", quantity: 1, reservedAt: Date.now() };
     // A producer that sends the half message of a group, reserves only the first order, and vanishes.
-    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: async () => undefined as never } });
-    await producer.startup();
+    const producer = await testProducer(cfg, undefined);
     const tx = producer.beginTransaction();
     await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [a.orderId, b.orderId], body: encodeOrders([a, b]) }, tx);
     const token = await api.token(saleId, "gia");

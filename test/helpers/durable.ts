@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { ensureTopic } from "../../stack/rocketmq.js";
 import { ROOT } from "../../stack/proc.js";
+import type { Producer } from "rocketmq-client-nodejs";
 import { App } from "../../src/app.js";
+import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
 import type { Config } from "../../src/config/schema.js";
 import type { CrashPoint } from "../../src/messaging/transactional-placer.js";
 import { OrderRepository } from "../../src/persistence/order-repository.js";
@@ -31,6 +33,22 @@ export async function startApp(cfg: Config): Promise<{ app: App; api: Api; repo:
 export async function stopApp(app: App | undefined, cfg: Config | undefined): Promise<void> {
   await app?.close();
   if (cfg) await dropTestDatabases(cfg.mysql);
+}
+
+/**
+ * A bare transactional producer on the config's topic, standing in for another gateway (or a broken one):
+ * `resolve` is its back-check answer (undefined = "ask again").
+ */
+export async function testProducer(cfg: Config, resolve: number | undefined): Promise<Producer> {
+  const producer = new rmq.Producer({
+    endpoints: cfg.rocketmq.endpoints,
+    namespace: "",
+    topics: [cfg.rocketmq.orderTopic],
+    logger: quietLogger("test"),
+    checker: { check: async () => resolve as never },
+  });
+  await producer.startup();
+  return producer;
 }
 
 /** Polls until `check` holds; fails after `timeoutMs` with the last value seen. */

@@ -4,6 +4,7 @@ import { signBuyerJwt } from "../../src/admission/auth.js";
 import { deepMerge, loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { Gateway, type GatewayParts } from "../../src/gateway.js";
+import { parseRecord } from "../../src/reservation/ledger.js";
 
 export type RedisMode = "standalone" | "cluster";
 export const MODES: RedisMode[] = ["standalone", "cluster"];
@@ -102,6 +103,12 @@ export class Api {
   stats(saleId: string) {
     return this.call("GET", `/v1/admin/sales/${saleId}/stats`, { headers: this.admin() });
   }
+}
+
+/** Every reservation record of a sale, straight from the Redis ledger of each shard. */
+export async function ledgerOf(gw: Gateway, saleId: string, shards: number) {
+  const all = await Promise.all(Array.from({ length: shards }, (_, i) => gw.redis.hgetall(gw.keys.shard(saleId, i).res)));
+  return all.flatMap((h) => Object.entries(h).map(([id, raw]) => parseRecord(id, raw)!));
 }
 
 /** Runs `fn` over items with at most `limit` in flight: real concurrency, bounded. */

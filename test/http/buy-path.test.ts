@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/gateway.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
-import { parseRecord } from "../../src/reservation/ledger.js";
-import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
+import { Api, MODES, pool, rid, startGateway, testConfig, ledgerOf } from "../helpers/env.js";
 
 describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
   let gw: Gateway;
@@ -14,10 +13,7 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
   afterAll(() => gw.close());
 
   /** Every reservation record of a sale, straight from Redis. */
-  async function ledger(saleId: string, shards: number) {
-    const all = await Promise.all(Array.from({ length: shards }, (_, i) => gw.redis.hgetall(gw.keys.shard(saleId, i).res)));
-    return all.flatMap((h) => Object.entries(h).map(([id, raw]) => parseRecord(id, raw)!));
-  }
+  const ledger = (saleId: string, shards: number) => ledgerOf(gw, saleId, shards);
 
   it("10x more buyers than stock on 8 shards: exactly `stock` sold, limits hold, replays repeat the first answer", async () => {
     const saleId = `flash${rid()}`;
