@@ -8,7 +8,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
-import { call, expectStatus } from "./lib/http-setup.js";
+import { ApiClient, expectStatus } from "../support/api-client.js";
 
 /**
  * What admission control costs: the same gateway (bench/servers/gateway-server.ts) twice, one with rate
@@ -59,7 +59,7 @@ interface Gw {
   liveSale: string;
 }
 
-const check = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus("admission-overhead", what, got, status, code);
+const check = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus(`admission-overhead setup: ${what}`, got, status, code);
 
 /** In-process cost of the strict body parse of the benchmark's body, against JSON.parse (µs per call). */
 function validationCost(): { strictUs: number; jsonParseUs: number } {
@@ -95,7 +95,8 @@ export const admissionOverhead: Benchmark = {
         const child = new TsChild("bench/servers/gateway-server.ts", { core: SERVER_CORE, env: s.env });
         const port = (await child.next<{ port: number }>()).port;
         const base = `http://127.0.0.1:${port}`;
-        const admin = { authorization: `Bearer ${cfg.auth.adminToken}` };
+        const api = new ApiClient(base, cfg.auth);
+        const admin = api.admin();
         const startsAt = Date.now() - 1000;
         const sale = (saleId: string, stock: number) => ({
           skuId: `sku-${saleId}`, stock, perUserLimit: 1_000_000, shards: 4,
@@ -103,16 +104,16 @@ export const admissionOverhead: Benchmark = {
         });
         // Reject path: sold out, the flag set on this gateway by one SOLD_OUT from Redis.
         const rejectSale = `adm-rej-${rid()}`;
-        check("create reject sale", await call(base, "PUT", `/v1/admin/sales/${rejectSale}`, admin, sale(rejectSale, 1)), 201);
+        check("create reject sale", await api.call("PUT", `/v1/admin/sales/${rejectSale}`, { headers: admin, body: sale(rejectSale, 1) }), 201);
         for (const [user, status, code] of [["buyer-0", 202, undefined], ["buyer-1", 409, "SOLD_OUT"]] as const) {
           const auth = { authorization: `Bearer ${jwts[Number(user.slice(6))]}` };
-          const tok = await call(base, "POST", `/v1/sales/${rejectSale}/tokens`, auth);
+          const tok = await api.call("POST", `/v1/sales/${rejectSale}/tokens`, { headers: auth });
           check(`token for ${user}`, tok, 201);
-          check(`order by ${user}`, await call(base, "POST", `/v1/sales/${rejectSale}/orders`, { ...auth, "idempotency-key": tok.body.token }, { quantity: 1 }), status, code);
+          check(`order by ${user}`, await api.call("POST", `/v1/sales/${rejectSale}/orders`, { headers: { ...auth, "idempotency-key": tok.body.token }, body: { quantity: 1 } }), status, code);
         }
         // Live path: stock for every buyer, a token each, issued through the API (so stored in Redis).
         const liveSale = `adm-live-${rid()}`;
-        check("create live sale", await call(base, "PUT", `/v1/admin/sales/${liveSale}`, admin, sale(liveSale, 1_000_000)), 201);
+        check("create live sale", await api.call("PUT", `/v1/admin/sales/${liveSale}`, { headers: admin, body: sale(liveSale, 1_000_000) }), 201);
         gws.push({ label: s.label, env: s.env, child, port, rejectSale, liveSale });
       }
 
@@ -120,11 +121,12 @@ export const admissionOverhead: Benchmark = {
       const requests = new Map<Gw, { reject: LoadJob["requests"]; live: LoadJob["requests"] }>();
       for (const g of gws) {
         const base = `http://127.0.0.1:${g.port}`;
+        const api = new ApiClient(base, cfg.auth);
         const liveTokens: string[] = [];
         for (let i = 0; i < BUYERS; i += 50) {
           const batch = await Promise.all(
             jwts.slice(i, i + 50).map(async (jwt, j) => {
-              const tok = await call(base, "POST", `/v1/sales/${g.liveSale}/tokens`, { authorization: `Bearer ${jwt}`, "x-forwarded-for": xff(i + j) });
+              const tok = await api.call("POST", `/v1/sales/${g.liveSale}/tokens`, { headers: { authorization: `Bearer ${jwt}`, "x-forwarded-for": xff(i + j) } });
               check("live token", tok, 201);
               return tok.body.token as string;
             }),

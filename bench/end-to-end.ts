@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiClient } from "../support/api-client.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -217,12 +219,6 @@ interface Ctx {
   profiles: string[];
 }
 
-async function http(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const r = await fetch(base + path, { method, headers: { ...headers, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, body: text ? (JSON.parse(text) as any) : null };
-}
-
 async function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`end-to-end: no answer to ${what} within ${timeoutMs} ms`)), timeoutMs)));
@@ -322,13 +318,14 @@ function sampleOf(r: FloodResult, cpu: CpuSeen, selling: CpuSeen & { accepted: n
 
 async function gatewayRound(ctx: Ctx, stock: number, buyers: number, tag: string, profile = false): Promise<RoundResult> {
   const base = `http://127.0.0.1:${ctx.gwPort}`;
-  const admin = { authorization: `Bearer ${ctx.cfg.auth.adminToken}` };
+  const api = new ApiClient(base, ctx.cfg.auth);
+  const admin = api.admin();
   const saleId = `e2e-${rid()}`;
   const startsAt = Date.now() - 1000;
-  const put = await http(base, "PUT", `/v1/admin/sales/${saleId}`, admin, {
+  const put = await api.call("PUT", `/v1/admin/sales/${saleId}`, { headers: admin, body: {
     skuId: `sku-${saleId}`, stock, perUserLimit: 1, shards: SHARDS,
     startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(),
-  });
+  } });
   if (put.status !== 201) throw new Error(`end-to-end: sale not created: ${put.status} ${JSON.stringify(put.body)}`);
   await ask(ctx.load, { cmd: "prepare", port: ctx.gwPort, saleId, userPrefix: `${tag}-`, buyers, tokens: "http", tokenConnections: 64 } satisfies PrepareJob);
   await ask(ctx.gwChild, { cmd: "reset" });
@@ -346,7 +343,7 @@ async function gatewayRound(ctx: Ctx, stock: number, buyers: number, tag: string
   };
   let inMysql = await count();
   while (inMysql < r.accepted.length && Date.now() - floodEnd < DRAIN_TIMEOUT_MS) {
-    await new Promise((res) => setTimeout(res, 50));
+    await sleep(50);
     inMysql = await count();
   }
   const drainMs = Date.now() - floodEnd;
@@ -355,7 +352,7 @@ async function gatewayRound(ctx: Ctx, stock: number, buyers: number, tag: string
     const [x] = await t.pool.query<mysql.RowDataPacket[]>(`SELECT order_id, user_id, quantity, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
     rows.push(...(x as RowSeen[]));
   }
-  const stats = await http(base, "GET", `/v1/admin/sales/${saleId}/stats`, admin);
+  const stats = await api.call("GET", `/v1/admin/sales/${saleId}/stats`, { headers: admin });
   if (profile) ctx.profiles.push((await within(ctx.gwChild.next<{ profile: string }>(), 30_000, "profile")).profile);
   const steps = await ask<{ steps: Record<string, unknown>; writer: Record<string, number> }>(ctx.gwChild, { cmd: "stats" });
   const invariants = checkRows("gateway", r, rows, stock, buyers, {

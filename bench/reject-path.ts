@@ -10,7 +10,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
-import { call, expectStatus } from "./lib/http-setup.js";
+import { ApiClient, expectStatus } from "../support/api-client.js";
 
 /**
  * The sold-out reject path over HTTP: a gateway whose sale is sold out, with its local sold-out flag set,
@@ -44,7 +44,7 @@ const GATEWAY: Target = { label: "gateway", script: "bench/servers/gateway-serve
 const UWS: Target = { label: "uws-hello", script: "bench/servers/uws-hello.ts" };
 const NODE_HTTP: Target = { label: "node-http-hello", script: "bench/servers/node-hello.ts" };
 
-const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus("reject-path", what, got, status, code);
+const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus(`reject-path setup: ${what}`, got, status, code);
 
 export const rejectPath: Benchmark = {
   name: "reject-path",
@@ -65,21 +65,22 @@ export const rejectPath: Benchmark = {
       }
       const gw = servers.get(GATEWAY)!;
       const base = `http://127.0.0.1:${gw.port}`;
-      const admin = { authorization: `Bearer ${cfg.auth.adminToken}` };
+      const api = new ApiClient(base, cfg.auth);
+      const admin = api.admin();
       const jwt = (sub: string) => signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp: Math.floor(Date.now() / 1000) + 3600 });
       const buyer = (sub: string) => ({ authorization: `Bearer ${jwt(sub)}` });
 
       // Sell out: one buyer takes the whole stock, the next attempt is SOLD_OUT and sets the flag.
       const saleId = `rej-${rid()}`;
       const startsAt = Date.now() - 1000;
-      expect("create sale", await call(base, "PUT", `/v1/admin/sales/${saleId}`, admin, {
+      expect("create sale", await api.call("PUT", `/v1/admin/sales/${saleId}`, { headers: admin, body: {
         skuId: `sku-${saleId}`, stock: 5, perUserLimit: 5, shards: 1,
         startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(),
-      }), 201);
+      } }), 201);
       for (const [user, status, code] of [["whale", 202, undefined], ["late", 409, "SOLD_OUT"]] as const) {
-        const tok = await call(base, "POST", `/v1/sales/${saleId}/tokens`, buyer(user));
+        const tok = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: buyer(user) });
         expect(`token for ${user}`, tok, 201);
-        const order = await call(base, "POST", `/v1/sales/${saleId}/orders`, { ...buyer(user), "idempotency-key": tok.body.token }, { quantity: 5 });
+        const order = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...buyer(user), "idempotency-key": tok.body.token }, body: { quantity: 5 } });
         expect(`order by ${user}`, order, status, code);
       }
 
@@ -100,7 +101,7 @@ export const rejectPath: Benchmark = {
       // The flag is set: a pool request is answered locally (the counter moves) with SOLD_OUT.
       const before = await shortCircuits();
       const probe = requests[0]!;
-      expect("probe", await call(base, probe.method, probe.path, probe.headers, { quantity: 1 }), 409, "SOLD_OUT");
+      expect("probe", await api.call(probe.method, probe.path, { headers: probe.headers, body: { quantity: 1 } }), 409, "SOLD_OUT");
       if ((await shortCircuits()) !== before + 1) throw new Error("reject-path setup: the sold-out flag is not set");
 
       load = new TsChild("bench/clients/http-load.ts", { core: LOAD_CORE });

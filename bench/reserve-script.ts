@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "../src/config/schema.js";
 import { createRedis, type RedisClient } from "../src/redis/client.js";
 import { Keys, type ShardKeys } from "../src/redis/keys.js";
-import { scriptSource } from "../src/redis/scripts.js";
+import { loadScripts } from "../src/redis/script-loader.js";
 import { ReservationService } from "../src/reservation/reservation-service.js";
 import { SoldOutCache } from "../src/reservation/sold-out-cache.js";
 import type { CallerJob, CallerResult } from "./clients/reserve-caller.js";
@@ -105,7 +105,6 @@ async function gatewayCall(cfg: Config, keys: Keys, saleId: string, token: strin
   };
   const stub = new Proxy({}, { get: () => recorder }) as unknown as RedisClient;
   const service = new ReservationService(stub, keys, new SoldOutCache({ max: 10, ttlMs: 1000 }), {
-    tokenTtlSeconds: cfg.tokens.ttlSeconds,
     replaySeconds: cfg.tokens.replaySeconds,
     chunkRatio: cfg.stock.transferChunkRatio,
   });
@@ -139,7 +138,7 @@ export const reserveScript: Benchmark = {
     if (cfg.redis.mode !== "standalone") throw new Error("reserve-script runs against standalone Redis");
     const redis = createRedis(cfg.redis) as Redis;
     const keys = new Keys(cfg.redis.keyPrefix);
-    const { lua, numberOfKeys } = scriptSource("reserve");
+    const { lua, numberOfKeys } = loadScripts().get("reserve")!;
     const sha = (await redis.script("LOAD", lua)) as string;
     let caller: TsChild | undefined;
     const gateway: Sample[] = [];

@@ -3,12 +3,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { RowDataPacket } from "mysql2/promise";
-import { signBuyerJwt } from "../src/admission/auth.js";
 import { loadConfig } from "../src/config/load.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import { freePort, ROOT } from "../stack/proc.js";
 import { down, up } from "../stack/stack.js";
+import { ApiClient, expectStatus } from "../support/api-client.js";
+import { pool } from "../support/pool.js";
 import { histogram, lineChart, page } from "./report-html.js";
 
 /**
@@ -36,13 +38,6 @@ interface Attempt {
 
 function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! : NaN;
-}
-
-async function pool<T>(items: T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
 }
 
 /** Keep-alive HTTP/1.1 client: the demo's buyers should cost less than the gateway they measure. */
@@ -75,36 +70,31 @@ async function main(): Promise<void> {
   });
   let gwLog = "";
   gw.stderr!.on("data", (d: Buffer) => (gwLog += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
+  const api = new ApiClient(`http://127.0.0.1:${port}`, cfg.auth);
   const shards = new MysqlShards(cfg.mysql);
   let failed = false;
   try {
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-      if (ok) break;
+      if (await api.ready()) break;
       if (i > 150 || gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${gwLog}`);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     const saleId = `demo-${Date.now().toString(36)}`;
-    const admin = { authorization: `Bearer ${cfg.auth.adminToken}`, "content-type": "application/json" };
-    const startsAt = Date.now() + 4000;
-    const put = await fetch(`${base}/v1/admin/sales/${saleId}`, {
-      method: "PUT", headers: admin,
-      body: JSON.stringify({ skuId: "limited-sneaker", stock: STOCK, perUserLimit: LIMIT, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 600_000).toISOString(), shards: SHARDS }),
-    });
-    if (put.status !== 201) throw new Error(`sale not created: ${put.status} ${await put.text()}`);
+    const startInMs = 4000;
+    const startsAt = Date.now() + startInMs;
+    const put = await api.putSale(saleId, { skuId: "limited-sneaker", stock: STOCK, perUserLimit: LIMIT, startInMs, durationMs: 600_000, shards: SHARDS });
+    expectStatus("create the sale", put, 201);
     console.log(`sale ${saleId}: ${STOCK} units on ${SHARDS} shards, ${BUYERS} buyers, limit ${LIMIT} per buyer`);
 
     // Before the start: every buyer signs in and takes a purchase token (issued from startsAt - leadSeconds).
     const buyers = Array.from({ length: BUYERS }, (_, i) => {
       const user = `buyer-${i}`;
-      return { user, auth: `Bearer ${signBuyerJwt(cfg.auth.userJwtSecret, { sub: user, exp: Math.floor(Date.now() / 1000) + 3600 })}`, token: "", quantity: i % 5 === 0 ? 2 : 1 };
+      return { user, auth: `Bearer ${api.jwt(user, 3600)}`, token: "", quantity: i % 5 === 0 ? 2 : 1 };
     });
     await pool(buyers, 64, async (b) => {
-      const r = await fetch(`${base}/v1/sales/${saleId}/tokens`, { method: "POST", headers: { authorization: b.auth } });
-      b.token = ((await r.json()) as { token: string }).token;
+      b.token = await api.token(saleId, b.user);
     });
-    await new Promise((r) => setTimeout(r, Math.max(0, startsAt - Date.now())));
+    await sleep(Math.max(0, startsAt - Date.now()));
 
     // The drop: everyone at once; one in ten presses the button twice (a replay of the same key).
     const attempts: Attempt[] = [];
@@ -126,13 +116,13 @@ async function main(): Promise<void> {
     console.log(`traffic: ${attempts.length} attempts in ${trafficMs} ms, ${accepted.length} orders (${soldUnits} units) accepted`);
 
     // Wait for persistence, then one sweeper pass.
-    const stats = async () => (await (await fetch(`${base}/v1/admin/sales/${saleId}/stats`, { headers: admin })).json()) as Record<string, any>;
+    const stats = async () => (await api.stats(saleId)).body as Record<string, any>;
     let s = await stats();
     for (let i = 0; (s.mysql.total !== accepted.length || s.pending !== 0) && i < 300; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       s = await stats();
     }
-    const reconcile = await (await fetch(`${base}/v1/admin/sales/${saleId}/reconcile`, { method: "POST", headers: admin })).json();
+    const reconcile = (await api.reconcile(saleId)).body;
     s = await stats();
 
     // The auditor: read every row of the sale from every shard and table.
@@ -204,7 +194,7 @@ async function main(): Promise<void> {
     console.log(`written         demo/out/report.json, demo/out/report.html`);
   } finally {
     gw.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     await shards.close();
     await down(started);
   }

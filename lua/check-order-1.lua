@@ -4,14 +4,18 @@
   succeed (the reserve script refuses an order id present in the ledger): the rollback is final.
   KEYS[1] res    reservation ledger {sale:shard}:res
   ARGV[1] order id   ARGV[2] now, unix ms
-  Reply: 1 COMMIT (a reservation exists, any state but tombstone) | -9 ROLLBACK (tombstoned now or before)
+  Reply:
+    Ok (1)          commit: a reservation exists (any state but tombstone)
+    RolledBack (-9) roll back: tombstoned now or before
 ]]
+--- @include "script-codes"
+--- @include "ledger-record"
 local rec = redis.call('HGET', KEYS[1], ARGV[1])
 if rec then
   if string.sub(rec, 1, 1) == 'T' then
-    return -9
+    return RolledBack
   end
-  return 1
+  return Ok
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'T|0|' .. ARGV[2] .. '||')
-return -9
+redis.call('HSET', KEYS[1], ARGV[1], ledgerRecord('T', 0, ARGV[2], '', ''))
+return RolledBack

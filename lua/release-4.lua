@@ -5,25 +5,30 @@
   ARGV[1] order id
   ARGV[2] pub/sub channel told that stock came back (clears sold-out flags)
   ARGV[3] sale id (the message)
-  Reply: {code, qty}: 1 released qty | 3 ALREADY released | -8 NOT_FOUND (no reservation, or a tombstone)
+  Reply: {code, qty}
+    Ok (1)        released qty units now
+    Already (3)   released before
+    NotFound (-8) no reservation, or a tombstone
 ]]
+--- @include "script-codes"
+--- @include "ledger-record"
 local rec = redis.call('HGET', KEYS[3], ARGV[1])
 if not rec then
-  return {-8, 0}
+  return {NotFound, 0}
 end
-local state, qty, ms, token, user = string.match(rec, '^(%a)|(%d+)|(%d+)|([^|]*)|(.*)$')
-if not state then
-  return {-8, 0}
+local state, qty, ms, token, user = parseLedgerRecord(rec)
+if not state or state == 'T' then
+  return {NotFound, 0}
 end
 if state == 'C' then
-  return {3, 0}
+  return {Already, 0}
 end
 qty = tonumber(qty)
 redis.call('INCRBY', KEYS[1], qty)
 if redis.call('HINCRBY', KEYS[2], user, -qty) <= 0 then
   redis.call('HDEL', KEYS[2], user)
 end
-redis.call('HSET', KEYS[3], ARGV[1], 'C|' .. qty .. '|' .. ms .. '|' .. token .. '|' .. user)
+redis.call('HSET', KEYS[3], ARGV[1], ledgerRecord('C', qty, ms, token, user))
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
-return {1, qty}
+return {Ok, qty}

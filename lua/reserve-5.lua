@@ -5,60 +5,60 @@
   KEYS[1] tok      token record                 {sale:shard}:tok:<token>
   KEYS[2] stock    shard stock counter          {sale:shard}:stock
   KEYS[3] buyers   per-buyer bought quantity    {sale:shard}:buyers
-  KEYS[4] res      reservation ledger           {sale:shard}:res   orderId -> "state|qty|ms|token|user"
+  KEYS[4] res      reservation ledger           {sale:shard}:res   orderId -> ledger record
   KEYS[5] open     reservations not yet in MySQL, by time   {sale:shard}:open
   ARGV[1] user id           ARGV[2] quantity (positive integer)   ARGV[3] per-buyer limit
   ARGV[4] order id          ARGV[5] now, unix ms                  ARGV[6] token (for the record)
-  ARGV[7] final: 1 = an empty shard is a final SOLD_OUT (stored for replays), 0 = report SHARD_EMPTY
+  ARGV[7] final: 1 = an empty shard is a final SOLD_OUT (stored for replays), 0 = report ShardEmpty
   ARGV[8] how long a used token answers replays, ms
   ARGV[9] pub/sub channel told of every accepted token   ARGV[10] sale id
   Reply: {code, orderId, n}
-    1  OK            new reservation; n = stock left on this shard
-    2  REPLAY        token already used with this quantity; orderId/n from the first answer: n = its code
-   -1  INVALID_TOKEN unknown, expired or another buyer's token
-   -2  KEY_REUSED    token already used with another quantity
-   -3  LIMIT         per-buyer limit would be exceeded (stored)
-   -4  SOLD_OUT      (final only, stored)
-   -5  SHARD_EMPTY   not enough stock on this shard; n = stock here; nothing written
-   -7  ORDER_ID_TAKEN this order id is already settled (rolled back by the checker): retry with a new one
+    Ok (1)             new reservation; n = stock left on this shard
+    Replay (2)         token already used with this quantity; orderId from the first answer, n = its code
+    InvalidToken (-1)  unknown, expired or another buyer's token
+    KeyReused (-2)     token already used with another quantity
+    LimitExceeded (-3) per-buyer limit would be exceeded (stored)
+    SoldOut (-4)       final only (stored)
+    ShardEmpty (-5)    not enough stock on this shard; n = stock here; nothing written
+    OrderIdTaken (-7)  this order id is already settled (tombstoned by the back-check): retry with a new one
 ]]
+--- @include "script-codes"
+--- @include "ledger-record"
+--- @include "store-outcome"
 local user = ARGV[1]
 local qty = tonumber(ARGV[2])
 local t = redis.call('HMGET', KEYS[1], 'u', 'q', 'c', 'o')
 if not t[1] or t[1] ~= user then
-  return {-1, '', 0}
+  return {InvalidToken, '', 0}
 end
 if t[3] then
   if t[2] ~= ARGV[2] then
-    return {-2, '', 0}
+    return {KeyReused, '', 0}
   end
-  return {2, t[4] or '', tonumber(t[3])}
+  return {Replay, t[4] or '', tonumber(t[3])}
 end
 if redis.call('HEXISTS', KEYS[4], ARGV[4]) == 1 then
-  return {-7, '', 0}
+  return {OrderIdTaken, '', 0}
 end
 local keepMs = tonumber(ARGV[8])
 local bought = tonumber(redis.call('HGET', KEYS[3], user) or '0')
 if bought + qty > tonumber(ARGV[3]) then
-  redis.call('HSET', KEYS[1], 'q', ARGV[2], 'c', -3)
-  redis.call('PEXPIRE', KEYS[1], keepMs)
-  return {-3, '', 0}
+  storeOutcome(KEYS[1], ARGV[2], LimitExceeded, nil, keepMs)
+  return {LimitExceeded, '', 0}
 end
 local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
 if stock < qty then
   if ARGV[7] == '1' then
-    redis.call('HSET', KEYS[1], 'q', ARGV[2], 'c', -4)
-    redis.call('PEXPIRE', KEYS[1], keepMs)
-    return {-4, '', 0}
+    storeOutcome(KEYS[1], ARGV[2], SoldOut, nil, keepMs)
+    return {SoldOut, '', 0}
   end
-  return {-5, '', stock}
+  return {ShardEmpty, '', stock}
 end
 local left = redis.call('DECRBY', KEYS[2], qty)
 redis.call('HINCRBY', KEYS[3], user, qty)
-redis.call('HSET', KEYS[4], ARGV[4], 'R|' .. qty .. '|' .. ARGV[5] .. '|' .. ARGV[6] .. '|' .. user)
+redis.call('HSET', KEYS[4], ARGV[4], ledgerRecord('R', qty, ARGV[5], ARGV[6], user))
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[4])
-redis.call('HSET', KEYS[1], 'q', ARGV[2], 'c', 1, 'o', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], keepMs)
+storeOutcome(KEYS[1], ARGV[2], Ok, ARGV[4], keepMs)
 -- Gateways remember accepted tokens, so a replay still reaches Redis after their sold-out flag is set.
 redis.call('PUBLISH', ARGV[9], ARGV[10] .. '|' .. ARGV[6])
-return {1, ARGV[4], left}
+return {Ok, ARGV[4], left}

@@ -3,10 +3,13 @@
   KEYS[1] stock   recipient shard stock counter          {sale:to}:stock
   KEYS[2] xin     transfer ids already applied here      {sale:to}:xin
   ARGV[1] transfer id   ARGV[2] qty
-  Reply: 1 applied now | 0 it had been applied before
+  Reply:
+    Ok (1)      applied now
+    Already (3) applied before
 ]]
+--- @include "script-codes"
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
-  return 0
+  return Already
 end
 redis.call('INCRBY', KEYS[1], tonumber(ARGV[2]))
-return 1
+return Ok

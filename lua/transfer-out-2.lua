@@ -5,7 +5,7 @@
   KEYS[2] xout    donor outgoing transfers       {sale:donor}:xout   id -> "toShard|qty|ms"
   ARGV[1] transfer id (unique)   ARGV[2] wanted qty   ARGV[3] least useful qty   ARGV[4] recipient shard
   ARGV[5] now, unix ms
-  Reply: qty moved out (0 when the donor holds less than the least useful quantity)
+  Reply: a count, no code: qty moved out (0 when the donor holds less than the least useful quantity)
 ]]
 local have = tonumber(redis.call('GET', KEYS[1]) or '0')
 local want = tonumber(ARGV[2])

@@ -5,10 +5,13 @@
   KEYS[2] res      shard reservation ledger   {sale:shard}:res
   KEYS[3] xout     shard outgoing transfers   {sale:shard}:xout
   ARGV[1] stock to hold on this shard (integer >= 0; 0 deletes the counter)
-  Reply: 1 (REPLY_OK) | -6 (REPLY_SALE_LOCKED)
+  Reply:
+    Ok (1)          set
+    SaleLocked (-6) the shard holds reservations or transfers
 ]]
+--- @include "script-codes"
 if redis.call('HLEN', KEYS[2]) > 0 or redis.call('HLEN', KEYS[3]) > 0 then
-  return -6
+  return SaleLocked
 end
 local n = tonumber(ARGV[1])
 if n > 0 then
@@ -16,4 +19,4 @@ if n > 0 then
 else
   redis.call('DEL', KEYS[1])
 end
-return 1
+return Ok

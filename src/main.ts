@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { App } from "./app.js";
+import { GatewayProcess } from "./gateway-process.js";
 import type { CrashPoint } from "./messaging/transactional-placer.js";
 import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
 
@@ -24,7 +24,7 @@ runEntry("gateway", async () => {
     return;
   }
   const crashAt = process.env.FLASHSALE_FAULT as CrashPoint | undefined;
-  const app = await new App(config).start({ crashAt });
-  process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${app.port}\n`);
-  onStopSignal(() => void app.close().then(() => process.exit(0)));
+  const proc = await GatewayProcess.start(config, { crashAt });
+  process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${proc.port}\n`);
+  onStopSignal(() => void proc.close().then(() => process.exit(0)));
 });

@@ -1,4 +1,4 @@
-import { App } from "./app.js";
+import { GatewayProcess } from "./gateway-process.js";
 import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
 
 /**
@@ -7,7 +7,7 @@ import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
  */
 runEntry("writer", async () => {
   const config = configOrExit();
-  const app = await new App(config).start({ roles: { http: false, writer: true } });
+  const proc = await GatewayProcess.start(config, { roles: { http: false, writer: true } });
   process.stderr.write(`[writer] pid ${process.pid} consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}\n`);
-  onStopSignal(() => void app.close().then(() => process.exit(0)));
+  onStopSignal(() => void proc.close().then(() => process.exit(0)));
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -259,7 +260,7 @@ export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opt
     const r = await updateTopicOnce(lib, `${namesrv.host}:${namesrv.port}`, topic, type);
     if (r.ok) return;
     if (Date.now() > deadline) throw new Error(`could not create RocketMQ topic ${topic} (${type}): ${r.output}`);
-    await new Promise((res) => setTimeout(res, 500));
+    await sleep(500);
   }
 }
 

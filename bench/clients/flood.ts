@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import net from "node:net";
 import { signBuyerJwt } from "../../src/admission/auth.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
@@ -176,7 +177,7 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
           let a = await c.request(request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }));
           // A storefront honours 503/429 (shedding, limits) by coming back shortly; tokens are not what is measured.
           for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 50; tries++) {
-            await new Promise((r) => setTimeout(r, 20));
+            await sleep(20);
             a = await c.request(request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }));
           }
           if (a.status !== 201) throw new Error(`token for ${users[i]}: ${a.status} ${a.body.toString()}`);

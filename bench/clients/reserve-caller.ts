@@ -34,7 +34,6 @@ const cfg = loadConfig();
 const redis = createRedis(cfg.redis);
 const keys = new Keys(cfg.redis.keyPrefix);
 const service = new ReservationService(redis, keys, new SoldOutCache({ max: 10, ttlMs: 1000 }), {
-  tokenTtlSeconds: cfg.tokens.ttlSeconds,
   replaySeconds: cfg.tokens.replaySeconds,
   chunkRatio: cfg.stock.transferChunkRatio,
 });

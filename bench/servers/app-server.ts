@@ -2,17 +2,18 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { join } from "node:path";
 import type { Producer } from "rocketmq-client-nodejs";
-import { App } from "../../src/app.js";
+import { GatewayProcess } from "../../src/gateway-process.js";
 import { loadConfig } from "../../src/config/load.js";
 import { decodeOrders } from "../../src/messaging/order-message.js";
 import { rmq } from "../../src/messaging/rocketmq.js";
+import { OrderWriter } from "../../src/messaging/order-writer.js";
 import { OrderRepository } from "../../src/persistence/order-repository.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
 import { percentiles } from "../lib/percentiles.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 
 /**
- * The whole gateway (src/app.ts: HTTP + transactional producer and back-check listener + order writer +
+ * The whole gateway (src/gateway-process.ts: HTTP + transactional producer and back-check listener + order writer +
  * sweeper) in one process configured from FLASHSALE__* variables, on a port the OS picks. Prints {"port"}.
  *
  * Bench-only instrumentation, wrapped around library and gateway methods from outside (nothing in src/
@@ -73,9 +74,10 @@ O.insertOrders = function (this: OrderRepository, orders) {
   return timed("insertBatch", insertOrders).call(this, orders);
 };
 
-const app = new App(loadConfig());
-const consume = app.writer.consume;
-app.writer.consume = async (view) => {
+// The writer's consume is wrapped on the prototype, before the process starts its consumer.
+const W = OrderWriter.prototype;
+const consume = W.consume;
+W.consume = async function (this: OrderWriter, view) {
   for (const order of decodeOrders(view.body) ?? []) {
     const now = performance.now();
     deliveredAt.set(order.orderId, now);
@@ -83,8 +85,9 @@ app.writer.consume = async (view) => {
     if (c !== undefined) record("commitToDelivered", now - c);
     committedAt.delete(order.orderId);
   }
-  return consume(view);
+  return consume.call(this, view);
 };
+const app = await GatewayProcess.start(loadConfig(), { port: 0 });
 app.writer.onPersisted = (order) => {
   const d = deliveredAt.get(order.orderId);
   if (d !== undefined) record("deliveredToPersisted", performance.now() - d);
@@ -99,7 +102,6 @@ inspector?.connect();
 const post = (method: string) =>
   new Promise<any>((ok, fail) => inspector!.post(method, (err, res) => (err ? fail(err) : ok(res))));
 
-await app.start({ port: 0 });
 reply({ port: app.port });
 stdinMessages((msg: { cmd: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
@@ -116,7 +118,7 @@ stdinMessages((msg: { cmd: string }) => {
   } else if (msg.cmd === "stats") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of steps) out[k] = { n: v.length, mean: v.reduce((a, b) => a + b, 0) / v.length, ...percentiles(v) };
-    reply({ steps: out, writer: app.writer.stats, shortCircuits: app.gateway.soldOut.shortCircuits });
+    reply({ steps: out, writer: app.writer.stats, shortCircuits: app.soldOut.shortCircuits });
   }
 });
 process.on("SIGTERM", () => void app.close().then(() => process.exit(0), () => process.exit(0)));

@@ -1,12 +1,13 @@
 import { loadConfig } from "../../src/config/load.js";
-import { Gateway } from "../../src/gateway.js";
+import { GatewayProcess } from "../../src/gateway-process.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 
 /**
- * One gateway process configured from FLASHSALE__* variables, exactly as `npm start` would be, on a port
- * the OS picks. Prints {"port"}; answers {"cmd":"stats"} with the sold-out short-circuit count.
+ * The buy path on Redis alone (the composition root's test-only `redisOnly`: no RocketMQ, no MySQL),
+ * configured from FLASHSALE__* variables, on a port the OS picks: what the reject-path and admission
+ * benchmarks measure. Prints {"port"}; answers {"cmd":"stats"} with the sold-out short-circuit count.
  */
-const gw = await new Gateway(loadConfig()).start(0);
+const gw = await GatewayProcess.start(loadConfig(), { redisOnly: true, port: 0 });
 reply({ port: gw.port });
 stdinMessages((msg: { cmd: string }) => {
   if (msg.cmd === "stats") reply({ shortCircuits: gw.soldOut.shortCircuits });

@@ -4,8 +4,8 @@ import { BuyerAuth } from "../../src/admission/auth.js";
 import { jsonObject, positiveInt } from "../../src/admission/body.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
 import { loadConfig } from "../../src/config/load.js";
-import { ApiError } from "../../src/http/errors.js";
-import { route, type Reply, type Req } from "../../src/http/exchange.js";
+import { ApiError } from "../../src/errors.js";
+import { errorReply, route, type HttpReply, type Req } from "../../src/http/exchange.js";
 import { loadUws } from "../../src/http/uws.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 
@@ -44,11 +44,11 @@ const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
 const FIELDS: ReadonlySet<string> = new Set(["quantity"]);
 const ER_DUP_ENTRY = 1062;
 
-function soldOut(): Reply {
-  return { status: 409, body: { error: { code: "SOLD_OUT", message: "no stock left for this request" } } };
+function soldOut(): HttpReply {
+  return errorReply(new ApiError("SOLD_OUT", "no stock left for this request"));
 }
 
-async function placeOrder(req: Req): Promise<Reply> {
+async function placeOrder(req: Req): Promise<HttpReply> {
   const userId = auth.userId(req.authorization);
   const saleId = req.params[0]!;
   if (!tokens.verify(req.idempotencyKey, saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");

@@ -1,11 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../errors.js";
 import { USER_ID_RE } from "./ids.js";
 import { parseStrictJson } from "./strict-json.js";
 
 /** Longest Authorization header we parse; anything longer is refused before any crypto. */
-export const MAX_CREDENTIAL_BYTES = 2048;
+const MAX_CREDENTIAL_BYTES = 2048;
 
 /** Characters of an Authorization header that key the verified-token cache: within an HS256 signature (43). */
 const CACHE_KEY_CHARS = 32;

@@ -1,13 +1,9 @@
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../errors.js";
 import { isUtf8 } from "node:buffer";
 import { JsonRejected, parseStrictJson, UnknownField } from "./strict-json.js";
 
 /** `application/json`, optionally with `charset=utf-8`; any other type or parameter is refused (415). */
 const JSON_TYPE_RE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
-
-export function isJsonContentType(contentType: string): boolean {
-  return JSON_TYPE_RE.test(contentType);
-}
 
 /**
  * Parses a JSON request body that must be an object whose keys are all in `allowed`. An empty body is `{}`.

@@ -1,6 +1,6 @@
 import CircuitBreaker from "opossum";
 import type { Config } from "../config/schema.js";
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../errors.js";
 import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
 
 export type Dependency = "redis" | "rocketmq" | "mysql";
@@ -20,14 +20,14 @@ export function isRedisFailure(err: unknown): boolean {
 }
 
 /** A MySQL failure of the connection or server (fatal, network, too many connections), not of the statement. */
-export function isMysqlFailure(err: unknown): boolean {
+function isMysqlFailure(err: unknown): boolean {
   if (!(err instanceof Error) || err instanceof ApiError) return false;
   const e = err as Error & { fatal?: boolean; code?: string };
   return e.fatal === true || /^(E[A-Z]+|PROTOCOL_.*|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_LOCK_WAIT_TIMEOUT|POOL_CLOSED)$/.test(e.code ?? "") || /timed? ?out/i.test(e.message);
 }
 
 /** Every RocketMQ client error is a transport or broker failure: the request itself is always well-formed. */
-export function isRocketmqFailure(err: unknown): boolean {
+function isRocketmqFailure(err: unknown): boolean {
   return !(err instanceof ApiError);
 }
 

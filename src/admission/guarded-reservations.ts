@@ -1,6 +1,6 @@
 import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/client.js";
-import type { ReserveOutcome } from "../reservation/reply-codes.js";
+import type { ReserveOutcome } from "../redis/script-replies.js";
 import { ReservationService, type ReservationOptions, type ReserveRequest } from "../reservation/reservation-service.js";
 import type { SoldOutCache } from "../reservation/sold-out-cache.js";
 import type { DependencyBreaker } from "./breakers.js";

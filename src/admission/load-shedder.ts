@@ -1,31 +1,17 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Config } from "../config/schema.js";
-import { ERRORS } from "../http/errors.js";
+import { ApiError, RETRY_SOON } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
 
 export type ShedReason = "in_flight" | "event_loop";
-
-/** A refusal, built once: shedding is the answer given when the process has the least time to spare. */
-export interface Refusal {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
-function refusal(message: string): Refusal {
-  return {
-    status: ERRORS.UNAVAILABLE.status,
-    body: JSON.stringify({ error: { code: "UNAVAILABLE", message } }),
-    headers: { "retry-after": "1" },
-  };
-}
 
 /** The monitor's timer interval; it records the time between ticks, so the delay is that minus this. */
 const RESOLUTION_MS = 10;
 const lateBy = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1000;
 
-const IN_FLIGHT = refusal("the gateway is at its in-flight request limit; nothing was deducted");
-const EVENT_LOOP = refusal("the gateway is overloaded (event loop delayed); nothing was deducted");
+/** The refusals, built once (the HTTP layer encodes each once too): shedding happens when time is shortest. */
+const IN_FLIGHT = new ApiError("UNAVAILABLE", "the gateway is at its in-flight request limit; nothing was deducted", RETRY_SOON);
+const EVENT_LOOP = new ApiError("UNAVAILABLE", "the gateway is overloaded (event loop delayed); nothing was deducted", RETRY_SOON);
 
 /**
  * Answers 503 at once instead of queueing when the process is saturated: more than `maxInFlight` requests
@@ -86,7 +72,7 @@ export class LoadShedder {
   }
 
   /** Admits a request (count it until release()) or returns the refusal to send instead. */
-  admit(): Refusal | null {
+  admit(): ApiError | null {
     if (this.inFlight >= this.cfg.maxInFlight) {
       this.shed.in_flight.n++;
       return IN_FLIGHT;

@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config/schema.js";
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
 import type { RedisClient } from "../redis/client.js";
 import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";

@@ -42,7 +42,7 @@ function readJson(path: string): Json {
  * between levels, matched case-insensitively against the existing keys. Values are parsed as JSON when
  * they parse (numbers, booleans, arrays, objects) and taken as strings otherwise.
  */
-export function applyEnv(base: Json, env: NodeJS.ProcessEnv): Json {
+function applyEnv(base: Json, env: NodeJS.ProcessEnv): Json {
   let out = base;
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith("FLASHSALE__") || raw === undefined) continue;
@@ -68,7 +68,7 @@ export function applyEnv(base: Json, env: NodeJS.ProcessEnv): Json {
   return out;
 }
 
-export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,7 +1,14 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
+import { ApiError } from "../errors.js";
 import type { Metrics, RouteRecorder } from "../observability/metrics.js";
-import { ApiError, STATUS_TEXT } from "./errors.js";
+
+const STATUS_TEXT: Record<number, string> = {
+  200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content",
+  400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found",
+  405: "405 Method Not Allowed", 409: "409 Conflict", 413: "413 Payload Too Large", 415: "415 Unsupported Media Type",
+  422: "422 Unprocessable Entity", 429: "429 Too Many Requests", 500: "500 Internal Server Error", 503: "503 Service Unavailable",
+};
 
 /** What a handler may read of a request: copied out synchronously, since uWS reuses HttpRequest. */
 export interface Req {
@@ -18,7 +25,7 @@ export interface Req {
   body: Buffer | null;
 }
 
-export interface Reply {
+export interface HttpReply {
   status: number;
   /** Serialized as JSON; a string is sent as is. */
   body: unknown;
@@ -29,7 +36,7 @@ export interface Reply {
   readonly encoded?: Uint8Array;
 }
 
-export type Handler = (req: Req) => Reply | Promise<Reply>;
+export type Handler = (req: Req) => HttpReply | Promise<HttpReply>;
 
 export interface ExchangeOptions {
   maxBodyBytes: number;
@@ -60,7 +67,7 @@ const APPLICATION_JSON = utf8Bytes("application/json");
 const STATUS_LINE: Record<number, Uint8Array> = Object.fromEntries(Object.entries(STATUS_TEXT).map(([k, v]) => [k, utf8Bytes(v)]));
 
 /** A reply sent many times unchanged: its body is serialized and encoded once, here. */
-export function constantReply(reply: Reply): Reply {
+export function constantReply(reply: HttpReply): HttpReply {
   const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
   return Object.freeze({ ...reply, encoded: utf8Bytes(text) });
 }
@@ -71,18 +78,27 @@ function requestId(given: string): string {
   return REQUEST_ID_RE.test(given) ? given : `${PROCESS_TAG}-${(++seq).toString(36)}`;
 }
 
-function errorReply(err: ApiError): Reply {
-  return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers: err.headers };
+/** The one way an ApiError becomes an answer. */
+export function errorReply(err: ApiError): HttpReply {
+  return { status: err.status, body: err.body, headers: err.headers };
+}
+
+/** Refusals the load shedder hands out again and again, each encoded once. */
+const refusals = new WeakMap<ApiError, HttpReply>();
+function refusalReply(err: ApiError): HttpReply {
+  let reply = refusals.get(err);
+  if (!reply) refusals.set(err, (reply = constantReply(errorReply(err))));
+  return reply;
 }
 
 /** The error code of a reply, for metrics ("" for a success). */
-function codeOf(reply: Reply): string {
+function codeOf(reply: HttpReply): string {
   if (reply.status < 400) return "";
   const err = (reply.body as { error?: { code?: unknown } } | null)?.error;
   return typeof err?.code === "string" ? err.code : "";
 }
 
-function write(res: HttpResponse, requestIdValue: string, reply: Reply): void {
+function write(res: HttpResponse, requestIdValue: string, reply: HttpReply): void {
   res.writeStatus(STATUS_LINE[reply.status] ?? String(reply.status));
   res.writeHeader(H_CONTENT_TYPE, reply.contentType ?? APPLICATION_JSON);
   res.writeHeader(H_REQUEST_ID, requestIdValue);
@@ -162,7 +178,7 @@ function release(ex: Exchange): void {
  * Answers the request. `inCallback`: called synchronously from a uWS callback (the request or its body),
  * where uWS has the socket corked already; otherwise (after an await) the writes are corked here.
  */
-function finish(ex: Exchange, reply: Reply, inCallback: boolean): void {
+function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   release(ex);
   if (ex.aborted) return;
   if (inCallback) write(ex.res, ex.req.requestId, reply);
@@ -171,14 +187,14 @@ function finish(ex: Exchange, reply: Reply, inCallback: boolean): void {
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
 }
 
-function finishLater(ex: Exchange, reply: Reply): void {
+function finishLater(ex: Exchange, reply: HttpReply): void {
   finish(ex, reply, false);
 }
 
 /** Always called from inside a uWS callback. */
 function run(ex: Exchange): void {
   ex.running = true;
-  let out: Reply | Promise<Reply>;
+  let out: HttpReply | Promise<HttpReply>;
   try {
     out = ex.rt.handler(ex.req);
   } catch (err) {
@@ -220,8 +236,8 @@ export function route(
     if (shedder) {
       const refused = shedder.admit();
       if (refused) {
-        write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refused);
-        recorder?.record(refused.status, "UNAVAILABLE", (performance.now() - started) / 1000);
+        write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refusalReply(refused));
+        recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
         return;
       }
     }
@@ -273,7 +289,7 @@ export function route(
   });
 }
 
-function toReply(err: unknown, req: Req, opts: ExchangeOptions): Reply {
+function toReply(err: unknown, req: Req, opts: ExchangeOptions): HttpReply {
   if (err instanceof ApiError) return errorReply(err);
   const known = opts.classify?.(err);
   if (known) return errorReply(known);
@@ -281,4 +297,3 @@ function toReply(err: unknown, req: Req, opts: ExchangeOptions): Reply {
   return errorReply(new ApiError("INTERNAL_ERROR", "unexpected failure; retry with the same Idempotency-Key"));
 }
 
-export { errorReply };

@@ -1,10 +1,10 @@
 import type { MessageView } from "rocketmq-client-nodejs";
 import type { Keys } from "../redis/keys.js";
-import { runScript, type RedisClient } from "../redis/scripts.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
 import { InvalidOrderError, type OrderRepository } from "../persistence/order-repository.js";
 import type { OrderRow } from "../persistence/order-row.js";
-import { parseOrderId } from "../reservation/order-id.js";
-import { parseRecord } from "../reservation/ledger.js";
+import { groupByShard, ledgerOf, readLedger } from "../reservation/ledger.js";
+import { Batcher } from "../util/batcher.js";
 import { decodeOrders, type OrderMessage } from "./order-message.js";
 import { rmq } from "./rocketmq.js";
 
@@ -32,8 +32,7 @@ export class OrderWriter {
   readonly stats = { received: 0, written: 0, duplicates: 0, poison: 0, skipped: 0, failedBatches: 0 };
   /** Called with each persisted order (the demo measures the lag from 202 to row). */
   onPersisted?: (order: OrderMessage, at: number) => void;
-  private queue: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private readonly batches: Batcher<Pending>;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -43,13 +42,15 @@ export class OrderWriter {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly opts: OrderWriterOptions,
-  ) {}
+  ) {
+    this.batches = new Batcher({ maxSize: opts.batchMax, lingerMs: opts.lingerMs }, (batch) => void this.writeBatch(batch));
+  }
 
   /** The PushConsumer's listener. */
-  consume = async (view: MessageView) => {
+  async consume(view: MessageView) {
     this.stats.received++;
     const orders = decodeOrders(view.body);
-    if (!orders || orders.some((o) => !parseOrderId(o.orderId))) {
+    if (!orders || orders.some((o) => !ledgerOf(this.keys, o.orderId))) {
       this.stats.poison++;
       process.stderr.write(`[order-writer] poison message ${view.messageId} acknowledged and dropped\n`);
       return rmq.ConsumeResult.SUCCESS;
@@ -62,40 +63,20 @@ export class OrderWriter {
     }
     const ok = await Promise.all(reserved.map((o) => this.write(o)));
     return ok.every(Boolean) ? rmq.ConsumeResult.SUCCESS : rmq.ConsumeResult.FAILURE;
-  };
+  }
 
   /**
    * A group's message also names orders that were never reserved (sold out, limit, tombstoned by the
    * back-check): only those the Redis ledger holds, for the same buyer and quantity, become rows.
    */
   private async reservedOnly(orders: OrderMessage[]): Promise<OrderMessage[]> {
-    const raws = new Map<string, string | null>();
-    await Promise.all(
-      [...this.byShard(orders.map((o) => o.orderId))].map(async ([resKey, { ids }]) => {
-        const vals = await this.redis.hmget(resKey, ...ids);
-        ids.forEach((id, i) => raws.set(id, vals[i] ?? null));
-      }),
-    );
+    const ledger = await readLedger(this.redis, this.keys, orders.map((o) => o.orderId));
     return orders.filter((o) => {
-      const raw = raws.get(o.orderId);
-      const rec = raw ? parseRecord(o.orderId, raw) : null;
-      const ok = rec !== null && rec.state !== "T" && rec.userId === o.userId && rec.quantity === o.quantity;
+      const rec = ledger.get(o.orderId);
+      const ok = rec != null && rec.state !== "tombstone" && rec.userId === o.userId && rec.quantity === o.quantity;
       if (!ok) this.stats.skipped++;
       return ok;
     });
-  }
-
-  /** Order ids grouped by their shard's ledger key: one Redis call per shard instead of one per order. */
-  private byShard(orderIds: string[]): Map<string, { open: string; ids: string[] }> {
-    const groups = new Map<string, { open: string; ids: string[] }>();
-    for (const id of orderIds) {
-      const where = parseOrderId(id)!;
-      const k = this.keys.shard(where.saleId, where.shard);
-      let g = groups.get(k.res);
-      if (!g) groups.set(k.res, (g = { open: k.open, ids: [] }));
-      g.ids.push(id);
-    }
-    return groups;
   }
 
   /** Queues one order for the next batch; resolves once it is in MySQL (true) or given up for now (false). */
@@ -103,24 +84,11 @@ export class OrderWriter {
     while (this.inFlight >= this.opts.maxInFlight) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
     try {
-      return await new Promise<boolean>((done) => {
-        this.queue.push({ order, done });
-        if (this.queue.length >= this.opts.batchMax) this.flush();
-        else this.timer ??= setTimeout(() => this.flush(), this.opts.lingerMs);
-      });
+      return await new Promise<boolean>((done) => this.batches.add({ order, done }));
     } finally {
       this.inFlight--;
       this.waiters.shift()?.();
     }
-  }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.queue.splice(0, this.opts.batchMax);
-    if (batch.length === 0) return;
-    void this.writeBatch(batch);
-    if (this.queue.length > 0) this.timer = setTimeout(() => this.flush(), 0);
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
@@ -175,11 +143,11 @@ export class OrderWriter {
   }
 
   private async confirm(orderIds: string[]): Promise<void> {
-    await Promise.all([...this.byShard(orderIds)].map(([res, g]) => runScript<number>(this.redis, "confirm", [res, g.open], g.ids)));
+    await Promise.all([...groupByShard(this.keys, orderIds).values()].map((g) => scripts.confirm(this.redis, g.shard, g.orderIds)));
   }
 
   close(): void {
     this.closed = true;
-    this.flush();
+    this.batches.flush();
   }
 }

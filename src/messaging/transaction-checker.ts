@@ -1,8 +1,7 @@
 import type { MessageView } from "rocketmq-client-nodejs";
 import type { Keys } from "../redis/keys.js";
-import { runScript, type RedisClient } from "../redis/scripts.js";
-import { parseOrderId } from "../reservation/order-id.js";
-import { Reply } from "../reservation/reply-codes.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
+import { ledgerOf } from "../reservation/ledger.js";
 import { decodeOrders } from "./order-message.js";
 import { TransactionResolution } from "./rocketmq.js";
 
@@ -13,7 +12,7 @@ import { TransactionResolution } from "./rocketmq.js";
  * (of the whole message, or of that order inside a committed one) is final.
  */
 export class OrderTransactionChecker {
-  checks = { commit: 0, rollback: 0, unknown: 0 };
+  checks = { commit: 0, rollback: 0 };
 
   constructor(
     private readonly redis: RedisClient,
@@ -22,21 +21,17 @@ export class OrderTransactionChecker {
 
   async check(view: MessageView): Promise<number> {
     const orders = decodeOrders(view.body);
-    const places = orders?.map((o) => ({ orderId: o.orderId, where: parseOrderId(o.orderId) }));
-    if (!places || places.some((p) => !p.where)) {
+    const places = orders?.map((o) => ({ orderId: o.orderId, shard: ledgerOf(this.keys, o.orderId) }));
+    if (!places || places.some((p) => !p.shard)) {
       // Not one of ours, or corrupt: it can never become an order.
       this.checks.rollback++;
       return TransactionResolution.ROLLBACK;
     }
     // Every order of the group is settled on its own: existing → stays, missing → tombstoned. A throw (Redis
     // down) propagates: the client then answers nothing and the broker asks again later.
-    const replies = await Promise.all(
-      places.map(({ orderId, where }) => {
-        const k = this.keys.shard(where!.saleId, where!.shard);
-        return runScript<number>(this.redis, "check-order", [k.res], [orderId, Date.now()]);
-      }),
-    );
-    if (replies.some((r) => r === Reply.Ok)) {
+    const now = Date.now();
+    const answers = await Promise.all(places.map(({ orderId, shard }) => scripts.checkOrder(this.redis, shard!, orderId, now)));
+    if (answers.includes("commit")) {
       this.checks.commit++;
       return TransactionResolution.COMMIT;
     }

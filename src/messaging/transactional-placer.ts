@@ -1,8 +1,9 @@
 import type { Producer } from "rocketmq-client-nodejs";
-import { ApiError } from "../http/errors.js";
-import type { OrderPlacer } from "../http/routes/buyer.js";
-import type { ReserveOutcome } from "../reservation/reply-codes.js";
+import { ApiError, RETRY_SOON } from "../errors.js";
+import type { ReserveOutcome } from "../redis/script-replies.js";
+import type { OrderPlacer } from "../reservation/order-placer.js";
 import type { ReservationService, ReserveRequest } from "../reservation/reservation-service.js";
+import { Batcher } from "../util/batcher.js";
 import { encodeOrders, type OrderMessage } from "./order-message.js";
 
 /** Test-only crash points (FLASHSALE_FAULT), refused in production. */
@@ -22,7 +23,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-const unavailable = (msg: string) => new ApiError("UNAVAILABLE", msg, { "retry-after": "1" });
+const unavailable = (msg: string) => new ApiError("UNAVAILABLE", msg, RETRY_SOON);
 
 /**
  * Places orders as RocketMQ transactional messages whose local transaction is the Lua reservation:
@@ -35,8 +36,7 @@ const unavailable = (msg: string) => new ApiError("UNAVAILABLE", msg, { "retry-a
 export class TransactionalOrderPlacer implements OrderPlacer {
   /** Keys being processed by this process right now (IDEMPOTENCY_IN_PROGRESS for a concurrent duplicate). */
   private readonly inFlight = new Set<string>();
-  private group: Pending[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private readonly groups: Batcher<Pending>;
   readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0 };
 
   constructor(
@@ -47,7 +47,9 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     private readonly crashAt?: CrashPoint,
     /** Runs the half-message send (the RocketMQ circuit breaker); an ApiError from it is the answer. */
     private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
-  ) {}
+  ) {
+    this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs }, (group) => void this.settle(group));
+  }
 
   async place(req: ReserveRequest): Promise<ReserveOutcome> {
     const flightKey = `${req.sale.saleId}|${req.token}`;
@@ -57,21 +59,11 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       return await new Promise<ReserveOutcome>((resolve, reject) => {
         const { sale, userId, quantity } = req;
         const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now() };
-        this.group.push({ req, order, resolve, reject });
-        if (this.group.length >= this.opts.maxOrders) this.flush();
-        else this.timer ??= setTimeout(() => this.flush(), this.opts.lingerMs);
+        this.groups.add({ req, order, resolve, reject });
       });
     } finally {
       this.inFlight.delete(flightKey);
     }
-  }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const group = this.group;
-    this.group = [];
-    if (group.length > 0) void this.settle(group);
   }
 
   private async settle(group: Pending[]): Promise<void> {

@@ -13,7 +13,7 @@ export interface Cell {
 }
 
 /** Latency buckets (seconds): the reject path answers in microseconds, a reservation in about a millisecond. */
-export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** A counter whose children are cells; prom-client is given their totals at scrape time. */
 export class CellCounter<L extends string> {

@@ -13,7 +13,7 @@ export interface ShardMigration {
   existingTables: string[];
 }
 
-export const PAYMENT_EVENTS_TABLE = "payment_events";
+const PAYMENT_EVENTS_TABLE = "payment_events";
 
 /** Columns the rest of the gateway relies on; an existing table lacking one stops the migration. */
 const REQUIRED_ORDER_COLUMNS = ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"];

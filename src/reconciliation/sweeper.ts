@@ -2,10 +2,10 @@ import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
 import type { OrderRepository } from "../persistence/order-repository.js";
 import type { OrderWriter } from "../messaging/order-writer.js";
-import { parseRecord } from "../reservation/ledger.js";
-import type { ReservationService } from "../reservation/reservation-service.js";
+import { parseLedgerRecord } from "../reservation/ledger.js";
+import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
-import { RedisSaleOps } from "../reservation/redis-sale-ops.js";
+import type { SaleOps } from "../reservation/sale-ops.js";
 
 export interface SweepReport {
   transfersFinished: number;
@@ -19,19 +19,19 @@ export interface SweepReport {
  * reservation still open (not confirmed) after `persistAfterMs`: the path that closes a message lost to
  * the broker's check limit, a dead-letter queue or a long MySQL outage. Writes are idempotent by order id.
  */
-export class Sweeper {
-  /** The Redis-only part: stock accounting and stranded transfers. */
-  private readonly redisOps: RedisSaleOps;
-
+export class Sweeper implements SaleOps {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
-    reservations: ReservationService,
+    /** The Redis-only part: stock accounting and stranded transfers. */
+    private readonly redisOps: RedisSaleOps,
     private readonly writer: OrderWriter,
     private readonly repo: OrderRepository,
     private readonly persistAfterMs: number,
-  ) {
-    this.redisOps = new RedisSaleOps(redis, keys, reservations);
+  ) {}
+
+  reconcile(sale: Sale): Promise<SweepReport> {
+    return this.sweep(sale);
   }
 
   async sweep(sale: Sale, now = Date.now()): Promise<SweepReport> {
@@ -45,8 +45,8 @@ export class Sweeper {
       if (stale.length === 0) continue;
       const raws = await this.redis.hmget(k.res, ...stale);
       const writes = stale.map(async (orderId, i) => {
-        const rec = raws[i] ? parseRecord(orderId, raws[i]!) : null;
-        if (!rec || rec.state !== "R") return false;
+        const rec = raws[i] ? parseLedgerRecord(orderId, raws[i]!) : null;
+        if (!rec || rec.state !== "reserved") return false;
         return this.writer.write({ orderId, saleId: sale.saleId, skuId: sale.skuId, userId: rec.userId, quantity: rec.quantity, reservedAt: rec.reservedAt });
       });
       ordersPersisted += (await Promise.all(writes)).filter(Boolean).length;

@@ -27,8 +27,3 @@ export function createRedis(cfg: Config["redis"], opts: { lazyConnect?: boolean 
   client.on("error", () => {});
   return client;
 }
-
-/** A second connection for SUBSCRIBE (a subscribed connection can run nothing else). */
-export function createSubscriber(cfg: Config["redis"]): RedisClient {
-  return createRedis(cfg);
-}

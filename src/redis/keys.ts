@@ -18,6 +18,8 @@ export class Keys {
   shard(saleId: string, shard: number): ShardKeys {
     const base = `${this.prefix}{${saleId}:${shard}}:`;
     return {
+      saleId,
+      shard,
       stock: `${base}stock`,
       buyers: `${base}buyers`,
       res: `${base}res`,
@@ -45,6 +47,8 @@ export class Keys {
 }
 
 export interface ShardKeys {
+  saleId: string;
+  shard: number;
   stock: string;
   buyers: string;
   res: string;

@@ -1,60 +1,90 @@
-import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Cluster, Redis } from "ioredis";
-import { repoRoot } from "../util/repo-root.js";
+import type { Cluster, Redis, Result } from "ioredis";
+import type { ShardKeys } from "./keys.js";
+import { loadScripts } from "./script-loader.js";
+import {
+  checkOrderOutcome, countOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
+  type CheckOrderOutcome, type IssueTokenOutcome, type ReleaseOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
+} from "./script-replies.js";
 
 export type RedisClient = Redis | Cluster;
+type Arg = string | number;
 
-/** The scripts in lua/, by name; the number of keys comes from the file name `<name>-<numKeys>.lua`. */
-export const SCRIPT_NAMES = [
-  "warm-shard", "issue-token", "reserve", "release", "transfer-out", "transfer-in", "check-order", "confirm",
-] as const;
-export type ScriptName = (typeof SCRIPT_NAMES)[number];
-
-interface LoadedScript {
-  command: string;
-  numberOfKeys: number;
-  lua: string;
-}
-
-let loaded: Map<ScriptName, LoadedScript> | undefined;
-
-function loadScripts(): Map<ScriptName, LoadedScript> {
-  if (loaded) return loaded;
-  const dir = join(repoRoot(), "lua");
-  const files = readdirSync(dir);
-  loaded = new Map();
-  for (const name of SCRIPT_NAMES) {
-    const file = files.find((f) => new RegExp(`^${name}-(\\d+)\\.lua$`).test(f));
-    if (!file) throw new Error(`lua/${name}-<numKeys>.lua is missing`);
-    const lua = readFileSync(join(dir, file), "utf8");
-    // The command name carries the script's digest: two gateway versions never share a name for different code.
-    const digest = createHash("sha1").update(lua).digest("hex").slice(0, 8);
-    const command = `fs_${name.replace(/-/g, "_")}_${digest}`;
-    loaded.set(name, { command, numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)![1]), lua });
+// The commands defineScripts() adds, typed as ioredis documents for custom commands: keys first (in the
+// order of the script's header), then ARGV. Only the wrappers below call them.
+declare module "ioredis" {
+  interface RedisCommander<Context> {
+    fsReserve(tok: string, stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, string, number], Context>;
+    fsRelease(stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, number], Context>;
+    fsIssueToken(tok: string, ...argv: Arg[]): Result<number, Context>;
+    fsWarmShard(stock: string, res: string, xout: string, ...argv: Arg[]): Result<number, Context>;
+    fsTransferOut(stock: string, xout: string, ...argv: Arg[]): Result<number, Context>;
+    fsTransferIn(stock: string, xin: string, ...argv: Arg[]): Result<number, Context>;
+    fsCheckOrder(res: string, ...argv: Arg[]): Result<number, Context>;
+    fsConfirm(res: string, open: string, ...orderIds: string[]): Result<number, Context>;
   }
-  return loaded;
 }
 
-/** Registers every script on the client (EVALSHA, with ioredis reloading on NOSCRIPT). */
+/** Registers every script on the client (EVALSHA, with ioredis reloading a script Redis reports missing). */
 export function defineScripts(client: RedisClient): void {
   for (const s of loadScripts().values()) {
     if (!(s.command in client)) client.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });
   }
 }
 
-/** Calls a defined script: keys first, then arguments, exactly as the script's header lists them. */
-export function runScript<T>(client: RedisClient, name: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
-  const s = loadScripts().get(name)!;
-  if (keys.length !== s.numberOfKeys) throw new Error(`${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);
-  const fn = (client as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[s.command];
-  if (!fn) throw new Error(`script ${name} is not defined on this client`);
-  return fn.call(client, ...keys, ...args);
+export interface ReserveArgs {
+  userId: string;
+  quantity: number;
+  perUserLimit: number;
+  orderId: string;
+  /** Reservation time, unix ms. */
+  now: number;
+  token: string;
+  /** An empty shard is a final SOLD_OUT (stored for replays) rather than ShardEmpty. */
+  final: boolean;
+  replayMs: number;
+  acceptedChannel: string;
+  saleId: string;
 }
 
-/** The Lua source and key count, for benchmarks that run the same script through redis-benchmark. */
-export function scriptSource(name: ScriptName): { lua: string; numberOfKeys: number } {
-  const s = loadScripts().get(name)!;
-  return { lua: s.lua, numberOfKeys: s.numberOfKeys };
-}
+/**
+ * One typed call per Lua script, each returning its mapped outcome (script-replies.ts). Keys come from the
+ * shard's ShardKeys, so a caller cannot pass them in the wrong order or from two shards.
+ */
+export const scripts = {
+  reserve(c: RedisClient, k: ShardKeys, a: ReserveArgs): Promise<ReserveOutcome> {
+    return c
+      .fsReserve(k.token(a.token), k.stock, k.buyers, k.res, k.open, a.userId, a.quantity, a.perUserLimit, a.orderId, a.now, a.token, a.final ? 1 : 0, a.replayMs, a.acceptedChannel, a.saleId)
+      .then(reserveOutcome);
+  },
+
+  /** Gives a reservation's units back, at most once; `channel` is told `saleId` when units came back. */
+  release(c: RedisClient, k: ShardKeys, orderId: string, channel: string, saleId: string): Promise<ReleaseOutcome> {
+    return c.fsRelease(k.stock, k.buyers, k.res, k.open, orderId, channel, saleId).then(releaseOutcome);
+  },
+
+  issueToken(c: RedisClient, k: ShardKeys, token: string, userId: string, expiresAt: number): Promise<IssueTokenOutcome> {
+    return c.fsIssueToken(k.token(token), userId, expiresAt).then(issueTokenOutcome);
+  },
+
+  warmShard(c: RedisClient, k: ShardKeys, stock: number): Promise<WarmShardOutcome> {
+    return c.fsWarmShard(k.stock, k.res, k.xout, stock).then(warmShardOutcome);
+  },
+
+  /** Units taken out of the donor `k` for shard `to` (0 when it holds fewer than `least`). */
+  transferOut(c: RedisClient, k: ShardKeys, a: { id: string; want: number; least: number; to: number; now: number }): Promise<number> {
+    return c.fsTransferOut(k.stock, k.xout, a.id, a.want, a.least, a.to, a.now).then((n) => countOutcome("transfer-out", n));
+  },
+
+  transferIn(c: RedisClient, k: ShardKeys, id: string, quantity: number): Promise<TransferInOutcome> {
+    return c.fsTransferIn(k.stock, k.xin, id, quantity).then(transferInOutcome);
+  },
+
+  checkOrder(c: RedisClient, k: ShardKeys, orderId: string, now: number): Promise<CheckOrderOutcome> {
+    return c.fsCheckOrder(k.res, orderId, now).then(checkOrderOutcome);
+  },
+
+  /** How many of `orderIds` (all of shard `k`) went from reserved to confirmed now. */
+  confirm(c: RedisClient, k: ShardKeys, orderIds: string[]): Promise<number> {
+    return c.fsConfirm(k.res, k.open, ...orderIds).then((n) => countOutcome("confirm", n));
+  },
+};

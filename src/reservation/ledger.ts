@@ -1,18 +1,57 @@
+import { parseOrderId } from "./order-id.js";
+import type { Keys, ShardKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/scripts.js";
+
+/** Where a reservation stands in its shard's ledger (lua/includes/ledger-record.lua writes the letters). */
+export type LedgerState = "reserved" | "confirmed" | "paid" | "released" | "tombstone";
+
+const STATES: Readonly<Record<string, LedgerState>> = { R: "reserved", F: "confirmed", P: "paid", C: "released", T: "tombstone" };
+
 /** A reservation record as the Lua scripts write it: "state|qty|ms|token|user". */
-export interface ReservationRecord {
+export interface LedgerRecord {
   orderId: string;
-  state: ReservationState;
+  state: LedgerState;
   quantity: number;
   reservedAt: number;
   token: string;
   userId: string;
 }
 
-/** R reserved (not yet in MySQL) · F confirmed in MySQL · P paid · C released/cancelled · T tombstone (rolled back). */
-export type ReservationState = "R" | "F" | "P" | "C" | "T";
+const RECORD_RE = /^([RFPCT])\|(\d+)\|(\d+)\|([^|]*)\|(.*)$/;
 
-export function parseRecord(orderId: string, raw: string): ReservationRecord | null {
-  const m = /^([RFPCT])\|(\d+)\|(\d+)\|([^|]*)\|(.*)$/.exec(raw);
+export function parseLedgerRecord(orderId: string, raw: string): LedgerRecord | null {
+  const m = RECORD_RE.exec(raw);
   if (!m) return null;
-  return { orderId, state: m[1] as ReservationState, quantity: Number(m[2]), reservedAt: Number(m[3]), token: m[4]!, userId: m[5]! };
+  return { orderId, state: STATES[m[1]!]!, quantity: Number(m[2]), reservedAt: Number(m[3]), token: m[4]!, userId: m[5]! };
+}
+
+/** The keys of the shard holding an order's reservation (order ids name it), or null for a malformed id. */
+export function ledgerOf(keys: Keys, orderId: string): ShardKeys | null {
+  const where = parseOrderId(orderId);
+  return where ? keys.shard(where.saleId, where.shard) : null;
+}
+
+/** Order ids grouped by the shard that holds them: one Redis call per shard instead of one per order. */
+export function groupByShard(keys: Keys, orderIds: Iterable<string>): Map<string, { shard: ShardKeys; orderIds: string[] }> {
+  const groups = new Map<string, { shard: ShardKeys; orderIds: string[] }>();
+  for (const id of orderIds) {
+    const shard = ledgerOf(keys, id);
+    if (!shard) throw new Error(`malformed order id ${JSON.stringify(id)}`);
+    let g = groups.get(shard.res);
+    if (!g) groups.set(shard.res, (g = { shard, orderIds: [] }));
+    g.orderIds.push(id);
+  }
+  return groups;
+}
+
+/** The ledger records of these orders (null where Redis holds none), read one call per shard. */
+export async function readLedger(redis: RedisClient, keys: Keys, orderIds: string[]): Promise<Map<string, LedgerRecord | null>> {
+  const out = new Map<string, LedgerRecord | null>();
+  await Promise.all(
+    [...groupByShard(keys, orderIds)].map(async ([res, g]) => {
+      const raws = await redis.hmget(res, ...g.orderIds);
+      g.orderIds.forEach((id, i) => out.set(id, raws[i] ? parseLedgerRecord(id, raws[i]!) : null));
+    }),
+  );
+  return out;
 }

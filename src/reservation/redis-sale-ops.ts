@@ -1,12 +1,12 @@
-import type { SaleOps } from "../http/routes/admin.js";
 import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
 import type { ReservationService } from "./reservation-service.js";
 import type { Sale } from "./sale.js";
+import type { SaleOps } from "./sale-ops.js";
 import { ledgerStats } from "./sale-stats.js";
 
 /** Transfers younger than this may still be completing in a live gateway; the sweeper leaves them be. */
-export const TRANSFER_GRACE_MS = 5000;
+const TRANSFER_GRACE_MS = 5000;
 
 /** Stats and repairs that need only Redis: stock accounting across shards and stranded transfers. */
 export class RedisSaleOps implements SaleOps {

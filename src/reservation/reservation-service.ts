@@ -1,8 +1,8 @@
 import type { Keys } from "../redis/keys.js";
-import { runScript, type RedisClient } from "../redis/scripts.js";
+import type { ReleaseOutcome, ReserveOutcome } from "../redis/script-replies.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
 import { homeShard } from "./home-shard.js";
 import { newOrderId } from "./order-id.js";
-import { Reply, reserveOutcome, type ReserveOutcome } from "./reply-codes.js";
 import type { Sale } from "./sale.js";
 import { ShardRebalancer } from "./shard-rebalancer.js";
 import type { SoldOutCache } from "./sold-out-cache.js";
@@ -21,10 +21,7 @@ export interface ReserveRequest {
   now?: number;
 }
 
-export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" };
-
 export interface ReservationOptions {
-  tokenTtlSeconds: number;
   replaySeconds: number;
   chunkRatio: number;
 }
@@ -53,8 +50,7 @@ export class ReservationService {
   /** Stores a token on the buyer's home shard; expires at `expiresAt` (unix ms). */
   async issueToken(sale: Sale, userId: string, token: string, expiresAt: number): Promise<boolean> {
     const k = this.keys.shard(sale.saleId, this.homeShard(sale, userId));
-    const r = await runScript<number>(this.redis, "issue-token", [k.token(token)], [userId, expiresAt]);
-    return r === Reply.Ok;
+    return (await scripts.issueToken(this.redis, k, token, userId, expiresAt)) === "issued";
   }
 
   /**
@@ -66,14 +62,11 @@ export class ReservationService {
     const shard = this.homeShard(sale, userId);
     const orderId = req.orderId ?? newOrderId(sale.saleId, shard);
     const k = this.keys.shard(sale.saleId, shard);
-    const keys = [k.token(token), k.stock, k.buyers, k.res, k.open];
-    const call = async (final: boolean) =>
-      reserveOutcome(
-        await runScript<[number, string, number]>(this.redis, "reserve", keys, [
-          userId, quantity, sale.perUserLimit, orderId, req.now ?? Date.now(), token, final ? 1 : 0, this.opts.replaySeconds * 1000,
-          this.keys.acceptedChannel, sale.saleId,
-        ]),
-      );
+    const args = {
+      userId, quantity, perUserLimit: sale.perUserLimit, orderId, now: req.now ?? Date.now(), token, final: false,
+      replayMs: this.opts.replaySeconds * 1000, acceptedChannel: this.keys.acceptedChannel, saleId: sale.saleId,
+    };
+    const call = (final: boolean) => scripts.reserve(this.redis, k, final ? { ...args, final } : args);
     for (let pull = 0; pull < MAX_PULLS; pull++) {
       const out = await call(false);
       if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
@@ -94,14 +87,8 @@ export class ReservationService {
   }
 
   /** Gives a reservation's stock back, exactly once however often it is called. */
-  async release(saleId: string, shard: number, orderId: string): Promise<ReleaseOutcome> {
-    const k = this.keys.shard(saleId, shard);
-    const [code, qty] = await runScript<[number, number]>(this.redis, "release", [k.stock, k.buyers, k.res, k.open], [
-      orderId, this.keys.stockReturnedChannel, saleId,
-    ]);
-    if (code === Reply.Ok) return { kind: "released", quantity: qty };
-    if (code === Reply.Already) return { kind: "already_released" };
-    return { kind: "not_found" };
+  release(saleId: string, shard: number, orderId: string): Promise<ReleaseOutcome> {
+    return scripts.release(this.redis, this.keys.shard(saleId, shard), orderId, this.keys.stockReturnedChannel, saleId);
   }
 
   async remaining(sale: Sale): Promise<number> {

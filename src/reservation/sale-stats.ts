@@ -1,6 +1,6 @@
 import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
-import { parseRecord, type ReservationState } from "./ledger.js";
+import { parseLedgerRecord, type LedgerState } from "./ledger.js";
 import type { Sale } from "./sale.js";
 import type { ShardRebalancer } from "./shard-rebalancer.js";
 
@@ -25,11 +25,11 @@ export async function ledgerStats(redis: RedisClient, keys: Keys, rebalancer: Sh
     rebalancer.inFlight(sale),
     Promise.all(Array.from({ length: sale.shards }, (_, i) => redis.hgetall(keys.shard(sale.saleId, i).res))),
   ]);
-  const qty: Record<ReservationState, number> = { R: 0, F: 0, P: 0, C: 0, T: 0 };
-  const count: Record<ReservationState, number> = { R: 0, F: 0, P: 0, C: 0, T: 0 };
+  const qty: Record<LedgerState, number> = { reserved: 0, confirmed: 0, paid: 0, released: 0, tombstone: 0 };
+  const count: Record<LedgerState, number> = { reserved: 0, confirmed: 0, paid: 0, released: 0, tombstone: 0 };
   for (const ledger of ledgers) {
     for (const [orderId, raw] of Object.entries(ledger)) {
-      const rec = parseRecord(orderId, raw);
+      const rec = parseLedgerRecord(orderId, raw);
       if (!rec) continue;
       qty[rec.state] += rec.quantity;
       count[rec.state]++;
@@ -39,11 +39,11 @@ export async function ledgerStats(redis: RedisClient, keys: Keys, rebalancer: Sh
     stock: sale.stock,
     redisRemaining: stocks.reduce((a, b) => a + b, 0),
     inTransfer,
-    reserved: qty.R + qty.F + qty.P,
-    pending: qty.R,
-    confirmed: qty.F,
-    paid: qty.P,
-    cancelled: qty.C,
-    orders: { pending: count.R, confirmed: count.F, paid: count.P, cancelled: count.C, rolledBack: count.T },
+    reserved: qty.reserved + qty.confirmed + qty.paid,
+    pending: qty.reserved,
+    confirmed: qty.confirmed,
+    paid: qty.paid,
+    cancelled: qty.released,
+    orders: { pending: count.reserved, confirmed: count.confirmed, paid: count.paid, cancelled: count.released, rolledBack: count.tombstone },
   };
 }

@@ -1,7 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { Keys } from "../redis/keys.js";
-import { runScript, type RedisClient } from "../redis/scripts.js";
-import { Reply } from "./reply-codes.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
 import { splitStock, type Sale } from "./sale.js";
 
 const FIELDS = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"] as const;
@@ -56,6 +55,11 @@ export class SaleStore {
     return this.redis.smembers(this.keys.salesIndex);
   }
 
+  /** Drops a sale whose settings expired from the index. */
+  async unindex(saleId: string): Promise<void> {
+    await this.redis.srem(this.keys.salesIndex, saleId);
+  }
+
   forget(saleId: string): void {
     this.cache.delete(saleId);
     this.remainingCache.delete(saleId);
@@ -98,8 +102,7 @@ export class SaleStore {
     const shardCount = Math.max(sale.shards, prev?.shards ?? 0);
     for (let i = 0; i < shardCount; i++) {
       const k = this.keys.shard(sale.saleId, i);
-      const r = await runScript<number>(this.redis, "warm-shard", [k.stock, k.res, k.xout], [perShard[i] ?? 0]);
-      if (r === Reply.SaleLocked) return { kind: "locked", sale: prev ?? sale };
+      if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0)) === "locked") return { kind: "locked", sale: prev ?? sale };
     }
     const metaKey = this.keys.saleMeta(sale.saleId);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Keys } from "../redis/keys.js";
-import { runScript, type RedisClient } from "../redis/scripts.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { Sale } from "./sale.js";
 
 /**
@@ -54,7 +54,7 @@ export class ShardRebalancer {
   async transfer(saleId: string, from: number, to: number, want: number): Promise<number> {
     const id = `${from}>${to}:${randomBytes(8).toString("hex")}`;
     const src = this.keys.shard(saleId, from);
-    const got = await runScript<number>(this.redis, "transfer-out", [src.stock, src.xout], [id, want, 1, to, Date.now()]);
+    const got = await scripts.transferOut(this.redis, src, { id, want, least: 1, to, now: Date.now() });
     if (got <= 0) return 0;
     await this.applyIn(saleId, from, to, id, got);
     return got;
@@ -62,7 +62,7 @@ export class ShardRebalancer {
 
   private async applyIn(saleId: string, from: number, to: number, id: string, qty: number): Promise<void> {
     const dst = this.keys.shard(saleId, to);
-    await runScript<number>(this.redis, "transfer-in", [dst.stock, dst.xin], [id, qty]);
+    await scripts.transferIn(this.redis, dst, id, qty);
     // Only after the recipient has it: the donor's record is what lets a crash be repaired.
     await this.redis.hdel(this.keys.shard(saleId, from).xout, id);
   }

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signBuyerJwt } from "../../src/admission/auth.js";
-import type { Gateway } from "../../src/gateway.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
 
@@ -25,7 +25,7 @@ const b64 = (o: unknown) => Buffer.from(typeof o === "string" ? o : JSON.stringi
  * Redis hash, byte for byte) and the ledger. At the end the victim's token still buys.
  */
 describe("bad and abusive requests change nothing", () => {
-  let gw: Gateway;
+  let gw: GatewayProcess;
   let api: Api;
   const saleId = `bad${rid()}`;
   const otherSale = `oth${rid()}`;

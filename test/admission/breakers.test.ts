@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { App } from "../../src/app.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { Config } from "../../src/config/schema.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { pool, rid, type Api } from "../helpers/env.js";
@@ -12,7 +13,7 @@ const quick = (timeoutMs: number) => ({ timeoutMs, errorThresholdPercentage: 50,
 
 describe("circuit breakers: a dependency unreachable mid-sale", () => {
   let cfg: Config | undefined;
-  let app: App | undefined;
+  let app: GatewayProcess | undefined;
   let proxy: TcpProxy | undefined;
   afterEach(async () => {
     proxy?.setMode("pass");
@@ -64,8 +65,8 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
       const stock = 30;
       await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
       await outageScenario({ app, api, proxy, dependency: "rocketmq", saleId, stock, buyers: await buyers(api, saleId, 120), maxWaitMs: 3000, checkStockFrozen: true });
-      expect(app.gateway.breakers.rocketmq.events.open.n).toBeGreaterThanOrEqual(1);
-      expect(app.gateway.breakers.rocketmq.events.close.n).toBeGreaterThanOrEqual(1);
+      expect(app.breakers.rocketmq.events.open.n).toBeGreaterThanOrEqual(1);
+      expect(app.breakers.rocketmq.events.close.n).toBeGreaterThanOrEqual(1);
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -96,14 +97,14 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
     expect((await api.call("GET", `/v1/orders/${"o".repeat(200)}`, { headers: api.buyer(user) })).status).toBe(400);
 
     p.setMode("blackhole");
-    for (let i = 0; i < 6 && app.gateway.breakers.mysql.state !== "open"; i++) {
+    for (let i = 0; i < 6 && app.breakers.mysql.state !== "open"; i++) {
       const t0 = Date.now();
       const r = await status();
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe("UNAVAILABLE");
       expect(Date.now() - t0).toBeLessThan(1500);
     }
-    expect(app.gateway.breakers.mysql.state).toBe("open");
+    expect(app.breakers.mysql.state).toBe("open");
     const t0 = Date.now();
     const fast = await status();
     expect(fast.status).toBe(503);
@@ -111,10 +112,10 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
     expect(Date.now() - t0).toBeLessThan(200);
 
     p.setMode("reset");
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     p.setMode("pass");
     const healed = await eventually("order status readable again", status, (r) => r.status === 200, 30_000);
     expect(healed.body).toMatchObject({ orderId: placed.body.orderId, status: "CONFIRMED" });
-    expect(app.gateway.breakers.mysql.state).toBe("closed");
+    expect(app.breakers.mysql.state).toBe("closed");
   }, 120_000);
 });

@@ -1,17 +1,18 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
-import type { App } from "../../src/app.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import { eventually } from "../helpers/durable.js";
-import { pool, type Api, type Res } from "../helpers/env.js";
+import type { ApiResponse } from "../../support/api-client.js";
+import { pool, type Api } from "../helpers/env.js";
 import type { TcpProxy } from "../helpers/tcp-proxy.js";
 
 /** One buyer of an outage scenario: a token taken before the fault, and every answer they got. */
 export interface Buyer {
   user: string;
   token: string;
-  answers: Res[];
+  answers: ApiResponse[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A sale cut off from one dependency through `proxy`: some orders while it is up, then blackhole (bytes
@@ -22,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * auditor: exactly `stock` sold (demand is 4x), each accepted order once, every one in MySQL, drift 0.
  */
 export async function outageScenario(o: {
-  app: App;
+  app: GatewayProcess;
   api: Api;
   proxy: TcpProxy;
   dependency: "redis" | "rocketmq";
@@ -34,7 +35,7 @@ export async function outageScenario(o: {
   checkStockFrozen: boolean;
 }): Promise<void> {
   const { app, api, proxy, buyers } = o;
-  const breaker = app.gateway.breakers[o.dependency];
+  const breaker = app.breakers[o.dependency];
   const order = async (b: Buyer) => {
     const t0 = Date.now();
     const r = await api.order(o.saleId, b.user, b.token);

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RateLimits } from "../../src/admission/rate-limits.js";
 import type { Config } from "../../src/config/schema.js";
-import type { Gateway } from "../../src/gateway.js";
-import { ApiError } from "../../src/http/errors.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
+import { ApiError } from "../../src/errors.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { createRedis, type RedisClient } from "../../src/redis/client.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
@@ -16,8 +16,8 @@ type Limits = Partial<Config["admission"]["rateLimits"]> & Record<string, unknow
  * refused token was not consumed.
  */
 describe("rate limits", () => {
-  let setup: { gw: Gateway; api: Api };
-  const started: Gateway[] = [];
+  let setup: { gw: GatewayProcess; api: Api };
+  const started: GatewayProcess[] = [];
 
   beforeAll(async () => {
     setup = await startGateway(testConfig("standalone"));

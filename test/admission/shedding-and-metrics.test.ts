@@ -1,12 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Gateway } from "../../src/gateway.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { ReserveRequest } from "../../src/reservation/reservation-service.js";
 import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("load shedding", () => {
-  const started: Gateway[] = [];
+  const started: GatewayProcess[] = [];
   afterEach(async () => {
     while (started.length) await started.pop()!.close();
   });
@@ -14,7 +14,7 @@ describe("load shedding", () => {
   it("caps in-flight requests: the next one gets 503 at once, operations endpoints still answer, nothing is consumed", async () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    let gw!: Gateway;
+    let gw!: GatewayProcess;
     // Reservations that wait at a gate, as if Redis were slow: they pile up in flight.
     const placer = { place: async (r: ReserveRequest) => (await gate, gw.reservations.reserve(r)) };
     const { gw: g, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 3 } } }), { placer });
@@ -89,7 +89,7 @@ describe("load shedding", () => {
 });
 
 describe("metrics", () => {
-  let gw: Gateway | undefined;
+  let gw: GatewayProcess | undefined;
   afterEach(() => gw?.close());
 
   it("/metrics: requests by route and outcome, latency, reservations, sold-out short-circuits, limits, breakers, event loop", async () => {

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { App } from "../../src/app.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { Config } from "../../src/config/schema.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { Api, pool, rid } from "../helpers/env.js";
@@ -7,7 +8,7 @@ import { TcpProxy } from "../helpers/tcp-proxy.js";
 
 describe("MySQL down mid-sale", () => {
   let cfg: Config;
-  let app: App;
+  let app: GatewayProcess;
   let api: Api;
   let proxy: TcpProxy;
 
@@ -37,7 +38,7 @@ describe("MySQL down mid-sale", () => {
     const during = await pool(users.slice(half), 16, (u, i) => api.order(saleId, u, tokens[half + i]!));
     const accepted = [...first, ...during].filter((r) => r.status === 202);
     expect(accepted).toHaveLength(stock);
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     expect((await app.shards.ping())).toBe(false);
     const readyz = await api.call("GET", "/readyz");
     expect(readyz.status).toBe(503);

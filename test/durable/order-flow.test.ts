@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { App } from "../../src/app.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { Config } from "../../src/config/schema.js";
 import { TransactionResolution } from "../../src/messaging/rocketmq.js";
 import { encodeOrders } from "../../src/messaging/order-message.js";
@@ -7,11 +8,11 @@ import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
 import type { OrderRepository } from "../../src/persistence/order-repository.js";
 import { connectServer } from "../persistence/mysql-test-db.js";
 import { durableConfig, eventually, spawnCrashingGateway, startApp, stopApp, testProducer } from "../helpers/durable.js";
-import { Api, pool, rid, ledgerOf } from "../helpers/env.js";
+import { Api, pool, rid, ledgerRecords } from "../helpers/env.js";
 
 describe("durable orders through RocketMQ into sharded MySQL", () => {
   let cfg: Config;
-  let app: App;
+  let app: GatewayProcess;
   let api: Api;
   let repo: OrderRepository;
 
@@ -23,7 +24,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
 
   const rows = (saleId: string) => repo.countBySale(saleId);
 
-  const ledger = (saleId: string, shards: number) => ledgerOf(app.gateway, saleId, shards);
+  const ledger = (saleId: string, shards: number) => ledgerRecords(app, saleId, shards);
 
   it("10x demand: exactly `stock` rows, one per accepted order, each in its routed shard and table", async () => {
     const saleId = `dur${rid()}`;
@@ -103,10 +104,10 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
   it("the sweeper gives an ended sale's shard keys the sale's retention", async () => {
     const saleId = `ended${rid()}`;
     await api.putSale(saleId, { stock: 4, perUserLimit: 1, shards: 2, startInMs: -5000, durationMs: 2000 });
-    const k = app.gateway.keys.shard(saleId, 0);
-    expect(await app.gateway.redis.pttl(k.stock)).toBe(-1);
-    await app.sweepAll();
-    const ttl = await app.gateway.redis.pttl(k.stock);
+    const k = app.keys.shard(saleId, 0);
+    expect(await app.redis.pttl(k.stock)).toBe(-1);
+    await app.sweepLoop.sweepAll();
+    const ttl = await app.redis.pttl(k.stock);
     expect(ttl).toBeGreaterThan((cfg.sales.retentionSeconds - 60) * 1000);
     expect(ttl).toBeLessThanOrEqual(cfg.sales.retentionSeconds * 1000);
   });
@@ -134,8 +135,8 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
   it("an undecided group message: the back-check commits the reserved order, tombstones the other, one row", async () => {
     const saleId = `grp${rid()}`;
     await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
-    const sale = (await app.gateway.sales.load(saleId))!;
-    const svc = app.gateway.reservations;
+    const sale = (await app.sales.load(saleId))!;
+    const svc = app.reservations;
     const a = { orderId: svc.newOrderId(sale, "gia"), saleId, skuId: sale.skuId, userId: "gia", quantity: 1, reservedAt: Date.now() };
     const b = { orderId: svc.newOrderId(sale, "hal"), saleId, skuId: sale.skuId, userId: "hal", quantity: 1, reservedAt: Date.now() };
     // A producer that sends the half message of a group, reserves only the first order, and vanishes.
@@ -147,7 +148,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
     await producer.shutdown();
     await eventually("row of the reserved order", () => rows(saleId), (c) => c.total === 1, 40_000);
     const recs = await ledger(saleId, 2);
-    expect(recs.find((r) => r.orderId === b.orderId)?.state).toBe("T");
+    expect(recs.find((r) => r.orderId === b.orderId)?.state).toBe("tombstone");
     // hal's order id is dead for good: a late reserve with it is refused and takes nothing.
     const late = await svc.reserve({ sale, userId: "hal", token: await api.token(saleId, "hal"), quantity: 1, orderId: b.orderId });
     expect(late.kind).toBe("order_id_taken");
@@ -174,18 +175,18 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
       await eventually("row after back-check commit", () => rows(saleId), (c) => c.total === 1, 40_000);
       expect(app.checker.checks.commit).toBeGreaterThan(checksBefore.commit);
       const recs = await ledger(saleId, 2);
-      expect(recs.filter((r) => r.state === "F")).toHaveLength(1);
+      expect(recs.filter((r) => r.state === "confirmed")).toHaveLength(1);
       expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 2, confirmed: 1, drift: 0 });
       // The buyer's retry with the same key is the replay of that order, not a second one.
       const retry = await api.order(saleId, "carl", token);
       expect(retry.status).toBe(202);
       expect(retry.headers.get("idempotent-replayed")).toBe("true");
-      expect(retry.body.orderId).toBe(recs.find((r) => r.state === "F")!.orderId);
+      expect(retry.body.orderId).toBe(recs.find((r) => r.state === "confirmed")!.orderId);
     } else {
       // No reservation: the checker tombstones the order id and rolls back; no row, no stock taken.
-      await eventually("tombstone from back-check rollback", () => ledger(saleId, 2), (l) => l.some((r) => r.state === "T"), 40_000);
+      await eventually("tombstone from back-check rollback", () => ledger(saleId, 2), (l) => l.some((r) => r.state === "tombstone"), 40_000);
       expect(app.checker.checks.rollback).toBeGreaterThan(checksBefore.rollback);
-      expect((await ledger(saleId, 2)).filter((r) => r.state !== "T")).toHaveLength(0);
+      expect((await ledger(saleId, 2)).filter((r) => r.state !== "tombstone")).toHaveLength(0);
       expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 3, reserved: 0 });
       // The token was never consumed: the buyer's retry buys.
       const retry = await api.order(saleId, "carl", token);
@@ -193,7 +194,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
       expect(retry.headers.get("idempotent-replayed")).toBeNull();
       await eventually("row of the retry", () => rows(saleId), (c) => c.total === 1);
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     expect((await rows(saleId)).total).toBe(1);
   });
 });

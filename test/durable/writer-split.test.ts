@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { App } from "../../src/app.js";
+import { GatewayProcess } from "../../src/gateway-process.js";
 import type { Config } from "../../src/config/schema.js";
 import { durableConfig, eventually, stopApp } from "../helpers/durable.js";
 import { Api, pool, rid } from "../helpers/env.js";
 
 describe("gateway and order writer in separate processes' roles", () => {
   let cfg: Config;
-  let gateway: App;
-  let writer: App;
+  let gateway: GatewayProcess;
+  let writer: GatewayProcess;
   let api: Api;
 
   beforeAll(async () => {
     cfg = await durableConfig();
-    gateway = await new App(cfg).start({ port: 0, roles: { http: true, writer: false } });
-    writer = await new App(cfg).start({ roles: { http: false, writer: true } });
+    gateway = await GatewayProcess.start(cfg, { port: 0, roles: { http: true, writer: false } });
+    writer = await GatewayProcess.start(cfg, { roles: { http: false, writer: true } });
     api = new Api(`http://127.0.0.1:${gateway.port}`, cfg);
   });
   afterAll(async () => {

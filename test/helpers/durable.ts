@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,13 +6,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { ensureTopic } from "../../stack/rocketmq.js";
 import { ROOT } from "../../stack/proc.js";
 import type { Producer } from "rocketmq-client-nodejs";
-import { App } from "../../src/app.js";
+import { GatewayProcess } from "../../src/gateway-process.js";
 import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
 import type { Config } from "../../src/config/schema.js";
 import type { CrashPoint } from "../../src/messaging/transactional-placer.js";
 import { OrderRepository } from "../../src/persistence/order-repository.js";
 import { dropTestDatabases, testMysqlConfig } from "../persistence/mysql-test-db.js";
-import { Api, rid, testConfig, type RedisMode } from "./env.js";
+import { Api, apiFor, rid, testConfig, type RedisMode } from "./env.js";
 
 /** A config with its own MySQL databases, RocketMQ topic and consumer group, and Redis key prefix. */
 export async function durableConfig(mode: RedisMode = "standalone", extra: Record<string, unknown> = {}): Promise<Config> {
@@ -25,12 +26,12 @@ export async function durableConfig(mode: RedisMode = "standalone", extra: Recor
   } as never);
 }
 
-export async function startApp(cfg: Config): Promise<{ app: App; api: Api; repo: OrderRepository }> {
-  const app = await new App(cfg).start({ port: 0 });
-  return { app, api: new Api(`http://127.0.0.1:${app.port}`, cfg), repo: app.repo };
+export async function startApp(cfg: Config): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
+  const app = await GatewayProcess.start(cfg, { port: 0 });
+  return { app, api: apiFor(app.port, cfg), repo: app.repo };
 }
 
-export async function stopApp(app: App | undefined, cfg: Config | undefined): Promise<void> {
+export async function stopApp(app: GatewayProcess | undefined, cfg: Config | undefined): Promise<void> {
   await app?.close();
   if (cfg) await dropTestDatabases(cfg.mysql);
 }
@@ -59,7 +60,7 @@ export async function eventually<T>(what: string, get: () => Promise<T>, ok: (v:
     last = await get();
     if (ok(last)) return last;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 
@@ -84,5 +85,5 @@ export async function spawnCrashingGateway(cfg: Config, crashAt: CrashPoint): Pr
     });
     child.on("exit", () => reject(new Error(`crashing gateway exited early: ${buf}`)));
   });
-  return { child, api: new Api(`http://127.0.0.1:${port}`, cfg), exited };
+  return { child, api: apiFor(port, cfg), exited };
 }

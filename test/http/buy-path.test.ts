@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Gateway } from "../../src/gateway.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
-import { Api, MODES, pool, rid, startGateway, testConfig, ledgerOf } from "../helpers/env.js";
+import { Api, MODES, pool, rid, startGateway, testConfig, ledgerRecords } from "../helpers/env.js";
 
 describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
-  let gw: Gateway;
+  let gw: GatewayProcess;
   let api: Api;
 
   beforeAll(async () => {
@@ -13,7 +14,7 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
   afterAll(() => gw.close());
 
   /** Every reservation record of a sale, straight from Redis. */
-  const ledger = (saleId: string, shards: number) => ledgerOf(gw, saleId, shards);
+  const ledger = (saleId: string, shards: number) => ledgerRecords(gw, saleId, shards);
 
   it("10x more buyers than stock on 8 shards: exactly `stock` sold, limits hold, replays repeat the first answer", async () => {
     const saleId = `flash${rid()}`;
@@ -53,7 +54,7 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
         expect(r.body.error.code).toBe("SOLD_OUT");
       }
     });
-    const records = (await ledger(saleId, 8)).filter((r) => r.state === "R");
+    const records = (await ledger(saleId, 8)).filter((r) => r.state === "reserved");
     expect(records).toHaveLength(accepted.length);
     expect(records.reduce((s, r) => s + r.quantity, 0)).toBe(stock);
     const stats = await api.stats(saleId);
@@ -97,7 +98,7 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     const short = await startGateway({ ...gw.config, tokens: { ...gw.config.tokens, ttlSeconds: 1 } });
     try {
       const expiring = await short.api.token(saleId, "alice");
-      await new Promise((r) => setTimeout(r, 1300));
+      await sleep(1300);
       await expect403(short.api.order(saleId, "alice", expiring));
     } finally {
       await short.gw.close();

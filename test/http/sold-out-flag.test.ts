@@ -3,7 +3,7 @@ import { freePort, spawnDaemon, stopPid, waitFor, isListening } from "../../stac
 import { redisServerBinary } from "../../stack/redis.js";
 import { Redis } from "ioredis";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
-import type { Gateway } from "../../src/gateway.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
 import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
 
 /** Total commands a Redis server has executed, from INFO commandstats. */
@@ -17,8 +17,8 @@ describe("local sold-out flag", () => {
   let pid: number;
   let port: number;
   let probe: Redis;
-  let a: { gw: Gateway; api: Api };
-  let b: { gw: Gateway; api: Api };
+  let a: { gw: GatewayProcess; api: Api };
+  let b: { gw: GatewayProcess; api: Api };
 
   beforeAll(async () => {
     port = await freePort();

@@ -1,10 +1,10 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis, type RedisClient } from "../../src/redis/client.js";
 import { Keys } from "../../src/redis/keys.js";
-import { runScript } from "../../src/redis/scripts.js";
+import { scripts } from "../../src/redis/scripts.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
-import { parseRecord } from "../../src/reservation/ledger.js";
-import { Reply } from "../../src/reservation/reply-codes.js";
+import { parseLedgerRecord } from "../../src/reservation/ledger.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
 import type { Sale } from "../../src/reservation/sale.js";
 import { SaleStore } from "../../src/reservation/sale-store.js";
@@ -24,7 +24,7 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     keys = new Keys(cfg.redis.keyPrefix);
     sales = new SaleStore(redis, keys, { cacheMs: 0, retentionSeconds: 3600 });
     soldOut = new SoldOutCache({ max: 100, ttlMs: 60_000 });
-    svc = new ReservationService(redis, keys, soldOut, { tokenTtlSeconds: 60, replaySeconds: 3600, chunkRatio: 0.5 });
+    svc = new ReservationService(redis, keys, soldOut, { replaySeconds: 3600, chunkRatio: 0.5 });
   });
   afterAll(() => redis.disconnect());
 
@@ -48,7 +48,7 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const user = "alice";
     await svc.reserve({ sale, userId: user, token: await token(sale, user), quantity: 1 });
     const k = keys.shard(sale.saleId, homeShard(user, 4));
-    expect(await runScript(redis, "warm-shard", [k.stock, k.res, k.xout], [99])).toBe(Reply.SaleLocked);
+    expect(await scripts.warmShard(redis, k, 99)).toBe("locked");
     expect((await stocks(sale)).reduce((a, b) => a + b)).toBe(9);
   });
 
@@ -65,8 +65,8 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(first).toMatchObject({ kind: "reserved", replayed: false });
     const orderId = (first as { orderId: string }).orderId;
     const k = keys.shard(sale.saleId, homeShard("carol", 2));
-    const rec = parseRecord(orderId, (await redis.hget(k.res, orderId))!);
-    expect(rec).toMatchObject({ state: "R", quantity: 2, userId: "carol", token: t });
+    const rec = parseLedgerRecord(orderId, (await redis.hget(k.res, orderId))!);
+    expect(rec).toMatchObject({ state: "reserved", quantity: 2, userId: "carol", token: t });
     expect(await redis.zscore(k.open, orderId)).not.toBeNull();
     expect(await redis.hget(k.buyers, "carol")).toBe("2");
     const before = await stocks(sale);
@@ -83,7 +83,7 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect((await svc.reserve({ sale, userId: "dave", token: "x".repeat(32), quantity: 1 })).kind).toBe("invalid_token");
     const short = rid(16).slice(0, 32);
     expect(await svc.issueToken(sale, "dave", short, Date.now() + 50)).toBe(true);
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
     expect((await svc.reserve({ sale, userId: "dave", token: short, quantity: 1 })).kind).toBe("invalid_token");
     expect(await stocks(sale)).toEqual([10]);
     // The stolen attempt did not burn dave's token.
@@ -130,7 +130,13 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(await stocks(sale)).toEqual([3]);
     expect(await redis.hget(keys.shard(sale.saleId, 0).buyers, "ivy")).toBeNull();
     expect(await svc.release(sale.saleId, 0, "nope")).toEqual({ kind: "not_found" });
-    await new Promise((res) => setTimeout(res, 100));
+    // A tombstone is not a reservation: releasing it gives nothing back and leaves it a tombstone.
+    const tomb = `${sale.saleId}.0.tombstoneabc`;
+    expect(await scripts.checkOrder(redis, keys.shard(sale.saleId, 0), tomb, Date.now())).toBe("rollback");
+    expect(await svc.release(sale.saleId, 0, tomb)).toEqual({ kind: "not_found" });
+    expect(parseLedgerRecord(tomb, (await redis.hget(keys.shard(sale.saleId, 0).res, tomb))!)?.state).toBe("tombstone");
+    expect(await stocks(sale)).toEqual([3]);
+    await sleep(100);
     expect(heard).toEqual([sale.saleId]);
     sub.disconnect();
   });
@@ -139,15 +145,15 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const sale = await newSale(5, 1, 3);
     const k = keys.shard(sale.saleId, 0);
     const orderId = `${sale.saleId}.0.abcdefghijkl`;
-    expect(await runScript(redis, "check-order", [k.res], [orderId, Date.now()])).toBe(Reply.RolledBack);
+    expect(await scripts.checkOrder(redis, k, orderId, Date.now())).toBe("rollback");
     const out = await svc.reserve({ sale, userId: "jack", token: await token(sale, "jack"), quantity: 1, orderId });
     expect(out.kind).toBe("order_id_taken");
     expect(await stocks(sale)).toEqual([5]);
     const ok = await svc.reserve({ sale, userId: "jack", token: await token(sale, "jack"), quantity: 1 });
     const okId = (ok as { orderId: string }).orderId;
-    expect(await runScript(redis, "check-order", [k.res], [okId, Date.now()])).toBe(Reply.Ok);
-    expect(await runScript(redis, "confirm", [k.res, k.open], [okId])).toBe(1);
-    expect(await runScript(redis, "confirm", [k.res, k.open], [okId])).toBe(0);
+    expect(await scripts.checkOrder(redis, k, okId, Date.now())).toBe("commit");
+    expect(await scripts.confirm(redis, k, [okId])).toBe(1);
+    expect(await scripts.confirm(redis, k, [okId])).toBe(0);
     expect(await redis.zscore(k.open, okId)).toBeNull();
   });
 
@@ -157,17 +163,17 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const src = keys.shard(sale.saleId, from);
     const dst = keys.shard(sale.saleId, to);
     // Crash after the first half: the stock is only in the donor's transfer record.
-    expect(await runScript(redis, "transfer-out", [src.stock, src.xout], ["x1", 3, 1, to, Date.now() - 10_000])).toBe(3);
+    expect(await scripts.transferOut(redis, src, { id: "x1", want: 3, least: 1, to, now: Date.now() - 10_000 })).toBe(3);
     expect(await stocks(sale)).toEqual([2, 5]);
     expect(await svc.rebalancer.inFlight(sale)).toBe(3);
     expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 1, units: 3 });
     expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 0, units: 0 });
     expect(await stocks(sale)).toEqual([2, 8]);
     // A repeated second half does nothing.
-    expect(await runScript(redis, "transfer-in", [dst.stock, dst.xin], ["x1", 3])).toBe(0);
+    expect(await scripts.transferIn(redis, dst, "x1", 3)).toBe("already_applied");
     expect(await stocks(sale)).toEqual([2, 8]);
     // A donor with less than the least useful amount gives nothing.
-    expect(await runScript(redis, "transfer-out", [src.stock, src.xout], ["x2", 5, 3, to, Date.now()])).toBe(0);
+    expect(await scripts.transferOut(redis, src, { id: "x2", want: 5, least: 3, to, now: Date.now() })).toBe(0);
   });
 
   it("a buyer whose home shard is empty still buys, by pulling stock from other shards", async () => {

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AdminAuth, BuyerAuth, signBuyerJwt } from "../../src/admission/auth.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
-import { ApiError } from "../../src/http/errors.js";
+import { ApiError } from "../../src/errors.js";
 
 const SECRET = "unit-test-secret-0123456789";
 const now = Date.now();

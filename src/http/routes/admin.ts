@@ -1,24 +1,17 @@
-import { ApiError } from "../errors.js";
-import type { Reply, Req } from "../exchange.js";
+import { ApiError } from "../../errors.js";
+import type { Handler, Req } from "../exchange.js";
+import { ipLimited } from "./ip-limited.js";
 import type { AdminAuth } from "../../admission/auth.js";
 import { jsonObject, positiveInt } from "../../admission/body.js";
 import { SKU_ID_RE, saleIdParam } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
-import type { ReservationService } from "../../reservation/reservation-service.js";
 import { saleToJson, type Sale } from "../../reservation/sale.js";
+import type { SaleOps } from "../../reservation/sale-ops.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
-import type { LedgerStats } from "../../reservation/sale-stats.js";
-
-/** What the durable layers add to stats and reconciliation (MySQL counts, sweeper passes). */
-export interface SaleOps {
-  stats(sale: Sale): Promise<Record<string, unknown> & LedgerStats & { drift: number }>;
-  reconcile(sale: Sale): Promise<Record<string, unknown>>;
-}
 
 export interface AdminRoutesDeps {
   auth: AdminAuth;
   sales: SaleStore;
-  reservations: ReservationService;
   ops: SaleOps;
   limits: RateLimits;
   defaultShards: number;
@@ -34,7 +27,7 @@ function time(v: unknown, name: string): number {
   return ms;
 }
 
-export function parseSaleBody(saleId: string, body: Record<string, unknown>, defaults: { shards: number; paymentTimeoutSeconds: number }): Sale {
+function parseSaleBody(saleId: string, body: Record<string, unknown>, defaults: { shards: number; paymentTimeoutSeconds: number }): Sale {
   if (typeof body.skuId !== "string" || !SKU_ID_RE.test(body.skuId)) throw new ApiError("INVALID_REQUEST", "skuId must be 1-64 of [A-Za-z0-9_.-]");
   const stock = positiveInt(body.stock, "stock", 1_000_000_000);
   const perUserLimit = positiveInt(body.perUserLimit, "perUserLimit", 1_000_000);
@@ -49,42 +42,39 @@ export function parseSaleBody(saleId: string, body: Record<string, unknown>, def
 
 /** Operator endpoints; the client-IP limit applies here too, as a brake on guessing the admin token. */
 export class AdminRoutes {
-  constructor(private readonly d: AdminRoutesDeps) {}
+  readonly putSale: Handler;
+  readonly stats: Handler;
+  readonly reconcile: Handler;
 
-  private limited(handler: (req: Req) => Promise<Reply>): (req: Req) => Promise<Reply> {
-    return (req) => {
-      const gate = this.d.limits.ip(req.remoteIp, req.forwardedFor);
-      return gate ? gate.then(() => handler(req)) : handler(req);
-    };
+  constructor(private readonly deps: AdminRoutesDeps) {
+    this.putSale = ipLimited(deps.limits, (req) => this.put(req));
+    this.stats = ipLimited(deps.limits, async (req) => {
+      const sale = await this.sale(req);
+      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.stats(sale)) } };
+    });
+    this.reconcile = ipLimited(deps.limits, async (req) => {
+      const sale = await this.sale(req);
+      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.reconcile(sale)) } };
+    });
   }
 
   private async sale(req: Req): Promise<Sale> {
-    this.d.auth.check(req.authorization);
-    const sale = await this.d.sales.load(saleIdParam(req.params[0]!));
+    this.deps.auth.check(req.authorization);
+    const sale = await this.deps.sales.load(saleIdParam(req.params[0]!));
     if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
     return sale;
   }
 
-  putSale = this.limited(async (req) => {
-    this.d.auth.check(req.authorization);
+  private async put(req: Req) {
+    this.deps.auth.check(req.authorization);
     const saleId = saleIdParam(req.params[0]!);
     if (!req.body || req.body.length === 0) throw new ApiError("INVALID_REQUEST", "body required: the sale as a JSON object");
     const sale = parseSaleBody(saleId, jsonObject(req.body, req.contentType, SALE_FIELDS), {
-      shards: this.d.defaultShards,
-      paymentTimeoutSeconds: this.d.defaultPaymentTimeoutSeconds,
+      shards: this.deps.defaultShards,
+      paymentTimeoutSeconds: this.deps.defaultPaymentTimeoutSeconds,
     });
-    const r = await this.d.sales.put(sale);
+    const r = await this.deps.sales.put(sale);
     if (r.kind === "locked") throw new ApiError("SALE_LOCKED", "the sale has started (or holds reservations) and can no longer change");
     return { status: r.kind === "created" ? 201 : 200, body: saleToJson(r.sale) };
-  });
-
-  stats = this.limited(async (req) => {
-    const sale = await this.sale(req);
-    return { status: 200, body: { saleId: sale.saleId, ...(await this.d.ops.stats(sale)) } };
-  });
-
-  reconcile = this.limited(async (req) => {
-    const sale = await this.sale(req);
-    return { status: 200, body: { saleId: sale.saleId, ...(await this.d.ops.reconcile(sale)) } };
-  });
+  }
 }

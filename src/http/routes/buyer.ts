@@ -1,5 +1,6 @@
-import { ApiError } from "../errors.js";
-import { constantReply, type Reply, type Req } from "../exchange.js";
+import { ApiError, ERRORS, RETRY_SOON } from "../../errors.js";
+import { constantReply, errorReply, type Handler, type HttpReply, type Req } from "../exchange.js";
+import { ipLimited } from "./ip-limited.js";
 import type { BuyerAuth } from "../../admission/auth.js";
 import { jsonObject, positiveInt } from "../../admission/body.js";
 import type { Breakers } from "../../admission/breakers.js";
@@ -7,20 +8,15 @@ import { PURCHASE_TOKEN_RE, saleIdParam } from "../../admission/ids.js";
 import type { PurchaseTokens } from "../../admission/purchase-token.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
 import type { Cell, Metrics } from "../../observability/metrics.js";
-import type { ReserveOutcome } from "../../reservation/reply-codes.js";
-import type { ReserveRequest } from "../../reservation/reservation-service.js";
+import type { ReserveOutcome } from "../../redis/script-replies.js";
+import type { OrderPlacer } from "../../reservation/order-placer.js";
 import { isLive, saleStatus, saleToJson, type Sale } from "../../reservation/sale.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 import type { SoldOutCache } from "../../reservation/sold-out-cache.js";
 import type { ReservationService } from "../../reservation/reservation-service.js";
 
-/** Places an order: the reservation alone, or wrapped in a transactional message (messaging/). */
-export interface OrderPlacer {
-  place(req: ReserveRequest): Promise<ReserveOutcome>;
-}
-
 /** Largest quantity accepted as well-formed; above a sale's per-buyer limit the answer is LIMIT_EXCEEDED. */
-export const MAX_QUANTITY = 10_000;
+const MAX_QUANTITY = 10_000;
 
 /** The only field an order body may carry; anything else (userId, price, status, ...) is refused with 400. */
 const ORDER_FIELDS: ReadonlySet<string> = new Set(["quantity"]);
@@ -46,11 +42,10 @@ const REPLAYED = { "idempotent-replayed": "true" };
 const OUTCOMES = ["reserved", "replayed", "sold_out", "limit_exceeded", "invalid_token", "key_reused", "unavailable"] as const;
 
 /** The sold-out answers, serialized once: the flag's 409 is the reply sent most often in a flash sale. */
-const SOLD_OUT_BODY = { error: { code: "SOLD_OUT", message: "no stock left for this request" } };
-const SOLD_OUT = constantReply({ status: 409, body: SOLD_OUT_BODY, headers: undefined });
-const SOLD_OUT_REPLAYED = constantReply({ status: 409, body: SOLD_OUT_BODY, headers: REPLAYED });
+const SOLD_OUT = constantReply(errorReply(new ApiError("SOLD_OUT", ERRORS.SOLD_OUT.meaning)));
+const SOLD_OUT_REPLAYED = constantReply(errorReply(new ApiError("SOLD_OUT", ERRORS.SOLD_OUT.meaning, REPLAYED)));
 
-function soldOutReply(replayed: boolean): Reply {
+function soldOutReply(replayed: boolean): HttpReply {
   return replayed ? SOLD_OUT_REPLAYED : SOLD_OUT;
 }
 
@@ -64,100 +59,93 @@ function soldOutReply(replayed: boolean): Reply {
  */
 export class BuyerRoutes {
   private readonly outcomes: Record<(typeof OUTCOMES)[number], Cell>;
+  readonly getSale: Handler;
+  readonly issueToken: Handler;
+  /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
+  readonly placeOrder: Handler;
 
-  constructor(private readonly d: BuyerRoutesDeps) {
-    const c = d.metrics.counter("flashsale_reservations_total", "Order attempts that reached the reservation, by outcome", ["outcome"]);
+  constructor(private readonly deps: BuyerRoutesDeps) {
+    const c = deps.metrics.counter("flashsale_reservations_total", "Order attempts that reached the reservation, by outcome", ["outcome"]);
+    this.getSale = ipLimited(deps.limits, (req) => this.saleView(req));
+    this.issueToken = ipLimited(deps.limits, (req) => this.tokenFor(req));
+    this.placeOrder = ipLimited(deps.limits, (req) => this.orderChecked(req));
     this.outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, c.cell({ outcome: o })])) as BuyerRoutes["outcomes"];
   }
 
   /** The sale, from the local cache without I/O when fresh, else through the Redis breaker. */
   private sale(saleId: string): Promise<Sale> {
-    const cached = this.d.sales.cached(saleId);
+    const cached = this.deps.sales.cached(saleId);
     if (cached !== undefined) {
       if (cached === null) return Promise.reject(new ApiError("SALE_NOT_FOUND", "no sale with this id"));
       return Promise.resolve(cached);
     }
-    return this.d.breakers.redis.run(() => this.d.sales.get(saleId)).then((sale) => {
+    return this.deps.breakers.redis.run(() => this.deps.sales.get(saleId)).then((sale) => {
       if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
       return sale;
     });
   }
 
-  getSale = (req: Req): Promise<Reply> => {
-    const gate = this.d.limits.ipOf(req);
-    return gate ? gate.then(() => this.saleView(req)) : this.saleView(req);
-  };
-
-  private async saleView(req: Req): Promise<Reply> {
+  private async saleView(req: Req): Promise<HttpReply> {
     const sale = await this.sale(saleIdParam(req.params[0]!));
-    const remaining = await this.d.sales.remaining(sale, () => this.d.breakers.redis.run(() => this.d.reservations.remaining(sale)));
+    const remaining = await this.deps.sales.remaining(sale, () => this.deps.breakers.redis.run(() => this.deps.reservations.remaining(sale)));
     return { status: 200, body: { ...saleToJson(sale), status: saleStatus(sale, remaining), remaining } };
   }
 
-  issueToken = (req: Req): Promise<Reply> => {
-    const gate = this.d.limits.ipOf(req);
-    return gate ? gate.then(() => this.tokenFor(req)) : this.tokenFor(req);
-  };
-
-  private async tokenFor(req: Req): Promise<Reply> {
-    const userId = this.d.auth.userId(req.authorization);
-    const buyerGate = this.d.limits.buyer(userId);
+  private async tokenFor(req: Req): Promise<HttpReply> {
+    const userId = this.deps.auth.userId(req.authorization);
+    const buyerGate = this.deps.limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const saleId = saleIdParam(req.params[0]!);
     jsonObject(req.body, req.contentType, NO_FIELDS);
     const sale = await this.sale(saleId);
     const now = Date.now();
-    if (now < sale.startsAt - this.d.tokenLeadMs || now >= sale.endsAt) {
+    if (now < sale.startsAt - this.deps.tokenLeadMs || now >= sale.endsAt) {
       throw new ApiError("SALE_NOT_LIVE", "tokens are issued from shortly before the sale starts until it ends");
     }
-    if (this.d.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
-    this.d.breakers.redis.ensureClosed();
-    const tokenGate = this.d.limits.tokenIssue(sale.saleId, userId);
+    if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
+    this.deps.breakers.redis.ensureClosed();
+    const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
     if (tokenGate) await tokenGate;
-    const token = this.d.tokens.mint(sale.saleId, userId);
-    const expiresAt = Math.min(now + this.d.tokenTtlMs, sale.endsAt);
-    await this.d.breakers.redis.run(() => this.d.reservations.issueToken(sale, userId, token, expiresAt));
+    const token = this.deps.tokens.mint(sale.saleId, userId);
+    const expiresAt = Math.min(now + this.deps.tokenTtlMs, sale.endsAt);
+    await this.deps.breakers.redis.run(() => this.deps.reservations.issueToken(sale, userId, token, expiresAt));
     return { status: 201, body: { token, expiresAt: new Date(expiresAt).toISOString() } };
   }
 
   /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
-  placeOrder = (req: Req): Reply | Promise<Reply> => {
-    const gate = this.d.limits.ipOf(req);
-    return gate ? gate.then(() => this.orderChecked(req)) : this.orderChecked(req);
-  };
 
-  private orderChecked(req: Req): Reply | Promise<Reply> {
-    const userId = this.d.auth.userId(req.authorization);
+  private orderChecked(req: Req): HttpReply | Promise<HttpReply> {
+    const userId = this.deps.auth.userId(req.authorization);
     const saleId = saleIdParam(req.params[0]!);
     const token = req.idempotencyKey;
     if (!PURCHASE_TOKEN_RE.test(token)) throw new ApiError("INVALID_REQUEST", "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens");
     const body = jsonObject(req.body, req.contentType, ORDER_FIELDS);
     const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", MAX_QUANTITY);
-    const cached = this.d.sales.cached(saleId);
+    const cached = this.deps.sales.cached(saleId);
     if (cached === undefined) return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity));
     if (cached === null) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
     return this.orderFor(cached, userId, token, quantity);
   }
 
-  private orderFor(sale: Sale, userId: string, token: string, quantity: number): Reply | Promise<Reply> {
+  private orderFor(sale: Sale, userId: string, token: string, quantity: number): HttpReply | Promise<HttpReply> {
     if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", "the sale is not live");
-    if (this.d.soldOut.mayShortCircuit(sale.saleId, token)) {
-      this.d.soldOut.shortCircuits++;
+    if (this.deps.soldOut.mayShortCircuit(sale.saleId, token)) {
+      this.deps.soldOut.shortCircuits++;
       return soldOutReply(false);
     }
-    if (!this.d.tokens.verify(token, sale.saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
+    if (!this.deps.tokens.verify(token, sale.saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
-    this.d.breakers.redis.ensureClosed();
-    this.d.breakers.rocketmq.ensureClosed();
-    const buyerGate = this.d.limits.buyer(userId);
-    const saleGate = this.d.limits.sale(sale.saleId);
+    this.deps.breakers.redis.ensureClosed();
+    this.deps.breakers.rocketmq.ensureClosed();
+    const buyerGate = this.deps.limits.buyer(userId);
+    const saleGate = this.deps.limits.sale(sale.saleId);
     if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity);
     // Both points are taken now (the in-memory limiters count synchronously); both verdicts are awaited.
     return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity));
   }
 
-  private reserve(sale: Sale, userId: string, token: string, quantity: number): Promise<Reply> {
-    return this.d.placer.place({ sale, userId, token, quantity }).then(
+  private reserve(sale: Sale, userId: string, token: string, quantity: number): Promise<HttpReply> {
+    return this.deps.placer.place({ sale, userId, token, quantity }).then(
       (out) => {
         this.count(out);
         return outcomeReply(out, sale, userId, quantity);
@@ -186,7 +174,7 @@ export class BuyerRoutes {
   }
 }
 
-export function outcomeReply(out: ReserveOutcome, sale: Sale, userId: string, quantity: number): Reply {
+function outcomeReply(out: ReserveOutcome, sale: Sale, userId: string, quantity: number): HttpReply {
   switch (out.kind) {
     case "reserved":
       return {
@@ -197,17 +185,13 @@ export function outcomeReply(out: ReserveOutcome, sale: Sale, userId: string, qu
     case "sold_out":
       return soldOutReply(out.replayed);
     case "limit_exceeded":
-      return {
-        status: 409,
-        body: { error: { code: "LIMIT_EXCEEDED", message: `at most ${sale.perUserLimit} per buyer in this sale` } },
-        headers: out.replayed ? REPLAYED : undefined,
-      };
+      return errorReply(new ApiError("LIMIT_EXCEEDED", `at most ${sale.perUserLimit} per buyer in this sale`, out.replayed ? REPLAYED : undefined));
     case "invalid_token":
       throw new ApiError("INVALID_TOKEN", "purchase token unknown, expired, or not yours");
     case "key_reused":
       throw new ApiError("IDEMPOTENCY_KEY_REUSED", "this key was used with a different body");
     case "order_id_taken":
     case "shard_empty":
-      throw new ApiError("UNAVAILABLE", "the reservation could not be settled in time; retry with the same key", { "retry-after": "1" });
+      throw new ApiError("UNAVAILABLE", "the reservation could not be settled in time; retry with the same key", RETRY_SOON);
   }
 }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { fnv1a32, homeShard } from "../../src/reservation/home-shard.js";
 import { newOrderId, parseOrderId } from "../../src/reservation/order-id.js";
-import { reserveOutcome } from "../../src/reservation/reply-codes.js";
 import { saleStatus, splitStock } from "../../src/reservation/sale.js";
 
-describe("pure pieces", () => {
+describe("home shards, order ids, stock split and sale status", () => {
   it("FNV-1a matches the published test vectors", () => {
     expect(fnv1a32("")).toBe(0x811c9dc5);
     expect(fnv1a32("a")).toBe(0xe40c292c);
@@ -34,14 +33,5 @@ describe("pure pieces", () => {
     expect(saleStatus(s, 1, 1000)).toBe("LIVE");
     expect(saleStatus(s, 0, 1500)).toBe("SOLD_OUT");
     expect(saleStatus(s, 1, 2000)).toBe("ENDED");
-  });
-
-  it("maps every reserve reply code", () => {
-    expect(reserveOutcome([1, "o", 5])).toEqual({ kind: "reserved", orderId: "o", replayed: false });
-    expect(reserveOutcome([2, "o", 1])).toEqual({ kind: "reserved", orderId: "o", replayed: true });
-    expect(reserveOutcome([2, "", -4])).toEqual({ kind: "sold_out", replayed: true });
-    expect(reserveOutcome([2, "", -3])).toEqual({ kind: "limit_exceeded", replayed: true });
-    expect(reserveOutcome([-5, "", 2])).toEqual({ kind: "shard_empty", shardStock: 2 });
-    expect(() => reserveOutcome([99, "", 0])).toThrow();
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Every error the API answers with: stable code, HTTP status, one-line meaning. README's error table is
- * checked against this registry by test/unit/errors.test.ts.
+ * Every error the API answers with: stable code, HTTP status, one-line meaning. Any layer may throw an
+ * ApiError; only src/http/ turns one into a response. README's error table is checked against this registry
+ * (code, status and meaning, both ways) by test/unit/errors.test.ts.
  */
 export const ERRORS = {
-  INVALID_REQUEST: { status: 400, meaning: "malformed JSON (duplicate, __proto__ or constructor keys, deep nesting, not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key" },
+  INVALID_REQUEST: { status: 400, meaning: "malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key" },
   UNAUTHENTICATED: { status: 401, meaning: "missing, malformed, badly signed or expired credentials" },
   INVALID_TOKEN: { status: 403, meaning: "purchase token unknown, expired, or bound to another buyer or sale" },
   FORBIDDEN: { status: 403, meaning: "valid credentials without the right (a buyer on an operator endpoint)" },
@@ -19,12 +20,17 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "body over the configured limit (default 4 KiB)" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: "a body that is not application/json" },
   IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: "same key, different body" },
-  RATE_LIMITED: { status: 429, meaning: "too many requests; retry after Retry-After seconds" },
-  INTERNAL_ERROR: { status: 500, meaning: "an unexpected failure in the gateway (a bug); the request may be retried with the same key" },
-  UNAVAILABLE: { status: 503, meaning: "a dependency's circuit is open or the gateway is shedding load; nothing was deducted" },
-} as const;
+  RATE_LIMITED: { status: 429, meaning: "too many requests; with Retry-After" },
+  INTERNAL_ERROR: { status: 500, meaning: "an unexpected failure in the gateway (a bug); retry with the same key" },
+  UNAVAILABLE: { status: 503, meaning: "a dependency's circuit is open, Redis did not answer in time, or the gateway is shedding load; with Retry-After; nothing was deducted" },
+} as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** The JSON body of every error answer: `{"error": {"code", "message"}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
 
 export class ApiError extends Error {
   readonly status: number;
@@ -36,11 +42,11 @@ export class ApiError extends Error {
     super(message);
     this.status = ERRORS[code].status;
   }
+
+  get body(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
 }
 
-export const STATUS_TEXT: Record<number, string> = {
-  200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content",
-  400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found",
-  405: "405 Method Not Allowed", 409: "409 Conflict", 413: "413 Payload Too Large", 415: "415 Unsupported Media Type",
-  422: "422 Unprocessable Entity", 429: "429 Too Many Requests", 500: "500 Internal Server Error", 503: "503 Service Unavailable",
-};
+/** The headers of an answer the client should retry shortly (503s). */
+export const RETRY_SOON: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1" });

@@ -1,0 +1,301 @@
+import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
+import { AdminAuth, BuyerAuth } from "./admission/auth.js";
+import { Breakers, isRedisFailure } from "./admission/breakers.js";
+import { GuardedReservationService } from "./admission/guarded-reservations.js";
+import { LoadShedder } from "./admission/load-shedder.js";
+import { PurchaseTokens } from "./admission/purchase-token.js";
+import { RateLimits } from "./admission/rate-limits.js";
+import type { Config } from "./config/schema.js";
+import { ApiError, RETRY_SOON } from "./errors.js";
+import { AdminRoutes } from "./http/routes/admin.js";
+import { BuyerRoutes } from "./http/routes/buyer.js";
+import { OpsRoutes } from "./http/routes/ops.js";
+import { OrderRoutes } from "./http/routes/orders.js";
+import { HttpServer } from "./http/server.js";
+import { OrderWriter } from "./messaging/order-writer.js";
+import { quietLogger, rmq } from "./messaging/rocketmq.js";
+import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
+import { TransactionalOrderPlacer, type CrashPoint } from "./messaging/transactional-placer.js";
+import { Metrics } from "./observability/metrics.js";
+import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
+import { migrate } from "./persistence/migrate.js";
+import { MysqlShards } from "./persistence/mysql-shards.js";
+import { OrderRepository } from "./persistence/order-repository.js";
+import { SweepLoop } from "./reconciliation/sweep-loop.js";
+import { Sweeper } from "./reconciliation/sweeper.js";
+import { createRedis, type RedisClient } from "./redis/client.js";
+import { Keys } from "./redis/keys.js";
+import type { OrderPlacer } from "./reservation/order-placer.js";
+import { RedisSaleOps } from "./reservation/redis-sale-ops.js";
+import type { ReservationService } from "./reservation/reservation-service.js";
+import type { SaleOps } from "./reservation/sale-ops.js";
+import { SaleStore } from "./reservation/sale-store.js";
+import { SoldOutCache } from "./reservation/sold-out-cache.js";
+
+const DEFAULT_PAYMENT_TIMEOUT_SECONDS = 900;
+
+/** What one process runs. */
+export interface Roles {
+  /** The HTTP API: buyers, operators, probes and metrics. */
+  http: boolean;
+  /** The order writer: the RocketMQ consumer that puts orders into sharded MySQL. */
+  writer: boolean;
+  /** The periodic reconciliation sweep. */
+  sweeper: boolean;
+}
+
+export interface ProcessOptions {
+  /** Default: HTTP and the sweeper, plus the writer when `rocketmq.consumer.enabled`. */
+  roles?: Partial<Roles>;
+  /** HTTP port; 0 picks a free one. Default `server.port`. */
+  port?: number;
+  /** Test only: a SIGKILL at this point of the hand-off. */
+  crashAt?: CrashPoint;
+  /**
+   * Test only: the buy path on Redis alone, for the HTTP and admission tests. Orders are placed by the
+   * reservation without the RocketMQ hand-off, nothing reaches MySQL, and there is no writer or sweeper.
+   */
+  redisOnly?: boolean;
+  /** Test only: places orders in place of the transactional placer (a deliberately slow one, say). */
+  placer?: OrderPlacer;
+}
+
+/** The durable side of a process: MySQL, the transactional producer with its back-check, writer, sweeper. */
+interface Durable {
+  checker: OrderTransactionChecker;
+  writer: OrderWriter;
+  sweeper: Sweeper;
+  sweepLoop: SweepLoop;
+  producer: Producer;
+}
+
+/**
+ * The composition root: the one place where config becomes objects and a process's roles are chosen.
+ * Every role answers the broker's back-checks (the producer's checker), since any process may be the one
+ * the broker asks. `start()` builds and starts in dependency order; `close()` stops in reverse.
+ */
+export class GatewayProcess {
+  readonly keys: Keys;
+  readonly redis: RedisClient;
+  readonly metrics: Metrics;
+  readonly breakers: Breakers;
+  readonly soldOut: SoldOutCache;
+  readonly sales: SaleStore;
+  readonly reservations: ReservationService;
+  readonly shedder: LoadShedder;
+  /** MySQL pools open connections on first use: the Redis-only process has them but never migrates or writes. */
+  readonly shards: MysqlShards;
+  readonly repo: OrderRepository;
+  private readonly redisOps: RedisSaleOps;
+  private readonly roles: Roles;
+  private durableParts: Durable | null = null;
+  private consumer: PushConsumer | null = null;
+  private subscriber: RedisClient | null = null;
+  private server: HttpServer | null = null;
+
+  private constructor(
+    readonly config: Config,
+    private readonly opts: ProcessOptions,
+  ) {
+    if ((opts.crashAt || opts.redisOnly || opts.placer) && process.env.NODE_ENV === "production") {
+      throw new Error("crash points, the Redis-only buy path and placer overrides are for tests only");
+    }
+    this.roles = {
+      http: opts.roles?.http ?? true,
+      writer: !opts.redisOnly && (opts.roles?.writer ?? config.rocketmq.consumer.enabled),
+      sweeper: !opts.redisOnly && (opts.roles?.sweeper ?? true),
+    };
+    this.keys = new Keys(config.redis.keyPrefix);
+    this.redis = createRedis(config.redis);
+    this.metrics = new Metrics();
+    this.breakers = new Breakers(config.admission.breakers, this.metrics);
+    this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
+    this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
+    this.sales = new SaleStore(this.redis, this.keys, { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds });
+    const { tokens, stock } = config;
+    this.reservations = new GuardedReservationService(
+      this.redis,
+      this.keys,
+      this.soldOut,
+      { replaySeconds: tokens.replaySeconds, chunkRatio: stock.transferChunkRatio },
+      this.breakers.redis,
+    );
+    this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
+    this.shards = new MysqlShards(config.mysql);
+    this.repo = new OrderRepository(this.shards);
+  }
+
+  /** Builds and starts a process with these roles. */
+  static async start(config: Config, opts: ProcessOptions = {}): Promise<GatewayProcess> {
+    const proc = new GatewayProcess(config, opts);
+    try {
+      if (!opts.redisOnly) proc.durableParts = await proc.startDurable();
+      if (proc.roles.writer) proc.consumer = await proc.startConsumer();
+      if (proc.roles.http) await proc.startHttp();
+      if (proc.roles.sweeper) proc.durable.sweepLoop.start();
+    } catch (err) {
+      await proc.close();
+      throw err;
+    }
+    return proc;
+  }
+
+  /** MySQL (migrated), the producer with its back-check listener, the writer and the sweeper. */
+  private async startDurable(): Promise<Durable> {
+    const cfg = this.config;
+    await migrate(cfg.mysql);
+    const { repo } = this;
+    const checker = new OrderTransactionChecker(this.redis, this.keys);
+    const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer);
+    const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, cfg.sweeper.persistAfterMs);
+    const sweepLoop = new SweepLoop(sweeper, this.sales, { intervalMs: cfg.sweeper.intervalMs, retentionSeconds: cfg.sales.retentionSeconds });
+    // The producer must list the topic, or the broker's back-checks never reach its checker.
+    const producer = new rmq.Producer({
+      ...this.rocketmqCommon(),
+      topics: [cfg.rocketmq.orderTopic],
+      logger: quietLogger("producer"),
+      checker: { check: (view) => checker.check(view) },
+    });
+    await producer.startup();
+    return { checker, writer, sweeper, sweepLoop, producer };
+  }
+
+  private rocketmqCommon() {
+    const r = this.config.rocketmq;
+    return { endpoints: r.endpoints, namespace: "", requestTimeout: r.requestTimeoutMs };
+  }
+
+  private async startConsumer(): Promise<PushConsumer> {
+    const r = this.config.rocketmq;
+    const { writer } = this.durable;
+    const consumer = new rmq.PushConsumer({
+      ...this.rocketmqCommon(),
+      consumerGroup: r.consumerGroup,
+      subscriptions: new Map([[r.orderTopic, "*"]]),
+      messageListener: { consume: (view) => writer.consume(view) },
+      logger: quietLogger("consumer"),
+    });
+    await consumer.startup();
+    return consumer;
+  }
+
+  private orderPlacer(): OrderPlacer {
+    if (this.opts.placer) return this.opts.placer;
+    if (this.opts.redisOnly) return { place: (r) => this.reservations.reserve(r) };
+    // The half message goes through the RocketMQ breaker; the reservation through the Redis one.
+    const { producer } = this.durable;
+    return new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, (send) =>
+      this.breakers.rocketmq.run(send),
+    );
+  }
+
+  private probes(): Probe[] {
+    const redis = redisProbe(this.redis);
+    if (!this.durableParts) return [redis];
+    return [redis, { name: "mysql", check: () => this.shards.ping() }, tcpProbe("rocketmq", this.config.rocketmq.endpoints)];
+  }
+
+  /** Subscribes to the sold-out, accepted-token and sale-changed channels, then listens. */
+  private async startHttp(): Promise<void> {
+    const cfg = this.config;
+    const { keys, soldOut, sales, breakers, metrics } = this;
+    const subscriber = (this.subscriber = createRedis(cfg.redis));
+    await subscriber.subscribe(keys.stockReturnedChannel, keys.saleChangedChannel, keys.acceptedChannel);
+    subscriber.on("message", (channel: string, message: string) => {
+      if (channel === keys.acceptedChannel) {
+        const bar = message.indexOf("|");
+        soldOut.noteAccepted(message.slice(0, bar), message.slice(bar + 1));
+        return;
+      }
+      if (channel === keys.stockReturnedChannel) soldOut.clear(message);
+      if (channel === keys.saleChangedChannel) {
+        sales.forget(message);
+        soldOut.clear(message);
+      }
+    });
+    metrics.counterFrom("flashsale_sold_out_short_circuits_total", "Order attempts answered SOLD_OUT from the local flag, without Redis", () => soldOut.shortCircuits);
+    const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds);
+    const limits = new RateLimits(cfg.admission, this.redis, cfg.redis.keyPrefix, metrics);
+    const ops: SaleOps = this.durableParts?.sweeper ?? this.redisOps;
+    const routes = {
+      buyer: new BuyerRoutes({
+        auth,
+        tokens: new PurchaseTokens(cfg.auth.userJwtSecret),
+        sales,
+        soldOut,
+        reservations: this.reservations,
+        placer: this.orderPlacer(),
+        limits,
+        breakers,
+        metrics,
+        tokenLeadMs: cfg.tokens.leadSeconds * 1000,
+        tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
+      }),
+      orders: new OrderRoutes({ auth, redis: this.redis, keys, repo: this.repo, sales, limits, breakers }),
+      admin: new AdminRoutes({
+        auth: new AdminAuth(cfg.auth.adminToken),
+        sales,
+        ops,
+        limits,
+        defaultShards: cfg.stock.shards,
+        defaultPaymentTimeoutSeconds: DEFAULT_PAYMENT_TIMEOUT_SECONDS,
+      }),
+      ops: new OpsRoutes(this.probes(), () => breakers.states(), metrics),
+    };
+    this.server = new HttpServer(
+      {
+        host: cfg.server.host,
+        maxBodyBytes: cfg.server.maxBodyBytes,
+        metrics,
+        shedder: this.shedder,
+        classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined),
+      },
+      routes,
+    );
+    this.shedder.start();
+    await this.server.listen(this.opts.port ?? cfg.server.port);
+  }
+
+  private get durable(): Durable {
+    if (!this.durableParts) throw new Error("this process runs the buy path on Redis alone (redisOnly)");
+    return this.durableParts;
+  }
+
+  get checker(): OrderTransactionChecker {
+    return this.durable.checker;
+  }
+
+  get writer(): OrderWriter {
+    return this.durable.writer;
+  }
+
+  get sweeper(): Sweeper {
+    return this.durable.sweeper;
+  }
+
+  get sweepLoop(): SweepLoop {
+    return this.durable.sweepLoop;
+  }
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  /** Stops listening first, then the loops and clients that feed or drain the hand-off. */
+  async close(): Promise<void> {
+    this.server?.close();
+    this.shedder.stop();
+    this.breakers.shutdown();
+    const d = this.durableParts;
+    await d?.sweepLoop.stop();
+    d?.writer.close();
+    await this.consumer?.shutdown().catch(() => {});
+    // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
+    const svc = this.consumer?.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined;
+    svc?.logger?.close?.();
+    await d?.producer.shutdown().catch(() => {});
+    await this.shards.close().catch(() => {});
+    this.subscriber?.disconnect();
+    this.redis.disconnect();
+  }
+}

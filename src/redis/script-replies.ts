@@ -1,0 +1,99 @@
+/**
+ * What the Lua scripts answer, in one place: the reply codes (named as in each script's header and in
+ * lua/includes/script-codes.lua) and one mapper per script from its raw reply to a typed outcome. A code a
+ * script does not list is a bug or a version mix-up: it throws UnexpectedScriptReply, never guessed.
+ */
+export enum ScriptCode {
+  Ok = 1,
+  Replay = 2,
+  Already = 3,
+  InvalidToken = -1,
+  KeyReused = -2,
+  LimitExceeded = -3,
+  SoldOut = -4,
+  ShardEmpty = -5,
+  SaleLocked = -6,
+  OrderIdTaken = -7,
+  NotFound = -8,
+  RolledBack = -9,
+  TokenExists = -10,
+}
+
+export class UnexpectedScriptReply extends Error {
+  override name = "UnexpectedScriptReply";
+  constructor(script: string, reply: unknown) {
+    super(`${script}: unexpected reply ${JSON.stringify(reply)}`);
+  }
+}
+
+/** What a purchase attempt came to. `replayed` marks an answer repeated from the token's first use. */
+export type ReserveOutcome =
+  | { kind: "reserved"; orderId: string; replayed: boolean }
+  | { kind: "sold_out"; replayed: boolean }
+  | { kind: "limit_exceeded"; replayed: boolean }
+  | { kind: "invalid_token" }
+  | { kind: "key_reused" }
+  | { kind: "order_id_taken" }
+  | { kind: "shard_empty"; shardStock: number };
+
+export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" };
+export type IssueTokenOutcome = "issued" | "exists";
+export type WarmShardOutcome = "warmed" | "locked";
+export type TransferInOutcome = "applied" | "already_applied";
+export type CheckOrderOutcome = "commit" | "rollback";
+
+export function reserveOutcome(reply: [number, string, number]): ReserveOutcome {
+  const [code, orderId, n] = reply;
+  switch (code) {
+    case ScriptCode.Ok:
+      return { kind: "reserved", orderId, replayed: false };
+    case ScriptCode.Replay:
+      // n holds the stored first outcome's code.
+      if (n === ScriptCode.Ok) return { kind: "reserved", orderId, replayed: true };
+      if (n === ScriptCode.SoldOut) return { kind: "sold_out", replayed: true };
+      if (n === ScriptCode.LimitExceeded) return { kind: "limit_exceeded", replayed: true };
+      throw new UnexpectedScriptReply("reserve (stored outcome)", reply);
+    case ScriptCode.InvalidToken:
+      return { kind: "invalid_token" };
+    case ScriptCode.KeyReused:
+      return { kind: "key_reused" };
+    case ScriptCode.LimitExceeded:
+      return { kind: "limit_exceeded", replayed: false };
+    case ScriptCode.SoldOut:
+      return { kind: "sold_out", replayed: false };
+    case ScriptCode.ShardEmpty:
+      return { kind: "shard_empty", shardStock: n };
+    case ScriptCode.OrderIdTaken:
+      return { kind: "order_id_taken" };
+    default:
+      throw new UnexpectedScriptReply("reserve", reply);
+  }
+}
+
+export function releaseOutcome(reply: [number, number]): ReleaseOutcome {
+  const [code, qty] = reply;
+  if (code === ScriptCode.Ok) return { kind: "released", quantity: qty };
+  if (code === ScriptCode.Already) return { kind: "already_released" };
+  if (code === ScriptCode.NotFound) return { kind: "not_found" };
+  throw new UnexpectedScriptReply("release", reply);
+}
+
+/** A script whose reply is a bare code: each code it lists maps to one outcome, any other throws. */
+function codeMapper<O extends string>(script: string, outcomes: Partial<Record<ScriptCode, O>>): (code: number) => O {
+  return (code) => {
+    const out = outcomes[code as ScriptCode];
+    if (out === undefined) throw new UnexpectedScriptReply(script, code);
+    return out;
+  };
+}
+
+export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", { [ScriptCode.Ok]: "issued", [ScriptCode.TokenExists]: "exists" });
+export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", { [ScriptCode.Ok]: "warmed", [ScriptCode.SaleLocked]: "locked" });
+export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied" });
+export const checkOrderOutcome = codeMapper<CheckOrderOutcome>("check-order", { [ScriptCode.Ok]: "commit", [ScriptCode.RolledBack]: "rollback" });
+
+/** Scripts that answer a count (confirm, transfer-out): a non-negative integer or a bug. */
+export function countOutcome(script: string, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new UnexpectedScriptReply(script, n);
+  return n;
+}

@@ -1,0 +1,125 @@
+import { signBuyerJwt } from "../src/admission/auth.js";
+
+/** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ApiCredentials {
+  /** Signs buyer JWTs, as the storefront's identity provider would. */
+  userJwtSecret: string;
+  adminToken: string;
+}
+
+export interface SaleSpec {
+  stock: number;
+  perUserLimit?: number;
+  shards?: number;
+  /** Start relative to now (default: a second ago, so the sale is live). */
+  startInMs?: number;
+  durationMs?: number;
+  skuId?: string;
+  paymentTimeoutSeconds?: number;
+}
+
+/**
+ * The gateway's HTTP API as storefront, buyer and operator call it: the one client of the tests, the
+ * benchmarks' setup and the demo's setup (the floods use their own, cheaper, keep-alive clients).
+ */
+export class ApiClient {
+  constructor(
+    readonly base: string,
+    private readonly creds: ApiCredentials,
+  ) {}
+
+  jwt(userId: string, ttlSeconds = 600): string {
+    return signBuyerJwt(this.creds.userJwtSecret, { sub: userId, exp: Math.floor(Date.now() / 1000) + ttlSeconds });
+  }
+
+  async call<T = any>(method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown; raw?: string } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const r = await fetch(this.base + path, { method, headers, body });
+    const text = await r.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: r.status, body: parsed as T, headers: r.headers };
+  }
+
+  admin(): Record<string, string> {
+    return { authorization: `Bearer ${this.creds.adminToken}` };
+  }
+
+  buyer(userId: string): Record<string, string> {
+    return { authorization: `Bearer ${this.jwt(userId)}` };
+  }
+
+  /** Creates (or, before its start, replaces) a sale; live now unless `startInMs` says otherwise. */
+  putSale(saleId: string, sale: SaleSpec) {
+    const startsAt = Date.now() + (sale.startInMs ?? -1000);
+    return this.call("PUT", `/v1/admin/sales/${saleId}`, {
+      headers: this.admin(),
+      body: {
+        skuId: sale.skuId ?? `sku-${saleId}`,
+        stock: sale.stock,
+        perUserLimit: sale.perUserLimit ?? 1,
+        startsAt: new Date(startsAt).toISOString(),
+        endsAt: new Date(startsAt + (sale.durationMs ?? 3_600_000)).toISOString(),
+        shards: sale.shards,
+        paymentTimeoutSeconds: sale.paymentTimeoutSeconds,
+      },
+    });
+  }
+
+  /** A purchase token for this buyer; throws unless issued. */
+  async token(saleId: string, userId: string): Promise<string> {
+    const r = await this.call("POST", `/v1/sales/${saleId}/tokens`, { headers: this.buyer(userId) });
+    if (r.status !== 201) throw new Error(`token for ${userId}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.token as string;
+  }
+
+  order(saleId: string, userId: string, token: string, quantity?: number) {
+    return this.call("POST", `/v1/sales/${saleId}/orders`, {
+      headers: { ...this.buyer(userId), "idempotency-key": token },
+      body: quantity === undefined ? {} : { quantity },
+    });
+  }
+
+  orderStatus(orderId: string, userId: string) {
+    return this.call("GET", `/v1/orders/${orderId}`, { headers: this.buyer(userId) });
+  }
+
+  sale(saleId: string) {
+    return this.call("GET", `/v1/sales/${saleId}`);
+  }
+
+  stats(saleId: string) {
+    return this.call("GET", `/v1/admin/sales/${saleId}/stats`, { headers: this.admin() });
+  }
+
+  reconcile(saleId: string) {
+    return this.call("POST", `/v1/admin/sales/${saleId}/reconcile`, { headers: this.admin() });
+  }
+
+  /** True once GET /readyz answers 200. */
+  ready(): Promise<boolean> {
+    return fetch(`${this.base}/readyz`).then((r) => r.ok, () => false);
+  }
+}
+
+/** Throws unless an answer has the status (and error code) expected; `what` names the step. */
+export function expectStatus(what: string, got: { status: number; body: any }, status: number, code?: string): void {
+  if (got.status !== status || (code !== undefined && got.body?.error?.code !== code)) {
+    throw new Error(`${what}: expected ${status} ${code ?? ""}, got ${got.status} ${JSON.stringify(got.body)}`);
+  }
+}
