@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
 import { AdminAuth, BuyerAuth } from "./admission/auth.js";
 import { Breakers, isRedisFailure } from "./admission/breakers.js";
 import { GuardedReservationService } from "./admission/guarded-reservations.js";
 import { LoadShedder } from "./admission/load-shedder.js";
+import { PaymentSignature } from "./admission/payment-signature.js";
 import { PurchaseTokens } from "./admission/purchase-token.js";
 import { RateLimits } from "./admission/rate-limits.js";
 import type { Config } from "./config/schema.js";
@@ -11,16 +14,21 @@ import { AdminRoutes } from "./http/routes/admin.js";
 import { BuyerRoutes } from "./http/routes/buyer.js";
 import { OpsRoutes } from "./http/routes/ops.js";
 import { OrderRoutes } from "./http/routes/orders.js";
+import { PaymentRoutes } from "./http/routes/payments.js";
 import { HttpServer } from "./http/server.js";
+import { OrderLifecycle } from "./lifecycle/order-lifecycle.js";
 import { OrderWriter } from "./messaging/order-writer.js";
+import { OutboxRelay } from "./messaging/outbox-relay.js";
+import { PaymentTimers } from "./messaging/payment-timers.js";
 import { quietLogger, rmq } from "./messaging/rocketmq.js";
 import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
-import { TransactionalOrderPlacer, type CrashPoint } from "./messaging/transactional-placer.js";
+import { TransactionalOrderPlacer } from "./messaging/transactional-placer.js";
 import { Metrics } from "./observability/metrics.js";
 import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
 import { migrate } from "./persistence/migrate.js";
 import { MysqlShards } from "./persistence/mysql-shards.js";
 import { OrderRepository } from "./persistence/order-repository.js";
+import { OrderTransitions } from "./persistence/order-transitions.js";
 import { SweepLoop } from "./reconciliation/sweep-loop.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
 import { createRedis, type RedisClient } from "./redis/client.js";
@@ -31,14 +39,18 @@ import type { ReservationService } from "./reservation/reservation-service.js";
 import type { SaleOps } from "./reservation/sale-ops.js";
 import { SaleStore } from "./reservation/sale-store.js";
 import { SoldOutCache } from "./reservation/sold-out-cache.js";
+import type { CrashPoint } from "./util/crash-point.js";
 
-const DEFAULT_PAYMENT_TIMEOUT_SECONDS = 900;
+type PushConsumerListener = ConstructorParameters<typeof rmq.PushConsumer>[0]["messageListener"]["consume"];
 
 /** What one process runs. */
 export interface Roles {
   /** The HTTP API: buyers, operators, probes and metrics. */
   http: boolean;
-  /** The order writer: the RocketMQ consumer that puts orders into sharded MySQL. */
+  /**
+   * The order writer: the RocketMQ consumer that puts orders into sharded MySQL, with the payment-timeout
+   * timer consumer and the outbox relay beside it.
+   */
   writer: boolean;
   /** The periodic reconciliation sweep. */
   sweeper: boolean;
@@ -64,6 +76,8 @@ export interface ProcessOptions {
 interface Durable {
   checker: OrderTransactionChecker;
   writer: OrderWriter;
+  timers: PaymentTimers;
+  relay: OutboxRelay;
   sweeper: Sweeper;
   sweepLoop: SweepLoop;
   producer: Producer;
@@ -86,10 +100,11 @@ export class GatewayProcess {
   /** MySQL pools open connections on first use: the Redis-only process has them but never migrates or writes. */
   readonly shards: MysqlShards;
   readonly repo: OrderRepository;
+  readonly lifecycle: OrderLifecycle;
   private readonly redisOps: RedisSaleOps;
   private readonly roles: Roles;
   private durableParts: Durable | null = null;
-  private consumer: PushConsumer | null = null;
+  private consumers: PushConsumer[] = [];
   private subscriber: RedisClient | null = null;
   private server: HttpServer | null = null;
 
@@ -123,6 +138,7 @@ export class GatewayProcess {
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
     this.shards = new MysqlShards(config.mysql);
     this.repo = new OrderRepository(this.shards);
+    this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), config.payments.timeoutSeconds, opts.crashAt);
   }
 
   /** Builds and starts a process with these roles. */
@@ -130,7 +146,7 @@ export class GatewayProcess {
     const proc = new GatewayProcess(config, opts);
     try {
       if (!opts.redisOnly) proc.durableParts = await proc.startDurable();
-      if (proc.roles.writer) proc.consumer = await proc.startConsumer();
+      if (proc.roles.writer) await proc.startWriter();
       if (proc.roles.http) await proc.startHttp();
       if (proc.roles.sweeper) proc.durable.sweepLoop.start();
     } catch (err) {
@@ -146,18 +162,28 @@ export class GatewayProcess {
     await migrate(cfg.mysql);
     const { repo } = this;
     const checker = new OrderTransactionChecker(this.redis, this.keys);
-    const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer);
-    const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, cfg.sweeper.persistAfterMs);
-    const sweepLoop = new SweepLoop(sweeper, this.sales, { intervalMs: cfg.sweeper.intervalMs, retentionSeconds: cfg.sales.retentionSeconds });
-    // The producer must list the topic, or the broker's back-checks never reach its checker.
+    // The producer must list the order topic, or the broker's back-checks never reach its checker. Only that
+    // one: with a second topic listed, startup now and then waits forever for the proxy's first settings
+    // command (seen with rocketmq-client-nodejs 1.0.8 against the 5.3 proxy); the event and timer topics
+    // are routed at their first send instead.
     const producer = new rmq.Producer({
       ...this.rocketmqCommon(),
       topics: [cfg.rocketmq.orderTopic],
       logger: quietLogger("producer"),
       checker: { check: (view) => checker.check(view) },
     });
+    const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, this.sales, this.lifecycle, cfg.payments.timeoutSeconds);
+    const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, timers.schedule);
+    const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax }, this.opts.crashAt);
+    const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, this.lifecycle, relay, {
+      persistAfterMs: cfg.sweeper.persistAfterMs,
+      leaseMs: cfg.sweeper.leaseMs,
+      outboxStaleAfterMs: cfg.outbox.staleAfterMs,
+      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    }, this.metrics);
+    const sweepLoop = new SweepLoop(sweeper, this.sales, this.redis, this.keys, { intervalMs: cfg.sweeper.intervalMs, retentionSeconds: cfg.sales.retentionSeconds });
     await producer.startup();
-    return { checker, writer, sweeper, sweepLoop, producer };
+    return { checker, writer, timers, relay, sweeper, sweepLoop, producer };
   }
 
   private rocketmqCommon() {
@@ -165,18 +191,24 @@ export class GatewayProcess {
     return { endpoints: r.endpoints, namespace: "", requestTimeout: r.requestTimeoutMs };
   }
 
-  private async startConsumer(): Promise<PushConsumer> {
+  /** The order consumer, the payment-timeout consumer and the outbox relay. */
+  private async startWriter(): Promise<void> {
     const r = this.config.rocketmq;
-    const { writer } = this.durable;
-    const consumer = new rmq.PushConsumer({
-      ...this.rocketmqCommon(),
-      consumerGroup: r.consumerGroup,
-      subscriptions: new Map([[r.orderTopic, "*"]]),
-      messageListener: { consume: (view) => writer.consume(view) },
-      logger: quietLogger("consumer"),
-    });
-    await consumer.startup();
-    return consumer;
+    const { writer, timers, relay } = this.durable;
+    const subscribe = async (group: string, topic: string, consume: PushConsumerListener, tag: string) => {
+      const consumer = new rmq.PushConsumer({
+        ...this.rocketmqCommon(),
+        consumerGroup: group,
+        subscriptions: new Map([[topic, "*"]]),
+        messageListener: { consume },
+        logger: quietLogger(tag),
+      });
+      this.consumers.push(consumer);
+      await consumer.startup();
+    };
+    await subscribe(r.consumerGroup, r.orderTopic, (view) => writer.consume(view), "consumer");
+    await subscribe(r.timeoutGroup, r.timeoutTopic, (view) => timers.consume(view), "timeouts");
+    relay.start();
   }
 
   private orderPlacer(): OrderPlacer {
@@ -231,14 +263,16 @@ export class GatewayProcess {
         tokenLeadMs: cfg.tokens.leadSeconds * 1000,
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
       }),
-      orders: new OrderRoutes({ auth, redis: this.redis, keys, repo: this.repo, sales, limits, breakers }),
+      orders: new OrderRoutes({ auth, redis: this.redis, keys, repo: this.repo, sales, limits, breakers, lifecycle: this.lifecycle }),
+      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret), lifecycle: this.lifecycle, limits, breakers }),
       admin: new AdminRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
         sales,
         ops,
+        repo: this.repo,
         limits,
         defaultShards: cfg.stock.shards,
-        defaultPaymentTimeoutSeconds: DEFAULT_PAYMENT_TIMEOUT_SECONDS,
+        defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
       }),
       ops: new OpsRoutes(this.probes(), () => breakers.states(), metrics),
     };
@@ -277,6 +311,14 @@ export class GatewayProcess {
     return this.durable.sweepLoop;
   }
 
+  get timers(): PaymentTimers {
+    return this.durable.timers;
+  }
+
+  get relay(): OutboxRelay {
+    return this.durable.relay;
+  }
+
   get port(): number {
     return this.server?.port ?? 0;
   }
@@ -288,11 +330,14 @@ export class GatewayProcess {
     this.breakers.shutdown();
     const d = this.durableParts;
     await d?.sweepLoop.stop();
+    await d?.relay.stop();
     d?.writer.close();
-    await this.consumer?.shutdown().catch(() => {});
-    // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
-    const svc = this.consumer?.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined;
-    svc?.logger?.close?.();
+    for (const consumer of this.consumers) {
+      await consumer.shutdown().catch(() => {});
+      // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
+      const svc = consumer.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined;
+      svc?.logger?.close?.();
+    }
     await d?.producer.shutdown().catch(() => {});
     await this.shards.close().catch(() => {});
     this.subscriber?.disconnect();

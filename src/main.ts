@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { GatewayProcess } from "./gateway-process.js";
-import type { CrashPoint } from "./messaging/transactional-placer.js";
+import { crashPointOf } from "./util/crash-point.js";
 import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
 
 /**
@@ -23,7 +23,7 @@ runEntry("gateway", async () => {
     });
     return;
   }
-  const crashAt = process.env.FLASHSALE_FAULT as CrashPoint | undefined;
+  const crashAt = crashPointOf(process.env.FLASHSALE_FAULT);
   const proc = await GatewayProcess.start(config, { crashAt });
   process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${proc.port}\n`);
   onStopSignal(() => void proc.close().then(() => process.exit(0)));

@@ -38,13 +38,24 @@ function parseHostPort(value: string): Endpoint {
 
 const isLocal = (e: Endpoint) => e.host === "127.0.0.1";
 
-function endpoints(): { namesrv: Endpoint; grpc: Endpoint; orderTopic: string } {
+function endpoints(): { namesrv: Endpoint; grpc: Endpoint; orderTopic: string; eventTopic: string; timeoutTopic: string } {
   const { rocketmq } = loadConfig();
   return {
     namesrv: parseHostPort(rocketmq.namesrv),
     grpc: parseHostPort(rocketmq.endpoints),
     orderTopic: rocketmq.orderTopic,
+    eventTopic: rocketmq.eventTopic,
+    timeoutTopic: rocketmq.timeoutTopic,
   };
+}
+
+/** The gateway's three topics: orders (transactional), order events (normal), payment timers (delay). */
+export async function ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs = 60_000): Promise<void> {
+  await Promise.all([
+    ensureTopic(t.orderTopic, "TRANSACTION", { timeoutMs }),
+    ensureTopic(t.eventTopic, "NORMAL", { timeoutMs }),
+    ensureTopic(t.timeoutTopic, "DELAY", { timeoutMs }),
+  ]);
 }
 
 function requireBinary(cmd: string, hint: string): string {
@@ -267,7 +278,7 @@ export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opt
 export const rocketmq: Service = {
   name: "rocketmq",
   async up() {
-    const { namesrv, grpc, orderTopic } = endpoints();
+    const { namesrv, grpc, orderTopic, eventTopic, timeoutTopic } = endpoints();
     const [namesrvUp, proxyUp] = await Promise.all([isListening(namesrv.port, namesrv.host), isListening(grpc.port, grpc.host)]);
     if ((!namesrvUp && !isLocal(namesrv)) || (!proxyUp && !isLocal(grpc))) {
       throw new Error(`RocketMQ at ${namesrv.host}:${namesrv.port} / ${grpc.host}:${grpc.port} is not reachable, and the stack only starts it on 127.0.0.1`);
@@ -285,12 +296,12 @@ export const rocketmq: Service = {
         if (!namesrvUp) pids.push(await startNamesrv(lib, namesrv));
         if (!proxyUp) pids.push(await startProxy(lib, namesrv, grpc));
       }
-      await ensureTopic(orderTopic, "TRANSACTION", { timeoutMs: 60_000 });
+      await ensureGatewayTopics({ orderTopic, eventTopic, timeoutTopic });
     } catch (err) {
       for (const pid of pids.reverse()) await stopPid(pid);
       throw err;
     }
-    log(`rocketmq: ready in ${((Date.now() - started) / 1000).toFixed(1)} s; topic ${orderTopic} (TRANSACTION) exists`);
+    log(`rocketmq: ready in ${((Date.now() - started) / 1000).toFixed(1)} s; topics ${orderTopic} (TRANSACTION), ${eventTopic} (NORMAL), ${timeoutTopic} (DELAY) exist`);
     return pids;
   },
 };

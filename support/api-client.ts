@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { signBuyerJwt } from "../src/admission/auth.js";
 
 /** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
@@ -11,6 +12,8 @@ export interface ApiCredentials {
   /** Signs buyer JWTs, as the storefront's identity provider would. */
   userJwtSecret: string;
   adminToken: string;
+  /** Signs payment callbacks, as the payment provider would (optional: only the provider has it). */
+  webhookSecret?: string;
 }
 
 export interface SaleSpec {
@@ -97,6 +100,33 @@ export class ApiClient {
 
   orderStatus(orderId: string, userId: string) {
     return this.call("GET", `/v1/orders/${orderId}`, { headers: this.buyer(userId) });
+  }
+
+  cancel(orderId: string, userId: string) {
+    return this.call("POST", `/v1/orders/${orderId}/cancel`, { headers: this.buyer(userId) });
+  }
+
+  /** The payment provider's callback, signed over the exact bytes sent. */
+  pay(event: { eventId: string; orderId: string; status: "SUCCEEDED" | "FAILED" }) {
+    const raw = JSON.stringify(event);
+    return this.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", "x-signature": this.signPayment(raw) }, raw });
+  }
+
+  signPayment(raw: string): string {
+    if (!this.creds.webhookSecret) throw new Error("this client has no webhook secret");
+    return `sha256=${createHmac("sha256", this.creds.webhookSecret).update(raw).digest("hex")}`;
+  }
+
+  pause(saleId: string) {
+    return this.call("POST", `/v1/admin/sales/${saleId}/pause`, { headers: this.admin() });
+  }
+
+  resume(saleId: string) {
+    return this.call("POST", `/v1/admin/sales/${saleId}/resume`, { headers: this.admin() });
+  }
+
+  refunds(saleId: string) {
+    return this.call("GET", `/v1/admin/sales/${saleId}/refunds`, { headers: this.admin() });
   }
 
   sale(saleId: string) {

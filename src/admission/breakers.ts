@@ -1,6 +1,6 @@
 import CircuitBreaker from "opossum";
 import type { Config } from "../config/schema.js";
-import { ApiError } from "../errors.js";
+import { ApiError, RETRY_SOON } from "../errors.js";
 import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
 
 export type Dependency = "redis" | "rocketmq" | "mysql";
@@ -105,11 +105,11 @@ export class DependencyBreaker {
   private readonly translate = (err: unknown): never => {
     const code = (err as { code?: unknown })?.code;
     if (code === "EOPENBREAKER") throw this.openError();
-    if (code === "ESHUTDOWN") throw new ApiError("UNAVAILABLE", "the gateway is shutting down", { "retry-after": "1" });
+    if (code === "ESHUTDOWN") throw new ApiError("UNAVAILABLE", "the gateway is shutting down", RETRY_SOON);
     if (isBreakerTimeout(err)) {
-      throw new ApiError("UNAVAILABLE", `${this.name} did not answer within ${this.timeoutMs} ms; retry with the same key`, { "retry-after": "1" });
+      throw new ApiError("UNAVAILABLE", `${this.name} did not answer within ${this.timeoutMs} ms; retry with the same key`, RETRY_SOON);
     }
-    if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.name} is not answering: ${(err as Error).message}`, { "retry-after": "1" });
+    if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.name} is not answering: ${(err as Error).message}`, RETRY_SOON);
     throw err;
   };
 

@@ -72,8 +72,13 @@ export const configSchema = z
       endpoints: hostPort,
       namesrv: hostPort,
       orderTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
+      /** Order events for downstream services (NORMAL topic), published by the outbox relay. */
+      eventTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
+      /** Payment-timeout timer messages (DELAY topic). */
+      timeoutTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       producerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       consumerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
+      timeoutGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       requestTimeoutMs: positiveInt,
       groupCommit: z.object({ maxOrders: positiveInt.max(256), lingerMs: z.number().int().min(0).max(100) }).strict(),
       consumer: z.object({
@@ -84,13 +89,18 @@ export const configSchema = z
         retryForMs: positiveInt,
       }).strict(),
     }).strict(),
-    sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt }).strict(),
+    sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt, leaseMs: positiveInt }).strict(),
+    outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt }).strict(),
     auth: z.object({
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),
       adminToken: z.string().min(16, "expected at least 16 characters"),
       clockSkewSeconds: z.number().int().min(0).max(300),
     }).strict(),
-    payments: z.object({ webhookSecret: z.string().min(16, "expected at least 16 characters") }).strict(),
+    payments: z.object({
+      webhookSecret: z.string().min(16, "expected at least 16 characters"),
+      /** How long an order may stay unpaid when its sale sets no paymentTimeoutSeconds. */
+      timeoutSeconds: positiveInt.max(7 * 86400),
+    }).strict(),
     admission: z.object({
       trustedProxies: z.array(ipOrCidr),
       rateLimits: z.object({

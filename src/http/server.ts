@@ -7,6 +7,7 @@ import type { AdminRoutes } from "./routes/admin.js";
 import type { BuyerRoutes } from "./routes/buyer.js";
 import type { OpsRoutes } from "./routes/ops.js";
 import type { OrderRoutes } from "./routes/orders.js";
+import type { PaymentRoutes } from "./routes/payments.js";
 import { loadUws } from "./uws.js";
 
 export interface HttpServerOptions {
@@ -21,6 +22,7 @@ export interface HttpServerOptions {
 export interface Routes {
   buyer: BuyerRoutes;
   orders: OrderRoutes;
+  payments: PaymentRoutes;
   admin: AdminRoutes;
   ops: OpsRoutes;
 }
@@ -39,7 +41,7 @@ export class HttpServer {
   async listen(port: number): Promise<void> {
     const uws = loadUws();
     const app = uws.App();
-    const { buyer, orders, admin, ops } = this.routes;
+    const { buyer, orders, payments, admin, ops } = this.routes;
     const opts: ExchangeOptions = {
       maxBodyBytes: this.opts.maxBodyBytes,
       metrics: this.opts.metrics,
@@ -53,9 +55,14 @@ export class HttpServer {
     route(app, "post", "/v1/sales/:saleId/tokens", "token", buyer.issueToken, opts);
     route(app, "post", "/v1/sales/:saleId/orders", "order", buyer.placeOrder, opts);
     route(app, "get", "/v1/orders/:orderId", "order_status", orders.getOrder, opts);
+    route(app, "post", "/v1/orders/:orderId/cancel", "order_cancel", orders.cancel, opts);
+    route(app, "post", "/v1/payments/callback", "payment_callback", payments.callback, opts);
     route(app, "put", "/v1/admin/sales/:saleId", "admin_put_sale", admin.putSale, opts);
     route(app, "get", "/v1/admin/sales/:saleId/stats", "admin_stats", admin.stats, opts);
     route(app, "post", "/v1/admin/sales/:saleId/reconcile", "admin_reconcile", admin.reconcile, opts);
+    route(app, "post", "/v1/admin/sales/:saleId/pause", "admin_pause", admin.pause, opts);
+    route(app, "post", "/v1/admin/sales/:saleId/resume", "admin_resume", admin.resume, opts);
+    route(app, "get", "/v1/admin/sales/:saleId/refunds", "admin_refunds", admin.refunds, opts);
     route(app, "get", "/healthz", "healthz", ops.healthz, opts, unshed);
     route(app, "get", "/readyz", "readyz", ops.readyz, opts, unshed);
     route(app, "get", "/metrics", "metrics", ops.metricsText, opts, unshed);

@@ -42,6 +42,8 @@ export class OrderWriter {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly opts: OrderWriterOptions,
+    /** Told of every batch once it is in MySQL (payment-timeout timers); must not throw. */
+    private readonly afterPersist: (orders: OrderMessage[]) => void = () => {},
   ) {
     this.batches = new Batcher({ maxSize: opts.batchMax, lingerMs: opts.lingerMs }, (batch) => void this.writeBatch(batch));
   }
@@ -67,13 +69,17 @@ export class OrderWriter {
 
   /**
    * A group's message also names orders that were never reserved (sold out, limit, tombstoned by the
-   * back-check): only those the Redis ledger holds, for the same buyer and quantity, become rows.
+   * back-check): only those the Redis ledger holds, for the same buyer and quantity, become rows, and only
+   * while they hold units.
    */
   private async reservedOnly(orders: OrderMessage[]): Promise<OrderMessage[]> {
     const ledger = await readLedger(this.redis, this.keys, orders.map((o) => o.orderId));
     return orders.filter((o) => {
       const rec = ledger.get(o.orderId);
-      const ok = rec != null && rec.state !== "tombstone" && rec.userId === o.userId && rec.quantity === o.quantity;
+      // A released record already has its row (a cancel writes the row before it returns the units): a
+      // CONFIRMED row written now would claim units that are back on sale.
+      const live = rec != null && (rec.state === "reserved" || rec.state === "confirmed" || rec.state === "paid");
+      const ok = live && rec.userId === o.userId && rec.quantity === o.quantity;
       if (!ok) this.stats.skipped++;
       return ok;
     });
@@ -102,6 +108,7 @@ export class OrderWriter {
         this.stats.written += r.inserted;
         this.stats.duplicates += r.duplicates;
         await this.confirm(batch.map((p) => p.order.orderId));
+        this.afterPersist(batch.map((p) => p.order));
         const at = Date.now();
         for (const p of batch) {
           this.onPersisted?.(p.order, at);

@@ -4,10 +4,9 @@ import type { ReserveOutcome } from "../redis/script-replies.js";
 import type { OrderPlacer } from "../reservation/order-placer.js";
 import type { ReservationService, ReserveRequest } from "../reservation/reservation-service.js";
 import { Batcher } from "../util/batcher.js";
+import { crashIf, type CrashPoint } from "../util/crash-point.js";
 import { encodeOrders, type OrderMessage } from "./order-message.js";
 
-/** Test-only crash points (FLASHSALE_FAULT), refused in production. */
-export type CrashPoint = "after-half" | "after-reserve";
 
 export interface GroupCommitOptions {
   /** Most orders in one transactional message (1 = a message per order). */
@@ -79,9 +78,9 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     }
     this.stats.messages++;
     this.stats.orders += group.length;
-    if (this.crashAt === "after-half") process.kill(process.pid, "SIGKILL");
+    crashIf(this.crashAt, "after-half");
     const results = await Promise.allSettled(group.map((p) => this.reservations.reserve({ ...p.req, orderId: p.order.orderId, now: p.order.reservedAt })));
-    if (this.crashAt === "after-reserve") process.kill(process.pid, "SIGKILL");
+    crashIf(this.crashAt, "after-reserve");
     const isNew = (r: PromiseSettledResult<ReserveOutcome>) => r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
     const anyNew = results.some(isNew);
     let committed = false;

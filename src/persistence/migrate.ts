@@ -14,6 +14,8 @@ export interface ShardMigration {
 }
 
 const PAYMENT_EVENTS_TABLE = "payment_events";
+const REFUNDS_TABLE = "refunds";
+const OUTBOX_TABLE = "order_events";
 
 /** Columns the rest of the gateway relies on; an existing table lacking one stops the migration. */
 const REQUIRED_ORDER_COLUMNS = ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"];
@@ -37,6 +39,7 @@ function ordersDdl(database: string, table: string): string {
   status ENUM(${statusEnum}) NOT NULL,
   created_at DATETIME(3) NOT NULL COMMENT 'reservation time, UTC',
   updated_at DATETIME(3) NOT NULL COMMENT 'last write, UTC',
+  version INT UNSIGNED NOT NULL DEFAULT 1 COMMENT 'changes so far: 1 confirmed, +1 per status change or refund',
   PRIMARY KEY (order_id),
   KEY idx_sale_status (sale_id, status, created_at),
   KEY idx_sale_order (sale_id, order_id),
@@ -52,9 +55,60 @@ function paymentEventsDdl(database: string): string {
   status VARCHAR(32) NOT NULL COMMENT 'as sent by the payment provider',
   outcome VARCHAR(32) NOT NULL COMMENT 'what the gateway answered',
   created_at DATETIME(3) NOT NULL,
+  body_sha256 CHAR(64) NOT NULL DEFAULT '' COMMENT 'the callback body: the same event id with another body is refused',
   PRIMARY KEY (event_id),
   KEY idx_order (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+// One row per refund owed, keyed by the payment event that must be refunded: at most one per event.
+function refundsDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(REFUNDS_TABLE)} (
+  event_id VARCHAR(128) NOT NULL,
+  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
+  reason VARCHAR(32) NOT NULL,
+  recorded_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (event_id),
+  KEY idx_sale (sale_id, recorded_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+// The transactional outbox: written in the same transaction as the change it announces; the relay
+// publishes rows in seq order and stamps published_at.
+function outboxDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(OUTBOX_TABLE)} (
+  seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  event_id VARCHAR(128) NOT NULL,
+  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
+  type VARCHAR(32) NOT NULL,
+  body TEXT NOT NULL,
+  created_at DATETIME(3) NOT NULL,
+  published_at DATETIME(3) NULL,
+  PRIMARY KEY (seq),
+  UNIQUE KEY uq_event (event_id),
+  KEY idx_unpublished (published_at, seq),
+  KEY idx_sale (sale_id, seq)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
+/** Columns added after a table's first release, added in place (MariaDB's ADD COLUMN IF NOT EXISTS). */
+function addedColumns(database: string, table: string): string[] {
+  if (table === PAYMENT_EVENTS_TABLE) {
+    return [`ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS body_sha256 CHAR(64) NOT NULL DEFAULT ''`];
+  }
+  if (/^orders_\d+$/.test(table)) {
+    return [`ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS version INT UNSIGNED NOT NULL DEFAULT 1`];
+  }
+  return [];
+}
+
+function ddl(database: string, table: string): string {
+  if (table === PAYMENT_EVENTS_TABLE) return paymentEventsDdl(database);
+  if (table === REFUNDS_TABLE) return refundsDdl(database);
+  if (table === OUTBOX_TABLE) return outboxDdl(database);
+  return ordersDdl(database, table);
 }
 
 async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Promise<ShardMigration> {
@@ -74,7 +128,8 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
     );
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
 
-    const wanted = [...Array.from({ length: tablesPerShard }, (_, i) => tableName(i)), PAYMENT_EVENTS_TABLE];
+    const orderTables = Array.from({ length: tablesPerShard }, (_, i) => tableName(i));
+    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE];
     const [tableRows] = await conn.execute<mysql.RowDataPacket[]>(
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
       [db],
@@ -84,7 +139,8 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
     const existingTables: string[] = [];
     for (const table of wanted) {
       (before.has(table) ? existingTables : createdTables).push(table);
-      await conn.query(table === PAYMENT_EVENTS_TABLE ? paymentEventsDdl(db) : ordersDdl(db, table));
+      await conn.query(ddl(db, table));
+      if (before.has(table)) for (const alter of addedColumns(db, table)) await conn.query(alter);
     }
 
     const [colRows] = await conn.execute<mysql.RowDataPacket[]>(
@@ -97,8 +153,7 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
       if (!columns.has(t)) columns.set(t, new Set());
       columns.get(t)!.add(String(r.c).toLowerCase());
     }
-    for (const table of wanted) {
-      if (table === PAYMENT_EVENTS_TABLE) continue;
+    for (const table of orderTables) {
       const missing = REQUIRED_ORDER_COLUMNS.filter((c) => !columns.get(table)?.has(c));
       if (missing.length > 0) throw new Error(`${db}.${table} exists but lacks column(s) ${missing.join(", ")}`);
     }
@@ -110,7 +165,8 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
 
 /**
  * Creates every shard database and its tables when missing; safe to run any number of times and
- * concurrently. It never alters or drops an existing table, but fails when one lacks a contract column.
+ * concurrently. It never drops anything; an existing table gains the columns added since it was created,
+ * and the migration fails when an order table lacks a contract column.
  */
 export async function migrate(cfg: Config["mysql"]): Promise<ShardMigration[]> {
   const seen = new Set<string>();

@@ -68,6 +68,11 @@ export class MysqlShards {
     return out;
   }
 
+  /** Every shard database's pool, in shard order (per-database tables: events, refunds, the outbox). */
+  databases(): { db: number; pool: mysql.Pool }[] {
+    return this.pools.map((pool, db) => ({ db, pool }));
+  }
+
   /** True when every shard answers `SELECT 1` within the ping timeout. */
   async ping(): Promise<boolean> {
     const results = await Promise.all(this.pools.map((p) => this.pingOne(p)));

@@ -1,5 +1,6 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { MysqlShards, OrderTable } from "./mysql-shards.js";
+import { countStale, insertOutbox, orderEvent } from "./order-events.js";
 import { ORDER_LIMITS, ORDER_STATUSES, type OrderRow, type OrderStatus, type StoredOrder } from "./order-row.js";
 
 /** A row the writer refuses before touching MySQL; retrying it can never succeed. */
@@ -30,12 +31,21 @@ export interface SaleOrderCounts extends StatusTotals {
   quantity: StatusTotals;
 }
 
+/** A refund owed, keyed by the payment event to refund. */
+export interface RefundRecord {
+  orderId: string;
+  eventId: string;
+  reason: string;
+  recordedAt: Date;
+}
+
 /** What the reconciliation sweeper needs of each order. */
 export interface SaleOrderRef {
   orderId: string;
   userId: string;
   quantity: number;
   status: OrderStatus;
+  createdAt: Date;
 }
 
 const COLUMNS = "order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at";
@@ -66,8 +76,8 @@ function isDeadlock(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { errno?: unknown }).errno === ER_LOCK_DEADLOCK;
 }
 
-/** InnoDB may pick a statement as a deadlock victim and roll it back whole; running it again is safe. */
-async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+/** InnoDB may pick a statement or transaction as a deadlock victim and roll it back whole; running it again is safe. */
+export async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
@@ -127,17 +137,34 @@ export class OrderRepository {
     let inserted = 0;
     for (let i = 0; i < sorted.length; i += INSERT_CHUNK) {
       const chunk = sorted.slice(i, i + INSERT_CHUNK);
-      const params: unknown[] = [];
-      for (const o of chunk) params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now);
-      // query(), not execute(): a prepared statement per batch size would pile up on the server.
-      // The no-op update (not INSERT IGNORE) keeps strict-mode errors and never rewrites a stored row.
-      const sql =
-        `INSERT INTO \`${target.table}\` (${COLUMNS}) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?)").join(",")} ` +
-        "ON DUPLICATE KEY UPDATE order_id = order_id";
-      const [res] = await withDeadlockRetry(() => target.pool.query<ResultSetHeader>({ sql, timeout: this.shards.queryTimeoutMs }, params));
-      inserted += res.affectedRows;
+      inserted += await withDeadlockRetry(() => this.insertChunk(target, chunk, now));
     }
     return inserted;
+  }
+
+  /** The rows and their ORDER_CONFIRMED events, in one transaction (the outbox's promise). */
+  private async insertChunk(target: OrderTable, chunk: OrderRow[], now: Date): Promise<number> {
+    const params: unknown[] = [];
+    for (const o of chunk) params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now);
+    // query(), not execute(): a prepared statement per batch size would pile up on the server.
+    // The no-op update (not INSERT IGNORE) keeps strict-mode errors and never rewrites a stored row.
+    const sql =
+      `INSERT INTO \`${target.table}\` (${COLUMNS}) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?)").join(",")} ` +
+      "ON DUPLICATE KEY UPDATE order_id = order_id";
+    const conn = await target.pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      const [res] = await conn.query<ResultSetHeader>({ sql, timeout: this.shards.queryTimeoutMs }, params);
+      // Version 1 of every order of the chunk: an id already in the outbox (a row written before) is kept.
+      await insertOutbox(conn, chunk.map((o) => orderEvent(o, "ORDER_CONFIRMED", 1, now)), now, this.shards.queryTimeoutMs);
+      await conn.commit();
+      return res.affectedRows;
+    } catch (err) {
+      await conn.rollback().catch(() => {});
+      throw err;
+    } finally {
+      conn.release();
+    }
   }
 
   /** The order as its owner sees it; null when missing or owned by someone else. */
@@ -209,6 +236,37 @@ export class OrderRepository {
     return counts;
   }
 
+  /** Events of a sale still unpublished `olderThan` (the outbox relay's backlog, as the sweeper bounds it). */
+  async staleEvents(saleId: string, olderThan: Date): Promise<number> {
+    const counts = await Promise.all(this.shards.databases().map(({ pool }) => countStale(pool, saleId, olderThan, this.shards.queryTimeoutMs)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Refunds recorded for a sale (stats). */
+  async refundCount(saleId: string): Promise<number> {
+    const counts = await Promise.all(
+      this.shards.databases().map(async ({ pool }) => {
+        const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT COUNT(*) AS n FROM refunds WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs }, [saleId]);
+        return Number(rows[0]?.n ?? 0);
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Every refund recorded for a sale, over every shard database, oldest first. */
+  async refundsOf(saleId: string): Promise<RefundRecord[]> {
+    const perDb = await Promise.all(
+      this.shards.databases().map(async ({ pool }) => {
+        const [rows] = await pool.query<RowDataPacket[]>(
+          { sql: "SELECT order_id, event_id, reason, recorded_at FROM refunds WHERE sale_id = ? ORDER BY recorded_at, event_id", timeout: this.shards.queryTimeoutMs },
+          [saleId],
+        );
+        return rows.map((r) => ({ orderId: String(r.order_id), eventId: String(r.event_id), reason: String(r.reason), recordedAt: r.recorded_at as Date }));
+      }),
+    );
+    return perDb.flat().sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime());
+  }
+
   /**
    * Every order of a sale, one table after another, paged by order id so memory stays bounded.
    * Orders written while the scan runs may or may not be seen; none is seen twice.
@@ -220,11 +278,11 @@ export class OrderRepository {
       for (;;) {
         // LIMIT is inlined: a validated integer, and bound LIMIT parameters trip some server versions.
         const [rows] = await t.pool.execute<RowDataPacket[]>(
-          { sql: `SELECT order_id, user_id, quantity, status FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`, timeout: this.shards.queryTimeoutMs },
+          { sql: `SELECT order_id, user_id, quantity, status, created_at FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`, timeout: this.shards.queryTimeoutMs },
           [saleId, after],
         );
         for (const r of rows) {
-          yield { orderId: String(r.order_id), userId: String(r.user_id), quantity: Number(r.quantity), status: r.status as OrderStatus };
+          yield { orderId: String(r.order_id), userId: String(r.user_id), quantity: Number(r.quantity), status: r.status as OrderStatus, createdAt: r.created_at as Date };
         }
         if (rows.length < pageSize) break;
         after = String(rows[rows.length - 1]!.order_id);

@@ -1,12 +1,12 @@
+import type { Keys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/scripts.js";
 import type { SaleStore } from "../reservation/sale-store.js";
 import type { Sweeper } from "./sweeper.js";
 
-/** How long after its end a sale is still swept (late messages, stranded transfers). */
-const SWEEP_AFTER_END_MS = 3_600_000;
-
 /**
- * The periodic sweep: every `intervalMs`, a pass over every sale that is live or ended within the last
- * hour. An ended sale's shard keys get the same expiry as its settings (end + retention), and a sale whose
+ * The periodic sweep: every `intervalMs`, a pass over every sale that has started and is not yet settled
+ * (ended, every order PAID or CANCELLED, every event published); a settled sale joins a set the loop skips.
+ * An ended sale's shard keys get the same expiry as its settings (end + retention), and a sale whose
  * settings expired leaves the index. Passes never overlap: a slow pass delays the next.
  */
 export class SweepLoop {
@@ -16,6 +16,8 @@ export class SweepLoop {
   constructor(
     private readonly sweeper: Sweeper,
     private readonly sales: SaleStore,
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
     private readonly opts: { intervalMs: number; retentionSeconds: number },
   ) {}
 
@@ -29,13 +31,18 @@ export class SweepLoop {
   }
 
   async sweepAll(now = Date.now()): Promise<void> {
+    const settled = new Set(await this.redis.smembers(this.keys.settledSales));
     for (const id of await this.sales.ids()) {
       const sale = await this.sales.load(id);
       if (!sale) {
         await this.sales.unindex(id);
+        await this.redis.srem(this.keys.settledSales, id);
         continue;
       }
-      if (now >= sale.startsAt && now < sale.endsAt + SWEEP_AFTER_END_MS) await this.sweeper.sweep(sale, now);
+      if (now >= sale.startsAt && !settled.has(id)) {
+        const report = await this.sweeper.sweep(sale, now);
+        if (report.settled) await this.redis.sadd(this.keys.settledSales, id);
+      }
       if (now >= sale.endsAt) await this.sweeper.expireShards(sale, sale.endsAt + this.opts.retentionSeconds * 1000);
     }
   }

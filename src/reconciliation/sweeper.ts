@@ -1,25 +1,71 @@
-import type { Keys } from "../redis/keys.js";
-import type { RedisClient } from "../redis/scripts.js";
-import type { OrderRepository } from "../persistence/order-repository.js";
+import type { OrderLifecycle } from "../lifecycle/order-lifecycle.js";
 import type { OrderWriter } from "../messaging/order-writer.js";
-import { parseLedgerRecord } from "../reservation/ledger.js";
+import type { OutboxRelay } from "../messaging/outbox-relay.js";
+import type { CellCounter, Metrics } from "../observability/metrics.js";
+import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
+import type { Keys } from "../redis/keys.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
+import { ledgerOf, saleLedger, type LedgerRecord } from "../reservation/ledger.js";
 import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
 
+/** What one pass found and repaired, by kind (also counted in flashsale_sweeper_repairs_total). */
 export interface SweepReport {
   transfersFinished: number;
   unitsMoved: number;
+  /** Reservations not yet in MySQL past `persistAfterMs`, and how many of them were written now. */
   openChecked: number;
   ordersPersisted: number;
+  /** Ledger records holding units whose row was missing (confirmed or paid ones too): rows written now. */
+  rowsRestored: number;
+  /** Rows whose ledger record was missing: records put back (no stock moves). */
+  recordsRestored: number;
+  /** Released records without a row: written CANCELLED. */
+  cancelledRowsWritten: number;
+  /** CANCELLED rows whose units had not come back: returned now, exactly once. */
+  unitsReturned: number;
+  /** PAID rows whose ledger record did not say so, and CONFIRMED rows whose record was still open. */
+  paidMarked: number;
+  confirmedMarked: number;
+  /** Orders past their payment timeout, cancelled now. */
+  expired: number;
+  /** Events unpublished past outbox.staleAfterMs, and how many the relay published in this pass. */
+  outboxStale: number;
+  outboxPublished: number;
+  /** Every order of the sale is final (PAID or CANCELLED) and the sale has ended. */
+  settled: boolean;
+  /** Another process holds this sale's lease: nothing was done. */
+  skipped?: boolean;
 }
 
+type RepairKind = Exclude<keyof SweepReport, "settled" | "skipped" | "openChecked" | "outboxStale">;
+
+export interface SweeperOptions {
+  persistAfterMs: number;
+  leaseMs: number;
+  outboxStaleAfterMs: number;
+  /** This process's name in leases. */
+  owner: string;
+}
+
+const emptyReport = (): SweepReport => ({
+  transfersFinished: 0, unitsMoved: 0, openChecked: 0, ordersPersisted: 0, rowsRestored: 0, recordsRestored: 0, cancelledRowsWritten: 0,
+  unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, outboxStale: 0, outboxPublished: 0, settled: false,
+});
+
 /**
- * One reconciliation pass over a sale: finishes stranded shard transfers, and writes to MySQL every
- * reservation still open (not confirmed) after `persistAfterMs`: the path that closes a message lost to
- * the broker's check limit, a dead-letter queue or a long MySQL outage. Writes are idempotent by order id.
+ * Reconciliation of one sale, both ways between the Redis ledger and the MySQL rows, repairing with the
+ * same idempotent operations as the main path (the writer's insert, the release and mark-paid scripts,
+ * the lifecycle's transitions). One process sweeps a sale at a time (a Redis lease with an expiry), and
+ * passes over one sale never overlap within a process.
  */
 export class Sweeper implements SaleOps {
+  private readonly inProgress = new Map<string, Promise<SweepReport>>();
+  private readonly repairs: CellCounter<"kind">;
+  /** The last pass's drift per sale, for the gauge (live sales only). */
+  private readonly drift = new Map<string, { drift: number; live: boolean }>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -27,31 +73,114 @@ export class Sweeper implements SaleOps {
     private readonly redisOps: RedisSaleOps,
     private readonly writer: OrderWriter,
     private readonly repo: OrderRepository,
-    private readonly persistAfterMs: number,
-  ) {}
-
-  reconcile(sale: Sale): Promise<SweepReport> {
-    return this.sweep(sale);
+    private readonly lifecycle: OrderLifecycle,
+    private readonly relay: OutboxRelay,
+    private readonly opts: SweeperOptions,
+    metrics: Metrics,
+  ) {
+    this.repairs = metrics.counter("flashsale_sweeper_repairs_total", "What the sweeper found and repaired, by kind", ["kind"]);
+    metrics.gauge("flashsale_sale_drift_units", "Units unaccounted for between Redis and MySQL at the last sweep, per live sale", ["sale"], (set) => {
+      for (const [sale, d] of this.drift) if (d.live) set({ sale }, d.drift);
+    });
   }
 
+  /** POST .../reconcile: a pass now, whoever holds the lease (every repair is idempotent). */
+  reconcile(sale: Sale): Promise<SweepReport> {
+    return this.exclusive(sale, () => this.pass(sale, Date.now()));
+  }
+
+  /** The sweep loop's pass: skipped when another process holds the sale's lease. */
   async sweep(sale: Sale, now = Date.now()): Promise<SweepReport> {
+    const lease = await scripts.lease(this.redis, this.keys.sweepLease(sale.saleId), this.opts.owner, this.opts.leaseMs);
+    if (lease === "taken") return { ...emptyReport(), skipped: true };
+    return this.exclusive(sale, () => this.pass(sale, now));
+  }
+
+  /** Runs after any pass over the same sale in this process, never beside it. */
+  private exclusive(sale: Sale, run: () => Promise<SweepReport>): Promise<SweepReport> {
+    const before = this.inProgress.get(sale.saleId) ?? Promise.resolve(emptyReport());
+    const next = before.catch(() => emptyReport()).then(run);
+    this.inProgress.set(sale.saleId, next);
+    void next.finally(() => this.inProgress.get(sale.saleId) === next && this.inProgress.delete(sale.saleId)).catch(() => {});
+    return next;
+  }
+
+  private async pass(sale: Sale, now: number): Promise<SweepReport> {
+    const report = emptyReport();
     const t = await this.redisOps.reconcile(sale, now);
-    let openChecked = 0;
-    let ordersPersisted = 0;
-    for (let shard = 0; shard < sale.shards; shard++) {
-      const k = this.keys.shard(sale.saleId, shard);
-      const stale = await this.redis.zrangebyscore(k.open, 0, now - this.persistAfterMs);
-      openChecked += stale.length;
-      if (stale.length === 0) continue;
-      const raws = await this.redis.hmget(k.res, ...stale);
-      const writes = stale.map(async (orderId, i) => {
-        const rec = raws[i] ? parseLedgerRecord(orderId, raws[i]!) : null;
-        if (!rec || rec.state !== "reserved") return false;
-        return this.writer.write({ orderId, saleId: sale.saleId, skuId: sale.skuId, userId: rec.userId, quantity: rec.quantity, reservedAt: rec.reservedAt });
-      });
-      ordersPersisted += (await Promise.all(writes)).filter(Boolean).length;
+    report.transfersFinished = t.transfersFinished;
+    report.unitsMoved = t.unitsMoved;
+    const ledger = await this.ledger(sale);
+    const rows = new Map<string, SaleOrderRef>();
+    for await (const row of this.repo.scanSale(sale.saleId)) rows.set(row.orderId, row);
+    const timeoutMs = sale.paymentTimeoutSeconds * 1000;
+    let unsettled = 0;
+
+    for (const rec of ledger.values()) {
+      if (rows.has(rec.orderId) || rec.state === "tombstone") continue;
+      const order = this.lifecycle.known(rec, sale);
+      if (rec.state === "released") {
+        // Units already back; the row a cancel writes first is missing (MySQL lost it): write it CANCELLED.
+        const r = await this.lifecycle.cancelReleased(order);
+        if (r.kind === "applied" && r.decision.to === "CANCELLED") report.cancelledRowsWritten++;
+        continue;
+      }
+      if (now >= order.payBy) {
+        // Past its payment window without a row: the expiry writes the row and cancels it in one transaction.
+        const r = await this.lifecycle.expire(order, now);
+        if (r?.kind === "applied" && r.decision.to === "CANCELLED") report.expired++;
+        continue;
+      }
+      unsettled++;
+      if (now - rec.reservedAt < this.opts.persistAfterMs) continue;
+      if (rec.state === "reserved") report.openChecked++;
+      const written = await this.writer.write({ ...order.facts });
+      if (written) report[rec.state === "reserved" ? "ordersPersisted" : "rowsRestored"]++;
     }
-    return { ...t, openChecked, ordersPersisted };
+
+    for (const row of rows.values()) {
+      const rec = ledger.get(row.orderId);
+      if (row.status !== "PAID" && row.status !== "CANCELLED") unsettled++;
+      if (!rec || rec.state === "tombstone") {
+        const state = row.status === "PAID" ? "P" : row.status === "CANCELLED" ? "C" : "F";
+        const shard = ledgerOf(this.keys, row.orderId)!;
+        const restored = await scripts.restoreRecord(this.redis, shard, { orderId: row.orderId, state, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId });
+        if (restored === "restored") report.recordsRestored++;
+        continue;
+      }
+      if (row.status === "CANCELLED" && rec.state !== "released") {
+        if ((await this.lifecycle.returnUnits(row)).kind === "released") report.unitsReturned++;
+      } else if (row.status === "PAID" && (rec.state === "reserved" || rec.state === "confirmed")) {
+        if ((await this.lifecycle.markPaid(row)) === "marked") report.paidMarked++;
+      } else if (row.status === "CONFIRMED") {
+        if (rec.state === "reserved" && (await scripts.confirm(this.redis, ledgerOf(this.keys, row.orderId)!, [row.orderId])) > 0) {
+          report.confirmedMarked++;
+        }
+        if (now >= row.createdAt.getTime() + timeoutMs) {
+          const r = await this.lifecycle.expire(this.lifecycle.known(rec, sale), now);
+          if (r?.kind === "applied" && r.decision.to === "CANCELLED") {
+            report.expired++;
+            unsettled--;
+          }
+        }
+      }
+    }
+
+    report.outboxStale = await this.repo.staleEvents(sale.saleId, new Date(now - this.opts.outboxStaleAfterMs));
+    if (report.outboxStale > 0) report.outboxPublished = await this.relay.passAll().catch(() => 0);
+    report.settled = now >= sale.endsAt && unsettled === 0 && report.outboxStale === report.outboxPublished;
+    for (const kind of Object.keys(report) as (keyof SweepReport)[]) {
+      const v = report[kind];
+      if (typeof v === "number" && v > 0 && kind !== "openChecked" && kind !== "outboxStale") this.repairs.cell({ kind: kind as RepairKind }).n += v;
+    }
+    const stats = await this.stats(sale).catch(() => null);
+    if (stats) this.drift.set(sale.saleId, { drift: stats.drift, live: now < sale.endsAt });
+    return report;
+  }
+
+  /** Every ledger record of the sale, by order id. */
+  private async ledger(sale: Sale): Promise<Map<string, LedgerRecord>> {
+    return new Map((await saleLedger(this.redis, this.keys, sale)).map((r) => [r.orderId, r]));
   }
 
   /** Sets every shard key of an ended sale to expire at `atMs` (tokens carry their own expiry). */
@@ -66,7 +195,7 @@ export class Sweeper implements SaleOps {
 
   /** Stats across Redis and MySQL; drift is 0 when every unit is accounted for and both stores agree. */
   async stats(sale: Sale) {
-    const [s, db] = await Promise.all([this.redisOps.stats(sale), this.repo.countBySale(sale.saleId)]);
+    const [s, db, refunds] = await Promise.all([this.redisOps.stats(sale), this.repo.countBySale(sale.saleId), this.repo.refundCount(sale.saleId)]);
     const persistedInRedis = s.confirmed + s.paid;
     const persistedInMysql = db.quantity.confirmed + db.quantity.paid;
     return {
@@ -74,6 +203,8 @@ export class Sweeper implements SaleOps {
       confirmed: db.quantity.confirmed,
       paid: db.quantity.paid,
       cancelled: db.quantity.cancelled,
+      unpaid: db.quantity.confirmed,
+      refunds,
       mysql: db,
       redis: { confirmed: s.confirmed, paid: s.paid, cancelled: s.cancelled },
       drift: Math.abs(s.drift) + Math.abs(persistedInRedis - persistedInMysql),

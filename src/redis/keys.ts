@@ -10,6 +10,16 @@ export class Keys {
     return `${this.prefix}sale:{${saleId}}`;
   }
 
+  /** The sweeper's lease on a sale: one process sweeps it at a time. */
+  sweepLease(saleId: string): string {
+    return `${this.prefix}sweep-lease:{${saleId}}`;
+  }
+
+  /** Sales whose every order is final: the sweep loop leaves them be. */
+  get settledSales(): string {
+    return `${this.prefix}settled`;
+  }
+
   /** Set of all sale ids (the sweeper's work list). */
   get salesIndex(): string {
     return `${this.prefix}sales`;

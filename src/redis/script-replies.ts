@@ -41,6 +41,9 @@ export type IssueTokenOutcome = "issued" | "exists";
 export type WarmShardOutcome = "warmed" | "locked";
 export type TransferInOutcome = "applied" | "already_applied";
 export type CheckOrderOutcome = "commit" | "rollback";
+export type MarkPaidOutcome = "marked" | "already" | "not_found";
+export type LeaseOutcome = "held" | "taken";
+export type RestoreRecordOutcome = "restored" | "exists";
 
 export function reserveOutcome(reply: [number, string, number]): ReserveOutcome {
   const [code, orderId, n] = reply;
@@ -90,6 +93,9 @@ function codeMapper<O extends string>(script: string, outcomes: Partial<Record<S
 export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", { [ScriptCode.Ok]: "issued", [ScriptCode.TokenExists]: "exists" });
 export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", { [ScriptCode.Ok]: "warmed", [ScriptCode.SaleLocked]: "locked" });
 export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied" });
+export const markPaidOutcome = codeMapper<MarkPaidOutcome>("mark-paid", { [ScriptCode.Ok]: "marked", [ScriptCode.Already]: "already", [ScriptCode.NotFound]: "not_found" });
+export const leaseOutcome = codeMapper<LeaseOutcome>("lease", { [ScriptCode.Ok]: "held", [ScriptCode.Already]: "taken" });
+export const restoreRecordOutcome = codeMapper<RestoreRecordOutcome>("restore-record", { [ScriptCode.Ok]: "restored", [ScriptCode.Already]: "exists" });
 export const checkOrderOutcome = codeMapper<CheckOrderOutcome>("check-order", { [ScriptCode.Ok]: "commit", [ScriptCode.RolledBack]: "rollback" });
 
 /** Scripts that answer a count (confirm, transfer-out): a non-negative integer or a bug. */

@@ -2,8 +2,8 @@ import type { Cluster, Redis, Result } from "ioredis";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
-  checkOrderOutcome, countOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
-  type CheckOrderOutcome, type IssueTokenOutcome, type ReleaseOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
+  checkOrderOutcome, countOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
+  type CheckOrderOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
 } from "./script-replies.js";
 
 export type RedisClient = Redis | Cluster;
@@ -21,6 +21,9 @@ declare module "ioredis" {
     fsTransferIn(stock: string, xin: string, ...argv: Arg[]): Result<number, Context>;
     fsCheckOrder(res: string, ...argv: Arg[]): Result<number, Context>;
     fsConfirm(res: string, open: string, ...orderIds: string[]): Result<number, Context>;
+    fsMarkPaid(res: string, open: string, orderId: string): Result<number, Context>;
+    fsLease(lease: string, owner: string, ttlMs: number): Result<number, Context>;
+    fsRestoreRecord(res: string, orderId: string, state: string, quantity: number, reservedAt: number, userId: string): Result<number, Context>;
   }
 }
 
@@ -86,5 +89,18 @@ export const scripts = {
   /** How many of `orderIds` (all of shard `k`) went from reserved to confirmed now. */
   confirm(c: RedisClient, k: ShardKeys, orderIds: string[]): Promise<number> {
     return c.fsConfirm(k.res, k.open, ...orderIds).then((n) => countOutcome("confirm", n));
+  },
+
+  markPaid(c: RedisClient, k: ShardKeys, orderId: string): Promise<MarkPaidOutcome> {
+    return c.fsMarkPaid(k.res, k.open, orderId).then(markPaidOutcome);
+  },
+
+  /** Takes or renews the lease at `key` for `owner`; "taken" when another owner holds it. */
+  lease(c: RedisClient, key: string, owner: string, ttlMs: number): Promise<LeaseOutcome> {
+    return c.fsLease(key, owner, ttlMs).then(leaseOutcome);
+  },
+
+  restoreRecord(c: RedisClient, k: ShardKeys, r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string }): Promise<RestoreRecordOutcome> {
+    return c.fsRestoreRecord(k.res, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(restoreRecordOutcome);
   },
 };

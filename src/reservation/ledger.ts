@@ -55,3 +55,16 @@ export async function readLedger(redis: RedisClient, keys: Keys, orderIds: strin
   );
   return out;
 }
+
+/** Every ledger record of a sale, over all its shards (operator views and the sweeper; O(orders)). */
+export async function saleLedger(redis: RedisClient, keys: Keys, sale: { saleId: string; shards: number }): Promise<LedgerRecord[]> {
+  const all = await Promise.all(Array.from({ length: sale.shards }, (_, i) => redis.hgetall(keys.shard(sale.saleId, i).res)));
+  const out: LedgerRecord[] = [];
+  for (const h of all) {
+    for (const [orderId, raw] of Object.entries(h)) {
+      const rec = parseLedgerRecord(orderId, raw);
+      if (rec) out.push(rec);
+    }
+  }
+  return out;
+}

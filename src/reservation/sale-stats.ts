@@ -1,6 +1,6 @@
 import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
-import { parseLedgerRecord, type LedgerState } from "./ledger.js";
+import { saleLedger, type LedgerState } from "./ledger.js";
 import type { Sale } from "./sale.js";
 import type { ShardRebalancer } from "./shard-rebalancer.js";
 
@@ -20,20 +20,12 @@ export interface LedgerStats {
 
 /** Reads every shard's ledger: an operator endpoint, O(orders), never on the buy path. */
 export async function ledgerStats(redis: RedisClient, keys: Keys, rebalancer: ShardRebalancer, sale: Sale): Promise<LedgerStats> {
-  const [stocks, inTransfer, ledgers] = await Promise.all([
-    rebalancer.shardStocks(sale),
-    rebalancer.inFlight(sale),
-    Promise.all(Array.from({ length: sale.shards }, (_, i) => redis.hgetall(keys.shard(sale.saleId, i).res))),
-  ]);
+  const [stocks, inTransfer, records] = await Promise.all([rebalancer.shardStocks(sale), rebalancer.inFlight(sale), saleLedger(redis, keys, sale)]);
   const qty: Record<LedgerState, number> = { reserved: 0, confirmed: 0, paid: 0, released: 0, tombstone: 0 };
   const count: Record<LedgerState, number> = { reserved: 0, confirmed: 0, paid: 0, released: 0, tombstone: 0 };
-  for (const ledger of ledgers) {
-    for (const [orderId, raw] of Object.entries(ledger)) {
-      const rec = parseLedgerRecord(orderId, raw);
-      if (!rec) continue;
-      qty[rec.state] += rec.quantity;
-      count[rec.state]++;
-    }
+  for (const rec of records) {
+    qty[rec.state] += rec.quantity;
+    count[rec.state]++;
   }
   return {
     stock: sale.stock,

@@ -4,6 +4,7 @@ import { scripts, type RedisClient } from "../redis/scripts.js";
 import { splitStock, type Sale } from "./sale.js";
 
 const FIELDS = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"] as const;
+const PAUSED = "paused";
 
 export type PutSaleResult = { kind: "created" | "updated"; sale: Sale } | { kind: "locked"; sale: Sale };
 
@@ -88,7 +89,22 @@ export class SaleStore {
       endsAt: Number(h.endsAt),
       shards: Number(h.shards),
       paymentTimeoutSeconds: Number(h.paymentTimeoutSeconds),
+      paused: h[PAUSED] === "1",
     };
+  }
+
+  /**
+   * Pauses or resumes a sale (started or not). Every gateway drops its cached settings on the
+   * sale-changed message, and the cache's own expiry (sales.metaCacheMs) bounds a lost message.
+   */
+  async setPaused(saleId: string, paused: boolean): Promise<Sale | null> {
+    // Only an existing sale: HSET on a missing key would make a sale with no settings. Sales are never
+    // deleted, only expired long after their end, so nothing can remove it between the two calls.
+    if (!(await this.load(saleId))) return null;
+    await this.redis.hset(this.keys.saleMeta(saleId), PAUSED, paused ? "1" : "0");
+    this.forget(saleId);
+    await this.redis.publish(this.keys.saleChangedChannel, saleId);
+    return this.load(saleId);
   }
 
   /**
@@ -106,11 +122,12 @@ export class SaleStore {
     }
     const metaKey = this.keys.saleMeta(sale.saleId);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
-    await this.redis.hset(metaKey, Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])));
+    // A sale paused before its start stays paused when its settings are replaced.
+    await this.redis.hset(metaKey, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: prev?.paused ? "1" : "0" });
     // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
     await this.redis.pexpireat(metaKey, sale.endsAt + this.retentionSeconds * 1000);
     this.cache.delete(sale.saleId);
     await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
-    return { kind: prev ? "updated" : "created", sale };
+    return { kind: prev ? "updated" : "created", sale: { ...sale, paused: prev?.paused ?? false } };
   }
 }

@@ -8,18 +8,22 @@ export interface Sale {
   endsAt: number;
   shards: number;
   paymentTimeoutSeconds: number;
+  /** Paused by an operator: no tokens, no order attempts; payments, cancels and timeouts go on. */
+  paused: boolean;
 }
 
-export type SaleStatus = "UPCOMING" | "LIVE" | "SOLD_OUT" | "ENDED";
+export type SaleStatus = "UPCOMING" | "LIVE" | "PAUSED" | "SOLD_OUT" | "ENDED";
 
 export function saleStatus(sale: Sale, remaining: number, now = Date.now()): SaleStatus {
   if (now < sale.startsAt) return "UPCOMING";
   if (now >= sale.endsAt) return "ENDED";
+  if (sale.paused) return "PAUSED";
   return remaining <= 0 ? "SOLD_OUT" : "LIVE";
 }
 
+/** Open for order attempts: within its window and not paused. */
 export function isLive(sale: Sale, now = Date.now()): boolean {
-  return now >= sale.startsAt && now < sale.endsAt;
+  return now >= sale.startsAt && now < sale.endsAt && !sale.paused;
 }
 
 /** Stock per shard: as even as possible, the remainder on the first shards. */
@@ -39,5 +43,6 @@ export function saleToJson(sale: Sale) {
     endsAt: new Date(sale.endsAt).toISOString(),
     shards: sale.shards,
     paymentTimeoutSeconds: sale.paymentTimeoutSeconds,
+    paused: sale.paused,
   };
 }

@@ -35,6 +35,8 @@ describe("bad and abusive requests change nothing", () => {
   let token = "";
   let otherToken = "";
   let jwt = "";
+  /** Another buyer's order, in the other sale: the victim may neither see nor cancel it. */
+  let ownersOrder = "";
 
   beforeAll(async () => {
     // This test is about validation: the buyer limiter (tested on its own) must not answer first.
@@ -44,6 +46,9 @@ describe("bad and abusive requests change nothing", () => {
     token = await api.token(saleId, victim);
     otherToken = await api.token(otherSale, victim);
     jwt = api.jwt(victim);
+    const placed = await api.order(otherSale, "owner-1", await api.token(otherSale, "owner-1"));
+    expect(placed.status).toBe(202);
+    ownersOrder = placed.body.orderId as string;
   });
   afterAll(() => gw?.close());
 
@@ -67,6 +72,9 @@ describe("bad and abusive requests change nothing", () => {
     const atSale = (id: string, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({ path: `/v1/sales/${id}/orders`, headers: buyer, body: "{}", status, code });
     // Bytes, so that fetch adds no content type of its own.
     const typed = (contentType: string | null, body = '{"quantity":1}'): Omit<Row, "name"> => ({ headers: { ...buyer, "content-type": contentType }, body: Buffer.from(body), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
+    const pay = "/v1/payments/callback";
+    const payment = (over: Record<string, unknown> = {}) => JSON.stringify({ eventId: "ev-bad-1", orderId: ownersOrder, status: "SUCCEEDED", ...over });
+    const signed = (body: string): Omit<Row, "name"> => ({ path: pay, headers: { "content-type": "application/json", "x-signature": api.signPayment(body) }, body, status: 400, code: "INVALID_REQUEST" });
     const list: [string, Omit<Row, "name">][] = [
       // JSON syntax and structure
       ["truncated JSON", bad('{"quantity":')],
@@ -152,6 +160,35 @@ describe("bad and abusive requests change nothing", () => {
       ["sale view of a hash-tag sale id", { method: "GET", path: "/v1/sales/%7B0%7D", status: 400, code: "INVALID_REQUEST" }],
       ["stats of a sale id with a control byte", { method: "GET", path: `/v1/admin/sales/${saleId}%00/stats`, headers: api.admin(), status: 400, code: "INVALID_REQUEST" }],
       ["no such route", { path: `/v1/sales/${saleId}/orders/extra`, headers: buyer, body: "{}", status: 404, code: "NOT_FOUND" }],
+      // The payment provider's callback: the signature first, then the body, then the order.
+      ["payment without X-Signature", { path: pay, headers: { "content-type": "application/json" }, body: payment(), status: 401, code: "UNAUTHENTICATED" }],
+      ["payment with a wrong signature", { path: pay, headers: { "content-type": "application/json", "x-signature": `sha256=${"ab".repeat(32)}` }, body: payment(), status: 401, code: "UNAUTHENTICATED" }],
+      ["payment signed with the JWT secret", { path: pay, headers: { "content-type": "application/json", "x-signature": `sha256=${createHmac("sha256", secret()).update(payment()).digest("hex")}` }, body: payment(), status: 401, code: "UNAUTHENTICATED" }],
+      ["payment body changed after signing", { path: pay, headers: { "content-type": "application/json", "x-signature": api.signPayment(payment()) }, body: payment({ status: "FAILED" }), status: 401, code: "UNAUTHENTICATED" }],
+      ["payment signed, malformed JSON", signed('{"eventId":"e1",'), ],
+      ["payment signed, an unknown field", signed(payment({ amount: 100 }))],
+      ["payment signed, a duplicate key", signed('{"eventId":"e1","eventId":"e2","orderId":"x","status":"SUCCEEDED"}')],
+      ["payment signed, status of the wrong type", signed(payment({ status: 1 }))],
+      ["payment signed, unknown status", signed(payment({ status: "REFUNDED" }))],
+      ["payment signed, malformed order id", signed(payment({ orderId: "../etc" }))],
+      ["payment signed, empty body", signed("")],
+      ["payment signed, for no such order", { ...signed(payment({ orderId: `${saleId}.0.AAAAAAAAAAAA` })), status: 404, code: "ORDER_NOT_FOUND" }],
+      ["payment signed, not JSON", { ...signed(payment()), headers: { "content-type": "text/plain", "x-signature": api.signPayment(payment()) }, status: 415, code: "UNSUPPORTED_MEDIA_TYPE" }],
+      ["payment body over the limit", { path: pay, headers: { "content-type": "application/json", "x-signature": api.signPayment("x") }, body: "x".repeat(5000), status: 413, code: "PAYLOAD_TOO_LARGE" }],
+      // Buyer cancel.
+      ["cancel another buyer's order", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt) }, status: 404, code: "ORDER_NOT_FOUND" }],
+      ["cancel a malformed order id", { path: "/v1/orders/x.y/cancel", headers: { authorization: bearer(jwt) }, status: 400, code: "INVALID_REQUEST" }],
+      ["cancel an order that does not exist", { path: `/v1/orders/${saleId}.1.AAAAAAAAAAAA/cancel`, headers: { authorization: bearer(jwt) }, status: 404, code: "ORDER_NOT_FOUND" }],
+      ["cancel with a body field", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt), "content-type": "application/json" }, body: '{"reason":"changed my mind"}', status: 400, code: "INVALID_REQUEST" }],
+      ["cancel without credentials", { path: `/v1/orders/${ownersOrder}/cancel`, status: 401, code: "UNAUTHENTICATED" }],
+      // Operator endpoints added with the order lifecycle.
+      ["pause by a buyer", { path: `/v1/admin/sales/${saleId}/pause`, headers: { authorization: bearer(jwt) }, status: 403, code: "FORBIDDEN" }],
+      ["pause without credentials", { path: `/v1/admin/sales/${saleId}/pause`, status: 401, code: "UNAUTHENTICATED" }],
+      ["pause of no such sale", { path: `/v1/admin/sales/none${rid()}/pause`, headers: api.admin(), status: 404, code: "SALE_NOT_FOUND" }],
+      ["pause with a body field", { path: `/v1/admin/sales/${saleId}/pause`, headers: { ...api.admin(), "content-type": "application/json" }, body: '{"until":"tomorrow"}', status: 400, code: "INVALID_REQUEST" }],
+      ["resume by a buyer", { path: `/v1/admin/sales/${saleId}/resume`, headers: { authorization: bearer(jwt) }, status: 403, code: "FORBIDDEN" }],
+      ["refunds by a buyer", { method: "GET", path: `/v1/admin/sales/${saleId}/refunds`, headers: { authorization: bearer(jwt) }, status: 403, code: "FORBIDDEN" }],
+      ["refunds of a malformed sale id", { method: "GET", path: "/v1/admin/sales/%7Bx%7D/refunds", headers: api.admin(), status: 400, code: "INVALID_REQUEST" }],
     ];
     return list.map(([name, r]) => ({ name, ...r }));
   };
@@ -166,7 +203,15 @@ describe("bad and abusive requests change nothing", () => {
         return [await gw.redis.get(k.stock), await gw.redis.hgetall(k.res), await gw.redis.hgetall(k.buyers)];
       }),
     );
-    return { stats: s.body, perShard, token: await gw.redis.hgetall(home.token(token)), other: await gw.redis.hgetall(gw.keys.shard(otherSale, homeShard(victim, shards)).token(otherToken)) };
+    const owners = gw.keys.shard(otherSale, homeShard("owner-1", shards));
+    return {
+      stats: s.body,
+      perShard,
+      token: await gw.redis.hgetall(home.token(token)),
+      other: await gw.redis.hgetall(gw.keys.shard(otherSale, homeShard(victim, shards)).token(otherToken)),
+      ownersOrder: await gw.redis.hget(owners.res, ownersOrder),
+      sale: await gw.sales.load(saleId),
+    };
   }
 
   it("has at least fifty rows", () => {

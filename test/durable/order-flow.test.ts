@@ -7,7 +7,7 @@ import { encodeOrders } from "../../src/messaging/order-message.js";
 import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
 import type { OrderRepository } from "../../src/persistence/order-repository.js";
 import { connectServer } from "../persistence/mysql-test-db.js";
-import { durableConfig, eventually, spawnCrashingGateway, startApp, stopApp, testProducer } from "../helpers/durable.js";
+import { durableConfig, eventually, spawnGateway, startApp, stopApp, testProducer } from "../helpers/durable.js";
 import { Api, pool, rid, ledgerRecords } from "../helpers/env.js";
 
 describe("durable orders through RocketMQ into sharded MySQL", () => {
@@ -164,7 +164,7 @@ describe("durable orders through RocketMQ into sharded MySQL", () => {
   ])("gateway SIGKILLed between half message and commit, %s: the back-check settles it, nothing lost or invented", async (_n, crashAt) => {
     const saleId = `crash${rid()}`;
     await api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 2 });
-    const crashing = await spawnCrashingGateway(cfg, crashAt);
+    const crashing = await spawnGateway(cfg, { crashAt });
     const token = await api.token(saleId, "carl");
     const answer = await crashing.api.order(saleId, "carl", token).catch((e: Error) => e);
     expect(answer).toBeInstanceOf(Error); // the process died before answering

@@ -36,7 +36,7 @@ export class Api extends ApiClient {
     base: string,
     readonly cfg: Config,
   ) {
-    super(base, { userJwtSecret: cfg.auth.userJwtSecret, adminToken: cfg.auth.adminToken });
+    super(base, { userJwtSecret: cfg.auth.userJwtSecret, adminToken: cfg.auth.adminToken, webhookSecret: cfg.payments.webhookSecret });
   }
 }
 

@@ -25,13 +25,13 @@ async function tablesOf(database: string): Promise<string[]> {
     "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
     [database],
   );
-  return rows.map((r) => String(r.t));
+  return rows.map((r) => String(r.t)).sort();
 }
 
 describe("migrate", () => {
   it("creates every shard database with exactly the expected tables, and a second run changes nothing", async () => {
     const cfg = freshConfig({ shards: 3, tablesPerShard: 3 });
-    const expected = ["orders_0", "orders_1", "orders_2", "payment_events"];
+    const expected = ["order_events", "orders_0", "orders_1", "orders_2", "payment_events", "refunds"];
 
     const first = await migrate(cfg);
     expect(first.map((r) => r.database)).toEqual(cfg.shards.map((s) => s.database));
@@ -81,7 +81,23 @@ describe("migrate", () => {
   it("survives concurrent runs", async () => {
     const cfg = freshConfig();
     await Promise.all([migrate(cfg), migrate(cfg), migrate(cfg)]);
-    for (const s of cfg.shards) expect(await tablesOf(s.database)).toHaveLength(cfg.tablesPerShard + 1);
+    for (const s of cfg.shards) expect(await tablesOf(s.database)).toHaveLength(cfg.tablesPerShard + 3);
+  });
+
+  it("adds the columns of later releases to tables an earlier release created, keeping their rows", async () => {
+    const cfg = freshConfig({ shards: 1, tablesPerShard: 1 });
+    const db = cfg.shards[0]!.database;
+    await conn.query(`CREATE DATABASE \`${db}\``);
+    await conn.query(
+      `CREATE TABLE \`${db}\`.orders_0 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL, sku_id VARCHAR(64) NOT NULL, user_id VARCHAR(128) NOT NULL, quantity INT UNSIGNED NOT NULL, status ENUM('CONFIRMED','PAID','CANCELLED') NOT NULL, created_at DATETIME(3) NOT NULL, updated_at DATETIME(3) NOT NULL)`,
+    );
+    await conn.query(`INSERT INTO \`${db}\`.orders_0 VALUES ('o1', 's', 'k', 'u', 1, 'CONFIRMED', NOW(3), NOW(3))`);
+    await conn.query(`CREATE TABLE \`${db}\`.payment_events (event_id VARCHAR(128) PRIMARY KEY, order_id VARCHAR(96) NOT NULL, status VARCHAR(32) NOT NULL, outcome VARCHAR(32) NOT NULL, created_at DATETIME(3) NOT NULL)`);
+    await migrate(cfg);
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT order_id, version FROM \`${db}\`.orders_0`);
+    expect(rows.map((r) => [r.order_id, r.version])).toEqual([["o1", 1]]);
+    const [cols] = await conn.query<mysql.RowDataPacket[]>("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'payment_events'", [db]);
+    expect(cols.map((r) => String(r.c))).toContain("body_sha256");
   });
 
   it("fails, naming the table, when an existing order table lacks a contract column", async () => {

@@ -29,7 +29,7 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
   afterAll(() => redis.disconnect());
 
   async function newSale(stock: number, shards: number, perUserLimit = 2): Promise<Sale> {
-    const sale: Sale = { saleId: `s${rid()}`, skuId: "sku", stock, perUserLimit, startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, shards, paymentTimeoutSeconds: 60 };
+    const sale: Sale = { saleId: `s${rid()}`, skuId: "sku", stock, perUserLimit, startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, shards, paymentTimeoutSeconds: 60, paused: false };
     expect((await sales.put(sale)).kind).toBe("created");
     return { ...sale, startsAt: Date.now() - 1 };
   }

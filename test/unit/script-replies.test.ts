@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScripts, SCRIPT_NAMES } from "../../src/redis/script-loader.js";
 import {
-  checkOrderOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, ScriptCode, transferInOutcome, UnexpectedScriptReply, warmShardOutcome,
+  checkOrderOutcome, issueTokenOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, releaseOutcome, reserveOutcome, ScriptCode, transferInOutcome, UnexpectedScriptReply, warmShardOutcome,
 } from "../../src/redis/script-replies.js";
 import { repoRoot } from "../../src/util/repo-root.js";
 
@@ -30,6 +30,9 @@ const MAPPERS: Record<string, (code: number) => unknown> = {
   "warm-shard": warmShardOutcome,
   "transfer-in": transferInOutcome,
   "check-order": checkOrderOutcome,
+  "mark-paid": markPaidOutcome,
+  lease: leaseOutcome,
+  "restore-record": restoreRecordOutcome,
 };
 
 describe("script reply codes", () => {

@@ -5,6 +5,7 @@ import type { AdminAuth } from "../../admission/auth.js";
 import { jsonObject, positiveInt } from "../../admission/body.js";
 import { SKU_ID_RE, saleIdParam } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
+import type { OrderRepository } from "../../persistence/order-repository.js";
 import { saleToJson, type Sale } from "../../reservation/sale.js";
 import type { SaleOps } from "../../reservation/sale-ops.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
@@ -13,10 +14,13 @@ export interface AdminRoutesDeps {
   auth: AdminAuth;
   sales: SaleStore;
   ops: SaleOps;
+  repo: OrderRepository;
   limits: RateLimits;
   defaultShards: number;
   defaultPaymentTimeoutSeconds: number;
 }
+
+const NO_FIELDS: ReadonlySet<string> = new Set();
 
 /** Fields of PUT /v1/admin/sales/{saleId}; any other is refused, so a typo never silently takes a default. */
 const SALE_FIELDS: ReadonlySet<string> = new Set(["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"]);
@@ -37,7 +41,7 @@ function parseSaleBody(saleId: string, body: Record<string, unknown>, defaults: 
   const shards = body.shards === undefined ? defaults.shards : positiveInt(body.shards, "shards", 1024);
   const paymentTimeoutSeconds =
     body.paymentTimeoutSeconds === undefined ? defaults.paymentTimeoutSeconds : positiveInt(body.paymentTimeoutSeconds, "paymentTimeoutSeconds", 7 * 86400);
-  return { saleId, skuId: body.skuId, stock, perUserLimit, startsAt, endsAt, shards, paymentTimeoutSeconds };
+  return { saleId, skuId: body.skuId, stock, perUserLimit, startsAt, endsAt, shards, paymentTimeoutSeconds, paused: false };
 }
 
 /** Operator endpoints; the client-IP limit applies here too, as a brake on guessing the admin token. */
@@ -45,6 +49,9 @@ export class AdminRoutes {
   readonly putSale: Handler;
   readonly stats: Handler;
   readonly reconcile: Handler;
+  readonly pause: Handler;
+  readonly resume: Handler;
+  readonly refunds: Handler;
 
   constructor(private readonly deps: AdminRoutesDeps) {
     this.putSale = ipLimited(deps.limits, (req) => this.put(req));
@@ -56,6 +63,23 @@ export class AdminRoutes {
       const sale = await this.sale(req);
       return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.reconcile(sale)) } };
     });
+    this.pause = ipLimited(deps.limits, (req) => this.setPaused(req, true));
+    this.resume = ipLimited(deps.limits, (req) => this.setPaused(req, false));
+    this.refunds = ipLimited(deps.limits, async (req) => {
+      const sale = await this.sale(req);
+      const refunds = await deps.repo.refundsOf(sale.saleId);
+      return { status: 200, body: { saleId: sale.saleId, refunds: refunds.map((r) => ({ ...r, recordedAt: r.recordedAt.toISOString() })) } };
+    });
+  }
+
+  /** Pause or resume: every gateway refuses (or again takes) tokens and orders within a second. */
+  private async setPaused(req: Req, paused: boolean) {
+    this.deps.auth.check(req.authorization);
+    const saleId = saleIdParam(req.params[0]!);
+    jsonObject(req.body, req.contentType, NO_FIELDS);
+    const sale = await this.deps.sales.setPaused(saleId, paused);
+    if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
+    return { status: 200, body: saleToJson(sale) };
   }
 
   private async sale(req: Req): Promise<Sale> {

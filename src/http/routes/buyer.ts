@@ -102,6 +102,7 @@ export class BuyerRoutes {
     if (now < sale.startsAt - this.deps.tokenLeadMs || now >= sale.endsAt) {
       throw new ApiError("SALE_NOT_LIVE", "tokens are issued from shortly before the sale starts until it ends");
     }
+    if (sale.paused) throw new ApiError("SALE_NOT_LIVE", "the sale is paused");
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
     this.deps.breakers.redis.ensureClosed();
     const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
@@ -128,7 +129,7 @@ export class BuyerRoutes {
   }
 
   private orderFor(sale: Sale, userId: string, token: string, quantity: number): HttpReply | Promise<HttpReply> {
-    if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", "the sale is not live");
+    if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", sale.paused ? "the sale is paused" : "the sale is not live");
     if (this.deps.soldOut.mayShortCircuit(sale.saleId, token)) {
       this.deps.soldOut.shortCircuits++;
       return soldOutReply(false);

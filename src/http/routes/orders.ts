@@ -5,6 +5,8 @@ import type { BuyerAuth } from "../../admission/auth.js";
 import type { Breakers } from "../../admission/breakers.js";
 import { ORDER_ID_RE } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
+import { jsonObject } from "../../admission/body.js";
+import type { OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import type { Keys } from "../../redis/keys.js";
 import type { RedisClient } from "../../redis/scripts.js";
@@ -21,7 +23,10 @@ export interface OrderRoutesDeps {
   sales: SaleStore;
   limits: RateLimits;
   breakers: Breakers;
+  lifecycle: OrderLifecycle;
 }
+
+const NO_FIELDS: ReadonlySet<string> = new Set();
 
 /**
  * GET /v1/orders/{orderId}: the Redis ledger says whether the reservation exists and whose it is; until the
@@ -30,9 +35,35 @@ export interface OrderRoutesDeps {
  */
 export class OrderRoutes {
   readonly getOrder: Handler;
+  /** POST /v1/orders/{orderId}/cancel: the owner cancels an unpaid order; its units go back on sale. */
+  readonly cancel: Handler;
 
   constructor(private readonly deps: OrderRoutesDeps) {
     this.getOrder = ipLimited(deps.limits, (req) => this.status(req));
+    this.cancel = ipLimited(deps.limits, (req) => this.cancelOrder(req));
+  }
+
+  private orderIdParam(req: Req): string {
+    const orderId = req.params[0]!;
+    if (!ORDER_ID_RE.test(orderId)) throw new ApiError("INVALID_REQUEST", "order id is malformed");
+    return orderId;
+  }
+
+  private async cancelOrder(req: Req): Promise<HttpReply> {
+    const { auth, limits, breakers, lifecycle } = this.deps;
+    const userId = auth.userId(req.authorization);
+    const buyerGate = limits.buyer(userId);
+    if (buyerGate) await buyerGate;
+    const orderId = this.orderIdParam(req);
+    jsonObject(req.body, req.contentType, NO_FIELDS);
+    const order = await breakers.redis.run(() => lifecycle.find(orderId));
+    // Another buyer's order is indistinguishable from a missing one.
+    if (!order || order.facts.userId !== userId) throw notFound();
+    const result = await breakers.mysql.run(() => lifecycle.cancelByBuyer(order));
+    if (result.kind === "applied" && result.decision.refused === "ORDER_NOT_CANCELLABLE") {
+      throw new ApiError("ORDER_NOT_CANCELLABLE", "the order is paid and can no longer be cancelled");
+    }
+    return { status: 200, body: { orderId, status: "CANCELLED" } };
   }
 
   private async status(req: Req): Promise<HttpReply> {
@@ -40,9 +71,8 @@ export class OrderRoutes {
     const userId = auth.userId(req.authorization);
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
-    const orderId = req.params[0]!;
-    const shard = ORDER_ID_RE.test(orderId) ? ledgerOf(this.deps.keys, orderId) : null;
-    if (!shard) throw new ApiError("INVALID_REQUEST", "order id is malformed");
+    const orderId = this.orderIdParam(req);
+    const shard = ledgerOf(this.deps.keys, orderId)!;
     const raw = await breakers.redis.run(() => redis.hget(shard.res, orderId));
     const rec = raw ? parseLedgerRecord(orderId, raw) : null;
     // Another buyer's order is indistinguishable from a missing one.

@@ -1,0 +1,69 @@
+/**
+ * The order state machine, in one place. RESERVED exists only in Redis (no row yet); the row starts
+ * CONFIRMED. Transitions:
+ *
+ *   RESERVED ──writer──▶ CONFIRMED ──payment SUCCEEDED──▶ PAID
+ *   RESERVED | CONFIRMED ──payment FAILED | payment timeout | buyer cancel──▶ CANCELLED
+ *
+ * PAID and CANCELLED are final. A payment that finds the order CANCELLED, or PAID by another event, is
+ * not a transition: it records a refund. Everything here is pure; persistence/order-transitions.ts applies
+ * a decision under the row lock, so two racing actors never both win.
+ */
+export type OrderStatus = "RESERVED" | "CONFIRMED" | "PAID" | "CANCELLED";
+export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
+
+/** Why an order was cancelled; UNITS_RETURNED: the sweeper writes the row of a reservation already released. */
+export type CancelReason = "PAYMENT_FAILED" | "PAYMENT_TIMEOUT" | "BUYER_CANCEL" | "UNITS_RETURNED";
+export type RefundReason = "PAID_AFTER_CANCEL" | "DUPLICATE_PAYMENT";
+
+export type OrderAction =
+  | { kind: "pay"; eventId: string }
+  | { kind: "fail"; eventId: string }
+  | { kind: "cancel"; reason: Exclude<CancelReason, "PAYMENT_FAILED"> };
+
+/** What an action comes to from one status: the new status (if any), a refund (if any), and the answer. */
+export interface Decision {
+  to?: StoredStatus;
+  refund?: RefundReason;
+  /** The order's status after the action (what the caller is told). */
+  status: StoredStatus;
+  /** The action lost to a final status: a payment on a cancelled order, a cancel of a paid one. */
+  refused?: "ORDER_CANCELLED" | "ORDER_NOT_CANCELLABLE";
+}
+
+export const FINAL: ReadonlySet<StoredStatus> = new Set(["PAID", "CANCELLED"]);
+
+/** The one transition table. `from` is the row's status (a missing row is written CONFIRMED first). */
+export function decide(from: StoredStatus, action: OrderAction): Decision {
+  switch (action.kind) {
+    case "pay":
+      if (from === "CONFIRMED") return { to: "PAID", status: "PAID" };
+      // A different event than the one that paid (the same event is answered from its record).
+      if (from === "PAID") return { refund: "DUPLICATE_PAYMENT", status: "PAID" };
+      return { refund: "PAID_AFTER_CANCEL", status: "CANCELLED", refused: "ORDER_CANCELLED" };
+    case "fail":
+      if (from === "CONFIRMED") return { to: "CANCELLED", status: "CANCELLED" };
+      return { status: from };
+    case "cancel":
+      if (from === "CONFIRMED") return { to: "CANCELLED", status: "CANCELLED" };
+      if (from === "PAID") return { status: "PAID", refused: action.reason === "BUYER_CANCEL" ? "ORDER_NOT_CANCELLABLE" : undefined };
+      return { status: "CANCELLED" };
+  }
+}
+
+export function cancelReasonOf(action: OrderAction): CancelReason | undefined {
+  if (action.kind === "fail") return "PAYMENT_FAILED";
+  return action.kind === "cancel" ? action.reason : undefined;
+}
+
+/** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */
+export type OrderEventType = "ORDER_CONFIRMED" | "ORDER_PAID" | "ORDER_CANCELLED" | "REFUND_REQUIRED";
+
+export function eventTypeOf(to: StoredStatus): OrderEventType {
+  return to === "PAID" ? "ORDER_PAID" : to === "CANCELLED" ? "ORDER_CANCELLED" : "ORDER_CONFIRMED";
+}
+
+/** Stable event ids: the same change always has the same id, so a replayed write never adds a second event. */
+export function orderEventId(orderId: string, version: number): string {
+  return `${orderId}.v${version}`;
+}

@@ -1,0 +1,90 @@
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { orderEventId, type OrderEventType } from "../orders/order-state.js";
+
+/** An order event as published: the body of the message on `rocketmq.eventTopic`. */
+export interface OrderEvent {
+  eventId: string;
+  type: OrderEventType;
+  orderId: string;
+  saleId: string;
+  skuId: string;
+  userId: string;
+  quantity: number;
+  version: number;
+  occurredAt: string;
+}
+
+/** What an event says about its order. */
+export interface EventSubject {
+  orderId: string;
+  saleId: string;
+  skuId: string;
+  userId: string;
+  quantity: number;
+}
+
+export function orderEvent(o: EventSubject, type: OrderEventType, version: number, at: Date): OrderEvent {
+  return {
+    eventId: orderEventId(o.orderId, version), type, orderId: o.orderId, saleId: o.saleId, skuId: o.skuId,
+    userId: o.userId, quantity: o.quantity, version, occurredAt: at.toISOString(),
+  };
+}
+
+const OUTBOX = "order_events";
+
+/**
+ * Adds events to the outbox of the connection's database, inside the caller's transaction. An event id
+ * already there is left as it is: writing the same change twice (a redelivered message) adds nothing.
+ */
+export async function insertOutbox(conn: PoolConnection, events: readonly OrderEvent[], now: Date, timeoutMs: number): Promise<void> {
+  if (events.length === 0) return;
+  const params: unknown[] = [];
+  for (const e of events) params.push(e.eventId, e.orderId, e.saleId, e.type, JSON.stringify(e), now);
+  await conn.query<ResultSetHeader>(
+    {
+      sql: `INSERT INTO ${OUTBOX} (event_id, order_id, sale_id, type, body, created_at) VALUES ${events.map(() => "(?,?,?,?,?,?)").join(",")} ON DUPLICATE KEY UPDATE event_id = event_id`,
+      timeout: timeoutMs,
+    },
+    params,
+  );
+}
+
+export interface OutboxRow {
+  seq: number;
+  event: OrderEvent;
+}
+
+/**
+ * Takes up to `limit` unpublished events of one database, oldest first, locked for the caller's
+ * transaction and skipped by every other relay's (SKIP LOCKED): two relays never hold the same rows.
+ */
+export async function lockUnpublished(conn: PoolConnection, limit: number, timeoutMs: number): Promise<OutboxRow[]> {
+  const [rows] = await conn.query<RowDataPacket[]>({
+    sql: `SELECT seq, body FROM ${OUTBOX} WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.floor(limit)} FOR UPDATE SKIP LOCKED`,
+    timeout: timeoutMs,
+  });
+  return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(String(r.body)) as OrderEvent }));
+}
+
+export async function markPublished(conn: PoolConnection, seqs: readonly number[], at: Date, timeoutMs: number): Promise<void> {
+  if (seqs.length === 0) return;
+  await conn.query({ sql: `UPDATE ${OUTBOX} SET published_at = ? WHERE seq IN (${seqs.map(() => "?").join(",")})`, timeout: timeoutMs }, [at, ...seqs]);
+}
+
+/** Events of a sale not published `olderThanMs` after they were written (the sweeper's bound). */
+export async function countStale(pool: Pool, saleId: string, olderThan: Date, timeoutMs: number): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    { sql: `SELECT COUNT(*) AS n FROM ${OUTBOX} WHERE sale_id = ? AND published_at IS NULL AND created_at < ?`, timeout: timeoutMs },
+    [saleId, olderThan],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Events of a sale by type and whether published (the demo's and the tests' audit). */
+export async function countEvents(pool: Pool, saleId: string, timeoutMs: number): Promise<{ type: string; published: boolean; n: number }[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    { sql: `SELECT type, published_at IS NOT NULL AS published, COUNT(*) AS n FROM ${OUTBOX} WHERE sale_id = ? GROUP BY type, published`, timeout: timeoutMs },
+    [saleId],
+  );
+  return rows.map((r) => ({ type: String(r.type), published: Number(r.published) === 1, n: Number(r.n) }));
+}

@@ -1,0 +1,118 @@
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "../orders/order-state.js";
+import type { MysqlShards } from "./mysql-shards.js";
+import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "./order-events.js";
+import { withDeadlockRetry } from "./order-repository.js";
+
+/** What the gateway knows of an order from its reservation (the ledger) and its sale. */
+export interface OrderFacts extends EventSubject {
+  /** Reservation time, unix ms (the row's created_at). */
+  reservedAt: number;
+}
+
+/** A payment provider's event, as recorded (the event id is the primary key of payment_events). */
+export interface PaymentRecord {
+  eventId: string;
+  status: "SUCCEEDED" | "FAILED";
+  bodySha256: string;
+}
+
+export type TransitionResult =
+  | { kind: "applied"; decision: Decision; version: number }
+  /** The same payment event (same body) was applied before: its first answer. */
+  | { kind: "replayed"; outcome: string }
+  /** The same payment event id with another body. */
+  | { kind: "event_reused" };
+
+const ER_DUP_ENTRY = 1062;
+const isDuplicate = (err: unknown) => (err as { errno?: unknown })?.errno === ER_DUP_ENTRY;
+
+/** The outcome stored with a payment event and replayed to its redeliveries: a refusal's code, else the status. */
+export function paymentOutcome(d: Decision): string {
+  return d.refused ?? d.status;
+}
+
+/**
+ * Applies one action of the order state machine (orders/order-state.ts) in one MySQL transaction on the
+ * order's shard: the payment event (if any) is inserted first, keyed by its id, so concurrent deliveries
+ * of one event apply once; a missing row is written CONFIRMED from the reservation (a payment or cancel
+ * that overtook the order writer); the row is locked, the decision taken from its status, and the change,
+ * the refund and their outbox events are written together. Two racing actors serialize on the row lock:
+ * the second sees the first one's status and learns it lost.
+ */
+export class OrderTransitions {
+  constructor(private readonly shards: MysqlShards) {}
+
+  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
+    return withDeadlockRetry(() => this.applyOnce(order, action, payment, now));
+  }
+
+  private async applyOnce(order: OrderFacts, action: OrderAction, payment: PaymentRecord | undefined, now: Date): Promise<TransitionResult> {
+    const { pool, table } = this.shards.forUser(order.userId);
+    const t = this.shards.queryTimeoutMs;
+    const conn = await pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      if (payment) {
+        try {
+          await conn.query({ sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)", timeout: t }, [
+            payment.eventId, order.orderId, payment.status, "PENDING", now, payment.bodySha256,
+          ]);
+        } catch (err) {
+          if (!isDuplicate(err)) throw err;
+          await conn.rollback();
+          return this.replayOf(conn, payment, t);
+        }
+      }
+      const events: OrderEvent[] = [];
+      const [ins] = await conn.query<ResultSetHeader>(
+        {
+          sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1) ON DUPLICATE KEY UPDATE order_id = order_id`,
+          timeout: t,
+        },
+        [order.orderId, order.saleId, order.skuId, order.userId, order.quantity, new Date(order.reservedAt), now],
+      );
+      if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
+      const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t }, [order.orderId]);
+      const from = rows[0]!.status as StoredStatus;
+      let version = Number(rows[0]!.version);
+      const decision = decide(from, action);
+      if (decision.to || decision.refund) {
+        version++;
+        const [upd] = await conn.query<ResultSetHeader>(
+          { sql: `UPDATE \`${table}\` SET status = ?, version = ?, updated_at = ? WHERE order_id = ? AND status = ?`, timeout: t },
+          [decision.to ?? from, version, now, order.orderId, from],
+        );
+        if (upd.affectedRows !== 1) throw new Error(`order ${order.orderId} changed under its row lock`);
+      }
+      if (decision.to) events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
+      if (decision.refund) {
+        // Keyed by the payment event: one refund per event, however often it is delivered.
+        await conn.query({ sql: "INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES (?,?,?,?,?)", timeout: t }, [
+          payment!.eventId, order.orderId, order.saleId, decision.refund, now,
+        ]);
+        events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
+      }
+      await insertOutbox(conn, events, now, t);
+      if (payment) {
+        await conn.query({ sql: "UPDATE payment_events SET outcome = ? WHERE event_id = ?", timeout: t }, [paymentOutcome(decision), payment.eventId]);
+      }
+      await conn.commit();
+      return { kind: "applied", decision, version };
+    } catch (err) {
+      await conn.rollback().catch(() => {});
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
+
+  private async replayOf(conn: PoolConnection, payment: PaymentRecord, timeoutMs: number): Promise<TransitionResult> {
+    const [rows] = await conn.query<RowDataPacket[]>({ sql: "SELECT outcome, body_sha256, status FROM payment_events WHERE event_id = ?", timeout: timeoutMs }, [payment.eventId]);
+    const r = rows[0];
+    // Gone again: the first delivery's transaction rolled back after ours saw its key. Try as new.
+    if (!r) throw Object.assign(new Error("payment event vanished; retry"), { errno: 1213 });
+    if (String(r.body_sha256) !== payment.bodySha256) return { kind: "event_reused" };
+    return { kind: "replayed", outcome: String(r.outcome) };
+  }
+}

@@ -1,0 +1,159 @@
+import type { ChildProcess } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { PushConsumer } from "rocketmq-client-nodejs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config/schema.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
+import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
+import type { OrderEvent } from "../../src/persistence/order-events.js";
+import { ConnectFront } from "../admission/connect-front.js";
+import { durableConfig, eventually, spawnGateway, startApp, stopApp } from "../helpers/durable.js";
+import { Api, pool, rid } from "../helpers/env.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
+
+/** What arrived on the events topic: the body, and the message's key and tag. */
+interface Received {
+  event: OrderEvent;
+  keys: string[];
+  tag: string | undefined;
+}
+
+describe("crashes after the 202: a half-done cancellation, a relay killed mid-batch, RocketMQ cut", () => {
+  let cfg: Config;
+  let app: GatewayProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    // No periodic sweeps here: the tests trigger the sweeper themselves and look at what it repaired.
+    cfg = await durableConfig("standalone", { sweeper: { intervalMs: 600_000, persistAfterMs: 60_000, leaseMs: 5000 } });
+    ({ app, api } = await startApp(cfg));
+  });
+  afterAll(() => stopApp(app, cfg));
+
+  it("kill -9 between a cancellation's MySQL transition and its Redis release: the sweeper returns the units, once", async () => {
+    const saleId = `crc${rid()}`;
+    await api.putSale(saleId, { stock: 2, perUserLimit: 1, shards: 1 });
+    const user = `v-${rid(3)}`;
+    const order = await api.order(saleId, user, await api.token(saleId, user));
+    const orderId = order.body.orderId as string;
+    await eventually("row written", () => api.orderStatus(orderId, user), (r) => r.body.status === "CONFIRMED");
+    const crashing = await spawnGateway(cfg, { crashAt: "after-cancel-commit" });
+    await crashing.api.cancel(orderId, user).catch(() => null);
+    expect(await crashing.exited).toBe(-1);
+    // Half done: MySQL says CANCELLED, the unit is still held in Redis.
+    expect((await app.repo.getOrder(user, orderId))?.status).toBe("CANCELLED");
+    expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 1, reserved: 1 });
+    const first = (await api.reconcile(saleId)).body;
+    expect(first.unitsReturned).toBe(1);
+    const second = (await api.reconcile(saleId)).body;
+    expect(second.unitsReturned).toBe(0);
+    expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 2, reserved: 0, cancelled: 1, drift: 0 });
+    expect((await api.orderStatus(orderId, user)).body.status).toBe("CANCELLED");
+    // The unit sells again, to exactly two buyers in all.
+    const late = await pool(Array.from({ length: 6 }), 6, async () => {
+      const u = `l-${rid(3)}`;
+      const tok = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(u) });
+      return tok.status === 201 ? (await api.order(saleId, u, tok.body.token)).status : tok.status;
+    });
+    expect(late.filter((s) => s === 202)).toHaveLength(2);
+  });
+
+  it("every status change and refund reaches the events topic at least once, through a relay kill -9 and a broker cut", async () => {
+    const received: Received[] = [];
+    const reader: PushConsumer = new rmq.PushConsumer({
+      endpoints: cfg.rocketmq.endpoints,
+      namespace: "",
+      consumerGroup: `fs-test-reader-${rid(4)}`,
+      subscriptions: new Map([[cfg.rocketmq.eventTopic, "*"]]),
+      messageListener: {
+        consume: async (view) => {
+          received.push({ event: JSON.parse(view.body.toString("utf8")) as OrderEvent, keys: [...view.keys], tag: view.tag });
+          return rmq.ConsumeResult.SUCCESS;
+        },
+      },
+      logger: quietLogger("reader"),
+    });
+    await reader.startup();
+    // This file's own process keeps publishing out of the way: the children below do the relaying.
+    await app.relay.stop();
+    const proxy = await new TcpProxy({ host: "127.0.0.1", port: 8081 }).start();
+    const front = await new ConnectFront({ host: "127.0.0.1", port: proxy.port }, "127.0.0.1:8081").start();
+    const children: { child: ChildProcess }[] = [];
+    try {
+      const saleId = `evt${rid()}`;
+      await api.putSale(saleId, { stock: 8, perUserLimit: 1, shards: 2 });
+      const orders = await pool(Array.from({ length: 8 }), 8, async () => {
+        const user = `e-${rid(3)}`;
+        const r = await api.order(saleId, user, await api.token(saleId, user));
+        return { orderId: r.body.orderId as string, user };
+      });
+      // The rows and their ORDER_CONFIRMED events are written by this process's writer; then a relay that
+      // dies between publishing a batch and marking it published.
+      await eventually("rows written", () => api.stats(saleId), (s) => s.body.mysql.total === 8);
+      const crashing = await spawnGateway(cfg, { writer: true, crashAt: "after-relay-send" });
+      children.push(crashing);
+      expect(await crashing.exited).toBe(-1);
+      // A second relay, all of whose RocketMQ traffic passes the proxy, which is then cut.
+      const relay = await spawnGateway(cfg, { writer: true, env: { grpc_proxy: `http://127.0.0.1:${front.port}`, no_grpc_proxy: "proxy-nothing.invalid" } });
+      children.push(relay);
+      await sleep(500);
+      proxy.setMode("reset");
+      // Status changes while the broker is unreachable: payments, a failure, a cancel, a late payment.
+      const [o0, o1, o2, o3, o4] = orders as [typeof orders[number], typeof orders[number], typeof orders[number], typeof orders[number], typeof orders[number]];
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o0.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o1.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o1.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o2.orderId, status: "FAILED" })).body.status).toBe("CANCELLED");
+      expect((await api.cancel(o3.orderId, o3.user)).body.status).toBe("CANCELLED");
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o3.orderId, status: "SUCCEEDED" })).body.error.code).toBe("ORDER_CANCELLED");
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o4.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+      await sleep(3000);
+      proxy.setMode("pass");
+
+      const expected = new Map<string, OrderEvent>();
+      for (const { pool: db } of app.shards.databases()) {
+        const [rows] = (await db.query("SELECT body FROM order_events WHERE sale_id = ?", [saleId])) as unknown as [{ body: string }[]];
+        for (const r of rows) {
+          const e = JSON.parse(r.body) as OrderEvent;
+          expected.set(e.eventId, e);
+        }
+      }
+      // 8 confirmed, 3 paid, 2 cancelled, 2 refunds (a duplicate payment and a payment after cancel).
+      expect([...expected.values()].map((e) => e.type).sort()).toEqual(
+        [...Array(8).fill("ORDER_CONFIRMED"), ...Array(2).fill("ORDER_CANCELLED"), ...Array(3).fill("ORDER_PAID"), ...Array(2).fill("REFUND_REQUIRED")].sort(),
+      );
+      await eventually("every event on the topic", async () => new Set(received.map((r) => r.event.eventId)), (ids) => [...expected.keys()].every((id) => ids.has(id)), 60_000);
+      const unpublished = await Promise.all(app.shards.databases().map(async ({ pool: db }) => {
+        const [rows] = (await db.query("SELECT COUNT(*) AS n FROM order_events WHERE sale_id = ? AND published_at IS NULL", [saleId])) as unknown as [{ n: number }[]];
+        return Number(rows[0]!.n);
+      }));
+      expect(unpublished.reduce((a, b) => a + b, 0)).toBe(0);
+
+      // What a consumer sees: at least once, keyed by order and tagged by type; repeats carry the same body.
+      const mine = received.filter((r) => r.event.saleId === saleId);
+      for (const r of mine) {
+        expect(r.keys).toEqual([r.event.orderId]);
+        expect(r.tag).toBe(r.event.type);
+        expect(r.event).toEqual(expected.get(r.event.eventId));
+      }
+      const byOrder = new Map<string, OrderEvent[]>();
+      for (const e of new Map(mine.map((r) => [r.event.eventId, r.event])).values()) {
+        (byOrder.get(e.orderId) ?? byOrder.set(e.orderId, []).get(e.orderId)!).push(e);
+      }
+      const story = (orderId: string) => byOrder.get(orderId)!.sort((a, b) => a.version - b.version).map((e) => `${e.version}:${e.type}`);
+      expect(story(o0.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_PAID"]);
+      expect(story(o1.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_PAID", "3:REFUND_REQUIRED"]);
+      expect(story(o2.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_CANCELLED"]);
+      expect(story(o3.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_CANCELLED", "3:REFUND_REQUIRED"]);
+      for (const o of orders.slice(5)) expect(story(o.orderId)).toEqual(["1:ORDER_CONFIRMED"]);
+      // The killed relay's batch was published again: consumers see repeats, and drop them by eventId.
+      expect(mine.length).toBeGreaterThan(new Set(mine.map((r) => r.event.eventId)).size);
+    } finally {
+      proxy.setMode("pass");
+      for (const c of children) c.child.kill("SIGKILL");
+      await reader.shutdown().catch(() => {});
+      await front.stop();
+      await proxy.stop();
+    }
+  }, 180_000);
+});
