@@ -1,12 +1,15 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RowDataPacket } from "mysql2/promise";
+import type { PushConsumer } from "rocketmq-client-nodejs";
 import { loadConfig } from "../src/config/load.js";
+import { quietLogger, rmq } from "../src/messaging/rocketmq.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
+import type { OrderEvent } from "../src/persistence/order-events.js";
 import { freePort, ROOT } from "../stack/proc.js";
 import { down, up } from "../stack/stack.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
@@ -14,15 +17,21 @@ import { pool } from "../support/pool.js";
 import { histogram, lineChart, page } from "./report-html.js";
 
 /**
- * `npm run demo`: a flash sale end to end on the real stack. Thousands of buyers, ten times more demand
- * than stock, some pressing the button twice; then it waits for every order to reach MySQL, runs a sweeper
- * pass and checks the invariants against Redis and MySQL like an auditor. Exit code 1 if one fails.
+ * `npm run demo`: a flash sale end to end on the real stack, and the orders' life after it. Thousands of
+ * buyers, ten times more demand than stock, some pressing twice. Then the buyers pay, or pay twice, or pay
+ * too late, or fail, or cancel, or never pay; the units that come back (timeouts, failures, cancels) sell
+ * again to buyers still trying, until every order is PAID or CANCELLED. An auditor then checks guarantees
+ * 1-8 against MySQL, Redis and the events topic. Exit code 1 if one fails.
  */
 const BUYERS = Number(process.env.DEMO_BUYERS ?? 5000);
 const STOCK = Number(process.env.DEMO_STOCK ?? 500);
 const LIMIT = 2;
 const SHARDS = 8;
 const CONCURRENCY = Number(process.env.DEMO_CONCURRENCY ?? 256);
+/** Short, so the demo sees its timeouts: an order unpaid this long after its reservation is cancelled. */
+const PAYMENT_TIMEOUT_SECONDS = Number(process.env.DEMO_PAYMENT_TIMEOUT_SECONDS ?? 6);
+/** Buyers who got SOLD_OUT and keep trying while units come back. */
+const HOPEFULS = Math.min(2000, BUYERS);
 const OUT = join(ROOT, "demo", "out");
 
 interface Attempt {
@@ -35,6 +44,10 @@ interface Attempt {
   orderId?: string;
   replayed: boolean;
 }
+
+/** What each accepted order of the drop does next (by its index, so every kind is there). */
+const PLANS = ["pay", "pay", "pay", "pay-redelivered", "pay-twice", "fail", "cancel", "never-pay", "pay-late", "pay"] as const;
+type Plan = (typeof PLANS)[number] | "resale-pay";
 
 function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! : NaN;
@@ -60,18 +73,36 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "fs-demo-"));
-  writeFileSync(join(dir, "demo.json"), JSON.stringify({ server: { port, host: "127.0.0.1" } }));
+  // Sweeps every second: the fallback for timeouts and repairs shows up within the demo's minute.
+  writeFileSync(join(dir, "demo.json"), JSON.stringify({ server: { port, host: "127.0.0.1" }, sweeper: { intervalMs: 1000 } }));
   // The gateway as `npm start` runs it: compiled, not through tsx.
   execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
   const gw = spawn(process.execPath, [join(ROOT, "dist", "src", "main.js")], {
     cwd: ROOT,
-    env: { ...process.env, FLASHSALE_CONFIG: join(dir, "demo.json") },
+    env: { ...process.env, FLASHSALE_CONFIG: join(dir, "demo.json"), FLASHSALE_RMQ_LOG: "silent" },
     stdio: ["ignore", "inherit", "pipe"],
   });
   let gwLog = "";
   gw.stderr!.on("data", (d: Buffer) => (gwLog += d.toString()));
-  const api = new ApiClient(`http://127.0.0.1:${port}`, cfg.auth);
+  const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
   const shards = new MysqlShards(cfg.mysql);
+  const saleId = `demo-${Date.now().toString(36)}`;
+  // Downstream's view: every order event of this sale, as delivered (at least once).
+  const delivered: OrderEvent[] = [];
+  const reader: PushConsumer = new rmq.PushConsumer({
+    endpoints: cfg.rocketmq.endpoints,
+    namespace: "",
+    consumerGroup: `demo-events-${saleId}`,
+    subscriptions: new Map([[cfg.rocketmq.eventTopic, "*"]]),
+    messageListener: {
+      consume: async (view) => {
+        const e = JSON.parse(view.body.toString("utf8")) as OrderEvent;
+        if (e.saleId === saleId) delivered.push(e);
+        return rmq.ConsumeResult.SUCCESS;
+      },
+    },
+    logger: quietLogger("demo-reader"),
+  });
   let failed = false;
   try {
     for (let i = 0; ; i++) {
@@ -79,12 +110,12 @@ async function main(): Promise<void> {
       if (i > 150 || gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${gwLog}`);
       await sleep(200);
     }
-    const saleId = `demo-${Date.now().toString(36)}`;
+    await reader.startup();
     const startInMs = 4000;
     const startsAt = Date.now() + startInMs;
-    const put = await api.putSale(saleId, { skuId: "limited-sneaker", stock: STOCK, perUserLimit: LIMIT, startInMs, durationMs: 600_000, shards: SHARDS });
+    const put = await api.putSale(saleId, { skuId: "limited-sneaker", stock: STOCK, perUserLimit: LIMIT, startInMs, durationMs: 600_000, shards: SHARDS, paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS });
     expectStatus("create the sale", put, 201);
-    console.log(`sale ${saleId}: ${STOCK} units on ${SHARDS} shards, ${BUYERS} buyers, limit ${LIMIT} per buyer`);
+    console.log(`sale ${saleId}: ${STOCK} units on ${SHARDS} shards, ${BUYERS} buyers, limit ${LIMIT} per buyer, payment timeout ${PAYMENT_TIMEOUT_SECONDS} s`);
 
     // Before the start: every buyer signs in and takes a purchase token (issued from startsAt - leadSeconds).
     const buyers = Array.from({ length: BUYERS }, (_, i) => {
@@ -109,59 +140,187 @@ async function main(): Promise<void> {
     const wave = [...buyers, ...buyers.filter((_, i) => i % 10 === 3)];
     await pool(wave, CONCURRENCY, fire);
     const trafficMs = Date.now() - t0;
-    const acceptedAt = new Map<string, number>();
-    for (const a of attempts) if (a.status === 202 && !a.replayed) acceptedAt.set(a.orderId!, t0 + a.start + a.ms);
     const accepted = attempts.filter((a) => a.status === 202 && !a.replayed);
     const soldUnits = accepted.reduce((s, a) => s + a.quantity, 0);
-    console.log(`traffic: ${attempts.length} attempts in ${trafficMs} ms, ${accepted.length} orders (${soldUnits} units) accepted`);
+    console.log(`drop: ${attempts.length} attempts in ${trafficMs} ms, ${accepted.length} orders (${soldUnits} units) accepted`);
 
-    // Wait for persistence, then one sweeper pass.
-    const stats = async () => (await api.stats(saleId)).body as Record<string, any>;
-    let s = await stats();
-    for (let i = 0; (s.mysql.total !== accepted.length || s.pending !== 0) && i < 300; i++) {
-      await sleep(100);
-      s = await stats();
+    // After the 202: each order follows its plan, while buyers who missed out keep trying for returned units.
+    const plans = new Map<string, { plan: Plan; user: string }>(accepted.map((a, i) => [a.orderId!, { plan: PLANS[i % PLANS.length]!, user: a.user }]));
+    const payments: { orderId: string; eventId: string; ms: number; status: number; outcome: string; replayed: boolean; second: boolean }[] = [];
+    let eventSeq = 0;
+    const pay = async (orderId: string, status: "SUCCEEDED" | "FAILED", eventId = `pay-${saleId}-${++eventSeq}`, second = false) => {
+      const t = performance.now();
+      const r = await api.pay({ eventId, orderId, status });
+      payments.push({ orderId, eventId, ms: performance.now() - t, status: r.status, outcome: r.body?.status ?? r.body?.error?.code, replayed: r.headers.get("idempotent-replayed") === "true", second });
+      return { r, eventId };
+    };
+    // Late payers wait for their order's timeout on their own, without holding a slot of the payers' pool.
+    const late = [...plans].filter(([, p]) => p.plan === "pay-late");
+    const latePayments = Promise.all(
+      late.map(async ([orderId, { user }]) => {
+        await sleep(PAYMENT_TIMEOUT_SECONDS * 1000);
+        for (let i = 0; i < 120; i++) {
+          if ((await api.orderStatus(orderId, user)).body.status === "CANCELLED") break;
+          await sleep(250);
+        }
+        return pay(orderId, "SUCCEEDED");
+      }),
+    );
+    const prompt = pool([...plans].filter(([, p]) => p.plan !== "pay-late"), 32, async ([orderId, { plan, user }]) => {
+      switch (plan) {
+        case "pay":
+          return pay(orderId, "SUCCEEDED");
+        case "pay-redelivered": {
+          // The provider delivers one event three times, two of them at once.
+          const { eventId } = await pay(orderId, "SUCCEEDED");
+          await Promise.all([pay(orderId, "SUCCEEDED", eventId), pay(orderId, "SUCCEEDED", eventId)]);
+          return;
+        }
+        case "pay-twice":
+          await pay(orderId, "SUCCEEDED");
+          return pay(orderId, "SUCCEEDED", undefined, true);
+        case "fail":
+          return pay(orderId, "FAILED");
+        case "cancel":
+          return api.cancel(orderId, user);
+        default:
+          return;
+      }
+    });
+    const lifecycle = Promise.all([prompt, latePayments]);
+    const resales: { orderId: string; at: number; user: string }[] = [];
+    const hopefuls = attempts.filter((a) => a.code === "SOLD_OUT" && !a.replayed).slice(0, HOPEFULS).map((a) => a.user);
+    let retryAttempts = 0;
+    const retryUntil = Date.now() + (PAYMENT_TIMEOUT_SECONDS + 25) * 1000;
+    let lifecycleDone = false;
+    void lifecycle.then(() => (lifecycleDone = true));
+    const retrying = (async () => {
+      let round = 0;
+      while (Date.now() < retryUntil) {
+        const s = (await api.stats(saleId)).body;
+        // Done when everything the drop sold is settled and nothing is left to sell.
+        if (lifecycleDone && s.unpaid === 0 && s.pending === 0 && s.redisRemaining === 0) break;
+        if (s.redisRemaining === 0) {
+          await sleep(200);
+          continue;
+        }
+        const batch = hopefuls.slice((round * 64) % hopefuls.length, ((round * 64) % hopefuls.length) + 64);
+        round++;
+        await pool(batch, 32, async (user) => {
+          retryAttempts++;
+          const tok = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(user) });
+          if (tok.status !== 201) return;
+          const r = await api.order(saleId, user, tok.body.token);
+          if (r.status !== 202) return;
+          resales.push({ orderId: r.body.orderId, at: Date.now(), user });
+          plans.set(r.body.orderId, { plan: "resale-pay", user });
+          await pay(r.body.orderId, "SUCCEEDED");
+        });
+      }
+    })();
+    await Promise.all([lifecycle, retrying]);
+
+    // Every order final: no CONFIRMED rows left, nothing pending; then one sweeper pass.
+    let s = (await api.stats(saleId)).body;
+    for (let i = 0; (s.unpaid !== 0 || s.pending !== 0) && i < 300; i++) {
+      await sleep(200);
+      s = (await api.stats(saleId)).body;
     }
     const reconcile = (await api.reconcile(saleId)).body;
-    s = await stats();
+    s = (await api.stats(saleId)).body;
 
-    // The auditor: read every row of the sale from every shard and table.
-    const rows: { order_id: string; user_id: string; quantity: number; created_at: Date; updated_at: Date }[] = [];
+    // The auditor: every row, refund and outbox event of the sale, from every shard.
+    const rows: { order_id: string; user_id: string; quantity: number; status: string; version: number; created_at: Date; updated_at: Date }[] = [];
     for (const t of shards.allTables()) {
-      const [r] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, created_at, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
+      const [r] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, status, version, created_at, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
       rows.push(...(r as typeof rows));
     }
-    const ids = rows.map((r) => r.order_id);
-    const perBuyer = new Map<string, number>();
-    for (const r of rows) perBuyer.set(r.user_id, (perBuyer.get(r.user_id) ?? 0) + r.quantity);
-    // Lag on the server's clock: created_at is the reservation (the 202 leaves right after its commit),
-    // updated_at the row's insert. The client's own receive time is skewed by its busy event loop.
-    const lags = rows.filter((r) => acceptedAt.has(r.order_id)).map((r) => r.updated_at.getTime() - r.created_at.getTime());
-    const lat202 = accepted.map((a) => a.ms).sort((a, b) => a - b);
-    const latAll = attempts.map((a) => a.ms).sort((a, b) => a - b);
-    const lagSorted = [...lags].sort((a, b) => a - b);
+    // The outbox as MySQL holds it, read again until the relay has published it all and the reader got it.
+    let outbox: OrderEvent[] = [];
+    let unpublished = 0;
+    for (let i = 0; i < 150; i++) {
+      outbox = [];
+      unpublished = 0;
+      for (const { pool: db } of shards.databases()) {
+        const [r] = await db.query<RowDataPacket[]>("SELECT body, published_at FROM order_events WHERE sale_id = ?", [saleId]);
+        for (const e of r) {
+          outbox.push(JSON.parse(String(e.body)) as OrderEvent);
+          if (e.published_at === null) unpublished++;
+        }
+      }
+      const got = new Set(delivered.map((d) => d.eventId));
+      if (unpublished === 0 && outbox.every((e) => got.has(e.eventId))) break;
+      await sleep(200);
+    }
+    const refunds = (await api.refunds(saleId)).body.refunds as { orderId: string; reason: string; eventId: string }[];
+    const deliveredIds = new Set(delivered.map((e) => e.eventId));
+    const orderIds = rows.map((r) => r.order_id);
+    const allAccepted = new Set([...accepted.map((a) => a.orderId!), ...resales.map((r) => r.orderId)]);
+    const byStatus = (st: string) => rows.filter((r) => r.status === st);
+    const heldPerBuyer = new Map<string, number>();
+    for (const r of rows) if (r.status !== "CANCELLED") heldPerBuyer.set(r.user_id, (heldPerBuyer.get(r.user_id) ?? 0) + r.quantity);
+    const paidUnits = byStatus("PAID").reduce((n, r) => n + r.quantity, 0);
+    // One refund per payment event that found its order cancelled, and per second payment of a paid order.
+    const firstAnswers = payments.filter((p) => !p.replayed);
+    const owed = new Set([
+      ...firstAnswers.filter((p) => p.outcome === "ORDER_CANCELLED").map((p) => p.eventId),
+      ...firstAnswers.filter((p) => p.second && p.outcome === "PAID").map((p) => p.eventId),
+    ]);
+    const planOf = (orderId: string) => plans.get(orderId)?.plan;
+    const finalByPlan: Record<string, Record<string, number>> = {};
+    for (const r of rows) {
+      const p = planOf(r.order_id) ?? "unknown";
+      finalByPlan[p] ??= {};
+      finalByPlan[p]![r.status] = (finalByPlan[p]![r.status] ?? 0) + 1;
+    }
+    // Each returned unit against the next resale after it (first come, first matched): how long units sat idle.
+    const returns = byStatus("CANCELLED").map((r) => r.updated_at.getTime()).sort((a, b) => a - b);
+    const resaleTimes = resales.map((r) => r.at).sort((a, b) => a - b);
+    const idle: number[] = [];
+    for (let i = 0, j = 0; i < returns.length && j < resaleTimes.length; j++) {
+      if (resaleTimes[j]! >= returns[i]!) idle.push(resaleTimes[j]! - returns[i++]!);
+    }
+    const idleSorted = [...idle].sort((a, b) => a - b);
     const replays = attempts.filter((a) => a.replayed);
     const invariants = {
-      soldEqualsStock: soldUnits === STOCK,
-      noOversell: soldUnits <= STOCK && s.redisRemaining >= 0,
-      mysqlRowsEqualAccepted: rows.length === accepted.length && rows.every((r) => acceptedAt.has(r.order_id)),
-      noDuplicates: new Set(ids).size === ids.length,
-      perBuyerLimit: [...perBuyer.values()].every((q) => q <= LIMIT),
-      replaysNeverDeducted: replays.every((r) => attempts.some((a) => !a.replayed && a.orderId === r.orderId)) || replays.every((r) => r.status !== 202),
-      driftZero: s.drift === 0,
-    };
-    const byStatus: Record<string, number> = {};
-    for (const a of attempts) byStatus[a.code ?? String(a.status)] = (byStatus[a.code ?? String(a.status)] ?? 0) + 1;
-    const report = {
-      saleId, buyers: BUYERS, stock: STOCK, shards: SHARDS, perUserLimit: LIMIT, concurrency: CONCURRENCY,
-      attempts: attempts.length, trafficMs, attemptsPerSecond: Math.round((attempts.length / trafficMs) * 1000),
-      accepted: accepted.length, soldUnits, answers: byStatus,
-      latencyMs: { p50: pct(latAll, 0.5), p99: pct(latAll, 0.99), accepted202: { p50: pct(lat202, 0.5), p99: pct(lat202, 0.99) } },
-      mysqlRows: rows.length, duplicates: ids.length - new Set(ids).size, oversell: Math.max(0, soldUnits - STOCK),
-      lag202ToRowMs: { p50: pct(lagSorted, 0.5), p99: pct(lagSorted, 0.99), max: lagSorted[lagSorted.length - 1] },
-      reconcile, stats: s, invariants,
+      "1 noOversell": paidUnits <= STOCK && s.reserved <= STOCK && s.redisRemaining >= 0,
+      "2 noLostOrder": [...allAccepted].every((id) => orderIds.includes(id)) && rows.length === allAccepted.size,
+      "3 noDuplicate": new Set(orderIds).size === orderIds.length && (replays.every((r) => r.status !== 202) || replays.every((r) => allAccepted.has(r.orderId!))),
+      "4 perBuyerLimit": [...heldPerBuyer.values()].every((q) => q <= LIMIT),
+      "5 nothingStranded": s.redisRemaining + s.inTransfer + s.reserved === STOCK && s.reserved === paidUnits,
+      "6 convergence": s.drift === 0,
+      "7 paymentsExactlyOnce": rows.every((r) => r.status === "PAID" || r.status === "CANCELLED") && refunds.length === owed.size && refunds.every((r) => owed.has(r.eventId)),
+      "8 noEventLost": unpublished === 0 && outbox.every((e) => deliveredIds.has(e.eventId)) && outbox.length === rows.reduce((n, r) => n + r.version, 0),
     };
     failed = Object.values(invariants).some((v) => !v);
+    const eventsByType: Record<string, number> = {};
+    for (const e of outbox) eventsByType[e.type] = (eventsByType[e.type] ?? 0) + 1;
+    const answers: Record<string, number> = {};
+    for (const a of attempts) answers[a.code ?? String(a.status)] = (answers[a.code ?? String(a.status)] ?? 0) + 1;
+    const payMs = payments.map((p) => p.ms).sort((a, b) => a - b);
+    const lat202 = accepted.map((a) => a.ms).sort((a, b) => a - b);
+    const latAll = attempts.map((a) => a.ms).sort((a, b) => a - b);
+    // Reservation → row, on the server's clock: created_at is the reservation, ORDER_CONFIRMED's occurredAt the insert.
+    const confirmedAt = new Map(outbox.filter((e) => e.type === "ORDER_CONFIRMED").map((e) => [e.orderId, Date.parse(e.occurredAt)]));
+    const lags = rows.filter((r) => confirmedAt.has(r.order_id)).map((r) => confirmedAt.get(r.order_id)! - r.created_at.getTime());
+    const report = {
+      run: { saleId, buyers: BUYERS, stock: STOCK, shards: SHARDS, perUserLimit: LIMIT, concurrency: CONCURRENCY, paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS, hopefuls: hopefuls.length },
+      drop: {
+        attempts: attempts.length, trafficMs, attemptsPerSecond: Math.round((attempts.length / trafficMs) * 1000), accepted: accepted.length, soldUnits, answers,
+        latencyMs: { p50: pct(latAll, 0.5), p99: pct(latAll, 0.99), accepted202: { p50: pct(lat202, 0.5), p99: pct(lat202, 0.99) } },
+      },
+      lifecycle: {
+        finalStatus: { PAID: byStatus("PAID").length, CANCELLED: byStatus("CANCELLED").length, other: rows.length - byStatus("PAID").length - byStatus("CANCELLED").length },
+        finalByPlan,
+        refunds: { total: refunds.length, byReason: Object.fromEntries(["PAID_AFTER_CANCEL", "DUPLICATE_PAYMENT"].map((k) => [k, refunds.filter((r) => r.reason === k).length])) },
+        payments: { callbacks: payments.length, replayed: payments.filter((p) => p.replayed).length, latencyMs: { p50: pct(payMs, 0.5), p99: pct(payMs, 0.99) } },
+        resales: resales.length, retryAttempts, unitReturnToResaleMs: { n: idle.length, p50: pct(idleSorted, 0.5), p99: pct(idleSorted, 0.99) },
+        events: { byType: eventsByType, delivered: delivered.length, distinctDelivered: deliveredIds.size, unpublished },
+      },
+      mysqlRows: rows.length, paidUnits,
+      lag202ToRowMs: { p50: pct([...lags].sort((a, b) => a - b), 0.5), p99: pct([...lags].sort((a, b) => a - b), 0.99) },
+      reconcile, stats: s, invariants,
+    };
 
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, "report.json"), JSON.stringify(report, null, 2));
@@ -172,28 +331,35 @@ async function main(): Promise<void> {
       return [...Array(Math.ceil(trafficMs / bucket) + 1).keys()].map((i) => [(i * bucket) / 1000, m.get(i) ?? 0] as [number, number]);
     };
     writeFileSync(join(OUT, "report.html"), page(`Flash sale ${saleId}`, {
-      "attempts / s": report.attemptsPerSecond, accepted: report.accepted, "sold units": soldUnits, "MySQL rows": rows.length,
-      oversell: report.oversell, duplicates: report.duplicates, drift: s.drift, "latency p50/p99 ms": `${report.latencyMs.p50.toFixed(1)} / ${report.latencyMs.p99.toFixed(1)}`,
-      "reservation → MySQL row lag p50/p99 ms": `${report.lag202ToRowMs.p50} / ${report.lag202ToRowMs.p99}`, invariants,
+      "attempts / s": report.drop.attemptsPerSecond, accepted: accepted.length, "sold units": soldUnits, "MySQL rows": rows.length,
+      "final PAID / CANCELLED": `${report.lifecycle.finalStatus.PAID} / ${report.lifecycle.finalStatus.CANCELLED}`,
+      refunds: `${refunds.length} (${JSON.stringify(report.lifecycle.refunds.byReason)})`, resales: resales.length,
+      "unit returned → sold again p50/p99 ms": `${report.lifecycle.unitReturnToResaleMs.p50} / ${report.lifecycle.unitReturnToResaleMs.p99}`,
+      "payment callback p50/p99 ms": `${pct(payMs, 0.5).toFixed(1)} / ${pct(payMs, 0.99).toFixed(1)}`,
+      "events by type": eventsByType, drift: s.drift, ...Object.fromEntries(Object.entries(invariants).map(([k, v]) => [`invariant ${k}`, v ? "ok" : "FAILED"])),
     }, [
       lineChart("Answers over time (per 100 ms)", "seconds since the drop", "answers", [
         { label: "accepted (202)", color: "#2a9d4b", points: series((a) => a.status === 202) },
         { label: "rejected", color: "#d1495b", points: series((a) => a.status !== 202) },
       ]),
-      histogram("Latency of every answer (ms)", "ms", attempts.map((a) => a.ms)),
       histogram("Latency of accepted orders (ms)", "ms", accepted.map((a) => a.ms), 30, "#2a9d4b"),
-      histogram("Lag from reservation (202) to MySQL row (ms)", "ms", lags, 30, "#e09f3e"),
+      histogram("Latency of payment callbacks (ms)", "ms", payments.map((p) => p.ms), 30, "#3366cc"),
+      histogram("Unit returned → sold again (ms)", "ms", idle, 30, "#e09f3e"),
     ]));
 
     console.log(`\n=== flash sale report (${saleId}) ===`);
-    console.log(`attempts        ${attempts.length} in ${trafficMs} ms (${report.attemptsPerSecond}/s), answers ${JSON.stringify(byStatus)}`);
-    console.log(`latency         p50 ${report.latencyMs.p50.toFixed(1)} ms, p99 ${report.latencyMs.p99.toFixed(1)} ms; 202 p50 ${report.latencyMs.accepted202.p50.toFixed(1)} ms, p99 ${report.latencyMs.accepted202.p99.toFixed(1)} ms`);
-    console.log(`sold            ${soldUnits}/${STOCK} units in ${accepted.length} orders; MySQL rows ${rows.length}; oversell ${report.oversell}; duplicates ${report.duplicates}; drift ${s.drift}`);
-    console.log(`reserve → row   p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms`);
+    console.log(`drop            ${attempts.length} attempts in ${trafficMs} ms (${report.drop.attemptsPerSecond}/s), answers ${JSON.stringify(answers)}`);
+    console.log(`latency         202 p50 ${pct(lat202, 0.5).toFixed(1)} ms, p99 ${pct(lat202, 0.99).toFixed(1)} ms; reservation → row p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms`);
+    console.log(`after the 202   ${JSON.stringify(report.lifecycle.finalStatus)}; by plan ${JSON.stringify(finalByPlan)}`);
+    console.log(`payments        ${payments.length} callbacks (${report.lifecycle.payments.replayed} replayed), p50 ${pct(payMs, 0.5).toFixed(1)} ms, p99 ${pct(payMs, 0.99).toFixed(1)} ms; refunds ${JSON.stringify(report.lifecycle.refunds)}`);
+    console.log(`resale          ${resales.length} units sold again to ${hopefuls.length} buyers still trying (${retryAttempts} attempts); returned → sold again p50 ${report.lifecycle.unitReturnToResaleMs.p50} ms, p99 ${report.lifecycle.unitReturnToResaleMs.p99} ms`);
+    console.log(`events          ${JSON.stringify(eventsByType)}; delivered ${delivered.length} (${deliveredIds.size} distinct), unpublished ${unpublished}`);
+    console.log(`stats           paid ${s.paid}, cancelled ${s.cancelled}, unpaid ${s.unpaid}, remaining ${s.redisRemaining}, drift ${s.drift}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join(" ")}`);
     console.log(`written         demo/out/report.json, demo/out/report.html`);
   } finally {
     gw.kill("SIGTERM");
+    await reader.shutdown().catch(() => {});
     await sleep(500);
     await shards.close();
     await down(started);
