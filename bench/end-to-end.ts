@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiClient } from "../support/api-client.js";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
@@ -15,7 +15,7 @@ import type { FloodJob, FloodResult, Percentiles, PrepareJob } from "./clients/f
 import { percentiles } from "./lib/percentiles.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
-import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { cpuSeconds, LOAD_CORE, pidListeningOn, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
 
 /**
@@ -77,48 +77,6 @@ function rootConn(cfg: Config): mysql.ConnectionOptions {
 }
 
 // ---- /proc sampling: which process listens on a port, CPU of processes, threads and the machine ----
-
-function listeningInodes(port: number): Set<string> {
-  const out = new Set<string>();
-  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(f, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const c = line.trim().split(/\s+/);
-      if (c.length < 10 || c[3] !== "0A") continue;
-      if (parseInt(c[1]!.split(":")[1]!, 16) === port) out.add(c[9]!);
-    }
-  }
-  return out;
-}
-
-/** The pid of the process listening on a local TCP port, or null (no /proc, or not ours to see). */
-function pidListeningOn(port: number): number | null {
-  const inodes = listeningInodes(port);
-  if (inodes.size === 0) return null;
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${p}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) return Number(p);
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  return null;
-}
 
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
 /** CPU seconds per thread group of a process (thread names with their numbers taken out). */

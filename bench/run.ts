@@ -10,6 +10,7 @@ import { pinningAvailable } from "./lib/proc.js";
 import { kilo } from "./lib/stats.js";
 import { admissionOverhead } from "./admission-overhead.js";
 import { endToEnd } from "./end-to-end.js";
+import { paymentCallbacks } from "./payment-callbacks.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
 
@@ -19,7 +20,7 @@ import { reserveScript } from "./reserve-script.js";
  * Exits non-zero when a benchmark fails its own checks; a ratio under target is reported, not fatal.
  */
 // One module per benchmark; a new one only needs adding here.
-const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead];
+const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead, paymentCallbacks];
 
 function quiet(cmd: string, args: string[]): string | null {
   try {

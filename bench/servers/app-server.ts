@@ -118,7 +118,7 @@ stdinMessages((msg: { cmd: string }) => {
   } else if (msg.cmd === "stats") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of steps) out[k] = { n: v.length, mean: v.reduce((a, b) => a + b, 0) / v.length, ...percentiles(v) };
-    reply({ steps: out, writer: app.writer.stats, shortCircuits: app.soldOut.shortCircuits });
+    reply({ steps: out, writer: app.writer.stats, timers: app.timers.stats, relay: app.relay.stats, shortCircuits: app.soldOut.shortCircuits });
   }
 });
 process.on("SIGTERM", () => void app.close().then(() => process.exit(0), () => process.exit(0)));

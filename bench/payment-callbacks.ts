@@ -1,0 +1,127 @@
+import mysql from "mysql2/promise";
+import { quietLogger, rmq } from "../src/messaging/rocketmq.js";
+import { ensureGatewayTopics } from "../stack/rocketmq.js";
+import { down, up, type State } from "../stack/stack.js";
+import { ApiClient, expectStatus } from "../support/api-client.js";
+import { pool } from "../support/pool.js";
+import type { RequestListJob, RequestListResult } from "./clients/request-list.js";
+import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
+import { benchConfig, benchEnv, rid } from "./lib/config.js";
+import { cpuSeconds, LOAD_CORE, pidListeningOn, SERVER_CORE, TsChild } from "./lib/proc.js";
+
+const ORDERS = Number(process.env.BENCH_PAY_ORDERS ?? 4000);
+const CONNECTIONS = 64;
+const ROUNDS = 2;
+const TIMER_MESSAGES = 2000;
+
+/**
+ * Payment callbacks through the whole gateway (src/gateway-process.ts in a child on the server core, its
+ * writer, timers and relay included): signed SUCCEEDED events, one per order of a sale, each exactly once,
+ * from a client process on the other core. Baseline, in the same run: GET /v1/orders/{id} of the same
+ * orders (a ledger read and a MySQL primary-key read), so the ratio says what a payment costs beyond
+ * finding its order. Also measured: what a payment-timeout timer message costs the broker and the sender.
+ */
+export const paymentCallbacks: Benchmark = {
+  name: "payment-callbacks",
+  description: "signed payment callbacks/s (one MySQL transaction each: event, row lock, status, outbox) ÷ order-status reads/s of the same orders",
+  target: 0.25,
+  async run() {
+    const started: State = await up(false);
+    const id = rid(3);
+    const baseCfg = benchConfig({});
+    const dbs = [0, 1].map((i) => `fs_bench_${id}_${i}`);
+    const topics = { orderTopic: `fs-bench-${id}`, eventTopic: `fs-bench-events-${id}`, timeoutTopic: `fs-bench-timers-${id}` };
+    const env = benchEnv({
+      FLASHSALE__MYSQL__SHARDS: JSON.stringify(dbs.map((database) => ({ ...baseCfg.mysql.shards[0]!, database }))),
+      FLASHSALE__ROCKETMQ__ORDERTOPIC: topics.orderTopic,
+      FLASHSALE__ROCKETMQ__EVENTTOPIC: topics.eventTopic,
+      FLASHSALE__ROCKETMQ__TIMEOUTTOPIC: topics.timeoutTopic,
+      FLASHSALE__ROCKETMQ__CONSUMERGROUP: `${topics.orderTopic}-writer`,
+      FLASHSALE__ROCKETMQ__TIMEOUTGROUP: `${topics.orderTopic}-timers`,
+      // Setup buys thousands of orders from one address and a few buyers' worth of tokens each.
+      FLASHSALE__ADMISSION__RATELIMITS__ENABLED: "false",
+    });
+    const cfg = benchConfig(env);
+    const children: TsChild[] = [];
+    const root = await mysql.createConnection({ host: cfg.mysql.shards[0]!.host, port: cfg.mysql.shards[0]!.port, user: cfg.mysql.shards[0]!.user, password: cfg.mysql.shards[0]!.password });
+    try {
+      await ensureGatewayTopics(topics);
+      const gw = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env });
+      children.push(gw);
+      const port = (await gw.next<{ port: number }>()).port;
+      const client = new TsChild("bench/clients/request-list.ts", { core: LOAD_CORE, env });
+      children.push(client);
+      const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
+      const saleId = `pay-${id}`;
+      expectStatus("payment-callbacks setup: create sale", await api.putSale(saleId, { stock: ORDERS, perUserLimit: 1, shards: 8 }), 201);
+      const orders = await pool(Array.from({ length: ORDERS }, (_, i) => `payer-${i}`), 32, async (user) => {
+        const r = await api.order(saleId, user, await api.token(saleId, user));
+        expectStatus("payment-callbacks setup: order", r, 202);
+        return { user, orderId: r.body.orderId as string };
+      });
+      for (let i = 0; i < 600; i++) {
+        if ((await api.stats(saleId)).body.mysql.total === ORDERS) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const gwPid = gw.pid;
+      const watch = async (job: RequestListJob): Promise<Sample> => {
+        const cpu0 = cpuSeconds(gwPid);
+        client.send(job);
+        await client.next<{ phase: string }>();
+        const r = await client.next<RequestListResult>();
+        const serverCpu = cpuSeconds(gwPid) - cpu0;
+        if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
+        return { opsPerSec: r.rps, ops: r.requests, seconds: r.seconds, latencyMs: r.latencyMs, serverBusy: serverCpu / r.seconds, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests, clientCpuUsPerRequest: r.clientCpuUsPerRequest, statusCounts: r.statusCounts };
+      };
+      const candidate: Sample[] = [];
+      const baseline: Sample[] = [];
+      const per = Math.floor(ORDERS / ROUNDS);
+      for (let round = 0; round < ROUNDS; round++) {
+        const slice = orders.slice(round * per, (round + 1) * per);
+        baseline.push(await watch({ port, connections: CONNECTIONS, requests: slice.map((o) => ({ method: "GET", path: `/v1/orders/${o.orderId}`, headers: api.buyer(o.user) })) }));
+        const calls = slice.map((o) => {
+          const body = JSON.stringify({ eventId: `ev-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
+          return { method: "POST", path: "/v1/payments/callback", headers: { "content-type": "application/json", "x-signature": api.signPayment(body) }, body };
+        });
+        const s = await watch({ port, connections: CONNECTIONS, requests: calls });
+        if ((s.statusCounts as Record<string, number>)["200"] !== slice.length) throw new Error(`payment-callbacks: not every callback answered 200: ${JSON.stringify(s.statusCounts)}`);
+        candidate.push(s);
+      }
+      const stats = (await api.stats(saleId)).body;
+      if (stats.paid !== ROUNDS * per || stats.drift !== 0) throw new Error(`payment-callbacks: stats after paying: ${JSON.stringify(stats)}`);
+      gw.send({ cmd: "stats" });
+      const gwStats = await gw.next<{ writer: { written: number }; timers: { sent: number; sendFailures: number }; relay: { published: number } }>();
+
+      // A timer message's cost: DELAY messages sent by a producer in this process, CPU of broker and sender.
+      const brokerPid = pidListeningOn(Number(cfg.rocketmq.endpoints.split(":")[1]));
+      const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [topics.orderTopic], logger: quietLogger("bench") });
+      await producer.startup();
+      const broker0 = brokerPid ? cpuSeconds(brokerPid) : NaN;
+      const self0 = process.cpuUsage();
+      const t0 = performance.now();
+      await pool(Array.from({ length: TIMER_MESSAGES }), 32, (_, i) =>
+        producer.send({ topic: topics.timeoutTopic, tag: saleId, deliveryTimestamp: new Date(Date.now() + 3_600_000), body: Buffer.from(JSON.stringify({ saleId, orderIds: [`x.${i}`] })) }),
+      );
+      const timerSeconds = (performance.now() - t0) / 1000;
+      const brokerUs = ((cpuSeconds(brokerPid ?? 0) - broker0) * 1e6) / TIMER_MESSAGES;
+      const self = process.cpuUsage(self0);
+      const senderUs = (self.user + self.system) / TIMER_MESSAGES;
+      await producer.shutdown();
+      const ordersPerTimer = gwStats.timers.sent > 0 ? gwStats.writer.written / gwStats.timers.sent : NaN;
+      return {
+        unit: "requests/s",
+        candidate: side("payment callbacks", candidate),
+        baseline: side("order-status reads", baseline),
+        details: {
+          orders: ORDERS, connections: CONNECTIONS, rounds: ROUNDS, gatewayStats: gwStats,
+          timerMessage: { messages: TIMER_MESSAGES, perSecond: Math.round(TIMER_MESSAGES / timerSeconds), brokerCpuUsPerMessage: Math.round(brokerUs), senderCpuUsPerMessage: Math.round(senderUs), ordersPerTimerInThisRun: ordersPerTimer, brokerCpuUsPerOrder: Math.round(brokerUs / ordersPerTimer), senderCpuUsPerOrder: Math.round(senderUs / ordersPerTimer) },
+        },
+      };
+    } finally {
+      for (const c of children.reverse()) await c.stop();
+      for (const db of dbs) await root.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => {});
+      await root.end();
+      await down(started);
+    }
+  },
+};
