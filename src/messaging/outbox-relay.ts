@@ -1,6 +1,6 @@
 import type { Pool } from "mysql2/promise";
 import type { Producer } from "rocketmq-client-nodejs";
-import type { MysqlShards } from "../persistence/mysql-shards.js";
+import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { lockUnpublished, markPublished } from "../persistence/order-events.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
 
@@ -68,14 +68,9 @@ export class OutboxRelay {
 
   private async pass(pool: Pool): Promise<number> {
     const t = this.shards.queryTimeoutMs;
-    const conn = await pool.getConnection();
-    try {
-      await conn.beginTransaction();
+    const published = await inTransaction(pool, async (conn) => {
       const rows = await lockUnpublished(conn, this.opts.batchMax, t);
-      if (rows.length === 0) {
-        await conn.commit();
-        return 0;
-      }
+      if (rows.length === 0) return 0;
       await Promise.all(
         rows.map(({ event }) =>
           this.producer.send({ topic: this.opts.topic, tag: event.type, keys: [event.orderId], body: Buffer.from(JSON.stringify(event)) }),
@@ -83,15 +78,10 @@ export class OutboxRelay {
       );
       crashIf(this.crashAt, "after-relay-send");
       await markPublished(conn, rows.map((r) => r.seq), new Date(), t);
-      await conn.commit();
-      this.stats.published += rows.length;
       return rows.length;
-    } catch (err) {
-      await conn.rollback().catch(() => {});
-      throw err;
-    } finally {
-      conn.release();
-    }
+    });
+    this.stats.published += published;
+    return published;
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,25 @@ import mysql from "mysql2/promise";
 import type { Config } from "../config/schema.js";
 import { routeOrder, tableName } from "./order-routing.js";
 
+/**
+ * Runs `work` in one transaction on a connection of `pool`: committed when it returns, rolled back when it
+ * throws (the error goes on), the connection released either way.
+ */
+export async function inTransaction<T>(pool: mysql.Pool, work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const out = await work(conn);
+    await conn.commit();
+    return out;
+  } catch (err) {
+    await conn.rollback().catch(() => {});
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+
 /** One order table: the pool of its shard database and the table's name inside it. */
 export interface OrderTable {
   db: number;

@@ -1,5 +1,5 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { MysqlShards, OrderTable } from "./mysql-shards.js";
+import { inTransaction, type MysqlShards, type OrderTable } from "./mysql-shards.js";
 import { countStale, insertOutbox, orderEvent } from "./order-events.js";
 import { ORDER_LIMITS, ORDER_STATUSES, type OrderRow, type OrderStatus, type StoredOrder } from "./order-row.js";
 
@@ -151,20 +151,12 @@ export class OrderRepository {
     const sql =
       `INSERT INTO \`${target.table}\` (${COLUMNS}) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?)").join(",")} ` +
       "ON DUPLICATE KEY UPDATE order_id = order_id";
-    const conn = await target.pool.getConnection();
-    try {
-      await conn.beginTransaction();
+    return inTransaction(target.pool, async (conn) => {
       const [res] = await conn.query<ResultSetHeader>({ sql, timeout: this.shards.queryTimeoutMs }, params);
       // Version 1 of every order of the chunk: an id already in the outbox (a row written before) is kept.
       await insertOutbox(conn, chunk.map((o) => orderEvent(o, "ORDER_CONFIRMED", 1, now)), now, this.shards.queryTimeoutMs);
-      await conn.commit();
       return res.affectedRows;
-    } catch (err) {
-      await conn.rollback().catch(() => {});
-      throw err;
-    } finally {
-      conn.release();
-    }
+    });
   }
 
   /** The order as its owner sees it; null when missing or owned by someone else. */

@@ -1,6 +1,6 @@
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "../orders/order-state.js";
-import type { MysqlShards } from "./mysql-shards.js";
+import { inTransaction, type MysqlShards } from "./mysql-shards.js";
 import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "./order-events.js";
 import { withDeadlockRetry } from "./order-repository.js";
 
@@ -50,18 +50,16 @@ export class OrderTransitions {
   private async applyOnce(order: OrderFacts, action: OrderAction, payment: PaymentRecord | undefined, now: Date): Promise<TransitionResult> {
     const { pool, table } = this.shards.forUser(order.userId);
     const t = this.shards.queryTimeoutMs;
-    const conn = await pool.getConnection();
-    try {
-      await conn.beginTransaction();
+    const applied = await inTransaction(pool, async (conn): Promise<TransitionResult | "seen"> => {
       if (payment) {
         try {
           await conn.query({ sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)", timeout: t }, [
             payment.eventId, order.orderId, payment.status, "PENDING", now, payment.bodySha256,
           ]);
         } catch (err) {
-          if (!isDuplicate(err)) throw err;
-          await conn.rollback();
-          return this.replayOf(conn, payment, t);
+          // Applied (or being applied) by another delivery: nothing was written here; its answer is read below.
+          if (isDuplicate(err)) return "seen";
+          throw err;
         }
       }
       const events: OrderEvent[] = [];
@@ -97,18 +95,13 @@ export class OrderTransitions {
       if (payment) {
         await conn.query({ sql: "UPDATE payment_events SET outcome = ? WHERE event_id = ?", timeout: t }, [paymentOutcome(decision), payment.eventId]);
       }
-      await conn.commit();
       return { kind: "applied", decision, version };
-    } catch (err) {
-      await conn.rollback().catch(() => {});
-      throw err;
-    } finally {
-      conn.release();
-    }
+    });
+    return applied === "seen" ? this.replayOf(pool, payment!, t) : applied;
   }
 
-  private async replayOf(conn: PoolConnection, payment: PaymentRecord, timeoutMs: number): Promise<TransitionResult> {
-    const [rows] = await conn.query<RowDataPacket[]>({ sql: "SELECT outcome, body_sha256, status FROM payment_events WHERE event_id = ?", timeout: timeoutMs }, [payment.eventId]);
+  private async replayOf(pool: Pool, payment: PaymentRecord, timeoutMs: number): Promise<TransitionResult> {
+    const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT outcome, body_sha256, status FROM payment_events WHERE event_id = ?", timeout: timeoutMs }, [payment.eventId]);
     const r = rows[0];
     // Gone again: the first delivery's transaction rolled back after ours saw its key. Try as new.
     if (!r) throw Object.assign(new Error("payment event vanished; retry"), { errno: 1213 });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { PushConsumer } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
-import type { GatewayProcess } from "../../src/gateway-process.js";
+import { GatewayProcess } from "../../src/gateway-process.js";
 import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
 import type { OrderEvent } from "../../src/persistence/order-events.js";
 import { ConnectFront } from "../admission/connect-front.js";
@@ -156,4 +156,43 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
       await proxy.stop();
     }
   }, 180_000);
+
+  it("two writer processes relaying at once publish each event exactly once in normal operation", async () => {
+    const seen = new Map<string, number>();
+    const saleId = `two${rid()}`;
+    const reader: PushConsumer = new rmq.PushConsumer({
+      endpoints: cfg.rocketmq.endpoints,
+      namespace: "",
+      consumerGroup: `fs-test-reader2-${rid(4)}`,
+      subscriptions: new Map([[cfg.rocketmq.eventTopic, "*"]]),
+      messageListener: {
+        consume: async (view) => {
+          const e = JSON.parse(view.body.toString("utf8")) as OrderEvent;
+          if (e.saleId === saleId) seen.set(e.eventId, (seen.get(e.eventId) ?? 0) + 1);
+          return rmq.ConsumeResult.SUCCESS;
+        },
+      },
+      logger: quietLogger("reader2"),
+    });
+    await reader.startup();
+    const relays = await Promise.all([0, 1].map(() => GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } })));
+    try {
+      await api.putSale(saleId, { stock: 60, perUserLimit: 1, shards: 4 });
+      const orders = await pool(Array.from({ length: 60 }), 16, async () => {
+        const user = `t-${rid(3)}`;
+        const r = await api.order(saleId, user, await api.token(saleId, user));
+        return r.body.orderId as string;
+      });
+      await eventually("rows written", () => api.stats(saleId), (s) => s.body.mysql.total === 60);
+      await pool(orders, 16, (orderId) => api.pay({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" }));
+      await eventually("120 events delivered", async () => seen.size, (n) => n === 120, 30_000);
+      // This file's own relay is stopped: the two processes published everything, and nothing twice.
+      expect(relays.reduce((n, r) => n + r.relay.stats.published, 0)).toBe(120);
+      await sleep(2000);
+      expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
+    } finally {
+      await Promise.all(relays.map((r) => r.close()));
+      await reader.shutdown().catch(() => {});
+    }
+  });
 });
