@@ -274,13 +274,20 @@ async function main(): Promise<void> {
       finalByPlan[p]![r.status] = (finalByPlan[p]![r.status] ?? 0) + 1;
     }
     // Each returned unit against the next resale after it (first come, first matched): how long units sat idle.
-    const returns = byStatus("CANCELLED").map((r) => r.updated_at.getTime()).sort((a, b) => a - b);
+    const timedOut = (p: Plan | undefined) => p === "never-pay" || p === "pay-late";
+    const returns = byStatus("CANCELLED").map((r) => ({ at: r.updated_at.getTime(), timeout: timedOut(planOf(r.order_id)) })).sort((a, b) => a.at - b.at);
     const resaleTimes = resales.map((r) => r.at).sort((a, b) => a - b);
     const idle: number[] = [];
+    const idleAfterTimeout: number[] = [];
     for (let i = 0, j = 0; i < returns.length && j < resaleTimes.length; j++) {
-      if (resaleTimes[j]! >= returns[i]!) idle.push(resaleTimes[j]! - returns[i++]!);
+      if (resaleTimes[j]! < returns[i]!.at) continue;
+      const ms = resaleTimes[j]! - returns[i]!.at;
+      idle.push(ms);
+      if (returns[i]!.timeout) idleAfterTimeout.push(ms);
+      i++;
     }
     const idleSorted = [...idle].sort((a, b) => a - b);
+    const timeoutSorted = [...idleAfterTimeout].sort((a, b) => a - b);
     const replays = attempts.filter((a) => a.replayed);
     const invariants = {
       "1 noOversell": paidUnits <= STOCK && s.reserved <= STOCK && s.redisRemaining >= 0,
@@ -315,6 +322,7 @@ async function main(): Promise<void> {
         refunds: { total: refunds.length, byReason: Object.fromEntries(["PAID_AFTER_CANCEL", "DUPLICATE_PAYMENT"].map((k) => [k, refunds.filter((r) => r.reason === k).length])) },
         payments: { callbacks: payments.length, replayed: payments.filter((p) => p.replayed).length, latencyMs: { p50: pct(payMs, 0.5), p99: pct(payMs, 0.99) } },
         resales: resales.length, retryAttempts, unitReturnToResaleMs: { n: idle.length, p50: pct(idleSorted, 0.5), p99: pct(idleSorted, 0.99) },
+        timeoutToResaleMs: { n: idleAfterTimeout.length, p50: pct(timeoutSorted, 0.5), p99: pct(timeoutSorted, 0.99) },
         events: { byType: eventsByType, delivered: delivered.length, distinctDelivered: deliveredIds.size, unpublished },
       },
       mysqlRows: rows.length, paidUnits,
@@ -335,6 +343,7 @@ async function main(): Promise<void> {
       "final PAID / CANCELLED": `${report.lifecycle.finalStatus.PAID} / ${report.lifecycle.finalStatus.CANCELLED}`,
       refunds: `${refunds.length} (${JSON.stringify(report.lifecycle.refunds.byReason)})`, resales: resales.length,
       "unit returned → sold again p50/p99 ms": `${report.lifecycle.unitReturnToResaleMs.p50} / ${report.lifecycle.unitReturnToResaleMs.p99}`,
+      "timeout → sold again p50/p99 ms": `${report.lifecycle.timeoutToResaleMs.p50} / ${report.lifecycle.timeoutToResaleMs.p99}`,
       "payment callback p50/p99 ms": `${pct(payMs, 0.5).toFixed(1)} / ${pct(payMs, 0.99).toFixed(1)}`,
       "events by type": eventsByType, drift: s.drift, ...Object.fromEntries(Object.entries(invariants).map(([k, v]) => [`invariant ${k}`, v ? "ok" : "FAILED"])),
     }, [
@@ -352,7 +361,7 @@ async function main(): Promise<void> {
     console.log(`latency         202 p50 ${pct(lat202, 0.5).toFixed(1)} ms, p99 ${pct(lat202, 0.99).toFixed(1)} ms; reservation → row p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms`);
     console.log(`after the 202   ${JSON.stringify(report.lifecycle.finalStatus)}; by plan ${JSON.stringify(finalByPlan)}`);
     console.log(`payments        ${payments.length} callbacks (${report.lifecycle.payments.replayed} replayed), p50 ${pct(payMs, 0.5).toFixed(1)} ms, p99 ${pct(payMs, 0.99).toFixed(1)} ms; refunds ${JSON.stringify(report.lifecycle.refunds)}`);
-    console.log(`resale          ${resales.length} units sold again to ${hopefuls.length} buyers still trying (${retryAttempts} attempts); returned → sold again p50 ${report.lifecycle.unitReturnToResaleMs.p50} ms, p99 ${report.lifecycle.unitReturnToResaleMs.p99} ms`);
+    console.log(`resale          ${resales.length} units sold again to ${hopefuls.length} buyers still trying (${retryAttempts} attempts); returned → sold again p50 ${report.lifecycle.unitReturnToResaleMs.p50} ms, p99 ${report.lifecycle.unitReturnToResaleMs.p99} ms; after a timeout p50 ${report.lifecycle.timeoutToResaleMs.p50} ms, p99 ${report.lifecycle.timeoutToResaleMs.p99} ms`);
     console.log(`events          ${JSON.stringify(eventsByType)}; delivered ${delivered.length} (${deliveredIds.size} distinct), unpublished ${unpublished}`);
     console.log(`stats           paid ${s.paid}, cancelled ${s.cancelled}, unpaid ${s.unpaid}, remaining ${s.redisRemaining}, drift ${s.drift}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join(" ")}`);

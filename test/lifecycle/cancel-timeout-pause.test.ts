@@ -83,7 +83,9 @@ describe("buyer cancel, payment timeout and pause", () => {
   it("payment racing its timeout: every order ends PAID, or CANCELLED plus a refund, never both; units returned once", async () => {
     const saleId = `race${rid()}`;
     const stock = 24;
-    await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4, paymentTimeoutSeconds: 2 });
+    await api.putSale(saleId, { stock, perUserLimit: 1, shards: 1, paymentTimeoutSeconds: 2 });
+    // One shard: every buyer reaches the same stock (a pull between shards can lose to a concurrent buyer
+    // and answer SOLD_OUT while units remain elsewhere: issue 9); this test is about payment against timeout.
     const orders = await pool(Array.from({ length: stock }), 8, () => buy(saleId));
     // Pay around the moment each order times out: some before, some after.
     await sleep(1500);
