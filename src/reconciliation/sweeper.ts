@@ -188,7 +188,7 @@ export class Sweeper implements SaleOps {
     await Promise.all(
       Array.from({ length: sale.shards }, (_, i) => {
         const k = this.keys.shard(sale.saleId, i);
-        return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin].map((key) => this.redis.pexpireat(key, atMs)));
+        return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone].map((key) => this.redis.pexpireat(key, atMs)));
       }),
     );
   }

@@ -36,6 +36,7 @@ export class Keys {
       open: `${base}open`,
       xout: `${base}xout`,
       xin: `${base}xin`,
+      xdone: `${base}xdone`,
       token: (token: string) => `${base}tok:${token}`,
     };
   }
@@ -65,5 +66,6 @@ export interface ShardKeys {
   open: string;
   xout: string;
   xin: string;
+  xdone: string;
   token(token: string): string;
 }

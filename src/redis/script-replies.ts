@@ -44,6 +44,7 @@ export type CheckOrderOutcome = "commit" | "rollback";
 export type MarkPaidOutcome = "marked" | "already" | "not_found";
 export type LeaseOutcome = "held" | "taken";
 export type RestoreRecordOutcome = "restored" | "exists";
+export type TransferDoneOutcome = "finished" | "already_finished";
 
 export function reserveOutcome(reply: [number, string, number]): ReserveOutcome {
   const [code, orderId, n] = reply;
@@ -96,6 +97,7 @@ export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { 
 export const markPaidOutcome = codeMapper<MarkPaidOutcome>("mark-paid", { [ScriptCode.Ok]: "marked", [ScriptCode.Already]: "already", [ScriptCode.NotFound]: "not_found" });
 export const leaseOutcome = codeMapper<LeaseOutcome>("lease", { [ScriptCode.Ok]: "held", [ScriptCode.Already]: "taken" });
 export const restoreRecordOutcome = codeMapper<RestoreRecordOutcome>("restore-record", { [ScriptCode.Ok]: "restored", [ScriptCode.Already]: "exists" });
+export const transferDoneOutcome = codeMapper<TransferDoneOutcome>("transfer-done", { [ScriptCode.Ok]: "finished", [ScriptCode.Already]: "already_finished" });
 export const checkOrderOutcome = codeMapper<CheckOrderOutcome>("check-order", { [ScriptCode.Ok]: "commit", [ScriptCode.RolledBack]: "rollback" });
 
 /** Scripts that answer a count (confirm, transfer-out): a non-negative integer or a bug. */

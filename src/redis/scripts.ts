@@ -2,8 +2,8 @@ import type { Cluster, Redis, Result } from "ioredis";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
-  checkOrderOutcome, countOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
-  type CheckOrderOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
+  checkOrderOutcome, countOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
+  type CheckOrderOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
 } from "./script-replies.js";
 
 export type RedisClient = Redis | Cluster;
@@ -17,7 +17,8 @@ declare module "ioredis" {
     fsRelease(stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, number], Context>;
     fsIssueToken(tok: string, ...argv: Arg[]): Result<number, Context>;
     fsWarmShard(stock: string, res: string, xout: string, ...argv: Arg[]): Result<number, Context>;
-    fsTransferOut(stock: string, xout: string, ...argv: Arg[]): Result<number, Context>;
+    fsTransferOut(stock: string, xout: string, xdone: string, ...argv: Arg[]): Result<number, Context>;
+    fsTransferDone(xout: string, xdone: string, id: string): Result<number, Context>;
     fsTransferIn(stock: string, xin: string, ...argv: Arg[]): Result<number, Context>;
     fsCheckOrder(res: string, ...argv: Arg[]): Result<number, Context>;
     fsConfirm(res: string, open: string, ...orderIds: string[]): Result<number, Context>;
@@ -75,7 +76,12 @@ export const scripts = {
 
   /** Units taken out of the donor `k` for shard `to` (0 when it holds fewer than `least`). */
   transferOut(c: RedisClient, k: ShardKeys, a: { id: string; want: number; least: number; to: number; now: number }): Promise<number> {
-    return c.fsTransferOut(k.stock, k.xout, a.id, a.want, a.least, a.to, a.now).then((n) => countOutcome("transfer-out", n));
+    return c.fsTransferOut(k.stock, k.xout, k.xdone, a.id, a.want, a.least, a.to, a.now).then((n) => countOutcome("transfer-out", n));
+  },
+
+  /** The donor `k` forgets a transfer the recipient has applied, remembering its id as finished. */
+  transferDone(c: RedisClient, k: ShardKeys, id: string): Promise<TransferDoneOutcome> {
+    return c.fsTransferDone(k.xout, k.xdone, id).then(transferDoneOutcome);
   },
 
   transferIn(c: RedisClient, k: ShardKeys, id: string, quantity: number): Promise<TransferInOutcome> {

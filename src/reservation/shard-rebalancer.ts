@@ -64,7 +64,7 @@ export class ShardRebalancer {
     const dst = this.keys.shard(saleId, to);
     await scripts.transferIn(this.redis, dst, id, qty);
     // Only after the recipient has it: the donor's record is what lets a crash be repaired.
-    await this.redis.hdel(this.keys.shard(saleId, from).xout, id);
+    await scripts.transferDone(this.redis, this.keys.shard(saleId, from), id);
   }
 
   /** Completes transfers older than `graceMs` whose second step never ran (a crashed gateway). */

@@ -172,6 +172,17 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     // A repeated second half does nothing.
     expect(await scripts.transferIn(redis, dst, "x1", 3)).toBe("already_applied");
     expect(await stocks(sale)).toEqual([2, 8]);
+    // transfer-out resent with the same id (its reply lost to a reconnect) takes nothing twice.
+    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() - 10_000 })).toBe(1);
+    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() - 10_000 })).toBe(1);
+    expect(await stocks(sale)).toEqual([1, 8]);
+    expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 1, units: 1 });
+    expect(await stocks(sale)).toEqual([1, 9]);
+    // Finished: a resend now moves nothing at all, and finishing again changes nothing.
+    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() })).toBe(0);
+    expect(await scripts.transferDone(redis, src, "x3")).toBe("already_finished");
+    expect(await stocks(sale)).toEqual([1, 9]);
+    expect(await svc.rebalancer.inFlight(sale)).toBe(0);
     // A donor with less than the least useful amount gives nothing.
     expect(await scripts.transferOut(redis, src, { id: "x2", want: 5, least: 3, to, now: Date.now() })).toBe(0);
   });

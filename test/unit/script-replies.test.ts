@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScripts, SCRIPT_NAMES } from "../../src/redis/script-loader.js";
 import {
-  checkOrderOutcome, issueTokenOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, releaseOutcome, reserveOutcome, ScriptCode, transferInOutcome, UnexpectedScriptReply, warmShardOutcome,
+  checkOrderOutcome, issueTokenOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, releaseOutcome, reserveOutcome, ScriptCode, transferInOutcome, UnexpectedScriptReply, warmShardOutcome,
 } from "../../src/redis/script-replies.js";
 import { repoRoot } from "../../src/util/repo-root.js";
 
@@ -33,6 +33,7 @@ const MAPPERS: Record<string, (code: number) => unknown> = {
   "mark-paid": markPaidOutcome,
   lease: leaseOutcome,
   "restore-record": restoreRecordOutcome,
+  "transfer-done": transferDoneOutcome,
 };
 
 describe("script reply codes", () => {
