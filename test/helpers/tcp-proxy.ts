@@ -1,11 +1,11 @@
 import net from "node:net";
 
-export type ProxyMode = "pass" | "reset" | "blackhole" | "delay";
+export type ProxyMode = "pass" | "reset" | "blackhole" | "delay" | "drop-replies";
 
 /**
  * A TCP proxy between the gateway and a dependency, for fault injection (tc netem is not available):
  * pass · reset (existing and new connections are cut) · blackhole (bytes are swallowed) · delay (each chunk
- * waits `delayMs`).
+ * waits `delayMs`) · drop-replies (requests reach the server, its answers are swallowed: a reply lost in flight).
  */
 export class TcpProxy {
   mode: ProxyMode = "pass";
@@ -42,6 +42,7 @@ export class TcpProxy {
     const forward = (from: net.Socket, to: net.Socket) =>
       from.on("data", (chunk) => {
         if (this.mode === "blackhole") return;
+        if (this.mode === "drop-replies" && from === upstream) return;
         if (this.mode === "delay") setTimeout(() => to.writable && to.write(chunk), this.delayMs);
         else if (to.writable) to.write(chunk);
       });

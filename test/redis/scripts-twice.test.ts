@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedis, type RedisClient } from "../../src/redis/client.js";
+import { Keys, type ShardKeys } from "../../src/redis/keys.js";
+import { scripts } from "../../src/redis/scripts.js";
+import { rid, testConfig } from "../helpers/env.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
+
+/**
+ * Every script is safe to run twice with the same arguments: ioredis resends a command whose reply a
+ * reconnect lost (autoResendUnfulfilledCommands), so a script may run again after it took effect. Each is
+ * run twice in a row, and the stock-moving ones also with their reply dropped in flight (the TCP proxy
+ * swallows the answer, then cuts the connection: ioredis reconnects and resends). Nothing moves twice.
+ */
+describe("Lua scripts run twice (a resend after a lost reply)", () => {
+  const cfg = testConfig("standalone");
+  let proxy: TcpProxy;
+  let redis: RedisClient;
+  let direct: RedisClient;
+  const keys = new Keys(cfg.redis.keyPrefix);
+
+  beforeAll(async () => {
+    const url = new URL(cfg.redis.url);
+    proxy = await new TcpProxy({ host: url.hostname, port: Number(url.port || 6379) }).start();
+    redis = createRedis({ ...cfg.redis, url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 5000 });
+    direct = createRedis(cfg.redis);
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    direct.disconnect();
+    await proxy.stop();
+  });
+
+  /** Runs `call` with its reply lost and the connection cut: ioredis resends it, and its answer is the resend's. */
+  async function withLostReply<T>(call: () => Promise<T>): Promise<T> {
+    await redis.ping();
+    proxy.setMode("drop-replies");
+    const pending = call();
+    await sleep(150);
+    proxy.setMode("reset");
+    await sleep(20);
+    proxy.setMode("pass");
+    return pending;
+  }
+
+  async function shard(stock: number): Promise<ShardKeys> {
+    const k = keys.shard(`tw${rid()}`, 0);
+    expect(await scripts.warmShard(direct, k, stock)).toBe("warmed");
+    return k;
+  }
+
+  const stockOf = async (k: ShardKeys) => Number(await direct.get(k.stock));
+
+  const reserveArgs = (k: ShardKeys, token: string, orderId: string) => ({
+    userId: "u1", quantity: 2, perUserLimit: 5, orderId, now: Date.now(), token, final: true, replayMs: 60_000, acceptedChannel: keys.acceptedChannel, saleId: k.saleId,
+  });
+
+  it("reserve: a resent reservation replays the first instead of taking stock again", async () => {
+    for (const lost of [false, true]) {
+      const k = await shard(10);
+      const token = rid(16).slice(0, 32);
+      expect(await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000)).toBe("issued");
+      const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
+      const first = lost ? await withLostReply(() => scripts.reserve(redis, k, reserveArgs(k, token, orderId))) : await scripts.reserve(redis, k, reserveArgs(k, token, orderId));
+      const second = await scripts.reserve(redis, k, reserveArgs(k, token, orderId));
+      expect(second).toEqual({ kind: "reserved", orderId, replayed: true });
+      if (lost) expect(first).toEqual({ kind: "reserved", orderId, replayed: true });
+      expect(await stockOf(k)).toBe(8);
+      expect(await direct.hget(k.buyers, "u1")).toBe("2");
+      // Issuing the same token again never resets it.
+      expect(await scripts.issueToken(redis, k, token, "u1", Date.now() + 60_000)).toBe("exists");
+      expect(await stockOf(k)).toBe(8);
+    }
+  });
+
+  it("release: units come back once, however often the release runs", async () => {
+    for (const lost of [false, true]) {
+      const k = await shard(10);
+      const token = rid(16).slice(0, 32);
+      await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000);
+      const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
+      await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
+      const first = lost ? await withLostReply(() => scripts.release(redis, k, orderId, keys.stockReturnedChannel, k.saleId)) : await scripts.release(redis, k, orderId, keys.stockReturnedChannel, k.saleId);
+      expect(first.kind).toBe(lost ? "already_released" : "released");
+      expect(await scripts.release(redis, k, orderId, keys.stockReturnedChannel, k.saleId)).toEqual({ kind: "already_released" });
+      expect(await stockOf(k)).toBe(10);
+      expect(await direct.hget(k.buyers, "u1")).toBeNull();
+    }
+  });
+
+  it("transfer-out, transfer-in and transfer-done: a resent step moves nothing again", async () => {
+    for (const lost of [false, true]) {
+      const from = await shard(10);
+      const to = keys.shard(from.saleId, 1);
+      const run = <T>(call: () => Promise<T>) => (lost ? withLostReply(call) : call());
+      const args = { id: `t-${rid()}`, want: 4, least: 1, to: 1, now: Date.now() };
+      expect(await run(() => scripts.transferOut(redis, from, args))).toBe(4);
+      expect(await scripts.transferOut(redis, from, args)).toBe(4);
+      expect(await stockOf(from)).toBe(6);
+      expect(await run(() => scripts.transferIn(redis, to, args.id, 4))).toBe(lost ? "already_applied" : "applied");
+      expect(await scripts.transferIn(redis, to, args.id, 4)).toBe("already_applied");
+      expect(await stockOf(to)).toBe(4);
+      expect(await run(() => scripts.transferDone(redis, from, args.id))).toBe(lost ? "already_finished" : "finished");
+      expect(await scripts.transferDone(redis, from, args.id)).toBe("already_finished");
+      // After the transfer finished, even a late resend of its first step takes nothing.
+      expect(await scripts.transferOut(redis, from, args)).toBe(0);
+      expect([await stockOf(from), await stockOf(to), await direct.hlen(from.xout)]).toEqual([6, 4, 0]);
+    }
+  });
+
+  it("the ledger scripts (check-order, confirm, mark-paid, restore-record) and lease and warm-shard change state once", async () => {
+    const k = await shard(5);
+    const token = rid(16).slice(0, 32);
+    await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000);
+    const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
+    await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
+    const ghost = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
+    const record = async (id: string) => direct.hget(k.res, id);
+    expect(await withLostReply(() => scripts.checkOrder(redis, k, ghost, 1))).toBe("rollback");
+    const tomb = await record(ghost);
+    expect(await scripts.checkOrder(redis, k, ghost, 2)).toBe("rollback");
+    expect(await record(ghost)).toBe(tomb);
+    expect(await withLostReply(() => scripts.confirm(redis, k, [orderId]))).toBe(0);
+    expect((await record(orderId))!.startsWith("F|")).toBe(true);
+    expect(await withLostReply(() => scripts.markPaid(redis, k, orderId))).toBe("already");
+    expect((await record(orderId))!.startsWith("P|")).toBe(true);
+    expect(await scripts.markPaid(redis, k, orderId)).toBe("already");
+    const restored = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
+    const r = { orderId: restored, state: "F" as const, quantity: 1, reservedAt: 5, userId: "u9" };
+    expect(await withLostReply(() => scripts.restoreRecord(redis, k, r))).toBe("exists");
+    expect(await scripts.restoreRecord(redis, k, { ...r, state: "C" })).toBe("exists");
+    expect((await record(restored))!.startsWith("F|1|5|")).toBe(true);
+    const lease = `${cfg.redis.keyPrefix}lease-${rid()}`;
+    expect(await withLostReply(() => scripts.lease(redis, lease, "me", 5000))).toBe("held");
+    expect(await scripts.lease(redis, lease, "other", 5000)).toBe("taken");
+    expect(await scripts.warmShard(redis, k, 99)).toBe("locked");
+    expect(await stockOf(k)).toBe(3);
+  });
+});
