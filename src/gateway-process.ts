@@ -32,6 +32,7 @@ import { OrderTransitions } from "./persistence/order-transitions.js";
 import { SweepLoop } from "./reconciliation/sweep-loop.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
 import { createRedis, type RedisClient } from "./redis/client.js";
+import { durabilityWarning, redisDurability } from "./redis/durability.js";
 import { Keys } from "./redis/keys.js";
 import type { OrderPlacer } from "./reservation/order-placer.js";
 import { RedisSaleOps } from "./reservation/redis-sale-ops.js";
@@ -40,6 +41,8 @@ import type { SaleOps } from "./reservation/sale-ops.js";
 import { SaleStore } from "./reservation/sale-store.js";
 import { SoldOutCache } from "./reservation/sold-out-cache.js";
 import type { CrashPoint } from "./util/crash-point.js";
+
+const warned = new Set<string>();
 
 type PushConsumerListener = ConstructorParameters<typeof rmq.PushConsumer>[0]["messageListener"]["consume"];
 
@@ -107,6 +110,8 @@ export class GatewayProcess {
   private consumers: PushConsumer[] = [];
   private subscriber: RedisClient | null = null;
   private server: HttpServer | null = null;
+  /** The start-up warning about Redis durability, if any (tests and operators read it). */
+  redisWarning: string | null = null;
 
   private constructor(
     readonly config: Config,
@@ -145,6 +150,7 @@ export class GatewayProcess {
   static async start(config: Config, opts: ProcessOptions = {}): Promise<GatewayProcess> {
     const proc = new GatewayProcess(config, opts);
     try {
+      await proc.checkRedisDurability();
       if (!opts.redisOnly) proc.durableParts = await proc.startDurable();
       if (proc.roles.writer) await proc.startWriter();
       if (proc.roles.http) await proc.startHttp();
@@ -154,6 +160,16 @@ export class GatewayProcess {
       throw err;
     }
     return proc;
+  }
+
+  /** Said once per process: a Redis that keeps nothing when it dies makes every 202 provisional. */
+  private async checkRedisDurability(): Promise<void> {
+    const warning = durabilityWarning(await redisDurability(this.redis).catch(() => []));
+    this.redisWarning = warning;
+    if (warning && !warned.has(warning)) {
+      warned.add(warning);
+      process.stderr.write(`[gateway] warning: ${warning}\n`);
+    }
   }
 
   /** MySQL (migrated), the producer with its back-check listener, the writer and the sweeper. */
