@@ -15,7 +15,8 @@ import type { FloodJob, FloodResult, Percentiles, PrepareJob } from "./clients/f
 import { percentiles } from "./lib/percentiles.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
-import { cpuSeconds, LOAD_CORE, pidListeningOn, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { pidListeningOn } from "../stack/proc.js";
+import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
 
 /**

@@ -7,7 +7,8 @@ import { pool } from "../support/pool.js";
 import type { RequestListJob, RequestListResult } from "./clients/request-list.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
-import { cpuSeconds, LOAD_CORE, pidListeningOn, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { pidListeningOn } from "../stack/proc.js";
+import { cpuSeconds, LOAD_CORE, SERVER_CORE, TsChild } from "./lib/proc.js";
 
 const ORDERS = Number(process.env.BENCH_PAY_ORDERS ?? 4000);
 const CONNECTIONS = 64;

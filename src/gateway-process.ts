@@ -33,6 +33,7 @@ import { SweepLoop } from "./reconciliation/sweep-loop.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
 import { createRedis, type RedisClient } from "./redis/client.js";
 import { durabilityWarning, redisDurability } from "./redis/durability.js";
+import { ReplicaAcks } from "./redis/replica-acks.js";
 import { Keys } from "./redis/keys.js";
 import type { OrderPlacer } from "./reservation/order-placer.js";
 import { RedisSaleOps } from "./reservation/redis-sale-ops.js";
@@ -94,6 +95,7 @@ interface Durable {
 export class GatewayProcess {
   readonly keys: Keys;
   readonly redis: RedisClient;
+  readonly replicaAcks: ReplicaAcks;
   readonly metrics: Metrics;
   readonly breakers: Breakers;
   readonly soldOut: SoldOutCache;
@@ -127,6 +129,8 @@ export class GatewayProcess {
     };
     this.keys = new Keys(config.redis.keyPrefix);
     this.redis = createRedis(config.redis);
+    const minAcks = config.redis.minReplicaAcks ?? (config.redis.mode === "cluster" ? 1 : 0);
+    this.replicaAcks = new ReplicaAcks(this.redis, minAcks, config.redis.replicaAckTimeoutMs);
     this.metrics = new Metrics();
     this.breakers = new Breakers(config.admission.breakers, this.metrics);
     this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
@@ -139,6 +143,7 @@ export class GatewayProcess {
       this.soldOut,
       { replaySeconds: tokens.replaySeconds, chunkRatio: stock.transferChunkRatio },
       this.breakers.redis,
+      this.replicaAcks,
     );
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
     this.shards = new MysqlShards(config.mysql);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,4 +93,46 @@ export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);
   if (isAlive(pid)) send("SIGKILL");
+}
+
+function listeningInodes(port: number): Set<string> {
+  const out = new Set<string>();
+  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(f, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c.length < 10 || c[3] !== "0A") continue;
+      if (parseInt(c[1]!.split(":")[1]!, 16) === port) out.add(c[9]!);
+    }
+  }
+  return out;
+}
+
+/** The pid of the process listening on a local TCP port, or null (no /proc, or not ours to see). */
+export function pidListeningOn(port: number): number | null {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return null;
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) return Number(p);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return null;
 }

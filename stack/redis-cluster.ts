@@ -36,6 +36,8 @@ export async function startLocalCluster(opts: { ports?: number[]; name?: string 
         "--cluster-config-file", join(dir, "nodes.conf"), "--cluster-node-timeout", "2000",
         // AOF (fsync every second): a node that restarts comes back with its data, as production Redis should.
         "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir,
+        // A replica's first sync starts at once instead of after the default 5 s diskless-sync delay.
+        "--repl-diskless-sync-delay", "0",
       ]),
     );
   }
@@ -49,6 +51,15 @@ export async function startLocalCluster(opts: { ports?: number[]; name?: string 
     await waitFor(
       "cluster_state:ok",
       async () => ports.every((p) => cli(p, "cluster", "info").includes("cluster_state:ok")),
+      30_000,
+    );
+    // Up means replicated too: a replica still waiting for its first sync acknowledges nothing (WAIT 0).
+    await waitFor(
+      "every replica in sync",
+      async () => ports.every((p) => {
+        const info = cli(p, "info", "replication");
+        return info.includes("role:master") || info.includes("master_link_status:up");
+      }),
       30_000,
     );
     log(`redis cluster up on ports ${ports.join(",")}`);

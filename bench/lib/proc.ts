@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../../src/util/repo-root.js";
@@ -108,46 +108,4 @@ export function stdinMessages(onMessage: (msg: any) => void): void {
 /** Writes one JSON line to stdout (a child's side of TsChild.next). */
 export function reply(msg: unknown): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
-}
-
-function listeningInodes(port: number): Set<string> {
-  const out = new Set<string>();
-  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(f, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const c = line.trim().split(/\s+/);
-      if (c.length < 10 || c[3] !== "0A") continue;
-      if (parseInt(c[1]!.split(":")[1]!, 16) === port) out.add(c[9]!);
-    }
-  }
-  return out;
-}
-
-/** The pid of the process listening on a local TCP port, or null (no /proc, or not ours to see). */
-export function pidListeningOn(port: number): number | null {
-  const inodes = listeningInodes(port);
-  if (inodes.size === 0) return null;
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${p}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`));
-        if (m && inodes.has(m[1]!)) return Number(p);
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  return null;
 }

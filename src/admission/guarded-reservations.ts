@@ -1,4 +1,5 @@
 import type { Keys } from "../redis/keys.js";
+import type { ReplicaAcks } from "../redis/replica-acks.js";
 import type { RedisClient } from "../redis/client.js";
 import type { ReserveOutcome } from "../redis/script-replies.js";
 import { ReservationService, type ReservationOptions, type ReserveRequest } from "../reservation/reservation-service.js";
@@ -19,8 +20,9 @@ export class GuardedReservationService extends ReservationService {
     soldOut: SoldOutCache,
     opts: ReservationOptions,
     private readonly breaker: DependencyBreaker,
+    acks?: ReplicaAcks,
   ) {
-    super(redis, keys, soldOut, opts);
+    super(redis, keys, soldOut, opts, acks);
   }
 
   override reserve(req: ReserveRequest): Promise<ReserveOutcome> {

@@ -50,6 +50,9 @@ export const configSchema = z
       nodes: z.array(hostPort).min(1),
       keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{0,32}$/, "expected up to 32 of [A-Za-z0-9:_-]"),
       commandTimeoutMs: positiveInt,
+      /** Replicas that must hold a reservation before its 202 (WAIT); null: 1 in cluster mode, 0 standalone. */
+      minReplicaAcks: z.number().int().min(0).max(16).nullable(),
+      replicaAckTimeoutMs: positiveInt.max(10_000),
     }).strict(),
     stock: z.object({
       shards: positiveInt.max(1024),

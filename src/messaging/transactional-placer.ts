@@ -36,7 +36,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
   /** Keys being processed by this process right now (IDEMPOTENCY_IN_PROGRESS for a concurrent duplicate). */
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
-  readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0 };
+  readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0 };
 
   constructor(
     private readonly producer: Producer,
@@ -81,6 +81,23 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     crashIf(this.crashAt, "after-half");
     const results = await Promise.allSettled(group.map((p) => this.reservations.reserve({ ...p.req, orderId: p.order.orderId, now: p.order.reservedAt })));
     crashIf(this.crashAt, "after-reserve");
+    // Acknowledged means replicated: every reservation about to be answered 202 (new or replayed) must be on
+    // the replicas first; when a primary cannot say so in time the outcome is unknown, settled by the token
+    // (the buyer retries with the same key) and the back-check, never assumed.
+    const reservedIds = results.flatMap((r) => (r.status === "fulfilled" && r.value.kind === "reserved" ? [r.value.orderId] : []));
+    const replicated = await this.reservations.replicated(reservedIds).catch(() => false);
+    if (!replicated) {
+      this.stats.undecided++;
+      this.stats.unreplicated++;
+      const e = unavailable("the reservation is not yet on Redis replicas; retry with the same key");
+      results.forEach((r, i) => {
+        const p = group[i]!;
+        if (r.status === "rejected") p.reject(r.reason);
+        else if (r.value.kind === "reserved") p.reject(e);
+        else p.resolve(r.value);
+      });
+      return;
+    }
     const isNew = (r: PromiseSettledResult<ReserveOutcome>) => r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
     const anyNew = results.some(isNew);
     let committed = false;

@@ -1,7 +1,9 @@
 import type { Keys } from "../redis/keys.js";
 import type { ReleaseOutcome, ReserveOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
+import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { homeShard } from "./home-shard.js";
+import { ledgerOf } from "./ledger.js";
 import { newOrderId } from "./order-id.js";
 import type { Sale } from "./sale.js";
 import { ShardRebalancer } from "./shard-rebalancer.js";
@@ -35,8 +37,18 @@ export class ReservationService {
     private readonly keys: Keys,
     private readonly soldOut: SoldOutCache,
     private readonly opts: ReservationOptions,
+    private readonly acks?: ReplicaAcks,
   ) {
-    this.rebalancer = new ShardRebalancer(redis, keys, opts.chunkRatio);
+    this.rebalancer = new ShardRebalancer(redis, keys, opts.chunkRatio, acks);
+  }
+
+  /**
+   * True when the reservations behind these order ids are on `redis.minReplicaAcks` replicas (one WAIT per
+   * primary); false when a primary could not say so in time: their outcome is then unknown, never assumed.
+   */
+  async replicated(orderIds: string[]): Promise<boolean> {
+    if (!this.acks?.enabled || orderIds.length === 0) return true;
+    return this.acks.replicated(orderIds.map((id) => ledgerOf(this.keys, id)!.res));
   }
 
   homeShard(sale: Sale, userId: string): number {

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Keys } from "../redis/keys.js";
+import { ApiError, RETRY_SOON } from "../errors.js";
+import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { Sale } from "./sale.js";
 
@@ -14,7 +16,17 @@ export class ShardRebalancer {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly chunkRatio: number,
+    private readonly acks?: ReplicaAcks,
   ) {}
+
+  /** Each step of a transfer must be on the replicas before the next builds on it (a failover in between
+   * would otherwise create or destroy units); a shortfall stops here, and the donor's record lets the
+   * sweeper finish later. */
+  private async ensureReplicated(key: string, step: string): Promise<void> {
+    if (this.acks && !(await this.acks.replicated([key]))) {
+      throw new ApiError("UNAVAILABLE", `stock moving between shards is not yet on Redis replicas (${step}); retry with the same key`, RETRY_SOON);
+    }
+  }
 
   async shardStocks(sale: Sale): Promise<number[]> {
     const vals = await Promise.all(
@@ -56,6 +68,7 @@ export class ShardRebalancer {
     const src = this.keys.shard(saleId, from);
     const got = await scripts.transferOut(this.redis, src, { id, want, least: 1, to, now: Date.now() });
     if (got <= 0) return 0;
+    await this.ensureReplicated(src.xout, "transfer-out");
     await this.applyIn(saleId, from, to, id, got);
     return got;
   }
@@ -63,7 +76,8 @@ export class ShardRebalancer {
   private async applyIn(saleId: string, from: number, to: number, id: string, qty: number): Promise<void> {
     const dst = this.keys.shard(saleId, to);
     await scripts.transferIn(this.redis, dst, id, qty);
-    // Only after the recipient has it: the donor's record is what lets a crash be repaired.
+    await this.ensureReplicated(dst.xin, "transfer-in");
+    // Only after the recipient has it (replicated): the donor's record is what lets a crash be repaired.
     await scripts.transferDone(this.redis, this.keys.shard(saleId, from), id);
   }
 
