@@ -1,7 +1,9 @@
 --[[
   reserve: the one atomic step of a purchase, on the buyer's home shard. Consumes the token, checks the
   per-buyer limit, takes stock, writes the reservation record, indexes it for the sweeper and stores the
-  outcome under the token for replays. Every check runs before the first write: all or nothing.
+  outcome under the token for replays. Every check runs before the first write: all or nothing. An attempt
+  that reserves nothing (any final answer but Ok) tombstones its order id, so every order id of a committed
+  group message has a ledger record, and one without a record is evidence of a lost reservation.
   KEYS[1] tok      token record                 {sale:shard}:tok:<token>
   KEYS[2] stock    shard stock counter          {sale:shard}:stock
   KEYS[3] buyers   per-buyer bought quantity    {sale:shard}:buyers
@@ -25,13 +27,18 @@
 --- @include "script-codes"
 --- @include "ledger-record"
 --- @include "store-outcome"
+local function tombstone()
+  redis.call('HSETNX', KEYS[4], ARGV[4], ledgerRecord('T', 0, ARGV[5], '', ''))
+end
 local user = ARGV[1]
 local qty = tonumber(ARGV[2])
 local t = redis.call('HMGET', KEYS[1], 'u', 'q', 'c', 'o')
 if not t[1] or t[1] ~= user then
+  tombstone()
   return {InvalidToken, '', 0}
 end
 if t[3] then
+  tombstone()
   if t[2] ~= ARGV[2] then
     return {KeyReused, '', 0}
   end
@@ -44,12 +51,14 @@ local keepMs = tonumber(ARGV[8])
 local bought = tonumber(redis.call('HGET', KEYS[3], user) or '0')
 if bought + qty > tonumber(ARGV[3]) then
   storeOutcome(KEYS[1], ARGV[2], LimitExceeded, nil, keepMs)
+  tombstone()
   return {LimitExceeded, '', 0}
 end
 local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
 if stock < qty then
   if ARGV[7] == '1' then
     storeOutcome(KEYS[1], ARGV[2], SoldOut, nil, keepMs)
+    tombstone()
     return {SoldOut, '', 0}
   end
   return {ShardEmpty, '', stock}

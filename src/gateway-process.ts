@@ -195,6 +195,7 @@ export class GatewayProcess {
     });
     const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, this.sales, this.lifecycle, cfg.payments.timeoutSeconds);
     const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, timers.schedule);
+    this.metrics.counterFrom("flashsale_orders_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper", () => writer.stats.parked);
     const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax }, this.opts.crashAt);
     const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, this.lifecycle, relay, {
       persistAfterMs: cfg.sweeper.persistAfterMs,

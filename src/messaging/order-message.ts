@@ -7,6 +7,8 @@ export interface OrderMessage {
   quantity: number;
   /** When the reservation was made, unix ms (becomes created_at). */
   reservedAt: number;
+  /** The purchase token of the attempt: what settles an order whose ledger record is missing. */
+  token?: string;
 }
 
 /**
@@ -38,5 +40,6 @@ function checkOrder(v: unknown): OrderMessage | null {
   if (!str("orderId") || !str("saleId") || !str("skuId") || !str("userId")) return null;
   if (!Number.isSafeInteger(o.quantity) || (o.quantity as number) < 1) return null;
   if (!Number.isSafeInteger(o.reservedAt) || (o.reservedAt as number) <= 0) return null;
+  if (o.token !== undefined && typeof o.token !== "string") return null;
   return o as unknown as OrderMessage;
 }

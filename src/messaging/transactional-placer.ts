@@ -57,7 +57,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     try {
       return await new Promise<ReserveOutcome>((resolve, reject) => {
         const { sale, userId, quantity } = req;
-        const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now() };
+        const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now(), token: req.token };
         this.groups.add({ req, order, resolve, reject });
       });
     } finally {

@@ -16,6 +16,7 @@ export interface ShardMigration {
 const PAYMENT_EVENTS_TABLE = "payment_events";
 const REFUNDS_TABLE = "refunds";
 const OUTBOX_TABLE = "order_events";
+const PARKED_TABLE = "parked_orders";
 
 /** Columns the rest of the gateway relies on; an existing table lacking one stops the migration. */
 const REQUIRED_ORDER_COLUMNS = ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"];
@@ -93,6 +94,21 @@ function outboxDdl(database: string): string {
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
+// Orders of committed messages whose ledger record was missing (evidence of a lost reservation), kept in
+// the shard of their buyer until the sweeper settles them.
+function parkedDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(PARKED_TABLE)} (
+  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
+  message TEXT NOT NULL COMMENT 'the order as the message carried it',
+  parked_at DATETIME(3) NOT NULL,
+  settled_at DATETIME(3) NULL,
+  settlement VARCHAR(32) NULL COMMENT 'row, written, not_reserved',
+  PRIMARY KEY (order_id),
+  KEY idx_sale_open (sale_id, settled_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
 /** Columns added after a table's first release, added in place (MariaDB's ADD COLUMN IF NOT EXISTS). */
 function addedColumns(database: string, table: string): string[] {
   if (table === PAYMENT_EVENTS_TABLE) {
@@ -108,6 +124,7 @@ function ddl(database: string, table: string): string {
   if (table === PAYMENT_EVENTS_TABLE) return paymentEventsDdl(database);
   if (table === REFUNDS_TABLE) return refundsDdl(database);
   if (table === OUTBOX_TABLE) return outboxDdl(database);
+  if (table === PARKED_TABLE) return parkedDdl(database);
   return ordersDdl(database, table);
 }
 
@@ -129,7 +146,7 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
 
     const orderTables = Array.from({ length: tablesPerShard }, (_, i) => tableName(i));
-    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE];
+    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE, PARKED_TABLE];
     const [tableRows] = await conn.execute<mysql.RowDataPacket[]>(
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
       [db],

@@ -228,6 +228,39 @@ export class OrderRepository {
     return counts;
   }
 
+  /**
+   * Parks orders of committed messages whose ledger record is missing, in their buyer's shard database,
+   * once each (a redelivery parks nothing new).
+   */
+  async parkOrders(orders: readonly { orderId: string; saleId: string; userId: string }[], now = new Date()): Promise<void> {
+    await Promise.all(
+      orders.map((o) =>
+        this.shards.forUser(o.userId).pool.query(
+          { sql: "INSERT INTO parked_orders (order_id, sale_id, message, parked_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE order_id = order_id", timeout: this.shards.queryTimeoutMs },
+          [o.orderId, o.saleId, JSON.stringify(o), now],
+        ),
+      ),
+    );
+  }
+
+  /** The parked orders of a sale not yet settled, as their messages carried them. */
+  async parkedOf(saleId: string): Promise<unknown[]> {
+    const perDb = await Promise.all(
+      this.shards.databases().map(async ({ pool }) => {
+        const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT message FROM parked_orders WHERE sale_id = ? AND settled_at IS NULL", timeout: this.shards.queryTimeoutMs }, [saleId]);
+        return rows.map((r) => JSON.parse(String(r.message)) as unknown);
+      }),
+    );
+    return perDb.flat();
+  }
+
+  async settleParked(userId: string, orderId: string, settlement: string, now = new Date()): Promise<void> {
+    await this.shards.forUser(userId).pool.query(
+      { sql: "UPDATE parked_orders SET settled_at = ?, settlement = ? WHERE order_id = ? AND settled_at IS NULL", timeout: this.shards.queryTimeoutMs },
+      [now, settlement, orderId],
+    );
+  }
+
   /** Events of a sale still unpublished `olderThan` (the outbox relay's backlog, as the sweeper bounds it). */
   async staleEvents(saleId: string, olderThan: Date): Promise<number> {
     const counts = await Promise.all(this.shards.databases().map(({ pool }) => countStale(pool, saleId, olderThan, this.shards.queryTimeoutMs)));

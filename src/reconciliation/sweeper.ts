@@ -5,7 +5,8 @@ import type { CellCounter, Metrics } from "../observability/metrics.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
-import { ledgerOf, saleLedger, type LedgerRecord } from "../reservation/ledger.js";
+import type { OrderMessage } from "../messaging/order-message.js";
+import { ledgerOf, parseLedgerRecord, saleLedger, type LedgerRecord } from "../reservation/ledger.js";
 import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
@@ -30,6 +31,9 @@ export interface SweepReport {
   confirmedMarked: number;
   /** Orders past their payment timeout, cancelled now. */
   expired: number;
+  /** Orders parked by the writer (in a committed message, not in the ledger): settled now, and still open. */
+  parkedSettled: number;
+  parkedOpen: number;
   /** Events unpublished past outbox.staleAfterMs, and how many the relay published in this pass. */
   outboxStale: number;
   outboxPublished: number;
@@ -39,7 +43,7 @@ export interface SweepReport {
   skipped?: boolean;
 }
 
-type RepairKind = Exclude<keyof SweepReport, "settled" | "skipped" | "openChecked" | "outboxStale">;
+type RepairKind = Exclude<keyof SweepReport, "settled" | "skipped" | "openChecked" | "outboxStale" | "parkedOpen">;
 
 export interface SweeperOptions {
   persistAfterMs: number;
@@ -51,7 +55,7 @@ export interface SweeperOptions {
 
 const emptyReport = (): SweepReport => ({
   transfersFinished: 0, unitsMoved: 0, openChecked: 0, ordersPersisted: 0, rowsRestored: 0, recordsRestored: 0, cancelledRowsWritten: 0,
-  unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, outboxStale: 0, outboxPublished: 0, settled: false,
+  unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, parkedSettled: 0, parkedOpen: 0, outboxStale: 0, outboxPublished: 0, settled: false,
 });
 
 /**
@@ -166,16 +170,47 @@ export class Sweeper implements SaleOps {
       }
     }
 
+    for (const parked of (await this.repo.parkedOf(sale.saleId)) as OrderMessage[]) {
+      if (await this.settleParked(parked)) report.parkedSettled++;
+      else report.parkedOpen++;
+    }
     report.outboxStale = await this.repo.staleEvents(sale.saleId, new Date(now - this.opts.outboxStaleAfterMs));
     if (report.outboxStale > 0) report.outboxPublished = await this.relay.passAll().catch(() => 0);
-    report.settled = now >= sale.endsAt && unsettled === 0 && report.outboxStale === report.outboxPublished;
+    report.settled = now >= sale.endsAt && unsettled === 0 && report.parkedOpen === 0 && report.outboxStale === report.outboxPublished;
     for (const kind of Object.keys(report) as (keyof SweepReport)[]) {
       const v = report[kind];
-      if (typeof v === "number" && v > 0 && kind !== "openChecked" && kind !== "outboxStale") this.repairs.cell({ kind: kind as RepairKind }).n += v;
+      if (typeof v === "number" && v > 0 && kind !== "openChecked" && kind !== "outboxStale" && kind !== "parkedOpen") this.repairs.cell({ kind: kind as RepairKind }).n += v;
     }
     const stats = await this.stats(sale).catch(() => null);
     if (stats) this.drift.set(sale.saleId, { drift: stats.drift, live: now < sale.endsAt });
     return report;
+  }
+
+  /**
+   * Settles an order the writer parked, from MySQL, the ledger and the purchase token: a row → done; a
+   * record now → written; the token says this order reserved (its record lost) → record restored and row
+   * written; the token says otherwise → never reserved (tombstoned so a late reserve cannot revive it);
+   * the token gone too → undecidable, left parked for an operator (true when settled).
+   */
+  private async settleParked(o: OrderMessage): Promise<boolean> {
+    const settle = (how: string) => this.repo.settleParked(o.userId, o.orderId, how).then(() => true);
+    if (await this.repo.getOrder(o.userId, o.orderId)) return settle("row");
+    const shard = ledgerOf(this.keys, o.orderId)!;
+    const raw = await this.redis.hget(shard.res, o.orderId);
+    const rec = raw ? parseLedgerRecord(o.orderId, raw) : null;
+    if (rec && rec.state !== "tombstone") return (await this.writer.write(o)) && settle("written");
+    if (rec?.state === "tombstone") return settle("not_reserved");
+    const tok = o.token ? await this.redis.hgetall(shard.token(o.token)) : {};
+    if (tok.o === o.orderId) {
+      await scripts.restoreRecord(this.redis, shard, { orderId: o.orderId, state: "F", quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId });
+      return (await this.writer.write(o)) && settle("written");
+    }
+    if (tok.u !== undefined) {
+      if ((await scripts.checkOrder(this.redis, shard, o.orderId, Date.now())) === "commit") return (await this.writer.write(o)) && settle("written");
+      return settle("not_reserved");
+    }
+    process.stderr.write(`[sweeper] parked order ${o.orderId} (buyer ${o.userId}): neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide\n`);
+    return false;
   }
 
   /** Every ledger record of the sale, by order id. */
