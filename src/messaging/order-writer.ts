@@ -116,8 +116,10 @@ export class OrderWriter {
         const r = await this.insert(rows);
         this.stats.written += r.inserted;
         this.stats.duplicates += r.duplicates;
-        await this.confirm(batch.map((p) => p.order.orderId));
-        this.afterPersist(batch.map((p) => p.order));
+        // Only orders now in MySQL are marked confirmed: a dropped row's reservation stays open for the sweeper.
+        const stored = batch.filter((p) => !r.dropped.has(p.order.orderId)).map((p) => p.order);
+        await this.confirm(stored.map((o) => o.orderId));
+        this.afterPersist(stored);
         const at = Date.now();
         for (const p of batch) {
           this.onPersisted?.(p.order, at);
@@ -137,9 +139,10 @@ export class OrderWriter {
   }
 
   /** A malformed row fails the whole statement; then rows go one by one and the bad ones are dropped. */
-  private async insert(rows: OrderRow[]): Promise<{ inserted: number; duplicates: number }> {
+  private async insert(rows: OrderRow[]): Promise<{ inserted: number; duplicates: number; dropped: Set<string> }> {
+    const dropped = new Set<string>();
     try {
-      return await this.repo.insertOrders(rows);
+      return { ...(await this.repo.insertOrders(rows)), dropped };
     } catch (err) {
       if (!(err instanceof InvalidOrderError)) throw err;
       let inserted = 0;
@@ -152,9 +155,10 @@ export class OrderWriter {
         } catch (e) {
           if (!(e instanceof InvalidOrderError)) throw e;
           this.stats.poison++;
+          dropped.add(row.orderId);
         }
       }
-      return { inserted, duplicates };
+      return { inserted, duplicates, dropped };
     }
   }
 

@@ -3,14 +3,16 @@ import type { ReleaseOutcome, ReserveOutcome } from "../redis/script-replies.js"
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { homeShard } from "./home-shard.js";
-import { ledgerOf } from "./ledger.js";
+import { ledgerOf, saleLedger } from "./ledger.js";
 import { newOrderId } from "./order-id.js";
 import type { Sale } from "./sale.js";
 import { ShardRebalancer } from "./shard-rebalancer.js";
 import type { SoldOutCache } from "./sold-out-cache.js";
 
-/** How often a buyer on a drained shard may pull stock before the answer is a final SOLD_OUT. */
+/** How often a buyer on a drained shard pulls stock in one round before looking at the whole sale again. */
 const MAX_PULLS = 6;
+/** Rounds of pulls while units remain elsewhere, before the attempt gives up for now (503, same key). */
+const PULL_ROUNDS = 3;
 
 export interface ReserveRequest {
   sale: Sale;
@@ -67,7 +69,10 @@ export class ReservationService {
 
   /**
    * One purchase attempt. Usually a single script call; when the buyer's home shard is drained it pulls
-   * stock from other shards and tries again, and answers SOLD_OUT only when no shard could give any.
+   * stock from other shards and tries again. SOLD_OUT is final (stored under the token for its replays),
+   * so it is answered only when a fresh look finds too little stock in every shard and none in transit;
+   * pulls that kept losing to other buyers while stock remains answer shard_empty instead (503, retry
+   * with the same key: the token was not used).
    */
   async reserve(req: ReserveRequest): Promise<ReserveOutcome> {
     const { sale, userId, token, quantity } = req;
@@ -79,12 +84,18 @@ export class ReservationService {
       replayMs: this.opts.replaySeconds * 1000, acceptedChannel: this.keys.acceptedChannel, saleId: sale.saleId,
     };
     const call = (final: boolean) => scripts.reserve(this.redis, k, final ? { ...args, final } : args);
-    for (let pull = 0; pull < MAX_PULLS; pull++) {
-      const out = await call(false);
-      if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
-      if (out.kind !== "shard_empty") return out;
-      const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
-      if (moved === 0) break;
+    for (let round = 0; ; round++) {
+      for (let pull = 0; pull < MAX_PULLS; pull++) {
+        const out = await call(false);
+        if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
+        if (out.kind !== "shard_empty") return out;
+        const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
+        if (moved === 0) break;
+      }
+      const [stocks, inTransit] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
+      if (stocks.reduce((a, b) => a + b, 0) + inTransit < quantity) break;
+      // Units remain elsewhere: the pulls lost to other buyers. Try again a little, then let the buyer retry.
+      if (round >= PULL_ROUNDS) return { kind: "shard_empty", shardStock: stocks[shard] ?? 0 };
     }
     const out = await call(true);
     if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
@@ -92,10 +103,19 @@ export class ReservationService {
     return out;
   }
 
-  /** Sets the local flag only when every shard is empty and nothing is in transit between shards. */
+  /**
+   * Sets the local flag only when every shard is empty and nothing is in transit between shards. A process
+   * that started after the sale began first learns every token accepted so far from the ledger: the flag
+   * must let their replays through to Redis, and the pub/sub messages it heard cover only its own lifetime.
+   */
   private async noteSoldOut(sale: Sale): Promise<void> {
     const [stocks, inFlight] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
-    if (inFlight === 0 && stocks.every((s) => s <= 0)) this.soldOut.markSoldOut(sale.saleId);
+    if (inFlight !== 0 || stocks.some((s) => s > 0)) return;
+    if (!this.soldOut.knowsAccepted(sale.saleId)) {
+      const records = await saleLedger(this.redis, this.keys, sale);
+      this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : [])));
+    }
+    this.soldOut.markSoldOut(sale.saleId);
   }
 
   /** Gives a reservation's stock back, exactly once however often it is called. */

@@ -9,6 +9,8 @@ export class SoldOutCache {
   private readonly flags: LRUCache<string, true>;
   /** Tokens accepted per sale (bounded by its stock): their replays must reach Redis even when flagged. */
   private readonly accepted = new LRUCache<string, Set<string>>({ max: 1000 });
+  /** Sales whose accepted tokens were read from the ledger (once per process, before the first flag). */
+  private readonly learned = new LRUCache<string, true>({ max: 1000 });
   /** Requests answered from a flag, for metrics and tests. */
   shortCircuits = 0;
 
@@ -29,6 +31,17 @@ export class SoldOutCache {
     let set = this.accepted.get(saleId);
     if (!set) this.accepted.set(saleId, (set = new Set()));
     set.add(token);
+  }
+
+  knowsAccepted(saleId: string): boolean {
+    return this.learned.has(saleId) && this.accepted.has(saleId);
+  }
+
+  /** Every token accepted before this process heard of them (read from the ledger). */
+  learnAccepted(saleId: string, tokens: Iterable<string>): void {
+    for (const t of tokens) this.noteAccepted(saleId, t);
+    if (!this.accepted.has(saleId)) this.accepted.set(saleId, new Set());
+    this.learned.set(saleId, true);
   }
 
   markSoldOut(saleId: string): void {

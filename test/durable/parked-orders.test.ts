@@ -83,4 +83,31 @@ describe("orders parked by the writer, settled by the sweeper", () => {
     expect(bought.status).toBe(202);
     expect(bought.body.orderId).not.toBe(orderId);
   });
+
+  it("a row the writer had to drop (malformed) is not marked confirmed: its reservation stays open for the sweeper", async () => {
+    const w = await startWriter();
+    const saleId = `drp${rid()}`;
+    await api.putSale(saleId, { stock: 2, perUserLimit: 1, shards: 1 });
+    const sale = (await gateway.sales.load(saleId))!;
+    const user = `m-${rid(3)}`;
+    const token = await api.token(saleId, user);
+    const out = await gateway.reservations.reserve({ sale, userId: user, token, quantity: 1 });
+    expect(out.kind).toBe("reserved");
+    const orderId = (out as { orderId: string }).orderId;
+    const poisonBefore = w.writer.stats.poison;
+    const producer = await testProducer(cfg, TransactionResolution.COMMIT);
+    try {
+      const tx = producer.beginTransaction();
+      // The ledger knows the order (same buyer, same quantity), but the row cannot be stored: a 65-character SKU.
+      await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [orderId], body: encodeOrders([{ orderId, saleId, skuId: "s".repeat(65), userId: user, quantity: 1, reservedAt: Date.now() }]) }, tx);
+      await tx.commit();
+    } finally {
+      await producer.shutdown();
+    }
+    await eventually("dropped as poison", async () => w.writer.stats.poison, (n) => n > poisonBefore);
+    expect(await gateway.repo.getOrder(user, orderId)).toBeNull();
+    const shard = ledgerOf(gateway.keys, orderId)!;
+    expect(parseLedgerRecord(orderId, (await gateway.redis.hget(shard.res, orderId))!)?.state).toBe("reserved");
+    expect(await gateway.redis.zscore(shard.open, orderId)).not.toBeNull();
+  });
 });

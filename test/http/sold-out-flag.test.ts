@@ -83,4 +83,27 @@ describe("local sold-out flag", () => {
     const again = await b.api.order(saleId, "newcomer", await b.api.token(saleId, "newcomer"));
     expect(again.status).toBe(202);
   });
+
+  it("a gateway started after the sale sold out learns the accepted keys first: their replays still get their 202", async () => {
+    const saleId = `sl${rid()}`;
+    await a.api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 2 });
+    const buyers = Array.from({ length: 3 }, (_, i) => `early-${i}-${rid(2)}`);
+    const tokens = await pool(buyers, 3, (u) => a.api.token(saleId, u));
+    const first = await pool(buyers, 3, (u, i) => a.api.order(saleId, u, tokens[i]!));
+    expect(first.map((r) => r.status)).toEqual([202, 202, 202]);
+    // A process that was not there when those keys were accepted (a deploy, a re-forked worker).
+    const late = await startGateway(a.api.cfg);
+    try {
+      const newcomer = `late-${rid(3)}`;
+      const sold = await late.api.order(saleId, newcomer, await late.api.token(saleId, newcomer).catch(() => "x".repeat(32)));
+      expect(sold.status).toBe(409);
+      expect(late.gw.soldOut.isSoldOut(saleId)).toBe(true);
+      for (const [i, u] of buyers.entries()) {
+        const again = await late.api.order(saleId, u, tokens[i]!);
+        expect([again.status, again.body.orderId, again.headers.get("idempotent-replayed")]).toEqual([202, first[i]!.body.orderId, "true"]);
+      }
+    } finally {
+      await late.gw.close();
+    }
+  });
 });

@@ -187,6 +187,43 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(await scripts.transferOut(redis, src, { id: "x2", want: 5, least: 3, to, now: Date.now() })).toBe(0);
   });
 
+  it("demand equal to stock over many shards, all at once: every unit sells, and no SOLD_OUT while units remain", async () => {
+    for (let round = 0; round < 10; round++) {
+      // One unit per shard: most buyers' home shards run dry and they pull from the same few donors at once.
+      const sale = await newSale(32, 32, 1);
+      const users = Array.from({ length: 32 }, (_, i) => `d${round}-${i}`);
+      const toks = await Promise.all(users.map((u) => token(sale, u)));
+      const outcomes = await Promise.all(
+        users.map(async (u, i) => {
+          for (let attempt = 0; attempt < 50; attempt++) {
+            const out = await svc.reserve({ sale, userId: u, token: toks[i]!, quantity: 1 });
+            // A pull lost to other buyers while stock remains is a retry with the same token, never final.
+            if (out.kind !== "shard_empty") return out.kind;
+          }
+          return "gave up";
+        }),
+      );
+      expect(outcomes, `round ${round}`).toEqual(Array(32).fill("reserved"));
+      expect((await stocks(sale)).reduce((a, b) => a + b)).toBe(0);
+    }
+  });
+
+  it("units in transit between shards are not sold out: the attempt is retried (shard_empty), not stored as SOLD_OUT", async () => {
+    const sale = await newSale(1, 3, 1);
+    expect(await stocks(sale)).toEqual([1, 0, 0]);
+    const user = Array.from({ length: 50 }, (_, i) => `transit-${i}`).find((u) => homeShard(u, 3) !== 0)!;
+    const home = homeShard(user, 3);
+    const to = home === 1 ? 2 : 1;
+    // Another gateway moved the last unit out of shard 0 towards shard `to` and has not applied it yet.
+    expect(await scripts.transferOut(redis, keys.shard(sale.saleId, 0), { id: "inflight", want: 1, least: 1, to, now: Date.now() })).toBe(1);
+    const t = await token(sale, user);
+    expect((await svc.reserve({ sale, userId: user, token: t, quantity: 1 })).kind).toBe("shard_empty");
+    expect(soldOut.isSoldOut(sale.saleId)).toBe(false);
+    // The transfer lands; the same token (not consumed) now buys the unit.
+    await svc.rebalancer.finishStranded(sale, 0);
+    expect(await svc.reserve({ sale, userId: user, token: t, quantity: 1 })).toMatchObject({ kind: "reserved", replayed: false });
+  });
+
   it("a buyer whose home shard is empty still buys, by pulling stock from other shards", async () => {
     const sale = await newSale(8, 8, 8);
     const user = "kate";
