@@ -12,7 +12,7 @@ import type { SoldOutCache } from "./sold-out-cache.js";
 /** How often a buyer on a drained shard pulls stock in one round before looking at the whole sale again. */
 const MAX_PULLS = 6;
 /** Rounds of pulls while units remain elsewhere, before the attempt gives up for now (503, same key). */
-const PULL_ROUNDS = 3;
+const PULL_ROUNDS = 1;
 
 export interface ReserveRequest {
   sale: Sale;
@@ -84,6 +84,8 @@ export class ReservationService {
       replayMs: this.opts.replaySeconds * 1000, acceptedChannel: this.keys.acceptedChannel, saleId: sale.saleId,
     };
     const call = (final: boolean) => scripts.reserve(this.redis, k, final ? { ...args, final } : args);
+    let stocks: number[];
+    let inTransit: number;
     for (let round = 0; ; round++) {
       for (let pull = 0; pull < MAX_PULLS; pull++) {
         const out = await call(false);
@@ -92,25 +94,24 @@ export class ReservationService {
         const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
         if (moved === 0) break;
       }
-      const [stocks, inTransit] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
+      [stocks, inTransit] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
       if (stocks.reduce((a, b) => a + b, 0) + inTransit < quantity) break;
       // Units remain elsewhere: the pulls lost to other buyers. Try again a little, then let the buyer retry.
       if (round >= PULL_ROUNDS) return { kind: "shard_empty", shardStock: stocks[shard] ?? 0 };
     }
     const out = await call(true);
     if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
-    if (out.kind === "sold_out" && !out.replayed) await this.noteSoldOut(sale);
+    // The look taken just before decides the flag too: every shard empty and nothing in transit.
+    if (out.kind === "sold_out" && !out.replayed && inTransit === 0 && stocks.every((s) => s <= 0)) await this.noteSoldOut(sale);
     return out;
   }
 
   /**
-   * Sets the local flag only when every shard is empty and nothing is in transit between shards. A process
+   * Sets the local flag (the caller saw every shard empty and nothing in transit between shards). A process
    * that started after the sale began first learns every token accepted so far from the ledger: the flag
    * must let their replays through to Redis, and the pub/sub messages it heard cover only its own lifetime.
    */
   private async noteSoldOut(sale: Sale): Promise<void> {
-    const [stocks, inFlight] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
-    if (inFlight !== 0 || stocks.some((s) => s > 0)) return;
     if (!this.soldOut.knowsAccepted(sale.saleId)) {
       const records = await saleLedger(this.redis, this.keys, sale);
       this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : [])));
