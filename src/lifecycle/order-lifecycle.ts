@@ -80,7 +80,7 @@ export class OrderLifecycle {
   private async apply(order: KnownOrder, action: OrderAction, payment?: PaymentRecord): Promise<TransitionResult> {
     const result = await this.transitions.apply(order.facts, action, payment);
     if (result.kind === "applied" && result.decision.to === "CANCELLED") crashIf(this.crashAt, "after-cancel-commit");
-    const status = result.kind === "applied" ? result.decision.status : result.kind === "replayed" ? statusOfOutcome(result.outcome) : null;
+    const status = result.kind === "event_reused" ? null : result.decision.status;
     if (status === "CANCELLED") await this.returnUnits(order.facts);
     if (status === "PAID") await this.markPaid(order.facts);
     return result;
@@ -96,12 +96,4 @@ export class OrderLifecycle {
   markPaid(o: { orderId: string }): Promise<MarkPaidOutcome> {
     return scripts.markPaid(this.redis, ledgerOf(this.keys, o.orderId)!, o.orderId);
   }
-}
-
-/** The order status a stored payment outcome implies ("ORDER_CANCELLED" is a refusal on a cancelled order). */
-export function statusOfOutcome(outcome: string): "PAID" | "CANCELLED" | "CONFIRMED" | null {
-  if (outcome === "PAID") return "PAID";
-  if (outcome === "CANCELLED" || outcome === "ORDER_CANCELLED") return "CANCELLED";
-  if (outcome === "CONFIRMED") return "CONFIRMED";
-  return null;
 }

@@ -12,14 +12,17 @@
 export type OrderStatus = "RESERVED" | "CONFIRMED" | "PAID" | "CANCELLED";
 export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
 
-/** Why an order was cancelled; UNITS_RETURNED: the sweeper writes the row of a reservation already released. */
-export type CancelReason = "PAYMENT_FAILED" | "PAYMENT_TIMEOUT" | "BUYER_CANCEL" | "UNITS_RETURNED";
+/**
+ * Why a cancel action runs (a failed payment is its own action); UNITS_RETURNED: the sweeper writes the row
+ * of a reservation already released.
+ */
+export type CancelReason = "PAYMENT_TIMEOUT" | "BUYER_CANCEL" | "UNITS_RETURNED";
 export type RefundReason = "PAID_AFTER_CANCEL" | "DUPLICATE_PAYMENT";
 
 export type OrderAction =
   | { kind: "pay"; eventId: string }
   | { kind: "fail"; eventId: string }
-  | { kind: "cancel"; reason: Exclude<CancelReason, "PAYMENT_FAILED"> };
+  | { kind: "cancel"; reason: CancelReason };
 
 /** What an action comes to from one status: the new status (if any), a refund (if any), and the answer. */
 export interface Decision {
@@ -30,8 +33,6 @@ export interface Decision {
   /** The action lost to a final status: a payment on a cancelled order, a cancel of a paid one. */
   refused?: "ORDER_CANCELLED" | "ORDER_NOT_CANCELLABLE";
 }
-
-export const FINAL: ReadonlySet<StoredStatus> = new Set(["PAID", "CANCELLED"]);
 
 /** The one transition table. `from` is the row's status (a missing row is written CONFIRMED first). */
 export function decide(from: StoredStatus, action: OrderAction): Decision {
@@ -49,11 +50,6 @@ export function decide(from: StoredStatus, action: OrderAction): Decision {
       if (from === "PAID") return { status: "PAID", refused: action.reason === "BUYER_CANCEL" ? "ORDER_NOT_CANCELLABLE" : undefined };
       return { status: "CANCELLED" };
   }
-}
-
-export function cancelReasonOf(action: OrderAction): CancelReason | undefined {
-  if (action.kind === "fail") return "PAYMENT_FAILED";
-  return action.kind === "cancel" ? action.reason : undefined;
 }
 
 /** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */

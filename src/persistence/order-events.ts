@@ -79,12 +79,3 @@ export async function countStale(pool: Pool, saleId: string, olderThan: Date, ti
   );
   return Number(rows[0]?.n ?? 0);
 }
-
-/** Events of a sale by type and whether published (the demo's and the tests' audit). */
-export async function countEvents(pool: Pool, saleId: string, timeoutMs: number): Promise<{ type: string; published: boolean; n: number }[]> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: `SELECT type, published_at IS NOT NULL AS published, COUNT(*) AS n FROM ${OUTBOX} WHERE sale_id = ? GROUP BY type, published`, timeout: timeoutMs },
-    [saleId],
-  );
-  return rows.map((r) => ({ type: String(r.type), published: Number(r.published) === 1, n: Number(r.n) }));
-}

@@ -20,7 +20,7 @@ export interface PaymentRecord {
 export type TransitionResult =
   | { kind: "applied"; decision: Decision; version: number }
   /** The same payment event (same body) was applied before: its first answer. */
-  | { kind: "replayed"; outcome: string }
+  | { kind: "replayed"; decision: Decision }
   /** The same payment event id with another body. */
   | { kind: "event_reused" };
 
@@ -30,6 +30,11 @@ const isDuplicate = (err: unknown) => (err as { errno?: unknown })?.errno === ER
 /** The outcome stored with a payment event and replayed to its redeliveries: a refusal's code, else the status. */
 export function paymentOutcome(d: Decision): string {
   return d.refused ?? d.status;
+}
+
+/** The decision a stored outcome stands for (paymentOutcome read back). */
+function storedDecision(outcome: string): Decision {
+  return outcome === "ORDER_CANCELLED" ? { status: "CANCELLED", refused: "ORDER_CANCELLED" } : { status: outcome as StoredStatus };
 }
 
 /**
@@ -106,6 +111,6 @@ export class OrderTransitions {
     // Gone again: the first delivery's transaction rolled back after ours saw its key. Try as new.
     if (!r) throw Object.assign(new Error("payment event vanished; retry"), { errno: 1213 });
     if (String(r.body_sha256) !== payment.bodySha256) return { kind: "event_reused" };
-    return { kind: "replayed", outcome: String(r.outcome) };
+    return { kind: "replayed", decision: storedDecision(String(r.outcome)) };
   }
 }

@@ -53,7 +53,7 @@ export class PaymentRoutes {
 
 function paymentReply(orderId: string, result: TransitionResult): HttpReply {
   if (result.kind === "event_reused") throw new ApiError("IDEMPOTENCY_KEY_REUSED", "this eventId was delivered before with another body");
-  const outcome = result.kind === "applied" ? paymentOutcome(result.decision) : result.outcome;
+  const outcome = paymentOutcome(result.decision);
   const headers = result.kind === "replayed" ? REPLAYED : undefined;
   if (outcome === "ORDER_CANCELLED") {
     return errorReply(new ApiError("ORDER_CANCELLED", "the order was cancelled before this payment; a refund is recorded", headers));
