@@ -3,7 +3,7 @@ import type { OrderFacts, OrderTransitions, PaymentRecord, TransitionResult } fr
 import type { Keys } from "../redis/keys.js";
 import type { MarkPaidOutcome, ReleaseOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
-import { ledgerOf, parseLedgerRecord, type LedgerRecord } from "../reservation/ledger.js";
+import { ledgerOf, readRecord, type LedgerRecord } from "../reservation/ledger.js";
 import type { ReservationService } from "../reservation/reservation-service.js";
 import type { Sale } from "../reservation/sale.js";
 import type { SaleStore } from "../reservation/sale-store.js";
@@ -38,12 +38,9 @@ export class OrderLifecycle {
 
   /** The order behind an id, from its shard's ledger; null when there is none (or a rolled-back tombstone). */
   async find(orderId: string): Promise<KnownOrder | null> {
-    const shard = ledgerOf(this.keys, orderId);
-    if (!shard) return null;
-    const raw = await this.redis.hget(shard.res, orderId);
-    const record = raw ? parseLedgerRecord(orderId, raw) : null;
+    const record = await readRecord(this.redis, this.keys, orderId);
     if (!record || record.state === "tombstone") return null;
-    const sale = await this.sales.get(shard.saleId);
+    const sale = await this.sales.get(ledgerOf(this.keys, orderId)!.saleId);
     return sale ? this.known(record, sale) : null;
   }
 

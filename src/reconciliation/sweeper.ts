@@ -6,7 +6,7 @@ import type { OrderRepository, SaleOrderRef } from "../persistence/order-reposit
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { OrderMessage } from "../messaging/order-message.js";
-import { ledgerOf, parseLedgerRecord, saleLedger, type LedgerRecord } from "../reservation/ledger.js";
+import { ledgerOf, readRecord, saleLedger, type LedgerRecord } from "../reservation/ledger.js";
 import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
@@ -194,19 +194,19 @@ export class Sweeper implements SaleOps {
    */
   private async settleParked(o: OrderMessage): Promise<boolean> {
     const settle = (how: string) => this.repo.settleParked(o.userId, o.orderId, how).then(() => true);
+    const write = async () => (await this.writer.write(o)) && settle("written");
     if (await this.repo.getOrder(o.userId, o.orderId)) return settle("row");
     const shard = ledgerOf(this.keys, o.orderId)!;
-    const raw = await this.redis.hget(shard.res, o.orderId);
-    const rec = raw ? parseLedgerRecord(o.orderId, raw) : null;
-    if (rec && rec.state !== "tombstone") return (await this.writer.write(o)) && settle("written");
+    const rec = await readRecord(this.redis, this.keys, o.orderId);
+    if (rec && rec.state !== "tombstone") return write();
     if (rec?.state === "tombstone") return settle("not_reserved");
     const tok = o.token ? await this.redis.hgetall(shard.token(o.token)) : {};
     if (tok.o === o.orderId) {
       await scripts.restoreRecord(this.redis, shard, { orderId: o.orderId, state: "F", quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId });
-      return (await this.writer.write(o)) && settle("written");
+      return write();
     }
     if (tok.u !== undefined) {
-      if ((await scripts.checkOrder(this.redis, shard, o.orderId, Date.now())) === "commit") return (await this.writer.write(o)) && settle("written");
+      if ((await scripts.checkOrder(this.redis, shard, o.orderId, Date.now())) === "commit") return write();
       return settle("not_reserved");
     }
     process.stderr.write(`[sweeper] parked order ${o.orderId} (buyer ${o.userId}): neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide\n`);

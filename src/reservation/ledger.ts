@@ -31,6 +31,13 @@ export function ledgerOf(keys: Keys, orderId: string): ShardKeys | null {
   return where ? keys.shard(where.saleId, where.shard) : null;
 }
 
+/** One order's ledger record (null when Redis holds none, or the id is malformed): one HGET. */
+export async function readRecord(redis: RedisClient, keys: Keys, orderId: string): Promise<LedgerRecord | null> {
+  const shard = ledgerOf(keys, orderId);
+  const raw = shard ? await redis.hget(shard.res, orderId) : null;
+  return raw ? parseLedgerRecord(orderId, raw) : null;
+}
+
 /** Order ids grouped by the shard that holds them: one Redis call per shard instead of one per order. */
 export function groupByShard(keys: Keys, orderIds: Iterable<string>): Map<string, { shard: ShardKeys; orderIds: string[] }> {
   const groups = new Map<string, { shard: ShardKeys; orderIds: string[] }>();

@@ -10,7 +10,8 @@ import type { OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import type { Keys } from "../../redis/keys.js";
 import type { RedisClient } from "../../redis/scripts.js";
-import { ledgerOf, parseLedgerRecord } from "../../reservation/ledger.js";
+import { readRecord } from "../../reservation/ledger.js";
+import { parseOrderId } from "../../reservation/order-id.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 
 const notFound = () => new ApiError("ORDER_NOT_FOUND", "no order with this id for this buyer");
@@ -72,12 +73,10 @@ export class OrderRoutes {
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
-    const shard = ledgerOf(this.deps.keys, orderId)!;
-    const raw = await breakers.redis.run(() => redis.hget(shard.res, orderId));
-    const rec = raw ? parseLedgerRecord(orderId, raw) : null;
+    const rec = await breakers.redis.run(() => readRecord(redis, this.deps.keys, orderId));
     // Another buyer's order is indistinguishable from a missing one.
     if (!rec || rec.state === "tombstone" || rec.userId !== userId) throw notFound();
-    const saleId = shard.saleId;
+    const saleId = parseOrderId(orderId)!.saleId;
     const sale = sales.cached(saleId) ?? (await breakers.redis.run(() => sales.get(saleId)));
     const base = { orderId, saleId, skuId: sale?.skuId ?? null, userId, quantity: rec.quantity };
     const reservedAt = new Date(rec.reservedAt).toISOString();
