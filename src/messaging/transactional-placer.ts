@@ -86,29 +86,22 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     // (the buyer retries with the same key) and the back-check, never assumed.
     const reservedIds = results.flatMap((r) => (r.status === "fulfilled" && r.value.kind === "reserved" ? [r.value.orderId] : []));
     const replicated = await this.reservations.replicated(reservedIds).catch(() => false);
+    const isNew = (r: PromiseSettledResult<ReserveOutcome>) => r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
+    // What holds back a 202: every reservation while not replicated, a new one while not committed.
+    let holdReserved: ApiError | null = null;
+    let holdNew: ApiError | null = null;
     if (!replicated) {
       this.stats.undecided++;
       this.stats.unreplicated++;
-      const e = unavailable("the reservation is not yet on Redis replicas; retry with the same key");
-      results.forEach((r, i) => {
-        const p = group[i]!;
-        if (r.status === "rejected") p.reject(r.reason);
-        else if (r.value.kind === "reserved") p.reject(e);
-        else p.resolve(r.value);
-      });
-      return;
-    }
-    const isNew = (r: PromiseSettledResult<ReserveOutcome>) => r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
-    const anyNew = results.some(isNew);
-    let committed = false;
-    if (anyNew) {
+      holdReserved = unavailable("the reservation is not yet on Redis replicas; retry with the same key");
+    } else if (results.some(isNew)) {
       try {
         await tx.commit();
-        committed = true;
         this.stats.commits++;
       } catch {
         // The reservations stand and the half message is at the broker: its back-check will commit it.
         // Their buyers retry with the same key and get the replayed 202.
+        holdNew = unavailable("order reserved, hand-off not yet confirmed; retry with the same key");
       }
     } else if (results.every((r) => r.status === "fulfilled")) {
       this.stats.rollbacks++;
@@ -123,7 +116,8 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     results.forEach((r, i) => {
       const p = group[i]!;
       if (r.status === "rejected") p.reject(r.reason);
-      else if (isNew(r) && !committed) p.reject(unavailable("order reserved, hand-off not yet confirmed; retry with the same key"));
+      else if (holdReserved && r.value.kind === "reserved") p.reject(holdReserved);
+      else if (holdNew && isNew(r)) p.reject(holdNew);
       else p.resolve(r.value);
     });
   }
