@@ -7,10 +7,11 @@ import { LRUCache } from "lru-cache";
  */
 export class SoldOutCache {
   private readonly flags: LRUCache<string, true>;
-  /** Tokens accepted per sale (bounded by its stock): their replays must reach Redis even when flagged. */
-  private readonly accepted = new LRUCache<string, Set<string>>({ max: 1000 });
-  /** Sales whose accepted tokens were read from the ledger (once per process, before the first flag). */
-  private readonly learned = new LRUCache<string, true>({ max: 1000 });
+  /**
+   * Tokens accepted per sale (bounded by its stock): their replays must reach Redis even when flagged.
+   * `learned` once every token accepted before this process heard of them was read from the ledger.
+   */
+  private readonly accepted = new LRUCache<string, { tokens: Set<string>; learned: boolean }>({ max: 1000 });
   /** Requests answered from a flag, for metrics and tests. */
   shortCircuits = 0;
 
@@ -24,24 +25,28 @@ export class SoldOutCache {
 
   /** True when the flag may answer for this token: the sale is sold out and the token never bought. */
   mayShortCircuit(saleId: string, token: string): boolean {
-    return this.flags.get(saleId) === true && !this.accepted.get(saleId)?.has(token);
+    return this.flags.get(saleId) === true && !this.accepted.get(saleId)?.tokens.has(token);
+  }
+
+  private entry(saleId: string): { tokens: Set<string>; learned: boolean } {
+    let e = this.accepted.get(saleId);
+    if (!e) this.accepted.set(saleId, (e = { tokens: new Set(), learned: false }));
+    return e;
   }
 
   noteAccepted(saleId: string, token: string): void {
-    let set = this.accepted.get(saleId);
-    if (!set) this.accepted.set(saleId, (set = new Set()));
-    set.add(token);
+    this.entry(saleId).tokens.add(token);
   }
 
   knowsAccepted(saleId: string): boolean {
-    return this.learned.has(saleId) && this.accepted.has(saleId);
+    return this.accepted.get(saleId)?.learned === true;
   }
 
   /** Every token accepted before this process heard of them (read from the ledger). */
   learnAccepted(saleId: string, tokens: Iterable<string>): void {
-    for (const t of tokens) this.noteAccepted(saleId, t);
-    if (!this.accepted.has(saleId)) this.accepted.set(saleId, new Set());
-    this.learned.set(saleId, true);
+    const e = this.entry(saleId);
+    for (const t of tokens) e.tokens.add(t);
+    e.learned = true;
   }
 
   markSoldOut(saleId: string): void {
