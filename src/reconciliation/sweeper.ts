@@ -43,7 +43,10 @@ export interface SweepReport {
   skipped?: boolean;
 }
 
-type RepairKind = Exclude<keyof SweepReport, "settled" | "skipped" | "openChecked" | "outboxStale" | "parkedOpen">;
+/** Counts of what was found, not repaired: reported, not added to the repairs metric. */
+const FOUND_ONLY = ["openChecked", "outboxStale", "parkedOpen"] as const;
+type RepairKind = Exclude<keyof SweepReport, "settled" | "skipped" | (typeof FOUND_ONLY)[number]>;
+const isRepair = (kind: keyof SweepReport): kind is RepairKind => !(FOUND_ONLY as readonly string[]).includes(kind) && kind !== "settled" && kind !== "skipped";
 
 export interface SweeperOptions {
   persistAfterMs: number;
@@ -117,7 +120,6 @@ export class Sweeper implements SaleOps {
     const ledger = await this.ledger(sale);
     const rows = new Map<string, SaleOrderRef>();
     for await (const row of this.repo.scanSale(sale.saleId)) rows.set(row.orderId, row);
-    const timeoutMs = sale.paymentTimeoutSeconds * 1000;
     let unsettled = 0;
 
     for (const rec of ledger.values()) {
@@ -129,10 +131,10 @@ export class Sweeper implements SaleOps {
         if (r.kind === "applied" && r.decision.to === "CANCELLED") report.cancelledRowsWritten++;
         continue;
       }
-      if (now >= order.payBy) {
-        // Past its payment window without a row: the expiry writes the row and cancels it in one transaction.
-        const r = await this.lifecycle.expire(order, now);
-        if (r?.kind === "applied" && r.decision.to === "CANCELLED") report.expired++;
+      // Past its payment window without a row: the expiry writes the row and cancels it in one transaction.
+      const expired = await this.lifecycle.expire(order, now);
+      if (expired) {
+        if (expired.kind === "applied" && expired.decision.to === "CANCELLED") report.expired++;
         continue;
       }
       unsettled++;
@@ -144,8 +146,8 @@ export class Sweeper implements SaleOps {
 
     for (const row of rows.values()) {
       const rec = ledger.get(row.orderId);
-      if (row.status !== "PAID" && row.status !== "CANCELLED") unsettled++;
       if (!rec || rec.state === "tombstone") {
+        if (row.status === "CONFIRMED") unsettled++;
         const state = row.status === "PAID" ? "P" : row.status === "CANCELLED" ? "C" : "F";
         const shard = ledgerOf(this.keys, row.orderId)!;
         const restored = await scripts.restoreRecord(this.redis, shard, { orderId: row.orderId, state, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId });
@@ -160,13 +162,9 @@ export class Sweeper implements SaleOps {
         if (rec.state === "reserved" && (await scripts.confirm(this.redis, ledgerOf(this.keys, row.orderId)!, [row.orderId])) > 0) {
           report.confirmedMarked++;
         }
-        if (now >= row.createdAt.getTime() + timeoutMs) {
-          const r = await this.lifecycle.expire(this.lifecycle.known(rec, sale), now);
-          if (r?.kind === "applied" && r.decision.to === "CANCELLED") {
-            report.expired++;
-            unsettled--;
-          }
-        }
+        const r = await this.lifecycle.expire(this.lifecycle.known(rec, sale), now);
+        if (r?.kind === "applied" && r.decision.to === "CANCELLED") report.expired++;
+        else unsettled++;
       }
     }
 
@@ -178,8 +176,7 @@ export class Sweeper implements SaleOps {
     if (report.outboxStale > 0) report.outboxPublished = await this.relay.passAll().catch(() => 0);
     report.settled = now >= sale.endsAt && unsettled === 0 && report.parkedOpen === 0 && report.outboxStale === report.outboxPublished;
     for (const kind of Object.keys(report) as (keyof SweepReport)[]) {
-      const v = report[kind];
-      if (typeof v === "number" && v > 0 && kind !== "openChecked" && kind !== "outboxStale" && kind !== "parkedOpen") this.repairs.cell({ kind: kind as RepairKind }).n += v;
+      if (isRepair(kind) && report[kind] > 0) this.repairs.cell({ kind }).n += report[kind];
     }
     const stats = await this.stats(sale).catch(() => null);
     if (stats) this.drift.set(sale.saleId, { drift: stats.drift, live: now < sale.endsAt });
