@@ -5,14 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RowDataPacket } from "mysql2/promise";
-import type { PushConsumer } from "rocketmq-client-nodejs";
 import { loadConfig } from "../src/config/load.js";
-import { quietLogger, rmq } from "../src/messaging/rocketmq.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import type { OrderEvent } from "../src/persistence/order-events.js";
 import { freePort, ROOT } from "../stack/proc.js";
 import { down, up } from "../stack/stack.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
+import { eventReader } from "../support/event-reader.js";
 import { pool } from "../support/pool.js";
 import { histogram, lineChart, page } from "./report-html.js";
 
@@ -89,19 +88,8 @@ async function main(): Promise<void> {
   const saleId = `demo-${Date.now().toString(36)}`;
   // Downstream's view: every order event of this sale, as delivered (at least once).
   const delivered: OrderEvent[] = [];
-  const reader: PushConsumer = new rmq.PushConsumer({
-    endpoints: cfg.rocketmq.endpoints,
-    namespace: "",
-    consumerGroup: `demo-events-${saleId}`,
-    subscriptions: new Map([[cfg.rocketmq.eventTopic, "*"]]),
-    messageListener: {
-      consume: async (view) => {
-        const e = JSON.parse(view.body.toString("utf8")) as OrderEvent;
-        if (e.saleId === saleId) delivered.push(e);
-        return rmq.ConsumeResult.SUCCESS;
-      },
-    },
-    logger: quietLogger("demo-reader"),
+  const reader = eventReader(cfg.rocketmq, `demo-events-${saleId}`, ({ event }) => {
+    if (event.saleId === saleId) delivered.push(event);
   });
   let failed = false;
   try {

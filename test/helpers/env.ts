@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { deepMerge, loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess, type ProcessOptions } from "../../src/gateway-process.js";
@@ -37,6 +37,14 @@ export class Api extends ApiClient {
     readonly cfg: Config,
   ) {
     super(base, { userJwtSecret: cfg.auth.userJwtSecret, adminToken: cfg.auth.adminToken, webhookSecret: cfg.payments.webhookSecret });
+  }
+
+  /** A new buyer (`<prefix>-<random>`) takes a token and buys: the order is accepted. */
+  async buyOne(saleId: string, prefix: string, quantity = 1): Promise<{ orderId: string; user: string }> {
+    const user = `${prefix}-${rid(3)}`;
+    const r = await this.order(saleId, user, await this.token(saleId, user), quantity);
+    expect(r.status).toBe(202);
+    return { orderId: r.body.orderId as string, user };
   }
 }
 

@@ -21,12 +21,7 @@ describe("buyer cancel, payment timeout and pause", () => {
   });
   afterAll(() => stopApp(app, cfg));
 
-  async function buy(saleId: string): Promise<{ orderId: string; user: string }> {
-    const user = `b-${rid(3)}`;
-    const r = await api.order(saleId, user, await api.token(saleId, user));
-    expect(r.status).toBe(202);
-    return { orderId: r.body.orderId as string, user };
-  }
+  const buy = (saleId: string) => api.buyOne(saleId, "b");
 
   it("the owner cancels an unpaid order: idempotent, units back once, another buyer's attempt is 404, a paid order is 409", async () => {
     const saleId = `can${rid()}`;

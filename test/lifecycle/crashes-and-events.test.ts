@@ -1,22 +1,15 @@
 import type { ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { PushConsumer } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
-import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
 import type { OrderEvent } from "../../src/persistence/order-events.js";
 import { ConnectFront } from "../admission/connect-front.js";
 import { durableConfig, eventually, spawnGateway, startApp, stopApp } from "../helpers/durable.js";
 import { Api, pool, rid } from "../helpers/env.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
+import { eventReader, type DeliveredEvent } from "../../support/event-reader.js";
 
-/** What arrived on the events topic: the body, and the message's key and tag. */
-interface Received {
-  event: OrderEvent;
-  keys: string[];
-  tag: string | undefined;
-}
 
 describe("crashes after the 202: a half-done cancellation, a relay killed mid-batch, RocketMQ cut", () => {
   let cfg: Config;
@@ -70,20 +63,8 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
   });
 
   it("every status change and refund reaches the events topic at least once, through a relay kill -9 and a broker cut", async () => {
-    const received: Received[] = [];
-    const reader: PushConsumer = new rmq.PushConsumer({
-      endpoints: cfg.rocketmq.endpoints,
-      namespace: "",
-      consumerGroup: `fs-test-reader-${rid(4)}`,
-      subscriptions: new Map([[cfg.rocketmq.eventTopic, "*"]]),
-      messageListener: {
-        consume: async (view) => {
-          received.push({ event: JSON.parse(view.body.toString("utf8")) as OrderEvent, keys: [...view.keys], tag: view.tag });
-          return rmq.ConsumeResult.SUCCESS;
-        },
-      },
-      logger: quietLogger("reader"),
-    });
+    const received: DeliveredEvent[] = [];
+    const reader = eventReader(cfg.rocketmq, `fs-test-reader-${rid(4)}`, (d) => received.push(d));
     await reader.startup();
     // This file's own process keeps publishing out of the way: the children below do the relaying.
     await app.relay.stop();
@@ -168,19 +149,8 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
   it("two writer processes relaying at once publish each outbox row exactly once in normal operation", async () => {
     const seen = new Map<string, number>();
     const saleId = `two${rid()}`;
-    const reader: PushConsumer = new rmq.PushConsumer({
-      endpoints: cfg.rocketmq.endpoints,
-      namespace: "",
-      consumerGroup: `fs-test-reader2-${rid(4)}`,
-      subscriptions: new Map([[cfg.rocketmq.eventTopic, "*"]]),
-      messageListener: {
-        consume: async (view) => {
-          const e = JSON.parse(view.body.toString("utf8")) as OrderEvent;
-          if (e.saleId === saleId) seen.set(e.eventId, (seen.get(e.eventId) ?? 0) + 1);
-          return rmq.ConsumeResult.SUCCESS;
-        },
-      },
-      logger: quietLogger("reader2"),
+    const reader = eventReader(cfg.rocketmq, `fs-test-reader2-${rid(4)}`, ({ event: e }) => {
+      if (e.saleId === saleId) seen.set(e.eventId, (seen.get(e.eventId) ?? 0) + 1);
     });
     await reader.startup();
     expect(await unpublishedRows()).toBe(0);
