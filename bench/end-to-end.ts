@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import mysql from "mysql2/promise";
-import { ensureTopic } from "../stack/rocketmq.js";
+import { ensureGatewayTopics } from "../stack/rocketmq.js";
 import { down, up, type State } from "../stack/stack.js";
 import type { Config } from "../src/config/schema.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
@@ -14,7 +14,7 @@ import { createRedis } from "../src/redis/client.js";
 import type { FloodJob, FloodResult, Percentiles, PrepareJob } from "./clients/flood.js";
 import { percentiles } from "./lib/percentiles.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
-import { benchConfig, benchEnv, rid } from "./lib/config.js";
+import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
@@ -72,10 +72,6 @@ const LAG_TARGET_MS = 1000;
 type Kind = "gateway" | "naive";
 
 /** Root connection settings of the MySQL server the configuration names (its first shard's). */
-function rootConn(cfg: Config): mysql.ConnectionOptions {
-  const s = cfg.mysql.shards[0]!;
-  return { host: s.host, port: s.port, user: s.user, password: s.password, timezone: "Z", charset: "utf8mb4" };
-}
 
 // ---- /proc sampling: which process listens on a port, CPU of processes, threads and the machine ----
 
@@ -382,23 +378,16 @@ export const endToEnd: Benchmark = {
   async run() {
     const started: State = await up(false);
     const id = rid(3);
-    const topic = `fs-bench-${id}`;
-    const baseCfg = benchConfig({});
-    const dbs = [0, 1].map((i) => `fs_bench_${id}_${i}`);
+    const { env, dbs, topics } = durableBenchEnv(id);
+    const topic = topics.orderTopic;
     const naiveDb = `fs_bench_${id}_naive`;
-    const env = benchEnv({
-      FLASHSALE__MYSQL__SHARDS: JSON.stringify(dbs.map((database) => ({ ...baseCfg.mysql.shards[0]!, database }))),
-      FLASHSALE__ROCKETMQ__ORDERTOPIC: topic,
-      FLASHSALE__ROCKETMQ__PRODUCERGROUP: `${topic}-producer`,
-      FLASHSALE__ROCKETMQ__CONSUMERGROUP: `${topic}-writer`,
-    });
     const cfg = benchConfig(env);
-    const root = await mysql.createConnection(rootConn(cfg));
+    const root = await mysql.createConnection(rootConnection(cfg));
     const children: TsChild[] = [];
     const shards = new MysqlShards(cfg.mysql);
     try {
       const topicT0 = Date.now();
-      await ensureTopic(topic, "TRANSACTION");
+      await ensureGatewayTopics(topics);
       const topicMs = Date.now() - topicT0;
       await root.query(`CREATE DATABASE \`${naiveDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
       for (const ddl of NAIVE_DDL) await root.query(ddl.replace("CREATE TABLE ", `CREATE TABLE \`${naiveDb}\`.`));

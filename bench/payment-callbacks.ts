@@ -6,7 +6,7 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
 import { pool } from "../support/pool.js";
 import type { RequestListJob, RequestListResult } from "./clients/request-list.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
-import { benchConfig, benchEnv, rid } from "./lib/config.js";
+import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
 import { cpuSeconds, LOAD_CORE, SERVER_CORE, TsChild } from "./lib/proc.js";
 
@@ -29,22 +29,11 @@ export const paymentCallbacks: Benchmark = {
   async run() {
     const started: State = await up(false);
     const id = rid(3);
-    const baseCfg = benchConfig({});
-    const dbs = [0, 1].map((i) => `fs_bench_${id}_${i}`);
-    const topics = { orderTopic: `fs-bench-${id}`, eventTopic: `fs-bench-events-${id}`, timeoutTopic: `fs-bench-timers-${id}` };
-    const env = benchEnv({
-      FLASHSALE__MYSQL__SHARDS: JSON.stringify(dbs.map((database) => ({ ...baseCfg.mysql.shards[0]!, database }))),
-      FLASHSALE__ROCKETMQ__ORDERTOPIC: topics.orderTopic,
-      FLASHSALE__ROCKETMQ__EVENTTOPIC: topics.eventTopic,
-      FLASHSALE__ROCKETMQ__TIMEOUTTOPIC: topics.timeoutTopic,
-      FLASHSALE__ROCKETMQ__CONSUMERGROUP: `${topics.orderTopic}-writer`,
-      FLASHSALE__ROCKETMQ__TIMEOUTGROUP: `${topics.orderTopic}-timers`,
-      // Setup buys thousands of orders from one address and a few buyers' worth of tokens each.
-      FLASHSALE__ADMISSION__RATELIMITS__ENABLED: "false",
-    });
+    // Setup buys thousands of orders from one address and a few buyers' worth of tokens each.
+    const { env, dbs, topics } = durableBenchEnv(id, { FLASHSALE__ADMISSION__RATELIMITS__ENABLED: "false" });
     const cfg = benchConfig(env);
     const children: TsChild[] = [];
-    const root = await mysql.createConnection({ host: cfg.mysql.shards[0]!.host, port: cfg.mysql.shards[0]!.port, user: cfg.mysql.shards[0]!.user, password: cfg.mysql.shards[0]!.password });
+    const root = await mysql.createConnection(rootConnection(cfg));
     try {
       await ensureGatewayTopics(topics);
       const gw = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env });

@@ -1,26 +1,20 @@
 import http from "node:http";
 import { LatencyRecorder } from "../lib/stats.js";
 import { reply, stdinMessages } from "../lib/proc.js";
+import type { LoadJob, LoadResult } from "./http-load.js";
 
 /**
  * Sends a fixed list of HTTP requests, each exactly once, over `connections` keep-alive connections from
  * its own process (pinned by the parent to the load core): for calls that must not repeat, such as one
  * signed payment callback per order. Replies {"phase":"start"} when it starts sending, then the result.
  */
-export interface RequestListJob {
+export interface RequestListJob extends Pick<LoadJob, "connections" | "requests"> {
   port: number;
-  connections: number;
-  requests: { method: string; path: string; headers: Record<string, string>; body?: string }[];
 }
 
-export interface RequestListResult {
-  requests: number;
-  seconds: number;
-  rps: number;
-  latencyMs: ReturnType<LatencyRecorder["percentiles"]>;
-  statusCounts: Record<string, number>;
-  errors: number;
-  /** This client's CPU seconds per request (to show it is not the bottleneck). */
+/** As http-load's result (every request is in the window here), plus what the client itself spent. */
+export interface RequestListResult extends Omit<LoadResult, "timeouts"> {
+  /** This client's CPU microseconds per request (to show it is not the bottleneck). */
   clientCpuUsPerRequest: number;
 }
 
