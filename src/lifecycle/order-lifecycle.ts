@@ -3,7 +3,7 @@ import type { OrderFacts, OrderTransitions, PaymentRecord, TransitionResult } fr
 import type { Keys } from "../redis/keys.js";
 import type { MarkPaidOutcome, ReleaseOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
-import { ledgerOf, readRecord, type LedgerRecord } from "../reservation/ledger.js";
+import { ledgerOf, readLedger, readRecord, type LedgerRecord } from "../reservation/ledger.js";
 import type { ReservationService } from "../reservation/reservation-service.js";
 import type { Sale } from "../reservation/sale.js";
 import type { SaleStore } from "../reservation/sale-store.js";
@@ -42,6 +42,15 @@ export class OrderLifecycle {
     if (!record || record.state === "tombstone") return null;
     const sale = await this.sales.get(ledgerOf(this.keys, orderId)!.saleId);
     return sale ? this.known(record, sale) : null;
+  }
+
+  /** The orders behind many ids of one sale: one ledger read per shard, not one per order. */
+  async findMany(saleId: string, orderIds: string[]): Promise<KnownOrder[]> {
+    const sale = await this.sales.get(saleId);
+    if (!sale) return [];
+    const ids = orderIds.filter((id) => ledgerOf(this.keys, id)?.saleId === saleId);
+    const records = await readLedger(this.redis, this.keys, ids);
+    return [...records.values()].flatMap((r) => (r && r.state !== "tombstone" ? [this.known(r, sale)] : []));
   }
 
   /** The order of a ledger record of `sale`, without I/O (the sweeper has both at hand). */

@@ -66,9 +66,7 @@ export class PaymentTimers {
     if (!timer) return rmq.ConsumeResult.SUCCESS;
     this.stats.delivered++;
     try {
-      for (const orderId of timer.orderIds) {
-        const order = await this.lifecycle.find(orderId);
-        if (!order) continue;
+      for (const order of await this.lifecycle.findMany(timer.saleId, timer.orderIds)) {
         const r = await this.lifecycle.expire(order);
         if (r === null) this.stats.notDue++;
         else if (r.kind === "applied" && r.decision.to === "CANCELLED") this.stats.expired++;
