@@ -53,6 +53,8 @@ export const configSchema = z
       /** Replicas that must hold a reservation before its 202 (WAIT); null: 1 in cluster mode, 0 standalone. */
       minReplicaAcks: z.number().int().min(0).max(16).nullable(),
       replicaAckTimeoutMs: positiveInt.max(10_000),
+      /** Cluster mode: the address the gateway dials for a node the cluster announces as "host:port" (NAT, proxies). */
+      natMap: z.record(hostPort, z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()),
     }).strict(),
     stock: z.object({
       shards: positiveInt.max(1024),

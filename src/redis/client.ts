@@ -19,7 +19,11 @@ export function createRedis(cfg: Config["redis"], opts: { lazyConnect?: boolean 
             const [host, port] = n.split(":");
             return { host: host!, port: Number(port) };
           }),
-          { redisOptions: common, scaleReads: "master", slotsRefreshTimeout: 2000, enableAutoPipelining: false },
+          {
+            redisOptions: common, scaleReads: "master", slotsRefreshTimeout: 2000, enableAutoPipelining: false,
+            // Empty map: every node is dialled at the address the cluster announces.
+            ...(Object.keys(cfg.natMap).length > 0 ? { natMap: cfg.natMap } : {}),
+          },
         )
       : new Redis(cfg.url, common);
   defineScripts(client);
