@@ -145,6 +145,7 @@ export class GatewayProcess {
       this.breakers.redis,
       this.replicaAcks,
     );
+    this.reservations.rebalancer.crashAt = opts.crashAt;
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
     this.shards = new MysqlShards(config.mysql);
     this.repo = new OrderRepository(this.shards);

@@ -98,6 +98,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       try {
         await tx.commit();
         this.stats.commits++;
+        crashIf(this.crashAt, "after-commit");
       } catch {
         // The reservations stand and the half message is at the broker: its back-check will commit it.
         // Their buyers retry with the same key and get the replayed 202.

@@ -3,6 +3,7 @@ import type { Keys } from "../redis/keys.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
 import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
+import { crashIf, type CrashPoint } from "../util/crash-point.js";
 import type { Sale } from "./sale.js";
 
 /**
@@ -12,6 +13,9 @@ import type { Sale } from "./sale.js";
  * the record, which finishStranded() completes.
  */
 export class ShardRebalancer {
+  /** Test only: a SIGKILL at this point of a transfer (set by the composition root). */
+  crashAt?: CrashPoint;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -69,6 +73,7 @@ export class ShardRebalancer {
     const got = await scripts.transferOut(this.redis, src, { id, want, least: 1, to, now: Date.now() });
     if (got <= 0) return 0;
     await this.ensureReplicated(src.xout, "transfer-out");
+    crashIf(this.crashAt, "after-transfer-out");
     await this.applyIn(saleId, from, to, id, got);
     return got;
   }

@@ -11,6 +11,10 @@ export const CRASH_POINTS = [
   "after-cancel-commit",
   /** Between publishing outbox events and marking them published. */
   "after-relay-send",
+  /** Between the transactional message's commit and the 202s of its group. */
+  "after-commit",
+  /** Between a shard transfer's transfer-out (recorded on the donor) and its transfer-in. */
+  "after-transfer-out",
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
