@@ -9,9 +9,14 @@
     Ok (1)        released qty units now
     Already (3)   released before
     NotFound (-8) no reservation, or a tombstone
+    StateLost (-11) the shard's stock counter is missing (its state was lost, and it is being rebuilt):
+                  nothing returned now; the sweeper returns the units after the rebuild
 ]]
 --- @include "script-codes"
 --- @include "ledger-record"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {StateLost, 0}
+end
 local rec = redis.call('HGET', KEYS[3], ARGV[1])
 if not rec then
   return {NotFound, 0}

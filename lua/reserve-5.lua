@@ -23,12 +23,20 @@
     SoldOut (-4)       final only (stored)
     ShardEmpty (-5)    not enough stock on this shard; n = stock here; nothing written
     OrderIdTaken (-7)  this order id is already settled (tombstoned by the back-check): retry with a new one
+    StateLost (-11)    the shard's stock counter is missing: this Redis lost the sale's state (it came back
+                       empty); nothing written, the sale must be rebuilt from MySQL before it sells again
 ]]
 --- @include "script-codes"
 --- @include "ledger-record"
 --- @include "store-outcome"
 local function tombstone()
   redis.call('HSETNX', KEYS[4], ARGV[4], ledgerRecord('T', 0, ARGV[5], '', ''))
+end
+-- The stock counter exists from warm-up to the sale's expiry (0 included): without it the state is gone,
+-- and answering from what is left (a fresh token, an empty ledger) could sell the same stock twice.
+local stockNow = redis.call('GET', KEYS[2])
+if not stockNow then
+  return {StateLost, '', 0}
 end
 local user = ARGV[1]
 local qty = tonumber(ARGV[2])
@@ -54,7 +62,7 @@ if bought + qty > tonumber(ARGV[3]) then
   tombstone()
   return {LimitExceeded, '', 0}
 end
-local stock = tonumber(redis.call('GET', KEYS[2]) or '0')
+local stock = tonumber(stockNow)
 if stock < qty then
   if ARGV[7] == '1' then
     storeOutcome(KEYS[1], ARGV[2], SoldOut, nil, keepMs)

@@ -6,8 +6,13 @@
   Reply:
     Ok (1)      applied now
     Already (3) applied before
+    StateLost (-11) the recipient's stock counter is missing (its state was lost): nothing applied; the
+                    transfer stays on the donor until the shard is rebuilt
 ]]
 --- @include "script-codes"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return StateLost
+end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
   return Already
 end

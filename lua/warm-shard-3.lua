@@ -4,7 +4,8 @@
   KEYS[1] stock    shard stock counter        {sale:shard}:stock
   KEYS[2] res      shard reservation ledger   {sale:shard}:res
   KEYS[3] xout     shard outgoing transfers   {sale:shard}:xout
-  ARGV[1] stock to hold on this shard (integer >= 0; 0 deletes the counter)
+  ARGV[1] stock to hold on this shard (integer >= 0). The counter is kept at 0 too: it is the shard's marker,
+          and reserve, release and transfer-in refuse (StateLost) on a shard without it.
   Reply:
     Ok (1)          set
     SaleLocked (-6) the shard holds reservations or transfers
@@ -13,10 +14,5 @@
 if redis.call('HLEN', KEYS[2]) > 0 or redis.call('HLEN', KEYS[3]) > 0 then
   return SaleLocked
 end
-local n = tonumber(ARGV[1])
-if n > 0 then
-  redis.call('SET', KEYS[1], n)
-else
-  redis.call('DEL', KEYS[1])
-end
+redis.call('SET', KEYS[1], tonumber(ARGV[1]))
 return Ok

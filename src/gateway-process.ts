@@ -27,9 +27,11 @@ import { Metrics } from "./observability/metrics.js";
 import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
 import { migrate } from "./persistence/migrate.js";
 import { MysqlShards } from "./persistence/mysql-shards.js";
+import { MysqlSaleCatalog } from "./persistence/sale-catalog.js";
 import { OrderRepository } from "./persistence/order-repository.js";
 import { OrderTransitions } from "./persistence/order-transitions.js";
 import { SweepLoop } from "./reconciliation/sweep-loop.js";
+import { SaleRecovery } from "./reconciliation/sale-recovery.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
 import { createRedis, type RedisClient } from "./redis/client.js";
 import { durabilityWarning, redisDurability } from "./redis/durability.js";
@@ -135,7 +137,10 @@ export class GatewayProcess {
     this.breakers = new Breakers(config.admission.breakers, this.metrics);
     this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
     this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
-    this.sales = new SaleStore(this.redis, this.keys, { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds });
+    this.shards = new MysqlShards(config.mysql);
+    // The test-only Redis-only process has no MySQL: no catalog, so no detection of a Redis that lost a sale.
+    const catalog = opts.redisOnly ? undefined : new MysqlSaleCatalog(this.shards);
+    this.sales = new SaleStore(this.redis, this.keys, { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds }, catalog);
     const { tokens, stock } = config;
     this.reservations = new GuardedReservationService(
       this.redis,
@@ -147,7 +152,7 @@ export class GatewayProcess {
     );
     this.reservations.rebalancer.crashAt = opts.crashAt;
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
-    this.shards = new MysqlShards(config.mysql);
+    this.reservations.onStateLost = (saleId) => this.sales.markLost(saleId);
     this.repo = new OrderRepository(this.shards);
     this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), config.payments.timeoutSeconds, opts.crashAt);
   }
@@ -198,7 +203,11 @@ export class GatewayProcess {
     const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, timers.schedule);
     this.metrics.counterFrom("flashsale_orders_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper", () => writer.stats.parked);
     const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax }, this.opts.crashAt);
-    const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, this.lifecycle, relay, {
+    const recovery = new SaleRecovery(this.redis, this.keys, this.sales, repo, this.reservations.rebalancer, {
+      quietMs: cfg.sweeper.recoveryQuietMs,
+      replayMs: cfg.tokens.replaySeconds * 1000,
+    });
+    const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, this.lifecycle, relay, recovery, {
       persistAfterMs: cfg.sweeper.persistAfterMs,
       leaseMs: cfg.sweeper.leaseMs,
       outboxStaleAfterMs: cfg.outbox.staleAfterMs,

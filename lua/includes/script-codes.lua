@@ -15,3 +15,4 @@ local OrderIdTaken = -7
 local NotFound = -8
 local RolledBack = -9
 local TokenExists = -10
+local StateLost = -11

@@ -94,7 +94,7 @@ export const configSchema = z
         retryForMs: positiveInt,
       }).strict(),
     }).strict(),
-    sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt, leaseMs: positiveInt }).strict(),
+    sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt, leaseMs: positiveInt, recoveryQuietMs: positiveInt }).strict(),
     outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt }).strict(),
     auth: z.object({
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),

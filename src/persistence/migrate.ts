@@ -17,6 +17,7 @@ const PAYMENT_EVENTS_TABLE = "payment_events";
 const REFUNDS_TABLE = "refunds";
 const OUTBOX_TABLE = "order_events";
 const PARKED_TABLE = "parked_orders";
+const SALES_TABLE = "sales";
 
 /** Columns the rest of the gateway relies on; an existing table lacking one stops the migration. */
 const REQUIRED_ORDER_COLUMNS = ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"];
@@ -109,6 +110,26 @@ function parkedDdl(database: string): string {
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
+/** Sale settings as operators put them (used in the first shard database; see persistence/sale-catalog.ts). */
+function salesDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(SALES_TABLE)} (
+  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
+  sku_id VARCHAR(${ORDER_LIMITS.skuId}) NOT NULL,
+  stock INT UNSIGNED NOT NULL,
+  per_user_limit INT UNSIGNED NOT NULL,
+  starts_at BIGINT NOT NULL COMMENT 'unix ms',
+  ends_at BIGINT NOT NULL COMMENT 'unix ms',
+  shards INT UNSIGNED NOT NULL,
+  payment_timeout_seconds INT UNSIGNED NOT NULL,
+  paused TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'paused by an operator',
+  epoch CHAR(16) NOT NULL COMMENT 'the warm-up marker: the sale settings in Redis carry the same value',
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (sale_id),
+  KEY idx_ends (ends_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}
+
 /** Columns added after a table's first release, added in place (MariaDB's ADD COLUMN IF NOT EXISTS). */
 function addedColumns(database: string, table: string): string[] {
   if (table === PAYMENT_EVENTS_TABLE) {
@@ -125,6 +146,7 @@ function ddl(database: string, table: string): string {
   if (table === REFUNDS_TABLE) return refundsDdl(database);
   if (table === OUTBOX_TABLE) return outboxDdl(database);
   if (table === PARKED_TABLE) return parkedDdl(database);
+  if (table === SALES_TABLE) return salesDdl(database);
   return ordersDdl(database, table);
 }
 
@@ -146,7 +168,7 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
 
     const orderTables = Array.from({ length: tablesPerShard }, (_, i) => tableName(i));
-    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE, PARKED_TABLE];
+    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE, PARKED_TABLE, SALES_TABLE];
     const [tableRows] = await conn.execute<mysql.RowDataPacket[]>(
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
       [db],

@@ -10,6 +10,7 @@ import { ledgerOf, readRecord, saleLedger, type LedgerRecord } from "../reservat
 import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
+import type { SaleRecovery } from "./sale-recovery.js";
 
 /** What one pass found and repaired, by kind (also counted in flashsale_sweeper_repairs_total). */
 export interface SweepReport {
@@ -37,16 +38,22 @@ export interface SweepReport {
   /** Events unpublished past outbox.staleAfterMs, and how many the relay published in this pass. */
   outboxStale: number;
   outboxPublished: number;
+  /** Shards whose Redis state was lost, rebuilt from MySQL in this pass, and the orders put back into them. */
+  shardsRebuilt: number;
+  ordersRebuilt: number;
   /** Every order of the sale is final (PAID or CANCELLED) and the sale has ended. */
   settled: boolean;
   /** Another process holds this sale's lease: nothing was done. */
   skipped?: boolean;
+  /** The sale's Redis state is lost and waits for its rebuild (sale-recovery.ts): nothing else was done. */
+  recovering?: boolean;
 }
 
 /** Counts of what was found, not repaired: reported, not added to the repairs metric. */
 const FOUND_ONLY = ["openChecked", "outboxStale", "parkedOpen"] as const;
-type RepairKind = Exclude<keyof SweepReport, "settled" | "skipped" | (typeof FOUND_ONLY)[number]>;
-const isRepair = (kind: keyof SweepReport): kind is RepairKind => !(FOUND_ONLY as readonly string[]).includes(kind) && kind !== "settled" && kind !== "skipped";
+const FLAGS = ["settled", "skipped", "recovering"] as const;
+type RepairKind = Exclude<keyof SweepReport, (typeof FLAGS)[number] | (typeof FOUND_ONLY)[number]>;
+const isRepair = (kind: keyof SweepReport): kind is RepairKind => !(FOUND_ONLY as readonly string[]).includes(kind) && !(FLAGS as readonly string[]).includes(kind);
 
 export interface SweeperOptions {
   persistAfterMs: number;
@@ -58,7 +65,7 @@ export interface SweeperOptions {
 
 const emptyReport = (): SweepReport => ({
   transfersFinished: 0, unitsMoved: 0, openChecked: 0, ordersPersisted: 0, rowsRestored: 0, recordsRestored: 0, cancelledRowsWritten: 0,
-  unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, parkedSettled: 0, parkedOpen: 0, outboxStale: 0, outboxPublished: 0, settled: false,
+  unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, parkedSettled: 0, parkedOpen: 0, outboxStale: 0, outboxPublished: 0, shardsRebuilt: 0, ordersRebuilt: 0, settled: false,
 });
 
 /**
@@ -82,6 +89,8 @@ export class Sweeper implements SaleOps {
     private readonly repo: OrderRepository,
     private readonly lifecycle: OrderLifecycle,
     private readonly relay: OutboxRelay,
+    /** Finds a sale whose Redis state was lost, and rebuilds it before anything else is compared. */
+    private readonly recovery: SaleRecovery,
     private readonly opts: SweeperOptions,
     metrics: Metrics,
   ) {
@@ -114,6 +123,12 @@ export class Sweeper implements SaleOps {
 
   private async pass(sale: Sale, now: number): Promise<SweepReport> {
     const report = emptyReport();
+    const recovery = await this.recovery.run(sale, now);
+    if (recovery.state === "recovering" || recovery.state === "stale") return { ...report, recovering: true };
+    if (recovery.state === "rebuilt") {
+      report.shardsRebuilt = recovery.shards;
+      report.ordersRebuilt = recovery.orders;
+    }
     const t = await this.redisOps.reconcile(sale, now);
     report.transfersFinished = t.transfersFinished;
     report.unitsMoved = t.unitsMoved;

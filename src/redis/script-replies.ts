@@ -17,6 +17,7 @@ export enum ScriptCode {
   NotFound = -8,
   RolledBack = -9,
   TokenExists = -10,
+  StateLost = -11,
 }
 
 export class UnexpectedScriptReply extends Error {
@@ -34,17 +35,20 @@ export type ReserveOutcome =
   | { kind: "invalid_token" }
   | { kind: "key_reused" }
   | { kind: "order_id_taken" }
-  | { kind: "shard_empty"; shardStock: number };
+  | { kind: "shard_empty"; shardStock: number }
+  /** The shard's stock counter is gone: this Redis lost the sale's state; nothing was written. */
+  | { kind: "state_lost" };
 
-export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" };
+export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" } | { kind: "state_lost" };
 export type IssueTokenOutcome = "issued" | "exists";
 export type WarmShardOutcome = "warmed" | "locked";
-export type TransferInOutcome = "applied" | "already_applied";
+export type TransferInOutcome = "applied" | "already_applied" | "state_lost";
 export type CheckOrderOutcome = "commit" | "rollback";
 export type MarkPaidOutcome = "marked" | "already" | "not_found";
 export type LeaseOutcome = "held" | "taken";
 export type RestoreRecordOutcome = "restored" | "exists";
 export type TransferDoneOutcome = "finished" | "already_finished";
+export type RebuildOutcome = "rebuilt" | "exists";
 
 export function reserveOutcome(reply: [number, string, number]): ReserveOutcome {
   const [code, orderId, n] = reply;
@@ -69,6 +73,8 @@ export function reserveOutcome(reply: [number, string, number]): ReserveOutcome 
       return { kind: "shard_empty", shardStock: n };
     case ScriptCode.OrderIdTaken:
       return { kind: "order_id_taken" };
+    case ScriptCode.StateLost:
+      return { kind: "state_lost" };
     default:
       throw new UnexpectedScriptReply("reserve", reply);
   }
@@ -79,6 +85,7 @@ export function releaseOutcome(reply: [number, number]): ReleaseOutcome {
   if (code === ScriptCode.Ok) return { kind: "released", quantity: qty };
   if (code === ScriptCode.Already) return { kind: "already_released" };
   if (code === ScriptCode.NotFound) return { kind: "not_found" };
+  if (code === ScriptCode.StateLost) return { kind: "state_lost" };
   throw new UnexpectedScriptReply("release", reply);
 }
 
@@ -93,7 +100,9 @@ function codeMapper<O extends string>(script: string, outcomes: Partial<Record<S
 
 export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", { [ScriptCode.Ok]: "issued", [ScriptCode.TokenExists]: "exists" });
 export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", { [ScriptCode.Ok]: "warmed", [ScriptCode.SaleLocked]: "locked" });
-export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied" });
+export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied", [ScriptCode.StateLost]: "state_lost" });
+export const rebuildOrderOutcome = codeMapper<RebuildOutcome>("rebuild-order", { [ScriptCode.Ok]: "rebuilt", [ScriptCode.Already]: "exists" });
+export const rebuildStockOutcome = codeMapper<RebuildOutcome>("rebuild-stock", { [ScriptCode.Ok]: "rebuilt", [ScriptCode.Already]: "exists" });
 export const markPaidOutcome = codeMapper<MarkPaidOutcome>("mark-paid", { [ScriptCode.Ok]: "marked", [ScriptCode.Already]: "already", [ScriptCode.NotFound]: "not_found" });
 export const leaseOutcome = codeMapper<LeaseOutcome>("lease", { [ScriptCode.Ok]: "held", [ScriptCode.Already]: "taken" });
 export const restoreRecordOutcome = codeMapper<RestoreRecordOutcome>("restore-record", { [ScriptCode.Ok]: "restored", [ScriptCode.Already]: "exists" });

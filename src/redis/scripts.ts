@@ -2,8 +2,8 @@ import type { Cluster, Redis, Result } from "ioredis";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
-  checkOrderOutcome, countOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
-  type CheckOrderOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
+  checkOrderOutcome, countOutcome, rebuildOrderOutcome, rebuildStockOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
+  type CheckOrderOutcome, type RebuildOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
 } from "./script-replies.js";
 
 export type RedisClient = Redis | Cluster;
@@ -25,6 +25,8 @@ declare module "ioredis" {
     fsMarkPaid(res: string, open: string, orderId: string): Result<number, Context>;
     fsLease(lease: string, owner: string, ttlMs: number): Result<number, Context>;
     fsRestoreRecord(res: string, orderId: string, state: string, quantity: number, reservedAt: number, userId: string): Result<number, Context>;
+    fsRebuildOrder(res: string, buyers: string, open: string, tok: string, ...argv: Arg[]): Result<number, Context>;
+    fsRebuildStock(stock: string, stockUnits: number): Result<number, Context>;
   }
 }
 
@@ -108,5 +110,22 @@ export const scripts = {
 
   restoreRecord(c: RedisClient, k: ShardKeys, r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string }): Promise<RestoreRecordOutcome> {
     return c.fsRestoreRecord(k.res, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(restoreRecordOutcome);
+  },
+
+  /** Puts one order back into a shard whose state was lost, before its stock counter is set again. */
+  rebuildOrder(
+    c: RedisClient,
+    k: ShardKeys,
+    r: { orderId: string; state: "R" | "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string; token: string },
+    replayMs: number,
+  ): Promise<RebuildOutcome> {
+    return c
+      .fsRebuildOrder(k.res, k.buyers, k.open, k.token(r.token), r.orderId, r.state, r.quantity, r.reservedAt, r.userId, r.token, replayMs)
+      .then(rebuildOrderOutcome);
+  },
+
+  /** Sets the stock counter of a rebuilt shard, once: the shard sells again from then on. */
+  rebuildStock(c: RedisClient, k: ShardKeys, stock: number): Promise<RebuildOutcome> {
+    return c.fsRebuildStock(k.stock, stock).then(rebuildStockOutcome);
   },
 };

@@ -33,6 +33,8 @@ export interface ReservationOptions {
 /** Tokens, reservations and releases: every Redis step of the buy path. */
 export class ReservationService {
   readonly rebalancer: ShardRebalancer;
+  /** Told when a reservation finds a shard whose state this Redis lost (the sale must stop and be rebuilt). */
+  onStateLost?: (saleId: string) => Promise<void>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -90,6 +92,7 @@ export class ReservationService {
       for (let pull = 0; pull < MAX_PULLS; pull++) {
         const out = await call(false);
         if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
+        if (out.kind === "state_lost") await this.onStateLost?.(sale.saleId);
         if (out.kind !== "shard_empty") return out;
         const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
         if (moved === 0) break;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
@@ -5,12 +6,35 @@ import { splitStock, type Sale } from "./sale.js";
 
 const FIELDS = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"] as const;
 const PAUSED = "paused";
+/** Set (to the time it was found) while the sale's Redis state is lost and being rebuilt. */
+const RECOVERING = "recovering";
+/** The warm-up marker: the same value as the sale's row in MySQL. */
+const EPOCH = "epoch";
+
+/** A sale as the durable catalog keeps it: the settings, the operator's pause and the warm-up marker. */
+export interface CatalogSale {
+  sale: Sale;
+  /** Written at warm-up into the Redis settings too: Redis without it (or with another) lost the sale. */
+  epoch: string;
+}
+
+/** The port to the durable copy of sale settings (persistence/sale-catalog.ts, in MySQL). */
+export interface SaleCatalog {
+  get(saleId: string): Promise<CatalogSale | null>;
+  /** Sales whose keys may still be in Redis (not past their end plus `retentionMs`). */
+  openIds(now: number, retentionMs: number): Promise<string[]>;
+  /** Stores a sale that has not started with a new epoch; false when the stored one has started meanwhile. */
+  put(sale: Sale, epoch: string, now: number): Promise<boolean>;
+  setPaused(saleId: string, paused: boolean): Promise<void>;
+}
 
 export type PutSaleResult = { kind: "created" | "updated"; sale: Sale } | { kind: "locked"; sale: Sale };
 
 /**
- * Sale settings live in one Redis hash per sale; each gateway caches them briefly. A started sale can no
- * longer change (SALE_LOCKED), so the cache can only be stale for sales that nobody can buy from yet.
+ * Sale settings live in one Redis hash per sale, and in MySQL (the catalog) for the day Redis forgets them;
+ * each gateway caches them briefly. A started sale can no longer change (SALE_LOCKED, decided by MySQL when
+ * there is a catalog), so the cache can only be stale for sales that nobody can buy from yet. A sale MySQL
+ * knows and Redis does not is reported paused and `recovering` until the sweeper has rebuilt it.
  */
 export class SaleStore {
   private readonly cache: LRUCache<string, Sale | false>;
@@ -19,6 +43,8 @@ export class SaleStore {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     opts: { cacheMs: number; retentionSeconds: number },
+    /** Absent only in the test-only Redis-only process. */
+    private readonly catalog?: SaleCatalog,
   ) {
     this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, opts.cacheMs) });
     this.retentionSeconds = opts.retentionSeconds;
@@ -51,9 +77,13 @@ export class SaleStore {
     return hit === undefined ? undefined : hit || null;
   }
 
-  /** Every sale ever put (the sweeper walks them). */
-  async ids(): Promise<string[]> {
-    return this.redis.smembers(this.keys.salesIndex);
+  /** Every sale put and not yet expired (the sweeper walks them): Redis's index and MySQL's catalog. */
+  async ids(now = Date.now()): Promise<string[]> {
+    const [indexed, catalogued] = await Promise.all([
+      this.redis.smembers(this.keys.salesIndex),
+      this.catalog ? this.catalog.openIds(now, this.retentionSeconds * 1000) : [],
+    ]);
+    return [...new Set([...indexed, ...catalogued])];
   }
 
   /** Drops a sale whose settings expired from the index. */
@@ -77,9 +107,18 @@ export class SaleStore {
     return n;
   }
 
-  async load(saleId: string): Promise<Sale | null> {
+  /**
+   * The sale as Redis holds it; when Redis does not and MySQL does (within its retention), this Redis lost
+   * it: the catalog's settings, paused and recovering.
+   */
+  async load(saleId: string, now = Date.now()): Promise<Sale | null> {
     const h = await this.redis.hgetall(this.keys.saleMeta(saleId));
-    if (!h.skuId) return null;
+    if (!h.skuId) {
+      const stored = this.catalog ? await this.catalog.get(saleId) : null;
+      if (!stored || now >= stored.sale.endsAt + this.retentionSeconds * 1000) return null;
+      return { ...stored.sale, paused: true, recovering: true };
+    }
+    const recovering = h[RECOVERING] !== undefined;
     return {
       saleId,
       skuId: h.skuId,
@@ -89,8 +128,54 @@ export class SaleStore {
       endsAt: Number(h.endsAt),
       shards: Number(h.shards),
       paymentTimeoutSeconds: Number(h.paymentTimeoutSeconds),
-      paused: h[PAUSED] === "1",
+      paused: h[PAUSED] === "1" || recovering,
+      ...(recovering ? { recovering } : {}),
     };
+  }
+
+  /** The warm-up marker and the recovery flag as Redis holds them (null: no settings in Redis). */
+  async marker(saleId: string): Promise<{ epoch: string | null; recoveringSince: number | null } | null> {
+    const [skuId, epoch, since] = await this.redis.hmget(this.keys.saleMeta(saleId), "skuId", EPOCH, RECOVERING);
+    if (!skuId) return null;
+    return { epoch: epoch ?? null, recoveringSince: since ? Number(since) : null };
+  }
+
+  /** The catalog's copy (null without a catalog or when MySQL does not know the sale). */
+  stored(saleId: string): Promise<CatalogSale | null> {
+    return this.catalog ? this.catalog.get(saleId) : Promise.resolve(null);
+  }
+
+  /**
+   * A reservation found a shard of this sale without its state: flags the sale recovering (every gateway
+   * stops selling it within a second) until the sweeper has rebuilt it. Idempotent.
+   */
+  async markLost(saleId: string, now = Date.now()): Promise<void> {
+    const key = this.keys.saleMeta(saleId);
+    // Only settings that exist: without them the sale already reads as recovering (from the catalog).
+    if ((await this.redis.exists(key)) === 1) await this.redis.hsetnx(key, RECOVERING, String(now));
+    this.forget(saleId);
+    await this.redis.publish(this.keys.saleChangedChannel, saleId);
+  }
+
+  /**
+   * Writes the catalog's settings back into Redis with its epoch: recovering since `since` while the shards
+   * are rebuilt, or (since null) done, selling again unless an operator paused it.
+   */
+  async writeBack(stored: CatalogSale, since: number | null): Promise<void> {
+    const { sale, epoch } = stored;
+    const key = this.keys.saleMeta(sale.saleId);
+    const fields = { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: sale.paused ? "1" : "0", [EPOCH]: epoch };
+    if (since === null) {
+      await this.redis.hset(key, fields);
+      await this.redis.hdel(key, RECOVERING);
+    } else {
+      await this.redis.hset(key, fields);
+      await this.redis.hsetnx(key, RECOVERING, String(since));
+    }
+    await this.redis.pexpireat(key, sale.endsAt + this.retentionSeconds * 1000);
+    await this.redis.sadd(this.keys.salesIndex, sale.saleId);
+    this.forget(sale.saleId);
+    await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
   }
 
   /**
@@ -101,6 +186,7 @@ export class SaleStore {
     // Only an existing sale: HSET on a missing key would make a sale with no settings. Sales are never
     // deleted, only expired long after their end, so nothing can remove it between the two calls.
     if (!(await this.load(saleId))) return null;
+    await this.catalog?.setPaused(saleId, paused);
     await this.redis.hset(this.keys.saleMeta(saleId), PAUSED, paused ? "1" : "0");
     this.forget(saleId);
     await this.redis.publish(this.keys.saleChangedChannel, saleId);
@@ -112,22 +198,31 @@ export class SaleStore {
    * if it already holds reservations, so a put can never wipe sold stock even if clocks disagree.
    */
   async put(sale: Sale, now = Date.now()): Promise<PutSaleResult> {
+    // MySQL decides first: a started sale stays locked even when Redis has forgotten it.
+    const stored = await this.stored(sale.saleId);
+    if (stored && now >= stored.sale.startsAt) return { kind: "locked", sale: stored.sale };
     const prev = await this.load(sale.saleId);
     if (prev && now >= prev.startsAt) return { kind: "locked", sale: prev };
+    // A sale paused before its start stays paused when its settings are replaced.
+    const paused = stored ? stored.sale.paused : (prev?.paused ?? false);
     const perShard = splitStock(sale.stock, sale.shards);
     const shardCount = Math.max(sale.shards, prev?.shards ?? 0);
     for (let i = 0; i < shardCount; i++) {
       const k = this.keys.shard(sale.saleId, i);
       if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0)) === "locked") return { kind: "locked", sale: prev ?? sale };
     }
+    const epoch = randomBytes(8).toString("hex");
+    if (this.catalog && !(await this.catalog.put({ ...sale, paused }, epoch, now))) {
+      return { kind: "locked", sale: (await this.stored(sale.saleId))?.sale ?? sale };
+    }
     const metaKey = this.keys.saleMeta(sale.saleId);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
-    // A sale paused before its start stays paused when its settings are replaced.
-    await this.redis.hset(metaKey, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: prev?.paused ? "1" : "0" });
+    await this.redis.hset(metaKey, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: paused ? "1" : "0", [EPOCH]: epoch });
+    await this.redis.hdel(metaKey, RECOVERING);
     // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
     await this.redis.pexpireat(metaKey, sale.endsAt + this.retentionSeconds * 1000);
     this.cache.delete(sale.saleId);
     await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
-    return { kind: prev ? "updated" : "created", sale: { ...sale, paused: prev?.paused ?? false } };
+    return { kind: prev || stored ? "updated" : "created", sale: { ...sale, paused } };
   }
 }

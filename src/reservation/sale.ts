@@ -8,8 +8,15 @@ export interface Sale {
   endsAt: number;
   shards: number;
   paymentTimeoutSeconds: number;
-  /** Paused by an operator: no tokens, no order attempts; payments, cancels and timeouts go on. */
+  /** Paused by an operator (or recovering): no tokens, no order attempts; payments, cancels and timeouts go on. */
   paused: boolean;
+  /** Its Redis state was lost and is being rebuilt from MySQL: paused until then, whatever the operator said. */
+  recovering?: boolean;
+}
+
+/** Why a paused sale is paused, for the buyer's SALE_NOT_LIVE. */
+export function pausedReason(sale: Sale): string {
+  return sale.recovering ? "the sale is paused while its stock is rebuilt after a Redis failure" : "the sale is paused";
 }
 
 export type SaleStatus = "UPCOMING" | "LIVE" | "PAUSED" | "SOLD_OUT" | "ENDED";
@@ -44,5 +51,6 @@ export function saleToJson(sale: Sale) {
     shards: sale.shards,
     paymentTimeoutSeconds: sale.paymentTimeoutSeconds,
     paused: sale.paused,
+    ...(sale.recovering ? { recovering: true } : {}),
   };
 }

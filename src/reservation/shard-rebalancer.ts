@@ -80,7 +80,8 @@ export class ShardRebalancer {
 
   private async applyIn(saleId: string, from: number, to: number, id: string, qty: number): Promise<void> {
     const dst = this.keys.shard(saleId, to);
-    await scripts.transferIn(this.redis, dst, id, qty);
+    // A recipient whose state was lost takes nothing: the transfer stays on the donor until the rebuild.
+    if ((await scripts.transferIn(this.redis, dst, id, qty)) === "state_lost") return;
     await this.ensureReplicated(dst.xin, "transfer-in");
     // Only after the recipient has it (replicated): the donor's record is what lets a crash be repaired.
     await scripts.transferDone(this.redis, this.keys.shard(saleId, from), id);

@@ -31,7 +31,7 @@ async function tablesOf(database: string): Promise<string[]> {
 describe("migrate", () => {
   it("creates every shard database with exactly the expected tables, and a second run changes nothing", async () => {
     const cfg = freshConfig({ shards: 3, tablesPerShard: 3 });
-    const expected = ["order_events", "orders_0", "orders_1", "orders_2", "parked_orders", "payment_events", "refunds"];
+    const expected = ["order_events", "orders_0", "orders_1", "orders_2", "parked_orders", "payment_events", "refunds", "sales"];
 
     const first = await migrate(cfg);
     expect(first.map((r) => r.database)).toEqual(cfg.shards.map((s) => s.database));

@@ -92,6 +92,7 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     for (const lost of [false, true]) {
       const from = await shard(10);
       const to = keys.shard(from.saleId, 1);
+      expect(await scripts.warmShard(direct, to, 0)).toBe("warmed");
       const run = <T>(call: () => Promise<T>) => (lost ? withLostReply(call) : call());
       const args = { id: `t-${rid()}`, want: 4, least: 1, to: 1, now: Date.now() };
       expect(await run(() => scripts.transferOut(redis, from, args))).toBe(4);
@@ -105,6 +106,31 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       // After the transfer finished, even a late resend of its first step takes nothing.
       expect(await scripts.transferOut(redis, from, args)).toBe(0);
       expect([await stockOf(from), await stockOf(to), await direct.hlen(from.xout)]).toEqual([6, 4, 0]);
+    }
+  });
+
+  it("rebuild-order and rebuild-stock (a shard whose state was lost): resent, they put an order back and set the counter once", async () => {
+    for (const lost of [false, true]) {
+      const k = keys.shard(`tw${rid()}`, 0); // never warmed: a shard whose state is gone
+      const run = <T>(call: () => Promise<T>) => (lost ? withLostReply(call) : call());
+      // Before the rebuild nothing sells, returns or arrives on it, and nothing is written.
+      expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-a", "o-new"))).toEqual({ kind: "state_lost" });
+      expect((await scripts.release(redis, k, "o-1", keys.stockReturnedChannel, k.saleId)).kind).toBe("state_lost");
+      expect(await scripts.transferIn(redis, k, "x-1", 3)).toBe("state_lost");
+      expect(await direct.exists(k.stock, k.res, k.buyers, k.token("tok-a"), k.xin)).toBe(0);
+
+      const order = { orderId: "o-1", state: "R" as const, quantity: 2, reservedAt: Date.now(), userId: "u1", token: "tok-a" };
+      expect(await run(() => scripts.rebuildOrder(redis, k, order, 60_000))).toBe(lost ? "exists" : "rebuilt");
+      expect(await scripts.rebuildOrder(redis, k, order, 60_000)).toBe("exists");
+      expect(await scripts.rebuildOrder(redis, k, { ...order, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe("rebuilt");
+      expect(await direct.hget(k.buyers, "u1")).toBe("2"); // once, and not for the released order
+      expect(await direct.zscore(k.open, "o-1")).not.toBeNull();
+      expect(await run(() => scripts.rebuildStock(redis, k, 7))).toBe(lost ? "exists" : "rebuilt");
+      expect(await scripts.rebuildStock(redis, k, 99)).toBe("exists");
+      expect(await stockOf(k)).toBe(7);
+      // The rebuilt token answers its replay with the same order, and takes nothing.
+      expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-a", "o-replay"))).toEqual({ kind: "reserved", orderId: "o-1", replayed: true });
+      expect(await stockOf(k)).toBe(7);
     }
   });
 

@@ -10,7 +10,7 @@ import type { RateLimits } from "../../admission/rate-limits.js";
 import type { Cell, Metrics } from "../../observability/metrics.js";
 import type { ReserveOutcome } from "../../redis/script-replies.js";
 import type { OrderPlacer } from "../../reservation/order-placer.js";
-import { isLive, saleStatus, saleToJson, type Sale } from "../../reservation/sale.js";
+import { isLive, pausedReason, saleStatus, saleToJson, type Sale } from "../../reservation/sale.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 import type { SoldOutCache } from "../../reservation/sold-out-cache.js";
 import type { ReservationService } from "../../reservation/reservation-service.js";
@@ -102,7 +102,7 @@ export class BuyerRoutes {
     if (now < sale.startsAt - this.deps.tokenLeadMs || now >= sale.endsAt) {
       throw new ApiError("SALE_NOT_LIVE", "tokens are issued from shortly before the sale starts until it ends");
     }
-    if (sale.paused) throw new ApiError("SALE_NOT_LIVE", "the sale is paused");
+    if (sale.paused) throw new ApiError("SALE_NOT_LIVE", pausedReason(sale));
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
     this.deps.breakers.redis.ensureClosed();
     const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
@@ -129,7 +129,7 @@ export class BuyerRoutes {
   }
 
   private orderFor(sale: Sale, userId: string, token: string, quantity: number): HttpReply | Promise<HttpReply> {
-    if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", sale.paused ? "the sale is paused" : "the sale is not live");
+    if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", sale.paused ? pausedReason(sale) : "the sale is not live");
     if (this.deps.soldOut.mayShortCircuit(sale.saleId, token)) {
       this.deps.soldOut.shortCircuits++;
       return soldOutReply(false);
@@ -194,5 +194,7 @@ function outcomeReply(out: ReserveOutcome, sale: Sale, userId: string, quantity:
     case "order_id_taken":
     case "shard_empty":
       throw new ApiError("UNAVAILABLE", "the reservation could not be settled in time; retry with the same key", RETRY_SOON);
+    case "state_lost":
+      throw new ApiError("UNAVAILABLE", "the sale's stock is being rebuilt after a Redis failure; nothing was taken", RETRY_SOON);
   }
 }

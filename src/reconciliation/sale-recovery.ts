@@ -1,0 +1,168 @@
+import type { OrderMessage } from "../messaging/order-message.js";
+import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
+import type { Keys } from "../redis/keys.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
+import { ledgerOf, saleLedger } from "../reservation/ledger.js";
+import type { Sale } from "../reservation/sale.js";
+import { splitStock } from "../reservation/sale.js";
+import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";
+import type { ShardRebalancer } from "../reservation/shard-rebalancer.js";
+
+export interface RecoveryOptions {
+  /**
+   * How long a sale found without its Redis state stays paused before it is rebuilt: time for the orders
+   * in flight at the loss (committed messages, not yet written) to reach the writer and be parked, so the
+   * rebuild counts them.
+   */
+  quietMs: number;
+  /** How long a rebuilt token answers replays. */
+  replayMs: number;
+}
+
+/** What one look at a sale's Redis state came to. */
+export type RecoveryStep =
+  /** Nothing lost (or a sale MySQL does not know, which cannot be checked). */
+  | { state: "whole" }
+  /** Not started: warmed again as the operator put it (nothing can have sold). */
+  | { state: "rewarmed" }
+  /** Found lost now, or still within the quiet period: paused, rebuilt by a later pass. */
+  | { state: "recovering"; lostShards: number }
+  /** Redis holds settings of another warm-up: paused until an operator decides. */
+  | { state: "stale" }
+  | { state: "rebuilt"; shards: number; orders: number; parkedHonored: number; parkedRefused: number; units: number };
+
+const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
+
+/**
+ * Detects and repairs a Redis that lost a sale's state: it came back empty (standalone without persistence),
+ * or a cluster node lost its data with no replica to promote. The marks: the sale's settings carry the
+ * warm-up epoch kept in MySQL, and every shard's stock counter exists from warm-up to expiry (reserve,
+ * release and transfer-in refuse on a shard without it). A sale found lost is paused (recovering) at once;
+ * after `quietMs` its lost shards are rebuilt from MySQL and the parked orders, never warmed to full stock:
+ *
+ *   units for the lost shards = stock − stock on live shards − units in transfer − live reservations on live
+ *   shards − CONFIRMED/PAID rows of lost shards − parked orders honoured
+ *
+ * A parked order (a committed message whose record the loss took) is honoured, oldest first, while units
+ * remain, its buyer's limit allows, and no other order already holds its token; the others are settled
+ * `not_honoured` and logged by order id. Each order comes back with rebuild-order (idempotent), and each
+ * shard's stock counter is set last with rebuild-stock (once), so a rebuild cut short is finished by the
+ * next pass from where it stopped: a shard with its counter is live again and counted as such.
+ */
+export class SaleRecovery {
+  private readonly told = new Set<string>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly sales: SaleStore,
+    private readonly repo: OrderRepository,
+    private readonly rebalancer: ShardRebalancer,
+    private readonly opts: RecoveryOptions,
+  ) {}
+
+  async run(sale: Sale, now = Date.now()): Promise<RecoveryStep> {
+    const stored = await this.sales.stored(sale.saleId);
+    if (!stored) return { state: "whole" };
+    const [marker, lostShards] = await Promise.all([this.sales.marker(sale.saleId), this.lostShards(stored.sale)]);
+    if (marker && marker.epoch !== stored.epoch) {
+      await this.sales.markLost(sale.saleId, now);
+      this.tell(sale.saleId, `Redis holds settings of sale ${sale.saleId} from another warm-up (epoch ${marker.epoch ?? "none"}, MySQL ${stored.epoch}): it may be an old copy of its state. The sale stays paused; an operator must check it`);
+      return { state: "stale" };
+    }
+    const since = marker?.recoveringSince ?? null;
+    if (marker && since === null && lostShards.length === 0) return { state: "whole" };
+    if (now < stored.sale.startsAt) {
+      await this.sales.put(stored.sale, now);
+      return { state: "rewarmed" };
+    }
+    if (!marker || since === null) {
+      await this.sales.writeBack(stored, now);
+      this.tell(sale.saleId, `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`);
+      return { state: "recovering", lostShards: lostShards.length };
+    }
+    if (now - since < this.opts.quietMs) return { state: "recovering", lostShards: lostShards.length };
+    const step = await this.rebuild(stored, new Set(lostShards));
+    await this.sales.writeBack(stored, null);
+    await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
+    this.told.delete(sale.saleId);
+    process.stderr.write(`[recovery] sale ${sale.saleId}: rebuilt ${step.shards} shards from MySQL (${step.orders} orders, ${step.parkedHonored} parked orders honoured, ${step.parkedRefused} not, ${step.units} units to sell); selling again${stored.sale.paused ? " once an operator resumes it" : ""}\n`);
+    return step;
+  }
+
+  /** Shards of the sale whose stock counter is missing. */
+  private async lostShards(sale: Sale): Promise<number[]> {
+    const exists = await Promise.all(Array.from({ length: sale.shards }, (_, i) => this.redis.exists(this.keys.shard(sale.saleId, i).stock)));
+    return exists.flatMap((e, i) => (e === 0 ? [i] : []));
+  }
+
+  private async rebuild(stored: CatalogSale, lost: Set<number>): Promise<Extract<RecoveryStep, { state: "rebuilt" }>> {
+    const { sale } = stored;
+    const onLost = (orderId: string) => lost.has(ledgerOf(this.keys, orderId)!.shard);
+    const [ledger, stocks, inTransfer, parked] = await Promise.all([
+      saleLedger(this.redis, this.keys, sale),
+      this.rebalancer.shardStocks(sale),
+      this.rebalancer.inFlight(sale),
+      this.repo.parkedOf(sale.saleId) as Promise<OrderMessage[]>,
+    ]);
+    const rows: SaleOrderRef[] = [];
+    for await (const row of this.repo.scanSale(sale.saleId)) if (onLost(row.orderId)) rows.push(row);
+
+    let accounted = inTransfer;
+    stocks.forEach((n, i) => !lost.has(i) && (accounted += n));
+    for (const rec of ledger) if (!onLost(rec.orderId) && ACTIVE_LEDGER.has(rec.state)) accounted += rec.quantity;
+    const bought = new Map<string, number>();
+    const held = new Set<string>();
+    for (const row of rows) {
+      held.add(row.orderId);
+      if (row.status === "CANCELLED") continue;
+      accounted += row.quantity;
+      bought.set(row.userId, (bought.get(row.userId) ?? 0) + row.quantity);
+    }
+    let available = Math.max(0, sale.stock - accounted);
+
+    const honoured: OrderMessage[] = [];
+    const refused: OrderMessage[] = [];
+    const tokens = new Set<string>();
+    for (const o of parked.filter((p) => onLost(p.orderId) && !held.has(p.orderId)).sort((a, b) => a.reservedAt - b.reservedAt)) {
+      const mine = bought.get(o.userId) ?? 0;
+      const ok = o.quantity <= available && mine + o.quantity <= sale.perUserLimit && !(o.token && tokens.has(o.token));
+      if (!ok) {
+        refused.push(o);
+        continue;
+      }
+      honoured.push(o);
+      available -= o.quantity;
+      bought.set(o.userId, mine + o.quantity);
+      if (o.token) tokens.add(o.token);
+    }
+
+    const state = (s: SaleOrderRef["status"]) => (s === "PAID" ? "P" : s === "CANCELLED" ? "C" : "F");
+    await inChunks(rows, (r) =>
+      scripts.rebuildOrder(this.redis, ledgerOf(this.keys, r.orderId)!, { orderId: r.orderId, state: state(r.status), quantity: r.quantity, reservedAt: r.createdAt.getTime(), userId: r.userId, token: "" }, this.opts.replayMs),
+    );
+    await inChunks(honoured, (o) =>
+      scripts.rebuildOrder(this.redis, ledgerOf(this.keys, o.orderId)!, { orderId: o.orderId, state: "R", quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId, token: o.token ?? "" }, this.opts.replayMs),
+    );
+    for (const o of refused) {
+      await this.repo.settleParked(o.userId, o.orderId, "not_honoured");
+      process.stderr.write(`[recovery] sale ${sale.saleId}: parked order ${o.orderId} (buyer ${o.userId}) not honoured at the rebuild (no unit left, over the buyer's limit, or its token already holds an order)\n`);
+    }
+    // The counters last: from here on each lost shard sells again.
+    const lostList = [...lost].sort((a, b) => a - b);
+    const shares = splitStock(available, Math.max(1, lostList.length));
+    await Promise.all(lostList.map((shard, i) => scripts.rebuildStock(this.redis, this.keys.shard(sale.saleId, shard), shares[i] ?? 0)));
+    return { state: "rebuilt", shards: lostList.length, orders: rows.length + honoured.length, parkedHonored: honoured.length, parkedRefused: refused.length, units: available };
+  }
+
+  /** Said once per loss, not every pass. */
+  private tell(saleId: string, message: string): void {
+    if (this.told.has(saleId)) return;
+    this.told.add(saleId);
+    process.stderr.write(`[recovery] ${message}\n`);
+  }
+}
+
+async function inChunks<T>(items: T[], run: (item: T) => Promise<unknown>, size = 256): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
