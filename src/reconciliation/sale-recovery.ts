@@ -11,8 +11,7 @@ import type { ShardRebalancer } from "../reservation/shard-rebalancer.js";
 export interface RecoveryOptions {
   /**
    * How long a sale found without its Redis state stays paused before it is rebuilt: time for the orders
-   * in flight at the loss (committed messages, not yet written) to reach the writer and be parked, so the
-   * rebuild counts them.
+   * in flight at the loss to reach MySQL or be parked, and be honoured before new buyers take the units.
    */
   quietMs: number;
   /** How long a rebuilt token answers replays. */
@@ -29,7 +28,7 @@ export type RecoveryStep =
   | { state: "recovering"; lostShards: number }
   /** Redis holds settings of another warm-up: paused until an operator decides. */
   | { state: "stale" }
-  | { state: "rebuilt"; shards: number; orders: number; parkedHonored: number; parkedRefused: number; units: number };
+  | { state: "rebuilt"; shards: number; orders: number; units: number };
 
 const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
 
@@ -38,16 +37,15 @@ const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
  * or a cluster node lost its data with no replica to promote. The marks: the sale's settings carry the
  * warm-up epoch kept in MySQL, and every shard's stock counter exists from warm-up to expiry (reserve,
  * release and transfer-in refuse on a shard without it). A sale found lost is paused (recovering) at once;
- * after `quietMs` its lost shards are rebuilt from MySQL and the parked orders, never warmed to full stock:
+ * after `quietMs` its lost shards are rebuilt from MySQL, never warmed to full stock:
  *
  *   units for the lost shards = stock − stock on live shards − units in transfer − live reservations on live
- *   shards − CONFIRMED/PAID rows of lost shards − parked orders honoured
+ *   shards − CONFIRMED/PAID rows of lost shards
  *
- * A parked order (a committed message whose record the loss took) is honoured, oldest first, while units
- * remain, its buyer's limit allows, and no other order already holds its token; the others are settled
- * `not_honoured` and logged by order id. Each order comes back with rebuild-order (idempotent), and each
- * shard's stock counter is set last with rebuild-stock (once), so a rebuild cut short is finished by the
- * next pass from where it stopped: a shard with its counter is live again and counted as such.
+ * Each row comes back with rebuild-order (idempotent), and each shard's stock counter is set last with
+ * rebuild-stock (once), so a rebuild cut short is finished by the next pass from where it stopped: a shard
+ * with its counter is live again and counted as such. Orders accepted just before the loss and not yet in
+ * MySQL reach the writer as committed messages without a record: parked, then honoured by honorParked.
  */
 export class SaleRecovery {
   private readonly told = new Set<string>();
@@ -77,16 +75,16 @@ export class SaleRecovery {
       return { state: "rewarmed" };
     }
     if (!marker || since === null) {
-      await this.sales.writeBack(stored, now);
+      await this.sales.writeBack(stored, { recoveringSince: now });
       this.tell(sale.saleId, `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`);
       return { state: "recovering", lostShards: lostShards.length };
     }
     if (now - since < this.opts.quietMs) return { state: "recovering", lostShards: lostShards.length };
     const step = await this.rebuild(stored, new Set(lostShards));
-    await this.sales.writeBack(stored, null);
+    await this.sales.writeBack(stored, { rebuiltAt: now });
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);
-    process.stderr.write(`[recovery] sale ${sale.saleId}: rebuilt ${step.shards} shards from MySQL (${step.orders} orders, ${step.parkedHonored} parked orders honoured, ${step.parkedRefused} not, ${step.units} units to sell); selling again${stored.sale.paused ? " once an operator resumes it" : ""}\n`);
+    process.stderr.write(`[recovery] sale ${sale.saleId}: rebuilt ${step.shards} shards from MySQL (${step.orders} orders, ${step.units} units to sell); selling again${stored.sale.paused ? " once an operator resumes it" : ""}\n`);
     return step;
   }
 
@@ -99,60 +97,47 @@ export class SaleRecovery {
   private async rebuild(stored: CatalogSale, lost: Set<number>): Promise<Extract<RecoveryStep, { state: "rebuilt" }>> {
     const { sale } = stored;
     const onLost = (orderId: string) => lost.has(ledgerOf(this.keys, orderId)!.shard);
-    const [ledger, stocks, inTransfer, parked] = await Promise.all([
-      saleLedger(this.redis, this.keys, sale),
-      this.rebalancer.shardStocks(sale),
-      this.rebalancer.inFlight(sale),
-      this.repo.parkedOf(sale.saleId) as Promise<OrderMessage[]>,
-    ]);
+    const [ledger, stocks, inTransfer] = await Promise.all([saleLedger(this.redis, this.keys, sale), this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
     const rows: SaleOrderRef[] = [];
     for await (const row of this.repo.scanSale(sale.saleId)) if (onLost(row.orderId)) rows.push(row);
 
     let accounted = inTransfer;
     stocks.forEach((n, i) => !lost.has(i) && (accounted += n));
     for (const rec of ledger) if (!onLost(rec.orderId) && ACTIVE_LEDGER.has(rec.state)) accounted += rec.quantity;
-    const bought = new Map<string, number>();
-    const held = new Set<string>();
-    for (const row of rows) {
-      held.add(row.orderId);
-      if (row.status === "CANCELLED") continue;
-      accounted += row.quantity;
-      bought.set(row.userId, (bought.get(row.userId) ?? 0) + row.quantity);
-    }
-    let available = Math.max(0, sale.stock - accounted);
-
-    const honoured: OrderMessage[] = [];
-    const refused: OrderMessage[] = [];
-    const tokens = new Set<string>();
-    for (const o of parked.filter((p) => onLost(p.orderId) && !held.has(p.orderId)).sort((a, b) => a.reservedAt - b.reservedAt)) {
-      const mine = bought.get(o.userId) ?? 0;
-      const ok = o.quantity <= available && mine + o.quantity <= sale.perUserLimit && !(o.token && tokens.has(o.token));
-      if (!ok) {
-        refused.push(o);
-        continue;
-      }
-      honoured.push(o);
-      available -= o.quantity;
-      bought.set(o.userId, mine + o.quantity);
-      if (o.token) tokens.add(o.token);
-    }
+    for (const row of rows) if (row.status !== "CANCELLED") accounted += row.quantity;
+    const available = Math.max(0, sale.stock - accounted);
 
     const state = (s: SaleOrderRef["status"]) => (s === "PAID" ? "P" : s === "CANCELLED" ? "C" : "F");
     await inChunks(rows, (r) =>
-      scripts.rebuildOrder(this.redis, ledgerOf(this.keys, r.orderId)!, { orderId: r.orderId, state: state(r.status), quantity: r.quantity, reservedAt: r.createdAt.getTime(), userId: r.userId, token: "" }, this.opts.replayMs),
+      scripts.rebuildOrder(this.redis, ledgerOf(this.keys, r.orderId)!, { orderId: r.orderId, state: state(r.status), quantity: r.quantity, reservedAt: r.createdAt.getTime(), userId: r.userId }),
     );
-    await inChunks(honoured, (o) =>
-      scripts.rebuildOrder(this.redis, ledgerOf(this.keys, o.orderId)!, { orderId: o.orderId, state: "R", quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId, token: o.token ?? "" }, this.opts.replayMs),
-    );
-    for (const o of refused) {
-      await this.repo.settleParked(o.userId, o.orderId, "not_honoured");
-      process.stderr.write(`[recovery] sale ${sale.saleId}: parked order ${o.orderId} (buyer ${o.userId}) not honoured at the rebuild (no unit left, over the buyer's limit, or its token already holds an order)\n`);
-    }
     // The counters last: from here on each lost shard sells again.
     const lostList = [...lost].sort((a, b) => a - b);
     const shares = splitStock(available, Math.max(1, lostList.length));
     await Promise.all(lostList.map((shard, i) => scripts.rebuildStock(this.redis, this.keys.shard(sale.saleId, shard), shares[i] ?? 0)));
-    return { state: "rebuilt", shards: lostList.length, orders: rows.length + honoured.length, parkedHonored: honoured.length, parkedRefused: refused.length, units: available };
+    return { state: "rebuilt", shards: lostList.length, orders: rows.length, units: available };
+  }
+
+  /**
+   * A parked order with neither ledger record nor token, reserved before its sale was rebuilt: a 202 the
+   * loss took. Reserved again under its own id if units remain (pulled from other shards when its own is
+   * short), its buyer's limit allows and its token has not answered another attempt since. "undecided"
+   * when the sale was never rebuilt after it (an operator must decide).
+   */
+  async honorParked(sale: Sale, o: OrderMessage): Promise<"honored" | "refused" | "undecided"> {
+    const rebuiltAt = await this.sales.rebuiltAt(sale.saleId);
+    if (rebuiltAt === null || o.reservedAt >= rebuiltAt) return "undecided";
+    const k = ledgerOf(this.keys, o.orderId)!;
+    const order = { orderId: o.orderId, quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId, token: o.token ?? "" };
+    const args = { perUserLimit: sale.perUserLimit, replayMs: this.opts.replayMs };
+    let out = await scripts.honorOrder(this.redis, k, order, args);
+    if (out.kind === "shard_empty" && (await this.rebalancer.pull(sale, k.shard, o.quantity - out.shardStock)) > 0) {
+      out = await scripts.honorOrder(this.redis, k, order, args);
+    }
+    if (out.kind === "honored" || out.kind === "already") return "honored";
+    if (out.kind === "state_lost") return "undecided";
+    process.stderr.write(`[recovery] sale ${sale.saleId}: order ${o.orderId} (buyer ${o.userId}), accepted before Redis lost its state, is not honoured: ${out.kind === "token_used" ? "its token has answered another attempt" : out.kind === "limit_exceeded" ? "over the buyer's limit" : "no unit left"}\n`);
+    return "refused";
   }
 
   /** Said once per loss, not every pass. */

@@ -184,7 +184,7 @@ export class Sweeper implements SaleOps {
     }
 
     for (const parked of (await this.repo.parkedOf(sale.saleId)) as OrderMessage[]) {
-      if (await this.settleParked(parked)) report.parkedSettled++;
+      if (await this.settleParked(sale, parked)) report.parkedSettled++;
       else report.parkedOpen++;
     }
     report.outboxStale = await this.repo.staleEvents(sale.saleId, new Date(now - this.opts.outboxStaleAfterMs));
@@ -202,9 +202,11 @@ export class Sweeper implements SaleOps {
    * Settles an order the writer parked, from MySQL, the ledger and the purchase token: a row → done; a
    * record now → written; the token says this order reserved (its record lost) → record restored and row
    * written; the token says otherwise → never reserved (tombstoned so a late reserve cannot revive it);
-   * the token gone too → undecidable, left parked for an operator (true when settled).
+   * the token gone too → the Redis lost its state: honoured once the sale is rebuilt if units, the buyer's
+   * limit and the token allow (sale-recovery.ts), refused otherwise, and undecidable (left parked for an
+   * operator) when the sale was never rebuilt after the order (true when settled).
    */
-  private async settleParked(o: OrderMessage): Promise<boolean> {
+  private async settleParked(sale: Sale, o: OrderMessage): Promise<boolean> {
     const settle = (how: string) => this.repo.settleParked(o.userId, o.orderId, how).then(() => true);
     const write = async () => (await this.writer.write(o)) && settle("written");
     if (await this.repo.getOrder(o.userId, o.orderId)) return settle("row");
@@ -221,6 +223,10 @@ export class Sweeper implements SaleOps {
       if ((await scripts.checkOrder(this.redis, shard, o.orderId, Date.now())) === "commit") return write();
       return settle("not_reserved");
     }
+    // Neither record nor token: a Redis that lost its state. Once the sale is rebuilt, honoured if it can be.
+    const honored = await this.recovery.honorParked(sale, o);
+    if (honored === "honored") return write();
+    if (honored === "refused") return settle("not_honoured");
     process.stderr.write(`[sweeper] parked order ${o.orderId} (buyer ${o.userId}): neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide\n`);
     return false;
   }

@@ -49,6 +49,13 @@ export type LeaseOutcome = "held" | "taken";
 export type RestoreRecordOutcome = "restored" | "exists";
 export type TransferDoneOutcome = "finished" | "already_finished";
 export type RebuildOutcome = "rebuilt" | "exists";
+export type HonorOutcome =
+  | { kind: "honored" }
+  | { kind: "already" }
+  | { kind: "token_used" }
+  | { kind: "limit_exceeded" }
+  | { kind: "shard_empty"; shardStock: number }
+  | { kind: "state_lost" };
 
 export function reserveOutcome(reply: [number, string, number]): ReserveOutcome {
   const [code, orderId, n] = reply;
@@ -87,6 +94,26 @@ export function releaseOutcome(reply: [number, number]): ReleaseOutcome {
   if (code === ScriptCode.NotFound) return { kind: "not_found" };
   if (code === ScriptCode.StateLost) return { kind: "state_lost" };
   throw new UnexpectedScriptReply("release", reply);
+}
+
+export function honorOutcome(reply: [number, number]): HonorOutcome {
+  const [code, n] = reply;
+  switch (code) {
+    case ScriptCode.Ok:
+      return { kind: "honored" };
+    case ScriptCode.Already:
+      return { kind: "already" };
+    case ScriptCode.TokenExists:
+      return { kind: "token_used" };
+    case ScriptCode.LimitExceeded:
+      return { kind: "limit_exceeded" };
+    case ScriptCode.ShardEmpty:
+      return { kind: "shard_empty", shardStock: n };
+    case ScriptCode.StateLost:
+      return { kind: "state_lost" };
+    default:
+      throw new UnexpectedScriptReply("honor-order", reply);
+  }
 }
 
 /** A script whose reply is a bare code: each code it lists maps to one outcome, any other throws. */

@@ -2,8 +2,8 @@ import type { Cluster, Redis, Result } from "ioredis";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
-  checkOrderOutcome, countOutcome, rebuildOrderOutcome, rebuildStockOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
-  type CheckOrderOutcome, type RebuildOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
+  checkOrderOutcome, countOutcome, honorOutcome, rebuildOrderOutcome, rebuildStockOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
+  type CheckOrderOutcome, type HonorOutcome, type RebuildOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
 } from "./script-replies.js";
 
 export type RedisClient = Redis | Cluster;
@@ -25,7 +25,8 @@ declare module "ioredis" {
     fsMarkPaid(res: string, open: string, orderId: string): Result<number, Context>;
     fsLease(lease: string, owner: string, ttlMs: number): Result<number, Context>;
     fsRestoreRecord(res: string, orderId: string, state: string, quantity: number, reservedAt: number, userId: string): Result<number, Context>;
-    fsRebuildOrder(res: string, buyers: string, open: string, tok: string, ...argv: Arg[]): Result<number, Context>;
+    fsRebuildOrder(res: string, buyers: string, ...argv: Arg[]): Result<number, Context>;
+    fsHonorOrder(stock: string, buyers: string, res: string, open: string, tok: string, ...argv: Arg[]): Result<[number, number], Context>;
     fsRebuildStock(stock: string, stockUnits: number): Result<number, Context>;
   }
 }
@@ -112,16 +113,21 @@ export const scripts = {
     return c.fsRestoreRecord(k.res, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(restoreRecordOutcome);
   },
 
-  /** Puts one order back into a shard whose state was lost, before its stock counter is set again. */
-  rebuildOrder(
+  /** Puts an order MySQL holds back into a shard whose state was lost, before its stock counter is set again. */
+  rebuildOrder(c: RedisClient, k: ShardKeys, r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string }): Promise<RebuildOutcome> {
+    return c.fsRebuildOrder(k.res, k.buyers, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(rebuildOrderOutcome);
+  },
+
+  /** Reserves again, under its own id, a committed order whose reservation a Redis failure took. */
+  honorOrder(
     c: RedisClient,
     k: ShardKeys,
-    r: { orderId: string; state: "R" | "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string; token: string },
-    replayMs: number,
-  ): Promise<RebuildOutcome> {
+    o: { orderId: string; quantity: number; reservedAt: number; userId: string; token: string },
+    a: { perUserLimit: number; replayMs: number },
+  ): Promise<HonorOutcome> {
     return c
-      .fsRebuildOrder(k.res, k.buyers, k.open, k.token(r.token), r.orderId, r.state, r.quantity, r.reservedAt, r.userId, r.token, replayMs)
-      .then(rebuildOrderOutcome);
+      .fsHonorOrder(k.stock, k.buyers, k.res, k.open, k.token(o.token), o.orderId, o.quantity, o.reservedAt, o.userId, o.token, a.perUserLimit, a.replayMs)
+      .then(honorOutcome);
   },
 
   /** Sets the stock counter of a rebuilt shard, once: the shard sells again from then on. */

@@ -8,6 +8,8 @@ const FIELDS = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards"
 const PAUSED = "paused";
 /** Set (to the time it was found) while the sale's Redis state is lost and being rebuilt. */
 const RECOVERING = "recovering";
+/** Set when the sweeper rebuilt the sale's lost state from MySQL: orders reserved before it may be honoured. */
+const REBUILT_AT = "rebuiltAt";
 /** The warm-up marker: the same value as the sale's row in MySQL. */
 const EPOCH = "epoch";
 
@@ -158,24 +160,29 @@ export class SaleStore {
   }
 
   /**
-   * Writes the catalog's settings back into Redis with its epoch: recovering since `since` while the shards
-   * are rebuilt, or (since null) done, selling again unless an operator paused it.
+   * Writes the catalog's settings back into Redis with its epoch: recovering since a time while the shards
+   * are rebuilt (paused), or rebuilt at a time (selling again unless an operator paused it).
    */
-  async writeBack(stored: CatalogSale, since: number | null): Promise<void> {
+  async writeBack(stored: CatalogSale, state: { recoveringSince: number } | { rebuiltAt: number }): Promise<void> {
     const { sale, epoch } = stored;
     const key = this.keys.saleMeta(sale.saleId);
-    const fields = { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: sale.paused ? "1" : "0", [EPOCH]: epoch };
-    if (since === null) {
-      await this.redis.hset(key, fields);
+    await this.redis.hset(key, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: sale.paused ? "1" : "0", [EPOCH]: epoch });
+    if ("rebuiltAt" in state) {
+      await this.redis.hset(key, REBUILT_AT, String(state.rebuiltAt));
       await this.redis.hdel(key, RECOVERING);
     } else {
-      await this.redis.hset(key, fields);
-      await this.redis.hsetnx(key, RECOVERING, String(since));
+      await this.redis.hsetnx(key, RECOVERING, String(state.recoveringSince));
     }
     await this.redis.pexpireat(key, sale.endsAt + this.retentionSeconds * 1000);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
     this.forget(sale.saleId);
     await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
+  }
+
+  /** When the sale's Redis state was last rebuilt from MySQL (null: never, as far as this Redis knows). */
+  async rebuiltAt(saleId: string): Promise<number | null> {
+    const at = await this.redis.hget(this.keys.saleMeta(saleId), REBUILT_AT);
+    return at ? Number(at) : null;
   }
 
   /**

@@ -109,28 +109,38 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     }
   });
 
-  it("rebuild-order and rebuild-stock (a shard whose state was lost): resent, they put an order back and set the counter once", async () => {
+  it("rebuild-order, rebuild-stock and honor-order (a shard whose state was lost): resent, each changes state once", async () => {
     for (const lost of [false, true]) {
       const k = keys.shard(`tw${rid()}`, 0); // never warmed: a shard whose state is gone
       const run = <T>(call: () => Promise<T>) => (lost ? withLostReply(call) : call());
-      // Before the rebuild nothing sells, returns or arrives on it, and nothing is written.
+      // Before the rebuild nothing sells, returns, arrives or is honoured on it, and nothing is written.
+      const parked = { orderId: "o-parked", quantity: 2, reservedAt: Date.now(), userId: "u2", token: "tok-p" };
+      const honorArgs = { perUserLimit: 3, replayMs: 60_000 };
       expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-a", "o-new"))).toEqual({ kind: "state_lost" });
       expect((await scripts.release(redis, k, "o-1", keys.stockReturnedChannel, k.saleId)).kind).toBe("state_lost");
       expect(await scripts.transferIn(redis, k, "x-1", 3)).toBe("state_lost");
-      expect(await direct.exists(k.stock, k.res, k.buyers, k.token("tok-a"), k.xin)).toBe(0);
+      expect(await scripts.honorOrder(redis, k, parked, honorArgs)).toEqual({ kind: "state_lost" });
+      expect(await direct.exists(k.stock, k.res, k.buyers, k.token("tok-a"), k.token("tok-p"), k.xin)).toBe(0);
 
-      const order = { orderId: "o-1", state: "R" as const, quantity: 2, reservedAt: Date.now(), userId: "u1", token: "tok-a" };
-      expect(await run(() => scripts.rebuildOrder(redis, k, order, 60_000))).toBe(lost ? "exists" : "rebuilt");
-      expect(await scripts.rebuildOrder(redis, k, order, 60_000)).toBe("exists");
-      expect(await scripts.rebuildOrder(redis, k, { ...order, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe("rebuilt");
+      const row = { orderId: "o-1", state: "F" as const, quantity: 2, reservedAt: Date.now(), userId: "u1" };
+      expect(await run(() => scripts.rebuildOrder(redis, k, row))).toBe(lost ? "exists" : "rebuilt");
+      expect(await scripts.rebuildOrder(redis, k, row)).toBe("exists");
+      expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C" })).toBe("rebuilt");
       expect(await direct.hget(k.buyers, "u1")).toBe("2"); // once, and not for the released order
-      expect(await direct.zscore(k.open, "o-1")).not.toBeNull();
       expect(await run(() => scripts.rebuildStock(redis, k, 7))).toBe(lost ? "exists" : "rebuilt");
       expect(await scripts.rebuildStock(redis, k, 99)).toBe("exists");
       expect(await stockOf(k)).toBe(7);
-      // The rebuilt token answers its replay with the same order, and takes nothing.
-      expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-a", "o-replay"))).toEqual({ kind: "reserved", orderId: "o-1", replayed: true });
-      expect(await stockOf(k)).toBe(7);
+
+      // A parked order is honoured once: its units taken once, its token answering its replay.
+      expect(await run(() => scripts.honorOrder(redis, k, parked, honorArgs))).toEqual({ kind: lost ? "already" : "honored" });
+      expect(await scripts.honorOrder(redis, k, parked, honorArgs)).toEqual({ kind: "already" });
+      expect([await stockOf(k), await direct.hget(k.buyers, "u2"), await direct.zscore(k.open, "o-parked")]).toEqual([5, "2", String(parked.reservedAt)]);
+      expect(await scripts.reserve(redis, k, { ...reserveArgs(k, "tok-p", "o-replay"), userId: "u2" })).toEqual({ kind: "reserved", orderId: "o-parked", replayed: true });
+      // Another parked order: refused over the limit, or when its token answered another attempt, or without units.
+      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p2", token: "tok-q" }, honorArgs)).toEqual({ kind: "limit_exceeded" });
+      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p3", userId: "u3" }, honorArgs)).toEqual({ kind: "token_used" });
+      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p4", userId: "u4", token: "tok-r", quantity: 6 }, { ...honorArgs, perUserLimit: 10 })).toEqual({ kind: "shard_empty", shardStock: 5 });
+      expect(await stockOf(k)).toBe(5);
     }
   });
 
