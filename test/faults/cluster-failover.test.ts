@@ -192,6 +192,12 @@ function acceptedCount(log: Answer[]): number {
   return new Set(log.filter((a) => a.status === 202).map((a) => a.token)).size;
 }
 
+/** Tokens answered 503 whose retry got a replayed 202: the reservation had happened behind the 503 (outcome unknown). */
+function reservedBehind503(log: Answer[]): number {
+  const had503 = new Set(log.filter((a) => a.status === 503).map((a) => a.token));
+  return new Set(log.filter((a) => a.status === 202 && a.replayed && had503.has(a.token)).map((a) => a.token)).size;
+}
+
 async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
@@ -344,6 +350,7 @@ describe("Redis Cluster faults under a live sale", () => {
         promotionMs: promotedAt - killedAt,
         firstAcceptAfterKillMs: afterKill[0]!.at - killedAt,
         timeToRecoverMs: recoveredAt - killedAt,
+        reservedBehind503: reservedBehind503(log),
         acceptedBefore,
         acceptedAfter: result.accepted - acceptedBefore,
         accepted: result.accepted,
@@ -399,6 +406,7 @@ describe("Redis Cluster faults under a live sale", () => {
           answersWhileCut: cutAnswers.length,
           acceptedWhileCut: cutAnswers.filter((a) => a.status === 202).length,
           unavailableWhileCut: cutAnswers.filter((a) => a.status === 503).length,
+          reservedBehind503: reservedBehind503(log),
           accepted: result.accepted,
           allPersisted: result.persisted,
         })}`,
@@ -452,6 +460,7 @@ describe("Redis Cluster faults under a live sale", () => {
         transfersBefore,
         transfersAfter,
         unavailable: log.filter((a) => a.status === 503 || a.status === 0).length,
+        reservedBehind503: reservedBehind503(log),
         accepted: result.accepted,
         allPersisted: result.persisted,
       })}`,
