@@ -52,10 +52,11 @@ export function which(cmd: string): string | null {
   return r.status === 0 && out ? out : null;
 }
 
-/** Starts a long-running process detached from us, output appended to a log file under STACK_DIR. */
-export function spawnDaemon(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
-  mkdirSync(join(STACK_DIR, "logs"), { recursive: true });
-  const out = openSync(join(STACK_DIR, "logs", `${name}.log`), "a");
+/** Starts a long-running process detached from us, output appended to `<name>.log` under STACK_DIR/logs (or `logDir`). */
+export function spawnDaemon(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logDir?: string } = {}): number {
+  const logDir = opts.logDir ?? join(STACK_DIR, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const out = openSync(join(logDir, `${name}.log`), "a");
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,

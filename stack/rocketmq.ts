@@ -12,7 +12,7 @@ import type { Service } from "./service.js";
 /** Our manifest and config templates. */
 const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), "rocketmq");
 const POM = join(TEMPLATES, "pom.xml");
-/** ROCKETMQ_HOME and user.home of every RocketMQ JVM: conf/, store/, namesrv/ and logs/rocketmqlogs/. */
+/** ROCKETMQ_HOME and user.home of the shared stack's JVMs: conf/, store/, namesrv/ and logs/rocketmqlogs/. */
 const HOME = join(STACK_DIR, "rocketmq");
 const CLUSTER = "DefaultCluster";
 const JAVA_OPENS = ["--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"];
@@ -23,6 +23,20 @@ interface Endpoint {
   host: string;
   port: number;
 }
+
+/** Where one RocketMQ instance (name server + proxy with its in-process broker) lives and listens. */
+interface Layout {
+  /** ROCKETMQ_HOME and user.home of its JVMs. */
+  home: string;
+  /** Prefix of its JVMs' stdout logs, and the folder they go to. */
+  logName: string;
+  logDir?: string;
+  namesrv: Endpoint;
+  grpc: Endpoint;
+}
+
+/** Values for broker.conf beyond the template's (a key the template has is replaced). */
+export type BrokerConf = Record<string, string | number | boolean>;
 
 function rocketmqVersion(): string {
   const m = /<rocketmq\.version>([^<]+)<\/rocketmq\.version>/.exec(readFileSync(POM, "utf8"));
@@ -125,21 +139,32 @@ function render(template: string, values: Record<string, string | number>): stri
   });
 }
 
+/** The template with `extra` keys replacing the template's lines of the same key, or appended. */
+function renderBrokerConf(values: Record<string, string | number>, extra: BrokerConf): string {
+  let text = render("broker.conf", values);
+  for (const [key, value] of Object.entries(extra)) {
+    if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(key)) throw new Error(`invalid broker.conf key ${JSON.stringify(key)}`);
+    const line = new RegExp(`^${key.replace(/\./g, "\\.")}=.*$`, "m");
+    text = line.test(text) ? text.replace(line, `${key}=${value}`) : `${text.trimEnd()}\n${key}=${value}\n`;
+  }
+  return text;
+}
+
 /** JVM options shared by the name server, the proxy and the admin tool. */
-function javaArgs(lib: string, logback: string, heap: string[]): string[] {
+function javaArgs(lib: string, home: string, logback: string, heap: string[]): string[] {
   return [
     ...heap,
     ...JAVA_OPENS,
     // user.home decides where RocketMQ's logback files write (<home>/logs/rocketmqlogs): keep them in STACK_DIR.
-    `-Duser.home=${HOME}`,
-    `-Drocketmq.home.dir=${HOME}`,
+    `-Duser.home=${home}`,
+    `-Drocketmq.home.dir=${home}`,
     `-Drmq.logback.configurationFile=${logback}`,
     "-cp",
     join(lib, "*"),
   ];
 }
 
-const javaEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ROCKETMQ_HOME: HOME });
+const javaEnv = (home: string): NodeJS.ProcessEnv => ({ ...process.env, ROCKETMQ_HOME: home });
 
 /** The broker needs three ports: listenPort, listenPort - 2 (its "fast" channel) and the HA port. */
 async function pickBrokerPort(): Promise<number> {
@@ -150,67 +175,74 @@ async function pickBrokerPort(): Promise<number> {
   throw new Error("no free port set for the RocketMQ broker (tried 10911, 20911, 30911, 40911 and their -2/+1 neighbours)");
 }
 
-async function waitForPort(what: string, port: number, pid: number, logName: string, timeoutMs: number): Promise<void> {
+async function waitForPort(what: string, port: number, pid: number, layout: Layout, logName: string, timeoutMs: number): Promise<void> {
   await waitFor(what, async () => !isAlive(pid) || (await isListening(port)), timeoutMs);
   if (!isAlive(pid)) {
-    throw new Error(`${what} exited during start-up; see ${join(STACK_DIR, "logs", `${logName}.log`)} and ${join(HOME, "logs", "rocketmqlogs")}`);
+    const logDir = layout.logDir ?? join(STACK_DIR, "logs");
+    throw new Error(`${what} exited during start-up; see ${join(logDir, `${logName}.log`)} and ${join(layout.home, "logs", "rocketmqlogs")}`);
   }
 }
 
-async function startNamesrv(lib: string, namesrv: Endpoint): Promise<number> {
-  const conf = join(HOME, "conf", "namesrv.properties");
-  writeFileSync(conf, render("namesrv.properties", { NAMESRV_PORT: namesrv.port, HOME_DIR: HOME }));
+async function startNamesrv(lib: string, layout: Layout): Promise<number> {
+  const { home, namesrv } = layout;
+  mkdirSync(join(home, "conf"), { recursive: true });
+  const conf = join(home, "conf", "namesrv.properties");
+  writeFileSync(conf, render("namesrv.properties", { NAMESRV_PORT: namesrv.port, HOME_DIR: home }));
   log(`rocketmq: starting the name server on port ${namesrv.port}`);
+  const logName = `${layout.logName}-namesrv`;
   const pid = spawnDaemon(
-    "rocketmq-namesrv",
+    logName,
     javaBinary(),
     [
-      ...javaArgs(lib, "rmq.namesrv.logback.xml", ["-Xms128m", "-Xmx256m", "-XX:+UseSerialGC"]),
+      ...javaArgs(lib, home, "rmq.namesrv.logback.xml", ["-Xms128m", "-Xmx256m", "-XX:+UseSerialGC"]),
       "org.apache.rocketmq.namesrv.NamesrvStartup",
       "-c",
       conf,
     ],
-    { cwd: HOME, env: javaEnv() },
+    { cwd: home, env: javaEnv(home), logDir: layout.logDir },
   );
-  await waitForPort("the RocketMQ name server", namesrv.port, pid, "rocketmq-namesrv", 60_000);
+  await waitForPort("the RocketMQ name server", namesrv.port, pid, layout, logName, 60_000);
   return pid;
 }
 
-async function startProxy(lib: string, namesrv: Endpoint, grpc: Endpoint): Promise<number> {
-  const brokerPort = await pickBrokerPort();
-  // The proxy's remoting port defaults to 8080, the gateway's own port; nobody connects to it here.
-  const remotingPort = (await isListening(8082)) ? await freePort() : 8082;
+async function startProxy(lib: string, layout: Layout, ports: { broker: number; remoting: number }, extra: BrokerConf = {}): Promise<number> {
+  const { home, namesrv, grpc } = layout;
   const namesrvAddr = `${namesrv.host}:${namesrv.port}`;
-  const brokerConf = join(HOME, "conf", "broker.conf");
-  const proxyConf = join(HOME, "conf", "rmq-proxy.json");
+  mkdirSync(join(home, "conf"), { recursive: true });
+  const brokerConf = join(home, "conf", "broker.conf");
+  const proxyConf = join(home, "conf", "rmq-proxy.json");
   writeFileSync(
     brokerConf,
-    render("broker.conf", {
-      NAMESRV_ADDR: namesrvAddr,
-      BROKER_PORT: brokerPort,
-      BROKER_HA_PORT: brokerPort + 1,
-      STORE_DIR: join(HOME, "store"),
-    }),
+    renderBrokerConf(
+      {
+        NAMESRV_ADDR: namesrvAddr,
+        BROKER_PORT: ports.broker,
+        BROKER_HA_PORT: ports.broker + 1,
+        STORE_DIR: join(home, "store"),
+      },
+      extra,
+    ),
   );
   const proxy = JSON.parse(readFileSync(join(TEMPLATES, "rmq-proxy.json"), "utf8")) as Record<string, unknown>;
-  Object.assign(proxy, { namesrvAddr, grpcServerPort: grpc.port, remotingListenPort: remotingPort });
+  Object.assign(proxy, { namesrvAddr, grpcServerPort: grpc.port, remotingListenPort: ports.remoting });
   writeFileSync(proxyConf, `${JSON.stringify(proxy, null, 2)}\n`);
 
-  log(`rocketmq: starting the proxy (gRPC ${grpc.port}, remoting ${remotingPort}) with an in-process broker on ${brokerPort}`);
+  log(`rocketmq: starting the proxy (gRPC ${grpc.port}, remoting ${ports.remoting}) with an in-process broker on ${ports.broker}`);
+  const logName = `${layout.logName}-proxy`;
   const pid = spawnDaemon(
-    "rocketmq-proxy",
+    logName,
     javaBinary(),
     [
-      ...javaArgs(lib, "rmq.proxy.logback.xml", ["-Xms256m", "-Xmx512m"]),
+      ...javaArgs(lib, home, "rmq.proxy.logback.xml", ["-Xms256m", "-Xmx512m"]),
       "org.apache.rocketmq.proxy.ProxyStartup",
       "-pm", "local",
       "-pc", proxyConf,
       "-bc", brokerConf,
       "-n", namesrvAddr,
     ],
-    { cwd: HOME, env: javaEnv() },
+    { cwd: home, env: javaEnv(home), logDir: layout.logDir },
   );
-  await waitForPort("the RocketMQ proxy", grpc.port, pid, "rocketmq-proxy", 120_000);
+  await waitForPort("the RocketMQ proxy", grpc.port, pid, layout, logName, 120_000);
   return pid;
 }
 
@@ -218,18 +250,18 @@ async function startProxy(lib: string, namesrv: Endpoint, grpc: Endpoint): Promi
  * One `mqadmin updateTopic` run. The tool prints its verdict and then spends ~3 s shutting its client
  * down, so we stop listening (and kill it) once the verdict is printed.
  */
-function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: TopicType): Promise<{ ok: boolean; output: string }> {
+function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: TopicType, home = HOME): Promise<{ ok: boolean; output: string }> {
   // A fresh clone that reuses a running broker has no stack folder yet: the JVM's cwd and home must exist.
-  mkdirSync(HOME, { recursive: true });
+  mkdirSync(home, { recursive: true });
   return new Promise((done) => {
     const child = spawn(
       javaBinary(),
       [
-        ...javaArgs(lib, "rmq.tools.logback.xml", ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
+        ...javaArgs(lib, home, "rmq.tools.logback.xml", ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
         "org.apache.rocketmq.tools.command.MQAdminStartup",
         "updateTopic", "-n", namesrvAddr, "-c", CLUSTER, "-t", topic, "-a", `+message.type=${type}`,
       ],
-      { cwd: HOME, env: javaEnv(), stdio: ["ignore", "pipe", "pipe"] },
+      { cwd: home, env: javaEnv(home), stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
     let settled = false;
@@ -262,13 +294,13 @@ function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: 
  * do not create topics). Idempotent. Retries until the broker has registered with the name server, which
  * is also how `stack up` learns that a freshly started broker is ready.
  */
-export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opts: { timeoutMs?: number } = {}): Promise<void> {
+export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opts: { timeoutMs?: number; namesrv?: string; home?: string } = {}): Promise<void> {
   if (!/^[A-Za-z0-9_%|-]{1,127}$/.test(topic)) throw new Error(`invalid RocketMQ topic name: ${JSON.stringify(topic)}`);
   const lib = await ensureJars();
-  const { namesrv } = endpoints();
+  const { namesrv } = opts.namesrv ? { namesrv: parseHostPort(opts.namesrv) } : endpoints();
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
-    const r = await updateTopicOnce(lib, `${namesrv.host}:${namesrv.port}`, topic, type);
+    const r = await updateTopicOnce(lib, `${namesrv.host}:${namesrv.port}`, topic, type, opts.home);
     if (r.ok) return;
     if (Date.now() > deadline) throw new Error(`could not create RocketMQ topic ${topic} (${type}): ${r.output}`);
     await sleep(500);
@@ -290,11 +322,15 @@ export const rocketmq: Service = {
       if (namesrvUp && proxyUp) {
         log(`rocketmq: reusing the name server on ${namesrv.port} and the proxy on ${grpc.port}`);
       } else {
-        mkdirSync(join(HOME, "conf"), { recursive: true });
+        const layout: Layout = { home: HOME, logName: "rocketmq", namesrv, grpc };
         // Sequential on purpose: a broker that starts before the name server listens registers only on
         // its 10 s timer, which costs more than waiting for the name server.
-        if (!namesrvUp) pids.push(await startNamesrv(lib, namesrv));
-        if (!proxyUp) pids.push(await startProxy(lib, namesrv, grpc));
+        if (!namesrvUp) pids.push(await startNamesrv(lib, layout));
+        if (!proxyUp) {
+          // The proxy's remoting port defaults to 8080, the gateway's own port; nobody connects to it here.
+          const remoting = (await isListening(8082)) ? await freePort() : 8082;
+          pids.push(await startProxy(lib, layout, { broker: await pickBrokerPort(), remoting }));
+        }
       }
       await ensureGatewayTopics({ orderTopic, eventTopic, timeoutTopic });
     } catch (err) {
@@ -305,3 +341,149 @@ export const rocketmq: Service = {
     return pids;
   },
 };
+
+/** A private RocketMQ (name server + proxy with its in-process broker) beside the shared one, for fault tests. */
+export interface RocketmqInstance {
+  readonly name: string;
+  /** The gRPC proxy, as `rocketmq.endpoints` wants it. */
+  readonly endpoints: string;
+  /** The name server, as `rocketmq.namesrv` wants it. */
+  readonly namesrv: string;
+  /** The broker's remoting address (admin commands such as `updateBrokerConfig -b`). */
+  readonly broker: string;
+  /** ROCKETMQ_HOME: conf/, store/, logs/. */
+  readonly home: string;
+  /** The JVMs running now (name server, proxy). */
+  pids(): number[];
+  ensureTopic(topic: string, type: TopicType, timeoutMs?: number): Promise<void>;
+  ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs?: number): Promise<void>;
+  /** One `mqadmin` command against this instance (`-n` is added); its output once it exits. */
+  admin(args: string[], timeoutMs?: number): Promise<string>;
+  /** SIGKILL, a crash that leaves store and ports as they are: to the proxy with its broker, or to both JVMs. */
+  kill(what?: "broker" | "all"): void;
+  /** Starts what is not running again, on the same ports and store; `brokerConf` is merged over the first. */
+  start(brokerConf?: BrokerConf): Promise<void>;
+  /** Stops it (SIGTERM, then SIGKILL) and removes its home. */
+  stop(): Promise<void>;
+}
+
+/** A port below the OS's ephemeral range (so no outgoing connection takes it while the instance is down) with its neighbours free. */
+async function quietPort(taken: Set<number>, neighbours: number[] = [0]): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = neighbours.map((d) => port + d);
+    if (ports.some((p) => taken.has(p))) continue;
+    if ((await Promise.all(ports.map((p) => isListening(p)))).some(Boolean)) continue;
+    for (const p of ports) taken.add(p);
+    return port;
+  }
+  throw new Error("no free port between 20000 and 32000 for a RocketMQ instance");
+}
+
+/**
+ * Starts a private RocketMQ in `STACK_DIR/rocketmq-instances/<name>` on ports of its own, with `brokerConf`
+ * over the template's broker settings, and waits until its broker has registered. The shared stack is not
+ * touched; the caller stops what it started.
+ */
+export async function startRocketmqInstance(opts: { name: string; brokerConf?: BrokerConf }): Promise<RocketmqInstance> {
+  if (!/^[A-Za-z0-9_-]+$/.test(opts.name)) throw new Error(`invalid RocketMQ instance name ${JSON.stringify(opts.name)}`);
+  const lib = await ensureJars();
+  const home = join(STACK_DIR, "rocketmq-instances", opts.name);
+  rmSync(home, { recursive: true, force: true });
+  const taken = new Set<number>();
+  const layout: Layout = {
+    home,
+    logName: "rocketmq",
+    logDir: join(home, "logs"),
+    namesrv: { host: "127.0.0.1", port: await quietPort(taken) },
+    grpc: { host: "127.0.0.1", port: await quietPort(taken) },
+  };
+  // The broker listens on its port, port - 2 (the "fast" channel) and port + 1 (HA).
+  const ports = { broker: await quietPort(taken, [-2, -1, 0, 1]), remoting: await quietPort(taken) };
+  const namesrvAddr = `${layout.namesrv.host}:${layout.namesrv.port}`;
+  let conf: BrokerConf = { brokerName: `broker-${opts.name}`, ...opts.brokerConf };
+  let namesrvPid: number | null = null;
+  let proxyPid: number | null = null;
+
+  const sigkill = (pid: number | null) => {
+    if (pid === null) return;
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+  const kill = (what: "broker" | "all" = "all") => {
+    sigkill(proxyPid);
+    proxyPid = null;
+    if (what === "all") {
+      sigkill(namesrvPid);
+      namesrvPid = null;
+    }
+  };
+  const ensure = (topic: string, type: TopicType, timeoutMs = 60_000) => ensureTopic(topic, type, { timeoutMs, namesrv: namesrvAddr, home });
+  const start = async (more: BrokerConf = {}) => {
+    conf = { ...conf, ...more };
+    const started = Date.now();
+    try {
+      if (namesrvPid === null) namesrvPid = await startNamesrv(lib, layout);
+      const namesrvAt = Date.now();
+      if (proxyPid === null) proxyPid = await startProxy(lib, layout, ports, conf);
+      const proxyAt = Date.now();
+      // A topic can be created only once the broker has registered with the name server: that is "ready".
+      await ensure("fs-instance-ready", "NORMAL", 120_000);
+      log(`rocketmq ${opts.name}: name server ${namesrvAt - started} ms, proxy ${proxyAt - namesrvAt} ms, registered ${Date.now() - proxyAt} ms`);
+    } catch (err) {
+      kill();
+      throw err;
+    }
+    log(`rocketmq ${opts.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (name server ${layout.namesrv.port}, gRPC ${layout.grpc.port})`);
+  };
+
+  const instance: RocketmqInstance = {
+    name: opts.name,
+    endpoints: `${layout.grpc.host}:${layout.grpc.port}`,
+    namesrv: namesrvAddr,
+    broker: `127.0.0.1:${ports.broker}`,
+    home,
+    pids: () => [namesrvPid, proxyPid].filter((p): p is number => p !== null),
+    ensureTopic: ensure,
+    async ensureGatewayTopics(t, timeoutMs = 60_000) {
+      await Promise.all([ensure(t.orderTopic, "TRANSACTION", timeoutMs), ensure(t.eventTopic, "NORMAL", timeoutMs), ensure(t.timeoutTopic, "DELAY", timeoutMs)]);
+    },
+    admin: (args, timeoutMs = 60_000) => runAdmin(lib, home, [...args, "-n", namesrvAddr], timeoutMs),
+    kill,
+    start,
+    async stop() {
+      for (const pid of [proxyPid, namesrvPid]) if (pid !== null) await stopPid(pid, 2000);
+      proxyPid = namesrvPid = null;
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  await start();
+  return instance;
+}
+
+/** One mqadmin command; resolves with its output when it exits (or is killed after `timeoutMs`). */
+function runAdmin(lib: string, home: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((done) => {
+    const child = spawn(
+      javaBinary(),
+      [
+        ...javaArgs(lib, home, "rmq.tools.logback.xml", ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
+        "org.apache.rocketmq.tools.command.MQAdminStartup",
+        ...args,
+      ],
+      { cwd: home, env: javaEnv(home), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    child.on("error", (err) => (output += String(err)));
+    child.on("close", () => {
+      clearTimeout(timer);
+      done(output.trim());
+    });
+  });
+}

@@ -96,3 +96,22 @@ export async function spawnGateway(
   });
   return { child, api: apiFor(port, cfg), exited };
 }
+
+/**
+ * durableConfig on another RocketMQ than the shared one (a private instance a fault test may kill): the
+ * topics are created on its name server and the gateway's clients go to its proxy.
+ */
+export async function durableConfigOn(
+  broker: { endpoints: string; namesrv: string; ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs?: number): Promise<void> },
+  extra: Record<string, unknown> = {},
+): Promise<Config> {
+  const tag = rid(4);
+  const topics = { orderTopic: `fs-test-${tag}`, eventTopic: `fs-test-events-${tag}`, timeoutTopic: `fs-test-timers-${tag}` };
+  await broker.ensureGatewayTopics(topics, 60_000);
+  return testConfig("standalone", {
+    mysql: testMysqlConfig(),
+    rocketmq: { ...topics, endpoints: broker.endpoints, namesrv: broker.namesrv, consumerGroup: `fs-test-writer-${tag}`, timeoutGroup: `fs-test-timers-${tag}`, consumer: { retryForMs: 120_000 } },
+    sweeper: { intervalMs: 1000, persistAfterMs: 60_000 },
+    ...extra,
+  } as never);
+}
