@@ -25,6 +25,10 @@ export class ReplicaAcks {
   async replicated(keys: Iterable<string>): Promise<boolean> {
     if (!this.enabled) return true;
     const nodes = this.nodesOf(keys);
+    if (!nodes) {
+      this.stats.shortfalls++;
+      return false;
+    }
     const acked = await Promise.all(
       [...nodes].map(async (node) => {
         this.stats.waits++;
@@ -37,7 +41,8 @@ export class ReplicaAcks {
     return ok;
   }
 
-  private nodesOf(keys: Iterable<string>): Set<Redis> {
+  /** The primaries holding `keys`; null when one of them is unknown right now. */
+  private nodesOf(keys: Iterable<string>): Set<Redis> | null {
     const client = this.client;
     if (!isCluster(client)) return new Set([client]);
     const masters = new Map(client.nodes("master").map((n) => [`${n.options.host}:${n.options.port}`, n]));
@@ -45,8 +50,9 @@ export class ReplicaAcks {
     for (const key of keys) {
       const owner = client.slots[keySlot(key)]?.[0];
       const node = owner ? masters.get(owner) : undefined;
-      // A slot whose owner is unknown right now (a failover in progress) cannot be vouched for.
-      if (!node) throw new Error(`no primary known for key ${key} (cluster reconfiguring)`);
+      // A slot whose owner is unknown right now (a failover in progress, its connection just lost) cannot be
+      // vouched for: not acknowledged, an unknown outcome (503, retry with the same key), never a crash (500).
+      if (!node) return null;
       out.add(node);
     }
     return out;
