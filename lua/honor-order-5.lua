@@ -7,8 +7,9 @@
   KEYS[2] buyers   per-buyer bought quantity    {sale:shard}:buyers
   KEYS[3] res      reservation ledger           {sale:shard}:res
   KEYS[4] open     reservations not yet in MySQL, by time   {sale:shard}:open
-  KEYS[5] tok      the order's token record     {sale:shard}:tok:<token>
-  ARGV[1] order id   ARGV[2] qty   ARGV[3] reservation time, unix ms   ARGV[4] user id   ARGV[5] token
+  KEYS[5] tok      the order's token record     {sale:shard}:tok:<token> (unused when it has no token)
+  ARGV[1] order id   ARGV[2] qty   ARGV[3] reservation time, unix ms   ARGV[4] user id
+  ARGV[5] token ('' for a row MySQL received after the rebuild: the writer does not keep tokens)
   ARGV[6] per-buyer limit   ARGV[7] how long the token answers replays, ms
   Reply: {code, n}
     Ok (1)             reserved again; n = stock left on this shard
@@ -28,7 +29,8 @@ end
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then
   return {Already, 0}
 end
-if redis.call('HEXISTS', KEYS[5], 'c') == 1 then
+local token = ARGV[5]
+if token ~= '' and redis.call('HEXISTS', KEYS[5], 'c') == 1 then
   return {TokenExists, 0}
 end
 local qty = tonumber(ARGV[2])
@@ -42,8 +44,10 @@ if stock < qty then
 end
 local left = redis.call('DECRBY', KEYS[1], qty)
 redis.call('HINCRBY', KEYS[2], user, qty)
-redis.call('HSET', KEYS[3], ARGV[1], ledgerRecord('R', qty, ARGV[3], ARGV[5], user))
+redis.call('HSET', KEYS[3], ARGV[1], ledgerRecord('R', qty, ARGV[3], token, user))
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[5], 'u', user)
-storeOutcome(KEYS[5], ARGV[2], Ok, ARGV[1], tonumber(ARGV[7]))
+if token ~= '' then
+  redis.call('HSET', KEYS[5], 'u', user)
+  storeOutcome(KEYS[5], ARGV[2], Ok, ARGV[1], tonumber(ARGV[7]))
+end
 return {Ok, left}

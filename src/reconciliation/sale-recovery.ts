@@ -2,7 +2,7 @@ import type { OrderMessage } from "../messaging/order-message.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
-import { ledgerOf, saleLedger } from "../reservation/ledger.js";
+import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
 import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
 import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";
@@ -81,6 +81,10 @@ export class SaleRecovery {
     }
     if (now - since < this.opts.quietMs) return { state: "recovering", lostShards: lostShards.length };
     const step = await this.rebuild(stored, new Set(lostShards));
+    // The orders accepted just before the loss come first: honoured while the sale is still paused.
+    await this.sales.noteRebuilt(sale.saleId, now);
+    const parked = ((await this.repo.parkedOf(sale.saleId)) as OrderMessage[]).sort((a, b) => a.reservedAt - b.reservedAt);
+    for (const o of parked) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o);
     await this.sales.writeBack(stored, { rebuiltAt: now });
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);
@@ -125,18 +129,32 @@ export class SaleRecovery {
    * when the sale was never rebuilt after it (an operator must decide).
    */
   async honorParked(sale: Sale, o: OrderMessage): Promise<"honored" | "refused" | "undecided"> {
+    return this.honor(sale, { ...o, token: o.token ?? "" }, sale.perUserLimit, "parked order");
+  }
+
+  /**
+   * A CONFIRMED row without a ledger record, reserved before its sale was rebuilt: the writer inserted it
+   * after the rebuild had counted the rows, so its units are still on sale. They are taken now (the row is
+   * a fact: no limit applies); "refused" means none were left, logged for an operator.
+   */
+  async honorLateRow(sale: Sale, row: SaleOrderRef): Promise<"honored" | "refused" | "undecided"> {
+    const o = { orderId: row.orderId, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId, token: "" };
+    return this.honor(sale, o, Number.MAX_SAFE_INTEGER, "row written after the rebuild");
+  }
+
+  private async honor(sale: Sale, order: { orderId: string; quantity: number; reservedAt: number; userId: string; token: string }, perUserLimit: number, what: string) {
     const rebuiltAt = await this.sales.rebuiltAt(sale.saleId);
-    if (rebuiltAt === null || o.reservedAt >= rebuiltAt) return "undecided";
-    const k = ledgerOf(this.keys, o.orderId)!;
-    const order = { orderId: o.orderId, quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId, token: o.token ?? "" };
-    const args = { perUserLimit: sale.perUserLimit, replayMs: this.opts.replayMs };
+    if (rebuiltAt === null || order.reservedAt >= rebuiltAt) return "undecided";
+    const k = ledgerOf(this.keys, order.orderId)!;
+    const args = { perUserLimit, replayMs: this.opts.replayMs };
     let out = await scripts.honorOrder(this.redis, k, order, args);
-    if (out.kind === "shard_empty" && (await this.rebalancer.pull(sale, k.shard, o.quantity - out.shardStock)) > 0) {
+    if (out.kind === "shard_empty" && (await this.rebalancer.pull(sale, k.shard, order.quantity - out.shardStock)) > 0) {
       out = await scripts.honorOrder(this.redis, k, order, args);
     }
     if (out.kind === "honored" || out.kind === "already") return "honored";
     if (out.kind === "state_lost") return "undecided";
-    process.stderr.write(`[recovery] sale ${sale.saleId}: order ${o.orderId} (buyer ${o.userId}), accepted before Redis lost its state, is not honoured: ${out.kind === "token_used" ? "its token has answered another attempt" : out.kind === "limit_exceeded" ? "over the buyer's limit" : "no unit left"}\n`);
+    const why = out.kind === "token_used" ? "its token has answered another attempt" : out.kind === "limit_exceeded" ? "over the buyer's limit" : "no unit left";
+    process.stderr.write(`[recovery] sale ${sale.saleId}: ${what} ${order.orderId} (buyer ${order.userId}), accepted before Redis lost its state, is not honoured: ${why}\n`);
     return "refused";
   }
 

@@ -179,6 +179,11 @@ export class SaleStore {
     await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
   }
 
+  /** Marks the sale rebuilt at `at` (still paused): orders reserved before then may be honoured. */
+  async noteRebuilt(saleId: string, at: number): Promise<void> {
+    await this.redis.hset(this.keys.saleMeta(saleId), REBUILT_AT, String(at));
+  }
+
   /** When the sale's Redis state was last rebuilt from MySQL (null: never, as far as this Redis knows). */
   async rebuiltAt(saleId: string): Promise<number | null> {
     const at = await this.redis.hget(this.keys.saleMeta(saleId), REBUILT_AT);
