@@ -301,13 +301,18 @@ describe("Redis Cluster faults under a live sale", () => {
   const live = () => ports.filter((p) => p !== 0);
 
   beforeAll(async () => {
-    cluster = await startLocalCluster({ name });
-    ports = cluster.nodes.map((n) => n.port);
-    cfg = await durableConfig("cluster", {
-      redis: { nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`) },
+    // The cluster starts while the topics are created (both take seconds).
+    const [started, configured] = await Promise.allSettled([
+      startLocalCluster({ name }),
       // Rate limits are not under test here; the buyers' retries must reach the Redis path.
-      admission: { rateLimits: { enabled: false } },
-    });
+      durableConfig("cluster", { admission: { rateLimits: { enabled: false } } }),
+    ]);
+    if (started.status === "fulfilled") cluster = started.value; // stopped in afterAll even when the rest failed
+    if (started.status === "rejected") throw started.reason;
+    if (configured.status === "rejected") throw configured.reason;
+    const base = configured.value;
+    ports = cluster.nodes.map((n) => n.port);
+    cfg = { ...base, redis: { ...base.redis, nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`) } };
     ({ app, api } = await startApp(cfg));
     expect(app.replicaAcks.minAcks).toBe(1);
   });
