@@ -14,6 +14,8 @@ export interface Attempt {
   status: number;
   code?: string;
   orderId?: string;
+  /** Answered with Idempotent-Replayed: true. */
+  replayed?: boolean;
 }
 
 /** One purchase attempt as a storefront makes it: a 503 or a key still in progress is retried with the same key. */
@@ -22,17 +24,28 @@ export async function attempt(api: Api, saleId: string, user: string, token: str
     const r = await api.order(saleId, user, token, quantity);
     const code = r.body?.error?.code as string | undefined;
     const again = r.status === 503 || r.status === 429 || code === "IDEMPOTENCY_IN_PROGRESS";
-    if (again && i < 30) {
-      await sleep(100);
+    if (again && i < 100) {
+      await sleep(200);
       continue;
     }
-    return { user, token, quantity, status: r.status, code, orderId: r.status === 202 ? (r.body.orderId as string) : undefined };
+    const replayed = r.headers.get("idempotent-replayed") === "true";
+    return { user, token, quantity, status: r.status, code, orderId: r.status === 202 ? (r.body.orderId as string) : undefined, replayed };
   }
 }
 
-/** New buyers (`<prefix><i>-<random>`) each take a token and try once (retrying 503s). */
+/** A purchase token, asked again while the gateway sheds load or rate-limits (a busy test machine). */
+export async function tokenFor(api: Api, saleId: string, user: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    const r = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(user) });
+    if (r.status === 201) return r.body.token as string;
+    if ((r.status !== 503 && r.status !== 429) || i >= 100) throw new Error(`token for ${user}: ${r.status} ${JSON.stringify(r.body)}`);
+    await sleep(200);
+  }
+}
+
+/** New buyers each take a token and try once (retrying 503s with the same key). */
 export async function flood(api: Api, saleId: string, users: string[], concurrency = 32): Promise<Attempt[]> {
-  const tokens = await pool(users, 32, (u) => api.token(saleId, u));
+  const tokens = await pool(users, 32, (u) => tokenFor(api, saleId, u));
   return pool(users, concurrency, (u, i) => attempt(api, saleId, u, tokens[i]!));
 }
 

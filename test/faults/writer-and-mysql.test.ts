@@ -49,6 +49,7 @@ describe("the order writer killed mid-batch: another writer takes over", () => {
     proxy.setMode("delay", 40);
 
     const sale = flood(api, saleId, Array.from({ length: 400 }, (_, i) => `wk${i}-${rid(2)}`), 32);
+    sale.catch(() => {}); // awaited below; not an unhandled rejection if the wait before fails first
     await eventually("the first writer's first rows", () => gateway.repo.countBySale(saleId), (c) => c.total > 0, 30_000);
     victim.kill("SIGKILL");
     expect(await first.exited).toBe(-1);
