@@ -363,6 +363,10 @@ export interface RocketmqInstance {
   kill(what?: "broker" | "all"): void;
   /** Starts what is not running again, on the same ports and store; `brokerConf` is merged over the first. */
   start(brokerConf?: BrokerConf): Promise<void>;
+  /** The broker settings given so far (over the template's). */
+  brokerConf(): BrokerConf;
+  /** Changes broker settings of the running broker (`mqadmin updateBrokerConfig`), kept for a restart too. */
+  updateBrokerConfig(settings: BrokerConf): Promise<void>;
   /** Stops it (SIGTERM, then SIGKILL) and removes its home. */
   stop(): Promise<void>;
 }
@@ -382,8 +386,7 @@ async function quietPort(taken: Set<number>, neighbours: number[] = [0]): Promis
 
 /**
  * Starts a private RocketMQ in `STACK_DIR/rocketmq-instances/<name>` on ports of its own, with `brokerConf`
- * over the template's broker settings, and waits until its broker has registered. The shared stack is not
- * touched; the caller stops what it started.
+ * over the template's broker settings. The shared stack is not touched; the caller stops what it started.
  */
 export async function startRocketmqInstance(opts: { name: string; brokerConf?: BrokerConf }): Promise<RocketmqInstance> {
   if (!/^[A-Za-z0-9_-]+$/.test(opts.name)) throw new Error(`invalid RocketMQ instance name ${JSON.stringify(opts.name)}`);
@@ -427,12 +430,9 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
     const started = Date.now();
     try {
       if (namesrvPid === null) namesrvPid = await startNamesrv(lib, layout);
-      const namesrvAt = Date.now();
+      // The proxy starts its in-process broker (which registers with the name server as it starts) before
+      // it opens the gRPC port (ProxyStartup starts them in that order), so a listening port is a ready instance.
       if (proxyPid === null) proxyPid = await startProxy(lib, layout, ports, conf);
-      const proxyAt = Date.now();
-      // A topic can be created only once the broker has registered with the name server: that is "ready".
-      await ensure("fs-instance-ready", "NORMAL", 120_000);
-      log(`rocketmq ${opts.name}: name server ${namesrvAt - started} ms, proxy ${proxyAt - namesrvAt} ms, registered ${Date.now() - proxyAt} ms`);
     } catch (err) {
       kill();
       throw err;
@@ -449,11 +449,33 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
     pids: () => [namesrvPid, proxyPid].filter((p): p is number => p !== null),
     ensureTopic: ensure,
     async ensureGatewayTopics(t, timeoutMs = 60_000) {
-      await Promise.all([ensure(t.orderTopic, "TRANSACTION", timeoutMs), ensure(t.eventTopic, "NORMAL", timeoutMs), ensure(t.timeoutTopic, "DELAY", timeoutMs)]);
+      // One admin JVM for the three topics: on a busy 2-core machine each JVM costs seconds.
+      const topics = [
+        { topic: t.orderTopic, type: "TRANSACTION" as const },
+        { topic: t.eventTopic, type: "NORMAL" as const },
+        { topic: t.timeoutTopic, type: "DELAY" as const },
+      ];
+      const file = join(home, "conf", `topics-${t.orderTopic}.json`);
+      writeFileSync(file, JSON.stringify(topics.map(({ topic, type }) => ({ topicName: topic, readQueueNums: 8, writeQueueNums: 8, perm: 6, attributes: { "+message.type": type } }))));
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const out = await runAdmin(lib, home, ["updateTopicList", "-n", namesrvAddr, "-c", CLUSTER, "-f", file], 30_000);
+        if (/submit batch of topic config to \S+ success/.test(out) && !/Exception/.test(out)) return;
+        if (Date.now() > deadline) throw new Error(`could not create RocketMQ topics ${topics.map((x) => x.topic).join(", ")}: ${out}`);
+        await sleep(500);
+      }
     },
     admin: (args, timeoutMs = 60_000) => runAdmin(lib, home, [...args, "-n", namesrvAddr], timeoutMs),
     kill,
     start,
+    brokerConf: () => ({ ...conf }),
+    async updateBrokerConfig(settings) {
+      for (const [key, value] of Object.entries(settings)) {
+        const out = await runAdmin(lib, home, ["updateBrokerConfig", "-n", namesrvAddr, "-b", `127.0.0.1:${ports.broker}`, "-k", key, "-v", String(value)], 60_000);
+        if (!/update broker config success/.test(out)) throw new Error(`updateBrokerConfig ${key}=${value} failed: ${out}`);
+        conf = { ...conf, [key]: value };
+      }
+    },
     async stop() {
       for (const pid of [proxyPid, namesrvPid]) if (pid !== null) await stopPid(pid, 2000);
       proxyPid = namesrvPid = null;
