@@ -22,7 +22,10 @@ export function testConfig(mode: RedisMode, overrides: DeepPartial<Config> = {})
   const base = loadConfig({});
   const redis: DeepPartial<Config["redis"]> = { mode, keyPrefix: `t${rid(4)}:` };
   if (mode === "cluster") redis.nodes = inject("redisClusterNodes");
-  return deepMerge(deepMerge(base as never, { redis, server: { host: "127.0.0.1" } } as never), overrides as never) as unknown as Config;
+  // Shedding on event-loop delay is tested on its own (shedding-and-metrics): elsewhere a shared 2-core box's
+  // pauses (GC, neighbouring tests) must not turn a test's requests into 503s.
+  const admission = { shedding: { maxEventLoopDelayMs: 5000 } };
+  return deepMerge(deepMerge(base as never, { redis, server: { host: "127.0.0.1" }, admission } as never), overrides as never) as unknown as Config;
 }
 
 /** The API client for a gateway on this port, with the config's secrets. */
