@@ -193,4 +193,12 @@ describe("gateway crashes: after the commit, mid-transfer, with a whole group in
     await sleep(500);
     expect((await app.repo.countBySale(saleId)).total).toBe(stock);
   });
+
+  // Bug, left for the owner of reservation-service.ts: an attempt answered 503 shard_empty (units only in
+  // transit, or pulls lost to other buyers) writes no ledger record and no tombstone, yet its order id rides in
+  // its group's message, which commits when another order of the group reserved; the writer then parks it as
+  // a reservation Redis lost (log, parked_orders, flashsale_orders_parked_total) until the sweeper settles it
+  // not_reserved. Reproduced: a transfer stranded by after-transfer-out, then one group of a buyer taking the
+  // last free unit and a buyer on the drained shard. Fix: tombstone the order id when reserve() gives up.
+  it.todo("a 503 (shard_empty) order in a committed group is tombstoned, never parked as a lost reservation");
 });
