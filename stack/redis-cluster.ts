@@ -34,6 +34,8 @@ export async function startLocalCluster(opts: { ports?: number[]; name?: string 
       spawnDaemon(`${name}-${port}`, server, [
         "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
         "--cluster-config-file", join(dir, "nodes.conf"), "--cluster-node-timeout", "2000",
+        // While one primary fails over, the other primaries' slots keep serving (the default stops them all).
+        "--cluster-require-full-coverage", "no",
         // AOF (fsync every second): a node that restarts comes back with its data, as production Redis should.
         "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir,
         // A replica's first sync starts at once instead of after the default 5 s diskless-sync delay.
