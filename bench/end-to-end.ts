@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { ApiClient } from "../support/api-client.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -16,7 +15,8 @@ import { percentiles } from "./lib/percentiles.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
-import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { ask, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import { checkRows, drainedRows, unitsIn, type RowSeen } from "./lib/sale-rows.js";
 import { dropPrefix } from "./lib/redis.js";
 
 /**
@@ -174,24 +174,6 @@ interface Ctx {
   profiles: string[];
 }
 
-async function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`end-to-end: no answer to ${what} within ${timeoutMs} ms`)), timeoutMs)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Sends one job to a child and waits for its answer; an {"error"} answer throws. */
-async function ask<T, M extends { cmd: string } = { cmd: string }>(child: TsChild, msg: M, timeoutMs = FLOOD_TIMEOUT_MS): Promise<T> {
-  child.send(msg);
-  const r = await within(child.next<T & { error?: string }>(), timeoutMs, msg.cmd);
-  if (r.error) throw new Error(r.error);
-  return r;
-}
-
 /**
  * One flood with the CPU of every watched process sampled over the selling phase (start → first reject) and
  * over the whole flood.
@@ -210,35 +192,9 @@ async function floodWatched(ctx: Ctx, port: number, watched: Watched[], threadsO
   return { selling: { ...selling, accepted: marker.accepted }, cpu: whole.end(), r };
 }
 
-interface RowSeen {
-  order_id: string;
-  user_id: string;
-  quantity: number;
-  updated_at: Date;
-}
-
 interface RoundResult {
   sample: Sample;
   invariants: Record<string, boolean>;
-}
-
-function checkRows(kind: Kind, r: FloodResult, rows: RowSeen[], stock: number, buyers: number, extra: Record<string, boolean>): Record<string, boolean> {
-  const acceptedIds = new Set(r.accepted.map((a) => a.orderId));
-  const rowIds = new Set(rows.map((x) => x.order_id));
-  const inv = {
-    noTransportErrors: r.errors === 0,
-    everyBuyerAnswered: r.attempts === buyers,
-    mysqlRowsEqualAccepted: rows.length === r.accepted.length && rows.every((x) => acceptedIds.has(x.order_id)) && r.accepted.every((a) => rowIds.has(a.orderId)),
-    noDuplicateOrders: rowIds.size === rows.length && acceptedIds.size === r.accepted.length,
-    perBuyerLimit: new Set(rows.map((x) => x.user_id)).size === rows.length,
-    soldEqualsStock: rows.reduce((s, x) => s + Number(x.quantity), 0) === stock && r.accepted.length === stock,
-    ...extra,
-  };
-  const broken = Object.entries(inv).filter(([, ok]) => !ok).map(([k]) => k);
-  if (broken.length > 0) {
-    throw new Error(`end-to-end ${kind}: invariant(s) broken: ${broken.join(", ")} (accepted ${r.accepted.length}, rows ${rows.length}, stock ${stock}, errors ${r.errors}, answers ${JSON.stringify(r.answers)})`);
-  }
-  return inv;
 }
 
 type CpuSeen = ReturnType<CpuWindow["end"]>;
@@ -285,32 +241,14 @@ async function gatewayRound(ctx: Ctx, stock: number, buyers: number, tag: string
   await ask(ctx.load, { cmd: "prepare", port: ctx.gwPort, saleId, userPrefix: `${tag}-`, buyers, tokens: "http", tokenConnections: 64 } satisfies PrepareJob);
   await ask(ctx.gwChild, { cmd: "reset" });
   const { selling, cpu, r } = await floodWatched(ctx, ctx.gwPort, ctx.watched.gateway, ctx.proxyPid, profile ? ctx.gwChild : undefined);
-  const floodEnd = Date.now();
 
   // Wait until every accepted order is a row, then read them all.
-  const count = async () => {
-    let n = 0;
-    for (const t of ctx.shards.allTables()) {
-      const [x] = await t.pool.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
-      n += Number(x[0]!.n);
-    }
-    return n;
-  };
-  let inMysql = await count();
-  while (inMysql < r.accepted.length && Date.now() - floodEnd < DRAIN_TIMEOUT_MS) {
-    await sleep(50);
-    inMysql = await count();
-  }
-  const drainMs = Date.now() - floodEnd;
-  const rows: RowSeen[] = [];
-  for (const t of ctx.shards.allTables()) {
-    const [x] = await t.pool.query<mysql.RowDataPacket[]>(`SELECT order_id, user_id, quantity, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
-    rows.push(...(x as RowSeen[]));
-  }
+  const { rows, drainMs } = await drainedRows(ctx.shards, saleId, r.accepted.length, DRAIN_TIMEOUT_MS);
   const stats = await api.call("GET", `/v1/admin/sales/${saleId}/stats`, { headers: admin });
   if (profile) ctx.profiles.push((await within(ctx.gwChild.next<{ profile: string }>(), 30_000, "profile")).profile);
   const steps = await ask<{ steps: Record<string, unknown>; writer: Record<string, number> }>(ctx.gwChild, { cmd: "stats" });
-  const invariants = checkRows("gateway", r, rows, stock, buyers, {
+  const invariants = checkRows("end-to-end gateway", r, rows, buyers, {
+    soldEqualsStock: unitsIn(rows) === stock && r.accepted.length === stock,
     redisRemainingZero: stats.body?.redisRemaining === 0,
     noDrift: stats.body?.drift === 0,
   });
@@ -337,7 +275,11 @@ async function naiveRound(ctx: Ctx, stock: number, buyers: number, tag: string):
   const { selling, cpu, r } = await floodWatched(ctx, ctx.naivePort, ctx.watched.naive, null);
   const [x] = await ctx.root.query<mysql.RowDataPacket[]>(`SELECT order_id, user_id, quantity, updated_at FROM \`${ctx.naiveDb}\`.naive_orders WHERE sale_id = ?`, [saleId]);
   const [s] = await ctx.root.query<mysql.RowDataPacket[]>(`SELECT stock FROM \`${ctx.naiveDb}\`.naive_stock WHERE id = ?`, [saleId]);
-  const invariants = checkRows("naive", r, x as RowSeen[], stock, buyers, { stockRowZero: Number(s[0]?.stock) === 0 });
+  const rows = x as RowSeen[];
+  const invariants = checkRows("end-to-end naive", r, rows, buyers, {
+    soldEqualsStock: unitsIn(rows) === stock && r.accepted.length === stock,
+    stockRowZero: Number(s[0]?.stock) === 0,
+  });
   return { invariants, sample: sampleOf(r, cpu, selling, { lag202ToRowMs: { p50: 0, p90: 0, p99: 0, max: 0 } }) };
 }
 

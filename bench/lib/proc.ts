@@ -98,6 +98,25 @@ export class TsChild {
   }
 }
 
+/** `p`, or an error naming `what` when it has not settled within `timeoutMs`. */
+export async function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer to ${what} within ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends one job to a child and waits for its answer; an {"error"} answer throws. */
+export async function ask<T, M extends { cmd: string } = { cmd: string }>(child: TsChild, msg: M, timeoutMs = 120_000): Promise<T> {
+  child.send(msg);
+  const r = await within(child.next<T & { error?: string }>(), timeoutMs, msg.cmd);
+  if (r.error) throw new Error(r.error);
+  return r;
+}
+
 /** Reads JSON lines from stdin (a child's side of TsChild.send); the child ends when its parent does. */
 export function stdinMessages(onMessage: (msg: any) => void): void {
   createInterface({ input: process.stdin })
