@@ -6,6 +6,8 @@ import { splitStock, type Sale } from "./sale.js";
 
 const FIELDS = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"] as const;
 const PAUSED = "paused";
+/** How often a process refreshes its list of the catalog's sales (what a Redis miss is checked against). */
+const CATALOG_LIST_MS = 2000;
 /** Set (to the time it was found) while the sale's Redis state is lost and being rebuilt. */
 const RECOVERING = "recovering";
 /** Set when the sweeper rebuilt the sale's lost state from MySQL: orders reserved before it may be honoured. */
@@ -116,7 +118,8 @@ export class SaleStore {
   async load(saleId: string, now = Date.now()): Promise<Sale | null> {
     const h = await this.redis.hgetall(this.keys.saleMeta(saleId));
     if (!h.skuId) {
-      const stored = this.catalog ? await this.catalog.get(saleId) : null;
+      // Only a sale the catalog lists costs a MySQL read: unknown ids (typos, probes) stay off MySQL.
+      const stored = this.catalog && (await this.catalogLists(saleId, now)) ? await this.catalog.get(saleId) : null;
       if (!stored || now >= stored.sale.endsAt + this.retentionSeconds * 1000) return null;
       return { ...stored.sale, paused: true, recovering: true };
     }
@@ -133,6 +136,18 @@ export class SaleStore {
       paused: h[PAUSED] === "1" || recovering,
       ...(recovering ? { recovering } : {}),
     };
+  }
+
+  private listed: { at: number; ids: Promise<Set<string>> } | null = null;
+
+  /** Whether the catalog lists the sale, from a list refreshed at most every CATALOG_LIST_MS. */
+  private async catalogLists(saleId: string, now: number): Promise<boolean> {
+    if (!this.listed || now - this.listed.at > CATALOG_LIST_MS) {
+      const ids = this.catalog!.openIds(now, this.retentionSeconds * 1000).then((l) => new Set(l));
+      this.listed = { at: now, ids };
+      ids.catch(() => (this.listed = null));
+    }
+    return (await this.listed.ids).has(saleId);
   }
 
   /** The warm-up marker and the recovery flag as Redis holds them (null: no settings in Redis). */
@@ -227,6 +242,7 @@ export class SaleStore {
     if (this.catalog && !(await this.catalog.put({ ...sale, paused }, epoch, now))) {
       return { kind: "locked", sale: (await this.stored(sale.saleId))?.sale ?? sale };
     }
+    this.listed = null;
     const metaKey = this.keys.saleMeta(sale.saleId);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
     await this.redis.hset(metaKey, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: paused ? "1" : "0", [EPOCH]: epoch });
