@@ -99,8 +99,13 @@ export class ReservationService {
       }
       [stocks, inTransit] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
       if (stocks.reduce((a, b) => a + b, 0) + inTransit < quantity) break;
-      // Units remain elsewhere: the pulls lost to other buyers. Try again a little, then let the buyer retry.
-      if (round >= PULL_ROUNDS) return { kind: "shard_empty", shardStock: stocks[shard] ?? 0 };
+      // Units remain elsewhere: the pulls lost to other buyers. Try again a little, then let the buyer retry
+      // (with a new order id). This one is tombstoned like every refusal: its group's message may commit for
+      // the others, and a committed order id without a record would read as a reservation Redis lost.
+      if (round >= PULL_ROUNDS) {
+        await scripts.checkOrder(this.redis, k, orderId, Date.now());
+        return { kind: "shard_empty", shardStock: stocks[shard] ?? 0 };
+      }
     }
     const out = await call(true);
     if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);

@@ -4,7 +4,7 @@ import { createRedis, type RedisClient } from "../../src/redis/client.js";
 import { Keys } from "../../src/redis/keys.js";
 import { scripts } from "../../src/redis/scripts.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
-import { parseLedgerRecord } from "../../src/reservation/ledger.js";
+import { parseLedgerRecord, readRecord } from "../../src/reservation/ledger.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
 import type { Sale } from "../../src/reservation/sale.js";
 import { SaleStore } from "../../src/reservation/sale-store.js";
@@ -217,8 +217,10 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     // Another gateway moved the last unit out of shard 0 towards shard `to` and has not applied it yet.
     expect(await scripts.transferOut(redis, keys.shard(sale.saleId, 0), { id: "inflight", want: 1, least: 1, to, now: Date.now() })).toBe(1);
     const t = await token(sale, user);
-    expect((await svc.reserve({ sale, userId: user, token: t, quantity: 1 })).kind).toBe("shard_empty");
+    expect((await svc.reserve({ sale, userId: user, token: t, quantity: 1, orderId: `${sale.saleId}.${home}.gaveupgaveup` })).kind).toBe("shard_empty");
     expect(soldOut.isSoldOut(sale.saleId)).toBe(false);
+    // The order id of the attempt that gave up is tombstoned: in a committed group it is no lost reservation.
+    expect((await readRecord(redis, keys, `${sale.saleId}.${home}.gaveupgaveup`))?.state).toBe("tombstone");
     // The transfer lands; the same token (not consumed) now buys the unit.
     await svc.rebalancer.finishStranded(sale, 0);
     expect(await svc.reserve({ sale, userId: user, token: t, quantity: 1 })).toMatchObject({ kind: "reserved", replayed: false });
