@@ -424,6 +424,9 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
       namesrvPid = null;
     }
   };
+  // The JVMs are detached: a test process that exits without its afterAll (an uncaught error) must not leave them running.
+  const killOnExit = () => kill("all");
+  process.once("exit", killOnExit);
   const ensure = (topic: string, type: TopicType, timeoutMs = 60_000) => ensureTopic(topic, type, { timeoutMs, namesrv: namesrvAddr, home });
   const start = async (more: BrokerConf = {}) => {
     conf = { ...conf, ...more };
@@ -479,6 +482,7 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
     async stop() {
       for (const pid of [proxyPid, namesrvPid]) if (pid !== null) await stopPid(pid, 2000);
       proxyPid = namesrvPid = null;
+      process.off("exit", killOnExit);
       rmSync(home, { recursive: true, force: true });
     },
   };
