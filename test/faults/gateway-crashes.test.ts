@@ -194,11 +194,39 @@ describe("gateway crashes: after the commit, mid-transfer, with a whole group in
     expect((await app.repo.countBySale(saleId)).total).toBe(stock);
   });
 
-  // Bug, left for the owner of reservation-service.ts: an attempt answered 503 shard_empty (units only in
-  // transit, or pulls lost to other buyers) writes no ledger record and no tombstone, yet its order id rides in
-  // its group's message, which commits when another order of the group reserved; the writer then parks it as
-  // a reservation Redis lost (log, parked_orders, flashsale_orders_parked_total) until the sweeper settles it
-  // not_reserved. Reproduced: a transfer stranded by after-transfer-out, then one group of a buyer taking the
-  // last free unit and a buyer on the drained shard. Fix: tombstone the order id when reserve() gives up.
-  it.todo("a 503 (shard_empty) order in a committed group is tombstoned, never parked as a lost reservation");
+  it("a 503 (shard_empty) order in a group that commits for the others is tombstoned, never parked as a lost reservation", async () => {
+    const saleId = `sem${rid()}`;
+    const shards = 2;
+    await api.putSale(saleId, { stock: 4, perUserLimit: 1, shards });
+    const [d1, d2, v, x] = usersOn(0, shards, 4, "se");
+    const [y] = usersOn(1, shards, 1, "se");
+    const attempts: Attempt[] = [];
+    for (const u of [d1!, d2!]) attempts.push(await attempt(api, saleId, u, await tokenFor(api, saleId, u)));
+    // A transfer stranded mid-way: one unit in transit to shard 0, one left on shard 1, none on shard 0.
+    const crashing = await crashingGateway("after-transfer-out");
+    const vToken = await tokenFor(api, saleId, v!);
+    expect(await crashing.api.order(saleId, v!, vToken).catch((e: Error) => e)).toBeInstanceOf(Error);
+    expect(await crashing.exited).toBe(-1);
+    expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 1, inTransfer: 1 });
+
+    // One group: y takes the last free unit (the message commits), x finds units only in transit (503).
+    const a = cfg.admission;
+    const grouping = await spawnGateway({ ...cfg, admission: { ...a, shedding: { ...a.shedding, enabled: false } }, rocketmq: { ...cfg.rocketmq, groupCommit: { maxOrders: 32, lingerMs: 100 } } });
+    children.push(grouping.child);
+    const [yToken, xToken] = [await tokenFor(api, saleId, y!), await tokenFor(api, saleId, x!)];
+    const [ry, rx] = await Promise.all([grouping.api.order(saleId, y!, yToken), grouping.api.order(saleId, x!, xToken)]);
+    expect([ry.status, rx.status]).toEqual([202, 503]);
+    attempts.push({ user: y!, token: yToken, quantity: 1, status: 202, orderId: ry.body.orderId });
+    await eventually("y's row", () => app.repo.getOrder(y!, ry.body.orderId), (o) => o !== null);
+    // x's order id rode in the committed message, which the writer has now read: settled in the ledger
+    // (tombstoned), it is not taken for a reservation Redis lost.
+    expect(app.writer.stats.parked).toBe(0);
+
+    // Once the sweeper finished the transfer, x's retry with the same key buys the unit that was in transit.
+    await eventually("transfer finished", async () => (await api.reconcile(saleId)).body.transfersFinished, (n) => n > 0, 30_000);
+    attempts.push(await attempt(api, saleId, x!, xToken), await attempt(api, saleId, v!, vToken));
+    expect(attempts.slice(-2).map((t) => t.status)).toEqual([202, 409]);
+    await audit({ api, gw: app, saleId, attempts, allSold: true });
+    expect(app.writer.stats.parked).toBe(0);
+  });
 });
