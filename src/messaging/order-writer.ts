@@ -108,7 +108,7 @@ export class OrderWriter {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     const rows: OrderRow[] = batch.map(({ order: o }) => ({
-      orderId: o.orderId, saleId: o.saleId, skuId: o.skuId, userId: o.userId, quantity: o.quantity, status: "CONFIRMED", createdAt: new Date(o.reservedAt),
+      orderId: o.orderId, saleId: o.saleId, skuId: o.skuId, userId: o.userId, quantity: o.quantity, status: "CONFIRMED", createdAt: new Date(o.reservedAt), token: o.token,
     }));
     const deadline = Date.now() + this.opts.retryForMs;
     for (let attempt = 0; ; attempt++) {

@@ -42,6 +42,7 @@ function ordersDdl(database: string, table: string): string {
   created_at DATETIME(3) NOT NULL COMMENT 'reservation time, UTC',
   updated_at DATETIME(3) NOT NULL COMMENT 'last write, UTC',
   version INT UNSIGNED NOT NULL DEFAULT 1 COMMENT 'changes so far: 1 confirmed, +1 per status change or refund',
+  purchase_token VARCHAR(64) NULL COMMENT 'the purchase token (Idempotency-Key) that bought it: what a Redis rebuild restores',
   PRIMARY KEY (order_id),
   KEY idx_sale_status (sale_id, status, created_at),
   KEY idx_sale_order (sale_id, order_id),
@@ -136,7 +137,10 @@ function addedColumns(database: string, table: string): string[] {
     return [`ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS body_sha256 CHAR(64) NOT NULL DEFAULT ''`];
   }
   if (/^orders_\d+$/.test(table)) {
-    return [`ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS version INT UNSIGNED NOT NULL DEFAULT 1`];
+    return [
+      `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS version INT UNSIGNED NOT NULL DEFAULT 1`,
+      `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS purchase_token VARCHAR(64) NULL`,
+    ];
   }
   return [];
 }

@@ -46,6 +46,8 @@ export interface SaleOrderRef {
   quantity: number;
   status: OrderStatus;
   createdAt: Date;
+  /** The purchase token that bought it; null for rows written without one (by the lifecycle, or before). */
+  token: string | null;
 }
 
 const COLUMNS = "order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at";
@@ -145,11 +147,11 @@ export class OrderRepository {
   /** The rows and their ORDER_CONFIRMED events, in one transaction (the outbox's promise). */
   private async insertChunk(target: OrderTable, chunk: OrderRow[], now: Date): Promise<number> {
     const params: unknown[] = [];
-    for (const o of chunk) params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now);
+    for (const o of chunk) params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now, o.token ?? null);
     // query(), not execute(): a prepared statement per batch size would pile up on the server.
     // The no-op update (not INSERT IGNORE) keeps strict-mode errors and never rewrites a stored row.
     const sql =
-      `INSERT INTO \`${target.table}\` (${COLUMNS}) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?)").join(",")} ` +
+      `INSERT INTO \`${target.table}\` (${COLUMNS}, purchase_token) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?,?)").join(",")} ` +
       "ON DUPLICATE KEY UPDATE order_id = order_id";
     return inTransaction(target.pool, async (conn) => {
       const [res] = await conn.query<ResultSetHeader>({ sql, timeout: this.shards.queryTimeoutMs }, params);
@@ -303,11 +305,11 @@ export class OrderRepository {
       for (;;) {
         // LIMIT is inlined: a validated integer, and bound LIMIT parameters trip some server versions.
         const [rows] = await t.pool.execute<RowDataPacket[]>(
-          { sql: `SELECT order_id, user_id, quantity, status, created_at FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`, timeout: this.shards.queryTimeoutMs },
+          { sql: `SELECT order_id, user_id, quantity, status, created_at, purchase_token FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`, timeout: this.shards.queryTimeoutMs },
           [saleId, after],
         );
         for (const r of rows) {
-          yield { orderId: String(r.order_id), userId: String(r.user_id), quantity: Number(r.quantity), status: r.status as OrderStatus, createdAt: r.created_at as Date };
+          yield { orderId: String(r.order_id), userId: String(r.user_id), quantity: Number(r.quantity), status: r.status as OrderStatus, createdAt: r.created_at as Date, token: r.purchase_token === null ? null : String(r.purchase_token) };
         }
         if (rows.length < pageSize) break;
         after = String(rows[rows.length - 1]!.order_id);

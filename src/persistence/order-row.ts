@@ -15,6 +15,8 @@ export interface OrderRow {
   status: "CONFIRMED";
   /** The reservation time. */
   createdAt: Date;
+  /** The purchase token that bought it (kept so a Redis rebuild can answer its replays). */
+  token?: string;
 }
 
 /** An order as read back from MySQL. */

@@ -42,7 +42,8 @@ const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
  *   units for the lost shards = stock − stock on live shards − units in transfer − live reservations on live
  *   shards − CONFIRMED/PAID rows of lost shards
  *
- * Each row comes back with rebuild-order (idempotent), and each shard's stock counter is set last with
+ * Each row comes back with rebuild-order (idempotent; with its purchase token, so a replay of its key
+ * returns it again and the key buys nothing else), and each shard's stock counter is set last with
  * rebuild-stock (once), so a rebuild cut short is finished by the next pass from where it stopped: a shard
  * with its counter is live again and counted as such. Orders accepted just before the loss and not yet in
  * MySQL reach the writer as committed messages without a record: parked, then honoured by honorParked.
@@ -113,7 +114,12 @@ export class SaleRecovery {
 
     const state = (s: SaleOrderRef["status"]) => (s === "PAID" ? "P" : s === "CANCELLED" ? "C" : "F");
     await inChunks(rows, (r) =>
-      scripts.rebuildOrder(this.redis, ledgerOf(this.keys, r.orderId)!, { orderId: r.orderId, state: state(r.status), quantity: r.quantity, reservedAt: r.createdAt.getTime(), userId: r.userId }),
+      scripts.rebuildOrder(
+        this.redis,
+        ledgerOf(this.keys, r.orderId)!,
+        { orderId: r.orderId, state: state(r.status), quantity: r.quantity, reservedAt: r.createdAt.getTime(), userId: r.userId, token: r.token ?? "" },
+        this.opts.replayMs,
+      ),
     );
     // The counters last: from here on each lost shard sells again.
     const lostList = [...lost].sort((a, b) => a - b);

@@ -25,7 +25,7 @@ declare module "ioredis" {
     fsMarkPaid(res: string, open: string, orderId: string): Result<number, Context>;
     fsLease(lease: string, owner: string, ttlMs: number): Result<number, Context>;
     fsRestoreRecord(res: string, orderId: string, state: string, quantity: number, reservedAt: number, userId: string): Result<number, Context>;
-    fsRebuildOrder(res: string, buyers: string, ...argv: Arg[]): Result<number, Context>;
+    fsRebuildOrder(res: string, buyers: string, tok: string, ...argv: Arg[]): Result<number, Context>;
     fsHonorOrder(stock: string, buyers: string, res: string, open: string, tok: string, ...argv: Arg[]): Result<[number, number], Context>;
     fsRebuildStock(stock: string, stockUnits: number): Result<number, Context>;
   }
@@ -114,8 +114,13 @@ export const scripts = {
   },
 
   /** Puts an order MySQL holds back into a shard whose state was lost, before its stock counter is set again. */
-  rebuildOrder(c: RedisClient, k: ShardKeys, r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string }): Promise<RebuildOutcome> {
-    return c.fsRebuildOrder(k.res, k.buyers, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(rebuildOrderOutcome);
+  rebuildOrder(
+    c: RedisClient,
+    k: ShardKeys,
+    r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string; token: string },
+    replayMs: number,
+  ): Promise<RebuildOutcome> {
+    return c.fsRebuildOrder(k.res, k.buyers, k.token(r.token), r.orderId, r.state, r.quantity, r.reservedAt, r.userId, r.token, replayMs).then(rebuildOrderOutcome);
   },
 
   /** Reserves again, under its own id, a committed order whose reservation a Redis failure took. */

@@ -122,14 +122,17 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       expect(await scripts.honorOrder(redis, k, parked, honorArgs)).toEqual({ kind: "state_lost" });
       expect(await direct.exists(k.stock, k.res, k.buyers, k.token("tok-a"), k.token("tok-p"), k.xin)).toBe(0);
 
-      const row = { orderId: "o-1", state: "F" as const, quantity: 2, reservedAt: Date.now(), userId: "u1" };
-      expect(await run(() => scripts.rebuildOrder(redis, k, row))).toBe(lost ? "exists" : "rebuilt");
-      expect(await scripts.rebuildOrder(redis, k, row)).toBe("exists");
-      expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C" })).toBe("rebuilt");
+      const row = { orderId: "o-1", state: "F" as const, quantity: 2, reservedAt: Date.now(), userId: "u1", token: "tok-row" };
+      expect(await run(() => scripts.rebuildOrder(redis, k, row, 60_000))).toBe(lost ? "exists" : "rebuilt");
+      expect(await scripts.rebuildOrder(redis, k, row, 60_000)).toBe("exists");
+      expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe("rebuilt");
       expect(await direct.hget(k.buyers, "u1")).toBe("2"); // once, and not for the released order
       expect(await run(() => scripts.rebuildStock(redis, k, 7))).toBe(lost ? "exists" : "rebuilt");
       expect(await scripts.rebuildStock(redis, k, 99)).toBe("exists");
       expect(await stockOf(k)).toBe(7);
+      // The row's token replays its order, and buys nothing else.
+      expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-row", "o-again"))).toEqual({ kind: "reserved", orderId: "o-1", replayed: true });
+      expect(await scripts.honorOrder(redis, k, { orderId: "o-dup", quantity: 1, reservedAt: Date.now(), userId: "u1", token: "tok-row" }, { perUserLimit: 9, replayMs: 60_000 })).toEqual({ kind: "token_used" });
 
       // A parked order is honoured once: its units taken once, its token answering its replay.
       expect(await run(() => scripts.honorOrder(redis, k, parked, honorArgs))).toEqual({ kind: lost ? "already" : "honored" });
