@@ -104,6 +104,13 @@ describe("Redis restarted empty mid-sale (standalone, no persistence)", () => {
 
     // Rebuilt after the quiet period, then sold again: everyone (old tokens are gone) takes a new token.
     await eventually("sale live again", () => api.sale(saleId), (r) => r.status === 200 && r.body.status === "LIVE", 30_000);
+    // Replays of keys answered before the loss are exact: the rebuilt token returns the same order.
+    for (const i of [0, 41, 79]) {
+      const replay = await api.order(saleId, users[i]!, tokens[i]!);
+      expect(replay.status, JSON.stringify(replay.body)).toBe(202);
+      expect(replay.body.orderId).toBe(answers[i]!.orderId);
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    }
     for (let round = 0; round < 3; round++) {
       const again = await pool(users, 16, async (u) => {
         const t = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(u) });
