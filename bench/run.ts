@@ -12,6 +12,7 @@ import { admissionOverhead } from "./admission-overhead.js";
 import { endToEnd } from "./end-to-end.js";
 import { paymentCallbacks } from "./payment-callbacks.js";
 import { replicaAcksCost } from "./replica-acks.js";
+import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
 
@@ -21,7 +22,7 @@ import { reserveScript } from "./reserve-script.js";
  * Exits non-zero when a benchmark fails its own checks; a ratio under target is reported, not fatal.
  */
 // One module per benchmark; a new one only needs adding here.
-const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead, paymentCallbacks, replicaAcksCost];
+const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead, paymentCallbacks, replicaAcksCost, replicaAcksHttp];
 
 function quiet(cmd: string, args: string[]): string | null {
   try {
