@@ -12,6 +12,7 @@ import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import { createRedis } from "../src/redis/client.js";
 import type { FloodJob, FloodResult, Percentiles, PrepareJob } from "./clients/flood.js";
 import { percentiles } from "./lib/percentiles.js";
+import { median } from "./lib/stats.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
@@ -303,11 +304,6 @@ function cpuPerOrder(samples: Sample[]): Record<string, number> {
 
 function best(samples: Sample[], key: string): number {
   return Math.max(...samples.map((s) => s[key] as number));
-}
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -9,6 +9,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { ask, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within } from "./lib/proc.js";
 import { checkRows, drainedRows, unitsIn } from "./lib/sale-rows.js";
+import { median } from "./lib/stats.js";
 
 /**
  * What "acknowledged means replicated" costs a buyer over HTTP: the same flood through two gateways
@@ -79,12 +80,6 @@ async function round(gw: Gateway, load: TsChild, buyers: number, tag: string): P
       gatewaySteps: steps.steps,
     },
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export const replicaAcksHttp: Benchmark = {
