@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { ensureGatewayTopics } from "../../stack/rocketmq.js";
 import { ROOT } from "../../stack/proc.js";
 import type { Producer } from "rocketmq-client-nodejs";
+import { deepMerge } from "../../src/config/load.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
 import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
 import type { Config } from "../../src/config/schema.js";
@@ -19,12 +20,13 @@ export async function durableConfig(mode: RedisMode = "standalone", extra: Recor
   const tag = rid(4);
   const topics = { orderTopic: `fs-test-${tag}`, eventTopic: `fs-test-events-${tag}`, timeoutTopic: `fs-test-timers-${tag}` };
   await ensureGatewayTopics(topics, 30_000);
-  return testConfig(mode, {
+  // Deep: `extra.rocketmq.consumer` (say) must not take away this test's own topics and groups.
+  const own = {
     mysql: testMysqlConfig(),
     rocketmq: { ...topics, consumerGroup: `fs-test-writer-${tag}`, timeoutGroup: `fs-test-timers-${tag}`, consumer: { retryForMs: 120_000 } },
     sweeper: { intervalMs: 1000, persistAfterMs: 60_000 },
-    ...extra,
-  } as never);
+  };
+  return testConfig(mode, deepMerge(own as never, extra as never) as never);
 }
 
 export async function startApp(cfg: Config): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
