@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { Config } from "../../src/config/schema.js";
-import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
+import { durableConfig, eventually, mysqlProxy, startApp, stopApp, throughProxy } from "../helpers/durable.js";
 import { Api, pool, rid } from "../helpers/env.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 
@@ -14,10 +14,9 @@ describe("MySQL down mid-sale", () => {
 
   beforeAll(async () => {
     const base = await durableConfig();
-    const real = base.mysql.shards[0]!;
-    proxy = await new TcpProxy({ host: real.host, port: real.port }).start();
+    proxy = await mysqlProxy(base);
     // Every shard reaches MariaDB through the proxy, so "stopping" it cuts all of them.
-    cfg = { ...base, mysql: { ...base.mysql, shards: base.mysql.shards.map((s) => ({ ...s, port: proxy.port })) } };
+    cfg = throughProxy(base, proxy);
     ({ app, api } = await startApp(cfg));
   });
   afterAll(async () => {

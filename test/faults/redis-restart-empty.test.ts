@@ -4,7 +4,7 @@ import type { Config } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { SaleOrderRef } from "../../src/persistence/order-repository.js";
 import { saleLedger } from "../../src/reservation/ledger.js";
-import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
+import { durableConfig, eventually, mysqlProxy, startApp, stopApp, throughProxy } from "../helpers/durable.js";
 import { pool, rid, type Api } from "../helpers/env.js";
 import { EphemeralRedis } from "../helpers/redis-server.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
@@ -52,9 +52,8 @@ describe("Redis restarted empty mid-sale (standalone, no persistence)", () => {
     });
     // MySQL through a proxy: cut while Redis dies, so the orders accepted just before are neither in MySQL
     // nor (after the restart) in Redis: the writer must park them or land them late, and none may be lost.
-    const real = base.mysql.shards[0]!;
-    mysql = await new TcpProxy({ host: real.host, port: real.port }).start();
-    cfg = { ...base, mysql: { ...base.mysql, queryTimeoutMs: 1000, shards: base.mysql.shards.map((s) => ({ ...s, port: mysql.port })) } };
+    mysql = await mysqlProxy(base);
+    cfg = throughProxy({ ...base, mysql: { ...base.mysql, queryTimeoutMs: 1000 } }, mysql);
     ({ app, api } = await startApp(cfg));
   });
   afterAll(async () => {

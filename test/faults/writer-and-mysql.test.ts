@@ -3,16 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
-import { durableConfig, eventually, spawnGateway, stopApp } from "../helpers/durable.js";
+import { durableConfig, eventually, mysqlProxy, spawnGateway, stopApp, throughProxy } from "../helpers/durable.js";
 import { Api, ledgerRecords, rid } from "../helpers/env.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { audit, flood } from "./audit.js";
 
 /** The config with every MySQL shard reached through this proxy. */
-function throughProxy(cfg: Config, proxy: TcpProxy): Config {
-  return { ...cfg, mysql: { ...cfg.mysql, shards: cfg.mysql.shards.map((s) => ({ ...s, port: proxy.port })) } };
-}
-
 describe("the order writer killed mid-batch: another writer takes over", () => {
   let cfg: Config;
   let gateway: GatewayProcess;
@@ -24,8 +20,7 @@ describe("the order writer killed mid-batch: another writer takes over", () => {
   beforeAll(async () => {
     // This process's sweeper never writes rows (persistAfterMs far away): every row comes from a writer process.
     cfg = await durableConfig("standalone", { sweeper: { intervalMs: 600_000, persistAfterMs: 600_000 } });
-    const real = cfg.mysql.shards[0]!;
-    proxy = await new TcpProxy({ host: real.host, port: real.port }).start();
+    proxy = await mysqlProxy(cfg);
     // HTTP, back-checks and the sweeper here; no writer.
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { writer: false } });
     api = new Api(`http://127.0.0.1:${gateway.port}`, cfg);
@@ -82,10 +77,8 @@ describe("MySQL down longer than the writer retries", () => {
   beforeAll(async () => {
     // The sweeper runs when the test asks, and persists reservations older than 3 s.
     const base = await durableConfig("standalone", { sweeper: { intervalMs: 600_000, persistAfterMs: 3000 } });
-    const real = base.mysql.shards[0]!;
-    proxy = await new TcpProxy({ host: real.host, port: real.port }).start();
-    // A writer batch gives a sick MySQL 2 s before its messages go back to the broker. (Set here, not in
-    // durableConfig's extra: that would replace the test's own topics and consumer group with the defaults.)
+    proxy = await mysqlProxy(base);
+    // A writer batch gives a sick MySQL 2 s before its messages go back to the broker.
     const r = base.rocketmq;
     cfg = throughProxy({ ...base, rocketmq: { ...r, consumer: { ...r.consumer, retryForMs: 2000 } } }, proxy);
     app = await GatewayProcess.start(cfg, { port: 0 });

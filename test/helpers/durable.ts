@@ -13,6 +13,7 @@ import type { Config } from "../../src/config/schema.js";
 import type { CrashPoint } from "../../src/util/crash-point.js";
 import { OrderRepository } from "../../src/persistence/order-repository.js";
 import { dropTestDatabases, testMysqlConfig } from "../persistence/mysql-test-db.js";
+import { TcpProxy } from "./tcp-proxy.js";
 import { Api, apiFor, rid, testConfig, type RedisMode } from "./env.js";
 
 /** A config with its own MySQL databases, RocketMQ topic and consumer group, and Redis key prefix. */
@@ -27,6 +28,17 @@ export async function durableConfig(mode: RedisMode = "standalone", extra: Recor
     sweeper: { intervalMs: 1000, persistAfterMs: 60_000 },
   };
   return testConfig(mode, deepMerge(own as never, extra as never) as never);
+}
+
+/** A TCP proxy in front of the MySQL server of the config (whose shards share one server). */
+export async function mysqlProxy(cfg: Config): Promise<TcpProxy> {
+  const real = cfg.mysql.shards[0]!;
+  return new TcpProxy({ host: real.host, port: real.port }).start();
+}
+
+/** The config with every MySQL shard reached through `proxy` (so cutting it cuts them all). */
+export function throughProxy(cfg: Config, proxy: TcpProxy): Config {
+  return { ...cfg, mysql: { ...cfg.mysql, shards: cfg.mysql.shards.map((s) => ({ ...s, port: proxy.port })) } };
 }
 
 export async function startApp(cfg: Config): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
