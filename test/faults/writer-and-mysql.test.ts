@@ -39,9 +39,11 @@ describe("the order writer killed mid-batch: another writer takes over", () => {
     await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
     // The first writer, in a child process, reaches MySQL through a slow link, so its batches are in flight
     // (rows inserted, Redis not yet marked, messages not yet acknowledged) when it dies.
-    const first = await spawnGateway(throughProxy(cfg, proxy), { writer: true });
+    // Small batches: the orders of the flood need many of them, so the first rows land well before the last.
+    const slowWriter = { ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, batchMax: 10 } } };
+    const first = await spawnGateway(throughProxy(slowWriter, proxy), { writer: true });
     victim = first.child;
-    proxy.setMode("delay", 40);
+    proxy.setMode("delay", 100);
 
     const sale = flood(api, saleId, Array.from({ length: 400 }, (_, i) => `wk${i}-${rid(2)}`), 32);
     sale.catch(() => {}); // awaited below; not an unhandled rejection if the wait before fails first
