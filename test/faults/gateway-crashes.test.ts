@@ -6,14 +6,14 @@ import type { GatewayProcess } from "../../src/gateway-process.js";
 import { decodeOrders, type OrderMessage } from "../../src/messaging/order-message.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
 import { durableConfig, eventually, spawnGateway, startApp, stopApp } from "../helpers/durable.js";
-import { Api, ledgerRecords, pool, rid } from "../helpers/env.js";
+import { Api, ledgerRecords, MODES, pool, rid } from "../helpers/env.js";
 import { attempt, audit, flood, tokenFor, type Attempt } from "./audit.js";
 
 /**
  * A gateway process SIGKILLed at a crash point (a child process), the survivors (this process: HTTP, writer,
  * back-check, sweeper) settling what it left half done. Each test ends with the auditor's checks.
  */
-describe("gateway crashes: after the commit, mid-transfer, with a whole group in flight", () => {
+describe.each(MODES)("gateway crashes on Redis %s: after the commit, mid-transfer, with a whole group in flight", (mode) => {
   let cfg: Config;
   let app: GatewayProcess;
   let api: Api;
@@ -21,7 +21,7 @@ describe("gateway crashes: after the commit, mid-transfer, with a whole group in
 
   beforeAll(async () => {
     // No periodic sweeps: the tests run the sweeper themselves and look at what it repaired.
-    cfg = await durableConfig("standalone", { sweeper: { intervalMs: 600_000, persistAfterMs: 60_000 } });
+    cfg = await durableConfig(mode, { sweeper: { intervalMs: 600_000, persistAfterMs: 60_000 } });
     ({ app, api } = await startApp(cfg));
   });
   afterEach(() => {
