@@ -21,8 +21,21 @@ function cli(port: number, ...args: string[]): string {
  * cluster_state:ok on every node. Ports are given or chosen by the OS.
  */
 export async function startLocalCluster(opts: { ports?: number[]; name?: string } = {}): Promise<LocalCluster> {
-  const ports = opts.ports ?? (await Promise.all(Array.from({ length: 6 }, () => freePort())));
-  const name = opts.name ?? `cluster-${ports[0]}`;
+  if (opts.ports) return startOn(opts.ports, opts.name);
+  // OS-chosen ports can be taken by another process before a node binds them: then once more, on new ones.
+  for (let attempt = 1; ; attempt++) {
+    const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+    try {
+      return await startOn(ports, opts.name);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      log(`redis cluster on ports ${ports.join(",")} failed (${(err as Error).message.split("\n")[0]}); trying other ports`);
+    }
+  }
+}
+
+async function startOn(ports: number[], givenName?: string): Promise<LocalCluster> {
+  const name = givenName ?? `cluster-${ports[0]}`;
   const server = redisServerBinary();
   const pids: number[] = [];
   for (const port of ports) {

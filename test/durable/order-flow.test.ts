@@ -8,16 +8,16 @@ import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
 import type { OrderRepository } from "../../src/persistence/order-repository.js";
 import { connectServer } from "../persistence/mysql-test-db.js";
 import { durableConfig, eventually, spawnGateway, startApp, stopApp, testProducer } from "../helpers/durable.js";
-import { Api, pool, rid, ledgerRecords } from "../helpers/env.js";
+import { Api, MODES, pool, rid, ledgerRecords } from "../helpers/env.js";
 
-describe("durable orders through RocketMQ into sharded MySQL", () => {
+describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis %s", (mode) => {
   let cfg: Config;
   let app: GatewayProcess;
   let api: Api;
   let repo: OrderRepository;
 
   beforeAll(async () => {
-    cfg = await durableConfig();
+    cfg = await durableConfig(mode);
     ({ app, api, repo } = await startApp(cfg));
   });
   afterAll(() => stopApp(app, cfg));

@@ -22,7 +22,12 @@ export class EphemeralRedis {
   }
 
   private async up(): Promise<void> {
-    this.child = spawn(redisServerBinary(), ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const child = spawn(redisServerBinary(), ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    this.child = child;
+    // Never outlive the test process, even when its clean-up does not run.
+    const reap = () => child.kill("SIGKILL");
+    process.once("exit", reap);
+    child.once("exit", () => process.off("exit", reap));
     await waitFor(`test redis on ${this.port}`, () => isListening(this.port), 10_000);
   }
 
