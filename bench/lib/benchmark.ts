@@ -34,6 +34,16 @@ export interface Outcome {
   details: Record<string, unknown>;
 }
 
+/**
+ * A measurement with no baseline to divide by (sizes, not rates): its figures go to the result file as
+ * they are, and `table` is printed line by line.
+ */
+export interface Measurement {
+  name: string;
+  description: string;
+  run(): Promise<{ details: Record<string, unknown>; table: string[] }>;
+}
+
 export interface Benchmark {
   name: string;
   /** What the ratio compares, for the printed line and the result file. */
