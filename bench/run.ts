@@ -5,16 +5,18 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/load.js";
 import { repoRoot } from "../src/util/repo-root.js";
-import type { Benchmark, Outcome, Side } from "./lib/benchmark.js";
+import type { Benchmark, Measurement, Outcome, Side } from "./lib/benchmark.js";
 import { pinningAvailable } from "./lib/proc.js";
 import { kilo } from "./lib/stats.js";
 import { admissionOverhead } from "./admission-overhead.js";
 import { endToEnd } from "./end-to-end.js";
+import { memory } from "./memory.js";
 import { paymentCallbacks } from "./payment-callbacks.js";
 import { replicaAcksCost } from "./replica-acks.js";
 import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
+import { scaleOut } from "./scale-out.js";
 
 /**
  * `npm run bench [-- name ...]`: runs the benchmarks (all, or those named), writes
@@ -22,7 +24,9 @@ import { reserveScript } from "./reserve-script.js";
  * Exits non-zero when a benchmark fails its own checks; a ratio under target is reported, not fatal.
  */
 // One module per benchmark; a new one only needs adding here.
-const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead, paymentCallbacks, replicaAcksCost, replicaAcksHttp];
+const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead, paymentCallbacks, replicaAcksCost, replicaAcksHttp, scaleOut];
+// Sizes rather than rates: figures without a baseline ratio.
+const MEASUREMENTS: Measurement[] = [memory];
 
 function quiet(cmd: string, args: string[]): string | null {
   try {
@@ -53,9 +57,10 @@ function describe(s: Side, unit: string): string {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !BENCHMARKS.some((b) => b.name === w));
+  const names = [...BENCHMARKS, ...MEASUREMENTS].map((b) => b.name);
+  const unknown = wanted.filter((w) => !names.includes(w));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHMARKS.map((b) => b.name).join(", ")}\n`);
+    process.stderr.write(`unknown benchmark(s) ${unknown.join(", ")}; known: ${names.join(", ")}\n`);
     process.exit(2);
   }
   const dir = join(repoRoot(), "bench", "results");
@@ -99,6 +104,25 @@ async function main(): Promise<void> {
       `${b.name}: ratio ${ratio.toFixed(2)} (median ${medianRatio.toFixed(2)}${extras}; target ≥ ${b.target})${ratio >= b.target ? "" : " BELOW TARGET"}` +
         ` — ${describe(out.candidate, out.unit)} vs ${describe(out.baseline, out.unit)}${refs}${warnings}\n`,
     );
+  }
+  for (const m of MEASUREMENTS.filter((m) => wanted.length === 0 || wanted.includes(m.name))) {
+    const started = new Date();
+    try {
+      const out = await m.run();
+      const result = {
+        name: m.name,
+        description: m.description,
+        timestamp: started.toISOString(),
+        durationSeconds: (Date.now() - started.getTime()) / 1000,
+        details: out.details,
+        environment: environment(),
+      };
+      writeFileSync(join(dir, `${m.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`${m.name}: ${m.description} (${result.durationSeconds.toFixed(0)} s)\n${out.table.map((l) => `  ${l}\n`).join("")}`);
+    } catch (err) {
+      failed = true;
+      process.stdout.write(`${m.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);
+    }
   }
   process.exit(failed ? 1 : 0);
 }

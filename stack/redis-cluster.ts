@@ -16,17 +16,31 @@ function cli(port: number, ...args: string[]): string {
   return r.stdout;
 }
 
+export interface ClusterShape {
+  /** Primaries, each owning an equal range of the 16384 slots (default 3). */
+  primaries?: number;
+  /** Replicas per primary (default 1). */
+  replicas?: number;
+}
+
 /**
- * Six redis-server processes (three primaries, one replica each) joined into a cluster, waiting for
- * cluster_state:ok on every node. Ports are given or chosen by the OS.
+ * redis-server processes joined into a cluster, by default six (three primaries, one replica each), waiting
+ * for cluster_state:ok on every node. Ports are given (the first `primaries` become the primaries) or
+ * chosen by the OS.
  */
-export async function startLocalCluster(opts: { ports?: number[]; name?: string } = {}): Promise<LocalCluster> {
-  if (opts.ports) return startOn(opts.ports, opts.name);
+export async function startLocalCluster(opts: { ports?: number[]; name?: string } & ClusterShape = {}): Promise<LocalCluster> {
+  const shape = { primaries: opts.primaries ?? 3, replicas: opts.replicas ?? 1 };
+  const count = shape.primaries * (1 + shape.replicas);
+  if (shape.primaries < 1 || shape.replicas < 0) throw new Error(`a cluster needs at least one primary (asked ${shape.primaries}, ${shape.replicas} replicas each)`);
+  if (opts.ports) {
+    if (opts.ports.length !== count) throw new Error(`${count} ports needed for ${shape.primaries} primaries with ${shape.replicas} replicas each, ${opts.ports.length} given`);
+    return startOn(opts.ports, shape, opts.name);
+  }
   // OS-chosen ports can be taken by another process before a node binds them: then once more, on new ones.
   for (let attempt = 1; ; attempt++) {
-    const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+    const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
     try {
-      return await startOn(ports, opts.name);
+      return await startOn(ports, shape, opts.name);
     } catch (err) {
       if (attempt >= 3) throw err;
       log(`redis cluster on ports ${ports.join(",")} failed (${(err as Error).message.split("\n")[0]}); trying other ports`);
@@ -34,7 +48,36 @@ export async function startLocalCluster(opts: { ports?: number[]; name?: string 
   }
 }
 
-async function startOn(ports: number[], givenName?: string): Promise<LocalCluster> {
+/**
+ * Joins fresh nodes by hand, for shapes `redis-cli --cluster create` refuses (it wants three primaries):
+ * equal slot ranges to the primaries, MEET, then each replica follows its primary.
+ */
+function joinByHand(ports: number[], shape: Required<ClusterShape>): void {
+  // A node learns its own address from a peer's MEET; a lone primary has none and would announce an empty one.
+  for (const p of ports) cli(p, "config", "set", "cluster-announce-ip", "127.0.0.1");
+  const primaries = ports.slice(0, shape.primaries);
+  primaries.forEach((p, i) => {
+    const from = Math.floor((16384 * i) / primaries.length);
+    const to = Math.floor((16384 * (i + 1)) / primaries.length) - 1;
+    cli(p, "cluster", "addslotsrange", String(from), String(to));
+    // Distinct epochs, as --cluster create gives them, so no two nodes start out in a config-epoch collision.
+    cli(p, "cluster", "set-config-epoch", String(i + 1));
+  });
+  for (const p of ports.slice(1)) cli(p, "cluster", "meet", "127.0.0.1", String(ports[0]));
+}
+
+async function followPrimaries(ports: number[], shape: Required<ClusterShape>): Promise<void> {
+  const ids = ports.slice(0, shape.primaries).map((p) => cli(p, "cluster", "myid").trim());
+  const replicas = ports.slice(shape.primaries);
+  for (const [j, p] of replicas.entries()) {
+    const primaryId = ids[Math.floor(j / shape.replicas)]!;
+    // A node can follow a primary only once the gossip has told it that node exists.
+    await waitFor(`node ${p} knows its primary`, async () => cli(p, "cluster", "nodes").includes(primaryId), 30_000);
+    cli(p, "cluster", "replicate", primaryId);
+  }
+}
+
+async function startOn(ports: number[], shape: Required<ClusterShape>, givenName?: string): Promise<LocalCluster> {
   const name = givenName ?? `cluster-${ports[0]}`;
   const server = redisServerBinary();
   const pids: number[] = [];
@@ -62,12 +105,15 @@ async function startOn(ports: number[], givenName?: string): Promise<LocalCluste
   };
   try {
     for (const port of ports) await waitFor(`cluster node ${port}`, () => isListening(port), 10_000);
-    cli(ports[0]!, "--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes");
+    const byHand = shape.primaries < 3;
+    if (byHand) joinByHand(ports, shape);
+    else cli(ports[0]!, "--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(shape.replicas), "--cluster-yes");
     await waitFor(
       "cluster_state:ok",
       async () => ports.every((p) => cli(p, "cluster", "info").includes("cluster_state:ok")),
       30_000,
     );
+    if (byHand) await followPrimaries(ports, shape);
     // Up means replicated too: a replica still waiting for its first sync acknowledges nothing (WAIT 0).
     await waitFor(
       "every replica in sync",

@@ -20,6 +20,23 @@ export function pinned(core: number, cmd: string, args: string[]): [string, stri
   return hasTaskset ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
 }
 
+/** Moves a running process, every thread of it, onto one core when taskset exists; false when it could not. */
+export function pinPid(core: number, pid: number): boolean {
+  return hasTaskset && spawnSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" }).status === 0;
+}
+
+/** CPU seconds every core of the machine has spent busy so far (Linux /proc/stat), or NaN. */
+export function machineBusySeconds(): number {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3]! - f[4]!;
+    return busy / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
 /** User + system CPU seconds a live process has used so far (Linux /proc), or NaN where unavailable. */
 export function cpuSeconds(pid: number): number {
   try {

@@ -1,0 +1,93 @@
+import { loadConfig } from "../../src/config/load.js";
+import { createRedis } from "../../src/redis/client.js";
+import { Keys } from "../../src/redis/keys.js";
+import { ReservationService } from "../../src/reservation/reservation-service.js";
+import { SoldOutCache } from "../../src/reservation/sold-out-cache.js";
+import { reply, stdinMessages } from "../lib/proc.js";
+import { benchSale, UNLIMITED } from "../lib/reserve-work.js";
+import { LatencyRecorder } from "../lib/stats.js";
+
+/**
+ * The gateway's reservation path against one Redis Cluster, in its own process (pinned by the parent):
+ * the cluster client createRedis makes (one connection per primary), many concurrent
+ * ReservationService.reserve calls on a many-shard sale, each by its own buyer with a fresh token, so
+ * every call consumes a token and writes a full reservation on the buyer's home shard. Config comes from
+ * FLASHSALE__* like the gateway's.
+ */
+export type ScaleJob =
+  | { cmd: "prepare"; saleId: string; shards: number; calls: number }
+  | { cmd: "run"; saleId: string; shards: number; calls: number; concurrency: number; warmupSeconds: number };
+
+export interface ScaleResult {
+  calls: number;
+  seconds: number;
+  opsPerSec: number;
+  latencyMs: ReturnType<LatencyRecorder["percentiles"]>;
+  outcomes: Record<string, number>;
+}
+
+const cfg = loadConfig();
+const redis = createRedis(cfg.redis);
+const keys = new Keys(cfg.redis.keyPrefix);
+// Used tokens answer replays for a minute only: the bench's keys go with the cluster anyway.
+const service = new ReservationService(redis, keys, new SoldOutCache({ max: 10, ttlMs: 1000 }), { replaySeconds: 60, chunkRatio: cfg.stock.transferChunkRatio });
+const buyer = (i: number) => `b${i}`;
+const token = (i: number) => `t${i}`;
+
+async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await work(next++);
+  }));
+}
+
+/** Stock counters on every shard, and one token per buyer on the buyer's home shard (setup, not measured). */
+async function prepare(job: Extract<ScaleJob, { cmd: "prepare" }>): Promise<{ issued: number }> {
+  const sale = benchSale(job.saleId, job.shards);
+  await pool(job.shards, job.shards, async (s) => void (await redis.set(keys.shard(job.saleId, s).stock, String(UNLIMITED), "PX", 600_000)));
+  let issued = 0;
+  const expires = Date.now() + 600_000;
+  await pool(job.calls, 512, async (i) => {
+    if (await service.issueToken(sale, buyer(i), token(i), expires)) issued++;
+  });
+  return { issued };
+}
+
+async function run(job: Extract<ScaleJob, { cmd: "run" }>): Promise<ScaleResult> {
+  // JIT warm-up on the same path: a sale with no stock counters answers StateLost at once, writing nothing.
+  const cold = benchSale(`${job.saleId}-warm`, job.shards);
+  const until = Date.now() + job.warmupSeconds * 1000;
+  let w = 0;
+  await Promise.all(Array.from({ length: job.concurrency }, async () => {
+    while (Date.now() < until) await service.reserve({ sale: cold, userId: buyer(w), token: token(w++), quantity: 1 });
+  }));
+  const sale = benchSale(job.saleId, job.shards);
+  const lat = new LatencyRecorder();
+  const outcomes: Record<string, number> = {};
+  reply({ phase: "measure" });
+  const t0 = process.hrtime.bigint();
+  await pool(job.calls, job.concurrency, async (i) => {
+    const start = process.hrtime.bigint();
+    const out = await service.reserve({ sale, userId: buyer(i), token: token(i), quantity: 1 });
+    lat.recordNs(process.hrtime.bigint() - start);
+    const kind = out.kind === "reserved" && out.replayed ? "replayed" : out.kind;
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { calls: job.calls, seconds, opsPerSec: job.calls / seconds, latencyMs: lat.percentiles(), outcomes };
+}
+
+let queue = Promise.resolve();
+stdinMessages((job: ScaleJob) => {
+  queue = queue.then(async () => {
+    try {
+      reply(job.cmd === "prepare" ? await prepare(job) : await run(job));
+    } catch (err) {
+      reply({ error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+});
+process.on("SIGTERM", () => {
+  redis.disconnect();
+  process.exit(0);
+});
