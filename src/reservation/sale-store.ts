@@ -237,6 +237,8 @@ export class SaleStore {
     for (let i = 0; i < shardCount; i++) {
       const k = this.keys.shard(sale.saleId, i);
       if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0)) === "locked") return { kind: "locked", sale: prev ?? sale };
+      // A shard the new settings drop (emptied above) expires with the sale: the sweeper only sees the others.
+      if (i >= sale.shards) await this.redis.pexpireat(k.stock, sale.endsAt + this.retentionSeconds * 1000);
     }
     const epoch = randomBytes(8).toString("hex");
     if (this.catalog && !(await this.catalog.put({ ...sale, paused }, epoch, now))) {
