@@ -1,10 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { loadavg } from "node:os";
 import { startLocalCluster, type LocalCluster } from "../stack/redis-cluster.js";
 import type { ScaleJob, ScaleResult } from "./clients/scale-out-caller.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchEnv, rid } from "./lib/config.js";
-import { ask, cpuSeconds, LOAD_CORE, machineBusySeconds, pinningAvailable, pinPid, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import { ask, cpuSeconds, LOAD_CORE, machineBusySeconds, pinned, pinningAvailable, pinPid, SERVER_CORE, TsChild, within } from "./lib/proc.js";
 
 /**
  * Reserve calls/s against a Redis Cluster of 1, 2 and 3 primaries, all on this machine: the gateway's
@@ -92,6 +93,25 @@ async function measure(s: Size, saleId: string): Promise<Sample> {
   };
 }
 
+const PROBE_MESSAGES = 100_000;
+
+/**
+ * reserve-5.lua PUBLISHes every accepted token, and a cluster broadcasts a PUBLISH to every node over its bus.
+ * This probe sends plain PUBLISHes (redis-benchmark, unpipelined) to one node of the largest cluster and
+ * reports each node's CPU µs per message: the share every other node pays for every reservation anywhere.
+ */
+function publishProbe(s: Size): { messages: number; cpuPerMessageUs: { port: number; role: string; sender: boolean; us: number }[] } {
+  const before = s.nodes.map((n) => cpuSeconds(n.pid));
+  const [cmd, args] = pinned(LOAD_CORE, "redis-benchmark", [
+    "-p", String(s.nodes[0]!.port), "-n", String(PROBE_MESSAGES), "-c", "50", "-q", "PUBLISH", "bench-accepted", "sale-0123|token-0123456789abcdef",
+  ]);
+  execFileSync(cmd, args, { stdio: "ignore" });
+  return {
+    messages: PROBE_MESSAGES,
+    cpuPerMessageUs: s.nodes.map((n, i) => ({ port: n.port, role: n.role, sender: i === 0, us: round1(((cpuSeconds(n.pid) - before[i]!) * 1e6) / PROBE_MESSAGES) })),
+  };
+}
+
 /** Where the CPU went in a size's best round, for the printed report. */
 function cpuLine(label: string, samples: Sample[]): string {
   const b = [...samples].sort((x, y) => y.opsPerSec - x.opsPerSec)[0]!;
@@ -136,11 +156,13 @@ export const scaleOut: Benchmark = {
   target: 0.9,
   async run() {
     const sizes: Size[] = [];
+    let probe: ReturnType<typeof publishProbe> | undefined;
     try {
       for (const n of SIZES) sizes.push(await startSize(n));
       for (let round = 0; round < ROUNDS; round++) {
         for (const s of sizes) s.samples.push(await measure(s, `so${round}-${rid()}`));
       }
+      probe = publishProbe(sizes[sizes.length - 1]!);
     } finally {
       for (const s of sizes) {
         await s.caller.stop();
@@ -150,9 +172,14 @@ export const scaleOut: Benchmark = {
     }
     const [one, two, three] = sizes.map((s) => side(`${s.primaries} primar${s.primaries === 1 ? "y" : "ies"}`, s.samples)) as [ReturnType<typeof side>, ReturnType<typeof side>, ReturnType<typeof side>];
     for (const s of [one, two, three]) process.stdout.write(`[scale-out] ${cpuLine(s.label, s.samples)}\n`);
+    const others = probe.cpuPerMessageUs.filter((n) => !n.sender).map((n) => n.us);
+    process.stdout.write(
+      `[scale-out] PUBLISH on a ${SIZES[SIZES.length - 1]}-primary cluster: sender ${probe.cpuPerMessageUs.find((n) => n.sender)!.us} µs, ` +
+        `every other node ${Math.min(...others)}–${Math.max(...others)} µs of CPU per message\n`,
+    );
     const warnings: string[] = [];
-    const others = Math.max(...sizes.flatMap((s) => s.samples.map((x) => Number(x.otherCores))));
-    if (others > 0.25) warnings.push(`up to ${others} cores busy with other work during rounds`);
+    const busiest = Math.max(...sizes.flatMap((s) => s.samples.map((x) => Number(x.otherCores))));
+    if (busiest > 0.25) warnings.push(`up to ${busiest} cores busy with other work during rounds`);
     if (!pinningAvailable()) warnings.push("no taskset: processes not pinned");
     return {
       unit: "calls/s",
@@ -170,6 +197,7 @@ export const scaleOut: Benchmark = {
         shards: SHARDS, callsPerRound: CALLS, rounds: ROUNDS, concurrency: CONCURRENCY, replicasPerPrimary: REPLICAS, aof: AOF ? "everysec" : "off",
         pinned: pinningAvailable() ? { redisServers: SERVER_CORE, client: LOAD_CORE } : false,
         loadAverageAtEnd: loadavg(),
+        publishProbe: probe,
         cpu: "cores = CPU seconds per second of the round; per call = CPU µs over all calls of the round (/proc)",
       },
     };
