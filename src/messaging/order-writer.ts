@@ -59,9 +59,11 @@ export class OrderWriter {
     }
     let reserved: OrderMessage[];
     try {
-      reserved = await this.reservedOnly(orders);
+      // Retried here, not by redelivery (seconds to minutes away): an order whose record a Redis failure took
+      // must be parked soon after Redis is back, before a rebuild of its sale counts the parked orders.
+      reserved = await this.retrying(() => this.reservedOnly(orders));
     } catch {
-      return rmq.ConsumeResult.FAILURE; // Redis unreachable: try the message again later
+      return rmq.ConsumeResult.FAILURE; // Redis (or MySQL, for parking) unreachable for retryForMs: later
     }
     const ok = await Promise.all(reserved.map((o) => this.write(o)));
     return ok.every(Boolean) ? rmq.ConsumeResult.SUCCESS : rmq.ConsumeResult.FAILURE;
@@ -110,29 +112,39 @@ export class OrderWriter {
     const rows: OrderRow[] = batch.map(({ order: o }) => ({
       orderId: o.orderId, saleId: o.saleId, skuId: o.skuId, userId: o.userId, quantity: o.quantity, status: "CONFIRMED", createdAt: new Date(o.reservedAt), token: o.token,
     }));
-    const deadline = Date.now() + this.opts.retryForMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
+    let stored: OrderMessage[];
+    try {
+      stored = await this.retrying(async () => {
         const r = await this.insert(rows);
         this.stats.written += r.inserted;
         this.stats.duplicates += r.duplicates;
         // Only orders now in MySQL are marked confirmed: a dropped row's reservation stays open for the sweeper.
-        const stored = batch.filter((p) => !r.dropped.has(p.order.orderId)).map((p) => p.order);
-        await this.confirm(stored.map((o) => o.orderId));
-        this.afterPersist(stored);
-        const at = Date.now();
-        for (const p of batch) {
-          this.onPersisted?.(p.order, at);
-          p.done(true);
-        }
-        return;
+        const kept = batch.filter((p) => !r.dropped.has(p.order.orderId)).map((p) => p.order);
+        await this.confirm(kept.map((o) => o.orderId));
+        return kept;
+      });
+    } catch (err) {
+      this.stats.failedBatches++;
+      process.stderr.write(`[order-writer] batch of ${batch.length} not written, handing back for redelivery: ${(err as Error).message}\n`);
+      for (const p of batch) p.done(false);
+      return;
+    }
+    this.afterPersist(stored);
+    const at = Date.now();
+    for (const p of batch) {
+      this.onPersisted?.(p.order, at);
+      p.done(true);
+    }
+  }
+
+  /** Runs `step` again, with backoff (50 ms doubling to 2 s), until it succeeds, the writer closes or retryForMs passes. */
+  private async retrying<T>(step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.opts.retryForMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await step();
       } catch (err) {
-        if (this.closed || Date.now() > deadline) {
-          this.stats.failedBatches++;
-          process.stderr.write(`[order-writer] batch of ${batch.length} not written, handing back for redelivery: ${(err as Error).message}\n`);
-          for (const p of batch) p.done(false);
-          return;
-        }
+        if (this.closed || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
       }
     }

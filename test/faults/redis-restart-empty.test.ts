@@ -47,7 +47,7 @@ describe("Redis restarted empty mid-sale (standalone, no persistence)", () => {
     redis = await EphemeralRedis.start();
     const base = await durableConfig("standalone", {
       redis: { url: redis.url },
-      sweeper: { intervalMs: 300, persistAfterMs: 2000, recoveryQuietMs: 2500 },
+      sweeper: { intervalMs: 300, persistAfterMs: 2000, recoveryQuietMs: 5000 },
       admission: { rateLimits: { enabled: false }, shedding: { enabled: false } },
     });
     // MySQL through a proxy: cut while Redis dies, so the orders accepted just before are neither in MySQL
