@@ -76,7 +76,8 @@ async function freshShard(redis: Redis, keys: Keys): Promise<ShardRun> {
 /** Counts what the run reserved (fresh tokens) and checks the ledger agrees, then drops the shard. */
 async function settle(redis: Redis, run: ShardRun): Promise<{ fresh: number }> {
   const fresh = Number((await redis.hget(run.k.buyers, BENCH_USER)) ?? 0);
-  const ledger = await redis.hlen(run.k.res);
+  // Reservations only: the ledger also holds a tombstone for every replayed call's order id.
+  const ledger = await redis.zcard(run.k.open);
   if (ledger !== fresh) throw new Error(`reserve-script: ${fresh} reservations counted but ${ledger} in the ledger`);
   await pool(redis, run.k.token(`${run.tag}:`), POOL_FACTOR * CALLS, "");
   await redis.unlink(run.k.stock, run.k.buyers, run.k.res, run.k.open);

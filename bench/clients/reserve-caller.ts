@@ -4,14 +4,15 @@ import { Keys } from "../../src/redis/keys.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
 import { SoldOutCache } from "../../src/reservation/sold-out-cache.js";
 import { reply, stdinMessages } from "../lib/proc.js";
-import { BENCH_USER, benchSale, poolToken } from "../lib/reserve-work.js";
-import { LatencyRecorder } from "../lib/stats.js";
+import { BENCH_USER, benchSale, measureCalls, poolToken, type CallerResult } from "../lib/reserve-work.js";
 
 /**
  * The gateway's side of reserve-script, in its own process (pinned by the parent to the load core): one
  * ioredis connection made by createRedis, many concurrent ReservationService.reserve calls, each with a
  * token drawn at random from a pre-issued pool. Config comes from FLASHSALE__* like the gateway's.
  */
+export type { CallerResult };
+
 export interface CallerJob {
   saleId: string;
   /** Token names are `<tag>:<12 digits>`, digits uniform in [0, pool), as redis-benchmark's __rand_int__. */
@@ -22,13 +23,6 @@ export interface CallerJob {
   warmupSeconds: number;
 }
 
-export interface CallerResult {
-  calls: number;
-  seconds: number;
-  opsPerSec: number;
-  latencyMs: ReturnType<LatencyRecorder["percentiles"]>;
-  outcomes: Record<string, number>;
-}
 
 const cfg = loadConfig();
 const redis = createRedis(cfg.redis);
@@ -52,25 +46,8 @@ async function warmUp(job: CallerJob): Promise<void> {
 async function run(job: CallerJob): Promise<CallerResult> {
   if (job.warmupSeconds > 0) await warmUp(job);
   const s = benchSale(job.saleId);
-  const lat = new LatencyRecorder();
-  const outcomes: Record<string, number> = {};
-  let left = job.calls;
   reply({ phase: "measure" });
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: job.concurrency }, async () => {
-      while (left > 0) {
-        left--;
-        const start = process.hrtime.bigint();
-        const out = await service.reserve({ sale: s, userId: BENCH_USER, token: poolToken(job.tag, job.pool), quantity: 1 });
-        lat.recordNs(process.hrtime.bigint() - start);
-        const kind = out.kind === "reserved" && out.replayed ? "replayed" : out.kind;
-        outcomes[kind] = (outcomes[kind] ?? 0) + 1;
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { calls: job.calls, seconds, opsPerSec: job.calls / seconds, latencyMs: lat.percentiles(), outcomes };
+  return measureCalls(job.calls, job.concurrency, () => service.reserve({ sale: s, userId: BENCH_USER, token: poolToken(job.tag, job.pool), quantity: 1 }));
 }
 
 let queue = Promise.resolve();

@@ -4,8 +4,7 @@ import { Keys } from "../../src/redis/keys.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
 import { SoldOutCache } from "../../src/reservation/sold-out-cache.js";
 import { reply, stdinMessages } from "../lib/proc.js";
-import { benchSale, UNLIMITED } from "../lib/reserve-work.js";
-import { LatencyRecorder } from "../lib/stats.js";
+import { benchSale, eachIndex, measureCalls, UNLIMITED, type CallerResult } from "../lib/reserve-work.js";
 
 /**
  * The gateway's reservation path against one Redis Cluster, in its own process (pinned by the parent):
@@ -18,13 +17,7 @@ export type ScaleJob =
   | { cmd: "prepare"; saleId: string; shards: number; calls: number }
   | { cmd: "run"; saleId: string; shards: number; calls: number; concurrency: number; warmupSeconds: number };
 
-export interface ScaleResult {
-  calls: number;
-  seconds: number;
-  opsPerSec: number;
-  latencyMs: ReturnType<LatencyRecorder["percentiles"]>;
-  outcomes: Record<string, number>;
-}
+export type ScaleResult = CallerResult;
 
 const cfg = loadConfig();
 const redis = createRedis(cfg.redis);
@@ -34,20 +27,13 @@ const service = new ReservationService(redis, keys, new SoldOutCache({ max: 10, 
 const buyer = (i: number) => `b${i}`;
 const token = (i: number) => `t${i}`;
 
-async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) await work(next++);
-  }));
-}
-
 /** Stock counters on every shard, and one token per buyer on the buyer's home shard (setup, not measured). */
 async function prepare(job: Extract<ScaleJob, { cmd: "prepare" }>): Promise<{ issued: number }> {
   const sale = benchSale(job.saleId, job.shards);
-  await pool(job.shards, job.shards, async (s) => void (await redis.set(keys.shard(job.saleId, s).stock, String(UNLIMITED), "PX", 600_000)));
+  await eachIndex(job.shards, job.shards, async (s) => void (await redis.set(keys.shard(job.saleId, s).stock, String(UNLIMITED), "PX", 600_000)));
   let issued = 0;
   const expires = Date.now() + 600_000;
-  await pool(job.calls, 512, async (i) => {
+  await eachIndex(job.calls, 512, async (i) => {
     if (await service.issueToken(sale, buyer(i), token(i), expires)) issued++;
   });
   return { issued };
@@ -62,19 +48,8 @@ async function run(job: Extract<ScaleJob, { cmd: "run" }>): Promise<ScaleResult>
     while (Date.now() < until) await service.reserve({ sale: cold, userId: buyer(w), token: token(w++), quantity: 1 });
   }));
   const sale = benchSale(job.saleId, job.shards);
-  const lat = new LatencyRecorder();
-  const outcomes: Record<string, number> = {};
   reply({ phase: "measure" });
-  const t0 = process.hrtime.bigint();
-  await pool(job.calls, job.concurrency, async (i) => {
-    const start = process.hrtime.bigint();
-    const out = await service.reserve({ sale, userId: buyer(i), token: token(i), quantity: 1 });
-    lat.recordNs(process.hrtime.bigint() - start);
-    const kind = out.kind === "reserved" && out.replayed ? "replayed" : out.kind;
-    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
-  });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { calls: job.calls, seconds, opsPerSec: job.calls / seconds, latencyMs: lat.percentiles(), outcomes };
+  return measureCalls(job.calls, job.concurrency, (i) => service.reserve({ sale, userId: buyer(i), token: token(i), quantity: 1 }));
 }
 
 let queue = Promise.resolve();
