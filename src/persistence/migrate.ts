@@ -31,9 +31,8 @@ function ident(name: string): string {
 const statusEnum = ORDER_STATUSES.map((s) => `'${s}'`).join(",");
 
 // utf8mb4_bin: ids are compared byte for byte, so "Alice" and "alice" are different users and orders.
-function ordersDdl(database: string, table: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(table)} (
-  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+function ordersColumns(): string {
+  return `  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
   sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
   sku_id VARCHAR(${ORDER_LIMITS.skuId}) NOT NULL,
   user_id VARCHAR(${ORDER_LIMITS.userId}) NOT NULL,
@@ -47,13 +46,12 @@ function ordersDdl(database: string, table: string): string {
   KEY idx_sale_status (sale_id, status, created_at),
   KEY idx_sale_order (sale_id, order_id),
   KEY idx_user_sale (user_id, sale_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+`;
 }
 
 // Lives in the shard of the order it pays, so the event and the status change can share a transaction.
-function paymentEventsDdl(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(PAYMENT_EVENTS_TABLE)} (
-  event_id VARCHAR(128) NOT NULL,
+function paymentEventsColumns(): string {
+  return `  event_id VARCHAR(128) NOT NULL,
   order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
   status VARCHAR(32) NOT NULL COMMENT 'as sent by the payment provider',
   outcome VARCHAR(32) NOT NULL COMMENT 'what the gateway answered',
@@ -61,27 +59,25 @@ function paymentEventsDdl(database: string): string {
   body_sha256 CHAR(64) NOT NULL DEFAULT '' COMMENT 'the callback body: the same event id with another body is refused',
   PRIMARY KEY (event_id),
   KEY idx_order (order_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+`;
 }
 
 // One row per refund owed, keyed by the payment event that must be refunded: at most one per event.
-function refundsDdl(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(REFUNDS_TABLE)} (
-  event_id VARCHAR(128) NOT NULL,
+function refundsColumns(): string {
+  return `  event_id VARCHAR(128) NOT NULL,
   order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
   sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
   reason VARCHAR(32) NOT NULL,
   recorded_at DATETIME(3) NOT NULL,
   PRIMARY KEY (event_id),
   KEY idx_sale (sale_id, recorded_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+`;
 }
 
 // The transactional outbox: written in the same transaction as the change it announces; the relay
 // publishes rows in seq order and stamps published_at.
-function outboxDdl(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(OUTBOX_TABLE)} (
-  seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+function outboxColumns(): string {
+  return `  seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   event_id VARCHAR(128) NOT NULL,
   order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
   sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
@@ -93,28 +89,26 @@ function outboxDdl(database: string): string {
   UNIQUE KEY uq_event (event_id),
   KEY idx_unpublished (published_at, seq),
   KEY idx_sale (sale_id, seq)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+`;
 }
 
 // Orders of committed messages whose ledger record was missing (evidence of a lost reservation), kept in
 // the shard of their buyer until the sweeper settles them.
-function parkedDdl(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(PARKED_TABLE)} (
-  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+function parkedColumns(): string {
+  return `  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
   sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
   message TEXT NOT NULL COMMENT 'the order as the message carried it',
   parked_at DATETIME(3) NOT NULL,
   settled_at DATETIME(3) NULL,
-  settlement VARCHAR(32) NULL COMMENT 'row, written, not_reserved',
+  settlement VARCHAR(32) NULL COMMENT 'row, written, not_reserved, not_honoured',
   PRIMARY KEY (order_id),
   KEY idx_sale_open (sale_id, settled_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+`;
 }
 
 /** Sale settings as operators put them (used in the first shard database; see persistence/sale-catalog.ts). */
-function salesDdl(database: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(SALES_TABLE)} (
-  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
+function salesColumns(): string {
+  return `  sale_id VARCHAR(${ORDER_LIMITS.saleId}) NOT NULL,
   sku_id VARCHAR(${ORDER_LIMITS.skuId}) NOT NULL,
   stock INT UNSIGNED NOT NULL,
   per_user_limit INT UNSIGNED NOT NULL,
@@ -128,7 +122,7 @@ function salesDdl(database: string): string {
   updated_at DATETIME(3) NOT NULL,
   PRIMARY KEY (sale_id),
   KEY idx_ends (ends_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+`;
 }
 
 /** Columns added after a table's first release, added in place (MariaDB's ADD COLUMN IF NOT EXISTS). */
@@ -145,13 +139,18 @@ function addedColumns(database: string, table: string): string[] {
   return [];
 }
 
+/** Columns and keys of each per-database table; every other table is an order table. */
+const PER_DATABASE_TABLES: Record<string, () => string> = {
+  [PAYMENT_EVENTS_TABLE]: paymentEventsColumns,
+  [REFUNDS_TABLE]: refundsColumns,
+  [OUTBOX_TABLE]: outboxColumns,
+  [PARKED_TABLE]: parkedColumns,
+  [SALES_TABLE]: salesColumns,
+};
+
 function ddl(database: string, table: string): string {
-  if (table === PAYMENT_EVENTS_TABLE) return paymentEventsDdl(database);
-  if (table === REFUNDS_TABLE) return refundsDdl(database);
-  if (table === OUTBOX_TABLE) return outboxDdl(database);
-  if (table === PARKED_TABLE) return parkedDdl(database);
-  if (table === SALES_TABLE) return salesDdl(database);
-  return ordersDdl(database, table);
+  const columns = (PER_DATABASE_TABLES[table] ?? ordersColumns)();
+  return `CREATE TABLE IF NOT EXISTS ${ident(database)}.${ident(table)} (\n${columns}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
 async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Promise<ShardMigration> {
