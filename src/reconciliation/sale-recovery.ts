@@ -30,6 +30,9 @@ export type RecoveryStep =
   | { state: "stale" }
   | { state: "rebuilt"; shards: number; orders: number; units: number };
 
+/** What honouring a lost order came to; undecided: the sale was not rebuilt after it. */
+export type Honoured = "honored" | "refused" | "undecided";
+
 const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
 
 /**
@@ -76,7 +79,7 @@ export class SaleRecovery {
       return { state: "rewarmed" };
     }
     if (!marker || since === null) {
-      await this.sales.writeBack(stored, { recoveringSince: now });
+      await this.sales.writeBack(stored, now);
       this.tell(sale.saleId, `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`);
       return { state: "recovering", lostShards: lostShards.length };
     }
@@ -85,8 +88,8 @@ export class SaleRecovery {
     // The orders accepted just before the loss come first: honoured while the sale is still paused.
     await this.sales.noteRebuilt(sale.saleId, now);
     const parked = ((await this.repo.parkedOf(sale.saleId)) as OrderMessage[]).sort((a, b) => a.reservedAt - b.reservedAt);
-    for (const o of parked) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o);
-    await this.sales.writeBack(stored, { rebuiltAt: now });
+    for (const o of parked) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
+    await this.sales.writeBack(stored, null);
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);
     process.stderr.write(`[recovery] sale ${sale.saleId}: rebuilt ${step.shards} shards from MySQL (${step.orders} orders, ${step.units} units to sell); selling again${stored.sale.paused ? " once an operator resumes it" : ""}\n`);
@@ -134,8 +137,8 @@ export class SaleRecovery {
    * short), its buyer's limit allows and its token has not answered another attempt since. "undecided"
    * when the sale was never rebuilt after it (an operator must decide).
    */
-  async honorParked(sale: Sale, o: OrderMessage): Promise<"honored" | "refused" | "undecided"> {
-    return this.honor(sale, { ...o, token: o.token ?? "" }, sale.perUserLimit, "parked order");
+  async honorParked(sale: Sale, o: OrderMessage, rebuiltAt: number | null): Promise<Honoured> {
+    return this.honor(sale, { ...o, token: o.token ?? "" }, sale.perUserLimit, rebuiltAt, "parked order");
   }
 
   /**
@@ -143,13 +146,23 @@ export class SaleRecovery {
    * after the rebuild had counted the rows, so its units are still on sale. They are taken now (the row is
    * a fact: no limit applies); "refused" means none were left, logged for an operator.
    */
-  async honorLateRow(sale: Sale, row: SaleOrderRef): Promise<"honored" | "refused" | "undecided"> {
+  async honorLateRow(sale: Sale, row: SaleOrderRef, rebuiltAt: number | null): Promise<Honoured> {
     const o = { orderId: row.orderId, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId, token: "" };
-    return this.honor(sale, o, Number.MAX_SAFE_INTEGER, "row written after the rebuild");
+    return this.honor(sale, o, Number.MAX_SAFE_INTEGER, rebuiltAt, "row written after the rebuild");
   }
 
-  private async honor(sale: Sale, order: { orderId: string; quantity: number; reservedAt: number; userId: string; token: string }, perUserLimit: number, what: string) {
-    const rebuiltAt = await this.sales.rebuiltAt(sale.saleId);
+  /** When the sale was last rebuilt (null: never, as far as this Redis knows); callers read it once per pass. */
+  rebuiltAt(sale: Sale): Promise<number | null> {
+    return this.sales.rebuiltAt(sale.saleId);
+  }
+
+  private async honor(
+    sale: Sale,
+    order: { orderId: string; quantity: number; reservedAt: number; userId: string; token: string },
+    perUserLimit: number,
+    rebuiltAt: number | null,
+    what: string,
+  ): Promise<Honoured> {
     if (rebuiltAt === null || order.reservedAt >= rebuiltAt) return "undecided";
     const k = ledgerOf(this.keys, order.orderId)!;
     const args = { perUserLimit, replayMs: this.opts.replayMs };

@@ -131,6 +131,9 @@ export class Sweeper implements SaleOps {
       report.shardsRebuilt = recovery.shards;
       report.ordersRebuilt = recovery.orders;
     }
+    // Read at most once per pass, and only when an order may have been lost with Redis.
+    let rebuilt: Promise<number | null> | undefined;
+    const rebuiltAt = () => (rebuilt ??= this.recovery.rebuiltAt(sale));
     const t = await this.redisOps.reconcile(sale, now);
     report.transfersFinished = t.transfersFinished;
     report.unitsMoved = t.unitsMoved;
@@ -163,7 +166,7 @@ export class Sweeper implements SaleOps {
 
     for (const row of rows.values()) {
       const rec = ledger.get(row.orderId);
-      if (!rec && row.status === "CONFIRMED" && (await this.recovery.honorLateRow(sale, row)) === "honored") {
+      if (!rec && row.status === "CONFIRMED" && (await this.recovery.honorLateRow(sale, row, await rebuiltAt())) === "honored") {
         // Reserved before a rebuild that could not count it yet: its units are taken now. (Refused: no unit
         // was left, logged; its record is restored below and the stats' drift shows the excess.)
         report.lateRowsHonored++;
@@ -193,7 +196,7 @@ export class Sweeper implements SaleOps {
     }
 
     for (const parked of (await this.repo.parkedOf(sale.saleId)) as OrderMessage[]) {
-      if (await this.settleParked(sale, parked)) report.parkedSettled++;
+      if (await this.settleParked(sale, parked, rebuiltAt)) report.parkedSettled++;
       else report.parkedOpen++;
     }
     report.outboxStale = await this.repo.staleEvents(sale.saleId, new Date(now - this.opts.outboxStaleAfterMs));
@@ -215,7 +218,7 @@ export class Sweeper implements SaleOps {
    * limit and the token allow (sale-recovery.ts), refused otherwise, and undecidable (left parked for an
    * operator) when the sale was never rebuilt after the order (true when settled).
    */
-  private async settleParked(sale: Sale, o: OrderMessage): Promise<boolean> {
+  private async settleParked(sale: Sale, o: OrderMessage, rebuiltAt: () => Promise<number | null>): Promise<boolean> {
     const settle = (how: string) => this.repo.settleParked(o.userId, o.orderId, how).then(() => true);
     const write = async () => (await this.writer.write(o)) && settle("written");
     if (await this.repo.getOrder(o.userId, o.orderId)) return settle("row");
@@ -233,7 +236,7 @@ export class Sweeper implements SaleOps {
       return settle("not_reserved");
     }
     // Neither record nor token: a Redis that lost its state. Once the sale is rebuilt, honoured if it can be.
-    const honored = await this.recovery.honorParked(sale, o);
+    const honored = await this.recovery.honorParked(sale, o, await rebuiltAt());
     if (honored === "honored") return write();
     if (honored === "refused") return settle("not_honoured");
     process.stderr.write(`[sweeper] parked order ${o.orderId} (buyer ${o.userId}): neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide\n`);

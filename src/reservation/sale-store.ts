@@ -170,28 +170,34 @@ export class SaleStore {
     const key = this.keys.saleMeta(saleId);
     // Only settings that exist: without them the sale already reads as recovering (from the catalog).
     if ((await this.redis.exists(key)) === 1) await this.redis.hsetnx(key, RECOVERING, String(now));
-    this.forget(saleId);
-    await this.redis.publish(this.keys.saleChangedChannel, saleId);
+    await this.changed(saleId);
   }
 
   /**
-   * Writes the catalog's settings back into Redis with its epoch: recovering since a time while the shards
-   * are rebuilt (paused), or rebuilt at a time (selling again unless an operator paused it).
+   * Writes the catalog's settings back into Redis with its epoch: recovering since `since` while the shards
+   * are rebuilt (paused), or (since null) done, selling again unless an operator paused it.
    */
-  async writeBack(stored: CatalogSale, state: { recoveringSince: number } | { rebuiltAt: number }): Promise<void> {
-    const { sale, epoch } = stored;
+  async writeBack(stored: CatalogSale, since: number | null): Promise<void> {
+    const key = await this.writeSettings(stored.sale, stored.sale.paused, stored.epoch);
+    if (since === null) await this.redis.hdel(key, RECOVERING);
+    else await this.redis.hsetnx(key, RECOVERING, String(since));
+    await this.changed(stored.sale.saleId);
+  }
+
+  /** The settings hash, expiring with the sale's retention, and the sale in the index; returns its key. */
+  private async writeSettings(sale: Sale, paused: boolean, epoch: string): Promise<string> {
     const key = this.keys.saleMeta(sale.saleId);
-    await this.redis.hset(key, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: sale.paused ? "1" : "0", [EPOCH]: epoch });
-    if ("rebuiltAt" in state) {
-      await this.redis.hset(key, REBUILT_AT, String(state.rebuiltAt));
-      await this.redis.hdel(key, RECOVERING);
-    } else {
-      await this.redis.hsetnx(key, RECOVERING, String(state.recoveringSince));
-    }
+    await this.redis.hset(key, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: paused ? "1" : "0", [EPOCH]: epoch });
+    // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
     await this.redis.pexpireat(key, sale.endsAt + this.retentionSeconds * 1000);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
-    this.forget(sale.saleId);
-    await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
+    return key;
+  }
+
+  /** Drops this process's cached settings and tells every gateway to drop theirs. */
+  private async changed(saleId: string): Promise<void> {
+    this.forget(saleId);
+    await this.redis.publish(this.keys.saleChangedChannel, saleId);
   }
 
   /** Marks the sale rebuilt at `at` (still paused): orders reserved before then may be honoured. */
@@ -215,8 +221,7 @@ export class SaleStore {
     if (!(await this.load(saleId))) return null;
     await this.catalog?.setPaused(saleId, paused);
     await this.redis.hset(this.keys.saleMeta(saleId), PAUSED, paused ? "1" : "0");
-    this.forget(saleId);
-    await this.redis.publish(this.keys.saleChangedChannel, saleId);
+    await this.changed(saleId);
     return this.load(saleId);
   }
 
@@ -245,14 +250,9 @@ export class SaleStore {
       return { kind: "locked", sale: (await this.stored(sale.saleId))?.sale ?? sale };
     }
     this.listed = null;
-    const metaKey = this.keys.saleMeta(sale.saleId);
-    await this.redis.sadd(this.keys.salesIndex, sale.saleId);
-    await this.redis.hset(metaKey, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: paused ? "1" : "0", [EPOCH]: epoch });
+    const metaKey = await this.writeSettings(sale, paused, epoch);
     await this.redis.hdel(metaKey, RECOVERING);
-    // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
-    await this.redis.pexpireat(metaKey, sale.endsAt + this.retentionSeconds * 1000);
-    this.cache.delete(sale.saleId);
-    await this.redis.publish(this.keys.saleChangedChannel, sale.saleId);
+    await this.changed(sale.saleId);
     return { kind: prev || stored ? "updated" : "created", sale: { ...sale, paused } };
   }
 }
