@@ -85,7 +85,7 @@ export const configSchema = z
       consumerGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       timeoutGroup: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       requestTimeoutMs: positiveInt,
-      groupCommit: z.object({ maxOrders: positiveInt.max(256), lingerMs: z.number().int().min(0).max(100) }).strict(),
+      groupCommit: z.object({ maxOrders: positiveInt.max(1024), lingerMs: z.number().int().min(0).max(100), maxInFlight: positiveInt.max(256) }).strict(),
       consumer: z.object({
         enabled: z.boolean(),
         maxInFlight: positiveInt,

@@ -13,6 +13,11 @@ export interface GroupCommitOptions {
   maxOrders: number;
   /** How long the first order of a group waits for company, ms (0 = until the current tick ends). */
   lingerMs: number;
+  /**
+   * Most groups between half message and answer at once. While all are busy the next group grows (up to
+   * `maxOrders`) instead of queueing behind them as many small groups: adaptive group commit.
+   */
+  maxInFlight: number;
 }
 
 interface Pending {
@@ -47,7 +52,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     /** Runs the half-message send (the RocketMQ circuit breaker); an ApiError from it is the answer. */
     private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
   ) {
-    this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs }, (group) => void this.settle(group));
+    this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight }, (group) => this.settle(group));
   }
 
   async place(req: ReserveRequest): Promise<ReserveOutcome> {

@@ -146,7 +146,7 @@ describe.each(MODES)("gateway crashes on Redis %s: after the commit, mid-transfe
     const commitsBefore = app.checker.checks.commit;
 
     // A gateway that collects up to 32 orders over 100 ms (the most the config allows) into one message, and dies after their reservations.
-    const groupCfg = { ...cfg, rocketmq: { ...cfg.rocketmq, groupCommit: { maxOrders: 32, lingerMs: 100 } } };
+    const groupCfg = { ...cfg, rocketmq: { ...cfg.rocketmq, groupCommit: { maxOrders: 32, lingerMs: 100, maxInFlight: 4 } } };
     const crashing = await crashingGateway("after-reserve", groupCfg);
     // The group: a replay of the first order, a second token of its buyer (over the limit), eight new
     // buyers for five units (five reserve, three find it sold out).
@@ -211,7 +211,7 @@ describe.each(MODES)("gateway crashes on Redis %s: after the commit, mid-transfe
 
     // One group: y takes the last free unit (the message commits), x finds units only in transit (503).
     const a = cfg.admission;
-    const grouping = await spawnGateway({ ...cfg, admission: { ...a, shedding: { ...a.shedding, enabled: false } }, rocketmq: { ...cfg.rocketmq, groupCommit: { maxOrders: 32, lingerMs: 100 } } });
+    const grouping = await spawnGateway({ ...cfg, admission: { ...a, shedding: { ...a.shedding, enabled: false } }, rocketmq: { ...cfg.rocketmq, groupCommit: { maxOrders: 32, lingerMs: 100, maxInFlight: 4 } } });
     children.push(grouping.child);
     const [yToken, xToken] = [await tokenFor(api, saleId, y!), await tokenFor(api, saleId, x!)];
     const [ry, rx] = await Promise.all([grouping.api.order(saleId, y!, yToken), grouping.api.order(saleId, x!, xToken)]);
