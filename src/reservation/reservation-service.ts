@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Keys } from "../redis/keys.js";
 import type { ReleaseOutcome, ReserveOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
@@ -11,8 +12,12 @@ import type { SoldOutCache } from "./sold-out-cache.js";
 
 /** How often a buyer on a drained shard pulls stock in one round before looking at the whole sale again. */
 const MAX_PULLS = 6;
-/** Rounds of pulls while units remain elsewhere, before the attempt gives up for now (503, same key). */
-const PULL_ROUNDS = 1;
+/**
+ * Looks at the whole sale that find units elsewhere (pulls lost to other buyers, units in transit) before
+ * the attempt gives up for now (503, same key); the n-th waits n × LOOK_AGAIN_MS first.
+ */
+const LOOKS = 3;
+const LOOK_AGAIN_MS = 10;
 
 export interface ReserveRequest {
   sale: Sale;
@@ -86,31 +91,35 @@ export class ReservationService {
       replayMs: this.opts.replaySeconds * 1000, acceptedChannel: this.keys.acceptedChannel, saleId: sale.saleId,
     };
     const call = (final: boolean) => scripts.reserve(this.redis, k, final ? { ...args, final } : args);
-    let stocks: number[];
-    let inTransit: number;
-    for (let round = 0; ; round++) {
-      for (let pull = 0; pull < MAX_PULLS; pull++) {
+    let look: { stocks: number[]; inTransit: number };
+    let emptyAt = 0;
+    for (let looks = 1, pulls = 0; ; looks++) {
+      for (;;) {
         const out = await call(false);
         if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
         if (out.kind === "state_lost") await this.onStateLost?.(sale.saleId);
         if (out.kind !== "shard_empty") return out;
-        const moved = await this.rebalancer.pull(sale, shard, quantity - out.shardStock);
-        if (moved === 0) break;
+        emptyAt = performance.now();
+        // Buyers of one drained shard share a pull (one transfer feeds them all) instead of each moving stock.
+        if (pulls++ >= MAX_PULLS || (await this.rebalancer.pull(sale, shard, quantity - out.shardStock)) === 0) break;
       }
-      [stocks, inTransit] = await Promise.all([this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
-      if (stocks.reduce((a, b) => a + b, 0) + inTransit < quantity) break;
-      // Units remain elsewhere: the pulls lost to other buyers. Try again a little, then let the buyer retry
-      // (with a new order id). This one is tombstoned like every refusal: its group's message may commit for
-      // the others, and a committed order id without a record would read as a reservation Redis lost.
-      if (round >= PULL_ROUNDS) {
+      // A look taken after this attempt found its shard empty (shared with others who found the same).
+      look = await this.rebalancer.look(sale, emptyAt);
+      if (look.stocks.reduce((a, b) => a + b, 0) + look.inTransit < quantity) break;
+      // Units remain elsewhere: the pulls lost to other buyers, or units are in transit. Try again a little,
+      // then let the buyer retry. This one is tombstoned like every refusal: its group's message may commit
+      // for the others, and a committed order id without a record would read as a reservation Redis lost.
+      if (looks >= LOOKS) {
         await scripts.checkOrder(this.redis, k, orderId, Date.now());
-        return { kind: "shard_empty", shardStock: stocks[shard] ?? 0 };
+        return { kind: "shard_empty", shardStock: look.stocks[shard] ?? 0 };
       }
+      pulls = 0;
+      await sleep(LOOK_AGAIN_MS * looks);
     }
     const out = await call(true);
     if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
     // The look taken just before decides the flag too: every shard empty and nothing in transit.
-    if (out.kind === "sold_out" && !out.replayed && inTransit === 0 && stocks.every((s) => s <= 0)) await this.noteSoldOut(sale);
+    if (out.kind === "sold_out" && !out.replayed && look.inTransit === 0 && look.stocks.every((s) => s <= 0)) await this.noteSoldOut(sale);
     return out;
   }
 

@@ -15,6 +15,9 @@ import type { Sale } from "./sale.js";
 export class ShardRebalancer {
   /** Test only: a SIGKILL at this point of a transfer (set by the composition root). */
   crashAt?: CrashPoint;
+  /** Pulls running in this process, by sale and recipient shard; looks, by sale. */
+  private readonly pulls = new Map<string, Promise<number>>();
+  private readonly looks = new Map<string, { startedAt: number; look: Promise<{ stocks: number[]; inTransit: number }> }>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -48,11 +51,39 @@ export class ShardRebalancer {
   }
 
   /**
-   * Pulls at least `need` units into shard `to`, taking from the fullest shards first, and a chunk more than
-   * needed (a share of the donor) so the next buyers on `to` do not each pay for a transfer.
-   * Returns how many units arrived.
+   * Every shard's stock and the units in transit, as one look shared by the callers that ask while it is
+   * being taken, provided it was started at or after `notBefore` (performance.now()); otherwise a new one.
+   * At the end of a sale hundreds of buyers find their shards empty at once: one look serves them all.
    */
-  async pull(sale: Sale, to: number, need: number): Promise<number> {
+  look(sale: Sale, notBefore: number): Promise<{ stocks: number[]; inTransit: number }> {
+    const shared = this.looks.get(sale.saleId);
+    if (shared && shared.startedAt >= notBefore) return shared.look;
+    const look = Promise.all([this.shardStocks(sale), this.inFlight(sale)]).then(([stocks, inTransit]) => ({ stocks, inTransit }));
+    const entry = { startedAt: performance.now(), look };
+    this.looks.set(sale.saleId, entry);
+    const forget = () => {
+      if (this.looks.get(sale.saleId) === entry) this.looks.delete(sale.saleId);
+    };
+    look.then(forget, forget);
+    return look;
+  }
+
+  /**
+   * Pulls at least `need` units into shard `to`, taking from the fullest shards first, and a chunk more than
+   * needed (a share of the donor) so the next buyers on `to` do not each pay for a transfer. Callers that
+   * find the same shard empty while a pull into it runs wait for that pull instead of starting their own
+   * (their retries then share what it brought). Returns how many units arrived.
+   */
+  pull(sale: Sale, to: number, need: number): Promise<number> {
+    const key = `${sale.saleId}|${to}`;
+    const running = this.pulls.get(key);
+    if (running) return running;
+    const p = this.pullNow(sale, to, need).finally(() => this.pulls.delete(key));
+    this.pulls.set(key, p);
+    return p;
+  }
+
+  private async pullNow(sale: Sale, to: number, need: number): Promise<number> {
     const stocks = await this.shardStocks(sale);
     const donors = stocks
       .map((stock, shard) => ({ shard, stock }))
