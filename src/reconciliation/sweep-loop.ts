@@ -7,7 +7,9 @@ import type { Sweeper } from "./sweeper.js";
  * The periodic sweep: every `intervalMs`, a pass over every sale that has started and is not yet settled
  * (ended, every order PAID or CANCELLED, every event published); a settled sale joins a set the loop skips.
  * An ended sale's shard keys get the same expiry as its settings (end + retention), and a sale whose
- * settings expired leaves the index. Passes never overlap: a slow pass delays the next.
+ * settings expired leaves the index, its shard keys expired first (`SaleStore.unindex`: a sale no pass saw
+ * between its end and that expiry would otherwise leave the keys created after warm-up forever). Passes
+ * never overlap: a slow pass delays the next.
  */
 export class SweepLoop {
   private timer: NodeJS.Timeout | null = null;

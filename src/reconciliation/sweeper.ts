@@ -9,6 +9,7 @@ import type { OrderMessage } from "../messaging/order-message.js";
 import { ledgerOf, readRecord, saleLedger, type LedgerRecord } from "../reservation/ledger.js";
 import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
+import { expireShardKeys, warmedShards } from "../reservation/sale-store.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
 import type { SaleRecovery } from "./sale-recovery.js";
 
@@ -248,14 +249,13 @@ export class Sweeper implements SaleOps {
     return new Map((await saleLedger(this.redis, this.keys, sale)).map((r) => [r.orderId, r]));
   }
 
-  /** Sets every shard key of an ended sale to expire at `atMs` (tokens carry their own expiry). */
+  /**
+   * Sets every shard key of an ended sale to expire at `atMs` (tokens carry their own expiry): the keys of
+   * every shard the sale ever warmed, those a re-put dropped too.
+   */
   async expireShards(sale: Sale, atMs: number): Promise<void> {
-    await Promise.all(
-      Array.from({ length: sale.shards }, (_, i) => {
-        const k = this.keys.shard(sale.saleId, i);
-        return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone].map((key) => this.redis.pexpireat(key, atMs)));
-      }),
-    );
+    const warmed = await warmedShards(this.redis, this.keys, sale.saleId);
+    await expireShardKeys(this.redis, this.keys, sale.saleId, Math.max(sale.shards, warmed?.shards ?? 0), atMs);
   }
 
   /** Stats across Redis and MySQL; drift is 0 when every unit is accounted for and both stores agree. */

@@ -25,6 +25,15 @@ export class Keys {
     return `${this.prefix}sales`;
   }
 
+  /**
+   * Per sale, the most shards it ever warmed and when their keys expire ("<shards>|<unix ms>"): what the
+   * sweep loop needs to expire the keys of a sale whose settings have already expired. A field per indexed
+   * sale, dropped with its index entry.
+   */
+  get saleShards(): string {
+    return `${this.prefix}sale-shards`;
+  }
+
   shard(saleId: string, shard: number): ShardKeys {
     const base = `${this.prefix}{${saleId}:${shard}}:`;
     return {

@@ -73,8 +73,9 @@ export const scripts = {
     return c.fsIssueToken(k.token(token), userId, expiresAt).then(issueTokenOutcome);
   },
 
-  warmShard(c: RedisClient, k: ShardKeys, stock: number): Promise<WarmShardOutcome> {
-    return c.fsWarmShard(k.stock, k.res, k.xout, stock).then(warmShardOutcome);
+  /** Sets the shard's stock, expiring at `expiresAt` (unix ms; omitted: never, for tests warming by hand). */
+  warmShard(c: RedisClient, k: ShardKeys, stock: number, expiresAt = 0): Promise<WarmShardOutcome> {
+    return c.fsWarmShard(k.stock, k.res, k.xout, stock, expiresAt).then(warmShardOutcome);
   },
 
   /** Units taken out of the donor `k` for shard `to` (0 when it holds fewer than `least`). */

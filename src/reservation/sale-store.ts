@@ -32,6 +32,32 @@ export interface SaleCatalog {
   setPaused(saleId: string, paused: boolean): Promise<void>;
 }
 
+/** The most shards a sale ever warmed and when their keys expire (unix ms), kept beside the sale index. */
+export interface WarmedShards {
+  shards: number;
+  expiresAt: number;
+}
+
+export async function warmedShards(redis: RedisClient, keys: Keys, saleId: string): Promise<WarmedShards | null> {
+  const v = await redis.hget(keys.saleShards, saleId);
+  if (!v) return null;
+  const [shards, expiresAt] = v.split("|").map(Number);
+  return { shards: shards!, expiresAt: expiresAt! };
+}
+
+/**
+ * Sets every key of the sale's first `shards` shards to expire at `atMs` (a time past deletes them now);
+ * purchase tokens carry their own expiry. A key that does not exist is left so.
+ */
+export async function expireShardKeys(redis: RedisClient, keys: Keys, saleId: string, shards: number, atMs: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: shards }, (_, i) => {
+      const k = keys.shard(saleId, i);
+      return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone].map((key) => redis.pexpireat(key, atMs)));
+    }),
+  );
+}
+
 export type PutSaleResult = { kind: "created" | "updated"; sale: Sale } | { kind: "locked"; sale: Sale };
 
 /**
@@ -90,8 +116,19 @@ export class SaleStore {
     return [...new Set([...indexed, ...catalogued])];
   }
 
-  /** Drops a sale whose settings expired from the index. */
+  /**
+   * Drops a sale whose settings expired from the index, after setting its shard keys to expire when the
+   * settings did (a time now past: they go at once). The keys the scripts create after warm-up (buyers,
+   * ledger, open index, transfers) get their expiry only here or from a sweep pass after the sale's end,
+   * never on the reserve path; without this, a sale no pass saw between its end and the settings' expiry
+   * would leave them forever. Every shard ever warmed is covered, those a re-put dropped too.
+   */
   async unindex(saleId: string): Promise<void> {
+    // The id put again after its settings expired: the keys are the new sale's, and so is the index entry.
+    if ((await this.redis.hexists(this.keys.saleMeta(saleId), "skuId")) === 1) return;
+    const warmed = await warmedShards(this.redis, this.keys, saleId);
+    if (warmed) await expireShardKeys(this.redis, this.keys, saleId, warmed.shards, warmed.expiresAt);
+    await this.redis.hdel(this.keys.saleShards, saleId);
     await this.redis.srem(this.keys.salesIndex, saleId);
   }
 
@@ -184,14 +221,27 @@ export class SaleStore {
     await this.changed(stored.sale.saleId);
   }
 
-  /** The settings hash, expiring with the sale's retention, and the sale in the index; returns its key. */
-  private async writeSettings(sale: Sale, paused: boolean, epoch: string): Promise<string> {
+  /**
+   * The settings hash, expiring with the sale's retention, the sale in the index and its shards warmed
+   * (at least `warmed`, at most ever) beside it; returns the settings' key.
+   */
+  private async writeSettings(sale: Sale, paused: boolean, epoch: string, warmed = sale.shards): Promise<string> {
     const key = this.keys.saleMeta(sale.saleId);
     await this.redis.hset(key, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: paused ? "1" : "0", [EPOCH]: epoch });
     // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
-    await this.redis.pexpireat(key, sale.endsAt + this.retentionSeconds * 1000);
+    const expiresAt = this.expiresAt(sale);
+    await this.redis.pexpireat(key, expiresAt);
+    // Kept without expiry, beside the index: once the settings expire, unindex still knows which shard
+    // keys the sale left and when they were due.
+    const shards = Math.max(warmed, sale.shards, (await warmedShards(this.redis, this.keys, sale.saleId))?.shards ?? 0);
+    await this.redis.hset(this.keys.saleShards, sale.saleId, `${shards}|${expiresAt}`);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
     return key;
+  }
+
+  /** When every key of the sale expires: its end plus the retention. */
+  private expiresAt(sale: Sale): number {
+    return sale.endsAt + this.retentionSeconds * 1000;
   }
 
   /** Drops this process's cached settings and tells every gateway to drop theirs. */
@@ -238,19 +288,20 @@ export class SaleStore {
     // A sale paused before its start stays paused when its settings are replaced.
     const paused = stored ? stored.sale.paused : (prev?.paused ?? false);
     const perShard = splitStock(sale.stock, sale.shards);
-    const shardCount = Math.max(sale.shards, prev?.shards ?? 0);
+    // Every shard ever warmed, not only the last settings' (8 → 4 → 2 would miss 4…7): the ones the new
+    // settings drop are emptied, and all of them expire with this sale, even if it ends earlier than before.
+    const warmed = await warmedShards(this.redis, this.keys, sale.saleId);
+    const shardCount = Math.max(sale.shards, prev?.shards ?? 0, warmed?.shards ?? 0);
     for (let i = 0; i < shardCount; i++) {
       const k = this.keys.shard(sale.saleId, i);
-      if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0)) === "locked") return { kind: "locked", sale: prev ?? sale };
-      // A shard the new settings drop (emptied above) expires with the sale: the sweeper only sees the others.
-      if (i >= sale.shards) await this.redis.pexpireat(k.stock, sale.endsAt + this.retentionSeconds * 1000);
+      if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0, this.expiresAt(sale))) === "locked") return { kind: "locked", sale: prev ?? sale };
     }
     const epoch = randomBytes(8).toString("hex");
     if (this.catalog && !(await this.catalog.put({ ...sale, paused }, epoch, now))) {
       return { kind: "locked", sale: (await this.stored(sale.saleId))?.sale ?? sale };
     }
     this.listed = null;
-    const metaKey = await this.writeSettings(sale, paused, epoch);
+    const metaKey = await this.writeSettings(sale, paused, epoch, shardCount);
     await this.redis.hdel(metaKey, RECOVERING);
     await this.changed(sale.saleId);
     return { kind: prev || stored ? "updated" : "created", sale: { ...sale, paused } };
