@@ -202,7 +202,7 @@ export class GatewayProcess {
     const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, this.sales, this.lifecycle, cfg.payments.timeoutSeconds);
     const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, timers.schedule);
     this.metrics.counterFrom("flashsale_orders_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper", () => writer.stats.parked);
-    const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax }, this.opts.crashAt);
+    const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000 }, this.opts.crashAt);
     const recovery = new SaleRecovery(this.redis, this.keys, this.sales, repo, this.reservations.rebalancer, {
       quietMs: cfg.sweeper.recoveryQuietMs,
       replayMs: cfg.tokens.replaySeconds * 1000,

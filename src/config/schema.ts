@@ -95,7 +95,8 @@ export const configSchema = z
       }).strict(),
     }).strict(),
     sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt, leaseMs: positiveInt, recoveryQuietMs: positiveInt }).strict(),
-    outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt }).strict(),
+    /** retentionSeconds: how long a published event stays in order_events before the relay prunes it. */
+    outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt, retentionSeconds: positiveInt }).strict(),
     auth: z.object({
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),
       adminToken: z.string().min(16, "expected at least 16 characters"),

@@ -71,6 +71,27 @@ export async function markPublished(conn: PoolConnection, seqs: readonly number[
   await conn.query({ sql: `UPDATE ${OUTBOX} SET published_at = ? WHERE seq IN (${seqs.map(() => "?").join(",")})`, timeout: timeoutMs }, [at, ...seqs]);
 }
 
+/**
+ * Deletes up to `limit` events of one database published before `before`, the oldest first; returns how
+ * many went. Unpublished events are never deleted. The rows are found by a plain read (no lock) on
+ * idx_unpublished and deleted by primary key, so the statement locks those rows only: a range delete on
+ * published_at would also lock the gap where new, unpublished events go in, and hold up the writers.
+ */
+export async function prunePublished(pool: Pool, before: Date, limit: number, timeoutMs: number): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    { sql: `SELECT seq FROM ${OUTBOX} WHERE published_at IS NOT NULL AND published_at < ? ORDER BY published_at LIMIT ${Math.floor(limit)}`, timeout: timeoutMs },
+    [before],
+  );
+  if (rows.length === 0) return 0;
+  const seqs = rows.map((r) => Number(r.seq));
+  const [res] = await pool.query<ResultSetHeader>(
+    // The published_at condition again: only rows still published and old, whatever happened since the read.
+    { sql: `DELETE FROM ${OUTBOX} WHERE seq IN (${seqs.map(() => "?").join(",")}) AND published_at IS NOT NULL AND published_at < ?`, timeout: timeoutMs },
+    [...seqs, before],
+  );
+  return res.affectedRows;
+}
+
 /** Events of a sale not published `olderThanMs` after they were written (the sweeper's bound). */
 export async function countStale(pool: Pool, saleId: string, olderThan: Date, timeoutMs: number): Promise<number> {
   const [rows] = await pool.query<RowDataPacket[]>(
