@@ -63,15 +63,30 @@ export async function readLedger(redis: RedisClient, keys: Keys, orderIds: strin
   return out;
 }
 
-/** Every ledger record of a sale, over all its shards (operator views and the sweeper; O(orders)). */
+/** Entries per HSCAN step: a few milliseconds of Redis at most, so buyers' calls interleave. */
+const SCAN_COUNT = 500;
+
+/**
+ * Every ledger record of a sale, over all its shards (operator views, the sweeper, the sold-out flag's
+ * first look; O(orders)). Read with HSCAN in small steps, one shard after another: a shard's ledger holds
+ * a record for every attempt that reached Redis (tombstones included), and one HGETALL of tens of thousands
+ * of them blocked Redis for tens of milliseconds, which made buyers' calls time out mid-sale. A record
+ * present for the whole read is returned (possibly in a newer state); one added meanwhile may be missed,
+ * as it would be by a read taken a moment earlier.
+ */
 export async function saleLedger(redis: RedisClient, keys: Keys, sale: { saleId: string; shards: number }): Promise<LedgerRecord[]> {
-  const all = await Promise.all(Array.from({ length: sale.shards }, (_, i) => redis.hgetall(keys.shard(sale.saleId, i).res)));
-  const out: LedgerRecord[] = [];
-  for (const h of all) {
-    for (const [orderId, raw] of Object.entries(h)) {
-      const rec = parseLedgerRecord(orderId, raw);
-      if (rec) out.push(rec);
-    }
+  const out = new Map<string, LedgerRecord>();
+  for (let i = 0; i < sale.shards; i++) {
+    const res = keys.shard(sale.saleId, i).res;
+    let cursor = "0";
+    do {
+      const [next, flat] = await redis.hscan(res, cursor, "COUNT", SCAN_COUNT);
+      for (let j = 0; j + 1 < flat.length; j += 2) {
+        const rec = parseLedgerRecord(flat[j]!, flat[j + 1]!);
+        if (rec) out.set(rec.orderId, rec);
+      }
+      cursor = next;
+    } while (cursor !== "0");
   }
-  return out;
+  return [...out.values()];
 }

@@ -38,6 +38,8 @@ export interface ReservationOptions {
 /** Tokens, reservations and releases: every Redis step of the buy path. */
 export class ReservationService {
   readonly rebalancer: ShardRebalancer;
+  /** Reads of a sale's ledger for the sold-out flag, shared by the attempts that ask at once. */
+  private readonly learning = new Map<string, Promise<void>>();
   /** Told when a reservation finds a shard whose state this Redis lost (the sale must stop and be rebuilt). */
   onStateLost?: (saleId: string) => Promise<void>;
 
@@ -127,11 +129,19 @@ export class ReservationService {
    * Sets the local flag (the caller saw every shard empty and nothing in transit between shards). A process
    * that started after the sale began first learns every token accepted so far from the ledger: the flag
    * must let their replays through to Redis, and the pub/sub messages it heard cover only its own lifetime.
+   * Hundreds of attempts reach the last SOLD_OUT together: they share one read of the ledger (each read
+   * is O(attempts so far); one per attempt kept Redis busy for seconds).
    */
   private async noteSoldOut(sale: Sale): Promise<void> {
     if (!this.soldOut.knowsAccepted(sale.saleId)) {
-      const records = await saleLedger(this.redis, this.keys, sale);
-      this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : [])));
+      let learning = this.learning.get(sale.saleId);
+      if (!learning) {
+        learning = saleLedger(this.redis, this.keys, sale)
+          .then((records) => this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : []))))
+          .finally(() => this.learning.delete(sale.saleId));
+        this.learning.set(sale.saleId, learning);
+      }
+      await learning;
     }
     this.soldOut.markSoldOut(sale.saleId);
   }
