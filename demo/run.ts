@@ -370,7 +370,8 @@ async function main(): Promise<void> {
   process.exit(failed ? 1 : 0);
 }
 
-main().catch((err: unknown) => {
+const entry = process.argv.includes("--headline") ? import("./headline.js").then(async (m) => process.exit((await m.headline()) ? 0 : 1)) : main();
+entry.catch((err: unknown) => {
   console.error(`demo failed: ${err instanceof Error ? err.stack : String(err)}`);
   process.exit(1);
 });

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import net from "node:net";
 import { signBuyerJwt } from "../../src/admission/auth.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
 import { loadConfig } from "../../src/config/load.js";
 import { percentiles } from "../lib/percentiles.js";
+import { HttpConnection as Connection, requestBytes as request, type Answer } from "../lib/http-connection.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 import type { Latency as Percentiles } from "../lib/stats.js";
 
@@ -68,88 +68,6 @@ export interface FloodResult {
 // Types only: importing this module for a value would run a flood client in the importer.
 export type { Latency as Percentiles } from "../lib/stats.js";
 
-interface Answer {
-  status: number;
-  body: Buffer;
-}
-
-const HEADER_END = Buffer.from("\r\n\r\n");
-
-/** One keep-alive HTTP/1.1 connection, one request at a time. */
-class Connection {
-  private readonly sock: net.Socket;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private waiting: { ok: (a: Answer) => void; fail: (e: Error) => void } | null = null;
-  dead: Error | null = null;
-
-  private constructor(port: number, ready: (err?: Error) => void) {
-    this.sock = net.connect({ host: "127.0.0.1", port }, () => ready());
-    this.sock.setNoDelay(true);
-    this.sock.on("data", (d: Buffer) => this.onData(d));
-    const die = (err: Error) => {
-      if (!this.dead) this.dead = err;
-      ready(err);
-      this.waiting?.fail(err);
-      this.waiting = null;
-    };
-    this.sock.on("error", die);
-    this.sock.on("close", () => die(new Error("connection closed")));
-  }
-
-  static open(port: number): Promise<Connection> {
-    return new Promise((ok, fail) => {
-      let c: Connection | undefined = undefined;
-      c = new Connection(port, (err) => (err ? fail(err) : ok(c!)));
-    });
-  }
-
-  request(buf: Buffer): Promise<Answer> {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((ok, fail) => {
-      this.waiting = { ok, fail };
-      this.sock.write(buf);
-    });
-  }
-
-  private onData(d: Buffer): void {
-    this.chunks.push(d);
-    this.size += d.length;
-    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
-    const end = buf.indexOf(HEADER_END);
-    if (end < 0) return;
-    const head = buf.toString("latin1", 0, end);
-    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
-    const length = m ? Number(m[1]) : 0;
-    const total = end + 4 + length;
-    if (buf.length < total) {
-      this.chunks = [buf];
-      return;
-    }
-    this.chunks = [];
-    this.size = 0;
-    const status = Number(head.slice(9, 12));
-    const w = this.waiting;
-    this.waiting = null;
-    w?.ok({ status, body: buf.subarray(end + 4, total) });
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-function request(method: string, path: string, port: number, headers: Record<string, string>, body = ""): Buffer {
-  const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`];
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  return Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`);
-}
-
-async function openAll(port: number, n: number): Promise<Connection[]> {
-  return Promise.all(Array.from({ length: n }, () => Connection.open(port)));
-}
-
 const cfg = loadConfig();
 const purchaseTokens = new PurchaseTokens(cfg.auth.userJwtSecret);
 
@@ -168,7 +86,7 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
   if (job.tokens === "mint") {
     users.forEach((u, i) => (tokens[i] = purchaseTokens.mint(job.saleId, u)));
   } else {
-    const conns = await openAll(job.port, job.tokenConnections);
+    const conns = await Connection.openMany(job.port, job.tokenConnections);
     let next = 0;
     await Promise.all(
       conns.map(async (c) => {
@@ -203,7 +121,7 @@ const CODE_RE = /"code":"([A-Z_]+)"/;
 
 async function flood(job: FloodJob): Promise<FloodResult> {
   const buyers = prepared;
-  const conns = await openAll(job.port, job.connections);
+  const conns = await Connection.openMany(job.port, job.connections);
   const all = new Float64Array(buyers.length);
   const acceptedMs: number[] = [];
   const accepted: Accepted[] = [];
@@ -248,7 +166,9 @@ async function flood(job: FloodJob): Promise<FloodResult> {
             soldOutSeen = true;
             reply({ phase: "soldOut", accepted: accepted.length });
           }
-          const key = `${a.status} ${CODE_RE.exec(a.body.toString("latin1"))?.[1] ?? ""}`.trim();
+          const text = a.body.toString("latin1");
+          const detail = a.status === 503 ? ` ${/"message":"([^"]{0,48})/.exec(text)?.[1] ?? ""}` : "";
+          const key = `${a.status} ${CODE_RE.exec(text)?.[1] ?? ""}${detail}`.trim();
           answers[key] = (answers[key] ?? 0) + 1;
         }
       }

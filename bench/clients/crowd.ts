@@ -1,0 +1,370 @@
+import { writeFileSync } from "node:fs";
+import { signBuyerJwt } from "../../src/admission/auth.js";
+import { loadConfig } from "../../src/config/load.js";
+import { HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
+import { reply, stdinMessages } from "../lib/proc.js";
+
+/**
+ * The flash-sale crowd (`npm run demo -- --headline`), a load generator in a process of its own, meant to
+ * be pinned to the load core. It must cost clearly less CPU per request than the gateway spends answering
+ * it (it reports its own CPU seconds; the parent divides both by the requests), so requests are bytes built
+ * from a buyer's JWT and key, answers are read by Content-Length, and only a 202's body is parsed.
+ *
+ * The buyers: `buyers` of them, `${userPrefix}${i}`; buyer i orders quantity 2 when i % 3 == 0, else 1;
+ * every `secondKeyEvery`-th buyer takes a second purchase token and tries with it too. Every buyer takes
+ * their tokens before the start (POST /tokens, over HTTP from the gateway).
+ *
+ * The attempts, in waves: every buyer's first press (a shuffled order), then the second keys with the
+ * first repeat of every buyer (the same key again: a replay, or the sold-out answer), then more repeats,
+ * `repeats` in all per buyer. A 503 or 429 is what a storefront retries with the same key after
+ * Retry-After (capped at `retryCapMs`), without holding a connection meanwhile; every request, retries
+ * included, is recorded.
+ *
+ * Two ways to send them:
+ * - closed loop: `connections` keep-alive connections, each sending its next attempt when the last answer
+ *   arrives (a crowd of that many fingers on the button);
+ * - open loop: attempts released at `rate` per second over up to `connections` connections; an attempt
+ *   that finds none free waits, and its latency counts from when it was due (no coordinated omission).
+ *
+ * Jobs from stdin, one at a time: {"cmd":"prepare"} → {prepared}; {"cmd":"run"} → a summary, with every
+ * accepted order and the per-second series written to `out` as JSON for the auditor.
+ */
+export interface CrowdPrepare {
+  cmd: "prepare";
+  port: number;
+  saleId: string;
+  userPrefix: string;
+  buyers: number;
+  secondKeyEvery: number;
+  /** Presses of the first key after the first one, per buyer (buyer i: repeats - (i % 5 == 0 ? 1 : 0)). */
+  repeats: number;
+  tokenConnections: number;
+}
+
+export interface CrowdRun {
+  cmd: "run";
+  port: number;
+  connections: number;
+  mode: "closed" | "open";
+  /** Attempts per second (open loop). */
+  rate?: number;
+  retryCapMs: number;
+  out: string;
+}
+
+export interface Accepted {
+  orderId: string;
+  userId: string;
+  quantity: number;
+  /** Unix ms (sub-ms precision) the first 202 for this key was received. */
+  at: number;
+}
+
+/** Answers per second of the run, by outcome, and the latency of that second's answers. */
+export interface SecondBucket {
+  t: number;
+  accepted: number;
+  replayed: number;
+  soldOut: number;
+  limit: number;
+  retryLater: number;
+  other: number;
+  p50: number;
+  p99: number;
+}
+
+export interface CrowdResult {
+  /** Planned attempts (each buyer press) and HTTP requests sent (retries of 503/429 included). */
+  attempts: number;
+  requests: number;
+  retries: number;
+  /** Attempts still answered 503/429 after the last retry. */
+  gaveUp: number;
+  errors: number;
+  answers: Record<string, number>;
+  /** First request → last answer, and first request → last new 202 (the sell phase as buyers see it). */
+  totalMs: number;
+  lastAcceptedMs: number;
+  latencyMs: { all: { p50: number; p99: number }; accepted: { p50: number; p99: number } };
+  /** 202s for a key that named another order than the key's first 202 (must be 0). */
+  replayMismatches: number;
+  acceptedOrders: number;
+  cpuSeconds: number;
+  startedAt: number;
+}
+
+const cfg = loadConfig();
+const CODE_RE = /"code":"([A-Z_]+)"/;
+
+interface Plan {
+  users: string[];
+  jwts: string[];
+  quantity: Uint8Array;
+  /** Key per (buyer, key index): keys[2 * buyer + k]. */
+  keys: string[];
+  /** Attempt a: buyer = attemptBuyer[a], key index = attemptKey[a]. */
+  attemptBuyer: Int32Array;
+  attemptKey: Uint8Array;
+}
+let plan: Plan | null = null;
+let bodies: string[] = [];
+
+/** A fixed shuffle (the crowd is the same every run): xorshift32 Fisher–Yates. */
+function shuffle(a: Int32Array, seed: number): void {
+  let x = seed >>> 0 || 1;
+  for (let i = a.length - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+}
+
+async function prepare(job: CrowdPrepare): Promise<{ prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number }> {
+  const n = job.buyers;
+  const exp = Math.floor(Date.now() / 1000) + 7200;
+  const users = Array.from({ length: n }, (_, i) => `${job.userPrefix}${i}`);
+  const jwts = users.map((sub) => `Bearer ${signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp })}`);
+  const quantity = Uint8Array.from(users, (_, i) => (i % 3 === 0 ? 2 : 1));
+  bodies = ["", JSON.stringify({ quantity: 1 }), JSON.stringify({ quantity: 2 })];
+  const second = (i: number) => i % job.secondKeyEvery === 1;
+  // Token requests: every buyer's first key, then the second keys.
+  const wanted: number[] = [];
+  for (let i = 0; i < n; i++) wanted.push(2 * i);
+  for (let i = 0; i < n; i++) if (second(i)) wanted.push(2 * i + 1);
+  const keys: string[] = new Array(2 * n).fill("");
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const conns = await HttpConnection.openMany(job.port, job.tokenConnections);
+  let next = 0;
+  await Promise.all(
+    conns.map(async (c) => {
+      while (next < wanted.length) {
+        const slot = wanted[next++]!;
+        const buyer = slot >> 1;
+        const req = requestBytes("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[buyer]! });
+        let a = await c.request(req);
+        // Shedding or a limit: come back shortly, as a storefront would; tokens are not what is measured.
+        for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 100; tries++) {
+          await new Promise((r) => setTimeout(r, 50));
+          a = await c.request(req);
+        }
+        if (a.status !== 201) throw new Error(`token for ${users[buyer]}: ${a.status} ${a.body.toString()}`);
+        keys[slot] = (JSON.parse(a.body.toString()) as { token: string }).token;
+      }
+    }),
+  );
+  for (const c of conns) c.close();
+  const tokenMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // Waves: first presses; second keys with the first repeats; then the remaining repeats.
+  const waves: number[][] = [[], []];
+  for (let i = 0; i < n; i++) {
+    waves[0]!.push(2 * i);
+    if (second(i)) waves[1]!.push(2 * i + 1);
+    const repeats = job.repeats - (i % 5 === 0 ? 1 : 0);
+    for (let r = 0; r < repeats; r++) (waves[r + 1] ??= []).push(2 * i);
+  }
+  const order: number[] = [];
+  waves.forEach((w, k) => {
+    const a = Int32Array.from(w);
+    shuffle(a, 0x9e3779b9 + k);
+    order.push(...a);
+  });
+  plan = {
+    users, jwts, quantity, keys,
+    attemptBuyer: Int32Array.from(order, (slot) => slot >> 1),
+    attemptKey: Uint8Array.from(order, (slot) => slot & 1),
+  };
+  return { prepared: order.length, tokens: wanted.length, tokenMs, tokenCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+function pct(sorted: Float64Array | number[], p: number): number {
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! * 10) / 10 : NaN;
+}
+
+async function run(job: CrowdRun): Promise<CrowdResult> {
+  const p = plan;
+  if (!p) throw new Error("prepare first");
+  const total = p.attemptBuyer.length;
+  const conns = await HttpConnection.openMany(job.port, job.connections);
+  const answers: Record<string, number> = {};
+  const firstOrder = new Map<number, string>();
+  const accepted: Accepted[] = [];
+  const latencies = new Float64Array(total * 2);
+  let nLat = 0;
+  const acceptedLat: number[] = [];
+  const buckets: { counts: Omit<SecondBucket, "t" | "p50" | "p99">; lat: number[] }[] = [];
+  let requests = 0;
+  let retries = 0;
+  let gaveUp = 0;
+  let errors = 0;
+  let mismatches = 0;
+  let lastAccepted = 0;
+  const tries = new Uint8Array(total);
+  // Ready attempts: [attempt, due time]; retries join it when their Retry-After has passed.
+  const ready: [number, number][] = [];
+  let readyHead = 0;
+  let planned = 0;
+  let pendingRetries = 0;
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  const signal = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const usage0 = process.cpuUsage();
+  const wallOffset = Date.now() - performance.now();
+  const t0 = performance.now();
+  const open = job.mode === "open";
+  const rate = job.rate ?? 0;
+  let ticker: NodeJS.Timeout | null = null;
+  if (open) {
+    // Releases due attempts every millisecond, each with the time it was due.
+    ticker = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
+      for (; planned < due; planned++) ready.push([planned, t0 + (planned * 1000) / rate]);
+      signal();
+    }, 1);
+  }
+  const take = (): [number, number] | null => {
+    if (readyHead < ready.length) {
+      const r = ready[readyHead++]!;
+      if (readyHead > 4096 && readyHead * 2 > ready.length) {
+        ready.splice(0, readyHead);
+        readyHead = 0;
+      }
+      return r;
+    }
+    if (!open && planned < total) return [planned++, performance.now()];
+    return null;
+  };
+  const finished = () => planned >= total && readyHead >= ready.length && pendingRetries === 0;
+  const bucketOf = (end: number) => {
+    const s = Math.floor((end - t0) / 1000);
+    while (buckets.length <= s) buckets.push({ counts: { accepted: 0, replayed: 0, soldOut: 0, limit: 0, retryLater: 0, other: 0 }, lat: [] });
+    return buckets[s]!;
+  };
+  const reqFor = (a: number) => {
+    const b = p.attemptBuyer[a]!;
+    const key = p.keys[2 * b + p.attemptKey[a]!]!;
+    return requestBytes("POST", `/v1/sales/${saleIdRun}/orders`, job.port, {
+      Authorization: p.jwts[b]!, "Idempotency-Key": key, "Content-Type": "application/json",
+    }, bodies[p.quantity[b]!]!);
+  };
+  await Promise.all(
+    conns.map(async (c) => {
+      for (;;) {
+        const next = take();
+        if (!next) {
+          if (finished() && inFlight === 0) return signal();
+          if (finished()) {
+            await new Promise<void>((r) => setTimeout(r, 5));
+            continue;
+          }
+          await new Promise<void>((r) => {
+            const prev = wake;
+            wake = () => {
+              prev?.();
+              r();
+            };
+          });
+          continue;
+        }
+        const [a, due] = next;
+        inFlight++;
+        requests++;
+        let ans: Answer;
+        try {
+          ans = await c.request(reqFor(a));
+        } catch {
+          inFlight--;
+          errors++;
+          return;
+        }
+        inFlight--;
+        const end = performance.now();
+        const ms = end - due;
+        latencies[nLat++] = ms;
+        const bucket = bucketOf(end);
+        bucket.lat.push(ms);
+        const b = p.attemptBuyer[a]!;
+        const slot = 2 * b + p.attemptKey[a]!;
+        if (ans.status === 202) {
+          const orderId = (JSON.parse(ans.body.toString()) as { orderId: string }).orderId;
+          answers[ans.replayed ? "202 replayed" : "202"] = (answers[ans.replayed ? "202 replayed" : "202"] ?? 0) + 1;
+          const first = firstOrder.get(slot);
+          if (first === undefined) {
+            firstOrder.set(slot, orderId);
+            accepted.push({ orderId, userId: p.users[b]!, quantity: p.quantity[b]!, at: wallOffset + end });
+            acceptedLat.push(ms);
+            if (end > lastAccepted) lastAccepted = end;
+          } else if (first !== orderId) mismatches++;
+          if (ans.replayed) bucket.counts.replayed++;
+          else bucket.counts.accepted++;
+          continue;
+        }
+        const text = ans.body.toString("latin1");
+        const code = CODE_RE.exec(text)?.[1] ?? "";
+        // A 503 says why (shedding, a dependency, an unsettled hand-off): the first words of its message.
+        const why = ans.status === 503 ? `: ${/"message":"([^"]{0,40})/.exec(text)?.[1] ?? ""}` : "";
+        const key = `${ans.status} ${code}${ans.replayed ? " replayed" : ""}${why}`;
+        answers[key] = (answers[key] ?? 0) + 1;
+        if (ans.status === 503 || ans.status === 429) {
+          bucket.counts.retryLater++;
+          if (tries[a]! < 30) {
+            tries[a]!++;
+            retries++;
+            pendingRetries++;
+            // Jittered, as clients should: a crowd retrying in lockstep arrives as one burst.
+            const wait = Math.min(job.retryCapMs, (ans.retryAfter ?? 1) * 1000) * (0.5 + Math.random());
+            setTimeout(() => {
+              pendingRetries--;
+              ready.push([a, performance.now()]);
+              signal();
+            }, wait);
+          } else gaveUp++;
+          continue;
+        }
+        if (code === "SOLD_OUT") bucket.counts.soldOut++;
+        else if (code === "LIMIT_EXCEEDED") bucket.counts.limit++;
+        else bucket.counts.other++;
+      }
+    }),
+  );
+  if (ticker) clearInterval(ticker);
+  const tEnd = performance.now();
+  const usage = process.cpuUsage(usage0);
+  for (const c of conns) c.close();
+  const all = latencies.subarray(0, nLat).sort();
+  const acc = Float64Array.from(acceptedLat).sort();
+  const series: SecondBucket[] = buckets.map((b, t) => {
+    const l = Float64Array.from(b.lat).sort();
+    return { t, ...b.counts, p50: pct(l, 0.5), p99: pct(l, 0.99) };
+  });
+  writeFileSync(job.out, JSON.stringify({ accepted, series }));
+  return {
+    attempts: total, requests, retries, gaveUp, errors, answers,
+    totalMs: tEnd - t0, lastAcceptedMs: lastAccepted ? lastAccepted - t0 : 0,
+    latencyMs: { all: { p50: pct(all, 0.5), p99: pct(all, 0.99) }, accepted: { p50: pct(acc, 0.5), p99: pct(acc, 0.99) } },
+    replayMismatches: mismatches, acceptedOrders: accepted.length,
+    cpuSeconds: (usage.user + usage.system) / 1e6, startedAt: wallOffset + t0,
+  };
+}
+
+let saleIdRun = "";
+let queue = Promise.resolve();
+stdinMessages((job: CrowdPrepare | CrowdRun) => {
+  queue = queue.then(async () => {
+    try {
+      if (job.cmd === "prepare") saleIdRun = job.saleId;
+      reply(job.cmd === "prepare" ? await prepare(job) : await run(job));
+    } catch (err) {
+      reply({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    }
+  });
+});

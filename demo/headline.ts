@@ -1,0 +1,315 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RowDataPacket } from "mysql2/promise";
+import { ask, cpuSeconds, LOAD_CORE, pinned, SERVER_CORE, TsChild } from "../bench/lib/proc.js";
+import type { Accepted, CrowdPrepare, CrowdResult, CrowdRun, SecondBucket } from "../bench/clients/crowd.js";
+import { loadConfig } from "../src/config/load.js";
+import { MysqlShards } from "../src/persistence/mysql-shards.js";
+import { createRedis } from "../src/redis/client.js";
+import { Keys } from "../src/redis/keys.js";
+import { freePort, ROOT } from "../stack/proc.js";
+import { pidListeningOn } from "../stack/proc.js";
+import { down, up } from "../stack/stack.js";
+import { ApiClient, expectStatus } from "../support/api-client.js";
+import { pool } from "../support/pool.js";
+import { histogram, lineChart, page } from "./report-html.js";
+
+/**
+ * `npm run demo -- --headline`: the sale the gateway exists for, on this machine. 100,000 units on 32
+ * shards, at most 2 per buyer, 250,000 buyers who take their purchase tokens before the start (one in five
+ * takes a second), then 1,000,000 order attempts: everyone presses at once, presses again with the same key,
+ * and tries the second key. The gateway (HTTP, Redis, RocketMQ transactional hand-off) and the order writer
+ * (RocketMQ → sharded MySQL) run as separate processes, the crowd (bench/clients/crowd.ts) as a third, pinned
+ * to the other core. Afterwards a share of the orders is paid and a few are cancelled, and an auditor checks
+ * every invariant against the crowd's answers, MySQL, the outbox and Redis. Every second it samples the
+ * stock left in Redis, the rows in MySQL, Redis memory and the CPU of every process.
+ *
+ * Knobs (environment): HEADLINE_BUYERS (250000), HEADLINE_STOCK (100000), HEADLINE_SHARDS (32),
+ * HEADLINE_REPEATS (3), HEADLINE_CONNECTIONS (2000), HEADLINE_MODE (closed | open) and HEADLINE_RATE
+ * (attempts/s, open loop). Report: demo/out/headline.json and demo/out/headline.html. Exit code 1 when an
+ * invariant fails; missed targets (sell phase under 60 s, 202 → row p99 under 1 s) are reported, not fatal.
+ */
+const BUYERS = Number(process.env.HEADLINE_BUYERS ?? 250_000);
+const STOCK = Number(process.env.HEADLINE_STOCK ?? 100_000);
+const SHARDS = Number(process.env.HEADLINE_SHARDS ?? 32);
+const REPEATS = Number(process.env.HEADLINE_REPEATS ?? 3);
+const CONNECTIONS = Number(process.env.HEADLINE_CONNECTIONS ?? 2000);
+const MODE = (process.env.HEADLINE_MODE ?? "closed") as "closed" | "open";
+const RATE = Number(process.env.HEADLINE_RATE ?? 20_000);
+const LIMIT = 2;
+const SECOND_KEY_EVERY = 5;
+const PAY_EVERY = 10;
+const CANCEL_EVERY = 50;
+const OUT = join(ROOT, "demo", "out");
+const SELL_TARGET_MS = 60_000;
+const LAG_TARGET_MS = 1000;
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! : NaN);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+interface Watched {
+  label: string;
+  pid: number | null;
+}
+
+/** One sample per second while the crowd runs. */
+interface Sample {
+  t: number;
+  remaining: number;
+  rows: number;
+  redisBytes: number;
+  /** Share of one core per watched process over the last second. */
+  cpu: Record<string, number>;
+}
+
+export async function headline(): Promise<boolean> {
+  const started = await up(false);
+  const cfg = loadConfig();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "fs-headline-"));
+  const common = {
+    server: { port, host: "127.0.0.1" },
+    admission: { shedding: { maxInFlight: Math.max(4096, CONNECTIONS * 2) } },
+  };
+  // The gateway takes no order messages; the writer process does (and answers back-checks, sweeps).
+  writeFileSync(join(dir, "gateway.json"), JSON.stringify({ ...common, rocketmq: { consumer: { enabled: false } } }));
+  writeFileSync(join(dir, "writer.json"), JSON.stringify(common));
+  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
+  const logs: Record<string, string> = { gateway: "", writer: "" };
+  const start = (name: "gateway" | "writer", script: string, core: number | null): ChildProcess => {
+    const node = [join(ROOT, "dist", "src", script)];
+    const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" }, stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr!.on("data", (d: Buffer) => (logs[name] = (logs[name]! + d.toString()).slice(-20_000)));
+    return child;
+  };
+  const gw = start("gateway", "main.js", SERVER_CORE);
+  const writer = start("writer", "writer-main.js", null);
+  const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
+  const shards = new MysqlShards(cfg.mysql);
+  const redis = createRedis(cfg.redis);
+  const keys = new Keys(cfg.redis.keyPrefix);
+  const crowd = new TsChild("bench/clients/crowd.ts", { core: LOAD_CORE });
+  const saleId = `headline-${Date.now().toString(36)}`;
+  let ok = false;
+  try {
+    for (let i = 0; ; i++) {
+      if (await api.ready()) break;
+      if (i > 150 || gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${logs.gateway}`);
+      await sleep(200);
+    }
+    const spec = { skuId: "headline-sneaker", stock: STOCK, perUserLimit: LIMIT, durationMs: 1_800_000, shards: SHARDS, paymentTimeoutSeconds: 1800 };
+    // Tokens are issued from `tokens.leadSeconds` before the start: the sale is put to start within that
+    // window, the buyers take their tokens, then it is put again to start in a few seconds.
+    expectStatus("create the sale", await api.putSale(saleId, { ...spec, startInMs: (cfg.tokens.leadSeconds - 30) * 1000 }), 201);
+    console.log(`headline sale ${saleId}: ${STOCK} units on ${SHARDS} shards, limit ${LIMIT}, ${BUYERS} buyers (every ${SECOND_KEY_EVERY}th with a second key), ${MODE} loop over ${CONNECTIONS} connections`);
+    const prep = await ask<{ prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number }, CrowdPrepare>(
+      crowd, { cmd: "prepare", port, saleId, userPrefix: "hb-", buyers: BUYERS, secondKeyEvery: SECOND_KEY_EVERY, repeats: REPEATS, tokenConnections: 64 }, 1_800_000,
+    );
+    console.log(`tokens: ${prep.tokens} in ${(prep.tokenMs / 1000).toFixed(1)} s (${Math.round(prep.tokens / (prep.tokenMs / 1000))}/s); ${prep.prepared} attempts planned`);
+    const startInMs = 3000;
+    const put2 = await api.putSale(saleId, { ...spec, startInMs });
+    if (put2.status !== 200 && put2.status !== 201) throw new Error(`moving the start: ${put2.status} ${JSON.stringify(put2.body)}`);
+    await sleep(startInMs + 200);
+
+    // The watched processes: each one's CPU over each second of the flood.
+    const watched: Watched[] = [
+      { label: "gateway", pid: gw.pid ?? null },
+      { label: "writer", pid: writer.pid ?? null },
+      { label: "rocketmq proxy+broker", pid: pidListeningOn(Number(cfg.rocketmq.endpoints.split(":")[1])) },
+      { label: "rocketmq namesrv", pid: pidListeningOn(Number(cfg.rocketmq.namesrv.split(":")[1])) },
+      { label: "redis", pid: pidListeningOn(Number(new URL(cfg.redis.url).port || 6379)) },
+      { label: "mariadb", pid: pidListeningOn(cfg.mysql.shards[0]!.port) },
+      { label: "load generator", pid: crowd.pid },
+      { label: "this auditor", pid: process.pid },
+    ];
+    const cpuNow = () => watched.map((w) => (w.pid ? cpuSeconds(w.pid) : NaN));
+    const stockKeys = Array.from({ length: SHARDS }, (_, i) => keys.shard(saleId, i).stock);
+    const remainingNow = async () => (await Promise.all(stockKeys.map((k) => redis.get(k)))).reduce((s, v) => s + Number(v ?? 0), 0);
+    const rowsNow = async () => {
+      let n = 0;
+      for (const t of shards.allTables()) n += Number((await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]))[0][0]!.n);
+      return n;
+    };
+    const redisBytes = async () => Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? NaN);
+    const samples: Sample[] = [];
+    const cpuStart = cpuNow();
+    let prevCpu = cpuStart;
+    let prevT = performance.now();
+    const t0 = performance.now();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await sleep(1000);
+        const [remaining, rows, bytes] = await Promise.all([remainingNow(), rowsNow(), redisBytes()]);
+        const now = performance.now();
+        const cpu = cpuNow();
+        const dt = (now - prevT) / 1000;
+        samples.push({ t: round1((now - t0) / 1000), remaining, rows, redisBytes: bytes, cpu: Object.fromEntries(watched.map((w, i) => [w.label, round1(((cpu[i]! - prevCpu[i]!) / dt) * 100)])) });
+        prevCpu = cpu;
+        prevT = now;
+      }
+    })();
+    const run = await ask<CrowdResult, CrowdRun>(crowd, { cmd: "run", port, connections: CONNECTIONS, mode: MODE, rate: RATE, retryCapMs: 1000, out: join(dir, "answers.json") }, 1_800_000);
+    const floodSeconds = (performance.now() - t0) / 1000;
+    const cpuFlood = cpuNow().map((c, i) => c - cpuStart[i]!);
+    const { accepted, series } = JSON.parse(readFileSync(join(dir, "answers.json"), "utf8")) as { accepted: Accepted[]; series: SecondBucket[] };
+    console.log(`flood: ${run.requests} requests (${run.attempts} attempts, ${run.retries} retries of 503/429) in ${(run.totalMs / 1000).toFixed(1)} s; last new 202 at ${(run.lastAcceptedMs / 1000).toFixed(1)} s; ${accepted.length} orders`);
+
+    // Every accepted order in MySQL (the writer catches up), then the 202 → row lag from the rows as written.
+    const drainT0 = Date.now();
+    while ((await rowsNow()) < accepted.length && Date.now() - drainT0 < 180_000) await sleep(250);
+    const drainMs = Date.now() - drainT0;
+    sampling = false;
+    await sampler;
+    type Row = { order_id: string; user_id: string; quantity: number; status: string; version: number; purchase_token: string | null; updated_at: Date };
+    const readRows = async () => {
+      const rows: Row[] = [];
+      for (const t of shards.allTables()) {
+        const [r] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, status, version, purchase_token, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
+        rows.push(...(r as Row[]));
+      }
+      return rows;
+    };
+    const firstRows = await readRows();
+    const rowAt = new Map(firstRows.map((r) => [r.order_id, r.updated_at.getTime()]));
+    const lags = accepted.flatMap((a) => (rowAt.has(a.orderId) ? [Math.max(0, rowAt.get(a.orderId)! - a.at)] : [])).sort((a, b) => a - b);
+
+    // After the 202: one in ten pays, one in fifty cancels.
+    const paid = new Set<string>();
+    const cancelled = new Set<string>();
+    let payFailures = 0;
+    await pool(accepted.filter((_, i) => i % PAY_EVERY === 0 || i % CANCEL_EVERY === 1), 32, async (a) => {
+      const cancel = accepted.indexOf(a) % CANCEL_EVERY === 1;
+      for (let i = 0; i < 20; i++) {
+        const r = cancel ? await api.cancel(a.orderId, a.userId) : await api.pay({ eventId: `hl-${a.orderId}`, orderId: a.orderId, status: "SUCCEEDED" });
+        if (r.status === 200) {
+          (cancel ? cancelled : paid).add(a.orderId);
+          return;
+        }
+        if (r.status < 500) break;
+        await sleep(250);
+      }
+      payFailures++;
+    });
+    const reconcile = (await api.reconcile(saleId)).body;
+    const stats = (await api.stats(saleId)).body;
+    const rows = await readRows();
+    let unpublished = 0;
+    let outbox = 0;
+    for (const { pool: db } of shards.databases()) {
+      for (let i = 0; i < 100; i++) {
+        const [r] = await db.query<RowDataPacket[]>("SELECT COUNT(*) AS n, SUM(published_at IS NULL) AS u FROM order_events WHERE sale_id = ?", [saleId]);
+        if (Number(r[0]!.u ?? 0) === 0 || i === 99) {
+          outbox += Number(r[0]!.n);
+          unpublished += Number(r[0]!.u ?? 0);
+          break;
+        }
+        await sleep(200);
+      }
+    }
+
+    const acceptedIds = new Set(accepted.map((a) => a.orderId));
+    const rowIds = new Set(rows.map((r) => r.order_id));
+    const held = new Map<string, number>();
+    for (const r of rows) if (r.status !== "CANCELLED") held.set(r.user_id, (held.get(r.user_id) ?? 0) + r.quantity);
+    const soldUnits = [...held.values()].reduce((a, b) => a + b, 0);
+    const tokens = rows.map((r) => r.purchase_token);
+    const invariants = {
+      "no oversell": soldUnits <= STOCK && stats.redisRemaining >= 0,
+      "no lost order (every 202 is a row)": accepted.every((a) => rowIds.has(a.orderId)),
+      "no order without a 202": run.gaveUp > 0 || rows.every((r) => acceptedIds.has(r.order_id)),
+      "no duplicate (one row per order and per token, replays name the first order)": rowIds.size === rows.length && new Set(tokens).size === tokens.length && run.replayMismatches === 0,
+      "per-buyer limit": [...held.values()].every((q) => q <= LIMIT),
+      "stock conserved (remaining + in transfer + reserved = stock)": stats.redisRemaining + stats.inTransfer + stats.reserved === STOCK,
+      "sold out (units held + units returned by cancels = stock)": soldUnits + stats.redisRemaining === STOCK,
+      "payments and cancels exactly once": rows.filter((r) => r.status === "PAID").length === paid.size && rows.filter((r) => r.status === "CANCELLED").length === cancelled.size && payFailures === 0,
+      "convergence (drift 0)": stats.drift === 0,
+      "every order event published (outbox)": unpublished === 0 && outbox === rows.reduce((n, r) => n + r.version, 0),
+      "no transport error": run.errors === 0,
+    };
+    ok = Object.values(invariants).every(Boolean);
+    const sellMs = run.lastAcceptedMs;
+    const targets = {
+      [`sell phase under ${SELL_TARGET_MS / 1000} s`]: { value: `${(sellMs / 1000).toFixed(1)} s`, met: sellMs < SELL_TARGET_MS },
+      [`202 → row p99 under ${LAG_TARGET_MS} ms`]: { value: `${Math.round(pct(lags, 0.99))} ms`, met: pct(lags, 0.99) < LAG_TARGET_MS },
+    };
+    const cpu = Object.fromEntries(watched.map((w, i) => [w.label, { seconds: round1(cpuFlood[i]!), coreShare: round1((cpuFlood[i]! / floodSeconds) * 100), usPerRequest: Math.round((cpuFlood[i]! / run.requests) * 1e6) }]));
+    const peakRedis = Math.max(...samples.map((s) => s.redisBytes));
+    const report = {
+      run: { saleId, buyers: BUYERS, stock: STOCK, shards: SHARDS, perUserLimit: LIMIT, secondKeyEvery: SECOND_KEY_EVERY, repeats: REPEATS, connections: CONNECTIONS, mode: MODE, rate: MODE === "open" ? RATE : null },
+      tokens: { issued: prep.tokens, seconds: round1(prep.tokenMs / 1000), perSecond: Math.round(prep.tokens / (prep.tokenMs / 1000)) },
+      flood: {
+        attempts: run.attempts, requests: run.requests, retries: run.retries, gaveUp: run.gaveUp, answers: run.answers,
+        sellPhaseSeconds: round1(sellMs / 1000), floodSeconds: round1(run.totalMs / 1000), requestsPerSecond: Math.round(run.requests / (run.totalMs / 1000)),
+        acceptedPerSecondWhileSelling: Math.round(accepted.length / (sellMs / 1000)), orders: accepted.length,
+        latencyMs: run.latencyMs,
+      },
+      lag202ToRowMs: { p50: Math.round(pct(lags, 0.5)), p99: Math.round(pct(lags, 0.99)), max: Math.round(lags[lags.length - 1] ?? NaN), drainAfterFloodMs: drainMs },
+      cpu, loadGeneratorVsGateway: round1((cpuFlood[6]! / cpuFlood[0]!) * 100) / 100,
+      redis: { peakUsedMemoryBytes: peakRedis, peakMB: round1(peakRedis / 1e6) },
+      lifecycle: { paid: paid.size, cancelled: cancelled.size },
+      reconcile, stats, invariants, targets, samples, series,
+    };
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, "headline.json"), JSON.stringify(report, null, 2));
+    const cpuColors = ["#d1495b", "#e09f3e", "#3366cc", "#8c6bb1", "#2a9d4b", "#555", "#00798c", "#aaa"];
+    writeFileSync(join(OUT, "headline.html"), page(`Headline sale ${saleId}`, {
+      parameters: `${STOCK} units, ${SHARDS} shards, limit ${LIMIT}, ${BUYERS} buyers, ${run.attempts} attempts, ${MODE} loop, ${CONNECTIONS} connections`,
+      tokens: `${prep.tokens} in ${report.tokens.seconds} s (${report.tokens.perSecond}/s)`,
+      "sell phase (first attempt → last new 202)": `${report.flood.sellPhaseSeconds} s, ${accepted.length} orders (${report.flood.acceptedPerSecondWhileSelling}/s)`,
+      "flood (first attempt → last answer)": `${report.flood.floodSeconds} s, ${run.requests} requests (${report.flood.requestsPerSecond}/s), ${run.retries} retries`,
+      "latency p50 / p99 ms (all, new 202)": `${run.latencyMs.all.p50} / ${run.latencyMs.all.p99}, ${run.latencyMs.accepted.p50} / ${run.latencyMs.accepted.p99}`,
+      "202 → MySQL row p50 / p99 ms": `${report.lag202ToRowMs.p50} / ${report.lag202ToRowMs.p99}`,
+      "peak Redis memory": `${report.redis.peakMB} MB`,
+      answers: run.answers,
+      ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [`CPU ${k}`, `${v.seconds} s (${v.coreShare} % of a core, ${v.usPerRequest} µs/request)`])),
+      ...Object.fromEntries(Object.entries(targets).map(([k, v]) => [`target: ${k}`, `${v.value} ${v.met ? "met" : "MISSED"}`])),
+      ...Object.fromEntries(Object.entries(invariants).map(([k, v]) => [`invariant: ${k}`, v ? "ok" : "FAILED"])),
+    }, [
+      lineChart("Answers per second", "seconds", "answers/s", [
+        { label: "new 202", color: "#2a9d4b", points: series.map((b) => [b.t, b.accepted]) },
+        { label: "replayed 202", color: "#8c6bb1", points: series.map((b) => [b.t, b.replayed]) },
+        { label: "sold out", color: "#d1495b", points: series.map((b) => [b.t, b.soldOut]) },
+        { label: "503/429 (retried)", color: "#e09f3e", points: series.map((b) => [b.t, b.retryLater]) },
+      ]),
+      lineChart("Latency of each second's answers (ms)", "seconds", "ms", [
+        { label: "p50", color: "#3366cc", points: series.map((b) => [b.t, b.p50]) },
+        { label: "p99", color: "#d1495b", points: series.map((b) => [b.t, b.p99]) },
+      ]),
+      lineChart("Stock left in Redis, and rows in MySQL", "seconds", "units / rows", [
+        { label: "stock left", color: "#d1495b", points: samples.map((s) => [s.t, s.remaining]) },
+        { label: "MySQL rows", color: "#2a9d4b", points: samples.map((s) => [s.t, s.rows]) },
+      ]),
+      lineChart("CPU per process (% of one core)", "seconds", "%", watched.map((w, i) => ({ label: w.label, color: cpuColors[i]!, points: samples.map((s) => [s.t, s.cpu[w.label] ?? 0]) }))),
+      lineChart("Redis used memory (MB)", "seconds", "MB", [{ label: "used_memory", color: "#3366cc", points: samples.map((s) => [s.t, s.redisBytes / 1e6]) }]),
+      histogram("202 → MySQL row (ms)", "ms", lags, 30, "#2a9d4b"),
+    ]));
+
+    console.log(`\n=== headline sale report (${saleId}) ===`);
+    console.log(`tokens          ${prep.tokens} in ${report.tokens.seconds} s (${report.tokens.perSecond}/s)`);
+    console.log(`sell phase      ${report.flood.sellPhaseSeconds} s: ${accepted.length} orders (${report.flood.acceptedPerSecondWhileSelling}/s); flood ${report.flood.floodSeconds} s, ${run.requests} requests (${report.flood.requestsPerSecond}/s), ${run.retries} retried`);
+    console.log(`answers         ${JSON.stringify(run.answers)}`);
+    console.log(`latency         all p50 ${run.latencyMs.all.p50} ms, p99 ${run.latencyMs.all.p99} ms; new 202 p50 ${run.latencyMs.accepted.p50} ms, p99 ${run.latencyMs.accepted.p99} ms`);
+    console.log(`202 → row       p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms; all rows ${drainMs} ms after the flood`);
+    console.log(`cpu             ${Object.entries(cpu).map(([k, v]) => `${k} ${v.seconds} s (${v.usPerRequest} µs/req)`).join(", ")}`);
+    console.log(`load generator  ${report.loadGeneratorVsGateway}× the gateway's CPU`);
+    console.log(`redis           peak used_memory ${report.redis.peakMB} MB`);
+    console.log(`after the 202   ${paid.size} paid, ${cancelled.size} cancelled; stats ${JSON.stringify({ reserved: stats.reserved, remaining: stats.redisRemaining, drift: stats.drift })}`);
+    console.log(`targets         ${Object.entries(targets).map(([k, v]) => `${k}: ${v.value} ${v.met ? "met" : "MISSED"}`).join("; ")}`);
+    console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join("; ")}`);
+    console.log(`written         demo/out/headline.json, demo/out/headline.html`);
+  } finally {
+    await crowd.stop().catch(() => {});
+    gw.kill("SIGTERM");
+    writer.kill("SIGTERM");
+    await sleep(500);
+    redis.disconnect();
+    await shards.close();
+    await down(started);
+  }
+  return ok;
+}
