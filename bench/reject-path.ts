@@ -6,6 +6,7 @@ import { PurchaseTokens } from "../src/admission/purchase-token.js";
 import { createRedis } from "../src/redis/client.js";
 import type { Redis } from "ioredis";
 import type { LoadJob, LoadResult } from "./clients/http-load.js";
+import { runWrk, wrkAvailable, type WrkResult } from "./clients/wrk.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
@@ -25,8 +26,14 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
  * re-sets it. Here the TTL is 10 minutes, so every measured request is answered from the flag; the run
  * checks that by the gateway's own short-circuit counter, and fails on any answer other than 409.
  *
+ * Where `wrk` is on PATH, the gateway and the uWS hello-world are then driven by wrk as well (same request
+ * pool, same connections, pinned to the load core, ROUNDS interleaved runs each of SECONDS, no warm-up
+ * window: the servers are warm by then). wrk needs much less CPU per request than autocannon, so it keeps
+ * the server core busier; its req/s ratio and its CPU-per-request ratio are reported beside autocannon's.
+ * Without wrk those figures are skipped with a note.
+ *
  * BENCH_PROFILE=1 has the gateway write a V8 CPU profile (--cpu-prof) into a temporary folder, named in the
- * result file.
+ * result file; BENCH_PROFILE_INTERVAL_US sets its sampling interval (default 250 µs; V8's own is 1000).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = 4;
@@ -34,6 +41,7 @@ const WARMUP_SECONDS = 1;
 const CONNECTIONS = 64;
 const BUYERS = 1000;
 const FLAG_TTL_MS = 600_000;
+const PROFILE_INTERVAL_US = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 250);
 
 interface Target {
   label: string;
@@ -58,7 +66,7 @@ export const rejectPath: Benchmark = {
     let load: TsChild | undefined;
     try {
       const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "gateway-cpu-prof-")) : undefined;
-      const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+      const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
       for (const t of [GATEWAY, UWS, NODE_HTTP]) {
         const child = new TsChild(t.script, { core: SERVER_CORE, env, nodeArgs: t === GATEWAY ? profile : [] });
         servers.set(t, { child, port: (await child.next<{ port: number }>()).port });
@@ -139,6 +147,36 @@ export const rejectPath: Benchmark = {
       if (answeredLocally < gatewayRequests) {
         throw new Error(`reject-path: only ${answeredLocally} of ${gatewayRequests} gateway answers came from the sold-out flag`);
       }
+      // wrk against the gateway and the uWS hello-world, where installed.
+      const wrkSamples = new Map<Target, (WrkResult & { serverCpuUsPerRequest: number; serverBusy: number })[]>([[GATEWAY, []], [UWS, []]]);
+      if (wrkAvailable()) {
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const t of [GATEWAY, UWS]) {
+            const { child, port } = servers.get(t)!;
+            const sc0 = t === GATEWAY ? await shortCircuits() : 0;
+            const cpu0 = cpuSeconds(child.pid);
+            const t0 = process.hrtime.bigint();
+            const r = await runWrk({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, seconds: SECONDS, core: LOAD_CORE, requests });
+            const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+            const serverCpu = cpuSeconds(child.pid) - cpu0;
+            const bad = Object.values(r.socketErrors).reduce((a, b) => a + b, 0);
+            // wrk counts statuses only as "≥ 400 or not": every answer must be one, and for the gateway every one
+            // must have come from the sold-out flag (whose only answer is the 409).
+            if (r.statusErrors !== r.requests || bad > 0) {
+              throw new Error(`reject-path: wrk against ${t.label}: ${r.requests - r.statusErrors} answers below 400 of ${r.requests}, socket errors ${JSON.stringify(r.socketErrors)}`);
+            }
+            if (t === GATEWAY && (await shortCircuits()) - sc0 < r.requests) throw new Error("reject-path: wrk answers from the gateway did not all come from the sold-out flag");
+            wrkSamples.get(t)!.push({ ...r, serverBusy: serverCpu / wall, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests });
+          }
+        }
+      }
+      const wrkBest = (t: Target, f: (s: WrkResult & { serverCpuUsPerRequest: number }) => number, pick: (...v: number[]) => number) => pick(...wrkSamples.get(t)!.map(f));
+      const wrkRatios: Record<string, number> = wrkAvailable()
+        ? {
+            "wrk req/s": wrkBest(GATEWAY, (s) => s.rps, Math.max) / wrkBest(UWS, (s) => s.rps, Math.max),
+            "wrk capacity (server CPU/request)": wrkBest(UWS, (s) => s.serverCpuUsPerRequest, Math.min) / wrkBest(GATEWAY, (s) => s.serverCpuUsPerRequest, Math.min),
+          }
+        : {};
       // autocannon on one core tops out below what a bare uWS core serves, so req/s can be load-bound; the
       // server CPU each request costs (best run of each) gives the core-for-core capacity ratio as well.
       const cpuPerRequest = (t: Target) => Math.min(...samples.get(t)!.map((x) => x.serverCpuUsPerRequest as number));
@@ -148,14 +186,22 @@ export const rejectPath: Benchmark = {
         candidate: side(GATEWAY.label, samples.get(GATEWAY)!),
         baseline: side(UWS.label, samples.get(UWS)!),
         references: [side(NODE_HTTP.label, samples.get(NODE_HTTP)!)],
-        extraRatios: { "capacity (server CPU/request)": cpuPerRequest(UWS) / cpuPerRequest(GATEWAY) },
-        warnings: uwsBusy < 0.9 ? [`load-bound: the uWS hello core was at most ${(uwsBusy * 100).toFixed(0)}% busy, so req/s ratios understate the gap; see the capacity ratio`] : [],
+        extraRatios: { "capacity (server CPU/request)": cpuPerRequest(UWS) / cpuPerRequest(GATEWAY), ...wrkRatios },
+        warnings: [
+          ...(uwsBusy < 0.9 ? [`load-bound: the uWS hello core was at most ${(uwsBusy * 100).toFixed(0)}% busy under autocannon, so its req/s ratio understates the gap; see the capacity ratio`] : []),
+          ...(wrkAvailable() ? [] : ["wrk is not on PATH: the wrk figures were skipped"]),
+        ],
         details: {
           serverCpuUsPerRequest: Object.fromEntries([GATEWAY, UWS, NODE_HTTP].map((t) => [t.label, cpuPerRequest(t)])),
           rounds: ROUNDS, secondsPerRun: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, buyers: BUYERS,
           soldOutTtlMs: FLAG_TTL_MS, pinned: pinningAvailable() ? { server: SERVER_CORE, load: LOAD_CORE } : false,
           gatewayRequestsAnswered: gatewayRequests, gatewayAnsweredFromFlag: answeredLocally,
           loadGenerator: "autocannon (one process)",
+          wrk: wrkAvailable()
+            ? Object.fromEntries([GATEWAY, UWS].map((t) => [t.label, wrkSamples.get(t)!.map((s) => ({
+                rps: s.rps, requests: s.requests, seconds: s.seconds, latencyMs: s.latencyMs, serverBusy: s.serverBusy, serverCpuUsPerRequest: s.serverCpuUsPerRequest,
+              }))]))
+            : "skipped: wrk is not on PATH",
           ...(profileDir ? { gatewayCpuProfileDir: profileDir } : {}),
         },
       };
