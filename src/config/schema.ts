@@ -91,6 +91,7 @@ export const configSchema = z
         maxInFlight: positiveInt,
         batchMax: positiveInt.max(5000),
         lingerMs: z.number().int().min(0),
+        batchesInFlight: positiveInt.max(64),
         retryForMs: positiveInt,
       }).strict(),
     }).strict(),

@@ -14,6 +14,11 @@ export interface OrderWriterOptions {
   /** Largest batch written in one go, and how long a batch waits to fill. */
   batchMax: number;
   lingerMs: number;
+  /**
+   * Batches being written at once; while all are busy the next one grows (up to batchMax): fewer, larger
+   * MySQL transactions under load, each one fsync, instead of many small ones queueing for connections.
+   */
+  batchesInFlight: number;
   /** How long a batch keeps retrying a sick MySQL before the messages are handed back for redelivery. */
   retryForMs: number;
 }
@@ -45,7 +50,7 @@ export class OrderWriter {
     /** Told of every batch once it is in MySQL (payment-timeout timers); must not throw. */
     private readonly afterPersist: (orders: OrderMessage[]) => void = () => {},
   ) {
-    this.batches = new Batcher({ maxSize: opts.batchMax, lingerMs: opts.lingerMs }, (batch) => void this.writeBatch(batch));
+    this.batches = new Batcher({ maxSize: opts.batchMax, lingerMs: opts.lingerMs, maxInFlight: opts.batchesInFlight }, (batch) => this.writeBatch(batch));
   }
 
   /** The PushConsumer's listener. */
