@@ -80,7 +80,8 @@ export async function headline(): Promise<boolean> {
   execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
   const logs: Record<string, string> = { gateway: "", writer: "" };
   const start = (name: "gateway" | "writer", script: string, core: number | null): ChildProcess => {
-    const node = [join(ROOT, "dist", "src", script)];
+    // HEADLINE_PROFILE=1: V8 CPU profiles of both processes, written when they stop, into the run's folder.
+    const node = [...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []), join(ROOT, "dist", "src", script)];
     const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);
     const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" }, stdio: ["ignore", "ignore", "pipe"] });
     child.stderr!.on("data", (d: Buffer) => (logs[name] = (logs[name]! + d.toString()).slice(-20_000)));
@@ -301,12 +302,14 @@ export async function headline(): Promise<boolean> {
     console.log(`after the 202   ${paid.size} paid, ${cancelled.size} cancelled; stats ${JSON.stringify({ reserved: stats.reserved, remaining: stats.redisRemaining, drift: stats.drift })}`);
     console.log(`targets         ${Object.entries(targets).map(([k, v]) => `${k}: ${v.value} ${v.met ? "met" : "MISSED"}`).join("; ")}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join("; ")}`);
-    console.log(`written         demo/out/headline.json, demo/out/headline.html`);
+    console.log(`written         demo/out/headline.json, demo/out/headline.html${process.env.HEADLINE_PROFILE === "1" ? `; CPU profiles in ${dir}` : ""}`);
   } finally {
     await crowd.stop().catch(() => {});
+    // Both drain and exit on SIGTERM (and write their CPU profiles then).
+    const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r())));
     gw.kill("SIGTERM");
     writer.kill("SIGTERM");
-    await sleep(500);
+    await Promise.race([Promise.all([exited(gw), exited(writer)]), sleep(15_000)]);
     redis.disconnect();
     await shards.close();
     await down(started);
