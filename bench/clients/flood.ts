@@ -11,7 +11,8 @@ import type { Latency as Percentiles } from "../lib/stats.js";
  * The flash-sale crowd for end-to-end (run by the parent pinned to the load core). Every buyer sends
  * exactly one POST /v1/sales/{id}/orders with their own JWT and purchase token; `concurrency` keep-alive
  * connections take buyers in order until all have had their one attempt (a closed loop, as a crowd of
- * `concurrency` fingers on the button). autocannon cannot do this (every connection replays the same
+ * `concurrency` fingers on the button); a 503 or 429 is retried with the same key after Retry-After, as a
+ * storefront does, and the buyer's last answer counts. autocannon cannot do this (every connection replays the same
  * request list), hence a small HTTP/1.1 client of its own: requests are pre-built byte buffers, answers
  * are read by Content-Length, only the 202 bodies are parsed.
  *
@@ -52,6 +53,9 @@ export interface FloodResult {
   attempts: number;
   /** Answers by "status CODE" (CODE from the error body), e.g. "202", "409 SOLD_OUT". */
   answers: Record<string, number>;
+  /** 503/429 answers retried with the same key (by status and reason); `answers` holds each buyer's last answer. */
+  retries: number;
+  retried: Record<string, number>;
   /** Connection failures (an attempt without an answer). */
   errors: number;
   /** From the first request sent to the last 202 received (the selling phase), and to the last answer. */
@@ -130,6 +134,8 @@ async function flood(job: FloodJob): Promise<FloodResult> {
   let errors = 0;
   let next = 0;
   let answered = 0;
+  let retries = 0;
+  const retried: Record<string, number> = {};
   const usage0 = process.cpuUsage();
   // Wall clock = this offset + performance.now(), fixed once so a clock step cannot bend one run.
   const wallOffset = Date.now() - performance.now();
@@ -147,6 +153,15 @@ async function flood(job: FloodJob): Promise<FloodResult> {
         let a: Answer;
         try {
           a = await c.request(b.request);
+          // A 503 or 429 is retried with the same key after Retry-After (jittered, at most 1 s), as
+          // storefronts do: it consumed nothing, or its reservation stands and the retry replays it.
+          for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 30; tries++) {
+            retries++;
+            const why = a.status === 503 ? ` ${/"message":"([^"]{0,48})/.exec(a.body.toString("latin1"))?.[1] ?? ""}` : "";
+            retried[`${a.status}${why}`] = (retried[`${a.status}${why}`] ?? 0) + 1;
+            await sleep(Math.min(1000, (a.retryAfter ?? 1) * 1000) * (0.5 + Math.random()));
+            a = await c.request(b.request);
+          }
         } catch {
           errors++;
           return;
@@ -183,6 +198,8 @@ async function flood(job: FloodJob): Promise<FloodResult> {
   return {
     attempts: answered,
     answers,
+    retries,
+    retried,
     errors,
     sellMs: last202 - t0,
     totalMs: tEnd - t0,
