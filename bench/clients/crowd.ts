@@ -172,7 +172,7 @@ async function prepare(job: CrowdPrepare): Promise<{ prepared: number; tokens: n
   waves.forEach((w, k) => {
     const a = Int32Array.from(w);
     shuffle(a, 0x9e3779b9 + k);
-    order.push(...a);
+    for (const slot of a) order.push(slot);
   });
   plan = {
     users, jwts, quantity, keys,
