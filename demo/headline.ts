@@ -108,7 +108,7 @@ export async function headline(): Promise<boolean> {
     expectStatus("create the sale", await api.putSale(saleId, { ...spec, startInMs: (cfg.tokens.leadSeconds - 30) * 1000 }), 201);
     console.log(`headline sale ${saleId}: ${STOCK} units on ${SHARDS} shards, limit ${LIMIT}, ${BUYERS} buyers (every ${SECOND_KEY_EVERY}th with a second key), ${MODE} loop over ${CONNECTIONS} connections`);
     const prep = await ask<{ prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number }, CrowdPrepare>(
-      crowd, { cmd: "prepare", port, saleId, userPrefix: "hb-", buyers: BUYERS, secondKeyEvery: SECOND_KEY_EVERY, repeats: REPEATS, tokenConnections: 64 }, 1_800_000,
+      crowd, { cmd: "prepare", port, saleId, userPrefix: "hb-", buyers: BUYERS, secondKeyEvery: SECOND_KEY_EVERY, repeats: REPEATS, tokenConnections: 512 }, 1_800_000,
     );
     console.log(`tokens: ${prep.tokens} in ${(prep.tokenMs / 1000).toFixed(1)} s (${Math.round(prep.tokens / (prep.tokenMs / 1000))}/s); ${prep.prepared} attempts planned`);
     const startInMs = 3000;
