@@ -75,7 +75,7 @@ const PROCESS_TAG = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
 let seq = 0;
 
 function requestId(given: string): string {
-  return REQUEST_ID_RE.test(given) ? given : `${PROCESS_TAG}-${(++seq).toString(36)}`;
+  return given.length > 0 && REQUEST_ID_RE.test(given) ? given : `${PROCESS_TAG}-${(++seq).toString(36)}`;
 }
 
 /** The one way an ApiError becomes an answer. */
@@ -210,6 +210,17 @@ function run(ex: Exchange): void {
 }
 
 /**
+ * How a route is served. `shed`: the load shedder may refuse it (default true). The Idempotency-Key and
+ * X-Signature headers are read only for the routes that name them (each header read is a call into uWS,
+ * on every request of the route); elsewhere they read as "".
+ */
+export interface RoutePolicy {
+  shed?: boolean;
+  idempotencyKey?: boolean;
+  signature?: boolean;
+}
+
+/**
  * Registers a route. The handler runs once the body (if any) is read in full; a sync reply is written at
  * once, an async one inside cork() unless the client has gone. With `shed`, the load shedder may refuse the
  * request before anything is read; an admitted request counts as in flight until it is answered.
@@ -221,14 +232,16 @@ export function route(
   name: string,
   handler: Handler,
   opts: ExchangeOptions,
-  policy: { shed: boolean } = { shed: true },
+  policy: RoutePolicy = {},
 ): void {
   const paramCount = (pattern.match(/:/g) ?? []).length;
   const withBody = method === "post" || method === "put";
   // uWS dispatches only this method to a post or put route; other patterns read it per request.
   const fixedMethod = withBody ? method.toUpperCase() : undefined;
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
-  const shedder = policy.shed && opts.shedder?.enabled ? opts.shedder : undefined;
+  const shedder = policy.shed !== false && opts.shedder?.enabled ? opts.shedder : undefined;
+  const readKey = policy.idempotencyKey === true;
+  const readSignature = policy.signature === true;
   const rt: RouteRuntime = { handler, opts, recorder, shedder };
   const tooLarge = () => errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
@@ -250,8 +263,8 @@ export function route(
       params,
       hreq.getHeader(H_AUTHORIZATION),
       hreq.getHeader(H_CONTENT_TYPE),
-      hreq.getHeader(H_IDEMPOTENCY_KEY),
-      hreq.getHeader(H_SIGNATURE),
+      readKey ? hreq.getHeader(H_IDEMPOTENCY_KEY) : "",
+      readSignature ? hreq.getHeader(H_SIGNATURE) : "",
       requestId(hreq.getHeader(H_REQUEST_ID)),
       hreq.getHeader(H_FORWARDED_FOR),
     );
