@@ -158,6 +158,8 @@ class Exchange {
   aborted = false;
   answered = false;
   running = false;
+  /** Counted in the shedder's in-flight requests (a cheap request is not). */
+  admitted = false;
 
   constructor(
     readonly res: HttpResponse,
@@ -171,7 +173,7 @@ class Exchange {
 function release(ex: Exchange): void {
   if (ex.answered) return;
   ex.answered = true;
-  ex.rt.shedder?.release();
+  if (ex.admitted) ex.rt.shedder!.release();
 }
 
 /**
@@ -216,6 +218,12 @@ function run(ex: Exchange): void {
  */
 export interface RoutePolicy {
   shed?: boolean;
+  /**
+   * Given the route's first parameter, true when the request will be answered without touching a
+   * dependency (a sold-out sale's flag): never shed then, since a 503 costs what the answer does and
+   * only brings the buyer back.
+   */
+  cheap?: (param0: string) => boolean;
   idempotencyKey?: boolean;
   signature?: boolean;
 }
@@ -240,13 +248,15 @@ export function route(
   const fixedMethod = withBody ? method.toUpperCase() : undefined;
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
   const shedder = policy.shed !== false && opts.shedder?.enabled ? opts.shedder : undefined;
+  const cheap = policy.cheap;
   const readKey = policy.idempotencyKey === true;
   const readSignature = policy.signature === true;
   const rt: RouteRuntime = { handler, opts, recorder, shedder };
   const tooLarge = () => errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
-    if (shedder) {
+    const admitted = shedder !== undefined && !cheap?.(hreq.getParameter(0) ?? "");
+    if (admitted) {
       const refused = shedder.admit();
       if (refused) {
         write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refusalReply(refused));
@@ -269,6 +279,7 @@ export function route(
       hreq.getHeader(H_FORWARDED_FOR),
     );
     const ex = new Exchange(res, req, started, rt);
+    ex.admitted = admitted;
     res.onAborted(() => {
       ex.aborted = true;
       req.closed = true;

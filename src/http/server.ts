@@ -53,7 +53,8 @@ export class HttpServer {
     const unshed = { shed: false };
     route(app, "get", "/v1/sales/:saleId", "sale", buyer.getSale, opts);
     route(app, "post", "/v1/sales/:saleId/tokens", "token", buyer.issueToken, opts);
-    route(app, "post", "/v1/sales/:saleId/orders", "order", buyer.placeOrder, opts, { idempotencyKey: true });
+    // After sell-out, the flood is answered from the local flag: shedding it would cost as much and bring it back.
+    route(app, "post", "/v1/sales/:saleId/orders", "order", buyer.placeOrder, opts, { idempotencyKey: true, cheap: buyer.soldOutHere });
     route(app, "get", "/v1/orders/:orderId", "order_status", orders.getOrder, opts);
     route(app, "post", "/v1/orders/:orderId/cancel", "order_cancel", orders.cancel, opts);
     route(app, "post", "/v1/payments/callback", "payment_callback", payments.callback, opts, { signature: true });

@@ -65,6 +65,31 @@ describe("load shedding", () => {
     expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(404);
   });
 
+  it("never sheds what the sold-out flag answers (a 503 would cost as much and bring the buyer back); everything else still is", async () => {
+    const cfg = testConfig("standalone", { admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } } });
+    const { gw, api } = await startGateway(cfg);
+    started.push(gw);
+    const saleId = `shedso${rid()}`;
+    await api.putSale(saleId, { stock: 1, perUserLimit: 1, shards: 1 });
+    const users = ["p", "q", "r"];
+    const tokens = await pool(users, 1, (u) => api.token(saleId, u));
+    expect((await api.order(saleId, "p", tokens[0]!)).status).toBe(202);
+    expect((await api.order(saleId, "q", tokens[1]!)).body.error.code).toBe("SOLD_OUT");
+    expect(gw.soldOut.isSoldOut(saleId)).toBe(true);
+    gw.shedder.sample();
+    await sleep(30);
+    const t = Date.now();
+    while (Date.now() - t < 300); // the loop is stuck, as under CPU saturation
+    await sleep(15);
+    gw.shedder.sample();
+    // Overloaded: another sale's page is shed, the sold-out sale's attempts are answered from the flag.
+    expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(503);
+    const r = await api.order(saleId, "r", tokens[2]!);
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe("SOLD_OUT");
+    expect(gw.shedder.inFlight).toBe(0);
+  });
+
   it("sheds while the event loop runs late, and recovers", async () => {
     const cfg = testConfig("standalone", { admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } } });
     const { gw, api } = await startGateway(cfg);

@@ -72,6 +72,9 @@ export class BuyerRoutes {
     this.outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, c.cell({ outcome: o })])) as BuyerRoutes["outcomes"];
   }
 
+  /** True while this process's sold-out flag is up for the sale: its order attempts are answered without I/O. */
+  readonly soldOutHere = (saleId: string): boolean => this.deps.soldOut.isSoldOut(saleId);
+
   /** The sale, from the local cache without I/O when fresh, else through the Redis breaker. */
   private sale(saleId: string): Promise<Sale> {
     const cached = this.deps.sales.cached(saleId);
