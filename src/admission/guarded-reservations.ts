@@ -28,4 +28,8 @@ export class GuardedReservationService extends ReservationService {
   override reserve(req: ReserveRequest): Promise<ReserveOutcome> {
     return this.breaker.run(() => super.reserve(req));
   }
+
+  override replayOfAccepted(...args: Parameters<ReservationService["replayOfAccepted"]>): Promise<ReserveOutcome | null> {
+    return this.breaker.run(() => super.replayOfAccepted(...args));
+  }
 }

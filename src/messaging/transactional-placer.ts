@@ -41,7 +41,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
   /** Keys being processed by this process right now (IDEMPOTENCY_IN_PROGRESS for a concurrent duplicate). */
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
-  readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0 };
+  readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0, directReplays: 0 };
 
   constructor(
     private readonly producer: Producer,
@@ -60,6 +60,15 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     if (this.inFlight.has(flightKey)) throw new ApiError("IDEMPOTENCY_IN_PROGRESS", "this key is being processed right now");
     this.inFlight.add(flightKey);
     try {
+      // A key that already bought: its stored answer, without a transaction (still replicated before a 202).
+      const replay = await this.reservations.replayOfAccepted(req.sale, req.userId, req.token, req.quantity);
+      if (replay) {
+        if (replay.kind === "reserved" && !(await this.reservations.replicated([replay.orderId]).catch(() => false))) {
+          throw unavailable("the reservation is not yet on Redis replicas; retry with the same key");
+        }
+        this.stats.directReplays++;
+        return replay;
+      }
       return await new Promise<ReserveOutcome>((resolve, reject) => {
         const { sale, userId, quantity } = req;
         const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now(), token: req.token };

@@ -34,6 +34,11 @@ export class SoldOutCache {
     return e;
   }
 
+  /** True when this process knows the token bought in this sale (its own reservation, or pub/sub). */
+  wasAccepted(saleId: string, token: string): boolean {
+    return this.accepted.get(saleId)?.tokens.has(token) === true;
+  }
+
   noteAccepted(saleId: string, token: string): void {
     this.entry(saleId).tokens.add(token);
   }

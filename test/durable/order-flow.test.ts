@@ -109,6 +109,30 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     expect((await api.stats(saleId)).body.drift).toBe(0);
   });
 
+  it("pressing again after a 202 answers the stored order from the token, with no new transaction and nothing written", async () => {
+    const saleId = `again${rid()}`;
+    await api.putSale(saleId, { stock: 5, perUserLimit: 2, shards: 2 });
+    const token = await api.token(saleId, "gail");
+    const first = await api.order(saleId, "gail", token);
+    expect(first.status).toBe(202);
+    const shard = app.keys.shard(saleId, app.reservations.homeShard(app.sales.cached(saleId)!, "gail"));
+    const ledgerBefore = await app.redis.hlen(shard.res);
+    const stockBefore = await app.redis.get(shard.stock);
+    for (let i = 0; i < 5; i++) {
+      const again = await api.order(saleId, "gail", token);
+      expect(again.status).toBe(202);
+      expect(again.body.orderId).toBe(first.body.orderId);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+    }
+    // The same key with another quantity is still refused, and moves nothing.
+    expect((await api.order(saleId, "gail", token, 2)).body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    // Through the reserve script each press would have tombstoned an order id of its own (and sent a half
+    // message): the ledger is as the first answer left it.
+    expect(await app.redis.hlen(shard.res)).toBe(ledgerBefore);
+    expect(await app.redis.get(shard.stock)).toBe(stockBefore);
+    await eventually("the one row", () => rows(saleId), (c) => c.total === 1, 20_000);
+  });
+
   it("the sweeper gives an ended sale's shard keys the sale's retention", async () => {
     const saleId = `ended${rid()}`;
     const endsAt = Date.now() - 5000 + 7000;
