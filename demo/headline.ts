@@ -250,7 +250,7 @@ export async function headline(): Promise<boolean> {
         latencyMs: run.latencyMs,
       },
       lag202ToRowMs: { p50: Math.round(pct(lags, 0.5)), p99: Math.round(pct(lags, 0.99)), max: Math.round(lags[lags.length - 1] ?? NaN), drainAfterFloodMs: drainMs },
-      cpu, loadGeneratorVsGateway: round1((cpuFlood[6]! / cpuFlood[0]!) * 100) / 100,
+      cpu, loadGeneratorVsGateway: Math.round((cpuFlood[6]! / cpuFlood[0]!) * 100) / 100,
       redis: { peakUsedMemoryBytes: peakRedis, peakMB: round1(peakRedis / 1e6) },
       lifecycle: { paid: paid.size, cancelled: cancelled.size },
       reconcile, stats, invariants, targets, samples, series,
