@@ -88,7 +88,7 @@ const app = uws.App();
 route(app, "post", "/v1/sales/:saleId/orders", "naive_order", placeOrder, {
   maxBodyBytes: cfg.server.maxBodyBytes,
   onError: (err) => process.stderr.write(`[naive-server] ${(err as Error)?.stack ?? String(err)}\n`),
-});
+}, { idempotencyKey: true });
 app.listen("127.0.0.1", 0, (sock) => {
   if (!sock) throw new Error("naive-server: cannot listen");
   reply({ port: uws.us_socket_local_port(sock) });
