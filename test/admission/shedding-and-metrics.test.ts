@@ -5,6 +5,16 @@ import type { ReserveRequest } from "../../src/reservation/reservation-service.j
 import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
 
 
+/** A fresh shedder window with the event loop stuck for 300 ms in it, as under CPU saturation, then sampled. */
+async function stallEventLoop(gw: GatewayProcess): Promise<void> {
+  gw.shedder.sample();
+  await sleep(30);
+  const t = Date.now();
+  while (Date.now() - t < 300);
+  await sleep(15);
+  gw.shedder.sample();
+}
+
 describe("load shedding", () => {
   const started: GatewayProcess[] = [];
   afterEach(async () => {
@@ -76,12 +86,7 @@ describe("load shedding", () => {
     expect((await api.order(saleId, "p", tokens[0]!)).status).toBe(202);
     expect((await api.order(saleId, "q", tokens[1]!)).body.error.code).toBe("SOLD_OUT");
     expect(gw.soldOut.isSoldOut(saleId)).toBe(true);
-    gw.shedder.sample();
-    await sleep(30);
-    const t = Date.now();
-    while (Date.now() - t < 300); // the loop is stuck, as under CPU saturation
-    await sleep(15);
-    gw.shedder.sample();
+    await stallEventLoop(gw);
     // Overloaded: another sale's page is shed, the sold-out sale's attempts are answered from the flag.
     expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(503);
     const r = await api.order(saleId, "r", tokens[2]!);
@@ -95,12 +100,7 @@ describe("load shedding", () => {
     const { gw, api } = await startGateway(cfg);
     started.push(gw);
     expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(404);
-    gw.shedder.sample();
-    await sleep(30);
-    const t = Date.now();
-    while (Date.now() - t < 300); // the loop is stuck, as under CPU saturation
-    await sleep(15);
-    gw.shedder.sample();
+    await stallEventLoop(gw);
     expect(gw.shedder.delay.max).toBeGreaterThan(0.2);
     const r = await api.call("GET", "/v1/sales/nosuch");
     expect(r.status).toBe(503);
