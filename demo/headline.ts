@@ -102,6 +102,9 @@ export async function headline(): Promise<boolean> {
       if (i > 150 || gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${logs.gateway}`);
       await sleep(200);
     }
+    // Redis is shared (other sales, earlier runs): the sale's own memory is the growth from here.
+    const redisBytes = async () => Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? NaN);
+    const redisBefore = await redisBytes();
     const spec = { skuId: "headline-sneaker", stock: STOCK, perUserLimit: LIMIT, durationMs: 1_800_000, shards: SHARDS, paymentTimeoutSeconds: 1800 };
     // Tokens are issued from `tokens.leadSeconds` before the start: the sale is put to start within that
     // window, the buyers take their tokens, then it is put again to start in a few seconds.
@@ -135,7 +138,6 @@ export async function headline(): Promise<boolean> {
       for (const t of shards.allTables()) n += Number((await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]))[0][0]!.n);
       return n;
     };
-    const redisBytes = async () => Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? NaN);
     const samples: Sample[] = [];
     const cpuStart = cpuNow();
     let prevCpu = cpuStart;
@@ -251,7 +253,7 @@ export async function headline(): Promise<boolean> {
       },
       lag202ToRowMs: { p50: Math.round(pct(lags, 0.5)), p99: Math.round(pct(lags, 0.99)), max: Math.round(lags[lags.length - 1] ?? NaN), drainAfterFloodMs: drainMs },
       cpu, loadGeneratorVsGateway: Math.round((cpuFlood[6]! / cpuFlood[0]!) * 100) / 100,
-      redis: { peakUsedMemoryBytes: peakRedis, peakMB: round1(peakRedis / 1e6) },
+      redis: { usedMemoryBeforeBytes: redisBefore, peakUsedMemoryBytes: peakRedis, peakMB: round1(peakRedis / 1e6), saleMB: round1((peakRedis - redisBefore) / 1e6) },
       lifecycle: { paid: paid.size, cancelled: cancelled.size },
       reconcile, stats, invariants, targets, samples, series,
     };
@@ -265,7 +267,7 @@ export async function headline(): Promise<boolean> {
       "flood (first attempt → last answer)": `${report.flood.floodSeconds} s, ${run.requests} requests (${report.flood.requestsPerSecond}/s), ${run.retries} retries`,
       "latency p50 / p99 ms (all, new 202)": `${run.latencyMs.all.p50} / ${run.latencyMs.all.p99}, ${run.latencyMs.accepted.p50} / ${run.latencyMs.accepted.p99}`,
       "202 → MySQL row p50 / p99 ms": `${report.lag202ToRowMs.p50} / ${report.lag202ToRowMs.p99}`,
-      "peak Redis memory": `${report.redis.peakMB} MB`,
+      "peak Redis memory": `${report.redis.peakMB} MB (${report.redis.saleMB} MB more than before the sale's tokens)`,
       answers: run.answers,
       ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [`CPU ${k}`, `${v.seconds} s (${v.coreShare} % of a core, ${v.usPerRequest} µs/request)`])),
       ...Object.fromEntries(Object.entries(targets).map(([k, v]) => [`target: ${k}`, `${v.value} ${v.met ? "met" : "MISSED"}`])),
@@ -298,7 +300,7 @@ export async function headline(): Promise<boolean> {
     console.log(`202 → row       p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms; all rows ${drainMs} ms after the flood`);
     console.log(`cpu             ${Object.entries(cpu).map(([k, v]) => `${k} ${v.seconds} s (${v.usPerRequest} µs/req)`).join(", ")}`);
     console.log(`load generator  ${report.loadGeneratorVsGateway}× the gateway's CPU`);
-    console.log(`redis           peak used_memory ${report.redis.peakMB} MB`);
+    console.log(`redis           peak used_memory ${report.redis.peakMB} MB, ${report.redis.saleMB} MB more than before the sale's tokens`);
     console.log(`after the 202   ${paid.size} paid, ${cancelled.size} cancelled; stats ${JSON.stringify({ reserved: stats.reserved, remaining: stats.redisRemaining, drift: stats.drift })}`);
     console.log(`targets         ${Object.entries(targets).map(([k, v]) => `${k}: ${v.value} ${v.met ? "met" : "MISSED"}`).join("; ")}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join("; ")}`);
