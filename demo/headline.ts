@@ -6,7 +6,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RowDataPacket } from "mysql2/promise";
 import { ask, cpuSeconds, LOAD_CORE, pinned, SERVER_CORE, TsChild } from "../bench/lib/proc.js";
 import type { Accepted, CrowdPrepare, CrowdResult, CrowdRun, SecondBucket } from "../bench/clients/crowd.js";
-import { loadConfig } from "../src/config/load.js";
+import type { Redis } from "ioredis";
+import mysql from "mysql2/promise";
+import { benchConfig, durableBenchEnv, rid, rootConnection } from "../bench/lib/config.js";
+import { dropPrefix } from "../bench/lib/redis.js";
+import { ensureGatewayTopics } from "../stack/rocketmq.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import { createRedis } from "../src/redis/client.js";
 import { Keys } from "../src/redis/keys.js";
@@ -25,7 +29,8 @@ import { histogram, lineChart, page } from "./report-html.js";
  * (RocketMQ → sharded MySQL) run as separate processes, the crowd (bench/clients/crowd.ts) as a third, pinned
  * to the other core. Afterwards a share of the orders is paid and a few are cancelled, and an auditor checks
  * every invariant against the crowd's answers, MySQL, the outbox and Redis. Every second it samples the
- * stock left in Redis, the rows in MySQL, Redis memory and the CPU of every process.
+ * stock left in Redis, the rows in MySQL, Redis memory and the CPU of every process. It runs in MySQL
+ * databases, RocketMQ topics and groups and a Redis key prefix of its own, all dropped at the end.
  *
  * Knobs (environment): HEADLINE_BUYERS (250000), HEADLINE_STOCK (100000), HEADLINE_SHARDS (32),
  * HEADLINE_REPEATS (3), HEADLINE_CONNECTIONS (2000), HEADLINE_MODE (closed | open) and HEADLINE_RATE
@@ -67,7 +72,12 @@ interface Sample {
 
 export async function headline(): Promise<boolean> {
   const started = await up(false);
-  const cfg = loadConfig();
+  // Databases, topics, consumer groups and a Redis key prefix of its own, dropped at the end: a sale of
+  // 100,000 orders left in the shared stores would keep every later gateway's sweeper busy for its
+  // lifetime, and its payment timers would fire into the next demo.
+  const { env, dbs, topics } = durableBenchEnv(`hl${rid(3)}`);
+  const cfg = benchConfig(env);
+  await ensureGatewayTopics(topics);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "fs-headline-"));
   const common = {
@@ -83,7 +93,7 @@ export async function headline(): Promise<boolean> {
     // HEADLINE_PROFILE=1: V8 CPU profiles of both processes, written when they stop, into the run's folder.
     const node = [...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []), join(ROOT, "dist", "src", script)];
     const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" }, stdio: ["ignore", "ignore", "pipe"] });
     child.stderr!.on("data", (d: Buffer) => (logs[name] = (logs[name]! + d.toString()).slice(-20_000)));
     return child;
   };
@@ -93,7 +103,7 @@ export async function headline(): Promise<boolean> {
   const shards = new MysqlShards(cfg.mysql);
   const redis = createRedis(cfg.redis);
   const keys = new Keys(cfg.redis.keyPrefix);
-  const crowd = new TsChild("bench/clients/crowd.ts", { core: LOAD_CORE });
+  const crowd = new TsChild("bench/clients/crowd.ts", { core: LOAD_CORE, env });
   const saleId = `headline-${Date.now().toString(36)}`;
   let ok = false;
   try {
@@ -312,8 +322,12 @@ export async function headline(): Promise<boolean> {
     gw.kill("SIGTERM");
     writer.kill("SIGTERM");
     await Promise.race([Promise.all([exited(gw), exited(writer)]), sleep(15_000)]);
-    redis.disconnect();
     await shards.close();
+    const root = await mysql.createConnection(rootConnection(cfg));
+    for (const db of dbs) await root.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => {});
+    await root.end().catch(() => {});
+    await dropPrefix(redis as Redis, cfg.redis.keyPrefix).catch(() => 0);
+    redis.disconnect();
     await down(started);
   }
   return ok;
