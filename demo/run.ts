@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +12,7 @@ import { down, up } from "../stack/stack.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import { eventReader } from "../support/event-reader.js";
 import { pool } from "../support/pool.js";
+import { HttpConnection, requestBytes } from "../bench/lib/http-connection.js";
 import { histogram, lineChart, page } from "./report-html.js";
 
 /**
@@ -50,21 +50,6 @@ type Plan = (typeof PLANS)[number] | "resale-pay";
 
 function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! : NaN;
-}
-
-/** Keep-alive HTTP/1.1 client: the demo's buyers should cost less than the gateway they measure. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-function post(port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string; replayed: boolean }> {
-  return new Promise((done, fail) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
-      let data = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (data += c));
-      res.on("end", () => done({ status: res.statusCode ?? 0, body: data, replayed: res.headers["idempotent-replayed"] === "true" }));
-    });
-    req.on("error", fail);
-    req.end(body);
-  });
 }
 
 async function main(): Promise<void> {
@@ -117,16 +102,27 @@ async function main(): Promise<void> {
 
     // The drop: everyone at once; one in ten presses the button twice (a replay of the same key).
     const attempts: Attempt[] = [];
+    const conns = await HttpConnection.openMany(port, CONCURRENCY);
     const t0 = Date.now();
-    const fire = async (b: (typeof buyers)[number]) => {
-      const start = performance.now();
-      const startedAt = Date.now() - t0;
-      const r = await post(port, `/v1/sales/${saleId}/orders`, { authorization: b.auth, "idempotency-key": b.token, "content-type": "application/json" }, JSON.stringify({ quantity: b.quantity }));
-      const body = JSON.parse(r.body) as { orderId?: string; error?: { code: string } };
-      attempts.push({ user: b.user, quantity: b.quantity, start: startedAt, ms: performance.now() - start, status: r.status, code: body.error?.code, orderId: body.orderId, replayed: r.replayed });
-    };
-    const wave = [...buyers, ...buyers.filter((_, i) => i % 10 === 3)];
-    await pool(wave, CONCURRENCY, fire);
+    // The crowd's client (bench/lib/http-connection.ts): keep-alive connections sending prepared bytes, so
+    // the buyers cost less than the gateway they measure.
+    const wave = [...buyers, ...buyers.filter((_, i) => i % 10 === 3)].map((b) => ({
+      b, request: requestBytes("POST", `/v1/sales/${saleId}/orders`, port, { Authorization: b.auth, "Idempotency-Key": b.token, "Content-Type": "application/json" }, JSON.stringify({ quantity: b.quantity })),
+    }));
+    let next = 0;
+    await Promise.all(
+      conns.map(async (c) => {
+        while (next < wave.length) {
+          const { b, request } = wave[next++]!;
+          const start = performance.now();
+          const startedAt = Date.now() - t0;
+          const r = await c.request(request);
+          const body = JSON.parse(r.body.toString()) as { orderId?: string; error?: { code: string } };
+          attempts.push({ user: b.user, quantity: b.quantity, start: startedAt, ms: performance.now() - start, status: r.status, code: body.error?.code, orderId: body.orderId, replayed: r.replayed });
+        }
+      }),
+    );
+    for (const c of conns) c.close();
     const trafficMs = Date.now() - t0;
     const accepted = attempts.filter((a) => a.status === 202 && !a.replayed);
     const soldUnits = accepted.reduce((s, a) => s + a.quantity, 0);
