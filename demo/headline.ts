@@ -35,7 +35,8 @@ import { histogram, lineChart, page } from "./report-html.js";
  * Knobs (environment): HEADLINE_BUYERS (250000), HEADLINE_STOCK (100000), HEADLINE_SHARDS (32),
  * HEADLINE_REPEATS (3), HEADLINE_CONNECTIONS (2000), HEADLINE_MODE (closed | open) and HEADLINE_RATE
  * (attempts/s, open loop), HEADLINE_WARMUP_BUYERS (8000: a warm-up sale first; 0: none). Report:
- * demo/out/headline.json and demo/out/headline.html. Exit code 1 when an invariant fails; missed targets (sell phase under 60 s, 202 → row p99 under 1 s) are reported, not fatal.
+ * demo/out/headline.json and demo/out/headline.html. Exit code 1 when an invariant fails; missed targets
+ * (sell phase under 60 s, 202 → row p99 under 1 s) are reported, not fatal.
  */
 const BUYERS = Number(process.env.HEADLINE_BUYERS ?? 250_000);
 const STOCK = Number(process.env.HEADLINE_STOCK ?? 100_000);
