@@ -23,6 +23,7 @@ import { PaymentTimers } from "./messaging/payment-timers.js";
 import { quietLogger, rmq } from "./messaging/rocketmq.js";
 import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
 import { TransactionalOrderPlacer } from "./messaging/transactional-placer.js";
+import { Cors } from "./http/cors.js";
 import { Metrics } from "./observability/metrics.js";
 import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
 import { migrate } from "./persistence/migrate.js";
@@ -315,6 +316,7 @@ export class GatewayProcess {
         metrics,
         shedder: this.shedder,
         classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined),
+        cors: new Cors(cfg.server.cors),
       },
       routes,
     );

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { ApiError } from "../errors.js";
 import type { Metrics, RouteRecorder } from "../observability/metrics.js";
+import { EXPOSE_HEADERS, type Cors } from "./cors.js";
 
 const STATUS_TEXT: Record<number, string> = {
   200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content",
@@ -22,6 +23,8 @@ export interface Req {
   requestId: string;
   forwardedFor: string;
   remoteIp: string;
+  /** The Access-Control-Allow-Origin this request's Origin earned ("" without CORS, or not allowed). */
+  corsOrigin: string;
   body: Buffer | null;
 }
 
@@ -47,6 +50,8 @@ export interface ExchangeOptions {
   onError?: (err: unknown, req: Req) => void;
   /** Turns a known failure (a dependency down, say) into an API error; unknown ones become INTERNAL_ERROR. */
   classify?: (err: unknown) => ApiError | undefined;
+  /** Cross-origin access (`server.cors`); the Origin header is read only when it is enabled. */
+  cors?: Cors;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,6 +68,12 @@ const H_SIGNATURE = utf8Bytes("x-signature");
 const H_REQUEST_ID = utf8Bytes("x-request-id");
 const H_FORWARDED_FOR = utf8Bytes("x-forwarded-for");
 const H_CONTENT_LENGTH = utf8Bytes("content-length");
+const H_ORIGIN = utf8Bytes("origin");
+const H_ALLOW_ORIGIN = utf8Bytes("access-control-allow-origin");
+const H_VARY = utf8Bytes("vary");
+const H_EXPOSE = utf8Bytes("access-control-expose-headers");
+const ORIGIN_VALUE = utf8Bytes("Origin");
+const EXPOSE_VALUE = utf8Bytes(EXPOSE_HEADERS);
 const APPLICATION_JSON = utf8Bytes("application/json");
 const STATUS_LINE: Record<number, Uint8Array> = Object.fromEntries(Object.entries(STATUS_TEXT).map(([k, v]) => [k, utf8Bytes(v)]));
 
@@ -98,10 +109,15 @@ function codeOf(reply: HttpReply): string {
   return typeof err?.code === "string" ? err.code : "";
 }
 
-function write(res: HttpResponse, requestIdValue: string, reply: HttpReply): void {
+function write(res: HttpResponse, requestIdValue: string, reply: HttpReply, corsOrigin = ""): void {
   res.writeStatus(STATUS_LINE[reply.status] ?? String(reply.status));
   res.writeHeader(H_CONTENT_TYPE, reply.contentType ?? APPLICATION_JSON);
   res.writeHeader(H_REQUEST_ID, requestIdValue);
+  if (corsOrigin !== "") {
+    res.writeHeader(H_ALLOW_ORIGIN, corsOrigin);
+    res.writeHeader(H_VARY, ORIGIN_VALUE);
+    res.writeHeader(H_EXPOSE, EXPOSE_VALUE);
+  }
   if (reply.headers) for (const k in reply.headers) res.writeHeader(k, reply.headers[k]!);
   res.end(reply.encoded ?? (typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)));
 }
@@ -129,6 +145,7 @@ class UwsReq implements Req {
     public signature: string,
     public requestId: string,
     public forwardedFor: string,
+    public corsOrigin: string,
   ) {}
 
   get remoteIp(): string {
@@ -183,8 +200,8 @@ function release(ex: Exchange): void {
 function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   release(ex);
   if (ex.aborted) return;
-  if (inCallback) write(ex.res, ex.req.requestId, reply);
-  else ex.res.cork(() => write(ex.res, ex.req.requestId, reply));
+  if (inCallback) write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin);
+  else ex.res.cork(() => write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin));
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
 }
@@ -235,7 +252,7 @@ export interface RoutePolicy {
  */
 export function route(
   app: TemplatedApp,
-  method: "get" | "post" | "put" | "any",
+  method: "get" | "post" | "put" | "options" | "any",
   pattern: string,
   name: string,
   handler: Handler,
@@ -253,13 +270,15 @@ export function route(
   const readSignature = policy.signature === true;
   const rt: RouteRuntime = { handler, opts, recorder, shedder };
   const tooLarge = () => errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
+  const cors = opts.cors?.enabled ? opts.cors : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
+    const corsOrigin = cors ? cors.allow(hreq.getHeader(H_ORIGIN)) : "";
     const admitted = shedder !== undefined && !cheap?.(hreq.getParameter(0) ?? "");
     if (admitted) {
       const refused = shedder.admit();
       if (refused) {
-        write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refusalReply(refused));
+        write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refusalReply(refused), corsOrigin);
         recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
         return;
       }
@@ -277,6 +296,7 @@ export function route(
       readSignature ? hreq.getHeader(H_SIGNATURE) : "",
       requestId(hreq.getHeader(H_REQUEST_ID)),
       hreq.getHeader(H_FORWARDED_FOR),
+      corsOrigin,
     );
     const ex = new Exchange(res, req, started, rt);
     ex.admitted = admitted;

@@ -2,6 +2,7 @@ import type { us_listen_socket } from "uWebSockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { ApiError } from "../errors.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { Cors } from "./cors.js";
 import { errorReply, route, type ExchangeOptions } from "./exchange.js";
 import type { AdminRoutes } from "./routes/admin.js";
 import type { BuyerRoutes } from "./routes/buyer.js";
@@ -17,6 +18,7 @@ export interface HttpServerOptions {
   shedder: LoadShedder;
   /** Turns a known dependency failure into an API error (unknown ones become INTERNAL_ERROR). */
   classify: (err: unknown) => ApiError | undefined;
+  cors: Cors;
 }
 
 export interface Routes {
@@ -47,6 +49,7 @@ export class HttpServer {
       metrics: this.opts.metrics,
       shedder: this.opts.shedder,
       classify: this.opts.classify,
+      cors: this.opts.cors,
       onError: (err, req) => process.stderr.write(`[gateway] ${req.method} ${req.path} ${req.requestId}: ${(err as Error)?.stack ?? String(err)}\n`),
     };
     // Operations endpoints are never shed: a saturated process must still say so.
@@ -67,6 +70,8 @@ export class HttpServer {
     route(app, "get", "/healthz", "healthz", ops.healthz, opts, unshed);
     route(app, "get", "/readyz", "readyz", ops.readyz, opts, unshed);
     route(app, "get", "/metrics", "metrics", ops.metricsText, opts, unshed);
+    // A browser's preflight, when cross-origin access is configured (`server.cors`); otherwise not found.
+    if (this.opts.cors.enabled) route(app, "options", "/*", "cors_preflight", (req) => this.opts.cors.preflight(req.corsOrigin), opts, unshed);
     route(app, "any", "/*", "not_found", () => errorReply(new ApiError("NOT_FOUND", "no such route")), opts);
     await new Promise<void>((done, fail) => {
       app.listen(this.opts.host, port, (sock) => {
