@@ -338,7 +338,7 @@ export async function headline(): Promise<boolean> {
     const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r())));
     gw.kill("SIGTERM");
     writer.kill("SIGTERM");
-    await Promise.race([Promise.all([exited(gw), exited(writer)]), sleep(15_000)]);
+    await Promise.race([Promise.all([exited(gw), exited(writer)]), sleep(30_000)]);
     await shards.close();
     const root = await mysql.createConnection(rootConnection(cfg));
     for (const db of dbs) await root.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => {});

@@ -357,9 +357,11 @@ async function main(): Promise<void> {
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join(" ")}`);
     console.log(`written         demo/out/report.json, demo/out/report.html`);
   } finally {
+    // The gateway drains on SIGTERM (not ready, then in-flight work and rows); wait for it before the stack goes.
+    const exited = gw.exitCode !== null || gw.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => gw.once("exit", () => r()));
     gw.kill("SIGTERM");
     await reader.shutdown().catch(() => {});
-    await sleep(500);
+    await Promise.race([exited, sleep(30_000)]);
     await shards.close();
     await down(started);
   }

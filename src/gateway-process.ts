@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
@@ -23,6 +24,7 @@ import { PaymentTimers } from "./messaging/payment-timers.js";
 import { quietLogger, rmq } from "./messaging/rocketmq.js";
 import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
 import { TransactionalOrderPlacer } from "./messaging/transactional-placer.js";
+import { PendingRows } from "./messaging/pending-rows.js";
 import { Cors } from "./http/cors.js";
 import { Metrics } from "./observability/metrics.js";
 import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
@@ -115,6 +117,11 @@ export class GatewayProcess {
   private consumers: PushConsumer[] = [];
   private subscriber: RedisClient | null = null;
   private server: HttpServer | null = null;
+  /** Orders answered 202 here whose rows are not yet known written (a draining process waits for them). */
+  readonly pendingRows = new PendingRows();
+  private placer: TransactionalOrderPlacer | null = null;
+  /** Set by drain(): not ready, new requests refused once the listener closes. */
+  draining = false;
   /** The start-up warning about Redis durability, if any (tests and operators read it). */
   redisWarning: string | null = null;
 
@@ -201,7 +208,10 @@ export class GatewayProcess {
       checker: { check: (view) => checker.check(view) },
     });
     const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, this.sales, this.lifecycle, cfg.payments.timeoutSeconds);
-    const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, timers.schedule);
+    const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, (orders) => {
+      timers.schedule(orders);
+      this.pendingRows.persisted(orders.map((o) => o.orderId));
+    });
     this.metrics.counterFrom("flashsale_orders_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper", () => writer.stats.parked);
     const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000 }, this.opts.crashAt);
     const recovery = new SaleRecovery(this.redis, this.keys, this.sales, repo, this.reservations.rebalancer, {
@@ -249,15 +259,20 @@ export class GatewayProcess {
     if (this.opts.redisOnly) return { place: (r) => this.reservations.reserve(r) };
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one.
     const { producer } = this.durable;
-    return new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, (send) =>
+    const placer = new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, (send) =>
       this.breakers.rocketmq.run(send),
     );
+    placer.onAccepted = (o) => this.pendingRows.accepted(o.orderId, o.userId);
+    this.placer = placer;
+    return placer;
   }
 
   private probes(): Probe[] {
     const redis = redisProbe(this.redis);
-    if (!this.durableParts) return [redis];
-    return [redis, { name: "mysql", check: () => this.shards.ping() }, tcpProbe("rocketmq", this.config.rocketmq.endpoints)];
+    // Not ready once draining: balancers stop sending before the listener closes.
+    const serving: Probe = { name: "serving", check: () => Promise.resolve(!this.draining) };
+    if (!this.durableParts) return [serving, redis];
+    return [serving, redis, { name: "mysql", check: () => this.shards.ping() }, tcpProbe("rocketmq", this.config.rocketmq.endpoints)];
   }
 
   /** Subscribes to the sold-out, accepted-token and sale-changed channels, then listens. */
@@ -358,6 +373,26 @@ export class GatewayProcess {
   }
 
   /** Stops listening first, then the loops and clients that feed or drain the hand-off. */
+  /**
+   * SIGTERM: reports not ready (`/readyz` 503) and keeps serving for `server.drainGraceMs` while balancers
+   * stop sending; then closes the listener, refuses what still arrives on open connections (503, nothing
+   * deducted), answers what is in flight, sends the group commit's last groups, and waits until every
+   * order it answered 202 is a MySQL row (its own writer's, or whichever writer the broker handed the
+   * message to), all within `server.drainTimeoutMs`. close() then stops the rest.
+   */
+  async drain(): Promise<{ rowsMissing: number }> {
+    const cfg = this.config.server;
+    this.draining = true;
+    const deadline = Date.now() + cfg.drainGraceMs + cfg.drainTimeoutMs;
+    if (this.server) await sleep(cfg.drainGraceMs);
+    this.server?.close();
+    this.shedder.closing = true;
+    this.placer?.flush();
+    while ((this.shedder.inFlight > 0 || this.placer?.idle === false) && Date.now() < deadline) await sleep(20);
+    const rowsMissing = await this.pendingRows.awaitRows(async (orderId, userId) => (await this.repo.getOrder(userId, orderId)) !== null, deadline);
+    return { rowsMissing };
+  }
+
   async close(): Promise<void> {
     this.server?.close();
     this.shedder.stop();
@@ -365,7 +400,7 @@ export class GatewayProcess {
     const d = this.durableParts;
     await d?.sweepLoop.stop();
     await d?.relay.stop();
-    d?.writer.close();
+    await d?.writer.close();
     for (const consumer of this.consumers) {
       await consumer.shutdown().catch(() => {});
       // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.

@@ -18,13 +18,24 @@ runEntry("gateway", async () => {
     });
     onStopSignal(() => {
       shuttingDown = true;
+      // Each worker drains (see GatewayProcess.drain); the primary leaves when they all have, or at the cap.
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
-      setTimeout(() => process.exit(0), 2000).unref();
+      cluster.on("exit", () => Object.keys(cluster.workers ?? {}).length === 0 && process.exit(0));
+      setTimeout(() => process.exit(0), config.server.drainGraceMs + config.server.drainTimeoutMs + 10_000).unref();
     });
     return;
   }
   const crashAt = crashPointOf(process.env.FLASHSALE_FAULT);
   const proc = await GatewayProcess.start(config, { crashAt });
   process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${proc.port}\n`);
-  onStopSignal(() => void proc.close().then(() => process.exit(0)));
+  onStopSignal(() => {
+    process.stderr.write(`[gateway] pid ${process.pid} draining (not ready; listener closes in ${config.server.drainGraceMs} ms)\n`);
+    void proc
+      .drain()
+      .then(({ rowsMissing }) => {
+        if (rowsMissing > 0) process.stderr.write(`[gateway] ${rowsMissing} accepted orders not yet rows at the drain timeout: the sweeper will persist them\n`);
+        return proc.close();
+      })
+      .then(() => process.exit(0));
+  });
 });

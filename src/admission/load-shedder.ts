@@ -12,6 +12,7 @@ const lateBy = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1000;
 /** The refusals, built once (the HTTP layer encodes each once too): shedding happens when time is shortest. */
 const IN_FLIGHT = new ApiError("UNAVAILABLE", "the gateway is at its in-flight request limit; nothing was deducted", RETRY_SOON);
 const EVENT_LOOP = new ApiError("UNAVAILABLE", "the gateway is overloaded (event loop delayed); nothing was deducted", RETRY_SOON);
+const CLOSING = new ApiError("UNAVAILABLE", "the gateway is shutting down; nothing was deducted, retry", RETRY_SOON);
 
 /**
  * Answers 503 at once instead of queueing when the process is saturated: more than `maxInFlight` requests
@@ -21,6 +22,8 @@ const EVENT_LOOP = new ApiError("UNAVAILABLE", "the gateway is overloaded (event
  */
 export class LoadShedder {
   inFlight = 0;
+  /** Set by a draining process: every new request is refused (a client retries elsewhere). */
+  closing = false;
   private overloaded = false;
   private readonly monitor: IntervalHistogram;
   private timer: NodeJS.Timeout | null = null;
@@ -73,6 +76,7 @@ export class LoadShedder {
 
   /** Admits a request (count it until release()) or returns the refusal to send instead. */
   admit(): ApiError | null {
+    if (this.closing) return CLOSING;
     if (this.inFlight >= this.cfg.maxInFlight) {
       this.shed.in_flight.n++;
       return IN_FLIGHT;

@@ -43,6 +43,8 @@ export const configSchema = z
       host: z.string().min(1),
       workers: positiveInt.max(64),
       maxBodyBytes: positiveInt.max(1 << 20),
+      drainGraceMs: z.number().int().min(0).max(600_000),
+      drainTimeoutMs: z.number().int().min(0).max(600_000),
       cors: z.object({
         origins: z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'expected "*" or an origin such as "https://shop.example.com" (scheme and host, no path)')),
         maxAgeSeconds: z.number().int().min(0).max(86400),

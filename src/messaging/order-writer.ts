@@ -183,8 +183,10 @@ export class OrderWriter {
     await Promise.all([...groupByShard(this.keys, orderIds).values()].map((g) => scripts.confirm(this.redis, g.shard, g.orderIds)));
   }
 
-  close(): void {
+  /** Stops retrying, writes what is waiting now, and resolves when no order is in flight (or at `deadline`). */
+  async close(deadline = Date.now() + 10_000): Promise<void> {
     this.closed = true;
     this.batches.flush();
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 }

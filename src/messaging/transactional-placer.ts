@@ -42,6 +42,8 @@ export class TransactionalOrderPlacer implements OrderPlacer {
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
   readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0, directReplays: 0 };
+  /** Told of every new order answered 202 (a draining process waits for their rows). */
+  onAccepted?: (order: OrderMessage) => void;
 
   constructor(
     private readonly producer: Producer,
@@ -53,6 +55,16 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
   ) {
     this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight }, (group) => this.settle(group));
+  }
+
+  /** No attempt being processed, no group waiting or between half message and answer. */
+  get idle(): boolean {
+    return this.inFlight.size === 0 && this.groups.idle;
+  }
+
+  /** Hands the waiting orders over as groups now (a draining process), without the linger. */
+  flush(): void {
+    this.groups.flush();
   }
 
   async place(req: ReserveRequest): Promise<ReserveOutcome> {
@@ -133,7 +145,10 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       if (r.status === "rejected") p.reject(r.reason);
       else if (holdReserved && r.value.kind === "reserved") p.reject(holdReserved);
       else if (holdNew && isNew(r)) p.reject(holdNew);
-      else p.resolve(r.value);
+      else {
+        if (isNew(r)) this.onAccepted?.(p.order);
+        p.resolve(r.value);
+      }
     });
   }
 }

@@ -28,6 +28,11 @@ export class Batcher<T> {
     private readonly run: (batch: T[]) => void | Promise<unknown>,
   ) {}
 
+  /** Nothing waiting and no batch running (with maxInFlight; without it, running batches are not tracked). */
+  get idle(): boolean {
+    return this.items.length === 0 && this.running === 0;
+  }
+
   private get full(): boolean {
     return this.opts.maxInFlight !== undefined && this.running >= this.opts.maxInFlight;
   }
