@@ -61,6 +61,7 @@ export class HttpServer {
     route(app, "get", "/v1/orders/:orderId", "order_status", orders.getOrder, opts);
     route(app, "post", "/v1/orders/:orderId/cancel", "order_cancel", orders.cancel, opts);
     route(app, "post", "/v1/payments/callback", "payment_callback", payments.callback, opts, { signature: true });
+    route(app, "get", "/v1/admin/sales", "admin_list_sales", admin.list, opts);
     route(app, "put", "/v1/admin/sales/:saleId", "admin_put_sale", admin.putSale, opts);
     route(app, "get", "/v1/admin/sales/:saleId/stats", "admin_stats", admin.stats, opts);
     route(app, "post", "/v1/admin/sales/:saleId/reconcile", "admin_reconcile", admin.reconcile, opts);

@@ -52,6 +52,7 @@ export class AdminRoutes {
   readonly pause: Handler;
   readonly resume: Handler;
   readonly refunds: Handler;
+  readonly list: Handler;
 
   constructor(private readonly deps: AdminRoutesDeps) {
     this.putSale = ipLimited(deps.limits, (req) => this.put(req));
@@ -65,6 +66,12 @@ export class AdminRoutes {
     });
     this.pause = ipLimited(deps.limits, (req) => this.setPaused(req, true));
     this.resume = ipLimited(deps.limits, (req) => this.setPaused(req, false));
+    this.list = ipLimited(deps.limits, async (req) => {
+      deps.auth.check(req.authorization);
+      const sales = (await Promise.all((await deps.sales.ids()).map((id) => deps.sales.load(id)))).filter((x): x is Sale => x !== null);
+      sales.sort((a, b) => a.startsAt - b.startsAt || (a.saleId < b.saleId ? -1 : 1));
+      return { status: 200, body: { sales: sales.map(saleToJson) } };
+    });
     this.refunds = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
       const refunds = await deps.repo.refundsOf(sale.saleId);
