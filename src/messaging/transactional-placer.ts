@@ -41,7 +41,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
   /** Keys being processed by this process right now (IDEMPOTENCY_IN_PROGRESS for a concurrent duplicate). */
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
-  readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0, directReplays: 0 };
+  readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0 };
   /** Told of every new order answered 202 (a draining process waits for their rows). */
   onAccepted?: (order: OrderMessage) => void;
 
@@ -78,7 +78,6 @@ export class TransactionalOrderPlacer implements OrderPlacer {
         if (replay.kind === "reserved" && !(await this.reservations.replicated([replay.orderId]).catch(() => false))) {
           throw unavailable("the reservation is not yet on Redis replicas; retry with the same key");
         }
-        this.stats.directReplays++;
         return replay;
       }
       return await new Promise<ReserveOutcome>((resolve, reject) => {

@@ -6,6 +6,7 @@ import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { homeShard } from "./home-shard.js";
 import { ledgerOf, saleLedger } from "./ledger.js";
 import { newOrderId } from "./order-id.js";
+import { SingleFlight } from "../util/single-flight.js";
 import type { Sale } from "./sale.js";
 import { ShardRebalancer } from "./shard-rebalancer.js";
 import type { SoldOutCache } from "./sold-out-cache.js";
@@ -39,7 +40,7 @@ export interface ReservationOptions {
 export class ReservationService {
   readonly rebalancer: ShardRebalancer;
   /** Reads of a sale's ledger for the sold-out flag, shared by the attempts that ask at once. */
-  private readonly learning = new Map<string, Promise<void>>();
+  private readonly learning = new SingleFlight<void>();
   /** Told when a reservation finds a shard whose state this Redis lost (the sale must stop and be rebuilt). */
   onStateLost?: (saleId: string) => Promise<void>;
 
@@ -149,14 +150,10 @@ export class ReservationService {
    */
   private async noteSoldOut(sale: Sale): Promise<void> {
     if (!this.soldOut.knowsAccepted(sale.saleId)) {
-      let learning = this.learning.get(sale.saleId);
-      if (!learning) {
-        learning = saleLedger(this.redis, this.keys, sale)
-          .then((records) => this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : []))))
-          .finally(() => this.learning.delete(sale.saleId));
-        this.learning.set(sale.saleId, learning);
-      }
-      await learning;
+      await this.learning.run(sale.saleId, async () => {
+        const records = await saleLedger(this.redis, this.keys, sale);
+        this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : [])));
+      });
     }
     this.soldOut.markSoldOut(sale.saleId);
   }

@@ -4,6 +4,7 @@ import { ApiError, RETRY_SOON } from "../errors.js";
 import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
+import { SingleFlight } from "../util/single-flight.js";
 import type { Sale } from "./sale.js";
 
 /**
@@ -16,8 +17,8 @@ export class ShardRebalancer {
   /** Test only: a SIGKILL at this point of a transfer (set by the composition root). */
   crashAt?: CrashPoint;
   /** Pulls running in this process, by sale and recipient shard; looks, by sale. */
-  private readonly pulls = new Map<string, Promise<number>>();
-  private readonly looks = new Map<string, { startedAt: number; look: Promise<{ stocks: number[]; inTransit: number }> }>();
+  private readonly pulls = new SingleFlight<number>();
+  private readonly looks = new SingleFlight<{ stocks: number[]; inTransit: number }>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -56,16 +57,8 @@ export class ShardRebalancer {
    * At the end of a sale hundreds of buyers find their shards empty at once: one look serves them all.
    */
   look(sale: Sale, notBefore: number): Promise<{ stocks: number[]; inTransit: number }> {
-    const shared = this.looks.get(sale.saleId);
-    if (shared && shared.startedAt >= notBefore) return shared.look;
-    const look = Promise.all([this.shardStocks(sale), this.inFlight(sale)]).then(([stocks, inTransit]) => ({ stocks, inTransit }));
-    const entry = { startedAt: performance.now(), look };
-    this.looks.set(sale.saleId, entry);
-    const forget = () => {
-      if (this.looks.get(sale.saleId) === entry) this.looks.delete(sale.saleId);
-    };
-    look.then(forget, forget);
-    return look;
+    const take = () => Promise.all([this.shardStocks(sale), this.inFlight(sale)]).then(([stocks, inTransit]) => ({ stocks, inTransit }));
+    return this.looks.run(sale.saleId, take, notBefore);
   }
 
   /**
@@ -75,12 +68,7 @@ export class ShardRebalancer {
    * (their retries then share what it brought). Returns how many units arrived.
    */
   pull(sale: Sale, to: number, need: number): Promise<number> {
-    const key = `${sale.saleId}|${to}`;
-    const running = this.pulls.get(key);
-    if (running) return running;
-    const p = this.pullNow(sale, to, need).finally(() => this.pulls.delete(key));
-    this.pulls.set(key, p);
-    return p;
+    return this.pulls.run(`${sale.saleId}|${to}`, () => this.pullNow(sale, to, need));
   }
 
   private async pullNow(sale: Sale, to: number, need: number): Promise<number> {

@@ -25,7 +25,7 @@ export class SoldOutCache {
 
   /** True when the flag may answer for this token: the sale is sold out and the token never bought. */
   mayShortCircuit(saleId: string, token: string): boolean {
-    return this.flags.get(saleId) === true && !this.accepted.get(saleId)?.tokens.has(token);
+    return this.flags.get(saleId) === true && !this.wasAccepted(saleId, token);
   }
 
   private entry(saleId: string): { tokens: Set<string>; learned: boolean } {
