@@ -74,10 +74,12 @@ export class LoadShedder {
     this.overloaded = this.cfg.enabled && this.delay.mean * 1000 > this.cfg.maxEventLoopDelayMs;
   }
 
-  /** Admits a request (count it until release()) or returns the refusal to send instead. */
+  /** Admits a request (count it until release()) or returns the refusal to send instead (never while disabled, unless closing). */
   admit(): ApiError | null {
+    // Draining refuses and in-flight counting happen whether shedding is on or not: a stopping process
+    // needs both, with or without `admission.shedding.enabled`.
     if (this.closing) return CLOSING;
-    if (this.inFlight >= this.cfg.maxInFlight) {
+    if (this.cfg.enabled && this.inFlight >= this.cfg.maxInFlight) {
       this.shed.in_flight.n++;
       return IN_FLIGHT;
     }

@@ -264,7 +264,9 @@ export function route(
   // uWS dispatches only this method to a post or put route; other patterns read it per request.
   const fixedMethod = withBody ? method.toUpperCase() : undefined;
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
-  const shedder = policy.shed !== false && opts.shedder?.enabled ? opts.shedder : undefined;
+  // Every sheddable route goes through the shedder, enabled or not: it also counts requests in flight and
+  // refuses new ones while the process drains.
+  const shedder = policy.shed !== false ? opts.shedder : undefined;
   const cheap = policy.cheap;
   const readKey = policy.idempotencyKey === true;
   const readSignature = policy.signature === true;
