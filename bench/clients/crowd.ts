@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { signBuyerJwt } from "../../src/admission/auth.js";
 import { loadConfig } from "../../src/config/load.js";
-import { HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
+import { answerKey, codeOf, HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 
 /**
@@ -94,7 +94,6 @@ export interface CrowdResult {
 }
 
 const cfg = loadConfig();
-const CODE_RE = /"code":"([A-Z_]+)"/;
 
 interface Plan {
   users: string[];
@@ -308,11 +307,8 @@ async function run(job: CrowdRun): Promise<CrowdResult> {
           else bucket.counts.accepted++;
           continue;
         }
-        const text = ans.body.toString("latin1");
-        const code = CODE_RE.exec(text)?.[1] ?? "";
-        // A 503 says why (shedding, a dependency, an unsettled hand-off): the first words of its message.
-        const why = ans.status === 503 ? `: ${/"message":"([^"]{0,40})/.exec(text)?.[1] ?? ""}` : "";
-        const key = `${ans.status} ${code}${ans.replayed ? " replayed" : ""}${why}`;
+        const code = codeOf(ans);
+        const key = answerKey(ans);
         answers[key] = (answers[key] ?? 0) + 1;
         if (ans.status === 503 || ans.status === 429) {
           bucket.counts.retryLater++;

@@ -3,7 +3,7 @@ import { signBuyerJwt } from "../../src/admission/auth.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
 import { loadConfig } from "../../src/config/load.js";
 import { percentiles } from "../lib/percentiles.js";
-import { HttpConnection as Connection, requestBytes as request, type Answer } from "../lib/http-connection.js";
+import { answerKey, HttpConnection as Connection, requestBytes as request, type Answer } from "../lib/http-connection.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 import type { Latency as Percentiles } from "../lib/stats.js";
 
@@ -121,7 +121,6 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
   return { prepared: prepared.length, ms: performance.now() - t0 };
 }
 
-const CODE_RE = /"code":"([A-Z_]+)"/;
 
 async function flood(job: FloodJob): Promise<FloodResult> {
   const buyers = prepared;
@@ -157,8 +156,8 @@ async function flood(job: FloodJob): Promise<FloodResult> {
           // storefronts do: it consumed nothing, or its reservation stands and the retry replays it.
           for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 30; tries++) {
             retries++;
-            const why = a.status === 503 ? ` ${/"message":"([^"]{0,48})/.exec(a.body.toString("latin1"))?.[1] ?? ""}` : "";
-            retried[`${a.status}${why}`] = (retried[`${a.status}${why}`] ?? 0) + 1;
+            const key = answerKey(a);
+            retried[key] = (retried[key] ?? 0) + 1;
             await sleep(Math.min(1000, (a.retryAfter ?? 1) * 1000) * (0.5 + Math.random()));
             a = await c.request(b.request);
           }
@@ -181,9 +180,7 @@ async function flood(job: FloodJob): Promise<FloodResult> {
             soldOutSeen = true;
             reply({ phase: "soldOut", accepted: accepted.length });
           }
-          const text = a.body.toString("latin1");
-          const detail = a.status === 503 ? ` ${/"message":"([^"]{0,48})/.exec(text)?.[1] ?? ""}` : "";
-          const key = `${a.status} ${CODE_RE.exec(text)?.[1] ?? ""}${detail}`.trim();
+          const key = answerKey(a);
           answers[key] = (answers[key] ?? 0) + 1;
         }
       }

@@ -95,3 +95,20 @@ export function requestBytes(method: string, path: string, port: number, headers
   lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }
+
+const CODE_RE = /"code":"([A-Z_]+)"/;
+const MESSAGE_RE = /"message":"([^"]{0,48})/;
+
+/** The error code of an answer's body ("" for none). */
+export function codeOf(a: Answer): string {
+  return CODE_RE.exec(a.body.toString("latin1"))?.[1] ?? "";
+}
+
+/**
+ * An answer as load generators count it: "status CODE", " replayed" when it was, and for a 503 the first
+ * words of its message (shedding, a dependency, an unsettled hand-off say different things).
+ */
+export function answerKey(a: Answer): string {
+  const why = a.status === 503 ? `: ${MESSAGE_RE.exec(a.body.toString("latin1"))?.[1] ?? ""}` : "";
+  return `${a.status} ${codeOf(a)}${a.replayed ? " replayed" : ""}${why}`.trim();
+}
