@@ -2,18 +2,22 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { log, ROOT } from "./proc.js";
 import { down, up } from "./stack.js";
+import { ensureTools } from "./tools.js";
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === "up") {
     await up(rest.includes("--cluster"));
     log("stack is up");
+  } else if (cmd === "tools") {
+    ensureTools();
   } else if (cmd === "down") {
     await down();
   } else if (cmd === "test-env") {
     // Brings up whatever is missing, runs the command, then stops only what this invocation started.
     const sep = rest.indexOf("--");
     const command = sep >= 0 ? rest.slice(sep + 1) : rest;
+    ensureTools();
     const started = await up(false);
     const code = await new Promise<number>((done) => {
       const child = spawn(command[0]!, command.slice(1), { stdio: "inherit", cwd: ROOT, shell: false,
@@ -23,7 +27,7 @@ async function main(): Promise<void> {
     await down(started);
     process.exit(code);
   } else {
-    process.stderr.write("usage: tsx stack/cli.ts up [--cluster] | down | test-env -- <command...>\n");
+    process.stderr.write("usage: tsx stack/cli.ts up [--cluster] | down | tools | test-env -- <command...>\n");
     process.exit(2);
   }
 }
