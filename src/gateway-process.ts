@@ -191,10 +191,13 @@ export class GatewayProcess {
     }
   }
 
-  /** MySQL (migrated), the producer with its back-check listener, the writer and the sweeper. */
+  /**
+   * MySQL (migrated here unless `mysql.migrateOnStart` is false: then a deployment's one-shot migrate step
+   * has done it), the producer with its back-check listener, the writer and the sweeper.
+   */
   private async startDurable(): Promise<Durable> {
     const cfg = this.config;
-    await migrate(cfg.mysql);
+    if (cfg.mysql.migrateOnStart) await migrate(cfg.mysql);
     const { repo } = this;
     const checker = new OrderTransactionChecker(this.redis, this.keys);
     // The producer must list the order topic, or the broker's back-checks never reach its checker. Only that

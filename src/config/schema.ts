@@ -78,6 +78,11 @@ export const configSchema = z
       tablesPerShard: positiveInt.max(1024),
       connectionLimit: positiveInt,
       queryTimeoutMs: positiveInt,
+      /**
+       * Create missing databases and tables at start-up. Deployments set it false and run the migration
+       * once (`node dist/src/persistence/migrate-cli.js`), so the app's MySQL user needs no DDL rights.
+       */
+      migrateOnStart: z.boolean(),
     }).strict(),
     rocketmq: z.object({
       endpoints: hostPort,
