@@ -1,18 +1,24 @@
 # syntax=docker/dockerfile:1
-# Build stage: full install and a type-check; the runtime stage keeps production dependencies only.
+# One image for every role: the gateway (default command), the order writer (`node dist/src/writer-main.js`)
+# and the one-shot schema migration (`node dist/src/persistence/migrate-cli.js`), which a deployment runs
+# once before the others start with FLASHSALE__MYSQL__MIGRATEONSTART=false (see README "Deployment").
+# Build stage: full install and the compile; the runtime stage keeps production dependencies only.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# npm workspaces: npm ci needs every packages/*/package.json the lock file names.
 COPY package.json package-lock.json ./
+COPY packages ./packages
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY lua ./lua
 COPY config ./config
-RUN npx tsc -p tsconfig.build.json
+RUN npx tsc -p tsconfig.build.json && test -f dist/src/persistence/migrate-cli.js && test -f dist/src/writer-main.js
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages ./packages
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
@@ -24,6 +30,10 @@ COPY package.json ./
 COPY lua ./lua
 COPY config ./config
 USER node
+# The default server.port; FLASHSALE__SERVER__PORT (or PORT, read by the health check only) moves it.
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The probe follows the configured port: FLASHSALE__SERVER__PORT, else PORT, else 8080 (the default). The
+# writer-only process has no HTTP API: its deployments override the check with consumer.http's port.
+HEALTHCHECK --interval=10s --timeout=2s --start-period=30s --retries=3 \
+  CMD node -e "const p=process.env.FLASHSALE__SERVER__PORT||process.env.PORT||8080;fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/src/main.js"]
