@@ -142,6 +142,11 @@ export const configSchema = z
         sampleIntervalMs: z.number().int().min(50).max(60_000),
       }).strict(),
     }).strict(),
+    /** JSON lines on stderr (README "Logs"); accessSampleRate: share of answered requests logged (5xx always). */
+    log: z.object({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+      accessSampleRate: z.number().min(0).max(1),
+    }).strict(),
   })
   .strict();
 

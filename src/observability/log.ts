@@ -1,0 +1,53 @@
+import { hostname } from "node:os";
+import { format } from "node:util";
+import { pino, type DestinationStream, type Level, type LevelWithSilent, type Logger } from "pino";
+
+export type { Logger } from "pino";
+
+/** Which kind of process wrote a line: the HTTP gateway or the writer-only process. */
+export type Service = "gateway" | "writer";
+
+export const LOG_LEVELS: readonly [LevelWithSilent, ...LevelWithSilent[]] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export interface LogOptions {
+  service: Service;
+  level: LevelWithSilent;
+  /** Where the JSON lines go; default stderr (synchronous, so a line written just before exit is not lost). */
+  destination?: DestinationStream;
+}
+
+/**
+ * A process's root logger: one JSON object per line with `level`, `time` (unix ms), `service`, `pid`,
+ * `hostname` and `msg`; components log through `child({ component })`. Lines go to stderr, where the
+ * gateway has always written (process managers and the test helpers read it there).
+ */
+export function createLogger(o: LogOptions): Logger {
+  return pino(
+    { level: o.level, base: { service: o.service, pid: process.pid, hostname: hostname() } },
+    o.destination ?? pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+let fallback: Logger | undefined;
+
+/**
+ * The logger of code that runs outside a GatewayProcess (entry points before the config is read, tools,
+ * unit tests that build one component): level from FLASHSALE__LOG__LEVEL, else info.
+ */
+export function defaultLogger(): Logger {
+  const env = process.env.FLASHSALE__LOG__LEVEL?.toLowerCase();
+  const level = LOG_LEVELS.includes(env as LevelWithSilent) ? (env as LevelWithSilent) : "info";
+  return (fallback ??= createLogger({ service: "gateway", level }));
+}
+
+/** A component's logger: `parent` (the process's) or, outside a process, the default one. */
+export function componentLogger(component: string, parent?: Logger): Logger {
+  return (parent ?? defaultLogger()).child({ component });
+}
+
+/** printf-style arguments (`"%s failed: %d", a, b`, an Error last) as one message string. */
+export function formatArgs(args: unknown[]): string {
+  return format(...args.map((a) => (a instanceof Error ? a.message : a)));
+}
+
+export type { Level };
