@@ -1,0 +1,89 @@
+import { pathToFileURL } from "node:url";
+import { chromium, type Browser } from "playwright-core";
+
+/**
+ * The report as a reader's browser shows it: Debian's Chromium, headless (`CHROMIUM_PATH` overrides the
+ * path; `stack/tools.ts` installs it). A report that renders in Node but breaks in a browser (a script
+ * error, a chart that draws nothing, a table wider than the screen, a file that reaches for the network
+ * and so shows nothing offline) is a broken report, so the demo and its test both fail on any problem.
+ */
+export interface ReportCheck {
+  /** Every problem found; empty when the report is fine. */
+  problems: string[];
+  consoleErrors: string[];
+  pageErrors: string[];
+  /** Any request other than the report file itself: the page must fetch nothing. */
+  requests: string[];
+  scrollWidth: number;
+  /** Canvases, and those Chart.js drew nothing on. */
+  canvases: number;
+  blankCanvases: string[];
+}
+
+export const VIEWPORT = { width: 1280, height: 900 };
+
+const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** A headless Chromium; Playwright gives each launch a new, empty profile and removes it on close. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: ARGS });
+}
+
+/**
+ * Opens `htmlFile` at 1280 px, waits for the page's script to mark every chart drawn, and checks it;
+ * writes a full-page screenshot to `screenshot` when given. Launches its own browser unless one is passed.
+ */
+export async function checkReport(htmlFile: string, opts: { screenshot?: string; browser?: Browser; timeoutMs?: number } = {}): Promise<ReportCheck> {
+  const own = opts.browser ? undefined : await launchBrowser();
+  const page = await (opts.browser ?? own!).newPage({ viewport: VIEWPORT });
+  try {
+    const url = pathToFileURL(htmlFile).href;
+    const consoleErrors: string[] = [];
+    const pageErrors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("request", (r) => {
+      if (r.url() !== url) requests.push(r.url());
+    });
+    // Nothing leaves the page, whatever it asks for: the check must not depend on the network either.
+    await page.route((u) => u.href !== url, (route) => route.abort());
+    await page.goto(url, { waitUntil: "load" });
+    const ready = await page
+      .waitForFunction(() => document.documentElement.dataset.ready === "true", undefined, { timeout: opts.timeoutMs ?? 10_000 })
+      .then(() => true, () => false);
+    const found = await page.evaluate(() => {
+      const blank: string[] = [];
+      const canvases = [...document.querySelectorAll("canvas")];
+      for (const c of canvases) {
+        const ctx = c.getContext("2d");
+        if (!c.width || !c.height || !ctx) {
+          blank.push(c.id || "(canvas)");
+          continue;
+        }
+        const px = ctx.getImageData(0, 0, c.width, c.height).data;
+        // Drawn: a real share of the canvas covered (axes alone cover little; bars and lines add more).
+        let painted = 0;
+        for (let i = 3; i < px.length; i += 16) if (px[i]! > 0) painted++;
+        if (painted < (px.length / 16) * 0.01) blank.push(c.id || "(canvas)");
+      }
+      return { scrollWidth: document.documentElement.scrollWidth, canvases: canvases.length, blank };
+    });
+    if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
+    const problems = [
+      ...(ready ? [] : ["the page's script did not finish drawing its charts (data-ready never set)"]),
+      ...pageErrors.map((e) => `page error: ${e}`),
+      ...consoleErrors.map((e) => `console error: ${e}`),
+      ...requests.map((r) => `request from an offline report: ${r}`),
+      ...(found.scrollWidth > VIEWPORT.width ? [`horizontal scroll at ${VIEWPORT.width} px: the page is ${found.scrollWidth} px wide`] : []),
+      ...(found.canvases === 0 ? ["no chart on the page"] : []),
+      ...found.blank.map((id) => `chart ${id} is blank`),
+    ];
+    return { problems, consoleErrors, pageErrors, requests, scrollWidth: found.scrollWidth, canvases: found.canvases, blankCanvases: found.blank };
+  } finally {
+    await page.close().catch(() => {});
+    await own?.close();
+  }
+}
