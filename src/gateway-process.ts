@@ -17,6 +17,7 @@ import { OpsRoutes } from "./http/routes/ops.js";
 import { OrderRoutes } from "./http/routes/orders.js";
 import { PaymentRoutes } from "./http/routes/payments.js";
 import { HttpServer } from "./http/server.js";
+import { OpsHttpServer } from "./http/ops-server.js";
 import { OrderLifecycle } from "./lifecycle/order-lifecycle.js";
 import { OrderWriter } from "./messaging/order-writer.js";
 import { OutboxRelay } from "./messaging/outbox-relay.js";
@@ -26,6 +27,7 @@ import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
 import { TransactionalOrderPlacer } from "./messaging/transactional-placer.js";
 import { PendingRows } from "./messaging/pending-rows.js";
 import { Cors } from "./http/cors.js";
+import { createLogger, type Logger } from "./observability/log.js";
 import { Metrics } from "./observability/metrics.js";
 import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
 import { migrate } from "./persistence/migrate.js";
@@ -46,6 +48,7 @@ import type { ReservationService } from "./reservation/reservation-service.js";
 import type { SaleOps } from "./reservation/sale-ops.js";
 import { SaleStore } from "./reservation/sale-store.js";
 import { SoldOutCache } from "./reservation/sold-out-cache.js";
+import { checkDependencies, startingAgainst } from "./startup-checks.js";
 import type { CrashPoint } from "./util/crash-point.js";
 
 const warned = new Set<string>();
@@ -70,6 +73,11 @@ export interface ProcessOptions {
   roles?: Partial<Roles>;
   /** HTTP port; 0 picks a free one. Default `server.port`. */
   port?: number;
+  /**
+   * /healthz, /readyz and /metrics on a small node:http server at this address (the writer-only process,
+   * `rocketmq.consumer.http`; port 0 picks a free one). Readiness adds the order consumer's start-up.
+   */
+  opsHttp?: { host: string; port: number };
   /** Test only: a SIGKILL at this point of the hand-off. */
   crashAt?: CrashPoint;
   /**
@@ -79,6 +87,8 @@ export interface ProcessOptions {
   redisOnly?: boolean;
   /** Test only: places orders in place of the transactional placer (a deliberately slow one, say). */
   placer?: OrderPlacer;
+  /** The root logger; default JSON lines on stderr at `log.level` (a test passes one that captures them). */
+  log?: Logger;
 }
 
 /** The durable side of a process: MySQL, the transactional producer with its back-check, writer, sweeper. */
@@ -117,6 +127,9 @@ export class GatewayProcess {
   private consumers: PushConsumer[] = [];
   private subscriber: RedisClient | null = null;
   private server: HttpServer | null = null;
+  private opsServer: OpsHttpServer | null = null;
+  /** The order and timer consumers have started (their first route and assignment done). */
+  private consuming = false;
   /** Orders answered 202 here whose rows are not yet known written (a draining process waits for them). */
   readonly pendingRows = new PendingRows();
   private placer: TransactionalOrderPlacer | null = null;
@@ -124,6 +137,8 @@ export class GatewayProcess {
   draining = false;
   /** The start-up warning about Redis durability, if any (tests and operators read it). */
   redisWarning: string | null = null;
+  /** The process's root logger (service "gateway", or "writer" for a process without HTTP). */
+  readonly log: Logger;
 
   private constructor(
     readonly config: Config,
@@ -137,6 +152,7 @@ export class GatewayProcess {
       writer: !opts.redisOnly && (opts.roles?.writer ?? config.rocketmq.consumer.enabled),
       sweeper: !opts.redisOnly && (opts.roles?.sweeper ?? true),
     };
+    this.log = opts.log ?? createLogger({ service: this.roles.http ? "gateway" : "writer", level: config.log.level });
     this.keys = new Keys(config.redis.keyPrefix);
     this.redis = createRedis(config.redis);
     const minAcks = config.redis.minReplicaAcks ?? (config.redis.mode === "cluster" ? 1 : 0);
@@ -169,10 +185,13 @@ export class GatewayProcess {
   static async start(config: Config, opts: ProcessOptions = {}): Promise<GatewayProcess> {
     const proc = new GatewayProcess(config, opts);
     try {
+      await checkDependencies(config, !opts.redisOnly);
+      await startingAgainst(`Redis at ${config.redis.mode === "cluster" ? config.redis.nodes.join(", ") : config.redis.url} did not answer PING`, () => proc.redis.ping());
       await proc.checkRedisDurability();
       if (!opts.redisOnly) proc.durableParts = await proc.startDurable();
       if (proc.roles.writer) await proc.startWriter();
       if (proc.roles.http) await proc.startHttp();
+      if (opts.opsHttp) await proc.startOpsHttp(opts.opsHttp);
       if (proc.roles.sweeper) proc.durable.sweepLoop.start();
     } catch (err) {
       await proc.close();
@@ -187,7 +206,7 @@ export class GatewayProcess {
     this.redisWarning = warning;
     if (warning && !warned.has(warning)) {
       warned.add(warning);
-      process.stderr.write(`[gateway] warning: ${warning}\n`);
+      this.log.warn(warning);
     }
   }
 
@@ -197,9 +216,10 @@ export class GatewayProcess {
    */
   private async startDurable(): Promise<Durable> {
     const cfg = this.config;
-    if (cfg.mysql.migrateOnStart) await migrate(cfg.mysql);
+    if (cfg.mysql.migrateOnStart) await startingAgainst("MySQL migration failed", () => migrate(cfg.mysql));
     const { repo } = this;
-    const checker = new OrderTransactionChecker(this.redis, this.keys);
+    const log = (component: string) => this.log.child({ component });
+    const checker = new OrderTransactionChecker(this.redis, this.keys, log("transaction-checker"));
     // The producer must list the order topic, or the broker's back-checks never reach its checker. Only that
     // one: with a second topic listed, startup now and then waits forever for the proxy's first settings
     // command (seen with rocketmq-client-nodejs 1.0.8 against the 5.3 proxy); the event and timer topics
@@ -207,28 +227,28 @@ export class GatewayProcess {
     const producer = new rmq.Producer({
       ...this.rocketmqCommon(),
       topics: [cfg.rocketmq.orderTopic],
-      logger: quietLogger("producer"),
+      logger: quietLogger("producer", this.log),
       checker: { check: (view) => checker.check(view) },
     });
-    const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, this.sales, this.lifecycle, cfg.payments.timeoutSeconds);
+    const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, this.sales, this.lifecycle, cfg.payments.timeoutSeconds, log("payment-timers"));
     const writer = new OrderWriter(repo, this.redis, this.keys, cfg.rocketmq.consumer, (orders) => {
       timers.schedule(orders);
       this.pendingRows.persisted(orders.map((o) => o.orderId));
-    });
-    this.metrics.counterFrom("flashsale_orders_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper", () => writer.stats.parked);
-    const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000 }, this.opts.crashAt);
+    }, log("order-writer"));
+    writer.instrument(this.metrics);
+    const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000 }, this.opts.crashAt, log("outbox-relay"));
     const recovery = new SaleRecovery(this.redis, this.keys, this.sales, repo, this.reservations.rebalancer, {
       quietMs: cfg.sweeper.recoveryQuietMs,
       replayMs: cfg.tokens.replaySeconds * 1000,
-    });
+    }, log("recovery"));
     const sweeper = new Sweeper(this.redis, this.keys, this.redisOps, writer, repo, this.lifecycle, relay, recovery, {
       persistAfterMs: cfg.sweeper.persistAfterMs,
       leaseMs: cfg.sweeper.leaseMs,
       outboxStaleAfterMs: cfg.outbox.staleAfterMs,
       owner: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
-    }, this.metrics);
+    }, this.metrics, log("sweeper"));
     const sweepLoop = new SweepLoop(sweeper, this.sales, this.redis, this.keys, { intervalMs: cfg.sweeper.intervalMs, retentionSeconds: cfg.sales.retentionSeconds });
-    await producer.startup();
+    await startingAgainst(`the RocketMQ producer did not start against the proxy at ${cfg.rocketmq.endpoints} (topic ${cfg.rocketmq.orderTopic})`, () => producer.startup());
     return { checker, writer, timers, relay, sweeper, sweepLoop, producer };
   }
 
@@ -247,13 +267,14 @@ export class GatewayProcess {
         consumerGroup: group,
         subscriptions: new Map([[topic, "*"]]),
         messageListener: { consume },
-        logger: quietLogger(tag),
+        logger: quietLogger(tag, this.log),
       });
       this.consumers.push(consumer);
-      await consumer.startup();
+      await startingAgainst(`the RocketMQ consumer ${group} did not start against the proxy at ${r.endpoints} (topic ${topic})`, () => consumer.startup());
     };
     await subscribe(r.consumerGroup, r.orderTopic, (view) => writer.consume(view), "consumer");
     await subscribe(r.timeoutGroup, r.timeoutTopic, (view) => timers.consume(view), "timeouts");
+    this.consuming = true;
     relay.start();
   }
 
@@ -266,6 +287,7 @@ export class GatewayProcess {
       this.breakers.rocketmq.run(send),
     );
     placer.onAccepted = (o) => this.pendingRows.accepted(o.orderId, o.userId);
+    placer.instrument(this.metrics);
     this.placer = placer;
     return placer;
   }
@@ -297,7 +319,10 @@ export class GatewayProcess {
       }
     });
     metrics.counterFrom("flashsale_sold_out_short_circuits_total", "Order attempts answered SOLD_OUT from the local flag, without Redis", () => soldOut.shortCircuits);
-    const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds);
+    const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds, cfg.auth.jwt);
+    // RS256/ES256: the IdP's keys fetched now rather than by the first buyer (a failure is retried on demand).
+    void auth.warm();
+    metrics.counterFrom("flashsale_jwks_fetches_total", "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)", () => auth.jwks?.fetches ?? 0);
     const limits = new RateLimits(cfg.admission, this.redis, cfg.redis.keyPrefix, metrics);
     const ops: SaleOps = this.durableParts?.sweeper ?? this.redisOps;
     const routes = {
@@ -315,7 +340,7 @@ export class GatewayProcess {
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
       }),
       orders: new OrderRoutes({ auth, redis: this.redis, keys, repo: this.repo, sales, limits, breakers, lifecycle: this.lifecycle }),
-      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret), lifecycle: this.lifecycle, limits, breakers }),
+      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret), lifecycle: this.lifecycle, limits, breakers, metrics }),
       admin: new AdminRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
         sales,
@@ -335,11 +360,25 @@ export class GatewayProcess {
         shedder: this.shedder,
         classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined),
         cors: new Cors(cfg.server.cors),
+        log: this.log.child({ component: "http" }),
+        accessSampleRate: cfg.log.accessSampleRate,
       },
       routes,
     );
     this.shedder.start();
     await this.server.listen(this.opts.port ?? cfg.server.port);
+  }
+
+  /** The writer-only process's probes and metrics: the gateway's checks, plus the consumers' start-up. */
+  private async startOpsHttp(at: { host: string; port: number }): Promise<void> {
+    const consumer: Probe = { name: "consumer", check: () => Promise.resolve(this.consuming) };
+    const probes = this.roles.writer ? [...this.probes(), consumer] : this.probes();
+    this.opsServer = await OpsHttpServer.listen(at.host, at.port, new OpsRoutes(probes, () => this.breakers.states(), this.metrics));
+  }
+
+  /** The port of the opsHttp server (0 when there is none). */
+  get opsPort(): number {
+    return this.opsServer?.port ?? 0;
   }
 
   private get durable(): Durable {
@@ -398,6 +437,7 @@ export class GatewayProcess {
 
   async close(): Promise<void> {
     this.server?.close();
+    await this.opsServer?.close();
     this.shedder.stop();
     this.breakers.shutdown();
     const d = this.durableParts;

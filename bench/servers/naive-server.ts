@@ -49,7 +49,7 @@ function soldOut(): HttpReply {
 }
 
 async function placeOrder(req: Req): Promise<HttpReply> {
-  const userId = auth.userId(req.authorization);
+  const userId = await auth.userId(req.authorization);
   const saleId = req.params[0]!;
   if (!tokens.verify(req.idempotencyKey, saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
   const body = jsonObject(req.body, req.contentType, FIELDS);

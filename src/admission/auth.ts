@@ -1,6 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { ApiError } from "../errors.js";
 import { USER_ID_RE } from "./ids.js";
+import { JwksKeys, type JwksAlgorithm } from "./jwks.js";
 import { parseStrictJson } from "./strict-json.js";
 
 /** Longest Authorization header we parse; anything longer is refused before any crypto. */
@@ -90,25 +92,85 @@ class VerifiedCache {
   }
 }
 
+/** The signature algorithms a buyer JWT may use (auth.jwt.algorithms). */
+export type BuyerJwtAlgorithm = "HS256" | JwksAlgorithm;
+
+/** auth.jwt: which algorithms, where their keys come from, and the claims every token must carry. */
+export interface BuyerJwtOptions {
+  algorithms: readonly BuyerJwtAlgorithm[];
+  /** The IdP's JWKS (RS256/ES256 public keys); required when algorithms has RS256 or ES256. */
+  jwksUrl: string | null;
+  /** `iss` must equal it when set. */
+  issuer: string | null;
+  /** `aud` (a string, or an array) must hold it (or one of them) when set. */
+  audience: string | readonly string[] | null;
+  jwksCacheSeconds: number;
+  jwksCooldownSeconds: number;
+  jwksTimeoutMs: number;
+}
+
+/** Today's behaviour: HS256 with auth.userJwtSecret, no `iss`/`aud` checks. */
+export const HS256_ONLY: BuyerJwtOptions = {
+  algorithms: ["HS256"],
+  jwksUrl: null,
+  issuer: null,
+  audience: null,
+  jwksCacheSeconds: 600,
+  jwksCooldownSeconds: 30,
+  jwksTimeoutMs: 2000,
+};
+
+/** `typ` values a buyer token may carry: plain JWTs and RFC 9068 access tokens. */
+function typOk(typ: unknown): boolean {
+  return typ === undefined || typ === "JWT" || typ === "at+jwt" || typ === "application/at+jwt";
+}
+
 /**
- * Verifies buyer JWTs: HS256 only (the algorithm is pinned, so "none" and key-confusion tricks fail),
- * `sub` the user id, `exp` required, `nbf` honoured, both with a small clock-skew allowance.
- * Verified tokens are cached until their expiry: a buyer hammering the button pays for the HMAC once.
+ * Verifies buyer JWTs. The algorithm is pinned to `auth.jwt.algorithms` (so "none" and key-confusion tricks
+ * fail): HS256 against auth.userJwtSecret, RS256/ES256 against the IdP's JWKS (src/admission/jwks.ts). `sub`
+ * is the user id, `exp` required, `nbf` and `iat` honoured, all with a small clock-skew allowance; `iss` and
+ * `aud` checked when configured. Header and claims are parsed strictly whatever the algorithm.
+ *
+ * Verified tokens are cached until their expiry: a buyer hammering the button pays for the crypto once. A
+ * hit, and every HS256 check, is synchronous: `userId` returns a string. Only an RS256/ES256 token not yet
+ * cached returns a promise (the key may have to be fetched; jose verifies with WebCrypto, which is async).
  */
 export class BuyerAuth {
   private readonly key: Buffer;
   /** Keyed by the header's last characters (the signature's), the entry holding the whole header. */
   private readonly verified = new VerifiedCache(100_000);
+  private readonly hs256: boolean;
+  private readonly remoteAlgs: JwksAlgorithm[];
+  private readonly audiences: readonly string[] | null;
+  /** The IdP's keys, when RS256 or ES256 is accepted. */
+  readonly jwks: JwksKeys | null;
 
   constructor(
     secret: string,
     private readonly skewSeconds: number,
+    private readonly jwt: BuyerJwtOptions = HS256_ONLY,
   ) {
     this.key = Buffer.from(secret, "utf8");
+    this.hs256 = jwt.algorithms.includes("HS256");
+    this.remoteAlgs = jwt.algorithms.filter((a): a is JwksAlgorithm => a !== "HS256");
+    this.audiences = jwt.audience === null ? null : typeof jwt.audience === "string" ? [jwt.audience] : jwt.audience;
+    if (this.remoteAlgs.length > 0 && !jwt.jwksUrl) throw new Error("auth.jwt.jwksUrl is required for RS256/ES256");
+    this.jwks = this.remoteAlgs.length === 0
+      ? null
+      : new JwksKeys({
+          url: jwt.jwksUrl!,
+          algorithms: this.remoteAlgs,
+          cacheMs: jwt.jwksCacheSeconds * 1000,
+          cooldownMs: jwt.jwksCooldownSeconds * 1000,
+          timeoutMs: jwt.jwksTimeoutMs,
+        });
   }
 
-  /** The user id behind an Authorization header, or ApiError UNAUTHENTICATED. */
-  userId(authorization: string, now = Date.now()): string {
+  /**
+   * The user id behind an Authorization header, or ApiError UNAUTHENTICATED (503 UNAVAILABLE when the IdP's
+   * keys cannot be fetched). A string when decided synchronously (cache hit, HS256), else a promise.
+   */
+  userId(authorization: string, now = Date.now()): string | Promise<string> {
     // A hit counts only for the very same header (which passed every check below once).
     const key = cacheKey(authorization);
     const hit = this.verified.get(key);
@@ -122,15 +184,47 @@ export class BuyerAuth {
     if (parts.length !== 3) throw unauthenticated("malformed token");
     const [h, p, s] = parts as [string, string, string];
     const header = decodeJson(h);
-    if (!header || header.alg !== "HS256" || (header.typ !== undefined && header.typ !== "JWT") || header.crit !== undefined) {
-      throw unauthenticated("token must be an HS256 JWT");
+    if (!header || !typOk(header.typ) || header.crit !== undefined) throw unauthenticated("malformed token header");
+    const alg = header.alg;
+    if (alg === "HS256" && this.hs256) {
+      const expected = createHmac("sha256", this.key).update(`${h}.${p}`).digest();
+      const given = HS256_HEADER_RE.test(s) ? Buffer.from(s, "base64url") : Buffer.alloc(0);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthenticated("bad token signature");
+      return this.accept(key, authorization, decodeJson(p), now);
     }
-    const expected = createHmac("sha256", this.key).update(`${h}.${p}`).digest();
-    const given = HS256_HEADER_RE.test(s) ? Buffer.from(s, "base64url") : Buffer.alloc(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthenticated("bad token signature");
-    const claims = decodeJson(p);
+    if ((alg === "RS256" || alg === "ES256") && this.remoteAlgs.includes(alg)) {
+      const kid = header.kid;
+      if (kid !== undefined && typeof kid !== "string") throw unauthenticated("malformed token header");
+      // Claims parsed strictly before any crypto: jose's JSON.parse would take the last of two `sub`s.
+      const claims = decodeJson(p);
+      if (!claims) throw unauthenticated("malformed token claims");
+      return this.verifyRemote(jwt, alg, kid, key, authorization, now);
+    }
+    throw unauthenticated(`token algorithm must be one of ${this.jwt.algorithms.join(", ")}`);
+  }
+
+  /** Fetches the IdP's keys ahead of the first buyer (start-up); failures are left for requests to meet. */
+  async warm(): Promise<void> {
+    await this.jwks?.warm();
+  }
+
+  private async verifyRemote(jwt: string, alg: JwksAlgorithm, kid: string | undefined, key: number, authorization: string, now: number): Promise<string> {
+    const jwks = this.jwks!;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(jwt, () => jwks.key(alg, kid), { algorithms: [alg], currentDate: new Date(now), clockTolerance: this.skewSeconds }));
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (err instanceof joseErrors.JOSEError) throw unauthenticated(err.code === "ERR_JWT_EXPIRED" ? "token expired" : `token refused: ${err.message}`);
+      throw err;
+    }
+    return this.accept(key, authorization, payload as Record<string, unknown>, now);
+  }
+
+  /** The claims checks every algorithm shares, once the signature is good; caches the token. */
+  private accept(key: number, authorization: string, claims: Record<string, unknown> | null, now: number): string {
     if (!claims) throw unauthenticated("malformed token claims");
-    const { sub, exp, nbf, iat } = claims;
+    const { sub, exp, nbf, iat, iss, aud } = claims;
     if (typeof exp !== "number" || !Number.isFinite(exp)) throw unauthenticated("token has no exp");
     if (typeof sub !== "string" || !USER_ID_RE.test(sub)) throw unauthenticated("token sub is not a valid user id");
     const skewMs = this.skewSeconds * 1000;
@@ -139,6 +233,11 @@ export class BuyerAuth {
     if (nbf !== undefined && (typeof nbf !== "number" || now + skewMs < nbf * 1000)) throw unauthenticated("token not valid yet");
     // A token "issued" in the future comes from a broken or hostile issuer.
     if (iat !== undefined && (typeof iat !== "number" || now + skewMs < iat * 1000)) throw unauthenticated("token issued in the future");
+    if (this.jwt.issuer !== null && iss !== this.jwt.issuer) throw unauthenticated("token issuer is not accepted");
+    if (this.audiences !== null) {
+      const given = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
+      if (!given.some((a) => this.audiences!.includes(a as string))) throw unauthenticated("token audience is not accepted");
+    }
     // A not-yet-valid token is never cached, so only the expiry needs checking on a hit.
     this.verified.set(key, { authorization, userId: sub, expMs });
     return sub;

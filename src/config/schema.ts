@@ -104,15 +104,37 @@ export const configSchema = z
         lingerMs: z.number().int().min(0),
         batchesInFlight: positiveInt.max(64),
         retryForMs: positiveInt,
+        /** The writer-only process's /healthz, /readyz and /metrics (port 0: any free port). */
+        http: z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }).strict(),
       }).strict(),
     }).strict(),
     sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt, leaseMs: positiveInt, recoveryQuietMs: positiveInt }).strict(),
     /** retentionSeconds: how long a published event stays in order_events before the relay prunes it. */
     outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt, retentionSeconds: positiveInt }).strict(),
     auth: z.object({
+      /** The HS256 secret of buyer JWTs (and the key of purchase tokens). */
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),
       adminToken: z.string().min(16, "expected at least 16 characters"),
       clockSkewSeconds: z.number().int().min(0).max(300),
+      /** Buyer JWTs: accepted algorithms, the IdP's JWKS for RS256/ES256, required `iss`/`aud` (README "Buyer authentication"). */
+      jwt: z.object({
+        algorithms: z.array(z.enum(["HS256", "RS256", "ES256"])).min(1, "expected at least one algorithm")
+          .refine((a) => new Set(a).size === a.length, "expected each algorithm once"),
+        jwksUrl: z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http(s) URL").nullable(),
+        issuer: z.string().min(1).nullable(),
+        audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).nullable(),
+        jwksCacheSeconds: positiveInt.max(86_400),
+        jwksCooldownSeconds: z.number().int().min(0).max(3600),
+        jwksTimeoutMs: positiveInt.max(60_000),
+      }).strict().superRefine((jwt, ctx) => {
+        const remote = jwt.algorithms.some((a) => a !== "HS256");
+        if (remote && jwt.jwksUrl === null) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["jwksUrl"], message: "required when algorithms include RS256 or ES256" });
+        }
+        if (!remote && jwt.jwksUrl !== null) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["jwksUrl"], message: "set, but algorithms include neither RS256 nor ES256 (add them, or set null)" });
+        }
+      }),
     }).strict(),
     payments: z.object({
       webhookSecret: z.string().min(16, "expected at least 16 characters"),

@@ -2,7 +2,7 @@ import { ApiError, ERRORS, RETRY_SOON } from "../../errors.js";
 import { constantReply, errorReply, type Handler, type HttpReply, type Req } from "../exchange.js";
 import { ipLimited } from "./ip-limited.js";
 import type { BuyerAuth } from "../../admission/auth.js";
-import { jsonObject, positiveInt } from "../../admission/body.js";
+import { jsonObject, NO_FIELDS, positiveInt } from "../../admission/body.js";
 import type { Breakers } from "../../admission/breakers.js";
 import { PURCHASE_TOKEN_RE, saleIdParam } from "../../admission/ids.js";
 import type { PurchaseTokens } from "../../admission/purchase-token.js";
@@ -16,12 +16,10 @@ import type { SoldOutCache } from "../../reservation/sold-out-cache.js";
 import type { ReservationService } from "../../reservation/reservation-service.js";
 
 /** Largest quantity accepted as well-formed; above a sale's per-buyer limit the answer is LIMIT_EXCEEDED. */
-const MAX_QUANTITY = 10_000;
+export const MAX_QUANTITY = 10_000;
 
 /** The only field an order body may carry; anything else (userId, price, status, ...) is refused with 400. */
-const ORDER_FIELDS: ReadonlySet<string> = new Set(["quantity"]);
-/** Token issuance takes no fields (an empty body or `{}`). */
-const NO_FIELDS: ReadonlySet<string> = new Set();
+export const ORDER_FIELDS: ReadonlySet<string> = new Set(["quantity"]);
 
 export interface BuyerRoutesDeps {
   auth: BuyerAuth;
@@ -95,7 +93,8 @@ export class BuyerRoutes {
   }
 
   private async tokenFor(req: Req): Promise<HttpReply> {
-    const userId = this.deps.auth.userId(req.authorization);
+    const who = this.deps.auth.userId(req.authorization);
+    const userId = (req.userId = typeof who === "string" ? who : await who);
     const buyerGate = this.deps.limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const saleId = saleIdParam(req.params[0]!);
@@ -120,18 +119,24 @@ export class BuyerRoutes {
 
   private orderChecked(req: Req): HttpReply | Promise<HttpReply> {
     const userId = this.deps.auth.userId(req.authorization);
+    // A string (cache hit, HS256) keeps this path free of awaits; only an RS256/ES256 token seen first waits.
+    return typeof userId === "string" ? this.orderAs(req, userId) : userId.then((u) => this.orderAs(req, u));
+  }
+
+  private orderAs(req: Req, userId: string): HttpReply | Promise<HttpReply> {
+    req.userId = userId;
     const saleId = saleIdParam(req.params[0]!);
     const token = req.idempotencyKey;
     if (!PURCHASE_TOKEN_RE.test(token)) throw new ApiError("INVALID_REQUEST", "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens");
     const body = jsonObject(req.body, req.contentType, ORDER_FIELDS);
     const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", MAX_QUANTITY);
     const cached = this.deps.sales.cached(saleId);
-    if (cached === undefined) return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity));
+    if (cached === undefined) return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity, req.requestId));
     if (cached === null) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
-    return this.orderFor(cached, userId, token, quantity);
+    return this.orderFor(cached, userId, token, quantity, req.requestId);
   }
 
-  private orderFor(sale: Sale, userId: string, token: string, quantity: number): HttpReply | Promise<HttpReply> {
+  private orderFor(sale: Sale, userId: string, token: string, quantity: number, requestId: string): HttpReply | Promise<HttpReply> {
     if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", sale.paused ? pausedReason(sale) : "the sale is not live");
     if (this.deps.soldOut.mayShortCircuit(sale.saleId, token)) {
       this.deps.soldOut.shortCircuits++;
@@ -143,13 +148,13 @@ export class BuyerRoutes {
     this.deps.breakers.rocketmq.ensureClosed();
     const buyerGate = this.deps.limits.buyer(userId);
     const saleGate = this.deps.limits.sale(sale.saleId);
-    if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity);
+    if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity, requestId);
     // Both points are taken now (the in-memory limiters count synchronously); both verdicts are awaited.
-    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity));
+    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity, requestId));
   }
 
-  private reserve(sale: Sale, userId: string, token: string, quantity: number): Promise<HttpReply> {
-    return this.deps.placer.place({ sale, userId, token, quantity }).then(
+  private reserve(sale: Sale, userId: string, token: string, quantity: number, requestId: string): Promise<HttpReply> {
+    return this.deps.placer.place({ sale, userId, token, quantity, requestId }).then(
       (out) => {
         this.count(out);
         return outcomeReply(out, sale, userId, quantity);

@@ -5,7 +5,7 @@ import type { BuyerAuth } from "../../admission/auth.js";
 import type { Breakers } from "../../admission/breakers.js";
 import { ORDER_ID_RE } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
-import { jsonObject } from "../../admission/body.js";
+import { jsonObject, NO_FIELDS } from "../../admission/body.js";
 import type { OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import type { Keys } from "../../redis/keys.js";
@@ -26,8 +26,6 @@ export interface OrderRoutesDeps {
   breakers: Breakers;
   lifecycle: OrderLifecycle;
 }
-
-const NO_FIELDS: ReadonlySet<string> = new Set();
 
 /**
  * GET /v1/orders/{orderId}: the Redis ledger says whether the reservation exists and whose it is; until the
@@ -52,7 +50,8 @@ export class OrderRoutes {
 
   private async cancelOrder(req: Req): Promise<HttpReply> {
     const { auth, limits, breakers, lifecycle } = this.deps;
-    const userId = auth.userId(req.authorization);
+    const who = auth.userId(req.authorization);
+    const userId = (req.userId = typeof who === "string" ? who : await who);
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
@@ -69,7 +68,8 @@ export class OrderRoutes {
 
   private async status(req: Req): Promise<HttpReply> {
     const { auth, limits, breakers, redis, sales, repo } = this.deps;
-    const userId = auth.userId(req.authorization);
+    const who = auth.userId(req.authorization);
+    const userId = (req.userId = typeof who === "string" ? who : await who);
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
