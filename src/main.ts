@@ -1,7 +1,8 @@
 import cluster from "node:cluster";
 import { GatewayProcess } from "./gateway-process.js";
+import { serveClusterMetrics } from "./observability/cluster-metrics.js";
 import { crashPointOf } from "./util/crash-point.js";
-import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
+import { configOrExit, entryLogger, onStopSignal, runEntry } from "./process-entry.js";
 
 /**
  * `npm start`: validates the config, then runs `server.workers` gateway processes sharing the port
@@ -11,9 +12,10 @@ runEntry("gateway", async () => {
   const config = configOrExit();
   if (cluster.isPrimary && config.server.workers > 1) {
     let shuttingDown = false;
+    serveClusterMetrics();
     for (let i = 0; i < config.server.workers; i++) cluster.fork();
     cluster.on("exit", (w, code, sig) => {
-      process.stderr.write(`[gateway] worker ${w.process.pid} exited (${sig ?? code})\n`);
+      entryLogger().warn({ worker: w.process.pid, exit: sig ?? code }, "worker exited");
       if (!shuttingDown) cluster.fork();
     });
     onStopSignal(() => {
@@ -27,13 +29,14 @@ runEntry("gateway", async () => {
   }
   const crashAt = crashPointOf(process.env.FLASHSALE_FAULT);
   const proc = await GatewayProcess.start(config, { crashAt });
-  process.stderr.write(`[gateway] pid ${process.pid} listening on ${config.server.host}:${proc.port}\n`);
+  if (cluster.isWorker) proc.metrics.aggregateAcrossCluster();
+  proc.log.info({ port: proc.port }, `listening on ${config.server.host}:${proc.port}`);
   onStopSignal(() => {
-    process.stderr.write(`[gateway] pid ${process.pid} draining (not ready; listener closes in ${config.server.drainGraceMs} ms)\n`);
+    proc.log.info(`draining (not ready; listener closes in ${config.server.drainGraceMs} ms)`);
     void proc
       .drain()
       .then(({ rowsMissing }) => {
-        if (rowsMissing > 0) process.stderr.write(`[gateway] ${rowsMissing} accepted orders not yet rows at the drain timeout: the sweeper will persist them\n`);
+        if (rowsMissing > 0) proc.log.warn({ rowsMissing }, "accepted orders not yet rows at the drain timeout: the sweeper will persist them");
         return proc.close();
       })
       .then(() => process.exit(0));

@@ -7,7 +7,7 @@ import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
  */
 runEntry("writer", async () => {
   const config = configOrExit();
-  const proc = await GatewayProcess.start(config, { roles: { http: false, writer: true } });
-  process.stderr.write(`[writer] pid ${process.pid} consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}\n`);
+  const proc = await GatewayProcess.start(config, { roles: { http: false, writer: true }, opsHttp: config.rocketmq.consumer.http });
+  proc.log.info(`consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}; /healthz, /readyz, /metrics on ${config.rocketmq.consumer.http.host}:${proc.opsPort}`);
   onStopSignal(() => void proc.close().then(() => process.exit(0)));
 });

@@ -135,9 +135,10 @@ export class Breakers {
     this.rocketmq = new DependencyBreaker("rocketmq", cfg.rocketmq, cfg.enabled, isRocketmqFailure, events);
     this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events);
     const codes: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2, disabled: -1 };
-    metrics.gauge("flashsale_breaker_state", "Circuit state by dependency: 0 closed, 1 half-open, 2 open, -1 disabled", ["dependency"], (set) => {
+    // Across workers: the most open one's state (each worker has its own circuits).
+    metrics.gauge("flashsale_breaker_state", "Circuit state by dependency: 0 closed, 1 half-open, 2 open, -1 disabled (the most open worker's)", ["dependency"], (set) => {
       for (const b of this.all()) set({ dependency: b.name }, codes[b.state]);
-    });
+    }, "max");
   }
 
   all(): DependencyBreaker[] {

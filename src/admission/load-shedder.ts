@@ -39,9 +39,10 @@ export class LoadShedder {
     const shed = metrics.counter("flashsale_shed_total", "Requests refused with 503 by load shedding", ["reason"]);
     this.shed = { in_flight: shed.cell({ reason: "in_flight" }), event_loop: shed.cell({ reason: "event_loop" }) };
     metrics.gauge("flashsale_in_flight_requests", "Requests admitted and not yet answered", [], (set) => set({}, this.inFlight));
-    metrics.gauge("flashsale_event_loop_delay_seconds", "Event-loop delay over the last sample window", ["stat"], (set) => {
+    // Across workers: the worst one's delay (a sum of delays means nothing).
+    metrics.gauge("flashsale_event_loop_delay_seconds", "Event-loop delay over the last sample window (the worst worker's)", ["stat"], (set) => {
       for (const [stat, v] of Object.entries(this.delay)) set({ stat }, v);
-    });
+    }, "max");
   }
 
   get enabled(): boolean {

@@ -1,11 +1,14 @@
 import type { MessageView } from "rocketmq-client-nodejs";
+import type { Histogram } from "prom-client";
+import type { Metrics } from "../observability/metrics.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { InvalidOrderError, type OrderRepository } from "../persistence/order-repository.js";
 import type { OrderRow } from "../persistence/order-row.js";
 import { groupByShard, ledgerOf, readLedger } from "../reservation/ledger.js";
 import { Batcher } from "../util/batcher.js";
-import { decodeOrders, type OrderMessage } from "./order-message.js";
+import { componentLogger, type Logger } from "../observability/log.js";
+import { decodeOrders, REQUEST_IDS_PROPERTY, type OrderMessage } from "./order-message.js";
 import { rmq } from "./rocketmq.js";
 
 export interface OrderWriterOptions {
@@ -23,6 +26,9 @@ export interface OrderWriterOptions {
   retryForMs: number;
 }
 
+/** Seconds from the 202 to the row: milliseconds when healthy, the sweeper's persistAfterMs when a message was lost. */
+const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
 interface Pending {
   order: OrderMessage;
   done: (ok: boolean) => void;
@@ -34,7 +40,9 @@ interface Pending {
  * a malformed (poison) message is acknowledged and counted, never retried.
  */
 export class OrderWriter {
-  readonly stats = { received: 0, written: 0, duplicates: 0, poison: 0, skipped: 0, parked: 0, failedBatches: 0 };
+  readonly stats = { received: 0, written: 0, duplicates: 0, poison: 0, skipped: 0, parked: 0, batches: 0, failedBatches: 0, retries: 0 };
+  /** flashsale_order_persist_lag_seconds, once instrumented. */
+  private lag?: Histogram;
   /** Called with each persisted order (the demo measures the lag from 202 to row). */
   onPersisted?: (order: OrderMessage, at: number) => void;
   private readonly batches: Batcher<Pending>;
@@ -49,8 +57,25 @@ export class OrderWriter {
     private readonly opts: OrderWriterOptions,
     /** Told of every batch once it is in MySQL (payment-timeout timers); must not throw. */
     private readonly afterPersist: (orders: OrderMessage[]) => void = () => {},
+    private readonly log: Logger = componentLogger("order-writer"),
   ) {
     this.batches = new Batcher({ maxSize: opts.batchMax, lingerMs: opts.lingerMs, maxInFlight: opts.batchesInFlight }, (batch) => this.writeBatch(batch));
+  }
+
+  /**
+   * The writer's metrics: counters read from `stats` at scrape time, and the 202 → row lag, observed per
+   * inserted row (per batch, off the request path).
+   */
+  instrument(metrics: Metrics): void {
+    const { stats } = this;
+    metrics.counterFrom("flashsale_writer_batches_total", "Batches written to MySQL", () => stats.batches);
+    metrics.counterFrom("flashsale_writer_failed_batches_total", "Batches given up after retryForMs, their messages handed back to the broker for redelivery", () => stats.failedBatches);
+    metrics.counterFrom("flashsale_writer_rows_total", "Order rows inserted", () => stats.written);
+    metrics.counterFrom("flashsale_writer_duplicates_total", "Orders whose row was already there (a redelivered message, or the sweeper's write)", () => stats.duplicates);
+    metrics.counterFrom("flashsale_writer_retries_total", "Retries of a Redis or MySQL step after a failure (with backoff, up to retryForMs)", () => stats.retries);
+    metrics.counterFrom("flashsale_writer_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper (parked_orders)", () => stats.parked);
+    metrics.counterFrom("flashsale_writer_dead_lettered_total", "Malformed messages and invalid rows acknowledged and dropped, never retried", () => stats.poison);
+    this.lag = metrics.histogram("flashsale_order_persist_lag_seconds", "Time from the reservation (the 202) to the order's row in MySQL", LAG_BUCKETS);
   }
 
   /** The PushConsumer's listener. */
@@ -59,8 +84,11 @@ export class OrderWriter {
     const orders = decodeOrders(view.body);
     if (!orders || orders.some((o) => !ledgerOf(this.keys, o.orderId))) {
       this.stats.poison++;
-      process.stderr.write(`[order-writer] poison message ${view.messageId} acknowledged and dropped\n`);
+      this.log.warn({ messageId: view.messageId }, "poison message acknowledged and dropped");
       return rmq.ConsumeResult.SUCCESS;
+    }
+    if (this.log.isLevelEnabled("debug")) {
+      this.log.debug({ messageId: view.messageId, orderIds: view.keys, requestIds: view.properties.get(REQUEST_IDS_PROPERTY) }, "order message received");
     }
     let reserved: OrderMessage[];
     try {
@@ -87,7 +115,9 @@ export class OrderWriter {
     if (missing.length > 0) {
       await this.repo.parkOrders(missing);
       this.stats.parked += missing.length;
-      for (const o of missing) process.stderr.write(`[order-writer] order ${o.orderId} (sale ${o.saleId}, buyer ${o.userId}) is in a committed message but not in the Redis ledger: parked for the sweeper\n`);
+      for (const o of missing) {
+        this.log.warn({ orderId: o.orderId, saleId: o.saleId, userId: o.userId, requestId: o.requestId }, "order in a committed message but not in the Redis ledger: parked for the sweeper");
+      }
     }
     return orders.filter((o) => {
       const rec = ledger.get(o.orderId);
@@ -123,6 +153,8 @@ export class OrderWriter {
         const r = await this.insert(rows);
         this.stats.written += r.inserted;
         this.stats.duplicates += r.duplicates;
+        this.stats.batches++;
+        this.observeLag(batch, r);
         // Only orders now in MySQL are marked confirmed: a dropped row's reservation stays open for the sweeper.
         const kept = batch.filter((p) => !r.dropped.has(p.order.orderId)).map((p) => p.order);
         await this.confirm(kept.map((o) => o.orderId));
@@ -130,15 +162,34 @@ export class OrderWriter {
       });
     } catch (err) {
       this.stats.failedBatches++;
-      process.stderr.write(`[order-writer] batch of ${batch.length} not written, handing back for redelivery: ${(err as Error).message}\n`);
+      this.log.error({ orders: batch.length, orderIds: batch.slice(0, 20).map((p) => p.order.orderId), err: (err as Error).message }, "batch not written, handing back for redelivery");
       for (const p of batch) p.done(false);
       return;
     }
     this.afterPersist(stored);
+    if (this.log.isLevelEnabled("debug")) {
+      for (const o of stored) this.log.debug({ orderId: o.orderId, requestId: o.requestId, saleId: o.saleId, userId: o.userId }, "order row written");
+    }
     const at = Date.now();
     for (const p of batch) {
       this.onPersisted?.(p.order, at);
       p.done(true);
+    }
+  }
+
+  /**
+   * The lag of the rows this insert made. The repository counts duplicates without naming them; they are
+   * rare (a redelivery), so then the first `inserted` orders stand for the new rows: the count stays exact.
+   */
+  private observeLag(batch: Pending[], r: { inserted: number; dropped: Set<string> }): void {
+    if (!this.lag || r.inserted === 0) return;
+    const now = Date.now();
+    let n = 0;
+    for (const { order } of batch) {
+      if (n === r.inserted) break;
+      if (r.dropped.has(order.orderId)) continue;
+      this.lag.observe(Math.max(0, now - order.reservedAt) / 1000);
+      n++;
     }
   }
 
@@ -150,6 +201,7 @@ export class OrderWriter {
         return await step();
       } catch (err) {
         if (this.closed || Date.now() > deadline) throw err;
+        this.stats.retries++;
         await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
       }
     }

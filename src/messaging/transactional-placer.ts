@@ -1,11 +1,13 @@
 import type { Producer } from "rocketmq-client-nodejs";
+import type { Histogram } from "prom-client";
+import type { Cell, Metrics } from "../observability/metrics.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
 import type { ReserveOutcome } from "../redis/script-replies.js";
 import type { OrderPlacer } from "../reservation/order-placer.js";
 import type { ReservationService, ReserveRequest } from "../reservation/reservation-service.js";
 import { Batcher } from "../util/batcher.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
-import { encodeOrders, type OrderMessage } from "./order-message.js";
+import { encodeOrders, requestIdProperties, type OrderMessage } from "./order-message.js";
 
 
 export interface GroupCommitOptions {
@@ -27,6 +29,17 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/**
+ * What a group's transaction did for each of its orders: commit (a new reservation, committed: a 202),
+ * rollback (nothing new reserved for it: sold out, over the limit, a replay; its group rolled back or it
+ * rides along in a committed message the writer skips it in), undecided (its outcome left to the broker's
+ * back-check: reservation outcome unknown, not yet replicated, or the commit call failed), not_sent (the
+ * half message never reached the broker).
+ */
+type OrderOutcome = "commit" | "rollback" | "undecided" | "not_sent";
+/** Orders per group: 1 at a trickle, up to groupCommit.maxOrders (at most 1024) under load. */
+const GROUP_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
 const unavailable = (msg: string) => new ApiError("UNAVAILABLE", msg, RETRY_SOON);
 
 /**
@@ -42,6 +55,8 @@ export class TransactionalOrderPlacer implements OrderPlacer {
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
   readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0 };
+  /** Set by instrument(): plain cells, bumped once per group and order. */
+  private meter?: { groups: Cell; size: Histogram; orders: Record<OrderOutcome, Cell> };
   /** Told of every new order answered 202 (a draining process waits for their rows). */
   onAccepted?: (order: OrderMessage) => void;
 
@@ -55,6 +70,21 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
   ) {
     this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight }, (group) => this.settle(group));
+  }
+
+  /** Group-commit metrics: groups sent, their sizes, and each order's outcome. */
+  instrument(metrics: Metrics): void {
+    const orders = metrics.counter("flashsale_group_commit_orders_total", "Orders placed through group commit, by what their transaction did", ["outcome"]);
+    this.meter = {
+      groups: metrics.counter("flashsale_group_commit_groups_total", "Group commits: transactional messages (half messages) sent", []).cell({}),
+      size: metrics.histogram("flashsale_group_commit_group_size", "Orders per group commit", GROUP_SIZE_BUCKETS),
+      orders: {
+        commit: orders.cell({ outcome: "commit" }),
+        rollback: orders.cell({ outcome: "rollback" }),
+        undecided: orders.cell({ outcome: "undecided" }),
+        not_sent: orders.cell({ outcome: "not_sent" }),
+      },
+    };
   }
 
   /** No attempt being processed, no group waiting or between half message and answer. */
@@ -82,7 +112,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       }
       return await new Promise<ReserveOutcome>((resolve, reject) => {
         const { sale, userId, quantity } = req;
-        const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now(), token: req.token };
+        const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now(), token: req.token, requestId: req.requestId };
         this.groups.add({ req, order, resolve, reject });
       });
     } finally {
@@ -94,15 +124,26 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     const tx = this.producer.beginTransaction();
     try {
       await this.guardSend(() =>
-        this.producer.send({ topic: this.topic, tag: group[0]!.order.saleId, keys: group.map((p) => p.order.orderId), body: encodeOrders(group.map((p) => p.order)) }, tx),
+        this.producer.send({
+          topic: this.topic,
+          tag: group[0]!.order.saleId,
+          keys: group.map((p) => p.order.orderId),
+          body: encodeOrders(group.map((p) => p.order)),
+          properties: requestIdProperties(group.map((p) => p.order)),
+        }, tx),
       );
     } catch (err) {
       const e = err instanceof ApiError ? err : unavailable(`RocketMQ did not take the order message: ${(err as Error).message}`);
       for (const p of group) p.reject(e);
+      if (this.meter) this.meter.orders.not_sent.n += group.length;
       return;
     }
     this.stats.messages++;
     this.stats.orders += group.length;
+    if (this.meter) {
+      this.meter.groups.n++;
+      this.meter.size.observe(group.length);
+    }
     crashIf(this.crashAt, "after-half");
     const results = await Promise.allSettled(group.map((p) => this.reservations.reserve({ ...p.req, orderId: p.order.orderId, now: p.order.reservedAt })));
     crashIf(this.crashAt, "after-reserve");
@@ -139,15 +180,19 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       // Some outcome is unknown: leave it to the back-check, which asks Redis order by order.
       this.stats.undecided++;
     }
+    const orders = this.meter?.orders;
     results.forEach((r, i) => {
       const p = group[i]!;
+      let outcome: OrderOutcome = "undecided";
       if (r.status === "rejected") p.reject(r.reason);
       else if (holdReserved && r.value.kind === "reserved") p.reject(holdReserved);
       else if (holdNew && isNew(r)) p.reject(holdNew);
       else {
         if (isNew(r)) this.onAccepted?.(p.order);
+        outcome = isNew(r) ? "commit" : "rollback";
         p.resolve(r.value);
       }
+      if (orders) orders[outcome].n++;
     });
   }
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggregator } from "prom-client";
+import { clusterMetricsText } from "./cluster-metrics.js";
 
 /**
  * Prometheus metrics with a hot path that costs a few field increments. prom-client's own label children
@@ -134,12 +135,23 @@ export class Metrics {
     return new CellCounter(this.own, name, help, labelNames);
   }
 
-  /** A gauge read at scrape time: `read` calls `set` once per label combination. */
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: (set: (labels: Record<L, string>, value: number) => void) => void): void {
+  /**
+   * A gauge read at scrape time: `read` calls `set` once per label combination. `aggregator` says how the
+   * workers' values combine under `server.workers > 1` (sum by default; max for a state or a level that every
+   * worker measures of the same thing).
+   */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: (set: (labels: Record<L, string>, value: number) => void) => void,
+    aggregator: Aggregator = "sum",
+  ): void {
     new Gauge<L>({
       name,
       help,
       labelNames,
+      aggregator,
       registers: [this.own],
       collect() {
         this.reset();
@@ -161,10 +173,24 @@ export class Metrics {
     });
   }
 
+  /** A prom-client histogram, for per-batch, per-group and per-pass paths (not per request: use cells there). */
+  histogram<L extends string = never>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): Histogram<L> {
+    return new Histogram<L>({ name, help, buckets: [...buckets], labelNames, registers: [this.own] });
+  }
+
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
+  private source: (() => Promise<string>) | null = null;
+
+  /**
+   * In a worker of `server.workers > 1`: /metrics answers with every worker's metrics combined (counters and
+   * histograms summed), collected by the primary (cluster-metrics.ts), whichever worker the scrape reached.
+   */
+  aggregateAcrossCluster(): void {
+    this.source = clusterMetricsText([processMetrics(), this.own]);
+  }
 
   /** The text exposition: this gateway's metrics and the process's (merged per scrape, as metrics may be added late). */
   text(): Promise<string> {
-    return Registry.merge([processMetrics(), this.own]).metrics();
+    return this.source ? this.source() : Registry.merge([processMetrics(), this.own]).metrics();
   }
 }

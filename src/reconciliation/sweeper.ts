@@ -1,7 +1,8 @@
 import type { OrderLifecycle } from "../lifecycle/order-lifecycle.js";
 import type { OrderWriter } from "../messaging/order-writer.js";
 import type { OutboxRelay } from "../messaging/outbox-relay.js";
-import type { CellCounter, Metrics } from "../observability/metrics.js";
+import type { Histogram } from "prom-client";
+import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
@@ -11,6 +12,7 @@ import type { RedisSaleOps } from "../reservation/redis-sale-ops.js";
 import type { Sale } from "../reservation/sale.js";
 import { expireShardKeys, warmedShards } from "../reservation/sale-store.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
+import { componentLogger, type Logger } from "../observability/log.js";
 import type { SaleRecovery } from "./sale-recovery.js";
 
 /** What one pass found and repaired, by kind (also counted in flashsale_sweeper_repairs_total). */
@@ -66,6 +68,10 @@ export interface SweeperOptions {
   owner: string;
 }
 
+/** Seconds: a pass over a small sale takes milliseconds, over a sale of 100k orders seconds. */
+const PASS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+type PassOutcome = "done" | "recovering" | "failed";
+
 const emptyReport = (): SweepReport => ({
   transfersFinished: 0, unitsMoved: 0, openChecked: 0, ordersPersisted: 0, rowsRestored: 0, recordsRestored: 0, cancelledRowsWritten: 0,
   unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, parkedSettled: 0, parkedOpen: 0, outboxStale: 0, outboxPublished: 0, shardsRebuilt: 0, ordersRebuilt: 0, lateRowsHonored: 0, settled: false,
@@ -80,8 +86,13 @@ const emptyReport = (): SweepReport => ({
 export class Sweeper implements SaleOps {
   private readonly inProgress = new Map<string, Promise<SweepReport>>();
   private readonly repairs: CellCounter<"kind">;
-  /** The last pass's drift per sale, for the gauge (live sales only). */
-  private readonly drift = new Map<string, { drift: number; live: boolean }>();
+  private readonly passes: Record<PassOutcome, Cell>;
+  private readonly passSeconds: Histogram;
+  /**
+   * The last pass's drift per live sale, for the gauge. Only the process that holds a sale's lease keeps
+   * it (a process whose sweep is skipped forgets its stale value), and an ended sale is dropped.
+   */
+  private readonly drift = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -96,11 +107,18 @@ export class Sweeper implements SaleOps {
     private readonly recovery: SaleRecovery,
     private readonly opts: SweeperOptions,
     metrics: Metrics,
+    private readonly log: Logger = componentLogger("sweeper"),
   ) {
     this.repairs = metrics.counter("flashsale_sweeper_repairs_total", "What the sweeper found and repaired, by kind", ["kind"]);
+    // Every kind from the start, at 0: a series that appears only with its first repair cannot be alerted on.
+    for (const kind of Object.keys(emptyReport()) as (keyof SweepReport)[]) if (isRepair(kind)) this.repairs.cell({ kind });
+    const passes = metrics.counter("flashsale_sweeper_passes_total", "Sweeper passes over one sale, by outcome (recovering: waiting for its rebuild)", ["outcome"]);
+    this.passes = { done: passes.cell({ outcome: "done" }), recovering: passes.cell({ outcome: "recovering" }), failed: passes.cell({ outcome: "failed" }) };
+    this.passSeconds = metrics.histogram("flashsale_sweeper_pass_duration_seconds", "Time one sweeper pass over one sale took", PASS_BUCKETS);
+    // Across workers: the largest (only the lease holder reports a sale; a reconcile elsewhere may too).
     metrics.gauge("flashsale_sale_drift_units", "Units unaccounted for between Redis and MySQL at the last sweep, per live sale", ["sale"], (set) => {
-      for (const [sale, d] of this.drift) if (d.live) set({ sale }, d.drift);
-    });
+      for (const [sale, drift] of this.drift) set({ sale }, drift);
+    }, "max");
   }
 
   /** POST .../reconcile: a pass now, whoever holds the lease (every repair is idempotent). */
@@ -111,7 +129,10 @@ export class Sweeper implements SaleOps {
   /** The sweep loop's pass: skipped when another process holds the sale's lease. */
   async sweep(sale: Sale, now = Date.now()): Promise<SweepReport> {
     const lease = await scripts.lease(this.redis, this.keys.sweepLease(sale.saleId), this.opts.owner, this.opts.leaseMs);
-    if (lease === "taken") return { ...emptyReport(), skipped: true };
+    if (lease === "taken") {
+      this.drift.delete(sale.saleId); // the lease holder reports it
+      return { ...emptyReport(), skipped: true };
+    }
     return this.exclusive(sale, () => this.pass(sale, now));
   }
 
@@ -124,7 +145,21 @@ export class Sweeper implements SaleOps {
     return next;
   }
 
+  /** One pass, counted by outcome and timed. */
   private async pass(sale: Sale, now: number): Promise<SweepReport> {
+    const t0 = performance.now();
+    let outcome: PassOutcome = "failed";
+    try {
+      const report = await this.compareAndRepair(sale, now);
+      outcome = report.recovering ? "recovering" : "done";
+      return report;
+    } finally {
+      this.passes[outcome].n++;
+      this.passSeconds.observe((performance.now() - t0) / 1000);
+    }
+  }
+
+  private async compareAndRepair(sale: Sale, now: number): Promise<SweepReport> {
     const report = emptyReport();
     const recovery = await this.recovery.run(sale, now);
     if (recovery.state === "recovering" || recovery.state === "stale") return { ...report, recovering: true };
@@ -207,7 +242,8 @@ export class Sweeper implements SaleOps {
       if (isRepair(kind) && report[kind] > 0) this.repairs.cell({ kind }).n += report[kind];
     }
     const stats = await this.stats(sale).catch(() => null);
-    if (stats) this.drift.set(sale.saleId, { drift: stats.drift, live: now < sale.endsAt });
+    if (stats && now < sale.endsAt) this.drift.set(sale.saleId, stats.drift);
+    else if (now >= sale.endsAt) this.drift.delete(sale.saleId);
     return report;
   }
 
@@ -240,7 +276,7 @@ export class Sweeper implements SaleOps {
     const honored = await this.recovery.honorParked(sale, o, await rebuiltAt());
     if (honored === "honored") return write();
     if (honored === "refused") return settle("not_honoured");
-    process.stderr.write(`[sweeper] parked order ${o.orderId} (buyer ${o.userId}): neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide\n`);
+    this.log.error({ orderId: o.orderId, userId: o.userId, saleId: sale.saleId }, "parked order: neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide");
     return false;
   }
 
