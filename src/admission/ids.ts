@@ -1,7 +1,7 @@
 import { ApiError } from "../errors.js";
 
 /** Sale and SKU ids: no hash-tag braces, separators or control bytes can reach a Redis key. */
-const SALE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const SALE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const SKU_ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Buyer ids (JWT sub). */
 export const USER_ID_RE = /^[A-Za-z0-9_.:@-]{1,128}$/;

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ApiError } from "../errors.js";
 
-const SIGNATURE_RE = /^sha256=([0-9a-f]{64})$/;
+export const SIGNATURE_RE = /^sha256=([0-9a-f]{64})$/;
 
 /**
  * Verifies `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` from the payment provider, in constant

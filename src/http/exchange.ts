@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { ApiError } from "../errors.js";
+import type { Logger } from "../observability/log.js";
 import type { Metrics, RouteRecorder } from "../observability/metrics.js";
 import { EXPOSE_HEADERS, type Cors } from "./cors.js";
 
@@ -21,6 +22,8 @@ export interface Req {
   idempotencyKey: string;
   signature: string;
   requestId: string;
+  /** The buyer, once a route has authenticated one ("" until then): for the access log. */
+  userId: string;
   forwardedFor: string;
   remoteIp: string;
   /** The Access-Control-Allow-Origin this request's Origin earned ("" without CORS, or not allowed). */
@@ -52,9 +55,18 @@ export interface ExchangeOptions {
   classify?: (err: unknown) => ApiError | undefined;
   /** Cross-origin access (`server.cors`); the Origin header is read only when it is enabled. */
   cors?: Cors;
+  /** The sampled access log: one line per answered request with probability `sampleRate`, every 5xx. */
+  access?: AccessLog;
 }
 
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+export interface AccessLog {
+  log: Logger;
+  /** 0..1; 0 logs only the 5xx answers. */
+  sampleRate: number;
+}
+
+/** A caller's X-Request-Id is echoed only when it matches; otherwise one is made up. */
+export const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * uWS converts every string argument to UTF-8 in a fresh heap allocation (v8 Utf8Value) on each call; bytes
@@ -130,6 +142,7 @@ function write(res: HttpResponse, requestIdValue: string, reply: HttpReply, cors
  */
 class UwsReq implements Req {
   body: Buffer | null = null;
+  userId = "";
   /** Set when the response may no longer be touched (aborted or answered). */
   closed = false;
   private ip: string | undefined = undefined;
@@ -160,10 +173,12 @@ class UwsReq implements Req {
 
 /** What a route needs per request, bound once at registration. */
 interface RouteRuntime {
+  name: string;
   handler: Handler;
   opts: ExchangeOptions;
   recorder: RouteRecorder | undefined;
   shedder: LoadShedder | undefined;
+  access: AccessLog | undefined;
 }
 
 /**
@@ -204,6 +219,24 @@ function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   else ex.res.cork(() => write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin));
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
+  // Unsampled, a request costs one Math.random and a compare here; the line is built only when written.
+  const access = ex.rt.access;
+  if (access !== undefined && (reply.status >= 500 || Math.random() < access.sampleRate)) logAccess(access.log, ex, reply);
+}
+
+function logAccess(log: Logger, ex: Exchange, reply: HttpReply): void {
+  const { req } = ex;
+  const line = {
+    method: req.method,
+    route: ex.rt.name,
+    status: reply.status,
+    code: codeOf(reply) || undefined,
+    ms: Math.round((performance.now() - ex.started) * 1000) / 1000,
+    requestId: req.requestId,
+    userId: req.userId || undefined,
+  };
+  if (reply.status >= 500) log.warn(line, "access");
+  else log.info(line, "access");
 }
 
 function finishLater(ex: Exchange, reply: HttpReply): void {
@@ -270,7 +303,7 @@ export function route(
   const cheap = policy.cheap;
   const readKey = policy.idempotencyKey === true;
   const readSignature = policy.signature === true;
-  const rt: RouteRuntime = { handler, opts, recorder, shedder };
+  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, access: opts.access };
   const tooLarge = () => errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
   const cors = opts.cors?.enabled ? opts.cors : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
@@ -280,8 +313,14 @@ export function route(
     if (admitted) {
       const refused = shedder.admit();
       if (refused) {
-        write(res, requestId(hreq.getHeader(H_REQUEST_ID)), refusalReply(refused), corsOrigin);
-        recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
+        const id = requestId(hreq.getHeader(H_REQUEST_ID));
+        write(res, id, refusalReply(refused), corsOrigin);
+        const ms = performance.now() - started;
+        recorder?.record(refused.status, refused.code, ms / 1000);
+        // Sampled even though they are 503s: logging every refusal would load a process that is shedding load.
+        if (rt.access !== undefined && Math.random() < rt.access.sampleRate) {
+          rt.access.log.info({ method: fixedMethod ?? hreq.getMethod().toUpperCase(), route: name, status: refused.status, code: refused.code, ms: Math.round(ms * 1000) / 1000, requestId: id }, "access");
+        }
         return;
       }
     }

@@ -2,7 +2,7 @@ import { ApiError } from "../../errors.js";
 import type { Handler, Req } from "../exchange.js";
 import { ipLimited } from "./ip-limited.js";
 import type { AdminAuth } from "../../admission/auth.js";
-import { jsonObject, positiveInt } from "../../admission/body.js";
+import { jsonObject, NO_FIELDS, positiveInt } from "../../admission/body.js";
 import { SKU_ID_RE, saleIdParam } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
@@ -20,27 +20,31 @@ export interface AdminRoutesDeps {
   defaultPaymentTimeoutSeconds: number;
 }
 
-const NO_FIELDS: ReadonlySet<string> = new Set();
-
 /** Fields of PUT /v1/admin/sales/{saleId}; any other is refused, so a typo never silently takes a default. */
-const SALE_FIELDS: ReadonlySet<string> = new Set(["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"]);
+export const SALE_FIELDS: ReadonlySet<string> = new Set(["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"]);
+/** Fields a sale must name; `shards` and `paymentTimeoutSeconds` default from the config. */
+export const SALE_REQUIRED = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt"] as const;
+/** Upper bounds of a sale's integer fields (each at least 1); the OpenAPI document states the same. */
+export const SALE_LIMITS = { stock: 1_000_000_000, perUserLimit: 1_000_000, shards: 1024, paymentTimeoutSeconds: 7 * 86400 } as const;
+/** A time given as a string must start like ISO-8601 (Date.parse takes the rest); a number is unix ms. */
+export const ISO_TIME_RE = /^\d{4}-\d\d-\d\dT/;
 
 function time(v: unknown, name: string): number {
-  const ms = typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : typeof v === "number" && Number.isSafeInteger(v) ? v : NaN;
+  const ms = typeof v === "string" && ISO_TIME_RE.test(v) ? Date.parse(v) : typeof v === "number" && Number.isSafeInteger(v) ? v : NaN;
   if (!Number.isFinite(ms) || ms <= 0) throw new ApiError("INVALID_REQUEST", `${name} must be an ISO-8601 time or unix milliseconds`);
   return ms;
 }
 
 function parseSaleBody(saleId: string, body: Record<string, unknown>, defaults: { shards: number; paymentTimeoutSeconds: number }): Sale {
   if (typeof body.skuId !== "string" || !SKU_ID_RE.test(body.skuId)) throw new ApiError("INVALID_REQUEST", "skuId must be 1-64 of [A-Za-z0-9_.-]");
-  const stock = positiveInt(body.stock, "stock", 1_000_000_000);
-  const perUserLimit = positiveInt(body.perUserLimit, "perUserLimit", 1_000_000);
+  const stock = positiveInt(body.stock, "stock", SALE_LIMITS.stock);
+  const perUserLimit = positiveInt(body.perUserLimit, "perUserLimit", SALE_LIMITS.perUserLimit);
   const startsAt = time(body.startsAt, "startsAt");
   const endsAt = time(body.endsAt, "endsAt");
   if (endsAt <= startsAt) throw new ApiError("INVALID_REQUEST", "endsAt must be after startsAt");
-  const shards = body.shards === undefined ? defaults.shards : positiveInt(body.shards, "shards", 1024);
+  const shards = body.shards === undefined ? defaults.shards : positiveInt(body.shards, "shards", SALE_LIMITS.shards);
   const paymentTimeoutSeconds =
-    body.paymentTimeoutSeconds === undefined ? defaults.paymentTimeoutSeconds : positiveInt(body.paymentTimeoutSeconds, "paymentTimeoutSeconds", 7 * 86400);
+    body.paymentTimeoutSeconds === undefined ? defaults.paymentTimeoutSeconds : positiveInt(body.paymentTimeoutSeconds, "paymentTimeoutSeconds", SALE_LIMITS.paymentTimeoutSeconds);
   return { saleId, skuId: body.skuId, stock, perUserLimit, startsAt, endsAt, shards, paymentTimeoutSeconds, paused: false };
 }
 

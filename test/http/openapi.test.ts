@@ -1,0 +1,222 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ERRORS, type ErrorCode } from "../../src/errors.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
+import { openApiDocument, openApiPath } from "../../src/http/openapi.js";
+import { ROUTES } from "../../src/http/route-table.js";
+import { repoRoot } from "../../src/util/repo-root.js";
+import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
+
+/** The document, walked as plain JSON. */
+type Doc = any;
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/** Every operation of the document: method, OpenAPI path, the operation object. */
+function operations(doc: Doc): { method: string; path: string; op: Doc }[] {
+  return Object.entries(doc.paths as Record<string, Doc>).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([m]) => METHODS.includes(m))
+      .map(([method, op]) => ({ method, path, op })),
+  );
+}
+
+/** The error codes a response documents, from its schema's `code` enum. */
+function codesOf(response: Doc): string[] {
+  const schema = response.content?.["application/json"]?.schema;
+  return (schema?.allOf ?? []).flatMap((s: Doc) => s.properties?.error?.properties?.code?.enum ?? []);
+}
+
+/** Every (status, code) the document names, on any operation or in components.responses. */
+function documentedCodes(doc: Doc): { status: number; code: string; where: string }[] {
+  const responses: [string, string, Doc][] = [
+    ...operations(doc).flatMap(({ op }) => Object.entries(op.responses as Record<string, Doc>).map(([s, r]) => [op.operationId, s, r] as [string, string, Doc])),
+    ...Object.entries(doc.components.responses as Record<string, Doc>).map(([name, r]) => [name, "", r] as [string, string, Doc]),
+  ];
+  return responses.flatMap(([where, status, r]) =>
+    codesOf(r).map((code) => ({ where, code, status: status === "" ? ERRORS[code as ErrorCode]?.status ?? -1 : Number(status) })),
+  );
+}
+
+const SALE = () => `oa${rid(4)}`;
+/** Well-formed ids nobody holds: an order id is `<saleId>.<shard>.<12 of [A-Za-z0-9_-]>`, a key 32 of them. */
+const ORDER = () => `${SALE()}.0.${rid(6)}`;
+const KEY = () => rid(16);
+
+describe("OpenAPI document", () => {
+  const doc: Doc = openApiDocument();
+  let gw: GatewayProcess;
+  let api: Api;
+  let served: Doc;
+  let dereferenced: Doc;
+
+  beforeAll(async () => {
+    ({ gw, api } = await startGateway(testConfig("standalone")));
+    const r = await api.call("GET", "/openapi.json");
+    expect(r.status).toBe(200);
+    served = r.body;
+    dereferenced = await SwaggerParser.dereference(structuredClone(doc));
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("is served at GET /openapi.json as built, and passes swagger-parser's OpenAPI 3.1 validation", async () => {
+    expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
+    expect(served.openapi).toBe("3.1.0");
+    await expect(SwaggerParser.validate(structuredClone(served))).resolves.toBeTruthy();
+    // The validator is awake: a response without a description, or a dangling $ref, is refused.
+    const broken = structuredClone(served);
+    delete broken.paths["/healthz"].get.responses["200"].description;
+    await expect(SwaggerParser.validate(broken)).rejects.toThrow();
+    const dangling = structuredClone(served);
+    dangling.paths["/healthz"].get.responses["200"].content["application/json"].schema = { $ref: "#/components/schemas/Nope" };
+    await expect(SwaggerParser.validate(dangling)).rejects.toThrow();
+  });
+
+  it("documents exactly the route table, one operation per route, named as in metrics", () => {
+    const documented = operations(doc).map(({ method, path, op }) => `${method} ${path} ${op.operationId}`).sort();
+    const table = ROUTES.map((r) => `${r.method} ${openApiPath(r.path)} ${r.name}`).sort();
+    expect(documented).toEqual(table);
+    expect(new Set(table.map((t) => t.split(" ")[2])).size).toBe(ROUTES.length);
+    // The server registers the table and, besides it, only the catch-alls (CORS preflight, not found).
+    const server = readFileSync(join(repoRoot(), "src/http/server.ts"), "utf8");
+    const literal = [...server.matchAll(/route\(app, "(\w+)", "([^"]+)", "(\w+)"/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(literal.sort()).toEqual(["any /* not_found", "options /* cors_preflight"]);
+    expect(server).toMatch(/for \(const r of ROUTES\b/);
+  });
+
+  it("names every registry code with the registry's status, and no other code", () => {
+    const named = documentedCodes(doc);
+    for (const { code, status, where } of named) {
+      expect(ERRORS, `${where}: ${code}`).toHaveProperty(code);
+      expect(status, `${where}: ${code}`).toBe(ERRORS[code as ErrorCode].status);
+    }
+    for (const code of Object.keys(ERRORS)) expect(named.some((n) => n.code === code), `${code} documented`).toBe(true);
+    expect(doc.components.schemas.ErrorCode.enum).toEqual(Object.keys(ERRORS));
+  });
+
+  it("documents the headers: X-Request-Id on every answer, Retry-After on 429 and 503, Idempotent-Replayed on replays", () => {
+    for (const { op } of operations(doc)) {
+      for (const [status, r] of Object.entries(op.responses as Record<string, Doc>)) {
+        expect(r.headers?.["X-Request-Id"], `${op.operationId} ${status}`).toBeDefined();
+        if (status === "429" || status === "503") expect(r.headers["Retry-After"], `${op.operationId} ${status}`).toBeDefined();
+      }
+    }
+    const order = doc.paths["/v1/sales/{saleId}/orders"].post;
+    expect(order.parameters).toContainEqual({ $ref: "#/components/parameters/IdempotencyKey" });
+    expect(order.responses["202"].headers["Idempotent-Replayed"]).toBeDefined();
+    expect(order.responses["409"].headers["Idempotent-Replayed"]).toBeDefined();
+    expect(doc.paths["/v1/payments/callback"].post.security).toEqual([{ paymentSignature: [] }]);
+    expect(doc.components.securitySchemes.paymentSignature).toMatchObject({ type: "apiKey", in: "header", name: "X-Signature" });
+  });
+
+  /** Credentials for an operation's security requirement. */
+  function auth(op: Doc, body?: string): Record<string, string> {
+    const scheme = Object.keys(op.security?.[0] ?? {})[0];
+    if (scheme === "buyerJwt") return api.buyer(`u-${rid(3)}`);
+    if (scheme === "adminToken") return api.admin();
+    if (scheme === "paymentSignature") return { "x-signature": api.signPayment(body ?? "") };
+    return {};
+  }
+
+  /** A request to an operation with valid credentials, path parameters and Idempotency-Key unless overridden. */
+  async function send(path: string, method: string, opts: { params?: Record<string, string>; body?: unknown; key?: string | null } = {}) {
+    const op = dereferenced.paths[path][method];
+    const params = { saleId: SALE(), orderId: ORDER(), ...opts.params };
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name as keyof typeof params]);
+    const raw = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string> = { ...auth(op, raw) };
+    if (raw !== undefined) headers["content-type"] = "application/json";
+    const key = opts.key === undefined ? KEY() : opts.key;
+    if (key !== null && op.parameters.some((p: Doc) => p.name === "Idempotency-Key")) headers["idempotency-key"] = key;
+    const r = await api.call(method.toUpperCase(), url, { headers, raw });
+    return { ...r, op };
+  }
+
+  /** The answer is one the operation documents: its status, and for an error a code listed under it. */
+  function expectDocumented(r: { status: number; body: Doc; op: Doc }, what: string) {
+    const response = r.op.responses[String(r.status)];
+    expect(response, `${what}: ${r.status} ${JSON.stringify(r.body)} documented`).toBeDefined();
+    if (r.status >= 400) expect(codesOf(response), `${what}: ${JSON.stringify(r.body)}`).toContain(r.body.error.code);
+  }
+
+  it("routes every documented operation (never NOT_FOUND) and answers it as documented; other methods are NOT_FOUND", async () => {
+    for (const { method, path } of operations(doc)) {
+      const r = await send(path, method);
+      expect(r.body?.error?.code, `${method} ${path}`).not.toBe("NOT_FOUND");
+      expectDocumented(r, `${method} ${path}`);
+    }
+    const missing = await api.call("DELETE", `/v1/sales/${SALE()}`);
+    expect([missing.status, missing.body.error.code]).toEqual([404, "NOT_FOUND"]);
+    expect((await api.call("GET", "/v1/nowhere")).body.error.code).toBe("NOT_FOUND");
+  });
+
+  it("path parameters and Idempotency-Keys the document's patterns refuse are refused 400 INVALID_REQUEST", async () => {
+    const bad = { saleId: "a".repeat(65), orderId: "not-an-order-id" };
+    const param = (name: string) => new RegExp(dereferenced.components.parameters[name].schema.pattern, "u");
+    for (const [name, value] of Object.entries(bad)) expect(param(name).test(value)).toBe(false);
+    for (const { method, path } of operations(doc).filter((o) => o.path.includes("{"))) {
+      const name = /\{(\w+)\}/.exec(path)![1]!;
+      const r = await send(path, method, { params: { [name]: bad[name as keyof typeof bad] }, body: dereferenced.paths[path][method].requestBody ? {} : undefined });
+      expect([r.status, r.body.error?.code], `${method} ${path} with ${name} ${bad[name as keyof typeof bad]}`).toEqual([400, "INVALID_REQUEST"]);
+    }
+    const keyPattern = param("IdempotencyKey");
+    for (const key of [null, "short", `${KEY().slice(0, 31)}!`]) {
+      if (key !== null) expect(keyPattern.test(key)).toBe(false);
+      const r = await send("/v1/sales/{saleId}/orders", "post", { body: { quantity: 1 }, key });
+      expect([r.status, r.body.error.code], `Idempotency-Key ${key}`).toEqual([400, "INVALID_REQUEST"]);
+    }
+  });
+
+  /**
+   * Bodies per operation: each is checked against the document's schema (ajv, JSON Schema 2020-12) first,
+   * then sent; the gateway must refuse with 400 exactly the ones the document calls invalid.
+   */
+  it("request bodies: what the document's schema refuses the gateway refuses with 400, what it accepts passes validation", async () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const now = Date.now();
+    const sale = { skuId: "sku-1", stock: 10, perUserLimit: 2, startsAt: new Date(now + 3_600_000).toISOString(), endsAt: now + 7_200_000 };
+    const payment = { eventId: `ev-${rid(3)}`, orderId: ORDER(), status: "SUCCEEDED" };
+    const cases: Record<string, { valid: unknown[]; invalid: unknown[] }> = {
+      "/v1/sales/{saleId}/orders": {
+        valid: [{}, { quantity: 1 }, { quantity: 10_000 }],
+        invalid: [{ quantity: 0 }, { quantity: 10_001 }, { quantity: "1" }, { quantity: 1.5 }, { quantity: 1, userId: "someone-else" }, { price: 0 }, [1]],
+      },
+      "/v1/sales/{saleId}/tokens": { valid: [{}], invalid: [{ quantity: 1 }] },
+      "/v1/orders/{orderId}/cancel": { valid: [{}], invalid: [{ reason: "changed my mind" }] },
+      "/v1/admin/sales/{saleId}/pause": { valid: [{}], invalid: [{ paused: true }] },
+      "/v1/admin/sales/{saleId}/resume": { valid: [{}], invalid: [{ paused: false }] },
+      "/v1/admin/sales/{saleId}": {
+        valid: [sale, { ...sale, shards: 1024, paymentTimeoutSeconds: 604_800, stock: 1_000_000_000 }],
+        invalid: [
+          { ...sale, stock: 0 }, { ...sale, stock: 1_000_000_001 }, { ...sale, shards: 1025 }, { ...sale, skuId: "" }, { ...sale, skuId: "a b" },
+          { ...sale, startsAt: "tomorrow" }, { ...sale, price: 5 }, { stock: 10, perUserLimit: 1, startsAt: now, endsAt: now + 1000 },
+        ],
+      },
+      "/v1/payments/callback": {
+        valid: [payment, { ...payment, status: "FAILED" }],
+        invalid: [{ ...payment, status: "REFUNDED" }, { ...payment, eventId: "" }, { ...payment, orderId: "x" }, { eventId: "e1", orderId: payment.orderId }, { ...payment, amount: 1 }],
+      },
+    };
+    const withBodies = operations(dereferenced).filter(({ op }) => op.requestBody);
+    expect(withBodies.map((o) => o.path).sort()).toEqual(Object.keys(cases).sort());
+    for (const { method, path, op } of withBodies) {
+      const validate = ajv.compile(op.requestBody.content["application/json"].schema);
+      for (const body of cases[path]!.valid) {
+        expect(validate(body), `${path} schema accepts ${JSON.stringify(body)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+        const r = await send(path, method, { body });
+        expect(r.status, `${path} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`).not.toBe(400);
+        expectDocumented(r, `${path} ${JSON.stringify(body)}`);
+      }
+      for (const body of cases[path]!.invalid) {
+        expect(validate(body), `${path} schema refuses ${JSON.stringify(body)}`).toBe(false);
+        const r = await send(path, method, { body });
+        expect([r.status, r.body.error?.code], `${path} ${JSON.stringify(body)}`).toEqual([400, "INVALID_REQUEST"]);
+      }
+    }
+  });
+});
