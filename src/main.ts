@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { GatewayProcess } from "./gateway-process.js";
-import { serveClusterMetrics } from "./observability/cluster-metrics.js";
+import { answerClusterMetrics, serveClusterMetrics } from "./observability/cluster-metrics.js";
 import { crashPointOf } from "./util/crash-point.js";
 import { configOrExit, entryLogger, onStopSignal, runEntry } from "./process-entry.js";
 
@@ -27,6 +27,7 @@ runEntry("gateway", async () => {
     });
     return;
   }
+  if (cluster.isWorker) answerClusterMetrics();
   const crashAt = crashPointOf(process.env.FLASHSALE_FAULT);
   const proc = await GatewayProcess.start(config, { crashAt });
   if (cluster.isWorker) proc.metrics.aggregateAcrossCluster();

@@ -9,6 +9,29 @@ export interface OrderMessage {
   reservedAt: number;
   /** The purchase token of the attempt: what settles an order whose ledger record is missing. */
   token?: string;
+  /** The X-Request-Id of the HTTP request that placed it: the checker's and writer's lines name it. */
+  requestId?: string;
+}
+
+/**
+ * The message property listing the request ids of a group's orders, comma-separated in the order of its
+ * keys (the order ids), for whoever reads messages at the broker. Capped (REQUEST_IDS_MAX_CHARS) below the
+ * proxy's limit on user properties; the body's per-order requestId is complete and is what the writer reads.
+ */
+export const REQUEST_IDS_PROPERTY = "requestIds";
+const REQUEST_IDS_MAX_CHARS = 8192;
+
+/** The message's properties: the request ids of as many of the orders as fit. */
+export function requestIdProperties(orders: OrderMessage[]): Map<string, string> | undefined {
+  const ids: string[] = [];
+  let chars = 0;
+  for (const o of orders) {
+    const id = o.requestId ?? "";
+    chars += id.length + 1;
+    if (chars > REQUEST_IDS_MAX_CHARS) break;
+    ids.push(id);
+  }
+  return ids.some((id) => id !== "") ? new Map([[REQUEST_IDS_PROPERTY, ids.join(",")]]) : undefined;
 }
 
 /**
@@ -41,5 +64,6 @@ function checkOrder(v: unknown): OrderMessage | null {
   if (!Number.isSafeInteger(o.quantity) || (o.quantity as number) < 1) return null;
   if (!Number.isSafeInteger(o.reservedAt) || (o.reservedAt as number) <= 0) return null;
   if (o.token !== undefined && typeof o.token !== "string") return null;
+  if (o.requestId !== undefined && typeof o.requestId !== "string") return null;
   return o as unknown as OrderMessage;
 }

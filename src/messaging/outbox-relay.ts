@@ -2,6 +2,7 @@ import type { Pool } from "mysql2/promise";
 import type { Producer } from "rocketmq-client-nodejs";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { lockUnpublished, markPublished, prunePublished } from "../persistence/order-events.js";
+import { componentLogger, type Logger } from "../observability/log.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
 
 export interface OutboxRelayOptions {
@@ -42,6 +43,7 @@ export class OutboxRelay {
     private readonly producer: Producer,
     private readonly opts: OutboxRelayOptions,
     private readonly crashAt?: CrashPoint,
+    private readonly log: Logger = componentLogger("outbox-relay"),
   ) {}
 
   start(): void {
@@ -52,7 +54,7 @@ export class OutboxRelay {
     // Its own timer, not the relay's loop: a long backlog to prune never delays publishing.
     this.pruneTimer = setInterval(() => {
       this.pruning ??= this.pruneAll()
-        .catch((err) => process.stderr.write(`[outbox-relay] pruning failed, retrying later: ${(err as Error).message}\n`))
+        .catch((err) => this.log.warn({ err: (err as Error).message }, "pruning failed, retrying later"))
         .finally(() => (this.pruning = null));
     }, this.opts.pruneEveryMs ?? PRUNE_EVERY_MS);
     this.pruneTimer.unref();
@@ -67,7 +69,7 @@ export class OutboxRelay {
         backoff = this.opts.intervalMs;
       } catch (err) {
         this.stats.failedPasses++;
-        process.stderr.write(`[outbox-relay] pass failed, retrying in ${backoff} ms: ${(err as Error).message}\n`);
+        this.log.warn({ backoffMs: backoff, err: (err as Error).message }, "pass failed, retrying");
         backoff = Math.min(5000, backoff * 2);
       }
       // A full batch means more may be waiting: go again at once.

@@ -2,6 +2,7 @@ import type { MessageView, Producer } from "rocketmq-client-nodejs";
 import type { OrderLifecycle } from "../lifecycle/order-lifecycle.js";
 import type { SaleStore } from "../reservation/sale-store.js";
 import type { OrderMessage } from "./order-message.js";
+import { componentLogger, type Logger } from "../observability/log.js";
 import { rmq } from "./rocketmq.js";
 
 /** The body of a timer message: the orders of one sale whose payment window closes at its delivery. */
@@ -37,6 +38,7 @@ export class PaymentTimers {
     private readonly sales: SaleStore,
     private readonly lifecycle: OrderLifecycle,
     private readonly defaultTimeoutSeconds: number,
+    private readonly log: Logger = componentLogger("payment-timers"),
   ) {}
 
   /** Schedules the timers of a persisted batch; a failure is counted and left to the sweeper. */
@@ -46,7 +48,7 @@ export class PaymentTimers {
     for (const [saleId, group] of bySale) {
       void this.send(saleId, group).catch((err: unknown) => {
         this.stats.sendFailures++;
-        process.stderr.write(`[payment-timers] timer for ${group.length} order(s) of ${saleId} not sent (the sweeper expires them): ${(err as Error).message}\n`);
+        this.log.warn({ saleId, orders: group.length, err: (err as Error).message }, "payment-timeout timer not sent (the sweeper expires these orders)");
       });
     }
   };

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { ILogger } from "rocketmq-client-nodejs/dist/client/Logger.js";
+import { componentLogger, formatArgs, type Logger } from "../observability/log.js";
 
 const require = createRequire(import.meta.url);
 
@@ -12,12 +13,20 @@ const pb = require("rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_p
 };
 export const TransactionResolution = pb.TransactionResolution;
 
-/** The client logs every heartbeat at info level to a file under $HOME by default; keep warnings and errors. */
-export function quietLogger(tag: string): ILogger {
-  const out = (level: string) => (...args: unknown[]) => {
-    if (process.env.FLASHSALE_RMQ_LOG === "silent") return;
-    process.stderr.write(`[rocketmq ${tag}] ${level} ${args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`);
+/**
+ * The client's logger, onto ours: it logs printf-style (`"%s failed, %o", a, b`), formatted here into one
+ * message. Its info and debug lines (start-up steps, every heartbeat and route refresh) are trace, below the
+ * gateway's own debug lines; by default the client would write them to a file under $HOME.
+ * FLASHSALE_RMQ_LOG=silent drops them all.
+ */
+export function quietLogger(tag: string, parent?: Logger): ILogger {
+  if (process.env.FLASHSALE_RMQ_LOG === "silent") {
+    const nop = () => {};
+    return { info: nop, debug: nop, warn: nop, error: nop, close: nop };
+  }
+  const log = componentLogger(`rocketmq-${tag}`, parent);
+  const at = (level: "trace" | "debug" | "warn" | "error") => (...args: unknown[]) => {
+    if (log.isLevelEnabled(level)) log[level](formatArgs(args));
   };
-  const nop = () => {};
-  return { info: nop, debug: nop, warn: out("warn"), error: out("error"), close: nop };
+  return { info: at("trace"), debug: at("trace"), warn: at("warn"), error: at("error"), close: () => {} };
 }

@@ -2,6 +2,7 @@ import type { MessageView } from "rocketmq-client-nodejs";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { ledgerOf } from "../reservation/ledger.js";
+import { componentLogger, type Logger } from "../observability/log.js";
 import { decodeOrders } from "./order-message.js";
 import { TransactionResolution } from "./rocketmq.js";
 
@@ -17,6 +18,7 @@ export class OrderTransactionChecker {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly log: Logger = componentLogger("transaction-checker"),
   ) {}
 
   async check(view: MessageView): Promise<number> {
@@ -25,17 +27,21 @@ export class OrderTransactionChecker {
     if (!places || places.some((p) => !p.shard)) {
       // Not one of ours, or corrupt: it can never become an order.
       this.checks.rollback++;
+      this.log.warn({ messageId: view.messageId }, "back-check of a message that is not an order group: rollback");
       return TransactionResolution.ROLLBACK;
     }
     // Every order of the group is settled on its own: existing → stays, missing → tombstoned. A throw (Redis
     // down) propagates: the client then answers nothing and the broker asks again later.
     const now = Date.now();
     const answers = await Promise.all(places.map(({ orderId, shard }) => scripts.checkOrder(this.redis, shard!, orderId, now)));
-    if (answers.includes("commit")) {
-      this.checks.commit++;
-      return TransactionResolution.COMMIT;
+    const commit = answers.includes("commit");
+    if (commit) this.checks.commit++;
+    else this.checks.rollback++;
+    // Rare (a producer that died or timed out mid-transaction), and the one place an order's fate is decided
+    // away from its request: worth a line per order.
+    for (const [i, o] of orders!.entries()) {
+      this.log.info({ messageId: view.messageId, orderId: o.orderId, requestId: o.requestId, answer: answers[i], resolution: commit ? "commit" : "rollback" }, "back-check settled an order");
     }
-    this.checks.rollback++;
-    return TransactionResolution.ROLLBACK;
+    return commit ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
   }
 }

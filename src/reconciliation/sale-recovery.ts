@@ -1,4 +1,5 @@
 import type { OrderMessage } from "../messaging/order-message.js";
+import { componentLogger, type Logger } from "../observability/log.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
@@ -61,6 +62,7 @@ export class SaleRecovery {
     private readonly repo: OrderRepository,
     private readonly rebalancer: ShardRebalancer,
     private readonly opts: RecoveryOptions,
+    private readonly log: Logger = componentLogger("recovery"),
   ) {}
 
   async run(sale: Sale, now = Date.now()): Promise<RecoveryStep> {
@@ -92,7 +94,10 @@ export class SaleRecovery {
     await this.sales.writeBack(stored, null);
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);
-    process.stderr.write(`[recovery] sale ${sale.saleId}: rebuilt ${step.shards} shards from MySQL (${step.orders} orders, ${step.units} units to sell); selling again${stored.sale.paused ? " once an operator resumes it" : ""}\n`);
+    this.log.warn(
+      { saleId: sale.saleId, shards: step.shards, orders: step.orders, units: step.units },
+      `sale rebuilt from MySQL after Redis lost it; selling again${stored.sale.paused ? " once an operator resumes it" : ""}`,
+    );
     return step;
   }
 
@@ -173,7 +178,7 @@ export class SaleRecovery {
     if (out.kind === "honored" || out.kind === "already") return "honored";
     if (out.kind === "state_lost") return "undecided";
     const why = out.kind === "token_used" ? "its token has answered another attempt" : out.kind === "limit_exceeded" ? "over the buyer's limit" : "no unit left";
-    process.stderr.write(`[recovery] sale ${sale.saleId}: ${what} ${order.orderId} (buyer ${order.userId}), accepted before Redis lost its state, is not honoured: ${why}\n`);
+    this.log.warn({ saleId: sale.saleId, orderId: order.orderId, userId: order.userId, what, why }, "order accepted before Redis lost its state is not honoured");
     return "refused";
   }
 
@@ -181,7 +186,7 @@ export class SaleRecovery {
   private tell(saleId: string, message: string): void {
     if (this.told.has(saleId)) return;
     this.told.add(saleId);
-    process.stderr.write(`[recovery] ${message}\n`);
+    this.log.warn({ saleId }, message);
   }
 }
 

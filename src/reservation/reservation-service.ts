@@ -29,6 +29,8 @@ export interface ReserveRequest {
   orderId?: string;
   /** Reservation time, unix ms (the order message carries the same value). */
   now?: number;
+  /** The HTTP request's X-Request-Id, carried into the order message (and so the writer's log lines). */
+  requestId?: string;
 }
 
 export interface ReservationOptions {
