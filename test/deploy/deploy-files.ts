@@ -1,0 +1,35 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../../stack/proc.js";
+import { loadConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/schema.js";
+
+export { ROOT };
+
+export function read(path: string): string {
+  return readFileSync(join(ROOT, path), "utf8");
+}
+
+/** A command's exit status and output (no shell). */
+export function run(cmd: string, args: string[], cwd = ROOT): { status: number | null; out: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/**
+ * The config a container would run with: config/default.json overlaid by its FLASHSALE__* variables,
+ * validated as at start-up (so a misspelt variable or a value the schema refuses fails here).
+ */
+export function configFromEnv(env: Record<string, string>): Config {
+  return loadConfig({ ...env });
+}
+
+/** `node dist/src/x/y.js` → src/x/y.ts exists (what tsconfig.build.json compiles to that path). */
+export function sourceOfBuilt(builtPath: string): string | null {
+  const m = /^dist\/(src\/.+)\.js$/.exec(builtPath);
+  if (!m) return null;
+  const src = `${m[1]}.ts`;
+  return existsSync(join(ROOT, src)) ? src : null;
+}
