@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { FlashSaleClient, type RetryOptions } from "@flashsale/client";
 import { signBuyerJwt } from "../src/admission/auth.js";
 
 /** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
@@ -30,6 +31,10 @@ export interface SaleSpec {
 /**
  * The gateway's HTTP API as storefront, buyer and operator call it: the one client of the tests, the
  * benchmarks' setup and the demo's setup (the floods use their own, cheaper, keep-alive clients).
+ * Buyer calls go through the storefront client (`@flashsale/client`): `storefront(user)` is one that
+ * retries as a storefront would; `token`, `order`, `orderStatus`, `cancel` and `sale` send one attempt
+ * through it and hand back the raw answer, for the tests that assert on a 429's or 503's status and headers.
+ * Operator and payment-provider calls, and deliberately malformed requests, use `call`.
  */
 export class ApiClient {
   constructor(
@@ -59,6 +64,29 @@ export class ApiClient {
     return { status: r.status, body: parsed as T, headers: r.headers };
   }
 
+  /** The storefront client as this buyer (a fresh JWT per request), retrying 429, 503 and lost connections. */
+  storefront(userId: string, retry?: RetryOptions): FlashSaleClient {
+    return new FlashSaleClient({ baseUrl: this.base, getToken: () => this.jwt(userId), retry });
+  }
+
+  /** One buyer call through the storefront client, no retry, as the raw answer (status, parsed body, headers). */
+  private async once<T = any>(userId: string | undefined, run: (c: FlashSaleClient) => Promise<unknown>): Promise<ApiResponse<T>> {
+    const seen: { last?: ApiResponse<T> } = {};
+    const client = new FlashSaleClient({
+      baseUrl: this.base,
+      getToken: userId === undefined ? undefined : () => this.jwt(userId),
+      retry: { maxAttempts: 1 },
+      onResponse: (a) => (seen.last = { status: a.status, body: a.body as T, headers: a.headers }),
+    });
+    try {
+      await run(client);
+    } catch (err) {
+      // No answer at all (connection refused): nothing to hand back.
+      if (!seen.last) throw err;
+    }
+    return seen.last!;
+  }
+
   admin(): Record<string, string> {
     return { authorization: `Bearer ${this.creds.adminToken}` };
   }
@@ -84,26 +112,23 @@ export class ApiClient {
     });
   }
 
-  /** A purchase token for this buyer; throws unless issued. */
+  /** A purchase token for this buyer; throws (a FlashSaleError, one attempt) unless issued. */
   async token(saleId: string, userId: string): Promise<string> {
-    const r = await this.call("POST", `/v1/sales/${saleId}/tokens`, { headers: this.buyer(userId) });
-    if (r.status !== 201) throw new Error(`token for ${userId}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.token as string;
+    const client = new FlashSaleClient({ baseUrl: this.base, getToken: () => this.jwt(userId), retry: { maxAttempts: 1 } });
+    return (await client.takeToken(saleId)).token;
   }
 
+  /** One order attempt with this token as Idempotency-Key; body `{}` when no quantity is given. */
   order(saleId: string, userId: string, token: string, quantity?: number) {
-    return this.call("POST", `/v1/sales/${saleId}/orders`, {
-      headers: { ...this.buyer(userId), "idempotency-key": token },
-      body: quantity === undefined ? {} : { quantity },
-    });
+    return this.once(userId, (c) => c.placeOrder(saleId, { purchaseToken: token, quantity }));
   }
 
   orderStatus(orderId: string, userId: string) {
-    return this.call("GET", `/v1/orders/${orderId}`, { headers: this.buyer(userId) });
+    return this.once(userId, (c) => c.getOrder(orderId));
   }
 
   cancel(orderId: string, userId: string) {
-    return this.call("POST", `/v1/orders/${orderId}/cancel`, { headers: this.buyer(userId) });
+    return this.once(userId, (c) => c.cancelOrder(orderId));
   }
 
   /** The payment provider's callback, signed over the exact bytes sent. */
@@ -130,7 +155,7 @@ export class ApiClient {
   }
 
   sale(saleId: string) {
-    return this.call("GET", `/v1/sales/${saleId}`);
+    return this.once(undefined, (c) => c.getSale(saleId));
   }
 
   stats(saleId: string) {

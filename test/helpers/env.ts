@@ -25,7 +25,9 @@ export function testConfig(mode: RedisMode, overrides: DeepPartial<Config> = {})
   // Shedding on event-loop delay is tested on its own (shedding-and-metrics): elsewhere a shared 2-core box's
   // pauses (GC, neighbouring tests) must not turn a test's requests into 503s.
   const admission = { shedding: { maxEventLoopDelayMs: 5000 } };
-  return deepMerge(deepMerge(base as never, { redis, server: { host: "127.0.0.1" }, admission } as never), overrides as never) as unknown as Config;
+  // Warnings and errors only, no access log: the test output stays readable (the log test sets its own).
+  const log = { level: "warn", accessSampleRate: 0 };
+  return deepMerge(deepMerge(base as never, { redis, server: { host: "127.0.0.1" }, admission, log } as never), overrides as never) as unknown as Config;
 }
 
 /** The API client for a gateway on this port, with the config's secrets. */
@@ -42,12 +44,12 @@ export class Api extends ApiClient {
     super(base, { userJwtSecret: cfg.auth.userJwtSecret, adminToken: cfg.auth.adminToken, webhookSecret: cfg.payments.webhookSecret });
   }
 
-  /** A new buyer (`<prefix>-<random>`) takes a token and buys: the order is accepted. */
+  /** A new buyer (`<prefix>-<random>`) buys through the storefront client (token, order, retries): accepted. */
   async buyOne(saleId: string, prefix: string, quantity = 1): Promise<{ orderId: string; user: string }> {
     const user = `${prefix}-${rid(3)}`;
-    const r = await this.order(saleId, user, await this.token(saleId, user), quantity);
-    expect(r.status).toBe(202);
-    return { orderId: r.body.orderId as string, user };
+    const { order } = await this.storefront(user).placeOrder(saleId, { quantity });
+    expect(order).toMatchObject({ saleId, userId: user, quantity, status: "RESERVED" });
+    return { orderId: order.orderId, user };
   }
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FlashSaleError, type PlacedOrder } from "@flashsale/client";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
 import { Api, MODES, pool, rid, startGateway, testConfig, ledgerRecords } from "../helpers/env.js";
@@ -16,6 +17,22 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
   /** Every reservation record of a sale, straight from Redis. */
   const ledger = (saleId: string, shards: number) => ledgerRecords(gw, saleId, shards);
 
+  /**
+   * An order attempt through the storefront client, as a storefront makes it: a 503 (a buyer whose pulls
+   * between shards kept losing while units remained; never a final SOLD_OUT, token unused) is retried with the
+   * same key. Resolves with the order or the final error.
+   */
+  const place = (a: Api, saleId: string, user: string, purchaseToken: string | undefined, quantity?: number): Promise<PlacedOrder | FlashSaleError> =>
+    a
+      .storefront(user, { maxAttempts: 20, maxDelayMs: 100 })
+      .placeOrder(saleId, { purchaseToken, quantity })
+      .catch((e: unknown) => {
+        if (e instanceof FlashSaleError) return e;
+        throw e;
+      });
+  /** The final error a call rejected with (fails the test when it resolved). */
+  const refusal = (p: Promise<unknown>) => p.then((r) => expect.fail(`expected a refusal, got ${JSON.stringify(r)}`), (e: unknown) => e as FlashSaleError);
+
   it("10x more buyers than stock on 8 shards: exactly `stock` sold, limits hold, replays repeat the first answer", async () => {
     const saleId = `flash${rid()}`;
     const stock = 60;
@@ -27,39 +44,31 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
       { user: u, qty: 1 + (i % 2) },
       { user: u, qty: 2 - (i % 2) },
     ]);
-    const tokens = await pool(attempts, 64, (a) => api.token(saleId, a.user));
-    const first = await pool(attempts, 64, (a, i) => api.order(saleId, a.user, tokens[i]!, a.qty));
-    // A buyer whose pulls between shards kept losing while units remained gets 503 (never a final SOLD_OUT,
-    // token unused) and retries with the same key, as a storefront does.
-    for (let round = 0; round < 20 && first.some((r) => r.status === 503); round++) {
-      await sleep(50);
-      await pool([...first.keys()].filter((i) => first[i]!.status === 503), 16, async (i) => {
-        first[i] = await api.order(saleId, attempts[i]!.user, tokens[i]!, attempts[i]!.qty);
-      });
-    }
-    const accepted = first.filter((r) => r.status === 202);
+    const tokens = await pool(attempts, 64, async (a) => (await api.storefront(a.user).takeToken(saleId)).token);
+    const first = await pool(attempts, 64, (a, i) => place(api, saleId, a.user, tokens[i]!, a.qty));
+    const accepted = first.filter((r): r is PlacedOrder => !(r instanceof FlashSaleError));
     for (const r of first) {
-      expect([202, 409]).toContain(r.status);
-      if (r.status === 409) expect(["SOLD_OUT", "LIMIT_EXCEEDED"]).toContain(r.body.error.code);
+      if (r instanceof FlashSaleError) expect([r.status, r.code, r.retryable]).toEqual([409, expect.stringMatching(/^(SOLD_OUT|LIMIT_EXCEEDED)$/), false]);
+      else expect(r.replayed).toBe(false);
     }
-    const soldQty = accepted.reduce((s, r) => s + r.body.quantity, 0);
+    const soldQty = accepted.reduce((s, r) => s + r.order.quantity, 0);
     expect(soldQty).toBe(stock);
     const perBuyer = new Map<string, number>();
-    for (const r of accepted) perBuyer.set(r.body.userId, (perBuyer.get(r.body.userId) ?? 0) + r.body.quantity);
+    for (const { order } of accepted) perBuyer.set(order.userId, (perBuyer.get(order.userId) ?? 0) + order.quantity);
     expect(Math.max(...perBuyer.values())).toBeLessThanOrEqual(limit);
-    expect(new Set(accepted.map((r) => r.body.orderId)).size).toBe(accepted.length);
+    expect(new Set(accepted.map((r) => r.order.orderId)).size).toBe(accepted.length);
 
-    // Replays, concurrently: same status and body, marked replayed, nothing deducted again.
-    const replays = await pool(attempts, 64, (a, i) => api.order(saleId, a.user, tokens[i]!, a.qty));
+    // Replays, concurrently: the same outcome, marked replayed, nothing deducted again.
+    const replays = await pool(attempts, 64, (a, i) => place(api, saleId, a.user, tokens[i]!, a.qty));
     replays.forEach((r, i) => {
       const f = first[i]!;
-      expect(r.status).toBe(f.status);
-      if (f.status === 202 || r.headers.get("idempotent-replayed") === "true") {
-        expect(r.body).toEqual(f.body);
-        expect(r.headers.get("idempotent-replayed")).toBe("true");
+      if (!(f instanceof FlashSaleError)) {
+        expect(r).toMatchObject({ order: f.order, replayed: true, idempotencyKey: tokens[i] });
       } else {
+        expect(r).toBeInstanceOf(FlashSaleError);
+        const e = r as FlashSaleError;
         // Documented: after sell-out the local flag answers a 409's replay as SOLD_OUT without asking Redis.
-        expect(r.body.error.code).toBe("SOLD_OUT");
+        expect(e.code).toBe(e.replayed ? f.code : "SOLD_OUT");
       }
     });
     const records = (await ledger(saleId, 8)).filter((r) => r.state === "reserved");
@@ -67,8 +76,8 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     expect(records.reduce((s, r) => s + r.quantity, 0)).toBe(stock);
     const stats = await api.stats(saleId);
     expect(stats.body).toMatchObject({ stock, redisRemaining: 0, reserved: stock, pending: stock, drift: 0, inTransfer: 0 });
-    const view = await api.call("GET", `/v1/sales/${saleId}`);
-    expect(view.body).toMatchObject({ saleId, stock, status: "SOLD_OUT" });
+    const view = await api.storefront("anyone").getSale(saleId);
+    expect(view).toMatchObject({ saleId, stock, status: "SOLD_OUT", remaining: 0, shards: 8, perUserLimit: limit });
   });
 
   it("buyers all homed on one shard still buy the whole stock of 8 shards", async () => {
@@ -77,10 +86,10 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     expect((await api.putSale(saleId, { stock, perUserLimit: 1, shards: 8 })).status).toBe(201);
     const users: string[] = [];
     for (let i = 0; users.length < 70; i++) if (homeShard(`u${i}`, 8) === 3) users.push(`u${i}`);
-    const tokens = await pool(users, 32, (u) => api.token(saleId, u));
-    const res = await pool(users, 32, (u, i) => api.order(saleId, u, tokens[i]!));
-    expect(res.filter((r) => r.status === 202)).toHaveLength(stock);
-    expect(res.filter((r) => r.status === 409).every((r) => r.body.error.code === "SOLD_OUT")).toBe(true);
+    // No purchase token given: the client takes one for each buyer first.
+    const res = await pool(users, 32, (u) => place(api, saleId, u, undefined));
+    expect(res.filter((r) => !(r instanceof FlashSaleError))).toHaveLength(stock);
+    expect(res.filter((r) => r instanceof FlashSaleError).map((e) => (e as FlashSaleError).code)).toEqual(Array(users.length - stock).fill("SOLD_OUT"));
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 0, reserved: stock, inTransfer: 0, drift: 0 });
   });
 
@@ -89,35 +98,30 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     const other = `tok${rid()}`;
     await api.putSale(saleId, { stock: 10, perUserLimit: 5, shards: 4 });
     await api.putSale(other, { stock: 10, perUserLimit: 5, shards: 4 });
-    const mine = await api.token(saleId, "alice");
-    const forOther = await api.token(other, "alice");
-    const expect403 = async (p: Promise<{ status: number; body: any }>) => {
-      const r = await p;
-      expect(r.status).toBe(403);
-      expect(r.body.error.code).toBe("INVALID_TOKEN");
-    };
-    await expect403(api.order(saleId, "mallory", mine));
-    await expect403(api.order(saleId, "alice", forOther));
-    await expect403(api.order(saleId, "alice", "A".repeat(32)));
-    const bad = await api.order(saleId, "alice", "not-a-token");
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe("INVALID_REQUEST");
+    const alice = api.storefront("alice");
+    const { token: mine } = await alice.takeToken(saleId);
+    const { token: forOther } = await alice.takeToken(other);
+    // Final answers: one attempt each, typed.
+    const expect403 = async (p: Promise<unknown>) => expect(await refusal(p)).toMatchObject({ code: "INVALID_TOKEN", status: 403, attempts: 1 });
+    await expect403(api.storefront("mallory").placeOrder(saleId, { purchaseToken: mine }));
+    await expect403(alice.placeOrder(saleId, { purchaseToken: forOther }));
+    await expect403(alice.placeOrder(saleId, { purchaseToken: "A".repeat(32) }));
+    expect(await refusal(alice.placeOrder(saleId, { purchaseToken: "not-a-token" }))).toMatchObject({ code: "INVALID_REQUEST", status: 400, attempts: 1 });
     // A gateway whose tokens live one second, on the same Redis.
     const short = await startGateway({ ...gw.config, tokens: { ...gw.config.tokens, ttlSeconds: 1 } });
     try {
-      const expiring = await short.api.token(saleId, "alice");
+      const shortAlice = short.api.storefront("alice");
+      const { token: expiring } = await shortAlice.takeToken(saleId);
       await sleep(1300);
-      await expect403(short.api.order(saleId, "alice", expiring));
+      await expect403(shortAlice.placeOrder(saleId, { purchaseToken: expiring }));
     } finally {
       await short.gw.close();
     }
     expect((await api.stats(saleId)).body.redisRemaining).toBe(10);
 
-    const fresh = await api.token(saleId, "alice");
-    expect((await api.order(saleId, "alice", fresh, 2)).status).toBe(202);
-    const reused = await api.order(saleId, "alice", fresh, 3);
-    expect(reused.status).toBe(422);
-    expect(reused.body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const { token: fresh } = await alice.takeToken(saleId);
+    expect((await alice.placeOrder(saleId, { purchaseToken: fresh, quantity: 2 })).order.quantity).toBe(2);
+    expect(await refusal(alice.placeOrder(saleId, { purchaseToken: fresh, quantity: 3 }))).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", status: 422, attempts: 1 });
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 8, reserved: 2 });
   });
 
@@ -125,14 +129,12 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     const saleId = `later${rid()}`;
     expect((await api.putSale(saleId, { stock: 5, startInMs: 60_000 })).status).toBe(201);
     expect((await api.putSale(saleId, { stock: 7, startInMs: 60_000 })).status).toBe(200);
-    const t = await api.token(saleId, "bob");
-    const r = await api.order(saleId, "bob", t);
-    expect(r.status).toBe(409);
-    expect(r.body.error.code).toBe("SALE_NOT_LIVE");
+    const bob = api.storefront("bob");
+    expect(await refusal(bob.placeOrder(saleId))).toMatchObject({ code: "SALE_NOT_LIVE", status: 409, attempts: 1 });
+    expect(await bob.getSale(saleId)).toMatchObject({ status: "UPCOMING", stock: 7, remaining: 7 });
     const far = `far${rid()}`;
     await api.putSale(far, { stock: 5, startInMs: 3_600_000 });
-    const early = await api.call("POST", `/v1/sales/${far}/tokens`, { headers: api.buyer("bob") });
-    expect(early.body.error.code).toBe("SALE_NOT_LIVE");
+    expect(await refusal(bob.takeToken(far))).toMatchObject({ code: "SALE_NOT_LIVE", status: 409 });
 
     const live = `live${rid()}`;
     await api.putSale(live, { stock: 5 });
@@ -155,6 +157,9 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("SALE_NOT_FOUND");
     expect(missing.headers.get("x-request-id")).toMatch(/.+/);
+    // The storefront client's request id comes back on its typed error.
+    const typed = await refusal(api.storefront("eve").getSale(saleId, { requestId: "sf-req-1" }));
+    expect(typed).toMatchObject({ code: "SALE_NOT_FOUND", status: 404, requestId: "sf-req-1", attempts: 1 });
     const badBody = await api.call("PUT", `/v1/admin/sales/${saleId}`, { headers: api.admin(), body: { skuId: "x", stock: -1 } });
     expect(badBody.status).toBe(400);
     expect((await api.call("GET", `/v1/sales/${saleId}`)).status).toBe(404);
