@@ -52,6 +52,8 @@ describe("OpenAPI document", () => {
   let api: Api;
   let served: Doc;
   let dereferenced: Doc;
+  /** JSON Schema 2020-12, as OpenAPI 3.1 uses it; formats are hints here, the patterns carry the rules. */
+  const ajv = new Ajv2020({ strict: false, validateFormats: false });
 
   beforeAll(async () => {
     ({ gw, api } = await startGateway(testConfig("standalone")));
@@ -137,11 +139,22 @@ describe("OpenAPI document", () => {
     return { ...r, op };
   }
 
+  /** The dereferenced operation for an OpenAPI path and method. */
+  const opAt = (path: string, method: string): Doc => dereferenced.paths[path][method];
+
   /** The answer is one the operation documents: its status, and for an error a code listed under it. */
-  function expectDocumented(r: { status: number; body: Doc; op: Doc }, what: string) {
+  function expectDocumented(r: { status: number; body: Doc; headers?: Headers; op: Doc }, what: string) {
     const response = r.op.responses[String(r.status)];
     expect(response, `${what}: ${r.status} ${JSON.stringify(r.body)} documented`).toBeDefined();
     if (r.status >= 400) expect(codesOf(response), `${what}: ${JSON.stringify(r.body)}`).toContain(r.body.error.code);
+    const schema = response.content?.["application/json"]?.schema;
+    if (schema) {
+      const validate = ajv.compile(schema);
+      expect(validate(r.body), `${what}: ${JSON.stringify(r.body)} fits the documented schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
+    for (const name of ["Idempotent-Replayed", "Retry-After"]) {
+      if (r.headers?.has(name)) expect(response.headers?.[name], `${what}: ${name} documented on ${r.status}`).toBeDefined();
+    }
   }
 
   it("routes every documented operation (never NOT_FOUND) and answers it as documented; other methods are NOT_FOUND", async () => {
@@ -177,7 +190,6 @@ describe("OpenAPI document", () => {
    * then sent; the gateway must refuse with 400 exactly the ones the document calls invalid.
    */
   it("request bodies: what the document's schema refuses the gateway refuses with 400, what it accepts passes validation", async () => {
-    const ajv = new Ajv2020({ strict: false, validateFormats: false });
     const now = Date.now();
     const sale = { skuId: "sku-1", stock: 10, perUserLimit: 2, startsAt: new Date(now + 3_600_000).toISOString(), endsAt: now + 7_200_000 };
     const payment = { eventId: `ev-${rid(3)}`, orderId: ORDER(), status: "SUCCEEDED" };
@@ -218,5 +230,34 @@ describe("OpenAPI document", () => {
         expect([r.status, r.body.error?.code], `${path} ${JSON.stringify(body)}`).toEqual([400, "INVALID_REQUEST"]);
       }
     }
+  });
+
+  it("answers a whole sale as documented: bodies fit the response schemas, replays carry Idempotent-Replayed", async () => {
+    const saleId = SALE();
+    const buyer = `u-${rid(3)}`;
+    const check = (r: { status: number; body: Doc; headers: Headers }, path: string, method: string, status: number) => {
+      expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(status);
+      expectDocumented({ ...r, op: opAt(path, method) }, `${method} ${path}`);
+    };
+    check(await api.putSale(saleId, { stock: 5, perUserLimit: 2, shards: 2 }), "/v1/admin/sales/{saleId}", "put", 201);
+    check(await api.sale(saleId), "/v1/sales/{saleId}", "get", 200);
+    check(await api.call("GET", "/v1/admin/sales", { headers: api.admin() }), "/v1/admin/sales", "get", 200);
+    const token = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(buyer) });
+    check(token, "/v1/sales/{saleId}/tokens", "post", 201);
+    const first = await api.order(saleId, buyer, token.body.token, 2);
+    check(first, "/v1/sales/{saleId}/orders", "post", 202);
+    const replay = await api.order(saleId, buyer, token.body.token, 2);
+    check(replay, "/v1/sales/{saleId}/orders", "post", 202);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    check(await api.orderStatus(first.body.orderId, buyer), "/v1/orders/{orderId}", "get", 200);
+    const limited = await api.order(saleId, buyer, await api.token(saleId, buyer), 1);
+    check(limited, "/v1/sales/{saleId}/orders", "post", 409);
+    expect(limited.body.error.code).toBe("LIMIT_EXCEEDED");
+    check(await api.stats(saleId), "/v1/admin/sales/{saleId}/stats", "get", 200);
+    check(await api.pause(saleId), "/v1/admin/sales/{saleId}/pause", "post", 200);
+    check(await api.resume(saleId), "/v1/admin/sales/{saleId}/resume", "post", 200);
+    check(await api.call("GET", "/healthz"), "/healthz", "get", 200);
+    const retry = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer(buyer), "idempotency-key": KEY() }, body: { quantity: 1 } });
+    expectDocumented({ ...retry, op: opAt("/v1/sales/{saleId}/orders", "post") }, "order with an unknown key");
   });
 });
