@@ -23,7 +23,7 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: "same key, different body" },
   RATE_LIMITED: { status: 429, meaning: "too many requests; with Retry-After" },
   INTERNAL_ERROR: { status: 500, meaning: "an unexpected failure in the gateway (a bug); retry with the same key" },
-  UNAVAILABLE: { status: 503, meaning: "a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load; with Retry-After; retry with the same key" },
+  UNAVAILABLE: { status: 503, meaning: "a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key" },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
