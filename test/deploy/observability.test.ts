@@ -1,0 +1,141 @@
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { configFromEnv, read, ROOT, run } from "./deploy-files.js";
+
+/**
+ * deploy/prometheus and deploy/grafana: promtool accepts the rules and scrape configs, the alerts fire on
+ * the series they are meant for (promtool test rules), the scrape targets are the ports the processes
+ * serve, and every metric the alerts and the dashboard name is one the source registers.
+ */
+const tmp = mkdtempSync(join(tmpdir(), "fs-prom-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+/** Metric names registered in src: string literals that look like ours. */
+const registered = new Set(
+  sourceFiles(join(ROOT, "src")).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/["'`](flashsale_[a-z0-9_]+)["'`]/g)].map((m) => m[1]!)),
+);
+
+/** The series names a PromQL text uses, with the histogram suffixes taken back to the metric's name. */
+function metricNames(promql: string): string[] {
+  return [...new Set([...promql.matchAll(/\bflashsale_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, "")))];
+}
+
+/** Names no source file registers: what an alert or a panel would wait on forever. */
+function unregistered(names: string[]): string[] {
+  return names.filter((n) => !registered.has(n));
+}
+
+interface Rule {
+  alert?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const rules = (parse(read("deploy/prometheus/alerts.yml")) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { uid: string };
+  targets?: { expr: string }[];
+}
+const dashboard = JSON.parse(read("deploy/grafana/flashsale-dashboard.json")) as {
+  title: string;
+  uid: string;
+  panels: Panel[];
+  templating: { list: { name: string; type: string }[] };
+};
+const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+
+describe("Prometheus rules and scrape configs", () => {
+  it("promtool check rules accepts alerts.yml, and refuses a broken copy", () => {
+    const ok = run("promtool", ["check", "rules", "deploy/prometheus/alerts.yml"]);
+    expect(ok.status, ok.out).toBe(0);
+    const broken = join(tmp, "alerts.yml");
+    writeFileSync(broken, read("deploy/prometheus/alerts.yml").replace("max by (dependency) (flashsale_breaker_state) == 2", "max by (dependency) (flashsale_breaker_state == 2"));
+    expect(run("promtool", ["check", "rules", broken]).status).not.toBe(0);
+  });
+
+  it("the alerts fire on the series they are about (promtool test rules)", () => {
+    const r = run("promtool", ["test", "rules", "deploy/prometheus/alerts.test.yml"]);
+    expect(r.status, r.out).toBe(0);
+  });
+
+  it("every alert has a severity, a summary and a description", () => {
+    expect(rules.length).toBeGreaterThanOrEqual(8);
+    for (const r of rules) {
+      expect(["critical", "warning"], r.alert).toContain(r.labels?.severity);
+      expect(r.annotations?.summary, r.alert).toBeTruthy();
+      expect(r.annotations?.description, r.alert).toBeTruthy();
+    }
+    const names = rules.map((r) => r.alert);
+    for (const a of ["FlashsalePersistLagHigh", "FlashsaleSaleDrift", "FlashsaleBreakerOpen", "FlashsaleHigh5xxRatio", "FlashsaleOrdersParked", "FlashsaleOrdersDeadLettered", "FlashsaleWriterDown", "FlashsaleSweeperNotPassing"]) {
+      expect(names).toContain(a);
+    }
+  });
+
+  it("promtool check config accepts the compose and the Kubernetes scrape configs", () => {
+    for (const f of ["prometheus.yml", "prometheus-k8s.yml"]) {
+      const r = run("promtool", ["check", "config", join("deploy", "prometheus", f)]);
+      expect(r.status, `${f}: ${r.out}`).toBe(0);
+    }
+  });
+
+  it("scrapes the compose gateways on server.port and the writer on rocketmq.consumer.http.port", () => {
+    const compose = parse(run("docker-compose", ["-f", "compose.yaml", "config"]).out) as { services: Record<string, { environment: Record<string, string> }> };
+    const prom = parse(read("deploy/prometheus/prometheus.yml")) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const targets = (job: string) => prom.scrape_configs.find((s) => s.job_name === job)!.static_configs.flatMap((s) => s.targets);
+    const gwPort = configFromEnv(compose.services["gateway-1"]!.environment).server.port;
+    const writerPort = configFromEnv(compose.services["writer"]!.environment).rocketmq.consumer.http.port;
+    expect(targets("flashsale-gateway").sort()).toEqual([`gateway-1:${gwPort}`, `gateway-2:${gwPort}`]);
+    expect(targets("flashsale-writer")).toEqual([`writer:${writerPort}`]);
+    // The alerts' `up{job=...}` match these job names (the Kubernetes config uses the same ones).
+    const k8s = parse(read("deploy/prometheus/prometheus-k8s.yml")) as { scrape_configs: { job_name: string }[] };
+    expect(k8s.scrape_configs.map((s) => s.job_name).sort()).toEqual(prom.scrape_configs.map((s) => s.job_name).sort());
+  });
+});
+
+describe("metric names", () => {
+  it("the check catches a name nobody registers", () => {
+    expect(registered.size).toBeGreaterThan(5);
+    expect(unregistered(["flashsale_http_requests_total", "flashsale_nobody_exports_this_total"])).toEqual(["flashsale_nobody_exports_this_total"]);
+    expect(metricNames("rate(flashsale_http_request_duration_seconds_bucket[1m])")).toEqual(["flashsale_http_request_duration_seconds"]);
+  });
+
+  it("every metric an alert uses is registered in src", () => {
+    const used = [...new Set(rules.flatMap((r) => metricNames(r.expr)))];
+    expect(used.length).toBeGreaterThanOrEqual(8);
+    expect(unregistered(used)).toEqual([]);
+  });
+
+  it("every metric a dashboard panel uses is registered in src", () => {
+    const used = [...new Set(exprs.flatMap(metricNames))];
+    expect(used.length).toBeGreaterThanOrEqual(10);
+    expect(unregistered(used)).toEqual([]);
+  });
+});
+
+describe("Grafana dashboard", () => {
+  it("is importable JSON: unique panel ids, a query per panel, the data source chosen by a variable", () => {
+    expect(dashboard.title).toBeTruthy();
+    expect(dashboard.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(dashboard.templating.list.find((v) => v.name === "datasource")?.type).toBe("datasource");
+    for (const p of dashboard.panels.filter((x) => x.type !== "row")) {
+      expect(p.targets?.length, p.title).toBeGreaterThan(0);
+      expect(p.datasource?.uid, p.title).toBe("${datasource}");
+    }
+  });
+});
