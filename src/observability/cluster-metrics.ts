@@ -36,14 +36,22 @@ export function serveClusterMetrics(): void {
 }
 
 /**
+ * In a worker, first thing: answers the primary's collection at once (with nothing until the gateway has
+ * started), so a starting worker does not hold up every scrape for prom-client's 5 s timeout.
+ */
+export function answerClusterMetrics(): void {
+  // Constructing one installs prom-client's worker-side listener for the primary's requests (once).
+  new AggregatorRegistry();
+}
+
+/**
  * In a worker: these registries answer the primary's collection, and the function returned gives the
  * aggregate text (it rejects when the primary does not answer, and the scrape fails rather than showing
  * one worker's numbers as if they were all).
  */
 export function clusterMetricsText(registries: Registry[]): () => Promise<string> {
   AggregatorRegistry.setRegistries(registries);
-  // Constructing one installs prom-client's worker-side listener for the primary's requests.
-  new AggregatorRegistry();
+  answerClusterMetrics();
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   let next = 0;
   process.on("message", (msg: Reply) => {

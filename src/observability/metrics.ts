@@ -109,6 +109,9 @@ function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    // Gauges named like counters fail `promtool check metrics`; the per-type series beside them
+    // (nodejs_active_handles{type} ...) sum to the same numbers.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) processRegistry.removeSingleMetric(name);
   }
   return processRegistry;
 }
