@@ -286,7 +286,8 @@ function commonErrors(route: RouteSpec, op: Operation): ErrorCode[] {
   if (op.body) codes.push("UNSUPPORTED_MEDIA_TYPE", "INVALID_REQUEST");
   if (route.path.includes(":") || route.idempotencyKey) codes.push("INVALID_REQUEST");
   if (route.caller === "buyer" || route.caller === "payment_provider") codes.push("UNAUTHENTICATED");
-  if (route.caller === "operator") codes.push("FORBIDDEN");
+  // An operator request without a well-formed bearer is unauthenticated; with another token, forbidden.
+  if (route.caller === "operator") codes.push("UNAUTHENTICATED", "FORBIDDEN");
   return codes;
 }
 

@@ -168,6 +168,24 @@ describe("OpenAPI document", () => {
     expect((await api.call("GET", "/v1/nowhere")).body.error.code).toBe("NOT_FOUND");
   });
 
+  it("refuses missing and wrong credentials on every secured operation, as documented", async () => {
+    const secured = operations(dereferenced).filter(({ op }) => op.security);
+    expect(secured.length).toBeGreaterThan(10);
+    const wrong: Record<string, Record<string, string>[]> = {
+      buyerJwt: [{}, { authorization: "Bearer not.a.jwt" }, { authorization: `Bearer ${api.jwt("u-1", -60)}` }],
+      adminToken: [{}, { authorization: "Basic eDp5" }, { authorization: "Bearer not-the-token" }, api.buyer("u-1")],
+      paymentSignature: [{}, { "x-signature": `sha256=${"0".repeat(64)}` }, { "x-signature": "md5=abc" }],
+    };
+    for (const { method, path, op } of secured) {
+      const url = path.replace("{saleId}", SALE()).replace("{orderId}", ORDER());
+      for (const headers of wrong[Object.keys(op.security[0])[0]!]!) {
+        const r = await api.call(method.toUpperCase(), url, { headers: { ...headers, "idempotency-key": KEY() } });
+        expect(r.status, `${method} ${path} ${JSON.stringify(headers)}: ${JSON.stringify(r.body)}`).toBeOneOf([401, 403]);
+        expectDocumented({ ...r, op }, `${method} ${path} ${JSON.stringify(headers)}`);
+      }
+    }
+  });
+
   it("path parameters and Idempotency-Keys the document's patterns refuse are refused 400 INVALID_REQUEST", async () => {
     const bad = { saleId: "a".repeat(65), orderId: "not-an-order-id" };
     const param = (name: string) => new RegExp(dereferenced.components.parameters[name].schema.pattern, "u");
