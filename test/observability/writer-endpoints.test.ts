@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../stack/proc.js";
+import type { Config } from "../../src/config/schema.js";
+import { GatewayProcess } from "../../src/gateway-process.js";
+import { durableConfig, eventually, mysqlProxy, stopApp, throughProxy } from "../helpers/durable.js";
+import { apiFor, pool, rid, type Api } from "../helpers/env.js";
+import type { TcpProxy } from "../helpers/tcp-proxy.js";
+import { expectPromtoolPasses, freePort, total } from "./scrape.js";
+
+/** `npm run writer` as a process, its MySQL through `proxy`, its probes and metrics on `port`. */
+function spawnWriter(cfg: Config, port: number): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const overlay = join(mkdtempSync(join(tmpdir(), "fs-writer-")), "config.json");
+  writeFileSync(overlay, JSON.stringify({ ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, http: { host: "127.0.0.1", port } } } }));
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "writer-main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, FLASHSALE_CONFIG: overlay, FLASHSALE_RMQ_LOG: "silent" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code, sig) => r(sig ? -1 : code)));
+  return { child, exited, stderr: () => err };
+}
+
+describe("the writer-only process serves /healthz, /readyz and /metrics (rocketmq.consumer.http)", () => {
+  let cfg: Config;
+  let proxy: TcpProxy;
+  let gateway: GatewayProcess;
+  let api: Api;
+  let writer: ReturnType<typeof spawnWriter>;
+  let base: string;
+  const get = (path: string) =>
+    fetch(`${base}${path}`).then(
+      async (r) => ({ status: r.status, text: await r.text(), type: r.headers.get("content-type") }),
+      () => ({ status: 0, text: "", type: null }),
+    );
+
+  beforeAll(async () => {
+    cfg = await durableConfig();
+    proxy = await mysqlProxy(cfg);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    writer = spawnWriter(throughProxy(cfg, proxy), port);
+    gateway = await GatewayProcess.start(cfg, { port: 0, roles: { http: true, writer: false } });
+    api = apiFor(gateway.port, cfg);
+    await eventually("the writer's /healthz", async () => (await get("/healthz")).status + writer.stderr().slice(-300), (s) => s.startsWith("200"), 60_000);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    writer?.child.kill("SIGTERM");
+    await writer?.exited;
+    await proxy?.stop();
+    await stopApp(undefined, cfg);
+  });
+
+  it("ready once consuming with MySQL answering, not ready with MySQL cut; /metrics counts the writer's rows and lag", async () => {
+    const ready = await eventually("ready", () => get("/readyz"), (r) => r.status === 200);
+    expect(JSON.parse(ready.text).checks).toMatchObject({ consumer: "up", mysql: "up", redis: "up", rocketmq: "up" });
+
+    const saleId = `wm${rid()}`;
+    await api.putSale(saleId, { stock: 4, perUserLimit: 1, shards: 2 });
+    const users = Array.from({ length: 6 }, (_, i) => `wm${i}-${rid(2)}`);
+    const tokens = await pool(users, 6, (u) => api.token(saleId, u));
+    const answers = await pool(users, 6, (u, i) => api.order(saleId, u, tokens[i]!));
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(4);
+
+    const m = await eventually("the writer's rows in its /metrics", () => get("/metrics"), (r) => total(r.text, "flashsale_writer_rows_total") === 4);
+    expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(total(m.text, "flashsale_order_persist_lag_seconds_count")).toBe(4);
+    expect(total(m.text, "flashsale_writer_batches_total")).toBeGreaterThanOrEqual(1);
+    expect(total(m.text, "flashsale_sweeper_repairs_total", { kind: "ordersPersisted" })).toBe(0);
+    // The writer places no orders and answers no buyers: those metrics are the gateway's.
+    expect(total(m.text, "flashsale_group_commit_groups_total")).toBeUndefined();
+    expect(total(m.text, "flashsale_http_requests_total")).toBeUndefined();
+    expect(m.text).toMatch(/^process_cpu_user_seconds_total /m);
+    expectPromtoolPasses(m.text);
+
+    expect((await get("/nope")).status).toBe(404);
+    proxy.setMode("reset");
+    const down = await eventually("not ready with MySQL cut", () => get("/readyz"), (r) => r.status === 503);
+    expect(JSON.parse(down.text).checks).toMatchObject({ mysql: "down", consumer: "up" });
+    expect((await get("/healthz")).status).toBe(200);
+    proxy.setMode("pass");
+    await eventually("ready again", () => get("/readyz"), (r) => r.status === 200);
+  });
+});
