@@ -160,6 +160,22 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     expect(await esOnly.userId(await bearerOf(idpJwt(ec, claims())))).toBe("buyer-1");
   });
 
+  it("refuses malformed RS256 tokens with 401, never a 500", async () => {
+    const a = remote([rsa]);
+    const [h, p, sig] = (await idpJwt(rsa, claims())).split(".") as [string, string, string];
+    for (const t of [`${h}.${p}.${sig.slice(0, 40)}`, `${h}.${p}.!!${sig.slice(2)}`, `${h}.${p}.`, `${b64({ alg: "RS256", kid: 7 })}.${p}.${sig}`, `${h}.${b64("[1]")}.${sig}`]) {
+      expect(await codeOf(() => a.userId(`Bearer ${t}`))).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("a token without kid is verified only when the set holds exactly one key for its algorithm", async () => {
+    const one = remote([rsa, ec]);
+    expect(await one.userId(await bearerOf(idpJwt(rsa, claims(), null)))).toBe("buyer-1");
+    const two = remote([rsa, rotated]);
+    expect(await codeOf(async () => two.userId(await bearerOf(idpJwt(rsa, claims(), null))))).toBe("UNAUTHENTICATED");
+    expect(await two.userId(await bearerOf(idpJwt(rotated, claims())))).toBe("buyer-1");
+  });
+
   it("parses RS256 claims strictly: a second sub is refused even with a good signature", async () => {
     const a = remote([rsa]);
     const exp = Math.floor(Date.now() / 1000) + 60;
