@@ -19,7 +19,9 @@ import { pidListeningOn } from "../stack/proc.js";
 import { down, up } from "../stack/stack.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import { pool } from "../support/pool.js";
-import { histogram, lineChart, page } from "./report-html.js";
+import { ensureTools } from "../stack/tools.js";
+import { checkReport } from "./report/check.js";
+import { fmtInt, fmtMs, histogram, renderReport, type ReportData } from "./report/render.js";
 
 /**
  * `npm run demo -- --headline`: the sale the gateway exists for, on this machine. 100,000 units on 32
@@ -186,7 +188,7 @@ export async function headline(): Promise<boolean> {
     const run = await ask<CrowdResult, CrowdRun>(crowd, { cmd: "run", port, connections: CONNECTIONS, mode: MODE, rate: RATE, retryCapMs: 1000, out: join(dir, "answers.json") }, 1_800_000);
     const floodSeconds = (performance.now() - t0) / 1000;
     const cpuFlood = cpuNow().map((c, i) => c - cpuStart[i]!);
-    const { accepted, series } = JSON.parse(readFileSync(join(dir, "answers.json"), "utf8")) as { accepted: Accepted[]; series: SecondBucket[] };
+    const { accepted, series, latencyCurves } = JSON.parse(readFileSync(join(dir, "answers.json"), "utf8")) as { accepted: Accepted[]; series: SecondBucket[]; latencyCurves: Record<"all" | "accepted", [number, number][]> };
     console.log(`flood: ${run.requests} requests (${run.attempts} attempts, ${run.retries} retries of 503/429) in ${(run.totalMs / 1000).toFixed(1)} s; last new 202 at ${(run.lastAcceptedMs / 1000).toFixed(1)} s; ${accepted.length} orders`);
 
     // Every accepted order in MySQL (the writer catches up), then the 202 → row lag from the rows as written.
@@ -213,11 +215,17 @@ export async function headline(): Promise<boolean> {
     const cancelled = new Set<string>();
     let payFailures = 0;
     await pool(accepted.filter((_, i) => i % PAY_EVERY === 0 || i % CANCEL_EVERY === 1), 32, async (a) => {
-      const cancel = accepted.indexOf(a) % CANCEL_EVERY === 1;
+      if (accepted.indexOf(a) % CANCEL_EVERY === 1) {
+        // The buyer cancels through the storefront client, which retries 503s and lost connections itself.
+        const done = await api.storefront(a.userId, { maxAttempts: 20, maxDelayMs: 250 }).cancelOrder(a.orderId).then(() => true, () => false);
+        if (done) cancelled.add(a.orderId);
+        else payFailures++;
+        return;
+      }
       for (let i = 0; i < 20; i++) {
-        const r = cancel ? await api.cancel(a.orderId, a.userId) : await api.pay({ eventId: `hl-${a.orderId}`, orderId: a.orderId, status: "SUCCEEDED" });
+        const r = await api.pay({ eventId: `hl-${a.orderId}`, orderId: a.orderId, status: "SUCCEEDED" });
         if (r.status === 200) {
-          (cancel ? cancelled : paid).add(a.orderId);
+          paid.add(a.orderId);
           return;
         }
         if (r.status < 500) break;
@@ -286,38 +294,54 @@ export async function headline(): Promise<boolean> {
     };
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, "headline.json"), JSON.stringify(report, null, 2));
-    const cpuColors = ["#d1495b", "#e09f3e", "#3366cc", "#8c6bb1", "#2a9d4b", "#555", "#00798c", "#aaa"];
-    writeFileSync(join(OUT, "headline.html"), page(`Headline sale ${saleId}`, {
-      parameters: `${STOCK} units, ${SHARDS} shards, limit ${LIMIT}, ${BUYERS} buyers, ${run.attempts} attempts, ${MODE} loop, ${CONNECTIONS} connections`,
-      tokens: `${prep.tokens} in ${report.tokens.seconds} s (${report.tokens.perSecond}/s)`,
-      "sell phase (first attempt → last new 202)": `${report.flood.sellPhaseSeconds} s, ${accepted.length} orders (${report.flood.acceptedPerSecondWhileSelling}/s)`,
-      "flood (first attempt → last answer)": `${report.flood.floodSeconds} s, ${run.requests} requests (${report.flood.requestsPerSecond}/s), ${run.retries} retries`,
-      "latency p50 / p99 ms (all, new 202)": `${run.latencyMs.all.p50} / ${run.latencyMs.all.p99}, ${run.latencyMs.accepted.p50} / ${run.latencyMs.accepted.p99}`,
-      "202 → MySQL row p50 / p99 ms": `${report.lag202ToRowMs.p50} / ${report.lag202ToRowMs.p99}`,
-      "peak Redis memory": `${report.redis.peakMB} MB (${report.redis.saleMB} MB more than before the sale's tokens)`,
-      answers: run.answers,
-      ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [`CPU ${k}`, `${v.seconds} s (${v.coreShare} % of a core, ${v.usPerRequest} µs/request)`])),
-      ...Object.fromEntries(Object.entries(targets).map(([k, v]) => [`target: ${k}`, `${v.value} ${v.met ? "met" : "MISSED"}`])),
-      ...Object.fromEntries(Object.entries(invariants).map(([k, v]) => [`invariant: ${k}`, v ? "ok" : "FAILED"])),
-    }, [
-      lineChart("Answers per second", "seconds", "answers/s", [
-        { label: "new 202", color: "#2a9d4b", points: series.map((b) => [b.t, b.accepted]) },
-        { label: "replayed 202", color: "#8c6bb1", points: series.map((b) => [b.t, b.replayed]) },
-        { label: "sold out", color: "#d1495b", points: series.map((b) => [b.t, b.soldOut]) },
-        { label: "503/429 (retried)", color: "#e09f3e", points: series.map((b) => [b.t, b.retryLater]) },
-      ]),
-      lineChart("Latency of each second's answers (ms)", "seconds", "ms", [
-        { label: "p50", color: "#3366cc", points: series.map((b) => [b.t, b.p50]) },
-        { label: "p99", color: "#d1495b", points: series.map((b) => [b.t, b.p99]) },
-      ]),
-      lineChart("Stock left in Redis, and rows in MySQL", "seconds", "units / rows", [
-        { label: "stock left", color: "#d1495b", points: samples.map((s) => [s.t, s.remaining]) },
-        { label: "MySQL rows", color: "#2a9d4b", points: samples.map((s) => [s.t, s.rows]) },
-      ]),
-      lineChart("CPU per process (% of one core)", "seconds", "%", watched.map((w, i) => ({ label: w.label, color: cpuColors[i]!, points: samples.map((s) => [s.t, s.cpu[w.label] ?? 0]) }))),
-      lineChart("Redis used memory (MB)", "seconds", "MB", [{ label: "used_memory", color: "#3366cc", points: samples.map((s) => [s.t, s.redisBytes / 1e6]) }]),
-      histogram("202 → MySQL row (ms)", "ms", lags, 30, "#2a9d4b"),
-    ]));
+    const unpaid = rows.length - paid.size - cancelled.size;
+    const answersBySecond: ReportData["answers"] = {
+      bucketSeconds: 1,
+      startSeconds: series.map((b) => b.t),
+      series: ([["accepted", "accepted (new 202)"], ["replayed", "replayed 202"], ["soldOut", "sold out"], ["limit", "over the limit"], ["retryLater", "503/429 (retried)"], ["other", "other"]] as const)
+        .filter(([k]) => series.some((b) => b[k] > 0))
+        .map(([k, label]) => ({ outcome: k, label, counts: series.map((b) => b[k]) })),
+    };
+    const html = renderReport({
+      title: "Headline sale",
+      subtitle: `sale ${saleId} · ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · gateway, writer and load generator as separate processes on this machine`,
+      parameters: {
+        buyers: fmtInt(BUYERS), stock: `${fmtInt(STOCK)} units`, shards: SHARDS, "limit per buyer": LIMIT, "second key": `1 buyer in ${SECOND_KEY_EVERY}`,
+        "presses per key": REPEATS, connections: fmtInt(CONNECTIONS), loop: MODE === "open" ? `open, ${fmtInt(RATE)} attempts/s` : "closed", "warm-up buyers": fmtInt(WARMUP_BUYERS),
+      },
+      summary: [
+        { label: "order attempts", value: fmtInt(run.attempts), note: `${fmtInt(run.requests)} requests, ${fmtInt(run.retries)} retried` },
+        { label: "sell phase", value: `${report.flood.sellPhaseSeconds} s`, note: `${fmtInt(accepted.length)} orders, ${fmtInt(report.flood.acceptedPerSecondWhileSelling)}/s` },
+        { label: "requests per second", value: fmtInt(report.flood.requestsPerSecond), note: `flood ${report.flood.floodSeconds} s` },
+        { label: "latency p50 / p99", value: `${fmtMs(run.latencyMs.all.p50)} / ${fmtMs(run.latencyMs.all.p99)}`, note: `new 202: ${fmtMs(run.latencyMs.accepted.p50)} / ${fmtMs(run.latencyMs.accepted.p99)}` },
+        { label: "202 → MySQL row p99", value: fmtMs(report.lag202ToRowMs.p99), note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}, all rows ${fmtMs(drainMs)} after the flood` },
+        { label: "tokens per second", value: fmtInt(report.tokens.perSecond), note: `${fmtInt(prep.tokens)} in ${report.tokens.seconds} s` },
+        { label: "peak Redis memory", value: `${report.redis.peakMB} MB`, note: `${report.redis.saleMB} MB for this sale` },
+      ],
+      invariants: Object.entries(invariants).map(([name, ok]) => ({ name, ok })),
+      targets: Object.entries(targets).map(([name, t]) => ({ name, met: t.met, value: t.value })),
+      answers: answersBySecond,
+      stock: { series: [{ label: "stock left in Redis", points: samples.map((x) => [x.t, x.remaining]) }, { label: "rows in MySQL", points: samples.map((x) => [x.t, x.rows]) }] },
+      latency: [{ label: "every answer", points: latencyCurves.all }, { label: "accepted (new 202)", points: latencyCurves.accepted }],
+      lag: histogram(lags),
+      lifecycle: [
+        { title: "orders", counts: { paid: paid.size, cancelled: cancelled.size, "confirmed, unpaid": unpaid } },
+        { title: "events", counts: { "outbox events": outbox, unpublished } },
+      ],
+      extra: [
+        { title: "Latency of each second's answers", unit: "ms", series: [{ label: "p50", points: series.map((b) => [b.t, b.p50]) }, { label: "p99", points: series.map((b) => [b.t, b.p99]) }] },
+        { title: "CPU per process (% of one core)", unit: "percent", series: watched.map((w) => ({ label: w.label, points: samples.map((x) => [x.t, x.cpu[w.label] ?? 0] as [number, number]) })) },
+        { title: "Redis used memory", unit: "bytes", series: [{ label: "used_memory", points: samples.map((x) => [x.t, x.redisBytes]) }] },
+      ],
+    });
+    writeFileSync(join(OUT, "headline.html"), html);
+    // The report as a browser shows it; a broken report fails the run as a failed invariant does.
+    ensureTools();
+    const check = await checkReport(join(OUT, "headline.html"), { screenshot: join(OUT, "headline.png") }).catch((err: unknown) => ({ problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`] }));
+    if (check.problems.length) {
+      console.error(`report check failed:\n  ${check.problems.join("\n  ")}`);
+      ok = false;
+    }
 
     console.log(`\n=== headline sale report (${saleId}) ===`);
     console.log(`tokens          ${prep.tokens} in ${report.tokens.seconds} s (${report.tokens.perSecond}/s)`);
@@ -331,7 +355,7 @@ export async function headline(): Promise<boolean> {
     console.log(`after the 202   ${paid.size} paid, ${cancelled.size} cancelled; stats ${JSON.stringify({ reserved: stats.reserved, remaining: stats.redisRemaining, drift: stats.drift })}`);
     console.log(`targets         ${Object.entries(targets).map(([k, v]) => `${k}: ${v.value} ${v.met ? "met" : "MISSED"}`).join("; ")}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join("; ")}`);
-    console.log(`written         demo/out/headline.json, demo/out/headline.html${process.env.HEADLINE_PROFILE === "1" ? `; CPU profiles in ${dir}` : ""}`);
+    console.log(`written         demo/out/headline.json, demo/out/headline.html, demo/out/headline.png${process.env.HEADLINE_PROFILE === "1" ? `; CPU profiles in ${dir}` : ""}`);
   } finally {
     await crowd.stop().catch(() => {});
     // Both drain and exit on SIGTERM (and write their CPU profiles then).

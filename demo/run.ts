@@ -9,11 +9,14 @@ import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import type { OrderEvent } from "../src/persistence/order-events.js";
 import { freePort, ROOT } from "../stack/proc.js";
 import { down, up } from "../stack/stack.js";
+import { FlashSaleError, FlashSaleTransportError } from "@flashsale/client";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import { eventReader } from "../support/event-reader.js";
 import { pool } from "../support/pool.js";
 import { HttpConnection, requestBytes } from "../bench/lib/http-connection.js";
-import { histogram, lineChart, page } from "./report-html.js";
+import { ensureTools } from "../stack/tools.js";
+import { checkReport } from "./report/check.js";
+import { answerBuckets, fmtInt, fmtMs, histogram, percentileCurve, renderReport, type Outcome } from "./report/render.js";
 
 /**
  * `npm run demo`: a flash sale end to end on the real stack, and the orders' life after it. Thousands of
@@ -95,8 +98,9 @@ async function main(): Promise<void> {
       const user = `buyer-${i}`;
       return { user, auth: `Bearer ${api.jwt(user, 3600)}`, token: "", quantity: i % 5 === 0 ? 2 : 1 };
     });
+    // Through the storefront client, as a shop's page would: a 429 or 503 is waited out and retried.
     await pool(buyers, 64, async (b) => {
-      b.token = await api.token(saleId, b.user);
+      b.token = (await api.storefront(b.user).takeToken(saleId)).token;
     });
     await sleep(Math.max(0, startsAt - Date.now()));
 
@@ -104,6 +108,17 @@ async function main(): Promise<void> {
     const attempts: Attempt[] = [];
     const conns = await HttpConnection.openMany(port, CONCURRENCY);
     const t0 = Date.now();
+    // The stock over time, for the report: one stats call every 250 ms on a connection of its own, nothing
+    // next to the crowd's thousands of requests a second.
+    const stockSamples: { t: number; remaining: number; held: number; paid: number }[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const st = await api.stats(saleId).catch(() => undefined);
+        if (st?.status === 200) stockSamples.push({ t: (Date.now() - t0) / 1000, remaining: st.body.redisRemaining, held: st.body.reserved - st.body.paid, paid: st.body.paid });
+        await sleep(250);
+      }
+    })();
     // The crowd's client (bench/lib/http-connection.ts): keep-alive connections sending prepared bytes, so
     // the buyers cost less than the gateway they measure.
     const wave = [...buyers, ...buyers.filter((_, i) => i % 10 === 3)].map((b) => ({
@@ -197,13 +212,17 @@ async function main(): Promise<void> {
         round++;
         await pool(batch, 32, async (user) => {
           retryAttempts++;
-          const tok = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(user) });
-          if (tok.status !== 201) return;
-          const r = await api.order(saleId, user, tok.body.token);
-          if (r.status !== 202) return;
-          resales.push({ orderId: r.body.orderId, at: Date.now(), user });
-          plans.set(r.body.orderId, { plan: "resale-pay", user });
-          await pay(r.body.orderId, "SUCCEEDED");
+          // A storefront's second chance: token and order in one call, 503s retried with the same key; a
+          // final refusal (SOLD_OUT, LIMIT_EXCEEDED) ends this try.
+          const placed = await api.storefront(user, { maxAttempts: 3, maxDelayMs: 500 }).placeOrder(saleId).catch((e: unknown) => {
+            if (e instanceof FlashSaleError || e instanceof FlashSaleTransportError) return undefined;
+            throw e;
+          });
+          if (!placed) return;
+          const { orderId } = placed.order;
+          resales.push({ orderId, at: Date.now(), user });
+          plans.set(orderId, { plan: "resale-pay", user });
+          await pay(orderId, "SUCCEEDED");
         });
       }
     })();
@@ -217,6 +236,8 @@ async function main(): Promise<void> {
     }
     const reconcile = (await api.reconcile(saleId)).body;
     s = (await api.stats(saleId)).body;
+    sampling = false;
+    await sampler;
 
     // The auditor: every row, refund and outbox event of the sale, from every shard.
     const rows: { order_id: string; user_id: string; quantity: number; status: string; version: number; created_at: Date; updated_at: Date }[] = [];
@@ -322,29 +343,73 @@ async function main(): Promise<void> {
 
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, "report.json"), JSON.stringify(report, null, 2));
-    const bucket = 100;
-    const series = (pred: (a: Attempt) => boolean) => {
-      const m = new Map<number, number>();
-      for (const a of attempts) if (pred(a)) m.set(Math.floor(a.start / bucket), (m.get(Math.floor(a.start / bucket)) ?? 0) + 1);
-      return [...Array(Math.ceil(trafficMs / bucket) + 1).keys()].map((i) => [(i * bucket) / 1000, m.get(i) ?? 0] as [number, number]);
+    const maxHeld = Math.max(0, ...heldPerBuyer.values());
+    const versions = rows.reduce((n, r) => n + r.version, 0);
+    const details: Record<keyof typeof invariants, [string, string]> = {
+      "1 noOversell": ["1 no oversell", `paid units ${paidUnits} ≤ stock ${STOCK}; reserved ${s.reserved}; left in Redis ${s.redisRemaining}`],
+      "2 noLostOrder": ["2 no lost order", `${allAccepted.size} orders accepted (${accepted.length} in the drop, ${resales.length} resold), ${rows.length} MySQL rows`],
+      "3 noDuplicate": ["3 no duplicate", `${orderIds.length} rows, ${new Set(orderIds).size} distinct order ids; ${replays.filter((r) => r.status === 202).length} replayed 202s, each naming its key's order`],
+      "4 perBuyerLimit": ["4 per-buyer limit", `at most ${maxHeld} units held by one buyer (limit ${LIMIT})`],
+      "5 nothingStranded": ["5 nothing stranded", `left ${s.redisRemaining} + in transfer ${s.inTransfer} + reserved ${s.reserved} = ${s.redisRemaining + s.inTransfer + s.reserved} (stock ${STOCK}); paid units ${paidUnits}`],
+      "6 convergence": ["6 convergence", `drift ${s.drift} after a sweeper pass`],
+      "7 paymentsExactlyOnce": ["7 payments exactly once", `${byStatus("PAID").length + byStatus("CANCELLED").length} of ${rows.length} orders PAID or CANCELLED; ${refunds.length} refunds, ${owed.size} owed`],
+      "8 noEventLost": ["8 no event lost", `${outbox.length} outbox events (${versions} order versions), ${unpublished} unpublished, ${deliveredIds.size} distinct delivered`],
     };
-    writeFileSync(join(OUT, "report.html"), page(`Flash sale ${saleId}`, {
-      "attempts / s": report.drop.attemptsPerSecond, accepted: accepted.length, "sold units": soldUnits, "MySQL rows": rows.length,
-      "final PAID / CANCELLED": `${report.lifecycle.finalStatus.PAID} / ${report.lifecycle.finalStatus.CANCELLED}`,
-      refunds: `${refunds.length} (${JSON.stringify(report.lifecycle.refunds.byReason)})`, resales: resales.length,
-      "unit returned → sold again p50/p99 ms": `${report.lifecycle.unitReturnToResaleMs.p50} / ${report.lifecycle.unitReturnToResaleMs.p99}`,
-      "timeout → sold again p50/p99 ms": `${report.lifecycle.timeoutToResaleMs.p50} / ${report.lifecycle.timeoutToResaleMs.p99}`,
-      "payment callback p50/p99 ms": `${pct(payMs, 0.5).toFixed(1)} / ${pct(payMs, 0.99).toFixed(1)}`,
-      "events by type": eventsByType, drift: s.drift, ...Object.fromEntries(Object.entries(invariants).map(([k, v]) => [`invariant ${k}`, v ? "ok" : "FAILED"])),
-    }, [
-      lineChart("Answers over time (per 100 ms)", "seconds since the drop", "answers", [
-        { label: "accepted (202)", color: "#2a9d4b", points: series((a) => a.status === 202) },
-        { label: "rejected", color: "#d1495b", points: series((a) => a.status !== 202) },
-      ]),
-      histogram("Latency of accepted orders (ms)", "ms", accepted.map((a) => a.ms), 30, "#2a9d4b"),
-      histogram("Latency of payment callbacks (ms)", "ms", payments.map((p) => p.ms), 30, "#3366cc"),
-      histogram("Unit returned → sold again (ms)", "ms", idle, 30, "#e09f3e"),
-    ]));
+    const outcomeOf = (a: Attempt): Outcome =>
+      a.status === 202 ? (a.replayed ? "replayed" : "accepted") : a.code === "SOLD_OUT" ? "soldOut" : a.code === "LIMIT_EXCEEDED" ? "limit" : a.status === 503 || a.status === 429 ? "retryLater" : "other";
+    // About 40 bars over the drop, each a round number of milliseconds.
+    const bucketMs = [25, 50, 100, 200, 250, 500, 1000, 2000, 5000].find((b) => trafficMs / b <= 50) ?? 10_000;
+    const cancelledAs = (plan: Plan | undefined) => (plan === "cancel" ? "cancelled by the buyer" : plan === "fail" ? "payment failed" : timedOut(plan) ? "expired (payment timeout)" : "cancelled (other)");
+    const orderOutcomes: Record<string, number> = {};
+    for (const r of rows) {
+      const k = r.status === "PAID" ? (planOf(r.order_id) === "resale-pay" ? "paid (units sold again)" : "paid") : r.status === "CANCELLED" ? cancelledAs(planOf(r.order_id)) : `not final (${r.status})`;
+      orderOutcomes[k] = (orderOutcomes[k] ?? 0) + 1;
+    }
+    const html = renderReport({
+      title: "Flash sale demo",
+      subtitle: `sale ${saleId} · ${new Date(startsAt).toISOString().slice(0, 16).replace("T", " ")} UTC · the gateway as npm start runs it, on the local stack`,
+      parameters: {
+        buyers: fmtInt(BUYERS), stock: `${fmtInt(STOCK)} units`, shards: SHARDS, "limit per buyer": LIMIT, "requests in flight": CONCURRENCY,
+        "press twice": "1 buyer in 10", "payment timeout": `${PAYMENT_TIMEOUT_SECONDS} s`, "buyers still trying": fmtInt(hopefuls.length),
+      },
+      summary: [
+        { label: "attempts per second", value: fmtInt(report.drop.attemptsPerSecond), note: `${fmtInt(attempts.length)} in ${fmtMs(trafficMs)}` },
+        { label: "orders in the drop", value: fmtInt(accepted.length), note: `${fmtInt(soldUnits)} of ${fmtInt(STOCK)} units` },
+        { label: "202 latency p50 / p99", value: `${fmtMs(pct(lat202, 0.5))} / ${fmtMs(pct(lat202, 0.99))}` },
+        { label: "202 → MySQL row p99", value: fmtMs(report.lag202ToRowMs.p99), note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}` },
+        { label: "final PAID / CANCELLED", value: `${fmtInt(report.lifecycle.finalStatus.PAID)} / ${fmtInt(report.lifecycle.finalStatus.CANCELLED)}`, note: `${fmtInt(paidUnits)} units paid` },
+        { label: "units sold again", value: fmtInt(resales.length), note: `returned → sold again p50 ${fmtMs(report.lifecycle.unitReturnToResaleMs.p50)}` },
+        { label: "refunds", value: fmtInt(refunds.length), note: Object.entries(report.lifecycle.refunds.byReason).map(([k, v]) => `${k} ${v}`).join(" · ") },
+      ],
+      invariants: Object.entries(invariants).map(([k, ok]) => ({ name: details[k as keyof typeof invariants][0], ok, detail: details[k as keyof typeof invariants][1] })),
+      answers: answerBuckets(attempts.map((a) => ({ t: (a.start + a.ms) / 1000, outcome: outcomeOf(a) })), bucketMs / 1000),
+      stock: {
+        series: [
+          { label: "left in Redis", points: stockSamples.map((x) => [x.t, x.remaining]) },
+          { label: "held by unpaid orders", points: stockSamples.map((x) => [x.t, x.held]) },
+          { label: "paid", points: stockSamples.map((x) => [x.t, x.paid]) },
+        ],
+      },
+      latency: [
+        { label: "every answer of the drop", points: percentileCurve(latAll) },
+        { label: "accepted (new 202)", points: percentileCurve(lat202) },
+        { label: "payment callbacks", points: percentileCurve(payMs) },
+      ],
+      lag: histogram(lags),
+      lifecycle: [
+        { title: "orders", counts: orderOutcomes },
+        { title: "refunds", counts: report.lifecycle.refunds.byReason },
+        { title: "events", counts: eventsByType },
+      ],
+    });
+    writeFileSync(join(OUT, "report.html"), html);
+    // The report as a browser shows it; a broken report fails the demo as a failed invariant does.
+    ensureTools();
+    const check = await checkReport(join(OUT, "report.html"), { screenshot: join(OUT, "report.png") }).catch((err: unknown) => ({ problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`] }));
+    if (check.problems.length) {
+      console.error(`report check failed:\n  ${check.problems.join("\n  ")}`);
+      failed = true;
+    }
 
     console.log(`\n=== flash sale report (${saleId}) ===`);
     console.log(`drop            ${attempts.length} attempts in ${trafficMs} ms (${report.drop.attemptsPerSecond}/s), answers ${JSON.stringify(answers)}`);
@@ -355,7 +420,7 @@ async function main(): Promise<void> {
     console.log(`events          ${JSON.stringify(eventsByType)}; delivered ${delivered.length} (${deliveredIds.size} distinct), unpublished ${unpublished}`);
     console.log(`stats           paid ${s.paid}, cancelled ${s.cancelled}, unpaid ${s.unpaid}, remaining ${s.redisRemaining}, drift ${s.drift}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join(" ")}`);
-    console.log(`written         demo/out/report.json, demo/out/report.html`);
+    console.log(`written         demo/out/report.json, demo/out/report.html, demo/out/report.png${check.problems.length ? "" : " (checked in Chromium)"}`);
   } finally {
     // The gateway drains on SIGTERM (not ready, then in-flight work and rows); wait for it before the stack goes.
     const exited = gw.exitCode !== null || gw.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => gw.once("exit", () => r()));

@@ -3,6 +3,7 @@ import { signBuyerJwt } from "../../src/admission/auth.js";
 import { loadConfig } from "../../src/config/load.js";
 import { answerKey, codeOf, HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
 import { reply, stdinMessages } from "../lib/proc.js";
+import { percentileCurve } from "../../demo/report/render.js";
 
 /**
  * The flash-sale crowd (`npm run demo -- --headline`), a load generator in a process of its own, meant to
@@ -342,7 +343,8 @@ async function run(job: CrowdRun): Promise<CrowdResult> {
     const l = Float64Array.from(b.lat).sort();
     return { t, ...b.counts, p50: pct(l, 0.5), p99: pct(l, 0.99) };
   });
-  writeFileSync(job.out, JSON.stringify({ accepted, series }));
+  // The latency distribution as percentile curves (the headline report draws them), not a million samples.
+  writeFileSync(job.out, JSON.stringify({ accepted, series, latencyCurves: { all: percentileCurve(all), accepted: percentileCurve(acc) } }));
   return {
     attempts: total, requests, retries, gaveUp, errors, answers,
     totalMs: tEnd - t0, lastAcceptedMs: lastAccepted ? lastAccepted - t0 : 0,

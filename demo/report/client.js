@@ -74,6 +74,7 @@
   var charts = [];
   function make(id, config) {
     var canvas = document.getElementById(id);
+    if (!canvas && document.querySelector('[data-chart="' + id + '"]')) return; // nothing to draw, and the page says so
     if (!canvas) throw new Error("no canvas #" + id);
     charts.push(new Chart(canvas, config));
   }
@@ -137,7 +138,7 @@
       interaction: { mode: "nearest", intersect: false },
       plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { title: function () { return ""; }, label: function (it) { return it.dataset.label + " " + fmtPercentile(it.raw.p) + ": " + fmtMs(it.raw.ms); } } } },
       scales: {
-        x: { type: "logarithmic", min: 1, title: { display: true, text: "percentile" }, afterBuildTicks: onlyTicks([1, 2, 10, 100, 1000, 10000, 100000]), ticks: { callback: function (v) { return v === 1 ? "p0" : fmtPercentile(100 - 100 / v); } } },
+        x: { type: "logarithmic", min: 1, title: { display: true, text: "percentile" }, afterBuildTicks: onlyTicks([1, 2, 10, 100, 1000, 10000, 100000]), ticks: { callback: function (v) { return v === 1 ? "min" : fmtPercentile(100 - 100 / v); } } },
         y: logY
           ? { type: "logarithmic", title: { display: true, text: "latency" }, afterBuildTicks: onlyTicks(oneTwoFive(lo, hi)), ticks: { callback: function (v) { return fmtMs(v); } } }
           : { beginAtZero: true, title: { display: true, text: "latency" }, ticks: { callback: function (v) { return fmtMs(v); } } },
@@ -207,7 +208,7 @@
 
   // Further series over time (the headline's CPU per process, Redis memory).
   (data.extra || []).forEach(function (e, ei) {
-    var fmt = e.unit === "percent" ? function (v) { return trim(v, 0) + " %"; } : e.unit === "bytes" ? fmtBytes : fmtCount;
+    var fmt = e.unit === "percent" ? function (v) { return trim(v, 0) + " %"; } : e.unit === "bytes" ? fmtBytes : e.unit === "ms" ? fmtMs : fmtCount;
     make("extra-" + ei, {
       type: "line",
       data: {

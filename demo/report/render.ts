@@ -36,7 +36,7 @@ export interface ReportData {
   /** What became of the orders after the 202: counts by name, per group (orders, refunds, events). */
   lifecycle: { title: string; counts: Record<string, number> }[];
   /** Further time series (the headline's CPU per process, Redis memory). */
-  extra?: { title: string; unit: "percent" | "bytes" | "count"; series: { label: string; points: [number, number][] }[] }[];
+  extra?: { title: string; unit: "percent" | "bytes" | "count" | "ms"; series: { label: string; points: [number, number][] }[] }[];
 }
 
 export interface Histogram {
@@ -177,10 +177,14 @@ export function renderReport(data: ReportData): string {
         .map((t) => `<li class="${t.met ? "ok" : "warn"}">${badge(t.met, "MET", "MISSED")}<div><div class="name">${esc(t.name)}</div><div class="detail">${esc(t.value)}</div></div></li>`)
         .join("")}</ul></section>`
     : "";
-  const chart = (id: string, title: string, hint: string, wide = false) =>
-    `<figure class="card${wide ? " wide" : ""}"><figcaption><h3>${esc(title)}</h3><p class="hint">${esc(hint)}</p></figcaption><div class="chart"><canvas id="${id}" role="img" aria-label="${esc(title)}"></canvas></div></figure>`;
+  // A chart with nothing to draw says so instead of showing empty axes (the page's script skips it).
+  const chart = (id: string, title: string, hint: string, empty: boolean, wide = false) =>
+    `<figure class="card${wide ? " wide" : ""}"><figcaption><h3>${esc(title)}</h3><p class="hint">${esc(hint)}</p></figcaption><div class="chart">${
+      empty ? `<div class="empty" data-chart="${id}">no data</div>` : `<canvas id="${id}" role="img" aria-label="${esc(title)}"></canvas>`
+    }</div></figure>`;
   const lag = data.lag;
-  const extra = (data.extra ?? []).map((e, i) => chart(`extra-${i}`, e.title, "sampled once a second while the crowd ran")).join("");
+  const noPoints = (series: { points: unknown[] }[]) => series.every((s) => s.points.length === 0);
+  const extra = (data.extra ?? []).map((e, i) => chart(`extra-${i}`, e.title, "each second of the flood, seconds since its start", noPoints(e.series))).join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(data.title)}</title>
@@ -196,13 +200,13 @@ export function renderReport(data: ReportData): string {
 <section><h2>Invariants</h2><ul class="checks">${invariants}</ul></section>
 ${targets}
 <section><h2>The drop</h2><div class="grid">
-${chart("chart-answers", "Answers over time, by outcome", `answers per ${fmtBucket(data.answers.bucketSeconds)}, stacked`, true)}
-${chart("chart-stock", "Stock over time", "units, seconds since the drop")}
-${chart("chart-latency", "Latency percentiles", "ms at each percentile; the right end is the slowest answer")}
+${chart("chart-answers", "Answers over time, by outcome", `answers per ${fmtBucket(data.answers.bucketSeconds)}, stacked`, data.answers.series.length === 0, true)}
+${chart("chart-stock", "Stock over time", "units, seconds since the drop", noPoints(data.stock.series))}
+${chart("chart-latency", "Latency percentiles", "ms at each percentile; the right end is the slowest answer", noPoints(data.latency))}
 </div></section>
 <section><h2>After the 202</h2><div class="grid">
-${chart("chart-lag", "Reservation (202) → MySQL row", lag.n ? `${fmtInt(lag.n)} orders · p50 ${fmtMs(lag.p50)} · p99 ${fmtMs(lag.p99)} · max ${fmtMs(lag.max)}` : "no orders")}
-${chart("chart-lifecycle", "Lifecycle", data.lifecycle.map((l) => l.title).join(" · "))}
+${chart("chart-lag", "Reservation (202) → MySQL row", lag.n ? `${fmtInt(lag.n)} orders · p50 ${fmtMs(lag.p50)} · p99 ${fmtMs(lag.p99)} · max ${fmtMs(lag.max)}` : "no orders", lag.n === 0)}
+${chart("chart-lifecycle", "Lifecycle", data.lifecycle.map((l) => l.title).join(" · "), data.lifecycle.every((l) => Object.keys(l.counts).length === 0))}
 ${extra}
 </div></section>
 </main>

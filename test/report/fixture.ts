@@ -65,3 +65,31 @@ export function fixture(): ReportData {
     ],
   };
 }
+
+/** The headline sale's shape: answers per second, targets, and the further series (latency per second, CPU, memory). */
+export function headlineFixture(): ReportData {
+  const base = fixture();
+  const seconds = Array.from({ length: 70 }, (_, i) => i);
+  const per = (f: (t: number) => number): [number, number][] => seconds.map((t) => [t, f(t)]);
+  return {
+    ...base,
+    title: "Headline sale",
+    invariants: base.invariants.map((i) => ({ ...i, ok: true })),
+    answers: {
+      bucketSeconds: 1,
+      startSeconds: seconds,
+      series: [
+        { outcome: "accepted", label: "accepted (new 202)", counts: seconds.map((t) => (t < 40 ? 2500 : 0)) },
+        { outcome: "replayed", label: "replayed 202", counts: seconds.map((t) => (t < 45 ? 4000 : 0)) },
+        { outcome: "soldOut", label: "sold out", counts: seconds.map((t) => (t >= 40 ? 14000 : 0)) },
+        { outcome: "retryLater", label: "503/429 (retried)", counts: seconds.map((t) => (t % 9 === 0 ? 900 : 0)) },
+      ],
+    },
+    stock: { series: [{ label: "stock left in Redis", points: per((t) => Math.max(0, 100_000 - t * 2500)) }, { label: "rows in MySQL", points: per((t) => Math.min(100_000, t * 2400)) }] },
+    extra: [
+      { title: "Latency of each second's answers", unit: "ms", series: [{ label: "p50", points: per((t) => 20 + (t % 7)) }, { label: "p99", points: per((t) => 180 + (t % 11) * 9) }] },
+      { title: "CPU per process (% of one core)", unit: "percent", series: ["gateway", "writer", "rocketmq", "redis", "mariadb", "load generator", "namesrv", "auditor"].map((label, k) => ({ label, points: per((t) => (k * 13 + t) % 100) })) },
+      { title: "Redis used memory", unit: "bytes", series: [{ label: "used_memory", points: per((t) => 4e7 + t * 1.3e6) }] },
+    ],
+  };
+}

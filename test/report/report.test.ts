@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkReport, launchBrowser } from "../../demo/report/check.js";
 import { histogram, percentileCurve, renderReport } from "../../demo/report/render.js";
-import { fixture } from "./fixture.js";
+import { fixture, headlineFixture } from "./fixture.js";
 
 /** The demo's report, rendered from a fixture and checked in headless Chromium as `npm run demo` checks its own. */
 describe("demo report", () => {
@@ -38,6 +38,21 @@ describe("demo report", () => {
     expect(readFileSync(png).subarray(1, 4).toString()).toBe("PNG");
   });
 
+  it("draws the headline's layout too: answers per second, targets and its further series", async () => {
+    const check = await checkReport(write("headline.html", renderReport(headlineFixture())), { browser, screenshot: join(dir, "headline.png") });
+    expect(check.problems).toEqual([]);
+    expect(check.canvases).toBe(8);
+  });
+
+  it("shows 'no data' for a chart with nothing to draw, rather than blank axes or a script error", async () => {
+    const empty = { ...fixture(), lag: histogram([]), lifecycle: [] };
+    const html = renderReport(empty);
+    expect(html.match(/class="empty"/g)).toHaveLength(2);
+    const check = await checkReport(write("empty.html", html), { browser });
+    expect(check.problems).toEqual([]);
+    expect(check.canvases).toBe(3);
+  });
+
   it("shows a FAIL badge on the failed invariant, PASS on the others, and the verdict", () => {
     const html = renderReport(fixture());
     const items = [...html.matchAll(/<li class="(ok|bad)">(.*?)<\/li>/g)].map((m) => ({ cls: m[1], text: m[2]! }));
@@ -59,21 +74,22 @@ describe("demo report", () => {
   it("fails on a script error, a network request, a page wider than 1280 px or a blank chart", async () => {
     const html = renderReport(fixture());
     const variant = (name: string, extra: string) => checkReport(write(name, html.replace("</body>", `${extra}</body>`)), { browser, timeoutMs: 3000 });
-    const thrown = await variant("throws.html", "<script>throw new Error('injected failure')</script>");
+    // The page's own script broken too: no chart drawn, and the check says so.
+    const [thrown, logged, fetched, wide, blank, broken] = await Promise.all([
+      variant("throws.html", "<script>throw new Error('injected failure')</script>"),
+      variant("logs.html", "<script>console.error('injected console error')</script>"),
+      variant("fetches.html", '<img src="https://example.com/pixel.png" alt="">'),
+      variant("wide.html", '<div style="width:1600px;height:4px"></div>'),
+      variant("blank.html", '<canvas id="never-drawn" width="300" height="150"></canvas>'),
+      checkReport(write("broken.html", html.replace('document.getElementById("report-data")', 'document.getElementById("no-such-element")')), { browser, timeoutMs: 3000 }),
+    ]);
     expect(thrown.problems.join("\n")).toMatch(/page error: .*injected failure/);
-    const logged = await variant("logs.html", "<script>console.error('injected console error')</script>");
     expect(logged.problems).toContain("console error: injected console error");
-    const fetched = await variant("fetches.html", '<img src="https://example.com/pixel.png" alt="">');
     expect(fetched.problems).toContain("request from an offline report: https://example.com/pixel.png");
-    const wide = await variant("wide.html", '<div style="width:1600px;height:4px"></div>');
     expect(wide.problems.join("\n")).toMatch(/horizontal scroll at 1280 px/);
-    const blank = await variant("blank.html", '<canvas id="never-drawn" width="300" height="150"></canvas>');
     expect(blank.problems).toContain("chart never-drawn is blank");
-    // The page's own script broken: no chart drawn, and the check says so.
-    const broken = checkReport(write("broken.html", html.replace('document.getElementById("report-data")', 'document.getElementById("no-such-element")')), { browser, timeoutMs: 2000 });
-    const b = await broken;
-    expect(b.problems).toContain("the page's script did not finish drawing its charts (data-ready never set)");
-    expect(b.pageErrors.length).toBeGreaterThan(0);
+    expect(broken.problems).toContain("the page's script did not finish drawing its charts (data-ready never set)");
+    expect(broken.pageErrors.length).toBeGreaterThan(0);
   });
 
   it("bins latency into round widths and draws percentile curves up to the maximum", () => {
