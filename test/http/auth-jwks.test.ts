@@ -90,3 +90,27 @@ describe("buyer auth through a gateway: RS256/ES256 from a JWKS", () => {
     expect((await ledgerRecords(gw, saleId, shards)).length).toBe(ledgerBefore + 1);
   });
 });
+
+describe("buyer auth through a gateway: the identity provider unreachable", () => {
+  it("answers 503 UNAVAILABLE with Retry-After (not 401), reserves nothing and keeps serving", async () => {
+    const key = await idpKey("ES256", "ec-down");
+    const gone = await JwksServer.start([key]);
+    await gone.close();
+    const { gw, api } = await startGateway(testConfig("standalone", { auth: { jwt: { algorithms: ["ES256"], jwksUrl: gone.url, jwksCooldownSeconds: 60 } } }));
+    try {
+      const saleId = `jd${rid()}`;
+      expect((await api.putSale(saleId, { stock: 3, shards: 1 })).status).toBe(201);
+      const jwt = await idpJwt(key, { sub: "buyer-1", exp: Math.floor(Date.now() / 1000) + 600 });
+      for (let i = 0; i < 3; i++) {
+        const r = await fetch(`${api.base}/v1/sales/${saleId}/tokens`, { method: "POST", headers: { authorization: `Bearer ${jwt}` } });
+        expect(r.status).toBe(503);
+        expect(r.headers.get("retry-after")).toBe("1");
+        expect(((await r.json()) as any).error.code).toBe("UNAVAILABLE");
+      }
+      expect((await ledgerRecords(gw, saleId, 1)).length).toBe(0);
+      expect((await fetch(`${api.base}/healthz`)).status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+});
