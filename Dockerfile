@@ -13,7 +13,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY lua ./lua
 COPY config ./config
-RUN npx tsc -p tsconfig.build.json && test -f dist/src/persistence/migrate-cli.js && test -f dist/src/writer-main.js
+RUN npx tsc -p tsconfig.build.json \
+  && test -f dist/src/persistence/migrate-cli.js && test -f dist/src/writer-main.js && test -f dist/src/healthcheck.js
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -30,10 +31,9 @@ COPY package.json ./
 COPY lua ./lua
 COPY config ./config
 USER node
-# The default server.port; FLASHSALE__SERVER__PORT (or PORT, read by the health check only) moves it.
 EXPOSE 8080
-# The probe follows the configured port: FLASHSALE__SERVER__PORT, else PORT, else 8080 (the default). The
-# writer-only process has no HTTP API: its deployments override the check with consumer.http's port.
-HEALTHCHECK --interval=10s --timeout=2s --start-period=30s --retries=3 \
-  CMD node -e "const p=process.env.FLASHSALE__SERVER__PORT||process.env.PORT||8080;fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# GET /healthz on the port the config gives (default.json, FLASHSALE_CONFIG, FLASHSALE__SERVER__PORT...),
+# not a port written here. Writer-only containers run `node dist/src/healthcheck.js writer` instead
+# (rocketmq.consumer.http); compose.yaml and deploy/k8s set their own checks and probes.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "dist/src/healthcheck.js"]
 CMD ["node", "dist/src/main.js"]
