@@ -126,13 +126,17 @@ describe("OpenAPI document", () => {
   }
 
   /** A request to an operation with valid credentials, path parameters and Idempotency-Key unless overridden. */
-  async function send(path: string, method: string, opts: { params?: Record<string, string>; body?: unknown; key?: string | null } = {}) {
+  async function send(
+    path: string,
+    method: string,
+    opts: { params?: Record<string, string>; body?: unknown; raw?: string; contentType?: string; key?: string | null } = {},
+  ) {
     const op = dereferenced.paths[path][method];
     const params = { saleId: SALE(), orderId: ORDER(), ...opts.params };
     const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name as keyof typeof params]);
-    const raw = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const raw = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const headers: Record<string, string> = { ...auth(op, raw) };
-    if (raw !== undefined) headers["content-type"] = "application/json";
+    if (raw !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
     const key = opts.key === undefined ? KEY() : opts.key;
     if (key !== null && op.parameters.some((p: Doc) => p.name === "Idempotency-Key")) headers["idempotency-key"] = key;
     const r = await api.call(method.toUpperCase(), url, { headers, raw });
@@ -183,6 +187,20 @@ describe("OpenAPI document", () => {
         expect(r.status, `${method} ${path} ${JSON.stringify(headers)}: ${JSON.stringify(r.body)}`).toBeOneOf([401, 403]);
         expectDocumented({ ...r, op }, `${method} ${path} ${JSON.stringify(headers)}`);
       }
+    }
+  });
+
+  it("refuses a body over server.maxBodyBytes (413) and one that is not JSON (415), as documented", async () => {
+    const withBody = operations(dereferenced).filter(({ method }) => method === "post" || method === "put");
+    for (const { method, path } of withBody) {
+      const big = await send(path, method, { raw: JSON.stringify({ pad: "x".repeat(api.cfg.server.maxBodyBytes) }) });
+      expect([big.status, big.body.error?.code], `${method} ${path}`).toEqual([413, "PAYLOAD_TOO_LARGE"]);
+      expectDocumented(big, `${method} ${path} too large`);
+    }
+    for (const { method, path } of withBody.filter(({ op }) => op.requestBody)) {
+      const text = await send(path, method, { raw: "quantity=1", contentType: "text/plain" });
+      expect([text.status, text.body.error?.code], `${method} ${path}`).toEqual([415, "UNSUPPORTED_MEDIA_TYPE"]);
+      expectDocumented(text, `${method} ${path} text/plain`);
     }
   });
 
