@@ -90,7 +90,9 @@ export async function spawnGateway(
 ): Promise<{ child: ChildProcess; api: Api; exited: Promise<number | null> }> {
   const dir = mkdtempSync(join(tmpdir(), "fs-child-"));
   const overlay = join(dir, "config.json");
-  const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } } };
+  // At least info: the port is read from the "listening on" line.
+  const log = { ...cfg.log, level: cfg.log.level === "debug" || cfg.log.level === "trace" ? cfg.log.level : "info" };
+  const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } }, log };
   writeFileSync(overlay, JSON.stringify(childCfg));
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts")], {
     cwd: ROOT,
