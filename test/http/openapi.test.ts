@@ -204,6 +204,16 @@ describe("OpenAPI document", () => {
     }
   });
 
+  it("a buyer over the per-buyer limit gets 429 RATE_LIMITED with Retry-After, as documented", async () => {
+    const headers = api.buyer(`u-${rid(3)}`);
+    const orderId = ORDER();
+    const answers = await Promise.all(Array.from({ length: api.cfg.admission.rateLimits.buyer.points + 5 }, () => api.call("GET", `/v1/orders/${orderId}`, { headers })));
+    const limited = answers.find((r) => r.status === 429);
+    expect(limited, JSON.stringify(answers.map((r) => r.status))).toBeDefined();
+    expect(limited!.headers.get("retry-after")).toMatch(/^\d+$/);
+    expectDocumented({ ...limited!, op: opAt("/v1/orders/{orderId}", "get") }, "order status over the buyer limit");
+  });
+
   it("path parameters and Idempotency-Keys the document's patterns refuse are refused 400 INVALID_REQUEST", async () => {
     const bad = { saleId: "a".repeat(65), orderId: "not-an-order-id" };
     const param = (name: string) => new RegExp(dereferenced.components.parameters[name].schema.pattern, "u");
