@@ -3,6 +3,7 @@ import { GatewayProcess } from "./gateway-process.js";
 import { answerClusterMetrics, serveClusterMetrics } from "./observability/cluster-metrics.js";
 import { crashPointOf } from "./util/crash-point.js";
 import { configOrExit, entryLogger, onStopSignal, runEntry } from "./process-entry.js";
+import { checkDependencies } from "./startup-checks.js";
 
 /**
  * `npm start`: validates the config, then runs `server.workers` gateway processes sharing the port
@@ -11,6 +12,8 @@ import { configOrExit, entryLogger, onStopSignal, runEntry } from "./process-ent
 runEntry("gateway", async () => {
   const config = configOrExit();
   if (cluster.isPrimary && config.server.workers > 1) {
+    // Here, once, before forking: a worker that cannot start would otherwise be forked again and again.
+    await checkDependencies(config, true);
     let shuttingDown = false;
     serveClusterMetrics();
     for (let i = 0; i < config.server.workers; i++) cluster.fork();
