@@ -41,12 +41,13 @@ function unavailable(message: string): ApiError {
 }
 
 /**
- * The identity provider's public keys, fetched from its JWKS URL and kept `cacheMs`. Fetched on first use
- * (no timer runs); a token whose `kid` is not in the set fetches it again at once (the IdP rotated its
- * keys), but never sooner than `cooldownMs` after the previous fetch, so a flood of made-up `kid`s costs the
- * IdP one request per cooldown. One fetch at a time: concurrent misses wait for the same one. When a refresh
- * fails the keys already held stay in use; with no key for the token and the last fetch failed, the answer
- * is 503 UNAVAILABLE (the token may well be good: the client retries), not 401.
+ * The identity provider's public keys, fetched from its JWKS URL at start-up or first use (no timer runs)
+ * and kept `cacheMs`, then refreshed behind the next use, which goes on with the keys held. A token whose
+ * `kid` is not in the set fetches it again at once (the IdP rotated its keys), but never sooner than
+ * `cooldownMs` after the previous fetch, so a flood of made-up `kid`s costs the IdP one request per
+ * cooldown. One fetch at a time: concurrent misses wait for the same one. When a refresh fails the keys
+ * held stay in use; with no key for the token and the last fetch failed, the answer is 503 UNAVAILABLE
+ * (the token may well be good: the client retries), not 401.
  */
 export class JwksKeys {
   private entries: Entry[] = [];
@@ -61,11 +62,15 @@ export class JwksKeys {
 
   /** The key for a token's protected header, or ApiError UNAUTHENTICATED (no such key) / UNAVAILABLE. */
   async key(alg: JwksAlgorithm, kid: string | undefined): Promise<CryptoKey> {
-    const now = Date.now();
-    if (now - this.loadedAt >= this.opts.cacheMs) await this.refresh(now);
+    if (Date.now() - this.loadedAt >= this.opts.cacheMs) {
+      const refreshing = this.refresh(Date.now());
+      // Keys held keep serving while the set refreshes behind them: a slow IdP delays no known kid.
+      if (this.entries.length === 0) await refreshing;
+    }
     let found = this.find(alg, kid);
-    if (found === undefined && Date.now() - this.attemptedAt >= this.opts.cooldownMs) {
-      await this.refresh(Date.now());
+    if (found === undefined) {
+      // Perhaps rotated: wait for the fetch under way, or start one unless one was made within the cooldown.
+      await (this.pending ?? this.refresh(Date.now()));
       found = this.find(alg, kid);
     }
     if (found !== undefined) return found;

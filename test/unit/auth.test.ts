@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { CompactSign } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AdminAuth, BuyerAuth, HS256_ONLY, signBuyerJwt, type BuyerJwtOptions } from "../../src/admission/auth.js";
 import { loadConfig } from "../../src/config/load.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
@@ -224,11 +224,27 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     jwks.status = 200;
     expect(await a.userId(t1)).toBe("one");
     expect(jwks.hits).toBe(2);
-    // Down again once the set is stale: the refresh fails, the keys held still verify a new token.
+    // Down again once the set is stale: the held keys verify a new token at once while the refresh runs
+    // behind it (and fails).
     jwks.status = 503;
     await sleep(350);
     expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "two" }))))).toBe("two");
+    await vi.waitFor(() => expect(jwks.hits).toBe(3));
+    expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "three" }))))).toBe("three");
     expect(jwks.hits).toBe(3);
+  });
+
+  it("a stale key set is refreshed behind a request: the held keys answer at once, a rotated kid waits for the refresh", async () => {
+    const a = remote([rsa], { jwksCacheSeconds: 0.2, jwksCooldownSeconds: 0.1 });
+    expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "one" }))))).toBe("one");
+    await sleep(250);
+    jwks.keys = [rotated.jwk];
+    // Stale: this token is verified with the held key while the set is refetched (now without rsa-1).
+    const concurrent = [a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "two" })))), a.userId(await bearerOf(idpJwt(rotated, claims({ sub: "three" }))))];
+    expect(await Promise.all(concurrent)).toEqual(["two", "three"]);
+    expect(jwks.hits).toBe(2);
+    // The refreshed set no longer holds rsa-1.
+    expect(await codeOf(async () => a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "four" })))))).toBe("UNAUTHENTICATED");
   });
 
   it("JWKS unreachable (connection refused): UNAVAILABLE, no crash", async () => {
