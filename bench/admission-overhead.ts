@@ -9,7 +9,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
-import { ApiClient, expectStatus } from "../support/api-client.js";
+import { ApiClient, expectSoldOut, expectStatus } from "../support/api-client.js";
 
 /**
  * What admission control costs: the same gateway (bench/servers/gateway-server.ts) twice, one with rate
@@ -113,12 +113,8 @@ export const admissionOverhead: Benchmark = {
         // Reject path: sold out, the flag set on this gateway by one SOLD_OUT from Redis.
         const rejectSale = `adm-rej-${rid()}`;
         check("create reject sale", await api.call("PUT", `/v1/admin/sales/${rejectSale}`, { headers: admin, body: sale(rejectSale, 1) }), 201);
-        for (const [user, status, code] of [["buyer-0", 202, undefined], ["buyer-1", 409, "SOLD_OUT"]] as const) {
-          const auth = { authorization: `Bearer ${jwts[Number(user.slice(6))]}` };
-          const tok = await api.call("POST", `/v1/sales/${rejectSale}/tokens`, { headers: auth });
-          check(`token for ${user}`, tok, 201);
-          check(`order by ${user}`, await api.call("POST", `/v1/sales/${rejectSale}/orders`, { headers: { ...auth, "idempotency-key": tok.body.token }, body: { quantity: 1 } }), status, code);
-        }
+        await api.storefront("buyer-0").placeOrder(rejectSale, { quantity: 1 });
+        await expectSoldOut("admission-overhead setup: order by buyer-1", api.storefront("buyer-1").placeOrder(rejectSale, { quantity: 1 }));
         // Live path: stock for every buyer, a token each, issued through the API (so stored in Redis).
         const liveSale = `adm-live-${rid()}`;
         check("create live sale", await api.call("PUT", `/v1/admin/sales/${liveSale}`, { headers: admin, body: sale(liveSale, 1_000_000) }), 201);

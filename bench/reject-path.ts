@@ -11,7 +11,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
-import { ApiClient, expectStatus } from "../support/api-client.js";
+import { ApiClient, expectSoldOut, expectStatus } from "../support/api-client.js";
 
 /**
  * The sold-out reject path over HTTP: a gateway whose sale is sold out, with its local sold-out flag set,
@@ -76,7 +76,6 @@ export const rejectPath: Benchmark = {
       const api = new ApiClient(base, cfg.auth);
       const admin = api.admin();
       const jwt = (sub: string) => signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp: Math.floor(Date.now() / 1000) + 3600 });
-      const buyer = (sub: string) => ({ authorization: `Bearer ${jwt(sub)}` });
 
       // Sell out: one buyer takes the whole stock, the next attempt is SOLD_OUT and sets the flag.
       const saleId = `rej-${rid()}`;
@@ -85,12 +84,8 @@ export const rejectPath: Benchmark = {
         skuId: `sku-${saleId}`, stock: 5, perUserLimit: 5, shards: 1,
         startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(),
       } }), 201);
-      for (const [user, status, code] of [["whale", 202, undefined], ["late", 409, "SOLD_OUT"]] as const) {
-        const tok = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: buyer(user) });
-        expect(`token for ${user}`, tok, 201);
-        const order = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...buyer(user), "idempotency-key": tok.body.token }, body: { quantity: 5 } });
-        expect(`order by ${user}`, order, status, code);
-      }
+      await api.storefront("whale").placeOrder(saleId, { quantity: 5 });
+      await expectSoldOut("reject-path setup: order by late", api.storefront("late").placeOrder(saleId, { quantity: 5 }));
 
       const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
       const requests: LoadJob["requests"] = Array.from({ length: BUYERS }, (_, i) => {

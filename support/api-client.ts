@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { FlashSaleClient, type RetryOptions } from "@flashsale/client";
+import { FlashSaleClient, FlashSaleError, type RetryOptions } from "@flashsale/client";
 import { signBuyerJwt } from "../src/admission/auth.js";
 
 /** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
@@ -177,4 +177,11 @@ export function expectStatus(what: string, got: { status: number; body: any }, s
   if (got.status !== status || (code !== undefined && got.body?.error?.code !== code)) {
     throw new Error(`${what}: expected ${status} ${code ?? ""}, got ${got.status} ${JSON.stringify(got.body)}`);
   }
+}
+
+/** Throws unless a storefront call was refused 409 SOLD_OUT (a setup that sells out and sets the flag). */
+export async function expectSoldOut(what: string, call: Promise<unknown>): Promise<void> {
+  const outcome = await call.then((r) => r, (e: unknown) => e);
+  if (outcome instanceof FlashSaleError && outcome.code === "SOLD_OUT") return;
+  throw new Error(`${what}: expected 409 SOLD_OUT, got ${outcome instanceof Error ? outcome.message : JSON.stringify(outcome)}`);
 }
