@@ -128,9 +128,14 @@ const SCHEMAS: Record<string, Schema> = {
   Reconciled: {
     type: "object",
     required: ["saleId"],
-    properties: { saleId: pattern(SALE_ID_RE) },
+    properties: {
+      saleId: pattern(SALE_ID_RE),
+      settled: { type: "boolean", description: "every order is final and the sale has ended" },
+      skipped: { type: "boolean", description: "another process holds the sale's sweep lease: nothing was done" },
+      recovering: { type: "boolean", description: "the sale's Redis state waits for its rebuild: nothing else was done" },
+    },
     additionalProperties: count,
-    description: "what one sweeper pass found and repaired, by kind",
+    description: "what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...)",
   },
   Refunds: {
     type: "object",

@@ -300,6 +300,7 @@ describe("OpenAPI document", () => {
     check(limited, "/v1/sales/{saleId}/orders", "post", 409);
     expect(limited.body.error.code).toBe("LIMIT_EXCEEDED");
     check(await api.stats(saleId), "/v1/admin/sales/{saleId}/stats", "get", 200);
+    check(await api.reconcile(saleId), "/v1/admin/sales/{saleId}/reconcile", "post", 200);
     check(await api.pause(saleId), "/v1/admin/sales/{saleId}/pause", "post", 200);
     check(await api.resume(saleId), "/v1/admin/sales/{saleId}/resume", "post", 200);
     check(await api.call("GET", "/healthz"), "/healthz", "get", 200);
