@@ -313,7 +313,7 @@ export async function headline(): Promise<boolean> {
         { label: "order attempts", value: fmtInt(run.attempts), note: `${fmtInt(run.requests)} requests, ${fmtInt(run.retries)} retried` },
         { label: "sell phase", value: `${report.flood.sellPhaseSeconds} s`, note: `${fmtInt(accepted.length)} orders, ${fmtInt(report.flood.acceptedPerSecondWhileSelling)}/s` },
         { label: "requests per second", value: fmtInt(report.flood.requestsPerSecond), note: `flood ${report.flood.floodSeconds} s` },
-        { label: "latency p50 / p99", value: `${fmtMs(run.latencyMs.all.p50)} / ${fmtMs(run.latencyMs.all.p99)}`, note: `new 202: ${fmtMs(run.latencyMs.accepted.p50)} / ${fmtMs(run.latencyMs.accepted.p99)}` },
+        { label: "latency p99", value: fmtMs(run.latencyMs.all.p99), note: `p50 ${fmtMs(run.latencyMs.all.p50)}; new 202 p99 ${fmtMs(run.latencyMs.accepted.p99)}` },
         { label: "202 → MySQL row p99", value: fmtMs(report.lag202ToRowMs.p99), note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}, all rows ${fmtMs(drainMs)} after the flood` },
         { label: "tokens per second", value: fmtInt(report.tokens.perSecond), note: `${fmtInt(prep.tokens)} in ${report.tokens.seconds} s` },
         { label: "peak Redis memory", value: `${report.redis.peakMB} MB`, note: `${report.redis.saleMB} MB for this sale` },
