@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../stack/proc.js";
@@ -16,6 +16,16 @@ export function run(cmd: string, args: string[], cwd = ROOT): { status: number |
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 30_000 });
   if (r.error) throw r.error;
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** `run` without blocking, so several slow commands (docker-compose is a Python program) overlap. */
+export function runAsync(cmd: string, args: string[], cwd = ROOT): Promise<{ status: number | null; out: string }> {
+  return new Promise((done, fail) => {
+    const child = execFile(cmd, args, { cwd, encoding: "utf8", timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== "number") fail(err);
+      else done({ status: child.exitCode, out: `${stdout}${stderr}` });
+    });
+  });
 }
 
 /**
