@@ -360,7 +360,7 @@ export class GatewayProcess {
         shedder: this.shedder,
         classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined),
         cors: new Cors(cfg.server.cors),
-        log: this.log.child({ component: "http" }),
+        log: this.log,
         accessSampleRate: cfg.log.accessSampleRate,
       },
       routes,

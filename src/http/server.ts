@@ -17,7 +17,7 @@ export interface HttpServerOptions {
   /** Turns a known dependency failure into an API error (unknown ones become INTERNAL_ERROR). */
   classify: (err: unknown) => ApiError | undefined;
   cors: Cors;
-  /** The process's logger (component "http"): unexpected failures, and the access log. */
+  /** The process's root logger: unexpected failures (component "http") and the access log ("access"). */
   log: Logger;
   /** Share of answered requests written to the access log (`log.accessSampleRate`); 5xx always. */
   accessSampleRate: number;
@@ -45,7 +45,7 @@ export class HttpServer {
       shedder: this.opts.shedder,
       classify: this.opts.classify,
       cors: this.opts.cors,
-      onError: (err, req) => this.opts.log.error({ err, method: req.method, path: req.path, requestId: req.requestId }, "unexpected failure answered 500"),
+      onError: (err, req) => this.opts.log.error({ component: "http", err, method: req.method, path: req.path, requestId: req.requestId }, "unexpected failure answered 500"),
       access: { log: this.opts.log.child({ component: "access" }), sampleRate: this.opts.accessSampleRate },
     };
     const handlers: RouteHandlers = { ...this.routes, openapi: openApiHandler() };
