@@ -47,7 +47,7 @@ export async function checkRedis(cfg: Config["redis"]): Promise<string | null> {
   }
   const whys = await Promise.all(cfg.nodes.map((n) => connectError(...hostPort(n), timeout)));
   if (whys.some((w) => w === null)) return null;
-  return `cannot reach any Redis Cluster node of ${cfg.nodes.join(", ")} (${[...new Set(whys)].join(", ")}): ${START} --cluster or set redis.nodes`;
+  return `cannot reach any Redis Cluster node of ${cfg.nodes.join(", ")} (${[...new Set(whys)].join(", ")}): start it with 'npm run stack:up -- --cluster' or set redis.nodes`;
 }
 
 /** Every MySQL shard: the port open, then a login with the configured user (the database may not exist yet). */

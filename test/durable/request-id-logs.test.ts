@@ -10,9 +10,16 @@ import { apiFor, rid, type Api } from "../helpers/env.js";
 
 type Line = Record<string, unknown> & { level: number; time: number; msg: string };
 
+/** Every line as written, for what parsing hides (a key written twice). */
+const raw: string[] = [];
+
 /** A root logger whose JSON lines land in `lines`, each parsed (a line that is not JSON fails the test). */
 function capturing(lines: Line[], level: "debug" | "info" = "debug") {
-  return createLogger({ service: "gateway", level, destination: { write: (s: string) => void lines.push(JSON.parse(s) as Line) } });
+  const write = (s: string) => {
+    raw.push(s);
+    lines.push(JSON.parse(s) as Line);
+  };
+  return createLogger({ service: "gateway", level, destination: { write } });
 }
 
 describe("one order followed by its X-Request-Id: access log, order message, checker, writer's row line", () => {
@@ -57,6 +64,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     // Grepping the request id finds the whole story, each line a JSON object with level, time and msg.
     expect(withId().map((l) => l.msg)).toEqual(expect.arrayContaining(["access", "order message received", "order row written"]));
     for (const l of lines) expect(l).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
+    expect(raw.filter((s) => (s.match(/"component":/g) ?? []).length > 1)).toEqual([]);
   });
 
   it("the broker's back-check names the order and its request id", async () => {
@@ -76,13 +84,29 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     });
   });
 
-  it("with log.accessSampleRate 0 a 2xx answer writes no access line", async () => {
+  it("with log.accessSampleRate 0 a 2xx answer writes no access line, a 500 still does, with the failure", async () => {
     const quiet: Line[] = [];
-    const off = await GatewayProcess.start({ ...cfg, log: { level: "info", accessSampleRate: 0 } }, { port: 0, redisOnly: true, log: capturing(quiet, "info") });
+    const off = await GatewayProcess.start(
+      { ...cfg, log: { level: "info", accessSampleRate: 0 } },
+      { port: 0, redisOnly: true, log: capturing(quiet, "info"), placer: { place: () => Promise.reject(new Error("placer exploded")) } },
+    );
     try {
       const offApi = apiFor(off.port, cfg);
       for (let i = 0; i < 20; i++) expect((await offApi.call("GET", "/healthz")).status).toBe(200);
       expect(quiet.filter((l) => l.msg === "access")).toEqual([]);
+
+      const saleId = `log${rid()}`;
+      await offApi.putSale(saleId, { stock: 5, shards: 2 });
+      const user = `buyer-${rid(3)}`;
+      const token = await offApi.token(saleId, user);
+      const requestId = `rq-${rid(8)}`;
+      const r = await offApi.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...offApi.buyer(user), "idempotency-key": token, "x-request-id": requestId }, body: {} });
+      expect(r.status).toBe(500);
+      expect(quiet.filter((l) => l.msg === "access")).toEqual([
+        expect.objectContaining({ route: "order", status: 500, code: "INTERNAL_ERROR", requestId, userId: user, level: 40 }),
+      ]);
+      const failure = quiet.find((l) => l.msg === "unexpected failure answered 500");
+      expect(failure).toMatchObject({ component: "http", requestId, level: 50, err: expect.objectContaining({ message: "placer exploded" }) });
     } finally {
       await off.close();
     }
