@@ -18,6 +18,8 @@ export interface ReportCheck {
   /** Canvases, and those Chart.js drew nothing on. */
   canvases: number;
   blankCanvases: string[];
+  /** Each chart's axis labels as drawn, by canvas id: what a reader sees on the axes. */
+  tickLabels: Record<string, string[]>;
 }
 
 export const VIEWPORT = { width: 1280, height: 900 };
@@ -69,7 +71,14 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
         for (let i = 3; i < px.length; i += 16) if (px[i]! > 0) painted++;
         if (painted < (px.length / 16) * 0.01) blank.push(c.id || "(canvas)");
       }
-      return { scrollWidth: document.documentElement.scrollWidth, canvases: canvases.length, blank };
+      type Scale = { ticks: { label?: string | string[] }[] };
+      const chartOf = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): { scales: Record<string, Scale> } | undefined } }).Chart;
+      const ticks: Record<string, string[]> = {};
+      for (const c of canvases) {
+        const chart = chartOf?.getChart(c);
+        if (chart) ticks[c.id] = Object.values(chart.scales).flatMap((s) => s.ticks.flatMap((t) => (Array.isArray(t.label) ? t.label : t.label ? [t.label] : [])));
+      }
+      return { scrollWidth: document.documentElement.scrollWidth, canvases: canvases.length, blank, ticks };
     });
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
     const problems = [
@@ -81,7 +90,7 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
       ...(found.canvases === 0 ? ["no chart on the page"] : []),
       ...found.blank.map((id) => `chart ${id} is blank`),
     ];
-    return { problems, consoleErrors, pageErrors, requests, scrollWidth: found.scrollWidth, canvases: found.canvases, blankCanvases: found.blank };
+    return { problems, consoleErrors, pageErrors, requests, scrollWidth: found.scrollWidth, canvases: found.canvases, blankCanvases: found.blank, tickLabels: found.ticks };
   } finally {
     await page.close().catch(() => {});
     await own?.close();

@@ -71,6 +71,18 @@
     return out;
   }
 
+  /** A category axis labelled only at round values (every `step`), not at whichever bars autoSkip keeps. */
+  function roundLabels(values, step, fmt) {
+    return function (_, i) {
+      var v = values[i];
+      return Math.abs(v / step - Math.round(v / step)) < 1e-6 ? fmt(v) : null;
+    };
+  }
+  function firstStep(steps, fits) {
+    for (var i = 0; i < steps.length; i++) if (fits(steps[i])) return steps[i];
+    return steps[steps.length - 1];
+  }
+
   var charts = [];
   function make(id, config) {
     var canvas = document.getElementById(id);
@@ -88,6 +100,8 @@
 
   // Answers over time, stacked by outcome.
   var answers = data.answers;
+  var span = answers.startSeconds.length * answers.bucketSeconds;
+  var answerStep = firstStep([0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600], function (s) { return s >= answers.bucketSeconds && span / s <= 12; });
   make("chart-answers", {
     type: "bar",
     data: {
@@ -100,7 +114,7 @@
       interaction: { mode: "index", intersect: false },
       plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { title: function (items) { return "from " + items[0].label; } } } },
       scales: {
-        x: { stacked: true, title: { display: true, text: "seconds since the drop" }, ticks: { autoSkip: true, maxTicksLimit: 16, maxRotation: 0 }, grid: { display: false } },
+        x: { stacked: true, title: { display: true, text: "seconds since the drop" }, ticks: { autoSkip: false, maxRotation: 0, callback: roundLabels(answers.startSeconds, answerStep, fmtSeconds) }, grid: { display: false } },
         y: countAxis("answers per " + (answers.bucketSeconds >= 1 ? fmtSeconds(answers.bucketSeconds) : fmtMs(answers.bucketSeconds * 1000)), true),
       },
     },
@@ -148,10 +162,12 @@
 
   // The reservation → row distribution: round bins, each labelled by its start.
   var lag = data.lag;
+  var binWidth = lag.edges.length > 1 ? lag.edges[1] - lag.edges[0] : 1;
+  var lagStep = binWidth * firstStep([1, 2, 4, 5, 10, 20, 25, 50, 100], function (k) { return lag.counts.length / k <= 8; });
   make("chart-lag", {
     type: "bar",
     data: {
-      labels: lag.counts.map(function (_, i) { return (i === lag.counts.length - 1 && lag.max >= lag.edges[i + 1] ? "≥ " : "") + fmtMs(lag.edges[i]); }),
+      labels: lag.counts.map(function (_, i) { return fmtMs(lag.edges[i]); }),
       datasets: [{ label: "orders", data: lag.counts, backgroundColor: "#0072B2", borderWidth: 0, barPercentage: 1, categoryPercentage: 0.92 }],
     },
     options: {
@@ -160,7 +176,7 @@
         tooltip: { callbacks: { title: function (items) { var i = items[0].dataIndex; return fmtMs(lag.edges[i]) + " – " + (i === lag.counts.length - 1 ? fmtMs(lag.max) : fmtMs(lag.edges[i + 1])); }, label: function (it) { return fmtCount(it.parsed.y) + " orders"; } } },
       },
       scales: {
-        x: { title: { display: true, text: "202 → row in MySQL (bin start)" }, ticks: { autoSkip: true, maxTicksLimit: 12, maxRotation: 0 }, grid: { display: false } },
+        x: { title: { display: true, text: "202 → row in MySQL (bin start)" }, ticks: { autoSkip: false, maxRotation: 0, callback: roundLabels(lag.edges, lagStep, fmtMs) }, grid: { display: false } },
         y: countAxis("orders"),
       },
     },

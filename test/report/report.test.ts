@@ -34,6 +34,13 @@ describe("demo report", () => {
     // answers, stock, latency, lag, lifecycle
     expect(check.canvases).toBe(5);
     expect(check.scrollWidth).toBeLessThanOrEqual(1280);
+    // Readable axes: units on the time and latency axes, no bare decimals such as "0.00" anywhere.
+    const labels = Object.values(check.tickLabels).flat();
+    expect(labels.length).toBeGreaterThan(40);
+    expect(labels.filter((l) => /^-?\d+\.\d+$/.test(l) || /\.\d{3,}/.test(l))).toEqual([]);
+    expect(check.tickLabels["chart-latency"]).toEqual(expect.arrayContaining(["p50", "p99", "100 ms"]));
+    expect(check.tickLabels["chart-stock"]).toEqual(expect.arrayContaining(["0 s", "5 s"]));
+    expect(check.tickLabels["chart-answers"]).toEqual(expect.arrayContaining(["0 s", "1 s"]));
     expect(existsSync(png) && statSync(png).size).toBeGreaterThan(50_000);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe("PNG");
   });
