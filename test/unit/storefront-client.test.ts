@@ -47,7 +47,10 @@ describe("storefront client against a scripted server", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
   beforeEach(() => {
     seen = [];
   });
@@ -130,6 +133,15 @@ describe("storefront client against a scripted server", () => {
     expect(err).toBeInstanceOf(FlashSaleTransportError);
     expect(err).toMatchObject({ status: 404, attempts: 1 });
     expect(seen).toHaveLength(1);
+  });
+
+  it("an attempt that gets no answer within timeoutMs is sent again with the same key", async () => {
+    script = [() => undefined, json(202, ORDER)];
+    const c = new FlashSaleClient({ baseUrl: base, token: "jwt-1", timeoutMs: 300, retry: { baseDelayMs: 10 } });
+    const placed = await c.placeOrder("s1", { purchaseToken: TOKEN });
+    expect(placed.attempts).toBe(2);
+    expect(seen.map((s) => s.headers["idempotency-key"])).toEqual([TOKEN, TOKEN]);
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(290);
   });
 
   it("reads and cancels orders with the buyer's credentials from getToken, asked on every attempt", async () => {
