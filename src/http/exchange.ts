@@ -55,13 +55,13 @@ export interface ExchangeOptions {
   classify?: (err: unknown) => ApiError | undefined;
   /** Cross-origin access (`server.cors`); the Origin header is read only when it is enabled. */
   cors?: Cors;
-  /** The sampled access log: one line per answered request with probability `sampleRate`, every 5xx. */
+  /** The sampled access log: one line per answered request with probability `sampleRate`, every 500. */
   access?: AccessLog;
 }
 
 export interface AccessLog {
   log: Logger;
-  /** 0..1; 0 logs only the 5xx answers. */
+  /** 0..1; 0 logs only the 500 answers (bugs). */
   sampleRate: number;
 }
 
@@ -220,8 +220,10 @@ function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
   // Unsampled, a request costs one Math.random and a compare here; the line is built only when written.
+  // A 500 is a bug and always written; a 503 is sampled like the rest: with Redis down or a breaker open
+  // every buyer gets one, and a line each would add a flood of log writes to the outage.
   const access = ex.rt.access;
-  if (access !== undefined && (reply.status >= 500 || Math.random() < access.sampleRate)) logAccess(access.log, ex, reply);
+  if (access !== undefined && (reply.status === 500 || Math.random() < access.sampleRate)) logAccess(access.log, ex, reply);
 }
 
 function logAccess(log: Logger, ex: Exchange, reply: HttpReply): void {

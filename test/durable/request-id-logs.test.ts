@@ -1,6 +1,7 @@
 import type { MessageView } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
+import { ApiError } from "../../src/errors.js";
 import { encodeOrders } from "../../src/messaging/order-message.js";
 import { quietLogger } from "../../src/messaging/rocketmq.js";
 import { createLogger } from "../../src/observability/log.js";
@@ -84,11 +85,14 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     });
   });
 
-  it("with log.accessSampleRate 0 a 2xx answer writes no access line, a 500 still does, with the failure", async () => {
+  it("with log.accessSampleRate 0 a 2xx or 503 answer writes no access line, a 500 still does, with the failure", async () => {
     const quiet: Line[] = [];
+    let placed = 0;
+    // The first order meets an outage (503, as every buyer would during one), the next a bug (500).
+    const place = () => Promise.reject(placed++ === 0 ? new ApiError("UNAVAILABLE", "broker away") : new Error("placer exploded"));
     const off = await GatewayProcess.start(
       { ...cfg, log: { level: "info", accessSampleRate: 0 } },
-      { port: 0, redisOnly: true, log: capturing(quiet, "info"), placer: { place: () => Promise.reject(new Error("placer exploded")) } },
+      { port: 0, redisOnly: true, log: capturing(quiet, "info"), placer: { place } },
     );
     try {
       const offApi = apiFor(off.port, cfg);
@@ -97,6 +101,12 @@ describe("one order followed by its X-Request-Id: access log, order message, che
 
       const saleId = `log${rid()}`;
       await offApi.putSale(saleId, { stock: 5, shards: 2 });
+      const outage = `buyer-${rid(3)}`;
+      const outageToken = await offApi.token(saleId, outage);
+      const unavailable = await offApi.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...offApi.buyer(outage), "idempotency-key": outageToken }, body: {} });
+      expect(unavailable.status).toBe(503);
+      expect(quiet.filter((l) => l.msg === "access")).toEqual([]);
+
       const user = `buyer-${rid(3)}`;
       const token = await offApi.token(saleId, user);
       const requestId = `rq-${rid(8)}`;
