@@ -319,9 +319,9 @@ export function route(
         write(res, id, refusalReply(refused), corsOrigin);
         const ms = performance.now() - started;
         recorder?.record(refused.status, refused.code, ms / 1000);
-        // Sampled even though they are 503s: logging every refusal would load a process that is shedding load.
+        // Sampled like every 503 (see finish): logging every refusal would load a process that is shedding load.
         if (rt.access !== undefined && Math.random() < rt.access.sampleRate) {
-          rt.access.log.info({ method: fixedMethod ?? hreq.getMethod().toUpperCase(), route: name, status: refused.status, code: refused.code, ms: Math.round(ms * 1000) / 1000, requestId: id }, "access");
+          rt.access.log.warn({ method: fixedMethod ?? hreq.getMethod().toUpperCase(), route: name, status: refused.status, code: refused.code, ms: Math.round(ms * 1000) / 1000, requestId: id }, "access");
         }
         return;
       }
