@@ -19,8 +19,7 @@ import { pidListeningOn } from "../stack/proc.js";
 import { down, up } from "../stack/stack.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import { pool } from "../support/pool.js";
-import { ensureTools } from "../stack/tools.js";
-import { checkReport } from "./report/check.js";
+import { writeCheckedReport } from "./report/check.js";
 import { fmtInt, fmtMs, histogram, renderReport, type ReportData } from "./report/render.js";
 
 /**
@@ -334,12 +333,10 @@ export async function headline(): Promise<boolean> {
         { title: "Redis used memory", unit: "bytes", series: [{ label: "used_memory", points: samples.map((x) => [x.t, x.redisBytes]) }] },
       ],
     });
-    writeFileSync(join(OUT, "headline.html"), html);
     // The report as a browser shows it; a broken report fails the run as a failed invariant does.
-    ensureTools();
-    const check = await checkReport(join(OUT, "headline.html"), { screenshot: join(OUT, "headline.png") }).catch((err: unknown) => ({ problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`] }));
-    if (check.problems.length) {
-      console.error(`report check failed:\n  ${check.problems.join("\n  ")}`);
+    const problems = await writeCheckedReport(join(OUT, "headline.html"), html);
+    if (problems.length) {
+      console.error(`report check failed:\n  ${problems.join("\n  ")}`);
       ok = false;
     }
 

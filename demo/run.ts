@@ -14,8 +14,7 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
 import { eventReader } from "../support/event-reader.js";
 import { pool } from "../support/pool.js";
 import { HttpConnection, requestBytes } from "../bench/lib/http-connection.js";
-import { ensureTools } from "../stack/tools.js";
-import { checkReport } from "./report/check.js";
+import { writeCheckedReport } from "./report/check.js";
 import { answerBuckets, fmtInt, fmtMs, histogram, percentileCurve, renderReport, type Outcome } from "./report/render.js";
 
 /**
@@ -403,12 +402,10 @@ async function main(): Promise<void> {
         { title: "events", counts: eventsByType },
       ],
     });
-    writeFileSync(join(OUT, "report.html"), html);
-    // The report as a browser shows it; a broken report fails the demo as a failed invariant does.
-    ensureTools();
-    const check = await checkReport(join(OUT, "report.html"), { screenshot: join(OUT, "report.png") }).catch((err: unknown) => ({ problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`] }));
-    if (check.problems.length) {
-      console.error(`report check failed:\n  ${check.problems.join("\n  ")}`);
+    // The report as a browser shows it; a broken report fails the run as a failed invariant does.
+    const problems = await writeCheckedReport(join(OUT, "report.html"), html);
+    if (problems.length) {
+      console.error(`report check failed:\n  ${problems.join("\n  ")}`);
       failed = true;
     }
 
@@ -421,7 +418,7 @@ async function main(): Promise<void> {
     console.log(`events          ${JSON.stringify(eventsByType)}; delivered ${delivered.length} (${deliveredIds.size} distinct), unpublished ${unpublished}`);
     console.log(`stats           paid ${s.paid}, cancelled ${s.cancelled}, unpaid ${s.unpaid}, remaining ${s.redisRemaining}, drift ${s.drift}`);
     console.log(`invariants      ${Object.entries(invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join(" ")}`);
-    console.log(`written         demo/out/report.json, demo/out/report.html, demo/out/report.png${check.problems.length ? "" : " (checked in Chromium)"}`);
+    console.log(`written         demo/out/report.json, demo/out/report.html, demo/out/report.png${problems.length ? "" : " (checked in Chromium)"}`);
   } finally {
     // The gateway drains on SIGTERM (not ready, then in-flight work and rows); wait for it before the stack goes.
     const exited = gw.exitCode !== null || gw.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => gw.once("exit", () => r()));

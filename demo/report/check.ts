@@ -1,5 +1,7 @@
+import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
+import { ensureTools } from "../../stack/tools.js";
 
 /**
  * The report as a reader's browser shows it: Debian's Chromium, headless (`CHROMIUM_PATH` overrides the
@@ -95,4 +97,17 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
     await page.close().catch(() => {});
     await own?.close();
   }
+}
+
+/**
+ * Writes a demo's report and checks it as a browser shows it, a screenshot beside it (`<name>.png`): the
+ * problems found, none when it is fine. A demo fails on any, as on a failed invariant.
+ */
+export async function writeCheckedReport(htmlFile: string, html: string): Promise<string[]> {
+  writeFileSync(htmlFile, html);
+  ensureTools();
+  const check = await checkReport(htmlFile, { screenshot: htmlFile.replace(/\.html$/, ".png") }).catch((err: unknown) => ({
+    problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`],
+  }));
+  return check.problems;
 }
