@@ -49,7 +49,8 @@
     return trim(b, 0) + " B";
   }
   function fmtPercentile(p) {
-    return (p === 100 ? "max" : "p" + trim(p, 2));
+    // Up to four decimals: the ticks go to p99.999, which two decimals would print as "p100".
+    return (p === 100 ? "max" : "p" + trim(p, 4));
   }
   // A percentile p sits at 100 / (100 - p) on a log axis: p50 at 2, p90 at 10, p99 at 100, p99.9 at 1000,
   // so each extra nine gets as much room as the body.
@@ -152,7 +153,7 @@
       interaction: { mode: "nearest", intersect: false },
       plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { title: function () { return ""; }, label: function (it) { return it.dataset.label + " " + fmtPercentile(it.raw.p) + ": " + fmtMs(it.raw.ms); } } } },
       scales: {
-        x: { type: "logarithmic", min: 1, title: { display: true, text: "percentile" }, afterBuildTicks: onlyTicks([1, 2, 10, 100, 1000, 10000, 100000]), ticks: { callback: function (v) { return v === 1 ? "min" : fmtPercentile(100 - 100 / v); } } },
+        x: { type: "logarithmic", min: 1, title: { display: true, text: "percentile" }, afterBuildTicks: onlyTicks([2, 10, 100, 1000, 10000, 100000]), ticks: { callback: function (v) { return fmtPercentile(100 - 100 / v); } } },
         y: logY
           ? { type: "logarithmic", title: { display: true, text: "latency" }, afterBuildTicks: onlyTicks(oneTwoFive(lo, hi)), ticks: { callback: function (v) { return fmtMs(v); } } }
           : { beginAtZero: true, title: { display: true, text: "latency" }, ticks: { callback: function (v) { return fmtMs(v); } } },

@@ -49,6 +49,10 @@ describe("demo report", () => {
     const check = await checkReport(write("headline.html", renderReport(headlineFixture())), { browser, screenshot: join(dir, "headline.png") });
     expect(check.problems).toEqual([]);
     expect(check.canvases).toBe(8);
+    // A million answers reach p99.999: its tick reads so (two decimals printed "p100"), each tick once.
+    const percentiles = check.tickLabels["chart-latency"]!.filter((l) => l.startsWith("p"));
+    expect(percentiles).toEqual([...new Set(percentiles)]);
+    expect(percentiles).not.toContain("p100");
   });
 
   it("shows 'no data' for a chart with nothing to draw, rather than blank axes or a script error", async () => {
