@@ -104,6 +104,15 @@ const WORKLOADS: { name: string; port: (cfg: Config) => number }[] = [
   { name: "flashsale-writer", port: (cfg) => cfg.rocketmq.consumer.http.port },
 ];
 
+/** A manifest checked against the Kubernetes API's own schema (kubernetes-models: the OpenAPI schemas of its kinds). */
+async function validateAgainstApi(m: Manifest): Promise<void> {
+  const [group, version] = m.apiVersion.includes("/") ? m.apiVersion.split("/") : [undefined, m.apiVersion];
+  const mod = (await import(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`)) as Record<string, new (v: unknown) => { validate(): void }>;
+  const Kind = mod[m.kind];
+  if (!Kind) throw new Error(`${m.apiVersion} ${m.kind}: not a Kubernetes kind`);
+  new Kind(m).validate();
+}
+
 describe("deploy/k8s", () => {
   it("parses, and holds the gateway Deployment, Service, PodDisruptionBudget, the writer Deployment, the migrate Job and a ConfigMap", () => {
     expect(files.length).toBeGreaterThan(0);
@@ -160,6 +169,16 @@ describe("deploy/k8s", () => {
       });
     });
   }
+
+  it("every manifest validates against the Kubernetes API schema of its kind, and a broken one does not", async () => {
+    for (const m of manifests) await expect(validateAgainstApi(m), `${m.kind} ${m.metadata.name}`).resolves.toBeUndefined();
+    // The check can fail: a probe without its port, replicas as a word, a kind the API does not have.
+    const gateway = structuredClone(find("Deployment", "flashsale-gateway"));
+    delete (gateway.spec!.template!.spec.containers[0]!.readinessProbe!.httpGet as { port?: unknown }).port;
+    await expect(validateAgainstApi(gateway)).rejects.toThrow(/port/);
+    await expect(validateAgainstApi({ ...find("Deployment", "flashsale-writer"), spec: { ...find("Deployment", "flashsale-writer").spec, replicas: "two" } })).rejects.toThrow(/replicas/);
+    await expect(validateAgainstApi({ ...gateway, kind: "Deploymnet" })).rejects.toThrow(/not a Kubernetes kind/);
+  });
 
   it("keeps secrets out of the ConfigMap", () => {
     for (const [name, data] of configMaps) {
