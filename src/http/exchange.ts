@@ -219,26 +219,24 @@ function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   else ex.res.cork(() => write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin));
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
-  // Unsampled, a request costs one Math.random and a compare here; the line is built only when written.
-  // A 500 is a bug and always written; a 503 is sampled like the rest: with Redis down or a breaker open
-  // every buyer gets one, and a line each would add a flood of log writes to the outage.
-  const access = ex.rt.access;
-  if (access !== undefined && (reply.status === 500 || Math.random() < access.sampleRate)) logAccess(access.log, ex, reply);
+  const { req } = ex;
+  if (sampled(ex.rt.access, reply.status)) logAccess(ex.rt.access, req.method, ex.rt.name, reply.status, codeOf(reply), ex.started, req.requestId, req.userId);
 }
 
-function logAccess(log: Logger, ex: Exchange, reply: HttpReply): void {
-  const { req } = ex;
-  const line = {
-    method: req.method,
-    route: ex.rt.name,
-    status: reply.status,
-    code: codeOf(reply) || undefined,
-    ms: Math.round((performance.now() - ex.started) * 1000) / 1000,
-    requestId: req.requestId,
-    userId: req.userId || undefined,
-  };
-  if (reply.status >= 500) log.warn(line, "access");
-  else log.info(line, "access");
+/**
+ * Whether an answer goes to the access log: one Math.random and a compare when it does not, and the line is
+ * built only when it does. A 500 is a bug and always written; a 503 is sampled like the rest: with Redis
+ * down, a breaker open or the shedder refusing, every buyer gets one, and a line each would add a flood of
+ * log writes to the outage.
+ */
+function sampled(access: AccessLog | undefined, status: number): access is AccessLog {
+  return access !== undefined && (status === 500 || Math.random() < access.sampleRate);
+}
+
+function logAccess(access: AccessLog, method: string, route: string, status: number, code: string, started: number, requestId: string, userId: string): void {
+  const line = { method, route, status, code: code || undefined, ms: Math.round((performance.now() - started) * 1000) / 1000, requestId, userId: userId || undefined };
+  if (status >= 500) access.log.warn(line, "access");
+  else access.log.info(line, "access");
 }
 
 function finishLater(ex: Exchange, reply: HttpReply): void {
@@ -317,12 +315,8 @@ export function route(
       if (refused) {
         const id = requestId(hreq.getHeader(H_REQUEST_ID));
         write(res, id, refusalReply(refused), corsOrigin);
-        const ms = performance.now() - started;
-        recorder?.record(refused.status, refused.code, ms / 1000);
-        // Sampled like every 503 (see finish): logging every refusal would load a process that is shedding load.
-        if (rt.access !== undefined && Math.random() < rt.access.sampleRate) {
-          rt.access.log.warn({ method: fixedMethod ?? hreq.getMethod().toUpperCase(), route: name, status: refused.status, code: refused.code, ms: Math.round(ms * 1000) / 1000, requestId: id }, "access");
-        }
+        recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
+        if (sampled(rt.access, refused.status)) logAccess(rt.access, fixedMethod ?? hreq.getMethod().toUpperCase(), name, refused.status, refused.code, started, id, "");
         return;
       }
     }

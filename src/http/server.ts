@@ -19,7 +19,7 @@ export interface HttpServerOptions {
   cors: Cors;
   /** The process's root logger: unexpected failures (component "http") and the access log ("access"). */
   log: Logger;
-  /** Share of answered requests written to the access log (`log.accessSampleRate`); 5xx always. */
+  /** Share of answered requests written to the access log (`log.accessSampleRate`); every 500 too. */
   accessSampleRate: number;
 }
 
