@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import mysql from "mysql2/promise";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "../bench/lib/config.js";
 import { dropPrefix } from "../bench/lib/redis.js";
+import { atPercentile as pct } from "../bench/lib/percentiles.js";
 import { ensureGatewayTopics } from "../stack/rocketmq.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import { createRedis } from "../src/redis/client.js";
@@ -55,7 +56,6 @@ const OUT = join(ROOT, "demo", "out");
 const SELL_TARGET_MS = 60_000;
 const LAG_TARGET_MS = 1000;
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! : NaN);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 interface Watched {

@@ -14,6 +14,7 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
 import { eventReader } from "../support/event-reader.js";
 import { pool } from "../support/pool.js";
 import { HttpConnection, requestBytes } from "../bench/lib/http-connection.js";
+import { atPercentile as pct } from "../bench/lib/percentiles.js";
 import { writeCheckedReport } from "./report/check.js";
 import { answerBuckets, fmtInt, fmtMs, histogram, percentileCurve, renderReport, type Outcome } from "./report/render.js";
 
@@ -50,9 +51,6 @@ interface Attempt {
 const PLANS = ["pay", "pay", "pay", "pay-redelivered", "pay-twice", "fail", "cancel", "never-pay", "pay-late", "pay"] as const;
 type Plan = (typeof PLANS)[number] | "resale-pay";
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! : NaN;
-}
 
 async function main(): Promise<void> {
   const started = await up(false);

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { signBuyerJwt } from "../../src/admission/auth.js";
 import { loadConfig } from "../../src/config/load.js";
 import { answerKey, codeOf, HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
+import { atPercentile } from "../lib/percentiles.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 import { percentileCurve } from "../../demo/report/render.js";
 
@@ -182,9 +183,8 @@ async function prepare(job: CrowdPrepare): Promise<{ prepared: number; tokens: n
   return { prepared: order.length, tokens: wanted.length, tokenMs, tokenCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-function pct(sorted: Float64Array | number[], p: number): number {
-  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]! * 10) / 10 : NaN;
-}
+/** A percentile of sorted latencies, to 0.1 ms. */
+const pct = (sorted: Float64Array | number[], q: number) => Math.round(atPercentile(sorted, q) * 10) / 10;
 
 async function run(job: CrowdRun): Promise<CrowdResult> {
   const p = plan;

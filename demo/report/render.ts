@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { atPercentile } from "../../bench/lib/percentiles.js";
 
 /**
  * The demo's report as one self-contained HTML file: the data as inline JSON, Chart.js's UMD bundle and the
@@ -57,9 +58,8 @@ export function percentileCurve(values: ArrayLike<number>): [number, number][] {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
   if (n === 0) return [];
-  const at = (p: number) => sorted[Math.min(n - 1, Math.floor((n - 1) * (p / 100)))]!;
   // Beyond 1 - 1/n a percentile is the maximum under another name.
-  const points = CURVE_AT.filter((p) => p === 0 || 1 - p / 100 >= 1 / n).map((p) => [p, round2(at(p))] as [number, number]);
+  const points = CURVE_AT.filter((p) => p === 0 || 1 - p / 100 >= 1 / n).map((p) => [p, round2(atPercentile(sorted, p / 100))] as [number, number]);
   points.push([round4(100 * (1 - 1 / Math.max(2, n))), round2(sorted[n - 1]!)]);
   return points;
 }
