@@ -55,8 +55,8 @@ export class TransactionalOrderPlacer implements OrderPlacer {
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
   readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0 };
-  /** Set by instrument(): plain cells, bumped once per group and order. */
-  private meter?: { groups: Cell; size: Histogram; orders: Record<OrderOutcome, Cell> };
+  /** Set by instrument(): the group-size histogram, and plain cells bumped once per order. */
+  private meter?: { size: Histogram; orders: Record<OrderOutcome, Cell> };
   /** Told of every new order answered 202 (a draining process waits for their rows). */
   onAccepted?: (order: OrderMessage) => void;
 
@@ -72,11 +72,11 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight }, (group) => this.settle(group));
   }
 
-  /** Group-commit metrics: groups sent, their sizes, and each order's outcome. */
+  /** Group-commit metrics: groups sent (read from `stats`), their sizes, and each order's outcome. */
   instrument(metrics: Metrics): void {
+    metrics.counterFrom("flashsale_group_commit_groups_total", "Group commits: transactional messages (half messages) sent", () => this.stats.messages);
     const orders = metrics.counter("flashsale_group_commit_orders_total", "Orders placed through group commit, by what their transaction did", ["outcome"]);
     this.meter = {
-      groups: metrics.counter("flashsale_group_commit_groups_total", "Group commits: transactional messages (half messages) sent", []).cell({}),
       size: metrics.histogram("flashsale_group_commit_group_size", "Orders per group commit", GROUP_SIZE_BUCKETS),
       orders: {
         commit: orders.cell({ outcome: "commit" }),
@@ -140,10 +140,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     }
     this.stats.messages++;
     this.stats.orders += group.length;
-    if (this.meter) {
-      this.meter.groups.n++;
-      this.meter.size.observe(group.length);
-    }
+    this.meter?.size.observe(group.length);
     crashIf(this.crashAt, "after-half");
     const results = await Promise.allSettled(group.map((p) => this.reservations.reserve({ ...p.req, orderId: p.order.orderId, now: p.order.reservedAt })));
     crashIf(this.crashAt, "after-reserve");
