@@ -2,7 +2,8 @@ import cluster from "node:cluster";
 import { GatewayProcess } from "./gateway-process.js";
 import { answerClusterMetrics, serveClusterMetrics } from "./observability/cluster-metrics.js";
 import { crashPointOf } from "./util/crash-point.js";
-import { configOrExit, entryLogger, onStopSignal, runEntry } from "./process-entry.js";
+import { defaultLogger } from "./observability/log.js";
+import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
 import { checkDependencies } from "./startup-checks.js";
 
 /**
@@ -18,7 +19,7 @@ runEntry("gateway", async () => {
     serveClusterMetrics();
     for (let i = 0; i < config.server.workers; i++) cluster.fork();
     cluster.on("exit", (w, code, sig) => {
-      entryLogger().warn({ worker: w.process.pid, exit: sig ?? code }, "worker exited");
+      defaultLogger().warn({ worker: w.process.pid, exit: sig ?? code }, "worker exited");
       if (!shuttingDown) cluster.fork();
     });
     onStopSignal(() => {

@@ -31,13 +31,14 @@ export function createLogger(o: LogOptions): Logger {
 let fallback: Logger | undefined;
 
 /**
- * The logger of code that runs outside a GatewayProcess (entry points before the config is read, tools,
- * unit tests that build one component): level from FLASHSALE__LOG__LEVEL, else info.
+ * The logger of code that runs outside a GatewayProcess (an entry point before its process has one: a bad
+ * config, a failure to start, the cluster primary; tools; unit tests that build one component): level from
+ * FLASHSALE__LOG__LEVEL, else info. One per process: the first call's `service` names it.
  */
-export function defaultLogger(): Logger {
+export function defaultLogger(service: Service = "gateway"): Logger {
   const env = process.env.FLASHSALE__LOG__LEVEL?.toLowerCase();
   const level = LOG_LEVELS.includes(env as LevelWithSilent) ? (env as LevelWithSilent) : "info";
-  return (fallback ??= createLogger({ service: "gateway", level }));
+  return (fallback ??= createLogger({ service, level }));
 }
 
 /** A component's logger: `parent` (the process's) or, outside a process, the default one. */
