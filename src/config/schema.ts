@@ -164,7 +164,7 @@ export const configSchema = z
         sampleIntervalMs: z.number().int().min(50).max(60_000),
       }).strict(),
     }).strict(),
-    /** JSON lines on stderr (README "Logs"); accessSampleRate: share of answered requests logged (5xx always). */
+    /** JSON lines on stderr (README "Logs"); accessSampleRate: share of answered requests logged (every 500 too). */
     log: z.object({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
       accessSampleRate: z.number().min(0).max(1),

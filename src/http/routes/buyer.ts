@@ -1,5 +1,6 @@
 import { ApiError, ERRORS, RETRY_SOON } from "../../errors.js";
 import { constantReply, errorReply, type Handler, type HttpReply, type Req } from "../exchange.js";
+import { buyerOf } from "./buyer-of.js";
 import { ipLimited } from "./ip-limited.js";
 import type { BuyerAuth } from "../../admission/auth.js";
 import { jsonObject, NO_FIELDS, positiveInt } from "../../admission/body.js";
@@ -93,8 +94,7 @@ export class BuyerRoutes {
   }
 
   private async tokenFor(req: Req): Promise<HttpReply> {
-    const who = this.deps.auth.userId(req.authorization);
-    const userId = (req.userId = typeof who === "string" ? who : await who);
+    const userId = await buyerOf(this.deps.auth, req);
     const buyerGate = this.deps.limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const saleId = saleIdParam(req.params[0]!);
@@ -118,13 +118,11 @@ export class BuyerRoutes {
   /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
 
   private orderChecked(req: Req): HttpReply | Promise<HttpReply> {
-    const userId = this.deps.auth.userId(req.authorization);
-    // A string (cache hit, HS256) keeps this path free of awaits; only an RS256/ES256 token seen first waits.
+    const userId = buyerOf(this.deps.auth, req);
     return typeof userId === "string" ? this.orderAs(req, userId) : userId.then((u) => this.orderAs(req, u));
   }
 
   private orderAs(req: Req, userId: string): HttpReply | Promise<HttpReply> {
-    req.userId = userId;
     const saleId = saleIdParam(req.params[0]!);
     const token = req.idempotencyKey;
     if (!PURCHASE_TOKEN_RE.test(token)) throw new ApiError("INVALID_REQUEST", "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens");

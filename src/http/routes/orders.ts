@@ -6,6 +6,7 @@ import type { Breakers } from "../../admission/breakers.js";
 import { ORDER_ID_RE } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
 import { jsonObject, NO_FIELDS } from "../../admission/body.js";
+import { buyerOf } from "./buyer-of.js";
 import type { OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import type { Keys } from "../../redis/keys.js";
@@ -50,8 +51,7 @@ export class OrderRoutes {
 
   private async cancelOrder(req: Req): Promise<HttpReply> {
     const { auth, limits, breakers, lifecycle } = this.deps;
-    const who = auth.userId(req.authorization);
-    const userId = (req.userId = typeof who === "string" ? who : await who);
+    const userId = await buyerOf(auth, req);
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
@@ -68,8 +68,7 @@ export class OrderRoutes {
 
   private async status(req: Req): Promise<HttpReply> {
     const { auth, limits, breakers, redis, sales, repo } = this.deps;
-    const who = auth.userId(req.authorization);
-    const userId = (req.userId = typeof who === "string" ? who : await who);
+    const userId = await buyerOf(auth, req);
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
