@@ -4,6 +4,8 @@ import { NO_FIELDS } from "../admission/body.js";
 import { ORDER_ID_RE, PURCHASE_TOKEN_RE, SALE_ID_RE, SKU_ID_RE, USER_ID_RE } from "../admission/ids.js";
 import { SIGNATURE_RE } from "../admission/payment-signature.js";
 import { ERRORS, type ErrorCode } from "../errors.js";
+import { ORDER_STATUSES, REFUND_REASONS } from "../orders/order-state.js";
+import { SALE_STATUSES } from "../reservation/sale.js";
 import { repoRoot } from "../util/repo-root.js";
 import { constantReply, REQUEST_ID_RE, type Handler } from "./exchange.js";
 import { ROUTES, type Caller, type RouteName, type RouteSpec } from "./route-table.js";
@@ -86,7 +88,7 @@ const SCHEMAS: Record<string, Schema> = {
         type: "object",
         required: ["status", "remaining"],
         properties: {
-          status: { type: "string", enum: ["UPCOMING", "LIVE", "PAUSED", "SOLD_OUT", "ENDED"] },
+          status: { type: "string", enum: [...SALE_STATUSES] },
           remaining: { ...count, description: "may lag by 250 ms" },
         },
       },
@@ -107,7 +109,7 @@ const SCHEMAS: Record<string, Schema> = {
     required: ["orderId", "saleId", "skuId", "userId", "quantity", "status", "createdAt", "updatedAt"],
     properties: {
       orderId: pattern(ORDER_ID_RE), saleId: pattern(SALE_ID_RE), skuId: { oneOf: [pattern(SKU_ID_RE), { type: "null" }] }, userId: pattern(USER_ID_RE),
-      quantity: positiveInt(MAX_QUANTITY), status: { type: "string", enum: ["RESERVED", "CONFIRMED", "PAID", "CANCELLED"] },
+      quantity: positiveInt(MAX_QUANTITY), status: { type: "string", enum: [...ORDER_STATUSES] },
       createdAt: isoTime, updatedAt: isoTime,
     },
   },
@@ -147,7 +149,7 @@ const SCHEMAS: Record<string, Schema> = {
         items: {
           type: "object",
           required: ["orderId", "eventId", "reason", "recordedAt"],
-          properties: { orderId: pattern(ORDER_ID_RE), eventId: pattern(EVENT_ID_RE), reason: { type: "string", enum: ["PAID_AFTER_CANCEL", "DUPLICATE_PAYMENT"] }, recordedAt: isoTime },
+          properties: { orderId: pattern(ORDER_ID_RE), eventId: pattern(EVENT_ID_RE), reason: { type: "string", enum: [...REFUND_REASONS] }, recordedAt: isoTime },
         },
       },
     },

@@ -9,7 +9,8 @@
  * not a transition: it records a refund. Everything here is pure; persistence/order-transitions.ts applies
  * a decision under the row lock, so two racing actors never both win.
  */
-export type OrderStatus = "RESERVED" | "CONFIRMED" | "PAID" | "CANCELLED";
+export const ORDER_STATUSES = ["RESERVED", "CONFIRMED", "PAID", "CANCELLED"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
 
 /**
@@ -17,7 +18,8 @@ export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
  * of a reservation already released.
  */
 export type CancelReason = "PAYMENT_TIMEOUT" | "BUYER_CANCEL" | "UNITS_RETURNED";
-export type RefundReason = "PAID_AFTER_CANCEL" | "DUPLICATE_PAYMENT";
+export const REFUND_REASONS = ["PAID_AFTER_CANCEL", "DUPLICATE_PAYMENT"] as const;
+export type RefundReason = (typeof REFUND_REASONS)[number];
 
 export type OrderAction =
   | { kind: "pay"; eventId: string }

@@ -19,7 +19,8 @@ export function pausedReason(sale: Sale): string {
   return sale.recovering ? "the sale is paused while its stock is rebuilt after a Redis failure" : "the sale is paused";
 }
 
-export type SaleStatus = "UPCOMING" | "LIVE" | "PAUSED" | "SOLD_OUT" | "ENDED";
+export const SALE_STATUSES = ["UPCOMING", "LIVE", "PAUSED", "SOLD_OUT", "ENDED"] as const;
+export type SaleStatus = (typeof SALE_STATUSES)[number];
 
 export function saleStatus(sale: Sale, remaining: number, now = Date.now()): SaleStatus {
   if (now < sale.startsAt) return "UPCOMING";
