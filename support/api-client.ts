@@ -114,8 +114,7 @@ export class ApiClient {
 
   /** A purchase token for this buyer; throws (a FlashSaleError, one attempt) unless issued. */
   async token(saleId: string, userId: string): Promise<string> {
-    const client = new FlashSaleClient({ baseUrl: this.base, getToken: () => this.jwt(userId), retry: { maxAttempts: 1 } });
-    return (await client.takeToken(saleId)).token;
+    return (await this.storefront(userId, { maxAttempts: 1 }).takeToken(saleId)).token;
   }
 
   /** One order attempt with this token as Idempotency-Key; body `{}` when no quantity is given. */
