@@ -72,7 +72,7 @@ export function histogram(values: ArrayLike<number>, bins = 24): Histogram {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
   if (n === 0) return { edges: [], counts: [], n: 0, p50: NaN, p99: NaN, max: NaN };
-  const pick = (p: number) => sorted[Math.min(n - 1, Math.floor((n - 1) * p))]!;
+  const pick = (q: number) => atPercentile(sorted, q);
   const lo = Math.max(0, sorted[0]!);
   const hi = Math.max(lo + 1, pick(0.995));
   const width = niceStep((hi - lo) / bins);
