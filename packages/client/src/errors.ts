@@ -12,16 +12,25 @@ interface FailureContext {
   idempotencyKey?: string;
 }
 
-/**
- * The gateway answered with one of its error codes. `code` is the registry's; `status` its HTTP status;
- * `retryAfterSeconds` the answer's Retry-After (429 and 503); `retryable` false for a final answer.
- */
-export class FlashSaleError extends Error {
-  override readonly name = "FlashSaleError";
+/** What both kinds of failure carry: the call, its attempts, its request id and key. */
+abstract class CallFailure extends Error {
   readonly request: string;
   readonly attempts: number;
   readonly requestId?: string;
   readonly idempotencyKey?: string;
+
+  constructor(message: string, context: FailureContext, options?: { cause?: unknown }) {
+    super(`${context.request}: ${message}`, options);
+    ({ request: this.request, attempts: this.attempts, requestId: this.requestId, idempotencyKey: this.idempotencyKey } = context);
+  }
+}
+
+/**
+ * The gateway answered with one of its error codes. `code` is the registry's; `status` its HTTP status;
+ * `retryAfterSeconds` the answer's Retry-After (429 and 503); `retryable` false for a final answer.
+ */
+export class FlashSaleError extends CallFailure {
+  override readonly name = "FlashSaleError";
 
   constructor(
     readonly code: ErrorCode,
@@ -34,8 +43,7 @@ export class FlashSaleError extends Error {
     /** Not an outcome: the same call (same key) may be sent again later. */
     readonly retryable = false,
   ) {
-    super(`${context.request}: ${status} ${code}: ${message}`);
-    ({ request: this.request, attempts: this.attempts, requestId: this.requestId, idempotencyKey: this.idempotencyKey } = context);
+    super(`${status} ${code}: ${message}`, context);
   }
 }
 
@@ -44,12 +52,8 @@ export class FlashSaleError extends Error {
  * gateway's (a proxy's HTML 502, a body that is not JSON). Whether an order was placed is unknown: place it
  * again with the same `idempotencyKey`.
  */
-export class FlashSaleTransportError extends Error {
+export class FlashSaleTransportError extends CallFailure {
   override readonly name = "FlashSaleTransportError";
-  readonly request: string;
-  readonly attempts: number;
-  readonly requestId?: string;
-  readonly idempotencyKey?: string;
 
   constructor(
     message: string,
@@ -58,7 +62,6 @@ export class FlashSaleTransportError extends Error {
     readonly status?: number,
     options?: { cause?: unknown },
   ) {
-    super(`${context.request}: ${message}`, options);
-    ({ request: this.request, attempts: this.attempts, requestId: this.requestId, idempotencyKey: this.idempotencyKey } = context);
+    super(message, context, options);
   }
 }
