@@ -16,7 +16,7 @@ import { median } from "./lib/stats.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
-import { ask, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import { ask, cpuOfEach, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within, type Watched } from "./lib/proc.js";
 import { checkRows, drainedRows, unitsIn, type RowSeen } from "./lib/sale-rows.js";
 import { dropPrefix } from "./lib/redis.js";
 
@@ -112,11 +112,6 @@ function machineJiffies(): Map<string, { busy: number; total: number }> {
   return out;
 }
 
-interface Watched {
-  label: string;
-  pid: number | null;
-}
-
 class CpuWindow {
   private readonly t0 = performance.now();
   private readonly cpu0: number[];
@@ -127,7 +122,7 @@ class CpuWindow {
     private readonly watched: Watched[],
     private readonly threadsOf: number | null,
   ) {
-    this.cpu0 = watched.map((w) => (w.pid ? cpuSeconds(w.pid) : NaN));
+    this.cpu0 = cpuOfEach(watched);
     this.threads0 = threadsOf ? threadCpu(threadsOf) : null;
   }
 

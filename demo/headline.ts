@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RowDataPacket } from "mysql2/promise";
-import { ask, cpuSeconds, LOAD_CORE, pinned, SERVER_CORE, TsChild } from "../bench/lib/proc.js";
+import { ask, cpuOfEach, LOAD_CORE, pinned, SERVER_CORE, TsChild, type Watched } from "../bench/lib/proc.js";
 import type { Accepted, CrowdPrepare, CrowdResult, CrowdRun, SecondBucket } from "../bench/clients/crowd.js";
 import type { Redis } from "ioredis";
 import mysql from "mysql2/promise";
@@ -57,11 +57,6 @@ const SELL_TARGET_MS = 60_000;
 const LAG_TARGET_MS = 1000;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-
-interface Watched {
-  label: string;
-  pid: number | null;
-}
 
 /** One sample per second while the crowd runs. */
 interface Sample {
@@ -162,7 +157,7 @@ export async function headline(): Promise<boolean> {
       { label: "load generator", pid: crowd.pid },
       { label: "this auditor", pid: process.pid },
     ];
-    const cpuNow = () => watched.map((w) => (w.pid ? cpuSeconds(w.pid) : NaN));
+    const cpuNow = () => cpuOfEach(watched);
     const stockKeys = Array.from({ length: SHARDS }, (_, i) => keys.shard(saleId, i).stock);
     const remainingNow = async () => (await Promise.all(stockKeys.map((k) => redis.get(k)))).reduce((s, v) => s + Number(v ?? 0), 0);
     const rowsNow = () => rowsOf(saleId);

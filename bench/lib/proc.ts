@@ -48,6 +48,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** A process whose CPU a run reports, by label (pid null: not found, its figures NaN). */
+export interface Watched {
+  label: string;
+  pid: number | null;
+}
+
+/** CPU seconds so far of each watched process, in order (NaN where its pid is unknown). */
+export function cpuOfEach(watched: readonly Watched[]): number[] {
+  return watched.map((w) => (w.pid ? cpuSeconds(w.pid) : NaN));
+}
+
 /**
  * A bench/ TypeScript script in its own Node process (tsx), pinned to a core. It speaks one JSON object
  * per stdout line; stderr passes through so a failing child explains itself.
