@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { log } from "./proc.js";
+import { log, which } from "./proc.js";
 
 /**
  * Command-line tools some tests run, from Debian's packages: Chromium (the demo report's check), promtool
@@ -12,13 +12,9 @@ export const DEBIAN_TOOLS: readonly { command: string; pkg: string }[] = [
   { command: "docker-compose", pkg: "docker-compose" },
 ];
 
-function onPath(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
-}
-
 /** Installs the Debian package of every tool not on PATH; says what it could not install and carries on. */
 export function ensureTools(): void {
-  const missing = DEBIAN_TOOLS.filter((t) => !onPath(t.command));
+  const missing = DEBIAN_TOOLS.filter((t) => which(t.command) === null);
   if (missing.length === 0) return;
   const pkgs = missing.map((t) => t.pkg);
   log(`installing ${pkgs.join(", ")} from Debian's packages (apt-get)`);
@@ -28,5 +24,5 @@ export function ensureTools(): void {
     run(["update"]);
     run(["install", "-y", "--no-install-recommends", ...pkgs]);
   }
-  for (const t of missing) if (!onPath(t.command)) log(`${t.command} is still missing: apt-get install ${t.pkg} (as root) installs it`);
+  for (const t of missing) if (which(t.command) === null) log(`${t.command} is still missing: apt-get install ${t.pkg} (as root) installs it`);
 }

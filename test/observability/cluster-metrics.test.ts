@@ -8,7 +8,8 @@ import { ROOT } from "../../stack/proc.js";
 import type { Config } from "../../src/config/schema.js";
 import { migrate } from "../../src/persistence/migrate.js";
 import { durableConfig, eventually, stopApp } from "../helpers/durable.js";
-import { expectPromtoolPasses, freePort, total } from "./scrape.js";
+import { freePort } from "../../stack/proc.js";
+import { expectPromtoolPasses, total } from "./scrape.js";
 
 /** One GET on a connection of its own (the kernel picks the worker per connection), the body as text. */
 function getOnce(port: number, path: string): Promise<{ status: number; text: string }> {

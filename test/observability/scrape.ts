@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import net from "node:net";
 import { expect } from "vitest";
 
 /** One sample of a Prometheus text exposition. */
@@ -34,13 +33,4 @@ export function expectPromtoolPasses(text: string): void {
   expect(r.error, "promtool could not run (npm test installs it)").toBeUndefined();
   expect(`${r.stdout}${r.stderr}`.trim(), "promtool check metrics").toBe("");
   expect(r.status).toBe(0);
-}
-
-/** A TCP port free right now on 127.0.0.1 (for a child process that must be told its port beforehand). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }

@@ -9,7 +9,8 @@ import { GatewayProcess } from "../../src/gateway-process.js";
 import { durableConfig, eventually, mysqlProxy, stopApp, throughProxy } from "../helpers/durable.js";
 import { apiFor, pool, rid, type Api } from "../helpers/env.js";
 import type { TcpProxy } from "../helpers/tcp-proxy.js";
-import { expectPromtoolPasses, freePort, total } from "./scrape.js";
+import { freePort } from "../../stack/proc.js";
+import { expectPromtoolPasses, total } from "./scrape.js";
 
 /** `npm run writer` as a process, its MySQL through `proxy`, its probes and metrics on `port`. */
 function spawnWriter(cfg: Config, port: number): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
