@@ -23,6 +23,17 @@ function capturing(lines: Line[], level: "debug" | "info" = "debug") {
   return createLogger({ service: "gateway", level, destination: { write } });
 }
 
+/** A new sale and buyer, and one order placed with a request id of the test's own. */
+async function orderWithRequestId(api: Api) {
+  const saleId = `log${rid()}`;
+  await api.putSale(saleId, { stock: 5, shards: 2 });
+  const user = `buyer-${rid(3)}`;
+  const token = await api.token(saleId, user);
+  const requestId = `rq-${rid(8)}`;
+  const r = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer(user), "idempotency-key": token, "x-request-id": requestId }, body: {} });
+  return { saleId, user, token, requestId, r };
+}
+
 describe("one order followed by its X-Request-Id: access log, order message, checker, writer's row line", () => {
   let cfg: Config;
   let app: GatewayProcess;
@@ -37,12 +48,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
   afterAll(() => stopApp(app, cfg));
 
   it("the request id of a 202 is in the access line, the message's requestIds property and the writer's row line", async () => {
-    const saleId = `log${rid()}`;
-    await api.putSale(saleId, { stock: 5, shards: 2 });
-    const user = `buyer-${rid(3)}`;
-    const token = await api.token(saleId, user);
-    const requestId = `rq-${rid(8)}`;
-    const r = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer(user), "idempotency-key": token, "x-request-id": requestId }, body: {} });
+    const { saleId, user, token, requestId, r } = await orderWithRequestId(api);
     expect(r.status).toBe(202);
     expect(r.headers.get("x-request-id")).toBe(requestId);
     const orderId = r.body.orderId as string;
@@ -69,12 +75,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
   });
 
   it("the broker's back-check names the order and its request id", async () => {
-    const saleId = `log${rid()}`;
-    await api.putSale(saleId, { stock: 5, shards: 2 });
-    const user = `buyer-${rid(3)}`;
-    const token = await api.token(saleId, user);
-    const requestId = `rq-${rid(8)}`;
-    const r = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer(user), "idempotency-key": token, "x-request-id": requestId }, body: {} });
+    const { saleId, user, token, requestId, r } = await orderWithRequestId(api);
     expect(r.status).toBe(202);
     const orderId = r.body.orderId as string;
     // The broker asks about a message it holds; here asked directly, with the body the placer sent.
