@@ -414,7 +414,6 @@ export class GatewayProcess {
     return this.server?.port ?? 0;
   }
 
-  /** Stops listening first, then the loops and clients that feed or drain the hand-off. */
   /**
    * SIGTERM: reports not ready (`/readyz` 503) and keeps serving for `server.drainGraceMs` while balancers
    * stop sending; then closes the listener, refuses what still arrives on open connections (503, nothing
@@ -435,6 +434,7 @@ export class GatewayProcess {
     return { rowsMissing };
   }
 
+  /** Stops listening first, then the loops and clients that feed or drain the hand-off. */
   async close(): Promise<void> {
     this.server?.close();
     await this.opsServer?.close();
