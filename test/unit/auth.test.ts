@@ -186,20 +186,25 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
 
   it("an unknown kid refetches the JWKS once (key rotation), and a flood of unknown kids does not hammer it", async () => {
     const a = remote([rsa], { jwksCooldownSeconds: 0.3 });
+    // Signed up front, so that only verification runs inside the cooldown windows (RSA signing a hundred
+    // tokens can outlast 300 ms on a loaded machine).
+    const rotatedToken = await bearerOf(idpJwt(rotated, claims({ sub: "after-rotation" })));
+    const madeUp = await Promise.all(Array.from({ length: 100 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `made-up-${i}`))));
+    const madeUpAgain = await Promise.all(Array.from({ length: 50 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `again-${i}`))));
     expect(await a.userId(await bearerOf(idpJwt(rsa, claims())))).toBe("buyer-1");
     expect(jwks.hits).toBe(1);
     await sleep(350);
     // The IdP rotates: its new key signs a token the gateway has no key for yet.
     jwks.keys = [rsa.jwk, rotated.jwk];
-    expect(await a.userId(await bearerOf(idpJwt(rotated, claims({ sub: "after-rotation" }))))).toBe("after-rotation");
+    expect(await a.userId(rotatedToken)).toBe("after-rotation");
     expect(jwks.hits).toBe(2);
     // Within the cooldown: 100 made-up kids, all refused, not one more fetch.
-    const flood = await Promise.all(Array.from({ length: 100 }, async (_, i) => codeOf(async () => a.userId(await bearerOf(idpJwt(rsa, claims(), `made-up-${i}`))))));
+    const flood = await Promise.all(madeUp.map((t) => codeOf(() => a.userId(t))));
     expect(new Set(flood)).toEqual(new Set(["UNAUTHENTICATED"]));
     expect(jwks.hits).toBe(2);
     // After it: 50 at once share a single fetch.
     await sleep(350);
-    const again = await Promise.all(Array.from({ length: 50 }, async (_, i) => codeOf(async () => a.userId(await bearerOf(idpJwt(rsa, claims(), `again-${i}`))))));
+    const again = await Promise.all(madeUpAgain.map((t) => codeOf(() => a.userId(t))));
     expect(new Set(again)).toEqual(new Set(["UNAUTHENTICATED"]));
     expect(jwks.hits).toBe(3);
   });
@@ -226,11 +231,12 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     expect(jwks.hits).toBe(2);
     // Down again once the set is stale: the held keys verify a new token at once while the refresh runs
     // behind it (and fails).
+    const [two, three] = [await bearerOf(idpJwt(rsa, claims({ sub: "two" }))), await bearerOf(idpJwt(rsa, claims({ sub: "three" })))];
     jwks.status = 503;
     await sleep(350);
-    expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "two" }))))).toBe("two");
+    expect(await a.userId(two)).toBe("two");
     await vi.waitFor(() => expect(jwks.hits).toBe(3));
-    expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "three" }))))).toBe("three");
+    expect(await a.userId(three)).toBe("three");
     expect(jwks.hits).toBe(3);
   });
 
