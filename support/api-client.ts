@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { FlashSaleClient, FlashSaleError, type RetryOptions } from "@flashsale/client";
+import { FlashSaleClient, FlashSaleError, type AnswerInfo, type RetryOptions } from "@flashsale/client";
 import { signBuyerJwt } from "../src/admission/auth.js";
 
 /** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
@@ -65,8 +65,8 @@ export class ApiClient {
   }
 
   /** The storefront client as this buyer (a fresh JWT per request), retrying 429, 503 and lost connections. */
-  storefront(userId: string, retry?: RetryOptions): FlashSaleClient {
-    return new FlashSaleClient({ baseUrl: this.base, getToken: () => this.jwt(userId), retry });
+  storefront(userId: string, retry?: RetryOptions, onResponse?: (answer: AnswerInfo) => void): FlashSaleClient {
+    return new FlashSaleClient({ baseUrl: this.base, getToken: () => this.jwt(userId), retry, onResponse });
   }
 
   /** One buyer call through the storefront client, no retry, as the raw answer (status, parsed body, headers). */

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, inject } from "vitest";
+import { FlashSaleError, type FlashSaleClient } from "@flashsale/client";
 import { deepMerge, loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess, type ProcessOptions } from "../../src/gateway-process.js";
@@ -51,6 +52,27 @@ export class Api extends ApiClient {
     expect(order).toMatchObject({ saleId, userId: user, quantity, status: "RESERVED" });
     return { orderId: order.orderId, user };
   }
+}
+
+/**
+ * The final refusal a buyer's call ends with, checked to be the call's last answer with nothing but
+ * retryable answers (503, 429) before it: a client that retried a final answer fails here, while a 503 that
+ * a loaded machine gives any request (a Redis call past the breaker's timeout) does not.
+ */
+export async function finalRefusal(api: ApiClient, user: string, call: (buyer: FlashSaleClient) => Promise<unknown>): Promise<FlashSaleError> {
+  const answers: { path: string; status: number }[] = [];
+  const outcome = await call(api.storefront(user, undefined, (a) => answers.push({ path: a.path, status: a.status }))).then(
+    (r) => expect.fail(`expected a refusal, got ${JSON.stringify(r)}`),
+    (e: unknown) => e,
+  );
+  expect(outcome).toBeInstanceOf(FlashSaleError);
+  const e = outcome as FlashSaleError;
+  const last = answers.at(-1);
+  expect(last?.status, "the refusal is the call's last answer").toBe(e.status);
+  // The attempts of the refused request (placing an order without a token takes one first, another path).
+  const attempts = answers.filter((a) => a.path === last?.path).map((a) => a.status);
+  expect(attempts.slice(0, -1).filter((s) => s !== 503 && s !== 429), "answers retried before the refusal").toEqual([]);
+  return e;
 }
 
 /** The buy path on Redis alone (no RocketMQ hand-off, no MySQL writes), for the HTTP and admission tests. */
