@@ -12,13 +12,14 @@ type Thunk = () => Promise<unknown>;
 const EVENTS = ["success", "failure", "timeout", "reject", "open", "halfOpen", "close"] as const;
 
 /**
- * A Redis client failure (timeout, connection, cluster down, a failover under way: MASTERDOWN, or UNBLOCKED
- * for a WAIT cut short when its primary turned replica): the dependency, not the request. The buyer gets
- * 503 and retries with the same key; the outcome of a reservation caught in it is settled by its token.
+ * A Redis client failure (timeout, connection, cluster down, a failover under way: MASTERDOWN, UNBLOCKED
+ * for a WAIT cut short when its primary turned replica, or "WAIT cannot be used with replica instances" for
+ * a WAIT sent just after): the dependency, not the request. The buyer gets 503 and retries with the same
+ * key; the outcome of a reservation caught in it is settled by its token.
  */
 export function isRedisFailure(err: unknown): boolean {
   if (!(err instanceof Error) || err instanceof ApiError) return false;
-  return /Command timed out|Connection is closed|MaxRetriesPerRequest|ClusterAllFailed|CLUSTERDOWN|TRYAGAIN|ECONNREFUSED|ECONNRESET|LOADING|READONLY|MOVED|ASK|MASTERDOWN|UNBLOCKED|Stream isn't writeable|Redis connection/.test(
+  return /Command timed out|Connection is closed|MaxRetriesPerRequest|ClusterAllFailed|CLUSTERDOWN|TRYAGAIN|ECONNREFUSED|ECONNRESET|LOADING|READONLY|MOVED|ASK|MASTERDOWN|UNBLOCKED|WAIT cannot be used with replica|Stream isn't writeable|Redis connection/.test(
     `${err.name} ${err.message}`,
   );
 }
