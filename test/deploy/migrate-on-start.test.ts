@@ -1,36 +1,26 @@
 import type mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
 import { testConfig } from "../helpers/env.js";
-import { connectServer, dropTestDatabases, testMysqlConfig } from "../persistence/mysql-test-db.js";
+import { mysqlServerForFile } from "../persistence/mysql-test-db.js";
 
 /**
  * `mysql.migrateOnStart: false` is what compose.yaml and deploy/k8s run with: the schema comes from the
  * one-shot migrate step, and the gateway (whose MySQL user has no DDL rights there) must not try to create
  * it. Real MariaDB and RocketMQ: the durable side of a process starts as in production.
  */
-const created: Config["mysql"][] = [];
-let conn: mysql.Connection;
-
-beforeAll(async () => {
-  conn = await connectServer(testMysqlConfig());
-});
-afterAll(async () => {
-  await conn.end();
-  for (const cfg of created) await dropTestDatabases(cfg);
-});
+const server = mysqlServerForFile();
 
 /** Empty shard databases (as a DBA would hand them over), no tables yet. */
 async function emptyShards(migrateOnStart: boolean): Promise<Config> {
-  const mysqlCfg = { ...testMysqlConfig(), migrateOnStart };
-  created.push(mysqlCfg);
-  for (const s of mysqlCfg.shards) await conn.query(`CREATE DATABASE \`${s.database}\``);
+  const mysqlCfg = { ...server.fresh(), migrateOnStart };
+  for (const s of mysqlCfg.shards) await server.conn.query(`CREATE DATABASE \`${s.database}\``);
   return testConfig("standalone", { mysql: mysqlCfg });
 }
 
 async function tableCount(database: string): Promise<number> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [database]);
+  const [rows] = await server.conn.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [database]);
   return Number(rows[0]!.n);
 }
 

@@ -6,7 +6,7 @@ import { encodeOrders } from "../../src/messaging/order-message.js";
 import { quietLogger } from "../../src/messaging/rocketmq.js";
 import { createLogger } from "../../src/observability/log.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
-import { durableConfig, eventually, stopApp } from "../helpers/durable.js";
+import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { apiFor, rid, type Api } from "../helpers/env.js";
 
 type Line = Record<string, unknown> & { level: number; time: number; msg: string };
@@ -42,8 +42,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
 
   beforeAll(async () => {
     cfg = await durableConfig("standalone", { log: { level: "debug", accessSampleRate: 1 } });
-    app = await GatewayProcess.start(cfg, { port: 0, log: capturing(lines) });
-    api = apiFor(app.port, cfg);
+    ({ app, api } = await startApp(cfg, { log: capturing(lines) }));
   });
   afterAll(() => stopApp(app, cfg));
 

@@ -7,7 +7,7 @@ import { ensureGatewayTopics } from "../../stack/rocketmq.js";
 import { ROOT } from "../../stack/proc.js";
 import type { Producer } from "rocketmq-client-nodejs";
 import { deepMerge } from "../../src/config/load.js";
-import { GatewayProcess } from "../../src/gateway-process.js";
+import { GatewayProcess, type ProcessOptions } from "../../src/gateway-process.js";
 import { quietLogger, rmq } from "../../src/messaging/rocketmq.js";
 import type { Config } from "../../src/config/schema.js";
 import type { CrashPoint } from "../../src/util/crash-point.js";
@@ -41,8 +41,8 @@ export function throughProxy(cfg: Config, proxy: TcpProxy): Config {
   return { ...cfg, mysql: { ...cfg.mysql, shards: cfg.mysql.shards.map((s) => ({ ...s, port: proxy.port })) } };
 }
 
-export async function startApp(cfg: Config): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
-  const app = await GatewayProcess.start(cfg, { port: 0 });
+export async function startApp(cfg: Config, opts: Omit<ProcessOptions, "port"> = {}): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
+  const app = await GatewayProcess.start(cfg, { ...opts, port: 0 });
   return { app, api: apiFor(app.port, cfg), repo: app.repo };
 }
 

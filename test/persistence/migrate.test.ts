@@ -1,27 +1,12 @@
 import type mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Config } from "../../src/config/schema.js";
+import { describe, expect, it } from "vitest";
 import { migrate } from "../../src/persistence/migrate.js";
-import { connectServer, dropTestDatabases, testMysqlConfig } from "./mysql-test-db.js";
+import { mysqlServerForFile } from "./mysql-test-db.js";
 
-const created: Config["mysql"][] = [];
-function freshConfig(...args: Parameters<typeof testMysqlConfig>): Config["mysql"] {
-  const cfg = testMysqlConfig(...args);
-  created.push(cfg);
-  return cfg;
-}
-
-let conn: mysql.Connection;
-beforeAll(async () => {
-  conn = await connectServer(testMysqlConfig());
-});
-afterAll(async () => {
-  await conn.end();
-  for (const cfg of created) await dropTestDatabases(cfg);
-});
+const server = mysqlServerForFile();
 
 async function tablesOf(database: string): Promise<string[]> {
-  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+  const [rows] = await server.conn.query<mysql.RowDataPacket[]>(
     "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
     [database],
   );
@@ -30,7 +15,7 @@ async function tablesOf(database: string): Promise<string[]> {
 
 describe("migrate", () => {
   it("creates every shard database with exactly the expected tables, and a second run changes nothing", async () => {
-    const cfg = freshConfig({ shards: 3, tablesPerShard: 3 });
+    const cfg = server.fresh({ shards: 3, tablesPerShard: 3 });
     const expected = ["order_events", "orders_0", "orders_1", "orders_2", "parked_orders", "payment_events", "refunds", "sales"];
 
     const first = await migrate(cfg);
@@ -52,10 +37,10 @@ describe("migrate", () => {
   });
 
   it("gives order tables the contract columns, byte-exact ids and the lookup indexes", async () => {
-    const cfg = freshConfig({ shards: 1, tablesPerShard: 1 });
+    const cfg = server.fresh({ shards: 1, tablesPerShard: 1 });
     await migrate(cfg);
     const db = cfg.shards[0]!.database;
-    const [cols] = await conn.query<mysql.RowDataPacket[]>(
+    const [cols] = await server.conn.query<mysql.RowDataPacket[]>(
       "SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, IS_NULLABLE AS n, COLLATION_NAME AS coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders_0'",
       [db],
     );
@@ -68,7 +53,7 @@ describe("migrate", () => {
     expect(byName.get("created_at")!.t).toBe("datetime(3)");
     expect(byName.get("user_id")!.coll).toBe("utf8mb4_bin");
 
-    const [idx] = await conn.query<mysql.RowDataPacket[]>(
+    const [idx] = await server.conn.query<mysql.RowDataPacket[]>(
       "SELECT INDEX_NAME AS i, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders_0' GROUP BY INDEX_NAME",
       [db],
     );
@@ -79,37 +64,37 @@ describe("migrate", () => {
   });
 
   it("survives concurrent runs", async () => {
-    const cfg = freshConfig();
+    const cfg = server.fresh();
     await Promise.all([migrate(cfg), migrate(cfg), migrate(cfg)]);
     for (const s of cfg.shards) expect(await tablesOf(s.database)).toHaveLength(cfg.tablesPerShard + 5);
   });
 
   it("adds the columns of later releases to tables an earlier release created, keeping their rows", async () => {
-    const cfg = freshConfig({ shards: 1, tablesPerShard: 1 });
+    const cfg = server.fresh({ shards: 1, tablesPerShard: 1 });
     const db = cfg.shards[0]!.database;
-    await conn.query(`CREATE DATABASE \`${db}\``);
-    await conn.query(
+    await server.conn.query(`CREATE DATABASE \`${db}\``);
+    await server.conn.query(
       `CREATE TABLE \`${db}\`.orders_0 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL, sku_id VARCHAR(64) NOT NULL, user_id VARCHAR(128) NOT NULL, quantity INT UNSIGNED NOT NULL, status ENUM('CONFIRMED','PAID','CANCELLED') NOT NULL, created_at DATETIME(3) NOT NULL, updated_at DATETIME(3) NOT NULL)`,
     );
-    await conn.query(`INSERT INTO \`${db}\`.orders_0 VALUES ('o1', 's', 'k', 'u', 1, 'CONFIRMED', NOW(3), NOW(3))`);
-    await conn.query(`CREATE TABLE \`${db}\`.payment_events (event_id VARCHAR(128) PRIMARY KEY, order_id VARCHAR(96) NOT NULL, status VARCHAR(32) NOT NULL, outcome VARCHAR(32) NOT NULL, created_at DATETIME(3) NOT NULL)`);
+    await server.conn.query(`INSERT INTO \`${db}\`.orders_0 VALUES ('o1', 's', 'k', 'u', 1, 'CONFIRMED', NOW(3), NOW(3))`);
+    await server.conn.query(`CREATE TABLE \`${db}\`.payment_events (event_id VARCHAR(128) PRIMARY KEY, order_id VARCHAR(96) NOT NULL, status VARCHAR(32) NOT NULL, outcome VARCHAR(32) NOT NULL, created_at DATETIME(3) NOT NULL)`);
     await migrate(cfg);
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT order_id, version FROM \`${db}\`.orders_0`);
+    const [rows] = await server.conn.query<mysql.RowDataPacket[]>(`SELECT order_id, version FROM \`${db}\`.orders_0`);
     expect(rows.map((r) => [r.order_id, r.version])).toEqual([["o1", 1]]);
-    const [cols] = await conn.query<mysql.RowDataPacket[]>("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'payment_events'", [db]);
+    const [cols] = await server.conn.query<mysql.RowDataPacket[]>("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'payment_events'", [db]);
     expect(cols.map((r) => String(r.c))).toContain("body_sha256");
   });
 
   it("fails, naming the table, when an existing order table lacks a contract column", async () => {
-    const cfg = freshConfig({ shards: 1, tablesPerShard: 2 });
+    const cfg = server.fresh({ shards: 1, tablesPerShard: 2 });
     const db = cfg.shards[0]!.database;
-    await conn.query(`CREATE DATABASE \`${db}\``);
-    await conn.query(`CREATE TABLE \`${db}\`.orders_1 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL)`);
+    await server.conn.query(`CREATE DATABASE \`${db}\``);
+    await server.conn.query(`CREATE TABLE \`${db}\`.orders_1 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL)`);
     await expect(migrate(cfg)).rejects.toThrow(`${db}.orders_1 exists but lacks column(s) sku_id`);
   });
 
   it("refuses a shard list naming one database twice", async () => {
-    const cfg = freshConfig({ shards: 1 });
+    const cfg = server.fresh({ shards: 1 });
     await expect(migrate({ ...cfg, shards: [cfg.shards[0]!, cfg.shards[0]!] })).rejects.toThrow(/twice/);
   });
 });

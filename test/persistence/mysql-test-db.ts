@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
+import { afterAll, beforeAll } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 
@@ -35,4 +36,28 @@ export async function dropTestDatabases(cfg: Config["mysql"]): Promise<void> {
 export function connectServer(cfg: Config["mysql"], shard = 0): Promise<mysql.Connection> {
   const s = cfg.shards[shard]!;
   return mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, timezone: "Z" });
+}
+
+/**
+ * A test file's connection to the MySQL server and the shard databases it makes: `conn` is open from
+ * beforeAll, and afterAll closes it and drops every database `fresh()` named.
+ */
+export function mysqlServerForFile(): { conn: mysql.Connection; fresh: (...args: Parameters<typeof testMysqlConfig>) => Config["mysql"] } {
+  const created: Config["mysql"][] = [];
+  const server = {
+    conn: undefined as unknown as mysql.Connection,
+    fresh(...args: Parameters<typeof testMysqlConfig>) {
+      const cfg = testMysqlConfig(...args);
+      created.push(cfg);
+      return cfg;
+    },
+  };
+  beforeAll(async () => {
+    server.conn = await connectServer(testMysqlConfig());
+  });
+  afterAll(async () => {
+    await server.conn?.end();
+    for (const cfg of created) await dropTestDatabases(cfg);
+  });
+  return server;
 }
