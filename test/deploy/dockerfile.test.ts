@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../stack/proc.js";
 import { read, ROOT, sourceOfBuilt } from "./deploy-files.js";
 
 /**
@@ -36,10 +37,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
-  const other = createServer();
-  await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
-  closedPort = (other.address() as AddressInfo).port;
-  await new Promise((r) => other.close(r));
+  closedPort = await freePort();
 });
 afterAll(() => new Promise((r) => server.close(r)));
 

@@ -1,26 +1,10 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../stack/proc.js";
+import { describe, expect, it } from "vitest";
+import { freePort } from "../../stack/proc.js";
 import { deepMerge } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { testMysqlConfig } from "../persistence/mysql-test-db.js";
+import { spawnEntry, type Entry } from "../helpers/durable.js";
 import { testConfig } from "../helpers/env.js";
-
-const dir = mkdtempSync(join(tmpdir(), "fs-startup-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A port nothing listens on: taken from the OS, then released. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface Line {
   level: number;
@@ -30,22 +14,14 @@ interface Line {
 }
 
 /** `npm start`'s entry with this config; its exit code and every stderr line, each parsed as JSON. */
-async function start(cfg: Config, entry = "main.ts"): Promise<{ code: number | null; lines: Line[]; ms: number }> {
-  const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(file, JSON.stringify({ ...cfg, server: { ...cfg.server, port: 0 } }));
+async function start(cfg: Config, entry: Entry = "main.ts"): Promise<{ code: number | null; lines: Line[]; ms: number }> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", entry)], {
-    cwd: ROOT,
-    env: { ...process.env, FLASHSALE_CONFIG: file },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const { child, exited, stderr } = spawnEntry(entry, { ...cfg, server: { ...cfg.server, port: 0 } });
   const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
-  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  const code = await exited;
   clearTimeout(timer);
   // Every line is a JSON log line: a bare stack trace or a library's own printout fails here.
-  const lines = err.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+  const lines = stderr().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
   for (const l of lines) expect(l).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
   return { code, lines, ms: Date.now() - t0 };
 }
@@ -56,7 +32,7 @@ const base = () => testConfig("standalone", { mysql: testMysqlConfig(), log: { l
 
 describe.concurrent("a dependency missing at start-up: one line naming it, its address and how to start it", () => {
   it("Redis down: exits 1 with Redis, the address and the command, not ioredis's retry message", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { code, lines, ms } = await start(deepMerge(base() as never, { redis: { url: `redis://127.0.0.1:${port}` } } as never) as unknown as Config);
     expect(code).toBe(1);
     expect(fatal(lines)).toEqual([`cannot reach Redis at 127.0.0.1:${port} (ECONNREFUSED): start it with 'npm run stack:up' or set redis.url`]);
@@ -66,7 +42,7 @@ describe.concurrent("a dependency missing at start-up: one line naming it, its a
   });
 
   it("MySQL down: a line per shard with host:port and database", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const cfg = base();
     const shards = cfg.mysql.shards.map((s) => ({ ...s, port }));
     const { code, lines } = await start({ ...cfg, mysql: { ...cfg.mysql, shards } });
@@ -87,7 +63,7 @@ describe.concurrent("a dependency missing at start-up: one line naming it, its a
   });
 
   it("the RocketMQ proxy down, for the writer-only process too: its endpoint and the command", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const cfg = deepMerge(base() as never, { rocketmq: { endpoints: `127.0.0.1:${port}` } } as never) as unknown as Config;
     const want = [`cannot reach the RocketMQ proxy at 127.0.0.1:${port} (ECONNREFUSED): start it with 'npm run stack:up' or set rocketmq.endpoints`];
     const gateway = await start(cfg);

@@ -79,6 +79,28 @@ export async function eventually<T>(what: string, get: () => Promise<T>, ok: (v:
   }
 }
 
+/** The process entries: `main.ts` (npm start) and `writer-main.ts` (npm run writer). */
+export type Entry = "main.ts" | "writer-main.ts";
+
+/**
+ * A process entry as a child with this config, logging at info at least (start-up lines such as
+ * "listening on" are read from it), its stderr collected; `env` adds variables.
+ */
+export function spawnEntry(entry: Entry, cfg: Config, env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const overlay = join(mkdtempSync(join(tmpdir(), "fs-child-")), "config.json");
+  const level = cfg.log.level === "debug" || cfg.log.level === "trace" ? cfg.log.level : "info";
+  writeFileSync(overlay, JSON.stringify({ ...cfg, log: { ...cfg.log, level } }));
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", entry)], {
+    cwd: ROOT,
+    env: { ...process.env, FLASHSALE_CONFIG: overlay, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code, sig) => r(sig ? -1 : code)));
+  return { child, exited, stderr: () => err };
+}
+
 /**
  * A gateway in a child process (npm start's entry), to be killed or to kill itself: with `crashAt` it
  * SIGKILLs itself there; `writer` runs the order writer, timers and outbox relay in it too (default off);
@@ -88,27 +110,15 @@ export async function spawnGateway(
   cfg: Config,
   opts: { crashAt?: CrashPoint; writer?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ child: ChildProcess; api: Api; exited: Promise<number | null> }> {
-  const dir = mkdtempSync(join(tmpdir(), "fs-child-"));
-  const overlay = join(dir, "config.json");
-  // At least info: the port is read from the "listening on" line.
-  const log = { ...cfg.log, level: cfg.log.level === "debug" || cfg.log.level === "trace" ? cfg.log.level : "info" };
-  const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } }, log };
-  writeFileSync(overlay, JSON.stringify(childCfg));
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, FLASHSALE_CONFIG: overlay, FLASHSALE_FAULT: opts.crashAt ?? "", FLASHSALE_RMQ_LOG: "silent", ...opts.env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const exited = new Promise<number | null>((r) => child.on("exit", (code, sig) => r(sig ? -1 : code)));
+  const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } } };
+  const { child, exited, stderr } = spawnEntry("main.ts", childCfg, { FLASHSALE_FAULT: opts.crashAt ?? "", FLASHSALE_RMQ_LOG: "silent", ...opts.env });
   const port = await new Promise<number>((resolve, reject) => {
-    let buf = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /listening on [^:]+:(\d+)/.exec(buf);
+    child.stderr!.on("data", () => {
+      const m = /listening on [^:]+:(\d+)/.exec(stderr());
       if (m) resolve(Number(m[1]));
     });
     // A crash point may be reached before the HTTP port is even open (the relay starts first).
-    child.on("exit", () => (opts.crashAt ? resolve(0) : reject(new Error(`child gateway exited early: ${buf}`))));
+    child.on("exit", () => (opts.crashAt ? resolve(0) : reject(new Error(`child gateway exited early: ${stderr()}`))));
   });
   return { child, api: apiFor(port, cfg), exited };
 }

@@ -1,13 +1,8 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../stack/proc.js";
 import type { Config } from "../../src/config/schema.js";
 import { migrate } from "../../src/persistence/migrate.js";
-import { durableConfig, eventually, stopApp } from "../helpers/durable.js";
+import { durableConfig, eventually, spawnEntry, stopApp } from "../helpers/durable.js";
 import { freePort } from "../../stack/proc.js";
 import { expectPromtoolPasses, total } from "./scrape.js";
 
@@ -36,20 +31,11 @@ describe("/metrics with server.workers: 2", () => {
     // Migrated once beforehand, as a deployment does (mysql.migrateOnStart would have both workers race).
     await migrate(cfg.mysql);
     const port = await freePort();
-    const overlay = join(mkdtempSync(join(tmpdir(), "fs-cluster-")), "config.json");
-    writeFileSync(overlay, JSON.stringify({ ...cfg, server: { ...cfg.server, port, workers: 2 }, mysql: { ...cfg.mysql, migrateOnStart: false }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } } }));
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, FLASHSALE_CONFIG: overlay, FLASHSALE_RMQ_LOG: "silent", FLASHSALE__LOG__LEVEL: "info" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const exited = new Promise((r) => child.on("exit", r));
-    // "listening on" is an info line (the tests' config logs warnings only).
+    const childCfg = { ...cfg, server: { ...cfg.server, port, workers: 2 }, mysql: { ...cfg.mysql, migrateOnStart: false }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } } };
+    const { child, exited, stderr } = spawnEntry("main.ts", childCfg, { FLASHSALE_RMQ_LOG: "silent" });
     stop = () => (child.kill("SIGTERM"), exited);
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    await eventually("both workers listening", async () => stderr.match(/listening on/g)?.length ?? 0, (n) => n >= 2, 50_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${stderr}`);
+    await eventually("both workers listening", async () => stderr().match(/listening on/g)?.length ?? 0, (n) => n >= 2, 50_000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${stderr()}`);
     });
 
     const scrape = async () => {

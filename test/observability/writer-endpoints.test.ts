@@ -1,30 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../stack/proc.js";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
-import { durableConfig, eventually, mysqlProxy, stopApp, throughProxy } from "../helpers/durable.js";
+import { durableConfig, eventually, mysqlProxy, spawnEntry, stopApp, throughProxy } from "../helpers/durable.js";
 import { apiFor, pool, rid, type Api } from "../helpers/env.js";
 import type { TcpProxy } from "../helpers/tcp-proxy.js";
 import { freePort } from "../../stack/proc.js";
 import { expectPromtoolPasses, total } from "./scrape.js";
 
 /** `npm run writer` as a process, its MySQL through `proxy`, its probes and metrics on `port`. */
-function spawnWriter(cfg: Config, port: number): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const overlay = join(mkdtempSync(join(tmpdir(), "fs-writer-")), "config.json");
-  writeFileSync(overlay, JSON.stringify({ ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, http: { host: "127.0.0.1", port } } } }));
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "writer-main.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, FLASHSALE_CONFIG: overlay, FLASHSALE_RMQ_LOG: "silent" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on("exit", (code, sig) => r(sig ? -1 : code)));
-  return { child, exited, stderr: () => err };
+function spawnWriter(cfg: Config, port: number): ReturnType<typeof spawnEntry> {
+  return spawnEntry("writer-main.ts", { ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, http: { host: "127.0.0.1", port } } } }, { FLASHSALE_RMQ_LOG: "silent" });
 }
 
 describe("the writer-only process serves /healthz, /readyz and /metrics (rocketmq.consumer.http)", () => {
