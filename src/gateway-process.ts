@@ -27,7 +27,7 @@ import { OrderTransactionChecker } from "./messaging/transaction-checker.js";
 import { TransactionalOrderPlacer } from "./messaging/transactional-placer.js";
 import { PendingRows } from "./messaging/pending-rows.js";
 import { Cors } from "./http/cors.js";
-import { createLogger, type Logger } from "./observability/log.js";
+import { componentLogger, createLogger, type Logger } from "./observability/log.js";
 import { Metrics } from "./observability/metrics.js";
 import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
 import { migrate } from "./persistence/migrate.js";
@@ -218,7 +218,7 @@ export class GatewayProcess {
     const cfg = this.config;
     if (cfg.mysql.migrateOnStart) await startingAgainst("MySQL migration failed", () => migrate(cfg.mysql));
     const { repo } = this;
-    const log = (component: string) => this.log.child({ component });
+    const log = (component: string) => componentLogger(component, this.log);
     const checker = new OrderTransactionChecker(this.redis, this.keys, log("transaction-checker"));
     // The producer must list the order topic, or the broker's back-checks never reach its checker. Only that
     // one: with a second topic listed, startup now and then waits forever for the proxy's first settings

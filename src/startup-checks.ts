@@ -1,6 +1,6 @@
-import net from "node:net";
 import mysql from "mysql2/promise";
 import type { Config } from "./config/schema.js";
+import { tcpConnectError } from "./util/tcp-probe.js";
 
 /**
  * A dependency the process cannot start without is missing. The message names the service, its address,
@@ -17,46 +17,33 @@ export class DependencyError extends Error {
 
 const START = "start it with 'npm run stack:up'";
 
-/** null once a TCP connection to host:port opens within the timeout, else why not (ECONNREFUSED, ETIMEDOUT...). */
-function connectError(host: string, port: number, timeoutMs: number): Promise<string | null> {
-  return new Promise((done) => {
-    const sock = net.connect({ host, port });
-    const finish = (err: string | null) => {
-      sock.destroy();
-      done(err);
-    };
-    sock.setTimeout(timeoutMs, () => finish("ETIMEDOUT"));
-    sock.once("connect", () => finish(null));
-    sock.once("error", (err: NodeJS.ErrnoException) => finish(err.code ?? err.message));
-  });
-}
-
-function hostPort(address: string): [string, number] {
+/** tcpConnectError for a "host:port" address. */
+function connectErrorAt(address: string, timeoutMs: number): Promise<string | null> {
   const i = address.lastIndexOf(":");
-  return [address.slice(0, i), Number(address.slice(i + 1))];
+  return tcpConnectError(Number(address.slice(i + 1)), address.slice(0, i), timeoutMs);
 }
 
 /** Redis: the URL's host and port (standalone), or at least one of the seed nodes (cluster). */
-export async function checkRedis(cfg: Config["redis"]): Promise<string | null> {
+async function checkRedis(cfg: Config["redis"]): Promise<string | null> {
   const timeout = cfg.commandTimeoutMs;
   if (cfg.mode === "standalone") {
     const url = new URL(cfg.url);
     const [host, port] = [url.hostname, Number(url.port || 6379)];
-    const why = await connectError(host, port, timeout);
+    const why = await tcpConnectError(port, host, timeout);
     return why && `cannot reach Redis at ${host}:${port} (${why}): ${START} or set redis.url`;
   }
-  const whys = await Promise.all(cfg.nodes.map((n) => connectError(...hostPort(n), timeout)));
+  const whys = await Promise.all(cfg.nodes.map((n) => connectErrorAt(n, timeout)));
   if (whys.some((w) => w === null)) return null;
   return `cannot reach any Redis Cluster node of ${cfg.nodes.join(", ")} (${[...new Set(whys)].join(", ")}): start it with 'npm run stack:up -- --cluster' or set redis.nodes`;
 }
 
 /** Every MySQL shard: the port open, then a login with the configured user (the database may not exist yet). */
-export async function checkMysql(cfg: Config["mysql"]): Promise<string[]> {
+async function checkMysql(cfg: Config["mysql"]): Promise<string[]> {
   const timeout = cfg.queryTimeoutMs;
   const problems = await Promise.all(
     cfg.shards.map(async (s, i) => {
       const where = `MySQL shard ${i} at ${s.host}:${s.port} (database ${s.database})`;
-      const why = await connectError(s.host, s.port, timeout);
+      const why = await tcpConnectError(s.port, s.host, timeout);
       if (why) return `cannot reach ${where} (${why}): ${START} or set mysql.shards[${i}]`;
       try {
         const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, connectTimeout: timeout });
@@ -72,9 +59,8 @@ export async function checkMysql(cfg: Config["mysql"]): Promise<string[]> {
 }
 
 /** The RocketMQ proxy the clients talk to (gRPC). */
-export async function checkRocketmq(cfg: Config["rocketmq"]): Promise<string | null> {
-  const [host, port] = hostPort(cfg.endpoints);
-  const why = await connectError(host, port, cfg.requestTimeoutMs);
+async function checkRocketmq(cfg: Config["rocketmq"]): Promise<string | null> {
+  const why = await connectErrorAt(cfg.endpoints, cfg.requestTimeoutMs);
   return why && `cannot reach the RocketMQ proxy at ${cfg.endpoints} (${why}): ${START} or set rocketmq.endpoints`;
 }
 

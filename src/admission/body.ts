@@ -27,6 +27,9 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return true;
 }
 
+/** The allowed fields of a body that takes none (an empty body or `{}`). */
+export const NO_FIELDS: ReadonlySet<string> = new Set();
+
 /**
  * Parses a JSON request body that must be an object whose keys are all in `allowed`. An empty body is `{}`.
  * Refused with 415: a non-empty body that is not application/json. With 400: bytes that are not UTF-8,
@@ -34,9 +37,6 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
  * is not an object, and any field not in `allowed` (so a buyer's `userId`, `price` or `status` is never
  * read, it is refused).
  */
-/** The allowed fields of a body that takes none (an empty body or `{}`). */
-export const NO_FIELDS: ReadonlySet<string> = new Set();
-
 export function jsonObject(body: Buffer | null, contentType: string, allowed: ReadonlySet<string>): Record<string, unknown> {
   if (!body || body.length === 0) return {};
   const memo = memos.get(allowed);

@@ -1,6 +1,9 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 
+/** pino's levels, most severe first, and silent (`log.level`). */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port");
 const positiveInt = z.number().int().positive();
 
@@ -166,7 +169,7 @@ export const configSchema = z
     }).strict(),
     /** JSON lines on stderr (README "Logs"); accessSampleRate: share of answered requests logged (every 500 too). */
     log: z.object({
-      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+      level: z.enum(LOG_LEVELS),
       accessSampleRate: z.number().min(0).max(1),
     }).strict(),
   })

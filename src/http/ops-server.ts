@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiError } from "../errors.js";
-import type { HttpReply } from "./exchange.js";
+import { errorReply, type HttpReply } from "./exchange.js";
 import type { OpsRoutes } from "./routes/ops.js";
 
 /**
@@ -18,11 +18,11 @@ export class OpsHttpServer {
       const path = (req.url ?? "/").split("?")[0]!;
       const route = routes[path];
       const answer = async (): Promise<HttpReply> => {
-        if (!route || (req.method !== "GET" && req.method !== "HEAD")) return reply(new ApiError("NOT_FOUND", "no such route"));
+        if (!route || (req.method !== "GET" && req.method !== "HEAD")) return errorReply(new ApiError("NOT_FOUND", "no such route"));
         return route();
       };
       answer()
-        .catch((err: unknown) => reply(new ApiError("UNAVAILABLE", (err as Error).message)))
+        .catch((err: unknown) => errorReply(new ApiError("UNAVAILABLE", (err as Error).message)))
         .then((r) => {
           const body = typeof r.body === "string" ? r.body : JSON.stringify(r.body);
           res.writeHead(r.status, { "content-type": r.contentType ?? "application/json", ...r.headers });
@@ -45,8 +45,4 @@ export class OpsHttpServer {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-function reply(err: ApiError): HttpReply {
-  return { status: err.status, body: err.body, headers: err.headers };
 }

@@ -1,7 +1,7 @@
 import type { us_listen_socket } from "uWebSockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { ApiError } from "../errors.js";
-import type { Logger } from "../observability/log.js";
+import { componentLogger, type Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Cors } from "./cors.js";
 import { errorReply, route, type ExchangeOptions } from "./exchange.js";
@@ -23,7 +23,6 @@ export interface HttpServerOptions {
   accessSampleRate: number;
 }
 
-export type { Routes } from "./route-table.js";
 
 /** The gateway's HTTP server on uWS, serving the route table (route-table.ts) and nothing else. */
 export class HttpServer {
@@ -46,7 +45,7 @@ export class HttpServer {
       classify: this.opts.classify,
       cors: this.opts.cors,
       onError: (err, req) => this.opts.log.error({ component: "http", err, method: req.method, path: req.path, requestId: req.requestId }, "unexpected failure answered 500"),
-      access: { log: this.opts.log.child({ component: "access" }), sampleRate: this.opts.accessSampleRate },
+      access: { log: componentLogger("access", this.opts.log), sampleRate: this.opts.accessSampleRate },
     };
     const handlers: RouteHandlers = { ...this.routes, openapi: openApiHandler() };
     for (const r of ROUTES as readonly RouteSpec[]) route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));

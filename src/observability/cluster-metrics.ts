@@ -45,13 +45,12 @@ export function answerClusterMetrics(): void {
 }
 
 /**
- * In a worker: these registries answer the primary's collection, and the function returned gives the
- * aggregate text (it rejects when the primary does not answer, and the scrape fails rather than showing
- * one worker's numbers as if they were all).
+ * In a worker, after answerClusterMetrics: these registries answer the primary's collection, and the
+ * function returned gives the aggregate text (it rejects when the primary does not answer, and the scrape
+ * fails rather than showing one worker's numbers as if they were all).
  */
 export function clusterMetricsText(registries: Registry[]): () => Promise<string> {
   AggregatorRegistry.setRegistries(registries);
-  answerClusterMetrics();
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   let next = 0;
   process.on("message", (msg: Reply) => {

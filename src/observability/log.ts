@@ -1,13 +1,12 @@
 import { hostname } from "node:os";
 import { format } from "node:util";
-import { pino, type DestinationStream, type Level, type LevelWithSilent, type Logger } from "pino";
+import { pino, type DestinationStream, type LevelWithSilent, type Logger } from "pino";
+import { LOG_LEVELS } from "../config/schema.js";
 
 export type { Logger } from "pino";
 
 /** Which kind of process wrote a line: the HTTP gateway or the writer-only process. */
 export type Service = "gateway" | "writer";
-
-export const LOG_LEVELS: readonly [LevelWithSilent, ...LevelWithSilent[]] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export interface LogOptions {
   service: Service;
@@ -51,4 +50,3 @@ export function formatArgs(args: unknown[]): string {
   return format(...args.map((a) => (a instanceof Error ? a.message : a)));
 }
 
-export type { Level };

@@ -115,8 +115,6 @@ export class BuyerRoutes {
     return { status: 201, body: { token, expiresAt: new Date(expiresAt).toISOString() } };
   }
 
-  /** Sync up to the sold-out flag when the sale is cached and limiters are off, so that flood costs no await. */
-
   private orderChecked(req: Req): HttpReply | Promise<HttpReply> {
     const userId = buyerOf(this.deps.auth, req);
     return typeof userId === "string" ? this.orderAs(req, userId) : userId.then((u) => this.orderAs(req, u));
