@@ -6,7 +6,7 @@ import { log, which } from "./proc.js";
  * (alert rules and metrics exposition) and docker-compose (the compose file's validation). `npm test`
  * installs the missing ones with apt-get, as it fetches RocketMQ from Maven Central; `.ci/run` does too.
  */
-export const DEBIAN_TOOLS: readonly { command: string; pkg: string }[] = [
+const DEBIAN_TOOLS: readonly { command: string; pkg: string }[] = [
   { command: "chromium", pkg: "chromium" },
   { command: "promtool", pkg: "prometheus" },
   { command: "docker-compose", pkg: "docker-compose" },

@@ -32,8 +32,9 @@ export interface SaleSpec {
  * The gateway's HTTP API as storefront, buyer and operator call it: the one client of the tests, the
  * benchmarks' setup and the demo's setup (the floods use their own, cheaper, keep-alive clients).
  * Buyer calls go through the storefront client (`@flashsale/client`): `storefront(user)` is one that
- * retries as a storefront would; `token`, `order`, `orderStatus`, `cancel` and `sale` send one attempt
- * through it and hand back the raw answer, for the tests that assert on a 429's or 503's status and headers.
+ * retries as a storefront would; `order`, `orderStatus`, `cancel` and `sale` send one attempt through it
+ * and hand back the raw answer, for the tests that assert on a 429's or 503's status and headers (`token`
+ * gives the token, or throws its typed error).
  * Operator and payment-provider calls, and deliberately malformed requests, use `call`.
  */
 export class ApiClient {
@@ -64,27 +65,25 @@ export class ApiClient {
     return { status: r.status, body: parsed as T, headers: r.headers };
   }
 
-  /** The storefront client as this buyer (a fresh JWT per request), retrying 429, 503 and lost connections. */
-  storefront(userId: string, retry?: RetryOptions, onResponse?: (answer: AnswerInfo) => void): FlashSaleClient {
-    return new FlashSaleClient({ baseUrl: this.base, getToken: () => this.jwt(userId), retry, onResponse });
+  /**
+   * The storefront client as this buyer (a fresh JWT per request; none without a buyer), retrying 429, 503
+   * and lost connections; `onResponse` sees every answer.
+   */
+  storefront(userId: string | undefined, retry?: RetryOptions, onResponse?: (answer: AnswerInfo) => void): FlashSaleClient {
+    return new FlashSaleClient({ baseUrl: this.base, getToken: userId === undefined ? undefined : () => this.jwt(userId), retry, onResponse });
   }
 
   /** One buyer call through the storefront client, no retry, as the raw answer (status, parsed body, headers). */
   private async once<T = any>(userId: string | undefined, run: (c: FlashSaleClient) => Promise<unknown>): Promise<ApiResponse<T>> {
-    const seen: { last?: ApiResponse<T> } = {};
-    const client = new FlashSaleClient({
-      baseUrl: this.base,
-      getToken: userId === undefined ? undefined : () => this.jwt(userId),
-      retry: { maxAttempts: 1 },
-      onResponse: (a) => (seen.last = { status: a.status, body: a.body as T, headers: a.headers }),
-    });
+    let last: ApiResponse<T> | undefined;
+    const client = this.storefront(userId, { maxAttempts: 1 }, (a) => (last = { status: a.status, body: a.body as T, headers: a.headers }));
     try {
       await run(client);
     } catch (err) {
       // No answer at all (connection refused): nothing to hand back.
-      if (!seen.last) throw err;
+      if (!last) throw err;
     }
-    return seen.last!;
+    return last!;
   }
 
   admin(): Record<string, string> {

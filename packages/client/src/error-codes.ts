@@ -1,6 +1,6 @@
 /**
  * The gateway's error registry as a client sees it: code → HTTP status. A copy, so the package needs
- * nothing from the gateway at run time; test/unit/storefront-client-codes.test.ts fails when it drifts
+ * nothing from the gateway at run time; test/unit/storefront-client.test.ts fails when it drifts
  * from src/errors.ts.
  */
 export const ERROR_STATUS = {
