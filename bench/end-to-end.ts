@@ -16,7 +16,7 @@ import { median } from "./lib/stats.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
-import { ask, cpuOfEach, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within, type Watched } from "./lib/proc.js";
+import { ask, cpuOfEach, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within, type Watched } from "./lib/proc.js";
 import { checkRows, drainedRows, unitsIn, type RowSeen } from "./lib/sale-rows.js";
 import { dropPrefix } from "./lib/redis.js";
 
@@ -130,8 +130,9 @@ class CpuWindow {
   end(): { seconds: number; busy: Record<string, number>; machineBusy: number; coreBusy: number[]; proxyThreads?: Record<string, number> } {
     const seconds = (performance.now() - this.t0) / 1000;
     const busy: Record<string, number> = {};
+    const cpu1 = cpuOfEach(this.watched);
     this.watched.forEach((w, i) => {
-      if (w.pid) busy[w.label] = round3((cpuSeconds(w.pid) - this.cpu0[i]!) / seconds);
+      if (w.pid) busy[w.label] = round3((cpu1[i]! - this.cpu0[i]!) / seconds);
     });
     const m = machineJiffies();
     const share = (k: string) => {

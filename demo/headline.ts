@@ -21,7 +21,7 @@ import { down, up } from "../stack/stack.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import { pool } from "../support/pool.js";
 import { writeCheckedReport } from "./report/check.js";
-import { fmtInt, fmtMs, histogram, renderReport, type ReportData } from "./report/render.js";
+import { fmtInt, fmtMs, histogram, OUTCOME_LABELS, OUTCOMES, renderReport, type ReportData } from "./report/render.js";
 
 /**
  * `npm run demo -- --headline`: the sale the gateway exists for, on this machine. 100,000 units on 32
@@ -292,9 +292,12 @@ export async function headline(): Promise<boolean> {
     const answersBySecond: ReportData["answers"] = {
       bucketSeconds: 1,
       startSeconds: series.map((b) => b.t),
-      series: ([["accepted", "accepted (new 202)"], ["replayed", "replayed 202"], ["soldOut", "sold out"], ["limit", "over the limit"], ["retryLater", "503/429 (retried)"], ["other", "other"]] as const)
-        .filter(([k]) => series.some((b) => b[k] > 0))
-        .map(([k, label]) => ({ outcome: k, label, counts: series.map((b) => b[k]) })),
+      // The crowd retries every 503/429 with the same key, so the label says so.
+      series: OUTCOMES.filter((k) => series.some((b) => b[k] > 0)).map((k) => ({
+        outcome: k,
+        label: k === "retryLater" ? "503/429 (retried)" : OUTCOME_LABELS[k],
+        counts: series.map((b) => b[k]),
+      })),
     };
     const html = renderReport({
       title: "Headline sale",

@@ -2,9 +2,8 @@ import { writeFileSync } from "node:fs";
 import { signBuyerJwt } from "../../src/admission/auth.js";
 import { loadConfig } from "../../src/config/load.js";
 import { answerKey, codeOf, HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
-import { atPercentile } from "../lib/percentiles.js";
+import { atPercentile, percentileCurve } from "../lib/percentiles.js";
 import { reply, stdinMessages } from "../lib/proc.js";
-import { percentileCurve } from "../../demo/report/render.js";
 
 /**
  * The flash-sale crowd (`npm run demo -- --headline`), a load generator in a process of its own, meant to

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { atPercentile } from "../../bench/lib/percentiles.js";
+import { atPercentile, percentileCurve, round4 } from "../../bench/lib/percentiles.js";
 
 /**
  * The demo's report as one self-contained HTML file: the data as inline JSON, Chart.js's UMD bundle and the
@@ -13,6 +13,8 @@ import { atPercentile } from "../../bench/lib/percentiles.js";
  */
 
 /** How the answers over time are stacked; one colour per outcome, the same in every report. */
+export { percentileCurve };
+
 export type Outcome = "accepted" | "replayed" | "soldOut" | "limit" | "retryLater" | "other";
 
 export interface ReportData {
@@ -50,20 +52,6 @@ export interface Histogram {
   max: number;
 }
 
-/** The percentiles a curve is sampled at: dense towards the tail, where latency stories are told. */
-const CURVE_AT = [0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.95, 99.99];
-
-/** A latency percentile curve from raw samples (any order), up to the tail the sample size supports. */
-export function percentileCurve(values: ArrayLike<number>): [number, number][] {
-  const sorted = Float64Array.from(values).sort();
-  const n = sorted.length;
-  if (n === 0) return [];
-  // Beyond 1 - 1/n a percentile is the maximum under another name.
-  const points = CURVE_AT.filter((p) => p === 0 || 1 - p / 100 >= 1 / n).map((p) => [p, round2(atPercentile(sorted, p / 100))] as [number, number]);
-  points.push([round4(100 * (1 - 1 / Math.max(2, n))), round2(sorted[n - 1]!)]);
-  return points;
-}
-
 /**
  * A histogram with round bin widths (1, 2, 2.5 or 5 × 10^k ms), covering up to the 99.5th percentile so a
  * few stragglers do not squeeze the body into one bar; what lies beyond is counted in the last bin.
@@ -91,7 +79,7 @@ function niceStep(raw: number): number {
 }
 
 /** Answers bucketed over time by outcome, from each answer's time (seconds since the drop) and outcome. */
-export function answerBuckets(answers: { t: number; outcome: Outcome }[], bucketSeconds: number, labels: Partial<Record<Outcome, string>> = {}): ReportData["answers"] {
+export function answerBuckets(answers: { t: number; outcome: Outcome }[], bucketSeconds: number): ReportData["answers"] {
   const last = answers.reduce((m, a) => Math.max(m, a.t), 0);
   const count = Math.floor(last / bucketSeconds) + 1;
   const by = new Map<Outcome, number[]>();
@@ -102,7 +90,7 @@ export function answerBuckets(answers: { t: number; outcome: Outcome }[], bucket
   return {
     bucketSeconds,
     startSeconds: Array.from({ length: count }, (_, i) => round4(i * bucketSeconds)),
-    series: OUTCOMES.filter((o) => by.has(o)).map((o) => ({ outcome: o, label: labels[o] ?? OUTCOME_LABELS[o], counts: by.get(o)! })),
+    series: OUTCOMES.filter((o) => by.has(o)).map((o) => ({ outcome: o, label: OUTCOME_LABELS[o], counts: by.get(o)! })),
   };
 }
 
@@ -131,8 +119,6 @@ export function fmtInt(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–";
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
