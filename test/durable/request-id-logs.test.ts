@@ -23,10 +23,10 @@ function capturing(lines: Line[], level: "debug" | "info" = "debug") {
   return createLogger({ service: "gateway", level, destination: { write } });
 }
 
-/** A new sale and buyer, and one order placed with a request id of the test's own. */
-async function orderWithRequestId(api: Api) {
-  const saleId = `log${rid()}`;
-  await api.putSale(saleId, { stock: 5, shards: 2 });
+/** A new buyer (and a new sale unless one is given), and one order placed with a request id of the test's own. */
+async function orderWithRequestId(api: Api, sale?: string) {
+  const saleId = sale ?? `log${rid()}`;
+  if (!sale) await api.putSale(saleId, { stock: 5, shards: 2 });
   const user = `buyer-${rid(3)}`;
   const token = await api.token(saleId, user);
   const requestId = `rq-${rid(8)}`;
@@ -99,18 +99,11 @@ describe("one order followed by its X-Request-Id: access log, order message, che
       for (let i = 0; i < 20; i++) expect((await offApi.call("GET", "/healthz")).status).toBe(200);
       expect(quiet.filter((l) => l.msg === "access")).toEqual([]);
 
-      const saleId = `log${rid()}`;
-      await offApi.putSale(saleId, { stock: 5, shards: 2 });
-      const outage = `buyer-${rid(3)}`;
-      const outageToken = await offApi.token(saleId, outage);
-      const unavailable = await offApi.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...offApi.buyer(outage), "idempotency-key": outageToken }, body: {} });
-      expect(unavailable.status).toBe(503);
+      const unavailable = await orderWithRequestId(offApi);
+      expect(unavailable.r.status).toBe(503);
       expect(quiet.filter((l) => l.msg === "access")).toEqual([]);
 
-      const user = `buyer-${rid(3)}`;
-      const token = await offApi.token(saleId, user);
-      const requestId = `rq-${rid(8)}`;
-      const r = await offApi.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...offApi.buyer(user), "idempotency-key": token, "x-request-id": requestId }, body: {} });
+      const { user, requestId, r } = await orderWithRequestId(offApi, unavailable.saleId);
       expect(r.status).toBe(500);
       expect(quiet.filter((l) => l.msg === "access")).toEqual([
         expect.objectContaining({ route: "order", status: 500, code: "INTERNAL_ERROR", requestId, userId: user, level: 40 }),

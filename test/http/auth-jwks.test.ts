@@ -23,14 +23,8 @@ describe("buyer auth through a gateway: RS256/ES256 from a JWKS", () => {
   const exp = () => Math.floor(Date.now() / 1000) + 600;
 
   /** A buyer call with the given JWT (the test's Api would sign HS256 with the config's secret). */
-  const asBuyer = async (jwt: string, method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => {
-    const r = await fetch(`${api.base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${jwt}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: r.status, body: (await r.json()) as any };
-  };
+  const asBuyer = (jwt: string, method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
+    api.call(method, path, { headers: { authorization: `Bearer ${jwt}`, ...headers }, body });
   const takeToken = (jwt: string) => asBuyer(jwt, "POST", `/v1/sales/${saleId}/tokens`);
   const order = (jwt: string, token: string) => asBuyer(jwt, "POST", `/v1/sales/${saleId}/orders`, { "idempotency-key": token }, { quantity: 1 });
   const remaining = async () => (await api.sale(saleId)).body.remaining as number;
@@ -102,13 +96,13 @@ describe("buyer auth through a gateway: the identity provider unreachable", () =
       expect((await api.putSale(saleId, { stock: 3, shards: 1 })).status).toBe(201);
       const jwt = await idpJwt(key, { sub: "buyer-1", exp: Math.floor(Date.now() / 1000) + 600 });
       for (let i = 0; i < 3; i++) {
-        const r = await fetch(`${api.base}/v1/sales/${saleId}/tokens`, { method: "POST", headers: { authorization: `Bearer ${jwt}` } });
+        const r = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: { authorization: `Bearer ${jwt}` } });
         expect(r.status).toBe(503);
         expect(r.headers.get("retry-after")).toBe("1");
-        expect(((await r.json()) as any).error.code).toBe("UNAVAILABLE");
+        expect(r.body.error.code).toBe("UNAVAILABLE");
       }
       expect((await ledgerRecords(gw, saleId, 1)).length).toBe(0);
-      expect((await fetch(`${api.base}/healthz`)).status).toBe(200);
+      expect((await api.call("GET", "/healthz")).status).toBe(200);
     } finally {
       await gw.close();
     }

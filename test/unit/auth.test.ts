@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CompactSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AdminAuth, BuyerAuth, HS256_ONLY, signBuyerJwt, type BuyerJwtOptions } from "../../src/admission/auth.js";
@@ -70,8 +71,6 @@ async function codeOf(fn: () => string | Promise<string>): Promise<string> {
     return e instanceof ApiError ? e.code : String(e);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
   const ISS = "https://idp.example.com/";
