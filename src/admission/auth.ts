@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+import { errors as joseErrors, jwtVerify } from "jose";
 import { ApiError } from "../errors.js";
 import { USER_ID_RE } from "./ids.js";
 import { JwksKeys, type JwksAlgorithm } from "./jwks.js";
@@ -198,7 +198,7 @@ export class BuyerAuth {
       // Claims parsed strictly before any crypto: jose's JSON.parse would take the last of two `sub`s.
       const claims = decodeJson(p);
       if (!claims) throw unauthenticated("malformed token claims");
-      return this.verifyRemote(jwt, alg, kid, key, authorization, now);
+      return this.verifyRemote(jwt, alg, kid, key, authorization, claims, now);
     }
     throw unauthenticated(`token algorithm must be one of ${this.jwt.algorithms.join(", ")}`);
   }
@@ -208,17 +208,17 @@ export class BuyerAuth {
     await this.jwks?.warm();
   }
 
-  private async verifyRemote(jwt: string, alg: JwksAlgorithm, kid: string | undefined, key: number, authorization: string, now: number): Promise<string> {
+  /** jose checks the signature (and its own reading of the times); the claims accepted are the strictly parsed ones. */
+  private async verifyRemote(jwt: string, alg: JwksAlgorithm, kid: string | undefined, key: number, authorization: string, claims: Record<string, unknown>, now: number): Promise<string> {
     const jwks = this.jwks!;
-    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(jwt, () => jwks.key(alg, kid), { algorithms: [alg], currentDate: new Date(now), clockTolerance: this.skewSeconds }));
+      await jwtVerify(jwt, () => jwks.key(alg, kid), { algorithms: [alg], currentDate: new Date(now), clockTolerance: this.skewSeconds });
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof joseErrors.JOSEError) throw unauthenticated(err.code === "ERR_JWT_EXPIRED" ? "token expired" : `token refused: ${err.message}`);
       throw err;
     }
-    return this.accept(key, authorization, payload as Record<string, unknown>, now);
+    return this.accept(key, authorization, claims, now);
   }
 
   /** The claims checks every algorithm shares, once the signature is good; caches the token. */
