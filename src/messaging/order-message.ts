@@ -52,11 +52,12 @@ export function decodeOrders(body: Buffer): OrderMessage[] | null {
   }
   const list = typeof v === "object" && v !== null ? (v as { orders?: unknown }).orders : undefined;
   if (!Array.isArray(list) || list.length === 0) return null;
-  const orders = list.map(checkOrder);
+  const orders = list.map(checkOrderMessage);
   return orders.every((o): o is OrderMessage => o !== null) ? orders : null;
 }
 
-function checkOrder(v: unknown): OrderMessage | null {
+/** One order as a message carries it, checked; null for anything malformed. */
+export function checkOrderMessage(v: unknown): OrderMessage | null {
   if (typeof v !== "object" || v === null) return null;
   const o = v as Record<string, unknown>;
   const str = (k: string) => typeof o[k] === "string" && (o[k] as string).length > 0;

@@ -6,6 +6,7 @@ import { scripts, type RedisClient } from "../redis/scripts.js";
 import { InvalidOrderError, type OrderRepository } from "../persistence/order-repository.js";
 import type { OrderRow } from "../persistence/order-row.js";
 import { groupByShard, ledgerOf, readLedger } from "../reservation/ledger.js";
+import { noteLostOrders } from "../reservation/lost-orders.js";
 import { Batcher } from "../util/batcher.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import { decodeOrders, REQUEST_IDS_PROPERTY, type OrderMessage } from "./order-message.js";
@@ -111,14 +112,7 @@ export class OrderWriter {
     const ledger = await readLedger(this.redis, this.keys, orders.map((o) => o.orderId));
     // Every order id of a committed message has a record (reservation or tombstone, see reserve-5.lua): one
     // without is a reservation Redis lost. Evidence, not garbage: parked for the sweeper, never acked away.
-    const missing = orders.filter((o) => ledger.get(o.orderId) == null);
-    if (missing.length > 0) {
-      await this.repo.parkOrders(missing);
-      this.stats.parked += missing.length;
-      for (const o of missing) {
-        this.log.warn({ orderId: o.orderId, saleId: o.saleId, userId: o.userId, requestId: o.requestId }, "order in a committed message but not in the Redis ledger: parked for the sweeper");
-      }
-    }
+    await this.park(orders.filter((o) => ledger.get(o.orderId) == null));
     return orders.filter((o) => {
       const rec = ledger.get(o.orderId);
       if (rec == null) return false;
@@ -129,6 +123,21 @@ export class OrderWriter {
       if (!ok) this.stats.skipped++;
       return ok;
     });
+  }
+
+  /**
+   * Parks orders whose ledger records Redis lost: noted in Redis first (it just answered), so the sale's
+   * rebuild honours them even while MySQL is away or before this writer's next retry, then parked in MySQL
+   * (`parked_orders`) for the sweeper. Throws while either cannot take them: the message is not acknowledged.
+   */
+  private async park(lost: OrderMessage[]): Promise<void> {
+    if (lost.length === 0) return;
+    await noteLostOrders(this.redis, this.keys, lost);
+    await this.repo.parkOrders(lost);
+    this.stats.parked += lost.length;
+    for (const o of lost) {
+      this.log.warn({ orderId: o.orderId, saleId: o.saleId, userId: o.userId, requestId: o.requestId }, "order in a committed message but not in the Redis ledger: parked for the sweeper");
+    }
   }
 
   /** Queues one order for the next batch; resolves once it is in MySQL (true) or given up for now (false). */
@@ -144,19 +153,28 @@ export class OrderWriter {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    const rows: OrderRow[] = batch.map(({ order: o }) => ({
-      orderId: o.orderId, saleId: o.saleId, skuId: o.skuId, userId: o.userId, quantity: o.quantity, status: "CONFIRMED", createdAt: new Date(o.reservedAt), token: o.token,
-    }));
+    const parked = new Set<string>();
     let stored: OrderMessage[];
     try {
-      stored = await this.retrying(async () => {
-        const r = await this.insert(rows);
+      stored = await this.retrying(async (attempt) => {
+        // After a failure, look again: while this batch waited, Redis may have come back empty. A row written
+        // now for a lost record could land after its sale's rebuild counted the rows, and claim units the
+        // rebuild put on sale again; such orders are parked instead, for the rebuild to honour.
+        if (attempt > 0) {
+          const ledger = await readLedger(this.redis, this.keys, batch.map((p) => p.order.orderId));
+          const lost = batch.filter((p) => !parked.has(p.order.orderId) && ledger.get(p.order.orderId) == null).map((p) => p.order);
+          await this.park(lost);
+          for (const o of lost) parked.add(o.orderId);
+        }
+        const writing = batch.filter((p) => !parked.has(p.order.orderId));
+        if (writing.length === 0) return [];
+        const r = await this.insert(writing.map(({ order }) => orderRow(order)));
         this.stats.written += r.inserted;
         this.stats.duplicates += r.duplicates;
         this.stats.batches++;
-        this.observeLag(batch, r);
+        this.observeLag(writing, r);
         // Only orders now in MySQL are marked confirmed: a dropped row's reservation stays open for the sweeper.
-        const kept = batch.filter((p) => !r.dropped.has(p.order.orderId)).map((p) => p.order);
+        const kept = writing.filter((p) => !r.dropped.has(p.order.orderId)).map((p) => p.order);
         await this.confirm(kept.map((o) => o.orderId));
         return kept;
       });
@@ -172,7 +190,7 @@ export class OrderWriter {
     }
     const at = Date.now();
     for (const p of batch) {
-      this.onPersisted?.(p.order, at);
+      if (!parked.has(p.order.orderId)) this.onPersisted?.(p.order, at);
       p.done(true);
     }
   }
@@ -194,11 +212,11 @@ export class OrderWriter {
   }
 
   /** Runs `step` again, with backoff (50 ms doubling to 2 s), until it succeeds, the writer closes or retryForMs passes. */
-  private async retrying<T>(step: () => Promise<T>): Promise<T> {
+  private async retrying<T>(step: (attempt: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.opts.retryForMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await step();
+        return await step(attempt);
       } catch (err) {
         if (this.closed || Date.now() > deadline) throw err;
         this.stats.retries++;
@@ -241,4 +259,9 @@ export class OrderWriter {
     this.batches.flush();
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The CONFIRMED row a committed order becomes. */
+function orderRow(o: OrderMessage): OrderRow {
+  return { orderId: o.orderId, saleId: o.saleId, skuId: o.skuId, userId: o.userId, quantity: o.quantity, status: "CONFIRMED", createdAt: new Date(o.reservedAt), token: o.token };
 }

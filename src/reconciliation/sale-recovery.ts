@@ -4,6 +4,7 @@ import type { OrderRepository, SaleOrderRef } from "../persistence/order-reposit
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
+import { dropLostOrderNotes, lostOrderNotes } from "../reservation/lost-orders.js";
 import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
 import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";
@@ -50,7 +51,9 @@ const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
  * returns it again and the key buys nothing else), and each shard's stock counter is set last with
  * rebuild-stock (once), so a rebuild cut short is finished by the next pass from where it stopped: a shard
  * with its counter is live again and counted as such. Orders accepted just before the loss and not yet in
- * MySQL reach the writer as committed messages without a record: parked, then honoured by honorParked.
+ * MySQL reach the writer as committed messages without a record: noted in Redis and parked in MySQL, then
+ * honoured by honorParked before the sale sells again (from the note when MySQL was away when the writer
+ * saw them, and its parking has not happened yet).
  */
 export class SaleRecovery {
   private readonly told = new Set<string>();
@@ -89,8 +92,10 @@ export class SaleRecovery {
     const step = await this.rebuild(stored, new Set(lostShards));
     // The orders accepted just before the loss come first: honoured while the sale is still paused.
     await this.sales.noteRebuilt(sale.saleId, now);
-    const parked = ((await this.repo.parkedOf(sale.saleId)) as OrderMessage[]).sort((a, b) => a.reservedAt - b.reservedAt);
-    for (const o of parked) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
+    const [parked, noted] = await Promise.all([this.repo.parkedOf(sale.saleId) as Promise<OrderMessage[]>, lostOrderNotes(this.redis, this.keys, sale.saleId)]);
+    const lost = [...new Map([...parked, ...noted].map((o) => [o.orderId, o])).values()].sort((a, b) => a.reservedAt - b.reservedAt);
+    for (const o of lost) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
+    await dropLostOrderNotes(this.redis, this.keys, sale.saleId, noted.map((o) => o.orderId));
     await this.sales.writeBack(stored, null);
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);

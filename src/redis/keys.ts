@@ -10,6 +10,15 @@ export class Keys {
     return `${this.prefix}sale:{${saleId}}`;
   }
 
+  /**
+   * Orders of committed messages whose ledger records Redis lost, noted by the writer (order id → the order
+   * as its message carried it): what the sale's rebuild honours even while MySQL is still away. Its own key,
+   * never a field of the settings: a settings hash without its epoch reads as another warm-up's state.
+   */
+  lostOrders(saleId: string): string {
+    return `${this.prefix}lost-orders:{${saleId}}`;
+  }
+
   /** The sweeper's lease on a sale: one process sweeps it at a time. */
   sweepLease(saleId: string): string {
     return `${this.prefix}sweep-lease:{${saleId}}`;
