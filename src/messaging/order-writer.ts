@@ -6,7 +6,7 @@ import { scripts, type RedisClient } from "../redis/scripts.js";
 import { InvalidOrderError, type OrderRepository } from "../persistence/order-repository.js";
 import type { OrderRow } from "../persistence/order-row.js";
 import { groupByShard, ledgerOf, readLedger } from "../reservation/ledger.js";
-import { noteLostOrders } from "../reservation/lost-orders.js";
+import { noteLostOrders } from "./lost-orders.js";
 import { Batcher } from "../util/batcher.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import { decodeOrders, REQUEST_IDS_PROPERTY, type OrderMessage } from "./order-message.js";
@@ -30,9 +30,22 @@ export interface OrderWriterOptions {
 /** Seconds from the 202 to the row: milliseconds when healthy, the sweeper's persistAfterMs when a message was lost. */
 const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+/**
+ * How old the ledger's word on an order may be when its row is inserted. A sale whose Redis state was lost
+ * is rebuilt from MySQL no sooner than `sweeper.recoveryQuietMs` after the loss; a row inserted longer than
+ * that after the look that found its record could land after the rebuild counted the rows, claiming units
+ * put on sale again. An older look is taken again first (once per batch: free while the writer keeps up).
+ */
+const LEDGER_FRESH_MS = 500;
+
+/** What became of an order handed to the writer: its row is in MySQL, it was parked, or not yet (retry later). */
+export type WriteOutcome = "written" | "parked" | "failed";
+
 interface Pending {
   order: OrderMessage;
-  done: (ok: boolean) => void;
+  done: (outcome: WriteOutcome) => void;
+  /** When the ledger last said this order holds units (unix ms). */
+  seenAt: number;
 }
 
 /**
@@ -92,15 +105,16 @@ export class OrderWriter {
       this.log.debug({ messageId: view.messageId, orderIds: view.keys, requestIds: view.properties.get(REQUEST_IDS_PROPERTY) }, "order message received");
     }
     let reserved: OrderMessage[];
+    let seenAt = 0;
     try {
       // Retried here, not by redelivery (seconds to minutes away): an order whose record a Redis failure took
       // must be parked soon after Redis is back, before a rebuild of its sale counts the parked orders.
-      reserved = await this.retrying(() => this.reservedOnly(orders));
+      reserved = await this.retrying(() => ((seenAt = Date.now()), this.reservedOnly(orders)));
     } catch {
       return rmq.ConsumeResult.FAILURE; // Redis (or MySQL, for parking) unreachable for retryForMs: later
     }
-    const ok = await Promise.all(reserved.map((o) => this.write(o)));
-    return ok.every(Boolean) ? rmq.ConsumeResult.SUCCESS : rmq.ConsumeResult.FAILURE;
+    const outcomes = await Promise.all(reserved.map((o) => this.write(o, seenAt)));
+    return outcomes.includes("failed") ? rmq.ConsumeResult.FAILURE : rmq.ConsumeResult.SUCCESS;
   }
 
   /**
@@ -140,12 +154,15 @@ export class OrderWriter {
     }
   }
 
-  /** Queues one order for the next batch; resolves once it is in MySQL (true) or given up for now (false). */
-  async write(order: OrderMessage): Promise<boolean> {
+  /**
+   * Queues one order for the next batch; resolves once it is in MySQL, parked (its record was lost while it
+   * waited), or given up for now. `seenAt`: when the caller found the order's record holding units.
+   */
+  async write(order: OrderMessage, seenAt = Date.now()): Promise<WriteOutcome> {
     while (this.inFlight >= this.opts.maxInFlight) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
     try {
-      return await new Promise<boolean>((done) => this.batches.add({ order, done }));
+      return await new Promise<WriteOutcome>((done) => this.batches.add({ order, done, seenAt }));
     } finally {
       this.inFlight--;
       this.waiters.shift()?.();
@@ -156,16 +173,10 @@ export class OrderWriter {
     const parked = new Set<string>();
     let stored: OrderMessage[];
     try {
-      stored = await this.retrying(async (attempt) => {
-        // After a failure, look again: while this batch waited, Redis may have come back empty. A row written
-        // now for a lost record could land after its sale's rebuild counted the rows, and claim units the
-        // rebuild put on sale again; such orders are parked instead, for the rebuild to honour.
-        if (attempt > 0) {
-          const ledger = await readLedger(this.redis, this.keys, batch.map((p) => p.order.orderId));
-          const lost = batch.filter((p) => !parked.has(p.order.orderId) && ledger.get(p.order.orderId) == null).map((p) => p.order);
-          await this.park(lost);
-          for (const o of lost) parked.add(o.orderId);
-        }
+      stored = await this.retrying(async () => {
+        // A batch that waited (for MySQL, or behind others) looks again: Redis may have lost records since.
+        // Those orders are parked, for their sale's rebuild to honour, instead of written (LEDGER_FRESH_MS).
+        await this.parkLostSince(batch, parked);
         const writing = batch.filter((p) => !parked.has(p.order.orderId));
         if (writing.length === 0) return [];
         const r = await this.insert(writing.map(({ order }) => orderRow(order)));
@@ -181,7 +192,7 @@ export class OrderWriter {
     } catch (err) {
       this.stats.failedBatches++;
       this.log.error({ orders: batch.length, orderIds: batch.slice(0, 20).map((p) => p.order.orderId), err: (err as Error).message }, "batch not written, handing back for redelivery");
-      for (const p of batch) p.done(false);
+      for (const p of batch) p.done("failed");
       return;
     }
     this.afterPersist(stored);
@@ -191,7 +202,7 @@ export class OrderWriter {
     const at = Date.now();
     for (const p of batch) {
       if (!parked.has(p.order.orderId)) this.onPersisted?.(p.order, at);
-      p.done(true);
+      p.done(parked.has(p.order.orderId) ? "parked" : "written");
     }
   }
 
@@ -211,12 +222,24 @@ export class OrderWriter {
     }
   }
 
+  /** Reads the ledger again for the batch's orders whose last look is stale; parks those whose record is gone. */
+  private async parkLostSince(batch: Pending[], parked: Set<string>): Promise<void> {
+    const now = Date.now();
+    const stale = batch.filter((p) => !parked.has(p.order.orderId) && now - p.seenAt > LEDGER_FRESH_MS);
+    if (stale.length === 0) return;
+    const ledger = await readLedger(this.redis, this.keys, stale.map((p) => p.order.orderId));
+    const lost = stale.filter((p) => ledger.get(p.order.orderId) == null).map((p) => p.order);
+    await this.park(lost);
+    for (const o of lost) parked.add(o.orderId);
+    for (const p of stale) p.seenAt = now;
+  }
+
   /** Runs `step` again, with backoff (50 ms doubling to 2 s), until it succeeds, the writer closes or retryForMs passes. */
-  private async retrying<T>(step: (attempt: number) => Promise<T>): Promise<T> {
+  private async retrying<T>(step: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.opts.retryForMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await step(attempt);
+        return await step();
       } catch (err) {
         if (this.closed || Date.now() > deadline) throw err;
         this.stats.retries++;

@@ -4,7 +4,7 @@ import type { OrderRepository, SaleOrderRef } from "../persistence/order-reposit
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
-import { dropLostOrderNotes, lostOrderNotes } from "../reservation/lost-orders.js";
+import { dropLostOrderNotes, lostOrderNotes } from "../messaging/lost-orders.js";
 import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
 import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";

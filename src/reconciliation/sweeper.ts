@@ -196,7 +196,7 @@ export class Sweeper implements SaleOps {
       unsettled++;
       if (now - rec.reservedAt < this.opts.persistAfterMs) continue;
       if (rec.state === "reserved") report.openChecked++;
-      const written = await this.writer.write({ ...order.facts });
+      const written = (await this.writer.write({ ...order.facts })) === "written";
       if (written) report[rec.state === "reserved" ? "ordersPersisted" : "rowsRestored"]++;
     }
 
@@ -257,7 +257,8 @@ export class Sweeper implements SaleOps {
    */
   private async settleParked(sale: Sale, o: OrderMessage, rebuiltAt: () => Promise<number | null>): Promise<boolean> {
     const settle = (how: string) => this.repo.settleParked(o.userId, o.orderId, how).then(() => true);
-    const write = async () => (await this.writer.write(o)) && settle("written");
+    // Parked again instead (the record was lost while the row waited): still open, for the next pass.
+    const write = async () => (await this.writer.write(o)) === "written" && settle("written");
     if (await this.repo.getOrder(o.userId, o.orderId)) return settle("row");
     const shard = ledgerOf(this.keys, o.orderId)!;
     const rec = await readRecord(this.redis, this.keys, o.orderId);

@@ -1,4 +1,4 @@
-import { checkOrderMessage, type OrderMessage } from "../messaging/order-message.js";
+import { checkOrderMessage, type OrderMessage } from "./order-message.js";
 import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
 
