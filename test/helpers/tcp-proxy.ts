@@ -12,6 +12,8 @@ export type ProxyMode = "pass" | "reset" | "blackhole" | "delay" | "drop-replies
 export class TcpProxy {
   mode: ProxyMode = "pass";
   delayMs = 0;
+  /** Chunks of replies swallowed in "drop-replies" mode: proof that a request reached the server and ran. */
+  droppedReplies = 0;
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
@@ -57,7 +59,10 @@ export class TcpProxy {
       };
       from.on("data", (chunk: Buffer) => {
         if (this.mode === "blackhole") return;
-        if (this.mode === "drop-replies" && from === upstream) return;
+        if (this.mode === "drop-replies" && from === upstream) {
+          this.droppedReplies++;
+          return;
+        }
         const at = Date.now() + (this.mode === "delay" ? this.delayMs : 0);
         if (queue.length === 0 && at <= Date.now()) {
           if (to.writable) to.write(chunk);

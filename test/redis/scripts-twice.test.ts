@@ -35,8 +35,14 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
   async function withLostReply<T>(call: () => Promise<T>): Promise<T> {
     await redis.ping();
     proxy.setMode("drop-replies");
+    const dropped = proxy.droppedReplies;
     const pending = call();
-    await sleep(150);
+    // Cut only once Redis has run the command and its reply is lost (a fixed wait could cut it unsent).
+    const deadline = Date.now() + 10_000;
+    while (proxy.droppedReplies === dropped) {
+      if (Date.now() > deadline) throw new Error("the command never reached Redis through the proxy");
+      await sleep(5);
+    }
     proxy.setMode("reset");
     await sleep(20);
     proxy.setMode("pass");
