@@ -20,7 +20,8 @@ describe("replica acknowledgement before the 202 (Redis Cluster)", () => {
   let replicaPids: number[] = [];
 
   beforeAll(async () => {
-    cfg = await durableConfig("cluster", { redis: { replicaAckTimeoutMs: 300 }, rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } } });
+    // Long enough for a replica on a loaded machine, and below the 1 s command timeout: frozen, WAIT falls short.
+    cfg = await durableConfig("cluster", { redis: { replicaAckTimeoutMs: 600 }, rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } } });
     ({ app, api } = await startApp(cfg));
     const probe = createRedis(cfg.redis);
     await probe.ping();
