@@ -121,10 +121,10 @@ export async function headline(): Promise<boolean> {
     // Tokens are issued from `tokens.leadSeconds` before the start: a sale is put to start within that
     // window, the buyers take their tokens, then it is put again to start in a few seconds.
     const openSale = async (id: string, s: Spec, buyers: Buyers) => {
-      expectStatus(`create sale ${id}`, await api.putSale(id, { ...s, startInMs: (cfg.tokens.leadSeconds - 30) * 1000 }), 201);
+      expectStatus(`create sale ${id}`, await api.putSaleRetrying(id, { ...s, startInMs: (cfg.tokens.leadSeconds - 30) * 1000 }), 201);
       const prep = await ask<{ prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number }, CrowdPrepare>(crowd, { cmd: "prepare", port, saleId: id, ...buyers }, 1_800_000);
       const startInMs = 3000;
-      const put2 = await api.putSale(id, { ...s, startInMs });
+      const put2 = await api.putSaleRetrying(id, { ...s, startInMs });
       if (put2.status !== 200 && put2.status !== 201) throw new Error(`moving the start: ${put2.status} ${JSON.stringify(put2.body)}`);
       await sleep(startInMs + 200);
       return prep;

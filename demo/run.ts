@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     await reader.startup();
     const startInMs = 4000;
     const startsAt = Date.now() + startInMs;
-    const put = await api.putSale(saleId, { skuId: "limited-sneaker", stock: STOCK, perUserLimit: LIMIT, startInMs, durationMs: 600_000, shards: SHARDS, paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS });
+    const put = await api.putSaleRetrying(saleId, { skuId: "limited-sneaker", stock: STOCK, perUserLimit: LIMIT, startInMs, durationMs: 600_000, shards: SHARDS, paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS });
     expectStatus("create the sale", put, 201);
     console.log(`sale ${saleId}: ${STOCK} units on ${SHARDS} shards, ${BUYERS} buyers, limit ${LIMIT} per buyer, payment timeout ${PAYMENT_TIMEOUT_SECONDS} s`);
 

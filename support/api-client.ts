@@ -111,6 +111,20 @@ export class ApiClient {
     });
   }
 
+  /**
+   * putSale, asked again while the gateway answers 503 or 429 (shedding under load, an open breaker), after
+   * its Retry-After: a PUT of one sale is idempotent. For scripts that set up sales on a busy gateway (the
+   * demo puts the headline sale right after its warm-up flood).
+   */
+  async putSaleRetrying(saleId: string, sale: SaleSpec, forMs = 60_000) {
+    const deadline = Date.now() + forMs;
+    for (;;) {
+      const r = await this.putSale(saleId, sale);
+      if ((r.status !== 503 && r.status !== 429) || Date.now() > deadline) return r;
+      await new Promise((done) => setTimeout(done, Math.max(200, Number(r.headers.get("retry-after") ?? 1) * 1000)));
+    }
+  }
+
   /** A purchase token for this buyer; throws (a FlashSaleError, one attempt) unless issued. */
   async token(saleId: string, userId: string): Promise<string> {
     return (await this.storefront(userId, { maxAttempts: 1 }).takeToken(saleId)).token;
