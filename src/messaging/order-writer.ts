@@ -104,30 +104,30 @@ export class OrderWriter {
     if (this.log.isLevelEnabled("debug")) {
       this.log.debug({ messageId: view.messageId, orderIds: view.keys, requestIds: view.properties.get(REQUEST_IDS_PROPERTY) }, "order message received");
     }
-    let reserved: OrderMessage[];
-    let seenAt = 0;
+    let seen: { reserved: OrderMessage[]; seenAt: number };
     try {
       // Retried here, not by redelivery (seconds to minutes away): an order whose record a Redis failure took
       // must be parked soon after Redis is back, before a rebuild of its sale counts the parked orders.
-      reserved = await this.retrying(() => ((seenAt = Date.now()), this.reservedOnly(orders)));
+      seen = await this.retrying(() => this.reservedOnly(orders));
     } catch {
       return rmq.ConsumeResult.FAILURE; // Redis (or MySQL, for parking) unreachable for retryForMs: later
     }
-    const outcomes = await Promise.all(reserved.map((o) => this.write(o, seenAt)));
+    const outcomes = await Promise.all(seen.reserved.map((o) => this.write(o, seen.seenAt)));
     return outcomes.includes("failed") ? rmq.ConsumeResult.FAILURE : rmq.ConsumeResult.SUCCESS;
   }
 
   /**
    * A group's message also names orders that were never reserved (sold out, limit, tombstoned by the
    * back-check): only those the Redis ledger holds, for the same buyer and quantity, become rows, and only
-   * while they hold units.
+   * while they hold units. `seenAt`: when the ledger was read.
    */
-  private async reservedOnly(orders: OrderMessage[]): Promise<OrderMessage[]> {
+  private async reservedOnly(orders: OrderMessage[]): Promise<{ reserved: OrderMessage[]; seenAt: number }> {
+    const seenAt = Date.now();
     const ledger = await readLedger(this.redis, this.keys, orders.map((o) => o.orderId));
     // Every order id of a committed message has a record (reservation or tombstone, see reserve-5.lua): one
     // without is a reservation Redis lost. Evidence, not garbage: parked for the sweeper, never acked away.
     await this.park(orders.filter((o) => ledger.get(o.orderId) == null));
-    return orders.filter((o) => {
+    const reserved = orders.filter((o) => {
       const rec = ledger.get(o.orderId);
       if (rec == null) return false;
       // A released record already has its row (a cancel writes the row before it returns the units): a
@@ -137,6 +137,7 @@ export class OrderWriter {
       if (!ok) this.stats.skipped++;
       return ok;
     });
+    return { reserved, seenAt };
   }
 
   /**

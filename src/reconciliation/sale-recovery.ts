@@ -1,10 +1,10 @@
+import { dropLostOrderNotes, lostOrderNotes } from "../messaging/lost-orders.js";
 import type { OrderMessage } from "../messaging/order-message.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
-import { dropLostOrderNotes, lostOrderNotes } from "../messaging/lost-orders.js";
 import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
 import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";
@@ -92,10 +92,9 @@ export class SaleRecovery {
     const step = await this.rebuild(stored, new Set(lostShards));
     // The orders accepted just before the loss come first: honoured while the sale is still paused.
     await this.sales.noteRebuilt(sale.saleId, now);
-    const [parked, noted] = await Promise.all([this.repo.parkedOf(sale.saleId) as Promise<OrderMessage[]>, lostOrderNotes(this.redis, this.keys, sale.saleId)]);
-    const lost = [...new Map([...parked, ...noted].map((o) => [o.orderId, o])).values()].sort((a, b) => a.reservedAt - b.reservedAt);
+    const { lost, noted } = await this.lostOrders(sale.saleId);
     for (const o of lost) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
-    await dropLostOrderNotes(this.redis, this.keys, sale.saleId, noted.map((o) => o.orderId));
+    await dropLostOrderNotes(this.redis, this.keys, sale.saleId, noted);
     await this.sales.writeBack(stored, null);
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);
@@ -104,6 +103,16 @@ export class SaleRecovery {
       `sale rebuilt from MySQL after Redis lost it; selling again${stored.sale.paused ? " once an operator resumes it" : ""}`,
     );
     return step;
+  }
+
+  /**
+   * The orders accepted before the loss that the ledger lost, oldest first: parked in MySQL, or only noted in
+   * Redis (the writer notes before it parks); `noted`: the order ids of the notes, dropped once honoured.
+   */
+  private async lostOrders(saleId: string): Promise<{ lost: OrderMessage[]; noted: string[] }> {
+    const [parked, noted] = await Promise.all([this.repo.parkedOf(saleId) as Promise<OrderMessage[]>, lostOrderNotes(this.redis, this.keys, saleId)]);
+    const byId = new Map([...parked, ...noted].map((o) => [o.orderId, o]));
+    return { lost: [...byId.values()].sort((a, b) => a.reservedAt - b.reservedAt), noted: noted.map((o) => o.orderId) };
   }
 
   /** Shards of the sale whose stock counter is missing. */
