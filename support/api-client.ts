@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { FlashSaleClient, FlashSaleError, type AnswerInfo, type RetryOptions } from "@flashsale/client";
+import { FlashSaleClient, FlashSaleError, retryAfterSeconds, type AnswerInfo, type RetryOptions } from "@flashsale/client";
 import { signBuyerJwt } from "../src/admission/auth.js";
 
 /** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
@@ -121,7 +121,7 @@ export class ApiClient {
     for (;;) {
       const r = await this.putSale(saleId, sale);
       if ((r.status !== 503 && r.status !== 429) || Date.now() > deadline) return r;
-      await new Promise((done) => setTimeout(done, Math.max(200, Number(r.headers.get("retry-after") ?? 1) * 1000)));
+      await new Promise((done) => setTimeout(done, Math.max(200, (retryAfterSeconds(r.headers.get("retry-after")) ?? 1) * 1000)));
     }
   }
 

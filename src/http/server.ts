@@ -23,7 +23,6 @@ export interface HttpServerOptions {
   accessSampleRate: number;
 }
 
-
 /** The gateway's HTTP server on uWS, serving the route table (route-table.ts) and nothing else. */
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
