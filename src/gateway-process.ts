@@ -415,44 +415,103 @@ export class GatewayProcess {
   }
 
   /**
-   * SIGTERM: reports not ready (`/readyz` 503) and keeps serving for `server.drainGraceMs` while balancers
-   * stop sending; then closes the listener, refuses what still arrives on open connections (503, nothing
+   * SIGTERM: drain(), then close(), the whole within `server.drainGraceMs + drainTimeoutMs` whatever state
+   * Redis, RocketMQ or MySQL are in (a client waiting on a dead Redis Cluster waits for ever). What is still
+   * running at the deadline is abandoned (the process exits next) and named in the report: the sweeper and
+   * the broker's back-check finish it.
+   */
+  async stop(): Promise<StopReport> {
+    const cfg = this.config.server;
+    const deadline = Date.now() + cfg.drainGraceMs + cfg.drainTimeoutMs;
+    // Closing the clients needs a moment too (consumers and producer say goodbye to the proxy).
+    await this.drain(deadline - Math.min(CLOSE_RESERVE_MS, cfg.drainTimeoutMs / 4));
+    const unfinished = await this.close(deadline);
+    return { ...this.leftovers(), unfinished };
+  }
+
+  /** What a stop now would leave to others: the sweeper, the broker's back-check, a redelivery. */
+  leftovers(): Omit<StopReport, "unfinished"> {
+    return { ordersWithoutRow: this.pendingRows.size, groupsUndecided: this.placer?.groupsInFlight ?? 0, messagesUnacked: this.durableParts?.writer.messagesInHand ?? 0 };
+  }
+
+  /**
+   * Reports not ready (`/readyz` 503) and keeps serving for `server.drainGraceMs` while balancers stop
+   * sending; then closes the listener, refuses what still arrives on open connections (503, nothing
    * deducted), answers what is in flight, sends the group commit's last groups, and waits until every
    * order it answered 202 is a MySQL row (its own writer's, or whichever writer the broker handed the
-   * message to), all within `server.drainTimeoutMs`. close() then stops the rest.
+   * message to), until `deadline` (default: the grace plus `server.drainTimeoutMs`). close() then stops the rest.
    */
-  async drain(): Promise<{ rowsMissing: number }> {
+  async drain(deadline?: number): Promise<{ rowsMissing: number }> {
     const cfg = this.config.server;
     this.draining = true;
-    const deadline = Date.now() + cfg.drainGraceMs + cfg.drainTimeoutMs;
-    if (this.server) await sleep(cfg.drainGraceMs);
+    deadline ??= Date.now() + cfg.drainGraceMs + cfg.drainTimeoutMs;
+    if (this.server) await sleep(Math.min(cfg.drainGraceMs, Math.max(0, deadline - Date.now())));
     this.server?.close();
     this.shedder.closing = true;
     this.placer?.flush();
     while ((this.shedder.inFlight > 0 || this.placer?.idle === false) && Date.now() < deadline) await sleep(20);
-    const rowsMissing = await this.pendingRows.awaitRows(async (orderId, userId) => (await this.repo.getOrder(userId, orderId)) !== null, deadline);
-    return { rowsMissing };
+    // A lookup stuck on a cut MySQL must not carry the wait past the deadline.
+    await untilDeadline(this.pendingRows.awaitRows(async (orderId, userId) => (await this.repo.getOrder(userId, orderId)) !== null, deadline), deadline);
+    return { rowsMissing: this.pendingRows.size };
   }
 
-  /** Stops listening first, then the loops and clients that feed or drain the hand-off. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening first, then the loops and clients that feed or drain the hand-off; returns the steps
+   * still waiting at `deadline` (default none: waits for each), which are abandoned there.
+   */
+  async close(deadline = Infinity): Promise<string[]> {
+    const unfinished: string[] = [];
+    const step = async (name: string, run: () => Promise<unknown> | undefined, by = deadline) => {
+      if (!(await untilDeadline(Promise.resolve().then(run), by))) unfinished.push(name);
+    };
+    // The loops get half the time left at most: the clients' goodbyes to the broker then still get theirs.
+    const loopsBy = deadline === Infinity ? deadline : Date.now() + (deadline - Date.now()) / 2;
     this.server?.close();
-    await this.opsServer?.close();
     this.shedder.stop();
     this.breakers.shutdown();
     const d = this.durableParts;
-    await d?.sweepLoop.stop();
-    await d?.relay.stop();
-    await d?.writer.close();
-    for (const consumer of this.consumers) {
-      await consumer.shutdown().catch(() => {});
-      // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
-      const svc = consumer.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined;
-      svc?.logger?.close?.();
-    }
-    await d?.producer.shutdown().catch(() => {});
-    await this.shards.close().catch(() => {});
+    // Side by side, each with the time left: one stuck on a dead dependency does not starve the others.
+    await Promise.all([
+      step("ops listener", () => this.opsServer?.close()),
+      step("sweep pass", () => d?.sweepLoop.stop(), loopsBy),
+      step("outbox relay", () => d?.relay.stop(), loopsBy),
+      step("order writer", () => d?.writer.close(Math.min(loopsBy, Date.now() + 10_000)), loopsBy),
+    ]);
+    // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
+    const closeLogger = (c: PushConsumer) => (c.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined)?.logger?.close?.();
+    await Promise.all([
+      ...this.consumers.map((c) => step("consumer shutdown", () => c.shutdown().finally(() => closeLogger(c)))),
+      step("producer shutdown", () => d?.producer.shutdown()),
+    ]);
+    await step("MySQL pools", () => this.shards.close());
     this.subscriber?.disconnect();
     this.redis.disconnect();
+    return [...new Set(unfinished)];
   }
+}
+
+/** What a stop left to the sweeper, the broker's back-check and redelivery. */
+export interface StopReport {
+  /** Orders answered 202 here whose rows were not confirmed written. */
+  ordersWithoutRow: number;
+  /** Order groups whose half message this process neither committed nor rolled back. */
+  groupsUndecided: number;
+  /** Order messages being written, not acknowledged: the broker delivers them again. */
+  messagesUnacked: number;
+  /** The steps of close() still waiting at the deadline, abandoned. */
+  unfinished: string[];
+}
+
+/** Of a stop's budget, what close() gets at least: drain() ends that much before the deadline. */
+const CLOSE_RESERVE_MS = 1000;
+
+/** True when `work` settled (either way) before `deadline`, false when the deadline came first (work goes on unwatched). */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  const settled = work.then(() => true, () => true);
+  if (deadline === Infinity) return settled;
+  const ac = new AbortController();
+  const timeUp = sleep(Math.max(0, deadline - Date.now()), false, { signal: ac.signal }).catch(() => false);
+  const done = await Promise.race([settled, timeUp]);
+  ac.abort();
+  return done;
 }

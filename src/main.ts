@@ -3,7 +3,7 @@ import { GatewayProcess } from "./gateway-process.js";
 import { answerClusterMetrics, serveClusterMetrics } from "./observability/cluster-metrics.js";
 import { crashPointOf } from "./util/crash-point.js";
 import { defaultLogger } from "./observability/log.js";
-import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
+import { configOrExit, onStopSignal, runEntry, stopOnSignal } from "./process-entry.js";
 import { checkDependencies } from "./startup-checks.js";
 
 /**
@@ -36,14 +36,5 @@ runEntry("gateway", async () => {
   const proc = await GatewayProcess.start(config, { crashAt });
   if (cluster.isWorker) proc.metrics.aggregateAcrossCluster();
   proc.log.info({ port: proc.port }, `listening on ${config.server.host}:${proc.port}`);
-  onStopSignal(() => {
-    proc.log.info(`draining (not ready; listener closes in ${config.server.drainGraceMs} ms)`);
-    void proc
-      .drain()
-      .then(({ rowsMissing }) => {
-        if (rowsMissing > 0) proc.log.warn({ rowsMissing }, "accepted orders not yet rows at the drain timeout: the sweeper will persist them");
-        return proc.close();
-      })
-      .then(() => process.exit(0));
-  });
+  stopOnSignal(proc);
 });

@@ -1,5 +1,5 @@
 import { GatewayProcess } from "./gateway-process.js";
-import { configOrExit, onStopSignal, runEntry } from "./process-entry.js";
+import { configOrExit, runEntry, stopOnSignal } from "./process-entry.js";
 
 /**
  * `npm run writer`: an order writer on its own (RocketMQ consumer → sharded MySQL, back-checks, sweeper),
@@ -9,5 +9,5 @@ runEntry("writer", async () => {
   const config = configOrExit();
   const proc = await GatewayProcess.start(config, { roles: { http: false, writer: true }, opsHttp: config.rocketmq.consumer.http });
   proc.log.info(`consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}; /healthz, /readyz, /metrics on ${config.rocketmq.consumer.http.host}:${proc.opsPort}`);
-  onStopSignal(() => void proc.close().then(() => process.exit(0)));
+  stopOnSignal(proc);
 });

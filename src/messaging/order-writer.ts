@@ -61,6 +61,7 @@ export class OrderWriter {
   onPersisted?: (order: OrderMessage, at: number) => void;
   private readonly batches: Batcher<Pending>;
   private inFlight = 0;
+  private inHand = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
 
@@ -92,8 +93,22 @@ export class OrderWriter {
     this.lag = metrics.histogram("flashsale_order_persist_lag_seconds", "Time from the reservation (the 202) to the order's row in MySQL", LAG_BUCKETS);
   }
 
+  /** Messages being consumed, not yet acknowledged or handed back (a stop cut short leaves them to a redelivery). */
+  get messagesInHand(): number {
+    return this.inHand;
+  }
+
   /** The PushConsumer's listener. */
   async consume(view: MessageView) {
+    this.inHand++;
+    try {
+      return await this.handle(view);
+    } finally {
+      this.inHand--;
+    }
+  }
+
+  private async handle(view: MessageView) {
     this.stats.received++;
     const orders = decodeOrders(view.body);
     if (!orders || orders.some((o) => !ledgerOf(this.keys, o.orderId))) {

@@ -92,6 +92,11 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     return this.inFlight.size === 0 && this.groups.idle;
   }
 
+  /** Groups whose half message is sent or being sent and whose commit or rollback is not yet decided. */
+  get groupsInFlight(): number {
+    return this.groups.runningBatches;
+  }
+
   /** Hands the waiting orders over as groups now (a draining process), without the linger. */
   flush(): void {
     this.groups.flush();

@@ -92,11 +92,14 @@ export async function prunePublished(pool: Pool, before: Date, limit: number, ti
   return res.affectedRows;
 }
 
-/** Events of a sale not published `olderThanMs` after they were written (the sweeper's bound). */
-export async function countStale(pool: Pool, saleId: string, olderThan: Date, timeoutMs: number): Promise<number> {
+/**
+ * A sale's unpublished events in one database: all of them, and those written before `staleBefore` (the
+ * sweeper's bound). The sweeper settles a sale only when the first is 0 in every database.
+ */
+export async function countUnpublished(pool: Pool, saleId: string, staleBefore: Date, timeoutMs: number): Promise<{ unpublished: number; stale: number }> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: `SELECT COUNT(*) AS n FROM ${OUTBOX} WHERE sale_id = ? AND published_at IS NULL AND created_at < ?`, timeout: timeoutMs },
-    [saleId, olderThan],
+    { sql: `SELECT COUNT(*) AS n, COALESCE(SUM(created_at < ?), 0) AS stale FROM ${OUTBOX} WHERE sale_id = ? AND published_at IS NULL`, timeout: timeoutMs },
+    [staleBefore, saleId],
   );
-  return Number(rows[0]?.n ?? 0);
+  return { unpublished: Number(rows[0]?.n ?? 0), stale: Number(rows[0]?.stale ?? 0) };
 }

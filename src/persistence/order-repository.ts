@@ -1,6 +1,6 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { inTransaction, type MysqlShards, type OrderTable } from "./mysql-shards.js";
-import { countStale, insertOutbox, orderEvent } from "./order-events.js";
+import { countUnpublished, insertOutbox, orderEvent } from "./order-events.js";
 import { ORDER_LIMITS, ORDER_STATUSES, type OrderRow, type OrderStatus, type StoredOrder } from "./order-row.js";
 
 /** A row the writer refuses before touching MySQL; retrying it can never succeed. */
@@ -263,10 +263,10 @@ export class OrderRepository {
     );
   }
 
-  /** Events of a sale still unpublished `olderThan` (the outbox relay's backlog, as the sweeper bounds it). */
-  async staleEvents(saleId: string, olderThan: Date): Promise<number> {
-    const counts = await Promise.all(this.shards.databases().map(({ pool }) => countStale(pool, saleId, olderThan, this.shards.queryTimeoutMs)));
-    return counts.reduce((a, b) => a + b, 0);
+  /** A sale's events not yet published, in every database: all of them, and those written before `staleBefore`. */
+  async unpublishedEvents(saleId: string, staleBefore: Date): Promise<{ unpublished: number; stale: number }> {
+    const counts = await Promise.all(this.shards.databases().map(({ pool }) => countUnpublished(pool, saleId, staleBefore, this.shards.queryTimeoutMs)));
+    return counts.reduce((a, b) => ({ unpublished: a.unpublished + b.unpublished, stale: a.stale + b.stale }), { unpublished: 0, stale: 0 });
   }
 
   /** Refunds recorded for a sale (stats). */

@@ -38,7 +38,7 @@ export interface SweepReport {
   /** Orders parked by the writer (in a committed message, not in the ledger): settled now, and still open. */
   parkedSettled: number;
   parkedOpen: number;
-  /** Events unpublished past outbox.staleAfterMs, and how many the relay published in this pass. */
+  /** This sale's events unpublished past outbox.staleAfterMs, and how many of those went out during this pass. */
   outboxStale: number;
   outboxPublished: number;
   /** Shards whose Redis state was lost, rebuilt from MySQL in this pass, and the orders put back into them. */
@@ -46,7 +46,7 @@ export interface SweepReport {
   ordersRebuilt: number;
   /** Rows that reached MySQL after such a rebuild counted the rows: their units taken now. */
   lateRowsHonored: number;
-  /** Every order of the sale is final (PAID or CANCELLED) and the sale has ended. */
+  /** The sale has ended, every order is final (or within its timeout) and every event of the sale is published. */
   settled: boolean;
   /** Another process holds this sale's lease: nothing was done. */
   skipped?: boolean;
@@ -235,9 +235,8 @@ export class Sweeper implements SaleOps {
       if (await this.settleParked(sale, parked, rebuiltAt)) report.parkedSettled++;
       else report.parkedOpen++;
     }
-    report.outboxStale = await this.repo.staleEvents(sale.saleId, new Date(now - this.opts.outboxStaleAfterMs));
-    if (report.outboxStale > 0) report.outboxPublished = await this.relay.passAll().catch(() => 0);
-    report.settled = now >= sale.endsAt && unsettled === 0 && report.parkedOpen === 0 && report.outboxStale === report.outboxPublished;
+    const eventsLeft = await this.outbox(sale, now, report);
+    report.settled = now >= sale.endsAt && unsettled === 0 && report.parkedOpen === 0 && eventsLeft === 0;
     for (const kind of Object.keys(report) as (keyof SweepReport)[]) {
       if (isRepair(kind) && report[kind] > 0) this.repairs.cell({ kind }).n += report[kind];
     }
@@ -245,6 +244,22 @@ export class Sweeper implements SaleOps {
     if (stats && now < sale.endsAt) this.drift.set(sale.saleId, stats.drift);
     else if (now >= sale.endsAt) this.drift.delete(sale.saleId);
     return report;
+  }
+
+  /**
+   * This sale's outbox: its events stale before the pass, pushed by a relay pass when there are any, and
+   * counted again after it. Returns how many of the sale's events (of any age) are still unpublished: the
+   * relay's own figure covers every sale and database, so it cannot tell whether this sale's went out.
+   */
+  private async outbox(sale: Sale, now: number, report: SweepReport): Promise<number> {
+    const staleBefore = new Date(now - this.opts.outboxStaleAfterMs);
+    const before = await this.repo.unpublishedEvents(sale.saleId, staleBefore);
+    report.outboxStale = before.stale;
+    if (before.stale === 0) return before.unpublished;
+    await this.relay.passAll().catch((err: unknown) => this.log.warn({ saleId: sale.saleId, err: (err as Error).message }, "outbox relay pass failed"));
+    const after = await this.repo.unpublishedEvents(sale.saleId, staleBefore);
+    report.outboxPublished = Math.max(0, before.stale - after.stale);
+    return after.unpublished;
   }
 
   /**

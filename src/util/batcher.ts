@@ -33,6 +33,11 @@ export class Batcher<T> {
     return this.items.length === 0 && this.running === 0;
   }
 
+  /** Batches handed to `run` and not yet done (with maxInFlight). */
+  get runningBatches(): number {
+    return this.running;
+  }
+
   private get full(): boolean {
     return this.opts.maxInFlight !== undefined && this.running >= this.opts.maxInFlight;
   }

@@ -109,7 +109,7 @@ export function spawnEntry(entry: Entry, cfg: Config, env: Record<string, string
 export async function spawnGateway(
   cfg: Config,
   opts: { crashAt?: CrashPoint; writer?: boolean; env?: Record<string, string> } = {},
-): Promise<{ child: ChildProcess; api: Api; exited: Promise<number | null> }> {
+): Promise<{ child: ChildProcess; api: Api; exited: Promise<number | null>; stderr: () => string }> {
   const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } } };
   const { child, exited, stderr } = spawnEntry("main.ts", childCfg, { FLASHSALE_FAULT: opts.crashAt ?? "", FLASHSALE_RMQ_LOG: "silent", ...opts.env });
   const port = await new Promise<number>((resolve, reject) => {
@@ -120,7 +120,7 @@ export async function spawnGateway(
     // A crash point may be reached before the HTTP port is even open (the relay starts first).
     child.on("exit", () => (opts.crashAt ? resolve(0) : reject(new Error(`child gateway exited early: ${stderr()}`))));
   });
-  return { child, api: apiFor(port, cfg), exited };
+  return { child, api: apiFor(port, cfg), exited, stderr };
 }
 
 /**
