@@ -104,7 +104,7 @@ export class Sweeper implements SaleOps {
     private readonly lifecycle: OrderLifecycle,
     private readonly relay: OutboxRelay,
     /** Finds a sale whose Redis state was lost, and rebuilds it before anything else is compared. */
-    private readonly recovery: SaleRecovery,
+    readonly recovery: SaleRecovery,
     private readonly opts: SweeperOptions,
     metrics: Metrics,
     private readonly log: Logger = componentLogger("sweeper"),
