@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
 import { FlashSaleError } from "@flashsale/client";
 import type { Cluster, Redis } from "ioredis";
+import type { MessageView } from "rocketmq-client-nodejs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
+import { encodeOrders } from "../../src/messaging/order-message.js";
+import { TransactionResolution } from "../../src/messaging/rocketmq.js";
 import type { SaleOrderRef } from "../../src/persistence/order-repository.js";
 import { keySlot } from "../../src/redis/key-slot.js";
 import { ledgerOf, readRecord, saleLedger } from "../../src/reservation/ledger.js";
@@ -142,6 +145,32 @@ describe("around a rebuild (standalone)", () => {
     expect(await buyUntilSoldOut(api, saleId, "rest")).toBe(stock - 1 - 3);
     const rows = await eventually("every order a row", () => rowsOf(app, saleId), (rs) => rs.length === 3 + stock - 4, 60_000);
     expect(heldUnits(rows), "no oversell").toBe(stock);
+  });
+
+  it("the back-check asks again about an order on a lost shard; after the rebuild it commits and the order is honoured", { timeout: 120_000 }, async () => {
+    const saleId = `chk${rid()}`;
+    const stock = 10;
+    expect((await api.putSale(saleId, { stock, shards: 2, perUserLimit: 2 })).status).toBe(201);
+    await api.buyOne(saleId, "chk");
+    await eventually("the first row", () => rowsOf(app, saleId), (rs) => rs.length === 1);
+    // A half message whose producer never decided: its order reserved just before the loss.
+    const order = { orderId: newOrderId(saleId, 1), saleId, skuId: `sku-${saleId}`, userId: `chk-${rid(3)}`, quantity: 2, reservedAt: Date.now() };
+    const view = { messageId: rid(), body: encodeOrders([order]) } as unknown as MessageView;
+    await lose(app.redis as Redis, cfg.redis.keyPrefix, saleId, [0, 1], true);
+    expect(await app.checker.check(view), "ask again").toBe(TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED);
+    expect(await readRecord(app.redis, app.keys, order.orderId), "no tombstone").toBeNull();
+    await rebuild(api, saleId);
+    expect(await app.checker.check(view)).toBe(TransactionResolution.COMMIT);
+    // Committed: the writer finds no record and parks it; the next pass honours it under its own id.
+    const parkedBefore = app.writer.stats.parked;
+    await app.writer.consume(view);
+    expect(app.writer.stats.parked).toBe(parkedBefore + 1);
+    const report = (await api.reconcile(saleId)).body;
+    expect(report.parkedSettled, JSON.stringify(report)).toBe(1);
+    expect((await app.repo.getOrder(order.userId, order.orderId))?.status).toBe("CONFIRMED");
+    expect((await readRecord(app.redis, app.keys, order.orderId))?.state).toMatch(/reserved|confirmed/);
+    const sale = (await app.sales.load(saleId))!;
+    expect(await accounted(app, sale)).toBe(stock);
   });
 });
 
