@@ -89,7 +89,9 @@ export class SaleRecovery {
       return { state: "rewarmed" };
     }
     if (!marker || since === null) {
-      await this.sales.writeBack(stored, now);
+      // Settings still in Redis (only shards lost): only the flag, so a pause or resume given meanwhile stands.
+      if (marker) await this.sales.markLost(sale.saleId, now);
+      else await this.sales.writeBack(stored, now);
       this.tell(sale.saleId, `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`);
       return { state: "recovering", lostShards: lostShards.length };
     }
