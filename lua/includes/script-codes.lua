@@ -5,6 +5,7 @@
 local Ok = 1
 local Replay = 2
 local Already = 3
+local Forgotten = 4
 local InvalidToken = -1
 local KeyReused = -2
 local LimitExceeded = -3
@@ -16,3 +17,4 @@ local NotFound = -8
 local RolledBack = -9
 local TokenExists = -10
 local StateLost = -11
+local Held = -12

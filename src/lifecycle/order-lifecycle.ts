@@ -21,7 +21,7 @@ export interface KnownOrder {
  * The order's life after the 202: payments, payment failures, timeouts and buyer cancels, each one
  * transition of the state machine (orders/order-state.ts) applied in MySQL (persistence/order-transitions.ts)
  * and then mirrored in Redis. MySQL first, Redis second: a cancellation is complete when the row says
- * CANCELLED and the units are back, released exactly once (release-4.lua is idempotent per order id); a
+ * CANCELLED and the units are back, released exactly once (release-5.lua is idempotent per order id); a
  * process that dies in between leaves a CANCELLED row whose units the sweeper returns. Every call that
  * finds an order CANCELLED or PAID finishes that mirroring again, so a retry completes a half-done one.
  */

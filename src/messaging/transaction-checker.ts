@@ -10,10 +10,12 @@ import { TransactionResolution } from "./rocketmq.js";
  * The back-check listener: the broker asks about a half message whose producer never decided. The answer is
  * what Redis says about the reservations behind its order ids: COMMIT when any exists. Every missing order id
  * is tombstoned first, so a reserve still on its way with that id can never succeed afterwards: the rollback
- * (of the whole message, or of that order inside a committed one) is final.
+ * (of the whole message, or of that order inside a committed one) is final. A shard whose state was lost
+ * cannot say: until its rebuild the answer is "ask again" (UNSPECIFIED), and after it an order reserved
+ * before the rebuild commits (the writer parks it and the sweeper honours it if units and its buyer allow).
  */
 export class OrderTransactionChecker {
-  checks = { commit: 0, rollback: 0 };
+  checks = { commit: 0, rollback: 0, unknown: 0 };
 
   constructor(
     private readonly redis: RedisClient,
@@ -23,7 +25,7 @@ export class OrderTransactionChecker {
 
   async check(view: MessageView): Promise<number> {
     const orders = decodeOrders(view.body);
-    const places = orders?.map((o) => ({ orderId: o.orderId, shard: ledgerOf(this.keys, o.orderId) }));
+    const places = orders?.map((o) => ({ orderId: o.orderId, reservedAt: o.reservedAt, shard: ledgerOf(this.keys, o.orderId) }));
     if (!places || places.some((p) => !p.shard)) {
       // Not one of ours, or corrupt: it can never become an order.
       this.checks.rollback++;
@@ -33,15 +35,20 @@ export class OrderTransactionChecker {
     // Every order of the group is settled on its own: existing → stays, missing → tombstoned. A throw (Redis
     // down) propagates: the client then answers nothing and the broker asks again later.
     const now = Date.now();
-    const answers = await Promise.all(places.map(({ orderId, shard }) => scripts.checkOrder(this.redis, shard!, orderId, now)));
-    const commit = answers.includes("commit");
+    const answers = await Promise.all(places.map(({ orderId, reservedAt, shard }) => scripts.checkOrder(this.redis, shard!, orderId, now, reservedAt)));
+    const commit = answers.includes("commit") || answers.includes("forgotten");
+    // Nothing known to exist, and an order on a shard whose state is lost: decided once it is rebuilt.
+    const unknown = !commit && answers.includes("unknown");
     if (commit) this.checks.commit++;
+    else if (unknown) this.checks.unknown++;
     else this.checks.rollback++;
+    const resolution = commit ? "commit" : unknown ? "ask again" : "rollback";
     // Rare (a producer that died or timed out mid-transaction), and the one place an order's fate is decided
     // away from its request: worth a line per order.
     for (const [i, o] of orders!.entries()) {
-      this.log.info({ messageId: view.messageId, orderId: o.orderId, requestId: o.requestId, answer: answers[i], resolution: commit ? "commit" : "rollback" }, "back-check settled an order");
+      this.log.info({ messageId: view.messageId, orderId: o.orderId, requestId: o.requestId, answer: answers[i], resolution }, "back-check settled an order");
     }
+    if (unknown) return TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
     return commit ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
   }
 }

@@ -1,8 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { dropLostOrderNotes, lostOrderNotes } from "../messaging/lost-orders.js";
 import type { OrderMessage } from "../messaging/order-message.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
-import type { Keys } from "../redis/keys.js";
+import type { Keys, ShardKeys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
 import type { Sale } from "../reservation/sale.js";
@@ -36,6 +37,8 @@ export type RecoveryStep =
 export type Honoured = "honored" | "refused" | "undecided";
 
 const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
+/** How long a rebuild may hold a live shard's releases and transfers while it reads the shard. */
+const HOLD_MS = 30_000;
 
 /**
  * Detects and repairs a Redis that lost a sale's state: it came back empty (standalone without persistence),
@@ -57,6 +60,8 @@ const ACTIVE_LEDGER = new Set(["reserved", "confirmed", "paid"]);
  */
 export class SaleRecovery {
   private readonly told = new Set<string>();
+  /** Test only: runs while the live shards are held, between the read of their counters and of their ledgers. */
+  duringRead?: (saleId: string) => Promise<void>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -84,23 +89,28 @@ export class SaleRecovery {
       return { state: "rewarmed" };
     }
     if (!marker || since === null) {
-      await this.sales.writeBack(stored, now);
+      // Settings still in Redis (only shards lost): only the flag, so a pause or resume given meanwhile stands.
+      if (marker) await this.sales.markLost(sale.saleId, now);
+      else await this.sales.writeBack(stored, now);
       this.tell(sale.saleId, `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`);
       return { state: "recovering", lostShards: lostShards.length };
     }
     if (now - since < this.opts.quietMs) return { state: "recovering", lostShards: lostShards.length };
-    const step = await this.rebuild(stored, new Set(lostShards));
+    const step = await this.rebuild(stored, new Set(lostShards), now);
+    // The live shards could not be held for the whole read (it outlasted the hold): nothing written, next pass.
+    if (!step) return { state: "recovering", lostShards: lostShards.length };
     // The orders accepted just before the loss come first: honoured while the sale is still paused.
     await this.sales.noteRebuilt(sale.saleId, now);
     const { lost, noted } = await this.lostOrders(sale.saleId);
     for (const o of lost) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
     await dropLostOrderNotes(this.redis, this.keys, sale.saleId, noted);
-    await this.sales.writeBack(stored, null);
+    await this.sales.recovered(sale.saleId);
     await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
     this.told.delete(sale.saleId);
+    const paused = (await this.sales.load(sale.saleId))?.paused ?? false;
     this.log.warn(
       { saleId: sale.saleId, shards: step.shards, orders: step.orders, units: step.units },
-      `sale rebuilt from MySQL after Redis lost it; selling again${stored.sale.paused ? " once an operator resumes it" : ""}`,
+      `sale rebuilt from MySQL after Redis lost it; selling again${paused ? " once an operator resumes it" : ""}`,
     );
     return step;
   }
@@ -121,16 +131,19 @@ export class SaleRecovery {
     return exists.flatMap((e, i) => (e === 0 ? [i] : []));
   }
 
-  private async rebuild(stored: CatalogSale, lost: Set<number>): Promise<Extract<RecoveryStep, { state: "rebuilt" }>> {
+  /**
+   * Rebuilds the lost shards; null when the live shards' hold lapsed before their read was done (nothing
+   * written). The units the live shards account for are read while they are held (see liveUnits).
+   */
+  private async rebuild(stored: CatalogSale, lost: Set<number>, now: number): Promise<Extract<RecoveryStep, { state: "rebuilt" }> | null> {
     const { sale } = stored;
     const onLost = (orderId: string) => lost.has(ledgerOf(this.keys, orderId)!.shard);
-    const [ledger, stocks, inTransfer] = await Promise.all([saleLedger(this.redis, this.keys, sale), this.rebalancer.shardStocks(sale), this.rebalancer.inFlight(sale)]);
+    const live = await this.liveUnits(sale, lost);
+    if (live === null) return null;
     const rows: SaleOrderRef[] = [];
     for await (const row of this.repo.scanSale(sale.saleId)) if (onLost(row.orderId)) rows.push(row);
 
-    let accounted = inTransfer;
-    stocks.forEach((n, i) => !lost.has(i) && (accounted += n));
-    for (const rec of ledger) if (!onLost(rec.orderId) && ACTIVE_LEDGER.has(rec.state)) accounted += rec.quantity;
+    let accounted = live;
     for (const row of rows) if (row.status !== "CANCELLED") accounted += row.quantity;
     const available = Math.max(0, sale.stock - accounted);
 
@@ -146,8 +159,51 @@ export class SaleRecovery {
     // The counters last: from here on each lost shard sells again.
     const lostList = [...lost].sort((a, b) => a - b);
     const shares = splitStock(available, Math.max(1, lostList.length));
-    await Promise.all(lostList.map((shard, i) => scripts.rebuildStock(this.redis, this.keys.shard(sale.saleId, shard), shares[i] ?? 0)));
+    await Promise.all(lostList.map((shard, i) => scripts.rebuildStock(this.redis, this.keys.shard(sale.saleId, shard), shares[i] ?? 0, now)));
     return { state: "rebuilt", shards: lostList.length, orders: rows.length, units: available };
+  }
+
+  /**
+   * The units the live shards account for: their stock counters, their live reservations (reserved,
+   * confirmed, paid) and the units in transfer not yet applied to a live recipient. One consistent picture:
+   * each live shard is held (release and transfers answer Held, the sweeper finishes them later) from before
+   * its counter is read until its ledger has been, so a release between the two reads cannot count its units
+   * twice or not at all. Null when a hold lapsed (a read longer than HOLD_MS): the picture may be torn.
+   */
+  private async liveUnits(sale: Sale, lost: Set<number>): Promise<number | null> {
+    const shards = Array.from({ length: sale.shards }, (_, i) => this.keys.shard(sale.saleId, i));
+    const live = shards.filter((k) => !lost.has(k.shard));
+    const holder = randomBytes(8).toString("hex");
+    try {
+      await Promise.all(live.map((k) => this.redis.set(k.hold, holder, "PX", HOLD_MS)));
+      const stocks = await Promise.all(live.map((k) => this.redis.get(k.stock)));
+      await this.duringRead?.(sale.saleId);
+      const [ledger, inTransfer] = await Promise.all([saleLedger(this.redis, this.keys, sale), this.inTransfer(shards, lost)]);
+      const held = await Promise.all(live.map((k) => this.redis.get(k.hold)));
+      if (held.some((h) => h !== holder)) return null;
+      let units = inTransfer + stocks.reduce((sum, v) => sum + Number(v ?? 0), 0);
+      for (const rec of ledger) if (!lost.has(ledgerOf(this.keys, rec.orderId)!.shard) && ACTIVE_LEDGER.has(rec.state)) units += rec.quantity;
+      return units;
+    } finally {
+      await Promise.all(live.map((k) => this.redis.del(k.hold)));
+    }
+  }
+
+  /**
+   * Units taken out of a donor and not yet in a live recipient's counter: a transfer the recipient has
+   * applied (its id in the recipient's xin) is counted there, even while the donor still lists it.
+   */
+  private async inTransfer(shards: ShardKeys[], lost: Set<number>): Promise<number> {
+    let units = 0;
+    for (const k of shards) {
+      for (const [id, rec] of Object.entries(await this.redis.hgetall(k.xout))) {
+        const [to, qty] = rec.split("|").map(Number) as [number, number];
+        const dst = shards[to];
+        if (dst && !lost.has(to) && (await this.redis.sismember(dst.xin, id)) === 1) continue;
+        units += qty;
+      }
+    }
+    return units;
   }
 
   /**
@@ -161,9 +217,10 @@ export class SaleRecovery {
   }
 
   /**
-   * A CONFIRMED row without a ledger record, reserved before its sale was rebuilt: the writer inserted it
-   * after the rebuild had counted the rows, so its units are still on sale. They are taken now (the row is
-   * a fact: no limit applies); "refused" means none were left, logged for an operator.
+   * A CONFIRMED or PAID row without a ledger record, reserved before its sale was rebuilt: written (by the
+   * writer, or PAID by the lifecycle) after the rebuild had counted the rows, so its units are still on sale.
+   * They are taken now (the row is a fact: no limit applies); "refused" means none were left, logged for an
+   * operator. A CANCELLED row holds no units: its record is restored released, nothing taken.
    */
   async honorLateRow(sale: Sale, row: SaleOrderRef, rebuiltAt: number | null): Promise<Honoured> {
     const o = { orderId: row.orderId, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId, token: "" };

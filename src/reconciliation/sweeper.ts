@@ -104,7 +104,7 @@ export class Sweeper implements SaleOps {
     private readonly lifecycle: OrderLifecycle,
     private readonly relay: OutboxRelay,
     /** Finds a sale whose Redis state was lost, and rebuilds it before anything else is compared. */
-    private readonly recovery: SaleRecovery,
+    readonly recovery: SaleRecovery,
     private readonly opts: SweeperOptions,
     metrics: Metrics,
     private readonly log: Logger = componentLogger("sweeper"),
@@ -202,11 +202,13 @@ export class Sweeper implements SaleOps {
 
     for (const row of rows.values()) {
       const rec = ledger.get(row.orderId);
-      if (!rec && row.status === "CONFIRMED" && (await this.recovery.honorLateRow(sale, row, await rebuiltAt())) === "honored") {
-        // Reserved before a rebuild that could not count it yet: its units are taken now. (Refused: no unit
-        // was left, logged; its record is restored below and the stats' drift shows the excess.)
+      // A row holding units (CONFIRMED or PAID; a CANCELLED one holds none) reserved before a rebuild that
+      // could not count it yet: its units are taken now. (Refused: no unit was left, logged; its record is
+      // restored below and the stats' drift shows the excess.)
+      if (!rec && row.status !== "CANCELLED" && (await this.recovery.honorLateRow(sale, row, await rebuiltAt())) === "honored") {
         report.lateRowsHonored++;
-        unsettled++;
+        if (row.status === "PAID") await this.lifecycle.markPaid(row);
+        else unsettled++;
         continue;
       }
       if (!rec || rec.state === "tombstone") {
@@ -285,8 +287,11 @@ export class Sweeper implements SaleOps {
       return write();
     }
     if (tok.u !== undefined) {
-      if ((await scripts.checkOrder(this.redis, shard, o.orderId, Date.now())) === "commit") return write();
-      return settle("not_reserved");
+      const check = await scripts.checkOrder(this.redis, shard, o.orderId, Date.now(), o.reservedAt);
+      if (check === "commit") return write();
+      if (check === "rollback") return settle("not_reserved");
+      if (check === "unknown") return false;
+      // forgotten: reserved before its shard's rebuild, the token restored since; the honour below decides.
     }
     // Neither record nor token: a Redis that lost its state. Once the sale is rebuilt, honoured if it can be.
     const honored = await this.recovery.honorParked(sale, o, await rebuiltAt());

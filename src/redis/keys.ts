@@ -55,6 +55,8 @@ export class Keys {
       xout: `${base}xout`,
       xin: `${base}xin`,
       xdone: `${base}xdone`,
+      hold: `${base}hold`,
+      rebuilt: `${base}rebuilt`,
       token: (token: string) => `${base}tok:${token}`,
     };
   }
@@ -85,5 +87,9 @@ export interface ShardKeys {
   xout: string;
   xin: string;
   xdone: string;
+  /** Set while a rebuild reads this live shard: releases and transfers answer Held (retry later). */
+  hold: string;
+  /** When this shard was last rebuilt from MySQL (unix ms): the back-check cannot trust a missing record older than it. */
+  rebuilt: string;
   token(token: string): string;
 }

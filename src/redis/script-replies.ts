@@ -7,6 +7,7 @@ export enum ScriptCode {
   Ok = 1,
   Replay = 2,
   Already = 3,
+  Forgotten = 4,
   InvalidToken = -1,
   KeyReused = -2,
   LimitExceeded = -3,
@@ -18,6 +19,7 @@ export enum ScriptCode {
   RolledBack = -9,
   TokenExists = -10,
   StateLost = -11,
+  Held = -12,
 }
 
 export class UnexpectedScriptReply extends Error {
@@ -39,11 +41,16 @@ export type ReserveOutcome =
   /** The shard's stock counter is gone: this Redis lost the sale's state; nothing was written. */
   | { kind: "state_lost" };
 
-export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" } | { kind: "state_lost" };
+/** held: a rebuild of the sale is reading the shard; nothing returned now (the sweeper returns a CANCELLED row's units). */
+export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" } | { kind: "state_lost" } | { kind: "held" };
 export type IssueTokenOutcome = "issued" | "exists";
 export type WarmShardOutcome = "warmed" | "locked";
-export type TransferInOutcome = "applied" | "already_applied" | "state_lost";
-export type CheckOrderOutcome = "commit" | "rollback";
+export type TransferInOutcome = "applied" | "already_applied" | "state_lost" | "held";
+/**
+ * unknown: the shard's state is lost and not rebuilt yet (ask again later); forgotten: no record on a shard
+ * rebuilt after the order's reservation time, so the loss may have taken it (commit: parked, then honoured).
+ */
+export type CheckOrderOutcome = "commit" | "rollback" | "unknown" | "forgotten";
 export type MarkPaidOutcome = "marked" | "already" | "not_found";
 export type LeaseOutcome = "held" | "taken";
 export type RestoreRecordOutcome = "restored" | "exists";
@@ -93,6 +100,7 @@ export function releaseOutcome(reply: [number, number]): ReleaseOutcome {
   if (code === ScriptCode.Already) return { kind: "already_released" };
   if (code === ScriptCode.NotFound) return { kind: "not_found" };
   if (code === ScriptCode.StateLost) return { kind: "state_lost" };
+  if (code === ScriptCode.Held) return { kind: "held" };
   throw new UnexpectedScriptReply("release", reply);
 }
 
@@ -127,14 +135,16 @@ function codeMapper<O extends string>(script: string, outcomes: Partial<Record<S
 
 export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", { [ScriptCode.Ok]: "issued", [ScriptCode.TokenExists]: "exists" });
 export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", { [ScriptCode.Ok]: "warmed", [ScriptCode.SaleLocked]: "locked" });
-export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied", [ScriptCode.StateLost]: "state_lost" });
+export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied", [ScriptCode.StateLost]: "state_lost", [ScriptCode.Held]: "held" });
 export const rebuildOrderOutcome = codeMapper<RebuildOutcome>("rebuild-order", { [ScriptCode.Ok]: "rebuilt", [ScriptCode.Already]: "exists" });
 export const rebuildStockOutcome = codeMapper<RebuildOutcome>("rebuild-stock", { [ScriptCode.Ok]: "rebuilt", [ScriptCode.Already]: "exists" });
 export const markPaidOutcome = codeMapper<MarkPaidOutcome>("mark-paid", { [ScriptCode.Ok]: "marked", [ScriptCode.Already]: "already", [ScriptCode.NotFound]: "not_found" });
 export const leaseOutcome = codeMapper<LeaseOutcome>("lease", { [ScriptCode.Ok]: "held", [ScriptCode.Already]: "taken" });
 export const restoreRecordOutcome = codeMapper<RestoreRecordOutcome>("restore-record", { [ScriptCode.Ok]: "restored", [ScriptCode.Already]: "exists" });
 export const transferDoneOutcome = codeMapper<TransferDoneOutcome>("transfer-done", { [ScriptCode.Ok]: "finished", [ScriptCode.Already]: "already_finished" });
-export const checkOrderOutcome = codeMapper<CheckOrderOutcome>("check-order", { [ScriptCode.Ok]: "commit", [ScriptCode.RolledBack]: "rollback" });
+export const checkOrderOutcome = codeMapper<CheckOrderOutcome>("check-order", {
+  [ScriptCode.Ok]: "commit", [ScriptCode.RolledBack]: "rollback", [ScriptCode.StateLost]: "unknown", [ScriptCode.Forgotten]: "forgotten",
+});
 
 /** Scripts that answer a count (confirm, transfer-out): a non-negative integer or a bug. */
 export function countOutcome(script: string, n: number): number {

@@ -14,20 +14,20 @@ type Arg = string | number;
 declare module "ioredis" {
   interface RedisCommander<Context> {
     fsReserve(tok: string, stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, string, number], Context>;
-    fsRelease(stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, number], Context>;
+    fsRelease(stock: string, buyers: string, res: string, open: string, hold: string, ...argv: Arg[]): Result<[number, number], Context>;
     fsIssueToken(tok: string, ...argv: Arg[]): Result<number, Context>;
     fsWarmShard(stock: string, res: string, xout: string, ...argv: Arg[]): Result<number, Context>;
-    fsTransferOut(stock: string, xout: string, xdone: string, ...argv: Arg[]): Result<number, Context>;
+    fsTransferOut(stock: string, xout: string, xdone: string, hold: string, ...argv: Arg[]): Result<number, Context>;
     fsTransferDone(xout: string, xdone: string, id: string): Result<number, Context>;
-    fsTransferIn(stock: string, xin: string, ...argv: Arg[]): Result<number, Context>;
-    fsCheckOrder(res: string, ...argv: Arg[]): Result<number, Context>;
+    fsTransferIn(stock: string, xin: string, hold: string, ...argv: Arg[]): Result<number, Context>;
+    fsCheckOrder(res: string, stock: string, rebuilt: string, ...argv: Arg[]): Result<number, Context>;
     fsConfirm(res: string, open: string, ...orderIds: string[]): Result<number, Context>;
     fsMarkPaid(res: string, open: string, orderId: string): Result<number, Context>;
     fsLease(lease: string, owner: string, ttlMs: number): Result<number, Context>;
     fsRestoreRecord(res: string, orderId: string, state: string, quantity: number, reservedAt: number, userId: string): Result<number, Context>;
     fsRebuildOrder(res: string, buyers: string, tok: string, ...argv: Arg[]): Result<number, Context>;
     fsHonorOrder(stock: string, buyers: string, res: string, open: string, tok: string, ...argv: Arg[]): Result<[number, number], Context>;
-    fsRebuildStock(stock: string, stockUnits: number): Result<number, Context>;
+    fsRebuildStock(stock: string, rebuilt: string, stockUnits: number, rebuiltAt: number): Result<number, Context>;
   }
 }
 
@@ -66,7 +66,7 @@ export const scripts = {
 
   /** Gives a reservation's units back, at most once; `channel` is told `saleId` when units came back. */
   release(c: RedisClient, k: ShardKeys, orderId: string, channel: string, saleId: string): Promise<ReleaseOutcome> {
-    return c.fsRelease(k.stock, k.buyers, k.res, k.open, orderId, channel, saleId).then(releaseOutcome);
+    return c.fsRelease(k.stock, k.buyers, k.res, k.open, k.hold, orderId, channel, saleId).then(releaseOutcome);
   },
 
   issueToken(c: RedisClient, k: ShardKeys, token: string, userId: string, expiresAt: number): Promise<IssueTokenOutcome> {
@@ -80,7 +80,7 @@ export const scripts = {
 
   /** Units taken out of the donor `k` for shard `to` (0 when it holds fewer than `least`). */
   transferOut(c: RedisClient, k: ShardKeys, a: { id: string; want: number; least: number; to: number; now: number }): Promise<number> {
-    return c.fsTransferOut(k.stock, k.xout, k.xdone, a.id, a.want, a.least, a.to, a.now).then((n) => countOutcome("transfer-out", n));
+    return c.fsTransferOut(k.stock, k.xout, k.xdone, k.hold, a.id, a.want, a.least, a.to, a.now).then((n) => countOutcome("transfer-out", n));
   },
 
   /** The donor `k` forgets a transfer the recipient has applied, remembering its id as finished. */
@@ -89,11 +89,12 @@ export const scripts = {
   },
 
   transferIn(c: RedisClient, k: ShardKeys, id: string, quantity: number): Promise<TransferInOutcome> {
-    return c.fsTransferIn(k.stock, k.xin, id, quantity).then(transferInOutcome);
+    return c.fsTransferIn(k.stock, k.xin, k.hold, id, quantity).then(transferInOutcome);
   },
 
-  checkOrder(c: RedisClient, k: ShardKeys, orderId: string, now: number): Promise<CheckOrderOutcome> {
-    return c.fsCheckOrder(k.res, orderId, now).then(checkOrderOutcome);
+  /** `reservedAt`: the order's reservation time as its message says (a shard rebuilt after it cannot tell). */
+  checkOrder(c: RedisClient, k: ShardKeys, orderId: string, now: number, reservedAt: number): Promise<CheckOrderOutcome> {
+    return c.fsCheckOrder(k.res, k.stock, k.rebuilt, orderId, now, reservedAt).then(checkOrderOutcome);
   },
 
   /** How many of `orderIds` (all of shard `k`) went from reserved to confirmed now. */
@@ -136,8 +137,8 @@ export const scripts = {
       .then(honorOutcome);
   },
 
-  /** Sets the stock counter of a rebuilt shard, once: the shard sells again from then on. */
-  rebuildStock(c: RedisClient, k: ShardKeys, stock: number): Promise<RebuildOutcome> {
-    return c.fsRebuildStock(k.stock, stock).then(rebuildStockOutcome);
+  /** Sets the stock counter of a rebuilt shard, once, noting `rebuiltAt`: the shard sells again from then on. */
+  rebuildStock(c: RedisClient, k: ShardKeys, stock: number, rebuiltAt: number): Promise<RebuildOutcome> {
+    return c.fsRebuildStock(k.stock, k.rebuilt, stock, rebuiltAt).then(rebuildStockOutcome);
   },
 };

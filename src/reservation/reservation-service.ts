@@ -130,7 +130,7 @@ export class ReservationService {
       // then let the buyer retry. This one is tombstoned like every refusal: its group's message may commit
       // for the others, and a committed order id without a record would read as a reservation Redis lost.
       if (looks >= LOOKS) {
-        await scripts.checkOrder(this.redis, k, orderId, Date.now());
+        await scripts.checkOrder(this.redis, k, orderId, Date.now(), args.now);
         return { kind: "shard_empty", shardStock: look.stocks[shard] ?? 0 };
       }
       pulls = 0;

@@ -53,7 +53,7 @@ export async function expireShardKeys(redis: RedisClient, keys: Keys, saleId: st
   await Promise.all(
     Array.from({ length: shards }, (_, i) => {
       const k = keys.shard(saleId, i);
-      return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone].map((key) => redis.pexpireat(key, atMs)));
+      return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone, k.rebuilt].map((key) => redis.pexpireat(key, atMs)));
     }),
   );
 }
@@ -248,6 +248,15 @@ export class SaleStore {
   private async changed(saleId: string): Promise<void> {
     this.forget(saleId);
     await this.redis.publish(this.keys.saleChangedChannel, saleId);
+  }
+
+  /**
+   * The rebuild is done: the recovery flag goes and the sale sells again, unless paused. Only the flag: a
+   * pause or resume an operator gave during the rebuild stands (it is in Redis and MySQL already).
+   */
+  async recovered(saleId: string): Promise<void> {
+    await this.redis.hdel(this.keys.saleMeta(saleId), RECOVERING);
+    await this.changed(saleId);
   }
 
   /** Marks the sale rebuilt at `at` (still paused): orders reserved before then may be honoured. */

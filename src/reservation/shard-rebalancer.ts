@@ -99,8 +99,10 @@ export class ShardRebalancer {
 
   private async applyIn(saleId: string, from: number, to: number, id: string, qty: number): Promise<void> {
     const dst = this.keys.shard(saleId, to);
-    // A recipient whose state was lost takes nothing: the transfer stays on the donor until the rebuild.
-    if ((await scripts.transferIn(this.redis, dst, id, qty)) === "state_lost") return;
+    // A recipient whose state was lost, or held by a rebuild reading it, takes nothing: the transfer stays on
+    // the donor (counted in transit) and the sweeper finishes it.
+    const applied = await scripts.transferIn(this.redis, dst, id, qty);
+    if (applied === "state_lost" || applied === "held") return;
     await this.ensureReplicated(dst.xin, "transfer-in");
     // Only after the recipient has it (replicated): the donor's record is what lets a crash be repaired.
     await scripts.transferDone(this.redis, this.keys.shard(saleId, from), id);

@@ -2,7 +2,7 @@ import { LRUCache } from "lru-cache";
 
 /**
  * Per-process "this sale is sold out" flags, so the flood after sell-out is answered without Redis.
- * A flag clears when any process publishes that stock came back (see release-4.lua), and in any case
+ * A flag clears when any process publishes that stock came back (see release-5.lua), and in any case
  * after a short TTL, which bounds the damage of a pub/sub message lost to a reconnect.
  */
 export class SoldOutCache {

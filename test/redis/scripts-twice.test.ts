@@ -133,8 +133,8 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       expect(await scripts.rebuildOrder(redis, k, row, 60_000)).toBe("exists");
       expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe("rebuilt");
       expect(await direct.hget(k.buyers, "u1")).toBe("2"); // once, and not for the released order
-      expect(await run(() => scripts.rebuildStock(redis, k, 7))).toBe(lost ? "exists" : "rebuilt");
-      expect(await scripts.rebuildStock(redis, k, 99)).toBe("exists");
+      expect(await run(() => scripts.rebuildStock(redis, k, 7, Date.now()))).toBe(lost ? "exists" : "rebuilt");
+      expect(await scripts.rebuildStock(redis, k, 99, Date.now())).toBe("exists");
       expect(await stockOf(k)).toBe(7);
       // The row's token replays its order, and buys nothing else.
       expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-row", "o-again"))).toEqual({ kind: "reserved", orderId: "o-1", replayed: true });
@@ -161,9 +161,9 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
     const ghost = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
     const record = async (id: string) => direct.hget(k.res, id);
-    expect(await withLostReply(() => scripts.checkOrder(redis, k, ghost, 1))).toBe("rollback");
+    expect(await withLostReply(() => scripts.checkOrder(redis, k, ghost, 1, 1))).toBe("rollback");
     const tomb = await record(ghost);
-    expect(await scripts.checkOrder(redis, k, ghost, 2)).toBe("rollback");
+    expect(await scripts.checkOrder(redis, k, ghost, 2, 1)).toBe("rollback");
     expect(await record(ghost)).toBe(tomb);
     expect(await withLostReply(() => scripts.confirm(redis, k, [orderId]))).toBe(0);
     expect((await record(orderId))!.startsWith("F|")).toBe(true);

@@ -9,6 +9,11 @@ import { ReservationService } from "../../src/reservation/reservation-service.js
 import type { Sale } from "../../src/reservation/sale.js";
 import { SaleStore } from "../../src/reservation/sale-store.js";
 import { SoldOutCache } from "../../src/reservation/sold-out-cache.js";
+import { pino } from "pino";
+import type { MessageView } from "rocketmq-client-nodejs";
+import { encodeOrders } from "../../src/messaging/order-message.js";
+import { TransactionResolution } from "../../src/messaging/rocketmq.js";
+import { OrderTransactionChecker } from "../../src/messaging/transaction-checker.js";
 import { MODES, rid, testConfig } from "../helpers/env.js";
 
 describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
@@ -132,7 +137,7 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(await svc.release(sale.saleId, 0, "nope")).toEqual({ kind: "not_found" });
     // A tombstone is not a reservation: releasing it gives nothing back and leaves it a tombstone.
     const tomb = `${sale.saleId}.0.tombstoneabc`;
-    expect(await scripts.checkOrder(redis, keys.shard(sale.saleId, 0), tomb, Date.now())).toBe("rollback");
+    expect(await scripts.checkOrder(redis, keys.shard(sale.saleId, 0), tomb, Date.now(), Date.now())).toBe("rollback");
     expect(await svc.release(sale.saleId, 0, tomb)).toEqual({ kind: "not_found" });
     expect(parseLedgerRecord(tomb, (await redis.hget(keys.shard(sale.saleId, 0).res, tomb))!)?.state).toBe("tombstone");
     expect(await stocks(sale)).toEqual([3]);
@@ -150,16 +155,69 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const sale = await newSale(5, 1, 3);
     const k = keys.shard(sale.saleId, 0);
     const orderId = `${sale.saleId}.0.abcdefghijkl`;
-    expect(await scripts.checkOrder(redis, k, orderId, Date.now())).toBe("rollback");
+    expect(await scripts.checkOrder(redis, k, orderId, Date.now(), Date.now())).toBe("rollback");
     const out = await svc.reserve({ sale, userId: "jack", token: await token(sale, "jack"), quantity: 1, orderId });
     expect(out.kind).toBe("order_id_taken");
     expect(await stocks(sale)).toEqual([5]);
     const ok = await svc.reserve({ sale, userId: "jack", token: await token(sale, "jack"), quantity: 1 });
     const okId = (ok as { orderId: string }).orderId;
-    expect(await scripts.checkOrder(redis, k, okId, Date.now())).toBe("commit");
+    expect(await scripts.checkOrder(redis, k, okId, Date.now(), Date.now())).toBe("commit");
     expect(await scripts.confirm(redis, k, [okId])).toBe(1);
     expect(await scripts.confirm(redis, k, [okId])).toBe(0);
     expect(await redis.zscore(k.open, okId)).toBeNull();
+  });
+
+  it("check-order on a shard whose state was lost: ask again (nothing written); after its rebuild an older order commits", async () => {
+    const sale = await newSale(6, 2, 3);
+    const k = keys.shard(sale.saleId, 1);
+    const before = Date.now() - 5_000;
+    const lostId = `${sale.saleId}.1.lostlostlost`;
+    await redis.del(k.stock, k.res); // the shard's state is gone (its marker with it)
+    expect(await scripts.checkOrder(redis, k, lostId, Date.now(), before)).toBe("unknown");
+    expect(await redis.hget(k.res, lostId)).toBeNull(); // no tombstone: a rebuild may still honour it
+    // Through the checker: the broker is told nothing (UNSPECIFIED: it asks again later), even beside a
+    // missing order of a live shard, which is tombstoned as ever.
+    const checker = new OrderTransactionChecker(redis, keys, pino({ level: "silent" }));
+    const liveId = `${sale.saleId}.0.nonenonenone`;
+    const order = (orderId: string, reservedAt: number) => ({ orderId, saleId: sale.saleId, skuId: "sku", userId: "u", quantity: 1, reservedAt });
+    const view = (...orders: ReturnType<typeof order>[]) => ({ messageId: rid(), body: encodeOrders(orders) }) as unknown as MessageView;
+    expect(await checker.check(view(order(lostId, before), order(liveId, before)))).toBe(TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED);
+    expect(await redis.hget(k.res, lostId)).toBeNull();
+    expect(parseLedgerRecord(liveId, (await redis.hget(keys.shard(sale.saleId, 0).res, liveId))!)?.state).toBe("tombstone");
+
+    // Rebuilt: an order reserved before the rebuild may be one the loss took (commit: parked, then honoured);
+    // one reserved after it and missing never reserved (tombstoned, rolled back).
+    const rebuiltAt = Date.now() - 1_000;
+    expect(await scripts.rebuildStock(redis, k, 3, rebuiltAt)).toBe("rebuilt");
+    expect(await scripts.checkOrder(redis, k, lostId, Date.now(), before)).toBe("forgotten");
+    expect(await redis.hget(k.res, lostId)).toBeNull();
+    expect(await checker.check(view(order(lostId, before)))).toBe(TransactionResolution.COMMIT);
+    const lateId = `${sale.saleId}.1.latelatelate`;
+    expect(await checker.check(view(order(lateId, Date.now())))).toBe(TransactionResolution.ROLLBACK);
+    expect(parseLedgerRecord(lateId, (await redis.hget(k.res, lateId))!)?.state).toBe("tombstone");
+    expect(checker.checks).toEqual({ commit: 1, rollback: 1, unknown: 1 });
+  });
+
+  it("a shard held by a rebuild's read: release and transfers answer held and move nothing until the hold goes", async () => {
+    const sale = await newSale(10, 2, 5);
+    const user = "holly";
+    const home = homeShard(user, 2);
+    const other = 1 - home;
+    const out = await svc.reserve({ sale, userId: user, token: await token(sale, user), quantity: 2 });
+    const orderId = (out as { orderId: string }).orderId;
+    const [hk, ok] = [keys.shard(sale.saleId, home), keys.shard(sale.saleId, other)];
+    const before = await stocks(sale);
+    await redis.set(hk.hold, "rebuild", "PX", 60_000);
+    await redis.set(ok.hold, "rebuild", "PX", 60_000);
+    expect(await svc.release(sale.saleId, home, orderId)).toEqual({ kind: "held" });
+    expect(await scripts.transferOut(redis, ok, { id: "h1", want: 2, least: 1, to: home, now: Date.now() })).toBe(0);
+    expect(await scripts.transferIn(redis, hk, "h2", 2)).toBe("held");
+    expect(await stocks(sale)).toEqual(before);
+    expect(parseLedgerRecord(orderId, (await redis.hget(hk.res, orderId))!)?.state).toBe("reserved");
+    expect(await redis.sismember(hk.xin, "h2")).toBe(0);
+    await Promise.all([redis.del(hk.hold), redis.del(ok.hold)]);
+    expect(await svc.release(sale.saleId, home, orderId)).toEqual({ kind: "released", quantity: 2 });
+    expect((await stocks(sale)).reduce((a, b) => a + b)).toBe(10);
   });
 
   it("transfer-out/in move stock once; a crash between them is finished by finishStranded", async () => {

@@ -1,7 +1,7 @@
 --[[
   release: give a reservation's stock back exactly once (rolled back, timed out, unpaid, cancelled).
   The record stays, in state C, so a second release finds nothing to return.
-  KEYS[1] stock   KEYS[2] buyers   KEYS[3] res   KEYS[4] open        (one shard, one hash tag)
+  KEYS[1] stock   KEYS[2] buyers   KEYS[3] res   KEYS[4] open   KEYS[5] hold   (one shard, one hash tag)
   ARGV[1] order id
   ARGV[2] pub/sub channel told that stock came back (clears sold-out flags)
   ARGV[3] sale id (the message)
@@ -11,11 +11,16 @@
     NotFound (-8) no reservation, or a tombstone
     StateLost (-11) the shard's stock counter is missing (its state was lost, and it is being rebuilt):
                   nothing returned now; the sweeper returns the units after the rebuild
+    Held (-12)    a rebuild of the sale is reading this shard (hold set): nothing returned now; retry
+                  later (the sweeper returns the units of a CANCELLED row)
 ]]
 --- @include "script-codes"
 --- @include "ledger-record"
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {StateLost, 0}
+end
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  return {Held, 0}
 end
 local rec = redis.call('HGET', KEYS[3], ARGV[1])
 if not rec then
