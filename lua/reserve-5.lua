@@ -14,9 +14,13 @@
   ARGV[7] final: 1 = an empty shard is a final SOLD_OUT (stored for replays), 0 = report ShardEmpty
   ARGV[8] how long a used token answers replays, ms
   ARGV[9] pub/sub channel told of every accepted token   ARGV[10] sale id
+  A used token whose stored order id is ARGV[4] is this very call run again (its reply was lost and ioredis
+  resent it): this attempt's own reservation, answered Ok, not Replay. Before a stored 202 is answered again
+  the script writes it once more (restateOutcome), so the WAIT on this connection covers the reservation.
   Reply: {code, orderId, n}
-    Ok (1)             new reservation; n = stock left on this shard
-    Replay (2)         token already used with this quantity; orderId from the first answer, n = its code
+    Ok (1)             new reservation (or this call's own, run again); n = stock left on this shard
+    Replay (2)         token already used with this quantity by another attempt; orderId from the first
+                       answer, n = its code
     InvalidToken (-1)  unknown, expired or another buyer's token
     KeyReused (-2)     token already used with another quantity
     LimitExceeded (-3) per-buyer limit would be exceeded (stored)
@@ -46,6 +50,13 @@ if not t[1] or t[1] ~= user then
   return {InvalidToken, '', 0}
 end
 if t[3] then
+  -- A stored 202 to be answered again; under this call's own order id it is this call, resent after a lost reply.
+  if t[4] and t[2] == ARGV[2] then
+    restateOutcome(KEYS[1], t[3])
+    if t[4] == ARGV[4] then
+      return {Ok, ARGV[4], tonumber(stockNow)}
+    end
+  end
   tombstone()
   if t[2] ~= ARGV[2] then
     return {KeyReused, '', 0}

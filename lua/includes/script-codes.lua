@@ -1,6 +1,6 @@
 --[[
   Reply codes of every script, named as the TypeScript enum ScriptCode (src/redis/script-replies.ts);
-  test/redis/script-layer.test.ts checks that both agree.
+  test/unit/script-replies.test.ts checks that both agree, and that each script's header names its replies.
 ]]
 local Ok = 1
 local Replay = 2

@@ -10,3 +10,12 @@ local function storeOutcome(tokKey, qty, code, orderId, keepMs)
   end
   redis.call('PEXPIRE', tokKey, keepMs)
 end
+
+--[[
+  Writes a stored outcome's code again, unchanged, before its 202 is replayed. WAIT counts only the writes
+  of its own connection (Redis >= 7.2), and a replay may run on another process or a new connection that
+  wrote nothing: this write, replicated after the outcome's own, makes that connection's WAIT cover them.
+]]
+local function restateOutcome(tokKey, code)
+  redis.call('HSET', tokKey, 'c', code)
+end

@@ -5,7 +5,7 @@ import { repoRoot } from "../util/repo-root.js";
 
 /** The scripts in lua/, by name; the number of keys comes from the file name `<name>-<numKeys>.lua`. */
 export const SCRIPT_NAMES = [
-  "warm-shard", "issue-token", "reserve", "release", "transfer-out", "transfer-in", "check-order", "confirm", "mark-paid",
+  "warm-shard", "issue-token", "reserve", "replay", "release", "transfer-out", "transfer-in", "check-order", "confirm", "mark-paid",
   "lease", "restore-record", "transfer-done", "rebuild-order", "rebuild-stock", "honor-order",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -94,6 +94,14 @@ export function reserveOutcome(reply: [number, string, number]): ReserveOutcome 
   }
 }
 
+/** The replay script: a stored answer as reserve's replay gives it, or null when the token has none for this buyer. */
+export function replayOutcome(reply: [number, string, number]): ReserveOutcome | null {
+  const [code] = reply;
+  if (code === ScriptCode.NotFound) return null;
+  if (code === ScriptCode.Replay || code === ScriptCode.KeyReused) return reserveOutcome(reply);
+  throw new UnexpectedScriptReply("replay", reply);
+}
+
 export function releaseOutcome(reply: [number, number]): ReleaseOutcome {
   const [code, qty] = reply;
   if (code === ScriptCode.Ok) return { kind: "released", quantity: qty };

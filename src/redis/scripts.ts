@@ -2,7 +2,7 @@ import type { Cluster, Redis, Result } from "ioredis";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
-  checkOrderOutcome, countOutcome, honorOutcome, rebuildOrderOutcome, rebuildStockOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
+  checkOrderOutcome, countOutcome, honorOutcome, replayOutcome, rebuildOrderOutcome, rebuildStockOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
   type CheckOrderOutcome, type HonorOutcome, type RebuildOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
 } from "./script-replies.js";
 
@@ -14,6 +14,7 @@ type Arg = string | number;
 declare module "ioredis" {
   interface RedisCommander<Context> {
     fsReserve(tok: string, stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, string, number], Context>;
+    fsReplay(tok: string, userId: string, quantity: number): Result<[number, string, number], Context>;
     fsRelease(stock: string, buyers: string, res: string, open: string, hold: string, ...argv: Arg[]): Result<[number, number], Context>;
     fsIssueToken(tok: string, ...argv: Arg[]): Result<number, Context>;
     fsWarmShard(stock: string, res: string, xout: string, ...argv: Arg[]): Result<number, Context>;
@@ -62,6 +63,14 @@ export const scripts = {
     return c
       .fsReserve(k.token(a.token), k.stock, k.buyers, k.res, k.open, a.userId, a.quantity, a.perUserLimit, a.orderId, a.now, a.token, a.final ? 1 : 0, a.replayMs, a.acceptedChannel, a.saleId)
       .then(reserveOutcome);
+  },
+
+  /**
+   * A used token's stored answer (null when it has none for this buyer), nothing reserved or tombstoned; a
+   * stored 202 is written again so that this connection's next WAIT covers it (lua/replay-1.lua).
+   */
+  replay(c: RedisClient, k: ShardKeys, token: string, userId: string, quantity: number): Promise<ReserveOutcome | null> {
+    return c.fsReplay(k.token(token), userId, quantity).then(replayOutcome);
   },
 
   /** Gives a reservation's units back, at most once; `channel` is told `saleId` when units came back. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Keys } from "../redis/keys.js";
-import { reserveOutcome, ScriptCode, type ReleaseOutcome, type ReserveOutcome } from "../redis/script-replies.js";
+import type { ReleaseOutcome, ReserveOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { homeShard } from "./home-shard.js";
@@ -74,18 +74,16 @@ export class ReservationService {
   }
 
   /**
-   * A key pressed again after it bought: its stored answer, read with one HMGET and nothing written. Buyers
-   * press again and again in a flash sale, and each replay through the reserve script cost a transactional
-   * message (half message and rollback) and a tombstone. Only for tokens this process knows bought (a
-   * replay is then certain unless the record was lost); null sends the attempt the usual way.
+   * A key pressed again after it bought: its stored answer from the replay script, one call with no
+   * tombstone and no stock touched. Buyers press again and again in a flash sale, and each replay through the
+   * reserve script cost a transactional message (half message and rollback) and a tombstone. A stored 202
+   * is written again on this connection, so replicated() covers it even when another process reserved it.
+   * Only for tokens this process knows bought (a replay is then certain unless the record was lost); null
+   * sends the attempt the usual way.
    */
   async replayOfAccepted(sale: Sale, userId: string, token: string, quantity: number): Promise<ReserveOutcome | null> {
     if (!this.soldOut.wasAccepted(sale.saleId, token)) return null;
-    const k = this.keys.shard(sale.saleId, this.homeShard(sale, userId));
-    const [u, q, c, o] = await this.redis.hmget(k.token(token), "u", "q", "c", "o");
-    if (c == null || u !== userId) return null;
-    if (q !== String(quantity)) return { kind: "key_reused" };
-    return reserveOutcome([ScriptCode.Replay, o ?? "", Number(c)]);
+    return scripts.replay(this.redis, this.keys.shard(sale.saleId, this.homeShard(sale, userId)), token, userId, quantity);
   }
 
   /** Stores a token on the buyer's home shard; expires at `expiresAt` (unix ms). */

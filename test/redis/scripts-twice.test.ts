@@ -61,18 +61,24 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     userId: "u1", quantity: 2, perUserLimit: 5, orderId, now: Date.now(), token, final: true, replayMs: 60_000, acceptedChannel: keys.acceptedChannel, saleId: k.saleId,
   });
 
-  it("reserve: a resent reservation replays the first instead of taking stock again", async () => {
+  it("reserve: a resent reservation is the same one (its own, not a replay) and takes no stock again", async () => {
     for (const lost of [false, true]) {
       const k = await shard(10);
       const token = rid(16).slice(0, 32);
       expect(await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000)).toBe("issued");
       const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
       const first = lost ? await withLostReply(() => scripts.reserve(redis, k, reserveArgs(k, token, orderId))) : await scripts.reserve(redis, k, reserveArgs(k, token, orderId));
-      const second = await scripts.reserve(redis, k, reserveArgs(k, token, orderId));
-      expect(second).toEqual({ kind: "reserved", orderId, replayed: true });
-      if (lost) expect(first).toEqual({ kind: "reserved", orderId, replayed: true });
+      // The resend names this attempt's own order id: its reservation, answered as new (issue 17, scenario 2).
+      expect(first).toEqual({ kind: "reserved", orderId, replayed: false });
+      expect(await scripts.reserve(redis, k, reserveArgs(k, token, orderId))).toEqual({ kind: "reserved", orderId, replayed: false });
+      // Another attempt with the same key (its own order id) is a replay of the first, and its id is tombstoned.
+      const otherId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
+      expect(await scripts.reserve(redis, k, reserveArgs(k, token, otherId))).toEqual({ kind: "reserved", orderId, replayed: true });
+      expect((await direct.hget(k.res, otherId))!.startsWith("T|")).toBe(true);
+      expect(await scripts.replay(redis, k, token, "u1", 2)).toEqual({ kind: "reserved", orderId, replayed: true });
       expect(await stockOf(k)).toBe(8);
       expect(await direct.hget(k.buyers, "u1")).toBe("2");
+      expect((await direct.hget(k.res, orderId))!.startsWith("R|2|")).toBe(true);
       // Issuing the same token again never resets it.
       expect(await scripts.issueToken(redis, k, token, "u1", Date.now() + 60_000)).toBe("exists");
       expect(await stockOf(k)).toBe(8);

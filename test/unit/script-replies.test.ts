@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScripts, SCRIPT_NAMES } from "../../src/redis/script-loader.js";
 import {
-  checkOrderOutcome, issueTokenOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, releaseOutcome, reserveOutcome, ScriptCode, transferInOutcome, UnexpectedScriptReply, warmShardOutcome,
+  checkOrderOutcome, issueTokenOutcome, leaseOutcome, markPaidOutcome, replayOutcome, restoreRecordOutcome, transferDoneOutcome, releaseOutcome, reserveOutcome, ScriptCode, transferInOutcome, UnexpectedScriptReply, warmShardOutcome,
 } from "../../src/redis/script-replies.js";
 import { repoRoot } from "../../src/util/repo-root.js";
 
@@ -25,6 +25,8 @@ function sourceOf(name: string): string {
 /** Every script's raw reply for a code, and its mapper: the one place codes become outcomes. */
 const MAPPERS: Record<string, (code: number) => unknown> = {
   reserve: (c) => reserveOutcome([c, "order", 0]),
+  // n carries the stored answer's code, as in reserve's replay.
+  replay: (c) => replayOutcome([c, "order", ScriptCode.Ok]),
   release: (c) => releaseOutcome([c, 1]),
   "issue-token": issueTokenOutcome,
   "warm-shard": warmShardOutcome,
@@ -73,6 +75,14 @@ describe("script reply codes", () => {
     expect(reserveOutcome([ScriptCode.Replay, "", ScriptCode.LimitExceeded])).toEqual({ kind: "limit_exceeded", replayed: true });
     expect(reserveOutcome([ScriptCode.ShardEmpty, "", 2])).toEqual({ kind: "shard_empty", shardStock: 2 });
     expect(() => reserveOutcome([ScriptCode.Replay, "", ScriptCode.ShardEmpty])).toThrow(UnexpectedScriptReply);
+  });
+
+  it("replay answers as reserve's replay does, and null when the token has no stored answer", () => {
+    expect(replayOutcome([ScriptCode.Replay, "o", ScriptCode.Ok])).toEqual({ kind: "reserved", orderId: "o", replayed: true });
+    expect(replayOutcome([ScriptCode.Replay, "", ScriptCode.SoldOut])).toEqual({ kind: "sold_out", replayed: true });
+    expect(replayOutcome([ScriptCode.KeyReused, "", 0])).toEqual({ kind: "key_reused" });
+    expect(replayOutcome([ScriptCode.NotFound, "", 0])).toBeNull();
+    expect(() => replayOutcome([ScriptCode.Ok, "o", 5])).toThrow(UnexpectedScriptReply);
   });
 
   it("the loader inlines every include; the ledger record and the stored outcome are written in one place", () => {
