@@ -1,27 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureConsumerGroup } from "../../stack/rocketmq.js";
 import type { Config } from "../../src/config/schema.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { Api, pool, rid } from "../helpers/env.js";
-import { eventReader } from "../../support/event-reader.js";
-
-/**
- * What a consumer of one order may see, checked on the versions in the order they arrived: they never go
- * down, and their first arrivals are 1, 2, …, n in that order. A repeat (delivery is at least once) is
- * only ever of the latest version delivered so far, never of one a later version has already overtaken.
- */
-function orderViolations(arrivals: Map<string, number[]>, expected: Map<string, number>): string[] {
-  const bad: string[] = [];
-  for (const [orderId, n] of expected) {
-    const seen = arrivals.get(orderId) ?? [];
-    const firsts = seen.filter((v, i) => seen.indexOf(v) === i);
-    const backwards = seen.some((v, i) => i > 0 && v < seen[i - 1]!);
-    if (backwards || firsts.join() !== Array.from({ length: n }, (_, i) => i + 1).join()) bad.push(`${orderId}: ${seen.join(",")}`);
-  }
-  return bad;
-}
+import { orderlyReader, orderViolations } from "../helpers/event-order.js";
 
 describe("order events reach an orderly consumer in version order, with several relays at once", () => {
   let cfg: Config;
@@ -36,15 +19,8 @@ describe("order events reach an orderly consumer in version order, with several 
   afterAll(() => stopApp(app, cfg));
 
   it("confirmed, paid, paid again (refund) or cancelled then paid (refund): every order's versions arrive in order", async () => {
-    const arrivals = new Map<string, number[]>();
-    const group = `fs-test-ordered-${rid(4)}`;
-    // A downstream consumer as the README asks for: its group consumes orderly (created so before it starts).
-    await ensureConsumerGroup(group, { orderly: true });
     const saleId = `ord${rid()}`;
-    const reader = eventReader(cfg.rocketmq, group, ({ event: e }) => {
-      if (e.saleId === saleId) (arrivals.get(e.orderId) ?? arrivals.set(e.orderId, []).get(e.orderId)!).push(e.version);
-    });
-    await reader.startup();
+    const { reader, arrivals, distinct } = await orderlyReader(cfg, saleId);
     // The events of the first wave pile up unpublished, so each order has three waiting at once.
     await app.relay.stop();
     const relays: GatewayProcess[] = [];
@@ -89,12 +65,7 @@ describe("order events reach an orderly consumer in version order, with several 
       await pool(second, 8, (o) => story(o, orders.indexOf(o)));
 
       const total = () => [...expected.values()].reduce((a, b) => a + b, 0);
-      await eventually(
-        "every version of every order delivered",
-        async () => [...arrivals.values()].reduce((n, vs) => n + new Set(vs).size, 0),
-        (n) => n === total(),
-        90_000,
-      );
+      await eventually("every version of every order delivered", async () => distinct(), (n) => n === total(), 90_000);
       expect(orderViolations(arrivals, expected)).toEqual([]);
     } finally {
       await Promise.all(relays.map((r) => r.close()));
