@@ -236,7 +236,11 @@ export class GatewayProcess {
       this.pendingRows.persisted(orders.map((o) => o.orderId));
     }, log("order-writer"));
     writer.instrument(this.metrics);
-    const relay = new OutboxRelay(this.shards, producer, { topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000 }, this.opts.crashAt, log("outbox-relay"));
+    const relay = new OutboxRelay(this.shards, producer, {
+      topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000,
+      // One send: up to three attempts (the client's default) and a route lookup, each within the request timeout.
+      claimMs: cfg.outbox.claimMs, sendBudgetMs: 4 * cfg.rocketmq.requestTimeoutMs,
+    }, this.opts.crashAt, log("outbox-relay"));
     const recovery = new SaleRecovery(this.redis, this.keys, this.sales, repo, this.reservations.rebalancer, {
       quietMs: cfg.sweeper.recoveryQuietMs,
       replayMs: cfg.tokens.replaySeconds * 1000,

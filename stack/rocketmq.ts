@@ -63,11 +63,14 @@ function endpoints(): { namesrv: Endpoint; grpc: Endpoint; orderTopic: string; e
   };
 }
 
-/** The gateway's three topics: orders (transactional), order events (normal), payment timers (delay). */
+/**
+ * The gateway's three topics: orders (transactional), order events (FIFO: the relay sends each order's
+ * events as one message group, in version order), payment timers (delay).
+ */
 export async function ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs = 60_000): Promise<void> {
   await Promise.all([
     ensureTopic(t.orderTopic, "TRANSACTION", { timeoutMs }),
-    ensureTopic(t.eventTopic, "NORMAL", { timeoutMs }),
+    ensureTopic(t.eventTopic, "FIFO", { timeoutMs }),
     ensureTopic(t.timeoutTopic, "DELAY", { timeoutMs }),
   ]);
 }
@@ -307,6 +310,28 @@ export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opt
   }
 }
 
+/**
+ * Creates or updates a consumer group on every broker of the local cluster; `orderly` makes it consume a
+ * FIFO topic in order (`consumeMessageOrderly`): one message group's next message is delivered only once
+ * the previous one is acknowledged. A group the broker creates by itself, at a consumer's first visit, is
+ * not orderly, so this must run before the group's consumers start. Idempotent.
+ */
+export async function ensureConsumerGroup(group: string, opts: { orderly: boolean; timeoutMs?: number; namesrv?: string; home?: string }): Promise<void> {
+  if (!/^[A-Za-z0-9_%|-]{1,255}$/.test(group)) throw new Error(`invalid RocketMQ consumer group name: ${JSON.stringify(group)}`);
+  const lib = await ensureJars();
+  const namesrv = opts.namesrv ?? (({ host, port }) => `${host}:${port}`)(endpoints().namesrv);
+  const home = opts.home ?? HOME;
+  mkdirSync(home, { recursive: true });
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    const out = await runAdmin(lib, home, ["updateSubGroup", "-n", namesrv, "-c", CLUSTER, "-g", group, "-o", String(opts.orderly)], 30_000, /SubscriptionGroupConfig\{/);
+    // "create subscription group to <broker> success." per broker; the exit status is 0 even on error.
+    if (/create subscription group to \S+ success/.test(out) && !/Exception/.test(out)) return;
+    if (Date.now() > deadline) throw new Error(`could not create RocketMQ consumer group ${group}: ${out}`);
+    await sleep(500);
+  }
+}
+
 export const rocketmq: Service = {
   name: "rocketmq",
   async up() {
@@ -337,7 +362,7 @@ export const rocketmq: Service = {
       for (const pid of pids.reverse()) await stopPid(pid);
       throw err;
     }
-    log(`rocketmq: ready in ${((Date.now() - started) / 1000).toFixed(1)} s; topics ${orderTopic} (TRANSACTION), ${eventTopic} (NORMAL), ${timeoutTopic} (DELAY) exist`);
+    log(`rocketmq: ready in ${((Date.now() - started) / 1000).toFixed(1)} s; topics ${orderTopic} (TRANSACTION), ${eventTopic} (FIFO), ${timeoutTopic} (DELAY) exist`);
     return pids;
   },
 };
@@ -455,7 +480,7 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
       // One admin JVM for the three topics: on a busy 2-core machine each JVM costs seconds.
       const topics = [
         { topic: t.orderTopic, type: "TRANSACTION" as const },
-        { topic: t.eventTopic, type: "NORMAL" as const },
+        { topic: t.eventTopic, type: "FIFO" as const },
         { topic: t.timeoutTopic, type: "DELAY" as const },
       ];
       const file = join(home, "conf", `topics-${t.orderTopic}.json`);
@@ -490,8 +515,11 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
   return instance;
 }
 
-/** One mqadmin command; resolves with its output when it exits (or is killed after `timeoutMs`). */
-function runAdmin(lib: string, home: string, args: string[], timeoutMs: number): Promise<string> {
+/**
+ * One mqadmin command; resolves with its output when it exits (or is killed after `timeoutMs`), or as soon
+ * as the output matches `until` (the tool spends seconds shutting its client down after its verdict).
+ */
+function runAdmin(lib: string, home: string, args: string[], timeoutMs: number, until?: RegExp): Promise<string> {
   return new Promise((done) => {
     const child = spawn(
       javaBinary(),
@@ -504,8 +532,12 @@ function runAdmin(lib: string, home: string, args: string[], timeoutMs: number):
     );
     let output = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
-    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      if (until?.test(output)) child.kill("SIGKILL");
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("error", (err) => (output += String(err)));
     child.on("close", () => {
       clearTimeout(timer);

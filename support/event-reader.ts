@@ -12,7 +12,9 @@ export interface DeliveredEvent {
 
 /**
  * A downstream consumer of the order-events topic under a consumer group of its own (the tests' and the
- * demo's auditor): every delivery is handed to `onEvent`, repeats included. Started by the caller.
+ * demo's auditor): every delivery is handed to `onEvent`, repeats included. Started by the caller. Each
+ * order's events arrive in version order only when the group consumes orderly (stack/rocketmq.ts
+ * ensureConsumerGroup, `mqadmin updateSubGroup -o true`) before it first starts; otherwise in any order.
  */
 export function eventReader(cfg: Config["rocketmq"], group: string, onEvent: (d: DeliveredEvent) => void): PushConsumer {
   return new rmq.PushConsumer({

@@ -91,7 +91,7 @@ export const configSchema = z
       endpoints: hostPort,
       namesrv: hostPort,
       orderTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
-      /** Order events for downstream services (NORMAL topic), published by the outbox relay. */
+      /** Order events for downstream services (FIFO topic, message group = order id), published by the outbox relay. */
       eventTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
       /** Payment-timeout timer messages (DELAY topic). */
       timeoutTopic: z.string().regex(/^[A-Za-z0-9_-]{1,127}$/),
@@ -112,8 +112,12 @@ export const configSchema = z
       }).strict(),
     }).strict(),
     sweeper: z.object({ intervalMs: positiveInt, persistAfterMs: positiveInt, leaseMs: positiveInt, recoveryQuietMs: positiveInt }).strict(),
-    /** retentionSeconds: how long a published event stays in order_events before the relay prunes it. */
-    outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt, retentionSeconds: positiveInt }).strict(),
+    /**
+     * retentionSeconds: how long a published event stays in order_events before the relay prunes it.
+     * claimMs: how long a relay's claim on events lasts (a relay that died is replaced after it); at least
+     * 8 × rocketmq.requestTimeoutMs, twice the longest send.
+     */
+    outbox: z.object({ relayIntervalMs: positiveInt, batchMax: positiveInt.max(1000), staleAfterMs: positiveInt, retentionSeconds: positiveInt, claimMs: positiveInt }).strict(),
     auth: z.object({
       /** The HS256 secret of buyer JWTs (and the key of purchase tokens). */
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),

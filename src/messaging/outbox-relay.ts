@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Pool } from "mysql2/promise";
 import type { Producer } from "rocketmq-client-nodejs";
-import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
-import { lockUnpublished, markPublished, prunePublished } from "../persistence/order-events.js";
+import type { MysqlShards } from "../persistence/mysql-shards.js";
+import { claimUnpublished, markPublished, prunePublished, releaseClaim, type ClaimedEvent, type OrderEvent } from "../persistence/order-events.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
 
@@ -15,18 +17,28 @@ export interface OutboxRelayOptions {
   retentionMs: number;
   /** Pause between pruning rounds, ms (default 60 s). */
   pruneEveryMs?: number;
+  /** How long a relay's claim on events lasts, ms: a relay that died is replaced after this (default 30 s). */
+  claimMs?: number;
+  /** The longest one send can take, all its attempts included, ms (default 12 s). */
+  sendBudgetMs?: number;
 }
 
 const PRUNE_EVERY_MS = 60_000;
+const CLAIM_MS = 30_000;
+const SEND_BUDGET_MS = 12_000;
 
 /**
- * Publishes the transactional outbox (order_events in every shard database) to the events topic: in one
- * transaction per database and pass, it locks the oldest unpublished rows (SKIP LOCKED, so relays in other
- * processes take other rows), publishes each with the order id as key and the type as tag, and stamps
- * them published. A crash or a broker error rolls the transaction back: the rows stay unpublished and go
- * out again (at least once; consumers drop repeats by eventId). Beside the passes, published events older
- * than `retentionMs` are deleted, `batchMax` rows per statement, so the outbox does not grow with every
- * order ever placed; an unpublished event stays however old it is.
+ * Publishes the transactional outbox (order_events in every shard database) to the events topic, a FIFO
+ * topic with the order id as message group, so that each order's events reach consumers in version order.
+ * Per database and pass: claim the oldest unpublished events in a short transaction (see
+ * claimUnpublished: an order's events only from its earliest unpublished one, never beside another relay),
+ * then send outside any transaction, an order's events one after the other (v(n+1) only once v(n) is
+ * acknowledged and stamped published) and different orders side by side. A failed send ends its order's
+ * run and gives the rest back; a crash leaves the claim to lapse after `claimMs`, and the events go out
+ * again from the first unstamped one (at least once, never behind a later version). A send starts only while
+ * the claim has `sendBudgetMs` left, so it ends before another relay can take the order. Beside the passes,
+ * published events older than `retentionMs` are deleted, `batchMax` rows per statement; an unpublished
+ * event stays however old it is.
  */
 export class OutboxRelay {
   readonly stats = { published: 0, failedPasses: 0, pruned: 0 };
@@ -37,6 +49,11 @@ export class OutboxRelay {
   private pruning: Promise<unknown> | null = null;
   /** Set by stop(): a pruning round ends after its current statement. */
   private stopping = false;
+  private readonly claimMs: number;
+  private readonly sendBudgetMs: number;
+  /** This relay's name in claimed_by; each claim adds a counter, so releasing one never touches another. */
+  private readonly name = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  private claims = 0;
 
   constructor(
     private readonly shards: MysqlShards,
@@ -44,7 +61,14 @@ export class OutboxRelay {
     private readonly opts: OutboxRelayOptions,
     private readonly crashAt?: CrashPoint,
     private readonly log: Logger = componentLogger("outbox-relay"),
-  ) {}
+  ) {
+    this.claimMs = opts.claimMs ?? CLAIM_MS;
+    this.sendBudgetMs = opts.sendBudgetMs ?? SEND_BUDGET_MS;
+    // A claim must outlast a send that starts near its end, with room to send at all.
+    if (this.claimMs < 2 * this.sendBudgetMs) {
+      throw new Error(`outbox.claimMs (${this.claimMs}) must be at least twice the longest send (${this.sendBudgetMs} ms: 4 × rocketmq.requestTimeoutMs)`);
+    }
+  }
 
   start(): void {
     if (this.running) return;
@@ -90,20 +114,40 @@ export class OutboxRelay {
 
   private async pass(pool: Pool): Promise<number> {
     const t = this.shards.queryTimeoutMs;
-    const published = await inTransaction(pool, async (conn) => {
-      const rows = await lockUnpublished(conn, this.opts.batchMax, t);
-      if (rows.length === 0) return 0;
-      await Promise.all(
-        rows.map(({ event }) =>
-          this.producer.send({ topic: this.opts.topic, tag: event.type, keys: [event.orderId], body: Buffer.from(JSON.stringify(event)) }),
-        ),
-      );
+    const claim = `${this.name}:${++this.claims}`;
+    // Measured before the claim is taken: the database's clock starts its claim later, never earlier.
+    const lastSendAt = performance.now() + this.claimMs - this.sendBudgetMs;
+    const claimed = await claimUnpublished(pool, claim, this.opts.batchMax, this.claimMs, t);
+    if (claimed.length === 0) return 0;
+    const runs = byOrder(claimed);
+    const acked = new Set<number>();
+    let failure: unknown = null;
+    // Round k sends the k-th claimed event of every order still going, all at once.
+    for (let k = 0; performance.now() <= lastSendAt; k++) {
+      const going = runs.filter((r) => r.length > k);
+      if (going.length === 0) break;
+      const sent = await Promise.allSettled(going.map((r) => this.send(r[k]!.event)));
       crashIf(this.crashAt, "after-relay-send");
-      await markPublished(conn, rows.map((r) => r.seq), new Date(), t);
-      return rows.length;
-    });
-    this.stats.published += published;
-    return published;
+      const ok = going.filter((_, i) => sent[i]!.status === "fulfilled").map((r) => r[k]!.seq);
+      // Stamped before any later version of these orders goes: a crash in between repeats only this one.
+      await markPublished(pool, ok, new Date(), t);
+      for (const seq of ok) acked.add(seq);
+      this.stats.published += ok.length;
+      sent.forEach((s, i) => {
+        if (s.status === "fulfilled") return;
+        failure ??= s.reason;
+        // A failed send ends its order's run: its later events never go before it.
+        going[i]!.length = k;
+      });
+    }
+    // Given back: events of failed runs, and any left when the claim ran short.
+    await releaseClaim(pool, claim, claimed.filter((e) => !acked.has(e.seq)).map((e) => e.seq), t);
+    if (failure) throw failure;
+    return acked.size;
+  }
+
+  private send(event: OrderEvent): Promise<unknown> {
+    return this.producer.send({ topic: this.opts.topic, tag: event.type, keys: [event.orderId], messageGroup: event.orderId, body: Buffer.from(JSON.stringify(event)) });
   }
 
   /**
@@ -136,4 +180,11 @@ export class OutboxRelay {
     this.pruneTimer = null;
     await Promise.all([this.loop, this.pruning]);
   }
+}
+
+/** The claimed events per order, each order's in seq (version) order. */
+function byOrder(claimed: readonly ClaimedEvent[]): ClaimedEvent[][] {
+  const runs = new Map<string, ClaimedEvent[]>();
+  for (const e of claimed) (runs.get(e.orderId) ?? runs.set(e.orderId, []).get(e.orderId)!).push(e);
+  return [...runs.values()];
 }

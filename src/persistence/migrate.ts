@@ -74,8 +74,9 @@ function refundsColumns(): string {
 `;
 }
 
-// The transactional outbox: written in the same transaction as the change it announces; the relay
-// publishes rows in seq order and stamps published_at.
+// The transactional outbox: written in the same transaction as the change it announces; a relay claims
+// rows (claimed_by, claim_until) in a short transaction, publishes each order's in seq order and stamps
+// published_at.
 function outboxColumns(): string {
   return `  seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   event_id VARCHAR(128) NOT NULL,
@@ -85,12 +86,22 @@ function outboxColumns(): string {
   body TEXT NOT NULL,
   created_at DATETIME(3) NOT NULL,
   published_at DATETIME(3) NULL,
+  ${OUTBOX_CLAIM_COLUMNS.join(",\n  ")},
   PRIMARY KEY (seq),
   UNIQUE KEY uq_event (event_id),
   KEY idx_unpublished (published_at, seq),
-  KEY idx_sale (sale_id, seq)
+  KEY idx_sale (sale_id, seq),
+  KEY ${OUTBOX_ORDER_KEY}
 `;
 }
+
+/** The relay's claim on an outbox row (added after the first release). */
+const OUTBOX_CLAIM_COLUMNS = [
+  "claimed_by VARCHAR(128) NULL COMMENT 'the relay claim publishing it'",
+  "claim_until DATETIME(3) NULL COMMENT 'UTC; a claim past this (its relay died) is taken again'",
+];
+/** An order's unpublished events, which a claim looks at before taking any of them. */
+const OUTBOX_ORDER_KEY = "idx_order (order_id, seq)";
 
 // Orders of committed messages whose ledger record was missing (evidence of a lost reservation), kept in
 // the shard of their buyer until the sweeper settles them.
@@ -129,6 +140,12 @@ function salesColumns(): string {
 function addedColumns(database: string, table: string): string[] {
   if (table === PAYMENT_EVENTS_TABLE) {
     return [`ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS body_sha256 CHAR(64) NOT NULL DEFAULT ''`];
+  }
+  if (table === OUTBOX_TABLE) {
+    return [
+      ...OUTBOX_CLAIM_COLUMNS.map((c) => `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS ${c}`),
+      `ALTER TABLE ${ident(database)}.${ident(table)} ADD KEY IF NOT EXISTS ${OUTBOX_ORDER_KEY}`,
+    ];
   }
   if (/^orders_\d+$/.test(table)) {
     return [

@@ -49,26 +49,89 @@ export async function insertOutbox(conn: PoolConnection, events: readonly OrderE
   );
 }
 
-export interface OutboxRow {
+/** An outbox event a relay has claimed: its row (`seq`), its order and its body. */
+export interface ClaimedEvent {
   seq: number;
+  orderId: string;
   event: OrderEvent;
 }
 
 /**
- * Takes up to `limit` unpublished events of one database, oldest first, locked for the caller's
- * transaction and skipped by every other relay's (SKIP LOCKED): two relays never hold the same rows.
+ * Claims up to `limit` unpublished events of one database for `claimMs` under the name `claim`, oldest
+ * first, in one short READ COMMITTED transaction (no gap locks: inserts of new events never wait on a
+ * relay), committed before anything is sent. An event is taken only with every unpublished event of its
+ * order before it (an order's events are written under its row lock, so seq order is version order): an
+ * order whose earliest unpublished event is claimed by another relay, or locked by another claim right now,
+ * is left alone, so two relays never publish one order's events side by side. A claim past its time (a
+ * relay that died) is taken again. Returns the claimed events in seq order.
  */
-export async function lockUnpublished(conn: PoolConnection, limit: number, timeoutMs: number): Promise<OutboxRow[]> {
-  const [rows] = await conn.query<RowDataPacket[]>({
-    sql: `SELECT seq, body FROM ${OUTBOX} WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.floor(limit)} FOR UPDATE SKIP LOCKED`,
-    timeout: timeoutMs,
-  });
-  return rows.map((r) => ({ seq: Number(r.seq), event: JSON.parse(String(r.body)) as OrderEvent }));
+export async function claimUnpublished(pool: Pool, claim: string, limit: number, claimMs: number, timeoutMs: number): Promise<ClaimedEvent[]> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.query({ sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", timeout: timeoutMs });
+    await conn.beginTransaction();
+    try {
+      const taken = await claimIn(conn, claim, limit, claimMs, timeoutMs);
+      await conn.commit();
+      return taken;
+    } catch (err) {
+      await conn.rollback().catch(() => {});
+      throw err;
+    }
+  } finally {
+    conn.release();
+  }
 }
 
-export async function markPublished(conn: PoolConnection, seqs: readonly number[], at: Date, timeoutMs: number): Promise<void> {
+async function claimIn(conn: PoolConnection, claim: string, limit: number, claimMs: number, timeoutMs: number): Promise<ClaimedEvent[]> {
+  // Locked until the claim commits; SKIP LOCKED: rows another relay is claiming right now are not waited for.
+  const [free] = await conn.query<RowDataPacket[]>({
+    sql: `SELECT seq, order_id, body FROM ${OUTBOX} WHERE published_at IS NULL AND (claim_until IS NULL OR claim_until < UTC_TIMESTAMP(3)) ORDER BY seq LIMIT ${Math.floor(limit)} FOR UPDATE SKIP LOCKED`,
+    timeout: timeoutMs,
+  });
+  if (free.length === 0) return [];
+  const bySeq = new Map(free.map((r) => [Number(r.seq), r]));
+  const orders = [...new Set(free.map((r) => String(r.order_id)))];
+  // Every unpublished event of those orders, claimed or not (the latest committed state: READ COMMITTED).
+  const [pending] = await conn.query<RowDataPacket[]>(
+    { sql: `SELECT order_id, seq FROM ${OUTBOX} WHERE order_id IN (${orders.map(() => "?").join(",")}) AND published_at IS NULL ORDER BY seq`, timeout: timeoutMs },
+    orders,
+  );
+  const blocked = new Set<string>();
+  const taken: ClaimedEvent[] = [];
+  for (const r of pending) {
+    const orderId = String(r.order_id);
+    if (blocked.has(orderId)) continue;
+    const row = bySeq.get(Number(r.seq));
+    // Not ours to take: this order's later events wait until this one is published.
+    if (!row) {
+      blocked.add(orderId);
+      continue;
+    }
+    taken.push({ seq: Number(row.seq), orderId, event: JSON.parse(String(row.body)) as OrderEvent });
+  }
+  if (taken.length === 0) return [];
+  taken.sort((a, b) => a.seq - b.seq);
+  await conn.query(
+    { sql: `UPDATE ${OUTBOX} SET claimed_by = ?, claim_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE seq IN (${taken.map(() => "?").join(",")})`, timeout: timeoutMs },
+    [claim, Math.floor(claimMs) * 1000, ...taken.map((e) => e.seq)],
+  );
+  return taken;
+}
+
+/** Stamps events published (the broker acknowledged them), in one short statement of its own. */
+export async function markPublished(pool: Pool, seqs: readonly number[], at: Date, timeoutMs: number): Promise<void> {
   if (seqs.length === 0) return;
-  await conn.query({ sql: `UPDATE ${OUTBOX} SET published_at = ? WHERE seq IN (${seqs.map(() => "?").join(",")})`, timeout: timeoutMs }, [at, ...seqs]);
+  await pool.query({ sql: `UPDATE ${OUTBOX} SET published_at = ? WHERE seq IN (${seqs.map(() => "?").join(",")})`, timeout: timeoutMs }, [at, ...seqs]);
+}
+
+/** Gives back events of `claim` not published: the next pass (of any relay) takes them again. */
+export async function releaseClaim(pool: Pool, claim: string, seqs: readonly number[], timeoutMs: number): Promise<void> {
+  if (seqs.length === 0) return;
+  await pool.query(
+    { sql: `UPDATE ${OUTBOX} SET claimed_by = NULL, claim_until = NULL WHERE seq IN (${seqs.map(() => "?").join(",")}) AND claimed_by = ? AND published_at IS NULL`, timeout: timeoutMs },
+    [...seqs, claim],
+  );
 }
 
 /**

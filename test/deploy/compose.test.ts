@@ -97,7 +97,7 @@ describe("compose.yaml", () => {
     const topics = text(services["rocketmq-topics"]!.command);
     const cfg = configFromEnv(envOf(services["gateway-1"]!));
     expect(topics).toContain(`-t ${cfg.rocketmq.orderTopic} -a +message.type=TRANSACTION`);
-    expect(topics).toContain(`-t ${cfg.rocketmq.eventTopic} -a +message.type=NORMAL`);
+    expect(topics).toContain(`-t ${cfg.rocketmq.eventTopic} -a +message.type=FIFO`);
     expect(topics).toContain(`-t ${cfg.rocketmq.timeoutTopic} -a +message.type=DELAY`);
     expect(text(services["rocketmq-proxy"]!.command)).toContain("mqproxy");
     expect(services["rocketmq-proxy"]!.image).toMatch(/^apache\/rocketmq:5\./);

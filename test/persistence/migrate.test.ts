@@ -85,6 +85,25 @@ describe("migrate", () => {
     expect(cols.map((r) => String(r.c))).toContain("body_sha256");
   });
 
+  it("gives an outbox an earlier release created the relay's claim columns and order index, keeping its rows", async () => {
+    const cfg = server.fresh({ shards: 1, tablesPerShard: 1 });
+    const db = cfg.shards[0]!.database;
+    await server.conn.query(`CREATE DATABASE \`${db}\``);
+    await server.conn.query(
+      `CREATE TABLE \`${db}\`.order_events (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, event_id VARCHAR(128) NOT NULL, order_id VARCHAR(96) NOT NULL, sale_id VARCHAR(64) NOT NULL, type VARCHAR(32) NOT NULL, body TEXT NOT NULL, created_at DATETIME(3) NOT NULL, published_at DATETIME(3) NULL, PRIMARY KEY (seq), UNIQUE KEY uq_event (event_id), KEY idx_unpublished (published_at, seq), KEY idx_sale (sale_id, seq))`,
+    );
+    await server.conn.query(`INSERT INTO \`${db}\`.order_events (event_id, order_id, sale_id, type, body, created_at) VALUES ('o1.v1', 'o1', 's', 'ORDER_CONFIRMED', '{}', NOW(3))`);
+    await migrate(cfg);
+    await migrate(cfg);
+    const [rows] = await server.conn.query<mysql.RowDataPacket[]>(`SELECT event_id, claimed_by, claim_until FROM \`${db}\`.order_events`);
+    expect(rows.map((r) => [r.event_id, r.claimed_by, r.claim_until])).toEqual([["o1.v1", null, null]]);
+    const [idx] = await server.conn.query<mysql.RowDataPacket[]>(
+      "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'order_events' AND INDEX_NAME = 'idx_order'",
+      [db],
+    );
+    expect(idx[0]?.cols).toBe("order_id,seq");
+  });
+
   it("fails, naming the table, when an existing order table lacks a contract column", async () => {
     const cfg = server.fresh({ shards: 1, tablesPerShard: 2 });
     const db = cfg.shards[0]!.database;
