@@ -38,7 +38,7 @@ import { OrderTransitions } from "./persistence/order-transitions.js";
 import { SweepLoop } from "./reconciliation/sweep-loop.js";
 import { SaleRecovery } from "./reconciliation/sale-recovery.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
-import { createRedis, type RedisClient } from "./redis/client.js";
+import { createRedis, slotOwner, type RedisClient } from "./redis/client.js";
 import { durabilityWarning, redisDurability } from "./redis/durability.js";
 import { ReplicaAcks } from "./redis/replica-acks.js";
 import { Keys } from "./redis/keys.js";
@@ -158,7 +158,7 @@ export class GatewayProcess {
     const minAcks = config.redis.minReplicaAcks ?? (config.redis.mode === "cluster" ? 1 : 0);
     this.replicaAcks = new ReplicaAcks(this.redis, minAcks, config.redis.replicaAckTimeoutMs);
     this.metrics = new Metrics();
-    this.breakers = new Breakers(config.admission.breakers, this.metrics);
+    this.breakers = new Breakers(config.admission.breakers, this.metrics, slotOwner(this.redis));
     this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
     this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
     this.shards = new MysqlShards(config.mysql);

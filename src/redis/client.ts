@@ -4,6 +4,12 @@ import { defineScripts, type RedisClient } from "./scripts.js";
 
 export type { RedisClient } from "./scripts.js";
 
+/** The node ("host:port") serving a slot in the cluster client's current table; null for a standalone client. */
+export function slotOwner(client: RedisClient): ((slot: number) => string | undefined) | null {
+  if (!(client instanceof Cluster)) return null;
+  return (slot) => client.slots[slot]?.[0];
+}
+
 /** A standalone or cluster client per config, with the gateway's scripts defined on it. */
 export function createRedis(cfg: Config["redis"], opts: { lazyConnect?: boolean } = {}): RedisClient {
   const common = {

@@ -1,3 +1,15 @@
+import { tagSlot } from "./key-slot.js";
+
+/** The cluster slot of every key of one stock shard (its hash tag), without building a key. */
+export function shardSlot(saleId: string, shard: number): number {
+  return tagSlot(`${saleId}:${shard}`);
+}
+
+/** The cluster slot of a sale's own keys (settings, lost orders, sweep lease). */
+export function saleSlot(saleId: string): number {
+  return tagSlot(saleId);
+}
+
 /**
  * Redis key layout. Every key of one stock shard carries the hash tag {<saleId>:<shard>}, so one Lua call
  * sees all of a shard's state in one slot, and the shards of a hot sale spread over a cluster's nodes.
