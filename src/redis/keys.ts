@@ -67,23 +67,19 @@ export class Keys {
       xout: `${base}xout`,
       xin: `${base}xin`,
       xdone: `${base}xdone`,
+      accepted: `${base}accepted`,
+      returned: `${base}returned`,
       token: (token: string) => `${base}tok:${token}`,
     };
   }
 
-  /** Pub/sub channel told "stock came back for sale X" (clears every gateway's sold-out flag). */
-  get stockReturnedChannel(): string {
-    return `${this.prefix}stock-returned`;
-  }
-
-  /** Pub/sub channel told "<saleId>|<token> was accepted" (replays must pass the sold-out flag). */
-  get acceptedChannel(): string {
-    return `${this.prefix}accepted`;
-  }
-
-  /** Pub/sub channel told "sale X changed" (drops cached sale settings). */
-  get saleChangedChannel(): string {
-    return `${this.prefix}sale-changed`;
+  /**
+   * Sharded pub/sub channel (SPUBLISH) told "sale X changed" (drops cached sale settings). Every channel of a
+   * sale carries one of its hash tags, so a message reaches only that slot's primary and replicas, never
+   * every node of a cluster as a PUBLISH does.
+   */
+  saleChanged(saleId: string): string {
+    return `${this.prefix}sale-changed:{${saleId}}`;
   }
 }
 
@@ -97,5 +93,9 @@ export interface ShardKeys {
   xout: string;
   xin: string;
   xdone: string;
+  /** Sharded pub/sub channel told "<saleId>|<token> was accepted" here (replays must pass the sold-out flag). */
+  accepted: string;
+  /** Sharded pub/sub channel told "<saleId>" when units came back to this shard (clears sold-out flags). */
+  returned: string;
   token(token: string): string;
 }
