@@ -34,7 +34,8 @@ export class SaleChannels {
     private readonly on: SaleMessages,
     max = 10_000,
   ) {
-    this.watched = new LRUCache({ max, dispose: (shards, saleId) => void this.unwatch(saleId, shards).catch(() => {}) });
+    // Only an evicted sale is unsubscribed: a re-put with more shards overwrites its entry and keeps listening.
+    this.watched = new LRUCache({ max, noDisposeOnSet: true, dispose: (shards, saleId) => void this.unwatch(saleId, shards).catch(() => {}) });
     sub.on("smessage", (channel: string, message: string) => this.dispatch(channel, message));
   }
 
