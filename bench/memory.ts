@@ -124,9 +124,10 @@ async function issue(redis: Redis, keys: Keys, cfg: Config, run: SaleRun): Promi
 
 async function reserve(redis: Redis, keys: Keys, cfg: Config, run: SaleRun, buyers: Buyer[]): Promise<void> {
   await pool(buyers, CONCURRENCY, async (b) => {
-    const out = await scripts.reserve(redis, keys.shard(run.sale.saleId, b.shard), {
+    const k = keys.shard(run.sale.saleId, b.shard);
+    const out = await scripts.reserve(redis, k, {
       userId: b.userId, quantity: 1, perUserLimit: run.sale.perUserLimit, orderId: b.orderId, now: run.reservedAt, token: b.token,
-      final: true, replayMs: cfg.tokens.replaySeconds * 1000, acceptedChannel: keys.acceptedChannel, saleId: run.sale.saleId,
+      final: true, replayMs: cfg.tokens.replaySeconds * 1000, acceptedChannel: k.accepted, saleId: run.sale.saleId,
     });
     if (out.kind !== "reserved" || out.replayed) throw new Error(`memory: reserve of ${b.userId} answered ${out.kind}`);
   });

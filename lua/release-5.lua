@@ -3,7 +3,7 @@
   The record stays, in state C, so a second release finds nothing to return.
   KEYS[1] stock   KEYS[2] buyers   KEYS[3] res   KEYS[4] open   KEYS[5] hold   (one shard, one hash tag)
   ARGV[1] order id
-  ARGV[2] pub/sub channel told that stock came back (clears sold-out flags)
+  ARGV[2] sharded pub/sub channel of this shard told that stock came back (clears sold-out flags)
   ARGV[3] sale id (the message)
   Reply: {code, qty}
     Ok (1)        released qty units now
@@ -40,5 +40,5 @@ if redis.call('HINCRBY', KEYS[2], user, -qty) <= 0 then
 end
 redis.call('HSET', KEYS[3], ARGV[1], ledgerRecord('C', qty, ms, token, user))
 redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+redis.call('SPUBLISH', ARGV[2], ARGV[3])
 return {Ok, qty}

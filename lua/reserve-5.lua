@@ -13,7 +13,7 @@
   ARGV[4] order id          ARGV[5] now, unix ms                  ARGV[6] token (for the record)
   ARGV[7] final: 1 = an empty shard is a final SOLD_OUT (stored for replays), 0 = report ShardEmpty
   ARGV[8] how long a used token answers replays, ms
-  ARGV[9] pub/sub channel told of every accepted token   ARGV[10] sale id
+  ARGV[9] sharded pub/sub channel of this shard told of every accepted token   ARGV[10] sale id
   A used token whose stored order id is ARGV[4] is this very call run again (its reply was lost and ioredis
   resent it): this attempt's own reservation, answered Ok, not Replay. Before a stored 202 is answered again
   the script writes it once more (restateOutcome), so the WAIT on this connection covers the reservation.
@@ -88,5 +88,6 @@ redis.call('HSET', KEYS[4], ARGV[4], ledgerRecord('R', qty, ARGV[5], ARGV[6], us
 redis.call('ZADD', KEYS[5], ARGV[5], ARGV[4])
 storeOutcome(KEYS[1], ARGV[2], Ok, ARGV[4], keepMs)
 -- Gateways remember accepted tokens, so a replay still reaches Redis after their sold-out flag is set.
-redis.call('PUBLISH', ARGV[9], ARGV[10] .. '|' .. ARGV[6])
+-- SPUBLISH: the message stays on this shard's primary and replicas (a PUBLISH reaches every cluster node).
+redis.call('SPUBLISH', ARGV[9], ARGV[10] .. '|' .. ARGV[6])
 return {Ok, ARGV[4], left}

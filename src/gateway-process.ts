@@ -38,7 +38,8 @@ import { OrderTransitions } from "./persistence/order-transitions.js";
 import { SweepLoop } from "./reconciliation/sweep-loop.js";
 import { SaleRecovery } from "./reconciliation/sale-recovery.js";
 import { Sweeper } from "./reconciliation/sweeper.js";
-import { createRedis, type RedisClient } from "./redis/client.js";
+import { createRedis, slotOwner, type RedisClient } from "./redis/client.js";
+import { SaleChannels } from "./reservation/sale-channels.js";
 import { durabilityWarning, redisDurability } from "./redis/durability.js";
 import { ReplicaAcks } from "./redis/replica-acks.js";
 import { Keys } from "./redis/keys.js";
@@ -126,6 +127,8 @@ export class GatewayProcess {
   private durableParts: Durable | null = null;
   private consumers: PushConsumer[] = [];
   private subscriber: RedisClient | null = null;
+  /** The HTTP role's sharded pub/sub subscriptions, per sale loaded. */
+  saleChannels: SaleChannels | null = null;
   private server: HttpServer | null = null;
   private opsServer: OpsHttpServer | null = null;
   /** The order and timer consumers have started (their first route and assignment done). */
@@ -158,7 +161,7 @@ export class GatewayProcess {
     const minAcks = config.redis.minReplicaAcks ?? (config.redis.mode === "cluster" ? 1 : 0);
     this.replicaAcks = new ReplicaAcks(this.redis, minAcks, config.redis.replicaAckTimeoutMs);
     this.metrics = new Metrics();
-    this.breakers = new Breakers(config.admission.breakers, this.metrics);
+    this.breakers = new Breakers(config.admission.breakers, this.metrics, slotOwner(this.redis));
     this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
     this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
     this.shards = new MysqlShards(config.mysql);
@@ -304,24 +307,21 @@ export class GatewayProcess {
     return [serving, redis, { name: "mysql", check: () => this.shards.ping() }, tcpProbe("rocketmq", this.config.rocketmq.endpoints)];
   }
 
-  /** Subscribes to the sold-out, accepted-token and sale-changed channels, then listens. */
+  /** Subscribes to the channels of each sale as it is loaded (sold-out, accepted-token, sale-changed), then listens. */
   private async startHttp(): Promise<void> {
     const cfg = this.config;
     const { keys, soldOut, sales, breakers, metrics } = this;
-    const subscriber = (this.subscriber = createRedis(cfg.redis));
-    await subscriber.subscribe(keys.stockReturnedChannel, keys.saleChangedChannel, keys.acceptedChannel);
-    subscriber.on("message", (channel: string, message: string) => {
-      if (channel === keys.acceptedChannel) {
-        const bar = message.indexOf("|");
-        soldOut.noteAccepted(message.slice(0, bar), message.slice(bar + 1));
-        return;
-      }
-      if (channel === keys.stockReturnedChannel) soldOut.clear(message);
-      if (channel === keys.saleChangedChannel) {
-        sales.forget(message);
-        soldOut.clear(message);
-      }
+    const subscriber = (this.subscriber = createRedis(cfg.redis, { shardedSubscribers: true }));
+    this.saleChannels = new SaleChannels(subscriber, keys, {
+      accepted: (saleId, token) => soldOut.noteAccepted(saleId, token),
+      stockReturned: (saleId) => soldOut.clear(saleId),
+      saleChanged: (saleId) => {
+        sales.forget(saleId);
+        soldOut.clear(saleId);
+      },
     });
+    const channels = this.saleChannels;
+    sales.onLoaded = (sale) => channels.watch(sale);
     metrics.counterFrom("flashsale_sold_out_short_circuits_total", "Order attempts answered SOLD_OUT from the local flag, without Redis", () => soldOut.shortCircuits);
     const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds, cfg.auth.jwt);
     // RS256/ES256: the IdP's keys fetched now rather than by the first buyer (a failure is retried on demand).

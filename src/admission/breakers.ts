@@ -2,6 +2,8 @@ import CircuitBreaker from "opossum";
 import type { Config } from "../config/schema.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
 import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
+import { saleSlot, shardSlot } from "../redis/keys.js";
+import { parseOrderId } from "../reservation/order-id.js";
 
 export type Dependency = "redis" | "rocketmq" | "mysql";
 export type BreakerState = "closed" | "open" | "half_open" | "disabled";
@@ -60,6 +62,8 @@ export class DependencyBreaker {
     enabled: boolean,
     private readonly isFailure: (err: unknown) => boolean,
     counter: CellCounter<"dependency" | "event">,
+    /** The Redis node this breaker guards, when it guards one (named in its 503s). */
+    readonly node?: string,
   ) {
     this.resetMs = cfg.resetTimeoutMs;
     this.timeoutMs = cfg.timeoutMs;
@@ -69,7 +73,7 @@ export class DependencyBreaker {
       return;
     }
     this.cb = new CircuitBreaker((thunk: Thunk) => thunk(), {
-      name,
+      name: node ? `${name} ${node}` : name,
       timeout: cfg.timeoutMs,
       errorThresholdPercentage: cfg.errorThresholdPercentage,
       resetTimeout: cfg.resetTimeoutMs,
@@ -91,6 +95,10 @@ export class DependencyBreaker {
     this.cb.on("open", () => (this.openedAt = Date.now()));
   }
 
+  private get label(): string {
+    return this.node ? `${this.name} node ${this.node}` : this.name;
+  }
+
   get state(): BreakerState {
     if (!this.cb) return "disabled";
     return this.cb.opened ? "open" : this.cb.halfOpen ? "half_open" : "closed";
@@ -98,7 +106,7 @@ export class DependencyBreaker {
 
   private openError(): ApiError {
     const wait = Math.max(1, Math.ceil((this.openedAt + this.resetMs - Date.now()) / 1000));
-    return new ApiError("UNAVAILABLE", `${this.name} is unavailable (circuit open); nothing was deducted`, { "retry-after": String(wait) });
+    return new ApiError("UNAVAILABLE", `${this.label} is unavailable (circuit open); nothing was deducted`, { "retry-after": String(wait) });
   }
 
   /** Refuses with 503 while the circuit is open: called before anything is sent or deducted. */
@@ -117,9 +125,9 @@ export class DependencyBreaker {
     if (code === "EOPENBREAKER") throw this.openError();
     if (code === "ESHUTDOWN") throw new ApiError("UNAVAILABLE", "the gateway is shutting down", RETRY_SOON);
     if (isBreakerTimeout(err)) {
-      throw new ApiError("UNAVAILABLE", `${this.name} did not answer within ${this.timeoutMs} ms; retry with the same key`, RETRY_SOON);
+      throw new ApiError("UNAVAILABLE", `${this.label} did not answer within ${this.timeoutMs} ms; retry with the same key`, RETRY_SOON);
     }
-    if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.name} is not answering: ${(err as Error).message}`, RETRY_SOON);
+    if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.label} is not answering: ${(err as Error).message}`, RETRY_SOON);
     throw err;
   };
 
@@ -128,26 +136,123 @@ export class DependencyBreaker {
   }
 }
 
-/** The gateway's breakers, one per dependency. */
+/** The node that serves a cluster slot (the cluster client's slot table); null for a standalone Redis. */
+export type SlotOwner = ((slot: number) => string | undefined) | null;
+
+/** Breakers kept before those of nodes that no longer own a slot are dropped (failovers add nodes). */
+const MAX_NODE_BREAKERS = 64;
+/** Calls made before the cluster client knows its slot table. */
+const UNKNOWN_NODE = "unknown";
+const OPENNESS: Record<BreakerState, number> = { disabled: -1, closed: 0, half_open: 1, open: 2 };
+
+/**
+ * The Redis circuit, one breaker per primary node: a failing primary opens the circuit of its own slots only,
+ * so a request whose keys live on a healthy primary goes on (one global breaker refused them all). A call's
+ * node is the current owner of its key's slot, so a promoted replica starts closed once the client has
+ * learned the new table. Per node rather than per stock shard: a node is what fails, one node's few failures
+ * open it for all its shards at once, and the number of breakers is bounded by the cluster's size.
+ * Standalone: one node, one breaker. Breakers are made on first use.
+ */
+export class RedisBreakers {
+  readonly name = "redis";
+  readonly events: DependencyBreaker["events"];
+  private readonly single: DependencyBreaker | null;
+  private readonly byNode = new Map<string, DependencyBreaker>();
+
+  constructor(
+    private readonly make: (node?: string) => DependencyBreaker,
+    private readonly owner: SlotOwner,
+  ) {
+    this.single = owner ? null : make();
+    // Every breaker counts into the same cells (labels dependency and event): one set of series.
+    this.events = (this.single ?? this.node(UNKNOWN_NODE)).events;
+  }
+
+  /** The breaker of the node serving a stock shard (its buyers' tokens, reservations and ledger). */
+  forShard(saleId: string, shard: number): DependencyBreaker {
+    return this.single ?? this.forSlot(shardSlot(saleId, shard));
+  }
+
+  /** The breaker of the node serving a sale's own keys (its settings). */
+  forSale(saleId: string): DependencyBreaker {
+    return this.single ?? this.forSlot(saleSlot(saleId));
+  }
+
+  /** The breaker of the node holding an order's ledger record (named by its id); a malformed id touches nothing. */
+  forOrder(orderId: string): DependencyBreaker {
+    if (this.single) return this.single;
+    const at = parseOrderId(orderId);
+    return at ? this.forSlot(shardSlot(at.saleId, at.shard)) : this.node(UNKNOWN_NODE);
+  }
+
+  forSlot(slot: number): DependencyBreaker {
+    return this.single ?? this.node(this.owner!(slot) ?? UNKNOWN_NODE);
+  }
+
+  private node(node: string): DependencyBreaker {
+    let b = this.byNode.get(node);
+    if (b) return b;
+    if (this.byNode.size >= MAX_NODE_BREAKERS) this.prune();
+    this.byNode.set(node, (b = this.make(node)));
+    return b;
+  }
+
+  /** Drops the closed breakers of nodes that own no slot any more (failed over, removed). */
+  private prune(): void {
+    const owners = new Set<string>([UNKNOWN_NODE]);
+    for (let slot = 0; slot < 16384; slot++) {
+      const o = this.owner!(slot);
+      if (o) owners.add(o);
+    }
+    for (const [node, b] of this.byNode) {
+      if (owners.has(node) || b.state === "open" || b.state === "half_open") continue;
+      b.shutdown();
+      this.byNode.delete(node);
+    }
+  }
+
+  /** Each node's breaker state (standalone: one entry, "standalone"). */
+  nodes(): [string, BreakerState][] {
+    if (this.single) return [["standalone", this.single.state]];
+    return [...this.byNode].map(([node, b]) => [node, b.state]);
+  }
+
+  /**
+   * Open only when every node's circuit is open: while one primary serves, the gateway still sells and must
+   * stay ready. Otherwise the most open state short of open (half_open while a probe is out).
+   */
+  get state(): BreakerState {
+    if (this.single) return this.single.state;
+    // The slot-less breaker counts only while the client has no table; it says nothing of a node.
+    const states = [...this.byNode].filter(([n]) => n !== UNKNOWN_NODE || this.byNode.size === 1).map(([, b]) => b.state);
+    if (states.every((st) => st === "open")) return states.length > 0 ? "open" : "closed";
+    return states.filter((st) => st !== "open").reduce<BreakerState>((a, b) => (OPENNESS[b] > OPENNESS[a] ? b : a), "disabled");
+  }
+
+  shutdown(): void {
+    this.single?.shutdown();
+    for (const b of this.byNode.values()) b.shutdown();
+  }
+}
+
+/** The gateway's breakers: one per dependency, and for Redis one per node. */
 export class Breakers {
-  readonly redis: DependencyBreaker;
+  readonly redis: RedisBreakers;
   readonly rocketmq: DependencyBreaker;
   readonly mysql: DependencyBreaker;
 
-  constructor(cfg: Config["admission"]["breakers"], metrics: Metrics) {
+  constructor(cfg: Config["admission"]["breakers"], metrics: Metrics, redisSlotOwner: SlotOwner = null) {
     const events = metrics.counter("flashsale_breaker_events_total", "Circuit breaker events by dependency", ["dependency", "event"]);
-    this.redis = new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events);
+    this.redis = new RedisBreakers((node) => new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events, node), redisSlotOwner);
     this.rocketmq = new DependencyBreaker("rocketmq", cfg.rocketmq, cfg.enabled, isRocketmqFailure, events);
     this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events);
-    const codes: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2, disabled: -1 };
     // Across workers: the most open one's state (each worker has its own circuits).
     metrics.gauge("flashsale_breaker_state", "Circuit state by dependency: 0 closed, 1 half-open, 2 open, -1 disabled (the most open worker's)", ["dependency"], (set) => {
-      for (const b of this.all()) set({ dependency: b.name }, codes[b.state]);
+      for (const [dependency, state] of Object.entries(this.states())) set({ dependency }, OPENNESS[state]);
     }, "max");
-  }
-
-  all(): DependencyBreaker[] {
-    return [this.redis, this.rocketmq, this.mysql];
+    metrics.gauge("flashsale_breaker_node_state", "Redis circuit state by node, as flashsale_breaker_state (the most open worker's)", ["dependency", "node"], (set) => {
+      for (const [node, state] of this.redis.nodes()) set({ dependency: "redis", node }, OPENNESS[state]);
+    }, "max");
   }
 
   states(): Record<Dependency, BreakerState> {
@@ -155,6 +260,8 @@ export class Breakers {
   }
 
   shutdown(): void {
-    for (const b of this.all()) b.shutdown();
+    this.redis.shutdown();
+    this.rocketmq.shutdown();
+    this.mysql.shutdown();
   }
 }

@@ -105,7 +105,8 @@ export class SaleRecovery {
     for (const o of lost) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
     await dropLostOrderNotes(this.redis, this.keys, sale.saleId, noted);
     await this.sales.recovered(sale.saleId);
-    await this.redis.publish(this.keys.stockReturnedChannel, sale.saleId);
+    // Gateways listen on every shard's channel of a sale they know: one shard's channel reaches them all.
+    await this.redis.spublish(this.keys.shard(sale.saleId, 0).returned, sale.saleId);
     this.told.delete(sale.saleId);
     const paused = (await this.sales.load(sale.saleId))?.paused ?? false;
     this.log.warn(

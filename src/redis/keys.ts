@@ -1,3 +1,15 @@
+import { tagSlot } from "./key-slot.js";
+
+/** The cluster slot of every key of one stock shard (its hash tag), without building a key. */
+export function shardSlot(saleId: string, shard: number): number {
+  return tagSlot(`${saleId}:${shard}`);
+}
+
+/** The cluster slot of a sale's own keys (settings, lost orders, sweep lease). */
+export function saleSlot(saleId: string): number {
+  return tagSlot(saleId);
+}
+
 /**
  * Redis key layout. Every key of one stock shard carries the hash tag {<saleId>:<shard>}, so one Lua call
  * sees all of a shard's state in one slot, and the shards of a hot sale spread over a cluster's nodes.
@@ -57,23 +69,19 @@ export class Keys {
       xdone: `${base}xdone`,
       hold: `${base}hold`,
       rebuilt: `${base}rebuilt`,
+      accepted: `${base}accepted`,
+      returned: `${base}returned`,
       token: (token: string) => `${base}tok:${token}`,
     };
   }
 
-  /** Pub/sub channel told "stock came back for sale X" (clears every gateway's sold-out flag). */
-  get stockReturnedChannel(): string {
-    return `${this.prefix}stock-returned`;
-  }
-
-  /** Pub/sub channel told "<saleId>|<token> was accepted" (replays must pass the sold-out flag). */
-  get acceptedChannel(): string {
-    return `${this.prefix}accepted`;
-  }
-
-  /** Pub/sub channel told "sale X changed" (drops cached sale settings). */
-  get saleChangedChannel(): string {
-    return `${this.prefix}sale-changed`;
+  /**
+   * Sharded pub/sub channel (SPUBLISH) told "sale X changed" (drops cached sale settings). Every channel of a
+   * sale carries one of its hash tags, so a message reaches only that slot's primary and replicas, never
+   * every node of a cluster as a PUBLISH does.
+   */
+  saleChanged(saleId: string): string {
+    return `${this.prefix}sale-changed:{${saleId}}`;
   }
 }
 
@@ -91,5 +99,9 @@ export interface ShardKeys {
   hold: string;
   /** When this shard was last rebuilt from MySQL (unix ms): the back-check cannot trust a missing record older than it. */
   rebuilt: string;
+  /** Sharded pub/sub channel told "<saleId>|<token> was accepted" here (replays must pass the sold-out flag). */
+  accepted: string;
+  /** Sharded pub/sub channel told "<saleId>" when units came back to this shard (clears sold-out flags). */
+  returned: string;
   token(token: string): string;
 }

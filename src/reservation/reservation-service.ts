@@ -106,7 +106,7 @@ export class ReservationService {
     const k = this.keys.shard(sale.saleId, shard);
     const args = {
       userId, quantity, perUserLimit: sale.perUserLimit, orderId, now: req.now ?? Date.now(), token, final: false,
-      replayMs: this.opts.replaySeconds * 1000, acceptedChannel: this.keys.acceptedChannel, saleId: sale.saleId,
+      replayMs: this.opts.replaySeconds * 1000, acceptedChannel: k.accepted, saleId: sale.saleId,
     };
     const call = (final: boolean) => scripts.reserve(this.redis, k, final ? { ...args, final } : args);
     let look: { stocks: number[]; inTransit: number };
@@ -160,7 +160,8 @@ export class ReservationService {
 
   /** Gives a reservation's stock back, exactly once however often it is called. */
   release(saleId: string, shard: number, orderId: string): Promise<ReleaseOutcome> {
-    return scripts.release(this.redis, this.keys.shard(saleId, shard), orderId, this.keys.stockReturnedChannel, saleId);
+    const k = this.keys.shard(saleId, shard);
+    return scripts.release(this.redis, k, orderId, k.returned, saleId);
   }
 
   async remaining(sale: Sale): Promise<number> {

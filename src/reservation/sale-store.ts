@@ -84,6 +84,12 @@ export class SaleStore {
 
   private readonly loading = new Map<string, Promise<Sale | null>>();
 
+  /**
+   * Told of every sale loaded, before it is cached (the gateway subscribes to its channels). A failure does
+   * not fail the load: the next load, a cache period later, asks again.
+   */
+  onLoaded?: (sale: Sale) => Promise<void>;
+
   /** The sale, from the local cache when fresh; null when no such sale. Concurrent misses share one load. */
   get(saleId: string): Promise<Sale | null> {
     const hit = this.cache.get(saleId);
@@ -91,7 +97,8 @@ export class SaleStore {
     let p = this.loading.get(saleId);
     if (!p) {
       p = this.load(saleId)
-        .then((sale) => {
+        .then(async (sale) => {
+          if (sale && this.onLoaded) await this.onLoaded(sale).catch(() => {});
           this.cache.set(saleId, sale ?? false);
           return sale;
         })
@@ -247,7 +254,7 @@ export class SaleStore {
   /** Drops this process's cached settings and tells every gateway to drop theirs. */
   private async changed(saleId: string): Promise<void> {
     this.forget(saleId);
-    await this.redis.publish(this.keys.saleChangedChannel, saleId);
+    await this.redis.spublish(this.keys.saleChanged(saleId), saleId);
   }
 
   /**

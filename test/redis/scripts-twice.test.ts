@@ -58,7 +58,7 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
   const stockOf = async (k: ShardKeys) => Number(await direct.get(k.stock));
 
   const reserveArgs = (k: ShardKeys, token: string, orderId: string) => ({
-    userId: "u1", quantity: 2, perUserLimit: 5, orderId, now: Date.now(), token, final: true, replayMs: 60_000, acceptedChannel: keys.acceptedChannel, saleId: k.saleId,
+    userId: "u1", quantity: 2, perUserLimit: 5, orderId, now: Date.now(), token, final: true, replayMs: 60_000, acceptedChannel: k.accepted, saleId: k.saleId,
   });
 
   it("reserve: a resent reservation is the same one (its own, not a replay) and takes no stock again", async () => {
@@ -92,9 +92,9 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000);
       const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
       await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
-      const first = lost ? await withLostReply(() => scripts.release(redis, k, orderId, keys.stockReturnedChannel, k.saleId)) : await scripts.release(redis, k, orderId, keys.stockReturnedChannel, k.saleId);
+      const first = lost ? await withLostReply(() => scripts.release(redis, k, orderId, k.returned, k.saleId)) : await scripts.release(redis, k, orderId, k.returned, k.saleId);
       expect(first.kind).toBe(lost ? "already_released" : "released");
-      expect(await scripts.release(redis, k, orderId, keys.stockReturnedChannel, k.saleId)).toEqual({ kind: "already_released" });
+      expect(await scripts.release(redis, k, orderId, k.returned, k.saleId)).toEqual({ kind: "already_released" });
       expect(await stockOf(k)).toBe(10);
       expect(await direct.hget(k.buyers, "u1")).toBeNull();
     }
@@ -129,7 +129,7 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       const parked = { orderId: "o-parked", quantity: 2, reservedAt: Date.now(), userId: "u2", token: "tok-p" };
       const honorArgs = { perUserLimit: 3, replayMs: 60_000 };
       expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-a", "o-new"))).toEqual({ kind: "state_lost" });
-      expect((await scripts.release(redis, k, "o-1", keys.stockReturnedChannel, k.saleId)).kind).toBe("state_lost");
+      expect((await scripts.release(redis, k, "o-1", k.returned, k.saleId)).kind).toBe("state_lost");
       expect(await scripts.transferIn(redis, k, "x-1", 3)).toBe("state_lost");
       expect(await scripts.honorOrder(redis, k, parked, honorArgs)).toEqual({ kind: "state_lost" });
       expect(await direct.exists(k.stock, k.res, k.buyers, k.token("tok-a"), k.token("tok-p"), k.xin)).toBe(0);

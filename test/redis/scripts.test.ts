@@ -121,14 +121,15 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({ kind: "sold_out", replayed: true });
   });
 
-  it("release returns stock exactly once, lowers the buyer's count and publishes stock-returned", async () => {
+  it("release returns stock exactly once, lowers the buyer's count and publishes stock-returned on the shard's channel", async () => {
     const sale = await newSale(3, 1, 3);
     const r = await svc.reserve({ sale, userId: "ivy", token: await token(sale, "ivy"), quantity: 2 });
     const orderId = (r as { orderId: string }).orderId;
-    const sub = createRedis(cfg.redis);
+    const sub = createRedis(cfg.redis, { shardedSubscribers: true });
     const heard: string[] = [];
-    await sub.subscribe(keys.stockReturnedChannel);
-    sub.on("message", (_c: string, m: string) => heard.push(m));
+    const returned = keys.shard(sale.saleId, 0).returned;
+    await sub.ssubscribe(returned);
+    sub.on("smessage", (_c: string, m: string) => heard.push(m));
     const results = await Promise.all(Array.from({ length: 5 }, () => svc.release(sale.saleId, 0, orderId)));
     expect(results.filter((x) => x.kind === "released")).toEqual([{ kind: "released", quantity: 2 }]);
     expect(results.filter((x) => x.kind === "already_released")).toHaveLength(4);
@@ -142,7 +143,7 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(parseLedgerRecord(tomb, (await redis.hget(keys.shard(sale.saleId, 0).res, tomb))!)?.state).toBe("tombstone");
     expect(await stocks(sale)).toEqual([3]);
     // A marker published after the releases arrives after anything they published: then the count is final.
-    await redis.publish(keys.stockReturnedChannel, "marker");
+    await redis.spublish(returned, "marker");
     for (let i = 0; !heard.includes("marker"); i++) {
       if (i > 500) throw new Error("the marker never arrived");
       await sleep(10);

@@ -81,7 +81,7 @@ export class BuyerRoutes {
       if (cached === null) return Promise.reject(new ApiError("SALE_NOT_FOUND", "no sale with this id"));
       return Promise.resolve(cached);
     }
-    return this.deps.breakers.redis.run(() => this.deps.sales.get(saleId)).then((sale) => {
+    return this.deps.breakers.redis.forSale(saleId).run(() => this.deps.sales.get(saleId)).then((sale) => {
       if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
       return sale;
     });
@@ -89,7 +89,8 @@ export class BuyerRoutes {
 
   private async saleView(req: Req): Promise<HttpReply> {
     const sale = await this.sale(saleIdParam(req.params[0]!));
-    const remaining = await this.deps.sales.remaining(sale, () => this.deps.breakers.redis.run(() => this.deps.reservations.remaining(sale)));
+    // Every shard is read: the sale's own node's breaker stands for the display read.
+    const remaining = await this.deps.sales.remaining(sale, () => this.deps.breakers.redis.forSale(sale.saleId).run(() => this.deps.reservations.remaining(sale)));
     return { status: 200, body: { ...saleToJson(sale), status: saleStatus(sale, remaining), remaining } };
   }
 
@@ -106,12 +107,13 @@ export class BuyerRoutes {
     }
     if (sale.paused) throw new ApiError("SALE_NOT_LIVE", pausedReason(sale));
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
-    this.deps.breakers.redis.ensureClosed();
+    const redis = this.deps.breakers.redis.forShard(sale.saleId, this.deps.reservations.homeShard(sale, userId));
+    redis.ensureClosed();
     const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
     if (tokenGate) await tokenGate;
     const token = this.deps.tokens.mint(sale.saleId, userId);
     const expiresAt = Math.min(now + this.deps.tokenTtlMs, sale.endsAt);
-    await this.deps.breakers.redis.run(() => this.deps.reservations.issueToken(sale, userId, token, expiresAt));
+    await redis.run(() => this.deps.reservations.issueToken(sale, userId, token, expiresAt));
     return { status: 201, body: { token, expiresAt: new Date(expiresAt).toISOString() } };
   }
 
@@ -140,7 +142,7 @@ export class BuyerRoutes {
     }
     if (!this.deps.tokens.verify(token, sale.saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
-    this.deps.breakers.redis.ensureClosed();
+    this.deps.breakers.redis.forShard(sale.saleId, this.deps.reservations.homeShard(sale, userId)).ensureClosed();
     this.deps.breakers.rocketmq.ensureClosed();
     const buyerGate = this.deps.limits.buyer(userId);
     const saleGate = this.deps.limits.sale(sale.saleId);

@@ -56,7 +56,7 @@ export class OrderRoutes {
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
     jsonObject(req.body, req.contentType, NO_FIELDS);
-    const order = await breakers.redis.run(() => lifecycle.find(orderId));
+    const order = await breakers.redis.forOrder(orderId).run(() => lifecycle.find(orderId));
     // Another buyer's order is indistinguishable from a missing one.
     if (!order || order.facts.userId !== userId) throw notFound();
     const result = await breakers.mysql.run(() => lifecycle.cancelByBuyer(order));
@@ -72,11 +72,11 @@ export class OrderRoutes {
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
-    const rec = await breakers.redis.run(() => readRecord(redis, this.deps.keys, orderId));
+    const rec = await breakers.redis.forOrder(orderId).run(() => readRecord(redis, this.deps.keys, orderId));
     // Another buyer's order is indistinguishable from a missing one.
     if (!rec || rec.state === "tombstone" || rec.userId !== userId) throw notFound();
     const saleId = parseOrderId(orderId)!.saleId;
-    const sale = sales.cached(saleId) ?? (await breakers.redis.run(() => sales.get(saleId)));
+    const sale = sales.cached(saleId) ?? (await breakers.redis.forSale(saleId).run(() => sales.get(saleId)));
     const base = { orderId, saleId, skuId: sale?.skuId ?? null, userId, quantity: rec.quantity };
     const reservedAt = new Date(rec.reservedAt).toISOString();
     if (rec.state !== "reserved") {

@@ -70,7 +70,7 @@ export class PaymentRoutes {
     if (typeof eventId !== "string" || !EVENT_ID_RE.test(eventId)) throw new ApiError("INVALID_REQUEST", "eventId must be 1-128 of [A-Za-z0-9_.:-]");
     if (typeof orderId !== "string" || !ORDER_ID_RE.test(orderId)) throw new ApiError("INVALID_REQUEST", "orderId is malformed");
     if (!isPaymentStatus(status)) throw new ApiError("INVALID_REQUEST", 'status must be "SUCCEEDED" or "FAILED"');
-    const order = await breakers.redis.run(() => lifecycle.find(orderId));
+    const order = await breakers.redis.forOrder(orderId).run(() => lifecycle.find(orderId));
     if (!order) throw new ApiError("ORDER_NOT_FOUND", "no order with this id");
     // The event's content, canonical: the same event id with another order or status is another body.
     const bodySha256 = createHash("sha256").update(`${orderId}\n${status}`).digest("hex");
