@@ -8,6 +8,8 @@ import { withDeadlockRetry } from "./order-repository.js";
 export interface OrderFacts extends EventSubject {
   /** Reservation time, unix ms (the row's created_at). */
   reservedAt: number;
+  /** The purchase token that bought it: kept on a row written here, as the writer keeps it (a rebuild restores it). */
+  token?: string;
 }
 
 /** A payment provider's event, as recorded (the event id is the primary key of payment_events). */
@@ -70,10 +72,10 @@ export class OrderTransitions {
       const events: OrderEvent[] = [];
       const [ins] = await conn.query<ResultSetHeader>(
         {
-          sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1) ON DUPLICATE KEY UPDATE order_id = order_id`,
+          sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
           timeout: t,
         },
-        [order.orderId, order.saleId, order.skuId, order.userId, order.quantity, new Date(order.reservedAt), now],
+        [order.orderId, order.saleId, order.skuId, order.userId, order.quantity, new Date(order.reservedAt), now, order.token || null],
       );
       if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t }, [order.orderId]);
