@@ -3,6 +3,7 @@ import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus
 import { inTransaction, type MysqlShards } from "./mysql-shards.js";
 import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "./order-events.js";
 import { withDeadlockRetry } from "./order-repository.js";
+import { eventHome } from "./order-routing.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends EventSubject {
@@ -41,17 +42,33 @@ function storedDecision(outcome: string): Decision {
 
 /**
  * Applies one action of the order state machine (orders/order-state.ts) in one MySQL transaction on the
- * order's shard: the payment event (if any) is inserted first, keyed by its id, so concurrent deliveries
- * of one event apply once; a missing row is written CONFIRMED from the reservation (a payment or cancel
- * that overtook the order writer); the row is locked, the decision taken from its status, and the change,
+ * order's shard. A payment event is first claimed in its id's home database (payment_claims, see
+ * eventHome): an id already claimed with another body (another order or status) is refused, whichever
+ * shard that order lives in. Then the event is inserted in the order's shard, keyed by its id, so
+ * concurrent deliveries of one event apply once (a claim whose delivery died before applying is applied
+ * by the next delivery: same body, same order, same shard); a missing row is written CONFIRMED from the
+ * reservation (a payment or cancel that overtook the order writer); the row is locked, the decision taken from its status, and the change,
  * the refund and their outbox events are written together. Two racing actors serialize on the row lock:
  * the second sees the first one's status and learns it lost.
  */
 export class OrderTransitions {
   constructor(private readonly shards: MysqlShards) {}
 
-  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
+  async apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
+    if (payment && !(await this.claim(order.orderId, payment, now))) return { kind: "event_reused" };
     return withDeadlockRetry(() => this.applyOnce(order, action, payment, now));
+  }
+
+  /** Claims the event id for this body in its home database; false when it was claimed with another body. */
+  private async claim(orderId: string, payment: PaymentRecord, now: Date): Promise<boolean> {
+    const { pool } = this.shards.databases()[eventHome(payment.eventId, this.shards.shardCount)]!;
+    const t = this.shards.queryTimeoutMs;
+    // Autocommit: a claim is never rolled back, so a concurrent delivery sees it at once instead of waiting.
+    await pool.query({ sql: "INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE event_id = event_id", timeout: t }, [
+      payment.eventId, orderId, payment.bodySha256, now,
+    ]);
+    const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT body_sha256 FROM payment_claims WHERE event_id = ?", timeout: t }, [payment.eventId]);
+    return String(rows[0]!.body_sha256) === payment.bodySha256;
   }
 
   private async applyOnce(order: OrderFacts, action: OrderAction, payment: PaymentRecord | undefined, now: Date): Promise<TransitionResult> {

@@ -57,6 +57,42 @@ describe("payment callbacks", () => {
     expect((await api.refunds(saleId)).body.refunds).toEqual([]);
   });
 
+  it("one eventId is applied once across every shard database, even delivered for orders of both at once", async () => {
+    const saleId = await newSale(12, 1);
+    const byDb = new Map<number, { orderId: string; user: string }[]>();
+    while ((byDb.get(0)?.length ?? 0) < 2 || (byDb.get(1)?.length ?? 0) < 1) {
+      const o = await buy(saleId);
+      const db = app.shards.forUser(o.user).db;
+      byDb.set(db, [...(byDb.get(db) ?? []), o]);
+    }
+    const [a, c] = byDb.get(0)!;
+    const [b] = byDb.get(1)!;
+    for (const o of [a!, b!, c!]) await eventually("row written", () => statusOf(o.orderId, o.user), (s) => s === "CONFIRMED");
+    const eventId = `ev-${rid()}`;
+    const deliveries = [...Array(8).fill(a!), ...Array(8).fill(b!), ...Array(4).fill(c!)].sort(() => Math.random() - 0.5);
+    const answers = await Promise.all(deliveries.map((o) => api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })));
+    // Exactly one order took the event: all its deliveries 200 PAID (one first answer, the rest replays);
+    // every delivery naming another order is 422, whichever database that order lives in.
+    const winners = new Set(deliveries.filter((_, i) => answers[i]!.status === 200).map((o) => o.orderId));
+    expect(winners.size, JSON.stringify(answers.map((r) => [r.status, r.body]))).toBe(1);
+    const winner = [...winners][0]!;
+    deliveries.forEach((o, i) => {
+      const r = answers[i]!;
+      if (o.orderId === winner) expect([r.status, r.body.status]).toEqual([200, "PAID"]);
+      else expect([r.status, r.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    });
+    expect(answers.filter((r) => r.status === 200 && r.headers.get("idempotent-replayed") !== "true")).toHaveLength(1);
+    const statuses = await Promise.all([a!, b!, c!].map((o) => statusOf(o.orderId, o.user)));
+    expect(statuses.filter((s) => s === "PAID")).toHaveLength(1);
+    expect(statuses.filter((s) => s === "CONFIRMED")).toHaveLength(2);
+    const events = await Promise.all(app.shards.databases().map(async ({ pool: p }) => (await p.query<RowDataPacket[]>("SELECT order_id FROM payment_events WHERE event_id = ?", [eventId]))[0]));
+    expect(events.flat().map((r) => String(r.order_id))).toEqual([winner]);
+    // Later: the same id for a loser (either database) or with another status is still refused.
+    for (const o of [a!, b!, c!].filter((x) => x.orderId !== winner)) expect((await api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })).status).toBe(422);
+    expect((await api.pay({ eventId, orderId: winner, status: "FAILED" })).body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect((await api.refunds(saleId)).body.refunds).toEqual([]);
+  });
+
   it("a bad, missing or stale signature, or a body changed after signing, is 401 and records nothing", async () => {
     const saleId = await newSale(5);
     const { orderId, user } = await buy(saleId);
