@@ -340,7 +340,7 @@ export class GatewayProcess {
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
       }),
       orders: new OrderRoutes({ auth, repo: this.repo, limits, breakers, lifecycle: this.lifecycle }),
-      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret), lifecycle: this.lifecycle, limits, breakers, metrics }),
+      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret, cfg.payments.signatureToleranceSeconds), lifecycle: this.lifecycle, limits, breakers, metrics }),
       admin: new AdminRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
         sales,

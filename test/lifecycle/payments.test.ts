@@ -99,17 +99,31 @@ describe("payment callbacks", () => {
     const raw = JSON.stringify({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" });
     const post = (headers: Record<string, string>, body = raw) => api.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", ...headers }, raw: body });
     const altered = raw.replace("SUCCEEDED", "FAILED");
+    const tolerance = cfg.payments.signatureToleranceSeconds * 1000;
+    const plain = api.signPayment(raw, null);
+    const stale = await post({ "x-signature": api.signPayment(raw, Date.now() - tolerance - 60_000) });
+    expect(stale.body.error.message).toMatch(/stale/);
     const cases = [
       await post({}),
       await post({ "x-signature": "sha256=" + "0".repeat(64) }),
-      await post({ "x-signature": api.signPayment(raw).replace("sha256=", "sha1=") }),
-      await post({ "x-signature": api.signPayment(raw).toUpperCase() }),
+      await post({ "x-signature": plain.replace("sha256=", "sha1=") }),
+      await post({ "x-signature": plain.toUpperCase() }),
+      await post({ "x-signature": plain }, altered),
+      await post({ "x-signature": plain + "00" }),
       await post({ "x-signature": api.signPayment(raw) }, altered),
-      await post({ "x-signature": api.signPayment(raw) + "00" }),
+      // A timestamp outside the tolerance either way, or one the HMAC does not cover.
+      stale,
+      await post({ "x-signature": api.signPayment(raw, Date.now() + tolerance + 60_000) }),
+      await post({ "x-signature": `t=${Math.floor(Date.now() / 1000)},${plain}` }),
+      await post({ "x-signature": api.signPayment(raw).replace(/^t=(\d+)/, (_, t: string) => `t=${Number(t) - 1}`) }),
     ];
     for (const r of cases) expect([r.status, r.body.error.code]).toEqual([401, "UNAUTHENTICATED"]);
     expect(await eventRows(user, orderId)).toHaveLength(0);
     expect(["RESERVED", "CONFIRMED"]).toContain(await statusOf(orderId, user));
+    // Both forms of a good signature are taken: timestamped within the tolerance, and the contract's plain one.
+    expect((await post({ "x-signature": api.signPayment(raw, Date.now() - tolerance / 2) })).body.status).toBe("PAID");
+    const plainRaw = JSON.stringify({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" });
+    expect((await post({ "x-signature": api.signPayment(plainRaw, null) }, plainRaw)).body.status).toBe("PAID");
   });
 
   it("a payment that arrives before the order writer wrote the row still ends PAID, with one row", async () => {
@@ -208,7 +222,7 @@ describe("payment callbacks", () => {
     const saleId = await newSale(30, 1);
     const orders = await pool(Array.from({ length: 30 }), 10, () => buy(saleId));
     const answers = await pool(orders, 30, (o) => api.pay({ eventId: `ev-${rid()}`, orderId: o.orderId, status: "SUCCEEDED" }));
-    expect(answers.every((a) => a.status === 200 && a.body.status === "PAID")).toBe(true);
+    expect(answers.every((a) => a.status === 200 && a.body.status === "PAID"), JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body))).toBe(true);
     await eventually("all paid in both stores", () => api.stats(saleId), (s) => s.body.paid === 30 && s.body.redis.paid === 30 && s.body.pending === 0);
     expect((await api.stats(saleId)).body).toMatchObject({ stock: 30, reserved: 30, paid: 30, unpaid: 0, refunds: 0, drift: 0 });
   });
