@@ -178,7 +178,7 @@ export class GatewayProcess {
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
     this.reservations.onStateLost = (saleId) => this.sales.markLost(saleId);
     this.repo = new OrderRepository(this.shards);
-    this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), this.repo, config.payments.timeoutSeconds, opts.crashAt, componentLogger("lifecycle", this.log));
+    this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), opts.redisOnly ? null : this.repo, config.payments.timeoutSeconds, opts.crashAt, componentLogger("lifecycle", this.log));
   }
 
   /** Builds and starts a process with these roles. */

@@ -58,7 +58,8 @@ export class OrderLifecycle {
     private readonly sales: SaleStore,
     private readonly reservations: ReservationService,
     private readonly transitions: OrderTransitions,
-    private readonly repo: OrderRepository,
+    /** Null in the test-only Redis-only process (no MySQL): an order without a record is then missing. */
+    private readonly repo: OrderRepository | null,
     private readonly defaultTimeoutSeconds: number,
     private readonly crashAt?: CrashPoint,
     private readonly log: Logger = componentLogger("lifecycle"),
@@ -77,7 +78,7 @@ export class OrderLifecycle {
       const sale = await via.redis(() => this.saleOf(where.saleId));
       return sale ? { kind: "found", order: this.known(record, sale) } : MISSING;
     }
-    const { row, parked } = await via.mysql(() => this.repo.lookupOrder(orderId));
+    const { row, parked } = this.repo ? await via.mysql(() => this.repo!.lookupOrder(orderId)) : { row: null, parked: false };
     if (row) {
       const sale = await via.redis(() => this.saleOf(where.saleId));
       return { kind: "found", order: this.fromRow(row, sale) };
