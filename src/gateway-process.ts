@@ -181,7 +181,7 @@ export class GatewayProcess {
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
     this.reservations.onStateLost = (saleId) => this.sales.markLost(saleId);
     this.repo = new OrderRepository(this.shards);
-    this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), config.payments.timeoutSeconds, opts.crashAt);
+    this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), opts.redisOnly ? null : this.repo, config.payments.timeoutSeconds, opts.crashAt, componentLogger("lifecycle", this.log));
   }
 
   /** Builds and starts a process with these roles. */
@@ -343,8 +343,8 @@ export class GatewayProcess {
         tokenLeadMs: cfg.tokens.leadSeconds * 1000,
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
       }),
-      orders: new OrderRoutes({ auth, redis: this.redis, keys, repo: this.repo, sales, limits, breakers, lifecycle: this.lifecycle }),
-      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret), lifecycle: this.lifecycle, limits, breakers, metrics }),
+      orders: new OrderRoutes({ auth, repo: this.repo, limits, breakers, lifecycle: this.lifecycle }),
+      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret, cfg.payments.signatureToleranceSeconds), lifecycle: this.lifecycle, limits, breakers, metrics }),
       admin: new AdminRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
         sales,

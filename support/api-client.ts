@@ -149,9 +149,16 @@ export class ApiClient {
     return this.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", "x-signature": this.signPayment(raw) }, raw });
   }
 
-  signPayment(raw: string): string {
+  /**
+   * X-Signature as a provider signs: `t=<unix s>,sha256=<HMAC of "<t>.<raw>">` at `atMs` (now by default),
+   * or the contract's plain `sha256=<HMAC of raw>` when `atMs` is null.
+   */
+  signPayment(raw: string, atMs: number | null = Date.now()): string {
     if (!this.creds.webhookSecret) throw new Error("this client has no webhook secret");
-    return `sha256=${createHmac("sha256", this.creds.webhookSecret).update(raw).digest("hex")}`;
+    const hmac = createHmac("sha256", this.creds.webhookSecret);
+    if (atMs === null) return `sha256=${hmac.update(raw).digest("hex")}`;
+    const t = Math.floor(atMs / 1000);
+    return `t=${t},sha256=${hmac.update(`${t}.${raw}`).digest("hex")}`;
   }
 
   pause(saleId: string) {

@@ -1,28 +1,51 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ApiError } from "../errors.js";
 
-export const SIGNATURE_RE = /^sha256=([0-9a-f]{64})$/;
+/**
+ * `X-Signature` as the payment provider sends it: `t=<unix seconds>,sha256=<hex>` (the HMAC covers
+ * "<t>.<raw body>", as Stripe's webhooks do), or the contract's plain `sha256=<hex>` (the raw body only).
+ */
+export const SIGNATURE_RE = /^(?:t=(\d{1,12}),)?sha256=([0-9a-f]{64})$/;
 
 /**
- * Verifies `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` from the payment provider, in constant
- * time, before the body is parsed or anything recorded. Anything else is 401 UNAUTHENTICATED.
+ * Verifies the payment provider's `X-Signature` (HMAC-SHA256 with payments.webhookSecret), in constant
+ * time, before the body is parsed or anything recorded. A timestamped signature older or newer than the
+ * tolerance is refused, so a captured callback cannot be replayed later; the plain form carries no time
+ * and is kept for providers that sign the contract's way. Anything else is 401 UNAUTHENTICATED.
  */
 export class PaymentSignature {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
+  constructor(
+    secret: string,
+    /** How far a signature's `t` may be from this process's clock, seconds. */
+    private readonly toleranceSeconds = 300,
+  ) {
     this.key = Buffer.from(secret, "utf8");
   }
 
-  sign(body: Buffer | string): string {
-    return `sha256=${createHmac("sha256", this.key).update(body).digest("hex")}`;
+  /** The timestamped header for `body`, signed at `nowMs` (the provider's side, for clients and tests). */
+  sign(body: Buffer | string, nowMs = Date.now()): string {
+    const t = Math.floor(nowMs / 1000);
+    return `t=${t},sha256=${this.mac(t, body).toString("hex")}`;
   }
 
-  check(header: string, body: Buffer | null): void {
+  check(header: string, body: Buffer | null, nowMs = Date.now()): void {
     if (!header) throw new ApiError("UNAUTHENTICATED", "missing X-Signature");
     const m = SIGNATURE_RE.exec(header);
-    const expected = createHmac("sha256", this.key).update(body ?? Buffer.alloc(0)).digest();
-    const given = m ? Buffer.from(m[1]!, "hex") : Buffer.alloc(0);
+    const t = m?.[1] === undefined ? null : Number(m[1]);
+    const expected = this.mac(t, body ?? Buffer.alloc(0));
+    const given = m ? Buffer.from(m[2]!, "hex") : Buffer.alloc(0);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError("UNAUTHENTICATED", "bad X-Signature");
+    // Checked after the MAC: only a genuine signature learns that its time is off.
+    if (t !== null && Math.abs(nowMs / 1000 - t) > this.toleranceSeconds) {
+      throw new ApiError("UNAUTHENTICATED", `stale X-Signature: its timestamp is more than ${this.toleranceSeconds} s from now`);
+    }
+  }
+
+  private mac(t: number | null, body: Buffer | string): Buffer {
+    const h = createHmac("sha256", this.key);
+    if (t !== null) h.update(`${t}.`);
+    return h.update(body).digest();
   }
 }

@@ -147,6 +147,8 @@ export const configSchema = z
       webhookSecret: z.string().min(16, "expected at least 16 characters"),
       /** How long an order may stay unpaid when its sale sets no paymentTimeoutSeconds. */
       timeoutSeconds: positiveInt.max(7 * 86400),
+      /** How far the `t=` of a timestamped X-Signature may be from the gateway's clock before it is refused. */
+      signatureToleranceSeconds: positiveInt.max(86400),
     }).strict(),
     admission: z.object({
       trustedProxies: z.array(ipOrCidr),

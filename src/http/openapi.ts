@@ -193,7 +193,7 @@ const SECURITY_SCHEMES: Record<Exclude<Caller, "anyone">, { key: string; scheme:
   operator: { key: "adminToken", scheme: { type: "http", scheme: "bearer", description: "the operator token (auth.adminToken)" } },
   payment_provider: {
     key: "paymentSignature",
-    scheme: { type: "apiKey", in: "header", name: "X-Signature", description: `${SIGNATURE_RE.source}: hex HMAC-SHA256 of the raw body with payments.webhookSecret` },
+    scheme: { type: "apiKey", in: "header", name: "X-Signature", description: `${SIGNATURE_RE.source}: hex HMAC-SHA256 with payments.webhookSecret of "<t>.<raw body>" (t: unix seconds, within payments.signatureToleranceSeconds), or of the raw body alone without t=` },
   },
 };
 

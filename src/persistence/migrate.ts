@@ -14,6 +14,7 @@ export interface ShardMigration {
 }
 
 const PAYMENT_EVENTS_TABLE = "payment_events";
+const PAYMENT_CLAIMS_TABLE = "payment_claims";
 const REFUNDS_TABLE = "refunds";
 const OUTBOX_TABLE = "order_events";
 const PARKED_TABLE = "parked_orders";
@@ -59,6 +60,17 @@ function paymentEventsColumns(): string {
   body_sha256 CHAR(64) NOT NULL DEFAULT '' COMMENT 'the callback body: the same event id with another body is refused',
   PRIMARY KEY (event_id),
   KEY idx_order (order_id)
+`;
+}
+
+// The claim of a payment event id, in its home database (eventHome): an id names one order and status
+// across all shards, while payment_events (in the order's shard) makes its application happen once.
+function paymentClaimsColumns(): string {
+  return `  event_id VARCHAR(128) NOT NULL,
+  order_id VARCHAR(${ORDER_LIMITS.orderId}) NOT NULL,
+  body_sha256 CHAR(64) NOT NULL COMMENT 'the callback body the id was first used with',
+  created_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (event_id)
 `;
 }
 
@@ -159,6 +171,7 @@ function addedColumns(database: string, table: string): string[] {
 /** Columns and keys of each per-database table; every other table is an order table. */
 const PER_DATABASE_TABLES: Record<string, () => string> = {
   [PAYMENT_EVENTS_TABLE]: paymentEventsColumns,
+  [PAYMENT_CLAIMS_TABLE]: paymentClaimsColumns,
   [REFUNDS_TABLE]: refundsColumns,
   [OUTBOX_TABLE]: outboxColumns,
   [PARKED_TABLE]: parkedColumns,
@@ -188,7 +201,7 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
 
     const orderTables = Array.from({ length: tablesPerShard }, (_, i) => tableName(i));
-    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE, PARKED_TABLE, SALES_TABLE];
+    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, PAYMENT_CLAIMS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE, PARKED_TABLE, SALES_TABLE];
     const [tableRows] = await conn.execute<mysql.RowDataPacket[]>(
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
       [db],

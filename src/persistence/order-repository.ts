@@ -2,6 +2,7 @@ import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { inTransaction, type MysqlShards, type OrderTable } from "./mysql-shards.js";
 import { countUnpublished, insertOutbox, orderEvent } from "./order-events.js";
 import { ORDER_LIMITS, ORDER_STATUSES, type OrderRow, type OrderStatus, type StoredOrder } from "./order-row.js";
+import { tableName } from "./order-routing.js";
 
 /** A row the writer refuses before touching MySQL; retrying it can never succeed. */
 export class InvalidOrderError extends Error {
@@ -168,12 +169,24 @@ export class OrderRepository {
   }
 
   /**
-   * Finds an order when only its id is known (payment callbacks): one primary-key lookup in every
-   * table of every shard, in parallel. Prefer getOrder whenever the user id is at hand.
+   * Finds an order when only its id is known (Redis lost its ledger record): its row, or whether the writer
+   * parked it unsettled. One query per shard database (primary-key lookups of every order table and of
+   * parked_orders, UNION ALL), the databases in parallel. Prefer getOrder whenever the user id is at hand.
    */
-  async findOrderById(orderId: string): Promise<StoredOrder | null> {
-    const found = await Promise.all(this.shards.allTables().map((t) => this.selectOne(t.pool, t.table, "order_id = ?", [orderId])));
-    return found.find((o) => o !== null) ?? null;
+  async lookupOrder(orderId: string): Promise<{ row: StoredOrder | null; parked: boolean }> {
+    const n = this.shards.tablesPerShard;
+    const rowsSql = Array.from({ length: n }, (_, i) => `SELECT 0 AS parked, ${COLUMNS} FROM \`${tableName(i)}\` WHERE order_id = ?`);
+    const parkedSql = "SELECT 1, order_id, sale_id, '', '', 0, NULL, parked_at, parked_at FROM parked_orders WHERE order_id = ? AND settled_at IS NULL";
+    const sql = [...rowsSql, parkedSql].join(" UNION ALL ");
+    const perDb = await Promise.all(
+      this.shards.databases().map(async ({ pool }) => {
+        const [rows] = await pool.query<RowDataPacket[]>({ sql, timeout: this.shards.queryTimeoutMs }, Array(n + 1).fill(orderId));
+        return rows;
+      }),
+    );
+    const all = perDb.flat();
+    const row = all.find((r) => Number(r.parked) === 0);
+    return { row: row ? toStoredOrder(row) : null, parked: all.some((r) => Number(r.parked) === 1) };
   }
 
   private async selectOne(pool: Pool, table: string, where: string, params: string[]): Promise<StoredOrder | null> {

@@ -41,3 +41,13 @@ export function tableName(table: number): string {
   if (!Number.isSafeInteger(table) || table < 0) throw new RangeError(`table must be a non-negative integer, got ${table}`);
   return `orders_${table}`;
 }
+
+/**
+ * The shard database that holds the claim of a payment event id (payment_claims): the first 4 bytes of
+ * SHA-1(eventId) as a big-endian uint32, mod dbShards. One home per id is what makes an event id unique
+ * across every shard, whichever order it names.
+ */
+export function eventHome(eventId: string, dbShards: number): number {
+  if (!Number.isSafeInteger(dbShards) || dbShards < 1) throw new RangeError(`dbShards must be a positive integer, got ${dbShards}`);
+  return createHash("sha1").update(eventId, "utf8").digest().readUInt32BE(0) % dbShards;
+}

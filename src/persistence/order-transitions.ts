@@ -1,13 +1,16 @@
-import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "../orders/order-state.js";
 import { inTransaction, type MysqlShards } from "./mysql-shards.js";
 import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "./order-events.js";
 import { withDeadlockRetry } from "./order-repository.js";
+import { eventHome } from "./order-routing.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends EventSubject {
   /** Reservation time, unix ms (the row's created_at). */
   reservedAt: number;
+  /** The purchase token that bought it: kept on a row written here, as the writer keeps it (a rebuild restores it). */
+  token?: string;
 }
 
 /** A payment provider's event, as recorded (the event id is the primary key of payment_events). */
@@ -38,24 +41,49 @@ function storedDecision(outcome: string): Decision {
 }
 
 /**
+ * Claims a payment event id for this body in its home database (payment_claims, see eventHome); false when
+ * it is claimed with another body. On its own connection it commits at once; inside the order's transaction
+ * a concurrent delivery waits on the claim's lock until that transaction ends, then reads the winner.
+ */
+async function claim(db: Pool | PoolConnection, orderId: string, payment: PaymentRecord, now: Date, t: number): Promise<boolean> {
+  const [ins] = await db.query<ResultSetHeader>({ sql: "INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE event_id = event_id", timeout: t }, [
+    payment.eventId, orderId, payment.bodySha256, now,
+  ]);
+  // Claimed now (the first delivery: one statement); a redelivery reads the body that holds the claim.
+  if (ins.affectedRows === 1) return true;
+  const [rows] = await db.query<RowDataPacket[]>({ sql: "SELECT body_sha256 FROM payment_claims WHERE event_id = ? LOCK IN SHARE MODE", timeout: t }, [payment.eventId]);
+  return String(rows[0]!.body_sha256) === payment.bodySha256;
+}
+
+/**
  * Applies one action of the order state machine (orders/order-state.ts) in one MySQL transaction on the
- * order's shard: the payment event (if any) is inserted first, keyed by its id, so concurrent deliveries
- * of one event apply once; a missing row is written CONFIRMED from the reservation (a payment or cancel
- * that overtook the order writer); the row is locked, the decision taken from its status, and the change,
- * the refund and their outbox events are written together. Two racing actors serialize on the row lock:
+ * order's shard. A payment event is first claimed in its id's home database (payment_claims, see
+ * eventHome; inside this transaction when that is the order's database): an id already claimed with
+ * another body (another order or status) is refused, whichever shard that order lives in. Then the event
+ * is inserted in the order's shard, keyed by its id, so concurrent deliveries of one event apply once (a
+ * claim whose delivery died before applying is applied by the next delivery: same body, same order, same
+ * shard); a missing row is written CONFIRMED from the reservation (a payment or cancel that overtook the
+ * order writer); the row is locked, the decision taken from its status, and the change, the refund and
+ * their outbox events are written together. Two racing actors serialize on the row lock:
  * the second sees the first one's status and learns it lost.
  */
 export class OrderTransitions {
   constructor(private readonly shards: MysqlShards) {}
 
-  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
-    return withDeadlockRetry(() => this.applyOnce(order, action, payment, now));
+  async apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
+    // The claim shares the order's transaction when its home is the order's database (no extra commit).
+    const home = payment ? this.shards.databases()[eventHome(payment.eventId, this.shards.shardCount)]! : null;
+    const claimApart = home !== null && home.db !== this.shards.forUser(order.userId).db;
+    if (claimApart && !(await claim(home.pool, order.orderId, payment!, now, this.shards.queryTimeoutMs))) return { kind: "event_reused" };
+    return withDeadlockRetry(() => this.applyOnce(order, action, payment, now, !claimApart));
   }
 
-  private async applyOnce(order: OrderFacts, action: OrderAction, payment: PaymentRecord | undefined, now: Date): Promise<TransitionResult> {
+  private async applyOnce(order: OrderFacts, action: OrderAction, payment: PaymentRecord | undefined, now: Date, claimHere: boolean): Promise<TransitionResult> {
     const { pool, table } = this.shards.forUser(order.userId);
     const t = this.shards.queryTimeoutMs;
     const applied = await inTransaction(pool, async (conn): Promise<TransitionResult | "seen"> => {
+      // Nothing written yet: returning rolls back nothing of value.
+      if (payment && claimHere && !(await claim(conn, order.orderId, payment, now, t))) return { kind: "event_reused" };
       if (payment) {
         try {
           await conn.query({ sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)", timeout: t }, [
@@ -70,10 +98,10 @@ export class OrderTransitions {
       const events: OrderEvent[] = [];
       const [ins] = await conn.query<ResultSetHeader>(
         {
-          sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1) ON DUPLICATE KEY UPDATE order_id = order_id`,
+          sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
           timeout: t,
         },
-        [order.orderId, order.saleId, order.skuId, order.userId, order.quantity, new Date(order.reservedAt), now],
+        [order.orderId, order.saleId, order.skuId, order.userId, order.quantity, new Date(order.reservedAt), now, order.token || null],
       );
       if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t }, [order.orderId]);

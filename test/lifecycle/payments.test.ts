@@ -57,23 +57,73 @@ describe("payment callbacks", () => {
     expect((await api.refunds(saleId)).body.refunds).toEqual([]);
   });
 
+  it("one eventId is applied once across every shard database, even delivered for orders of both at once", async () => {
+    const saleId = await newSale(12, 1);
+    const byDb = new Map<number, { orderId: string; user: string }[]>();
+    while ((byDb.get(0)?.length ?? 0) < 2 || (byDb.get(1)?.length ?? 0) < 1) {
+      const o = await buy(saleId);
+      const db = app.shards.forUser(o.user).db;
+      byDb.set(db, [...(byDb.get(db) ?? []), o]);
+    }
+    const [a, c] = byDb.get(0)!;
+    const [b] = byDb.get(1)!;
+    for (const o of [a!, b!, c!]) await eventually("row written", () => statusOf(o.orderId, o.user), (s) => s === "CONFIRMED");
+    const eventId = `ev-${rid()}`;
+    const deliveries = [...Array(8).fill(a!), ...Array(8).fill(b!), ...Array(4).fill(c!)].sort(() => Math.random() - 0.5);
+    const answers = await Promise.all(deliveries.map((o) => api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })));
+    // Exactly one order took the event: all its deliveries 200 PAID (one first answer, the rest replays);
+    // every delivery naming another order is 422, whichever database that order lives in.
+    const winners = new Set(deliveries.filter((_, i) => answers[i]!.status === 200).map((o) => o.orderId));
+    expect(winners.size, JSON.stringify(answers.map((r) => [r.status, r.body]))).toBe(1);
+    const winner = [...winners][0]!;
+    deliveries.forEach((o, i) => {
+      const r = answers[i]!;
+      if (o.orderId === winner) expect([r.status, r.body.status]).toEqual([200, "PAID"]);
+      else expect([r.status, r.body.error?.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"]);
+    });
+    expect(answers.filter((r) => r.status === 200 && r.headers.get("idempotent-replayed") !== "true")).toHaveLength(1);
+    const statuses = await Promise.all([a!, b!, c!].map((o) => statusOf(o.orderId, o.user)));
+    expect(statuses.filter((s) => s === "PAID")).toHaveLength(1);
+    expect(statuses.filter((s) => s === "CONFIRMED")).toHaveLength(2);
+    const events = await Promise.all(app.shards.databases().map(async ({ pool: p }) => (await p.query<RowDataPacket[]>("SELECT order_id FROM payment_events WHERE event_id = ?", [eventId]))[0]));
+    expect(events.flat().map((r) => String(r.order_id))).toEqual([winner]);
+    // Later: the same id for a loser (either database) or with another status is still refused.
+    for (const o of [a!, b!, c!].filter((x) => x.orderId !== winner)) expect((await api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })).status).toBe(422);
+    expect((await api.pay({ eventId, orderId: winner, status: "FAILED" })).body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect((await api.refunds(saleId)).body.refunds).toEqual([]);
+  });
+
   it("a bad, missing or stale signature, or a body changed after signing, is 401 and records nothing", async () => {
     const saleId = await newSale(5);
     const { orderId, user } = await buy(saleId);
     const raw = JSON.stringify({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" });
     const post = (headers: Record<string, string>, body = raw) => api.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", ...headers }, raw: body });
     const altered = raw.replace("SUCCEEDED", "FAILED");
+    const tolerance = cfg.payments.signatureToleranceSeconds * 1000;
+    const plain = api.signPayment(raw, null);
+    const stale = await post({ "x-signature": api.signPayment(raw, Date.now() - tolerance - 60_000) });
+    expect(stale.body.error.message).toMatch(/stale/);
     const cases = [
       await post({}),
       await post({ "x-signature": "sha256=" + "0".repeat(64) }),
-      await post({ "x-signature": api.signPayment(raw).replace("sha256=", "sha1=") }),
-      await post({ "x-signature": api.signPayment(raw).toUpperCase() }),
+      await post({ "x-signature": plain.replace("sha256=", "sha1=") }),
+      await post({ "x-signature": plain.toUpperCase() }),
+      await post({ "x-signature": plain }, altered),
+      await post({ "x-signature": plain + "00" }),
       await post({ "x-signature": api.signPayment(raw) }, altered),
-      await post({ "x-signature": api.signPayment(raw) + "00" }),
+      // A timestamp outside the tolerance either way, or one the HMAC does not cover.
+      stale,
+      await post({ "x-signature": api.signPayment(raw, Date.now() + tolerance + 60_000) }),
+      await post({ "x-signature": `t=${Math.floor(Date.now() / 1000)},${plain}` }),
+      await post({ "x-signature": api.signPayment(raw).replace(/^t=(\d+)/, (_, t: string) => `t=${Number(t) - 1}`) }),
     ];
     for (const r of cases) expect([r.status, r.body.error.code]).toEqual([401, "UNAUTHENTICATED"]);
     expect(await eventRows(user, orderId)).toHaveLength(0);
     expect(["RESERVED", "CONFIRMED"]).toContain(await statusOf(orderId, user));
+    // Both forms of a good signature are taken: timestamped within the tolerance, and the contract's plain one.
+    expect((await post({ "x-signature": api.signPayment(raw, Date.now() - tolerance / 2) })).body.status).toBe("PAID");
+    const plainRaw = JSON.stringify({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" });
+    expect((await post({ "x-signature": api.signPayment(plainRaw, null) }, plainRaw)).body.status).toBe("PAID");
   });
 
   it("a payment that arrives before the order writer wrote the row still ends PAID, with one row", async () => {
@@ -172,7 +222,7 @@ describe("payment callbacks", () => {
     const saleId = await newSale(30, 1);
     const orders = await pool(Array.from({ length: 30 }), 10, () => buy(saleId));
     const answers = await pool(orders, 30, (o) => api.pay({ eventId: `ev-${rid()}`, orderId: o.orderId, status: "SUCCEEDED" }));
-    expect(answers.every((a) => a.status === 200 && a.body.status === "PAID")).toBe(true);
+    expect(answers.every((a) => a.status === 200 && a.body.status === "PAID"), JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body))).toBe(true);
     await eventually("all paid in both stores", () => api.stats(saleId), (s) => s.body.paid === 30 && s.body.redis.paid === 30 && s.body.pending === 0);
     expect((await api.stats(saleId)).body).toMatchObject({ stock: 30, reserved: 30, paid: 30, unpaid: 0, refunds: 0, drift: 0 });
   });

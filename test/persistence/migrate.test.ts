@@ -16,7 +16,7 @@ async function tablesOf(database: string): Promise<string[]> {
 describe("migrate", () => {
   it("creates every shard database with exactly the expected tables, and a second run changes nothing", async () => {
     const cfg = server.fresh({ shards: 3, tablesPerShard: 3 });
-    const expected = ["order_events", "orders_0", "orders_1", "orders_2", "parked_orders", "payment_events", "refunds", "sales"];
+    const expected = ["order_events", "orders_0", "orders_1", "orders_2", "parked_orders", "payment_claims", "payment_events", "refunds", "sales"];
 
     const first = await migrate(cfg);
     expect(first.map((r) => r.database)).toEqual(cfg.shards.map((s) => s.database));
@@ -66,7 +66,7 @@ describe("migrate", () => {
   it("survives concurrent runs", async () => {
     const cfg = server.fresh();
     await Promise.all([migrate(cfg), migrate(cfg), migrate(cfg)]);
-    for (const s of cfg.shards) expect(await tablesOf(s.database)).toHaveLength(cfg.tablesPerShard + 5);
+    for (const s of cfg.shards) expect(await tablesOf(s.database)).toHaveLength(cfg.tablesPerShard + 6);
   });
 
   it("adds the columns of later releases to tables an earlier release created, keeping their rows", async () => {

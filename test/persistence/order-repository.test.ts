@@ -167,8 +167,22 @@ describe("OrderRepository reads and status changes", () => {
     expect(await repo.getOrder(neighbourOf(o.userId), o.orderId)).toBeNull();
     expect(await repo.getOrder("someone-else", o.orderId)).toBeNull();
     expect(await repo.getOrder(o.userId, "no-such-order")).toBeNull();
-    expect((await repo.findOrderById(o.orderId))?.userId).toBe(o.userId);
-    expect(await repo.findOrderById("no-such-order")).toBeNull();
+  });
+
+  it("finds an order by its id alone, in whichever shard and table it is, and says when it is only parked", async () => {
+    const sale = newSale();
+    const orders = Array.from({ length: 12 }, (_, i) => order(sale, i));
+    await repo.insertOrders(orders);
+    expect(new Set(orders.map((o) => shards.forUser(o.userId).db)).size, "both databases hold some").toBe(2);
+    for (const o of orders) {
+      expect(await repo.lookupOrder(o.orderId)).toEqual({ row: expect.objectContaining({ orderId: o.orderId, userId: o.userId, skuId: o.skuId, status: "CONFIRMED", createdAt: o.createdAt }), parked: false });
+    }
+    expect(await repo.lookupOrder("no-such-order")).toEqual({ row: null, parked: false });
+    const parked = order(sale, 99);
+    await repo.parkOrders([parked]);
+    expect(await repo.lookupOrder(parked.orderId)).toEqual({ row: null, parked: true });
+    await repo.settleParked(parked.userId, parked.orderId, "not_reserved");
+    expect(await repo.lookupOrder(parked.orderId)).toEqual({ row: null, parked: false });
   });
 
   it("changes status only from the allowed ones, and exactly one racing caller wins", async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { routeOrder, tableName } from "../../src/persistence/order-routing.js";
+import { eventHome, routeOrder, tableName } from "../../src/persistence/order-routing.js";
 
 describe("routeOrder", () => {
   it("matches the documented definition on vectors computed with sha1sum", () => {
@@ -55,5 +55,17 @@ describe("tableName", () => {
     expect(tableName(0)).toBe("orders_0");
     expect(tableName(13)).toBe("orders_13");
     expect(() => tableName(-1)).toThrow(RangeError);
+  });
+});
+
+describe("eventHome", () => {
+  it("matches the documented definition, and spreads ids over every database", () => {
+    // printf %s ev-1 | sha1sum | cut -c1-8: 31f9a31e = 838443806; alice 522b276a = 1378559850
+    expect(eventHome("ev-1", 2)).toBe(0);
+    expect(eventHome("ev-1", 3)).toBe(2);
+    expect(eventHome("alice", 1)).toBe(0);
+    const seen = new Set(Array.from({ length: 200 }, (_, i) => eventHome(`ev-${i}`, 4)));
+    expect([...seen].sort()).toEqual([0, 1, 2, 3]);
+    expect(() => eventHome("ev-1", 0)).toThrow(RangeError);
   });
 });

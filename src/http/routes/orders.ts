@@ -1,6 +1,7 @@
 import { ApiError } from "../../errors.js";
 import type { Handler, HttpReply, Req } from "../exchange.js";
 import { ipLimited } from "./ip-limited.js";
+import { findOrder } from "./order-lookup.js";
 import type { BuyerAuth } from "../../admission/auth.js";
 import type { Breakers } from "../../admission/breakers.js";
 import { ORDER_ID_RE } from "../../admission/ids.js";
@@ -9,20 +10,12 @@ import { jsonObject, NO_FIELDS } from "../../admission/body.js";
 import { buyerOf } from "./buyer-of.js";
 import type { OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
-import type { Keys } from "../../redis/keys.js";
-import type { RedisClient } from "../../redis/scripts.js";
-import { readRecord } from "../../reservation/ledger.js";
-import { parseOrderId } from "../../reservation/order-id.js";
-import type { SaleStore } from "../../reservation/sale-store.js";
 
 const notFound = () => new ApiError("ORDER_NOT_FOUND", "no order with this id for this buyer");
 
 export interface OrderRoutesDeps {
   auth: BuyerAuth;
-  redis: RedisClient;
-  keys: Keys;
   repo: OrderRepository;
-  sales: SaleStore;
   limits: RateLimits;
   breakers: Breakers;
   lifecycle: OrderLifecycle;
@@ -30,8 +23,9 @@ export interface OrderRoutesDeps {
 
 /**
  * GET /v1/orders/{orderId}: the Redis ledger says whether the reservation exists and whose it is; until the
- * order writer has put the row in MySQL the status is RESERVED, then MySQL's status is the truth. Redis and
- * MySQL are read through their circuit breakers (a bounded wait, then 503).
+ * order writer has put the row in MySQL the status is RESERVED, then MySQL's status is the truth. An order
+ * Redis lost is read from its row (OrderLifecycle.find). Redis and MySQL are read through their circuit
+ * breakers (a bounded wait, then 503).
  */
 export class OrderRoutes {
   readonly getOrder: Handler;
@@ -56,9 +50,8 @@ export class OrderRoutes {
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
     jsonObject(req.body, req.contentType, NO_FIELDS);
-    const order = await breakers.redis.forOrder(orderId).run(() => lifecycle.find(orderId));
     // Another buyer's order is indistinguishable from a missing one.
-    if (!order || order.facts.userId !== userId) throw notFound();
+    const order = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
     const result = await breakers.mysql.run(() => lifecycle.cancelByBuyer(order));
     if (result.kind === "applied" && result.decision.refused === "ORDER_NOT_CANCELLABLE") {
       throw new ApiError("ORDER_NOT_CANCELLABLE", "the order is paid and can no longer be cancelled");
@@ -67,28 +60,19 @@ export class OrderRoutes {
   }
 
   private async status(req: Req): Promise<HttpReply> {
-    const { auth, limits, breakers, redis, sales, repo } = this.deps;
+    const { auth, limits, breakers, repo, lifecycle } = this.deps;
     const userId = await buyerOf(auth, req);
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
-    const rec = await breakers.redis.forOrder(orderId).run(() => readRecord(redis, this.deps.keys, orderId));
-    // Another buyer's order is indistinguishable from a missing one.
-    if (!rec || rec.state === "tombstone" || rec.userId !== userId) throw notFound();
-    const saleId = parseOrderId(orderId)!.saleId;
-    const sale = sales.cached(saleId) ?? (await breakers.redis.forSale(saleId).run(() => sales.get(saleId)));
-    const base = { orderId, saleId, skuId: sale?.skuId ?? null, userId, quantity: rec.quantity };
-    const reservedAt = new Date(rec.reservedAt).toISOString();
-    if (rec.state !== "reserved") {
-      const row = await breakers.mysql.run(() => repo.getOrder(userId, orderId));
-      if (row) {
-        return {
-          status: 200,
-          body: { ...base, skuId: row.skuId, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() },
-        };
-      }
-      if (rec.state === "released") return { status: 200, body: { ...base, status: "CANCELLED", createdAt: reservedAt, updatedAt: reservedAt } };
+    const { record: rec, row: found, facts } = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
+    const row = found ?? (rec && rec.state !== "reserved" ? await breakers.mysql.run(() => repo.getOrder(userId, orderId)) : null);
+    const base = { orderId, saleId: facts.saleId, skuId: facts.skuId, userId, quantity: facts.quantity };
+    if (row) {
+      return { status: 200, body: { ...base, skuId: row.skuId, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() } };
     }
-    return { status: 200, body: { ...base, status: "RESERVED", createdAt: reservedAt, updatedAt: reservedAt } };
+    const reservedAt = new Date(facts.reservedAt).toISOString();
+    const status = rec?.state === "released" ? "CANCELLED" : "RESERVED";
+    return { status: 200, body: { ...base, status, createdAt: reservedAt, updatedAt: reservedAt } };
   }
 }

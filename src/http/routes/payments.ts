@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { ApiError } from "../../errors.js";
 import { errorReply, type Handler, type HttpReply, type Req } from "../exchange.js";
 import { ipLimited } from "./ip-limited.js";
+import { findOrder } from "./order-lookup.js";
 import { jsonObject } from "../../admission/body.js";
 import type { Breakers } from "../../admission/breakers.js";
 import { ORDER_ID_RE } from "../../admission/ids.js";
@@ -70,8 +71,7 @@ export class PaymentRoutes {
     if (typeof eventId !== "string" || !EVENT_ID_RE.test(eventId)) throw new ApiError("INVALID_REQUEST", "eventId must be 1-128 of [A-Za-z0-9_.:-]");
     if (typeof orderId !== "string" || !ORDER_ID_RE.test(orderId)) throw new ApiError("INVALID_REQUEST", "orderId is malformed");
     if (!isPaymentStatus(status)) throw new ApiError("INVALID_REQUEST", 'status must be "SUCCEEDED" or "FAILED"');
-    const order = await breakers.redis.forOrder(orderId).run(() => lifecycle.find(orderId));
-    if (!order) throw new ApiError("ORDER_NOT_FOUND", "no order with this id");
+    const order = await findOrder(lifecycle, breakers, orderId, () => new ApiError("ORDER_NOT_FOUND", "no order with this id"));
     // The event's content, canonical: the same event id with another order or status is another body.
     const bodySha256 = createHash("sha256").update(`${orderId}\n${status}`).digest("hex");
     const result = await breakers.mysql.run(() => lifecycle.payment(order, { eventId, status, bodySha256 }));
