@@ -116,13 +116,17 @@ export class ApiClient {
    * its Retry-After: a PUT of one sale is idempotent. For scripts that set up sales on a busy gateway (the
    * demo puts the headline sale right after its warm-up flood).
    */
-  async putSaleRetrying(saleId: string, sale: SaleSpec, forMs = 60_000) {
-    const deadline = Date.now() + forMs;
-    for (;;) {
-      const r = await this.putSale(saleId, sale);
-      if ((r.status !== 503 && r.status !== 429) || Date.now() > deadline) return r;
-      await new Promise((done) => setTimeout(done, Math.max(200, (retryAfterSeconds(r.headers.get("retry-after")) ?? 1) * 1000)));
-    }
+  putSaleRetrying(saleId: string, sale: SaleSpec, forMs = 60_000) {
+    return askedAgain(() => this.putSale(saleId, sale), forMs);
+  }
+
+  /**
+   * A payment event delivered again, unchanged, while the gateway answers 503 or 429, as a provider
+   * redelivers: a 503 may stand behind an applied event (README, deliberate differences), whose
+   * redelivery replays its real answer.
+   */
+  payRedelivered(event: { eventId: string; orderId: string; status: "SUCCEEDED" | "FAILED" }, forMs = 30_000) {
+    return askedAgain(() => this.pay(event), forMs);
   }
 
   /** A purchase token for this buyer; throws (a FlashSaleError, one attempt) unless issued. */
@@ -203,4 +207,14 @@ export async function expectSoldOut(what: string, call: Promise<unknown>): Promi
   const outcome = await call.then((r) => r, (e: unknown) => e);
   if (outcome instanceof FlashSaleError && outcome.code === "SOLD_OUT") return;
   throw new Error(`${what}: expected 409 SOLD_OUT, got ${outcome instanceof Error ? outcome.message : JSON.stringify(outcome)}`);
+}
+
+/** Calls again after each 503 or 429, once its Retry-After has passed, until another answer or `forMs`. */
+async function askedAgain<T>(call: () => Promise<ApiResponse<T>>, forMs: number): Promise<ApiResponse<T>> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    const r = await call();
+    if ((r.status !== 503 && r.status !== 429) || Date.now() > deadline) return r;
+    await new Promise((done) => setTimeout(done, Math.max(200, (retryAfterSeconds(r.headers.get("retry-after")) ?? 1) * 1000)));
+  }
 }
