@@ -85,7 +85,7 @@ async function pttls(redis: Redis, keys: string[]): Promise<number[]> {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Which part of the layout a key of our prefix is (README "Redis layout"). */
+/** Which part of the layout a key of our prefix is (docs/architecture.md "Redis layout"). */
 function kindOf(prefix: string, key: string): string {
   const rest = key.slice(prefix.length);
   const shard = /^\{[^}]+\}:(.+)$/.exec(rest);

@@ -51,6 +51,15 @@ function environment() {
   };
 }
 
+/** The command that reproduces a result (its BENCH_* settings included), kept in the result for bench/report.ts. */
+function command(name: string): string {
+  const settings = Object.entries(process.env)
+    .filter(([k]) => k.startsWith("BENCH_"))
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
+  return [...settings, `npm run bench -- ${name}`].join(" ");
+}
+
 function describe(s: Side, unit: string): string {
   return `${s.label} ${kilo(s.opsPerSec)} ${unit} (p50 ${s.latencyMs.p50.toFixed(3)} ms, p99 ${s.latencyMs.p99.toFixed(3)} ms)`;
 }
@@ -82,6 +91,7 @@ async function main(): Promise<void> {
       name: b.name,
       description: b.description,
       timestamp: started.toISOString(),
+      command: command(b.name),
       durationSeconds: (Date.now() - started.getTime()) / 1000,
       unit: out.unit,
       ratio,
@@ -113,8 +123,10 @@ async function main(): Promise<void> {
         name: m.name,
         description: m.description,
         timestamp: started.toISOString(),
+      command: command(m.name),
         durationSeconds: (Date.now() - started.getTime()) / 1000,
         details: out.details,
+        table: out.table,
         environment: environment(),
       };
       writeFileSync(join(dir, `${m.name}.json`), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,6 +1,6 @@
 /**
  * Every error the API answers with: stable code, HTTP status, one-line meaning. Any layer may throw an
- * ApiError; only src/http/ turns one into a response. README's error table is checked against this registry
+ * ApiError; only src/http/ turns one into a response. docs/api.md's error table is checked against this registry
  * (code, status and meaning, both ways) by test/unit/errors.test.ts.
  */
 export const ERRORS = {

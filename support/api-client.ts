@@ -122,7 +122,7 @@ export class ApiClient {
 
   /**
    * A payment event delivered again, unchanged, while the gateway answers 503 or 429, as a provider
-   * redelivers: a 503 may stand behind an applied event (README, deliberate differences), whose
+   * redelivers: a 503 may stand behind an applied event (docs/api.md, deliberate differences), whose
    * redelivery replays its real answer.
    */
   payRedelivered(event: { eventId: string; orderId: string; status: "SUCCEEDED" | "FAILED" }, forMs = 30_000) {

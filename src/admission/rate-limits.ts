@@ -62,7 +62,7 @@ function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
 }
 
 /**
- * The gateway's rate limits (README "Admission control"). Per client IP, per buyer and per sale are local
+ * The gateway's rate limits (docs/admission.md). Per client IP, per buyer and per sale are local
  * to the process (RateLimiterMemory): the hot path never pays a Redis round trip for them, and the limits
  * are per process. Token issuance per buyer and sale is kept in Redis, cluster-wide, since a buyer could
  * otherwise collect tokens from every gateway; when Redis is slow or down, an in-memory insurance limiter

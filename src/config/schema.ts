@@ -22,7 +22,7 @@ const limiterSchema = z.object({
   blockSeconds: z.number().int().min(0).max(86_400),
 }).strict();
 
-/** One opossum circuit breaker (see README "Admission control"). */
+/** One opossum circuit breaker (see docs/admission.md). */
 const breakerSchema = z.object({
   timeoutMs: positiveInt.max(60_000),
   errorThresholdPercentage: z.number().gt(0).max(100),
@@ -123,7 +123,7 @@ export const configSchema = z
       userJwtSecret: z.string().min(16, "expected at least 16 characters"),
       adminToken: z.string().min(16, "expected at least 16 characters"),
       clockSkewSeconds: z.number().int().min(0).max(300),
-      /** Buyer JWTs: accepted algorithms, the IdP's JWKS for RS256/ES256, required `iss`/`aud` (README "Buyer authentication"). */
+      /** Buyer JWTs: accepted algorithms, the IdP's JWKS for RS256/ES256, required `iss`/`aud` (docs/api.md "Buyer authentication"). */
       jwt: z.object({
         algorithms: z.array(z.enum(["HS256", "RS256", "ES256"])).min(1, "expected at least one algorithm")
           .refine((a) => new Set(a).size === a.length, "expected each algorithm once"),
@@ -173,7 +173,7 @@ export const configSchema = z
         sampleIntervalMs: z.number().int().min(50).max(60_000),
       }).strict(),
     }).strict(),
-    /** JSON lines on stderr (README "Logs"); accessSampleRate: share of answered requests logged (every 500 too). */
+    /** JSON lines on stderr (docs/operations.md "Logs"); accessSampleRate: share of answered requests logged (every 500 too). */
     log: z.object({
       level: z.enum(LOG_LEVELS),
       accessSampleRate: z.number().min(0).max(1),

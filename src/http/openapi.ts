@@ -47,7 +47,7 @@ const isoTime: Schema = { type: "string", format: "date-time" };
 const count: Schema = { type: "integer", minimum: 0 };
 
 const SCHEMAS: Record<string, Schema> = {
-  ErrorCode: { type: "string", enum: Object.keys(ERRORS), description: "The error registry (src/errors.ts); README lists each code's meaning." },
+  ErrorCode: { type: "string", enum: Object.keys(ERRORS), description: "The error registry (src/errors.ts); docs/api.md lists each code's meaning." },
   Error: {
     type: "object",
     required: ["error"],
@@ -188,7 +188,7 @@ const HEADERS: Record<string, Schema> = {
 const SECURITY_SCHEMES: Record<Exclude<Caller, "anyone">, { key: string; scheme: Schema }> = {
   buyer: {
     key: "buyerJwt",
-    scheme: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: `sub = the buyer's id (${USER_ID_RE.source}); exp required; see README "HTTP API" for algorithms and claims` },
+    scheme: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: `sub = the buyer's id (${USER_ID_RE.source}); exp required; see docs/api.md for algorithms and claims` },
   },
   operator: { key: "adminToken", scheme: { type: "http", scheme: "bearer", description: "the operator token (auth.adminToken)" } },
   payment_provider: {

@@ -4,7 +4,7 @@ import { ensureConsumerGroup } from "../../stack/rocketmq.js";
 import { eventReader } from "../../support/event-reader.js";
 import { rid } from "./env.js";
 
-/** A downstream consumer as the README asks for: an orderly group, recording each order's versions as they arrive. */
+/** A downstream consumer as docs/orders.md asks for: an orderly group, recording each order's versions as they arrive. */
 export interface OrderlyReader {
   reader: PushConsumer;
   /** Versions per order id, in arrival order, repeats included. */

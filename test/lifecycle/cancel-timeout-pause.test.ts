@@ -125,7 +125,7 @@ describe("buyer cancel, payment timeout and pause", () => {
     // The returned units sell again, and never more than the stock.
     const late = await pool(Array.from({ length: 3 * stock }), 16, async () => {
       const user = `late-${rid(3)}`;
-      // Once sold out, token issuance itself answers SOLD_OUT (README, deliberate differences).
+      // Once sold out, token issuance itself answers SOLD_OUT (docs/api.md, deliberate differences).
       const tok = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(user) });
       return tok.status === 201 ? api.order(saleId, user, tok.body.token) : tok;
     });

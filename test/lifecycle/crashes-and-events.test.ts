@@ -66,7 +66,7 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
 
   it("every status change and refund reaches the events topic at least once, through a relay kill -9 and a broker cut", async () => {
     const received: DeliveredEvent[] = [];
-    // An orderly group, as the README asks of consumers: arrival order is what is checked below.
+    // An orderly group, as docs/orders.md asks of consumers: arrival order is what is checked below.
     const group = `fs-test-reader-${rid(4)}`;
     await ensureConsumerGroup(group, { orderly: true });
     const reader = eventReader(cfg.rocketmq, group, (d) => received.push(d));
