@@ -149,6 +149,8 @@ export class BuyerAuth {
     secret: string,
     private readonly skewSeconds: number,
     private readonly jwt: BuyerJwtOptions = HS256_ONLY,
+    /** Expiry checks and the JWKS cache and cooldown read this clock (ms); tests inject one instead of sleeping. */
+    private readonly now: () => number = () => Date.now(),
   ) {
     this.key = Buffer.from(secret, "utf8");
     this.hs256 = jwt.algorithms.includes("HS256");
@@ -163,6 +165,7 @@ export class BuyerAuth {
           cacheMs: jwt.jwksCacheSeconds * 1000,
           cooldownMs: jwt.jwksCooldownSeconds * 1000,
           timeoutMs: jwt.jwksTimeoutMs,
+          now,
         });
   }
 
@@ -170,7 +173,7 @@ export class BuyerAuth {
    * The user id behind an Authorization header, or ApiError UNAUTHENTICATED (503 UNAVAILABLE when the IdP's
    * keys cannot be fetched). A string when decided synchronously (cache hit, HS256), else a promise.
    */
-  userId(authorization: string, now = Date.now()): string | Promise<string> {
+  userId(authorization: string, now = this.now()): string | Promise<string> {
     // A hit counts only for the very same header (which passed every check below once).
     const key = cacheKey(authorization);
     const hit = this.verified.get(key);

@@ -14,6 +14,8 @@ export interface JwksOptions {
   cooldownMs: number;
   /** A fetch slower than this fails. */
   timeoutMs: number;
+  /** The clock the cache and cooldown are measured on (ms); tests pass their own instead of sleeping. */
+  now?: () => number;
 }
 
 interface Entry {
@@ -58,19 +60,23 @@ export class JwksKeys {
   /** Fetches started (successful or not), for tests and metrics. */
   fetches = 0;
 
-  constructor(private readonly opts: JwksOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly opts: JwksOptions) {
+    this.now = opts.now ?? (() => Date.now());
+  }
 
   /** The key for a token's protected header, or ApiError UNAUTHENTICATED (no such key) / UNAVAILABLE. */
   async key(alg: JwksAlgorithm, kid: string | undefined): Promise<CryptoKey> {
-    if (Date.now() - this.loadedAt >= this.opts.cacheMs) {
-      const refreshing = this.refresh(Date.now());
+    if (this.now() - this.loadedAt >= this.opts.cacheMs) {
+      const refreshing = this.refresh(this.now());
       // Keys held keep serving while the set refreshes behind them: a slow IdP delays no known kid.
       if (this.entries.length === 0) await refreshing;
     }
     let found = this.find(alg, kid);
     if (found === undefined) {
       // Perhaps rotated: wait for the fetch under way, or start one unless one was made within the cooldown.
-      await (this.pending ?? this.refresh(Date.now()));
+      await (this.pending ?? this.refresh(this.now()));
       found = this.find(alg, kid);
     }
     if (found !== undefined) return found;
@@ -80,7 +86,7 @@ export class JwksKeys {
 
   /** Fetches now unless cooling down (start-up warm-up); never throws. */
   async warm(): Promise<void> {
-    await this.refresh(Date.now());
+    await this.refresh(this.now());
   }
 
   private find(alg: JwksAlgorithm, kid: string | undefined): CryptoKey | undefined {
@@ -98,7 +104,7 @@ export class JwksKeys {
     this.pending = this.load().then(
       (entries) => {
         this.entries = entries;
-        this.loadedAt = Date.now();
+        this.loadedAt = this.now();
         this.lastError = null;
       },
       (err: unknown) => {

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
 import { ApiError } from "../../src/errors.js";
 import { encodeOrders } from "../../src/messaging/order-message.js";
-import { quietLogger } from "../../src/messaging/rocketmq.js";
 import { createLogger } from "../../src/observability/log.js";
 import { GatewayProcess } from "../../src/gateway-process.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
@@ -113,25 +112,5 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     } finally {
       await off.close();
     }
-  });
-});
-
-describe("the RocketMQ client's printf-style lines", () => {
-  it("are formatted into one message, an Error by its message", () => {
-    const lines: Line[] = [];
-    const saved = process.env.FLASHSALE_RMQ_LOG;
-    delete process.env.FLASHSALE_RMQ_LOG;
-    try {
-      const log = quietLogger("test", capturing(lines));
-      log.warn("route of %s failed after %d attempts, clientId=%s", "orders", 3, "c1");
-      log.error("send failed: %s", new Error("DEADLINE_EXCEEDED"));
-      log.info("heartbeat, clientId=%s", "c1"); // trace: below debug
-    } finally {
-      if (saved !== undefined) process.env.FLASHSALE_RMQ_LOG = saved;
-    }
-    expect(lines.map((l) => [l.level, l.component, l.msg])).toEqual([
-      [40, "rocketmq-test", "route of orders failed after 3 attempts, clientId=c1"],
-      [50, "rocketmq-test", "send failed: DEADLINE_EXCEEDED"],
-    ]);
   });
 });

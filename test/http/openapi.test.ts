@@ -1,45 +1,10 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ERRORS, type ErrorCode } from "../../src/errors.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
-import { openApiDocument, openApiPath } from "../../src/http/openapi.js";
-import { ROUTES } from "../../src/http/route-table.js";
-import { repoRoot } from "../../src/util/repo-root.js";
+import { openApiDocument } from "../../src/http/openapi.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
-
-/** The document, walked as plain JSON. */
-type Doc = any;
-
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-/** Every operation of the document: method, OpenAPI path, the operation object. */
-function operations(doc: Doc): { method: string; path: string; op: Doc }[] {
-  return Object.entries(doc.paths as Record<string, Doc>).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([m]) => METHODS.includes(m))
-      .map(([method, op]) => ({ method, path, op })),
-  );
-}
-
-/** The error codes a response documents, from its schema's `code` enum. */
-function codesOf(response: Doc): string[] {
-  const schema = response.content?.["application/json"]?.schema;
-  return (schema?.allOf ?? []).flatMap((s: Doc) => s.properties?.error?.properties?.code?.enum ?? []);
-}
-
-/** Every (status, code) the document names, on any operation or in components.responses. */
-function documentedCodes(doc: Doc): { status: number; code: string; where: string }[] {
-  const responses: [string, string, Doc][] = [
-    ...operations(doc).flatMap(({ op }) => Object.entries(op.responses as Record<string, Doc>).map(([s, r]) => [op.operationId, s, r] as [string, string, Doc])),
-    ...Object.entries(doc.components.responses as Record<string, Doc>).map(([name, r]) => [name, "", r] as [string, string, Doc]),
-  ];
-  return responses.flatMap(([where, status, r]) =>
-    codesOf(r).map((code) => ({ where, code, status: status === "" ? ERRORS[code as ErrorCode]?.status ?? -1 : Number(status) })),
-  );
-}
+import { codesOf, operations, type Doc } from "../helpers/openapi-doc.js";
 
 const SALE = () => `oa${rid(4)}`;
 /** Well-formed ids nobody holds: an order id is `<saleId>.<shard>.<12 of [A-Za-z0-9_-]>`, a key 32 of them. */
@@ -77,43 +42,6 @@ describe("OpenAPI document", () => {
     const dangling = structuredClone(served);
     dangling.paths["/healthz"].get.responses["200"].content["application/json"].schema = { $ref: "#/components/schemas/Nope" };
     await expect(SwaggerParser.validate(dangling)).rejects.toThrow();
-  });
-
-  it("documents exactly the route table, one operation per route, named as in metrics", () => {
-    const documented = operations(doc).map(({ method, path, op }) => `${method} ${path} ${op.operationId}`).sort();
-    const table = ROUTES.map((r) => `${r.method} ${openApiPath(r.path)} ${r.name}`).sort();
-    expect(documented).toEqual(table);
-    expect(new Set(table.map((t) => t.split(" ")[2])).size).toBe(ROUTES.length);
-    // The server registers the table and, besides it, only the catch-alls (CORS preflight, not found).
-    const server = readFileSync(join(repoRoot(), "src/http/server.ts"), "utf8");
-    const literal = [...server.matchAll(/route\(app, "(\w+)", "([^"]+)", "(\w+)"/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
-    expect(literal.sort()).toEqual(["any /* not_found", "options /* cors_preflight"]);
-    expect(server).toMatch(/for \(const r of ROUTES\b/);
-  });
-
-  it("names every registry code with the registry's status, and no other code", () => {
-    const named = documentedCodes(doc);
-    for (const { code, status, where } of named) {
-      expect(ERRORS, `${where}: ${code}`).toHaveProperty(code);
-      expect(status, `${where}: ${code}`).toBe(ERRORS[code as ErrorCode].status);
-    }
-    for (const code of Object.keys(ERRORS)) expect(named.some((n) => n.code === code), `${code} documented`).toBe(true);
-    expect(doc.components.schemas.ErrorCode.enum).toEqual(Object.keys(ERRORS));
-  });
-
-  it("documents the headers: X-Request-Id on every answer, Retry-After on 429 and 503, Idempotent-Replayed on replays", () => {
-    for (const { op } of operations(doc)) {
-      for (const [status, r] of Object.entries(op.responses as Record<string, Doc>)) {
-        expect(r.headers?.["X-Request-Id"], `${op.operationId} ${status}`).toBeDefined();
-        if (status === "429" || status === "503") expect(r.headers["Retry-After"], `${op.operationId} ${status}`).toBeDefined();
-      }
-    }
-    const order = doc.paths["/v1/sales/{saleId}/orders"].post;
-    expect(order.parameters).toContainEqual({ $ref: "#/components/parameters/IdempotencyKey" });
-    expect(order.responses["202"].headers["Idempotent-Replayed"]).toBeDefined();
-    expect(order.responses["409"].headers["Idempotent-Replayed"]).toBeDefined();
-    expect(doc.paths["/v1/payments/callback"].post.security).toEqual([{ paymentSignature: [] }]);
-    expect(doc.components.securitySchemes.paymentSignature).toMatchObject({ type: "apiKey", in: "header", name: "X-Signature" });
   });
 
   /** Credentials for an operation's security requirement. */

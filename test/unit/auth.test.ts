@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { CompactSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AdminAuth, BuyerAuth, HS256_ONLY, signBuyerJwt, type BuyerJwtOptions } from "../../src/admission/auth.js";
@@ -90,12 +89,20 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
   });
   afterAll(() => jwks?.close());
 
-  /** A verifier against the test's JWKS server (now serving `keys`), its hit counter reset. */
+  /** The verifiers' clock (ms): a test moves it past a cache or cooldown window instead of sleeping through it. */
+  let clockMs = 0;
+  const advance = (ms: number) => {
+    clockMs += ms;
+  };
+
+  /** A verifier against the test's JWKS server (now serving `keys`), its hit counter reset, its clock at now. */
   const remote = (keys: IdpKey[], over: Partial<BuyerJwtOptions> = {}) => {
     jwks.keys = keys.map((k) => k.jwk);
     jwks.status = 200;
     jwks.hits = 0;
-    return new BuyerAuth(SECRET, 30, { ...HS256_ONLY, algorithms: ["RS256", "ES256"], jwksUrl: jwks.url, issuer: ISS, audience: AUD, jwksCooldownSeconds: 60, ...over });
+    clockMs = Date.now();
+    const opts: BuyerJwtOptions = { ...HS256_ONLY, algorithms: ["RS256", "ES256"], jwksUrl: jwks.url, issuer: ISS, audience: AUD, jwksCooldownSeconds: 60, ...over };
+    return new BuyerAuth(SECRET, 30, opts, () => clockMs);
   };
   const bearerOf = async (p: Promise<string>) => `Bearer ${await p}`;
 
@@ -185,14 +192,14 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
 
   it("an unknown kid refetches the JWKS once (key rotation), and a flood of unknown kids does not hammer it", async () => {
     const a = remote([rsa], { jwksCooldownSeconds: 1.5 });
-    // Signed up front, so that only verification runs inside the cooldown windows (RSA signing a hundred
-    // tokens can outlast a short window on a loaded machine). The windows are seconds long for the same reason.
+    // The verifier's clock stands still between the advance() calls, however slow the machine: each window
+    // below is exactly as long as the test says.
     const rotatedToken = await bearerOf(idpJwt(rotated, claims({ sub: "after-rotation" })));
     const madeUp = await Promise.all(Array.from({ length: 100 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `made-up-${i}`))));
     const madeUpAgain = await Promise.all(Array.from({ length: 50 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `again-${i}`))));
     expect(await a.userId(await bearerOf(idpJwt(rsa, claims())))).toBe("buyer-1");
     expect(jwks.hits).toBe(1);
-    await sleep(1600);
+    advance(1600);
     // The IdP rotates: its new key signs a token the gateway has no key for yet.
     jwks.keys = [rsa.jwk, rotated.jwk];
     expect(await a.userId(rotatedToken)).toBe("after-rotation");
@@ -202,7 +209,7 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     expect(new Set(flood)).toEqual(new Set(["UNAUTHENTICATED"]));
     expect(jwks.hits).toBe(2);
     // After it: 50 at once share a single fetch.
-    await sleep(1600);
+    advance(1600);
     const again = await Promise.all(madeUpAgain.map((t) => codeOf(() => a.userId(t))));
     expect(new Set(again)).toEqual(new Set(["UNAUTHENTICATED"]));
     expect(jwks.hits).toBe(3);
@@ -224,7 +231,7 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     for (let i = 0; i < 20; i++) expect(await codeOf(() => a.userId(t1))).toBe("UNAVAILABLE");
     expect(jwks.hits).toBe(1);
     // Back up: after the cooldown the keys are fetched and the same token passes.
-    await sleep(1600);
+    advance(1600);
     jwks.status = 200;
     expect(await a.userId(t1)).toBe("one");
     expect(jwks.hits).toBe(2);
@@ -232,7 +239,7 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     // behind it (and fails).
     const [two, three] = [await bearerOf(idpJwt(rsa, claims({ sub: "two" }))), await bearerOf(idpJwt(rsa, claims({ sub: "three" })))];
     jwks.status = 503;
-    await sleep(1600);
+    advance(1600);
     expect(await a.userId(two)).toBe("two");
     await vi.waitFor(() => expect(jwks.hits).toBe(3));
     expect(await a.userId(three)).toBe("three");
@@ -242,7 +249,7 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
   it("a stale key set is refreshed behind a request: the held keys answer at once, a rotated kid waits for the refresh", async () => {
     const a = remote([rsa], { jwksCacheSeconds: 1, jwksCooldownSeconds: 0.5 });
     expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "one" }))))).toBe("one");
-    await sleep(1250);
+    advance(1250);
     jwks.keys = [rotated.jwk];
     // Stale: this token is verified with the held key while the set is refetched (now without rsa-1).
     const concurrent = [a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "two" })))), a.userId(await bearerOf(idpJwt(rotated, claims({ sub: "three" }))))];
