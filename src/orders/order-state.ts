@@ -6,9 +6,11 @@
  *   RESERVED | CONFIRMED ──payment FAILED | payment timeout | buyer cancel──▶ CANCELLED
  *
  * PAID and CANCELLED are final. A payment that finds the order CANCELLED, or PAID by another event, is
- * not a transition: it records a refund. Everything here is pure; persistence/order-transitions.ts applies
+ * not a transition: it records a refund. Everything here is pure; order-transitions.ts applies
  * a decision under the row lock, so two racing actors never both win.
  */
+import type { OrderEventType } from "../persistence/order-events.js";
+
 export const ORDER_STATUSES = ["RESERVED", "CONFIRMED", "PAID", "CANCELLED"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
@@ -54,14 +56,7 @@ export function decide(from: StoredStatus, action: OrderAction): Decision {
   }
 }
 
-/** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */
-export type OrderEventType = "ORDER_CONFIRMED" | "ORDER_PAID" | "ORDER_CANCELLED" | "REFUND_REQUIRED";
-
+/** The event a transition to `to` publishes through the outbox. */
 export function eventTypeOf(to: StoredStatus): OrderEventType {
   return to === "PAID" ? "ORDER_PAID" : to === "CANCELLED" ? "ORDER_CANCELLED" : "ORDER_CONFIRMED";
-}
-
-/** Stable event ids: the same change always has the same id, so a replayed write never adds a second event. */
-export function orderEventId(orderId: string, version: number): string {
-  return `${orderId}.v${version}`;
 }

@@ -6,10 +6,10 @@ import {
   type CancelReason,
   type Decision,
   type OrderAction,
-  type OrderEventType,
   type RefundReason,
   type StoredStatus,
 } from "../../src/orders/order-state.js";
+import type { OrderEventType } from "../../src/persistence/order-events.js";
 
 type ActionName = "pay" | "fail" | `cancel ${CancelReason}`;
 
@@ -26,7 +26,7 @@ function action(name: ActionName): OrderAction {
   return { kind: "cancel", reason: name.slice("cancel ".length) as CancelReason };
 }
 
-/** The events a decision publishes, as persistence/order-transitions.ts writes them to the outbox. */
+/** The events a decision publishes, as src/orders/order-transitions.ts writes them to the outbox. */
 function eventsOf(d: Decision): OrderEventType[] {
   return [...(d.to ? [eventTypeOf(d.to)] : []), ...(d.refund ? ["REFUND_REQUIRED" as const] : [])];
 }

@@ -1,9 +1,9 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "../orders/order-state.js";
-import { inTransaction, type MysqlShards } from "./mysql-shards.js";
-import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "./order-events.js";
-import { withDeadlockRetry } from "./order-repository.js";
-import { eventHome } from "./order-routing.js";
+import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "./order-state.js";
+import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
+import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "../persistence/order-events.js";
+import { withDeadlockRetry } from "../persistence/order-repository.js";
+import { eventHome } from "../persistence/order-routing.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends EventSubject {
@@ -56,7 +56,7 @@ async function claim(db: Pool | PoolConnection, orderId: string, payment: Paymen
 }
 
 /**
- * Applies one action of the order state machine (orders/order-state.ts) in one MySQL transaction on the
+ * Applies one action of the order state machine (order-state.ts) in one MySQL transaction on the
  * order's shard. A payment event is first claimed in its id's home database (payment_claims, see
  * eventHome; inside this transaction when that is the order's database): an id already claimed with
  * another body (another order or status) is refused, whichever shard that order lives in. Then the event
