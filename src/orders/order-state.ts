@@ -10,10 +10,11 @@
  * a decision under the row lock, so two racing actors never both win.
  */
 import type { OrderEventType } from "../persistence/order-events.js";
+import { ORDER_STATUSES, type OrderStatus } from "../persistence/order-row.js";
 
-export const ORDER_STATUSES = ["RESERVED", "CONFIRMED", "PAID", "CANCELLED"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
+/** What the API shows: RESERVED (a reservation whose row is not written yet), then the row's status. */
+export const SHOWN_STATUSES = ["RESERVED", ...ORDER_STATUSES] as const;
+export type ShownStatus = (typeof SHOWN_STATUSES)[number];
 
 /**
  * Why a cancel action runs (a failed payment is its own action); UNITS_RETURNED: the sweeper writes the row
@@ -30,16 +31,16 @@ export type OrderAction =
 
 /** What an action comes to from one status: the new status (if any), a refund (if any), and the answer. */
 export interface Decision {
-  to?: StoredStatus;
+  to?: OrderStatus;
   refund?: RefundReason;
   /** The order's status after the action (what the caller is told). */
-  status: StoredStatus;
+  status: OrderStatus;
   /** The action lost to a final status: a payment on a cancelled order, a cancel of a paid one. */
   refused?: "ORDER_CANCELLED" | "ORDER_NOT_CANCELLABLE";
 }
 
 /** The one transition table. `from` is the row's status (a missing row is written CONFIRMED first). */
-export function decide(from: StoredStatus, action: OrderAction): Decision {
+export function decide(from: OrderStatus, action: OrderAction): Decision {
   switch (action.kind) {
     case "pay":
       if (from === "CONFIRMED") return { to: "PAID", status: "PAID" };
@@ -57,6 +58,6 @@ export function decide(from: StoredStatus, action: OrderAction): Decision {
 }
 
 /** The event a transition to `to` publishes through the outbox. */
-export function eventTypeOf(to: StoredStatus): OrderEventType {
+export function eventTypeOf(to: OrderStatus): OrderEventType {
   return to === "PAID" ? "ORDER_PAID" : to === "CANCELLED" ? "ORDER_CANCELLED" : "ORDER_CONFIRMED";
 }

@@ -1,6 +1,6 @@
 import type { StoredOrder } from "../persistence/order-row.js";
 import type { KnownOrder } from "./order-lifecycle.js";
-import type { OrderStatus } from "./order-state.js";
+import type { ShownStatus } from "./order-state.js";
 
 /** An order as a status read shows it (GET /v1/orders/{orderId}); the route only renders it. */
 export interface OrderView {
@@ -9,7 +9,7 @@ export interface OrderView {
   skuId: string;
   userId: string;
   quantity: number;
-  status: OrderStatus;
+  status: ShownStatus;
   createdAt: Date;
   updatedAt: Date;
 }

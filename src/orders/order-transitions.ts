@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "./order-state.js";
+import type { OrderStatus } from "../persistence/order-row.js";
+import { decide, eventTypeOf, type Decision, type OrderAction } from "./order-state.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "../persistence/order-events.js";
 import { withDeadlockRetry } from "../persistence/order-repository.js";
@@ -37,7 +38,7 @@ export function paymentOutcome(d: Decision): string {
 
 /** The decision a stored outcome stands for (paymentOutcome read back). */
 function storedDecision(outcome: string): Decision {
-  return outcome === "ORDER_CANCELLED" ? { status: "CANCELLED", refused: "ORDER_CANCELLED" } : { status: outcome as StoredStatus };
+  return outcome === "ORDER_CANCELLED" ? { status: "CANCELLED", refused: "ORDER_CANCELLED" } : { status: outcome as OrderStatus };
 }
 
 /**
@@ -105,7 +106,7 @@ export class OrderTransitions {
       );
       if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t }, [order.orderId]);
-      const from = rows[0]!.status as StoredStatus;
+      const from = rows[0]!.status as OrderStatus;
       let version = Number(rows[0]!.version);
       const decision = decide(from, action);
       if (decision.to || decision.refund) {

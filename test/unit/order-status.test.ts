@@ -1,5 +1,7 @@
+import type { OrderStatus as ClientStatus } from "@flashsale/client";
 import { describe, expect, it } from "vitest";
 import type { KnownOrder } from "../../src/orders/order-lifecycle.js";
+import { SHOWN_STATUSES, type ShownStatus } from "../../src/orders/order-state.js";
 import { needsRow, orderView } from "../../src/orders/order-status.js";
 import type { StoredOrder } from "../../src/persistence/order-row.js";
 import type { LedgerState } from "../../src/reservation/ledger.js";
@@ -11,6 +13,11 @@ const fromLedger = (state: LedgerState): KnownOrder => ({
   payBy: facts.reservedAt + 900_000,
 });
 const row: StoredOrder = { ...facts, skuId: "sku-row", status: "PAID", createdAt: new Date(1), updatedAt: new Date(2) };
+
+// The storefront client declares the API's statuses for its own users (it ships without src/): the two
+// lists must stay equal, which these two assignments check at typecheck time.
+const clientKnowsEvery: readonly ClientStatus[] = SHOWN_STATUSES;
+const serverKnowsEvery = (s: ClientStatus): ShownStatus => s;
 
 describe("orderView: the status an order read shows", () => {
   it("RESERVED from the ledger until the row is written, with the reservation time", () => {
@@ -33,5 +40,12 @@ describe("orderView: the status an order read shows", () => {
     const order: KnownOrder = { record: null, row, facts, payBy: 0 };
     expect(needsRow(order)).toBe(false);
     expect(orderView(order, order.row!).status).toBe("PAID");
+  });
+});
+
+describe("the statuses the API shows", () => {
+  it("are RESERVED and then the row's, in the client's terms too", () => {
+    expect(clientKnowsEvery).toEqual(["RESERVED", "CONFIRMED", "PAID", "CANCELLED"]);
+    expect(serverKnowsEvery("PAID")).toBe("PAID");
   });
 });
