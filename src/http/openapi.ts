@@ -4,7 +4,7 @@ import { NO_FIELDS } from "../admission/body.js";
 import { ORDER_ID_RE, PURCHASE_TOKEN_RE, SALE_ID_RE, SKU_ID_RE, USER_ID_RE } from "../admission/ids.js";
 import { SIGNATURE_RE } from "../admission/payment-signature.js";
 import { ERRORS, type ErrorCode } from "../errors.js";
-import { ORDER_STATUSES, REFUND_REASONS } from "../orders/order-state.js";
+import { REFUND_REASONS, SHOWN_STATUSES } from "../orders/order-state.js";
 import { SALE_STATUSES } from "../reservation/sale.js";
 import { repoRoot } from "../util/repo-root.js";
 import { constantReply, REQUEST_ID_RE, type Handler } from "./exchange.js";
@@ -109,7 +109,7 @@ const SCHEMAS: Record<string, Schema> = {
     required: ["orderId", "saleId", "skuId", "userId", "quantity", "status", "createdAt", "updatedAt"],
     properties: {
       orderId: pattern(ORDER_ID_RE), saleId: pattern(SALE_ID_RE), skuId: { oneOf: [pattern(SKU_ID_RE), { type: "null" }] }, userId: pattern(USER_ID_RE),
-      quantity: positiveInt(MAX_QUANTITY), status: { type: "string", enum: [...ORDER_STATUSES] },
+      quantity: positiveInt(MAX_QUANTITY), status: { type: "string", enum: [...SHOWN_STATUSES] },
       createdAt: isoTime, updatedAt: isoTime,
     },
   },

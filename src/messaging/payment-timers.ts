@@ -1,5 +1,5 @@
 import type { MessageView, Producer } from "rocketmq-client-nodejs";
-import type { OrderLifecycle } from "../lifecycle/order-lifecycle.js";
+import type { OrderLifecycle } from "../orders/order-lifecycle.js";
 import type { SaleStore } from "../reservation/sale-store.js";
 import type { OrderMessage } from "./order-message.js";
 import { componentLogger, type Logger } from "../observability/log.js";

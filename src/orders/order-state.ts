@@ -6,12 +6,15 @@
  *   RESERVED | CONFIRMED ──payment FAILED | payment timeout | buyer cancel──▶ CANCELLED
  *
  * PAID and CANCELLED are final. A payment that finds the order CANCELLED, or PAID by another event, is
- * not a transition: it records a refund. Everything here is pure; persistence/order-transitions.ts applies
+ * not a transition: it records a refund. Everything here is pure; order-transitions.ts applies
  * a decision under the row lock, so two racing actors never both win.
  */
-export const ORDER_STATUSES = ["RESERVED", "CONFIRMED", "PAID", "CANCELLED"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type StoredStatus = Exclude<OrderStatus, "RESERVED">;
+import type { OrderEventType } from "../persistence/order-events.js";
+import { ORDER_STATUSES, type OrderStatus } from "../persistence/order-row.js";
+
+/** What the API shows: RESERVED (a reservation whose row is not written yet), then the row's status. */
+export const SHOWN_STATUSES = ["RESERVED", ...ORDER_STATUSES] as const;
+export type ShownStatus = (typeof SHOWN_STATUSES)[number];
 
 /**
  * Why a cancel action runs (a failed payment is its own action); UNITS_RETURNED: the sweeper writes the row
@@ -28,16 +31,16 @@ export type OrderAction =
 
 /** What an action comes to from one status: the new status (if any), a refund (if any), and the answer. */
 export interface Decision {
-  to?: StoredStatus;
+  to?: OrderStatus;
   refund?: RefundReason;
   /** The order's status after the action (what the caller is told). */
-  status: StoredStatus;
+  status: OrderStatus;
   /** The action lost to a final status: a payment on a cancelled order, a cancel of a paid one. */
   refused?: "ORDER_CANCELLED" | "ORDER_NOT_CANCELLABLE";
 }
 
 /** The one transition table. `from` is the row's status (a missing row is written CONFIRMED first). */
-export function decide(from: StoredStatus, action: OrderAction): Decision {
+export function decide(from: OrderStatus, action: OrderAction): Decision {
   switch (action.kind) {
     case "pay":
       if (from === "CONFIRMED") return { to: "PAID", status: "PAID" };
@@ -54,14 +57,7 @@ export function decide(from: StoredStatus, action: OrderAction): Decision {
   }
 }
 
-/** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */
-export type OrderEventType = "ORDER_CONFIRMED" | "ORDER_PAID" | "ORDER_CANCELLED" | "REFUND_REQUIRED";
-
-export function eventTypeOf(to: StoredStatus): OrderEventType {
+/** The event a transition to `to` publishes through the outbox. */
+export function eventTypeOf(to: OrderStatus): OrderEventType {
   return to === "PAID" ? "ORDER_PAID" : to === "CANCELLED" ? "ORDER_CANCELLED" : "ORDER_CONFIRMED";
-}
-
-/** Stable event ids: the same change always has the same id, so a replayed write never adds a second event. */
-export function orderEventId(orderId: string, version: number): string {
-  return `${orderId}.v${version}`;
 }

@@ -1,5 +1,12 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { orderEventId, type OrderEventType } from "../orders/order-state.js";
+
+/** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */
+export type OrderEventType = "ORDER_CONFIRMED" | "ORDER_PAID" | "ORDER_CANCELLED" | "REFUND_REQUIRED";
+
+/** Stable event ids: the same change always has the same id, so a replayed write never adds a second event. */
+export function orderEventId(orderId: string, version: number): string {
+  return `${orderId}.v${version}`;
+}
 
 /** An order event as published: the body of the message on `rocketmq.eventTopic`. */
 export interface OrderEvent {

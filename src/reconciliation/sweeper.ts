@@ -1,4 +1,4 @@
-import type { OrderLifecycle } from "../lifecycle/order-lifecycle.js";
+import type { OrderLifecycle } from "../orders/order-lifecycle.js";
 import type { OrderWriter } from "../messaging/order-writer.js";
 import type { OutboxRelay } from "../messaging/outbox-relay.js";
 import type { Histogram } from "prom-client";

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../src/util/repo-root.js";
 
 const SRC = join(repoRoot(), "src");
+const ARCHITECTURE = join(repoRoot(), "docs", "architecture.md");
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -22,14 +23,46 @@ function imports(): [string, string][] {
   });
 }
 
-/** The folder a module belongs to ("http", "reservation", ...); a file at the top of src/ is its own. */
-const folderOf = (path: string) => path.split(sep)[0]!.replace(/\.ts$/, "");
+/** The folder a module belongs to ("http", "reservation", ...); a file at the top of src/ is its own ("errors.ts"). */
+const folderOf = (path: string) => path.split(sep)[0]!;
+
+/**
+ * The table under "Allowed imports" in docs/architecture.md: each row's folder and what it may import. The
+ * rule lives in the doc a reader opens, and this test keeps the code to it.
+ */
+function allowedImports(): Map<string, Set<string>> {
+  const md = readFileSync(ARCHITECTURE, "utf8");
+  const section = md.split(/^### Allowed imports$/m)[1]?.split(/^#/m)[0] ?? "";
+  const table = new Map<string, Set<string>>();
+  for (const line of section.split("\n")) {
+    const cells = /^\| `([^`]+)` \| (.*) \|$/.exec(line.trim());
+    if (cells) table.set(cells[1]!, new Set([...cells[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)));
+  }
+  return table;
+}
 
 describe("layering of src/", () => {
   const edges = imports();
 
   it("finds the imports it checks", () => {
     expect(edges.length).toBeGreaterThan(100);
+  });
+
+  it("every import between folders is one the table in docs/architecture.md allows", () => {
+    const allowed = allowedImports();
+    const offenders = edges
+      .map(([from, to]) => [folderOf(from), folderOf(to), `${from} → ${to}`] as const)
+      .filter(([a, b]) => a !== b && !allowed.get(a)?.has(b))
+      .map(([, , edge]) => edge);
+    expect(offenders).toEqual([]);
+  });
+
+  it("the table has one row per folder of src/ and names only folders that exist", () => {
+    const allowed = allowedImports();
+    const folders = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).isDirectory() || f.endsWith(".ts"));
+    expect([...allowed.keys()].sort()).toEqual(folders.sort());
+    const named = [...allowed.values()].flatMap((s) => [...s]);
+    expect(named.filter((n) => !folders.includes(n))).toEqual([]);
   });
 
   it("nothing outside src/http imports from src/http: errors and ports live below it", () => {

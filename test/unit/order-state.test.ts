@@ -2,14 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   decide,
   eventTypeOf,
-  ORDER_STATUSES,
   type CancelReason,
   type Decision,
   type OrderAction,
-  type OrderEventType,
   type RefundReason,
-  type StoredStatus,
 } from "../../src/orders/order-state.js";
+import type { OrderEventType } from "../../src/persistence/order-events.js";
+import { ORDER_STATUSES, type OrderStatus } from "../../src/persistence/order-row.js";
 
 type ActionName = "pay" | "fail" | `cancel ${CancelReason}`;
 
@@ -18,7 +17,7 @@ const CANCEL_REASONS = ["PAYMENT_TIMEOUT", "BUYER_CANCEL", "UNITS_RETURNED"] as 
 const everyReason: [Exclude<CancelReason, (typeof CANCEL_REASONS)[number]>] extends [never] ? true : false = true;
 const ACTIONS: readonly ActionName[] = ["pay", "fail", ...CANCEL_REASONS.map((r) => `cancel ${r}` as const)];
 // RESERVED has no row to decide on: a missing row is written CONFIRMED before decide() runs.
-const STORED = ORDER_STATUSES.filter((s): s is StoredStatus => s !== "RESERVED");
+const STORED = ORDER_STATUSES;
 
 function action(name: ActionName): OrderAction {
   if (name === "pay") return { kind: "pay", eventId: "evt-1" };
@@ -26,16 +25,16 @@ function action(name: ActionName): OrderAction {
   return { kind: "cancel", reason: name.slice("cancel ".length) as CancelReason };
 }
 
-/** The events a decision publishes, as persistence/order-transitions.ts writes them to the outbox. */
+/** The events a decision publishes, as src/orders/order-transitions.ts writes them to the outbox. */
 function eventsOf(d: Decision): OrderEventType[] {
   return [...(d.to ? [eventTypeOf(d.to)] : []), ...(d.refund ? ["REFUND_REQUIRED" as const] : [])];
 }
 
 type Row = [
-  from: StoredStatus,
+  from: OrderStatus,
   action: ActionName,
-  to: StoredStatus | null,
-  status: StoredStatus,
+  to: OrderStatus | null,
+  status: OrderStatus,
   refund: RefundReason | null,
   refused: Decision["refused"] | null,
   events: OrderEventType[],

@@ -1,6 +1,6 @@
 import type { Breakers } from "../../admission/breakers.js";
 import { ApiError } from "../../errors.js";
-import type { KnownOrder, OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
+import type { KnownOrder, OrderLifecycle } from "../../orders/order-lifecycle.js";
 
 /** Seconds a caller waits before asking again about an order whose state is unknown (a rebuild takes about this order). */
 const RETRY_UNKNOWN_SECONDS = "5";

@@ -8,7 +8,8 @@ import { ORDER_ID_RE } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
 import { jsonObject, NO_FIELDS } from "../../admission/body.js";
 import { buyerOf } from "./buyer-of.js";
-import type { OrderLifecycle } from "../../lifecycle/order-lifecycle.js";
+import type { OrderLifecycle } from "../../orders/order-lifecycle.js";
+import { needsRow, orderView } from "../../orders/order-status.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 
 const notFound = () => new ApiError("ORDER_NOT_FOUND", "no order with this id for this buyer");
@@ -22,9 +23,9 @@ export interface OrderRoutesDeps {
 }
 
 /**
- * GET /v1/orders/{orderId}: the Redis ledger says whether the reservation exists and whose it is; until the
- * order writer has put the row in MySQL the status is RESERVED, then MySQL's status is the truth. An order
- * Redis lost is read from its row (OrderLifecycle.find). Redis and MySQL are read through their circuit
+ * GET /v1/orders/{orderId}: the Redis ledger says whether the reservation exists and whose it is; the
+ * status shown is decided by orders/order-status.ts (RESERVED until the row is in MySQL, then the row's).
+ * An order Redis lost is read from its row (OrderLifecycle.find). Redis and MySQL are read through their circuit
  * breakers (a bounded wait, then 503).
  */
 export class OrderRoutes {
@@ -65,14 +66,9 @@ export class OrderRoutes {
     const buyerGate = limits.buyer(userId);
     if (buyerGate) await buyerGate;
     const orderId = this.orderIdParam(req);
-    const { record: rec, row: found, facts } = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
-    const row = found ?? (rec && rec.state !== "reserved" ? await breakers.mysql.run(() => repo.getOrder(userId, orderId)) : null);
-    const base = { orderId, saleId: facts.saleId, skuId: facts.skuId, userId, quantity: facts.quantity };
-    if (row) {
-      return { status: 200, body: { ...base, skuId: row.skuId, status: row.status, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() } };
-    }
-    const reservedAt = new Date(facts.reservedAt).toISOString();
-    const status = rec?.state === "released" ? "CANCELLED" : "RESERVED";
-    return { status: 200, body: { ...base, status, createdAt: reservedAt, updatedAt: reservedAt } };
+    const order = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
+    const row = order.row ?? (needsRow(order) ? await breakers.mysql.run(() => repo.getOrder(userId, orderId)) : null);
+    const view = orderView(order, row);
+    return { status: 200, body: { ...view, createdAt: view.createdAt.toISOString(), updatedAt: view.updatedAt.toISOString() } };
   }
 }

@@ -1,9 +1,10 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import { decide, eventTypeOf, type Decision, type OrderAction, type StoredStatus } from "../orders/order-state.js";
-import { inTransaction, type MysqlShards } from "./mysql-shards.js";
-import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "./order-events.js";
-import { withDeadlockRetry } from "./order-repository.js";
-import { eventHome } from "./order-routing.js";
+import type { OrderStatus } from "../persistence/order-row.js";
+import { decide, eventTypeOf, type Decision, type OrderAction } from "./order-state.js";
+import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
+import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "../persistence/order-events.js";
+import { withDeadlockRetry } from "../persistence/order-repository.js";
+import { eventHome } from "../persistence/order-routing.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends EventSubject {
@@ -37,7 +38,7 @@ export function paymentOutcome(d: Decision): string {
 
 /** The decision a stored outcome stands for (paymentOutcome read back). */
 function storedDecision(outcome: string): Decision {
-  return outcome === "ORDER_CANCELLED" ? { status: "CANCELLED", refused: "ORDER_CANCELLED" } : { status: outcome as StoredStatus };
+  return outcome === "ORDER_CANCELLED" ? { status: "CANCELLED", refused: "ORDER_CANCELLED" } : { status: outcome as OrderStatus };
 }
 
 /**
@@ -56,7 +57,7 @@ async function claim(db: Pool | PoolConnection, orderId: string, payment: Paymen
 }
 
 /**
- * Applies one action of the order state machine (orders/order-state.ts) in one MySQL transaction on the
+ * Applies one action of the order state machine (order-state.ts) in one MySQL transaction on the
  * order's shard. A payment event is first claimed in its id's home database (payment_claims, see
  * eventHome; inside this transaction when that is the order's database): an id already claimed with
  * another body (another order or status) is refused, whichever shard that order lives in. Then the event
@@ -105,7 +106,7 @@ export class OrderTransitions {
       );
       if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t }, [order.orderId]);
-      const from = rows[0]!.status as StoredStatus;
+      const from = rows[0]!.status as OrderStatus;
       let version = Number(rows[0]!.version);
       const decision = decide(from, action);
       if (decision.to || decision.refund) {

@@ -1,8 +1,8 @@
 import { componentLogger, type Logger } from "../observability/log.js";
-import type { OrderAction } from "../orders/order-state.js";
+import type { OrderAction } from "./order-state.js";
 import type { OrderRepository } from "../persistence/order-repository.js";
 import type { StoredOrder } from "../persistence/order-row.js";
-import type { OrderFacts, OrderTransitions, PaymentRecord, TransitionResult } from "../persistence/order-transitions.js";
+import type { OrderFacts, OrderTransitions, PaymentRecord, TransitionResult } from "./order-transitions.js";
 import type { Keys } from "../redis/keys.js";
 import type { MarkPaidOutcome, ReleaseOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
@@ -44,7 +44,7 @@ const unknown = (reason: string): OrderLookup => ({ kind: "unknown", reason });
 
 /**
  * The order's life after the 202: payments, payment failures, timeouts and buyer cancels, each one
- * transition of the state machine (orders/order-state.ts) applied in MySQL (persistence/order-transitions.ts)
+ * transition of the state machine (order-state.ts) applied in MySQL (order-transitions.ts)
  * and then mirrored in Redis. MySQL first, Redis second: a cancellation is complete when the row says
  * CANCELLED and the units are back, released exactly once (release-5.lua is idempotent per order id); a
  * process that dies in between leaves a CANCELLED row whose units the sweeper returns. Every call that
