@@ -196,12 +196,7 @@ async function redisPart(cfg: Config, prefix: string) {
     const before = await scanPrefix(redis, prefix);
     const prefixBytes = sum(await memoryUsage(redis, before));
     const { k0, reshard, fewer } = await otherKeys(rb, big.sale, now);
-    // What the sweep loop does for an ended sale (sweep-loop.ts): every shard key expires with the settings.
-    // Only expireShards is called, which uses nothing but Redis and the key layout.
-    const expireAt = big.sale.endsAt + cfg.sales.retentionSeconds * 1000;
-    const sweeper = new Sweeper(redis, keys, null as never, null as never, null as never, null as never, null as never, null as never, { persistAfterMs: 0, leaseMs: 0, outboxStaleAfterMs: 0, owner: "bench-memory" }, new Metrics());
-    for (const s of [small.sale, fewer]) await sweeper.expireShards(s, s.endsAt + cfg.sales.retentionSeconds * 1000);
-    await sweeper.expireShards(big.sale, expireAt);
+    const expireAt = await expireShards(rb, [small.sale, fewer, big.sale]);
     const m4 = await usedMemory(redis);
     const expiry = await ttlsByKind(rb);
 
@@ -267,6 +262,20 @@ async function redisPart(cfg: Config, prefix: string) {
     await dropPrefix(redis, prefix).catch(() => 0);
     redis.disconnect();
   }
+}
+
+/**
+ * What the sweep loop does for an ended sale (sweep-loop.ts): every shard key expires with the settings.
+ * Only expireShards is called, which uses nothing but Redis and the key layout. Returns the last sale's expiry.
+ */
+async function expireShards({ redis, keys, cfg }: RedisBench, sales: Sale[]): Promise<number> {
+  const sweeper = new Sweeper(redis, keys, null as never, null as never, null as never, null as never, null as never, null as never, { persistAfterMs: 0, leaseMs: 0, outboxStaleAfterMs: 0, owner: "bench-memory" }, new Metrics());
+  let expireAt = 0;
+  for (const s of sales) {
+    expireAt = s.endsAt + cfg.sales.retentionSeconds * 1000;
+    await sweeper.expireShards(s, expireAt);
+  }
+  return expireAt;
 }
 
 /** The encodings' small side first: few entries per shard, every shard hash and zset a listpack. */
