@@ -245,9 +245,7 @@ async function redisPart(cfg: Config, prefix: string) {
         ...small.costs,
         perReservationBytes: round1(small.costs.ledgerRecordBytes + small.costs.openEntryBytes + small.used.perToken - small.unused.perToken),
       },
-      encodingThresholds: Object.fromEntries(
-        ((await redis.call("CONFIG", "GET", "*-max-listpack-*")) as string[]).reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []),
-      ),
+      encodingThresholds: await listpackThresholds(redis),
       expiry: {
         expireShardsAt: new Date(expireAt).toISOString(),
         ...expiry,
@@ -276,6 +274,12 @@ async function expireShards({ redis, keys, cfg }: RedisBench, sales: Sale[]): Pr
     await sweeper.expireShards(s, expireAt);
   }
   return expireAt;
+}
+
+/** The server's listpack thresholds: below them a hash or zset is a listpack, above them a real one. */
+async function listpackThresholds(redis: Redis): Promise<Record<string, string>> {
+  const pairs = (await redis.call("CONFIG", "GET", "*-max-listpack-*")) as string[];
+  return Object.fromEntries(pairs.reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []));
 }
 
 /** The encodings' small side first: few entries per shard, every shard hash and zset a listpack. */
