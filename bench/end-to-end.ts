@@ -329,102 +329,10 @@ export const endToEnd: Benchmark = {
       for (const ddl of NAIVE_DDL) await root.query(ddl.replace("CREATE TABLE ", `CREATE TABLE \`${naiveDb}\`.`));
 
       const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "app-cpu-prof-")) : undefined;
-      // BENCH_E2E_SPLIT=1: the order writer runs as its own process (npm run writer) beside the load, and the
-      // gateway process only serves HTTP and the producer (rocketmq.consumer.enabled=false).
-      const split = process.env.BENCH_E2E_SPLIT === "1";
-      const gwEnv = split ? { ...env, FLASHSALE__ROCKETMQ__CONSUMER__ENABLED: "false" } : env;
-      const gwChild = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env: profileDir ? { ...gwEnv, BENCH_PROFILE_DIR: profileDir } : gwEnv });
-      children.push(gwChild);
-      if (split) children.push(new TsChild("src/writer-main.ts", { core: LOAD_CORE, env }));
-      const gwPort = (await within(gwChild.next<{ port: number }>(), 60_000, "gateway start")).port;
-      const naiveChild = new TsChild("bench/servers/naive-server.ts", { core: SERVER_CORE, env: { ...env, NAIVE_DB: naiveDb, NAIVE_POOL: String(NAIVE_POOL) } });
-      children.push(naiveChild);
-      const naivePort = (await naiveChild.next<{ port: number }>()).port;
-      const load = new TsChild("bench/clients/flood.ts", { core: LOAD_CORE, env });
-      children.push(load);
+      const ctx = await startSides(cfg, env, naiveDb, profileDir, children, shards, root);
 
-      const redisPort = Number(new URL(cfg.redis.url).port || 6379);
-      const mysqlPort = cfg.mysql.shards[0]!.port;
-      const rmqPort = Number(cfg.rocketmq.endpoints.split(":")[1]);
-      const proxyPid = pidListeningOn(rmqPort);
-      const shared: Watched[] = [
-        { label: "rocketmq-proxy", pid: proxyPid },
-        { label: "redis", pid: pidListeningOn(redisPort) },
-        { label: "mariadb", pid: pidListeningOn(mysqlPort) },
-        { label: "load", pid: load.pid },
-      ];
-      const ctx: Ctx = {
-        cfg, gwPort, gwChild, naivePort, naiveDb, load, shards, root, proxyPid, profiles: [],
-        watched: { gateway: [{ label: "server", pid: gwChild.pid }, ...shared], naive: [{ label: "server", pid: naiveChild.pid }, ...shared] },
-      };
-
-      // Untimed warm-up: the JIT, connection pools, RocketMQ routes; invariants are checked already.
-      await gatewayRound(ctx, WARMUP.gateway.stock, WARMUP.gateway.buyers, "wg");
-      await naiveRound(ctx, WARMUP.naive.stock, WARMUP.naive.buyers, "wn");
-
-      // Other sessions on a shared machine may restart the stack: a figure taken across a restart is noted.
-      const restarts: string[] = [];
-      const checkStack = (when: string) => {
-        const pid = pidListeningOn(rmqPort);
-        if (pid !== proxyPid) restarts.push(`RocketMQ proxy on ${rmqPort} changed (${proxyPid} → ${pid}) ${when}`);
-      };
-      checkStack("during the warm-up");
-      const samples: Record<Kind, Sample[]> = { gateway: [], naive: [] };
-      let invariants: Record<Kind, Record<string, boolean>> = { gateway: {}, naive: {} };
-      for (let round = 0; round < ROUNDS; round++) {
-        const g = await gatewayRound(ctx, STOCK, BUYERS, `r${round}`, profileDir !== undefined && round === 0);
-        samples.gateway.push(g.sample);
-        checkStack(`by the end of gateway round ${round + 1}`);
-        const n = await naiveRound(ctx, STOCK, BUYERS, `r${round}`);
-        samples.naive.push(n.sample);
-        invariants = { gateway: g.invariants, naive: n.invariants };
-      }
-
-      const G = samples.gateway;
-      const N = samples.naive;
-      const lagP99 = G.map((s) => (s.lag202ToRowMs as Percentiles).p99);
-      const lagMax = G.map((s) => (s.lag202ToRowMs as Percentiles).max);
-      const warnings: string[] = [...restarts];
-      const worstLag = Math.max(...lagP99);
-      warnings.push(`p99 lag 202 → MySQL row: ${lagP99.map((x) => x.toFixed(0)).join(" / ")} ms per round (target < ${LAG_TARGET_MS} ms${worstLag < LAG_TARGET_MS ? ", met" : ", MISSED"}), max ${Math.max(...lagMax).toFixed(0)} ms`);
-      const proxyBusy = G.map((s) => (s.cpuBusy as Record<string, number>)["rocketmq-proxy"] ?? NaN);
-      const machineBusy = G.map((s) => s.machineBusy as number);
-      if (mean(machineBusy) > 0.85) warnings.push(`the machine was ${(mean(machineBusy) * 100).toFixed(0)}% busy (both cores) during the gateway floods: every process on the path competes for 2 cores`);
-      const attemptsRatio = best(G, "attemptsPerSec") / best(N, "attemptsPerSec");
-      const afterSellOut = (ss: Sample[]) => Math.max(...ss.map((s) => (s.afterSellOut as { perSec: number }).perSec));
-      return {
-        unit: "accepted orders/s",
-        candidate: side("gateway", G),
-        baseline: side("naive", N),
-        extraRatios: {
-          "attempts/s (target ≥ 20)": attemptsRatio,
-          "attempts/s median": median(G.map((s) => s.attemptsPerSec as number)) / median(N.map((s) => s.attemptsPerSec as number)),
-          "rejects/s after sell-out": afterSellOut(G) / afterSellOut(N),
-        },
-        warnings,
-        details: {
-          sides: {
-            gateway: "src/app.ts App: uWS → Redis Lua reservation inside a RocketMQ transactional message → order writer → 2 MySQL shards × 4 tables",
-            naive: `uWS + one MySQL transaction per request (UPDATE stock row-locked, INSERT order, UNIQUE (sale,user)), mysql2 pool ${NAIVE_POOL}`,
-          },
-          method:
-            "one flood per side and round, same buyers, stock and load process; accepted/s = 202s ÷ (first request → last 202); attempts/s = answers ÷ whole flood; lag = row updated_at − client receive time of the 202",
-          stock: STOCK, buyers: BUYERS, stockShards: SHARDS, perUserLimit: 1, connections: CONNECTIONS, rounds: ROUNDS,
-          warmup: WARMUP, naivePool: NAIVE_POOL, httpServer: "uWebSockets.js (the gateway's own build and request glue) on both sides",
-          pinned: pinningAvailable() ? { servers: SERVER_CORE, load: LOAD_CORE, unpinned: "Redis, MariaDB, RocketMQ (shared, not ours)" } : false,
-          attemptsPerSec: { gateway: G.map((s) => s.attemptsPerSec), naive: N.map((s) => s.attemptsPerSec) },
-          acceptedPerSec: { gateway: G.map((s) => round1(s.opsPerSec)), naive: N.map((s) => round1(s.opsPerSec)) },
-          lag202ToRowP99Ms: lagP99,
-          // Where the CPU goes: per process, median over rounds of CPU ms per accepted order while selling.
-          cpuMsPerAcceptedMedian: { gateway: cpuPerOrder(G), naive: cpuPerOrder(N) },
-          coreBusyWhileSelling: { gateway: G.map((s) => (s.selling as { coreBusy: number[] }).coreBusy), naive: N.map((s) => (s.selling as { coreBusy: number[] }).coreBusy) },
-          rocketmqProxyBusy: proxyBusy,
-          machineBusyDuringGatewayFloods: machineBusy,
-          invariants,
-          topic, topicCreateMs: topicMs, ...(profileDir ? { gatewaySellingCpuProfiles: ctx.profiles } : {}), databases: [...dbs, naiveDb],
-          mysqlSettings: (await root.query<mysql.RowDataPacket[]>("SELECT @@version AS version, @@innodb_flush_log_at_trx_commit AS flushAtCommit, @@tx_isolation AS isolation"))[0][0],
-        },
-      };
+      const { samples, invariants, restarts } = await measure(ctx, profileDir);
+      return await result(ctx, samples, invariants, restarts, { topic, topicMs, profileDir, databases: [...dbs, naiveDb] });
     } finally {
       for (const c of children.reverse()) await c.stop();
       await shards.close();
@@ -437,3 +345,122 @@ export const endToEnd: Benchmark = {
     }
   },
 };
+
+/**
+ * The gateway (with BENCH_E2E_SPLIT=1 its order writer as a process of its own), the naive server and the
+ * flood client, each pinned; and the processes whose CPU each side's rounds watch.
+ */
+async function startSides(cfg: Config, env: Record<string, string>, naiveDb: string, profileDir: string | undefined, children: TsChild[], shards: MysqlShards, root: mysql.Connection): Promise<Ctx> {
+  // BENCH_E2E_SPLIT=1: the order writer runs as its own process (npm run writer) beside the load, and the
+  // gateway process only serves HTTP and the producer (rocketmq.consumer.enabled=false).
+  const split = process.env.BENCH_E2E_SPLIT === "1";
+  const gwEnv = split ? { ...env, FLASHSALE__ROCKETMQ__CONSUMER__ENABLED: "false" } : env;
+  const gwChild = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env: profileDir ? { ...gwEnv, BENCH_PROFILE_DIR: profileDir } : gwEnv });
+  children.push(gwChild);
+  if (split) children.push(new TsChild("src/writer-main.ts", { core: LOAD_CORE, env }));
+  const gwPort = (await within(gwChild.next<{ port: number }>(), 60_000, "gateway start")).port;
+  const naiveChild = new TsChild("bench/servers/naive-server.ts", { core: SERVER_CORE, env: { ...env, NAIVE_DB: naiveDb, NAIVE_POOL: String(NAIVE_POOL) } });
+  children.push(naiveChild);
+  const naivePort = (await naiveChild.next<{ port: number }>()).port;
+  const load = new TsChild("bench/clients/flood.ts", { core: LOAD_CORE, env });
+  children.push(load);
+
+  const redisPort = Number(new URL(cfg.redis.url).port || 6379);
+  const mysqlPort = cfg.mysql.shards[0]!.port;
+  const rmqPort = Number(cfg.rocketmq.endpoints.split(":")[1]);
+  const proxyPid = pidListeningOn(rmqPort);
+  const shared: Watched[] = [
+    { label: "rocketmq-proxy", pid: proxyPid },
+    { label: "redis", pid: pidListeningOn(redisPort) },
+    { label: "mariadb", pid: pidListeningOn(mysqlPort) },
+    { label: "load", pid: load.pid },
+  ];
+  return {
+    cfg, gwPort, gwChild, naivePort, naiveDb, load, shards, root, proxyPid, profiles: [],
+    watched: { gateway: [{ label: "server", pid: gwChild.pid }, ...shared], naive: [{ label: "server", pid: naiveChild.pid }, ...shared] },
+  };
+}
+
+/** The untimed warm-up, then ROUNDS rounds of a gateway flood and a naive flood, noting any stack restart. */
+async function measure(ctx: Ctx, profileDir: string | undefined) {
+  // Untimed warm-up: the JIT, connection pools, RocketMQ routes; invariants are checked already.
+  await gatewayRound(ctx, WARMUP.gateway.stock, WARMUP.gateway.buyers, "wg");
+  await naiveRound(ctx, WARMUP.naive.stock, WARMUP.naive.buyers, "wn");
+
+  // Other sessions on a shared machine may restart the stack: a figure taken across a restart is noted.
+  const restarts: string[] = [];
+  const rmqPort = Number(ctx.cfg.rocketmq.endpoints.split(":")[1]);
+  const { proxyPid } = ctx;
+  const checkStack = (when: string) => {
+    const pid = pidListeningOn(rmqPort);
+    if (pid !== proxyPid) restarts.push(`RocketMQ proxy on ${rmqPort} changed (${proxyPid} → ${pid}) ${when}`);
+  };
+  checkStack("during the warm-up");
+  const samples: Record<Kind, Sample[]> = { gateway: [], naive: [] };
+  let invariants: Record<Kind, Record<string, boolean>> = { gateway: {}, naive: {} };
+  for (let round = 0; round < ROUNDS; round++) {
+    const g = await gatewayRound(ctx, STOCK, BUYERS, `r${round}`, profileDir !== undefined && round === 0);
+    samples.gateway.push(g.sample);
+    checkStack(`by the end of gateway round ${round + 1}`);
+    const n = await naiveRound(ctx, STOCK, BUYERS, `r${round}`);
+    samples.naive.push(n.sample);
+    invariants = { gateway: g.invariants, naive: n.invariants };
+  }
+  return { samples, invariants, restarts };
+}
+
+/** Each side's figures, the ratios and the details the result file keeps. */
+async function result(
+  ctx: Ctx,
+  samples: Record<Kind, Sample[]>,
+  invariants: Record<Kind, Record<string, boolean>>,
+  restarts: string[],
+  run: { topic: string; topicMs: number; profileDir: string | undefined; databases: string[] },
+) {
+  const { topic, topicMs, profileDir, databases } = run;
+  const G = samples.gateway;
+  const N = samples.naive;
+  const lagP99 = G.map((s) => (s.lag202ToRowMs as Percentiles).p99);
+  const lagMax = G.map((s) => (s.lag202ToRowMs as Percentiles).max);
+  const warnings: string[] = [...restarts];
+  const worstLag = Math.max(...lagP99);
+  warnings.push(`p99 lag 202 → MySQL row: ${lagP99.map((x) => x.toFixed(0)).join(" / ")} ms per round (target < ${LAG_TARGET_MS} ms${worstLag < LAG_TARGET_MS ? ", met" : ", MISSED"}), max ${Math.max(...lagMax).toFixed(0)} ms`);
+  const proxyBusy = G.map((s) => (s.cpuBusy as Record<string, number>)["rocketmq-proxy"] ?? NaN);
+  const machineBusy = G.map((s) => s.machineBusy as number);
+  if (mean(machineBusy) > 0.85) warnings.push(`the machine was ${(mean(machineBusy) * 100).toFixed(0)}% busy (both cores) during the gateway floods: every process on the path competes for 2 cores`);
+  const attemptsRatio = best(G, "attemptsPerSec") / best(N, "attemptsPerSec");
+  const afterSellOut = (ss: Sample[]) => Math.max(...ss.map((s) => (s.afterSellOut as { perSec: number }).perSec));
+  return {
+    unit: "accepted orders/s",
+    candidate: side("gateway", G),
+    baseline: side("naive", N),
+    extraRatios: {
+      "attempts/s (target ≥ 20)": attemptsRatio,
+      "attempts/s median": median(G.map((s) => s.attemptsPerSec as number)) / median(N.map((s) => s.attemptsPerSec as number)),
+      "rejects/s after sell-out": afterSellOut(G) / afterSellOut(N),
+    },
+    warnings,
+    details: {
+      sides: {
+        gateway: "src/app.ts App: uWS → Redis Lua reservation inside a RocketMQ transactional message → order writer → 2 MySQL shards × 4 tables",
+        naive: `uWS + one MySQL transaction per request (UPDATE stock row-locked, INSERT order, UNIQUE (sale,user)), mysql2 pool ${NAIVE_POOL}`,
+      },
+      method:
+        "one flood per side and round, same buyers, stock and load process; accepted/s = 202s ÷ (first request → last 202); attempts/s = answers ÷ whole flood; lag = row updated_at − client receive time of the 202",
+      stock: STOCK, buyers: BUYERS, stockShards: SHARDS, perUserLimit: 1, connections: CONNECTIONS, rounds: ROUNDS,
+      warmup: WARMUP, naivePool: NAIVE_POOL, httpServer: "uWebSockets.js (the gateway's own build and request glue) on both sides",
+      pinned: pinningAvailable() ? { servers: SERVER_CORE, load: LOAD_CORE, unpinned: "Redis, MariaDB, RocketMQ (shared, not ours)" } : false,
+      attemptsPerSec: { gateway: G.map((s) => s.attemptsPerSec), naive: N.map((s) => s.attemptsPerSec) },
+      acceptedPerSec: { gateway: G.map((s) => round1(s.opsPerSec)), naive: N.map((s) => round1(s.opsPerSec)) },
+      lag202ToRowP99Ms: lagP99,
+      // Where the CPU goes: per process, median over rounds of CPU ms per accepted order while selling.
+      cpuMsPerAcceptedMedian: { gateway: cpuPerOrder(G), naive: cpuPerOrder(N) },
+      coreBusyWhileSelling: { gateway: G.map((s) => (s.selling as { coreBusy: number[] }).coreBusy), naive: N.map((s) => (s.selling as { coreBusy: number[] }).coreBusy) },
+      rocketmqProxyBusy: proxyBusy,
+      machineBusyDuringGatewayFloods: machineBusy,
+      invariants,
+      topic, topicCreateMs: topicMs, ...(profileDir ? { gatewaySellingCpuProfiles: ctx.profiles } : {}), databases,
+      mysqlSettings: (await ctx.root.query<mysql.RowDataPacket[]>("SELECT @@version AS version, @@innodb_flush_log_at_trx_commit AS flushAtCommit, @@tx_isolation AS isolation"))[0][0],
+    },
+  };
+}

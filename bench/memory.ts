@@ -171,96 +171,36 @@ async function layoutCosts(redis: Redis, keys: Keys, run: SaleRun, n: number) {
   };
 }
 
+/** What each phase of the Redis part works on. */
+interface RedisBench {
+  cfg: Config;
+  prefix: string;
+  redis: Redis;
+  keys: Keys;
+  tokens: PurchaseTokens;
+  store: SaleStore;
+}
+
 async function redisPart(cfg: Config, prefix: string) {
   const redis = createRedis({ ...cfg.redis, commandTimeoutMs: 30_000 }) as Redis;
   const keys = new Keys(prefix);
   const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
   const store = new SaleStore(redis, keys, { cacheMs: 0, retentionSeconds: cfg.sales.retentionSeconds });
+  const rb: RedisBench = { cfg, prefix, redis, keys, tokens, store };
   try {
     const now = Date.now();
     const t0 = Date.now();
-
-    // The encodings' small side first: few entries per shard, every shard hash and zset a listpack.
-    const smallSale = makeSale(`mem-small-${rid()}`, SMALL_SHARDS * SMALL_PER_SHARD * 4, SMALL_SHARDS, now);
-    await store.put(smallSale, now);
-    const smallBuyers = buyersOf(smallSale, SMALL_SHARDS * SMALL_PER_SHARD, tokens, (i) => `buyer-${i}`);
-    const small: SaleRun = { sale: smallSale, buyers: smallBuyers, reservedAt: Date.now() };
-    await issue(redis, keys, cfg, small);
-    const smallUnused = await tokenUsage(redis, keys, small, smallBuyers);
-    await reserve(redis, keys, cfg, small, smallBuyers);
-    const smallCosts = await layoutCosts(redis, keys, small, smallBuyers.length);
-    const smallUsed = await tokenUsage(redis, keys, small, smallBuyers);
-
-    // The sale at scale: stock twice the orders so no home shard runs dry (no transfers needed).
-    const sale = makeSale(`mem-${rid()}`, ORDERS * 2, SHARDS, now);
-    const m0 = await usedMemory(redis);
-    const put = await store.put(sale, now);
-    if (put.kind !== "created") throw new Error(`memory: sale not created (${put.kind})`);
-    const all = buyersOf(sale, ORDERS + UNUSED, tokens, (i) => `buyer-${i}`);
-    const buying = all.slice(0, ORDERS);
-    const run: SaleRun = { sale, buyers: all, reservedAt: Date.now() };
-    const m1 = await usedMemory(redis);
-    const tIssue = Date.now();
-    await issue(redis, keys, cfg, run);
-    const issueSeconds = (Date.now() - tIssue) / 1000;
-    const m2 = await usedMemory(redis);
-    const unused = await tokenUsage(redis, keys, run, all);
-    const tReserve = Date.now();
-    await reserve(redis, keys, cfg, run, buying);
-    const reserveSeconds = (Date.now() - tReserve) / 1000;
-    const m3 = await usedMemory(redis);
-    const costs = await layoutCosts(redis, keys, run, ORDERS);
-    const used = await tokenUsage(redis, keys, run, buying);
-    const stillUnused = await tokenUsage(redis, keys, run, all.slice(ORDERS));
-
+    const small = await smallSale(rb, now);
+    const big = await saleAtScale(rb, now);
     // Whole-prefix totals before the expiry step (MEMORY USAGE leaves out the expires-dict entries).
     const before = await scanPrefix(redis, prefix);
     const prefixBytes = sum(await memoryUsage(redis, before));
-
-    // Transfers between two shards, so their keys exist when the expiry is checked.
-    const k0 = keys.shard(sale.saleId, 0);
-    const k1 = keys.shard(sale.saleId, 1);
-    for (let i = 0; i < 3; i++) {
-      const id = `mem-x-${i}`;
-      const moved = await scripts.transferOut(redis, k0, { id, want: 2, least: 1, to: 1, now: Date.now() });
-      await scripts.transferIn(redis, k1, id, moved);
-    }
-    await scripts.transferDone(redis, k0, "mem-x-0");
-    // The lease a sweep pass takes on the sale, as Sweeper.sweep does.
-    await scripts.lease(redis, keys.sweepLease(sale.saleId), "bench-memory", cfg.sweeper.leaseMs);
-
-    // A sale put again before its start with fewer shards: put() warms the old shards too (stock 0).
-    const reshard = { ...makeSale(`mem-reshard-${rid()}`, 800, 8, now), startsAt: now + 60_000 };
-    await store.put(reshard, now);
-    const fewer = { ...reshard, shards: 4 };
-    if ((await store.put(fewer, now)).kind !== "updated") throw new Error("memory: re-put of the sale with fewer shards refused");
-
-    // What the sweep loop does for an ended sale (sweep-loop.ts): every shard key expires with the settings.
-    // Only expireShards is called, which uses nothing but Redis and the key layout.
-    const expireAt = sale.endsAt + cfg.sales.retentionSeconds * 1000;
-    const sweeper = new Sweeper(redis, keys, null as never, null as never, null as never, null as never, null as never, null as never, { persistAfterMs: 0, leaseMs: 0, outboxStaleAfterMs: 0, owner: "bench-memory" }, new Metrics());
-    for (const s of [smallSale, fewer]) await sweeper.expireShards(s, s.endsAt + cfg.sales.retentionSeconds * 1000);
-    await sweeper.expireShards(sale, expireAt);
+    const { k0, reshard, fewer } = await otherKeys(rb, big.sale, now);
+    const expireAt = await expireShards(rb, [small.sale, fewer, big.sale]);
     const m4 = await usedMemory(redis);
+    const expiry = await ttlsByKind(rb);
 
-    const everyKey = (await scanPrefix(redis, prefix)).sort();
-    const ttl = await pttls(redis, everyKey);
-    const byKind: Record<string, { keys: number; withoutTtl: number; minTtlSeconds: number | null; maxTtlSeconds: number | null }> = {};
-    const withoutTtl: string[] = [];
-    everyKey.forEach((k, i) => {
-      const kind = kindOf(prefix, k);
-      const e = (byKind[kind] ??= { keys: 0, withoutTtl: 0, minTtlSeconds: null, maxTtlSeconds: null });
-      e.keys++;
-      const t = ttl[i]!;
-      if (t === -1) {
-        e.withoutTtl++;
-        withoutTtl.push(k.slice(prefix.length));
-      } else if (t >= 0) {
-        e.minTtlSeconds = Math.min(e.minTtlSeconds ?? Infinity, Math.round(t / 1000));
-        e.maxTtlSeconds = Math.max(e.maxTtlSeconds ?? -Infinity, Math.round(t / 1000));
-      }
-    });
-
+    const { all, buying, unused, used, costs, m0, m1, m2, m3 } = big;
     const perUnusedTokenInfo = (m2 - m1) / all.length;
     const perReservationInfo = (m3 - m2) / ORDERS;
     const tokenGrowth = used.perToken - unused.perToken;
@@ -269,7 +209,7 @@ async function redisPart(cfg: Config, prefix: string) {
       orders: ORDERS,
       shards: SHARDS,
       unusedTokensKept: UNUSED,
-      seconds: { issue: issueSeconds, reserve: reserveSeconds, redisPart: (Date.now() - t0) / 1000 },
+      seconds: { issue: big.issueSeconds, reserve: big.reserveSeconds, redisPart: (Date.now() - t0) / 1000 },
       sampleIds: { userId: all[0]!.userId, token: all[0]!.token, orderId: all[0]!.orderId },
       ledgerRecordSample: await redis.hget(k0.res, buying.find((b) => b.shard === 0)!.orderId),
       memoryUsage: {
@@ -282,7 +222,7 @@ async function redisPart(cfg: Config, prefix: string) {
         perReservationBytes: round1(perReservation),
         perReservationWithTokenBytes: round1(costs.ledgerRecordBytes + costs.openEntryBytes + used.perToken),
         perBuyerBytes: costs.buyerEntryBytes,
-        unusedAfterSaleTokenBytes: round1(stillUnused.perToken),
+        unusedAfterSaleTokenBytes: round1(big.stillUnused.perToken),
         prefixTotalBytes: prefixBytes,
         prefixKeys: before.length,
       },
@@ -299,23 +239,19 @@ async function redisPart(cfg: Config, prefix: string) {
       },
       smallSale: {
         note: `${SMALL_SHARDS} shards × ${SMALL_PER_SHARD} orders: every shard hash and zset below the listpack thresholds`,
-        orders: smallBuyers.length,
-        unusedTokenBytes: round1(smallUnused.perToken),
-        usedTokenBytes: round1(smallUsed.perToken),
-        ...smallCosts,
-        perReservationBytes: round1(smallCosts.ledgerRecordBytes + smallCosts.openEntryBytes + smallUsed.perToken - smallUnused.perToken),
+        orders: small.buyers.length,
+        unusedTokenBytes: round1(small.unused.perToken),
+        usedTokenBytes: round1(small.used.perToken),
+        ...small.costs,
+        perReservationBytes: round1(small.costs.ledgerRecordBytes + small.costs.openEntryBytes + small.used.perToken - small.unused.perToken),
       },
-      encodingThresholds: Object.fromEntries(
-        ((await redis.call("CONFIG", "GET", "*-max-listpack-*")) as string[]).reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []),
-      ),
+      encodingThresholds: await listpackThresholds(redis),
       expiry: {
         expireShardsAt: new Date(expireAt).toISOString(),
-        keys: everyKey.length,
-        byKind,
-        withoutTtl,
+        ...expiry,
         cases: {
-          main: `${sale.saleId}: ${SHARDS} shards, ${ORDERS} orders, ${UNUSED} tokens left unused, 3 transfers between shards 0 and 1, the sweep lease taken`,
-          small: `${smallSale.saleId}: ${SMALL_SHARDS} shards, ${smallBuyers.length} orders`,
+          main: `${big.sale.saleId}: ${SHARDS} shards, ${ORDERS} orders, ${UNUSED} tokens left unused, 3 transfers between shards 0 and 1, the sweep lease taken`,
+          small: `${small.sale.saleId}: ${SMALL_SHARDS} shards, ${small.buyers.length} orders`,
           reshard: `${reshard.saleId}: put with 8 shards, put again before its start with 4`,
         },
       },
@@ -324,6 +260,109 @@ async function redisPart(cfg: Config, prefix: string) {
     await dropPrefix(redis, prefix).catch(() => 0);
     redis.disconnect();
   }
+}
+
+/**
+ * What the sweep loop does for an ended sale (sweep-loop.ts): every shard key expires with the settings.
+ * Only expireShards is called, which uses nothing but Redis and the key layout. Returns the last sale's expiry.
+ */
+async function expireShards({ redis, keys, cfg }: RedisBench, sales: Sale[]): Promise<number> {
+  const sweeper = new Sweeper(redis, keys, null as never, null as never, null as never, null as never, null as never, null as never, { persistAfterMs: 0, leaseMs: 0, outboxStaleAfterMs: 0, owner: "bench-memory" }, new Metrics());
+  let expireAt = 0;
+  for (const s of sales) {
+    expireAt = s.endsAt + cfg.sales.retentionSeconds * 1000;
+    await sweeper.expireShards(s, expireAt);
+  }
+  return expireAt;
+}
+
+/** The server's listpack thresholds: below them a hash or zset is a listpack, above them a real one. */
+async function listpackThresholds(redis: Redis): Promise<Record<string, string>> {
+  const pairs = (await redis.call("CONFIG", "GET", "*-max-listpack-*")) as string[];
+  return Object.fromEntries(pairs.reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []));
+}
+
+/** The encodings' small side first: few entries per shard, every shard hash and zset a listpack. */
+async function smallSale({ redis, keys, cfg, tokens, store }: RedisBench, now: number) {
+  const sale = makeSale(`mem-small-${rid()}`, SMALL_SHARDS * SMALL_PER_SHARD * 4, SMALL_SHARDS, now);
+  await store.put(sale, now);
+  const buyers = buyersOf(sale, SMALL_SHARDS * SMALL_PER_SHARD, tokens, (i) => `buyer-${i}`);
+  const run: SaleRun = { sale, buyers, reservedAt: Date.now() };
+  await issue(redis, keys, cfg, run);
+  const unused = await tokenUsage(redis, keys, run, buyers);
+  await reserve(redis, keys, cfg, run, buyers);
+  const costs = await layoutCosts(redis, keys, run, buyers.length);
+  const used = await tokenUsage(redis, keys, run, buyers);
+  return { sale, buyers, unused, costs, used };
+}
+
+/** The sale at scale: stock twice the orders so no home shard runs dry (no transfers needed). */
+async function saleAtScale({ redis, keys, cfg, tokens, store }: RedisBench, now: number) {
+  const sale = makeSale(`mem-${rid()}`, ORDERS * 2, SHARDS, now);
+  const m0 = await usedMemory(redis);
+  const put = await store.put(sale, now);
+  if (put.kind !== "created") throw new Error(`memory: sale not created (${put.kind})`);
+  const all = buyersOf(sale, ORDERS + UNUSED, tokens, (i) => `buyer-${i}`);
+  const buying = all.slice(0, ORDERS);
+  const run: SaleRun = { sale, buyers: all, reservedAt: Date.now() };
+  const m1 = await usedMemory(redis);
+  const tIssue = Date.now();
+  await issue(redis, keys, cfg, run);
+  const issueSeconds = (Date.now() - tIssue) / 1000;
+  const m2 = await usedMemory(redis);
+  const unused = await tokenUsage(redis, keys, run, all);
+  const tReserve = Date.now();
+  await reserve(redis, keys, cfg, run, buying);
+  const reserveSeconds = (Date.now() - tReserve) / 1000;
+  const m3 = await usedMemory(redis);
+  const costs = await layoutCosts(redis, keys, run, ORDERS);
+  const used = await tokenUsage(redis, keys, run, buying);
+  const stillUnused = await tokenUsage(redis, keys, run, all.slice(ORDERS));
+  return { sale, all, buying, m0, m1, m2, m3, issueSeconds, reserveSeconds, unused, costs, used, stillUnused };
+}
+
+/** The keys a sale's life adds besides orders, so the expiry check sees them: transfers, the sweep lease, a re-put. */
+async function otherKeys({ redis, keys, cfg, store }: RedisBench, sale: Sale, now: number) {
+  // Transfers between two shards, so their keys exist when the expiry is checked.
+  const k0 = keys.shard(sale.saleId, 0);
+  const k1 = keys.shard(sale.saleId, 1);
+  for (let i = 0; i < 3; i++) {
+    const id = `mem-x-${i}`;
+    const moved = await scripts.transferOut(redis, k0, { id, want: 2, least: 1, to: 1, now: Date.now() });
+    await scripts.transferIn(redis, k1, id, moved);
+  }
+  await scripts.transferDone(redis, k0, "mem-x-0");
+  // The lease a sweep pass takes on the sale, as Sweeper.sweep does.
+  await scripts.lease(redis, keys.sweepLease(sale.saleId), "bench-memory", cfg.sweeper.leaseMs);
+
+  // A sale put again before its start with fewer shards: put() warms the old shards too (stock 0).
+  const reshard = { ...makeSale(`mem-reshard-${rid()}`, 800, 8, now), startsAt: now + 60_000 };
+  await store.put(reshard, now);
+  const fewer = { ...reshard, shards: 4 };
+  if ((await store.put(fewer, now)).kind !== "updated") throw new Error("memory: re-put of the sale with fewer shards refused");
+  return { k0, reshard, fewer };
+}
+
+/** Every key under the prefix after the expiry step, by kind: how many, how many without a TTL, the TTL range. */
+async function ttlsByKind({ redis, prefix }: RedisBench) {
+  const everyKey = (await scanPrefix(redis, prefix)).sort();
+  const ttl = await pttls(redis, everyKey);
+  const byKind: Record<string, { keys: number; withoutTtl: number; minTtlSeconds: number | null; maxTtlSeconds: number | null }> = {};
+  const withoutTtl: string[] = [];
+  everyKey.forEach((k, i) => {
+    const kind = kindOf(prefix, k);
+    const e = (byKind[kind] ??= { keys: 0, withoutTtl: 0, minTtlSeconds: null, maxTtlSeconds: null });
+    e.keys++;
+    const t = ttl[i]!;
+    if (t === -1) {
+      e.withoutTtl++;
+      withoutTtl.push(k.slice(prefix.length));
+    } else if (t >= 0) {
+      e.minTtlSeconds = Math.min(e.minTtlSeconds ?? Infinity, Math.round(t / 1000));
+      e.maxTtlSeconds = Math.max(e.maxTtlSeconds ?? -Infinity, Math.round(t / 1000));
+    }
+  });
+  return { keys: everyKey.length, byKind, withoutTtl };
 }
 
 async function mysqlPart(cfg: Config, orders: OrderRow[]) {

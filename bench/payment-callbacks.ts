@@ -7,6 +7,7 @@ import { pool } from "../support/pool.js";
 import type { RequestListJob, RequestListResult } from "./clients/request-list.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
+import type { Config } from "../src/config/schema.js";
 import { pidListeningOn } from "../stack/proc.js";
 import { cpuSeconds, LOAD_CORE, SERVER_CORE, TsChild } from "./lib/proc.js";
 
@@ -82,21 +83,7 @@ export const paymentCallbacks: Benchmark = {
       gw.send({ cmd: "stats" });
       const gwStats = await gw.next<{ writer: { written: number }; timers: { sent: number; sendFailures: number }; relay: { published: number } }>();
 
-      // A timer message's cost: DELAY messages sent by a producer in this process, CPU of broker and sender.
-      const brokerPid = pidListeningOn(Number(cfg.rocketmq.endpoints.split(":")[1]));
-      const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [topics.orderTopic], logger: quietLogger("bench") });
-      await producer.startup();
-      const broker0 = brokerPid ? cpuSeconds(brokerPid) : NaN;
-      const self0 = process.cpuUsage();
-      const t0 = performance.now();
-      await pool(Array.from({ length: TIMER_MESSAGES }), 32, (_, i) =>
-        producer.send({ topic: topics.timeoutTopic, tag: saleId, deliveryTimestamp: new Date(Date.now() + 3_600_000), body: Buffer.from(JSON.stringify({ saleId, orderIds: [`x.${i}`] })) }),
-      );
-      const timerSeconds = (performance.now() - t0) / 1000;
-      const brokerUs = ((cpuSeconds(brokerPid ?? 0) - broker0) * 1e6) / TIMER_MESSAGES;
-      const self = process.cpuUsage(self0);
-      const senderUs = (self.user + self.system) / TIMER_MESSAGES;
-      await producer.shutdown();
+      const { timerSeconds, brokerUs, senderUs } = await timerMessageCost(cfg, topics, saleId);
       const ordersPerTimer = gwStats.timers.sent > 0 ? gwStats.writer.written / gwStats.timers.sent : NaN;
       return {
         unit: "requests/s",
@@ -115,3 +102,22 @@ export const paymentCallbacks: Benchmark = {
     }
   },
 };
+
+/** A timer message's cost: DELAY messages sent by a producer in this process, CPU of broker and sender. */
+async function timerMessageCost(cfg: Config, topics: { orderTopic: string; timeoutTopic: string }, saleId: string): Promise<{ timerSeconds: number; brokerUs: number; senderUs: number }> {
+  const brokerPid = pidListeningOn(Number(cfg.rocketmq.endpoints.split(":")[1]));
+  const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [topics.orderTopic], logger: quietLogger("bench") });
+  await producer.startup();
+  const broker0 = brokerPid ? cpuSeconds(brokerPid) : NaN;
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
+  await pool(Array.from({ length: TIMER_MESSAGES }), 32, (_, i) =>
+    producer.send({ topic: topics.timeoutTopic, tag: saleId, deliveryTimestamp: new Date(Date.now() + 3_600_000), body: Buffer.from(JSON.stringify({ saleId, orderIds: [`x.${i}`] })) }),
+  );
+  const timerSeconds = (performance.now() - t0) / 1000;
+  const brokerUs = ((cpuSeconds(brokerPid ?? 0) - broker0) * 1e6) / TIMER_MESSAGES;
+  const self = process.cpuUsage(self0);
+  const senderUs = (self.user + self.system) / TIMER_MESSAGES;
+  await producer.shutdown();
+  return { timerSeconds, brokerUs, senderUs };
+}

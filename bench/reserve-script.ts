@@ -174,25 +174,7 @@ export const reserveScript: Benchmark = {
     try {
       caller = new TsChild("bench/clients/reserve-caller.ts", { core: LOAD_CORE, env });
       for (let round = 0; round < ROUNDS; round++) {
-        {
-          const run = await freshShard(redis, keys);
-          caller.send({
-            saleId: run.saleId, tag: run.tag, pool: POOL_FACTOR * CALLS, calls: CALLS, concurrency: GATEWAY_CONCURRENCY,
-            warmupSeconds: round === 0 ? 2 : 0.5,
-          } satisfies CallerJob);
-          await caller.next<{ phase: string }>();
-          const cpu0 = await redisCpu(redis);
-          const callerCpu0 = cpuSeconds(caller.pid);
-          const r = await caller.next<CallerResult>();
-          const redisCpuPerCallUs = ((await redisCpu(redis)) - cpu0) * 1e6 / r.calls;
-          const clientCpuPerCallUs = (cpuSeconds(caller.pid) - callerCpu0) * 1e6 / r.calls;
-          const { fresh } = await settle(redis, run);
-          const unexpected = Object.keys(r.outcomes).filter((k) => k !== "reserved" && k !== "replayed");
-          if (unexpected.length > 0 || r.outcomes.reserved !== fresh) {
-            throw new Error(`reserve-script: gateway outcomes ${JSON.stringify(r.outcomes)}, ledger ${fresh}`);
-          }
-          gateway.push({ opsPerSec: r.opsPerSec, ops: r.calls, seconds: r.seconds, latencyMs: r.latencyMs, freshShare: fresh / r.calls, redisCpuPerCallUs, clientCpuPerCallUs });
-        }
+        gateway.push(await gatewayRound(caller, redis, keys, round));
         bench.push(await redisBenchmarkRound(1));
         pipelined.push(await redisBenchmarkRound(PIPELINE));
       }
@@ -220,3 +202,24 @@ export const reserveScript: Benchmark = {
     };
   },
 };
+
+/** One round of the gateway's own call, from the caller process on a fresh shard; every outcome checked against the ledger. */
+async function gatewayRound(caller: TsChild, redis: Redis, keys: Keys, round: number): Promise<Sample> {
+  const run = await freshShard(redis, keys);
+  caller.send({
+    saleId: run.saleId, tag: run.tag, pool: POOL_FACTOR * CALLS, calls: CALLS, concurrency: GATEWAY_CONCURRENCY,
+    warmupSeconds: round === 0 ? 2 : 0.5,
+  } satisfies CallerJob);
+  await caller.next<{ phase: string }>();
+  const cpu0 = await redisCpu(redis);
+  const callerCpu0 = cpuSeconds(caller.pid);
+  const r = await caller.next<CallerResult>();
+  const redisCpuPerCallUs = ((await redisCpu(redis)) - cpu0) * 1e6 / r.calls;
+  const clientCpuPerCallUs = (cpuSeconds(caller.pid) - callerCpu0) * 1e6 / r.calls;
+  const { fresh } = await settle(redis, run);
+  const unexpected = Object.keys(r.outcomes).filter((k) => k !== "reserved" && k !== "replayed");
+  if (unexpected.length > 0 || r.outcomes.reserved !== fresh) {
+    throw new Error(`reserve-script: gateway outcomes ${JSON.stringify(r.outcomes)}, ledger ${fresh}`);
+  }
+  return { opsPerSec: r.opsPerSec, ops: r.calls, seconds: r.seconds, latencyMs: r.latencyMs, freshShare: fresh / r.calls, redisCpuPerCallUs, clientCpuPerCallUs };
+}

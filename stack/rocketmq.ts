@@ -409,15 +409,8 @@ async function quietPort(taken: Set<number>, neighbours: number[] = [0]): Promis
   throw new Error("no free port between 20000 and 32000 for a RocketMQ instance");
 }
 
-/**
- * Starts a private RocketMQ in `STACK_DIR/rocketmq-instances/<name>` on ports of its own, with `brokerConf`
- * over the template's broker settings. The shared stack is not touched; the caller stops what it started.
- */
-export async function startRocketmqInstance(opts: { name: string; brokerConf?: BrokerConf }): Promise<RocketmqInstance> {
-  if (!/^[A-Za-z0-9_-]+$/.test(opts.name)) throw new Error(`invalid RocketMQ instance name ${JSON.stringify(opts.name)}`);
-  const lib = await ensureJars();
-  const home = join(STACK_DIR, "rocketmq-instances", opts.name);
-  rmSync(home, { recursive: true, force: true });
+/** A private instance's folders and ports: name server, gRPC, broker (with its neighbours) and remoting. */
+async function instancePorts(home: string): Promise<{ layout: Layout; ports: { broker: number; remoting: number } }> {
   const taken = new Set<number>();
   const layout: Layout = {
     home,
@@ -428,6 +421,38 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
   };
   // The broker listens on its port, port - 2 (the "fast" channel) and port + 1 (HA).
   const ports = { broker: await quietPort(taken, [-2, -1, 0, 1]), remoting: await quietPort(taken) };
+  return { layout, ports };
+}
+
+/** The gateway's three topics on a private instance, retried until its broker takes them. */
+async function createGatewayTopics(lib: string, home: string, namesrvAddr: string, t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs: number): Promise<void> {
+  // One admin JVM for the three topics: on a busy 2-core machine each JVM costs seconds.
+  const topics = [
+    { topic: t.orderTopic, type: "TRANSACTION" as const },
+    { topic: t.eventTopic, type: "FIFO" as const },
+    { topic: t.timeoutTopic, type: "DELAY" as const },
+  ];
+  const file = join(home, "conf", `topics-${t.orderTopic}.json`);
+  writeFileSync(file, JSON.stringify(topics.map(({ topic, type }) => ({ topicName: topic, readQueueNums: 8, writeQueueNums: 8, perm: 6, attributes: { "+message.type": type } }))));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await runAdmin(lib, home, ["updateTopicList", "-n", namesrvAddr, "-c", CLUSTER, "-f", file], 30_000);
+    if (/submit batch of topic config to \S+ success/.test(out) && !/Exception/.test(out)) return;
+    if (Date.now() > deadline) throw new Error(`could not create RocketMQ topics ${topics.map((x) => x.topic).join(", ")}: ${out}`);
+    await sleep(500);
+  }
+}
+
+/**
+ * Starts a private RocketMQ in `STACK_DIR/rocketmq-instances/<name>` on ports of its own, with `brokerConf`
+ * over the template's broker settings. The shared stack is not touched; the caller stops what it started.
+ */
+export async function startRocketmqInstance(opts: { name: string; brokerConf?: BrokerConf }): Promise<RocketmqInstance> {
+  if (!/^[A-Za-z0-9_-]+$/.test(opts.name)) throw new Error(`invalid RocketMQ instance name ${JSON.stringify(opts.name)}`);
+  const lib = await ensureJars();
+  const home = join(STACK_DIR, "rocketmq-instances", opts.name);
+  rmSync(home, { recursive: true, force: true });
+  const { layout, ports } = await instancePorts(home);
   const namesrvAddr = `${layout.namesrv.host}:${layout.namesrv.port}`;
   let conf: BrokerConf = { brokerName: `broker-${opts.name}`, ...opts.brokerConf };
   let namesrvPid: number | null = null;
@@ -476,23 +501,7 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
     home,
     pids: () => [namesrvPid, proxyPid].filter((p): p is number => p !== null),
     ensureTopic: ensure,
-    async ensureGatewayTopics(t, timeoutMs = 60_000) {
-      // One admin JVM for the three topics: on a busy 2-core machine each JVM costs seconds.
-      const topics = [
-        { topic: t.orderTopic, type: "TRANSACTION" as const },
-        { topic: t.eventTopic, type: "FIFO" as const },
-        { topic: t.timeoutTopic, type: "DELAY" as const },
-      ];
-      const file = join(home, "conf", `topics-${t.orderTopic}.json`);
-      writeFileSync(file, JSON.stringify(topics.map(({ topic, type }) => ({ topicName: topic, readQueueNums: 8, writeQueueNums: 8, perm: 6, attributes: { "+message.type": type } }))));
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const out = await runAdmin(lib, home, ["updateTopicList", "-n", namesrvAddr, "-c", CLUSTER, "-f", file], 30_000);
-        if (/submit batch of topic config to \S+ success/.test(out) && !/Exception/.test(out)) return;
-        if (Date.now() > deadline) throw new Error(`could not create RocketMQ topics ${topics.map((x) => x.topic).join(", ")}: ${out}`);
-        await sleep(500);
-      }
-    },
+    ensureGatewayTopics: (t, timeoutMs = 60_000) => createGatewayTopics(lib, home, namesrvAddr, t, timeoutMs),
     admin: (args, timeoutMs = 60_000) => runAdmin(lib, home, [...args, "-n", namesrvAddr], timeoutMs),
     kill,
     start,

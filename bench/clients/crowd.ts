@@ -185,69 +185,183 @@ async function prepare(job: CrowdPrepare): Promise<{ prepared: number; tokens: n
 /** A percentile of sorted latencies, to 0.1 ms. */
 const pct = (sorted: Float64Array | number[], q: number) => Math.round(atPercentile(sorted, q) * 10) / 10;
 
+/**
+ * The attempts due to be sent: every planned one at once (closed loop) or released at a rate (open loop),
+ * each with the time it was due, plus retries whose wait has passed. Connections with nothing to send wait
+ * on it until an attempt is released or the run is over.
+ */
+class Schedule {
+  /** Ready attempts: [attempt, due time]; retries join it when their Retry-After has passed. */
+  private readonly ready: [number, number][] = [];
+  private readyHead = 0;
+  private planned = 0;
+  private pendingRetries = 0;
+  inFlight = 0;
+  private wake: (() => void) | null = null;
+  private readonly ticker: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly total: number,
+    private readonly open: boolean,
+    rate: number,
+    t0: number,
+  ) {
+    if (!open) return;
+    // Releases due attempts every millisecond, each with the time it was due.
+    this.ticker = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
+      for (; this.planned < due; this.planned++) this.ready.push([this.planned, t0 + (this.planned * 1000) / rate]);
+      this.signal();
+    }, 1);
+  }
+
+  signal(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  take(): [number, number] | null {
+    if (this.readyHead < this.ready.length) {
+      const r = this.ready[this.readyHead++]!;
+      if (this.readyHead > 4096 && this.readyHead * 2 > this.ready.length) {
+        this.ready.splice(0, this.readyHead);
+        this.readyHead = 0;
+      }
+      return r;
+    }
+    if (!this.open && this.planned < this.total) return [this.planned++, performance.now()];
+    return null;
+  }
+
+  finished(): boolean {
+    return this.planned >= this.total && this.readyHead >= this.ready.length && this.pendingRetries === 0;
+  }
+
+  /** Resolves at the next signal: an attempt released, a retry due, or the last answer in. */
+  idle(): Promise<void> {
+    return new Promise<void>((r) => {
+      const prev = this.wake;
+      this.wake = () => {
+        prev?.();
+        r();
+      };
+    });
+  }
+
+  /** Attempt `a` is ready again after `waitMs`. */
+  retry(a: number, waitMs: number): void {
+    this.pendingRetries++;
+    setTimeout(() => {
+      this.pendingRetries--;
+      this.ready.push([a, performance.now()]);
+      this.signal();
+    }, waitMs);
+  }
+
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+  }
+}
+
+/** Every answer of the run, counted by outcome and by second, with its latency. */
+class Tally {
+  readonly answers: Record<string, number> = {};
+  private readonly firstOrder = new Map<number, string>();
+  readonly accepted: Accepted[] = [];
+  private readonly latencies: Float64Array;
+  private nLat = 0;
+  private readonly acceptedLat: number[] = [];
+  private readonly buckets: { counts: Omit<SecondBucket, "t" | "p50" | "p99">; lat: number[] }[] = [];
+  requests = 0;
+  retries = 0;
+  gaveUp = 0;
+  errors = 0;
+  mismatches = 0;
+  lastAccepted = 0;
+
+  constructor(
+    private readonly p: Plan,
+    total: number,
+    private readonly t0: number,
+    private readonly wallOffset: number,
+  ) {
+    this.latencies = new Float64Array(total * 2);
+  }
+
+  private bucketOf(end: number) {
+    const s = Math.floor((end - this.t0) / 1000);
+    while (this.buckets.length <= s) this.buckets.push({ counts: { accepted: 0, replayed: 0, soldOut: 0, limit: 0, retryLater: 0, other: 0 }, lat: [] });
+    return this.buckets[s]!;
+  }
+
+  /** Records attempt `a`'s answer, received at `end`; "retry" for a 503 or 429. */
+  record(a: number, ans: Answer, ms: number, end: number): "retry" | "done" {
+    const { p } = this;
+    this.latencies[this.nLat++] = ms;
+    const bucket = this.bucketOf(end);
+    bucket.lat.push(ms);
+    const b = p.attemptBuyer[a]!;
+    const slot = 2 * b + p.attemptKey[a]!;
+    if (ans.status === 202) {
+      const orderId = (JSON.parse(ans.body.toString()) as { orderId: string }).orderId;
+      this.answers[ans.replayed ? "202 replayed" : "202"] = (this.answers[ans.replayed ? "202 replayed" : "202"] ?? 0) + 1;
+      const first = this.firstOrder.get(slot);
+      if (first === undefined) {
+        this.firstOrder.set(slot, orderId);
+        this.accepted.push({ orderId, userId: p.users[b]!, quantity: p.quantity[b]!, at: this.wallOffset + end });
+        this.acceptedLat.push(ms);
+        if (end > this.lastAccepted) this.lastAccepted = end;
+      } else if (first !== orderId) this.mismatches++;
+      if (ans.replayed) bucket.counts.replayed++;
+      else bucket.counts.accepted++;
+      return "done";
+    }
+    const code = codeOf(ans);
+    const key = answerKey(ans);
+    this.answers[key] = (this.answers[key] ?? 0) + 1;
+    if (ans.status === 503 || ans.status === 429) {
+      bucket.counts.retryLater++;
+      return "retry";
+    }
+    if (code === "SOLD_OUT") bucket.counts.soldOut++;
+    else if (code === "LIMIT_EXCEEDED") bucket.counts.limit++;
+    else bucket.counts.other++;
+    return "done";
+  }
+
+  /** Writes the accepted orders, the series and the latency curves to `out`; returns the summary. */
+  finish(job: CrowdRun, total: number, tEnd: number, usage: NodeJS.CpuUsage): CrowdResult {
+    const all = this.latencies.subarray(0, this.nLat).sort();
+    const acc = Float64Array.from(this.acceptedLat).sort();
+    const series: SecondBucket[] = this.buckets.map((b, t) => {
+      const l = Float64Array.from(b.lat).sort();
+      return { t, ...b.counts, p50: pct(l, 0.5), p99: pct(l, 0.99) };
+    });
+    // The latency distribution as percentile curves (the headline report draws them), not a million samples.
+    writeFileSync(job.out, JSON.stringify({ accepted: this.accepted, series, latencyCurves: { all: percentileCurve(all), accepted: percentileCurve(acc) } }));
+    const { t0 } = this;
+    return {
+      attempts: total, requests: this.requests, retries: this.retries, gaveUp: this.gaveUp, errors: this.errors, answers: this.answers,
+      totalMs: tEnd - t0, lastAcceptedMs: this.lastAccepted ? this.lastAccepted - t0 : 0,
+      latencyMs: { all: { p50: pct(all, 0.5), p99: pct(all, 0.99) }, accepted: { p50: pct(acc, 0.5), p99: pct(acc, 0.99) } },
+      replayMismatches: this.mismatches, acceptedOrders: this.accepted.length,
+      cpuSeconds: (usage.user + usage.system) / 1e6, startedAt: this.wallOffset + t0,
+    };
+  }
+}
+
 async function run(job: CrowdRun): Promise<CrowdResult> {
   const p = plan;
   if (!p) throw new Error("prepare first");
   const total = p.attemptBuyer.length;
   const conns = await HttpConnection.openMany(job.port, job.connections);
-  const answers: Record<string, number> = {};
-  const firstOrder = new Map<number, string>();
-  const accepted: Accepted[] = [];
-  const latencies = new Float64Array(total * 2);
-  let nLat = 0;
-  const acceptedLat: number[] = [];
-  const buckets: { counts: Omit<SecondBucket, "t" | "p50" | "p99">; lat: number[] }[] = [];
-  let requests = 0;
-  let retries = 0;
-  let gaveUp = 0;
-  let errors = 0;
-  let mismatches = 0;
-  let lastAccepted = 0;
   const tries = new Uint8Array(total);
-  // Ready attempts: [attempt, due time]; retries join it when their Retry-After has passed.
-  const ready: [number, number][] = [];
-  let readyHead = 0;
-  let planned = 0;
-  let pendingRetries = 0;
-  let inFlight = 0;
-  let wake: (() => void) | null = null;
-  const signal = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
   const usage0 = process.cpuUsage();
   const wallOffset = Date.now() - performance.now();
   const t0 = performance.now();
-  const open = job.mode === "open";
-  const rate = job.rate ?? 0;
-  let ticker: NodeJS.Timeout | null = null;
-  if (open) {
-    // Releases due attempts every millisecond, each with the time it was due.
-    ticker = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
-      for (; planned < due; planned++) ready.push([planned, t0 + (planned * 1000) / rate]);
-      signal();
-    }, 1);
-  }
-  const take = (): [number, number] | null => {
-    if (readyHead < ready.length) {
-      const r = ready[readyHead++]!;
-      if (readyHead > 4096 && readyHead * 2 > ready.length) {
-        ready.splice(0, readyHead);
-        readyHead = 0;
-      }
-      return r;
-    }
-    if (!open && planned < total) return [planned++, performance.now()];
-    return null;
-  };
-  const finished = () => planned >= total && readyHead >= ready.length && pendingRetries === 0;
-  const bucketOf = (end: number) => {
-    const s = Math.floor((end - t0) / 1000);
-    while (buckets.length <= s) buckets.push({ counts: { accepted: 0, replayed: 0, soldOut: 0, limit: 0, retryLater: 0, other: 0 }, lat: [] });
-    return buckets[s]!;
-  };
+  const schedule = new Schedule(total, job.mode === "open", job.rate ?? 0, t0);
+  const tally = new Tally(p, total, t0, wallOffset);
   const reqFor = (a: number) => {
     const b = p.attemptBuyer[a]!;
     const key = p.keys[2 * b + p.attemptKey[a]!]!;
@@ -258,99 +372,41 @@ async function run(job: CrowdRun): Promise<CrowdResult> {
   await Promise.all(
     conns.map(async (c) => {
       for (;;) {
-        const next = take();
+        const next = schedule.take();
         if (!next) {
-          if (finished() && inFlight === 0) return signal();
-          if (finished()) {
-            await new Promise<void>((r) => setTimeout(r, 5));
-            continue;
-          }
-          await new Promise<void>((r) => {
-            const prev = wake;
-            wake = () => {
-              prev?.();
-              r();
-            };
-          });
+          if (schedule.finished() && schedule.inFlight === 0) return schedule.signal();
+          if (schedule.finished()) await new Promise<void>((r) => setTimeout(r, 5));
+          else await schedule.idle();
           continue;
         }
         const [a, due] = next;
-        inFlight++;
-        requests++;
+        schedule.inFlight++;
+        tally.requests++;
         let ans: Answer;
         try {
           ans = await c.request(reqFor(a));
         } catch {
-          inFlight--;
-          errors++;
+          schedule.inFlight--;
+          tally.errors++;
           return;
         }
-        inFlight--;
+        schedule.inFlight--;
         const end = performance.now();
-        const ms = end - due;
-        latencies[nLat++] = ms;
-        const bucket = bucketOf(end);
-        bucket.lat.push(ms);
-        const b = p.attemptBuyer[a]!;
-        const slot = 2 * b + p.attemptKey[a]!;
-        if (ans.status === 202) {
-          const orderId = (JSON.parse(ans.body.toString()) as { orderId: string }).orderId;
-          answers[ans.replayed ? "202 replayed" : "202"] = (answers[ans.replayed ? "202 replayed" : "202"] ?? 0) + 1;
-          const first = firstOrder.get(slot);
-          if (first === undefined) {
-            firstOrder.set(slot, orderId);
-            accepted.push({ orderId, userId: p.users[b]!, quantity: p.quantity[b]!, at: wallOffset + end });
-            acceptedLat.push(ms);
-            if (end > lastAccepted) lastAccepted = end;
-          } else if (first !== orderId) mismatches++;
-          if (ans.replayed) bucket.counts.replayed++;
-          else bucket.counts.accepted++;
-          continue;
-        }
-        const code = codeOf(ans);
-        const key = answerKey(ans);
-        answers[key] = (answers[key] ?? 0) + 1;
-        if (ans.status === 503 || ans.status === 429) {
-          bucket.counts.retryLater++;
-          if (tries[a]! < 30) {
-            tries[a]!++;
-            retries++;
-            pendingRetries++;
-            // Jittered, as clients should: a crowd retrying in lockstep arrives as one burst.
-            const wait = Math.min(job.retryCapMs, (ans.retryAfter ?? 1) * 1000) * (0.5 + Math.random());
-            setTimeout(() => {
-              pendingRetries--;
-              ready.push([a, performance.now()]);
-              signal();
-            }, wait);
-          } else gaveUp++;
-          continue;
-        }
-        if (code === "SOLD_OUT") bucket.counts.soldOut++;
-        else if (code === "LIMIT_EXCEEDED") bucket.counts.limit++;
-        else bucket.counts.other++;
+        if (tally.record(a, ans, end - due, end) === "done") continue;
+        if (tries[a]! < 30) {
+          tries[a]!++;
+          tally.retries++;
+          // Jittered, as clients should: a crowd retrying in lockstep arrives as one burst.
+          schedule.retry(a, Math.min(job.retryCapMs, (ans.retryAfter ?? 1) * 1000) * (0.5 + Math.random()));
+        } else tally.gaveUp++;
       }
     }),
   );
-  if (ticker) clearInterval(ticker);
+  schedule.stop();
   const tEnd = performance.now();
   const usage = process.cpuUsage(usage0);
   for (const c of conns) c.close();
-  const all = latencies.subarray(0, nLat).sort();
-  const acc = Float64Array.from(acceptedLat).sort();
-  const series: SecondBucket[] = buckets.map((b, t) => {
-    const l = Float64Array.from(b.lat).sort();
-    return { t, ...b.counts, p50: pct(l, 0.5), p99: pct(l, 0.99) };
-  });
-  // The latency distribution as percentile curves (the headline report draws them), not a million samples.
-  writeFileSync(job.out, JSON.stringify({ accepted, series, latencyCurves: { all: percentileCurve(all), accepted: percentileCurve(acc) } }));
-  return {
-    attempts: total, requests, retries, gaveUp, errors, answers,
-    totalMs: tEnd - t0, lastAcceptedMs: lastAccepted ? lastAccepted - t0 : 0,
-    latencyMs: { all: { p50: pct(all, 0.5), p99: pct(all, 0.99) }, accepted: { p50: pct(acc, 0.5), p99: pct(acc, 0.99) } },
-    replayMismatches: mismatches, acceptedOrders: accepted.length,
-    cpuSeconds: (usage.user + usage.system) / 1e6, startedAt: wallOffset + t0,
-  };
+  return tally.finish(job, total, tEnd, usage);
 }
 
 let saleIdRun = "";

@@ -121,6 +121,21 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
   return { prepared: prepared.length, ms: performance.now() - t0 };
 }
 
+/**
+ * One buyer's request. A 503 or 429 is retried with the same key after Retry-After (jittered, at most 1 s),
+ * as storefronts do: it consumed nothing, or its reservation stands and the retry replays it.
+ */
+async function requestRetrying(c: Connection, request: Buffer, counts: { retries: number; retried: Record<string, number> }): Promise<Answer> {
+  let a = await c.request(request);
+  for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 30; tries++) {
+    counts.retries++;
+    const key = answerKey(a);
+    counts.retried[key] = (counts.retried[key] ?? 0) + 1;
+    await sleep(Math.min(1000, (a.retryAfter ?? 1) * 1000) * (0.5 + Math.random()));
+    a = await c.request(request);
+  }
+  return a;
+}
 
 async function flood(job: FloodJob): Promise<FloodResult> {
   const buyers = prepared;
@@ -133,8 +148,7 @@ async function flood(job: FloodJob): Promise<FloodResult> {
   let errors = 0;
   let next = 0;
   let answered = 0;
-  let retries = 0;
-  const retried: Record<string, number> = {};
+  const retrying = { retries: 0, retried: {} as Record<string, number> };
   const usage0 = process.cpuUsage();
   // Wall clock = this offset + performance.now(), fixed once so a clock step cannot bend one run.
   const wallOffset = Date.now() - performance.now();
@@ -151,16 +165,7 @@ async function flood(job: FloodJob): Promise<FloodResult> {
         const start = performance.now();
         let a: Answer;
         try {
-          a = await c.request(b.request);
-          // A 503 or 429 is retried with the same key after Retry-After (jittered, at most 1 s), as
-          // storefronts do: it consumed nothing, or its reservation stands and the retry replays it.
-          for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 30; tries++) {
-            retries++;
-            const key = answerKey(a);
-            retried[key] = (retried[key] ?? 0) + 1;
-            await sleep(Math.min(1000, (a.retryAfter ?? 1) * 1000) * (0.5 + Math.random()));
-            a = await c.request(b.request);
-          }
+          a = await requestRetrying(c, b.request, retrying);
         } catch {
           errors++;
           return;
@@ -195,8 +200,8 @@ async function flood(job: FloodJob): Promise<FloodResult> {
   return {
     attempts: answered,
     answers,
-    retries,
-    retried,
+    retries: retrying.retries,
+    retried: retrying.retried,
     errors,
     sellMs: last202 - t0,
     totalMs: tEnd - t0,

@@ -292,19 +292,20 @@ export function route(
   opts: ExchangeOptions,
   policy: RoutePolicy = {},
 ): void {
-  const paramCount = (pattern.match(/:/g) ?? []).length;
   const withBody = method === "post" || method === "put";
-  // uWS dispatches only this method to a post or put route; other patterns read it per request.
-  const fixedMethod = withBody ? method.toUpperCase() : undefined;
+  const shape: RequestShape = {
+    paramCount: (pattern.match(/:/g) ?? []).length,
+    // uWS dispatches only this method to a post or put route; other patterns read it per request.
+    fixedMethod: withBody ? method.toUpperCase() : undefined,
+    readKey: policy.idempotencyKey === true,
+    readSignature: policy.signature === true,
+  };
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
   // Every sheddable route goes through the shedder, enabled or not: it also counts requests in flight and
   // refuses new ones while the process drains.
   const shedder = policy.shed !== false ? opts.shedder : undefined;
   const cheap = policy.cheap;
-  const readKey = policy.idempotencyKey === true;
-  const readSignature = policy.signature === true;
   const rt: RouteRuntime = { name, handler, opts, recorder, shedder, access: opts.access };
-  const tooLarge = () => errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
   const cors = opts.cors?.enabled ? opts.cors : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
@@ -312,29 +313,9 @@ export function route(
     const admitted = shedder !== undefined && !cheap?.(hreq.getParameter(0) ?? "");
     if (admitted) {
       const refused = shedder.admit();
-      if (refused) {
-        const id = requestId(hreq.getHeader(H_REQUEST_ID));
-        write(res, id, refusalReply(refused), corsOrigin);
-        recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
-        if (sampled(rt.access, refused.status)) logAccess(rt.access, fixedMethod ?? hreq.getMethod().toUpperCase(), name, refused.status, refused.code, started, id, "");
-        return;
-      }
+      if (refused) return refuse(rt, res, hreq, refused, corsOrigin, started, shape.fixedMethod);
     }
-    const params: string[] = [];
-    for (let i = 0; i < paramCount; i++) params.push(hreq.getParameter(i) ?? "");
-    const req = new UwsReq(
-      res,
-      fixedMethod ?? hreq.getMethod().toUpperCase(),
-      hreq.getUrl(),
-      params,
-      hreq.getHeader(H_AUTHORIZATION),
-      hreq.getHeader(H_CONTENT_TYPE),
-      readKey ? hreq.getHeader(H_IDEMPOTENCY_KEY) : "",
-      readSignature ? hreq.getHeader(H_SIGNATURE) : "",
-      requestId(hreq.getHeader(H_REQUEST_ID)),
-      hreq.getHeader(H_FORWARDED_FOR),
-      corsOrigin,
-    );
+    const req = readRequest(res, hreq, shape, corsOrigin);
     const ex = new Exchange(res, req, started, rt);
     ex.admitted = admitted;
     res.onAborted(() => {
@@ -343,31 +324,84 @@ export function route(
       if (!ex.running) release(ex);
     });
     if (!withBody) return run(ex);
-    const declared = Number(hreq.getHeader(H_CONTENT_LENGTH) || "0");
-    if (declared > opts.maxBodyBytes) {
-      finish(ex, tooLarge(), true);
+    readBody(ex, Number(hreq.getHeader(H_CONTENT_LENGTH) || "0"));
+  });
+}
+
+/** What a route reads of every request, fixed at registration. */
+interface RequestShape {
+  paramCount: number;
+  /** The method when uWS dispatches only one to the route; otherwise it is read per request. */
+  fixedMethod: string | undefined;
+  readKey: boolean;
+  readSignature: boolean;
+}
+
+/** A request the shedder refused: answered at once, before anything else of it is read. */
+function refuse(
+  rt: RouteRuntime,
+  res: HttpResponse,
+  hreq: HttpRequest,
+  refused: ApiError,
+  corsOrigin: string,
+  started: number,
+  fixedMethod: string | undefined,
+): void {
+  const id = requestId(hreq.getHeader(H_REQUEST_ID));
+  write(res, id, refusalReply(refused), corsOrigin);
+  rt.recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
+  if (sampled(rt.access, refused.status)) logAccess(rt.access, fixedMethod ?? hreq.getMethod().toUpperCase(), rt.name, refused.status, refused.code, started, id, "");
+}
+
+/** The request as handlers see it; the Idempotency-Key and X-Signature headers only where the route names them. */
+function readRequest(res: HttpResponse, hreq: HttpRequest, shape: RequestShape, corsOrigin: string): UwsReq {
+  const params: string[] = [];
+  for (let i = 0; i < shape.paramCount; i++) params.push(hreq.getParameter(i) ?? "");
+  return new UwsReq(
+    res,
+    shape.fixedMethod ?? hreq.getMethod().toUpperCase(),
+    hreq.getUrl(),
+    params,
+    hreq.getHeader(H_AUTHORIZATION),
+    hreq.getHeader(H_CONTENT_TYPE),
+    shape.readKey ? hreq.getHeader(H_IDEMPOTENCY_KEY) : "",
+    shape.readSignature ? hreq.getHeader(H_SIGNATURE) : "",
+    requestId(hreq.getHeader(H_REQUEST_ID)),
+    hreq.getHeader(H_FORWARDED_FOR),
+    corsOrigin,
+  );
+}
+
+/** Reads the body in full, then runs the handler; over `maxBodyBytes` (declared or sent) it answers 413. */
+function readBody(ex: Exchange, declared: number): void {
+  const { opts } = ex.rt;
+  if (declared > opts.maxBodyBytes) {
+    finish(ex, tooLarge(opts), true);
+    return;
+  }
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  ex.res.onData((ab, isLast) => {
+    if (done) return;
+    size += ab.byteLength;
+    if (size > opts.maxBodyBytes) {
+      done = true;
+      finish(ex, tooLarge(opts), true);
       return;
     }
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    res.onData((ab, isLast) => {
-      if (done) return;
-      size += ab.byteLength;
-      if (size > opts.maxBodyBytes) {
-        done = true;
-        finish(ex, tooLarge(), true);
-        return;
-      }
-      // uWS owns the ArrayBuffer only for this call: copy it (once, into Node's buffer pool when small).
-      chunks.push(Buffer.copyBytesFrom(new Uint8Array(ab)));
-      if (!isLast) return;
-      done = true;
-      req.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      chunks = [];
-      run(ex);
-    });
+    // uWS owns the ArrayBuffer only for this call: copy it (once, into Node's buffer pool when small).
+    chunks.push(Buffer.copyBytesFrom(new Uint8Array(ab)));
+    if (!isLast) return;
+    done = true;
+    ex.req.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    chunks = [];
+    run(ex);
   });
+}
+
+function tooLarge(opts: ExchangeOptions): HttpReply {
+  return errorReply(new ApiError("PAYLOAD_TOO_LARGE", `body over ${opts.maxBodyBytes} bytes`));
 }
 
 function toReply(err: unknown, req: Req, opts: ExchangeOptions): HttpReply {

@@ -159,6 +159,10 @@ export class Sweeper implements SaleOps {
     }
   }
 
+  /**
+   * One pass once the sale's Redis state is whole, in three passes: ledger records without a row, rows
+   * against their record, the orders the writer parked; then the outbox, the counters and the drift.
+   */
   private async compareAndRepair(sale: Sale, now: number): Promise<SweepReport> {
     const report = emptyReport();
     const recovery = await this.recovery.run(sale, now);
@@ -176,8 +180,31 @@ export class Sweeper implements SaleOps {
     const ledger = await this.ledger(sale);
     const rows = new Map<string, SaleOrderRef>();
     for await (const row of this.repo.scanSale(sale.saleId)) rows.set(row.orderId, row);
-    let unsettled = 0;
 
+    let unsettled = await this.recordsWithoutRows(sale, now, ledger, rows, report);
+    unsettled += await this.rowsAgainstLedger(sale, now, ledger, rows, rebuiltAt, report);
+    await this.parkedPass(sale, rebuiltAt, report);
+
+    const eventsLeft = await this.outbox(sale, now, report);
+    report.settled = now >= sale.endsAt && unsettled === 0 && report.parkedOpen === 0 && eventsLeft === 0;
+    for (const kind of Object.keys(report) as (keyof SweepReport)[]) {
+      if (isRepair(kind) && report[kind] > 0) this.repairs.cell({ kind }).n += report[kind];
+    }
+    const stats = await this.stats(sale).catch(() => null);
+    if (stats && now < sale.endsAt) this.drift.set(sale.saleId, stats.drift);
+    else if (now >= sale.endsAt) this.drift.delete(sale.saleId);
+    return report;
+  }
+
+  /** First pass: ledger records with no row in MySQL: cancelled, expired or persisted. Returns the unsettled. */
+  private async recordsWithoutRows(
+    sale: Sale,
+    now: number,
+    ledger: Map<string, LedgerRecord>,
+    rows: Map<string, SaleOrderRef>,
+    report: SweepReport,
+  ): Promise<number> {
+    let unsettled = 0;
     for (const rec of ledger.values()) {
       if (rows.has(rec.orderId) || rec.state === "tombstone") continue;
       const order = this.lifecycle.known(rec, sale);
@@ -199,7 +226,19 @@ export class Sweeper implements SaleOps {
       const written = (await this.writer.write({ ...order.facts })) === "written";
       if (written) report[rec.state === "reserved" ? "ordersPersisted" : "rowsRestored"]++;
     }
+    return unsettled;
+  }
 
+  /** Second pass: every row against its ledger record: late rows, lost records, statuses to carry over. */
+  private async rowsAgainstLedger(
+    sale: Sale,
+    now: number,
+    ledger: Map<string, LedgerRecord>,
+    rows: Map<string, SaleOrderRef>,
+    rebuiltAt: () => Promise<number | null>,
+    report: SweepReport,
+  ): Promise<number> {
+    let unsettled = 0;
     for (const row of rows.values()) {
       const rec = ledger.get(row.orderId);
       // A row holding units (CONFIRMED or PAID; a CANCELLED one holds none) reserved before a rebuild that
@@ -232,20 +271,15 @@ export class Sweeper implements SaleOps {
         else unsettled++;
       }
     }
+    return unsettled;
+  }
 
+  /** Third pass: the orders the writer parked, each settled now or counted open. */
+  private async parkedPass(sale: Sale, rebuiltAt: () => Promise<number | null>, report: SweepReport): Promise<void> {
     for (const parked of (await this.repo.parkedOf(sale.saleId)) as OrderMessage[]) {
       if (await this.settleParked(sale, parked, rebuiltAt)) report.parkedSettled++;
       else report.parkedOpen++;
     }
-    const eventsLeft = await this.outbox(sale, now, report);
-    report.settled = now >= sale.endsAt && unsettled === 0 && report.parkedOpen === 0 && eventsLeft === 0;
-    for (const kind of Object.keys(report) as (keyof SweepReport)[]) {
-      if (isRepair(kind) && report[kind] > 0) this.repairs.cell({ kind }).n += report[kind];
-    }
-    const stats = await this.stats(sale).catch(() => null);
-    if (stats && now < sale.endsAt) this.drift.set(sale.saleId, stats.drift);
-    else if (now >= sale.endsAt) this.drift.delete(sale.saleId);
-    return report;
   }
 
   /**
