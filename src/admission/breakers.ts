@@ -3,6 +3,7 @@ import type { Config } from "../config/schema.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
 import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
 import { saleSlot, shardSlot } from "../redis/keys.js";
+import { homeShard } from "../reservation/home-shard.js";
 import { parseOrderId } from "../reservation/order-id.js";
 
 export type Dependency = "redis" | "rocketmq" | "mysql";
@@ -168,9 +169,12 @@ export class RedisBreakers {
     this.events = (this.single ?? this.node(UNKNOWN_NODE)).events;
   }
 
-  /** The breaker of the node serving a stock shard (its buyers' tokens, reservations and ledger). */
-  forShard(saleId: string, shard: number): DependencyBreaker {
-    return this.single ?? this.forSlot(shardSlot(saleId, shard));
+  /**
+   * The breaker of a buyer's home shard's node (tokens, reservations, replays). Standalone hashes nothing:
+   * the request path pays for the lookup only where there is more than one node.
+   */
+  forBuyer(sale: { saleId: string; shards: number }, userId: string): DependencyBreaker {
+    return this.single ?? this.forSlot(shardSlot(sale.saleId, homeShard(userId, sale.shards)));
   }
 
   /** The breaker of the node serving a sale's own keys (its settings). */
@@ -185,7 +189,7 @@ export class RedisBreakers {
     return at ? this.forSlot(shardSlot(at.saleId, at.shard)) : this.node(UNKNOWN_NODE);
   }
 
-  forSlot(slot: number): DependencyBreaker {
+  private forSlot(slot: number): DependencyBreaker {
     return this.single ?? this.node(this.owner!(slot) ?? UNKNOWN_NODE);
   }
 

@@ -27,13 +27,13 @@ export class GuardedReservationService extends ReservationService {
 
   /** The breaker of the buyer's home shard's node: pulls from other shards count there too. */
   override reserve(req: ReserveRequest): Promise<ReserveOutcome> {
-    return this.breakers.forShard(req.sale.saleId, this.homeShard(req.sale, req.userId)).run(() => super.reserve(req));
+    return this.breakers.forBuyer(req.sale, req.userId).run(() => super.reserve(req));
   }
 
   override replayOfAccepted(...args: Parameters<ReservationService["replayOfAccepted"]>): Promise<ReserveOutcome | null> {
     const [sale, userId, token] = args;
     // Answered without I/O (not a token this process saw buy): not a call of Redis's, so not a success of its circuit.
     if (!this.flags.wasAccepted(sale.saleId, token)) return Promise.resolve(null);
-    return this.breakers.forShard(sale.saleId, this.homeShard(sale, userId)).run(() => super.replayOfAccepted(...args));
+    return this.breakers.forBuyer(sale, userId).run(() => super.replayOfAccepted(...args));
   }
 }

@@ -107,7 +107,7 @@ export class BuyerRoutes {
     }
     if (sale.paused) throw new ApiError("SALE_NOT_LIVE", pausedReason(sale));
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
-    const redis = this.deps.breakers.redis.forShard(sale.saleId, this.deps.reservations.homeShard(sale, userId));
+    const redis = this.deps.breakers.redis.forBuyer(sale, userId);
     redis.ensureClosed();
     const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
     if (tokenGate) await tokenGate;
@@ -142,7 +142,7 @@ export class BuyerRoutes {
     }
     if (!this.deps.tokens.verify(token, sale.saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
-    this.deps.breakers.redis.forShard(sale.saleId, this.deps.reservations.homeShard(sale, userId)).ensureClosed();
+    this.deps.breakers.redis.forBuyer(sale, userId).ensureClosed();
     this.deps.breakers.rocketmq.ensureClosed();
     const buyerGate = this.deps.limits.buyer(userId);
     const saleGate = this.deps.limits.sale(sale.saleId);
