@@ -75,12 +75,12 @@ export class OrderLifecycle {
     if (!where) return MISSING;
     const record = await via.redis(() => readRecord(this.redis, this.keys, orderId));
     if (record && record.state !== "tombstone") {
-      const sale = await via.redis(() => this.saleOf(where.saleId));
+      const sale = await this.saleOf(where.saleId, via);
       return sale ? { kind: "found", order: this.known(record, sale) } : MISSING;
     }
     const { row, parked } = this.repo ? await via.mysql(() => this.repo!.lookupOrder(orderId)) : { row: null, parked: false };
     if (row) {
-      const sale = await via.redis(() => this.saleOf(where.saleId));
+      const sale = await this.saleOf(where.saleId, via);
       return { kind: "found", order: this.fromRow(row, sale) };
     }
     // A tombstone: the reservation was rolled back, and no row says otherwise.
@@ -104,8 +104,9 @@ export class OrderLifecycle {
   }
 
   /** The sale's settings: Redis (cached), else the catalog in MySQL, even past its retention. */
-  private async saleOf(saleId: string): Promise<Sale | null> {
-    return (await this.sales.get(saleId)) ?? (await this.sales.stored(saleId))?.sale ?? null;
+  private async saleOf(saleId: string, via: LookupGuards): Promise<Sale | null> {
+    // Each read behind its own dependency's breaker: the catalog is MySQL's.
+    return (await via.redis(() => this.sales.get(saleId))) ?? (await via.mysql(() => this.sales.stored(saleId)))?.sale ?? null;
   }
 
   /** An order found by its row (Redis lost its record): the row's facts, the sale's timeout when known. */
