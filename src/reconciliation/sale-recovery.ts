@@ -9,7 +9,7 @@ import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
 import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
 import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";
-import type { ShardRebalancer } from "../reservation/shard-rebalancer.js";
+import { parseTransfer, type ShardRebalancer } from "../reservation/shard-rebalancer.js";
 
 export interface RecoveryOptions {
   /**
@@ -198,7 +198,7 @@ export class SaleRecovery {
     let units = 0;
     for (const k of shards) {
       for (const [id, rec] of Object.entries(await this.redis.hgetall(k.xout))) {
-        const [to, qty] = rec.split("|").map(Number) as [number, number];
+        const { to, qty } = parseTransfer(rec);
         const dst = shards[to];
         if (dst && !lost.has(to) && (await this.redis.sismember(dst.xin, id)) === 1) continue;
         units += qty;

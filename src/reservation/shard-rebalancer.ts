@@ -48,7 +48,7 @@ export class ShardRebalancer {
     const all = await Promise.all(
       Array.from({ length: sale.shards }, (_, i) => this.redis.hvals(this.keys.shard(sale.saleId, i).xout)),
     );
-    return all.flat().reduce((sum, rec) => sum + Number(rec.split("|")[1] ?? 0), 0);
+    return all.flat().reduce((sum, rec) => sum + parseTransfer(rec).qty, 0);
   }
 
   /**
@@ -115,7 +115,7 @@ export class ShardRebalancer {
     for (let from = 0; from < sale.shards; from++) {
       const recs = await this.redis.hgetall(this.keys.shard(sale.saleId, from).xout);
       for (const [id, rec] of Object.entries(recs)) {
-        const [to, qty, ms] = rec.split("|").map(Number) as [number, number, number];
+        const { to, qty, ms } = parseTransfer(rec);
         if (now - ms < graceMs) continue;
         await this.applyIn(sale.saleId, from, to, id, qty);
         finished++;
@@ -124,4 +124,10 @@ export class ShardRebalancer {
     }
     return { finished, units };
   }
+}
+
+/** A transfer as its donor's xout records it (transfer-out-4.lua): "<to shard>|<qty>|<unix ms>". */
+export function parseTransfer(rec: string): { to: number; qty: number; ms: number } {
+  const [to, qty, ms] = rec.split("|").map(Number);
+  return { to: to ?? -1, qty: qty ?? 0, ms: ms ?? 0 };
 }
