@@ -1,6 +1,6 @@
-import { createHmac } from "node:crypto";
 import { FlashSaleClient, FlashSaleError, retryAfterSeconds, type AnswerInfo, type RetryOptions } from "@flashsale/client";
 import { signBuyerJwt } from "../src/admission/auth.js";
+import { PaymentSignature } from "../src/admission/payment-signature.js";
 
 /** One answer: status, parsed JSON body (the raw text when it is not JSON), headers. */
 export interface ApiResponse<T = any> {
@@ -159,10 +159,7 @@ export class ApiClient {
    */
   signPayment(raw: string, atMs: number | null = Date.now()): string {
     if (!this.creds.webhookSecret) throw new Error("this client has no webhook secret");
-    const hmac = createHmac("sha256", this.creds.webhookSecret);
-    if (atMs === null) return `sha256=${hmac.update(raw).digest("hex")}`;
-    const t = Math.floor(atMs / 1000);
-    return `t=${t},sha256=${hmac.update(`${t}.${raw}`).digest("hex")}`;
+    return new PaymentSignature(this.creds.webhookSecret).sign(raw, atMs);
   }
 
   pause(saleId: string) {

@@ -24,8 +24,12 @@ export class PaymentSignature {
     this.key = Buffer.from(secret, "utf8");
   }
 
-  /** The timestamped header for `body`, signed at `nowMs` (the provider's side, for clients and tests). */
-  sign(body: Buffer | string, nowMs = Date.now()): string {
+  /**
+   * The header for `body` as the provider signs it (for clients and tests): timestamped at `nowMs`, or the
+   * contract's plain form when `nowMs` is null.
+   */
+  sign(body: Buffer | string, nowMs: number | null = Date.now()): string {
+    if (nowMs === null) return `sha256=${this.mac(null, body).toString("hex")}`;
     const t = Math.floor(nowMs / 1000);
     return `t=${t},sha256=${this.mac(t, body).toString("hex")}`;
   }

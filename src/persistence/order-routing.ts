@@ -31,7 +31,7 @@ export function routeOrder(userId: string, dbShards: number, tablesPerShard: num
   if (!Number.isSafeInteger(tablesPerShard) || tablesPerShard < 1) {
     throw new RangeError(`tablesPerShard must be a positive integer, got ${tablesPerShard}`);
   }
-  const hash = createHash("sha1").update(userId, "utf8").digest().readUInt32BE(0);
+  const hash = sha1Uint32(userId);
   const slot = hash % (dbShards * tablesPerShard);
   return { db: Math.floor(slot / tablesPerShard), table: slot % tablesPerShard };
 }
@@ -49,5 +49,10 @@ export function tableName(table: number): string {
  */
 export function eventHome(eventId: string, dbShards: number): number {
   if (!Number.isSafeInteger(dbShards) || dbShards < 1) throw new RangeError(`dbShards must be a positive integer, got ${dbShards}`);
-  return createHash("sha1").update(eventId, "utf8").digest().readUInt32BE(0) % dbShards;
+  return sha1Uint32(eventId) % dbShards;
+}
+
+/** The first 4 bytes of SHA-1 of a string's UTF-8 bytes, as a big-endian uint32. */
+function sha1Uint32(s: string): number {
+  return createHash("sha1").update(s, "utf8").digest().readUInt32BE(0);
 }
