@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from "ioredis";
+import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
@@ -7,6 +7,7 @@ import { keySlot } from "../../src/redis/key-slot.js";
 import { pidListeningOn } from "../../stack/proc.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { rid, type Api } from "../helpers/env.js";
+import { monitorNode } from "../helpers/redis-monitor.js";
 
 /** The pids of the cluster's replicas (to freeze with SIGSTOP: they stay connected and stop acknowledging). */
 async function replicaPids(cfg: Config): Promise<number[]> {
@@ -55,13 +56,11 @@ describe("a replayed 202 served by another gateway process (Redis Cluster, repli
   /** The commands that touch `key` on its primary (MONITOR), until stop(). */
   async function watchKey(key: string): Promise<{ commands: string[][]; stop: () => void }> {
     const owner = (direct as Cluster).slots[keySlot(key)]![0]!;
-    const conn = createRedis({ ...cfg.redis, mode: "standalone", url: `redis://${owner}` });
-    const monitor = await (conn as Redis).monitor();
     const commands: string[][] = [];
-    monitor.on("monitor", (_time: string, args: string[]) => {
+    const monitor = await monitorNode(owner, (args) => {
       if (args.includes(key)) commands.push([args[0]!.toLowerCase(), ...args.slice(1)]);
     });
-    return { commands, stop: () => (monitor.disconnect(), conn.disconnect()) };
+    return { commands, stop: () => monitor.stop() };
   }
 
   it("B answers 503 while no replica has the reservation, then 202 with the same order", { timeout: 120_000 }, async () => {

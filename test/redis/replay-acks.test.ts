@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from "ioredis";
+import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis, type RedisClient } from "../../src/redis/client.js";
 import { Keys } from "../../src/redis/keys.js";
@@ -7,6 +7,7 @@ import { ReplicaAcks } from "../../src/redis/replica-acks.js";
 import { scripts } from "../../src/redis/scripts.js";
 import { pidListeningOn } from "../../stack/proc.js";
 import { rid, testConfig } from "../helpers/env.js";
+import { monitorNode } from "../helpers/redis-monitor.js";
 
 /**
  * Issue 17, scenarios 2 and 3 at the script layer: a 202 answered again, on any connection, is acknowledged
@@ -56,11 +57,8 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
     // Other connections, as another process or a reconnected client has: none wrote anything yet.
     const [resent, other, replayer] = [await connect(), await connect(), await connect()];
     const owner = (first as Cluster).slots[keySlot(k.token(token))]![0]!;
-    const watcher = createRedis({ ...cfg.redis, mode: "standalone", url: `redis://${owner}` });
-    clients.push(watcher);
-    const monitor = await (watcher as Redis).monitor();
     const restated: string[][] = [];
-    monitor.on("monitor", (_t: string, a: string[]) => {
+    const monitor = await monitorNode(owner, (a) => {
       if (a[0]?.toLowerCase() === "hset" && a[1] === k.token(token) && a[2] === "c") restated.push(a);
     });
 
@@ -80,7 +78,7 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
     }
     // One write of the stored answer per replay path, each on the connection that then sent WAIT.
     expect(restated).toHaveLength(3);
-    monitor.disconnect();
+    monitor.stop();
     // Thawed, the replicas catch up and every one of those connections' WAITs is answered.
     for (const c of [first, resent, other, replayer]) {
       let ok = false;
