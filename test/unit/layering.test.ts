@@ -5,6 +5,7 @@ import { repoRoot } from "../../src/util/repo-root.js";
 
 const SRC = join(repoRoot(), "src");
 const ARCHITECTURE = join(repoRoot(), "docs", "architecture.md");
+const README = join(repoRoot(), "README.md");
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -41,6 +42,29 @@ function allowedImports(): Map<string, Set<string>> {
   return table;
 }
 
+/**
+ * The arrows between folders in the README's request-path diagram, as [from, to]: on a line, each folder
+ * (`name/`) before a `──▶` points at the next folder after it, and `◀──` the other way.
+ */
+function diagramArrows(readme: string): [string, string][] {
+  const diagram = readme.split(/^## How a request travels$/m)[1]?.split(/^```$/m)[1] ?? "";
+  const arrows: [string, string][] = [];
+  for (const line of diagram.split("\n")) {
+    const tokens = [...line.matchAll(/([a-z]+)\/|──▶|◀──/g)].map((m) => m[1] ?? m[0]);
+    let last: string | undefined;
+    let pending: "▶" | "◀" | undefined;
+    for (const t of tokens) {
+      if (t === "──▶" || t === "◀──") {
+        pending = t === "──▶" ? "▶" : "◀";
+        continue;
+      }
+      if (last && pending) arrows.push(pending === "▶" ? [last, t] : [t, last]);
+      [last, pending] = [t, undefined];
+    }
+  }
+  return arrows;
+}
+
 describe("layering of src/", () => {
   const edges = imports();
 
@@ -63,6 +87,13 @@ describe("layering of src/", () => {
     expect([...allowed.keys()].sort()).toEqual(folders.sort());
     const named = [...allowed.values()].flatMap((s) => [...s]);
     expect(named.filter((n) => !folders.includes(n))).toEqual([]);
+  });
+
+  it("every arrow between folders in the README's diagram is an import the table allows", () => {
+    const allowed = allowedImports();
+    const arrows = diagramArrows(readFileSync(README, "utf8"));
+    expect(arrows.length).toBeGreaterThan(5);
+    expect(arrows.filter(([a, b]) => !allowed.get(a)?.has(b)).map(([a, b]) => `${a}/ → ${b}/`)).toEqual([]);
   });
 
   it("nothing outside src/http imports from src/http: errors and ports live below it", () => {
