@@ -1,14 +1,11 @@
-/** The body of an order message: everything the writer needs to make the MySQL row. */
-export interface OrderMessage {
-  orderId: string;
-  saleId: string;
-  skuId: string;
-  userId: string;
-  quantity: number;
-  /** When the reservation was made, unix ms (becomes created_at). */
-  reservedAt: number;
-  /** The purchase token of the attempt: what settles an order whose ledger record is missing. */
-  token?: string;
+import type { OrderFacts } from "../orders/order-transitions.js";
+
+/**
+ * The body of an order message: everything the writer needs to make the MySQL row. The order's facts:
+ * `reservedAt` becomes created_at; `token`, the purchase token of the attempt, settles an order whose ledger
+ * record is missing.
+ */
+export interface OrderMessage extends OrderFacts {
   /** The X-Request-Id of the HTTP request that placed it: the checker's and writer's lines name it. */
   requestId?: string;
 }

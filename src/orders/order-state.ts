@@ -9,12 +9,8 @@
  * not a transition: it records a refund. Everything here is pure; order-transitions.ts applies
  * a decision under the row lock, so two racing actors never both win.
  */
+import type { OrderStatus } from "../order.js";
 import type { OrderEventType } from "../persistence/order-events.js";
-import { ORDER_STATUSES, type OrderStatus } from "../persistence/order-row.js";
-
-/** What the API shows: RESERVED (a reservation whose row is not written yet), then the row's status. */
-export const SHOWN_STATUSES = ["RESERVED", ...ORDER_STATUSES] as const;
-export type ShownStatus = (typeof SHOWN_STATUSES)[number];
 
 /**
  * Why a cancel action runs (a failed payment is its own action); UNITS_RETURNED: the sweeper writes the row

@@ -1,17 +1,10 @@
+import type { ShownStatus } from "../order.js";
 import type { StoredOrder } from "../persistence/order-row.js";
 import type { KnownOrder } from "./order-lifecycle.js";
-import type { ShownStatus } from "./order-state.js";
 
 /** An order as a status read shows it (GET /v1/orders/{orderId}); the route only renders it. */
-export interface OrderView {
-  orderId: string;
-  saleId: string;
-  skuId: string;
-  userId: string;
-  quantity: number;
+export interface OrderView extends Omit<StoredOrder, "status"> {
   status: ShownStatus;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 /**

@@ -1,13 +1,13 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
-import type { OrderStatus } from "../persistence/order-row.js";
+import type { Order, OrderStatus } from "../order.js";
 import { decide, eventTypeOf, type Decision, type OrderAction } from "./order-state.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
-import { insertOutbox, orderEvent, type EventSubject, type OrderEvent } from "../persistence/order-events.js";
+import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-events.js";
 import { withDeadlockRetry } from "../persistence/order-repository.js";
 import { eventHome } from "../persistence/order-routing.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
-export interface OrderFacts extends EventSubject {
+export interface OrderFacts extends Order {
   /** Reservation time, unix ms (the row's created_at). */
   reservedAt: number;
   /** The purchase token that bought it: kept on a row written here, as the writer keeps it (a rebuild restores it). */

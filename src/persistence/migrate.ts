@@ -1,6 +1,7 @@
 import mysql from "mysql2/promise";
 import type { Config, MysqlShardConfig } from "../config/schema.js";
-import { ORDER_LIMITS, ORDER_STATUSES } from "./order-row.js";
+import { ORDER_STATUSES } from "../order.js";
+import { ORDER_LIMITS } from "./order-row.js";
 import { tableName } from "./order-routing.js";
 
 /** What `migrate` found and did in one shard database. */

@@ -1,4 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import type { Order } from "../order.js";
 
 /** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */
 export type OrderEventType = "ORDER_CONFIRMED" | "ORDER_PAID" | "ORDER_CANCELLED" | "REFUND_REQUIRED";
@@ -8,29 +9,19 @@ export function orderEventId(orderId: string, version: number): string {
   return `${orderId}.v${version}`;
 }
 
-/** An order event as published: the body of the message on `rocketmq.eventTopic`. */
-export interface OrderEvent {
+/**
+ * An order event as published: the body of the message on `rocketmq.eventTopic`, the order's fields with
+ * the event's (the body keeps the key order orderEvent writes).
+ */
+export interface OrderEvent extends Order {
   eventId: string;
   type: OrderEventType;
-  orderId: string;
-  saleId: string;
-  skuId: string;
-  userId: string;
-  quantity: number;
   version: number;
   occurredAt: string;
 }
 
-/** What an event says about its order. */
-export interface EventSubject {
-  orderId: string;
-  saleId: string;
-  skuId: string;
-  userId: string;
-  quantity: number;
-}
-
-export function orderEvent(o: EventSubject, type: OrderEventType, version: number, at: Date): OrderEvent {
+/** The event of a change to `o`: the order's fields only (an OrderFacts passed here carries more, left out of the body). */
+export function orderEvent(o: Order, type: OrderEventType, version: number, at: Date): OrderEvent {
   return {
     eventId: orderEventId(o.orderId, version), type, orderId: o.orderId, saleId: o.saleId, skuId: o.skuId,
     userId: o.userId, quantity: o.quantity, version, occurredAt: at.toISOString(),

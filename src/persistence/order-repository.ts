@@ -1,7 +1,8 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from "mysql2/promise";
+import { ORDER_STATUSES, type Order, type OrderStatus } from "../order.js";
 import { inTransaction, type MysqlShards, type OrderTable } from "./mysql-shards.js";
 import { countUnpublished, insertOutbox, orderEvent } from "./order-events.js";
-import { ORDER_LIMITS, ORDER_STATUSES, type OrderRow, type OrderStatus, type StoredOrder } from "./order-row.js";
+import { ORDER_LIMITS, type OrderRow, type StoredOrder } from "./order-row.js";
 import { tableName } from "./order-routing.js";
 
 /** A row the writer refuses before touching MySQL; retrying it can never succeed. */
@@ -20,10 +21,8 @@ export interface InsertResult {
   duplicates: number;
 }
 
-export interface StatusTotals {
-  confirmed: number;
-  paid: number;
-  cancelled: number;
+/** Per status (its name in lower case), and all together. */
+export interface StatusTotals extends Record<Lowercase<OrderStatus>, number> {
   total: number;
 }
 
@@ -41,12 +40,7 @@ export interface RefundRecord {
 }
 
 /** What the reconciliation sweeper needs of each order. */
-export interface SaleOrderRef {
-  orderId: string;
-  userId: string;
-  quantity: number;
-  status: OrderStatus;
-  createdAt: Date;
+export interface SaleOrderRef extends Pick<StoredOrder, "orderId" | "userId" | "quantity" | "status" | "createdAt"> {
   /** The purchase token that bought it; null for rows written without one (by the lifecycle, or before). */
   token: string | null;
 }
@@ -247,7 +241,7 @@ export class OrderRepository {
    * Parks orders of committed messages whose ledger record is missing, in their buyer's shard database,
    * once each (a redelivery parks nothing new).
    */
-  async parkOrders(orders: readonly { orderId: string; saleId: string; userId: string }[], now = new Date()): Promise<void> {
+  async parkOrders(orders: readonly Pick<Order, "orderId" | "saleId" | "userId">[], now = new Date()): Promise<void> {
     await Promise.all(
       orders.map((o) =>
         this.shards.forUser(o.userId).pool.query(

@@ -4,7 +4,7 @@ import type { OrderMessage } from "../messaging/order-message.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import type { OrderRepository, SaleOrderRef } from "../persistence/order-repository.js";
 import type { Keys, ShardKeys } from "../redis/keys.js";
-import { scripts, type RedisClient } from "../redis/scripts.js";
+import { scripts, type RedisClient, type TokenRecordArgs } from "../redis/scripts.js";
 import { ledgerOf, readRecord, saleLedger } from "../reservation/ledger.js";
 import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
@@ -235,7 +235,7 @@ export class SaleRecovery {
 
   private async honor(
     sale: Sale,
-    order: { orderId: string; quantity: number; reservedAt: number; userId: string; token: string },
+    order: TokenRecordArgs,
     perUserLimit: number,
     rebuiltAt: number | null,
     what: string,

@@ -1,4 +1,5 @@
 import type { Cluster, Redis, Result } from "ioredis";
+import type { Order } from "../order.js";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
@@ -39,11 +40,8 @@ export function defineScripts(client: RedisClient): void {
   }
 }
 
-export interface ReserveArgs {
-  userId: string;
-  quantity: number;
+export interface ReserveArgs extends Pick<Order, "orderId" | "saleId" | "userId" | "quantity"> {
   perUserLimit: number;
-  orderId: string;
   /** Reservation time, unix ms. */
   now: number;
   token: string;
@@ -51,8 +49,20 @@ export interface ReserveArgs {
   final: boolean;
   replayMs: number;
   acceptedChannel: string;
-  saleId: string;
 }
+
+/** An order's ledger record as the restore, rebuild and honour scripts write it: the order's part and when it was reserved. */
+export interface RecordArgs extends Pick<Order, "orderId" | "userId" | "quantity"> {
+  reservedAt: number;
+}
+
+/** A record with the purchase token that bought the order (rebuild-order, honor-order). */
+export interface TokenRecordArgs extends RecordArgs {
+  token: string;
+}
+
+/** The ledger letter of an order that has a row: F (confirmed), P (paid), C (released). */
+type RowState = "F" | "P" | "C";
 
 /**
  * One typed call per Lua script, each returning its mapped outcome (script-replies.ts). Keys come from the
@@ -120,7 +130,7 @@ export const scripts = {
     return c.fsLease(key, owner, ttlMs).then(leaseOutcome);
   },
 
-  restoreRecord(c: RedisClient, k: ShardKeys, r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string }): Promise<RestoreRecordOutcome> {
+  restoreRecord(c: RedisClient, k: ShardKeys, r: RecordArgs & { state: RowState }): Promise<RestoreRecordOutcome> {
     return c.fsRestoreRecord(k.res, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(restoreRecordOutcome);
   },
 
@@ -128,7 +138,7 @@ export const scripts = {
   rebuildOrder(
     c: RedisClient,
     k: ShardKeys,
-    r: { orderId: string; state: "F" | "P" | "C"; quantity: number; reservedAt: number; userId: string; token: string },
+    r: TokenRecordArgs & { state: RowState },
     replayMs: number,
   ): Promise<RebuildOutcome> {
     return c.fsRebuildOrder(k.res, k.buyers, k.token(r.token), r.orderId, r.state, r.quantity, r.reservedAt, r.userId, r.token, replayMs).then(rebuildOrderOutcome);
@@ -138,7 +148,7 @@ export const scripts = {
   honorOrder(
     c: RedisClient,
     k: ShardKeys,
-    o: { orderId: string; quantity: number; reservedAt: number; userId: string; token: string },
+    o: TokenRecordArgs,
     a: { perUserLimit: number; replayMs: number },
   ): Promise<HonorOutcome> {
     return c

@@ -1,3 +1,4 @@
+import type { Order } from "../order.js";
 import { parseOrderId } from "./order-id.js";
 import type { Keys, ShardKeys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
@@ -8,13 +9,10 @@ export type LedgerState = "reserved" | "confirmed" | "paid" | "released" | "tomb
 const STATES: Readonly<Record<string, LedgerState>> = { R: "reserved", F: "confirmed", P: "paid", C: "released", T: "tombstone" };
 
 /** A reservation record as the Lua scripts write it: "state|qty|ms|token|user". */
-export interface LedgerRecord {
-  orderId: string;
+export interface LedgerRecord extends Pick<Order, "orderId" | "userId" | "quantity"> {
   state: LedgerState;
-  quantity: number;
   reservedAt: number;
   token: string;
-  userId: string;
 }
 
 const RECORD_RE = /^([RFPCT])\|(\d+)\|(\d+)\|([^|]*)\|(.*)$/;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Order } from "../order.js";
 import type { Keys } from "../redis/keys.js";
 import type { ReleaseOutcome, ReserveOutcome } from "../redis/script-replies.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
@@ -20,11 +21,10 @@ const MAX_PULLS = 6;
 const LOOKS = 3;
 const LOOK_AGAIN_MS = 10;
 
-export interface ReserveRequest {
+/** An order attempt: the buyer's order in `sale` (its sale and SKU) and the purchase token it spends. */
+export interface ReserveRequest extends Pick<Order, "userId" | "quantity"> {
   sale: Sale;
-  userId: string;
   token: string;
-  quantity: number;
   /** Chosen before the call (it names the transactional message); defaults to a fresh id. */
   orderId?: string;
   /** Reservation time, unix ms (the order message carries the same value). */

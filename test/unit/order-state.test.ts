@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ORDER_STATUSES, type OrderStatus } from "../../src/order.js";
 import {
   decide,
   eventTypeOf,
@@ -8,7 +9,6 @@ import {
   type RefundReason,
 } from "../../src/orders/order-state.js";
 import type { OrderEventType } from "../../src/persistence/order-events.js";
-import { ORDER_STATUSES, type OrderStatus } from "../../src/persistence/order-row.js";
 
 type ActionName = "pay" | "fail" | `cancel ${CancelReason}`;
 

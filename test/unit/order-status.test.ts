@@ -1,7 +1,7 @@
 import type { OrderStatus as ClientStatus } from "@flashsale/client";
 import { describe, expect, it } from "vitest";
+import { SHOWN_STATUSES, type ShownStatus } from "../../src/order.js";
 import type { KnownOrder } from "../../src/orders/order-lifecycle.js";
-import { SHOWN_STATUSES, type ShownStatus } from "../../src/orders/order-state.js";
 import { needsRow, orderView } from "../../src/orders/order-status.js";
 import type { StoredOrder } from "../../src/persistence/order-row.js";
 import type { LedgerState } from "../../src/reservation/ledger.js";
