@@ -34,6 +34,10 @@ const MEASUREMENTS: Measurement[] = [memory];
  * (bench/lib/proc.ts). So each run compiles first, always (a few seconds; no guessing whether dist/ is
  * current): src/ as `npm run build` emits it, and bench/servers and bench/clients beside it.
  */
+const GATEWAY_RUNTIME = "dist";
+/** `memory` runs the gateway's scripts and repositories in this process: it measures sizes, not speed. */
+const MEASUREMENT_RUNTIME = "tsx";
+
 function compile(): void {
   const tsc = join(repoRoot(), "node_modules", "typescript", "bin", "tsc");
   execFileSync(process.execPath, [tsc, "-p", join(repoRoot(), BENCH_TSCONFIG)], { stdio: "inherit" });
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
       timestamp: started.toISOString(),
       command: command(b.name),
       durationSeconds: (Date.now() - started.getTime()) / 1000,
+      gateway: GATEWAY_RUNTIME,
       unit: out.unit,
       ratio,
       medianRatio,
@@ -137,6 +142,7 @@ async function main(): Promise<void> {
         timestamp: started.toISOString(),
       command: command(m.name),
         durationSeconds: (Date.now() - started.getTime()) / 1000,
+        gateway: MEASUREMENT_RUNTIME,
         details: out.details,
         table: out.table,
         environment: environment(),
