@@ -8,7 +8,7 @@ import { createRedis } from "../src/redis/client.js";
 import type { LoadJob, LoadResult } from "./clients/http-load.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
-import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { compiledScript, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
 import { ApiClient, expectSoldOut, expectStatus } from "../support/api-client.js";
 
@@ -102,7 +102,7 @@ export const admissionOverhead: Benchmark = {
       for (const s of sides) gws.push(await startSide(cfg, s));
       const requests = await requestPools(cfg, gws, jwts);
 
-      load = new TsChild("bench/clients/http-load.ts", { core: LOAD_CORE });
+      load = new TsChild(compiledScript("bench/clients/http-load.ts"), { core: LOAD_CORE });
       const samples = await measure(load, gws, requests);
       return result(samples);
     } finally {
@@ -122,7 +122,7 @@ type Pools = Map<Gw, { reject: LoadJob["requests"]; live: LoadJob["requests"] }>
 
 /** One side's gateway with its two sales: one sold out (the flag set by one SOLD_OUT), one with stock for all. */
 async function startSide(cfg: Config, s: { label: string; env: Record<string, string> }): Promise<Gw> {
-  const child = new TsChild("bench/servers/gateway-server.ts", { core: SERVER_CORE, env: s.env });
+  const child = new TsChild(compiledScript("bench/servers/gateway-server.ts"), { core: SERVER_CORE, env: s.env });
   const port = (await child.next<{ port: number }>()).port;
   const base = `http://127.0.0.1:${port}`;
   const api = new ApiClient(base, cfg.auth);

@@ -16,7 +16,7 @@ import { median } from "./lib/stats.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { pidListeningOn } from "../stack/proc.js";
-import { ask, cpuOfEach, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within, type Watched } from "./lib/proc.js";
+import { ask, compiledScript, cpuOfEach, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within, type Watched } from "./lib/proc.js";
 import { checkRows, drainedRows, unitsIn, type RowSeen } from "./lib/sale-rows.js";
 import { dropPrefix } from "./lib/redis.js";
 
@@ -355,14 +355,14 @@ async function startSides(cfg: Config, env: Record<string, string>, naiveDb: str
   // gateway process only serves HTTP and the producer (rocketmq.consumer.enabled=false).
   const split = process.env.BENCH_E2E_SPLIT === "1";
   const gwEnv = split ? { ...env, FLASHSALE__ROCKETMQ__CONSUMER__ENABLED: "false" } : env;
-  const gwChild = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env: profileDir ? { ...gwEnv, BENCH_PROFILE_DIR: profileDir } : gwEnv });
+  const gwChild = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env: profileDir ? { ...gwEnv, BENCH_PROFILE_DIR: profileDir } : gwEnv });
   children.push(gwChild);
-  if (split) children.push(new TsChild("src/writer-main.ts", { core: LOAD_CORE, env }));
+  if (split) children.push(new TsChild(compiledScript("src/writer-main.ts"), { core: LOAD_CORE, env }));
   const gwPort = (await within(gwChild.next<{ port: number }>(), 60_000, "gateway start")).port;
-  const naiveChild = new TsChild("bench/servers/naive-server.ts", { core: SERVER_CORE, env: { ...env, NAIVE_DB: naiveDb, NAIVE_POOL: String(NAIVE_POOL) } });
+  const naiveChild = new TsChild(compiledScript("bench/servers/naive-server.ts"), { core: SERVER_CORE, env: { ...env, NAIVE_DB: naiveDb, NAIVE_POOL: String(NAIVE_POOL) } });
   children.push(naiveChild);
   const naivePort = (await naiveChild.next<{ port: number }>()).port;
-  const load = new TsChild("bench/clients/flood.ts", { core: LOAD_CORE, env });
+  const load = new TsChild(compiledScript("bench/clients/flood.ts"), { core: LOAD_CORE, env });
   children.push(load);
 
   const redisPort = Number(new URL(cfg.redis.url).port || 6379);

@@ -9,7 +9,7 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import type { Config } from "../src/config/schema.js";
 import { pidListeningOn } from "../stack/proc.js";
-import { cpuSeconds, LOAD_CORE, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { compiledScript, cpuSeconds, LOAD_CORE, SERVER_CORE, TsChild } from "./lib/proc.js";
 
 const ORDERS = Number(process.env.BENCH_PAY_ORDERS ?? 4000);
 const CONNECTIONS = 64;
@@ -37,10 +37,10 @@ export const paymentCallbacks: Benchmark = {
     const root = await mysql.createConnection(rootConnection(cfg));
     try {
       await ensureGatewayTopics(topics);
-      const gw = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env });
+      const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
       children.push(gw);
       const port = (await gw.next<{ port: number }>()).port;
-      const client = new TsChild("bench/clients/request-list.ts", { core: LOAD_CORE, env });
+      const client = new TsChild(compiledScript("bench/clients/request-list.ts"), { core: LOAD_CORE, env });
       children.push(client);
       const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
       const saleId = `pay-${id}`;

@@ -10,7 +10,7 @@ import type { LoadJob, LoadResult } from "./clients/http-load.js";
 import { runWrk, wrkAvailable, type WrkResult } from "./clients/wrk.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
-import { cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { compiledScript, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
 import { ApiClient, expectSoldOut, expectStatus } from "../support/api-client.js";
 
@@ -49,9 +49,9 @@ interface Target {
   script: string;
 }
 
-const GATEWAY: Target = { label: "gateway", script: "bench/servers/gateway-server.ts" };
-const UWS: Target = { label: "uws-hello", script: "bench/servers/uws-hello.ts" };
-const NODE_HTTP: Target = { label: "node-http-hello", script: "bench/servers/node-hello.ts" };
+const GATEWAY: Target = { label: "gateway", script: compiledScript("bench/servers/gateway-server.ts") };
+const UWS: Target = { label: "uws-hello", script: compiledScript("bench/servers/uws-hello.ts") };
+const NODE_HTTP: Target = { label: "node-http-hello", script: compiledScript("bench/servers/node-hello.ts") };
 
 const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus(`reject-path setup: ${what}`, got, status, code);
 
@@ -78,7 +78,7 @@ export const rejectPath: Benchmark = {
         servers.set(t, { child, port: (await child.next<{ port: number }>()).port });
       }
       const { requests, shortCircuits } = await soldOutSale(cfg, servers.get(GATEWAY)!);
-      load = new TsChild("bench/clients/http-load.ts", { core: LOAD_CORE });
+      load = new TsChild(compiledScript("bench/clients/http-load.ts"), { core: LOAD_CORE });
       const scBefore = await shortCircuits();
       const { samples, gatewayRequests } = await autocannonRounds(load, servers, requests);
       // Every answer autocannon counted (warm-ups included) must have come from the flag; the counter may

@@ -7,7 +7,7 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
 import type { FloodJob, FloodResult, PrepareJob } from "./clients/flood.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
-import { ask, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import { ask, compiledScript, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within } from "./lib/proc.js";
 import { checkRows, drainedRows, unitsIn } from "./lib/sale-rows.js";
 import { median } from "./lib/stats.js";
 
@@ -100,13 +100,13 @@ export const replicaAcksHttp: Benchmark = {
       const nodes = JSON.stringify(cluster.nodes.map((n) => `${n.host}:${n.port}`));
       for (const s of sides) {
         const env = { ...s.env, FLASHSALE__REDIS__MODE: "cluster", FLASHSALE__REDIS__NODES: nodes, FLASHSALE__REDIS__MINREPLICAACKS: String(s.minReplicaAcks) };
-        const child = new TsChild("bench/servers/app-server.ts", { core: SERVER_CORE, env });
+        const child = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
         children.push(child);
         const port = (await within(child.next<{ port: number }>(), 60_000, "gateway start")).port;
         const label = `minReplicaAcks ${s.minReplicaAcks}`;
         gateways.push({ label, minReplicaAcks: s.minReplicaAcks, child, port, api: new ApiClient(`http://127.0.0.1:${port}`, cfg.auth), shards: new MysqlShards(benchConfig(env).mysql) });
       }
-      const load = new TsChild("bench/clients/flood.ts", { core: LOAD_CORE, env: sides[0]!.env });
+      const load = new TsChild(compiledScript("bench/clients/flood.ts"), { core: LOAD_CORE, env: sides[0]!.env });
       children.push(load);
 
       // Untimed warm-up: the JIT, pools, cluster slot maps, RocketMQ routes; audited already.

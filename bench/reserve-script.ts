@@ -9,7 +9,7 @@ import { SoldOutCache } from "../src/reservation/sold-out-cache.js";
 import type { CallerJob, CallerResult } from "./clients/reserve-caller.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
-import { cpuSeconds, LOAD_CORE, pinned, pinningAvailable, TsChild } from "./lib/proc.js";
+import { compiledScript, cpuSeconds, LOAD_CORE, pinned, pinningAvailable, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
 import { BENCH_USER, benchSale, UNLIMITED } from "./lib/reserve-work.js";
 
@@ -172,7 +172,7 @@ export const reserveScript: Benchmark = {
       };
     };
     try {
-      caller = new TsChild("bench/clients/reserve-caller.ts", { core: LOAD_CORE, env });
+      caller = new TsChild(compiledScript("bench/clients/reserve-caller.ts"), { core: LOAD_CORE, env });
       for (let round = 0; round < ROUNDS; round++) {
         gateway.push(await gatewayRound(caller, redis, keys, round));
         bench.push(await redisBenchmarkRound(1));

@@ -5,7 +5,7 @@ import { startLocalCluster, type LocalCluster } from "../stack/redis-cluster.js"
 import type { ScaleJob, ScaleResult } from "./clients/scale-out-caller.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchEnv, rid } from "./lib/config.js";
-import { ask, cpuSeconds, LOAD_CORE, machineBusySeconds, pinned, pinningAvailable, pinPid, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import { ask, compiledScript, cpuSeconds, LOAD_CORE, machineBusySeconds, pinned, pinningAvailable, pinPid, SERVER_CORE, TsChild, within } from "./lib/proc.js";
 
 /**
  * Reserve calls/s against a Redis Cluster of 1, 2 and 3 primaries, all on this machine: the gateway's
@@ -140,7 +140,7 @@ async function startSize(primaries: number): Promise<Size> {
       FLASHSALE__REDIS__NODES: JSON.stringify(cluster.nodes.map((n) => `${n.host}:${n.port}`)),
       FLASHSALE__REDIS__MINREPLICAACKS: "0",
     });
-    const caller = new TsChild("bench/clients/scale-out-caller.ts", { core: LOAD_CORE, env });
+    const caller = new TsChild(compiledScript("bench/clients/scale-out-caller.ts"), { core: LOAD_CORE, env });
     return { primaries, cluster, nodes, caller, samples: [] };
   } catch (err) {
     for (const n of nodes) n.conn.disconnect();

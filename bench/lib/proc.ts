@@ -1,8 +1,21 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../../src/util/repo-root.js";
+
+/**
+ * `npm run bench` compiles first (bench/run.ts: `tsc -p tsconfig.bench.json`): src/ into dist/src as
+ * `npm run build` emits it, and the bench's servers and clients beside it in dist/bench, importing that
+ * build. Every process a benchmark starts runs from there under plain node, so the gateway it measures is
+ * the compiled JavaScript production runs, not tsx; result files say so (`"gateway": "dist"`).
+ */
+export const BENCH_TSCONFIG = "tsconfig.bench.json";
+
+/** The compiled file of a source script: `bench/servers/app-server.ts` → `dist/bench/servers/app-server.js`. */
+export function compiledScript(source: string): string {
+  return `dist/${source.replace(/\.ts$/, ".js")}`;
+}
 
 /** Cores of this 2-core machine: the measured server on one, whatever drives it on the other. */
 export const SERVER_CORE = 0;
@@ -60,8 +73,9 @@ export function cpuOfEach(watched: readonly Watched[]): number[] {
 }
 
 /**
- * A bench/ TypeScript script in its own Node process (tsx), pinned to a core. It speaks one JSON object
- * per stdout line; stderr passes through so a failing child explains itself.
+ * A script in its own Node process, pinned to a core: a compiled `dist/…/*.js` file runs under plain node
+ * (what the benchmarks start: see compiledScript), a `.ts` file under tsx (the demo's crowd). It speaks one
+ * JSON object per stdout line; stderr passes through so a failing child explains itself.
  */
 export class TsChild {
   readonly proc: ChildProcess;
@@ -72,7 +86,11 @@ export class TsChild {
 
   constructor(script: string, opts: { core: number; env?: Record<string, string>; args?: string[]; nodeArgs?: string[] }) {
     const root = repoRoot();
-    const node = [...(opts.nodeArgs ?? []), "--import", "tsx", join(root, script), ...(opts.args ?? [])];
+    const file = join(root, script);
+    const ts = script.endsWith(".ts");
+    if (!existsSync(file)) throw new Error(`${script} not found${ts ? "" : `: \`npm run bench\` compiles it first (tsc -p ${BENCH_TSCONFIG})`}`);
+    const loader = ts ? ["--import", "tsx"] : [];
+    const node = [...(opts.nodeArgs ?? []), ...loader, file, ...(opts.args ?? [])];
     const [cmd, args] = pinned(opts.core, process.execPath, node);
     this.proc = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "inherit"] });
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
