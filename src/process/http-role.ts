@@ -1,0 +1,138 @@
+import { AdminAuth, BuyerAuth } from "../admission/auth.js";
+import { isRedisFailure } from "../admission/breakers.js";
+import { PaymentSignature } from "../admission/payment-signature.js";
+import { PurchaseTokens } from "../admission/purchase-token.js";
+import { RateLimits } from "../admission/rate-limits.js";
+import { ApiError, RETRY_SOON } from "../errors.js";
+import { Cors } from "../http/cors.js";
+import { OpsHttpServer } from "../http/ops-server.js";
+import { AdminRoutes } from "../http/routes/admin.js";
+import { BuyerRoutes } from "../http/routes/buyer.js";
+import { OpsRoutes } from "../http/routes/ops.js";
+import { OrderRoutes } from "../http/routes/orders.js";
+import { PaymentRoutes } from "../http/routes/payments.js";
+import { HttpServer } from "../http/server.js";
+import type { Probe } from "../observability/readiness.js";
+import { createRedis, type RedisClient } from "../redis/client.js";
+import type { OrderPlacer } from "../reservation/order-placer.js";
+import { SaleChannels } from "../reservation/sale-channels.js";
+import type { SaleOps } from "../reservation/sale-ops.js";
+import type { ProcessCore } from "./core.js";
+
+export type { OpsHttpServer };
+
+/** What the HTTP role serves beside the shared core: the process's probes, sale operations and order placer. */
+export interface HttpWiring {
+  /** `/healthz` and `/readyz`. */
+  probes: Probe[];
+  /** The admin routes' sale operations: the sweeper's, or Redis alone without MySQL. */
+  ops: SaleOps;
+  /** Asked once, while the buyer routes are built. */
+  placer: () => OrderPlacer;
+}
+
+/**
+ * The HTTP role: buyers, operators, probes and metrics on the uWS server, and the sharded pub/sub
+ * subscriptions that keep this process's sold-out flag and sale cache in step with the others. Each part is
+ * kept as soon as it exists, so a start that fails half-way is still closed whole.
+ */
+export class HttpRole {
+  private subscriber: RedisClient | null = null;
+  /** The sharded pub/sub subscriptions, per sale loaded. */
+  saleChannels: SaleChannels | null = null;
+  private server: HttpServer | null = null;
+
+  constructor(private readonly core: ProcessCore) {}
+
+  /** Subscribes to the channels of each sale as it is loaded (sold-out, accepted-token, sale-changed), then listens. */
+  async start(port: number, wiring: HttpWiring): Promise<void> {
+    const cfg = this.core.config;
+    const { keys, soldOut, sales, metrics, shedder } = this.core;
+    const subscriber = (this.subscriber = createRedis(cfg.redis, { shardedSubscribers: true }));
+    this.saleChannels = new SaleChannels(subscriber, keys, {
+      accepted: (saleId, token) => soldOut.noteAccepted(saleId, token),
+      stockReturned: (saleId) => soldOut.clear(saleId),
+      saleChanged: (saleId) => {
+        sales.forget(saleId);
+        soldOut.clear(saleId);
+      },
+    });
+    const channels = this.saleChannels;
+    sales.onLoaded = (sale) => channels.watch(sale);
+    metrics.counterFrom("flashsale_sold_out_short_circuits_total", "Order attempts answered SOLD_OUT from the local flag, without Redis", () => soldOut.shortCircuits);
+    const routes = this.routes(wiring);
+    this.server = new HttpServer(
+      {
+        host: cfg.server.host,
+        maxBodyBytes: cfg.server.maxBodyBytes,
+        metrics,
+        shedder,
+        classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined),
+        cors: new Cors(cfg.server.cors),
+        log: this.core.log,
+        accessSampleRate: cfg.log.accessSampleRate,
+      },
+      routes,
+    );
+    shedder.start();
+    await this.server.listen(port);
+  }
+
+  /** Every route group, with the buyer's auth (its IdP keys fetched now) and the rate limits they share. */
+  private routes({ probes, ops, placer }: HttpWiring) {
+    const cfg = this.core.config;
+    const { sales, soldOut, breakers, metrics, repo, lifecycle } = this.core;
+    const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds, cfg.auth.jwt);
+    // RS256/ES256: the IdP's keys fetched now rather than by the first buyer (a failure is retried on demand).
+    void auth.warm();
+    metrics.counterFrom("flashsale_jwks_fetches_total", "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)", () => auth.jwks?.fetches ?? 0);
+    const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
+    return {
+      buyer: new BuyerRoutes({
+        auth,
+        tokens: new PurchaseTokens(cfg.auth.userJwtSecret),
+        sales,
+        soldOut,
+        reservations: this.core.reservations,
+        placer: placer(),
+        limits,
+        breakers,
+        metrics,
+        tokenLeadMs: cfg.tokens.leadSeconds * 1000,
+        tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
+      }),
+      orders: new OrderRoutes({ auth, repo, limits, breakers, lifecycle }),
+      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret, cfg.payments.signatureToleranceSeconds), lifecycle, limits, breakers, metrics }),
+      admin: new AdminRoutes({
+        auth: new AdminAuth(cfg.auth.adminToken),
+        sales,
+        ops,
+        repo,
+        limits,
+        defaultShards: cfg.stock.shards,
+        defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
+      }),
+      ops: new OpsRoutes(probes, () => breakers.states(), metrics),
+    };
+  }
+
+  /** The port listened on (0 before listening). */
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  /** Closes the listener: what still arrives on open connections is refused. */
+  closeListener(): void {
+    this.server?.close();
+  }
+
+  /** Drops the pub/sub connection (last, with the core's Redis). */
+  disconnect(): void {
+    this.subscriber?.disconnect();
+  }
+}
+
+/** /healthz, /readyz and /metrics alone, on a small node:http server (the writer-only process, `opsHttp`). */
+export function listenOps(core: ProcessCore, at: { host: string; port: number }, probes: Probe[]): Promise<OpsHttpServer> {
+  return OpsHttpServer.listen(at.host, at.port, new OpsRoutes(probes, () => core.breakers.states(), core.metrics));
+}
