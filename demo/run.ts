@@ -310,7 +310,8 @@ async function resell(
   let retryAttempts = 0;
   const retryUntil = Date.now() + (PAYMENT_TIMEOUT_SECONDS + 25) * 1000;
   let lifecycleDone = false;
-  void lifecycle.then(() => (lifecycleDone = true));
+  // Only notes the end: a rejection reaches the caller through Promise.all below, not as an unhandled one here.
+  void lifecycle.then(() => (lifecycleDone = true), () => {});
   const retrying = (async () => {
     let round = 0;
     while (Date.now() < retryUntil) {

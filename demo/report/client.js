@@ -4,12 +4,12 @@
 (function () {
   "use strict";
   /* global Chart */
-  var data = JSON.parse(document.getElementById("report-data").textContent);
+  const data = JSON.parse(document.getElementById("report-data").textContent);
 
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-  var OUTCOME_COLOURS = { accepted: "#009E73", replayed: "#56B4E9", soldOut: "#D55E00", limit: "#CC79A7", retryLater: "#E69F00", other: "#999999" };
-  var PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#999999"];
-  var DASHES = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
+  const OUTCOME_COLOURS = { accepted: "#009E73", replayed: "#56B4E9", soldOut: "#D55E00", limit: "#CC79A7", retryLater: "#E69F00", other: "#999999" };
+  const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#999999"];
+  const DASHES = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
 
   Chart.defaults.animation = false;
   Chart.defaults.responsive = true;
@@ -33,7 +33,7 @@
     return trim(ms, 2) + " ms";
   }
   function fmtCount(n) {
-    var a = Math.abs(n);
+    const a = Math.abs(n);
     if (a >= 1e6) return trim(n / 1e6, 1) + "M";
     if (a >= 1e4) return trim(n / 1e3, 0) + "k";
     if (a >= 1e3) return trim(n / 1e3, 1) + "k";
@@ -65,8 +65,8 @@
     };
   }
   function oneTwoFive(min, max) {
-    var out = [];
-    for (var e = Math.floor(Math.log10(Math.max(min, 1e-3))); e <= Math.ceil(Math.log10(max)); e++) {
+    const out = [];
+    for (let e = Math.floor(Math.log10(Math.max(min, 1e-3))); e <= Math.ceil(Math.log10(max)); e++) {
       [1, 2, 5].forEach(function (m) { out.push(m * Math.pow(10, e)); });
     }
     return out;
@@ -75,18 +75,18 @@
   /** A category axis labelled only at round values (every `step`), not at whichever bars autoSkip keeps. */
   function roundLabels(values, step, fmt) {
     return function (_, i) {
-      var v = values[i];
+      const v = values[i];
       return Math.abs(v / step - Math.round(v / step)) < 1e-6 ? fmt(v) : null;
     };
   }
   function firstStep(steps, fits) {
-    for (var i = 0; i < steps.length; i++) if (fits(steps[i])) return steps[i];
+    for (let i = 0; i < steps.length; i++) if (fits(steps[i])) return steps[i];
     return steps[steps.length - 1];
   }
 
-  var charts = [];
+  const charts = [];
   function make(id, config) {
-    var canvas = document.getElementById(id);
+    const canvas = document.getElementById(id);
     if (!canvas && document.querySelector('[data-chart="' + id + '"]')) return; // nothing to draw, and the page says so
     if (!canvas) throw new Error("no canvas #" + id);
     charts.push(new Chart(canvas, config));
@@ -97,12 +97,12 @@
   function countAxis(title, stacked) {
     return { beginAtZero: true, stacked: !!stacked, title: { display: !!title, text: title }, ticks: { precision: 0, callback: function (v) { return fmtCount(v); } } };
   }
-  var lineDefaults = { pointRadius: 0, pointHoverRadius: 3, borderWidth: 2, tension: 0 };
+  const lineDefaults = { pointRadius: 0, pointHoverRadius: 3, borderWidth: 2, tension: 0 };
 
   // Answers over time, stacked by outcome.
-  var answers = data.answers;
-  var span = answers.startSeconds.length * answers.bucketSeconds;
-  var answerStep = firstStep([0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600], function (s) { return s >= answers.bucketSeconds && span / s <= 12; });
+  const answers = data.answers;
+  const span = answers.startSeconds.length * answers.bucketSeconds;
+  const answerStep = firstStep([0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600], function (s) { return s >= answers.bucketSeconds && span / s <= 12; });
   make("chart-answers", {
     type: "bar",
     data: {
@@ -137,11 +137,11 @@
   });
 
   // Latency percentile curves; a log y axis when the tail is far above the body.
-  var lat = data.latency.filter(function (l) { return l.points.length > 0; });
-  var ms = [].concat.apply([], lat.map(function (l) { return l.points.map(function (p) { return p[1]; }); })).filter(function (v) { return v > 0; });
-  var lo = ms.length ? Math.min.apply(null, ms) : 1;
-  var hi = ms.length ? Math.max.apply(null, ms) : 10;
-  var logY = hi / Math.max(lo, 1e-3) > 30;
+  const lat = data.latency.filter(function (l) { return l.points.length > 0; });
+  const ms = [].concat.apply([], lat.map(function (l) { return l.points.map(function (p) { return p[1]; }); })).filter(function (v) { return v > 0; });
+  const lo = ms.length ? Math.min.apply(null, ms) : 1;
+  const hi = ms.length ? Math.max.apply(null, ms) : 10;
+  const logY = hi / Math.max(lo, 1e-3) > 30;
   make("chart-latency", {
     type: "line",
     data: {
@@ -162,9 +162,9 @@
   });
 
   // The reservation → row distribution: round bins, each labelled by its start.
-  var lag = data.lag;
-  var binWidth = lag.edges.length > 1 ? lag.edges[1] - lag.edges[0] : 1;
-  var lagStep = binWidth * firstStep([1, 2, 4, 5, 10, 20, 25, 50, 100], function (k) { return lag.counts.length / k <= 8; });
+  const lag = data.lag;
+  const binWidth = lag.edges.length > 1 ? lag.edges[1] - lag.edges[0] : 1;
+  const lagStep = binWidth * firstStep([1, 2, 4, 5, 10, 20, 25, 50, 100], function (k) { return lag.counts.length / k <= 8; });
   make("chart-lag", {
     type: "bar",
     data: {
@@ -174,7 +174,7 @@
     options: {
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { title: function (items) { var i = items[0].dataIndex; return fmtMs(lag.edges[i]) + " – " + (i === lag.counts.length - 1 ? fmtMs(lag.max) : fmtMs(lag.edges[i + 1])); }, label: function (it) { return fmtCount(it.parsed.y) + " orders"; } } },
+        tooltip: { callbacks: { title: function (items) { const i = items[0].dataIndex; return fmtMs(lag.edges[i]) + " – " + (i === lag.counts.length - 1 ? fmtMs(lag.max) : fmtMs(lag.edges[i + 1])); }, label: function (it) { return fmtCount(it.parsed.y) + " orders"; } } },
       },
       scales: {
         x: { title: { display: true, text: "202 → row in MySQL (bin start)" }, ticks: { autoSkip: false, maxRotation: 0, callback: roundLabels(lag.edges, lagStep, fmtMs) }, grid: { display: false } },
@@ -184,8 +184,8 @@
   });
 
   // The lifecycle: one horizontal bar per count, coloured by group (orders, refunds, events), values at the bar ends.
-  var labels = [];
-  var datasets = data.lifecycle.map(function (g, gi) {
+  const labels = [];
+  const datasets = data.lifecycle.map(function (g, gi) {
     return { label: g.title, data: [], backgroundColor: PALETTE[gi % PALETTE.length], borderWidth: 0, barPercentage: 0.8, categoryPercentage: 0.9, skipNull: true };
   });
   data.lifecycle.forEach(function (g, gi) {
@@ -194,10 +194,10 @@
       datasets.forEach(function (d, di) { d.data.push(di === gi ? g.counts[k] : null); });
     });
   });
-  var valueLabels = {
+  const valueLabels = {
     id: "valueLabels",
     afterDatasetsDraw: function (chart) {
-      var ctx = chart.ctx;
+      const ctx = chart.ctx;
       ctx.save();
       ctx.font = "600 11px " + Chart.defaults.font.family;
       ctx.fillStyle = "#1d2430";
@@ -225,7 +225,7 @@
 
   // Further series over time (the headline's CPU per process, Redis memory).
   (data.extra || []).forEach(function (e, ei) {
-    var fmt = e.unit === "percent" ? function (v) { return trim(v, 0) + " %"; } : e.unit === "bytes" ? fmtBytes : e.unit === "ms" ? fmtMs : fmtCount;
+    const fmt = e.unit === "percent" ? function (v) { return trim(v, 0) + " %"; } : e.unit === "bytes" ? fmtBytes : e.unit === "ms" ? fmtMs : fmtCount;
     make("extra-" + ei, {
       type: "line",
       data: {

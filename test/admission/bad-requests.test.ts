@@ -63,7 +63,6 @@ describe("bad and abusive requests change nothing", () => {
   };
 
   const rows = (): Row[] => {
-    const orders = `/v1/sales/${saleId}/orders`;
     const buyer = { authorization: bearer(jwt), "idempotency-key": token, "content-type": "application/json" };
     const json = (body: string, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({ headers: buyer, body, status, code });
     const bad = (body: string) => json(body);

@@ -24,11 +24,9 @@ describe("load shedding", () => {
   it("caps in-flight requests: the next one gets 503 at once, operations endpoints still answer, nothing is consumed", async () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    let gw!: GatewayProcess;
     // Reservations that wait at a gate, as if Redis were slow: they pile up in flight.
     const placer = { place: async (r: ReserveRequest) => (await gate, gw.reservations.reserve(r)) };
-    const { gw: g, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 3 } } }), { placer });
-    gw = g;
+    const { gw, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 3 } } }), { placer });
     started.push(gw);
     const saleId = `shed${rid()}`;
     await api.putSale(saleId, { stock: 10, perUserLimit: 1, shards: 2 });

@@ -46,7 +46,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
   afterAll(() => stopApp(app, cfg));
 
   it("the request id of a 202 is in the access line, the message's requestIds property and the writer's row line", async () => {
-    const { saleId, user, token, requestId, r } = await orderWithRequestId(api);
+    const { saleId, user, requestId, r } = await orderWithRequestId(api);
     expect(r.status).toBe(202);
     expect(r.headers.get("x-request-id")).toBe(requestId);
     const orderId = r.body.orderId as string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FlashSaleClient, FlashSaleError, type AnswerInfo } from "@flashsale/client";
+import { FlashSaleClient, type AnswerInfo } from "@flashsale/client";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { type Api, finalRefusal, rid, startGateway, testConfig } from "../helpers/env.js";
 
