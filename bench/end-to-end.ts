@@ -244,7 +244,11 @@ async function gatewayRound(ctx: Ctx, stock: number, buyers: number, tag: string
   // Wait until every accepted order is a row, then read them all.
   const { rows, drainMs } = await drainedRows(ctx.shards, saleId, r.accepted.length, DRAIN_TIMEOUT_MS);
   const stats = await api.call("GET", `/v1/admin/sales/${saleId}/stats`, { headers: admin });
-  if (profile) ctx.profiles.push((await within(ctx.gwChild.next<{ profile: string }>(), 30_000, "profile")).profile);
+  if (profile) {
+    const saved = await within(ctx.gwChild.next<{ profile?: string; error?: string }>(), 30_000, "profile");
+    if (!saved.profile) throw new Error(`the gateway saved no profile: ${saved.error}`);
+    ctx.profiles.push(saved.profile);
+  }
   const steps = await ask<{ steps: Record<string, unknown>; writer: Record<string, number> }>(ctx.gwChild, { cmd: "stats" });
   const invariants = checkRows("end-to-end gateway", r, rows, buyers, {
     soldEqualsStock: unitsIn(rows) === stock && r.accepted.length === stock,

@@ -105,13 +105,15 @@ const post = (method: string) =>
 reply({ port: app.port });
 stdinMessages((msg: { cmd: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
-    void post("Profiler.enable").then(() => post("Profiler.start")).then(() => reply({ profiling: true }));
+    void post("Profiler.enable")
+      .then(() => post("Profiler.start"))
+      .then(() => reply({ profiling: true }), (err: Error) => reply({ error: `profiler: ${err.message}` }));
   } else if (msg.cmd === "profile-stop" && inspector) {
     void post("Profiler.stop").then((r: { profile: unknown }) => {
       const file = join(profileDir!, `selling-${Date.now()}.cpuprofile`);
       writeFileSync(file, JSON.stringify(r.profile));
       reply({ profile: file });
-    });
+    }, (err: Error) => reply({ error: `profiler: ${err.message}` }));
   } else if (msg.cmd === "reset") {
     steps.clear();
     reply({ reset: true });
