@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Producer, PushConsumer } from "rocketmq-client-nodejs";
 import { AdminAuth, BuyerAuth } from "./admission/auth.js";
-import { Breakers, isRedisFailure } from "./admission/breakers.js";
+import { Breakers, guardOrderSend, isRedisFailure } from "./admission/breakers.js";
 import { GuardedReservationService } from "./admission/guarded-reservations.js";
 import { LoadShedder } from "./admission/load-shedder.js";
 import { PaymentSignature } from "./admission/payment-signature.js";
@@ -290,9 +290,7 @@ export class GatewayProcess {
     if (this.opts.redisOnly) return { place: (r) => this.reservations.reserve(r) };
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one.
     const { producer } = this.durable;
-    const placer = new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, (send) =>
-      this.breakers.rocketmq.run(send),
-    );
+    const placer = new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, guardOrderSend(this.breakers.rocketmq));
     placer.onAccepted = (o) => this.pendingRows.accepted(o.orderId, o.userId);
     placer.instrument(this.metrics);
     this.placer = placer;
