@@ -1,7 +1,9 @@
 /**
- * Every error the API answers with: stable code, HTTP status, one-line meaning. Any layer may throw an
- * ApiError; only src/http/ turns one into a response. docs/api.md's error table is checked against this registry
- * (code, status and meaning, both ways) by test/unit/errors.test.ts.
+ * Every error the API answers with: stable code, HTTP status, one-line meaning. Only the edge (src/admission/,
+ * src/http/ and the composition root) makes an ApiError, and only src/http/ turns one into a response; domain
+ * code refuses with its own errors (src/reservation/order-placer.ts), mapped by src/admission/refusals.ts.
+ * docs/api.md's error table is checked against this registry (code, status and meaning, both ways) by
+ * test/unit/errors.test.ts.
  */
 export const ERRORS = {
   INVALID_REQUEST: { status: 400, meaning: "malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key" },

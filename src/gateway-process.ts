@@ -1,4 +1,4 @@
-import type { Breakers } from "./admission/breakers.js";
+import { guardOrderSend, type Breakers } from "./admission/breakers.js";
 import type { LoadShedder } from "./admission/load-shedder.js";
 import type { Config } from "./config/schema.js";
 import type { OrderLifecycle } from "./orders/order-lifecycle.js";
@@ -114,9 +114,7 @@ export class GatewayProcess {
     if (this.opts.redisOnly) return { place: (r) => this.reservations.reserve(r) };
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one.
     const { producer } = this.durable;
-    const placer = new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, (send) =>
-      this.breakers.rocketmq.run(send),
-    );
+    const placer = new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, guardOrderSend(this.breakers.rocketmq));
     placer.onAccepted = (o) => this.pendingRows.accepted(o.orderId, o.userId);
     placer.instrument(this.metrics);
     this.parts.placer = placer;

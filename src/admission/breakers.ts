@@ -4,6 +4,7 @@ import { ApiError, RETRY_SOON } from "../errors.js";
 import type { Cell, CellCounter, Metrics } from "../observability/metrics.js";
 import { saleSlot, shardSlot } from "../redis/keys.js";
 import { homeShard } from "../reservation/home-shard.js";
+import { PlacementRefused } from "../reservation/order-placer.js";
 import { parseOrderId } from "../reservation/order-id.js";
 
 export type Dependency = "redis" | "rocketmq" | "mysql";
@@ -14,6 +15,11 @@ type Thunk = () => Promise<unknown>;
 
 const EVENTS = ["success", "failure", "timeout", "reject", "open", "halfOpen", "close"] as const;
 
+/** An answer (an API error, a domain refusal such as replicas not caught up), not a dependency's failure. */
+function isAnswer(err: unknown): boolean {
+  return err instanceof ApiError || err instanceof PlacementRefused;
+}
+
 /**
  * A Redis client failure (timeout, connection, cluster down, a failover under way: MASTERDOWN, UNBLOCKED
  * for a WAIT cut short when its primary turned replica, or "WAIT cannot be used with replica instances" for
@@ -21,7 +27,7 @@ const EVENTS = ["success", "failure", "timeout", "reject", "open", "halfOpen", "
  * key; the outcome of a reservation caught in it is settled by its token.
  */
 export function isRedisFailure(err: unknown): boolean {
-  if (!(err instanceof Error) || err instanceof ApiError) return false;
+  if (!(err instanceof Error) || isAnswer(err)) return false;
   return /Command timed out|Connection is closed|MaxRetriesPerRequest|ClusterAllFailed|CLUSTERDOWN|TRYAGAIN|ECONNREFUSED|ECONNRESET|LOADING|READONLY|MOVED|ASK|MASTERDOWN|UNBLOCKED|WAIT cannot be used with replica|Stream isn't writeable|Redis connection/.test(
     `${err.name} ${err.message}`,
   );
@@ -29,14 +35,14 @@ export function isRedisFailure(err: unknown): boolean {
 
 /** A MySQL failure of the connection or server (fatal, network, too many connections), not of the statement. */
 function isMysqlFailure(err: unknown): boolean {
-  if (!(err instanceof Error) || err instanceof ApiError) return false;
+  if (!(err instanceof Error) || isAnswer(err)) return false;
   const e = err as Error & { fatal?: boolean; code?: string };
   return e.fatal === true || /^(E[A-Z]+|PROTOCOL_.*|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_LOCK_WAIT_TIMEOUT|POOL_CLOSED)$/.test(e.code ?? "") || /timed? ?out/i.test(e.message);
 }
 
 /** Every RocketMQ client error is a transport or broker failure: the request itself is always well-formed. */
 function isRocketmqFailure(err: unknown): boolean {
-  return !(err instanceof ApiError);
+  return !isAnswer(err);
 }
 
 /** opossum's own "the call took longer than `timeout`" error (not a dependency's ETIMEDOUT). */
@@ -135,6 +141,21 @@ export class DependencyBreaker {
   shutdown(): void {
     this.cb?.shutdown();
   }
+}
+
+/**
+ * The transactional placer's half-message send, through the RocketMQ breaker. A failure the breaker passes
+ * on as it is (breakers disabled) is the broker not taking the order message: 503 as well.
+ */
+export function guardOrderSend(breaker: DependencyBreaker): <T>(send: () => Promise<T>) => Promise<T> {
+  return async (send) => {
+    try {
+      return await breaker.run(send);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError("UNAVAILABLE", `RocketMQ did not take the order message: ${(err as Error).message}`, RETRY_SOON);
+    }
+  };
 }
 
 /** The node that serves a cluster slot (the cluster client's slot table); null for a standalone Redis. */

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
+import { asApiError } from "../admission/refusals.js";
 import { ApiError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics, RouteRecorder } from "../observability/metrics.js";
@@ -405,7 +406,9 @@ function tooLarge(opts: ExchangeOptions): HttpReply {
 }
 
 function toReply(err: unknown, req: Req, opts: ExchangeOptions): HttpReply {
-  if (err instanceof ApiError) return errorReply(err);
+  // A domain refusal (replicas behind, a key in flight) is answered as its ApiError wherever it was met.
+  const answer = asApiError(err);
+  if (answer instanceof ApiError) return errorReply(answer);
   const known = opts.classify?.(err);
   if (known) return errorReply(known);
   opts.onError?.(err, req);

@@ -1,9 +1,8 @@
 import type { Producer } from "rocketmq-client-nodejs";
 import type { Histogram } from "prom-client";
 import type { Cell, Metrics } from "../observability/metrics.js";
-import { ApiError, RETRY_SOON } from "../errors.js";
 import type { ReserveOutcome } from "../redis/script-replies.js";
-import type { OrderPlacer } from "../reservation/order-placer.js";
+import { HandOffUnconfirmed, KeyInFlight, ReplicasBehind, type OrderPlacer, type PlacementRefused } from "../reservation/order-placer.js";
 import type { ReservationService, ReserveRequest } from "../reservation/reservation-service.js";
 import { Batcher } from "../util/batcher.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
@@ -40,8 +39,6 @@ type OrderOutcome = "commit" | "rollback" | "undecided" | "not_sent";
 /** Orders per group: 1 at a trickle, up to groupCommit.maxOrders (at most 1024) under load. */
 const GROUP_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-const unavailable = (msg: string) => new ApiError("UNAVAILABLE", msg, RETRY_SOON);
-
 /**
  * Places orders as RocketMQ transactional messages whose local transaction is the Lua reservation:
  * half message → reserve → commit (some new reservation) or rollback (none). A 202 leaves only after the
@@ -51,7 +48,7 @@ const unavailable = (msg: string) => new ApiError("UNAVAILABLE", msg, RETRY_SOON
  * undecided and the broker's back-check settles it from Redis.
  */
 export class TransactionalOrderPlacer implements OrderPlacer {
-  /** Keys being processed by this process right now (IDEMPOTENCY_IN_PROGRESS for a concurrent duplicate). */
+  /** Keys being processed by this process right now (a concurrent duplicate is refused: KeyInFlight). */
   private readonly inFlight = new Set<string>();
   private readonly groups: Batcher<Pending>;
   readonly stats = { messages: 0, orders: 0, commits: 0, rollbacks: 0, undecided: 0, unreplicated: 0 };
@@ -66,7 +63,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     private readonly reservations: ReservationService,
     private readonly opts: GroupCommitOptions,
     private readonly crashAt?: CrashPoint,
-    /** Runs the half-message send (the RocketMQ circuit breaker); an ApiError from it is the answer. */
+    /** Runs the half-message send (the RocketMQ circuit breaker); what it rejects with is the group's answer. */
     private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
   ) {
     this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight }, (group) => this.settle(group));
@@ -104,14 +101,14 @@ export class TransactionalOrderPlacer implements OrderPlacer {
 
   async place(req: ReserveRequest): Promise<ReserveOutcome> {
     const flightKey = `${req.sale.saleId}|${req.token}`;
-    if (this.inFlight.has(flightKey)) throw new ApiError("IDEMPOTENCY_IN_PROGRESS", "this key is being processed right now");
+    if (this.inFlight.has(flightKey)) throw new KeyInFlight();
     this.inFlight.add(flightKey);
     try {
       // A key that already bought: its stored answer, without a transaction (still replicated before a 202).
       const replay = await this.reservations.replayOfAccepted(req.sale, req.userId, req.token, req.quantity);
       if (replay) {
         if (replay.kind === "reserved" && !(await this.reservations.replicated([replay.orderId]).catch(() => false))) {
-          throw unavailable("the reservation is not yet on Redis replicas; retry with the same key");
+          throw new ReplicasBehind();
         }
         return replay;
       }
@@ -138,8 +135,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
         }, tx),
       );
     } catch (err) {
-      const e = err instanceof ApiError ? err : unavailable(`RocketMQ did not take the order message: ${(err as Error).message}`);
-      for (const p of group) p.reject(e);
+      for (const p of group) p.reject(err);
       if (this.meter) this.meter.orders.not_sent.n += group.length;
       return;
     }
@@ -156,12 +152,12 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     const replicated = await this.reservations.replicated(reservedIds).catch(() => false);
     const isNew = (r: PromiseSettledResult<ReserveOutcome>) => r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
     // What holds back a 202: every reservation while not replicated, a new one while not committed.
-    let holdReserved: ApiError | null = null;
-    let holdNew: ApiError | null = null;
+    let holdReserved: PlacementRefused | null = null;
+    let holdNew: PlacementRefused | null = null;
     if (!replicated) {
       this.stats.undecided++;
       this.stats.unreplicated++;
-      holdReserved = unavailable("the reservation is not yet on Redis replicas; retry with the same key");
+      holdReserved = new ReplicasBehind();
     } else if (results.some(isNew)) {
       try {
         await tx.commit();
@@ -170,7 +166,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       } catch {
         // The reservations stand and the half message is at the broker: its back-check will commit it.
         // Their buyers retry with the same key and get the replayed 202.
-        holdNew = unavailable("order reserved, hand-off not yet confirmed; retry with the same key");
+        holdNew = new HandOffUnconfirmed();
       }
     } else if (results.every((r) => r.status === "fulfilled")) {
       this.stats.rollbacks++;

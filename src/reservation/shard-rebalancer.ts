@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Keys } from "../redis/keys.js";
-import { ApiError, RETRY_SOON } from "../errors.js";
 import type { ReplicaAcks } from "../redis/replica-acks.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
 import { SingleFlight } from "../util/single-flight.js";
+import { ReplicasBehind } from "./order-placer.js";
 import type { Sale } from "./sale.js";
 
 /**
@@ -28,11 +28,11 @@ export class ShardRebalancer {
   ) {}
 
   /** Each step of a transfer must be on the replicas before the next builds on it (a failover in between
-   * would otherwise create or destroy units); a shortfall stops here, and the donor's record lets the
-   * sweeper finish later. */
+   * would otherwise create or destroy units); a shortfall stops here (ReplicasBehind), and the donor's record
+   * lets the sweeper finish later. */
   private async ensureReplicated(key: string, step: string): Promise<void> {
     if (this.acks && !(await this.acks.replicated([key]))) {
-      throw new ApiError("UNAVAILABLE", `stock moving between shards is not yet on Redis replicas (${step}); retry with the same key`, RETRY_SOON);
+      throw new ReplicasBehind(step);
     }
   }
 

@@ -8,6 +8,7 @@ import type { Breakers } from "../../admission/breakers.js";
 import { PURCHASE_TOKEN_RE, saleIdParam } from "../../admission/ids.js";
 import type { PurchaseTokens } from "../../admission/purchase-token.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
+import { asApiError } from "../../admission/refusals.js";
 import type { Cell, Metrics } from "../../observability/metrics.js";
 import type { ReserveOutcome } from "../../redis/script-replies.js";
 import type { OrderPlacer } from "../../reservation/order-placer.js";
@@ -158,8 +159,10 @@ export class BuyerRoutes {
         return outcomeReply(out, sale, userId, quantity);
       },
       (err: unknown) => {
-        if (err instanceof ApiError && err.code === "UNAVAILABLE") this.outcomes.unavailable.n++;
-        throw err;
+        // A refusal of the placer's (a duplicate in flight, replicas behind) gets its HTTP answer here.
+        const e = asApiError(err);
+        if (e instanceof ApiError && e.code === "UNAVAILABLE") this.outcomes.unavailable.n++;
+        throw e;
       },
     );
   }
