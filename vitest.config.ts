@@ -16,7 +16,9 @@ const UNIT = [
 
 export default defineConfig({
   // The storefront client from its sources, as tsx takes it from tsconfig.json's paths: no build step first.
-  resolve: { alias: { "@flashsale/client": fileURLToPath(new URL("./packages/client/src/index.ts", import.meta.url)) } },
+  resolve: {
+    alias: { "@flashsale/client": fileURLToPath(new URL("./packages/client/src/index.ts", import.meta.url)) },
+  },
   test: {
     // uWS and the real-server tests want plain processes, not worker threads.
     pool: "forks",

@@ -44,7 +44,12 @@ const ON = {
   FLASHSALE__ADMISSION__RATELIMITS__IP: limit(1),
   FLASHSALE__ADMISSION__RATELIMITS__BUYER: limit(1),
   FLASHSALE__ADMISSION__RATELIMITS__SALE: limit(1),
-  FLASHSALE__ADMISSION__RATELIMITS__TOKENISSUE: JSON.stringify({ points: NEVER, durationSeconds: 60, blockSeconds: 0, redisTimeoutMs: 200 }),
+  FLASHSALE__ADMISSION__RATELIMITS__TOKENISSUE: JSON.stringify({
+    points: NEVER,
+    durationSeconds: 60,
+    blockSeconds: 0,
+    redisTimeoutMs: 200,
+  }),
 };
 const OFF = {
   FLASHSALE__ADMISSION__RATELIMITS__ENABLED: "false",
@@ -61,7 +66,8 @@ interface Gw {
   liveSale: string;
 }
 
-const check = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus(`admission-overhead setup: ${what}`, got, status, code);
+const check = (what: string, got: { status: number; body: any }, status: number, code?: string) =>
+  expectStatus(`admission-overhead setup: ${what}`, got, status, code);
 
 /**
  * In-process cost of the benchmark's body, µs per call: the strict parse itself, jsonObject on a repeat of
@@ -86,7 +92,8 @@ function validationCost(): { strictUs: number; repeatedBodyUs: number; jsonParse
 
 export const admissionOverhead: Benchmark = {
   name: "admission-overhead",
-  description: "sold-out reject path with rate limits, breakers and shedding on ÷ off (req/s), same run; live path alongside",
+  description:
+    "sold-out reject path with rate limits, breakers and shedding on ÷ off (req/s), same run; live path alongside",
   target: 0.85,
   async run() {
     const gws: Gw[] = [];
@@ -98,7 +105,9 @@ export const admissionOverhead: Benchmark = {
     const cfg = benchConfig(sides[0]!.env);
     if (cfg.redis.mode !== "standalone") throw new Error("admission-overhead runs against standalone Redis");
     try {
-      const jwts = Array.from({ length: BUYERS }, (_, i) => signBuyerJwt(cfg.auth.userJwtSecret, { sub: `buyer-${i}`, exp: Math.floor(Date.now() / 1000) + 3600 }));
+      const jwts = Array.from({ length: BUYERS }, (_, i) =>
+        signBuyerJwt(cfg.auth.userJwtSecret, { sub: `buyer-${i}`, exp: Math.floor(Date.now() / 1000) + 3600 }),
+      );
       for (const s of sides) gws.push(await startSide(cfg, s));
       const requests = await requestPools(cfg, gws, jwts);
 
@@ -129,17 +138,32 @@ async function startSide(cfg: Config, s: { label: string; env: Record<string, st
   const admin = api.admin();
   const startsAt = Date.now() - 1000;
   const sale = (saleId: string, stock: number) => ({
-    skuId: `sku-${saleId}`, stock, perUserLimit: 1_000_000, shards: 4,
-    startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(),
+    skuId: `sku-${saleId}`,
+    stock,
+    perUserLimit: 1_000_000,
+    shards: 4,
+    startsAt: new Date(startsAt).toISOString(),
+    endsAt: new Date(startsAt + 3_600_000).toISOString(),
   });
   // Reject path: sold out, the flag set on this gateway by one SOLD_OUT from Redis.
   const rejectSale = `adm-rej-${rid()}`;
-  check("create reject sale", await api.call("PUT", `/v1/admin/sales/${rejectSale}`, { headers: admin, body: sale(rejectSale, 1) }), 201);
+  check(
+    "create reject sale",
+    await api.call("PUT", `/v1/admin/sales/${rejectSale}`, { headers: admin, body: sale(rejectSale, 1) }),
+    201,
+  );
   await api.storefront("buyer-0").placeOrder(rejectSale, { quantity: 1 });
-  await expectSoldOut("admission-overhead setup: order by buyer-1", api.storefront("buyer-1").placeOrder(rejectSale, { quantity: 1 }));
+  await expectSoldOut(
+    "admission-overhead setup: order by buyer-1",
+    api.storefront("buyer-1").placeOrder(rejectSale, { quantity: 1 }),
+  );
   // Live path: stock for every buyer, a token each, issued through the API (so stored in Redis).
   const liveSale = `adm-live-${rid()}`;
-  check("create live sale", await api.call("PUT", `/v1/admin/sales/${liveSale}`, { headers: admin, body: sale(liveSale, 1_000_000) }), 201);
+  check(
+    "create live sale",
+    await api.call("PUT", `/v1/admin/sales/${liveSale}`, { headers: admin, body: sale(liveSale, 1_000_000) }),
+    201,
+  );
   return { label: s.label, env: s.env, child, port, rejectSale, liveSale };
 }
 
@@ -154,7 +178,9 @@ async function requestPools(cfg: Config, gws: Gw[], jwts: string[]): Promise<Poo
     for (let i = 0; i < BUYERS; i += 50) {
       const batch = await Promise.all(
         jwts.slice(i, i + 50).map(async (jwt, j) => {
-          const tok = await api.call("POST", `/v1/sales/${g.liveSale}/tokens`, { headers: { authorization: `Bearer ${jwt}`, "x-forwarded-for": xff(i + j) } });
+          const tok = await api.call("POST", `/v1/sales/${g.liveSale}/tokens`, {
+            headers: { authorization: `Bearer ${jwt}`, "x-forwarded-for": xff(i + j) },
+          });
           check("live token", tok, 201);
           return tok.body.token as string;
         }),
@@ -164,7 +190,12 @@ async function requestPools(cfg: Config, gws: Gw[], jwts: string[]): Promise<Poo
     const req = (saleId: string, i: number, token: string) => ({
       method: "POST",
       path: `/v1/sales/${saleId}/orders`,
-      headers: { authorization: `Bearer ${jwts[i]}`, "idempotency-key": token, "content-type": "application/json", "x-forwarded-for": xff(i) },
+      headers: {
+        authorization: `Bearer ${jwts[i]}`,
+        "idempotency-key": token,
+        "content-type": "application/json",
+        "x-forwarded-for": xff(i),
+      },
       body: JSON.stringify({ quantity: 1 }),
     });
     requests.set(g, {
@@ -183,7 +214,13 @@ async function measure(load: TsChild, gws: Gw[], requests: Pools): Promise<Map<s
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which side goes first, so neither always runs on a warmer (or busier) machine.
       for (const g of round % 2 ? [...gws].reverse() : gws) {
-        load.send({ url: `http://127.0.0.1:${g.port}`, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, requests: requests.get(g)![path] } satisfies LoadJob);
+        load.send({
+          url: `http://127.0.0.1:${g.port}`,
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP_SECONDS,
+          seconds: SECONDS,
+          requests: requests.get(g)![path],
+        } satisfies LoadJob);
         await load.next<{ phase: string }>();
         const cpu0 = cpuSeconds(g.child.pid);
         const t0 = process.hrtime.bigint();
@@ -194,13 +231,19 @@ async function measure(load: TsChild, gws: Gw[], requests: Pools): Promise<Map<s
         const answers = Object.values(r.statusCounts).reduce((a, b) => a + b, 0);
         const other = answers - (r.statusCounts[want] ?? 0);
         if (other > 0 || r.errors > 0 || r.timeouts > 0) {
-          throw new Error(`admission-overhead: ${g.label} ${path}: ${other} answers other than ${want} (${JSON.stringify(r.statusCounts)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+          throw new Error(
+            `admission-overhead: ${g.label} ${path}: ${other} answers other than ${want} (${JSON.stringify(r.statusCounts)}), ${r.errors} errors, ${r.timeouts} timeouts`,
+          );
         }
         const key = `${g.label}/${path}`;
         if (!samples.has(key)) samples.set(key, []);
         samples.get(key)!.push({
-          opsPerSec: r.rps, ops: r.requests, seconds: r.seconds, latencyMs: r.latencyMs,
-          serverBusy: serverCpu / wall, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
+          opsPerSec: r.rps,
+          ops: r.requests,
+          seconds: r.seconds,
+          latencyMs: r.latencyMs,
+          serverBusy: serverCpu / wall,
+          serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
         });
       }
     }
@@ -211,8 +254,14 @@ async function measure(load: TsChild, gws: Gw[], requests: Pools): Promise<Map<s
 /** The reject path's on÷off ratio, the live path beside it, and the capacity ratios from server CPU per request. */
 function result(samples: Map<string, Sample[]>) {
   const s = (label: string, path: string) => side(`${label} ${path}`, samples.get(`${label}/${path}`)!);
-  const cpuPerRequest = (label: string, path: string) => Math.min(...samples.get(`${label}/${path}`)!.map((x) => x.serverCpuUsPerRequest as number));
-  const [onReject, offReject, onLive, offLive] = [s("admission-on", "reject"), s("admission-off", "reject"), s("admission-on", "live"), s("admission-off", "live")];
+  const cpuPerRequest = (label: string, path: string) =>
+    Math.min(...samples.get(`${label}/${path}`)!.map((x) => x.serverCpuUsPerRequest as number));
+  const [onReject, offReject, onLive, offLive] = [
+    s("admission-on", "reject"),
+    s("admission-off", "reject"),
+    s("admission-on", "live"),
+    s("admission-off", "live"),
+  ];
   const busy = Math.min(...[...samples.values()].flat().map((x) => x.serverBusy!));
   return {
     unit: "requests/s",
@@ -220,16 +269,32 @@ function result(samples: Map<string, Sample[]>) {
     baseline: offReject,
     references: [onLive, offLive],
     extraRatios: {
-      "reject capacity (CPU/request off÷on)": cpuPerRequest("admission-off", "reject") / cpuPerRequest("admission-on", "reject"),
+      "reject capacity (CPU/request off÷on)":
+        cpuPerRequest("admission-off", "reject") / cpuPerRequest("admission-on", "reject"),
       "live on÷off": onLive.opsPerSec / offLive.opsPerSec,
-      "live capacity (CPU/request off÷on)": cpuPerRequest("admission-off", "live") / cpuPerRequest("admission-on", "live"),
+      "live capacity (CPU/request off÷on)":
+        cpuPerRequest("admission-off", "live") / cpuPerRequest("admission-on", "live"),
     },
-    warnings: busy < 0.9 ? [`load-bound: a server core was as little as ${(busy * 100).toFixed(0)}% busy, so req/s understates the difference; see the capacity ratios`] : [],
+    warnings:
+      busy < 0.9
+        ? [
+            `load-bound: a server core was as little as ${(busy * 100).toFixed(0)}% busy, so req/s understates the difference; see the capacity ratios`,
+          ]
+        : [],
     details: {
-      serverCpuUsPerRequest: Object.fromEntries(["reject", "live"].flatMap((p) => ["admission-on", "admission-off"].map((l) => [`${l}/${p}`, cpuPerRequest(l, p)]))),
+      serverCpuUsPerRequest: Object.fromEntries(
+        ["reject", "live"].flatMap((p) =>
+          ["admission-on", "admission-off"].map((l) => [`${l}/${p}`, cpuPerRequest(l, p)]),
+        ),
+      ),
       validationUsPerBody: validationCost(),
       switches: { on: ON, off: OFF },
-      rounds: ROUNDS, secondsPerRun: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, buyers: BUYERS, clientAddresses: CLIENT_IPS,
+      rounds: ROUNDS,
+      secondsPerRun: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      buyers: BUYERS,
+      clientAddresses: CLIENT_IPS,
       pinned: pinningAvailable() ? { server: SERVER_CORE, load: LOAD_CORE } : false,
       loadGenerator: "autocannon (one process)",
     },

@@ -110,7 +110,17 @@ interface SaleRun {
 
 function makeSale(saleId: string, stock: number, shards: number, now: number): Sale {
   // Live for ten more minutes: token expiry (min(issue + ttl, end)) stays in the future while we look.
-  return { saleId, skuId: "sku-memory", stock, perUserLimit: 2, startsAt: now - 60_000, endsAt: now + 600_000, shards, paymentTimeoutSeconds: 900, paused: false };
+  return {
+    saleId,
+    skuId: "sku-memory",
+    stock,
+    perUserLimit: 2,
+    startsAt: now - 60_000,
+    endsAt: now + 600_000,
+    shards,
+    paymentTimeoutSeconds: 900,
+    paused: false,
+  };
 }
 
 async function issue(redis: Redis, keys: Keys, cfg: Config, run: SaleRun): Promise<void> {
@@ -126,8 +136,16 @@ async function reserve(redis: Redis, keys: Keys, cfg: Config, run: SaleRun, buye
   await pool(buyers, CONCURRENCY, async (b) => {
     const k = keys.shard(run.sale.saleId, b.shard);
     const out = await scripts.reserve(redis, k, {
-      userId: b.userId, quantity: 1, perUserLimit: run.sale.perUserLimit, orderId: b.orderId, now: run.reservedAt, token: b.token,
-      final: true, replayMs: cfg.tokens.replaySeconds * 1000, acceptedChannel: k.accepted, saleId: run.sale.saleId,
+      userId: b.userId,
+      quantity: 1,
+      perUserLimit: run.sale.perUserLimit,
+      orderId: b.orderId,
+      now: run.reservedAt,
+      token: b.token,
+      final: true,
+      replayMs: cfg.tokens.replaySeconds * 1000,
+      acceptedChannel: k.accepted,
+      saleId: run.sale.saleId,
     });
     if (out.kind !== "reserved" || out.replayed) throw new Error(`memory: reserve of ${b.userId} answered ${out.kind}`);
   });
@@ -153,7 +171,11 @@ async function shardKeysUsage(redis: Redis, keys: Keys, sale: Sale, kind: "res" 
 async function tokenUsage(redis: Redis, keys: Keys, run: SaleRun, buyers: Buyer[]) {
   const names = buyers.map((b) => keys.shard(run.sale.saleId, b.shard).token(b.token));
   const bytes = await memoryUsage(redis, names);
-  return { total: sum(bytes), perToken: sum(bytes) / names.length, encoding: String(await redis.object("ENCODING", names[0]!)) };
+  return {
+    total: sum(bytes),
+    perToken: sum(bytes) / names.length,
+    encoding: String(await redis.object("ENCODING", names[0]!)),
+  };
 }
 
 /** Per-item costs of the layout, by MEMORY USAGE, for one sale whose every buyer holds one order. */
@@ -164,9 +186,12 @@ async function layoutCosts(redis: Redis, keys: Keys, run: SaleRun, n: number) {
     await shardKeysUsage(redis, keys, run.sale, "buyers"),
   ];
   return {
-    ledgerRecordBytes: round1(res.bytes / n), ledgerEncoding: res.encodings,
-    openEntryBytes: round1(open.bytes / n), openEncoding: open.encodings,
-    buyerEntryBytes: round1(buyers.bytes / n), buyersEncoding: buyers.encodings,
+    ledgerRecordBytes: round1(res.bytes / n),
+    ledgerEncoding: res.encodings,
+    openEntryBytes: round1(open.bytes / n),
+    openEncoding: open.encodings,
+    buyerEntryBytes: round1(buyers.bytes / n),
+    buyersEncoding: buyers.encodings,
     totals: { res: res.bytes, open: open.bytes, buyers: buyers.bytes },
   };
 }
@@ -243,7 +268,9 @@ async function redisPart(cfg: Config, prefix: string) {
         unusedTokenBytes: round1(small.unused.perToken),
         usedTokenBytes: round1(small.used.perToken),
         ...small.costs,
-        perReservationBytes: round1(small.costs.ledgerRecordBytes + small.costs.openEntryBytes + small.used.perToken - small.unused.perToken),
+        perReservationBytes: round1(
+          small.costs.ledgerRecordBytes + small.costs.openEntryBytes + small.used.perToken - small.unused.perToken,
+        ),
       },
       encodingThresholds: await listpackThresholds(redis),
       expiry: {
@@ -267,7 +294,18 @@ async function redisPart(cfg: Config, prefix: string) {
  * Only expireShards is called, which uses nothing but Redis and the key layout. Returns the last sale's expiry.
  */
 async function expireShards({ redis, keys, cfg }: RedisBench, sales: Sale[]): Promise<number> {
-  const sweeper = new Sweeper(redis, keys, null as never, null as never, null as never, null as never, null as never, null as never, { persistAfterMs: 0, leaseMs: 0, outboxStaleAfterMs: 0, owner: "bench-memory" }, new Metrics());
+  const sweeper = new Sweeper(
+    redis,
+    keys,
+    null as never,
+    null as never,
+    null as never,
+    null as never,
+    null as never,
+    null as never,
+    { persistAfterMs: 0, leaseMs: 0, outboxStaleAfterMs: 0, owner: "bench-memory" },
+    new Metrics(),
+  );
   let expireAt = 0;
   for (const s of sales) {
     expireAt = s.endsAt + cfg.sales.retentionSeconds * 1000;
@@ -279,7 +317,9 @@ async function expireShards({ redis, keys, cfg }: RedisBench, sales: Sale[]): Pr
 /** The server's listpack thresholds: below them a hash or zset is a listpack, above them a real one. */
 async function listpackThresholds(redis: Redis): Promise<Record<string, string>> {
   const pairs = (await redis.call("CONFIG", "GET", "*-max-listpack-*")) as string[];
-  return Object.fromEntries(pairs.reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []));
+  return Object.fromEntries(
+    pairs.reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []),
+  );
 }
 
 /** The encodings' small side first: few entries per shard, every shard hash and zset a listpack. */
@@ -339,7 +379,8 @@ async function otherKeys({ redis, keys, cfg, store }: RedisBench, sale: Sale, no
   const reshard = { ...makeSale(`mem-reshard-${rid()}`, 800, 8, now), startsAt: now + 60_000 };
   await store.put(reshard, now);
   const fewer = { ...reshard, shards: 4 };
-  if ((await store.put(fewer, now)).kind !== "updated") throw new Error("memory: re-put of the sale with fewer shards refused");
+  if ((await store.put(fewer, now)).kind !== "updated")
+    throw new Error("memory: re-put of the sale with fewer shards refused");
   return { k0, reshard, fewer };
 }
 
@@ -347,7 +388,10 @@ async function otherKeys({ redis, keys, cfg, store }: RedisBench, sale: Sale, no
 async function ttlsByKind({ redis, prefix }: RedisBench) {
   const everyKey = (await scanPrefix(redis, prefix)).sort();
   const ttl = await pttls(redis, everyKey);
-  const byKind: Record<string, { keys: number; withoutTtl: number; minTtlSeconds: number | null; maxTtlSeconds: number | null }> = {};
+  const byKind: Record<
+    string,
+    { keys: number; withoutTtl: number; minTtlSeconds: number | null; maxTtlSeconds: number | null }
+  > = {};
   const withoutTtl: string[] = [];
   everyKey.forEach((k, i) => {
     const kind = kindOf(prefix, k);
@@ -385,9 +429,19 @@ async function mysqlPart(cfg: Config, orders: OrderRow[]) {
     });
     if (inserted !== orders.length) throw new Error(`memory: ${inserted} of ${orders.length} rows inserted`);
     const insertSeconds = (Date.now() - t0) / 1000;
-    const tables: { db: string; table: string; rows: number; dataLength: number; indexLength: number; dataFree: number }[] = [];
+    const tables: {
+      db: string;
+      table: string;
+      rows: number;
+      dataLength: number;
+      indexLength: number;
+      dataFree: number;
+    }[] = [];
     for (const db of dbs) {
-      const [names] = await root.query<RowDataPacket[]>("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME LIKE 'orders\\_%' OR TABLE_NAME = 'order_events')", [db]);
+      const [names] = await root.query<RowDataPacket[]>(
+        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME LIKE 'orders\\_%' OR TABLE_NAME = 'order_events')",
+        [db],
+      );
       for (const { t } of names as { t: string }[]) {
         await root.query(`ANALYZE TABLE \`${db}\`.\`${t}\``);
         const [[count]] = await root.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${db}\`.\`${t}\``);
@@ -395,7 +449,14 @@ async function mysqlPart(cfg: Config, orders: OrderRow[]) {
           "SELECT DATA_LENGTH AS d, INDEX_LENGTH AS i, DATA_FREE AS f FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
           [db, t],
         );
-        tables.push({ db, table: t, rows: Number(count!.n), dataLength: Number(info!.d), indexLength: Number(info!.i), dataFree: Number(info!.f) });
+        tables.push({
+          db,
+          table: t,
+          rows: Number(count!.n),
+          dataLength: Number(info!.d),
+          indexLength: Number(info!.i),
+          dataFree: Number(info!.f),
+        });
       }
     }
     const of = (outbox: boolean) => tables.filter((t) => (t.table === "order_events") === outbox);
@@ -403,9 +464,18 @@ async function mysqlPart(cfg: Config, orders: OrderRow[]) {
       const rows = sum(ts.map((t) => t.rows));
       const data = sum(ts.map((t) => t.dataLength));
       const index = sum(ts.map((t) => t.indexLength));
-      return { rows, dataLength: data, indexLength: index, dataBytesPerRow: round1(data / rows), indexBytesPerRow: round1(index / rows), bytesPerRow: round1((data + index) / rows) };
+      return {
+        rows,
+        dataLength: data,
+        indexLength: index,
+        dataBytesPerRow: round1(data / rows),
+        indexBytesPerRow: round1(index / rows),
+        bytesPerRow: round1((data + index) / rows),
+      };
     };
-    const [rowsSample] = await root.query<RowDataPacket[]>(`SELECT AVG(LENGTH(order_id) + LENGTH(sale_id) + LENGTH(sku_id) + LENGTH(user_id) + LENGTH(purchase_token)) AS v FROM \`${dbs[0]}\`.orders_0`);
+    const [rowsSample] = await root.query<RowDataPacket[]>(
+      `SELECT AVG(LENGTH(order_id) + LENGTH(sale_id) + LENGTH(sku_id) + LENGTH(user_id) + LENGTH(purchase_token)) AS v FROM \`${dbs[0]}\`.orders_0`,
+    );
     const ordersT = totals(of(false));
     const outboxT = totals(of(true));
     return {
@@ -414,7 +484,9 @@ async function mysqlPart(cfg: Config, orders: OrderRow[]) {
       insertSeconds,
       orders: ordersT,
       outbox: outboxT,
-      perOrderWithOutboxBytes: round1((ordersT.dataLength + ordersT.indexLength + outboxT.dataLength + outboxT.indexLength) / ordersT.rows),
+      perOrderWithOutboxBytes: round1(
+        (ordersT.dataLength + ordersT.indexLength + outboxT.dataLength + outboxT.indexLength) / ordersT.rows,
+      ),
       avgStringBytesPerRow: round1(Number(rowsSample[0]!.v)),
       tables,
     };
@@ -433,7 +505,16 @@ function rowsFor(n: number): OrderRow[] {
   return Array.from({ length: n }, (_, i) => {
     const userId = `buyer-${i}`;
     const shard = homeShard(userId, SHARDS);
-    return { orderId: newOrderId(saleId, shard), saleId, skuId: "sku-memory", userId, quantity: 1, status: "CONFIRMED", createdAt: at, token: tokens.mint(saleId, userId) };
+    return {
+      orderId: newOrderId(saleId, shard),
+      saleId,
+      skuId: "sku-memory",
+      userId,
+      quantity: 1,
+      status: "CONFIRMED",
+      createdAt: at,
+      token: tokens.mint(saleId, userId),
+    };
   });
 }
 

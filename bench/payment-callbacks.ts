@@ -25,7 +25,8 @@ const TIMER_MESSAGES = 2000;
  */
 export const paymentCallbacks: Benchmark = {
   name: "payment-callbacks",
-  description: "signed payment callbacks/s (one MySQL transaction each: event, row lock, status, outbox) ÷ order-status reads/s of the same orders",
+  description:
+    "signed payment callbacks/s (one MySQL transaction each: event, row lock, status, outbox) ÷ order-status reads/s of the same orders",
   target: 0.25,
   async run() {
     const started: State = await up(false);
@@ -44,12 +45,20 @@ export const paymentCallbacks: Benchmark = {
       children.push(client);
       const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
       const saleId = `pay-${id}`;
-      expectStatus("payment-callbacks setup: create sale", await api.putSale(saleId, { stock: ORDERS, perUserLimit: 1, shards: 8 }), 201);
-      const orders = await pool(Array.from({ length: ORDERS }, (_, i) => `payer-${i}`), 32, async (user) => {
-        // Through the storefront client: token, order, and a retry of any 503 with the same key.
-        const { order } = await api.storefront(user).placeOrder(saleId);
-        return { user, orderId: order.orderId };
-      });
+      expectStatus(
+        "payment-callbacks setup: create sale",
+        await api.putSale(saleId, { stock: ORDERS, perUserLimit: 1, shards: 8 }),
+        201,
+      );
+      const orders = await pool(
+        Array.from({ length: ORDERS }, (_, i) => `payer-${i}`),
+        32,
+        async (user) => {
+          // Through the storefront client: token, order, and a retry of any 503 with the same key.
+          const { order } = await api.storefront(user).placeOrder(saleId);
+          return { user, orderId: order.orderId };
+        },
+      );
       for (let i = 0; i < 600; i++) {
         if ((await api.stats(saleId)).body.mysql.total === ORDERS) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -62,26 +71,56 @@ export const paymentCallbacks: Benchmark = {
         const r = await client.next<RequestListResult>();
         const serverCpu = cpuSeconds(gwPid) - cpu0;
         if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
-        return { opsPerSec: r.rps, ops: r.requests, seconds: r.seconds, latencyMs: r.latencyMs, serverBusy: serverCpu / r.seconds, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests, clientCpuUsPerRequest: r.clientCpuUsPerRequest, statusCounts: r.statusCounts };
+        return {
+          opsPerSec: r.rps,
+          ops: r.requests,
+          seconds: r.seconds,
+          latencyMs: r.latencyMs,
+          serverBusy: serverCpu / r.seconds,
+          serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
+          clientCpuUsPerRequest: r.clientCpuUsPerRequest,
+          statusCounts: r.statusCounts,
+        };
       };
       const candidate: Sample[] = [];
       const baseline: Sample[] = [];
       const per = Math.floor(ORDERS / ROUNDS);
       for (let round = 0; round < ROUNDS; round++) {
         const slice = orders.slice(round * per, (round + 1) * per);
-        baseline.push(await watch({ port, connections: CONNECTIONS, requests: slice.map((o) => ({ method: "GET", path: `/v1/orders/${o.orderId}`, headers: api.buyer(o.user) })) }));
+        baseline.push(
+          await watch({
+            port,
+            connections: CONNECTIONS,
+            requests: slice.map((o) => ({
+              method: "GET",
+              path: `/v1/orders/${o.orderId}`,
+              headers: api.buyer(o.user),
+            })),
+          }),
+        );
         const calls = slice.map((o) => {
           const body = JSON.stringify({ eventId: `ev-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
-          return { method: "POST", path: "/v1/payments/callback", headers: { "content-type": "application/json", "x-signature": api.signPayment(body) }, body };
+          return {
+            method: "POST",
+            path: "/v1/payments/callback",
+            headers: { "content-type": "application/json", "x-signature": api.signPayment(body) },
+            body,
+          };
         });
         const s = await watch({ port, connections: CONNECTIONS, requests: calls });
-        if ((s.statusCounts as Record<string, number>)["200"] !== slice.length) throw new Error(`payment-callbacks: not every callback answered 200: ${JSON.stringify(s.statusCounts)}`);
+        if ((s.statusCounts as Record<string, number>)["200"] !== slice.length)
+          throw new Error(`payment-callbacks: not every callback answered 200: ${JSON.stringify(s.statusCounts)}`);
         candidate.push(s);
       }
       const stats = (await api.stats(saleId)).body;
-      if (stats.paid !== ROUNDS * per || stats.drift !== 0) throw new Error(`payment-callbacks: stats after paying: ${JSON.stringify(stats)}`);
+      if (stats.paid !== ROUNDS * per || stats.drift !== 0)
+        throw new Error(`payment-callbacks: stats after paying: ${JSON.stringify(stats)}`);
       gw.send({ cmd: "stats" });
-      const gwStats = await gw.next<{ writer: { written: number }; timers: { sent: number; sendFailures: number }; relay: { published: number } }>();
+      const gwStats = await gw.next<{
+        writer: { written: number };
+        timers: { sent: number; sendFailures: number };
+        relay: { published: number };
+      }>();
 
       const { timerSeconds, brokerUs, senderUs } = await timerMessageCost(cfg, topics, saleId);
       const ordersPerTimer = gwStats.timers.sent > 0 ? gwStats.writer.written / gwStats.timers.sent : NaN;
@@ -90,8 +129,19 @@ export const paymentCallbacks: Benchmark = {
         candidate: side("payment callbacks", candidate),
         baseline: side("order-status reads", baseline),
         details: {
-          orders: ORDERS, connections: CONNECTIONS, rounds: ROUNDS, gatewayStats: gwStats,
-          timerMessage: { messages: TIMER_MESSAGES, perSecond: Math.round(TIMER_MESSAGES / timerSeconds), brokerCpuUsPerMessage: Math.round(brokerUs), senderCpuUsPerMessage: Math.round(senderUs), ordersPerTimerInThisRun: ordersPerTimer, brokerCpuUsPerOrder: Math.round(brokerUs / ordersPerTimer), senderCpuUsPerOrder: Math.round(senderUs / ordersPerTimer) },
+          orders: ORDERS,
+          connections: CONNECTIONS,
+          rounds: ROUNDS,
+          gatewayStats: gwStats,
+          timerMessage: {
+            messages: TIMER_MESSAGES,
+            perSecond: Math.round(TIMER_MESSAGES / timerSeconds),
+            brokerCpuUsPerMessage: Math.round(brokerUs),
+            senderCpuUsPerMessage: Math.round(senderUs),
+            ordersPerTimerInThisRun: ordersPerTimer,
+            brokerCpuUsPerOrder: Math.round(brokerUs / ordersPerTimer),
+            senderCpuUsPerOrder: Math.round(senderUs / ordersPerTimer),
+          },
         },
       };
     } finally {
@@ -104,15 +154,29 @@ export const paymentCallbacks: Benchmark = {
 };
 
 /** A timer message's cost: DELAY messages sent by a producer in this process, CPU of broker and sender. */
-async function timerMessageCost(cfg: Config, topics: { orderTopic: string; timeoutTopic: string }, saleId: string): Promise<{ timerSeconds: number; brokerUs: number; senderUs: number }> {
+async function timerMessageCost(
+  cfg: Config,
+  topics: { orderTopic: string; timeoutTopic: string },
+  saleId: string,
+): Promise<{ timerSeconds: number; brokerUs: number; senderUs: number }> {
   const brokerPid = pidListeningOn(Number(cfg.rocketmq.endpoints.split(":")[1]));
-  const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [topics.orderTopic], logger: quietLogger("bench") });
+  const producer = new rmq.Producer({
+    endpoints: cfg.rocketmq.endpoints,
+    namespace: "",
+    topics: [topics.orderTopic],
+    logger: quietLogger("bench"),
+  });
   await producer.startup();
   const broker0 = brokerPid ? cpuSeconds(brokerPid) : NaN;
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(Array.from({ length: TIMER_MESSAGES }), 32, (_, i) =>
-    producer.send({ topic: topics.timeoutTopic, tag: saleId, deliveryTimestamp: new Date(Date.now() + 3_600_000), body: Buffer.from(JSON.stringify({ saleId, orderIds: [`x.${i}`] })) }),
+    producer.send({
+      topic: topics.timeoutTopic,
+      tag: saleId,
+      deliveryTimestamp: new Date(Date.now() + 3_600_000),
+      body: Buffer.from(JSON.stringify({ saleId, orderIds: [`x.${i}`] })),
+    }),
   );
   const timerSeconds = (performance.now() - t0) / 1000;
   const brokerUs = ((cpuSeconds(brokerPid ?? 0) - broker0) * 1e6) / TIMER_MESSAGES;

@@ -53,7 +53,8 @@ const GATEWAY: Target = { label: "gateway", script: compiledScript("bench/server
 const UWS: Target = { label: "uws-hello", script: compiledScript("bench/servers/uws-hello.ts") };
 const NODE_HTTP: Target = { label: "node-http-hello", script: compiledScript("bench/servers/node-hello.ts") };
 
-const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) => expectStatus(`reject-path setup: ${what}`, got, status, code);
+const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) =>
+  expectStatus(`reject-path setup: ${what}`, got, status, code);
 
 type Servers = Map<Target, { child: TsChild; port: number }>;
 type WrkSample = WrkResult & { serverCpuUsPerRequest: number; serverBusy: number };
@@ -72,7 +73,9 @@ export const rejectPath: Benchmark = {
     let load: TsChild | undefined;
     try {
       const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "gateway-cpu-prof-")) : undefined;
-      const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
+      const profile = profileDir
+        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`]
+        : [];
       for (const t of [GATEWAY, UWS, NODE_HTTP]) {
         const child = new TsChild(t.script, { core: SERVER_CORE, env, nodeArgs: t === GATEWAY ? profile : [] });
         servers.set(t, { child, port: (await child.next<{ port: number }>()).port });
@@ -85,9 +88,16 @@ export const rejectPath: Benchmark = {
       // be a little higher, as requests in flight when a run stops are answered but not counted.
       const answeredLocally = (await shortCircuits()) - scBefore;
       if (answeredLocally < gatewayRequests) {
-        throw new Error(`reject-path: only ${answeredLocally} of ${gatewayRequests} gateway answers came from the sold-out flag`);
+        throw new Error(
+          `reject-path: only ${answeredLocally} of ${gatewayRequests} gateway answers came from the sold-out flag`,
+        );
       }
-      const wrkSamples = wrkAvailable() ? await wrkRounds(servers, requests, shortCircuits) : new Map<Target, WrkSample[]>([[GATEWAY, []], [UWS, []]]);
+      const wrkSamples = wrkAvailable()
+        ? await wrkRounds(servers, requests, shortCircuits)
+        : new Map<Target, WrkSample[]>([
+            [GATEWAY, []],
+            [UWS, []],
+          ]);
       return result(samples, wrkSamples, gatewayRequests, answeredLocally, profileDir);
     } finally {
       await load?.stop();
@@ -103,16 +113,30 @@ export const rejectPath: Benchmark = {
  * A sold-out sale with the gateway's flag set, and the request pool every server is sent: one buyer takes
  * the whole stock, the next attempt is SOLD_OUT and sets the flag; a probe checks that it did.
  */
-async function soldOutSale(cfg: Config, gw: { child: TsChild; port: number }): Promise<{ requests: LoadJob["requests"]; shortCircuits: ShortCircuits }> {
+async function soldOutSale(
+  cfg: Config,
+  gw: { child: TsChild; port: number },
+): Promise<{ requests: LoadJob["requests"]; shortCircuits: ShortCircuits }> {
   const api = new ApiClient(`http://127.0.0.1:${gw.port}`, cfg.auth);
   const admin = api.admin();
   const jwt = (sub: string) => signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp: Math.floor(Date.now() / 1000) + 3600 });
   const saleId = `rej-${rid()}`;
   const startsAt = Date.now() - 1000;
-  expect("create sale", await api.call("PUT", `/v1/admin/sales/${saleId}`, { headers: admin, body: {
-    skuId: `sku-${saleId}`, stock: 5, perUserLimit: 5, shards: 1,
-    startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(),
-  } }), 201);
+  expect(
+    "create sale",
+    await api.call("PUT", `/v1/admin/sales/${saleId}`, {
+      headers: admin,
+      body: {
+        skuId: `sku-${saleId}`,
+        stock: 5,
+        perUserLimit: 5,
+        shards: 1,
+        startsAt: new Date(startsAt).toISOString(),
+        endsAt: new Date(startsAt + 3_600_000).toISOString(),
+      },
+    }),
+    201,
+  );
   await api.storefront("whale").placeOrder(saleId, { quantity: 5 });
   await expectSoldOut("reject-path setup: order by late", api.storefront("late").placeOrder(saleId, { quantity: 5 }));
 
@@ -122,7 +146,11 @@ async function soldOutSale(cfg: Config, gw: { child: TsChild; port: number }): P
     return {
       method: "POST",
       path: `/v1/sales/${saleId}/orders`,
-      headers: { authorization: `Bearer ${jwt(user)}`, "idempotency-key": tokens.mint(saleId, user), "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${jwt(user)}`,
+        "idempotency-key": tokens.mint(saleId, user),
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ quantity: 1 }),
     };
   });
@@ -133,19 +161,38 @@ async function soldOutSale(cfg: Config, gw: { child: TsChild; port: number }): P
   // The flag is set: a pool request is answered locally (the counter moves) with SOLD_OUT.
   const before = await shortCircuits();
   const probe = requests[0]!;
-  expect("probe", await api.call(probe.method, probe.path, { headers: probe.headers, body: { quantity: 1 } }), 409, "SOLD_OUT");
+  expect(
+    "probe",
+    await api.call(probe.method, probe.path, { headers: probe.headers, body: { quantity: 1 } }),
+    409,
+    "SOLD_OUT",
+  );
   if ((await shortCircuits()) !== before + 1) throw new Error("reject-path setup: the sold-out flag is not set");
   return { requests, shortCircuits };
 }
 
 /** ROUNDS interleaved autocannon runs against every server (G U N G U N ...), each answer checked to be a 409. */
-async function autocannonRounds(load: TsChild, servers: Servers, requests: LoadJob["requests"]): Promise<{ samples: Map<Target, Sample[]>; gatewayRequests: number }> {
-  const samples = new Map<Target, Sample[]>([[GATEWAY, []], [UWS, []], [NODE_HTTP, []]]);
+async function autocannonRounds(
+  load: TsChild,
+  servers: Servers,
+  requests: LoadJob["requests"],
+): Promise<{ samples: Map<Target, Sample[]>; gatewayRequests: number }> {
+  const samples = new Map<Target, Sample[]>([
+    [GATEWAY, []],
+    [UWS, []],
+    [NODE_HTTP, []],
+  ]);
   let gatewayRequests = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of [GATEWAY, UWS, NODE_HTTP]) {
       const { child, port } = servers.get(t)!;
-      load.send({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, requests } satisfies LoadJob);
+      load.send({
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        warmupSeconds: WARMUP_SECONDS,
+        seconds: SECONDS,
+        requests,
+      } satisfies LoadJob);
       await load.next<{ phase: string }>();
       const cpu0 = cpuSeconds(child.pid);
       const loadCpu0 = cpuSeconds(load.pid);
@@ -158,12 +205,19 @@ async function autocannonRounds(load: TsChild, servers: Servers, requests: LoadJ
       const answers = Object.values(r.statusCounts).reduce((a, b) => a + b, 0);
       const non409 = answers - (r.statusCounts["409"] ?? 0);
       if (non409 > 0 || r.errors > 0 || r.timeouts > 0) {
-        throw new Error(`reject-path: ${t.label} gave ${non409} answers other than 409 (${JSON.stringify(r.statusCounts)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+        throw new Error(
+          `reject-path: ${t.label} gave ${non409} answers other than 409 (${JSON.stringify(r.statusCounts)}), ${r.errors} errors, ${r.timeouts} timeouts`,
+        );
       }
       if (t === GATEWAY) gatewayRequests += answers;
       samples.get(t)!.push({
-        opsPerSec: r.rps, ops: r.requests, seconds: r.seconds, latencyMs: r.latencyMs,
-        serverBusy: serverCpu / wall, loadBusy, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
+        opsPerSec: r.rps,
+        ops: r.requests,
+        seconds: r.seconds,
+        latencyMs: r.latencyMs,
+        serverBusy: serverCpu / wall,
+        loadBusy,
+        serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
       });
     }
   }
@@ -171,37 +225,64 @@ async function autocannonRounds(load: TsChild, servers: Servers, requests: LoadJ
 }
 
 /** wrk against the gateway and the uWS hello-world (where installed), ROUNDS interleaved runs. */
-async function wrkRounds(servers: Servers, requests: LoadJob["requests"], shortCircuits: ShortCircuits): Promise<Map<Target, WrkSample[]>> {
-  const wrkSamples = new Map<Target, WrkSample[]>([[GATEWAY, []], [UWS, []]]);
+async function wrkRounds(
+  servers: Servers,
+  requests: LoadJob["requests"],
+  shortCircuits: ShortCircuits,
+): Promise<Map<Target, WrkSample[]>> {
+  const wrkSamples = new Map<Target, WrkSample[]>([
+    [GATEWAY, []],
+    [UWS, []],
+  ]);
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of [GATEWAY, UWS]) {
       const { child, port } = servers.get(t)!;
       const sc0 = t === GATEWAY ? await shortCircuits() : 0;
       const cpu0 = cpuSeconds(child.pid);
       const t0 = process.hrtime.bigint();
-      const r = await runWrk({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, seconds: SECONDS, core: LOAD_CORE, requests });
+      const r = await runWrk({
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        core: LOAD_CORE,
+        requests,
+      });
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const serverCpu = cpuSeconds(child.pid) - cpu0;
       const bad = Object.values(r.socketErrors).reduce((a, b) => a + b, 0);
       // wrk counts statuses only as "≥ 400 or not": every answer must be one, and for the gateway every one
       // must have come from the sold-out flag (whose only answer is the 409).
       if (r.statusErrors !== r.requests || bad > 0) {
-        throw new Error(`reject-path: wrk against ${t.label}: ${r.requests - r.statusErrors} answers below 400 of ${r.requests}, socket errors ${JSON.stringify(r.socketErrors)}`);
+        throw new Error(
+          `reject-path: wrk against ${t.label}: ${r.requests - r.statusErrors} answers below 400 of ${r.requests}, socket errors ${JSON.stringify(r.socketErrors)}`,
+        );
       }
-      if (t === GATEWAY && (await shortCircuits()) - sc0 < r.requests) throw new Error("reject-path: wrk answers from the gateway did not all come from the sold-out flag");
-      wrkSamples.get(t)!.push({ ...r, serverBusy: serverCpu / wall, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests });
+      if (t === GATEWAY && (await shortCircuits()) - sc0 < r.requests)
+        throw new Error("reject-path: wrk answers from the gateway did not all come from the sold-out flag");
+      wrkSamples
+        .get(t)!
+        .push({ ...r, serverBusy: serverCpu / wall, serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests });
     }
   }
   return wrkSamples;
 }
 
 /** The outcome: each side's best round, the capacity ratios, and the details the result file keeps. */
-function result(samples: Map<Target, Sample[]>, wrkSamples: Map<Target, WrkSample[]>, gatewayRequests: number, answeredLocally: number, profileDir: string | undefined) {
-  const wrkBest = (t: Target, f: (s: WrkSample) => number, pick: (...v: number[]) => number) => pick(...wrkSamples.get(t)!.map(f));
+function result(
+  samples: Map<Target, Sample[]>,
+  wrkSamples: Map<Target, WrkSample[]>,
+  gatewayRequests: number,
+  answeredLocally: number,
+  profileDir: string | undefined,
+) {
+  const wrkBest = (t: Target, f: (s: WrkSample) => number, pick: (...v: number[]) => number) =>
+    pick(...wrkSamples.get(t)!.map(f));
   const wrkRatios: Record<string, number> = wrkAvailable()
     ? {
         "wrk req/s": wrkBest(GATEWAY, (s) => s.rps, Math.max) / wrkBest(UWS, (s) => s.rps, Math.max),
-        "wrk capacity (server CPU/request)": wrkBest(UWS, (s) => s.serverCpuUsPerRequest, Math.min) / wrkBest(GATEWAY, (s) => s.serverCpuUsPerRequest, Math.min),
+        "wrk capacity (server CPU/request)":
+          wrkBest(UWS, (s) => s.serverCpuUsPerRequest, Math.min) /
+          wrkBest(GATEWAY, (s) => s.serverCpuUsPerRequest, Math.min),
       }
     : {};
   // autocannon on one core tops out below what a bare uWS core serves, so req/s can be load-bound; the
@@ -215,19 +296,39 @@ function result(samples: Map<Target, Sample[]>, wrkSamples: Map<Target, WrkSampl
     references: [side(NODE_HTTP.label, samples.get(NODE_HTTP)!)],
     extraRatios: { "capacity (server CPU/request)": cpuPerRequest(UWS) / cpuPerRequest(GATEWAY), ...wrkRatios },
     warnings: [
-      ...(uwsBusy < 0.9 ? [`load-bound: the uWS hello core was at most ${(uwsBusy * 100).toFixed(0)}% busy under autocannon, so its req/s ratio understates the gap; see the capacity ratio`] : []),
+      ...(uwsBusy < 0.9
+        ? [
+            `load-bound: the uWS hello core was at most ${(uwsBusy * 100).toFixed(0)}% busy under autocannon, so its req/s ratio understates the gap; see the capacity ratio`,
+          ]
+        : []),
       ...(wrkAvailable() ? [] : ["wrk is not on PATH: the wrk figures were skipped"]),
     ],
     details: {
       serverCpuUsPerRequest: Object.fromEntries([GATEWAY, UWS, NODE_HTTP].map((t) => [t.label, cpuPerRequest(t)])),
-      rounds: ROUNDS, secondsPerRun: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, buyers: BUYERS,
-      soldOutTtlMs: FLAG_TTL_MS, pinned: pinningAvailable() ? { server: SERVER_CORE, load: LOAD_CORE } : false,
-      gatewayRequestsAnswered: gatewayRequests, gatewayAnsweredFromFlag: answeredLocally,
+      rounds: ROUNDS,
+      secondsPerRun: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      buyers: BUYERS,
+      soldOutTtlMs: FLAG_TTL_MS,
+      pinned: pinningAvailable() ? { server: SERVER_CORE, load: LOAD_CORE } : false,
+      gatewayRequestsAnswered: gatewayRequests,
+      gatewayAnsweredFromFlag: answeredLocally,
       loadGenerator: "autocannon (one process)",
       wrk: wrkAvailable()
-        ? Object.fromEntries([GATEWAY, UWS].map((t) => [t.label, wrkSamples.get(t)!.map((s) => ({
-            rps: s.rps, requests: s.requests, seconds: s.seconds, latencyMs: s.latencyMs, serverBusy: s.serverBusy, serverCpuUsPerRequest: s.serverCpuUsPerRequest,
-          }))]))
+        ? Object.fromEntries(
+            [GATEWAY, UWS].map((t) => [
+              t.label,
+              wrkSamples.get(t)!.map((s) => ({
+                rps: s.rps,
+                requests: s.requests,
+                seconds: s.seconds,
+                latencyMs: s.latencyMs,
+                serverBusy: s.serverBusy,
+                serverCpuUsPerRequest: s.serverCpuUsPerRequest,
+              })),
+            ]),
+          )
         : "skipped: wrk is not on PATH",
       ...(profileDir ? { gatewayCpuProfileDir: profileDir } : {}),
     },

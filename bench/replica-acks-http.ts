@@ -7,7 +7,16 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
 import type { FloodJob, FloodResult, PrepareJob } from "./clients/flood.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
-import { ask, compiledScript, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import {
+  ask,
+  compiledScript,
+  cpuSeconds,
+  LOAD_CORE,
+  pinningAvailable,
+  SERVER_CORE,
+  TsChild,
+  within,
+} from "./lib/proc.js";
 import { checkRows, drainedRows, unitsIn } from "./lib/sale-rows.js";
 import { median } from "./lib/stats.js";
 
@@ -45,10 +54,31 @@ interface Gateway {
 }
 
 /** One sale through one gateway: tokens (untimed), the flood, the audit once MySQL has every order. */
-async function round(gw: Gateway, load: TsChild, buyers: number, tag: string): Promise<{ sample: Sample; invariants: Record<string, boolean> }> {
+async function round(
+  gw: Gateway,
+  load: TsChild,
+  buyers: number,
+  tag: string,
+): Promise<{ sample: Sample; invariants: Record<string, boolean> }> {
   const saleId = `acks-${rid()}`;
-  expectStatus(`replica-acks-http ${gw.label}: create sale`, await gw.api.putSale(saleId, { stock: 2 * buyers, perUserLimit: 1, shards: SHARDS }), 201);
-  await ask(load, { cmd: "prepare", port: gw.port, saleId, userPrefix: `${tag}-`, buyers, tokens: "http", tokenConnections: 64 } satisfies PrepareJob, FLOOD_TIMEOUT_MS);
+  expectStatus(
+    `replica-acks-http ${gw.label}: create sale`,
+    await gw.api.putSale(saleId, { stock: 2 * buyers, perUserLimit: 1, shards: SHARDS }),
+    201,
+  );
+  await ask(
+    load,
+    {
+      cmd: "prepare",
+      port: gw.port,
+      saleId,
+      userPrefix: `${tag}-`,
+      buyers,
+      tokens: "http",
+      tokenConnections: 64,
+    } satisfies PrepareJob,
+    FLOOD_TIMEOUT_MS,
+  );
   await ask(gw.child, { cmd: "reset" });
   const cpu0 = cpuSeconds(gw.child.pid);
   // The first answer is flood.ts's {"phase"} line (it marks a sell-out, which this sale never has).
@@ -84,7 +114,8 @@ async function round(gw: Gateway, load: TsChild, buyers: number, tag: string): P
 
 export const replicaAcksHttp: Benchmark = {
   name: "replica-acks-http",
-  description: "accepted orders/s over HTTP through a gateway on a 3-primary Redis Cluster with redis.minReplicaAcks 1 ÷ the same gateway with 0",
+  description:
+    "accepted orders/s over HTTP through a gateway on a 3-primary Redis Cluster with redis.minReplicaAcks 1 ÷ the same gateway with 0",
   target: 0.7,
   async run() {
     const started: State = await up(false);
@@ -99,12 +130,24 @@ export const replicaAcksHttp: Benchmark = {
       const [cluster] = await Promise.all([clusterUp, ...sides.map((s) => ensureGatewayTopics(s.topics))]);
       const nodes = JSON.stringify(cluster.nodes.map((n) => `${n.host}:${n.port}`));
       for (const s of sides) {
-        const env = { ...s.env, FLASHSALE__REDIS__MODE: "cluster", FLASHSALE__REDIS__NODES: nodes, FLASHSALE__REDIS__MINREPLICAACKS: String(s.minReplicaAcks) };
+        const env = {
+          ...s.env,
+          FLASHSALE__REDIS__MODE: "cluster",
+          FLASHSALE__REDIS__NODES: nodes,
+          FLASHSALE__REDIS__MINREPLICAACKS: String(s.minReplicaAcks),
+        };
         const child = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
         children.push(child);
         const port = (await within(child.next<{ port: number }>(), 60_000, "gateway start")).port;
         const label = `minReplicaAcks ${s.minReplicaAcks}`;
-        gateways.push({ label, minReplicaAcks: s.minReplicaAcks, child, port, api: new ApiClient(`http://127.0.0.1:${port}`, cfg.auth), shards: new MysqlShards(benchConfig(env).mysql) });
+        gateways.push({
+          label,
+          minReplicaAcks: s.minReplicaAcks,
+          child,
+          port,
+          api: new ApiClient(`http://127.0.0.1:${port}`, cfg.auth),
+          shards: new MysqlShards(benchConfig(env).mysql),
+        });
       }
       const load = new TsChild(compiledScript("bench/clients/flood.ts"), { core: LOAD_CORE, env: sides[0]!.env });
       children.push(load);
@@ -125,25 +168,42 @@ export const replicaAcksHttp: Benchmark = {
 
       const [on, off] = samples as [Sample[], Sample[]];
       const p = (ss: Sample[], q: "p50" | "p99") => median(ss.map((s) => s.latencyMs[q]));
-      const warnings = [`a shared 2-core machine: the gateways, the six redis-servers, RocketMQ, MariaDB and the load share it with other sessions' tests; figures are noisy`];
+      const warnings = [
+        `a shared 2-core machine: the gateways, the six redis-servers, RocketMQ, MariaDB and the load share it with other sessions' tests; figures are noisy`,
+      ];
       for (const [k, ss] of [on, off].entries()) {
-        const not202 = ss.flatMap((s) => Object.entries(s.answers as Record<string, number>).filter(([a]) => a !== "202"));
-        if (not202.length > 0) warnings.push(`${gateways[k]!.label}: answers other than 202: ${JSON.stringify(not202)}`);
+        const not202 = ss.flatMap((s) =>
+          Object.entries(s.answers as Record<string, number>).filter(([a]) => a !== "202"),
+        );
+        if (not202.length > 0)
+          warnings.push(`${gateways[k]!.label}: answers other than 202: ${JSON.stringify(not202)}`);
       }
       return {
         unit: "accepted orders/s",
         candidate: side("minReplicaAcks 1", on),
         baseline: side("minReplicaAcks 0", off),
-        extraRatios: { "p50 on÷off (median rounds)": p(on, "p50") / p(off, "p50"), "p99 on÷off (median rounds)": p(on, "p99") / p(off, "p99") },
+        extraRatios: {
+          "p50 on÷off (median rounds)": p(on, "p50") / p(off, "p50"),
+          "p99 on÷off (median rounds)": p(on, "p99") / p(off, "p99"),
+        },
         warnings,
         details: {
-          method: "one flood per side and round through the whole gateway, same load process and settings; accepted/s = 202s ÷ whole flood (the sale never sells out); latency of the 202s",
-          buyers: BUYERS, stock: 2 * BUYERS, stockShards: SHARDS, perUserLimit: 1, connections: CONNECTIONS, rounds: ROUNDS, warmupBuyers: WARMUP_BUYERS,
+          method:
+            "one flood per side and round through the whole gateway, same load process and settings; accepted/s = 202s ÷ whole flood (the sale never sells out); latency of the 202s",
+          buyers: BUYERS,
+          stock: 2 * BUYERS,
+          stockShards: SHARDS,
+          perUserLimit: 1,
+          connections: CONNECTIONS,
+          rounds: ROUNDS,
+          warmupBuyers: WARMUP_BUYERS,
           cluster: "6 redis-server processes started for this run: 3 primaries with a replica each, AOF everysec",
           acceptedPerSec: { on: on.map((s) => Math.round(s.opsPerSec)), off: off.map((s) => Math.round(s.opsPerSec)) },
           p50Ms: { on: on.map((s) => s.latencyMs.p50), off: off.map((s) => s.latencyMs.p50) },
           p99Ms: { on: on.map((s) => s.latencyMs.p99), off: off.map((s) => s.latencyMs.p99) },
-          pinned: pinningAvailable() ? { gateways: SERVER_CORE, load: LOAD_CORE, unpinned: "Redis Cluster, MariaDB, RocketMQ" } : false,
+          pinned: pinningAvailable()
+            ? { gateways: SERVER_CORE, load: LOAD_CORE, unpinned: "Redis Cluster, MariaDB, RocketMQ" }
+            : false,
           invariants,
           databases: sides.flatMap((s) => s.dbs),
           topics: sides.map((s) => s.topics.orderTopic),
@@ -152,7 +212,8 @@ export const replicaAcksHttp: Benchmark = {
     } finally {
       for (const c of children.reverse()) await c.stop();
       for (const gw of gateways) await gw.shards.close();
-      for (const db of sides.flatMap((s) => s.dbs)) await root.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => {});
+      for (const db of sides.flatMap((s) => s.dbs))
+        await root.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => {});
       await root.end().catch(() => {});
       await (await clusterUp.catch(() => undefined))?.stop();
       await down(started);

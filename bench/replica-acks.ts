@@ -18,7 +18,8 @@ const CONCURRENCY = 16;
  */
 export const replicaAcksCost: Benchmark = {
   name: "replica-acks",
-  description: "reservation groups of 8 on a 3-primary cluster, with one WAIT 1 per primary touched ÷ without WAIT (reservations/s)",
+  description:
+    "reservation groups of 8 on a 3-primary cluster, with one WAIT 1 per primary touched ÷ without WAIT (reservations/s)",
   target: 0.7,
   async run() {
     const cluster = await startLocalCluster({ name: `bench-acks-${rid()}` });
@@ -36,7 +37,11 @@ export const replicaAcksCost: Benchmark = {
       let counts = { waits: 0, shortfalls: 0 };
       for (let r = 0; r < ROUNDS; r++) {
         for (const withAcks of [false, true]) {
-          const { waits, shortfalls, ...sample } = await ask<AcksResult, AcksRound>(caller, { ...job, withAcks }, 600_000);
+          const { waits, shortfalls, ...sample } = await ask<AcksResult, AcksRound>(
+            caller,
+            { ...job, withAcks },
+            600_000,
+          );
           (withAcks ? withWait : without).push(sample);
           counts = { waits, shortfalls };
         }
@@ -46,7 +51,11 @@ export const replicaAcksCost: Benchmark = {
         candidate: side("with WAIT 1 per primary and group", withWait),
         baseline: side("without WAIT", without),
         details: {
-          groups: GROUPS, groupSize: GROUP_SIZE, concurrentGroups: CONCURRENCY, ...counts, latency: "per group of 8 (ms)",
+          groups: GROUPS,
+          groupSize: GROUP_SIZE,
+          concurrentGroups: CONCURRENCY,
+          ...counts,
+          latency: "per group of 8 (ms)",
           pinned: pinningAvailable() ? { client: LOAD_CORE, redis: "not pinned" } : false,
         },
       };

@@ -126,8 +126,15 @@ function redisBenchmark(args: string[]): Promise<{ rps: number; p50: number; p99
       if (err) return fail(new Error(`redis-benchmark failed: ${err.message} ${stderr}`));
       // --csv: a header, then "<command>","rps","avg","min","p50","p95","p99","max" (ms); read from the end,
       // as the command text comes first.
-      const n = stdout.trim().split("\n").pop()!.split(",").slice(-7).map((c) => Number(c.replace(/"/g, "")));
-      if (n.length < 7 || !n.every(Number.isFinite)) return fail(new Error(`redis-benchmark: unexpected output ${stdout}`));
+      const n = stdout
+        .trim()
+        .split("\n")
+        .pop()!
+        .split(",")
+        .slice(-7)
+        .map((c) => Number(c.replace(/"/g, "")));
+      if (n.length < 7 || !n.every(Number.isFinite))
+        return fail(new Error(`redis-benchmark: unexpected output ${stdout}`));
       const [rps, , , p50, , p99, max] = n as [number, number, number, number, number, number, number];
       done({ rps, p50, p99, max });
     });
@@ -136,7 +143,8 @@ function redisBenchmark(args: string[]): Promise<{ rps: number; p50: number; p99
 
 export const reserveScript: Benchmark = {
   name: "reserve-script",
-  description: "reserve-5.lua, gateway Redis layer calls/s ÷ redis-benchmark EVALSHA calls/s (unpipelined; ÷ -P 16 reported beside)",
+  description:
+    "reserve-5.lua, gateway Redis layer calls/s ÷ redis-benchmark EVALSHA calls/s (unpipelined; ÷ -P 16 reported beside)",
   target: 0.5,
   async run() {
     const env = benchEnv();
@@ -154,21 +162,43 @@ export const reserveScript: Benchmark = {
     const redisBenchmarkRound = async (depth: number): Promise<Sample> => {
       const run = await freshShard(redis, keys);
       // Two placeholders make the order id space pool² wide: no ORDER_ID_TAKEN by chance.
-      const call = await gatewayCall(cfg, keys, run.saleId, `${run.tag}:__rand_int__`, `${run.saleId}.0.__rand_int____rand_int__`);
+      const call = await gatewayCall(
+        cfg,
+        keys,
+        run.saleId,
+        `${run.tag}:__rand_int__`,
+        `${run.saleId}.0.__rand_int____rand_int__`,
+      );
       const args = [
-        "-u", cfg.redis.url, "-n", String(CALLS), "-c", String(REDIS_BENCHMARK_CLIENTS), "-r", String(POOL_FACTOR * CALLS),
-        ...(depth > 1 ? ["-P", String(depth)] : []), "--csv",
-        "EVALSHA", sha, String(numberOfKeys), ...call,
+        "-u",
+        cfg.redis.url,
+        "-n",
+        String(CALLS),
+        "-c",
+        String(REDIS_BENCHMARK_CLIENTS),
+        "-r",
+        String(POOL_FACTOR * CALLS),
+        ...(depth > 1 ? ["-P", String(depth)] : []),
+        "--csv",
+        "EVALSHA",
+        sha,
+        String(numberOfKeys),
+        ...call,
       ];
       const cpu0 = await redisCpu(redis);
       const t0 = process.hrtime.bigint();
       const r = await redisBenchmark(args);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const redisCpuPerCallUs = ((await redisCpu(redis)) - cpu0) * 1e6 / CALLS;
+      const redisCpuPerCallUs = (((await redisCpu(redis)) - cpu0) * 1e6) / CALLS;
       const { fresh } = await settle(redis, run);
       return {
-        opsPerSec: r.rps, ops: CALLS, seconds, latencyMs: { p50: r.p50, p90: NaN, p99: r.p99, max: r.max },
-        freshShare: fresh / CALLS, redisCpuPerCallUs, pipeline: depth,
+        opsPerSec: r.rps,
+        ops: CALLS,
+        seconds,
+        latencyMs: { p50: r.p50, p90: NaN, p99: r.p99, max: r.max },
+        freshShare: fresh / CALLS,
+        redisCpuPerCallUs,
+        pipeline: depth,
       };
     };
     try {
@@ -195,8 +225,13 @@ export const reserveScript: Benchmark = {
         [`÷ -P ${PIPELINE} median`]: candidate.medianOpsPerSec / p16.medianOpsPerSec,
       },
       details: {
-        calls: CALLS, rounds: ROUNDS, tokenPool: POOL_FACTOR * CALLS, gatewayConcurrency: GATEWAY_CONCURRENCY,
-        redisBenchmarkClients: REDIS_BENCHMARK_CLIENTS, pipelining: { baseline: 1, reference: PIPELINE }, scriptSha: sha,
+        calls: CALLS,
+        rounds: ROUNDS,
+        tokenPool: POOL_FACTOR * CALLS,
+        gatewayConcurrency: GATEWAY_CONCURRENCY,
+        redisBenchmarkClients: REDIS_BENCHMARK_CLIENTS,
+        pipelining: { baseline: 1, reference: PIPELINE },
+        scriptSha: sha,
         pinned: pinningAvailable() ? { clients: LOAD_CORE, redis: "not pinned (shared server)" } : false,
       },
     };
@@ -207,19 +242,31 @@ export const reserveScript: Benchmark = {
 async function gatewayRound(caller: TsChild, redis: Redis, keys: Keys, round: number): Promise<Sample> {
   const run = await freshShard(redis, keys);
   caller.send({
-    saleId: run.saleId, tag: run.tag, pool: POOL_FACTOR * CALLS, calls: CALLS, concurrency: GATEWAY_CONCURRENCY,
+    saleId: run.saleId,
+    tag: run.tag,
+    pool: POOL_FACTOR * CALLS,
+    calls: CALLS,
+    concurrency: GATEWAY_CONCURRENCY,
     warmupSeconds: round === 0 ? 2 : 0.5,
   } satisfies CallerJob);
   await caller.next<{ phase: string }>();
   const cpu0 = await redisCpu(redis);
   const callerCpu0 = cpuSeconds(caller.pid);
   const r = await caller.next<CallerResult>();
-  const redisCpuPerCallUs = ((await redisCpu(redis)) - cpu0) * 1e6 / r.calls;
-  const clientCpuPerCallUs = (cpuSeconds(caller.pid) - callerCpu0) * 1e6 / r.calls;
+  const redisCpuPerCallUs = (((await redisCpu(redis)) - cpu0) * 1e6) / r.calls;
+  const clientCpuPerCallUs = ((cpuSeconds(caller.pid) - callerCpu0) * 1e6) / r.calls;
   const { fresh } = await settle(redis, run);
   const unexpected = Object.keys(r.outcomes).filter((k) => k !== "reserved" && k !== "replayed");
   if (unexpected.length > 0 || r.outcomes.reserved !== fresh) {
     throw new Error(`reserve-script: gateway outcomes ${JSON.stringify(r.outcomes)}, ledger ${fresh}`);
   }
-  return { opsPerSec: r.opsPerSec, ops: r.calls, seconds: r.seconds, latencyMs: r.latencyMs, freshShare: fresh / r.calls, redisCpuPerCallUs, clientCpuPerCallUs };
+  return {
+    opsPerSec: r.opsPerSec,
+    ops: r.calls,
+    seconds: r.seconds,
+    latencyMs: r.latencyMs,
+    freshShare: fresh / r.calls,
+    redisCpuPerCallUs,
+    clientCpuPerCallUs,
+  };
 }

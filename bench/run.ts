@@ -24,7 +24,16 @@ import { scaleOut } from "./scale-out.js";
  * Exits non-zero when a benchmark fails its own checks; a ratio under target is reported, not fatal.
  */
 // One module per benchmark; a new one only needs adding here.
-const BENCHMARKS: Benchmark[] = [reserveScript, rejectPath, endToEnd, admissionOverhead, paymentCallbacks, replicaAcksCost, replicaAcksHttp, scaleOut];
+const BENCHMARKS: Benchmark[] = [
+  reserveScript,
+  rejectPath,
+  endToEnd,
+  admissionOverhead,
+  paymentCallbacks,
+  replicaAcksCost,
+  replicaAcksHttp,
+  scaleOut,
+];
 // Sizes rather than rates: figures without a baseline ratio.
 const MEASUREMENTS: Measurement[] = [memory];
 
@@ -59,7 +68,8 @@ function environment() {
     cpuModel: cpus()[0]?.model ?? "unknown",
     loadAverage: loadavg(),
     pinning: pinningAvailable() ? "taskset" : "none",
-    redisServer: quiet("redis-cli", ["-u", loadConfig().redis.url, "info", "server"])?.match(/redis_version:(\S+)/)?.[1] ?? null,
+    redisServer:
+      quiet("redis-cli", ["-u", loadConfig().redis.url, "info", "server"])?.match(/redis_version:(\S+)/)?.[1] ?? null,
     redisBenchmark: quiet("redis-benchmark", ["--version"]),
     autocannon: (createRequire(import.meta.url)("autocannon/package.json") as { version: string }).version,
     gitCommit: quiet("git", ["-C", repoRoot(), "rev-parse", "--short", "HEAD"]),
@@ -125,7 +135,9 @@ async function main(): Promise<void> {
     };
     writeFileSync(join(dir, `${b.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     const refs = (out.references ?? []).map((r) => `; ${describe(r, out.unit)}`).join("");
-    const extras = Object.entries(out.extraRatios ?? {}).map(([k, v]) => `, ${k} ${v.toFixed(2)}`).join("");
+    const extras = Object.entries(out.extraRatios ?? {})
+      .map(([k, v]) => `, ${k} ${v.toFixed(2)}`)
+      .join("");
     const warnings = (out.warnings ?? []).map((w) => ` [${w}]`).join("");
     process.stdout.write(
       `${b.name}: ratio ${ratio.toFixed(2)} (median ${medianRatio.toFixed(2)}${extras}; target ≥ ${b.target})${ratio >= b.target ? "" : " BELOW TARGET"}` +
@@ -140,7 +152,7 @@ async function main(): Promise<void> {
         name: m.name,
         description: m.description,
         timestamp: started.toISOString(),
-      command: command(m.name),
+        command: command(m.name),
         durationSeconds: (Date.now() - started.getTime()) / 1000,
         gateway: MEASUREMENT_RUNTIME,
         details: out.details,
@@ -148,7 +160,9 @@ async function main(): Promise<void> {
         environment: environment(),
       };
       writeFileSync(join(dir, `${m.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-      process.stdout.write(`${m.name}: ${m.description} (${result.durationSeconds.toFixed(0)} s)\n${out.table.map((l) => `  ${l}\n`).join("")}`);
+      process.stdout.write(
+        `${m.name}: ${m.description} (${result.durationSeconds.toFixed(0)} s)\n${out.table.map((l) => `  ${l}\n`).join("")}`,
+      );
     } catch (err) {
       failed = true;
       process.stdout.write(`${m.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);

@@ -5,7 +5,19 @@ import { startLocalCluster, type LocalCluster } from "../stack/redis-cluster.js"
 import type { ScaleJob, ScaleResult } from "./clients/scale-out-caller.js";
 import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchEnv, rid } from "./lib/config.js";
-import { ask, compiledScript, cpuSeconds, LOAD_CORE, machineBusySeconds, pinned, pinningAvailable, pinPid, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import {
+  ask,
+  compiledScript,
+  cpuSeconds,
+  LOAD_CORE,
+  machineBusySeconds,
+  pinned,
+  pinningAvailable,
+  pinPid,
+  SERVER_CORE,
+  TsChild,
+  within,
+} from "./lib/proc.js";
 
 /**
  * Reserve calls/s against a Redis Cluster of 1, 2 and 3 primaries, all on this machine: the gateway's
@@ -54,10 +66,21 @@ async function scriptCalls(conn: Redis): Promise<number> {
 const round1 = (x: number, d = 1) => Number(x.toFixed(d));
 
 async function measure(s: Size, saleId: string): Promise<Sample> {
-  const prepared = await ask<{ issued: number }, ScaleJob>(s.caller, { cmd: "prepare", saleId, shards: SHARDS, calls: CALLS }, 180_000);
+  const prepared = await ask<{ issued: number }, ScaleJob>(
+    s.caller,
+    { cmd: "prepare", saleId, shards: SHARDS, calls: CALLS },
+    180_000,
+  );
   if (prepared.issued !== CALLS) throw new Error(`scale-out: ${prepared.issued} of ${CALLS} tokens issued`);
   const primaries = s.nodes.filter((n) => n.role === "primary");
-  s.caller.send({ cmd: "run", saleId, shards: SHARDS, calls: CALLS, concurrency: CONCURRENCY, warmupSeconds: s.samples.length === 0 ? 2 : 0.5 } satisfies ScaleJob);
+  s.caller.send({
+    cmd: "run",
+    saleId,
+    shards: SHARDS,
+    calls: CALLS,
+    concurrency: CONCURRENCY,
+    warmupSeconds: s.samples.length === 0 ? 2 : 0.5,
+  } satisfies ScaleJob);
   await within(s.caller.next<{ phase: string }>(), 60_000, "warm-up");
   const cpu0 = s.nodes.map((n) => cpuSeconds(n.pid));
   const client0 = cpuSeconds(s.caller.pid);
@@ -74,11 +97,15 @@ async function measure(s: Size, saleId: string): Promise<Sample> {
   const runner = (runnerUsage.user + runnerUsage.system) / 1e6;
   const machine = machineBusySeconds() - machine0;
   const calls = (await Promise.all(primaries.map((n) => scriptCalls(n.conn)))).map((c, i) => c - calls0[i]!);
-  if (r.outcomes.reserved !== CALLS) throw new Error(`scale-out: outcomes ${JSON.stringify(r.outcomes)} (every call should reserve)`);
+  if (r.outcomes.reserved !== CALLS)
+    throw new Error(`scale-out: outcomes ${JSON.stringify(r.outcomes)} (every call should reserve)`);
   const redisCpu = cpu.reduce((a, b) => a + b, 0);
   const ours = redisCpu + client + runner;
   return {
-    opsPerSec: r.opsPerSec, ops: r.calls, seconds: r.seconds, latencyMs: r.latencyMs,
+    opsPerSec: r.opsPerSec,
+    ops: r.calls,
+    seconds: r.seconds,
+    latencyMs: r.latencyMs,
     redisCores: round1(redisCpu / wall, 2),
     redisCpuPerCallUs: round1((redisCpu * 1e6) / CALLS),
     clientCores: round1(client / wall, 2),
@@ -86,9 +113,17 @@ async function measure(s: Size, saleId: string): Promise<Sample> {
     // What else ran on the machine during the round (other sessions' work): busy cores not ours.
     otherCores: round1(Math.max(0, machine - ours) / wall, 2),
     nodes: s.nodes.map((n, i) => ({
-      port: n.port, role: n.role, cores: round1(cpu[i]! / wall, 2), cpuPerCallUs: round1((cpu[i]! * 1e6) / CALLS),
+      port: n.port,
+      role: n.role,
+      cores: round1(cpu[i]! / wall, 2),
+      cpuPerCallUs: round1((cpu[i]! * 1e6) / CALLS),
       // Script calls this primary ran (its shards' share), and its CPU per call it ran.
-      ...(n.role === "primary" ? { calls: calls[primaries.indexOf(n)], cpuPerOwnCallUs: round1((cpu[i]! * 1e6) / Math.max(1, calls[primaries.indexOf(n)]!)) } : {}),
+      ...(n.role === "primary"
+        ? {
+            calls: calls[primaries.indexOf(n)],
+            cpuPerOwnCallUs: round1((cpu[i]! * 1e6) / Math.max(1, calls[primaries.indexOf(n)]!)),
+          }
+        : {}),
     })),
   };
 }
@@ -100,15 +135,32 @@ const PROBE_MESSAGES = 100_000;
  * This probe sends plain PUBLISHes (redis-benchmark, unpipelined) to one node of the largest cluster and
  * reports each node's CPU µs per message: the share every other node pays for every reservation anywhere.
  */
-function publishProbe(s: Size): { messages: number; cpuPerMessageUs: { port: number; role: string; sender: boolean; us: number }[] } {
+function publishProbe(s: Size): {
+  messages: number;
+  cpuPerMessageUs: { port: number; role: string; sender: boolean; us: number }[];
+} {
   const before = s.nodes.map((n) => cpuSeconds(n.pid));
   const [cmd, args] = pinned(LOAD_CORE, "redis-benchmark", [
-    "-p", String(s.nodes[0]!.port), "-n", String(PROBE_MESSAGES), "-c", "50", "-q", "PUBLISH", "bench-accepted", "sale-0123|token-0123456789abcdef",
+    "-p",
+    String(s.nodes[0]!.port),
+    "-n",
+    String(PROBE_MESSAGES),
+    "-c",
+    "50",
+    "-q",
+    "PUBLISH",
+    "bench-accepted",
+    "sale-0123|token-0123456789abcdef",
   ]);
   execFileSync(cmd, args, { stdio: "ignore" });
   return {
     messages: PROBE_MESSAGES,
-    cpuPerMessageUs: s.nodes.map((n, i) => ({ port: n.port, role: n.role, sender: i === 0, us: round1(((cpuSeconds(n.pid) - before[i]!) * 1e6) / PROBE_MESSAGES) })),
+    cpuPerMessageUs: s.nodes.map((n, i) => ({
+      port: n.port,
+      role: n.role,
+      sender: i === 0,
+      us: round1(((cpuSeconds(n.pid) - before[i]!) * 1e6) / PROBE_MESSAGES),
+    })),
   };
 }
 
@@ -116,14 +168,24 @@ function publishProbe(s: Size): { messages: number; cpuPerMessageUs: { port: num
 function cpuLine(label: string, samples: Sample[]): string {
   const b = [...samples].sort((x, y) => y.opsPerSec - x.opsPerSec)[0]!;
   const nodes = (b.nodes as { role: string; cores: number; cpuPerOwnCallUs?: number; calls?: number }[])
-    .map((n) => (n.role === "primary" ? `${n.cores} (${n.cpuPerOwnCallUs} µs per own call, ${n.calls} calls)` : `replica ${n.cores}`))
+    .map((n) =>
+      n.role === "primary"
+        ? `${n.cores} (${n.cpuPerOwnCallUs} µs per own call, ${n.calls} calls)`
+        : `replica ${n.cores}`,
+    )
     .join(", ");
-  return `${label}: ${Math.round(b.opsPerSec)} calls/s; redis-server cores ${nodes}, together ${b.redisCores} cores = ${b.redisCpuPerCallUs} µs/call; ` +
-    `client ${b.clientCores} cores = ${b.clientCpuPerCallUs} µs/call; other processes ${b.otherCores} cores`;
+  return (
+    `${label}: ${Math.round(b.opsPerSec)} calls/s; redis-server cores ${nodes}, together ${b.redisCores} cores = ${b.redisCpuPerCallUs} µs/call; ` +
+    `client ${b.clientCores} cores = ${b.clientCpuPerCallUs} µs/call; other processes ${b.otherCores} cores`
+  );
 }
 
 async function startSize(primaries: number): Promise<Size> {
-  const cluster = await startLocalCluster({ name: `bench-scale-${primaries}p-${rid()}`, primaries, replicas: REPLICAS });
+  const cluster = await startLocalCluster({
+    name: `bench-scale-${primaries}p-${rid()}`,
+    primaries,
+    replicas: REPLICAS,
+  });
   const nodes: Node[] = [];
   try {
     for (const [i, n] of cluster.nodes.entries()) {
@@ -170,7 +232,9 @@ export const scaleOut: Benchmark = {
         await s.cluster.stop();
       }
     }
-    const [one, two, three] = sizes.map((s) => side(`${s.primaries} primar${s.primaries === 1 ? "y" : "ies"}`, s.samples)) as [ReturnType<typeof side>, ReturnType<typeof side>, ReturnType<typeof side>];
+    const [one, two, three] = sizes.map((s) =>
+      side(`${s.primaries} primar${s.primaries === 1 ? "y" : "ies"}`, s.samples),
+    ) as [ReturnType<typeof side>, ReturnType<typeof side>, ReturnType<typeof side>];
     for (const s of [one, two, three]) process.stdout.write(`[scale-out] ${cpuLine(s.label, s.samples)}\n`);
     const others = probe.cpuPerMessageUs.filter((n) => !n.sender).map((n) => n.us);
     process.stdout.write(
@@ -194,7 +258,12 @@ export const scaleOut: Benchmark = {
       },
       warnings,
       details: {
-        shards: SHARDS, callsPerRound: CALLS, rounds: ROUNDS, concurrency: CONCURRENCY, replicasPerPrimary: REPLICAS, aof: AOF ? "everysec" : "off",
+        shards: SHARDS,
+        callsPerRound: CALLS,
+        rounds: ROUNDS,
+        concurrency: CONCURRENCY,
+        replicasPerPrimary: REPLICAS,
+        aof: AOF ? "everysec" : "off",
         pinned: pinningAvailable() ? { redisServers: SERVER_CORE, client: LOAD_CORE } : false,
         loadAverageAtEnd: loadavg(),
         publishProbe: probe,

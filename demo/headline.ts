@@ -85,10 +85,25 @@ interface Ctx {
   crowd: TsChild;
 }
 
-type Spec = { skuId: string; stock: number; perUserLimit: number; durationMs: number; shards: number; paymentTimeoutSeconds: number };
+type Spec = {
+  skuId: string;
+  stock: number;
+  perUserLimit: number;
+  durationMs: number;
+  shards: number;
+  paymentTimeoutSeconds: number;
+};
 type Buyers = Omit<CrowdPrepare, "cmd" | "port" | "saleId">;
 type Prep = { prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number };
-type Row = { order_id: string; user_id: string; quantity: number; status: string; version: number; purchase_token: string | null; updated_at: Date };
+type Row = {
+  order_id: string;
+  user_id: string;
+  quantity: number;
+  status: string;
+  version: number;
+  purchase_token: string | null;
+  updated_at: Date;
+};
 
 /** The flood's outcome, as the crowd reported it and as sampled beside it. */
 interface Flood {
@@ -134,7 +149,14 @@ export async function headline(): Promise<boolean> {
       if (i > 150 || ctx.gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${ctx.logs.gateway}`);
       await sleep(200);
     }
-    const spec: Spec = { skuId: "headline-sneaker", stock: STOCK, perUserLimit: LIMIT, durationMs: 1_800_000, shards: SHARDS, paymentTimeoutSeconds: 1800 };
+    const spec: Spec = {
+      skuId: "headline-sneaker",
+      stock: STOCK,
+      perUserLimit: LIMIT,
+      durationMs: 1_800_000,
+      shards: SHARDS,
+      paymentTimeoutSeconds: 1800,
+    };
     if (WARMUP_BUYERS > 0) await warmUp(ctx, spec);
     const flood = await theFlood(ctx, spec);
     const settled = await settle(ctx, flood.accepted);
@@ -156,13 +178,24 @@ async function startProcesses(cfg: Config, env: Record<string, string>): Promise
   // The gateway takes no order messages; the writer process does (and answers back-checks, sweeps).
   writeFileSync(join(dir, "gateway.json"), JSON.stringify({ ...common, rocketmq: { consumer: { enabled: false } } }));
   writeFileSync(join(dir, "writer.json"), JSON.stringify(common));
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")],
+    { stdio: "inherit" },
+  );
   const logs: Record<string, string> = { gateway: "", writer: "" };
   const start = (name: "gateway" | "writer", script: string, core: number | null): ChildProcess => {
     // HEADLINE_PROFILE=1: V8 CPU profiles of both processes, written when they stop, into the run's folder.
-    const node = [...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []), join(ROOT, "dist", "src", script)];
+    const node = [
+      ...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []),
+      join(ROOT, "dist", "src", script),
+    ];
     const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     child.stderr!.on("data", (d: Buffer) => (logs[name] = (logs[name]! + d.toString()).slice(-20_000)));
     return child;
   };
@@ -186,7 +219,11 @@ async function startProcesses(cfg: Config, env: Record<string, string>): Promise
 
 async function rowsOf(ctx: Ctx, id: string): Promise<number> {
   let n = 0;
-  for (const t of ctx.shards.allTables()) n += Number((await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [id]))[0][0]!.n);
+  for (const t of ctx.shards.allTables())
+    n += Number(
+      (await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [id]))[0][0]!
+        .n,
+    );
   return n;
 }
 
@@ -201,11 +238,16 @@ async function redisBytes(ctx: Ctx): Promise<number> {
  */
 async function openSale(ctx: Ctx, id: string, s: Spec, buyers: Buyers): Promise<Prep> {
   const { api, crowd, port, cfg } = ctx;
-  expectStatus(`create sale ${id}`, await api.putSaleRetrying(id, { ...s, startInMs: (cfg.tokens.leadSeconds - 30) * 1000 }), 201);
+  expectStatus(
+    `create sale ${id}`,
+    await api.putSaleRetrying(id, { ...s, startInMs: (cfg.tokens.leadSeconds - 30) * 1000 }),
+    201,
+  );
   const prep = await ask<Prep, CrowdPrepare>(crowd, { cmd: "prepare", port, saleId: id, ...buyers }, 1_800_000);
   const startInMs = 3000;
   const put2 = await api.putSaleRetrying(id, { ...s, startInMs });
-  if (put2.status !== 200 && put2.status !== 201) throw new Error(`moving the start: ${put2.status} ${JSON.stringify(put2.body)}`);
+  if (put2.status !== 200 && put2.status !== 201)
+    throw new Error(`moving the start: ${put2.status} ${JSON.stringify(put2.body)}`);
   await sleep(startInMs + 200);
   return prep;
 }
@@ -217,10 +259,28 @@ async function openSale(ctx: Ctx, id: string, s: Spec, buyers: Buyers): Promise<
 async function warmUp(ctx: Ctx, spec: Spec): Promise<void> {
   const warmId = `${ctx.saleId}-warm`;
   const t = Date.now();
-  await openSale(ctx, warmId, { ...spec, stock: Math.ceil(WARMUP_BUYERS / 3), shards: 8 }, { userPrefix: "hw-", buyers: WARMUP_BUYERS, secondKeyEvery: SECOND_KEY_EVERY, repeats: 1, tokenConnections: 512 });
-  const w = await ask<CrowdResult, CrowdRun>(ctx.crowd, { cmd: "run", port: ctx.port, connections: CONNECTIONS, mode: "closed", retryCapMs: 1000, out: join(ctx.dir, "warmup.json") }, 600_000);
+  await openSale(
+    ctx,
+    warmId,
+    { ...spec, stock: Math.ceil(WARMUP_BUYERS / 3), shards: 8 },
+    { userPrefix: "hw-", buyers: WARMUP_BUYERS, secondKeyEvery: SECOND_KEY_EVERY, repeats: 1, tokenConnections: 512 },
+  );
+  const w = await ask<CrowdResult, CrowdRun>(
+    ctx.crowd,
+    {
+      cmd: "run",
+      port: ctx.port,
+      connections: CONNECTIONS,
+      mode: "closed",
+      retryCapMs: 1000,
+      out: join(ctx.dir, "warmup.json"),
+    },
+    600_000,
+  );
   for (let i = 0; (await rowsOf(ctx, warmId)) < w.acceptedOrders && i < 600; i++) await sleep(250);
-  console.log(`warm-up sale ${warmId}: ${WARMUP_BUYERS} buyers, ${w.requests} requests, ${w.acceptedOrders} orders, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `warm-up sale ${warmId}: ${WARMUP_BUYERS} buyers, ${w.requests} requests, ${w.acceptedOrders} orders, ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
 }
 
 /** The processes whose CPU is sampled over each second of the flood. */
@@ -239,9 +299,15 @@ function watchedProcesses(ctx: Ctx): Watched[] {
 }
 
 /** Every second until stopped: the stock left in Redis, the rows in MySQL, Redis memory, each process's CPU. */
-function sampleEverySecond(ctx: Ctx, watched: Watched[], t0: number, cpuStart: number[]): { samples: Sample[]; stop: () => Promise<void> } {
+function sampleEverySecond(
+  ctx: Ctx,
+  watched: Watched[],
+  t0: number,
+  cpuStart: number[],
+): { samples: Sample[]; stop: () => Promise<void> } {
   const stockKeys = Array.from({ length: SHARDS }, (_, i) => ctx.keys.shard(ctx.saleId, i).stock);
-  const remainingNow = async () => (await Promise.all(stockKeys.map((k) => ctx.redis.get(k)))).reduce((s, v) => s + Number(v ?? 0), 0);
+  const remainingNow = async () =>
+    (await Promise.all(stockKeys.map((k) => ctx.redis.get(k)))).reduce((s, v) => s + Number(v ?? 0), 0);
   const samples: Sample[] = [];
   let prevCpu = cpuStart;
   let prevT = performance.now();
@@ -253,7 +319,13 @@ function sampleEverySecond(ctx: Ctx, watched: Watched[], t0: number, cpuStart: n
       const now = performance.now();
       const cpu = cpuOfEach(watched);
       const dt = (now - prevT) / 1000;
-      samples.push({ t: round1((now - t0) / 1000), remaining, rows, redisBytes: bytes, cpu: Object.fromEntries(watched.map((w, i) => [w.label, round1(((cpu[i]! - prevCpu[i]!) / dt) * 100)])) });
+      samples.push({
+        t: round1((now - t0) / 1000),
+        remaining,
+        rows,
+        redisBytes: bytes,
+        cpu: Object.fromEntries(watched.map((w, i) => [w.label, round1(((cpu[i]! - prevCpu[i]!) / dt) * 100)])),
+      });
       prevCpu = cpu;
       prevT = now;
     }
@@ -271,19 +343,46 @@ function sampleEverySecond(ctx: Ctx, watched: Watched[], t0: number, cpuStart: n
 async function theFlood(ctx: Ctx, spec: Spec): Promise<Flood> {
   const { saleId, crowd, port, dir } = ctx;
   const redisBefore = await redisBytes(ctx);
-  console.log(`headline sale ${saleId}: ${STOCK} units on ${SHARDS} shards, limit ${LIMIT}, ${BUYERS} buyers (every ${SECOND_KEY_EVERY}th with a second key), ${MODE} loop over ${CONNECTIONS} connections`);
-  const prep = await openSale(ctx, saleId, spec, { userPrefix: "hb-", buyers: BUYERS, secondKeyEvery: SECOND_KEY_EVERY, repeats: REPEATS, tokenConnections: 512 });
-  console.log(`tokens: ${prep.tokens} in ${(prep.tokenMs / 1000).toFixed(1)} s (${Math.round(prep.tokens / (prep.tokenMs / 1000))}/s); ${prep.prepared} attempts planned`);
+  console.log(
+    `headline sale ${saleId}: ${STOCK} units on ${SHARDS} shards, limit ${LIMIT}, ${BUYERS} buyers (every ${SECOND_KEY_EVERY}th with a second key), ${MODE} loop over ${CONNECTIONS} connections`,
+  );
+  const prep = await openSale(ctx, saleId, spec, {
+    userPrefix: "hb-",
+    buyers: BUYERS,
+    secondKeyEvery: SECOND_KEY_EVERY,
+    repeats: REPEATS,
+    tokenConnections: 512,
+  });
+  console.log(
+    `tokens: ${prep.tokens} in ${(prep.tokenMs / 1000).toFixed(1)} s (${Math.round(prep.tokens / (prep.tokenMs / 1000))}/s); ${prep.prepared} attempts planned`,
+  );
 
   const watched = watchedProcesses(ctx);
   const cpuStart = cpuOfEach(watched);
   const t0 = performance.now();
   const sampler = sampleEverySecond(ctx, watched, t0, cpuStart);
-  const run = await ask<CrowdResult, CrowdRun>(crowd, { cmd: "run", port, connections: CONNECTIONS, mode: MODE, rate: RATE, retryCapMs: 1000, out: join(dir, "answers.json") }, 1_800_000);
+  const run = await ask<CrowdResult, CrowdRun>(
+    crowd,
+    {
+      cmd: "run",
+      port,
+      connections: CONNECTIONS,
+      mode: MODE,
+      rate: RATE,
+      retryCapMs: 1000,
+      out: join(dir, "answers.json"),
+    },
+    1_800_000,
+  );
   const floodSeconds = (performance.now() - t0) / 1000;
   const cpuFlood = cpuOfEach(watched).map((c, i) => c - cpuStart[i]!);
-  const { accepted, series, latencyCurves } = JSON.parse(readFileSync(join(dir, "answers.json"), "utf8")) as Pick<Flood, "accepted" | "series" | "latencyCurves">;
-  console.log(`flood: ${run.requests} requests (${run.attempts} attempts, ${run.retries} retries of 503/429) in ${(run.totalMs / 1000).toFixed(1)} s; last new 202 at ${(run.lastAcceptedMs / 1000).toFixed(1)} s; ${accepted.length} orders`);
+  const { accepted, series, latencyCurves } = JSON.parse(readFileSync(join(dir, "answers.json"), "utf8")) as Pick<
+    Flood,
+    "accepted" | "series" | "latencyCurves"
+  >;
+  console.log(
+    `flood: ${run.requests} requests (${run.attempts} attempts, ${run.retries} retries of 503/429) in ${(run.totalMs / 1000).toFixed(1)} s; last new 202 at ${(run.lastAcceptedMs / 1000).toFixed(1)} s; ${accepted.length} orders`,
+  );
 
   // Every accepted order in MySQL (the writer catches up), then the 202 → row lag from the rows as written.
   const drainT0 = Date.now();
@@ -291,14 +390,32 @@ async function theFlood(ctx: Ctx, spec: Spec): Promise<Flood> {
   const drainMs = Date.now() - drainT0;
   await sampler.stop();
   const rowAt = new Map((await readRows(ctx)).map((r) => [r.order_id, r.updated_at.getTime()]));
-  const lags = accepted.flatMap((a) => (rowAt.has(a.orderId) ? [Math.max(0, rowAt.get(a.orderId)! - a.at)] : [])).sort((a, b) => a - b);
-  return { prep, redisBefore, watched, samples: sampler.samples, run, floodSeconds, cpuFlood, accepted, series, latencyCurves, drainMs, lags };
+  const lags = accepted
+    .flatMap((a) => (rowAt.has(a.orderId) ? [Math.max(0, rowAt.get(a.orderId)! - a.at)] : []))
+    .sort((a, b) => a - b);
+  return {
+    prep,
+    redisBefore,
+    watched,
+    samples: sampler.samples,
+    run,
+    floodSeconds,
+    cpuFlood,
+    accepted,
+    series,
+    latencyCurves,
+    drainMs,
+    lags,
+  };
 }
 
 async function readRows(ctx: Ctx): Promise<Row[]> {
   const rows: Row[] = [];
   for (const t of ctx.shards.allTables()) {
-    const [r] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, status, version, purchase_token, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [ctx.saleId]);
+    const [r] = await t.pool.query<RowDataPacket[]>(
+      `SELECT order_id, user_id, quantity, status, version, purchase_token, updated_at FROM \`${t.table}\` WHERE sale_id = ?`,
+      [ctx.saleId],
+    );
     rows.push(...(r as Row[]));
   }
   return rows;
@@ -314,7 +431,10 @@ async function settle(ctx: Ctx, accepted: Accepted[]): Promise<Settled> {
   let outbox = 0;
   for (const { pool: db } of ctx.shards.databases()) {
     for (let i = 0; i < 100; i++) {
-      const [r] = await db.query<RowDataPacket[]>("SELECT COUNT(*) AS n, SUM(published_at IS NULL) AS u FROM order_events WHERE sale_id = ?", [ctx.saleId]);
+      const [r] = await db.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n, SUM(published_at IS NULL) AS u FROM order_events WHERE sale_id = ?",
+        [ctx.saleId],
+      );
       if (Number(r[0]!.u ?? 0) === 0 || i === 99) {
         outbox += Number(r[0]!.n);
         unpublished += Number(r[0]!.u ?? 0);
@@ -327,34 +447,50 @@ async function settle(ctx: Ctx, accepted: Accepted[]): Promise<Settled> {
 }
 
 /** One in ten pays, one in fifty cancels. */
-async function payAndCancel(ctx: Ctx, accepted: Accepted[]): Promise<Pick<Settled, "paid" | "cancelled" | "payFailures">> {
+async function payAndCancel(
+  ctx: Ctx,
+  accepted: Accepted[],
+): Promise<Pick<Settled, "paid" | "cancelled" | "payFailures">> {
   const { api } = ctx;
   const paid = new Set<string>();
   const cancelled = new Set<string>();
   let payFailures = 0;
-  await pool(accepted.filter((_, i) => i % PAY_EVERY === 0 || i % CANCEL_EVERY === 1), 32, async (a) => {
-    if (accepted.indexOf(a) % CANCEL_EVERY === 1) {
-      // The buyer cancels through the storefront client, which retries 503s and lost connections itself.
-      const done = await api.storefront(a.userId, { maxAttempts: 20, maxDelayMs: 250 }).cancelOrder(a.orderId).then(() => true, () => false);
-      if (done) cancelled.add(a.orderId);
-      else payFailures++;
-      return;
-    }
-    for (let i = 0; i < 20; i++) {
-      const r = await api.pay({ eventId: `hl-${a.orderId}`, orderId: a.orderId, status: "SUCCEEDED" });
-      if (r.status === 200) {
-        paid.add(a.orderId);
+  await pool(
+    accepted.filter((_, i) => i % PAY_EVERY === 0 || i % CANCEL_EVERY === 1),
+    32,
+    async (a) => {
+      if (accepted.indexOf(a) % CANCEL_EVERY === 1) {
+        // The buyer cancels through the storefront client, which retries 503s and lost connections itself.
+        const done = await api
+          .storefront(a.userId, { maxAttempts: 20, maxDelayMs: 250 })
+          .cancelOrder(a.orderId)
+          .then(
+            () => true,
+            () => false,
+          );
+        if (done) cancelled.add(a.orderId);
+        else payFailures++;
         return;
       }
-      if (r.status < 500) break;
-      await sleep(250);
-    }
-    payFailures++;
-  });
+      for (let i = 0; i < 20; i++) {
+        const r = await api.pay({ eventId: `hl-${a.orderId}`, orderId: a.orderId, status: "SUCCEEDED" });
+        if (r.status === 200) {
+          paid.add(a.orderId);
+          return;
+        }
+        if (r.status < 500) break;
+        await sleep(250);
+      }
+      payFailures++;
+    },
+  );
   return { paid, cancelled, payFailures };
 }
 
-function checkInvariants({ accepted, run }: Flood, { rows, stats, paid, cancelled, payFailures, outbox, unpublished }: Settled) {
+function checkInvariants(
+  { accepted, run }: Flood,
+  { rows, stats, paid, cancelled, payFailures, outbox, unpublished }: Settled,
+) {
   const acceptedIds = new Set(accepted.map((a) => a.orderId));
   const rowIds = new Set(rows.map((r) => r.order_id));
   const held = new Map<string, number>();
@@ -365,11 +501,16 @@ function checkInvariants({ accepted, run }: Flood, { rows, stats, paid, cancelle
     "no oversell": soldUnits <= STOCK && stats.redisRemaining >= 0,
     "no lost order (every 202 is a row)": accepted.every((a) => rowIds.has(a.orderId)),
     "no order without a 202": run.gaveUp > 0 || rows.every((r) => acceptedIds.has(r.order_id)),
-    "no duplicate (one row per order and per token, replays name the first order)": rowIds.size === rows.length && new Set(tokens).size === tokens.length && run.replayMismatches === 0,
+    "no duplicate (one row per order and per token, replays name the first order)":
+      rowIds.size === rows.length && new Set(tokens).size === tokens.length && run.replayMismatches === 0,
     "per-buyer limit": [...held.values()].every((q) => q <= LIMIT),
-    "stock conserved (remaining + in transfer + reserved = stock)": stats.redisRemaining + stats.inTransfer + stats.reserved === STOCK,
+    "stock conserved (remaining + in transfer + reserved = stock)":
+      stats.redisRemaining + stats.inTransfer + stats.reserved === STOCK,
     "sold out (units held + units returned by cancels = stock)": soldUnits + stats.redisRemaining === STOCK,
-    "payments and cancels exactly once": rows.filter((r) => r.status === "PAID").length === paid.size && rows.filter((r) => r.status === "CANCELLED").length === cancelled.size && payFailures === 0,
+    "payments and cancels exactly once":
+      rows.filter((r) => r.status === "PAID").length === paid.size &&
+      rows.filter((r) => r.status === "CANCELLED").length === cancelled.size &&
+      payFailures === 0,
     "convergence (drift 0)": stats.drift === 0,
     "every order event published (outbox)": unpublished === 0 && outbox === rows.reduce((n, r) => n + r.version, 0),
     "no transport error": run.errors === 0,
@@ -393,25 +534,78 @@ function reportJson(ctx: Ctx, flood: Flood, settled: Settled, invariants: Return
   const { run, accepted, lags, cpuFlood, floodSeconds, prep, samples, redisBefore, series } = flood;
   const sellMs = run.lastAcceptedMs;
   const targets = {
-    [`sell phase under ${SELL_TARGET_MS / 1000} s`]: { value: `${(sellMs / 1000).toFixed(1)} s`, met: sellMs < SELL_TARGET_MS },
-    [`202 → row p99 under ${LAG_TARGET_MS} ms`]: { value: `${Math.round(pct(lags, 0.99))} ms`, met: pct(lags, 0.99) < LAG_TARGET_MS },
+    [`sell phase under ${SELL_TARGET_MS / 1000} s`]: {
+      value: `${(sellMs / 1000).toFixed(1)} s`,
+      met: sellMs < SELL_TARGET_MS,
+    },
+    [`202 → row p99 under ${LAG_TARGET_MS} ms`]: {
+      value: `${Math.round(pct(lags, 0.99))} ms`,
+      met: pct(lags, 0.99) < LAG_TARGET_MS,
+    },
   };
-  const cpu = Object.fromEntries(flood.watched.map((w, i) => [w.label, { seconds: round1(cpuFlood[i]!), coreShare: round1((cpuFlood[i]! / floodSeconds) * 100), usPerRequest: Math.round((cpuFlood[i]! / run.requests) * 1e6) }]));
+  const cpu = Object.fromEntries(
+    flood.watched.map((w, i) => [
+      w.label,
+      {
+        seconds: round1(cpuFlood[i]!),
+        coreShare: round1((cpuFlood[i]! / floodSeconds) * 100),
+        usPerRequest: Math.round((cpuFlood[i]! / run.requests) * 1e6),
+      },
+    ]),
+  );
   const peakRedis = Math.max(...samples.map((s) => s.redisBytes));
   return {
-    run: { saleId: ctx.saleId, buyers: BUYERS, stock: STOCK, shards: SHARDS, perUserLimit: LIMIT, secondKeyEvery: SECOND_KEY_EVERY, repeats: REPEATS, connections: CONNECTIONS, mode: MODE, rate: MODE === "open" ? RATE : null },
-    tokens: { issued: prep.tokens, seconds: round1(prep.tokenMs / 1000), perSecond: Math.round(prep.tokens / (prep.tokenMs / 1000)) },
+    run: {
+      saleId: ctx.saleId,
+      buyers: BUYERS,
+      stock: STOCK,
+      shards: SHARDS,
+      perUserLimit: LIMIT,
+      secondKeyEvery: SECOND_KEY_EVERY,
+      repeats: REPEATS,
+      connections: CONNECTIONS,
+      mode: MODE,
+      rate: MODE === "open" ? RATE : null,
+    },
+    tokens: {
+      issued: prep.tokens,
+      seconds: round1(prep.tokenMs / 1000),
+      perSecond: Math.round(prep.tokens / (prep.tokenMs / 1000)),
+    },
     flood: {
-      attempts: run.attempts, requests: run.requests, retries: run.retries, gaveUp: run.gaveUp, answers: run.answers,
-      sellPhaseSeconds: round1(sellMs / 1000), floodSeconds: round1(run.totalMs / 1000), requestsPerSecond: Math.round(run.requests / (run.totalMs / 1000)),
-      acceptedPerSecondWhileSelling: Math.round(accepted.length / (sellMs / 1000)), orders: accepted.length,
+      attempts: run.attempts,
+      requests: run.requests,
+      retries: run.retries,
+      gaveUp: run.gaveUp,
+      answers: run.answers,
+      sellPhaseSeconds: round1(sellMs / 1000),
+      floodSeconds: round1(run.totalMs / 1000),
+      requestsPerSecond: Math.round(run.requests / (run.totalMs / 1000)),
+      acceptedPerSecondWhileSelling: Math.round(accepted.length / (sellMs / 1000)),
+      orders: accepted.length,
       latencyMs: run.latencyMs,
     },
-    lag202ToRowMs: { p50: Math.round(pct(lags, 0.5)), p99: Math.round(pct(lags, 0.99)), max: Math.round(lags[lags.length - 1] ?? NaN), drainAfterFloodMs: flood.drainMs },
-    cpu, loadGeneratorVsGateway: Math.round((cpuFlood[6]! / cpuFlood[0]!) * 100) / 100,
-    redis: { usedMemoryBeforeBytes: redisBefore, peakUsedMemoryBytes: peakRedis, peakMB: round1(peakRedis / 1e6), saleMB: round1((peakRedis - redisBefore) / 1e6) },
+    lag202ToRowMs: {
+      p50: Math.round(pct(lags, 0.5)),
+      p99: Math.round(pct(lags, 0.99)),
+      max: Math.round(lags[lags.length - 1] ?? NaN),
+      drainAfterFloodMs: flood.drainMs,
+    },
+    cpu,
+    loadGeneratorVsGateway: Math.round((cpuFlood[6]! / cpuFlood[0]!) * 100) / 100,
+    redis: {
+      usedMemoryBeforeBytes: redisBefore,
+      peakUsedMemoryBytes: peakRedis,
+      peakMB: round1(peakRedis / 1e6),
+      saleMB: round1((peakRedis - redisBefore) / 1e6),
+    },
     lifecycle: { paid: settled.paid.size, cancelled: settled.cancelled.size },
-    reconcile: settled.reconcile, stats: settled.stats, invariants, targets, samples, series,
+    reconcile: settled.reconcile,
+    stats: settled.stats,
+    invariants,
+    targets,
+    samples,
+    series,
   };
 }
 
@@ -433,32 +627,93 @@ function renderHtml(ctx: Ctx, flood: Flood, settled: Settled, report: ReturnType
     title: "Headline sale",
     subtitle: `sale ${ctx.saleId} · ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · gateway, writer and load generator as separate processes on this machine`,
     parameters: {
-      buyers: fmtInt(BUYERS), stock: `${fmtInt(STOCK)} units`, shards: SHARDS, "limit per buyer": LIMIT, "second key": `1 buyer in ${SECOND_KEY_EVERY}`,
-      "presses per key": REPEATS, connections: fmtInt(CONNECTIONS), loop: MODE === "open" ? `open, ${fmtInt(RATE)} attempts/s` : "closed", "warm-up buyers": fmtInt(WARMUP_BUYERS),
+      buyers: fmtInt(BUYERS),
+      stock: `${fmtInt(STOCK)} units`,
+      shards: SHARDS,
+      "limit per buyer": LIMIT,
+      "second key": `1 buyer in ${SECOND_KEY_EVERY}`,
+      "presses per key": REPEATS,
+      connections: fmtInt(CONNECTIONS),
+      loop: MODE === "open" ? `open, ${fmtInt(RATE)} attempts/s` : "closed",
+      "warm-up buyers": fmtInt(WARMUP_BUYERS),
     },
     summary: [
-      { label: "order attempts", value: fmtInt(run.attempts), note: `${fmtInt(run.requests)} requests, ${fmtInt(run.retries)} retried` },
-      { label: "sell phase", value: `${report.flood.sellPhaseSeconds} s`, note: `${fmtInt(accepted.length)} orders, ${fmtInt(report.flood.acceptedPerSecondWhileSelling)}/s` },
-      { label: "requests per second", value: fmtInt(report.flood.requestsPerSecond), note: `flood ${report.flood.floodSeconds} s` },
-      { label: "latency p99", value: fmtMs(run.latencyMs.all.p99), note: `p50 ${fmtMs(run.latencyMs.all.p50)}; new 202 p99 ${fmtMs(run.latencyMs.accepted.p99)}` },
-      { label: "202 → MySQL row p99", value: fmtMs(report.lag202ToRowMs.p99), note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}, all rows ${fmtMs(drainMs)} after the flood` },
-      { label: "tokens per second", value: fmtInt(report.tokens.perSecond), note: `${fmtInt(prep.tokens)} in ${report.tokens.seconds} s` },
-      { label: "peak Redis memory", value: `${report.redis.peakMB} MB`, note: `${report.redis.saleMB} MB for this sale` },
+      {
+        label: "order attempts",
+        value: fmtInt(run.attempts),
+        note: `${fmtInt(run.requests)} requests, ${fmtInt(run.retries)} retried`,
+      },
+      {
+        label: "sell phase",
+        value: `${report.flood.sellPhaseSeconds} s`,
+        note: `${fmtInt(accepted.length)} orders, ${fmtInt(report.flood.acceptedPerSecondWhileSelling)}/s`,
+      },
+      {
+        label: "requests per second",
+        value: fmtInt(report.flood.requestsPerSecond),
+        note: `flood ${report.flood.floodSeconds} s`,
+      },
+      {
+        label: "latency p99",
+        value: fmtMs(run.latencyMs.all.p99),
+        note: `p50 ${fmtMs(run.latencyMs.all.p50)}; new 202 p99 ${fmtMs(run.latencyMs.accepted.p99)}`,
+      },
+      {
+        label: "202 → MySQL row p99",
+        value: fmtMs(report.lag202ToRowMs.p99),
+        note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}, all rows ${fmtMs(drainMs)} after the flood`,
+      },
+      {
+        label: "tokens per second",
+        value: fmtInt(report.tokens.perSecond),
+        note: `${fmtInt(prep.tokens)} in ${report.tokens.seconds} s`,
+      },
+      {
+        label: "peak Redis memory",
+        value: `${report.redis.peakMB} MB`,
+        note: `${report.redis.saleMB} MB for this sale`,
+      },
     ],
     invariants: Object.entries(report.invariants).map(([name, ok]) => ({ name, ok })),
     targets: Object.entries(report.targets).map(([name, t]) => ({ name, met: t.met, value: t.value })),
     answers: answersBySecond,
-    stock: { series: [{ label: "stock left in Redis", points: samples.map((x) => [x.t, x.remaining]) }, { label: "rows in MySQL", points: samples.map((x) => [x.t, x.rows]) }] },
-    latency: [{ label: "every answer", points: flood.latencyCurves.all }, { label: "accepted (new 202)", points: flood.latencyCurves.accepted }],
+    stock: {
+      series: [
+        { label: "stock left in Redis", points: samples.map((x) => [x.t, x.remaining]) },
+        { label: "rows in MySQL", points: samples.map((x) => [x.t, x.rows]) },
+      ],
+    },
+    latency: [
+      { label: "every answer", points: flood.latencyCurves.all },
+      { label: "accepted (new 202)", points: flood.latencyCurves.accepted },
+    ],
     lag: histogram(flood.lags),
     lifecycle: [
       { title: "orders", counts: { paid: paid.size, cancelled: cancelled.size, "confirmed, unpaid": unpaid } },
       { title: "events", counts: { "outbox events": outbox, unpublished } },
     ],
     extra: [
-      { title: "Latency of each second's answers", unit: "ms", series: [{ label: "p50", points: series.map((b) => [b.t, b.p50]) }, { label: "p99", points: series.map((b) => [b.t, b.p99]) }] },
-      { title: "CPU per process (% of one core)", unit: "percent", series: flood.watched.map((w) => ({ label: w.label, points: samples.map((x) => [x.t, x.cpu[w.label] ?? 0] as [number, number]) })) },
-      { title: "Redis used memory", unit: "bytes", series: [{ label: "used_memory", points: samples.map((x) => [x.t, x.redisBytes]) }] },
+      {
+        title: "Latency of each second's answers",
+        unit: "ms",
+        series: [
+          { label: "p50", points: series.map((b) => [b.t, b.p50]) },
+          { label: "p99", points: series.map((b) => [b.t, b.p99]) },
+        ],
+      },
+      {
+        title: "CPU per process (% of one core)",
+        unit: "percent",
+        series: flood.watched.map((w) => ({
+          label: w.label,
+          points: samples.map((x) => [x.t, x.cpu[w.label] ?? 0] as [number, number]),
+        })),
+      },
+      {
+        title: "Redis used memory",
+        unit: "bytes",
+        series: [{ label: "used_memory", points: samples.map((x) => [x.t, x.redisBytes]) }],
+      },
     ],
   });
 }
@@ -468,17 +723,41 @@ function printSummary(ctx: Ctx, flood: Flood, settled: Settled, report: ReturnTy
   const { paid, cancelled, stats } = settled;
   console.log(`\n=== headline sale report (${ctx.saleId}) ===`);
   console.log(`tokens          ${prep.tokens} in ${report.tokens.seconds} s (${report.tokens.perSecond}/s)`);
-  console.log(`sell phase      ${report.flood.sellPhaseSeconds} s: ${accepted.length} orders (${report.flood.acceptedPerSecondWhileSelling}/s); flood ${report.flood.floodSeconds} s, ${run.requests} requests (${report.flood.requestsPerSecond}/s), ${run.retries} retried`);
+  console.log(
+    `sell phase      ${report.flood.sellPhaseSeconds} s: ${accepted.length} orders (${report.flood.acceptedPerSecondWhileSelling}/s); flood ${report.flood.floodSeconds} s, ${run.requests} requests (${report.flood.requestsPerSecond}/s), ${run.retries} retried`,
+  );
   console.log(`answers         ${JSON.stringify(run.answers)}`);
-  console.log(`latency         all p50 ${run.latencyMs.all.p50} ms, p99 ${run.latencyMs.all.p99} ms; new 202 p50 ${run.latencyMs.accepted.p50} ms, p99 ${run.latencyMs.accepted.p99} ms`);
-  console.log(`202 → row       p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms; all rows ${drainMs} ms after the flood`);
-  console.log(`cpu             ${Object.entries(report.cpu).map(([k, v]) => `${k} ${v.seconds} s (${v.usPerRequest} µs/req)`).join(", ")}`);
+  console.log(
+    `latency         all p50 ${run.latencyMs.all.p50} ms, p99 ${run.latencyMs.all.p99} ms; new 202 p50 ${run.latencyMs.accepted.p50} ms, p99 ${run.latencyMs.accepted.p99} ms`,
+  );
+  console.log(
+    `202 → row       p50 ${report.lag202ToRowMs.p50} ms, p99 ${report.lag202ToRowMs.p99} ms, max ${report.lag202ToRowMs.max} ms; all rows ${drainMs} ms after the flood`,
+  );
+  console.log(
+    `cpu             ${Object.entries(report.cpu)
+      .map(([k, v]) => `${k} ${v.seconds} s (${v.usPerRequest} µs/req)`)
+      .join(", ")}`,
+  );
   console.log(`load generator  ${report.loadGeneratorVsGateway}× the gateway's CPU`);
-  console.log(`redis           peak used_memory ${report.redis.peakMB} MB, ${report.redis.saleMB} MB more than before the sale's tokens`);
-  console.log(`after the 202   ${paid.size} paid, ${cancelled.size} cancelled; stats ${JSON.stringify({ reserved: stats.reserved, remaining: stats.redisRemaining, drift: stats.drift })}`);
-  console.log(`targets         ${Object.entries(report.targets).map(([k, v]) => `${k}: ${v.value} ${v.met ? "met" : "MISSED"}`).join("; ")}`);
-  console.log(`invariants      ${Object.entries(report.invariants).map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`).join("; ")}`);
-  console.log(`written         demo/out/headline.json, demo/out/headline.html, demo/out/headline.png${process.env.HEADLINE_PROFILE === "1" ? `; CPU profiles in ${ctx.dir}` : ""}`);
+  console.log(
+    `redis           peak used_memory ${report.redis.peakMB} MB, ${report.redis.saleMB} MB more than before the sale's tokens`,
+  );
+  console.log(
+    `after the 202   ${paid.size} paid, ${cancelled.size} cancelled; stats ${JSON.stringify({ reserved: stats.reserved, remaining: stats.redisRemaining, drift: stats.drift })}`,
+  );
+  console.log(
+    `targets         ${Object.entries(report.targets)
+      .map(([k, v]) => `${k}: ${v.value} ${v.met ? "met" : "MISSED"}`)
+      .join("; ")}`,
+  );
+  console.log(
+    `invariants      ${Object.entries(report.invariants)
+      .map(([k, v]) => `${k}=${v ? "ok" : "FAILED"}`)
+      .join("; ")}`,
+  );
+  console.log(
+    `written         demo/out/headline.json, demo/out/headline.html, demo/out/headline.png${process.env.HEADLINE_PROFILE === "1" ? `; CPU profiles in ${ctx.dir}` : ""}`,
+  );
 }
 
 /** Stops the crowd, drains the gateway and the writer, and drops the run's databases and Redis keys. */
@@ -486,7 +765,10 @@ async function stopAndDrop(ctx: Ctx, dbs: string[], started: Awaited<ReturnType<
   const { crowd, gw, writer, shards, cfg, redis } = ctx;
   await crowd.stop().catch(() => {});
   // Both drain and exit on SIGTERM (and write their CPU profiles then).
-  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r())));
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => c.once("exit", () => r()));
   gw.kill("SIGTERM");
   writer.kill("SIGTERM");
   await Promise.race([Promise.all([exited(gw), exited(writer)]), sleep(30_000)]);

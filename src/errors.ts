@@ -6,7 +6,11 @@
  * test/unit/errors.test.ts.
  */
 export const ERRORS = {
-  INVALID_REQUEST: { status: 400, meaning: "malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key" },
+  INVALID_REQUEST: {
+    status: 400,
+    meaning:
+      "malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key",
+  },
   UNAUTHENTICATED: { status: 401, meaning: "missing, malformed, badly signed or expired credentials" },
   INVALID_TOKEN: { status: 403, meaning: "purchase token unknown, expired, or bound to another buyer or sale" },
   FORBIDDEN: { status: 403, meaning: "valid credentials without the right (a buyer on an operator endpoint)" },
@@ -25,7 +29,11 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, meaning: "same key, different body" },
   RATE_LIMITED: { status: 429, meaning: "too many requests; with Retry-After" },
   INTERNAL_ERROR: { status: 500, meaning: "an unexpected failure in the gateway (a bug); retry with the same key" },
-  UNAVAILABLE: { status: 503, meaning: "a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key" },
+  UNAVAILABLE: {
+    status: 503,
+    meaning:
+      "a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key",
+  },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -114,7 +114,14 @@ export class GatewayProcess {
     if (this.opts.redisOnly) return { place: (r) => this.reservations.reserve(r) };
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one.
     const { producer } = this.durable;
-    const placer = new TransactionalOrderPlacer(producer, this.config.rocketmq.orderTopic, this.reservations, this.config.rocketmq.groupCommit, this.opts.crashAt, guardOrderSend(this.breakers.rocketmq));
+    const placer = new TransactionalOrderPlacer(
+      producer,
+      this.config.rocketmq.orderTopic,
+      this.reservations,
+      this.config.rocketmq.groupCommit,
+      this.opts.crashAt,
+      guardOrderSend(this.breakers.rocketmq),
+    );
     placer.onAccepted = (o) => this.pendingRows.accepted(o.orderId, o.userId);
     placer.instrument(this.metrics);
     this.parts.placer = placer;
@@ -126,13 +133,22 @@ export class GatewayProcess {
     // Not ready once draining: balancers stop sending before the listener closes.
     const serving: Probe = { name: "serving", check: () => Promise.resolve(!this.draining) };
     if (!this.parts.durable) return [serving, redis];
-    return [serving, redis, { name: "mysql", check: () => this.shards.ping() }, tcpProbe("rocketmq", this.config.rocketmq.endpoints)];
+    return [
+      serving,
+      redis,
+      { name: "mysql", check: () => this.shards.ping() },
+      tcpProbe("rocketmq", this.config.rocketmq.endpoints),
+    ];
   }
 
   /** The HTTP role, with the admin routes acting through the sweeper (Redis alone without MySQL) and the placer. */
   private async startHttp(): Promise<void> {
     const http = (this.parts.http = new HttpRole(this.core));
-    const wiring = { probes: this.probes(), ops: this.parts.durable?.sweeper ?? this.core.redisOps, placer: () => this.orderPlacer() };
+    const wiring = {
+      probes: this.probes(),
+      ops: this.parts.durable?.sweeper ?? this.core.redisOps,
+      placer: () => this.orderPlacer(),
+    };
     try {
       await http.start(this.opts.port ?? this.config.server.port, wiring);
     } finally {

@@ -38,7 +38,10 @@ export function stopOnSignal(proc: GatewayProcess): void {
       logStopped(proc, report);
       process.exit(0);
     };
-    setTimeout(() => exit({ ...proc.leftovers(), unfinished: ["stop"] }), drainGraceMs + drainTimeoutMs + BACKSTOP_MS).unref();
+    setTimeout(
+      () => exit({ ...proc.leftovers(), unfinished: ["stop"] }),
+      drainGraceMs + drainTimeoutMs + BACKSTOP_MS,
+    ).unref();
     void proc.stop().then(exit, (err: unknown) => {
       proc.log.error({ err }, "stop failed");
       exit({ ...proc.leftovers(), unfinished: ["stop"] });
@@ -49,8 +52,10 @@ export function stopOnSignal(proc: GatewayProcess): void {
 /** The last line: what the sweeper, the broker's back-check and redelivery are left to finish, if anything. */
 function logStopped(proc: GatewayProcess, left: StopReport): void {
   const parts = [
-    left.ordersWithoutRow > 0 && `${left.ordersWithoutRow} orders answered 202 without a confirmed row (the sweeper writes them)`,
-    left.groupsUndecided > 0 && `${left.groupsUndecided} order groups neither committed nor rolled back (the broker's back-check decides them)`,
+    left.ordersWithoutRow > 0 &&
+      `${left.ordersWithoutRow} orders answered 202 without a confirmed row (the sweeper writes them)`,
+    left.groupsUndecided > 0 &&
+      `${left.groupsUndecided} order groups neither committed nor rolled back (the broker's back-check decides them)`,
     left.messagesUnacked > 0 && `${left.messagesUnacked} order messages not acknowledged (delivered again)`,
     left.unfinished.length > 0 && `cut short at the deadline: ${left.unfinished.join(", ")}`,
   ].filter((p): p is string => typeof p === "string");

@@ -46,7 +46,13 @@ async function checkMysql(cfg: Config["mysql"]): Promise<string[]> {
       const why = await tcpConnectError(s.port, s.host, timeout);
       if (why) return `cannot reach ${where} (${why}): ${START} or set mysql.shards[${i}]`;
       try {
-        const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, connectTimeout: timeout });
+        const conn = await mysql.createConnection({
+          host: s.host,
+          port: s.port,
+          user: s.user,
+          password: s.password,
+          connectTimeout: timeout,
+        });
         await conn.end();
         return null;
       } catch (err) {

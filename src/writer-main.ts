@@ -7,7 +7,12 @@ import { configOrExit, runEntry, stopOnSignal } from "./process-entry.js";
  */
 runEntry("writer", async () => {
   const config = configOrExit();
-  const proc = await GatewayProcess.start(config, { roles: { http: false, writer: true }, opsHttp: config.rocketmq.consumer.http });
-  proc.log.info(`consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}; /healthz, /readyz, /metrics on ${config.rocketmq.consumer.http.host}:${proc.opsPort}`);
+  const proc = await GatewayProcess.start(config, {
+    roles: { http: false, writer: true },
+    opsHttp: config.rocketmq.consumer.http,
+  });
+  proc.log.info(
+    `consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}; /healthz, /readyz, /metrics on ${config.rocketmq.consumer.http.host}:${proc.opsPort}`,
+  );
   stopOnSignal(proc);
 });

@@ -20,8 +20,12 @@ async function main(): Promise<void> {
     ensureTools();
     const started = await up(false);
     const code = await new Promise<number>((done) => {
-      const child = spawn(command[0]!, command.slice(1), { stdio: "inherit", cwd: ROOT, shell: false,
-        env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` } });
+      const child = spawn(command[0]!, command.slice(1), {
+        stdio: "inherit",
+        cwd: ROOT,
+        shell: false,
+        env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+      });
       child.on("exit", (c, sig) => done(c ?? (sig ? 1 : 0)));
     });
     await down(started);

@@ -39,7 +39,10 @@ function initDatadir(datadir: string, asRoot: boolean): void {
   const r = spawnSync(
     binary("mariadb-install-db", "mysql_install_db"),
     [
-      "--no-defaults", `--datadir=${datadir}`, "--skip-test-db", "--skip-name-resolve",
+      "--no-defaults",
+      `--datadir=${datadir}`,
+      "--skip-test-db",
+      "--skip-name-resolve",
       // root@localhost and root@127.0.0.1 with an empty password, which is what config/default.json uses.
       "--auth-root-authentication-method=normal",
       ...(asRoot ? ["--user=root"] : []),
@@ -89,7 +92,8 @@ export const mariadb: Service = {
       async () => !isAlive(pid) || ((await isListening(MYSQL_PORT)) && (await rootCanQuery(MYSQL_PORT))),
       60_000,
     );
-    if (!isAlive(pid)) throw new Error(`mariadbd exited during start-up; see ${join(STACK_DIR, "logs", "mariadb.log")}`);
+    if (!isAlive(pid))
+      throw new Error(`mariadbd exited during start-up; see ${join(STACK_DIR, "logs", "mariadb.log")}`);
     log(`mariadb: ready on port ${MYSQL_PORT}`);
     return [pid];
   },

@@ -53,7 +53,12 @@ export function which(cmd: string): string | null {
 }
 
 /** Starts a long-running process detached from us, output appended to `<name>.log` under STACK_DIR/logs (or `logDir`). */
-export function spawnDaemon(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logDir?: string } = {}): number {
+export function spawnDaemon(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; logDir?: string } = {},
+): number {
   const logDir = opts.logDir ?? join(STACK_DIR, "logs");
   mkdirSync(logDir, { recursive: true });
   const out = openSync(join(logDir, `${name}.log`), "a");

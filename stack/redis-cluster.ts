@@ -28,12 +28,18 @@ export interface ClusterShape {
  * for cluster_state:ok on every node. Ports are given (the first `primaries` become the primaries) or
  * chosen by the OS.
  */
-export async function startLocalCluster(opts: { ports?: number[]; name?: string } & ClusterShape = {}): Promise<LocalCluster> {
+export async function startLocalCluster(
+  opts: { ports?: number[]; name?: string } & ClusterShape = {},
+): Promise<LocalCluster> {
   const shape = { primaries: opts.primaries ?? 3, replicas: opts.replicas ?? 1 };
   const count = shape.primaries * (1 + shape.replicas);
-  if (shape.primaries < 1 || shape.replicas < 0) throw new Error(`a cluster needs at least one primary (asked ${shape.primaries}, ${shape.replicas} replicas each)`);
+  if (shape.primaries < 1 || shape.replicas < 0)
+    throw new Error(`a cluster needs at least one primary (asked ${shape.primaries}, ${shape.replicas} replicas each)`);
   if (opts.ports) {
-    if (opts.ports.length !== count) throw new Error(`${count} ports needed for ${shape.primaries} primaries with ${shape.replicas} replicas each, ${opts.ports.length} given`);
+    if (opts.ports.length !== count)
+      throw new Error(
+        `${count} ports needed for ${shape.primaries} primaries with ${shape.replicas} replicas each, ${opts.ports.length} given`,
+      );
     return startOn(opts.ports, shape, opts.name);
   }
   // OS-chosen ports can be taken by another process before a node binds them: then once more, on new ones.
@@ -43,7 +49,9 @@ export async function startLocalCluster(opts: { ports?: number[]; name?: string 
       return await startOn(ports, shape, opts.name);
     } catch (err) {
       if (attempt >= 3) throw err;
-      log(`redis cluster on ports ${ports.join(",")} failed (${(err as Error).message.split("\n")[0]}); trying other ports`);
+      log(
+        `redis cluster on ports ${ports.join(",")} failed (${(err as Error).message.split("\n")[0]}); trying other ports`,
+      );
     }
   }
 }
@@ -88,14 +96,31 @@ async function startOn(ports: number[], shape: Required<ClusterShape>, givenName
     mkdirSync(dir, { recursive: true });
     pids.push(
       spawnDaemon(`${name}-${port}`, server, [
-        "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-        "--cluster-config-file", join(dir, "nodes.conf"), "--cluster-node-timeout", "2000",
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, "nodes.conf"),
+        "--cluster-node-timeout",
+        "2000",
         // While one primary fails over, the other primaries' slots keep serving (the default stops them all).
-        "--cluster-require-full-coverage", "no",
+        "--cluster-require-full-coverage",
+        "no",
         // AOF (fsync every second): a node that restarts comes back with its data, as production Redis should.
-        "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--dir",
+        dir,
         // A replica's first sync starts at once instead of after the default 5 s diskless-sync delay.
-        "--repl-diskless-sync-delay", "0",
+        "--repl-diskless-sync-delay",
+        "0",
       ]),
     );
   }
@@ -107,7 +132,16 @@ async function startOn(ports: number[], shape: Required<ClusterShape>, givenName
     for (const port of ports) await waitFor(`cluster node ${port}`, () => isListening(port), 10_000);
     const byHand = shape.primaries < 3;
     if (byHand) joinByHand(ports, shape);
-    else cli(ports[0]!, "--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(shape.replicas), "--cluster-yes");
+    else
+      cli(
+        ports[0]!,
+        "--cluster",
+        "create",
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        String(shape.replicas),
+        "--cluster-yes",
+      );
     await waitFor(
       "cluster_state:ok",
       async () => ports.every((p) => cli(p, "cluster", "info").includes("cluster_state:ok")),
@@ -117,10 +151,11 @@ async function startOn(ports: number[], shape: Required<ClusterShape>, givenName
     // Up means replicated too: a replica still waiting for its first sync acknowledges nothing (WAIT 0).
     await waitFor(
       "every replica in sync",
-      async () => ports.every((p) => {
-        const info = cli(p, "info", "replication");
-        return info.includes("role:master") || info.includes("master_link_status:up");
-      }),
+      async () =>
+        ports.every((p) => {
+          const info = cli(p, "info", "replication");
+          return info.includes("role:master") || info.includes("master_link_status:up");
+        }),
       30_000,
     );
     log(`redis cluster up on ports ${ports.join(",")}`);

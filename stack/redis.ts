@@ -23,7 +23,18 @@ export const redis: Service = {
     log(`redis: starting redis-server on port ${REDIS_PORT}`);
     const pid = spawnDaemon("redis", redisServerBinary(), [
       // AOF (fsync every second): a restarted Redis comes back with its sales, as production Redis should.
-      "--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir,
+      "--port",
+      String(REDIS_PORT),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--dir",
+      dir,
     ]);
     await waitFor(`redis on ${REDIS_PORT}`, () => isListening(REDIS_PORT), 15_000);
     return [pid];

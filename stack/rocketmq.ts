@@ -52,7 +52,13 @@ function parseHostPort(value: string): Endpoint {
 
 const isLocal = (e: Endpoint) => e.host === "127.0.0.1";
 
-function endpoints(): { namesrv: Endpoint; grpc: Endpoint; orderTopic: string; eventTopic: string; timeoutTopic: string } {
+function endpoints(): {
+  namesrv: Endpoint;
+  grpc: Endpoint;
+  orderTopic: string;
+  eventTopic: string;
+  timeoutTopic: string;
+} {
   const { rocketmq } = loadConfig();
   return {
     namesrv: parseHostPort(rocketmq.namesrv),
@@ -67,7 +73,10 @@ function endpoints(): { namesrv: Endpoint; grpc: Endpoint; orderTopic: string; e
  * The gateway's three topics: orders (transactional), order events (FIFO: the relay sends each order's
  * events as one message group, in version order), payment timers (delay).
  */
-export async function ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs = 60_000): Promise<void> {
+export async function ensureGatewayTopics(
+  t: { orderTopic: string; eventTopic: string; timeoutTopic: string },
+  timeoutMs = 60_000,
+): Promise<void> {
   await Promise.all([
     ensureTopic(t.orderTopic, "TRANSACTION", { timeoutMs }),
     ensureTopic(t.eventTopic, "FIFO", { timeoutMs }),
@@ -175,14 +184,25 @@ async function pickBrokerPort(): Promise<number> {
     const taken = await Promise.all([port - 2, port, port + 1].map((p) => isListening(p)));
     if (!taken.some(Boolean)) return port;
   }
-  throw new Error("no free port set for the RocketMQ broker (tried 10911, 20911, 30911, 40911 and their -2/+1 neighbours)");
+  throw new Error(
+    "no free port set for the RocketMQ broker (tried 10911, 20911, 30911, 40911 and their -2/+1 neighbours)",
+  );
 }
 
-async function waitForPort(what: string, port: number, pid: number, layout: Layout, logName: string, timeoutMs: number): Promise<void> {
+async function waitForPort(
+  what: string,
+  port: number,
+  pid: number,
+  layout: Layout,
+  logName: string,
+  timeoutMs: number,
+): Promise<void> {
   await waitFor(what, async () => !isAlive(pid) || (await isListening(port)), timeoutMs);
   if (!isAlive(pid)) {
     const logDir = layout.logDir ?? join(STACK_DIR, "logs");
-    throw new Error(`${what} exited during start-up; see ${join(logDir, `${logName}.log`)} and ${join(layout.home, "logs", "rocketmqlogs")}`);
+    throw new Error(
+      `${what} exited during start-up; see ${join(logDir, `${logName}.log`)} and ${join(layout.home, "logs", "rocketmqlogs")}`,
+    );
   }
 }
 
@@ -208,7 +228,12 @@ async function startNamesrv(lib: string, layout: Layout): Promise<number> {
   return pid;
 }
 
-async function startProxy(lib: string, layout: Layout, ports: { broker: number; remoting: number }, extra: BrokerConf = {}): Promise<number> {
+async function startProxy(
+  lib: string,
+  layout: Layout,
+  ports: { broker: number; remoting: number },
+  extra: BrokerConf = {},
+): Promise<number> {
   const { home, namesrv, grpc } = layout;
   const namesrvAddr = `${namesrv.host}:${namesrv.port}`;
   mkdirSync(join(home, "conf"), { recursive: true });
@@ -230,7 +255,9 @@ async function startProxy(lib: string, layout: Layout, ports: { broker: number; 
   Object.assign(proxy, { namesrvAddr, grpcServerPort: grpc.port, remotingListenPort: ports.remoting });
   writeFileSync(proxyConf, `${JSON.stringify(proxy, null, 2)}\n`);
 
-  log(`rocketmq: starting the proxy (gRPC ${grpc.port}, remoting ${ports.remoting}) with an in-process broker on ${ports.broker}`);
+  log(
+    `rocketmq: starting the proxy (gRPC ${grpc.port}, remoting ${ports.remoting}) with an in-process broker on ${ports.broker}`,
+  );
   const logName = `${layout.logName}-proxy`;
   const pid = spawnDaemon(
     logName,
@@ -238,10 +265,14 @@ async function startProxy(lib: string, layout: Layout, ports: { broker: number; 
     [
       ...javaArgs(lib, home, "rmq.proxy.logback.xml", ["-Xms256m", "-Xmx512m"]),
       "org.apache.rocketmq.proxy.ProxyStartup",
-      "-pm", "local",
-      "-pc", proxyConf,
-      "-bc", brokerConf,
-      "-n", namesrvAddr,
+      "-pm",
+      "local",
+      "-pc",
+      proxyConf,
+      "-bc",
+      brokerConf,
+      "-n",
+      namesrvAddr,
     ],
     { cwd: home, env: javaEnv(home), logDir: layout.logDir },
   );
@@ -253,7 +284,13 @@ async function startProxy(lib: string, layout: Layout, ports: { broker: number; 
  * One `mqadmin updateTopic` run. The tool prints its verdict and then spends ~3 s shutting its client
  * down, so we stop listening (and kill it) once the verdict is printed.
  */
-function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: TopicType, home = HOME): Promise<{ ok: boolean; output: string }> {
+function updateTopicOnce(
+  lib: string,
+  namesrvAddr: string,
+  topic: string,
+  type: TopicType,
+  home = HOME,
+): Promise<{ ok: boolean; output: string }> {
   // A fresh clone that reuses a running broker has no stack folder yet: the JVM's cwd and home must exist.
   mkdirSync(home, { recursive: true });
   return new Promise((done) => {
@@ -262,7 +299,15 @@ function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: 
       [
         ...javaArgs(lib, home, "rmq.tools.logback.xml", ["-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
         "org.apache.rocketmq.tools.command.MQAdminStartup",
-        "updateTopic", "-n", namesrvAddr, "-c", CLUSTER, "-t", topic, "-a", `+message.type=${type}`,
+        "updateTopic",
+        "-n",
+        namesrvAddr,
+        "-c",
+        CLUSTER,
+        "-t",
+        topic,
+        "-a",
+        `+message.type=${type}`,
       ],
       { cwd: home, env: javaEnv(home), stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -297,7 +342,11 @@ function updateTopicOnce(lib: string, namesrvAddr: string, topic: string, type: 
  * do not create topics). Idempotent. Retries until the broker has registered with the name server, which
  * is also how `stack up` learns that a freshly started broker is ready.
  */
-export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opts: { timeoutMs?: number; namesrv?: string; home?: string } = {}): Promise<void> {
+export async function ensureTopic(
+  topic: string,
+  type: TopicType = "NORMAL",
+  opts: { timeoutMs?: number; namesrv?: string; home?: string } = {},
+): Promise<void> {
   if (!/^[A-Za-z0-9_%|-]{1,127}$/.test(topic)) throw new Error(`invalid RocketMQ topic name: ${JSON.stringify(topic)}`);
   const lib = await ensureJars();
   const { namesrv } = opts.namesrv ? { namesrv: parseHostPort(opts.namesrv) } : endpoints();
@@ -316,15 +365,25 @@ export async function ensureTopic(topic: string, type: TopicType = "NORMAL", opt
  * the previous one is acknowledged. A group the broker creates by itself, at a consumer's first visit, is
  * not orderly, so this must run before the group's consumers start. Idempotent.
  */
-export async function ensureConsumerGroup(group: string, opts: { orderly: boolean; timeoutMs?: number; namesrv?: string; home?: string }): Promise<void> {
-  if (!/^[A-Za-z0-9_%|-]{1,255}$/.test(group)) throw new Error(`invalid RocketMQ consumer group name: ${JSON.stringify(group)}`);
+export async function ensureConsumerGroup(
+  group: string,
+  opts: { orderly: boolean; timeoutMs?: number; namesrv?: string; home?: string },
+): Promise<void> {
+  if (!/^[A-Za-z0-9_%|-]{1,255}$/.test(group))
+    throw new Error(`invalid RocketMQ consumer group name: ${JSON.stringify(group)}`);
   const lib = await ensureJars();
   const namesrv = opts.namesrv ?? (({ host, port }) => `${host}:${port}`)(endpoints().namesrv);
   const home = opts.home ?? HOME;
   mkdirSync(home, { recursive: true });
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
-    const out = await runAdmin(lib, home, ["updateSubGroup", "-n", namesrv, "-c", CLUSTER, "-g", group, "-o", String(opts.orderly)], 30_000, /SubscriptionGroupConfig\{/);
+    const out = await runAdmin(
+      lib,
+      home,
+      ["updateSubGroup", "-n", namesrv, "-c", CLUSTER, "-g", group, "-o", String(opts.orderly)],
+      30_000,
+      /SubscriptionGroupConfig\{/,
+    );
     // "create subscription group to <broker> success." per broker; the exit status is 0 even on error.
     if (/create subscription group to \S+ success/.test(out) && !/Exception/.test(out)) return;
     if (Date.now() > deadline) throw new Error(`could not create RocketMQ consumer group ${group}: ${out}`);
@@ -336,9 +395,14 @@ export const rocketmq: Service = {
   name: "rocketmq",
   async up() {
     const { namesrv, grpc, orderTopic, eventTopic, timeoutTopic } = endpoints();
-    const [namesrvUp, proxyUp] = await Promise.all([isListening(namesrv.port, namesrv.host), isListening(grpc.port, grpc.host)]);
+    const [namesrvUp, proxyUp] = await Promise.all([
+      isListening(namesrv.port, namesrv.host),
+      isListening(grpc.port, grpc.host),
+    ]);
     if ((!namesrvUp && !isLocal(namesrv)) || (!proxyUp && !isLocal(grpc))) {
-      throw new Error(`RocketMQ at ${namesrv.host}:${namesrv.port} / ${grpc.host}:${grpc.port} is not reachable, and the stack only starts it on 127.0.0.1`);
+      throw new Error(
+        `RocketMQ at ${namesrv.host}:${namesrv.port} / ${grpc.host}:${grpc.port} is not reachable, and the stack only starts it on 127.0.0.1`,
+      );
     }
     const lib = await ensureJars();
     const pids: number[] = [];
@@ -362,7 +426,9 @@ export const rocketmq: Service = {
       for (const pid of pids.reverse()) await stopPid(pid);
       throw err;
     }
-    log(`rocketmq: ready in ${((Date.now() - started) / 1000).toFixed(1)} s; topics ${orderTopic} (TRANSACTION), ${eventTopic} (FIFO), ${timeoutTopic} (DELAY) exist`);
+    log(
+      `rocketmq: ready in ${((Date.now() - started) / 1000).toFixed(1)} s; topics ${orderTopic} (TRANSACTION), ${eventTopic} (FIFO), ${timeoutTopic} (DELAY) exist`,
+    );
     return pids;
   },
 };
@@ -381,7 +447,10 @@ export interface RocketmqInstance {
   /** The JVMs running now (name server, proxy). */
   pids(): number[];
   ensureTopic(topic: string, type: TopicType, timeoutMs?: number): Promise<void>;
-  ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs?: number): Promise<void>;
+  ensureGatewayTopics(
+    t: { orderTopic: string; eventTopic: string; timeoutTopic: string },
+    timeoutMs?: number,
+  ): Promise<void>;
   /** One `mqadmin` command against this instance (`-n` is added); its output once it exits. */
   admin(args: string[], timeoutMs?: number): Promise<string>;
   /** SIGKILL, a crash that leaves store and ports as they are: to the proxy with its broker, or to both JVMs. */
@@ -425,7 +494,13 @@ async function instancePorts(home: string): Promise<{ layout: Layout; ports: { b
 }
 
 /** The gateway's three topics on a private instance, retried until its broker takes them. */
-async function createGatewayTopics(lib: string, home: string, namesrvAddr: string, t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs: number): Promise<void> {
+async function createGatewayTopics(
+  lib: string,
+  home: string,
+  namesrvAddr: string,
+  t: { orderTopic: string; eventTopic: string; timeoutTopic: string },
+  timeoutMs: number,
+): Promise<void> {
   // One admin JVM for the three topics: on a busy 2-core machine each JVM costs seconds.
   const topics = [
     { topic: t.orderTopic, type: "TRANSACTION" as const },
@@ -433,12 +508,24 @@ async function createGatewayTopics(lib: string, home: string, namesrvAddr: strin
     { topic: t.timeoutTopic, type: "DELAY" as const },
   ];
   const file = join(home, "conf", `topics-${t.orderTopic}.json`);
-  writeFileSync(file, JSON.stringify(topics.map(({ topic, type }) => ({ topicName: topic, readQueueNums: 8, writeQueueNums: 8, perm: 6, attributes: { "+message.type": type } }))));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      topics.map(({ topic, type }) => ({
+        topicName: topic,
+        readQueueNums: 8,
+        writeQueueNums: 8,
+        perm: 6,
+        attributes: { "+message.type": type },
+      })),
+    ),
+  );
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const out = await runAdmin(lib, home, ["updateTopicList", "-n", namesrvAddr, "-c", CLUSTER, "-f", file], 30_000);
     if (/submit batch of topic config to \S+ success/.test(out) && !/Exception/.test(out)) return;
-    if (Date.now() > deadline) throw new Error(`could not create RocketMQ topics ${topics.map((x) => x.topic).join(", ")}: ${out}`);
+    if (Date.now() > deadline)
+      throw new Error(`could not create RocketMQ topics ${topics.map((x) => x.topic).join(", ")}: ${out}`);
     await sleep(500);
   }
 }
@@ -447,8 +534,12 @@ async function createGatewayTopics(lib: string, home: string, namesrvAddr: strin
  * Starts a private RocketMQ in `STACK_DIR/rocketmq-instances/<name>` on ports of its own, with `brokerConf`
  * over the template's broker settings. The shared stack is not touched; the caller stops what it started.
  */
-export async function startRocketmqInstance(opts: { name: string; brokerConf?: BrokerConf }): Promise<RocketmqInstance> {
-  if (!/^[A-Za-z0-9_-]+$/.test(opts.name)) throw new Error(`invalid RocketMQ instance name ${JSON.stringify(opts.name)}`);
+export async function startRocketmqInstance(opts: {
+  name: string;
+  brokerConf?: BrokerConf;
+}): Promise<RocketmqInstance> {
+  if (!/^[A-Za-z0-9_-]+$/.test(opts.name))
+    throw new Error(`invalid RocketMQ instance name ${JSON.stringify(opts.name)}`);
   const lib = await ensureJars();
   const home = join(STACK_DIR, "rocketmq-instances", opts.name);
   rmSync(home, { recursive: true, force: true });
@@ -477,7 +568,8 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
   // The JVMs are detached: a test process that exits without its afterAll (an uncaught error) must not leave them running.
   const killOnExit = () => kill("all");
   process.once("exit", killOnExit);
-  const ensure = (topic: string, type: TopicType, timeoutMs = 60_000) => ensureTopic(topic, type, { timeoutMs, namesrv: namesrvAddr, home });
+  const ensure = (topic: string, type: TopicType, timeoutMs = 60_000) =>
+    ensureTopic(topic, type, { timeoutMs, namesrv: namesrvAddr, home });
   const start = async (more: BrokerConf = {}) => {
     conf = { ...conf, ...more };
     const started = Date.now();
@@ -490,7 +582,9 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
       kill();
       throw err;
     }
-    log(`rocketmq ${opts.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (name server ${layout.namesrv.port}, gRPC ${layout.grpc.port})`);
+    log(
+      `rocketmq ${opts.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s (name server ${layout.namesrv.port}, gRPC ${layout.grpc.port})`,
+    );
   };
 
   const instance: RocketmqInstance = {
@@ -508,8 +602,14 @@ export async function startRocketmqInstance(opts: { name: string; brokerConf?: B
     brokerConf: () => ({ ...conf }),
     async updateBrokerConfig(settings) {
       for (const [key, value] of Object.entries(settings)) {
-        const out = await runAdmin(lib, home, ["updateBrokerConfig", "-n", namesrvAddr, "-b", `127.0.0.1:${ports.broker}`, "-k", key, "-v", String(value)], 60_000);
-        if (!/update broker config success/.test(out)) throw new Error(`updateBrokerConfig ${key}=${value} failed: ${out}`);
+        const out = await runAdmin(
+          lib,
+          home,
+          ["updateBrokerConfig", "-n", namesrvAddr, "-b", `127.0.0.1:${ports.broker}`, "-k", key, "-v", String(value)],
+          60_000,
+        );
+        if (!/update broker config success/.test(out))
+          throw new Error(`updateBrokerConfig ${key}=${value} failed: ${out}`);
         conf = { ...conf, [key]: value };
       }
     },

@@ -57,4 +57,3 @@ export async function down(only?: State): Promise<void> {
   }
   writeState(state);
 }
-

@@ -19,10 +19,12 @@ export function ensureTools(): void {
   const pkgs = missing.map((t) => t.pkg);
   log(`installing ${pkgs.join(", ")} from Debian's packages (apt-get)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const run = (args: string[]) => spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env }).status === 0;
+  const run = (args: string[]) =>
+    spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env }).status === 0;
   if (!run(["install", "-y", "--no-install-recommends", ...pkgs])) {
     run(["update"]);
     run(["install", "-y", "--no-install-recommends", ...pkgs]);
   }
-  for (const t of missing) if (which(t.command) === null) log(`${t.command} is still missing: apt-get install ${t.pkg} (as root) installs it`);
+  for (const t of missing)
+    if (which(t.command) === null) log(`${t.command} is still missing: apt-get install ${t.pkg} (as root) installs it`);
 }

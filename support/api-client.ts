@@ -1,4 +1,10 @@
-import { FlashSaleClient, FlashSaleError, retryAfterSeconds, type AnswerInfo, type RetryOptions } from "@flashsale/client";
+import {
+  FlashSaleClient,
+  FlashSaleError,
+  retryAfterSeconds,
+  type AnswerInfo,
+  type RetryOptions,
+} from "@flashsale/client";
 import { signBuyerJwt } from "../src/admission/auth.js";
 import { PaymentSignature } from "../src/admission/payment-signature.js";
 
@@ -47,7 +53,11 @@ export class ApiClient {
     return signBuyerJwt(this.creds.userJwtSecret, { sub: userId, exp: Math.floor(Date.now() / 1000) + ttlSeconds });
   }
 
-  async call<T = any>(method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown; raw?: string } = {}): Promise<ApiResponse<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    opts: { headers?: Record<string, string>; body?: unknown; raw?: string } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     let body: string | undefined = opts.raw;
     if (opts.body !== undefined) {
@@ -69,14 +79,30 @@ export class ApiClient {
    * The storefront client as this buyer (a fresh JWT per request; none without a buyer), retrying 429, 503
    * and lost connections; `onResponse` sees every answer.
    */
-  storefront(userId: string | undefined, retry?: RetryOptions, onResponse?: (answer: AnswerInfo) => void): FlashSaleClient {
-    return new FlashSaleClient({ baseUrl: this.base, getToken: userId === undefined ? undefined : () => this.jwt(userId), retry, onResponse });
+  storefront(
+    userId: string | undefined,
+    retry?: RetryOptions,
+    onResponse?: (answer: AnswerInfo) => void,
+  ): FlashSaleClient {
+    return new FlashSaleClient({
+      baseUrl: this.base,
+      getToken: userId === undefined ? undefined : () => this.jwt(userId),
+      retry,
+      onResponse,
+    });
   }
 
   /** One buyer call through the storefront client, no retry, as the raw answer (status, parsed body, headers). */
-  private async once<T = any>(userId: string | undefined, run: (c: FlashSaleClient) => Promise<unknown>): Promise<ApiResponse<T>> {
+  private async once<T = any>(
+    userId: string | undefined,
+    run: (c: FlashSaleClient) => Promise<unknown>,
+  ): Promise<ApiResponse<T>> {
     let last: ApiResponse<T> | undefined;
-    const client = this.storefront(userId, { maxAttempts: 1 }, (a) => (last = { status: a.status, body: a.body as T, headers: a.headers }));
+    const client = this.storefront(
+      userId,
+      { maxAttempts: 1 },
+      (a) => (last = { status: a.status, body: a.body as T, headers: a.headers }),
+    );
     try {
       await run(client);
     } catch (err) {
@@ -150,7 +176,10 @@ export class ApiClient {
   /** The payment provider's callback, signed over the exact bytes sent. */
   pay(event: { eventId: string; orderId: string; status: "SUCCEEDED" | "FAILED" }) {
     const raw = JSON.stringify(event);
-    return this.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", "x-signature": this.signPayment(raw) }, raw });
+    return this.call("POST", "/v1/payments/callback", {
+      headers: { "content-type": "application/json", "x-signature": this.signPayment(raw) },
+      raw,
+    });
   }
 
   /**
@@ -188,7 +217,10 @@ export class ApiClient {
 
   /** True once GET /readyz answers 200. */
   ready(): Promise<boolean> {
-    return fetch(`${this.base}/readyz`).then((r) => r.ok, () => false);
+    return fetch(`${this.base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
   }
 }
 
@@ -201,9 +233,14 @@ export function expectStatus(what: string, got: { status: number; body: any }, s
 
 /** Throws unless a storefront call was refused 409 SOLD_OUT (a setup that sells out and sets the flag). */
 export async function expectSoldOut(what: string, call: Promise<unknown>): Promise<void> {
-  const outcome = await call.then((r) => r, (e: unknown) => e);
+  const outcome = await call.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
   if (outcome instanceof FlashSaleError && outcome.code === "SOLD_OUT") return;
-  throw new Error(`${what}: expected 409 SOLD_OUT, got ${outcome instanceof Error ? outcome.message : JSON.stringify(outcome)}`);
+  throw new Error(
+    `${what}: expected 409 SOLD_OUT, got ${outcome instanceof Error ? outcome.message : JSON.stringify(outcome)}`,
+  );
 }
 
 /** Calls again after each 503 or 429, once its Retry-After has passed, until another answer or `forMs`. */
@@ -212,6 +249,8 @@ async function askedAgain<T>(call: () => Promise<ApiResponse<T>>, forMs: number)
   for (;;) {
     const r = await call();
     if ((r.status !== 503 && r.status !== 429) || Date.now() > deadline) return r;
-    await new Promise((done) => setTimeout(done, Math.max(200, (retryAfterSeconds(r.headers.get("retry-after")) ?? 1) * 1000)));
+    await new Promise((done) =>
+      setTimeout(done, Math.max(200, (retryAfterSeconds(r.headers.get("retry-after")) ?? 1) * 1000)),
+    );
   }
 }

@@ -16,7 +16,11 @@ export interface DeliveredEvent {
  * order's events arrive in version order only when the group consumes orderly (stack/rocketmq.ts
  * ensureConsumerGroup, `mqadmin updateSubGroup -o true`) before it first starts; otherwise in any order.
  */
-export function eventReader(cfg: Config["rocketmq"], group: string, onEvent: (d: DeliveredEvent) => void): PushConsumer {
+export function eventReader(
+  cfg: Config["rocketmq"],
+  group: string,
+  onEvent: (d: DeliveredEvent) => void,
+): PushConsumer {
   return new rmq.PushConsumer({
     endpoints: cfg.endpoints,
     namespace: "",

@@ -55,9 +55,13 @@ const folders = args.length > 0 ? args : ["src", "bench", "demo", "stack"];
 
 let over = 0;
 for (const folder of folders) {
-  const all = tsFiles(folder).flatMap(spans).sort((a, b) => b.lines - a.lines);
+  const all = tsFiles(folder)
+    .flatMap(spans)
+    .sort((a, b) => b.lines - a.lines);
   const longest = all[0];
-  console.log(`${folder}: longest ${longest ? `${longest.lines} lines, ${longest.name} (${relative(".", longest.file)}:${longest.line})` : "none"}`);
+  console.log(
+    `${folder}: longest ${longest ? `${longest.lines} lines, ${longest.name} (${relative(".", longest.file)}:${longest.line})` : "none"}`,
+  );
   for (const s of all.filter((s) => s.lines > max)) {
     over++;
     console.log(`  ${String(s.lines).padStart(4)}  ${s.name}  ${relative(".", s.file)}:${s.line}`);

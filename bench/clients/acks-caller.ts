@@ -41,7 +41,17 @@ const sales = new SaleStore(redis, keys, { cacheMs: 0, retentionSeconds: 3600 })
 async function round(job: AcksRound): Promise<AcksResult> {
   const svc = job.withAcks ? acked : plain;
   const saleId = `s${rid()}`;
-  const sale: Sale = { saleId, skuId: "k", stock: 1_000_000, perUserLimit: 10, startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, shards: 8, paymentTimeoutSeconds: 900, paused: false };
+  const sale: Sale = {
+    saleId,
+    skuId: "k",
+    stock: 1_000_000,
+    perUserLimit: 10,
+    startsAt: Date.now() + 60_000,
+    endsAt: Date.now() + 3_600_000,
+    shards: 8,
+    paymentTimeoutSeconds: 900,
+    paused: false,
+  };
   await sales.put(sale);
   const live = { ...sale, startsAt: Date.now() - 1 };
   const users = Array.from({ length: job.groups * job.groupSize }, (_, i) => `u${i}`);
@@ -56,18 +66,34 @@ async function round(job: AcksRound): Promise<AcksResult> {
         const g = next++;
         const started = performance.now();
         const outs = await Promise.all(
-          Array.from({ length: job.groupSize }, (_, j) => svc.reserve({ sale: live, userId: users[g * job.groupSize + j]!, token: tokens[g * job.groupSize + j]!, quantity: 1 })),
+          Array.from({ length: job.groupSize }, (_, j) =>
+            svc.reserve({
+              sale: live,
+              userId: users[g * job.groupSize + j]!,
+              token: tokens[g * job.groupSize + j]!,
+              quantity: 1,
+            }),
+          ),
         );
         const ids = outs.flatMap((o) => (o.kind === "reserved" ? [o.orderId] : []));
-        if (ids.length !== job.groupSize) throw new Error(`replica-acks: a reservation failed: ${JSON.stringify(outs)}`);
-        if (job.withAcks && !(await svc.replicated(ids))) throw new Error("replica-acks: WAIT fell short on a healthy cluster");
+        if (ids.length !== job.groupSize)
+          throw new Error(`replica-acks: a reservation failed: ${JSON.stringify(outs)}`);
+        if (job.withAcks && !(await svc.replicated(ids)))
+          throw new Error("replica-acks: WAIT fell short on a healthy cluster");
         groupMs.push(performance.now() - started);
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   const n = job.groups * job.groupSize;
-  return { opsPerSec: n / seconds, ops: n, seconds, latencyMs: percentiles(groupMs), waits: acks.stats.waits, shortfalls: acks.stats.shortfalls };
+  return {
+    opsPerSec: n / seconds,
+    ops: n,
+    seconds,
+    latencyMs: percentiles(groupMs),
+    waits: acks.stats.waits,
+    shortfalls: acks.stats.shortfalls,
+  };
 }
 
 let queue = Promise.resolve();

@@ -123,7 +123,9 @@ function shuffle(a: Int32Array, seed: number): void {
   }
 }
 
-async function prepare(job: CrowdPrepare): Promise<{ prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number }> {
+async function prepare(
+  job: CrowdPrepare,
+): Promise<{ prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number }> {
   const n = job.buyers;
   const exp = Math.floor(Date.now() / 1000) + 7200;
   const users = Array.from({ length: n }, (_, i) => `${job.userPrefix}${i}`);
@@ -175,7 +177,10 @@ async function prepare(job: CrowdPrepare): Promise<{ prepared: number; tokens: n
     for (const slot of a) order.push(slot);
   });
   plan = {
-    users, jwts, quantity, keys,
+    users,
+    jwts,
+    quantity,
+    keys,
     attemptBuyer: Int32Array.from(order, (slot) => slot >> 1),
     attemptKey: Uint8Array.from(order, (slot) => slot & 1),
   };
@@ -291,7 +296,11 @@ class Tally {
 
   private bucketOf(end: number) {
     const s = Math.floor((end - this.t0) / 1000);
-    while (this.buckets.length <= s) this.buckets.push({ counts: { accepted: 0, replayed: 0, soldOut: 0, limit: 0, retryLater: 0, other: 0 }, lat: [] });
+    while (this.buckets.length <= s)
+      this.buckets.push({
+        counts: { accepted: 0, replayed: 0, soldOut: 0, limit: 0, retryLater: 0, other: 0 },
+        lat: [],
+      });
     return this.buckets[s]!;
   }
 
@@ -305,7 +314,8 @@ class Tally {
     const slot = 2 * b + p.attemptKey[a]!;
     if (ans.status === 202) {
       const orderId = (JSON.parse(ans.body.toString()) as { orderId: string }).orderId;
-      this.answers[ans.replayed ? "202 replayed" : "202"] = (this.answers[ans.replayed ? "202 replayed" : "202"] ?? 0) + 1;
+      this.answers[ans.replayed ? "202 replayed" : "202"] =
+        (this.answers[ans.replayed ? "202 replayed" : "202"] ?? 0) + 1;
       const first = this.firstOrder.get(slot);
       if (first === undefined) {
         this.firstOrder.set(slot, orderId);
@@ -339,14 +349,32 @@ class Tally {
       return { t, ...b.counts, p50: pct(l, 0.5), p99: pct(l, 0.99) };
     });
     // The latency distribution as percentile curves (the headline report draws them), not a million samples.
-    writeFileSync(job.out, JSON.stringify({ accepted: this.accepted, series, latencyCurves: { all: percentileCurve(all), accepted: percentileCurve(acc) } }));
+    writeFileSync(
+      job.out,
+      JSON.stringify({
+        accepted: this.accepted,
+        series,
+        latencyCurves: { all: percentileCurve(all), accepted: percentileCurve(acc) },
+      }),
+    );
     const { t0 } = this;
     return {
-      attempts: total, requests: this.requests, retries: this.retries, gaveUp: this.gaveUp, errors: this.errors, answers: this.answers,
-      totalMs: tEnd - t0, lastAcceptedMs: this.lastAccepted ? this.lastAccepted - t0 : 0,
-      latencyMs: { all: { p50: pct(all, 0.5), p99: pct(all, 0.99) }, accepted: { p50: pct(acc, 0.5), p99: pct(acc, 0.99) } },
-      replayMismatches: this.mismatches, acceptedOrders: this.accepted.length,
-      cpuSeconds: (usage.user + usage.system) / 1e6, startedAt: this.wallOffset + t0,
+      attempts: total,
+      requests: this.requests,
+      retries: this.retries,
+      gaveUp: this.gaveUp,
+      errors: this.errors,
+      answers: this.answers,
+      totalMs: tEnd - t0,
+      lastAcceptedMs: this.lastAccepted ? this.lastAccepted - t0 : 0,
+      latencyMs: {
+        all: { p50: pct(all, 0.5), p99: pct(all, 0.99) },
+        accepted: { p50: pct(acc, 0.5), p99: pct(acc, 0.99) },
+      },
+      replayMismatches: this.mismatches,
+      acceptedOrders: this.accepted.length,
+      cpuSeconds: (usage.user + usage.system) / 1e6,
+      startedAt: this.wallOffset + t0,
     };
   }
 }
@@ -365,9 +393,17 @@ async function run(job: CrowdRun): Promise<CrowdResult> {
   const reqFor = (a: number) => {
     const b = p.attemptBuyer[a]!;
     const key = p.keys[2 * b + p.attemptKey[a]!]!;
-    return requestBytes("POST", `/v1/sales/${saleIdRun}/orders`, job.port, {
-      Authorization: p.jwts[b]!, "Idempotency-Key": key, "Content-Type": "application/json",
-    }, bodies[p.quantity[b]!]!);
+    return requestBytes(
+      "POST",
+      `/v1/sales/${saleIdRun}/orders`,
+      job.port,
+      {
+        Authorization: p.jwts[b]!,
+        "Idempotency-Key": key,
+        "Content-Type": "application/json",
+      },
+      bodies[p.quantity[b]!]!,
+    );
   };
   await Promise.all(
     conns.map(async (c) => {
@@ -417,7 +453,7 @@ stdinMessages((job: CrowdPrepare | CrowdRun) => {
       if (job.cmd === "prepare") saleIdRun = job.saleId;
       reply(job.cmd === "prepare" ? await prepare(job) : await run(job));
     } catch (err) {
-      reply({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      reply({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
   });
 });

@@ -3,7 +3,12 @@ import { signBuyerJwt } from "../../src/admission/auth.js";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
 import { loadConfig } from "../../src/config/load.js";
 import { percentiles } from "../lib/percentiles.js";
-import { answerKey, HttpConnection as Connection, requestBytes as request, type Answer } from "../lib/http-connection.js";
+import {
+  answerKey,
+  HttpConnection as Connection,
+  requestBytes as request,
+  type Answer,
+} from "../lib/http-connection.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 import type { Latency as Percentiles } from "../lib/stats.js";
 
@@ -96,11 +101,15 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
       conns.map(async (c) => {
         while (next < users.length) {
           const i = next++;
-          let a = await c.request(request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }));
+          let a = await c.request(
+            request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }),
+          );
           // A storefront honours 503/429 (shedding, limits) by coming back shortly; tokens are not what is measured.
           for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 50; tries++) {
             await sleep(20);
-            a = await c.request(request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }));
+            a = await c.request(
+              request("POST", `/v1/sales/${job.saleId}/tokens`, job.port, { Authorization: jwts[i]! }),
+            );
           }
           if (a.status !== 201) throw new Error(`token for ${users[i]}: ${a.status} ${a.body.toString()}`);
           tokens[i] = (JSON.parse(a.body.toString()) as { token: string }).token;
@@ -112,11 +121,17 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
   const body = JSON.stringify({ quantity: 1 });
   prepared = users.map((userId, i) => ({
     userId,
-    request: request("POST", `/v1/sales/${job.saleId}/orders`, job.port, {
-      Authorization: jwts[i]!,
-      "Idempotency-Key": tokens[i]!,
-      "Content-Type": "application/json",
-    }, body),
+    request: request(
+      "POST",
+      `/v1/sales/${job.saleId}/orders`,
+      job.port,
+      {
+        Authorization: jwts[i]!,
+        "Idempotency-Key": tokens[i]!,
+        "Content-Type": "application/json",
+      },
+      body,
+    ),
   }));
   return { prepared: prepared.length, ms: performance.now() - t0 };
 }
@@ -125,7 +140,11 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
  * One buyer's request. A 503 or 429 is retried with the same key after Retry-After (jittered, at most 1 s),
  * as storefronts do: it consumed nothing, or its reservation stands and the retry replays it.
  */
-async function requestRetrying(c: Connection, request: Buffer, counts: { retries: number; retried: Record<string, number> }): Promise<Answer> {
+async function requestRetrying(
+  c: Connection,
+  request: Buffer,
+  counts: { retries: number; retried: Record<string, number> },
+): Promise<Answer> {
   let a = await c.request(request);
   for (let tries = 0; (a.status === 503 || a.status === 429) && tries < 30; tries++) {
     counts.retries++;

@@ -51,7 +51,13 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   const r = await new Promise<AutocannonResult>((done, fail) => {
     const inst = autocannon(
       // The run outlasts the window by half a second, so the window never sees autocannon stopping.
-      { url: job.url, connections: job.connections, duration: job.warmupSeconds + job.seconds + 0.5, requests: job.requests, timeout: 5 },
+      {
+        url: job.url,
+        connections: job.connections,
+        duration: job.warmupSeconds + job.seconds + 0.5,
+        requests: job.requests,
+        timeout: 5,
+      },
       (err, res) => (err ? fail(err) : done(res)),
     );
     inst.on("response", (_c, _status, _bytes, ms) => {
@@ -64,11 +70,14 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
       t0 = process.hrtime.bigint();
       reply({ phase: "measure" });
     }, job.warmupSeconds * 1000);
-    setTimeout(() => {
-      measuring = false;
-      t1 = process.hrtime.bigint();
-      reply({ phase: "end" });
-    }, (job.warmupSeconds + job.seconds) * 1000);
+    setTimeout(
+      () => {
+        measuring = false;
+        t1 = process.hrtime.bigint();
+        reply({ phase: "end" });
+      },
+      (job.warmupSeconds + job.seconds) * 1000,
+    );
   });
   const seconds = Number(t1 - t0) / 1e9;
   return {

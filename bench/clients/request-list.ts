@@ -30,14 +30,24 @@ async function runJob(job: RequestListJob): Promise<RequestListResult> {
   const one = (r: RequestListJob["requests"][number]) =>
     new Promise<void>((done) => {
       const started = performance.now();
-      const req = http.request({ host: "127.0.0.1", port: job.port, method: r.method, path: r.path, agent, headers: r.body ? { ...r.headers, "content-length": Buffer.byteLength(r.body) } : r.headers }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          lat.recordMs(performance.now() - started);
-          statusCounts[res.statusCode ?? 0] = (statusCounts[res.statusCode ?? 0] ?? 0) + 1;
-          done();
-        });
-      });
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: job.port,
+          method: r.method,
+          path: r.path,
+          agent,
+          headers: r.body ? { ...r.headers, "content-length": Buffer.byteLength(r.body) } : r.headers,
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            lat.recordMs(performance.now() - started);
+            statusCounts[res.statusCode ?? 0] = (statusCounts[res.statusCode ?? 0] ?? 0) + 1;
+            done();
+          });
+        },
+      );
       req.on("error", () => {
         errors++;
         done();
@@ -53,7 +63,12 @@ async function runJob(job: RequestListJob): Promise<RequestListResult> {
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   return {
-    requests: job.requests.length, seconds, rps: job.requests.length / seconds, latencyMs: lat.percentiles(), statusCounts, errors,
+    requests: job.requests.length,
+    seconds,
+    rps: job.requests.length / seconds,
+    latencyMs: lat.percentiles(),
+    statusCounts,
+    errors,
     clientCpuUsPerRequest: (cpu.user + cpu.system) / job.requests.length,
   };
 }

@@ -23,7 +23,6 @@ export interface CallerJob {
   warmupSeconds: number;
 }
 
-
 const cfg = loadConfig();
 const redis = createRedis(cfg.redis);
 const keys = new Keys(cfg.redis.keyPrefix);
@@ -38,7 +37,8 @@ async function warmUp(job: CallerJob): Promise<void> {
   const until = Date.now() + job.warmupSeconds * 1000;
   await Promise.all(
     Array.from({ length: job.concurrency }, async () => {
-      while (Date.now() < until) await service.reserve({ sale: s, userId: BENCH_USER, token: poolToken("warm", 1e9), quantity: 1 });
+      while (Date.now() < until)
+        await service.reserve({ sale: s, userId: BENCH_USER, token: poolToken("warm", 1e9), quantity: 1 });
     }),
   );
 }
@@ -47,7 +47,9 @@ async function run(job: CallerJob): Promise<CallerResult> {
   if (job.warmupSeconds > 0) await warmUp(job);
   const s = benchSale(job.saleId);
   reply({ phase: "measure" });
-  return measureCalls(job.calls, job.concurrency, () => service.reserve({ sale: s, userId: BENCH_USER, token: poolToken(job.tag, job.pool), quantity: 1 }));
+  return measureCalls(job.calls, job.concurrency, () =>
+    service.reserve({ sale: s, userId: BENCH_USER, token: poolToken(job.tag, job.pool), quantity: 1 }),
+  );
 }
 
 let queue = Promise.resolve();

@@ -23,14 +23,21 @@ const cfg = loadConfig();
 const redis = createRedis(cfg.redis);
 const keys = new Keys(cfg.redis.keyPrefix);
 // Used tokens answer replays for a minute only: the bench's keys go with the cluster anyway.
-const service = new ReservationService(redis, keys, new SoldOutCache({ max: 10, ttlMs: 1000 }), { replaySeconds: 60, chunkRatio: cfg.stock.transferChunkRatio });
+const service = new ReservationService(redis, keys, new SoldOutCache({ max: 10, ttlMs: 1000 }), {
+  replaySeconds: 60,
+  chunkRatio: cfg.stock.transferChunkRatio,
+});
 const buyer = (i: number) => `b${i}`;
 const token = (i: number) => `t${i}`;
 
 /** Stock counters on every shard, and one token per buyer on the buyer's home shard (setup, not measured). */
 async function prepare(job: Extract<ScaleJob, { cmd: "prepare" }>): Promise<{ issued: number }> {
   const sale = benchSale(job.saleId, job.shards);
-  await eachIndex(job.shards, job.shards, async (s) => void (await redis.set(keys.shard(job.saleId, s).stock, String(UNLIMITED), "PX", 600_000)));
+  await eachIndex(
+    job.shards,
+    job.shards,
+    async (s) => void (await redis.set(keys.shard(job.saleId, s).stock, String(UNLIMITED), "PX", 600_000)),
+  );
   let issued = 0;
   const expires = Date.now() + 600_000;
   await eachIndex(job.calls, 512, async (i) => {
@@ -44,12 +51,17 @@ async function run(job: Extract<ScaleJob, { cmd: "run" }>): Promise<ScaleResult>
   const cold = benchSale(`${job.saleId}-warm`, job.shards);
   const until = Date.now() + job.warmupSeconds * 1000;
   let w = 0;
-  await Promise.all(Array.from({ length: job.concurrency }, async () => {
-    while (Date.now() < until) await service.reserve({ sale: cold, userId: buyer(w), token: token(w++), quantity: 1 });
-  }));
+  await Promise.all(
+    Array.from({ length: job.concurrency }, async () => {
+      while (Date.now() < until)
+        await service.reserve({ sale: cold, userId: buyer(w), token: token(w++), quantity: 1 });
+    }),
+  );
   const sale = benchSale(job.saleId, job.shards);
   reply({ phase: "measure" });
-  return measureCalls(job.calls, job.concurrency, (i) => service.reserve({ sale, userId: buyer(i), token: token(i), quantity: 1 }));
+  return measureCalls(job.calls, job.concurrency, (i) =>
+    service.reserve({ sale, userId: buyer(i), token: token(i), quantity: 1 }),
+  );
 }
 
 let queue = Promise.resolve();

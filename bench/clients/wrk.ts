@@ -41,7 +41,12 @@ const lua = (s: string) => JSON.stringify(s); // ASCII headers, paths and bodies
 
 function script(requests: WrkJob["requests"]): string {
   const pool = requests
-    .map((r) => `{${lua(r.method)},${lua(r.path)},{${Object.entries(r.headers).map(([k, v]) => `[${lua(k)}]=${lua(v)}`).join(",")}},${r.body === undefined ? "nil" : lua(r.body)}}`)
+    .map(
+      (r) =>
+        `{${lua(r.method)},${lua(r.path)},{${Object.entries(r.headers)
+          .map(([k, v]) => `[${lua(k)}]=${lua(v)}`)
+          .join(",")}},${r.body === undefined ? "nil" : lua(r.body)}}`,
+    )
     .join(",\n");
   return `local pool = {\n${pool}\n}
 local reqs = {}
@@ -68,7 +73,16 @@ export async function runWrk(job: WrkJob): Promise<WrkResult> {
   try {
     const file = join(dir, "requests.lua");
     writeFileSync(file, script(job.requests));
-    const [cmd, args] = pinned(job.core, "wrk", ["-t1", `-c${job.connections}`, `-d${job.seconds}s`, "--timeout", "5s", "-s", file, job.url]);
+    const [cmd, args] = pinned(job.core, "wrk", [
+      "-t1",
+      `-c${job.connections}`,
+      `-d${job.seconds}s`,
+      "--timeout",
+      "5s",
+      "-s",
+      file,
+      job.url,
+    ]);
     const out = await new Promise<string>((done, fail) => {
       const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
       let text = "";

@@ -35,9 +35,16 @@ export interface DurableBenchNames {
  * consumer groups (nobody else's messages or rows), plus `overrides`. The caller creates the topics
  * (stack/rocketmq.ts ensureGatewayTopics) and drops the databases.
  */
-export function durableBenchEnv(id: string, overrides: Record<string, string> = {}): DurableBenchNames & { env: Record<string, string> } {
+export function durableBenchEnv(
+  id: string,
+  overrides: Record<string, string> = {},
+): DurableBenchNames & { env: Record<string, string> } {
   const dbs = [0, 1].map((i) => `fs_bench_${id}_${i}`);
-  const topics = { orderTopic: `fs-bench-${id}`, eventTopic: `fs-bench-events-${id}`, timeoutTopic: `fs-bench-timers-${id}` };
+  const topics = {
+    orderTopic: `fs-bench-${id}`,
+    eventTopic: `fs-bench-events-${id}`,
+    timeoutTopic: `fs-bench-timers-${id}`,
+  };
   const shard = benchConfig({}).mysql.shards[0]!;
   const env = benchEnv({
     FLASHSALE__MYSQL__SHARDS: JSON.stringify(dbs.map((database) => ({ ...shard, database }))),

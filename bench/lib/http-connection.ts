@@ -50,7 +50,8 @@ export class HttpConnection {
   /** Opens `n` connections, at most 256 handshakes at a time (a listen backlog is finite). */
   static async openMany(port: number, n: number): Promise<HttpConnection[]> {
     const out: HttpConnection[] = [];
-    for (let i = 0; i < n; i += 256) out.push(...(await Promise.all(Array.from({ length: Math.min(256, n - i) }, () => HttpConnection.open(port)))));
+    for (let i = 0; i < n; i += 256)
+      out.push(...(await Promise.all(Array.from({ length: Math.min(256, n - i) }, () => HttpConnection.open(port)))));
     return out;
   }
 
@@ -80,7 +81,12 @@ export class HttpConnection {
     const retry = RETRY_RE.exec(head);
     const w = this.waiting;
     this.waiting = null;
-    w?.ok({ status: Number(head.slice(9, 12)), body: buf.subarray(end + 4, total), replayed: REPLAYED_RE.test(head), retryAfter: retry ? Number(retry[1]) : null });
+    w?.ok({
+      status: Number(head.slice(9, 12)),
+      body: buf.subarray(end + 4, total),
+      replayed: REPLAYED_RE.test(head),
+      retryAfter: retry ? Number(retry[1]) : null,
+    });
   }
 
   close(): void {
@@ -89,7 +95,13 @@ export class HttpConnection {
 }
 
 /** An HTTP/1.1 request as bytes. */
-export function requestBytes(method: string, path: string, port: number, headers: Record<string, string>, body = ""): Buffer {
+export function requestBytes(
+  method: string,
+  path: string,
+  port: number,
+  headers: Record<string, string>,
+  body = "",
+): Buffer {
   const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`];
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   lines.push(`Content-Length: ${Buffer.byteLength(body)}`);

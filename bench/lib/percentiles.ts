@@ -9,7 +9,8 @@ export function atPercentile(sorted: ArrayLike<number>, q: number): number {
 /** Exact percentiles of a set of values (sorted copy; no clamping, unlike LatencyRecorder's 1 s ceiling). */
 export function percentiles(values: ArrayLike<number>): Latency {
   const s = Float64Array.from(values).sort();
-  const at = (q: number) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!);
+  const at = (q: number) =>
+    s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
 }
 
@@ -22,7 +23,9 @@ export function percentileCurve(values: ArrayLike<number>): [number, number][] {
   const n = sorted.length;
   if (n === 0) return [];
   // Beyond 1 - 1/n a percentile is the maximum under another name.
-  const points = CURVE_AT.filter((p) => p === 0 || 1 - p / 100 >= 1 / n).map((p) => [p, round2(atPercentile(sorted, p / 100))] as [number, number]);
+  const points = CURVE_AT.filter((p) => p === 0 || 1 - p / 100 >= 1 / n).map(
+    (p) => [p, round2(atPercentile(sorted, p / 100))] as [number, number],
+  );
   points.push([round4(100 * (1 - 1 / Math.max(2, n))), round2(sorted[n - 1]!)]);
   return points;
 }

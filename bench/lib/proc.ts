@@ -35,7 +35,9 @@ export function pinned(core: number, cmd: string, args: string[]): [string, stri
 
 /** Moves a running process, every thread of it, onto one core when taskset exists; false when it could not. */
 export function pinPid(core: number, pid: number): boolean {
-  return hasTaskset && spawnSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" }).status === 0;
+  return (
+    hasTaskset && spawnSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" }).status === 0
+  );
 }
 
 /** CPU seconds every core of the machine has spent busy so far (Linux /proc/stat), or NaN. */
@@ -84,15 +86,25 @@ export class TsChild {
   private exited: Error | null = null;
   private readonly exit: Promise<number | null>;
 
-  constructor(script: string, opts: { core: number; env?: Record<string, string>; args?: string[]; nodeArgs?: string[] }) {
+  constructor(
+    script: string,
+    opts: { core: number; env?: Record<string, string>; args?: string[]; nodeArgs?: string[] },
+  ) {
     const root = repoRoot();
     const file = join(root, script);
     const ts = script.endsWith(".ts");
-    if (!existsSync(file)) throw new Error(`${script} not found${ts ? "" : `: \`npm run bench\` compiles it first (tsc -p ${BENCH_TSCONFIG})`}`);
+    if (!existsSync(file))
+      throw new Error(
+        `${script} not found${ts ? "" : `: \`npm run bench\` compiles it first (tsc -p ${BENCH_TSCONFIG})`}`,
+      );
     const loader = ts ? ["--import", "tsx"] : [];
     const node = [...(opts.nodeArgs ?? []), ...loader, file, ...(opts.args ?? [])];
     const [cmd, args] = pinned(opts.core, process.execPath, node);
-    this.proc = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "inherit"] });
+    this.proc = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, ...opts.env },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
       let msg: unknown;
       try {
@@ -147,7 +159,9 @@ export class TsChild {
 /** `p`, or an error naming `what` when it has not settled within `timeoutMs`. */
 export async function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer to ${what} within ${timeoutMs} ms`)), timeoutMs)));
+  const timeout = new Promise<never>(
+    (_, fail) => (timer = setTimeout(() => fail(new Error(`no answer to ${what} within ${timeoutMs} ms`)), timeoutMs)),
+  );
   try {
     return await Promise.race([p, timeout]);
   } finally {
@@ -156,7 +170,11 @@ export async function within<T>(p: Promise<T>, timeoutMs: number, what: string):
 }
 
 /** Sends one job to a child and waits for its answer; an {"error"} answer throws. */
-export async function ask<T, M extends { cmd: string } = { cmd: string }>(child: TsChild, msg: M, timeoutMs = 120_000): Promise<T> {
+export async function ask<T, M extends { cmd: string } = { cmd: string }>(
+  child: TsChild,
+  msg: M,
+  timeoutMs = 120_000,
+): Promise<T> {
   child.send(msg);
   const r = await within(child.next<T & { error?: string }>(), timeoutMs, msg.cmd);
   if (r.error) throw new Error(r.error);

@@ -38,7 +38,9 @@ export function loadResults(dir: string): Loaded {
   if (!existsSync(dir)) return { results: [], skipped: [] };
   const results: Result[] = [];
   const skipped: string[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     try {
       const r = JSON.parse(readFileSync(join(dir, file), "utf8")) as Result;
       if (typeof r.name !== "string") throw new Error("no name");
@@ -55,13 +57,17 @@ const rate = (x: number): string => (x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 const date = (r: Result): string => (r.timestamp ? r.timestamp.slice(0, 16).replace("T", " ") + " UTC" : "unknown");
 const cmd = (r: Result): string => `\`${r.command ?? `npm run bench -- ${r.name}`}\``;
-const load = (r: Result): string => (r.environment?.loadAverage ? r.environment.loadAverage.map((l) => l.toFixed(1)).join(" / ") : "");
+const load = (r: Result): string =>
+  r.environment?.loadAverage ? r.environment.loadAverage.map((l) => l.toFixed(1)).join(" / ") : "";
 
 function ratioRow(r: Result): string {
   const extras = Object.entries(r.extraRatios ?? {}).map(([k, v]) => `${k} ${num(v)}`);
   const ratio = `**${num(r.ratio ?? NaN)}** (median ${num(r.medianRatio ?? NaN)})${extras.length ? `; ${extras.join("; ")}` : ""}`;
   const unit = r.unit ?? "";
-  const sides = r.candidate && r.baseline ? `${r.candidate.label} ${rate(r.candidate.opsPerSec)} vs ${r.baseline.label} ${rate(r.baseline.opsPerSec)} ${unit}` : "";
+  const sides =
+    r.candidate && r.baseline
+      ? `${r.candidate.label} ${rate(r.candidate.opsPerSec)} vs ${r.baseline.label} ${rate(r.baseline.opsPerSec)} ${unit}`
+      : "";
   const target = r.target === undefined ? "" : `≥ ${r.target}${r.meetsTarget === false ? " (below)" : ""}`;
   return `| \`${r.name}\` | ${cell(ratio)} | ${cell(sides)} | ${target} | ${cmd(r)} | ${date(r)} | ${load(r)} | ${r.environment?.gitCommit ?? ""} |`;
 }
@@ -74,7 +80,9 @@ function measurementRow(r: Result): string {
 export function renderReport({ results, skipped }: Loaded): string {
   const lines: string[] = [];
   if (results.length === 0) {
-    lines.push("No results in `bench/results/` yet: run `npm run bench` (or `npm run bench -- <name>`), then `npm run bench:report`.");
+    lines.push(
+      "No results in `bench/results/` yet: run `npm run bench` (or `npm run bench -- <name>`), then `npm run bench:report`.",
+    );
   }
   const ratios = results.filter((r) => r.ratio !== undefined);
   const sizes = results.filter((r) => r.ratio === undefined);
@@ -85,7 +93,8 @@ export function renderReport({ results, skipped }: Loaded): string {
       ...ratios.map(ratioRow),
     );
     const warned = ratios.filter((r) => (r.warnings ?? []).length > 0);
-    if (warned.length > 0) lines.push("", ...warned.flatMap((r) => (r.warnings ?? []).map((w) => `- \`${r.name}\`: ${w}`)));
+    if (warned.length > 0)
+      lines.push("", ...warned.flatMap((r) => (r.warnings ?? []).map((w) => `- \`${r.name}\`: ${w}`)));
   }
   if (sizes.length > 0) {
     if (lines.length > 0) lines.push("");
@@ -96,7 +105,8 @@ export function renderReport({ results, skipped }: Loaded): string {
       "|---|---|---|---|---|---|",
       ...sizes.map(measurementRow),
     );
-    for (const r of sizes.filter((r) => (r.table ?? []).length > 0)) lines.push("", `\`${r.name}\`:`, "", "```", ...r.table!, "```");
+    for (const r of sizes.filter((r) => (r.table ?? []).length > 0))
+      lines.push("", `\`${r.name}\`:`, "", "```", ...r.table!, "```");
   }
   if (skipped.length > 0) lines.push("", `Not read: ${skipped.join(", ")}.`);
   return `${lines.join("\n")}\n`;

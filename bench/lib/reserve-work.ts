@@ -9,7 +9,17 @@ export const UNLIMITED = 1e12;
 /** A live sale (one shard unless told) with no practical per-buyer limit (the stock lives in Redis, set by the bench). */
 export function benchSale(saleId: string, shards = 1): Sale {
   const now = Date.now();
-  return { saleId, skuId: "bench", stock: UNLIMITED, perUserLimit: UNLIMITED, startsAt: now - 1000, endsAt: now + 3_600_000, shards, paymentTimeoutSeconds: 900, paused: false };
+  return {
+    saleId,
+    skuId: "bench",
+    stock: UNLIMITED,
+    perUserLimit: UNLIMITED,
+    startsAt: now - 1000,
+    endsAt: now + 3_600_000,
+    shards,
+    paymentTimeoutSeconds: 900,
+    paused: false,
+  };
 }
 
 /** `<tag>:<12 digits>`, uniform in [0, pool): the shape redis-benchmark gives `<tag>:__rand_int__` with -r pool. */
@@ -29,13 +39,19 @@ export interface CallerResult {
 /** Runs `work(0 .. n-1)` with at most `concurrency` in flight. */
 export async function eachIndex(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, concurrency) }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 /** Times `calls` reserve calls, `concurrency` in flight, each timed and its outcome counted. */
-export async function measureCalls(calls: number, concurrency: number, call: (i: number) => Promise<ReserveOutcome>): Promise<CallerResult> {
+export async function measureCalls(
+  calls: number,
+  concurrency: number,
+  call: (i: number) => Promise<ReserveOutcome>,
+): Promise<CallerResult> {
   const lat = new LatencyRecorder();
   const outcomes: Record<string, number> = {};
   const t0 = process.hrtime.bigint();

@@ -15,12 +15,19 @@ export interface RowSeen {
  * Waits until `expected` orders of the sale are rows in the gateway's sharded MySQL (or `timeoutMs` has
  * passed: the audit then says what is missing), then reads them all.
  */
-export async function drainedRows(shards: MysqlShards, saleId: string, expected: number, timeoutMs: number): Promise<{ rows: RowSeen[]; drainMs: number }> {
+export async function drainedRows(
+  shards: MysqlShards,
+  saleId: string,
+  expected: number,
+  timeoutMs: number,
+): Promise<{ rows: RowSeen[]; drainMs: number }> {
   const t0 = Date.now();
   const count = async () => {
     let n = 0;
     for (const t of shards.allTables()) {
-      const [x] = await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
+      const [x] = await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [
+        saleId,
+      ]);
       n += Number(x[0]!.n);
     }
     return n;
@@ -29,7 +36,10 @@ export async function drainedRows(shards: MysqlShards, saleId: string, expected:
   const drainMs = Date.now() - t0;
   const rows: RowSeen[] = [];
   for (const t of shards.allTables()) {
-    const [x] = await t.pool.query<RowDataPacket[]>(`SELECT order_id, user_id, quantity, updated_at FROM \`${t.table}\` WHERE sale_id = ?`, [saleId]);
+    const [x] = await t.pool.query<RowDataPacket[]>(
+      `SELECT order_id, user_id, quantity, updated_at FROM \`${t.table}\` WHERE sale_id = ?`,
+      [saleId],
+    );
     rows.push(...(x as RowSeen[]));
   }
   return { rows, drainMs };
@@ -45,20 +55,33 @@ export function unitsIn(rows: RowSeen[]): number {
  * buyer twice, no attempt without an answer; `extra` adds the caller's own checks. Throws naming the
  * broken ones, so a benchmark never reports figures of a run that lost or duplicated orders.
  */
-export function checkRows(label: string, r: FloodResult, rows: RowSeen[], buyers: number, extra: Record<string, boolean>): Record<string, boolean> {
+export function checkRows(
+  label: string,
+  r: FloodResult,
+  rows: RowSeen[],
+  buyers: number,
+  extra: Record<string, boolean>,
+): Record<string, boolean> {
   const acceptedIds = new Set(r.accepted.map((a) => a.orderId));
   const rowIds = new Set(rows.map((x) => x.order_id));
   const inv = {
     noTransportErrors: r.errors === 0,
     everyBuyerAnswered: r.attempts === buyers,
-    mysqlRowsEqualAccepted: rows.length === r.accepted.length && rows.every((x) => acceptedIds.has(x.order_id)) && r.accepted.every((a) => rowIds.has(a.orderId)),
+    mysqlRowsEqualAccepted:
+      rows.length === r.accepted.length &&
+      rows.every((x) => acceptedIds.has(x.order_id)) &&
+      r.accepted.every((a) => rowIds.has(a.orderId)),
     noDuplicateOrders: rowIds.size === rows.length && acceptedIds.size === r.accepted.length,
     perBuyerLimit: new Set(rows.map((x) => x.user_id)).size === rows.length,
     ...extra,
   };
-  const broken = Object.entries(inv).filter(([, ok]) => !ok).map(([k]) => k);
+  const broken = Object.entries(inv)
+    .filter(([, ok]) => !ok)
+    .map(([k]) => k);
   if (broken.length > 0) {
-    throw new Error(`${label}: invariant(s) broken: ${broken.join(", ")} (accepted ${r.accepted.length}, rows ${rows.length}, errors ${r.errors}, answers ${JSON.stringify(r.answers)})`);
+    throw new Error(
+      `${label}: invariant(s) broken: ${broken.join(", ")} (accepted ${r.accepted.length}, rows ${rows.length}, errors ${r.errors}, answers ${JSON.stringify(r.answers)})`,
+    );
   }
   return inv;
 }

@@ -22,7 +22,16 @@ import { reply, stdinMessages } from "../lib/proc.js";
  * time). A wrapper costs two clock reads and a push. {"cmd":"reset"} clears the figures, {"cmd":"stats"}
  * answers them as percentiles.
  */
-type Steps = "halfSend" | "reserve" | "commit" | "rollback" | "commitToDelivered" | "deliveredToPersisted" | "insertBatch" | "batchSize" | "groupSize";
+type Steps =
+  | "halfSend"
+  | "reserve"
+  | "commit"
+  | "rollback"
+  | "commitToDelivered"
+  | "deliveredToPersisted"
+  | "insertBatch"
+  | "batchSize"
+  | "groupSize";
 type Transaction = ReturnType<Producer["beginTransaction"]>;
 const steps = new Map<Steps, number[]>();
 const record = (s: Steps, v: number) => {
@@ -107,20 +116,40 @@ stdinMessages((msg: { cmd: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
     void post("Profiler.enable")
       .then(() => post("Profiler.start"))
-      .then(() => reply({ profiling: true }), (err: Error) => reply({ error: `profiler: ${err.message}` }));
+      .then(
+        () => reply({ profiling: true }),
+        (err: Error) => reply({ error: `profiler: ${err.message}` }),
+      );
   } else if (msg.cmd === "profile-stop" && inspector) {
-    void post("Profiler.stop").then((r: { profile: unknown }) => {
-      const file = join(profileDir!, `selling-${Date.now()}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(r.profile));
-      reply({ profile: file });
-    }, (err: Error) => reply({ error: `profiler: ${err.message}` }));
+    void post("Profiler.stop").then(
+      (r: { profile: unknown }) => {
+        const file = join(profileDir!, `selling-${Date.now()}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(r.profile));
+        reply({ profile: file });
+      },
+      (err: Error) => reply({ error: `profiler: ${err.message}` }),
+    );
   } else if (msg.cmd === "reset") {
     steps.clear();
     reply({ reset: true });
   } else if (msg.cmd === "stats") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of steps) out[k] = { n: v.length, mean: v.reduce((a, b) => a + b, 0) / v.length, ...percentiles(v) };
-    reply({ steps: out, writer: app.writer.stats, timers: app.timers.stats, relay: app.relay.stats, shortCircuits: app.soldOut.shortCircuits });
+    for (const [k, v] of steps)
+      out[k] = { n: v.length, mean: v.reduce((a, b) => a + b, 0) / v.length, ...percentiles(v) };
+    reply({
+      steps: out,
+      writer: app.writer.stats,
+      timers: app.timers.stats,
+      relay: app.relay.stats,
+      shortCircuits: app.soldOut.shortCircuits,
+    });
   }
 });
-process.on("SIGTERM", () => void app.close().then(() => process.exit(0), () => process.exit(0)));
+process.on(
+  "SIGTERM",
+  () =>
+    void app.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    ),
+);

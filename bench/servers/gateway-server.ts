@@ -12,9 +12,11 @@ reply({ port: gw.port });
 stdinMessages((msg: { cmd: string }) => {
   if (msg.cmd === "stats") reply({ shortCircuits: gw.soldOut.shortCircuits });
 });
-process.on("SIGTERM", () =>
-  void gw.close().then(
-    () => process.exit(0),
-    (err: Error) => (process.stderr.write(`close failed: ${err.message}\n`), process.exit(1)),
-  ),
+process.on(
+  "SIGTERM",
+  () =>
+    void gw.close().then(
+      () => process.exit(0),
+      (err: Error) => (process.stderr.write(`close failed: ${err.message}\n`), process.exit(1)),
+    ),
 );

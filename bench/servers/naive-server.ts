@@ -51,13 +51,17 @@ function soldOut(): HttpReply {
 async function placeOrder(req: Req): Promise<HttpReply> {
   const userId = await auth.userId(req.authorization);
   const saleId = req.params[0]!;
-  if (!tokens.verify(req.idempotencyKey, saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
+  if (!tokens.verify(req.idempotencyKey, saleId, userId))
+    throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
   const body = jsonObject(req.body, req.contentType, FIELDS);
   const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", 10_000);
   const conn = await pool.getConnection();
   try {
     await conn.beginTransaction();
-    const [u] = await conn.execute<mysql.ResultSetHeader>("UPDATE naive_stock SET stock = stock - ? WHERE id = ? AND stock >= ?", [quantity, saleId, quantity]);
+    const [u] = await conn.execute<mysql.ResultSetHeader>(
+      "UPDATE naive_stock SET stock = stock - ? WHERE id = ? AND stock >= ?",
+      [quantity, saleId, quantity],
+    );
     if (u.affectedRows === 0) {
       await conn.rollback();
       return soldOut();
@@ -71,7 +75,10 @@ async function placeOrder(req: Req): Promise<HttpReply> {
     } catch (err) {
       if ((err as { errno?: number }).errno !== ER_DUP_ENTRY) throw err;
       await conn.rollback();
-      return { status: 409, body: { error: { code: "LIMIT_EXCEEDED", message: "this buyer's per-sale limit would be exceeded" } } };
+      return {
+        status: 409,
+        body: { error: { code: "LIMIT_EXCEEDED", message: "this buyer's per-sale limit would be exceeded" } },
+      };
     }
     await conn.commit();
     return { status: 202, body: { orderId, saleId, userId, quantity, status: "CONFIRMED" } };
@@ -85,10 +92,18 @@ async function placeOrder(req: Req): Promise<HttpReply> {
 
 const uws = loadUws();
 const app = uws.App();
-route(app, "post", "/v1/sales/:saleId/orders", "naive_order", placeOrder, {
-  maxBodyBytes: cfg.server.maxBodyBytes,
-  onError: (err) => process.stderr.write(`[naive-server] ${(err as Error)?.stack ?? String(err)}\n`),
-}, { idempotencyKey: true });
+route(
+  app,
+  "post",
+  "/v1/sales/:saleId/orders",
+  "naive_order",
+  placeOrder,
+  {
+    maxBodyBytes: cfg.server.maxBodyBytes,
+    onError: (err) => process.stderr.write(`[naive-server] ${(err as Error)?.stack ?? String(err)}\n`),
+  },
+  { idempotencyKey: true },
+);
 app.listen("127.0.0.1", 0, (sock) => {
   if (!sock) throw new Error("naive-server: cannot listen");
   reply({ port: uws.us_socket_local_port(sock) });

@@ -26,18 +26,33 @@ export interface ReportCheck {
 
 const VIEWPORT = { width: 1280, height: 900 };
 
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** A headless Chromium; Playwright gives each launch a new, empty profile and removes it on close. */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: ARGS });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ARGS,
+  });
 }
 
 /**
  * Opens `htmlFile` at 1280 px, waits for the page's script to mark every chart drawn, and checks it;
  * writes a full-page screenshot to `screenshot` when given. Launches its own browser unless one is passed.
  */
-export async function checkReport(htmlFile: string, opts: { screenshot?: string; browser?: Browser; timeoutMs?: number } = {}): Promise<ReportCheck> {
+export async function checkReport(
+  htmlFile: string,
+  opts: { screenshot?: string; browser?: Browser; timeoutMs?: number } = {},
+): Promise<ReportCheck> {
   const own = opts.browser ? undefined : await launchBrowser();
   const page = await (opts.browser ?? own!).newPage({ viewport: VIEWPORT });
   try {
@@ -53,11 +68,19 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
       if (r.url() !== url) requests.push(r.url());
     });
     // Nothing leaves the page, whatever it asks for: the check must not depend on the network either.
-    await page.route((u) => u.href !== url, (route) => route.abort());
+    await page.route(
+      (u) => u.href !== url,
+      (route) => route.abort(),
+    );
     await page.goto(url, { waitUntil: "load" });
     const ready = await page
-      .waitForFunction(() => document.documentElement.dataset.ready === "true", undefined, { timeout: opts.timeoutMs ?? 10_000 })
-      .then(() => true, () => false);
+      .waitForFunction(() => document.documentElement.dataset.ready === "true", undefined, {
+        timeout: opts.timeoutMs ?? 10_000,
+      })
+      .then(
+        () => true,
+        () => false,
+      );
     const found = await page.evaluate(() => {
       const blank: string[] = [];
       const canvases = [...document.querySelectorAll("canvas")];
@@ -74,11 +97,18 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
         if (painted < (px.length / 16) * 0.01) blank.push(c.id || "(canvas)");
       }
       type Scale = { ticks: { label?: string | string[] }[] };
-      const chartOf = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): { scales: Record<string, Scale> } | undefined } }).Chart;
+      const chartOf = (
+        window as unknown as {
+          Chart?: { getChart(c: HTMLCanvasElement): { scales: Record<string, Scale> } | undefined };
+        }
+      ).Chart;
       const ticks: Record<string, string[]> = {};
       for (const c of canvases) {
         const chart = chartOf?.getChart(c);
-        if (chart) ticks[c.id] = Object.values(chart.scales).flatMap((s) => s.ticks.flatMap((t) => (Array.isArray(t.label) ? t.label : t.label ? [t.label] : [])));
+        if (chart)
+          ticks[c.id] = Object.values(chart.scales).flatMap((s) =>
+            s.ticks.flatMap((t) => (Array.isArray(t.label) ? t.label : t.label ? [t.label] : [])),
+          );
       }
       return { scrollWidth: document.documentElement.scrollWidth, canvases: canvases.length, blank, ticks };
     });
@@ -88,11 +118,22 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
       ...pageErrors.map((e) => `page error: ${e}`),
       ...consoleErrors.map((e) => `console error: ${e}`),
       ...requests.map((r) => `request from an offline report: ${r}`),
-      ...(found.scrollWidth > VIEWPORT.width ? [`horizontal scroll at ${VIEWPORT.width} px: the page is ${found.scrollWidth} px wide`] : []),
+      ...(found.scrollWidth > VIEWPORT.width
+        ? [`horizontal scroll at ${VIEWPORT.width} px: the page is ${found.scrollWidth} px wide`]
+        : []),
       ...(found.canvases === 0 ? ["no chart on the page"] : []),
       ...found.blank.map((id) => `chart ${id} is blank`),
     ];
-    return { problems, consoleErrors, pageErrors, requests, scrollWidth: found.scrollWidth, canvases: found.canvases, blankCanvases: found.blank, tickLabels: found.ticks };
+    return {
+      problems,
+      consoleErrors,
+      pageErrors,
+      requests,
+      scrollWidth: found.scrollWidth,
+      canvases: found.canvases,
+      blankCanvases: found.blank,
+      tickLabels: found.ticks,
+    };
   } finally {
     await page.close().catch(() => {});
     await own?.close();
@@ -106,8 +147,10 @@ export async function checkReport(htmlFile: string, opts: { screenshot?: string;
 export async function writeCheckedReport(htmlFile: string, html: string): Promise<string[]> {
   writeFileSync(htmlFile, html);
   ensureTools();
-  const check = await checkReport(htmlFile, { screenshot: htmlFile.replace(/\.html$/, ".png") }).catch((err: unknown) => ({
-    problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`],
-  }));
+  const check = await checkReport(htmlFile, { screenshot: htmlFile.replace(/\.html$/, ".png") }).catch(
+    (err: unknown) => ({
+      problems: [`Chromium could not check the report: ${err instanceof Error ? err.message : String(err)}`],
+    }),
+  );
   return check.problems;
 }

@@ -7,7 +7,14 @@
   const data = JSON.parse(document.getElementById("report-data").textContent);
 
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-  const OUTCOME_COLOURS = { accepted: "#009E73", replayed: "#56B4E9", soldOut: "#D55E00", limit: "#CC79A7", retryLater: "#E69F00", other: "#999999" };
+  const OUTCOME_COLOURS = {
+    accepted: "#009E73",
+    replayed: "#56B4E9",
+    soldOut: "#D55E00",
+    limit: "#CC79A7",
+    retryLater: "#E69F00",
+    other: "#999999",
+  };
   const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#999999"];
   const DASHES = [[], [6, 3], [2, 2], [8, 3, 2, 3]];
 
@@ -50,7 +57,7 @@
   }
   function fmtPercentile(p) {
     // Up to four decimals: the ticks go to p99.999, which two decimals would print as "p100".
-    return (p === 100 ? "max" : "p" + trim(p, 4));
+    return p === 100 ? "max" : "p" + trim(p, 4);
   }
   // A percentile p sits at 100 / (100 - p) on a log axis: p50 at 2, p90 at 10, p99 at 100, p99.9 at 1000,
   // so each extra nine gets as much room as the body.
@@ -61,13 +68,21 @@
   /** Tick labels only where a reader wants them; Chart.js's own ticks on a log axis are 1, 2, 3, … 9, 10, 20. */
   function onlyTicks(values) {
     return function (axis) {
-      axis.ticks = values.filter(function (v) { return v >= axis.min && v <= axis.max; }).map(function (v) { return { value: v }; });
+      axis.ticks = values
+        .filter(function (v) {
+          return v >= axis.min && v <= axis.max;
+        })
+        .map(function (v) {
+          return { value: v };
+        });
     };
   }
   function oneTwoFive(min, max) {
     const out = [];
     for (let e = Math.floor(Math.log10(Math.max(min, 1e-3))); e <= Math.ceil(Math.log10(max)); e++) {
-      [1, 2, 5].forEach(function (m) { out.push(m * Math.pow(10, e)); });
+      [1, 2, 5].forEach(function (m) {
+        out.push(m * Math.pow(10, e));
+      });
     }
     return out;
   }
@@ -92,31 +107,87 @@
     charts.push(new Chart(canvas, config));
   }
   function seconds(title) {
-    return { type: "linear", min: 0, title: { display: true, text: title || "seconds since the drop" }, ticks: { callback: function (v) { return fmtSeconds(v); }, maxTicksLimit: 12 } };
+    return {
+      type: "linear",
+      min: 0,
+      title: { display: true, text: title || "seconds since the drop" },
+      ticks: {
+        callback: function (v) {
+          return fmtSeconds(v);
+        },
+        maxTicksLimit: 12,
+      },
+    };
   }
   function countAxis(title, stacked) {
-    return { beginAtZero: true, stacked: !!stacked, title: { display: !!title, text: title }, ticks: { precision: 0, callback: function (v) { return fmtCount(v); } } };
+    return {
+      beginAtZero: true,
+      stacked: !!stacked,
+      title: { display: !!title, text: title },
+      ticks: {
+        precision: 0,
+        callback: function (v) {
+          return fmtCount(v);
+        },
+      },
+    };
   }
   const lineDefaults = { pointRadius: 0, pointHoverRadius: 3, borderWidth: 2, tension: 0 };
 
   // Answers over time, stacked by outcome.
   const answers = data.answers;
   const span = answers.startSeconds.length * answers.bucketSeconds;
-  const answerStep = firstStep([0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600], function (s) { return s >= answers.bucketSeconds && span / s <= 12; });
+  const answerStep = firstStep(
+    [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    function (s) {
+      return s >= answers.bucketSeconds && span / s <= 12;
+    },
+  );
   make("chart-answers", {
     type: "bar",
     data: {
-      labels: answers.startSeconds.map(function (s) { return fmtSeconds(s); }),
+      labels: answers.startSeconds.map(function (s) {
+        return fmtSeconds(s);
+      }),
       datasets: answers.series.map(function (s) {
-        return { label: s.label, data: s.counts, backgroundColor: OUTCOME_COLOURS[s.outcome] || "#999999", borderWidth: 0, barPercentage: 1, categoryPercentage: 0.9 };
+        return {
+          label: s.label,
+          data: s.counts,
+          backgroundColor: OUTCOME_COLOURS[s.outcome] || "#999999",
+          borderWidth: 0,
+          barPercentage: 1,
+          categoryPercentage: 0.9,
+        };
       }),
     },
     options: {
       interaction: { mode: "index", intersect: false },
-      plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { title: function (items) { return "from " + items[0].label; } } } },
+      plugins: {
+        legend: { position: "top", align: "start" },
+        tooltip: {
+          callbacks: {
+            title: function (items) {
+              return "from " + items[0].label;
+            },
+          },
+        },
+      },
       scales: {
-        x: { stacked: true, title: { display: true, text: "seconds since the drop" }, ticks: { autoSkip: false, maxRotation: 0, callback: roundLabels(answers.startSeconds, answerStep, fmtSeconds) }, grid: { display: false } },
-        y: countAxis("answers per " + (answers.bucketSeconds >= 1 ? fmtSeconds(answers.bucketSeconds) : fmtMs(answers.bucketSeconds * 1000)), true),
+        x: {
+          stacked: true,
+          title: { display: true, text: "seconds since the drop" },
+          ticks: {
+            autoSkip: false,
+            maxRotation: 0,
+            callback: roundLabels(answers.startSeconds, answerStep, fmtSeconds),
+          },
+          grid: { display: false },
+        },
+        y: countAxis(
+          "answers per " +
+            (answers.bucketSeconds >= 1 ? fmtSeconds(answers.bucketSeconds) : fmtMs(answers.bucketSeconds * 1000)),
+          true,
+        ),
       },
     },
   });
@@ -126,19 +197,55 @@
     type: "line",
     data: {
       datasets: data.stock.series.map(function (s, i) {
-        return Object.assign({ label: s.label, data: s.points.map(function (p) { return { x: p[0], y: p[1] }; }), borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderDash: DASHES[i % DASHES.length] }, lineDefaults);
+        return Object.assign(
+          {
+            label: s.label,
+            data: s.points.map(function (p) {
+              return { x: p[0], y: p[1] };
+            }),
+            borderColor: PALETTE[i % PALETTE.length],
+            backgroundColor: PALETTE[i % PALETTE.length],
+            borderDash: DASHES[i % DASHES.length],
+          },
+          lineDefaults,
+        );
       }),
     },
     options: {
       interaction: { mode: "nearest", axis: "x", intersect: false },
-      plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { title: function (items) { return fmtSeconds(items[0].parsed.x); }, label: function (it) { return it.dataset.label + ": " + fmtCount(it.parsed.y); } } } },
+      plugins: {
+        legend: { position: "top", align: "start" },
+        tooltip: {
+          callbacks: {
+            title: function (items) {
+              return fmtSeconds(items[0].parsed.x);
+            },
+            label: function (it) {
+              return it.dataset.label + ": " + fmtCount(it.parsed.y);
+            },
+          },
+        },
+      },
       scales: { x: seconds(), y: countAxis("units") },
     },
   });
 
   // Latency percentile curves; a log y axis when the tail is far above the body.
-  const lat = data.latency.filter(function (l) { return l.points.length > 0; });
-  const ms = [].concat.apply([], lat.map(function (l) { return l.points.map(function (p) { return p[1]; }); })).filter(function (v) { return v > 0; });
+  const lat = data.latency.filter(function (l) {
+    return l.points.length > 0;
+  });
+  const ms = [].concat
+    .apply(
+      [],
+      lat.map(function (l) {
+        return l.points.map(function (p) {
+          return p[1];
+        });
+      }),
+    )
+    .filter(function (v) {
+      return v > 0;
+    });
   const lo = ms.length ? Math.min.apply(null, ms) : 1;
   const hi = ms.length ? Math.max.apply(null, ms) : 10;
   const logY = hi / Math.max(lo, 1e-3) > 30;
@@ -146,17 +253,69 @@
     type: "line",
     data: {
       datasets: lat.map(function (l, i) {
-        return Object.assign({ label: l.label, data: l.points.map(function (p) { return { x: nines(p[0]), y: logY ? Math.max(p[1], lo) : p[1], p: p[0], ms: p[1] }; }), borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderDash: DASHES[i % DASHES.length], pointRadius: 2 }, lineDefaults, { pointRadius: 2 });
+        return Object.assign(
+          {
+            label: l.label,
+            data: l.points.map(function (p) {
+              return { x: nines(p[0]), y: logY ? Math.max(p[1], lo) : p[1], p: p[0], ms: p[1] };
+            }),
+            borderColor: PALETTE[i % PALETTE.length],
+            backgroundColor: PALETTE[i % PALETTE.length],
+            borderDash: DASHES[i % DASHES.length],
+            pointRadius: 2,
+          },
+          lineDefaults,
+          { pointRadius: 2 },
+        );
       }),
     },
     options: {
       interaction: { mode: "nearest", intersect: false },
-      plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { title: function () { return ""; }, label: function (it) { return it.dataset.label + " " + fmtPercentile(it.raw.p) + ": " + fmtMs(it.raw.ms); } } } },
+      plugins: {
+        legend: { position: "top", align: "start" },
+        tooltip: {
+          callbacks: {
+            title: function () {
+              return "";
+            },
+            label: function (it) {
+              return it.dataset.label + " " + fmtPercentile(it.raw.p) + ": " + fmtMs(it.raw.ms);
+            },
+          },
+        },
+      },
       scales: {
-        x: { type: "logarithmic", min: 1, title: { display: true, text: "percentile" }, afterBuildTicks: onlyTicks([2, 10, 100, 1000, 10000, 100000]), ticks: { callback: function (v) { return fmtPercentile(100 - 100 / v); } } },
+        x: {
+          type: "logarithmic",
+          min: 1,
+          title: { display: true, text: "percentile" },
+          afterBuildTicks: onlyTicks([2, 10, 100, 1000, 10000, 100000]),
+          ticks: {
+            callback: function (v) {
+              return fmtPercentile(100 - 100 / v);
+            },
+          },
+        },
         y: logY
-          ? { type: "logarithmic", title: { display: true, text: "latency" }, afterBuildTicks: onlyTicks(oneTwoFive(lo, hi)), ticks: { callback: function (v) { return fmtMs(v); } } }
-          : { beginAtZero: true, title: { display: true, text: "latency" }, ticks: { callback: function (v) { return fmtMs(v); } } },
+          ? {
+              type: "logarithmic",
+              title: { display: true, text: "latency" },
+              afterBuildTicks: onlyTicks(oneTwoFive(lo, hi)),
+              ticks: {
+                callback: function (v) {
+                  return fmtMs(v);
+                },
+              },
+            }
+          : {
+              beginAtZero: true,
+              title: { display: true, text: "latency" },
+              ticks: {
+                callback: function (v) {
+                  return fmtMs(v);
+                },
+              },
+            },
       },
     },
   });
@@ -164,20 +323,51 @@
   // The reservation → row distribution: round bins, each labelled by its start.
   const lag = data.lag;
   const binWidth = lag.edges.length > 1 ? lag.edges[1] - lag.edges[0] : 1;
-  const lagStep = binWidth * firstStep([1, 2, 4, 5, 10, 20, 25, 50, 100], function (k) { return lag.counts.length / k <= 8; });
+  const lagStep =
+    binWidth *
+    firstStep([1, 2, 4, 5, 10, 20, 25, 50, 100], function (k) {
+      return lag.counts.length / k <= 8;
+    });
   make("chart-lag", {
     type: "bar",
     data: {
-      labels: lag.counts.map(function (_, i) { return fmtMs(lag.edges[i]); }),
-      datasets: [{ label: "orders", data: lag.counts, backgroundColor: "#0072B2", borderWidth: 0, barPercentage: 1, categoryPercentage: 0.92 }],
+      labels: lag.counts.map(function (_, i) {
+        return fmtMs(lag.edges[i]);
+      }),
+      datasets: [
+        {
+          label: "orders",
+          data: lag.counts,
+          backgroundColor: "#0072B2",
+          borderWidth: 0,
+          barPercentage: 1,
+          categoryPercentage: 0.92,
+        },
+      ],
     },
     options: {
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { title: function (items) { const i = items[0].dataIndex; return fmtMs(lag.edges[i]) + " – " + (i === lag.counts.length - 1 ? fmtMs(lag.max) : fmtMs(lag.edges[i + 1])); }, label: function (it) { return fmtCount(it.parsed.y) + " orders"; } } },
+        tooltip: {
+          callbacks: {
+            title: function (items) {
+              const i = items[0].dataIndex;
+              return (
+                fmtMs(lag.edges[i]) + " – " + (i === lag.counts.length - 1 ? fmtMs(lag.max) : fmtMs(lag.edges[i + 1]))
+              );
+            },
+            label: function (it) {
+              return fmtCount(it.parsed.y) + " orders";
+            },
+          },
+        },
       },
       scales: {
-        x: { title: { display: true, text: "202 → row in MySQL (bin start)" }, ticks: { autoSkip: false, maxRotation: 0, callback: roundLabels(lag.edges, lagStep, fmtMs) }, grid: { display: false } },
+        x: {
+          title: { display: true, text: "202 → row in MySQL (bin start)" },
+          ticks: { autoSkip: false, maxRotation: 0, callback: roundLabels(lag.edges, lagStep, fmtMs) },
+          grid: { display: false },
+        },
         y: countAxis("orders"),
       },
     },
@@ -186,12 +376,22 @@
   // The lifecycle: one horizontal bar per count, coloured by group (orders, refunds, events), values at the bar ends.
   const labels = [];
   const datasets = data.lifecycle.map(function (g, gi) {
-    return { label: g.title, data: [], backgroundColor: PALETTE[gi % PALETTE.length], borderWidth: 0, barPercentage: 0.8, categoryPercentage: 0.9, skipNull: true };
+    return {
+      label: g.title,
+      data: [],
+      backgroundColor: PALETTE[gi % PALETTE.length],
+      borderWidth: 0,
+      barPercentage: 0.8,
+      categoryPercentage: 0.9,
+      skipNull: true,
+    };
   });
   data.lifecycle.forEach(function (g, gi) {
     Object.keys(g.counts).forEach(function (k) {
       labels.push(k);
-      datasets.forEach(function (d, di) { d.data.push(di === gi ? g.counts[k] : null); });
+      datasets.forEach(function (d, di) {
+        d.data.push(di === gi ? g.counts[k] : null);
+      });
     });
   });
   const valueLabels = {
@@ -225,18 +425,57 @@
 
   // Further series over time (the headline's CPU per process, Redis memory).
   (data.extra || []).forEach(function (e, ei) {
-    const fmt = e.unit === "percent" ? function (v) { return trim(v, 0) + " %"; } : e.unit === "bytes" ? fmtBytes : e.unit === "ms" ? fmtMs : fmtCount;
+    const fmt =
+      e.unit === "percent"
+        ? function (v) {
+            return trim(v, 0) + " %";
+          }
+        : e.unit === "bytes"
+          ? fmtBytes
+          : e.unit === "ms"
+            ? fmtMs
+            : fmtCount;
     make("extra-" + ei, {
       type: "line",
       data: {
         datasets: e.series.map(function (s, i) {
-          return Object.assign({ label: s.label, data: s.points.map(function (p) { return { x: p[0], y: p[1] }; }), borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderDash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length] }, lineDefaults);
+          return Object.assign(
+            {
+              label: s.label,
+              data: s.points.map(function (p) {
+                return { x: p[0], y: p[1] };
+              }),
+              borderColor: PALETTE[i % PALETTE.length],
+              backgroundColor: PALETTE[i % PALETTE.length],
+              borderDash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length],
+            },
+            lineDefaults,
+          );
         }),
       },
       options: {
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        plugins: { legend: { position: "top", align: "start" }, tooltip: { callbacks: { label: function (it) { return it.dataset.label + ": " + fmt(it.parsed.y); } } } },
-        scales: { x: seconds(), y: { beginAtZero: true, ticks: { callback: function (v) { return fmt(v); } } } },
+        plugins: {
+          legend: { position: "top", align: "start" },
+          tooltip: {
+            callbacks: {
+              label: function (it) {
+                return it.dataset.label + ": " + fmt(it.parsed.y);
+              },
+            },
+          },
+        },
+        scales: {
+          x: seconds(),
+          y: {
+            beginAtZero: true,
+            ticks: {
+              callback: function (v) {
+                return fmt(v);
+              },
+            },
+          },
+        },
       },
     });
   });

@@ -29,7 +29,11 @@ export interface ReportData {
   /** Goals reported, not enforced (the headline's sell-phase and lag targets). */
   targets?: { name: string; met: boolean; value: string }[];
   /** Answers per time bucket, stacked by outcome; `startSeconds[i]` is bucket i's start since the drop. */
-  answers: { bucketSeconds: number; startSeconds: number[]; series: { outcome: Outcome; label: string; counts: number[] }[] };
+  answers: {
+    bucketSeconds: number;
+    startSeconds: number[];
+    series: { outcome: Outcome; label: string; counts: number[] }[];
+  };
   /** Units over time (stock left in Redis, and e.g. rows in MySQL or units paid), in seconds since the drop. */
   stock: { series: { label: string; points: [number, number][] }[] };
   /** Latency percentile curves: each point is [percentile 0-100, ms]; see `percentileCurve`. */
@@ -39,7 +43,11 @@ export interface ReportData {
   /** What became of the orders after the 202: counts by name, per group (orders, refunds, events). */
   lifecycle: { title: string; counts: Record<string, number> }[];
   /** Further time series (the headline's CPU per process, Redis memory). */
-  extra?: { title: string; unit: "percent" | "bytes" | "count" | "ms"; series: { label: string; points: [number, number][] }[] }[];
+  extra?: {
+    title: string;
+    unit: "percent" | "bytes" | "count" | "ms";
+    series: { label: string; points: [number, number][] }[];
+  }[];
 }
 
 export interface Histogram {
@@ -79,7 +87,10 @@ function niceStep(raw: number): number {
 }
 
 /** Answers bucketed over time by outcome, from each answer's time (seconds since the drop) and outcome. */
-export function answerBuckets(answers: { t: number; outcome: Outcome }[], bucketSeconds: number): ReportData["answers"] {
+export function answerBuckets(
+  answers: { t: number; outcome: Outcome }[],
+  bucketSeconds: number,
+): ReportData["answers"] {
   const last = answers.reduce((m, a) => Math.max(m, a.t), 0);
   const count = Math.floor(last / bucketSeconds) + 1;
   const by = new Map<Outcome, number[]>();
@@ -90,7 +101,11 @@ export function answerBuckets(answers: { t: number; outcome: Outcome }[], bucket
   return {
     bucketSeconds,
     startSeconds: Array.from({ length: count }, (_, i) => round4(i * bucketSeconds)),
-    series: OUTCOMES.filter((o) => by.has(o)).map((o) => ({ outcome: o, label: OUTCOME_LABELS[o], counts: by.get(o)! })),
+    series: OUTCOMES.filter((o) => by.has(o)).map((o) => ({
+      outcome: o,
+      label: OUTCOME_LABELS[o],
+      counts: by.get(o)!,
+    })),
   };
 }
 
@@ -119,14 +134,16 @@ export function fmtInt(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–";
 }
 
-
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 /** JSON inside a <script> element: no "</script>" or "<!--" can end it early. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 // chart.js exports no path to its UMD bundle; it sits next to the CommonJS entry (dist/chart.cjs).
@@ -143,34 +160,56 @@ function loadAssets(): { chartJs: string; client: string; css: string } {
 }
 
 function badge(ok: boolean, yes = "PASS", no = "FAIL"): string {
-  return ok ? `<span class="badge pass" title="${yes}">✓ ${yes}</span>` : `<span class="badge fail" title="${no}">✗ ${no}</span>`;
+  return ok
+    ? `<span class="badge pass" title="${yes}">✓ ${yes}</span>`
+    : `<span class="badge fail" title="${no}">✗ ${no}</span>`;
 }
 
 /** The report page for `data`: deterministic, self-contained, no network. */
 export function renderReport(data: ReportData): string {
   const { chartJs, client, css } = loadAssets();
   const failed = data.invariants.filter((i) => !i.ok);
-  const verdict = failed.length === 0
-    ? `<div class="verdict pass">${badge(true)}<span>All ${data.invariants.length} invariants hold</span></div>`
-    : `<div class="verdict fail">${badge(false)}<span>${failed.length} of ${data.invariants.length} invariants failed</span></div>`;
-  const params = Object.entries(data.parameters).map(([k, v]) => `<div class="param"><dt>${esc(k)}</dt><dd>${esc(String(v))}</dd></div>`).join("");
-  const tiles = data.summary.map((s) => `<div class="tile"><div class="value">${esc(s.value)}</div><div class="label">${esc(s.label)}</div>${s.note ? `<div class="note">${esc(s.note)}</div>` : ""}</div>`).join("");
+  const verdict =
+    failed.length === 0
+      ? `<div class="verdict pass">${badge(true)}<span>All ${data.invariants.length} invariants hold</span></div>`
+      : `<div class="verdict fail">${badge(false)}<span>${failed.length} of ${data.invariants.length} invariants failed</span></div>`;
+  const params = Object.entries(data.parameters)
+    .map(([k, v]) => `<div class="param"><dt>${esc(k)}</dt><dd>${esc(String(v))}</dd></div>`)
+    .join("");
+  const tiles = data.summary
+    .map(
+      (s) =>
+        `<div class="tile"><div class="value">${esc(s.value)}</div><div class="label">${esc(s.label)}</div>${s.note ? `<div class="note">${esc(s.note)}</div>` : ""}</div>`,
+    )
+    .join("");
   const invariants = data.invariants
-    .map((i) => `<li class="${i.ok ? "ok" : "bad"}">${badge(i.ok)}<div><div class="name">${esc(i.name)}</div>${i.detail ? `<div class="detail">${esc(i.detail)}</div>` : ""}</div></li>`)
+    .map(
+      (i) =>
+        `<li class="${i.ok ? "ok" : "bad"}">${badge(i.ok)}<div><div class="name">${esc(i.name)}</div>${i.detail ? `<div class="detail">${esc(i.detail)}</div>` : ""}</div></li>`,
+    )
     .join("");
   const targets = data.targets?.length
     ? `<section><h2>Targets <span class="hint">reported, not enforced</span></h2><ul class="checks">${data.targets
-        .map((t) => `<li class="${t.met ? "ok" : "warn"}">${badge(t.met, "MET", "MISSED")}<div><div class="name">${esc(t.name)}</div><div class="detail">${esc(t.value)}</div></div></li>`)
+        .map(
+          (t) =>
+            `<li class="${t.met ? "ok" : "warn"}">${badge(t.met, "MET", "MISSED")}<div><div class="name">${esc(t.name)}</div><div class="detail">${esc(t.value)}</div></div></li>`,
+        )
         .join("")}</ul></section>`
     : "";
   // A chart with nothing to draw says so instead of showing empty axes (the page's script skips it).
   const chart = (id: string, title: string, hint: string, empty: boolean, wide = false) =>
     `<figure class="card${wide ? " wide" : ""}"><figcaption><h3>${esc(title)}</h3><p class="hint">${esc(hint)}</p></figcaption><div class="chart">${
-      empty ? `<div class="empty" data-chart="${id}">no data</div>` : `<canvas id="${id}" role="img" aria-label="${esc(title)}"></canvas>`
+      empty
+        ? `<div class="empty" data-chart="${id}">no data</div>`
+        : `<canvas id="${id}" role="img" aria-label="${esc(title)}"></canvas>`
     }</div></figure>`;
   const lag = data.lag;
   const noPoints = (series: { points: unknown[] }[]) => series.every((s) => s.points.length === 0);
-  const extra = (data.extra ?? []).map((e, i) => chart(`extra-${i}`, e.title, "each second of the flood, seconds since its start", noPoints(e.series))).join("");
+  const extra = (data.extra ?? [])
+    .map((e, i) =>
+      chart(`extra-${i}`, e.title, "each second of the flood, seconds since its start", noPoints(e.series)),
+    )
+    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(data.title)}</title>
@@ -192,7 +231,12 @@ ${chart("chart-latency", "Latency percentiles", "ms at each percentile; the righ
 </div></section>
 <section><h2>After the 202</h2><div class="grid">
 ${chart("chart-lag", "Reservation (202) → MySQL row", lag.n ? `${fmtInt(lag.n)} orders · p50 ${fmtMs(lag.p50)} · p99 ${fmtMs(lag.p99)} · max ${fmtMs(lag.max)}` : "no orders", lag.n === 0)}
-${chart("chart-lifecycle", "Lifecycle", data.lifecycle.map((l) => l.title).join(" · "), data.lifecycle.every((l) => Object.keys(l.counts).length === 0))}
+${chart(
+  "chart-lifecycle",
+  "Lifecycle",
+  data.lifecycle.map((l) => l.title).join(" · "),
+  data.lifecycle.every((l) => Object.keys(l.counts).length === 0),
+)}
 ${extra}
 </div></section>
 </main>

@@ -10,7 +10,8 @@ const MAX_CREDENTIAL_BYTES = 2048;
 
 /** base64url character → its 6 bits (anything else → 0), for the verified-token cache's key. */
 const B64URL = new Uint8Array(128);
-for (let i = 0; i < 64; i++) B64URL["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".charCodeAt(i)] = i;
+for (let i = 0; i < 64; i++)
+  B64URL["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".charCodeAt(i)] = i;
 
 /**
  * The verified-token cache's key: the header's last 5 characters (within an HS256 signature, random) as a
@@ -157,16 +158,17 @@ export class BuyerAuth {
     this.remoteAlgs = jwt.algorithms.filter((a): a is JwksAlgorithm => a !== "HS256");
     this.audiences = jwt.audience === null ? null : typeof jwt.audience === "string" ? [jwt.audience] : jwt.audience;
     if (this.remoteAlgs.length > 0 && !jwt.jwksUrl) throw new Error("auth.jwt.jwksUrl is required for RS256/ES256");
-    this.jwks = this.remoteAlgs.length === 0
-      ? null
-      : new JwksKeys({
-          url: jwt.jwksUrl!,
-          algorithms: this.remoteAlgs,
-          cacheMs: jwt.jwksCacheSeconds * 1000,
-          cooldownMs: jwt.jwksCooldownSeconds * 1000,
-          timeoutMs: jwt.jwksTimeoutMs,
-          now,
-        });
+    this.jwks =
+      this.remoteAlgs.length === 0
+        ? null
+        : new JwksKeys({
+            url: jwt.jwksUrl!,
+            algorithms: this.remoteAlgs,
+            cacheMs: jwt.jwksCacheSeconds * 1000,
+            cooldownMs: jwt.jwksCooldownSeconds * 1000,
+            timeoutMs: jwt.jwksTimeoutMs,
+            now,
+          });
   }
 
   /**
@@ -192,7 +194,8 @@ export class BuyerAuth {
     if (alg === "HS256" && this.hs256) {
       const expected = createHmac("sha256", this.key).update(`${h}.${p}`).digest();
       const given = HS256_HEADER_RE.test(s) ? Buffer.from(s, "base64url") : Buffer.alloc(0);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthenticated("bad token signature");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw unauthenticated("bad token signature");
       return this.accept(key, authorization, decodeJson(p), now);
     }
     if ((alg === "RS256" || alg === "ES256") && this.remoteAlgs.includes(alg)) {
@@ -212,13 +215,26 @@ export class BuyerAuth {
   }
 
   /** jose checks the signature (and its own reading of the times); the claims accepted are the strictly parsed ones. */
-  private async verifyRemote(jwt: string, alg: JwksAlgorithm, kid: string | undefined, key: number, authorization: string, claims: Record<string, unknown>, now: number): Promise<string> {
+  private async verifyRemote(
+    jwt: string,
+    alg: JwksAlgorithm,
+    kid: string | undefined,
+    key: number,
+    authorization: string,
+    claims: Record<string, unknown>,
+    now: number,
+  ): Promise<string> {
     const jwks = this.jwks!;
     try {
-      await jwtVerify(jwt, () => jwks.key(alg, kid), { algorithms: [alg], currentDate: new Date(now), clockTolerance: this.skewSeconds });
+      await jwtVerify(jwt, () => jwks.key(alg, kid), {
+        algorithms: [alg],
+        currentDate: new Date(now),
+        clockTolerance: this.skewSeconds,
+      });
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      if (err instanceof joseErrors.JOSEError) throw unauthenticated(err.code === "ERR_JWT_EXPIRED" ? "token expired" : `token refused: ${err.message}`);
+      if (err instanceof joseErrors.JOSEError)
+        throw unauthenticated(err.code === "ERR_JWT_EXPIRED" ? "token expired" : `token refused: ${err.message}`);
       throw err;
     }
     return this.accept(key, authorization, claims, now);
@@ -233,13 +249,16 @@ export class BuyerAuth {
     const skewMs = this.skewSeconds * 1000;
     const expMs = exp * 1000 + skewMs;
     if (now >= expMs) throw unauthenticated("token expired");
-    if (nbf !== undefined && (typeof nbf !== "number" || now + skewMs < nbf * 1000)) throw unauthenticated("token not valid yet");
+    if (nbf !== undefined && (typeof nbf !== "number" || now + skewMs < nbf * 1000))
+      throw unauthenticated("token not valid yet");
     // A token "issued" in the future comes from a broken or hostile issuer.
-    if (iat !== undefined && (typeof iat !== "number" || now + skewMs < iat * 1000)) throw unauthenticated("token issued in the future");
+    if (iat !== undefined && (typeof iat !== "number" || now + skewMs < iat * 1000))
+      throw unauthenticated("token issued in the future");
     if (this.jwt.issuer !== null && iss !== this.jwt.issuer) throw unauthenticated("token issuer is not accepted");
     if (this.audiences !== null) {
       const given = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-      if (!given.some((a) => this.audiences!.includes(a as string))) throw unauthenticated("token audience is not accepted");
+      if (!given.some((a) => this.audiences!.includes(a as string)))
+        throw unauthenticated("token audience is not accepted");
     }
     // A not-yet-valid token is never cached, so only the expiry needs checking on a hit.
     this.verified.set(key, { authorization, userId: sub, expMs });
@@ -262,7 +281,10 @@ export class AdminAuth {
 }
 
 /** Signs a buyer JWT (tests, demo and benchmarks act as the storefront that normally does this). */
-export function signBuyerJwt(secret: string, claims: { sub: string; exp: number; nbf?: number; [k: string]: unknown }): string {
+export function signBuyerJwt(
+  secret: string,
+  claims: { sub: string; exp: number; nbf?: number; [k: string]: unknown },
+): string {
   const h = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toString("base64url");
   const p = Buffer.from(JSON.stringify(claims)).toString("base64url");
   const s = createHmac("sha256", secret).update(`${h}.${p}`).digest("base64url");

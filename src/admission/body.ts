@@ -37,20 +37,27 @@ export const NO_FIELDS: ReadonlySet<string> = new Set();
  * is not an object, and any field not in `allowed` (so a buyer's `userId`, `price` or `status` is never
  * read, it is refused).
  */
-export function jsonObject(body: Buffer | null, contentType: string, allowed: ReadonlySet<string>): Record<string, unknown> {
+export function jsonObject(
+  body: Buffer | null,
+  contentType: string,
+  allowed: ReadonlySet<string>,
+): Record<string, unknown> {
   if (!body || body.length === 0) return {};
   const memo = memos.get(allowed);
   if (memo !== undefined && contentType === memo.contentType && sameBytes(body, memo.bytes)) return { ...memo.value };
-  if (!JSON_TYPE_RE.test(contentType)) throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "body must be application/json (charset utf-8)");
+  if (!JSON_TYPE_RE.test(contentType))
+    throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "body must be application/json (charset utf-8)");
   if (!isUtf8(body)) throw new ApiError("INVALID_REQUEST", "body is not valid UTF-8");
   let v: unknown;
   try {
     v = parseStrictJson(body.toString("utf8"), allowed);
   } catch (err) {
-    if (err instanceof UnknownField) throw new ApiError("INVALID_REQUEST", `${err.message}; accepted: ${[...allowed].join(", ") || "none"}`);
+    if (err instanceof UnknownField)
+      throw new ApiError("INVALID_REQUEST", `${err.message}; accepted: ${[...allowed].join(", ") || "none"}`);
     throw new ApiError("INVALID_REQUEST", `body is not acceptable JSON: ${(err as JsonRejected).message}`);
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ApiError("INVALID_REQUEST", "body must be a JSON object");
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new ApiError("INVALID_REQUEST", "body must be a JSON object");
   if (body.length <= MEMO_MAX_BYTES && Object.values(v).every((x) => x === null || typeof x !== "object")) {
     memos.set(allowed, { bytes: Buffer.from(body), contentType, value: { ...v } });
   }

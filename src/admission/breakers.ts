@@ -37,7 +37,13 @@ export function isRedisFailure(err: unknown): boolean {
 function isMysqlFailure(err: unknown): boolean {
   if (!(err instanceof Error) || isAnswer(err)) return false;
   const e = err as Error & { fatal?: boolean; code?: string };
-  return e.fatal === true || /^(E[A-Z]+|PROTOCOL_.*|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_LOCK_WAIT_TIMEOUT|POOL_CLOSED)$/.test(e.code ?? "") || /timed? ?out/i.test(e.message);
+  return (
+    e.fatal === true ||
+    /^(E[A-Z]+|PROTOCOL_.*|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_LOCK_WAIT_TIMEOUT|POOL_CLOSED)$/.test(
+      e.code ?? "",
+    ) ||
+    /timed? ?out/i.test(e.message)
+  );
 }
 
 /** Every RocketMQ client error is a transport or broker failure: the request itself is always well-formed. */
@@ -47,7 +53,11 @@ function isRocketmqFailure(err: unknown): boolean {
 
 /** opossum's own "the call took longer than `timeout`" error (not a dependency's ETIMEDOUT). */
 function isBreakerTimeout(err: unknown): boolean {
-  return err instanceof Error && (err as { code?: unknown }).code === "ETIMEDOUT" && err.message.startsWith("Timed out after");
+  return (
+    err instanceof Error &&
+    (err as { code?: unknown }).code === "ETIMEDOUT" &&
+    err.message.startsWith("Timed out after")
+  );
 }
 
 /**
@@ -74,7 +84,9 @@ export class DependencyBreaker {
   ) {
     this.resetMs = cfg.resetTimeoutMs;
     this.timeoutMs = cfg.timeoutMs;
-    this.events = Object.fromEntries(EVENTS.map((e) => [e, counter.cell({ dependency: name, event: e })])) as DependencyBreaker["events"];
+    this.events = Object.fromEntries(
+      EVENTS.map((e) => [e, counter.cell({ dependency: name, event: e })]),
+    ) as DependencyBreaker["events"];
     if (!enabled) {
       this.cb = null;
       return;
@@ -113,7 +125,9 @@ export class DependencyBreaker {
 
   private openError(): ApiError {
     const wait = Math.max(1, Math.ceil((this.openedAt + this.resetMs - Date.now()) / 1000));
-    return new ApiError("UNAVAILABLE", `${this.label} is unavailable (circuit open); nothing was deducted`, { "retry-after": String(wait) });
+    return new ApiError("UNAVAILABLE", `${this.label} is unavailable (circuit open); nothing was deducted`, {
+      "retry-after": String(wait),
+    });
   }
 
   /** Refuses with 503 while the circuit is open: called before anything is sent or deducted. */
@@ -132,9 +146,14 @@ export class DependencyBreaker {
     if (code === "EOPENBREAKER") throw this.openError();
     if (code === "ESHUTDOWN") throw new ApiError("UNAVAILABLE", "the gateway is shutting down", RETRY_SOON);
     if (isBreakerTimeout(err)) {
-      throw new ApiError("UNAVAILABLE", `${this.label} did not answer within ${this.timeoutMs} ms; retry with the same key`, RETRY_SOON);
+      throw new ApiError(
+        "UNAVAILABLE",
+        `${this.label} did not answer within ${this.timeoutMs} ms; retry with the same key`,
+        RETRY_SOON,
+      );
     }
-    if (this.isFailure(err)) throw new ApiError("UNAVAILABLE", `${this.label} is not answering: ${(err as Error).message}`, RETRY_SOON);
+    if (this.isFailure(err))
+      throw new ApiError("UNAVAILABLE", `${this.label} is not answering: ${(err as Error).message}`, RETRY_SOON);
     throw err;
   };
 
@@ -153,7 +172,11 @@ export function guardOrderSend(breaker: DependencyBreaker): <T>(send: () => Prom
       return await breaker.run(send);
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      throw new ApiError("UNAVAILABLE", `RocketMQ did not take the order message: ${(err as Error).message}`, RETRY_SOON);
+      throw new ApiError(
+        "UNAVAILABLE",
+        `RocketMQ did not take the order message: ${(err as Error).message}`,
+        RETRY_SOON,
+      );
     }
   };
 }
@@ -249,9 +272,13 @@ export class RedisBreakers {
   get state(): BreakerState {
     if (this.single) return this.single.state;
     // The slot-less breaker counts only while the client has no table; it says nothing of a node.
-    const states = [...this.byNode].filter(([n]) => n !== UNKNOWN_NODE || this.byNode.size === 1).map(([, b]) => b.state);
+    const states = [...this.byNode]
+      .filter(([n]) => n !== UNKNOWN_NODE || this.byNode.size === 1)
+      .map(([, b]) => b.state);
     if (states.every((st) => st === "open")) return states.length > 0 ? "open" : "closed";
-    return states.filter((st) => st !== "open").reduce<BreakerState>((a, b) => (OPENNESS[b] > OPENNESS[a] ? b : a), "disabled");
+    return states
+      .filter((st) => st !== "open")
+      .reduce<BreakerState>((a, b) => (OPENNESS[b] > OPENNESS[a] ? b : a), "disabled");
   }
 
   shutdown(): void {
@@ -267,17 +294,35 @@ export class Breakers {
   readonly mysql: DependencyBreaker;
 
   constructor(cfg: Config["admission"]["breakers"], metrics: Metrics, redisSlotOwner: SlotOwner = null) {
-    const events = metrics.counter("flashsale_breaker_events_total", "Circuit breaker events by dependency", ["dependency", "event"]);
-    this.redis = new RedisBreakers((node) => new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events, node), redisSlotOwner);
+    const events = metrics.counter("flashsale_breaker_events_total", "Circuit breaker events by dependency", [
+      "dependency",
+      "event",
+    ]);
+    this.redis = new RedisBreakers(
+      (node) => new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events, node),
+      redisSlotOwner,
+    );
     this.rocketmq = new DependencyBreaker("rocketmq", cfg.rocketmq, cfg.enabled, isRocketmqFailure, events);
     this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events);
     // Across workers: the most open one's state (each worker has its own circuits).
-    metrics.gauge("flashsale_breaker_state", "Circuit state by dependency: 0 closed, 1 half-open, 2 open, -1 disabled (the most open worker's)", ["dependency"], (set) => {
-      for (const [dependency, state] of Object.entries(this.states())) set({ dependency }, OPENNESS[state]);
-    }, "max");
-    metrics.gauge("flashsale_breaker_node_state", "Redis circuit state by node, as flashsale_breaker_state (the most open worker's)", ["dependency", "node"], (set) => {
-      for (const [node, state] of this.redis.nodes()) set({ dependency: "redis", node }, OPENNESS[state]);
-    }, "max");
+    metrics.gauge(
+      "flashsale_breaker_state",
+      "Circuit state by dependency: 0 closed, 1 half-open, 2 open, -1 disabled (the most open worker's)",
+      ["dependency"],
+      (set) => {
+        for (const [dependency, state] of Object.entries(this.states())) set({ dependency }, OPENNESS[state]);
+      },
+      "max",
+    );
+    metrics.gauge(
+      "flashsale_breaker_node_state",
+      "Redis circuit state by node, as flashsale_breaker_state (the most open worker's)",
+      ["dependency", "node"],
+      (set) => {
+        for (const [node, state] of this.redis.nodes()) set({ dependency: "redis", node }, OPENNESS[state]);
+      },
+      "max",
+    );
   }
 
   states(): Record<Dependency, BreakerState> {

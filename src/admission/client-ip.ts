@@ -77,7 +77,7 @@ export class AddressSet {
   has(ip: string): boolean {
     const n = v4(ip);
     if (n >= 0) {
-      for (const b of this.v4Blocks) if (((n & b.mask) >>> 0) === b.net) return true;
+      for (const b of this.v4Blocks) if ((n & b.mask) >>> 0 === b.net) return true;
       return false;
     }
     return this.v6Count > 0 && isIP(ip) === 6 && this.v6.check(ip, "ipv6");
@@ -123,6 +123,12 @@ export function rateLimitKey(ip: string): string {
   const [head = "", tail] = ip.toLowerCase().split("::");
   const left = head ? head.split(":") : [];
   const right = tail === undefined ? [] : tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

@@ -2,7 +2,11 @@ import type { Keys } from "../redis/keys.js";
 import type { ReplicaAcks } from "../redis/replica-acks.js";
 import type { RedisClient } from "../redis/client.js";
 import type { ReserveOutcome } from "../redis/script-replies.js";
-import { ReservationService, type ReservationOptions, type ReserveRequest } from "../reservation/reservation-service.js";
+import {
+  ReservationService,
+  type ReservationOptions,
+  type ReserveRequest,
+} from "../reservation/reservation-service.js";
 import type { SoldOutCache } from "../reservation/sold-out-cache.js";
 import type { RedisBreakers } from "./breakers.js";
 
@@ -30,7 +34,9 @@ export class GuardedReservationService extends ReservationService {
     return this.breakers.forBuyer(req.sale, req.userId).run(() => super.reserve(req));
   }
 
-  override replayOfAccepted(...args: Parameters<ReservationService["replayOfAccepted"]>): Promise<ReserveOutcome | null> {
+  override replayOfAccepted(
+    ...args: Parameters<ReservationService["replayOfAccepted"]>
+  ): Promise<ReserveOutcome | null> {
     const [sale, userId, token] = args;
     // Answered without I/O (not a token this process saw buy): not a call of Redis's, so not a success of its circuit.
     if (!this.flags.wasAccepted(sale.saleId, token)) return Promise.resolve(null);

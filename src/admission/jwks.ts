@@ -80,8 +80,14 @@ export class JwksKeys {
       found = this.find(alg, kid);
     }
     if (found !== undefined) return found;
-    if (this.lastError !== null) throw unavailable(`the identity provider's keys could not be fetched (${this.lastError})`);
-    throw new ApiError("UNAUTHENTICATED", kid === undefined ? `no single ${alg} key for a token without kid` : `no ${alg} key with kid ${JSON.stringify(kid)}`);
+    if (this.lastError !== null)
+      throw unavailable(`the identity provider's keys could not be fetched (${this.lastError})`);
+    throw new ApiError(
+      "UNAUTHENTICATED",
+      kid === undefined
+        ? `no single ${alg} key for a token without kid`
+        : `no ${alg} key with kid ${JSON.stringify(kid)}`,
+    );
   }
 
   /** Fetches now unless cooling down (start-up warm-up); never throws. */
@@ -101,23 +107,28 @@ export class JwksKeys {
     if (now - this.attemptedAt < this.opts.cooldownMs) return Promise.resolve();
     this.attemptedAt = now;
     this.fetches++;
-    this.pending = this.load().then(
-      (entries) => {
-        this.entries = entries;
-        this.loadedAt = this.now();
-        this.lastError = null;
-      },
-      (err: unknown) => {
-        this.lastError = err instanceof Error ? err.message : String(err);
-      },
-    ).finally(() => {
-      this.pending = null;
-    });
+    this.pending = this.load()
+      .then(
+        (entries) => {
+          this.entries = entries;
+          this.loadedAt = this.now();
+          this.lastError = null;
+        },
+        (err: unknown) => {
+          this.lastError = err instanceof Error ? err.message : String(err);
+        },
+      )
+      .finally(() => {
+        this.pending = null;
+      });
     return this.pending;
   }
 
   private async load(): Promise<Entry[]> {
-    const res = await fetch(this.opts.url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    const res = await fetch(this.opts.url, {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
     if (res.status !== 200) throw new Error(`JWKS ${this.opts.url} answered ${res.status}`);
     const text = await res.text();
     if (text.length > MAX_JWKS_BYTES) throw new Error(`JWKS ${this.opts.url} is larger than ${MAX_JWKS_BYTES} bytes`);
@@ -129,7 +140,11 @@ export class JwksKeys {
       const alg = algOf(jwk, this.opts.algorithms);
       if (alg === null) continue;
       try {
-        entries.push({ kid: typeof jwk.kid === "string" ? jwk.kid : undefined, alg, key: (await importJWK(jwk, alg)) as CryptoKey });
+        entries.push({
+          kid: typeof jwk.kid === "string" ? jwk.kid : undefined,
+          alg,
+          key: (await importJWK(jwk, alg)) as CryptoKey,
+        });
       } catch {
         // A key this runtime cannot import is skipped; the others still serve.
       }

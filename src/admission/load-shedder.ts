@@ -10,8 +10,16 @@ const RESOLUTION_MS = 10;
 const lateBy = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1000;
 
 /** The refusals, built once (the HTTP layer encodes each once too): shedding happens when time is shortest. */
-const IN_FLIGHT = new ApiError("UNAVAILABLE", "the gateway is at its in-flight request limit; nothing was deducted", RETRY_SOON);
-const EVENT_LOOP = new ApiError("UNAVAILABLE", "the gateway is overloaded (event loop delayed); nothing was deducted", RETRY_SOON);
+const IN_FLIGHT = new ApiError(
+  "UNAVAILABLE",
+  "the gateway is at its in-flight request limit; nothing was deducted",
+  RETRY_SOON,
+);
+const EVENT_LOOP = new ApiError(
+  "UNAVAILABLE",
+  "the gateway is overloaded (event loop delayed); nothing was deducted",
+  RETRY_SOON,
+);
 const CLOSING = new ApiError("UNAVAILABLE", "the gateway is shutting down; nothing was deducted, retry", RETRY_SOON);
 
 /**
@@ -38,11 +46,19 @@ export class LoadShedder {
     this.monitor = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     const shed = metrics.counter("flashsale_shed_total", "Requests refused with 503 by load shedding", ["reason"]);
     this.shed = { in_flight: shed.cell({ reason: "in_flight" }), event_loop: shed.cell({ reason: "event_loop" }) };
-    metrics.gauge("flashsale_in_flight_requests", "Requests admitted and not yet answered", [], (set) => set({}, this.inFlight));
+    metrics.gauge("flashsale_in_flight_requests", "Requests admitted and not yet answered", [], (set) =>
+      set({}, this.inFlight),
+    );
     // Across workers: the worst one's delay (a sum of delays means nothing).
-    metrics.gauge("flashsale_event_loop_delay_seconds", "Event-loop delay over the last sample window (the worst worker's)", ["stat"], (set) => {
-      for (const [stat, v] of Object.entries(this.delay)) set({ stat }, v);
-    }, "max");
+    metrics.gauge(
+      "flashsale_event_loop_delay_seconds",
+      "Event-loop delay over the last sample window (the worst worker's)",
+      ["stat"],
+      (set) => {
+        for (const [stat, v] of Object.entries(this.delay)) set({ stat }, v);
+      },
+      "max",
+    );
   }
 
   get enabled(): boolean {

@@ -40,10 +40,14 @@ export class PaymentSignature {
     const t = m?.[1] === undefined ? null : Number(m[1]);
     const expected = this.mac(t, body ?? Buffer.alloc(0));
     const given = m ? Buffer.from(m[2]!, "hex") : Buffer.alloc(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError("UNAUTHENTICATED", "bad X-Signature");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new ApiError("UNAUTHENTICATED", "bad X-Signature");
     // Checked after the MAC: only a genuine signature learns that its time is off.
     if (t !== null && Math.abs(nowMs / 1000 - t) > this.toleranceSeconds) {
-      throw new ApiError("UNAUTHENTICATED", `stale X-Signature: its timestamp is more than ${this.toleranceSeconds} s from now`);
+      throw new ApiError(
+        "UNAUTHENTICATED",
+        `stale X-Signature: its timestamp is more than ${this.toleranceSeconds} s from now`,
+      );
     }
   }
 

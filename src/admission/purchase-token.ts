@@ -14,7 +14,14 @@ export class PurchaseTokens {
   }
 
   private mac(saleId: string, userId: string, nonce: Buffer): Buffer {
-    return createHmac("sha256", this.key).update(saleId).update("\0").update(userId).update("\0").update(nonce).digest().subarray(0, 12);
+    return createHmac("sha256", this.key)
+      .update(saleId)
+      .update("\0")
+      .update(userId)
+      .update("\0")
+      .update(nonce)
+      .digest()
+      .subarray(0, 12);
   }
 
   mint(saleId: string, userId: string): string {

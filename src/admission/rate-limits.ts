@@ -1,4 +1,10 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from "rate-limiter-flexible";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 import type { Config } from "../config/schema.js";
 import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
@@ -21,7 +27,11 @@ class InsuranceLimiter extends RateLimiterMemory {
     super(opts);
   }
 
-  override consume(key: string | number, points?: number, options?: { [key: string]: unknown }): Promise<RateLimiterRes> {
+  override consume(
+    key: string | number,
+    points?: number,
+    options?: { [key: string]: unknown },
+  ): Promise<RateLimiterRes> {
     this.used.n++;
     return super.consume(key, points, options);
   }
@@ -49,7 +59,9 @@ class Gate {
     if (r instanceof RateLimiterRes) {
       this.limited.n++;
       const seconds = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
-      throw new ApiError("RATE_LIMITED", `too many requests (${this.name} limit); retry after ${seconds} s`, { "retry-after": String(seconds) });
+      throw new ApiError("RATE_LIMITED", `too many requests (${this.name} limit); retry after ${seconds} s`, {
+        "retry-after": String(seconds),
+      });
     }
     // The limiter itself failed (Redis and its insurance both): a broken limiter must not refuse buyers.
     this.failedOpen.n++;
@@ -58,7 +70,12 @@ class Gate {
 
 function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
   // No key prefix: each limiter has its own store, and the prefix would cost a string concat per request.
-  return new RateLimiterMemory({ keyPrefix: "", points: cfg.points, duration: cfg.durationSeconds, blockDuration: cfg.blockSeconds });
+  return new RateLimiterMemory({
+    keyPrefix: "",
+    points: cfg.points,
+    duration: cfg.durationSeconds,
+    blockDuration: cfg.blockSeconds,
+  });
 }
 
 /**
@@ -80,10 +97,23 @@ export class RateLimits {
     const rl = cfg.rateLimits;
     this.clientIp = new ClientIpResolver(cfg.trustedProxies);
     this.exempt = new AddressSet(rl.exemptIps);
-    const limited = metrics.counter("flashsale_rate_limited_total", "Requests refused with 429 by limiter", ["limiter"]);
-    const failedOpen = metrics.counter("flashsale_rate_limiter_errors_total", "Limiter failures let through (fail open) by limiter", ["limiter"]);
-    const insurance = metrics.counter("flashsale_rate_limiter_insurance_total", "Checks answered by the in-memory insurance limiter while Redis was sick", ["limiter"]);
-    const cells = (name: LimiterName) => ({ limited: limited.cell({ limiter: name }), failedOpen: failedOpen.cell({ limiter: name }) });
+    const limited = metrics.counter("flashsale_rate_limited_total", "Requests refused with 429 by limiter", [
+      "limiter",
+    ]);
+    const failedOpen = metrics.counter(
+      "flashsale_rate_limiter_errors_total",
+      "Limiter failures let through (fail open) by limiter",
+      ["limiter"],
+    );
+    const insurance = metrics.counter(
+      "flashsale_rate_limiter_insurance_total",
+      "Checks answered by the in-memory insurance limiter while Redis was sick",
+      ["limiter"],
+    );
+    const cells = (name: LimiterName) => ({
+      limited: limited.cell({ limiter: name }),
+      failedOpen: failedOpen.cell({ limiter: name }),
+    });
     if (!rl.enabled) {
       this.gates = null;
       return;
@@ -110,7 +140,11 @@ export class RateLimits {
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
       // A stuck Redis call would hold the request: past redisTimeoutMs the insurance limiter decides.
-      token_issue: new Gate("token_issue", new RLWrapperTimeouts({ limiter: tokenRedis, insuranceLimiter: tokenInsurance, timeoutMs: t.redisTimeoutMs }), cells("token_issue")),
+      token_issue: new Gate(
+        "token_issue",
+        new RLWrapperTimeouts({ limiter: tokenRedis, insuranceLimiter: tokenInsurance, timeoutMs: t.redisTimeoutMs }),
+        cells("token_issue"),
+      ),
     };
   }
 

@@ -61,9 +61,9 @@ class Parser {
     if (c === 0x5b /* [ */) return this.array(depth + 1);
     if (c === 0x22 /* " */) return this.string();
     if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) return this.number();
-    if (this.s.startsWith("true", this.i)) return (this.i += 4), true;
-    if (this.s.startsWith("false", this.i)) return (this.i += 5), false;
-    if (this.s.startsWith("null", this.i)) return (this.i += 4), null;
+    if (this.s.startsWith("true", this.i)) return ((this.i += 4), true);
+    if (this.s.startsWith("false", this.i)) return ((this.i += 5), false);
+    if (this.s.startsWith("null", this.i)) return ((this.i += 4), null);
     return this.fail(this.i >= this.s.length ? "unexpected end of JSON" : "unexpected character");
   }
 
@@ -72,7 +72,7 @@ class Parser {
     this.i++;
     const out: { [k: string]: JsonValue } = {};
     this.ws();
-    if (this.s.charCodeAt(this.i) === 0x7d /* } */) return this.i++, out;
+    if (this.s.charCodeAt(this.i) === 0x7d /* } */) return (this.i++, out);
     for (;;) {
       this.ws();
       if (this.s.charCodeAt(this.i) !== 0x22) this.fail("expected a string key");
@@ -96,7 +96,7 @@ class Parser {
     this.i++;
     const out: JsonValue[] = [];
     this.ws();
-    if (this.s.charCodeAt(this.i) === 0x5d /* ] */) return this.i++, out;
+    if (this.s.charCodeAt(this.i) === 0x5d /* ] */) return (this.i++, out);
     for (;;) {
       out.push(this.value(depth));
       this.ws();

@@ -48,9 +48,18 @@ function putBody(o: Record<string, string | boolean | undefined>): Record<string
   for (const k of ["sku", "stock", "limit"]) if (s(k) === undefined) throw new UsageError(`put needs --${k}`);
   if (s("starts-in") && s("starts-at")) throw new UsageError("give --starts-in or --starts-at, not both");
   if (s("duration") && s("ends-at")) throw new UsageError("give --duration or --ends-at, not both");
-  const startsAt = s("starts-at") ?? new Date(Date.now() + (s("starts-in") ? duration(s("starts-in")!, "--starts-in") : 0)).toISOString();
-  const endsAt = s("ends-at") ?? new Date(Date.parse(startsAt) + duration(s("duration") ?? "1h", "--duration")).toISOString();
-  const body: Record<string, unknown> = { skuId: s("sku"), stock: int(s("stock"), "stock"), perUserLimit: int(s("limit"), "limit"), startsAt, endsAt };
+  const startsAt =
+    s("starts-at") ??
+    new Date(Date.now() + (s("starts-in") ? duration(s("starts-in")!, "--starts-in") : 0)).toISOString();
+  const endsAt =
+    s("ends-at") ?? new Date(Date.parse(startsAt) + duration(s("duration") ?? "1h", "--duration")).toISOString();
+  const body: Record<string, unknown> = {
+    skuId: s("sku"),
+    stock: int(s("stock"), "stock"),
+    perUserLimit: int(s("limit"), "limit"),
+    startsAt,
+    endsAt,
+  };
   if (s("shards") !== undefined) body.shards = int(s("shards"), "shards");
   if (s("payment-timeout") !== undefined) body.paymentTimeoutSeconds = int(s("payment-timeout"), "payment-timeout");
   return body;
@@ -59,23 +68,49 @@ function putBody(o: Record<string, string | boolean | undefined>): Record<string
 function table(rows: Record<string, unknown>[], cols: string[]): string {
   const cells = [cols, ...rows.map((r) => cols.map((c) => String(r[c] ?? "")))];
   const w = cols.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  return cells.map((row) => row.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd()).join("\n");
+  return cells
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(w[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function human(cmd: string, body: any): string {
-  if (cmd === "sales") return body.sales.length === 0 ? "no sales" : table(body.sales, ["saleId", "skuId", "stock", "perUserLimit", "shards", "startsAt", "endsAt", "paused"]);
-  if (cmd === "refunds") return body.refunds.length === 0 ? "no refunds owed" : table(body.refunds, ["orderId", "reason", "eventId", "recordedAt"]);
-  return Object.entries(body).map(([k, v]) => `${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("\n");
+  if (cmd === "sales")
+    return body.sales.length === 0
+      ? "no sales"
+      : table(body.sales, ["saleId", "skuId", "stock", "perUserLimit", "shards", "startsAt", "endsAt", "paused"]);
+  if (cmd === "refunds")
+    return body.refunds.length === 0
+      ? "no refunds owed"
+      : table(body.refunds, ["orderId", "reason", "eventId", "recordedAt"]);
+  return Object.entries(body)
+    .map(([k, v]) => `${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      url: { type: "string" }, token: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
-      sku: { type: "string" }, stock: { type: "string" }, limit: { type: "string" }, shards: { type: "string" },
-      "payment-timeout": { type: "string" }, "starts-in": { type: "string" }, "starts-at": { type: "string" },
-      duration: { type: "string" }, "ends-at": { type: "string" },
+      url: { type: "string" },
+      token: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      sku: { type: "string" },
+      stock: { type: "string" },
+      limit: { type: "string" },
+      shards: { type: "string" },
+      "payment-timeout": { type: "string" },
+      "starts-in": { type: "string" },
+      "starts-at": { type: "string" },
+      duration: { type: "string" },
+      "ends-at": { type: "string" },
     },
   });
   const [cmd, ...rest] = positionals;
@@ -85,7 +120,10 @@ async function main(argv: string[]): Promise<number> {
   }
   let cfg: ReturnType<typeof loadConfig> | undefined;
   const config = () => (cfg ??= loadConfig());
-  const base = (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.port}`).replace(/\/+$/, "");
+  const base = (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.port}`).replace(
+    /\/+$/,
+    "",
+  );
   const token = values.token ?? process.env.FLASHSALE_ADMIN_TOKEN ?? config().auth.adminToken;
   const admin = `/v1/admin/sales`;
   const request: Record<string, () => [string, string, unknown?]> = {
@@ -106,14 +144,19 @@ async function main(argv: string[]): Promise<number> {
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
-    process.stderr.write(`flashsale: cannot reach the gateway at ${base} (${why}); is it running (npm start)? --url or FLASHSALE_URL names another\n`);
+    process.stderr.write(
+      `flashsale: cannot reach the gateway at ${base} (${why}); is it running (npm start)? --url or FLASHSALE_URL names another\n`,
+    );
     return 1;
   }
   const text = await res.text();

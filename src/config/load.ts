@@ -80,7 +80,10 @@ function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Con
   if (env.NODE_ENV === "production") {
     const defaults = readJson(join(repoRoot(), "config", "default.json")) as unknown as Config;
     for (const [key, get] of DEV_SECRETS) {
-      if (get(cfg) === get(defaults)) throw new ConfigError(`invalid config: ${key}: the development default must be replaced when NODE_ENV=production`);
+      if (get(cfg) === get(defaults))
+        throw new ConfigError(
+          `invalid config: ${key}: the development default must be replaced when NODE_ENV=production`,
+        );
     }
   }
   return cfg;

@@ -37,8 +37,14 @@ export class Cors {
   preflight(allowedOrigin: string): HttpReply {
     if (allowedOrigin === "") return { status: 204, body: "", contentType: "text/plain" };
     return {
-      status: 204, body: "", contentType: "text/plain",
-      headers: { "access-control-allow-methods": ALLOW_METHODS, "access-control-allow-headers": ALLOW_HEADERS, "access-control-max-age": this.maxAge },
+      status: 204,
+      body: "",
+      contentType: "text/plain",
+      headers: {
+        "access-control-allow-methods": ALLOW_METHODS,
+        "access-control-allow-headers": ALLOW_HEADERS,
+        "access-control-max-age": this.maxAge,
+      },
     };
   }
 }

@@ -7,10 +7,22 @@ import type { Metrics, RouteRecorder } from "../observability/metrics.js";
 import { EXPOSE_HEADERS, type Cors } from "./cors.js";
 
 const STATUS_TEXT: Record<number, string> = {
-  200: "200 OK", 201: "201 Created", 202: "202 Accepted", 204: "204 No Content",
-  400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found",
-  405: "405 Method Not Allowed", 409: "409 Conflict", 413: "413 Payload Too Large", 415: "415 Unsupported Media Type",
-  422: "422 Unprocessable Entity", 429: "429 Too Many Requests", 500: "500 Internal Server Error", 503: "503 Service Unavailable",
+  200: "200 OK",
+  201: "201 Created",
+  202: "202 Accepted",
+  204: "204 No Content",
+  400: "400 Bad Request",
+  401: "401 Unauthorized",
+  403: "403 Forbidden",
+  404: "404 Not Found",
+  405: "405 Method Not Allowed",
+  409: "409 Conflict",
+  413: "413 Payload Too Large",
+  415: "415 Unsupported Media Type",
+  422: "422 Unprocessable Entity",
+  429: "429 Too Many Requests",
+  500: "500 Internal Server Error",
+  503: "503 Service Unavailable",
 };
 
 /** What a handler may read of a request: copied out synchronously, since uWS reuses HttpRequest. */
@@ -88,7 +100,9 @@ const H_EXPOSE = utf8Bytes("access-control-expose-headers");
 const ORIGIN_VALUE = utf8Bytes("Origin");
 const EXPOSE_VALUE = utf8Bytes(EXPOSE_HEADERS);
 const APPLICATION_JSON = utf8Bytes("application/json");
-const STATUS_LINE: Record<number, Uint8Array> = Object.fromEntries(Object.entries(STATUS_TEXT).map(([k, v]) => [k, utf8Bytes(v)]));
+const STATUS_LINE: Record<number, Uint8Array> = Object.fromEntries(
+  Object.entries(STATUS_TEXT).map(([k, v]) => [k, utf8Bytes(v)]),
+);
 
 /** A reply sent many times unchanged: its body is serialized and encoded once, here. */
 export function constantReply(reply: HttpReply): HttpReply {
@@ -221,7 +235,8 @@ function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
   const { req } = ex;
-  if (sampled(ex.rt.access, reply.status)) logAccess(ex.rt.access, req.method, ex.rt.name, reply.status, codeOf(reply), ex.started, req.requestId, req.userId);
+  if (sampled(ex.rt.access, reply.status))
+    logAccess(ex.rt.access, req.method, ex.rt.name, reply.status, codeOf(reply), ex.started, req.requestId, req.userId);
 }
 
 /**
@@ -234,8 +249,25 @@ function sampled(access: AccessLog | undefined, status: number): access is Acces
   return access !== undefined && (status === 500 || Math.random() < access.sampleRate);
 }
 
-function logAccess(access: AccessLog, method: string, route: string, status: number, code: string, started: number, requestId: string, userId: string): void {
-  const line = { method, route, status, code: code || undefined, ms: Math.round((performance.now() - started) * 1000) / 1000, requestId, userId: userId || undefined };
+function logAccess(
+  access: AccessLog,
+  method: string,
+  route: string,
+  status: number,
+  code: string,
+  started: number,
+  requestId: string,
+  userId: string,
+): void {
+  const line = {
+    method,
+    route,
+    status,
+    code: code || undefined,
+    ms: Math.round((performance.now() - started) * 1000) / 1000,
+    requestId,
+    userId: userId || undefined,
+  };
   if (status >= 500) access.log.warn(line, "access");
   else access.log.info(line, "access");
 }
@@ -351,7 +383,17 @@ function refuse(
   const id = requestId(hreq.getHeader(H_REQUEST_ID));
   write(res, id, refusalReply(refused), corsOrigin);
   rt.recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
-  if (sampled(rt.access, refused.status)) logAccess(rt.access, fixedMethod ?? hreq.getMethod().toUpperCase(), rt.name, refused.status, refused.code, started, id, "");
+  if (sampled(rt.access, refused.status))
+    logAccess(
+      rt.access,
+      fixedMethod ?? hreq.getMethod().toUpperCase(),
+      rt.name,
+      refused.status,
+      refused.code,
+      started,
+      id,
+      "",
+    );
 }
 
 /** The request as handlers see it; the Idempotency-Key and X-Signature headers only where the route names them. */
@@ -414,4 +456,3 @@ function toReply(err: unknown, req: Req, opts: ExchangeOptions): HttpReply {
   opts.onError?.(err, req);
   return errorReply(new ApiError("INTERNAL_ERROR", "unexpected failure; retry with the same Idempotency-Key"));
 }
-

@@ -26,35 +26,61 @@ type Schema = Record<string, unknown>;
 /** A JS RegExp as a JSON Schema pattern (ECMA-262 too, so the source carries over unchanged). */
 const pattern = (re: RegExp): Schema => ({ type: "string", pattern: re.source });
 const positiveInt = (max: number): Schema => ({ type: "integer", minimum: 1, maximum: max });
-const ref = (kind: "schemas" | "parameters" | "headers" | "responses", name: string) => ({ $ref: `#/components/${kind}/${name}` });
+const ref = (kind: "schemas" | "parameters" | "headers" | "responses", name: string) => ({
+  $ref: `#/components/${kind}/${name}`,
+});
 
 /**
  * A JSON object body that takes exactly the validator's allowed fields: a field the validator accepts but
  * the document does not describe (or the reverse) stops the build, so the two are changed together.
  */
-function bodySchema(allowed: ReadonlySet<string>, properties: Record<string, Schema>, required: readonly string[] = []): Schema {
+function bodySchema(
+  allowed: ReadonlySet<string>,
+  properties: Record<string, Schema>,
+  required: readonly string[] = [],
+): Schema {
   const documented = Object.keys(properties);
   const missing = [...allowed].filter((f) => !documented.includes(f));
   const extra = documented.filter((f) => !allowed.has(f));
-  if (missing.length > 0 || extra.length > 0) throw new Error(`OpenAPI body out of step with its validator: undocumented ${missing}, not accepted ${extra}`);
+  if (missing.length > 0 || extra.length > 0)
+    throw new Error(`OpenAPI body out of step with its validator: undocumented ${missing}, not accepted ${extra}`);
   return { type: "object", properties, required: [...required], additionalProperties: false };
 }
 
 const time: Schema = {
   description: "ISO-8601 (a string starting YYYY-MM-DDT, read by Date.parse) or unix milliseconds",
-  oneOf: [{ ...pattern(ISO_TIME_RE), format: "date-time" }, { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER }],
+  oneOf: [
+    { ...pattern(ISO_TIME_RE), format: "date-time" },
+    { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  ],
 };
 const isoTime: Schema = { type: "string", format: "date-time" };
 const count: Schema = { type: "integer", minimum: 0 };
 
 const SCHEMAS: Record<string, Schema> = {
-  ErrorCode: { type: "string", enum: Object.keys(ERRORS), description: "The error registry (src/errors.ts); docs/api.md lists each code's meaning." },
+  ErrorCode: {
+    type: "string",
+    enum: Object.keys(ERRORS),
+    description: "The error registry (src/errors.ts); docs/api.md lists each code's meaning.",
+  },
   Error: {
     type: "object",
     required: ["error"],
-    properties: { error: { type: "object", required: ["code", "message"], properties: { code: ref("schemas", "ErrorCode"), message: { type: "string" } } } },
+    properties: {
+      error: {
+        type: "object",
+        required: ["code", "message"],
+        properties: { code: ref("schemas", "ErrorCode"), message: { type: "string" } },
+      },
+    },
   },
-  OrderInput: bodySchema(ORDER_FIELDS, { quantity: { ...positiveInt(MAX_QUANTITY), default: 1, description: "above the sale's perUserLimit the answer is 409 LIMIT_EXCEEDED" } }),
+  OrderInput: bodySchema(ORDER_FIELDS, {
+    quantity: {
+      ...positiveInt(MAX_QUANTITY),
+      default: 1,
+      description: "above the sale's perUserLimit the answer is 409 LIMIT_EXCEEDED",
+    },
+  }),
   NoFields: bodySchema(NO_FIELDS, {}),
   SaleInput: bodySchema(
     SALE_FIELDS,
@@ -65,21 +91,49 @@ const SCHEMAS: Record<string, Schema> = {
       startsAt: time,
       endsAt: { ...time, description: "after startsAt" },
       shards: { ...positiveInt(SALE_LIMITS.shards), description: "default: sales.defaultShards" },
-      paymentTimeoutSeconds: { ...positiveInt(SALE_LIMITS.paymentTimeoutSeconds), description: "default: payments.timeoutSeconds" },
+      paymentTimeoutSeconds: {
+        ...positiveInt(SALE_LIMITS.paymentTimeoutSeconds),
+        description: "default: payments.timeoutSeconds",
+      },
     },
     SALE_REQUIRED,
   ),
-  PaymentEvent: bodySchema(PAYMENT_FIELDS, { eventId: pattern(EVENT_ID_RE), orderId: pattern(ORDER_ID_RE), status: { type: "string", enum: [...PAYMENT_STATUSES] } }, [
-    ...PAYMENT_FIELDS,
-  ]),
+  PaymentEvent: bodySchema(
+    PAYMENT_FIELDS,
+    {
+      eventId: pattern(EVENT_ID_RE),
+      orderId: pattern(ORDER_ID_RE),
+      status: { type: "string", enum: [...PAYMENT_STATUSES] },
+    },
+    [...PAYMENT_FIELDS],
+  ),
   Sale: {
     type: "object",
-    required: ["saleId", "skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds", "paused"],
+    required: [
+      "saleId",
+      "skuId",
+      "stock",
+      "perUserLimit",
+      "startsAt",
+      "endsAt",
+      "shards",
+      "paymentTimeoutSeconds",
+      "paused",
+    ],
     properties: {
-      saleId: pattern(SALE_ID_RE), skuId: pattern(SKU_ID_RE), stock: positiveInt(SALE_LIMITS.stock), perUserLimit: positiveInt(SALE_LIMITS.perUserLimit),
-      startsAt: isoTime, endsAt: isoTime, shards: positiveInt(SALE_LIMITS.shards), paymentTimeoutSeconds: positiveInt(SALE_LIMITS.paymentTimeoutSeconds),
+      saleId: pattern(SALE_ID_RE),
+      skuId: pattern(SKU_ID_RE),
+      stock: positiveInt(SALE_LIMITS.stock),
+      perUserLimit: positiveInt(SALE_LIMITS.perUserLimit),
+      startsAt: isoTime,
+      endsAt: isoTime,
+      shards: positiveInt(SALE_LIMITS.shards),
+      paymentTimeoutSeconds: positiveInt(SALE_LIMITS.paymentTimeoutSeconds),
       paused: { type: "boolean" },
-      recovering: { type: "boolean", description: "present while its Redis state is rebuilt from MySQL (paused until then)" },
+      recovering: {
+        type: "boolean",
+        description: "present while its Redis state is rebuilt from MySQL (paused until then)",
+      },
     },
   },
   SaleView: {
@@ -95,37 +149,82 @@ const SCHEMAS: Record<string, Schema> = {
       },
     ],
   },
-  SaleList: { type: "object", required: ["sales"], properties: { sales: { type: "array", items: ref("schemas", "Sale") } } },
-  PurchaseToken: { type: "object", required: ["token", "expiresAt"], properties: { token: pattern(PURCHASE_TOKEN_RE), expiresAt: isoTime } },
+  SaleList: {
+    type: "object",
+    required: ["sales"],
+    properties: { sales: { type: "array", items: ref("schemas", "Sale") } },
+  },
+  PurchaseToken: {
+    type: "object",
+    required: ["token", "expiresAt"],
+    properties: { token: pattern(PURCHASE_TOKEN_RE), expiresAt: isoTime },
+  },
   OrderAccepted: {
     type: "object",
     required: ["orderId", "saleId", "skuId", "userId", "quantity", "status"],
     properties: {
-      orderId: pattern(ORDER_ID_RE), saleId: pattern(SALE_ID_RE), skuId: pattern(SKU_ID_RE), userId: pattern(USER_ID_RE),
-      quantity: positiveInt(MAX_QUANTITY), status: { const: "RESERVED" },
+      orderId: pattern(ORDER_ID_RE),
+      saleId: pattern(SALE_ID_RE),
+      skuId: pattern(SKU_ID_RE),
+      userId: pattern(USER_ID_RE),
+      quantity: positiveInt(MAX_QUANTITY),
+      status: { const: "RESERVED" },
     },
   },
   Order: {
     type: "object",
     required: ["orderId", "saleId", "skuId", "userId", "quantity", "status", "createdAt", "updatedAt"],
     properties: {
-      orderId: pattern(ORDER_ID_RE), saleId: pattern(SALE_ID_RE), skuId: { oneOf: [pattern(SKU_ID_RE), { type: "null" }] }, userId: pattern(USER_ID_RE),
-      quantity: positiveInt(MAX_QUANTITY), status: { type: "string", enum: [...SHOWN_STATUSES] },
-      createdAt: isoTime, updatedAt: isoTime,
+      orderId: pattern(ORDER_ID_RE),
+      saleId: pattern(SALE_ID_RE),
+      skuId: { oneOf: [pattern(SKU_ID_RE), { type: "null" }] },
+      userId: pattern(USER_ID_RE),
+      quantity: positiveInt(MAX_QUANTITY),
+      status: { type: "string", enum: [...SHOWN_STATUSES] },
+      createdAt: isoTime,
+      updatedAt: isoTime,
     },
   },
-  OrderCancelled: { type: "object", required: ["orderId", "status"], properties: { orderId: pattern(ORDER_ID_RE), status: { const: "CANCELLED" } } },
+  OrderCancelled: {
+    type: "object",
+    required: ["orderId", "status"],
+    properties: { orderId: pattern(ORDER_ID_RE), status: { const: "CANCELLED" } },
+  },
   PaymentApplied: {
     type: "object",
     required: ["orderId", "status"],
-    properties: { orderId: pattern(ORDER_ID_RE), status: { type: "string", description: "the order's status after the event" } },
+    properties: {
+      orderId: pattern(ORDER_ID_RE),
+      status: { type: "string", description: "the order's status after the event" },
+    },
   },
   SaleStats: {
     type: "object",
-    required: ["saleId", "stock", "redisRemaining", "inTransfer", "reserved", "pending", "confirmed", "paid", "cancelled", "orders", "drift"],
+    required: [
+      "saleId",
+      "stock",
+      "redisRemaining",
+      "inTransfer",
+      "reserved",
+      "pending",
+      "confirmed",
+      "paid",
+      "cancelled",
+      "orders",
+      "drift",
+    ],
     properties: {
-      saleId: pattern(SALE_ID_RE), stock: count, redisRemaining: count, inTransfer: count, reserved: count, pending: count, confirmed: count,
-      paid: count, cancelled: count, orders: { type: "object", additionalProperties: count }, drift: { type: "integer", description: "0 when Redis and MySQL agree" },
+      saleId: pattern(SALE_ID_RE),
+      stock: count,
+      redisRemaining: count,
+      inTransfer: count,
+      reserved: count,
+      pending: count,
+      confirmed: count,
+      paid: count,
+      cancelled: count,
+      orders: { type: "object", additionalProperties: count },
+      drift: { type: "integer", description: "0 when Redis and MySQL agree" },
     },
   },
   Reconciled: {
@@ -135,10 +234,14 @@ const SCHEMAS: Record<string, Schema> = {
       saleId: pattern(SALE_ID_RE),
       settled: { type: "boolean", description: "every order is final and the sale has ended" },
       skipped: { type: "boolean", description: "another process holds the sale's sweep lease: nothing was done" },
-      recovering: { type: "boolean", description: "the sale's Redis state waits for its rebuild: nothing else was done" },
+      recovering: {
+        type: "boolean",
+        description: "the sale's Redis state waits for its rebuild: nothing else was done",
+      },
     },
     additionalProperties: count,
-    description: "what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...)",
+    description:
+      "what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...)",
   },
   Refunds: {
     type: "object",
@@ -150,7 +253,12 @@ const SCHEMAS: Record<string, Schema> = {
         items: {
           type: "object",
           required: ["orderId", "eventId", "reason", "recordedAt"],
-          properties: { orderId: pattern(ORDER_ID_RE), eventId: pattern(EVENT_ID_RE), reason: { type: "string", enum: [...REFUND_REASONS] }, recordedAt: isoTime },
+          properties: {
+            orderId: pattern(ORDER_ID_RE),
+            eventId: pattern(EVENT_ID_RE),
+            reason: { type: "string", enum: [...REFUND_REASONS] },
+            recordedAt: isoTime,
+          },
         },
       },
     },
@@ -169,32 +277,64 @@ const SCHEMAS: Record<string, Schema> = {
 
 const PARAMETERS: Record<string, Schema> = {
   saleId: { name: "saleId", in: "path", required: true, schema: pattern(SALE_ID_RE) },
-  orderId: { name: "orderId", in: "path", required: true, schema: pattern(ORDER_ID_RE), description: "as POST .../orders answered it" },
+  orderId: {
+    name: "orderId",
+    in: "path",
+    required: true,
+    schema: pattern(ORDER_ID_RE),
+    description: "as POST .../orders answered it",
+  },
   IdempotencyKey: {
-    name: "Idempotency-Key", in: "header", required: true, schema: pattern(PURCHASE_TOKEN_RE),
-    description: "the purchase token from POST /v1/sales/{saleId}/tokens; a retry sends the same key and body and gets the first answer",
+    name: "Idempotency-Key",
+    in: "header",
+    required: true,
+    schema: pattern(PURCHASE_TOKEN_RE),
+    description:
+      "the purchase token from POST /v1/sales/{saleId}/tokens; a retry sends the same key and body and gets the first answer",
   },
   XRequestId: {
-    name: "X-Request-Id", in: "header", required: false, schema: { type: "string" },
+    name: "X-Request-Id",
+    in: "header",
+    required: false,
+    schema: { type: "string" },
     description: `echoed in the answer when it matches ${REQUEST_ID_RE.source}; otherwise the gateway makes one up`,
   },
 };
 
 const HEADERS: Record<string, Schema> = {
   XRequestId: { description: "the caller's request id, or one the gateway made up", schema: pattern(REQUEST_ID_RE) },
-  IdempotentReplayed: { description: "this answer is the first answer to the same key (or event), sent again", schema: { const: "true" } },
-  RetryAfter: { description: "seconds to wait before retrying (with the same Idempotency-Key)", schema: { type: "integer", minimum: 0 } },
+  IdempotentReplayed: {
+    description: "this answer is the first answer to the same key (or event), sent again",
+    schema: { const: "true" },
+  },
+  RetryAfter: {
+    description: "seconds to wait before retrying (with the same Idempotency-Key)",
+    schema: { type: "integer", minimum: 0 },
+  },
 };
 
 const SECURITY_SCHEMES: Record<Exclude<Caller, "anyone">, { key: string; scheme: Schema }> = {
   buyer: {
     key: "buyerJwt",
-    scheme: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: `sub = the buyer's id (${USER_ID_RE.source}); exp required; see docs/api.md for algorithms and claims` },
+    scheme: {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: `sub = the buyer's id (${USER_ID_RE.source}); exp required; see docs/api.md for algorithms and claims`,
+    },
   },
-  operator: { key: "adminToken", scheme: { type: "http", scheme: "bearer", description: "the operator token (auth.adminToken)" } },
+  operator: {
+    key: "adminToken",
+    scheme: { type: "http", scheme: "bearer", description: "the operator token (auth.adminToken)" },
+  },
   payment_provider: {
     key: "paymentSignature",
-    scheme: { type: "apiKey", in: "header", name: "X-Signature", description: `${SIGNATURE_RE.source}: hex HMAC-SHA256 with payments.webhookSecret of "<t>.<raw body>" (t: unix seconds, within payments.signatureToleranceSeconds), or of the raw body alone without t=` },
+    scheme: {
+      type: "apiKey",
+      in: "header",
+      name: "X-Signature",
+      description: `${SIGNATURE_RE.source}: hex HMAC-SHA256 with payments.webhookSecret of "<t>.<raw body>" (t: unix seconds, within payments.signatureToleranceSeconds), or of the raw body alone without t=`,
+    },
   },
 };
 
@@ -220,26 +360,62 @@ interface Operation {
 }
 
 const json = (name: string) => ref("schemas", name);
-const operatorSale = (summary: string, ok: Success, extra: ErrorCode[] = []): Operation => ({ summary, tag: "operator", ok: [ok], errors: ["SALE_NOT_FOUND", ...extra] });
+const operatorSale = (summary: string, ok: Success, extra: ErrorCode[] = []): Operation => ({
+  summary,
+  tag: "operator",
+  ok: [ok],
+  errors: ["SALE_NOT_FOUND", ...extra],
+});
 
 const OPERATIONS: Record<RouteName, Operation> = {
-  sale: { summary: "A sale, its status and remaining stock", tag: "buyer", ok: [{ status: 200, description: "the sale", schema: json("SaleView") }], errors: ["SALE_NOT_FOUND"] },
+  sale: {
+    summary: "A sale, its status and remaining stock",
+    tag: "buyer",
+    ok: [{ status: 200, description: "the sale", schema: json("SaleView") }],
+    errors: ["SALE_NOT_FOUND"],
+  },
   token: {
     summary: "A one-time purchase token for this buyer and sale",
     tag: "buyer",
     body: { schema: "NoFields", required: false },
-    ok: [{ status: 201, description: "issued from startsAt - tokens.leadSeconds until endsAt", schema: json("PurchaseToken") }],
+    ok: [
+      {
+        status: 201,
+        description: "issued from startsAt - tokens.leadSeconds until endsAt",
+        schema: json("PurchaseToken"),
+      },
+    ],
     errors: ["SALE_NOT_FOUND", "SALE_NOT_LIVE", "SOLD_OUT"],
   },
   order: {
     summary: "Reserve units with a purchase token (the Idempotency-Key)",
     tag: "buyer",
     body: { schema: "OrderInput", required: false },
-    ok: [{ status: 202, description: "reserved; the order reaches MySQL shortly", schema: json("OrderAccepted"), replayable: true }],
-    errors: ["SALE_NOT_FOUND", "SALE_NOT_LIVE", "SOLD_OUT", "LIMIT_EXCEEDED", "INVALID_TOKEN", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"],
+    ok: [
+      {
+        status: 202,
+        description: "reserved; the order reaches MySQL shortly",
+        schema: json("OrderAccepted"),
+        replayable: true,
+      },
+    ],
+    errors: [
+      "SALE_NOT_FOUND",
+      "SALE_NOT_LIVE",
+      "SOLD_OUT",
+      "LIMIT_EXCEEDED",
+      "INVALID_TOKEN",
+      "IDEMPOTENCY_KEY_REUSED",
+      "IDEMPOTENCY_IN_PROGRESS",
+    ],
     replayableErrors: ["SOLD_OUT", "LIMIT_EXCEEDED"],
   },
-  order_status: { summary: "The buyer's order", tag: "buyer", ok: [{ status: 200, description: "RESERVED until its row is in MySQL", schema: json("Order") }], errors: ["ORDER_NOT_FOUND"] },
+  order_status: {
+    summary: "The buyer's order",
+    tag: "buyer",
+    ok: [{ status: 200, description: "RESERVED until its row is in MySQL", schema: json("Order") }],
+    errors: ["ORDER_NOT_FOUND"],
+  },
   order_cancel: {
     summary: "Cancel an unpaid order (idempotent); its units go back on sale",
     tag: "buyer",
@@ -251,11 +427,23 @@ const OPERATIONS: Record<RouteName, Operation> = {
     summary: "The payment provider's event, applied once per eventId",
     tag: "payments",
     body: { schema: "PaymentEvent", required: true },
-    ok: [{ status: 200, description: "the order's status after the event", schema: json("PaymentApplied"), replayable: true }],
+    ok: [
+      {
+        status: 200,
+        description: "the order's status after the event",
+        schema: json("PaymentApplied"),
+        replayable: true,
+      },
+    ],
     errors: ["ORDER_NOT_FOUND", "ORDER_CANCELLED", "IDEMPOTENCY_KEY_REUSED"],
     replayableErrors: ["ORDER_CANCELLED"],
   },
-  admin_list_sales: { summary: "Every sale not yet expired, by start time", tag: "operator", ok: [{ status: 200, description: "the sales", schema: json("SaleList") }], errors: [] },
+  admin_list_sales: {
+    summary: "Every sale not yet expired, by start time",
+    tag: "operator",
+    ok: [{ status: 200, description: "the sales", schema: json("SaleList") }],
+    errors: [],
+  },
   admin_put_sale: {
     summary: "Create a sale, or change it before it starts",
     tag: "operator",
@@ -266,20 +454,57 @@ const OPERATIONS: Record<RouteName, Operation> = {
     ],
     errors: ["SALE_LOCKED"],
   },
-  admin_stats: operatorSale("Redis and MySQL figures of a sale, and their drift", { status: 200, description: "units by state", schema: json("SaleStats") }),
-  admin_reconcile: operatorSale("Run one sweeper pass over a sale now", { status: 200, description: "what it found and repaired", schema: json("Reconciled") }),
-  admin_pause: { ...operatorSale("Pause a sale: tokens and orders get SALE_NOT_LIVE", { status: 200, description: "the sale", schema: json("Sale") }), body: { schema: "NoFields", required: false } },
-  admin_resume: { ...operatorSale("Resume a paused sale", { status: 200, description: "the sale", schema: json("Sale") }), body: { schema: "NoFields", required: false } },
-  admin_refunds: operatorSale("Payments recorded for refund", { status: 200, description: "refunds by time", schema: json("Refunds") }),
-  healthz: { summary: "Liveness", tag: "operations", ok: [{ status: 200, description: "the process runs", schema: json("Health") }], errors: [] },
+  admin_stats: operatorSale("Redis and MySQL figures of a sale, and their drift", {
+    status: 200,
+    description: "units by state",
+    schema: json("SaleStats"),
+  }),
+  admin_reconcile: operatorSale("Run one sweeper pass over a sale now", {
+    status: 200,
+    description: "what it found and repaired",
+    schema: json("Reconciled"),
+  }),
+  admin_pause: {
+    ...operatorSale("Pause a sale: tokens and orders get SALE_NOT_LIVE", {
+      status: 200,
+      description: "the sale",
+      schema: json("Sale"),
+    }),
+    body: { schema: "NoFields", required: false },
+  },
+  admin_resume: {
+    ...operatorSale("Resume a paused sale", { status: 200, description: "the sale", schema: json("Sale") }),
+    body: { schema: "NoFields", required: false },
+  },
+  admin_refunds: operatorSale("Payments recorded for refund", {
+    status: 200,
+    description: "refunds by time",
+    schema: json("Refunds"),
+  }),
+  healthz: {
+    summary: "Liveness",
+    tag: "operations",
+    ok: [{ status: 200, description: "the process runs", schema: json("Health") }],
+    errors: [],
+  },
   readyz: {
     summary: "Readiness: every dependency answers and no circuit is open",
     tag: "operations",
     ok: [{ status: 200, description: "ready", schema: json("Readiness") }],
     errors: ["UNAVAILABLE"],
   },
-  metrics: { summary: "Prometheus metrics", tag: "operations", ok: [{ status: 200, description: "text exposition format", schema: { type: "string" }, contentType: "text/plain" }], errors: [] },
-  openapi: { summary: "This document", tag: "operations", ok: [{ status: 200, description: "OpenAPI 3.1", schema: { type: "object" } }], errors: [] },
+  metrics: {
+    summary: "Prometheus metrics",
+    tag: "operations",
+    ok: [{ status: 200, description: "text exposition format", schema: { type: "string" }, contentType: "text/plain" }],
+    errors: [],
+  },
+  openapi: {
+    summary: "This document",
+    tag: "operations",
+    ok: [{ status: 200, description: "OpenAPI 3.1", schema: { type: "object" } }],
+    errors: [],
+  },
 };
 
 /**
@@ -309,7 +534,12 @@ function errorResponse(status: number, codes: ErrorCode[], replayable: boolean):
     headers,
     content: {
       "application/json": {
-        schema: { allOf: [json("Error"), { type: "object", properties: { error: { type: "object", properties: { code: { enum: codes } } } } }] },
+        schema: {
+          allOf: [
+            json("Error"),
+            { type: "object", properties: { error: { type: "object", properties: { code: { enum: codes } } } } },
+          ],
+        },
       },
     },
   };
@@ -326,17 +556,27 @@ function operation(route: RouteSpec, op: Operation): Schema {
   for (const ok of op.ok) {
     const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId") };
     if (ok.replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
-    responses[String(ok.status)] = { description: ok.description, headers, content: { [ok.contentType ?? "application/json"]: { schema: ok.schema } } };
+    responses[String(ok.status)] = {
+      description: ok.description,
+      headers,
+      content: { [ok.contentType ?? "application/json"]: { schema: ok.schema } },
+    };
   }
   const codes = [...new Set([...commonErrors(route, op), ...op.errors])];
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const c of Object.keys(ERRORS) as ErrorCode[]) if (codes.includes(c)) byStatus.set(ERRORS[c].status, [...(byStatus.get(ERRORS[c].status) ?? []), c]);
+  for (const c of Object.keys(ERRORS) as ErrorCode[])
+    if (codes.includes(c)) byStatus.set(ERRORS[c].status, [...(byStatus.get(ERRORS[c].status) ?? []), c]);
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
-    responses[String(status)] = errorResponse(status, list, list.some((c) => op.replayableErrors?.includes(c)));
+    responses[String(status)] = errorResponse(
+      status,
+      list,
+      list.some((c) => op.replayableErrors?.includes(c)),
+    );
   }
   const out: Schema = { operationId: route.name, summary: op.summary, tags: [op.tag], parameters: params, responses };
   if (route.caller !== "anyone") out.security = [{ [SECURITY_SCHEMES[route.caller].key]: [] }];
-  if (op.body) out.requestBody = { required: op.body.required, content: { "application/json": { schema: json(op.body.schema) } } };
+  if (op.body)
+    out.requestBody = { required: op.body.required, content: { "application/json": { schema: json(op.body.schema) } } };
   return out;
 }
 
@@ -365,7 +605,7 @@ export function openApiDocument(): Schema {
       title: "flashsale-gateway",
       version: packageVersion(),
       description:
-        "Flash-sale gateway. Every answer carries X-Request-Id; errors are {\"error\": {\"code\", \"message\"}} with a code from the registry. " +
+        'Flash-sale gateway. Every answer carries X-Request-Id; errors are {"error": {"code", "message"}} with a code from the registry. ' +
         "Any path or method not listed answers 404 NOT_FOUND. With server.cors.origins set, OPTIONS on any path is a CORS preflight (204).",
     },
     tags: [

@@ -13,12 +13,17 @@ export class OpsHttpServer {
   private constructor(private readonly server: Server) {}
 
   static async listen(host: string, port: number, ops: OpsRoutes): Promise<OpsHttpServer> {
-    const routes: Record<string, () => HttpReply | Promise<HttpReply>> = { "/healthz": ops.healthz, "/readyz": ops.readyz, "/metrics": ops.metricsText };
+    const routes: Record<string, () => HttpReply | Promise<HttpReply>> = {
+      "/healthz": ops.healthz,
+      "/readyz": ops.readyz,
+      "/metrics": ops.metricsText,
+    };
     const server = createServer((req, res) => {
       const path = (req.url ?? "/").split("?")[0]!;
       const route = routes[path];
       const answer = async (): Promise<HttpReply> => {
-        if (!route || (req.method !== "GET" && req.method !== "HEAD")) return errorReply(new ApiError("NOT_FOUND", "no such route"));
+        if (!route || (req.method !== "GET" && req.method !== "HEAD"))
+          return errorReply(new ApiError("NOT_FOUND", "no such route"));
         return route();
       };
       answer()

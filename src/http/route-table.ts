@@ -41,7 +41,12 @@ export interface RouteSpec {
 
 /** The exchange's policy for a route; the payment provider's routes read X-Signature. */
 export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
-  return { shed: spec.operational !== true, idempotencyKey: spec.idempotencyKey === true, signature: spec.caller === "payment_provider", cheap: spec.cheap?.(r) };
+  return {
+    shed: spec.operational !== true,
+    idempotencyKey: spec.idempotencyKey === true,
+    signature: spec.caller === "payment_provider",
+    cheap: spec.cheap?.(r),
+  };
 }
 
 /**
@@ -51,26 +56,118 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
  */
 export const ROUTES = [
   { method: "get", path: "/v1/sales/:saleId", name: "sale", caller: "anyone", handler: (r) => r.buyer.getSale },
-  { method: "post", path: "/v1/sales/:saleId/tokens", name: "token", caller: "buyer", handler: (r) => r.buyer.issueToken },
+  {
+    method: "post",
+    path: "/v1/sales/:saleId/tokens",
+    name: "token",
+    caller: "buyer",
+    handler: (r) => r.buyer.issueToken,
+  },
   // After sell-out, the flood is answered from the local flag: shedding it would cost as much and bring it back.
   {
-    method: "post", path: "/v1/sales/:saleId/orders", name: "order", caller: "buyer", handler: (r) => r.buyer.placeOrder,
-    idempotencyKey: true, cheap: (r) => r.buyer.soldOutHere,
+    method: "post",
+    path: "/v1/sales/:saleId/orders",
+    name: "order",
+    caller: "buyer",
+    handler: (r) => r.buyer.placeOrder,
+    idempotencyKey: true,
+    cheap: (r) => r.buyer.soldOutHere,
   },
-  { method: "get", path: "/v1/orders/:orderId", name: "order_status", caller: "buyer", handler: (r) => r.orders.getOrder },
-  { method: "post", path: "/v1/orders/:orderId/cancel", name: "order_cancel", caller: "buyer", handler: (r) => r.orders.cancel },
-  { method: "post", path: "/v1/payments/callback", name: "payment_callback", caller: "payment_provider", handler: (r) => r.payments.callback },
-  { method: "get", path: "/v1/admin/sales", name: "admin_list_sales", caller: "operator", handler: (r) => r.admin.list },
-  { method: "put", path: "/v1/admin/sales/:saleId", name: "admin_put_sale", caller: "operator", handler: (r) => r.admin.putSale },
-  { method: "get", path: "/v1/admin/sales/:saleId/stats", name: "admin_stats", caller: "operator", handler: (r) => r.admin.stats },
-  { method: "post", path: "/v1/admin/sales/:saleId/reconcile", name: "admin_reconcile", caller: "operator", handler: (r) => r.admin.reconcile },
-  { method: "post", path: "/v1/admin/sales/:saleId/pause", name: "admin_pause", caller: "operator", handler: (r) => r.admin.pause },
-  { method: "post", path: "/v1/admin/sales/:saleId/resume", name: "admin_resume", caller: "operator", handler: (r) => r.admin.resume },
-  { method: "get", path: "/v1/admin/sales/:saleId/refunds", name: "admin_refunds", caller: "operator", handler: (r) => r.admin.refunds },
-  { method: "get", path: "/healthz", name: "healthz", caller: "anyone", handler: (r) => r.ops.healthz, operational: true },
+  {
+    method: "get",
+    path: "/v1/orders/:orderId",
+    name: "order_status",
+    caller: "buyer",
+    handler: (r) => r.orders.getOrder,
+  },
+  {
+    method: "post",
+    path: "/v1/orders/:orderId/cancel",
+    name: "order_cancel",
+    caller: "buyer",
+    handler: (r) => r.orders.cancel,
+  },
+  {
+    method: "post",
+    path: "/v1/payments/callback",
+    name: "payment_callback",
+    caller: "payment_provider",
+    handler: (r) => r.payments.callback,
+  },
+  {
+    method: "get",
+    path: "/v1/admin/sales",
+    name: "admin_list_sales",
+    caller: "operator",
+    handler: (r) => r.admin.list,
+  },
+  {
+    method: "put",
+    path: "/v1/admin/sales/:saleId",
+    name: "admin_put_sale",
+    caller: "operator",
+    handler: (r) => r.admin.putSale,
+  },
+  {
+    method: "get",
+    path: "/v1/admin/sales/:saleId/stats",
+    name: "admin_stats",
+    caller: "operator",
+    handler: (r) => r.admin.stats,
+  },
+  {
+    method: "post",
+    path: "/v1/admin/sales/:saleId/reconcile",
+    name: "admin_reconcile",
+    caller: "operator",
+    handler: (r) => r.admin.reconcile,
+  },
+  {
+    method: "post",
+    path: "/v1/admin/sales/:saleId/pause",
+    name: "admin_pause",
+    caller: "operator",
+    handler: (r) => r.admin.pause,
+  },
+  {
+    method: "post",
+    path: "/v1/admin/sales/:saleId/resume",
+    name: "admin_resume",
+    caller: "operator",
+    handler: (r) => r.admin.resume,
+  },
+  {
+    method: "get",
+    path: "/v1/admin/sales/:saleId/refunds",
+    name: "admin_refunds",
+    caller: "operator",
+    handler: (r) => r.admin.refunds,
+  },
+  {
+    method: "get",
+    path: "/healthz",
+    name: "healthz",
+    caller: "anyone",
+    handler: (r) => r.ops.healthz,
+    operational: true,
+  },
   { method: "get", path: "/readyz", name: "readyz", caller: "anyone", handler: (r) => r.ops.readyz, operational: true },
-  { method: "get", path: "/metrics", name: "metrics", caller: "anyone", handler: (r) => r.ops.metricsText, operational: true },
-  { method: "get", path: "/openapi.json", name: "openapi", caller: "anyone", handler: (r) => r.openapi, operational: true },
+  {
+    method: "get",
+    path: "/metrics",
+    name: "metrics",
+    caller: "anyone",
+    handler: (r) => r.ops.metricsText,
+    operational: true,
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    name: "openapi",
+    caller: "anyone",
+    handler: (r) => r.openapi,
+    operational: true,
+  },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteName = (typeof ROUTES)[number]["name"];

@@ -43,13 +43,21 @@ export class HttpServer {
       shedder: this.opts.shedder,
       classify: this.opts.classify,
       cors: this.opts.cors,
-      onError: (err, req) => this.opts.log.error({ component: "http", err, method: req.method, path: req.path, requestId: req.requestId }, "unexpected failure answered 500"),
+      onError: (err, req) =>
+        this.opts.log.error(
+          { component: "http", err, method: req.method, path: req.path, requestId: req.requestId },
+          "unexpected failure answered 500",
+        ),
       access: { log: componentLogger("access", this.opts.log), sampleRate: this.opts.accessSampleRate },
     };
     const handlers: RouteHandlers = { ...this.routes, openapi: openApiHandler() };
-    for (const r of ROUTES as readonly RouteSpec[]) route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
+    for (const r of ROUTES as readonly RouteSpec[])
+      route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
     // A browser's preflight, when cross-origin access is configured (`server.cors`); otherwise not found.
-    if (this.opts.cors.enabled) route(app, "options", "/*", "cors_preflight", (req) => this.opts.cors.preflight(req.corsOrigin), opts, { shed: false });
+    if (this.opts.cors.enabled)
+      route(app, "options", "/*", "cors_preflight", (req) => this.opts.cors.preflight(req.corsOrigin), opts, {
+        shed: false,
+      });
     route(app, "any", "/*", "not_found", () => errorReply(new ApiError("NOT_FOUND", "no such route")), opts);
     await new Promise<void>((done, fail) => {
       app.listen(this.opts.host, port, (sock) => {

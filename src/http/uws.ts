@@ -13,7 +13,8 @@ export function loadUws(): typeof UwsTypes {
   if (!native) {
     throw new Error(
       "uWebSockets.js did not load its native binary (a JavaScript fallback would serve instead); " +
-        "install a build matching this platform and Node ABI " + `(${process.platform}-${process.arch}, modules ${process.versions.modules})`,
+        "install a build matching this platform and Node ABI " +
+        `(${process.platform}-${process.arch}, modules ${process.versions.modules})`,
     );
   }
   return uws;

@@ -43,6 +43,11 @@ export async function lostOrderNotes(redis: RedisClient, keys: Keys, saleId: str
 }
 
 /** Drops the notes a rebuild has settled; a note written since stays for the next one. */
-export async function dropLostOrderNotes(redis: RedisClient, keys: Keys, saleId: string, orderIds: readonly string[]): Promise<void> {
+export async function dropLostOrderNotes(
+  redis: RedisClient,
+  keys: Keys,
+  saleId: string,
+  orderIds: readonly string[],
+): Promise<void> {
   if (orderIds.length > 0) await redis.hdel(keys.lostOrders(saleId), ...orderIds);
 }

@@ -54,7 +54,17 @@ interface Pending {
  * a malformed (poison) message is acknowledged and counted, never retried.
  */
 export class OrderWriter {
-  readonly stats = { received: 0, written: 0, duplicates: 0, poison: 0, skipped: 0, parked: 0, batches: 0, failedBatches: 0, retries: 0 };
+  readonly stats = {
+    received: 0,
+    written: 0,
+    duplicates: 0,
+    poison: 0,
+    skipped: 0,
+    parked: 0,
+    batches: 0,
+    failedBatches: 0,
+    retries: 0,
+  };
   /** flashsale_order_persist_lag_seconds, once instrumented. */
   private lag?: Histogram;
   /** Called with each persisted order (the demo measures the lag from 202 to row). */
@@ -74,7 +84,10 @@ export class OrderWriter {
     private readonly afterPersist: (orders: OrderMessage[]) => void = () => {},
     private readonly log: Logger = componentLogger("order-writer"),
   ) {
-    this.batches = new Batcher({ maxSize: opts.batchMax, lingerMs: opts.lingerMs, maxInFlight: opts.batchesInFlight }, (batch) => this.writeBatch(batch));
+    this.batches = new Batcher(
+      { maxSize: opts.batchMax, lingerMs: opts.lingerMs, maxInFlight: opts.batchesInFlight },
+      (batch) => this.writeBatch(batch),
+    );
   }
 
   /**
@@ -84,13 +97,37 @@ export class OrderWriter {
   instrument(metrics: Metrics): void {
     const { stats } = this;
     metrics.counterFrom("flashsale_writer_batches_total", "Batches written to MySQL", () => stats.batches);
-    metrics.counterFrom("flashsale_writer_failed_batches_total", "Batches given up after retryForMs, their messages handed back to the broker for redelivery", () => stats.failedBatches);
+    metrics.counterFrom(
+      "flashsale_writer_failed_batches_total",
+      "Batches given up after retryForMs, their messages handed back to the broker for redelivery",
+      () => stats.failedBatches,
+    );
     metrics.counterFrom("flashsale_writer_rows_total", "Order rows inserted", () => stats.written);
-    metrics.counterFrom("flashsale_writer_duplicates_total", "Orders whose row was already there (a redelivered message, or the sweeper's write)", () => stats.duplicates);
-    metrics.counterFrom("flashsale_writer_retries_total", "Retries of a Redis or MySQL step after a failure (with backoff, up to retryForMs)", () => stats.retries);
-    metrics.counterFrom("flashsale_writer_parked_total", "Orders of committed messages the Redis ledger did not know, parked for the sweeper (parked_orders)", () => stats.parked);
-    metrics.counterFrom("flashsale_writer_dead_lettered_total", "Malformed messages and invalid rows acknowledged and dropped, never retried", () => stats.poison);
-    this.lag = metrics.histogram("flashsale_order_persist_lag_seconds", "Time from the reservation (the 202) to the order's row in MySQL", LAG_BUCKETS);
+    metrics.counterFrom(
+      "flashsale_writer_duplicates_total",
+      "Orders whose row was already there (a redelivered message, or the sweeper's write)",
+      () => stats.duplicates,
+    );
+    metrics.counterFrom(
+      "flashsale_writer_retries_total",
+      "Retries of a Redis or MySQL step after a failure (with backoff, up to retryForMs)",
+      () => stats.retries,
+    );
+    metrics.counterFrom(
+      "flashsale_writer_parked_total",
+      "Orders of committed messages the Redis ledger did not know, parked for the sweeper (parked_orders)",
+      () => stats.parked,
+    );
+    metrics.counterFrom(
+      "flashsale_writer_dead_lettered_total",
+      "Malformed messages and invalid rows acknowledged and dropped, never retried",
+      () => stats.poison,
+    );
+    this.lag = metrics.histogram(
+      "flashsale_order_persist_lag_seconds",
+      "Time from the reservation (the 202) to the order's row in MySQL",
+      LAG_BUCKETS,
+    );
   }
 
   /** Messages being consumed, not yet acknowledged or handed back (a stop cut short leaves them to a redelivery). */
@@ -117,7 +154,10 @@ export class OrderWriter {
       return rmq.ConsumeResult.SUCCESS;
     }
     if (this.log.isLevelEnabled("debug")) {
-      this.log.debug({ messageId: view.messageId, orderIds: view.keys, requestIds: view.properties.get(REQUEST_IDS_PROPERTY) }, "order message received");
+      this.log.debug(
+        { messageId: view.messageId, orderIds: view.keys, requestIds: view.properties.get(REQUEST_IDS_PROPERTY) },
+        "order message received",
+      );
     }
     let seen: { reserved: OrderMessage[]; seenAt: number };
     try {
@@ -138,7 +178,11 @@ export class OrderWriter {
    */
   private async reservedOnly(orders: OrderMessage[]): Promise<{ reserved: OrderMessage[]; seenAt: number }> {
     const seenAt = Date.now();
-    const ledger = await readLedger(this.redis, this.keys, orders.map((o) => o.orderId));
+    const ledger = await readLedger(
+      this.redis,
+      this.keys,
+      orders.map((o) => o.orderId),
+    );
     // Every order id of a committed message has a record (reservation or tombstone, see reserve-5.lua): one
     // without is a reservation Redis lost. Evidence, not garbage: parked for the sweeper, never acked away.
     await this.park(orders.filter((o) => ledger.get(o.orderId) == null));
@@ -166,7 +210,10 @@ export class OrderWriter {
     await this.repo.parkOrders(lost);
     this.stats.parked += lost.length;
     for (const o of lost) {
-      this.log.warn({ orderId: o.orderId, saleId: o.saleId, userId: o.userId, requestId: o.requestId }, "order in a committed message but not in the Redis ledger: parked for the sweeper");
+      this.log.warn(
+        { orderId: o.orderId, saleId: o.saleId, userId: o.userId, requestId: o.requestId },
+        "order in a committed message but not in the Redis ledger: parked for the sweeper",
+      );
     }
   }
 
@@ -207,13 +254,20 @@ export class OrderWriter {
       });
     } catch (err) {
       this.stats.failedBatches++;
-      this.log.error({ orders: batch.length, orderIds: batch.slice(0, 20).map((p) => p.order.orderId), err: (err as Error).message }, "batch not written, handing back for redelivery");
+      this.log.error(
+        { orders: batch.length, orderIds: batch.slice(0, 20).map((p) => p.order.orderId), err: (err as Error).message },
+        "batch not written, handing back for redelivery",
+      );
       for (const p of batch) p.done("failed");
       return;
     }
     this.afterPersist(stored);
     if (this.log.isLevelEnabled("debug")) {
-      for (const o of stored) this.log.debug({ orderId: o.orderId, requestId: o.requestId, saleId: o.saleId, userId: o.userId }, "order row written");
+      for (const o of stored)
+        this.log.debug(
+          { orderId: o.orderId, requestId: o.requestId, saleId: o.saleId, userId: o.userId },
+          "order row written",
+        );
     }
     const at = Date.now();
     for (const p of batch) {
@@ -243,7 +297,11 @@ export class OrderWriter {
     const now = Date.now();
     const stale = batch.filter((p) => !parked.has(p.order.orderId) && now - p.seenAt > LEDGER_FRESH_MS);
     if (stale.length === 0) return;
-    const ledger = await readLedger(this.redis, this.keys, stale.map((p) => p.order.orderId));
+    const ledger = await readLedger(
+      this.redis,
+      this.keys,
+      stale.map((p) => p.order.orderId),
+    );
     const lost = stale.filter((p) => ledger.get(p.order.orderId) == null).map((p) => p.order);
     await this.park(lost);
     for (const o of lost) parked.add(o.orderId);
@@ -289,7 +347,9 @@ export class OrderWriter {
   }
 
   private async confirm(orderIds: string[]): Promise<void> {
-    await Promise.all([...groupByShard(this.keys, orderIds).values()].map((g) => scripts.confirm(this.redis, g.shard, g.orderIds)));
+    await Promise.all(
+      [...groupByShard(this.keys, orderIds).values()].map((g) => scripts.confirm(this.redis, g.shard, g.orderIds)),
+    );
   }
 
   /** Stops retrying, writes what is waiting now, and resolves when no order is in flight (or at `deadline`). */
@@ -302,5 +362,14 @@ export class OrderWriter {
 
 /** The CONFIRMED row a committed order becomes. */
 function orderRow(o: OrderMessage): OrderRow {
-  return { orderId: o.orderId, saleId: o.saleId, skuId: o.skuId, userId: o.userId, quantity: o.quantity, status: "CONFIRMED", createdAt: new Date(o.reservedAt), token: o.token };
+  return {
+    orderId: o.orderId,
+    saleId: o.saleId,
+    skuId: o.skuId,
+    userId: o.userId,
+    quantity: o.quantity,
+    status: "CONFIRMED",
+    createdAt: new Date(o.reservedAt),
+    token: o.token,
+  };
 }

@@ -3,7 +3,14 @@ import { hostname } from "node:os";
 import type { Pool } from "mysql2/promise";
 import type { Producer } from "rocketmq-client-nodejs";
 import type { MysqlShards } from "../persistence/mysql-shards.js";
-import { claimUnpublished, markPublished, prunePublished, releaseClaim, type ClaimedEvent, type OrderEvent } from "../persistence/order-events.js";
+import {
+  claimUnpublished,
+  markPublished,
+  prunePublished,
+  releaseClaim,
+  type ClaimedEvent,
+  type OrderEvent,
+} from "../persistence/order-events.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
 
@@ -66,7 +73,9 @@ export class OutboxRelay {
     this.sendBudgetMs = opts.sendBudgetMs ?? SEND_BUDGET_MS;
     // A claim must outlast a send that starts near its end, with room to send at all.
     if (this.claimMs < 2 * this.sendBudgetMs) {
-      throw new Error(`outbox.claimMs (${this.claimMs}) must be at least twice the longest send (${this.sendBudgetMs} ms: 4 × rocketmq.requestTimeoutMs)`);
+      throw new Error(
+        `outbox.claimMs (${this.claimMs}) must be at least twice the longest send (${this.sendBudgetMs} ms: 4 × rocketmq.requestTimeoutMs)`,
+      );
     }
   }
 
@@ -141,13 +150,24 @@ export class OutboxRelay {
       });
     }
     // Given back: events of failed runs, and any left when the claim ran short.
-    await releaseClaim(pool, claim, claimed.filter((e) => !acked.has(e.seq)).map((e) => e.seq), t);
+    await releaseClaim(
+      pool,
+      claim,
+      claimed.filter((e) => !acked.has(e.seq)).map((e) => e.seq),
+      t,
+    );
     if (failure) throw failure;
     return acked.size;
   }
 
   private send(event: OrderEvent): Promise<unknown> {
-    return this.producer.send({ topic: this.opts.topic, tag: event.type, keys: [event.orderId], messageGroup: event.orderId, body: Buffer.from(JSON.stringify(event)) });
+    return this.producer.send({
+      topic: this.opts.topic,
+      tag: event.type,
+      keys: [event.orderId],
+      messageGroup: event.orderId,
+      body: Buffer.from(JSON.stringify(event)),
+    });
   }
 
   /**

@@ -14,7 +14,8 @@ interface TimerBody {
 function decodeTimer(body: Buffer): TimerBody | null {
   try {
     const v = JSON.parse(body.toString("utf8")) as Partial<TimerBody>;
-    if (typeof v.saleId !== "string" || !Array.isArray(v.orderIds) || !v.orderIds.every((id) => typeof id === "string")) return null;
+    if (typeof v.saleId !== "string" || !Array.isArray(v.orderIds) || !v.orderIds.every((id) => typeof id === "string"))
+      return null;
     return { saleId: v.saleId, orderIds: v.orderIds };
   } catch {
     return null;
@@ -48,7 +49,10 @@ export class PaymentTimers {
     for (const [saleId, group] of bySale) {
       void this.send(saleId, group).catch((err: unknown) => {
         this.stats.sendFailures++;
-        this.log.warn({ saleId, orders: group.length, err: (err as Error).message }, "payment-timeout timer not sent (the sweeper expires these orders)");
+        this.log.warn(
+          { saleId, orders: group.length, err: (err as Error).message },
+          "payment-timeout timer not sent (the sweeper expires these orders)",
+        );
       });
     }
   };
@@ -58,7 +62,12 @@ export class PaymentTimers {
     const timeoutMs = (sale?.paymentTimeoutSeconds || this.defaultTimeoutSeconds) * 1000;
     const due = Math.max(...orders.map((o) => o.reservedAt)) + timeoutMs;
     const body: TimerBody = { saleId, orderIds: orders.map((o) => o.orderId) };
-    await this.producer.send({ topic: this.topic, tag: saleId, deliveryTimestamp: new Date(due), body: Buffer.from(JSON.stringify(body)) });
+    await this.producer.send({
+      topic: this.topic,
+      tag: saleId,
+      deliveryTimestamp: new Date(due),
+      body: Buffer.from(JSON.stringify(body)),
+    });
     this.stats.sent++;
   }
 

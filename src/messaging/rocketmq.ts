@@ -25,8 +25,10 @@ export function quietLogger(tag: string, parent?: Logger): ILogger {
     return { info: nop, debug: nop, warn: nop, error: nop, close: nop };
   }
   const log = componentLogger(`rocketmq-${tag}`, parent);
-  const at = (level: "trace" | "debug" | "warn" | "error") => (...args: unknown[]) => {
-    if (log.isLevelEnabled(level)) log[level](formatArgs(args));
-  };
+  const at =
+    (level: "trace" | "debug" | "warn" | "error") =>
+    (...args: unknown[]) => {
+      if (log.isLevelEnabled(level)) log[level](formatArgs(args));
+    };
   return { info: at("trace"), debug: at("trace"), warn: at("warn"), error: at("error"), close: () => {} };
 }

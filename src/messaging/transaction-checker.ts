@@ -25,7 +25,11 @@ export class OrderTransactionChecker {
 
   async check(view: MessageView): Promise<number> {
     const orders = decodeOrders(view.body);
-    const places = orders?.map((o) => ({ orderId: o.orderId, reservedAt: o.reservedAt, shard: ledgerOf(this.keys, o.orderId) }));
+    const places = orders?.map((o) => ({
+      orderId: o.orderId,
+      reservedAt: o.reservedAt,
+      shard: ledgerOf(this.keys, o.orderId),
+    }));
     if (!places || places.some((p) => !p.shard)) {
       // Not one of ours, or corrupt: it can never become an order.
       this.checks.rollback++;
@@ -35,7 +39,9 @@ export class OrderTransactionChecker {
     // Every order of the group is settled on its own: existing → stays, missing → tombstoned. A throw (Redis
     // down) propagates: the client then answers nothing and the broker asks again later.
     const now = Date.now();
-    const answers = await Promise.all(places.map(({ orderId, reservedAt, shard }) => scripts.checkOrder(this.redis, shard!, orderId, now, reservedAt)));
+    const answers = await Promise.all(
+      places.map(({ orderId, reservedAt, shard }) => scripts.checkOrder(this.redis, shard!, orderId, now, reservedAt)),
+    );
     const commit = answers.includes("commit") || answers.includes("forgotten");
     // Nothing known to exist, and an order on a shard whose state is lost: decided once it is rebuilt.
     const unknown = !commit && answers.includes("unknown");
@@ -46,7 +52,10 @@ export class OrderTransactionChecker {
     // Rare (a producer that died or timed out mid-transaction), and the one place an order's fate is decided
     // away from its request: worth a line per order.
     for (const [i, o] of orders!.entries()) {
-      this.log.info({ messageId: view.messageId, orderId: o.orderId, requestId: o.requestId, answer: answers[i], resolution }, "back-check settled an order");
+      this.log.info(
+        { messageId: view.messageId, orderId: o.orderId, requestId: o.requestId, answer: answers[i], resolution },
+        "back-check settled an order",
+      );
     }
     if (unknown) return TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
     return commit ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;

@@ -2,12 +2,17 @@ import type { Producer } from "rocketmq-client-nodejs";
 import type { Histogram } from "prom-client";
 import type { Cell, Metrics } from "../observability/metrics.js";
 import type { ReserveOutcome } from "../redis/script-replies.js";
-import { HandOffUnconfirmed, KeyInFlight, ReplicasBehind, type OrderPlacer, type PlacementRefused } from "../reservation/order-placer.js";
+import {
+  HandOffUnconfirmed,
+  KeyInFlight,
+  ReplicasBehind,
+  type OrderPlacer,
+  type PlacementRefused,
+} from "../reservation/order-placer.js";
 import type { ReservationService, ReserveRequest } from "../reservation/reservation-service.js";
 import { Batcher } from "../util/batcher.js";
 import { crashIf, type CrashPoint } from "../util/crash-point.js";
 import { encodeOrders, requestIdProperties, type OrderMessage } from "./order-message.js";
-
 
 export interface GroupCommitOptions {
   /** Most orders in one transactional message (1 = a message per order). */
@@ -66,13 +71,24 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     /** Runs the half-message send (the RocketMQ circuit breaker); what it rejects with is the group's answer. */
     private readonly guardSend: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
   ) {
-    this.groups = new Batcher({ maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight }, (group) => this.settle(group));
+    this.groups = new Batcher(
+      { maxSize: opts.maxOrders, lingerMs: opts.lingerMs, maxInFlight: opts.maxInFlight },
+      (group) => this.settle(group),
+    );
   }
 
   /** Group-commit metrics: groups sent (read from `stats`), their sizes, and each order's outcome. */
   instrument(metrics: Metrics): void {
-    metrics.counterFrom("flashsale_group_commit_groups_total", "Group commits: transactional messages (half messages) sent", () => this.stats.messages);
-    const orders = metrics.counter("flashsale_group_commit_orders_total", "Orders placed through group commit, by what their transaction did", ["outcome"]);
+    metrics.counterFrom(
+      "flashsale_group_commit_groups_total",
+      "Group commits: transactional messages (half messages) sent",
+      () => this.stats.messages,
+    );
+    const orders = metrics.counter(
+      "flashsale_group_commit_orders_total",
+      "Orders placed through group commit, by what their transaction did",
+      ["outcome"],
+    );
     this.meter = {
       size: metrics.histogram("flashsale_group_commit_group_size", "Orders per group commit", GROUP_SIZE_BUCKETS),
       orders: {
@@ -114,7 +130,16 @@ export class TransactionalOrderPlacer implements OrderPlacer {
       }
       return await new Promise<ReserveOutcome>((resolve, reject) => {
         const { sale, userId, quantity } = req;
-        const order = { orderId: this.reservations.newOrderId(sale, userId), saleId: sale.saleId, skuId: sale.skuId, userId, quantity, reservedAt: Date.now(), token: req.token, requestId: req.requestId };
+        const order = {
+          orderId: this.reservations.newOrderId(sale, userId),
+          saleId: sale.saleId,
+          skuId: sale.skuId,
+          userId,
+          quantity,
+          reservedAt: Date.now(),
+          token: req.token,
+          requestId: req.requestId,
+        };
         this.groups.add({ req, order, resolve, reject });
       });
     } finally {
@@ -126,13 +151,16 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     const tx = this.producer.beginTransaction();
     try {
       await this.guardSend(() =>
-        this.producer.send({
-          topic: this.topic,
-          tag: group[0]!.order.saleId,
-          keys: group.map((p) => p.order.orderId),
-          body: encodeOrders(group.map((p) => p.order)),
-          properties: requestIdProperties(group.map((p) => p.order)),
-        }, tx),
+        this.producer.send(
+          {
+            topic: this.topic,
+            tag: group[0]!.order.saleId,
+            keys: group.map((p) => p.order.orderId),
+            body: encodeOrders(group.map((p) => p.order)),
+            properties: requestIdProperties(group.map((p) => p.order)),
+          },
+          tx,
+        ),
       );
     } catch (err) {
       for (const p of group) p.reject(err);
@@ -143,14 +171,19 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     this.stats.orders += group.length;
     this.meter?.size.observe(group.length);
     crashIf(this.crashAt, "after-half");
-    const results = await Promise.allSettled(group.map((p) => this.reservations.reserve({ ...p.req, orderId: p.order.orderId, now: p.order.reservedAt })));
+    const results = await Promise.allSettled(
+      group.map((p) => this.reservations.reserve({ ...p.req, orderId: p.order.orderId, now: p.order.reservedAt })),
+    );
     crashIf(this.crashAt, "after-reserve");
     // Acknowledged means replicated: every reservation about to be answered 202 (new or replayed) must be on
     // the replicas first; when a primary cannot say so in time the outcome is unknown, settled by the token
     // (the buyer retries with the same key) and the back-check, never assumed.
-    const reservedIds = results.flatMap((r) => (r.status === "fulfilled" && r.value.kind === "reserved" ? [r.value.orderId] : []));
+    const reservedIds = results.flatMap((r) =>
+      r.status === "fulfilled" && r.value.kind === "reserved" ? [r.value.orderId] : [],
+    );
     const replicated = await this.reservations.replicated(reservedIds).catch(() => false);
-    const isNew = (r: PromiseSettledResult<ReserveOutcome>) => r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
+    const isNew = (r: PromiseSettledResult<ReserveOutcome>) =>
+      r.status === "fulfilled" && r.value.kind === "reserved" && !r.value.replayed;
     // What holds back a 202: every reservation while not replicated, a new one while not committed.
     let holdReserved: PlacementRefused | null = null;
     let holdNew: PlacementRefused | null = null;

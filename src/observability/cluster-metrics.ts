@@ -26,12 +26,15 @@ export function serveClusterMetrics(): void {
   const aggregator = new AggregatorRegistry();
   cluster.on("message", (worker, msg: { type?: string; id: number }) => {
     if (msg?.type !== REQUEST) return;
-    void aggregator.clusterMetrics().then(
-      (text) => ({ text }),
-      (err: Error) => ({ error: err.message }),
-    ).then((r) => {
-      if (worker.isConnected()) worker.send({ type: REPLY, id: msg.id, ...r } satisfies Reply);
-    });
+    void aggregator
+      .clusterMetrics()
+      .then(
+        (text) => ({ text }),
+        (err: Error) => ({ error: err.message }),
+      )
+      .then((r) => {
+        if (worker.isConnected()) worker.send({ type: REPLY, id: msg.id, ...r } satisfies Reply);
+      });
   });
 }
 
@@ -51,7 +54,10 @@ export function answerClusterMetrics(): void {
  */
 export function clusterMetricsText(registries: Registry[]): () => Promise<string> {
   AggregatorRegistry.setRegistries(registries);
-  const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  const waiting = new Map<
+    number,
+    { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }
+  >();
   let next = 0;
   process.on("message", (msg: Reply) => {
     if (msg?.type !== REPLY) return;

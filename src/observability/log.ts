@@ -49,4 +49,3 @@ export function componentLogger(component: string, parent?: Logger): Logger {
 export function formatArgs(args: unknown[]): string {
   return format(...args.map((a) => (a instanceof Error ? a.message : a)));
 }
-

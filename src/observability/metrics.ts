@@ -60,7 +60,8 @@ export class RouteRecorder {
     let byCode = this.byStatus.get(status);
     if (byCode === undefined) this.byStatus.set(status, (byCode = new Map()));
     let cell = byCode.get(code);
-    if (cell === undefined) byCode.set(code, (cell = this.requests.cell({ route: this.route, status: String(status), code })));
+    if (cell === undefined)
+      byCode.set(code, (cell = this.requests.cell({ route: this.route, status: String(status), code })));
     cell.n++;
     let i = 0;
     while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
@@ -76,7 +77,13 @@ class RecordedLatency extends Histogram<"route"> {
     registry: Registry,
     private readonly routes: Map<string, RouteRecorder>,
   ) {
-    super({ name: "flashsale_http_request_duration_seconds", help: "Time from request to answer, by route", labelNames: ["route"], buckets: LATENCY_BUCKETS, registers: [registry] });
+    super({
+      name: "flashsale_http_request_duration_seconds",
+      help: "Time from request to answer, by route",
+      labelNames: ["route"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
   }
 
   override async get(): Promise<Awaited<ReturnType<Histogram<"route">["get"]>>> {
@@ -93,7 +100,14 @@ class RecordedLatency extends Histogram<"route"> {
       values.push({ labels: { route: r.route }, value: r.sum, metricName: `${name}_sum` });
       values.push({ labels: { route: r.route }, value: r.count, metricName: `${name}_count` });
     }
-    return { name, help: "Time from request to answer, by route", type: "histogram" as never, aggregator: "sum", values: values as never, collect: undefined as never };
+    return {
+      name,
+      help: "Time from request to answer, by route",
+      type: "histogram" as never,
+      aggregator: "sum",
+      values: values as never,
+      collect: undefined as never,
+    };
   }
 
   /** The registry prefers this to get() when formatting the text exposition. */
@@ -111,7 +125,8 @@ function processMetrics(): Registry {
     collectDefaultMetrics({ register: processRegistry });
     // Gauges named like counters fail `promtool check metrics`; the per-type series beside them
     // (nodejs_active_handles{type} ...) sum to the same numbers.
-    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) processRegistry.removeSingleMetric(name);
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+      processRegistry.removeSingleMetric(name);
   }
   return processRegistry;
 }
@@ -123,7 +138,12 @@ export class Metrics {
   private readonly requests: CellCounter<"route" | "status" | "code">;
 
   constructor() {
-    this.requests = new CellCounter(this.own, "flashsale_http_requests_total", "Answered requests by route, status and error code", ["route", "status", "code"]);
+    this.requests = new CellCounter(
+      this.own,
+      "flashsale_http_requests_total",
+      "Answered requests by route, status and error code",
+      ["route", "status", "code"],
+    );
     new RecordedLatency(this.own, this.routes);
   }
 
@@ -177,7 +197,12 @@ export class Metrics {
   }
 
   /** A prom-client histogram, for per-batch, per-group and per-pass paths (not per request: use cells there). */
-  histogram<L extends string = never>(name: string, help: string, buckets: readonly number[], labelNames: readonly L[] = []): Histogram<L> {
+  histogram<L extends string = never>(
+    name: string,
+    help: string,
+    buckets: readonly number[],
+    labelNames: readonly L[] = [],
+  ): Histogram<L> {
     return new Histogram<L>({ name, help, buckets: [...buckets], labelNames, registers: [this.own] });
   }
 

@@ -78,7 +78,9 @@ export class OrderLifecycle {
       const sale = await this.saleOf(where.saleId, via);
       return sale ? { kind: "found", order: this.known(record, sale) } : MISSING;
     }
-    const { row, parked } = this.repo ? await via.mysql(() => this.repo!.lookupOrder(orderId)) : { row: null, parked: false };
+    const { row, parked } = this.repo
+      ? await via.mysql(() => this.repo!.lookupOrder(orderId))
+      : { row: null, parked: false };
     if (row) {
       const sale = await this.saleOf(where.saleId, via);
       return { kind: "found", order: this.fromRow(row, sale) };
@@ -96,7 +98,10 @@ export class OrderLifecycle {
     if (!sale || where.shard >= sale.shards) return MISSING;
     if (sale.recovering) return unknown("the sale's Redis state is being rebuilt");
     const shard = this.keys.shard(where.saleId, where.shard);
-    const [counter, noted] = await Promise.all([this.redis.exists(shard.stock), this.redis.hexists(this.keys.lostOrders(where.saleId), orderId)]);
+    const [counter, noted] = await Promise.all([
+      this.redis.exists(shard.stock),
+      this.redis.hexists(this.keys.lostOrders(where.saleId), orderId),
+    ]);
     if (counter === 0) return unknown("the order's stock shard lost its Redis state");
     if (noted) return unknown("the order is noted as lost until its sale's rebuild honours it");
     // The shard's state is whole and holds no record: no reservation was ever made under this id.
@@ -106,7 +111,11 @@ export class OrderLifecycle {
   /** The sale's settings: Redis (cached), else the catalog in MySQL, even past its retention. */
   private async saleOf(saleId: string, via: LookupGuards): Promise<Sale | null> {
     // Each read behind its own dependency's breaker: the catalog is MySQL's.
-    return (await via.redis(() => this.sales.get(saleId))) ?? (await via.mysql(() => this.sales.stored(saleId)))?.sale ?? null;
+    return (
+      (await via.redis(() => this.sales.get(saleId))) ??
+      (await via.mysql(() => this.sales.stored(saleId)))?.sale ??
+      null
+    );
   }
 
   /** An order found by its row (Redis lost its record): the row's facts, the sale's timeout when known. */
@@ -116,7 +125,14 @@ export class OrderLifecycle {
     return {
       record: null,
       row,
-      facts: { orderId: row.orderId, saleId: row.saleId, skuId: row.skuId, userId: row.userId, quantity: row.quantity, reservedAt },
+      facts: {
+        orderId: row.orderId,
+        saleId: row.saleId,
+        skuId: row.skuId,
+        userId: row.userId,
+        quantity: row.quantity,
+        reservedAt,
+      },
       payBy: reservedAt + timeoutSeconds * 1000,
     };
   }
@@ -135,14 +151,28 @@ export class OrderLifecycle {
     const timeoutSeconds = sale.paymentTimeoutSeconds || this.defaultTimeoutSeconds;
     return {
       record,
-      facts: { orderId: record.orderId, saleId: sale.saleId, skuId: sale.skuId, userId: record.userId, quantity: record.quantity, reservedAt: record.reservedAt, token: record.token || undefined },
+      facts: {
+        orderId: record.orderId,
+        saleId: sale.saleId,
+        skuId: sale.skuId,
+        userId: record.userId,
+        quantity: record.quantity,
+        reservedAt: record.reservedAt,
+        token: record.token || undefined,
+      },
       payBy: record.reservedAt + timeoutSeconds * 1000,
     };
   }
 
   /** A payment provider's event for this order. */
   payment(order: KnownOrder, payment: PaymentRecord): Promise<TransitionResult> {
-    return this.apply(order, payment.status === "SUCCEEDED" ? { kind: "pay", eventId: payment.eventId } : { kind: "fail", eventId: payment.eventId }, payment);
+    return this.apply(
+      order,
+      payment.status === "SUCCEEDED"
+        ? { kind: "pay", eventId: payment.eventId }
+        : { kind: "fail", eventId: payment.eventId },
+      payment,
+    );
   }
 
   cancelByBuyer(order: KnownOrder): Promise<TransitionResult> {
@@ -178,7 +208,10 @@ export class OrderLifecycle {
       if (status === "CANCELLED") await this.returnUnits({ orderId });
       if (status === "PAID") await this.markPaid({ orderId });
     } catch (err) {
-      this.log.warn({ orderId, status, err: (err as Error).message }, "order committed in MySQL, not yet mirrored in Redis: the sweeper finishes it");
+      this.log.warn(
+        { orderId, status, err: (err as Error).message },
+        "order committed in MySQL, not yet mirrored in Redis: the sweeper finishes it",
+      );
     }
   }
 

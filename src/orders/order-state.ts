@@ -21,9 +21,7 @@ export const REFUND_REASONS = ["PAID_AFTER_CANCEL", "DUPLICATE_PAYMENT"] as cons
 export type RefundReason = (typeof REFUND_REASONS)[number];
 
 export type OrderAction =
-  | { kind: "pay"; eventId: string }
-  | { kind: "fail"; eventId: string }
-  | { kind: "cancel"; reason: CancelReason };
+  { kind: "pay"; eventId: string } | { kind: "fail"; eventId: string } | { kind: "cancel"; reason: CancelReason };
 
 /** What an action comes to from one status: the new status (if any), a refund (if any), and the answer. */
 export interface Decision {
@@ -48,7 +46,8 @@ export function decide(from: OrderStatus, action: OrderAction): Decision {
       return { status: from };
     case "cancel":
       if (from === "CONFIRMED") return { to: "CANCELLED", status: "CANCELLED" };
-      if (from === "PAID") return { status: "PAID", refused: action.reason === "BUYER_CANCEL" ? "ORDER_NOT_CANCELLABLE" : undefined };
+      if (from === "PAID")
+        return { status: "PAID", refused: action.reason === "BUYER_CANCEL" ? "ORDER_NOT_CANCELLABLE" : undefined };
       return { status: "CANCELLED" };
   }
 }

@@ -21,7 +21,13 @@ export function needsRow(order: KnownOrder): boolean {
  */
 export function orderView(order: KnownOrder, row: StoredOrder | null): OrderView {
   const { facts } = order;
-  const base = { orderId: facts.orderId, saleId: facts.saleId, skuId: facts.skuId, userId: facts.userId, quantity: facts.quantity };
+  const base = {
+    orderId: facts.orderId,
+    saleId: facts.saleId,
+    skuId: facts.skuId,
+    userId: facts.userId,
+    quantity: facts.quantity,
+  };
   if (row) return { ...base, skuId: row.skuId, status: row.status, createdAt: row.createdAt, updatedAt: row.updatedAt };
   const reservedAt = new Date(facts.reservedAt);
   const status = order.record?.state === "released" ? "CANCELLED" : "RESERVED";

@@ -38,7 +38,9 @@ export function paymentOutcome(d: Decision): string {
 
 /** The decision a stored outcome stands for (paymentOutcome read back). */
 function storedDecision(outcome: string): Decision {
-  return outcome === "ORDER_CANCELLED" ? { status: "CANCELLED", refused: "ORDER_CANCELLED" } : { status: outcome as OrderStatus };
+  return outcome === "ORDER_CANCELLED"
+    ? { status: "CANCELLED", refused: "ORDER_CANCELLED" }
+    : { status: outcome as OrderStatus };
 }
 
 /**
@@ -46,13 +48,26 @@ function storedDecision(outcome: string): Decision {
  * it is claimed with another body. On its own connection it commits at once; inside the order's transaction
  * a concurrent delivery waits on the claim's lock until that transaction ends, then reads the winner.
  */
-async function claim(db: Pool | PoolConnection, orderId: string, payment: PaymentRecord, now: Date, t: number): Promise<boolean> {
-  const [ins] = await db.query<ResultSetHeader>({ sql: "INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE event_id = event_id", timeout: t }, [
-    payment.eventId, orderId, payment.bodySha256, now,
-  ]);
+async function claim(
+  db: Pool | PoolConnection,
+  orderId: string,
+  payment: PaymentRecord,
+  now: Date,
+  t: number,
+): Promise<boolean> {
+  const [ins] = await db.query<ResultSetHeader>(
+    {
+      sql: "INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE event_id = event_id",
+      timeout: t,
+    },
+    [payment.eventId, orderId, payment.bodySha256, now],
+  );
   // Claimed now (the first delivery: one statement); a redelivery reads the body that holds the claim.
   if (ins.affectedRows === 1) return true;
-  const [rows] = await db.query<RowDataPacket[]>({ sql: "SELECT body_sha256 FROM payment_claims WHERE event_id = ? LOCK IN SHARE MODE", timeout: t }, [payment.eventId]);
+  const [rows] = await db.query<RowDataPacket[]>(
+    { sql: "SELECT body_sha256 FROM payment_claims WHERE event_id = ? LOCK IN SHARE MODE", timeout: t },
+    [payment.eventId],
+  );
   return String(rows[0]!.body_sha256) === payment.bodySha256;
 }
 
@@ -71,15 +86,27 @@ async function claim(db: Pool | PoolConnection, orderId: string, payment: Paymen
 export class OrderTransitions {
   constructor(private readonly shards: MysqlShards) {}
 
-  async apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
+  async apply(
+    order: OrderFacts,
+    action: OrderAction,
+    payment?: PaymentRecord,
+    now = new Date(),
+  ): Promise<TransitionResult> {
     // The claim shares the order's transaction when its home is the order's database (no extra commit).
     const home = payment ? this.shards.databases()[eventHome(payment.eventId, this.shards.shardCount)]! : null;
     const claimApart = home !== null && home.db !== this.shards.forUser(order.userId).db;
-    if (claimApart && !(await claim(home.pool, order.orderId, payment!, now, this.shards.queryTimeoutMs))) return { kind: "event_reused" };
+    if (claimApart && !(await claim(home.pool, order.orderId, payment!, now, this.shards.queryTimeoutMs)))
+      return { kind: "event_reused" };
     return withDeadlockRetry(() => this.applyOnce(order, action, payment, now, !claimApart));
   }
 
-  private async applyOnce(order: OrderFacts, action: OrderAction, payment: PaymentRecord | undefined, now: Date, claimHere: boolean): Promise<TransitionResult> {
+  private async applyOnce(
+    order: OrderFacts,
+    action: OrderAction,
+    payment: PaymentRecord | undefined,
+    now: Date,
+    claimHere: boolean,
+  ): Promise<TransitionResult> {
     const { pool, table } = this.shards.forUser(order.userId);
     const t = this.shards.queryTimeoutMs;
     const applied = await inTransaction(pool, async (conn): Promise<TransitionResult | "seen"> => {
@@ -87,9 +114,13 @@ export class OrderTransitions {
       if (payment && claimHere && !(await claim(conn, order.orderId, payment, now, t))) return { kind: "event_reused" };
       if (payment) {
         try {
-          await conn.query({ sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)", timeout: t }, [
-            payment.eventId, order.orderId, payment.status, "PENDING", now, payment.bodySha256,
-          ]);
+          await conn.query(
+            {
+              sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)",
+              timeout: t,
+            },
+            [payment.eventId, order.orderId, payment.status, "PENDING", now, payment.bodySha256],
+          );
         } catch (err) {
           // Applied (or being applied) by another delivery: nothing was written here; its answer is read below.
           if (isDuplicate(err)) return "seen";
@@ -102,17 +133,32 @@ export class OrderTransitions {
           sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
           timeout: t,
         },
-        [order.orderId, order.saleId, order.skuId, order.userId, order.quantity, new Date(order.reservedAt), now, order.token || null],
+        [
+          order.orderId,
+          order.saleId,
+          order.skuId,
+          order.userId,
+          order.quantity,
+          new Date(order.reservedAt),
+          now,
+          order.token || null,
+        ],
       );
       if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
-      const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t }, [order.orderId]);
+      const [rows] = await conn.query<RowDataPacket[]>(
+        { sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t },
+        [order.orderId],
+      );
       const from = rows[0]!.status as OrderStatus;
       let version = Number(rows[0]!.version);
       const decision = decide(from, action);
       if (decision.to || decision.refund) {
         version++;
         const [upd] = await conn.query<ResultSetHeader>(
-          { sql: `UPDATE \`${table}\` SET status = ?, version = ?, updated_at = ? WHERE order_id = ? AND status = ?`, timeout: t },
+          {
+            sql: `UPDATE \`${table}\` SET status = ?, version = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
+            timeout: t,
+          },
           [decision.to ?? from, version, now, order.orderId, from],
         );
         if (upd.affectedRows !== 1) throw new Error(`order ${order.orderId} changed under its row lock`);
@@ -120,14 +166,21 @@ export class OrderTransitions {
       if (decision.to) events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
       if (decision.refund) {
         // Keyed by the payment event: one refund per event, however often it is delivered.
-        await conn.query({ sql: "INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES (?,?,?,?,?)", timeout: t }, [
-          payment!.eventId, order.orderId, order.saleId, decision.refund, now,
-        ]);
+        await conn.query(
+          {
+            sql: "INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES (?,?,?,?,?)",
+            timeout: t,
+          },
+          [payment!.eventId, order.orderId, order.saleId, decision.refund, now],
+        );
         events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
       }
       await insertOutbox(conn, events, now, t);
       if (payment) {
-        await conn.query({ sql: "UPDATE payment_events SET outcome = ? WHERE event_id = ?", timeout: t }, [paymentOutcome(decision), payment.eventId]);
+        await conn.query({ sql: "UPDATE payment_events SET outcome = ? WHERE event_id = ?", timeout: t }, [
+          paymentOutcome(decision),
+          payment.eventId,
+        ]);
       }
       return { kind: "applied", decision, version };
     });
@@ -135,7 +188,10 @@ export class OrderTransitions {
   }
 
   private async replayOf(pool: Pool, payment: PaymentRecord, timeoutMs: number): Promise<TransitionResult> {
-    const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT outcome, body_sha256, status FROM payment_events WHERE event_id = ?", timeout: timeoutMs }, [payment.eventId]);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      { sql: "SELECT outcome, body_sha256, status FROM payment_events WHERE event_id = ?", timeout: timeoutMs },
+      [payment.eventId],
+    );
     const r = rows[0];
     // Gone again: the first delivery's transaction rolled back after ours saw its key. Try as new.
     if (!r) throw Object.assign(new Error("payment event vanished; retry"), { errno: 1213 });

@@ -22,7 +22,16 @@ const PARKED_TABLE = "parked_orders";
 const SALES_TABLE = "sales";
 
 /** Columns the rest of the gateway relies on; an existing table lacking one stops the migration. */
-const REQUIRED_ORDER_COLUMNS = ["order_id", "sale_id", "sku_id", "user_id", "quantity", "status", "created_at", "updated_at"];
+const REQUIRED_ORDER_COLUMNS = [
+  "order_id",
+  "sale_id",
+  "sku_id",
+  "user_id",
+  "quantity",
+  "status",
+  "created_at",
+  "updated_at",
+];
 
 function ident(name: string): string {
   // Names come from validated config or tableName(); the check keeps this true if that ever changes.
@@ -152,11 +161,15 @@ function salesColumns(): string {
 /** Columns added after a table's first release, added in place (MariaDB's ADD COLUMN IF NOT EXISTS). */
 function addedColumns(database: string, table: string): string[] {
   if (table === PAYMENT_EVENTS_TABLE) {
-    return [`ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS body_sha256 CHAR(64) NOT NULL DEFAULT ''`];
+    return [
+      `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS body_sha256 CHAR(64) NOT NULL DEFAULT ''`,
+    ];
   }
   if (table === OUTBOX_TABLE) {
     return [
-      ...OUTBOX_CLAIM_COLUMNS.map((c) => `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS ${c}`),
+      ...OUTBOX_CLAIM_COLUMNS.map(
+        (c) => `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS ${c}`,
+      ),
       `ALTER TABLE ${ident(database)}.${ident(table)} ADD KEY IF NOT EXISTS ${OUTBOX_ORDER_KEY}`,
     ];
   }
@@ -202,7 +215,15 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
 
     const orderTables = Array.from({ length: tablesPerShard }, (_, i) => tableName(i));
-    const wanted = [...orderTables, PAYMENT_EVENTS_TABLE, PAYMENT_CLAIMS_TABLE, REFUNDS_TABLE, OUTBOX_TABLE, PARKED_TABLE, SALES_TABLE];
+    const wanted = [
+      ...orderTables,
+      PAYMENT_EVENTS_TABLE,
+      PAYMENT_CLAIMS_TABLE,
+      REFUNDS_TABLE,
+      OUTBOX_TABLE,
+      PARKED_TABLE,
+      SALES_TABLE,
+    ];
     const [tableRows] = await conn.execute<mysql.RowDataPacket[]>(
       "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
       [db],
@@ -230,7 +251,14 @@ async function migrateShard(shard: MysqlShardConfig, tablesPerShard: number): Pr
       const missing = REQUIRED_ORDER_COLUMNS.filter((c) => !columns.get(table)?.has(c));
       if (missing.length > 0) throw new Error(`${db}.${table} exists but lacks column(s) ${missing.join(", ")}`);
     }
-    return { database: db, host: shard.host, port: shard.port, createdDatabase: dbRows.length === 0, createdTables, existingTables };
+    return {
+      database: db,
+      host: shard.host,
+      port: shard.port,
+      createdDatabase: dbRows.length === 0,
+      createdTables,
+      existingTables,
+    };
   } finally {
     await conn.end().catch(() => undefined);
   }

@@ -23,8 +23,15 @@ export interface OrderEvent extends Order {
 /** The event of a change to `o`: the order's fields only (an OrderFacts passed here carries more, left out of the body). */
 export function orderEvent(o: Order, type: OrderEventType, version: number, at: Date): OrderEvent {
   return {
-    eventId: orderEventId(o.orderId, version), type, orderId: o.orderId, saleId: o.saleId, skuId: o.skuId,
-    userId: o.userId, quantity: o.quantity, version, occurredAt: at.toISOString(),
+    eventId: orderEventId(o.orderId, version),
+    type,
+    orderId: o.orderId,
+    saleId: o.saleId,
+    skuId: o.skuId,
+    userId: o.userId,
+    quantity: o.quantity,
+    version,
+    occurredAt: at.toISOString(),
   };
 }
 
@@ -34,7 +41,12 @@ const OUTBOX = "order_events";
  * Adds events to the outbox of the connection's database, inside the caller's transaction. An event id
  * already there is left as it is: writing the same change twice (a redelivered message) adds nothing.
  */
-export async function insertOutbox(conn: PoolConnection, events: readonly OrderEvent[], now: Date, timeoutMs: number): Promise<void> {
+export async function insertOutbox(
+  conn: PoolConnection,
+  events: readonly OrderEvent[],
+  now: Date,
+  timeoutMs: number,
+): Promise<void> {
   if (events.length === 0) return;
   const params: unknown[] = [];
   for (const e of events) params.push(e.eventId, e.orderId, e.saleId, e.type, JSON.stringify(e), now);
@@ -63,7 +75,13 @@ export interface ClaimedEvent {
  * is left alone, so two relays never publish one order's events side by side. A claim past its time (a
  * relay that died) is taken again. Returns the claimed events in seq order.
  */
-export async function claimUnpublished(pool: Pool, claim: string, limit: number, claimMs: number, timeoutMs: number): Promise<ClaimedEvent[]> {
+export async function claimUnpublished(
+  pool: Pool,
+  claim: string,
+  limit: number,
+  claimMs: number,
+  timeoutMs: number,
+): Promise<ClaimedEvent[]> {
   const conn = await pool.getConnection();
   try {
     await conn.query({ sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", timeout: timeoutMs });
@@ -81,7 +99,13 @@ export async function claimUnpublished(pool: Pool, claim: string, limit: number,
   }
 }
 
-async function claimIn(conn: PoolConnection, claim: string, limit: number, claimMs: number, timeoutMs: number): Promise<ClaimedEvent[]> {
+async function claimIn(
+  conn: PoolConnection,
+  claim: string,
+  limit: number,
+  claimMs: number,
+  timeoutMs: number,
+): Promise<ClaimedEvent[]> {
   // Locked until the claim commits; SKIP LOCKED: rows another relay is claiming right now are not waited for.
   const [free] = await conn.query<RowDataPacket[]>({
     sql: `SELECT seq, order_id, body FROM ${OUTBOX} WHERE published_at IS NULL AND (claim_until IS NULL OR claim_until < UTC_TIMESTAMP(3)) ORDER BY seq LIMIT ${Math.floor(limit)} FOR UPDATE SKIP LOCKED`,
@@ -92,7 +116,10 @@ async function claimIn(conn: PoolConnection, claim: string, limit: number, claim
   const orders = [...new Set(free.map((r) => String(r.order_id)))];
   // Every unpublished event of those orders, claimed or not (the latest committed state: READ COMMITTED).
   const [pending] = await conn.query<RowDataPacket[]>(
-    { sql: `SELECT order_id, seq FROM ${OUTBOX} WHERE order_id IN (${orders.map(() => "?").join(",")}) AND published_at IS NULL ORDER BY seq`, timeout: timeoutMs },
+    {
+      sql: `SELECT order_id, seq FROM ${OUTBOX} WHERE order_id IN (${orders.map(() => "?").join(",")}) AND published_at IS NULL ORDER BY seq`,
+      timeout: timeoutMs,
+    },
     orders,
   );
   const blocked = new Set<string>();
@@ -111,7 +138,10 @@ async function claimIn(conn: PoolConnection, claim: string, limit: number, claim
   if (taken.length === 0) return [];
   taken.sort((a, b) => a.seq - b.seq);
   await conn.query(
-    { sql: `UPDATE ${OUTBOX} SET claimed_by = ?, claim_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE seq IN (${taken.map(() => "?").join(",")})`, timeout: timeoutMs },
+    {
+      sql: `UPDATE ${OUTBOX} SET claimed_by = ?, claim_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE seq IN (${taken.map(() => "?").join(",")})`,
+      timeout: timeoutMs,
+    },
     [claim, Math.floor(claimMs) * 1000, ...taken.map((e) => e.seq)],
   );
   return taken;
@@ -120,14 +150,28 @@ async function claimIn(conn: PoolConnection, claim: string, limit: number, claim
 /** Stamps events published (the broker acknowledged them), in one short statement of its own. */
 export async function markPublished(pool: Pool, seqs: readonly number[], at: Date, timeoutMs: number): Promise<void> {
   if (seqs.length === 0) return;
-  await pool.query({ sql: `UPDATE ${OUTBOX} SET published_at = ? WHERE seq IN (${seqs.map(() => "?").join(",")})`, timeout: timeoutMs }, [at, ...seqs]);
+  await pool.query(
+    {
+      sql: `UPDATE ${OUTBOX} SET published_at = ? WHERE seq IN (${seqs.map(() => "?").join(",")})`,
+      timeout: timeoutMs,
+    },
+    [at, ...seqs],
+  );
 }
 
 /** Gives back events of `claim` not published: the next pass (of any relay) takes them again. */
-export async function releaseClaim(pool: Pool, claim: string, seqs: readonly number[], timeoutMs: number): Promise<void> {
+export async function releaseClaim(
+  pool: Pool,
+  claim: string,
+  seqs: readonly number[],
+  timeoutMs: number,
+): Promise<void> {
   if (seqs.length === 0) return;
   await pool.query(
-    { sql: `UPDATE ${OUTBOX} SET claimed_by = NULL, claim_until = NULL WHERE seq IN (${seqs.map(() => "?").join(",")}) AND claimed_by = ? AND published_at IS NULL`, timeout: timeoutMs },
+    {
+      sql: `UPDATE ${OUTBOX} SET claimed_by = NULL, claim_until = NULL WHERE seq IN (${seqs.map(() => "?").join(",")}) AND claimed_by = ? AND published_at IS NULL`,
+      timeout: timeoutMs,
+    },
     [...seqs, claim],
   );
 }
@@ -140,14 +184,20 @@ export async function releaseClaim(pool: Pool, claim: string, seqs: readonly num
  */
 export async function prunePublished(pool: Pool, before: Date, limit: number, timeoutMs: number): Promise<number> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: `SELECT seq FROM ${OUTBOX} WHERE published_at IS NOT NULL AND published_at < ? ORDER BY published_at LIMIT ${Math.floor(limit)}`, timeout: timeoutMs },
+    {
+      sql: `SELECT seq FROM ${OUTBOX} WHERE published_at IS NOT NULL AND published_at < ? ORDER BY published_at LIMIT ${Math.floor(limit)}`,
+      timeout: timeoutMs,
+    },
     [before],
   );
   if (rows.length === 0) return 0;
   const seqs = rows.map((r) => Number(r.seq));
   const [res] = await pool.query<ResultSetHeader>(
     // The published_at condition again: only rows still published and old, whatever happened since the read.
-    { sql: `DELETE FROM ${OUTBOX} WHERE seq IN (${seqs.map(() => "?").join(",")}) AND published_at IS NOT NULL AND published_at < ?`, timeout: timeoutMs },
+    {
+      sql: `DELETE FROM ${OUTBOX} WHERE seq IN (${seqs.map(() => "?").join(",")}) AND published_at IS NOT NULL AND published_at < ?`,
+      timeout: timeoutMs,
+    },
     [...seqs, before],
   );
   return res.affectedRows;
@@ -157,9 +207,17 @@ export async function prunePublished(pool: Pool, before: Date, limit: number, ti
  * A sale's unpublished events in one database: all of them, and those written before `staleBefore` (the
  * sweeper's bound). The sweeper settles a sale only when the first is 0 in every database.
  */
-export async function countUnpublished(pool: Pool, saleId: string, staleBefore: Date, timeoutMs: number): Promise<{ unpublished: number; stale: number }> {
+export async function countUnpublished(
+  pool: Pool,
+  saleId: string,
+  staleBefore: Date,
+  timeoutMs: number,
+): Promise<{ unpublished: number; stale: number }> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: `SELECT COUNT(*) AS n, COALESCE(SUM(created_at < ?), 0) AS stale FROM ${OUTBOX} WHERE sale_id = ? AND published_at IS NULL`, timeout: timeoutMs },
+    {
+      sql: `SELECT COUNT(*) AS n, COALESCE(SUM(created_at < ?), 0) AS stale FROM ${OUTBOX} WHERE sale_id = ? AND published_at IS NULL`,
+      timeout: timeoutMs,
+    },
     [staleBefore, saleId],
   );
   return { unpublished: Number(rows[0]?.n ?? 0), stale: Number(rows[0]?.stale ?? 0) };

@@ -53,7 +53,11 @@ const ER_LOCK_DEADLOCK = 1213;
 function checkId(row: OrderRow, field: keyof typeof ORDER_LIMITS): void {
   const v: unknown = row[field];
   // VARCHAR limits count characters; UTF-16 length over-counts only astral ones, hence the second look.
-  if (typeof v !== "string" || v.length === 0 || (v.length > ORDER_LIMITS[field] && [...v].length > ORDER_LIMITS[field])) {
+  if (
+    typeof v !== "string" ||
+    v.length === 0 ||
+    (v.length > ORDER_LIMITS[field] && [...v].length > ORDER_LIMITS[field])
+  ) {
     throw new InvalidOrderError(row.orderId, `${field} must be a string of 1 to ${ORDER_LIMITS[field]} characters`);
   }
 }
@@ -80,7 +84,7 @@ export async function withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
       return await run();
     } catch (err) {
       if (!isDeadlock(err) || attempt >= DEADLOCK_RETRIES) throw err;
-      await new Promise((r) => setTimeout(r, (2 ** attempt) * 5 + Math.random() * 10));
+      await new Promise((r) => setTimeout(r, 2 ** attempt * 5 + Math.random() * 10));
     }
   }
 }
@@ -142,7 +146,8 @@ export class OrderRepository {
   /** The rows and their ORDER_CONFIRMED events, in one transaction (the outbox's promise). */
   private async insertChunk(target: OrderTable, chunk: OrderRow[], now: Date): Promise<number> {
     const params: unknown[] = [];
-    for (const o of chunk) params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now, o.token ?? null);
+    for (const o of chunk)
+      params.push(o.orderId, o.saleId, o.skuId, o.userId, o.quantity, o.status, o.createdAt, now, o.token ?? null);
     // query(), not execute(): a prepared statement per batch size would pile up on the server.
     // The no-op update (not INSERT IGNORE) keeps strict-mode errors and never rewrites a stored row.
     const sql =
@@ -151,7 +156,12 @@ export class OrderRepository {
     return inTransaction(target.pool, async (conn) => {
       const [res] = await conn.query<ResultSetHeader>({ sql, timeout: this.shards.queryTimeoutMs }, params);
       // Version 1 of every order of the chunk: an id already in the outbox (a row written before) is kept.
-      await insertOutbox(conn, chunk.map((o) => orderEvent(o, "ORDER_CONFIRMED", 1, now)), now, this.shards.queryTimeoutMs);
+      await insertOutbox(
+        conn,
+        chunk.map((o) => orderEvent(o, "ORDER_CONFIRMED", 1, now)),
+        now,
+        this.shards.queryTimeoutMs,
+      );
       return res.affectedRows;
     });
   }
@@ -169,12 +179,19 @@ export class OrderRepository {
    */
   async lookupOrder(orderId: string): Promise<{ row: StoredOrder | null; parked: boolean }> {
     const n = this.shards.tablesPerShard;
-    const rowsSql = Array.from({ length: n }, (_, i) => `SELECT 0 AS parked, ${COLUMNS} FROM \`${tableName(i)}\` WHERE order_id = ?`);
-    const parkedSql = "SELECT 1, order_id, sale_id, '', '', 0, NULL, parked_at, parked_at FROM parked_orders WHERE order_id = ? AND settled_at IS NULL";
+    const rowsSql = Array.from(
+      { length: n },
+      (_, i) => `SELECT 0 AS parked, ${COLUMNS} FROM \`${tableName(i)}\` WHERE order_id = ?`,
+    );
+    const parkedSql =
+      "SELECT 1, order_id, sale_id, '', '', 0, NULL, parked_at, parked_at FROM parked_orders WHERE order_id = ? AND settled_at IS NULL";
     const sql = [...rowsSql, parkedSql].join(" UNION ALL ");
     const perDb = await Promise.all(
       this.shards.databases().map(async ({ pool }) => {
-        const [rows] = await pool.query<RowDataPacket[]>({ sql, timeout: this.shards.queryTimeoutMs }, Array(n + 1).fill(orderId));
+        const [rows] = await pool.query<RowDataPacket[]>(
+          { sql, timeout: this.shards.queryTimeoutMs },
+          Array(n + 1).fill(orderId),
+        );
         return rows;
       }),
     );
@@ -184,7 +201,10 @@ export class OrderRepository {
   }
 
   private async selectOne(pool: Pool, table: string, where: string, params: string[]): Promise<StoredOrder | null> {
-    const [rows] = await pool.execute<RowDataPacket[]>({ sql: `SELECT ${COLUMNS} FROM \`${table}\` WHERE ${where}`, timeout: this.shards.queryTimeoutMs }, params);
+    const [rows] = await pool.execute<RowDataPacket[]>(
+      { sql: `SELECT ${COLUMNS} FROM \`${table}\` WHERE ${where}`, timeout: this.shards.queryTimeoutMs },
+      params,
+    );
     return rows[0] ? toStoredOrder(rows[0]) : null;
   }
 
@@ -198,7 +218,10 @@ export class OrderRepository {
     if (allowed.length === 0) return false;
     const { pool, table } = this.shards.forUser(userId);
     const [res] = await pool.execute<ResultSetHeader>(
-      { sql: `UPDATE \`${table}\` SET status = ?, updated_at = ? WHERE order_id = ? AND user_id = ? AND status IN (${allowed.map(() => "?").join(",")})`, timeout: this.shards.queryTimeoutMs },
+      {
+        sql: `UPDATE \`${table}\` SET status = ?, updated_at = ? WHERE order_id = ? AND user_id = ? AND status IN (${allowed.map(() => "?").join(",")})`,
+        timeout: this.shards.queryTimeoutMs,
+      },
       [to, new Date(), orderId, userId, ...allowed],
     );
     return res.affectedRows === 1;
@@ -216,7 +239,10 @@ export class OrderRepository {
     const perTable = await Promise.all(
       this.shards.allTables().map(async (t) => {
         const [rows] = await t.pool.execute<RowDataPacket[]>(
-          { sql: `SELECT status, COUNT(*) AS n, SUM(quantity) AS q FROM \`${t.table}\` WHERE sale_id = ? GROUP BY status`, timeout: this.shards.queryTimeoutMs },
+          {
+            sql: `SELECT status, COUNT(*) AS n, SUM(quantity) AS q FROM \`${t.table}\` WHERE sale_id = ? GROUP BY status`,
+            timeout: this.shards.queryTimeoutMs,
+          },
           [saleId],
         );
         return rows;
@@ -245,7 +271,10 @@ export class OrderRepository {
     await Promise.all(
       orders.map((o) =>
         this.shards.forUser(o.userId).pool.query(
-          { sql: "INSERT INTO parked_orders (order_id, sale_id, message, parked_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE order_id = order_id", timeout: this.shards.queryTimeoutMs },
+          {
+            sql: "INSERT INTO parked_orders (order_id, sale_id, message, parked_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE order_id = order_id",
+            timeout: this.shards.queryTimeoutMs,
+          },
           [o.orderId, o.saleId, JSON.stringify(o), now],
         ),
       ),
@@ -256,7 +285,13 @@ export class OrderRepository {
   async parkedOf(saleId: string): Promise<unknown[]> {
     const perDb = await Promise.all(
       this.shards.databases().map(async ({ pool }) => {
-        const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT message FROM parked_orders WHERE sale_id = ? AND settled_at IS NULL", timeout: this.shards.queryTimeoutMs }, [saleId]);
+        const [rows] = await pool.query<RowDataPacket[]>(
+          {
+            sql: "SELECT message FROM parked_orders WHERE sale_id = ? AND settled_at IS NULL",
+            timeout: this.shards.queryTimeoutMs,
+          },
+          [saleId],
+        );
         return rows.map((r) => JSON.parse(String(r.message)) as unknown);
       }),
     );
@@ -265,22 +300,35 @@ export class OrderRepository {
 
   async settleParked(userId: string, orderId: string, settlement: string, now = new Date()): Promise<void> {
     await this.shards.forUser(userId).pool.query(
-      { sql: "UPDATE parked_orders SET settled_at = ?, settlement = ? WHERE order_id = ? AND settled_at IS NULL", timeout: this.shards.queryTimeoutMs },
+      {
+        sql: "UPDATE parked_orders SET settled_at = ?, settlement = ? WHERE order_id = ? AND settled_at IS NULL",
+        timeout: this.shards.queryTimeoutMs,
+      },
       [now, settlement, orderId],
     );
   }
 
   /** A sale's events not yet published, in every database: all of them, and those written before `staleBefore`. */
   async unpublishedEvents(saleId: string, staleBefore: Date): Promise<{ unpublished: number; stale: number }> {
-    const counts = await Promise.all(this.shards.databases().map(({ pool }) => countUnpublished(pool, saleId, staleBefore, this.shards.queryTimeoutMs)));
-    return counts.reduce((a, b) => ({ unpublished: a.unpublished + b.unpublished, stale: a.stale + b.stale }), { unpublished: 0, stale: 0 });
+    const counts = await Promise.all(
+      this.shards
+        .databases()
+        .map(({ pool }) => countUnpublished(pool, saleId, staleBefore, this.shards.queryTimeoutMs)),
+    );
+    return counts.reduce((a, b) => ({ unpublished: a.unpublished + b.unpublished, stale: a.stale + b.stale }), {
+      unpublished: 0,
+      stale: 0,
+    });
   }
 
   /** Refunds recorded for a sale (stats). */
   async refundCount(saleId: string): Promise<number> {
     const counts = await Promise.all(
       this.shards.databases().map(async ({ pool }) => {
-        const [rows] = await pool.query<RowDataPacket[]>({ sql: "SELECT COUNT(*) AS n FROM refunds WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs }, [saleId]);
+        const [rows] = await pool.query<RowDataPacket[]>(
+          { sql: "SELECT COUNT(*) AS n FROM refunds WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs },
+          [saleId],
+        );
         return Number(rows[0]?.n ?? 0);
       }),
     );
@@ -292,10 +340,18 @@ export class OrderRepository {
     const perDb = await Promise.all(
       this.shards.databases().map(async ({ pool }) => {
         const [rows] = await pool.query<RowDataPacket[]>(
-          { sql: "SELECT order_id, event_id, reason, recorded_at FROM refunds WHERE sale_id = ? ORDER BY recorded_at, event_id", timeout: this.shards.queryTimeoutMs },
+          {
+            sql: "SELECT order_id, event_id, reason, recorded_at FROM refunds WHERE sale_id = ? ORDER BY recorded_at, event_id",
+            timeout: this.shards.queryTimeoutMs,
+          },
           [saleId],
         );
-        return rows.map((r) => ({ orderId: String(r.order_id), eventId: String(r.event_id), reason: String(r.reason), recordedAt: r.recorded_at as Date }));
+        return rows.map((r) => ({
+          orderId: String(r.order_id),
+          eventId: String(r.event_id),
+          reason: String(r.reason),
+          recordedAt: r.recorded_at as Date,
+        }));
       }),
     );
     return perDb.flat().sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime());
@@ -306,17 +362,28 @@ export class OrderRepository {
    * Orders written while the scan runs may or may not be seen; none is seen twice.
    */
   async *scanSale(saleId: string, pageSize = 1000): AsyncGenerator<SaleOrderRef> {
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+      throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
     for (const t of this.shards.allTables()) {
       let after = "";
       for (;;) {
         // LIMIT is inlined: a validated integer, and bound LIMIT parameters trip some server versions.
         const [rows] = await t.pool.execute<RowDataPacket[]>(
-          { sql: `SELECT order_id, user_id, quantity, status, created_at, purchase_token FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`, timeout: this.shards.queryTimeoutMs },
+          {
+            sql: `SELECT order_id, user_id, quantity, status, created_at, purchase_token FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`,
+            timeout: this.shards.queryTimeoutMs,
+          },
           [saleId, after],
         );
         for (const r of rows) {
-          yield { orderId: String(r.order_id), userId: String(r.user_id), quantity: Number(r.quantity), status: r.status as OrderStatus, createdAt: r.created_at as Date, token: r.purchase_token === null ? null : String(r.purchase_token) };
+          yield {
+            orderId: String(r.order_id),
+            userId: String(r.user_id),
+            quantity: Number(r.quantity),
+            status: r.status as OrderStatus,
+            createdAt: r.created_at as Date,
+            token: r.purchase_token === null ? null : String(r.purchase_token),
+          };
         }
         if (rows.length < pageSize) break;
         after = String(rows[rows.length - 1]!.order_id);

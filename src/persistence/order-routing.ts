@@ -27,7 +27,8 @@ export interface OrderRoute {
  * rows must be re-homed before such a change goes live.
  */
 export function routeOrder(userId: string, dbShards: number, tablesPerShard: number): OrderRoute {
-  if (!Number.isSafeInteger(dbShards) || dbShards < 1) throw new RangeError(`dbShards must be a positive integer, got ${dbShards}`);
+  if (!Number.isSafeInteger(dbShards) || dbShards < 1)
+    throw new RangeError(`dbShards must be a positive integer, got ${dbShards}`);
   if (!Number.isSafeInteger(tablesPerShard) || tablesPerShard < 1) {
     throw new RangeError(`tablesPerShard must be a positive integer, got ${tablesPerShard}`);
   }
@@ -38,7 +39,8 @@ export function routeOrder(userId: string, dbShards: number, tablesPerShard: num
 
 /** The name of order table number `table` inside a shard database. */
 export function tableName(table: number): string {
-  if (!Number.isSafeInteger(table) || table < 0) throw new RangeError(`table must be a non-negative integer, got ${table}`);
+  if (!Number.isSafeInteger(table) || table < 0)
+    throw new RangeError(`table must be a non-negative integer, got ${table}`);
   return `orders_${table}`;
 }
 
@@ -48,7 +50,8 @@ export function tableName(table: number): string {
  * across every shard, whichever order it names.
  */
 export function eventHome(eventId: string, dbShards: number): number {
-  if (!Number.isSafeInteger(dbShards) || dbShards < 1) throw new RangeError(`dbShards must be a positive integer, got ${dbShards}`);
+  if (!Number.isSafeInteger(dbShards) || dbShards < 1)
+    throw new RangeError(`dbShards must be a positive integer, got ${dbShards}`);
   return sha1Uint32(eventId) % dbShards;
 }
 

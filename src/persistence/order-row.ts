@@ -1,7 +1,9 @@
 import type { Order, OrderStatus } from "../order.js";
 
 /** Column limits, enforced before writing so a bad value fails loudly instead of being truncated. */
-export const ORDER_LIMITS = { orderId: 96, saleId: 64, skuId: 64, userId: 128 } as const satisfies Partial<Record<keyof Order, number>>;
+export const ORDER_LIMITS = { orderId: 96, saleId: 64, skuId: 64, userId: 128 } as const satisfies Partial<
+  Record<keyof Order, number>
+>;
 
 /** An order whose reservation happened, as handed to the writer. */
 export interface OrderRow extends Order {

@@ -16,13 +16,19 @@ export class MysqlSaleCatalog implements SaleCatalog {
   }
 
   async get(saleId: string): Promise<CatalogSale | null> {
-    const [rows] = await this.pool.query<RowDataPacket[]>({ sql: "SELECT * FROM sales WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs }, [saleId]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      { sql: "SELECT * FROM sales WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs },
+      [saleId],
+    );
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
   /** Sales whose keys may still be in Redis (not past their end plus `retentionMs`). */
   async openIds(now: number, retentionMs: number): Promise<string[]> {
-    const [rows] = await this.pool.query<RowDataPacket[]>({ sql: "SELECT sale_id FROM sales WHERE ends_at > ?", timeout: this.shards.queryTimeoutMs }, [now - retentionMs]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      { sql: "SELECT sale_id FROM sales WHERE ends_at > ?", timeout: this.shards.queryTimeoutMs },
+      [now - retentionMs],
+    );
     return rows.map((r) => String(r.sale_id));
   }
 
@@ -44,7 +50,20 @@ export class MysqlSaleCatalog implements SaleCatalog {
           `, starts_at = IF(starts_at > ${Number(now)}, VALUES(starts_at), starts_at)`,
         timeout: this.shards.queryTimeoutMs,
       },
-      [sale.saleId, sale.skuId, sale.stock, sale.perUserLimit, sale.startsAt, sale.endsAt, sale.shards, sale.paymentTimeoutSeconds, sale.paused ? 1 : 0, epoch, at, at],
+      [
+        sale.saleId,
+        sale.skuId,
+        sale.stock,
+        sale.perUserLimit,
+        sale.startsAt,
+        sale.endsAt,
+        sale.shards,
+        sale.paymentTimeoutSeconds,
+        sale.paused ? 1 : 0,
+        epoch,
+        at,
+        at,
+      ],
     );
     // Each put brings a fresh epoch: finding it stored means this write took.
     const stored = await this.get(sale.saleId);
@@ -52,7 +71,10 @@ export class MysqlSaleCatalog implements SaleCatalog {
   }
 
   async setPaused(saleId: string, paused: boolean): Promise<void> {
-    await this.pool.query({ sql: "UPDATE sales SET paused = ?, updated_at = ? WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs }, [paused ? 1 : 0, new Date(), saleId]);
+    await this.pool.query(
+      { sql: "UPDATE sales SET paused = ?, updated_at = ? WHERE sale_id = ?", timeout: this.shards.queryTimeoutMs },
+      [paused ? 1 : 0, new Date(), saleId],
+    );
   }
 }
 

@@ -63,7 +63,12 @@ export class ProcessCore {
     this.shards = new MysqlShards(config.mysql);
     // The test-only Redis-only process has no MySQL: no catalog, so no detection of a Redis that lost a sale.
     const catalog = opts.redisOnly ? undefined : new MysqlSaleCatalog(this.shards);
-    this.sales = new SaleStore(this.redis, this.keys, { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds }, catalog);
+    this.sales = new SaleStore(
+      this.redis,
+      this.keys,
+      { cacheMs: config.sales.metaCacheMs, retentionSeconds: config.sales.retentionSeconds },
+      catalog,
+    );
     const { tokens, stock } = config;
     this.reservations = new GuardedReservationService(
       this.redis,
@@ -77,13 +82,25 @@ export class ProcessCore {
     this.redisOps = new RedisSaleOps(this.redis, this.keys, this.reservations);
     this.reservations.onStateLost = (saleId) => this.sales.markLost(saleId);
     this.repo = new OrderRepository(this.shards);
-    this.lifecycle = new OrderLifecycle(this.redis, this.keys, this.sales, this.reservations, new OrderTransitions(this.shards), opts.redisOnly ? null : this.repo, config.payments.timeoutSeconds, opts.crashAt, componentLogger("lifecycle", this.log));
+    this.lifecycle = new OrderLifecycle(
+      this.redis,
+      this.keys,
+      this.sales,
+      this.reservations,
+      new OrderTransitions(this.shards),
+      opts.redisOnly ? null : this.repo,
+      config.payments.timeoutSeconds,
+      opts.crashAt,
+      componentLogger("lifecycle", this.log),
+    );
   }
 
   /** Redis answers PING (or the start fails naming it); returns the start-up warning about its durability, if any. */
   async reachRedis(): Promise<string | null> {
     const r = this.config.redis;
-    await startingAgainst(`Redis at ${r.mode === "cluster" ? r.nodes.join(", ") : r.url} did not answer PING`, () => this.redis.ping());
+    await startingAgainst(`Redis at ${r.mode === "cluster" ? r.nodes.join(", ") : r.url} did not answer PING`, () =>
+      this.redis.ping(),
+    );
     return this.checkRedisDurability();
   }
 

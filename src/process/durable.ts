@@ -52,18 +52,45 @@ export async function startDurable(core: ProcessCore, crashAt: CrashPoint | unde
     logger: quietLogger("producer", core.log),
     checker: { check: (view) => checker.check(view) },
   });
-  const timers = new PaymentTimers(producer, cfg.rocketmq.timeoutTopic, core.sales, core.lifecycle, cfg.payments.timeoutSeconds, log("payment-timers"));
-  const writer = new OrderWriter(repo, core.redis, core.keys, cfg.rocketmq.consumer, (orders) => {
-    timers.schedule(orders);
-    core.pendingRows.persisted(orders.map((o) => o.orderId));
-  }, log("order-writer"));
+  const timers = new PaymentTimers(
+    producer,
+    cfg.rocketmq.timeoutTopic,
+    core.sales,
+    core.lifecycle,
+    cfg.payments.timeoutSeconds,
+    log("payment-timers"),
+  );
+  const writer = new OrderWriter(
+    repo,
+    core.redis,
+    core.keys,
+    cfg.rocketmq.consumer,
+    (orders) => {
+      timers.schedule(orders);
+      core.pendingRows.persisted(orders.map((o) => o.orderId));
+    },
+    log("order-writer"),
+  );
   writer.instrument(core.metrics);
-  const relay = new OutboxRelay(core.shards, producer, {
-    topic: cfg.rocketmq.eventTopic, intervalMs: cfg.outbox.relayIntervalMs, batchMax: cfg.outbox.batchMax, retentionMs: cfg.outbox.retentionSeconds * 1000,
-    // One send: up to three attempts (the client's default) and a route lookup, each within the request timeout.
-    claimMs: cfg.outbox.claimMs, sendBudgetMs: 4 * cfg.rocketmq.requestTimeoutMs,
-  }, crashAt, log("outbox-relay"));
+  const relay = new OutboxRelay(
+    core.shards,
+    producer,
+    {
+      topic: cfg.rocketmq.eventTopic,
+      intervalMs: cfg.outbox.relayIntervalMs,
+      batchMax: cfg.outbox.batchMax,
+      retentionMs: cfg.outbox.retentionSeconds * 1000,
+      // One send: up to three attempts (the client's default) and a route lookup, each within the request timeout.
+      claimMs: cfg.outbox.claimMs,
+      sendBudgetMs: 4 * cfg.rocketmq.requestTimeoutMs,
+    },
+    crashAt,
+    log("outbox-relay"),
+  );
   const { sweeper, sweepLoop } = buildSweeper(core, writer, relay);
-  await startingAgainst(`the RocketMQ producer did not start against the proxy at ${cfg.rocketmq.endpoints} (topic ${cfg.rocketmq.orderTopic})`, () => producer.startup());
+  await startingAgainst(
+    `the RocketMQ producer did not start against the proxy at ${cfg.rocketmq.endpoints} (topic ${cfg.rocketmq.orderTopic})`,
+    () => producer.startup(),
+  );
   return { checker, writer, timers, relay, sweeper, sweepLoop, producer };
 }

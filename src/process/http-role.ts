@@ -59,7 +59,11 @@ export class HttpRole {
     });
     const channels = this.saleChannels;
     sales.onLoaded = (sale) => channels.watch(sale);
-    metrics.counterFrom("flashsale_sold_out_short_circuits_total", "Order attempts answered SOLD_OUT from the local flag, without Redis", () => soldOut.shortCircuits);
+    metrics.counterFrom(
+      "flashsale_sold_out_short_circuits_total",
+      "Order attempts answered SOLD_OUT from the local flag, without Redis",
+      () => soldOut.shortCircuits,
+    );
     const routes = this.routes(wiring);
     this.server = new HttpServer(
       {
@@ -67,7 +71,8 @@ export class HttpRole {
         maxBodyBytes: cfg.server.maxBodyBytes,
         metrics,
         shedder,
-        classify: (err) => (isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined),
+        classify: (err) =>
+          isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined,
         cors: new Cors(cfg.server.cors),
         log: this.core.log,
         accessSampleRate: cfg.log.accessSampleRate,
@@ -85,7 +90,11 @@ export class HttpRole {
     const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds, cfg.auth.jwt);
     // RS256/ES256: the IdP's keys fetched now rather than by the first buyer (a failure is retried on demand).
     void auth.warm();
-    metrics.counterFrom("flashsale_jwks_fetches_total", "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)", () => auth.jwks?.fetches ?? 0);
+    metrics.counterFrom(
+      "flashsale_jwks_fetches_total",
+      "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)",
+      () => auth.jwks?.fetches ?? 0,
+    );
     const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
     return {
       buyer: new BuyerRoutes({
@@ -102,7 +111,13 @@ export class HttpRole {
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
       }),
       orders: new OrderRoutes({ auth, repo, limits, breakers, lifecycle }),
-      payments: new PaymentRoutes({ signature: new PaymentSignature(cfg.payments.webhookSecret, cfg.payments.signatureToleranceSeconds), lifecycle, limits, breakers, metrics }),
+      payments: new PaymentRoutes({
+        signature: new PaymentSignature(cfg.payments.webhookSecret, cfg.payments.signatureToleranceSeconds),
+        lifecycle,
+        limits,
+        breakers,
+        metrics,
+      }),
       admin: new AdminRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
         sales,
@@ -133,6 +148,10 @@ export class HttpRole {
 }
 
 /** /healthz, /readyz and /metrics alone, on a small node:http server (the writer-only process, `opsHttp`). */
-export function listenOps(core: ProcessCore, at: { host: string; port: number }, probes: Probe[]): Promise<OpsHttpServer> {
+export function listenOps(
+  core: ProcessCore,
+  at: { host: string; port: number },
+  probes: Probe[],
+): Promise<OpsHttpServer> {
   return OpsHttpServer.listen(at.host, at.port, new OpsRoutes(probes, () => core.breakers.states(), core.metrics));
 }

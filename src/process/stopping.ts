@@ -36,7 +36,11 @@ export const CLOSE_RESERVE_MS = 1000;
 
 /** What a stop now would leave to others: the sweeper, the broker's back-check, a redelivery. */
 export function leftovers(p: Parts): Omit<StopReport, "unfinished"> {
-  return { ordersWithoutRow: p.core.pendingRows.size, groupsUndecided: p.placer?.groupsInFlight ?? 0, messagesUnacked: p.durable?.writer.messagesInHand ?? 0 };
+  return {
+    ordersWithoutRow: p.core.pendingRows.size,
+    groupsUndecided: p.placer?.groupsInFlight ?? 0,
+    messagesUnacked: p.durable?.writer.messagesInHand ?? 0,
+  };
 }
 
 /** `GatewayProcess.drain` once it reports not ready: the grace, the listener closed, the last groups and rows, until `deadline`. */
@@ -48,7 +52,10 @@ export async function drain(p: Parts, deadline: number): Promise<{ rowsMissing: 
   p.placer?.flush();
   while ((shedder.inFlight > 0 || p.placer?.idle === false) && Date.now() < deadline) await sleep(20);
   // A lookup stuck on a cut MySQL must not carry the wait past the deadline.
-  await untilDeadline(pendingRows.awaitRows(async (orderId, userId) => (await repo.getOrder(userId, orderId)) !== null, deadline), deadline);
+  await untilDeadline(
+    pendingRows.awaitRows(async (orderId, userId) => (await repo.getOrder(userId, orderId)) !== null, deadline),
+    deadline,
+  );
   return { rowsMissing: pendingRows.size };
 }
 
@@ -86,7 +93,10 @@ export async function close(p: Parts, deadline: number): Promise<string[]> {
 
 /** True when `work` settled (either way) before `deadline`, false when the deadline came first (work goes on unwatched). */
 async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
-  const settled = work.then(() => true, () => true);
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
   if (deadline === Infinity) return settled;
   const ac = new AbortController();
   const timeUp = sleep(Math.max(0, deadline - Date.now()), false, { signal: ac.signal }).catch(() => false);

@@ -22,16 +22,39 @@ export interface SweeperParts {
 export function buildSweeper(core: ProcessCore, writer: OrderWriter, relay: OutboxRelay): SweeperParts {
   const cfg = core.config;
   const log = (component: string) => componentLogger(component, core.log);
-  const recovery = new SaleRecovery(core.redis, core.keys, core.sales, core.repo, core.reservations.rebalancer, {
-    quietMs: cfg.sweeper.recoveryQuietMs,
-    replayMs: cfg.tokens.replaySeconds * 1000,
-  }, log("recovery"));
-  const sweeper = new Sweeper(core.redis, core.keys, core.redisOps, writer, core.repo, core.lifecycle, relay, recovery, {
-    persistAfterMs: cfg.sweeper.persistAfterMs,
-    leaseMs: cfg.sweeper.leaseMs,
-    outboxStaleAfterMs: cfg.outbox.staleAfterMs,
-    owner: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
-  }, core.metrics, log("sweeper"));
-  const sweepLoop = new SweepLoop(sweeper, core.sales, core.redis, core.keys, { intervalMs: cfg.sweeper.intervalMs, retentionSeconds: cfg.sales.retentionSeconds });
+  const recovery = new SaleRecovery(
+    core.redis,
+    core.keys,
+    core.sales,
+    core.repo,
+    core.reservations.rebalancer,
+    {
+      quietMs: cfg.sweeper.recoveryQuietMs,
+      replayMs: cfg.tokens.replaySeconds * 1000,
+    },
+    log("recovery"),
+  );
+  const sweeper = new Sweeper(
+    core.redis,
+    core.keys,
+    core.redisOps,
+    writer,
+    core.repo,
+    core.lifecycle,
+    relay,
+    recovery,
+    {
+      persistAfterMs: cfg.sweeper.persistAfterMs,
+      leaseMs: cfg.sweeper.leaseMs,
+      outboxStaleAfterMs: cfg.outbox.staleAfterMs,
+      owner: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    },
+    core.metrics,
+    log("sweeper"),
+  );
+  const sweepLoop = new SweepLoop(sweeper, core.sales, core.redis, core.keys, {
+    intervalMs: cfg.sweeper.intervalMs,
+    retentionSeconds: cfg.sales.retentionSeconds,
+  });
   return { sweeper, sweepLoop };
 }

@@ -38,7 +38,10 @@ export class WriterRole {
         logger: quietLogger(tag, this.log),
       });
       this.consumers.push(consumer);
-      await startingAgainst(`the RocketMQ consumer ${group} did not start against the proxy at ${r.endpoints} (topic ${topic})`, () => consumer.startup());
+      await startingAgainst(
+        `the RocketMQ consumer ${group} did not start against the proxy at ${r.endpoints} (topic ${topic})`,
+        () => consumer.startup(),
+      );
     };
     await subscribe(r.consumerGroup, r.orderTopic, (view) => writer.consume(view), "consumer");
     await subscribe(r.timeoutGroup, r.timeoutTopic, (view) => timers.consume(view), "timeouts");
@@ -49,7 +52,8 @@ export class WriterRole {
   /** The consumers' goodbyes to the proxy, side by side, each a step of close(). */
   shutdown(step: Step): Promise<void>[] {
     // The consume service's own logger ignores the `logger` option and keeps a timer alive after shutdown.
-    const closeLogger = (c: PushConsumer) => (c.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined)?.logger?.close?.();
+    const closeLogger = (c: PushConsumer) =>
+      (c.getConsumeService() as unknown as { logger?: { close?: () => void } } | undefined)?.logger?.close?.();
     return this.consumers.map((c) => step("consumer shutdown", () => c.shutdown().finally(() => closeLogger(c))));
   }
 }

@@ -79,7 +79,10 @@ export class SaleRecovery {
     const [marker, lostShards] = await Promise.all([this.sales.marker(sale.saleId), this.lostShards(stored.sale)]);
     if (marker && marker.epoch !== stored.epoch) {
       await this.sales.markLost(sale.saleId, now);
-      this.tell(sale.saleId, `Redis holds settings of sale ${sale.saleId} from another warm-up (epoch ${marker.epoch ?? "none"}, MySQL ${stored.epoch}): it may be an old copy of its state. The sale stays paused; an operator must check it`);
+      this.tell(
+        sale.saleId,
+        `Redis holds settings of sale ${sale.saleId} from another warm-up (epoch ${marker.epoch ?? "none"}, MySQL ${stored.epoch}): it may be an old copy of its state. The sale stays paused; an operator must check it`,
+      );
       return { state: "stale" };
     }
     const since = marker?.recoveringSince ?? null;
@@ -92,7 +95,10 @@ export class SaleRecovery {
       // Settings still in Redis (only shards lost): only the flag, so a pause or resume given meanwhile stands.
       if (marker) await this.sales.markLost(sale.saleId, now);
       else await this.sales.writeBack(stored, now);
-      this.tell(sale.saleId, `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`);
+      this.tell(
+        sale.saleId,
+        `sale ${sale.saleId}: Redis lost its state (${marker ? `${lostShards.length} of ${stored.sale.shards} shards` : "settings and shards"}); paused, rebuilt from MySQL in ${this.opts.quietMs} ms`,
+      );
       return { state: "recovering", lostShards: lostShards.length };
     }
     if (now - since < this.opts.quietMs) return { state: "recovering", lostShards: lostShards.length };
@@ -102,7 +108,8 @@ export class SaleRecovery {
     // The orders accepted just before the loss come first: honoured while the sale is still paused.
     await this.sales.noteRebuilt(sale.saleId, now);
     const { lost, noted } = await this.lostOrders(sale.saleId);
-    for (const o of lost) if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
+    for (const o of lost)
+      if (!(await readRecord(this.redis, this.keys, o.orderId))) await this.honorParked(sale, o, now);
     await dropLostOrderNotes(this.redis, this.keys, sale.saleId, noted);
     await this.sales.recovered(sale.saleId);
     // Gateways listen on every shard's channel of a sale they know: one shard's channel reaches them all.
@@ -121,14 +128,19 @@ export class SaleRecovery {
    * Redis (the writer notes before it parks); `noted`: the order ids of the notes, dropped once honoured.
    */
   private async lostOrders(saleId: string): Promise<{ lost: OrderMessage[]; noted: string[] }> {
-    const [parked, noted] = await Promise.all([this.repo.parkedOf(saleId) as Promise<OrderMessage[]>, lostOrderNotes(this.redis, this.keys, saleId)]);
+    const [parked, noted] = await Promise.all([
+      this.repo.parkedOf(saleId) as Promise<OrderMessage[]>,
+      lostOrderNotes(this.redis, this.keys, saleId),
+    ]);
     const byId = new Map([...parked, ...noted].map((o) => [o.orderId, o]));
     return { lost: [...byId.values()].sort((a, b) => a.reservedAt - b.reservedAt), noted: noted.map((o) => o.orderId) };
   }
 
   /** Shards of the sale whose stock counter is missing. */
   private async lostShards(sale: Sale): Promise<number[]> {
-    const exists = await Promise.all(Array.from({ length: sale.shards }, (_, i) => this.redis.exists(this.keys.shard(sale.saleId, i).stock)));
+    const exists = await Promise.all(
+      Array.from({ length: sale.shards }, (_, i) => this.redis.exists(this.keys.shard(sale.saleId, i).stock)),
+    );
     return exists.flatMap((e, i) => (e === 0 ? [i] : []));
   }
 
@@ -136,7 +148,11 @@ export class SaleRecovery {
    * Rebuilds the lost shards; null when the live shards' hold lapsed before their read was done (nothing
    * written). The units the live shards account for are read while they are held (see liveUnits).
    */
-  private async rebuild(stored: CatalogSale, lost: Set<number>, now: number): Promise<Extract<RecoveryStep, { state: "rebuilt" }> | null> {
+  private async rebuild(
+    stored: CatalogSale,
+    lost: Set<number>,
+    now: number,
+  ): Promise<Extract<RecoveryStep, { state: "rebuilt" }> | null> {
     const { sale } = stored;
     const onLost = (orderId: string) => lost.has(ledgerOf(this.keys, orderId)!.shard);
     const live = await this.liveUnits(sale, lost);
@@ -153,14 +169,25 @@ export class SaleRecovery {
       scripts.rebuildOrder(
         this.redis,
         ledgerOf(this.keys, r.orderId)!,
-        { orderId: r.orderId, state: state(r.status), quantity: r.quantity, reservedAt: r.createdAt.getTime(), userId: r.userId, token: r.token ?? "" },
+        {
+          orderId: r.orderId,
+          state: state(r.status),
+          quantity: r.quantity,
+          reservedAt: r.createdAt.getTime(),
+          userId: r.userId,
+          token: r.token ?? "",
+        },
         this.opts.replayMs,
       ),
     );
     // The counters last: from here on each lost shard sells again.
     const lostList = [...lost].sort((a, b) => a - b);
     const shares = splitStock(available, Math.max(1, lostList.length));
-    await Promise.all(lostList.map((shard, i) => scripts.rebuildStock(this.redis, this.keys.shard(sale.saleId, shard), shares[i] ?? 0, now)));
+    await Promise.all(
+      lostList.map((shard, i) =>
+        scripts.rebuildStock(this.redis, this.keys.shard(sale.saleId, shard), shares[i] ?? 0, now),
+      ),
+    );
     return { state: "rebuilt", shards: lostList.length, orders: rows.length, units: available };
   }
 
@@ -179,11 +206,15 @@ export class SaleRecovery {
       await Promise.all(live.map((k) => this.redis.set(k.hold, holder, "PX", HOLD_MS)));
       const stocks = await Promise.all(live.map((k) => this.redis.get(k.stock)));
       await this.duringRead?.(sale.saleId);
-      const [ledger, inTransfer] = await Promise.all([saleLedger(this.redis, this.keys, sale), this.inTransfer(shards, lost)]);
+      const [ledger, inTransfer] = await Promise.all([
+        saleLedger(this.redis, this.keys, sale),
+        this.inTransfer(shards, lost),
+      ]);
       const held = await Promise.all(live.map((k) => this.redis.get(k.hold)));
       if (held.some((h) => h !== holder)) return null;
       let units = inTransfer + stocks.reduce((sum, v) => sum + Number(v ?? 0), 0);
-      for (const rec of ledger) if (!lost.has(ledgerOf(this.keys, rec.orderId)!.shard) && ACTIVE_LEDGER.has(rec.state)) units += rec.quantity;
+      for (const rec of ledger)
+        if (!lost.has(ledgerOf(this.keys, rec.orderId)!.shard) && ACTIVE_LEDGER.has(rec.state)) units += rec.quantity;
       return units;
     } finally {
       await Promise.all(live.map((k) => this.redis.del(k.hold)));
@@ -224,7 +255,13 @@ export class SaleRecovery {
    * operator. A CANCELLED row holds no units: its record is restored released, nothing taken.
    */
   async honorLateRow(sale: Sale, row: SaleOrderRef, rebuiltAt: number | null): Promise<Honoured> {
-    const o = { orderId: row.orderId, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId, token: "" };
+    const o = {
+      orderId: row.orderId,
+      quantity: row.quantity,
+      reservedAt: row.createdAt.getTime(),
+      userId: row.userId,
+      token: "",
+    };
     return this.honor(sale, o, Number.MAX_SAFE_INTEGER, rebuiltAt, "row written after the rebuild");
   }
 
@@ -244,13 +281,24 @@ export class SaleRecovery {
     const k = ledgerOf(this.keys, order.orderId)!;
     const args = { perUserLimit, replayMs: this.opts.replayMs };
     let out = await scripts.honorOrder(this.redis, k, order, args);
-    if (out.kind === "shard_empty" && (await this.rebalancer.pull(sale, k.shard, order.quantity - out.shardStock)) > 0) {
+    if (
+      out.kind === "shard_empty" &&
+      (await this.rebalancer.pull(sale, k.shard, order.quantity - out.shardStock)) > 0
+    ) {
       out = await scripts.honorOrder(this.redis, k, order, args);
     }
     if (out.kind === "honored" || out.kind === "already") return "honored";
     if (out.kind === "state_lost") return "undecided";
-    const why = out.kind === "token_used" ? "its token has answered another attempt" : out.kind === "limit_exceeded" ? "over the buyer's limit" : "no unit left";
-    this.log.warn({ saleId: sale.saleId, orderId: order.orderId, userId: order.userId, what, why }, "order accepted before Redis lost its state is not honoured");
+    const why =
+      out.kind === "token_used"
+        ? "its token has answered another attempt"
+        : out.kind === "limit_exceeded"
+          ? "over the buyer's limit"
+          : "no unit left";
+    this.log.warn(
+      { saleId: sale.saleId, orderId: order.orderId, userId: order.userId, what, why },
+      "order accepted before Redis lost its state is not honoured",
+    );
     return "refused";
   }
 

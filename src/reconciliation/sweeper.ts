@@ -58,7 +58,8 @@ export interface SweepReport {
 const FOUND_ONLY = ["openChecked", "outboxStale", "parkedOpen"] as const;
 const FLAGS = ["settled", "skipped", "recovering"] as const;
 type RepairKind = Exclude<keyof SweepReport, (typeof FLAGS)[number] | (typeof FOUND_ONLY)[number]>;
-const isRepair = (kind: keyof SweepReport): kind is RepairKind => !(FOUND_ONLY as readonly string[]).includes(kind) && !(FLAGS as readonly string[]).includes(kind);
+const isRepair = (kind: keyof SweepReport): kind is RepairKind =>
+  !(FOUND_ONLY as readonly string[]).includes(kind) && !(FLAGS as readonly string[]).includes(kind);
 
 export interface SweeperOptions {
   persistAfterMs: number;
@@ -73,8 +74,25 @@ const PASS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 type PassOutcome = "done" | "recovering" | "failed";
 
 const emptyReport = (): SweepReport => ({
-  transfersFinished: 0, unitsMoved: 0, openChecked: 0, ordersPersisted: 0, rowsRestored: 0, recordsRestored: 0, cancelledRowsWritten: 0,
-  unitsReturned: 0, paidMarked: 0, confirmedMarked: 0, expired: 0, parkedSettled: 0, parkedOpen: 0, outboxStale: 0, outboxPublished: 0, shardsRebuilt: 0, ordersRebuilt: 0, lateRowsHonored: 0, settled: false,
+  transfersFinished: 0,
+  unitsMoved: 0,
+  openChecked: 0,
+  ordersPersisted: 0,
+  rowsRestored: 0,
+  recordsRestored: 0,
+  cancelledRowsWritten: 0,
+  unitsReturned: 0,
+  paidMarked: 0,
+  confirmedMarked: 0,
+  expired: 0,
+  parkedSettled: 0,
+  parkedOpen: 0,
+  outboxStale: 0,
+  outboxPublished: 0,
+  shardsRebuilt: 0,
+  ordersRebuilt: 0,
+  lateRowsHonored: 0,
+  settled: false,
 });
 
 /**
@@ -109,16 +127,37 @@ export class Sweeper implements SaleOps {
     metrics: Metrics,
     private readonly log: Logger = componentLogger("sweeper"),
   ) {
-    this.repairs = metrics.counter("flashsale_sweeper_repairs_total", "What the sweeper found and repaired, by kind", ["kind"]);
+    this.repairs = metrics.counter("flashsale_sweeper_repairs_total", "What the sweeper found and repaired, by kind", [
+      "kind",
+    ]);
     // Every kind from the start, at 0: a series that appears only with its first repair cannot be alerted on.
-    for (const kind of Object.keys(emptyReport()) as (keyof SweepReport)[]) if (isRepair(kind)) this.repairs.cell({ kind });
-    const passes = metrics.counter("flashsale_sweeper_passes_total", "Sweeper passes over one sale, by outcome (recovering: waiting for its rebuild)", ["outcome"]);
-    this.passes = { done: passes.cell({ outcome: "done" }), recovering: passes.cell({ outcome: "recovering" }), failed: passes.cell({ outcome: "failed" }) };
-    this.passSeconds = metrics.histogram("flashsale_sweeper_pass_duration_seconds", "Time one sweeper pass over one sale took", PASS_BUCKETS);
+    for (const kind of Object.keys(emptyReport()) as (keyof SweepReport)[])
+      if (isRepair(kind)) this.repairs.cell({ kind });
+    const passes = metrics.counter(
+      "flashsale_sweeper_passes_total",
+      "Sweeper passes over one sale, by outcome (recovering: waiting for its rebuild)",
+      ["outcome"],
+    );
+    this.passes = {
+      done: passes.cell({ outcome: "done" }),
+      recovering: passes.cell({ outcome: "recovering" }),
+      failed: passes.cell({ outcome: "failed" }),
+    };
+    this.passSeconds = metrics.histogram(
+      "flashsale_sweeper_pass_duration_seconds",
+      "Time one sweeper pass over one sale took",
+      PASS_BUCKETS,
+    );
     // Across workers: the largest (only the lease holder reports a sale; a reconcile elsewhere may too).
-    metrics.gauge("flashsale_sale_drift_units", "Units unaccounted for between Redis and MySQL at the last sweep, per live sale", ["sale"], (set) => {
-      for (const [sale, drift] of this.drift) set({ sale }, drift);
-    }, "max");
+    metrics.gauge(
+      "flashsale_sale_drift_units",
+      "Units unaccounted for between Redis and MySQL at the last sweep, per live sale",
+      ["sale"],
+      (set) => {
+        for (const [sale, drift] of this.drift) set({ sale }, drift);
+      },
+      "max",
+    );
   }
 
   /** POST .../reconcile: a pass now, whoever holds the lease (every repair is idempotent). */
@@ -128,7 +167,12 @@ export class Sweeper implements SaleOps {
 
   /** The sweep loop's pass: skipped when another process holds the sale's lease. */
   async sweep(sale: Sale, now = Date.now()): Promise<SweepReport> {
-    const lease = await scripts.lease(this.redis, this.keys.sweepLease(sale.saleId), this.opts.owner, this.opts.leaseMs);
+    const lease = await scripts.lease(
+      this.redis,
+      this.keys.sweepLease(sale.saleId),
+      this.opts.owner,
+      this.opts.leaseMs,
+    );
     if (lease === "taken") {
       this.drift.delete(sale.saleId); // the lease holder reports it
       return { ...emptyReport(), skipped: true };
@@ -141,7 +185,9 @@ export class Sweeper implements SaleOps {
     const before = this.inProgress.get(sale.saleId) ?? Promise.resolve(emptyReport());
     const next = before.catch(() => emptyReport()).then(run);
     this.inProgress.set(sale.saleId, next);
-    void next.finally(() => this.inProgress.get(sale.saleId) === next && this.inProgress.delete(sale.saleId)).catch(() => {});
+    void next
+      .finally(() => this.inProgress.get(sale.saleId) === next && this.inProgress.delete(sale.saleId))
+      .catch(() => {});
     return next;
   }
 
@@ -244,7 +290,11 @@ export class Sweeper implements SaleOps {
       // A row holding units (CONFIRMED or PAID; a CANCELLED one holds none) reserved before a rebuild that
       // could not count it yet: its units are taken now. (Refused: no unit was left, logged; its record is
       // restored below and the stats' drift shows the excess.)
-      if (!rec && row.status !== "CANCELLED" && (await this.recovery.honorLateRow(sale, row, await rebuiltAt())) === "honored") {
+      if (
+        !rec &&
+        row.status !== "CANCELLED" &&
+        (await this.recovery.honorLateRow(sale, row, await rebuiltAt())) === "honored"
+      ) {
         report.lateRowsHonored++;
         if (row.status === "PAID") await this.lifecycle.markPaid(row);
         else unsettled++;
@@ -254,7 +304,13 @@ export class Sweeper implements SaleOps {
         if (row.status === "CONFIRMED") unsettled++;
         const state = row.status === "PAID" ? "P" : row.status === "CANCELLED" ? "C" : "F";
         const shard = ledgerOf(this.keys, row.orderId)!;
-        const restored = await scripts.restoreRecord(this.redis, shard, { orderId: row.orderId, state, quantity: row.quantity, reservedAt: row.createdAt.getTime(), userId: row.userId });
+        const restored = await scripts.restoreRecord(this.redis, shard, {
+          orderId: row.orderId,
+          state,
+          quantity: row.quantity,
+          reservedAt: row.createdAt.getTime(),
+          userId: row.userId,
+        });
         if (restored === "restored") report.recordsRestored++;
         continue;
       }
@@ -263,7 +319,10 @@ export class Sweeper implements SaleOps {
       } else if (row.status === "PAID" && (rec.state === "reserved" || rec.state === "confirmed")) {
         if ((await this.lifecycle.markPaid(row)) === "marked") report.paidMarked++;
       } else if (row.status === "CONFIRMED") {
-        if (rec.state === "reserved" && (await scripts.confirm(this.redis, ledgerOf(this.keys, row.orderId)!, [row.orderId])) > 0) {
+        if (
+          rec.state === "reserved" &&
+          (await scripts.confirm(this.redis, ledgerOf(this.keys, row.orderId)!, [row.orderId])) > 0
+        ) {
           report.confirmedMarked++;
         }
         const r = await this.lifecycle.expire(this.lifecycle.known(rec, sale), now);
@@ -292,7 +351,11 @@ export class Sweeper implements SaleOps {
     const before = await this.repo.unpublishedEvents(sale.saleId, staleBefore);
     report.outboxStale = before.stale;
     if (before.stale === 0) return before.unpublished;
-    await this.relay.passAll().catch((err: unknown) => this.log.warn({ saleId: sale.saleId, err: (err as Error).message }, "outbox relay pass failed"));
+    await this.relay
+      .passAll()
+      .catch((err: unknown) =>
+        this.log.warn({ saleId: sale.saleId, err: (err as Error).message }, "outbox relay pass failed"),
+      );
     const after = await this.repo.unpublishedEvents(sale.saleId, staleBefore);
     report.outboxPublished = Math.max(0, before.stale - after.stale);
     return after.unpublished;
@@ -317,7 +380,13 @@ export class Sweeper implements SaleOps {
     if (rec?.state === "tombstone") return settle("not_reserved");
     const tok = o.token ? await this.redis.hgetall(shard.token(o.token)) : {};
     if (tok.o === o.orderId) {
-      await scripts.restoreRecord(this.redis, shard, { orderId: o.orderId, state: "F", quantity: o.quantity, reservedAt: o.reservedAt, userId: o.userId });
+      await scripts.restoreRecord(this.redis, shard, {
+        orderId: o.orderId,
+        state: "F",
+        quantity: o.quantity,
+        reservedAt: o.reservedAt,
+        userId: o.userId,
+      });
       return write();
     }
     if (tok.u !== undefined) {
@@ -331,7 +400,10 @@ export class Sweeper implements SaleOps {
     const honored = await this.recovery.honorParked(sale, o, await rebuiltAt());
     if (honored === "honored") return write();
     if (honored === "refused") return settle("not_honoured");
-    this.log.error({ orderId: o.orderId, userId: o.userId, saleId: sale.saleId }, "parked order: neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide");
+    this.log.error(
+      { orderId: o.orderId, userId: o.userId, saleId: sale.saleId },
+      "parked order: neither ledger record nor purchase token is left to say whether it was reserved; an operator must decide",
+    );
     return false;
   }
 
@@ -351,7 +423,11 @@ export class Sweeper implements SaleOps {
 
   /** Stats across Redis and MySQL; drift is 0 when every unit is accounted for and both stores agree. */
   async stats(sale: Sale) {
-    const [s, db, refunds] = await Promise.all([this.redisOps.stats(sale), this.repo.countBySale(sale.saleId), this.repo.refundCount(sale.saleId)]);
+    const [s, db, refunds] = await Promise.all([
+      this.redisOps.stats(sale),
+      this.repo.countBySale(sale.saleId),
+      this.repo.refundCount(sale.saleId),
+    ]);
     const persistedInRedis = s.confirmed + s.paid;
     const persistedInMysql = db.quantity.confirmed + db.quantity.paid;
     return {

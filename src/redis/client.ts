@@ -14,7 +14,10 @@ export function slotOwner(client: RedisClient): ((slot: number) => string | unde
 }
 
 /** A standalone or cluster client per config, with the gateway's scripts defined on it. */
-export function createRedis(cfg: Config["redis"], opts: { lazyConnect?: boolean; shardedSubscribers?: boolean } = {}): RedisClient {
+export function createRedis(
+  cfg: Config["redis"],
+  opts: { lazyConnect?: boolean; shardedSubscribers?: boolean } = {},
+): RedisClient {
   const common = {
     commandTimeout: cfg.commandTimeoutMs,
     maxRetriesPerRequest: 2,
@@ -29,11 +32,16 @@ export function createRedis(cfg: Config["redis"], opts: { lazyConnect?: boolean;
             return { host: host!, port: Number(port) };
           }),
           {
-            redisOptions: common, scaleReads: "master", slotsRefreshTimeout: 2000, enableAutoPipelining: false,
+            redisOptions: common,
+            scaleReads: "master",
+            slotsRefreshTimeout: 2000,
+            enableAutoPipelining: false,
             // SSUBSCRIBE needs a subscriber per primary, resubscribed by the client when its slot table changes.
             // A subscriber sends nothing that could meet a MOVED, and a demoted primary drops its subscribers
             // without closing them: only a periodic refresh tells it that slots moved.
-            ...(opts.shardedSubscribers ? { shardedSubscribers: true, slotsRefreshInterval: SUBSCRIBER_SLOTS_REFRESH_MS } : {}),
+            ...(opts.shardedSubscribers
+              ? { shardedSubscribers: true, slotsRefreshInterval: SUBSCRIBER_SLOTS_REFRESH_MS }
+              : {}),
             // Empty map: every node is dialled at the address the cluster announces.
             ...(Object.keys(cfg.natMap).length > 0 ? { natMap: cfg.natMap } : {}),
           },

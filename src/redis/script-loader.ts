@@ -5,8 +5,22 @@ import { repoRoot } from "../util/repo-root.js";
 
 /** The scripts in lua/, by name; the number of keys comes from the file name `<name>-<numKeys>.lua`. */
 export const SCRIPT_NAMES = [
-  "warm-shard", "issue-token", "reserve", "replay", "release", "transfer-out", "transfer-in", "check-order", "confirm", "mark-paid",
-  "lease", "restore-record", "transfer-done", "rebuild-order", "rebuild-stock", "honor-order",
+  "warm-shard",
+  "issue-token",
+  "reserve",
+  "replay",
+  "release",
+  "transfer-out",
+  "transfer-in",
+  "check-order",
+  "confirm",
+  "mark-paid",
+  "lease",
+  "restore-record",
+  "transfer-done",
+  "rebuild-order",
+  "rebuild-stock",
+  "honor-order",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -49,7 +63,13 @@ export function loadScripts(): ReadonlyMap<ScriptName, LoadedScript> {
     if (!file) throw new Error(`lua/${name}-<numKeys>.lua is missing`);
     const lua = inline(readFileSync(join(dir, file), "utf8"), dir, file);
     const sha1 = createHash("sha1").update(lua).digest("hex");
-    scripts.set(name, { name, command: commandName(name), numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)![1]), lua, sha1 });
+    scripts.set(name, {
+      name,
+      command: commandName(name),
+      numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)![1]),
+      lua,
+      sha1,
+    });
   }
   loaded = scripts;
   return scripts;

@@ -42,7 +42,12 @@ export type ReserveOutcome =
   | { kind: "state_lost" };
 
 /** held: a rebuild of the sale is reading the shard; nothing returned now (the sweeper returns a CANCELLED row's units). */
-export type ReleaseOutcome = { kind: "released"; quantity: number } | { kind: "already_released" } | { kind: "not_found" } | { kind: "state_lost" } | { kind: "held" };
+export type ReleaseOutcome =
+  | { kind: "released"; quantity: number }
+  | { kind: "already_released" }
+  | { kind: "not_found" }
+  | { kind: "state_lost" }
+  | { kind: "held" };
 export type IssueTokenOutcome = "issued" | "exists";
 export type WarmShardOutcome = "warmed" | "locked";
 export type TransferInOutcome = "applied" | "already_applied" | "state_lost" | "held";
@@ -141,17 +146,50 @@ function codeMapper<O extends string>(script: string, outcomes: Partial<Record<S
   };
 }
 
-export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", { [ScriptCode.Ok]: "issued", [ScriptCode.TokenExists]: "exists" });
-export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", { [ScriptCode.Ok]: "warmed", [ScriptCode.SaleLocked]: "locked" });
-export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", { [ScriptCode.Ok]: "applied", [ScriptCode.Already]: "already_applied", [ScriptCode.StateLost]: "state_lost", [ScriptCode.Held]: "held" });
-export const rebuildOrderOutcome = codeMapper<RebuildOutcome>("rebuild-order", { [ScriptCode.Ok]: "rebuilt", [ScriptCode.Already]: "exists" });
-export const rebuildStockOutcome = codeMapper<RebuildOutcome>("rebuild-stock", { [ScriptCode.Ok]: "rebuilt", [ScriptCode.Already]: "exists" });
-export const markPaidOutcome = codeMapper<MarkPaidOutcome>("mark-paid", { [ScriptCode.Ok]: "marked", [ScriptCode.Already]: "already", [ScriptCode.NotFound]: "not_found" });
-export const leaseOutcome = codeMapper<LeaseOutcome>("lease", { [ScriptCode.Ok]: "held", [ScriptCode.Already]: "taken" });
-export const restoreRecordOutcome = codeMapper<RestoreRecordOutcome>("restore-record", { [ScriptCode.Ok]: "restored", [ScriptCode.Already]: "exists" });
-export const transferDoneOutcome = codeMapper<TransferDoneOutcome>("transfer-done", { [ScriptCode.Ok]: "finished", [ScriptCode.Already]: "already_finished" });
+export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", {
+  [ScriptCode.Ok]: "issued",
+  [ScriptCode.TokenExists]: "exists",
+});
+export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", {
+  [ScriptCode.Ok]: "warmed",
+  [ScriptCode.SaleLocked]: "locked",
+});
+export const transferInOutcome = codeMapper<TransferInOutcome>("transfer-in", {
+  [ScriptCode.Ok]: "applied",
+  [ScriptCode.Already]: "already_applied",
+  [ScriptCode.StateLost]: "state_lost",
+  [ScriptCode.Held]: "held",
+});
+export const rebuildOrderOutcome = codeMapper<RebuildOutcome>("rebuild-order", {
+  [ScriptCode.Ok]: "rebuilt",
+  [ScriptCode.Already]: "exists",
+});
+export const rebuildStockOutcome = codeMapper<RebuildOutcome>("rebuild-stock", {
+  [ScriptCode.Ok]: "rebuilt",
+  [ScriptCode.Already]: "exists",
+});
+export const markPaidOutcome = codeMapper<MarkPaidOutcome>("mark-paid", {
+  [ScriptCode.Ok]: "marked",
+  [ScriptCode.Already]: "already",
+  [ScriptCode.NotFound]: "not_found",
+});
+export const leaseOutcome = codeMapper<LeaseOutcome>("lease", {
+  [ScriptCode.Ok]: "held",
+  [ScriptCode.Already]: "taken",
+});
+export const restoreRecordOutcome = codeMapper<RestoreRecordOutcome>("restore-record", {
+  [ScriptCode.Ok]: "restored",
+  [ScriptCode.Already]: "exists",
+});
+export const transferDoneOutcome = codeMapper<TransferDoneOutcome>("transfer-done", {
+  [ScriptCode.Ok]: "finished",
+  [ScriptCode.Already]: "already_finished",
+});
 export const checkOrderOutcome = codeMapper<CheckOrderOutcome>("check-order", {
-  [ScriptCode.Ok]: "commit", [ScriptCode.RolledBack]: "rollback", [ScriptCode.StateLost]: "unknown", [ScriptCode.Forgotten]: "forgotten",
+  [ScriptCode.Ok]: "commit",
+  [ScriptCode.RolledBack]: "rollback",
+  [ScriptCode.StateLost]: "unknown",
+  [ScriptCode.Forgotten]: "forgotten",
 });
 
 /** Scripts that answer a count (confirm, transfer-out): a non-negative integer or a bug. */

@@ -3,8 +3,33 @@ import type { Order } from "../order.js";
 import type { ShardKeys } from "./keys.js";
 import { loadScripts } from "./script-loader.js";
 import {
-  checkOrderOutcome, countOutcome, honorOutcome, replayOutcome, rebuildOrderOutcome, rebuildStockOutcome, leaseOutcome, markPaidOutcome, restoreRecordOutcome, transferDoneOutcome, issueTokenOutcome, releaseOutcome, reserveOutcome, transferInOutcome, warmShardOutcome,
-  type CheckOrderOutcome, type HonorOutcome, type RebuildOutcome, type IssueTokenOutcome, type LeaseOutcome, type MarkPaidOutcome, type RestoreRecordOutcome, type ReleaseOutcome, type TransferDoneOutcome, type ReserveOutcome, type TransferInOutcome, type WarmShardOutcome,
+  checkOrderOutcome,
+  countOutcome,
+  honorOutcome,
+  replayOutcome,
+  rebuildOrderOutcome,
+  rebuildStockOutcome,
+  leaseOutcome,
+  markPaidOutcome,
+  restoreRecordOutcome,
+  transferDoneOutcome,
+  issueTokenOutcome,
+  releaseOutcome,
+  reserveOutcome,
+  transferInOutcome,
+  warmShardOutcome,
+  type CheckOrderOutcome,
+  type HonorOutcome,
+  type RebuildOutcome,
+  type IssueTokenOutcome,
+  type LeaseOutcome,
+  type MarkPaidOutcome,
+  type RestoreRecordOutcome,
+  type ReleaseOutcome,
+  type TransferDoneOutcome,
+  type ReserveOutcome,
+  type TransferInOutcome,
+  type WarmShardOutcome,
 } from "./script-replies.js";
 
 export type RedisClient = Redis | Cluster;
@@ -14,9 +39,23 @@ type Arg = string | number;
 // order of the script's header), then ARGV. Only the wrappers below call them.
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    fsReserve(tok: string, stock: string, buyers: string, res: string, open: string, ...argv: Arg[]): Result<[number, string, number], Context>;
+    fsReserve(
+      tok: string,
+      stock: string,
+      buyers: string,
+      res: string,
+      open: string,
+      ...argv: Arg[]
+    ): Result<[number, string, number], Context>;
     fsReplay(tok: string, userId: string, quantity: number): Result<[number, string, number], Context>;
-    fsRelease(stock: string, buyers: string, res: string, open: string, hold: string, ...argv: Arg[]): Result<[number, number], Context>;
+    fsRelease(
+      stock: string,
+      buyers: string,
+      res: string,
+      open: string,
+      hold: string,
+      ...argv: Arg[]
+    ): Result<[number, number], Context>;
     fsIssueToken(tok: string, ...argv: Arg[]): Result<number, Context>;
     fsWarmShard(stock: string, res: string, xout: string, ...argv: Arg[]): Result<number, Context>;
     fsTransferOut(stock: string, xout: string, xdone: string, hold: string, ...argv: Arg[]): Result<number, Context>;
@@ -26,9 +65,23 @@ declare module "ioredis" {
     fsConfirm(res: string, open: string, ...orderIds: string[]): Result<number, Context>;
     fsMarkPaid(res: string, open: string, orderId: string): Result<number, Context>;
     fsLease(lease: string, owner: string, ttlMs: number): Result<number, Context>;
-    fsRestoreRecord(res: string, orderId: string, state: string, quantity: number, reservedAt: number, userId: string): Result<number, Context>;
+    fsRestoreRecord(
+      res: string,
+      orderId: string,
+      state: string,
+      quantity: number,
+      reservedAt: number,
+      userId: string,
+    ): Result<number, Context>;
     fsRebuildOrder(res: string, buyers: string, tok: string, ...argv: Arg[]): Result<number, Context>;
-    fsHonorOrder(stock: string, buyers: string, res: string, open: string, tok: string, ...argv: Arg[]): Result<[number, number], Context>;
+    fsHonorOrder(
+      stock: string,
+      buyers: string,
+      res: string,
+      open: string,
+      tok: string,
+      ...argv: Arg[]
+    ): Result<[number, number], Context>;
     fsRebuildStock(stock: string, rebuilt: string, stockUnits: number, rebuiltAt: number): Result<number, Context>;
   }
 }
@@ -71,7 +124,23 @@ type RowState = "F" | "P" | "C";
 export const scripts = {
   reserve(c: RedisClient, k: ShardKeys, a: ReserveArgs): Promise<ReserveOutcome> {
     return c
-      .fsReserve(k.token(a.token), k.stock, k.buyers, k.res, k.open, a.userId, a.quantity, a.perUserLimit, a.orderId, a.now, a.token, a.final ? 1 : 0, a.replayMs, a.acceptedChannel, a.saleId)
+      .fsReserve(
+        k.token(a.token),
+        k.stock,
+        k.buyers,
+        k.res,
+        k.open,
+        a.userId,
+        a.quantity,
+        a.perUserLimit,
+        a.orderId,
+        a.now,
+        a.token,
+        a.final ? 1 : 0,
+        a.replayMs,
+        a.acceptedChannel,
+        a.saleId,
+      )
       .then(reserveOutcome);
   },
 
@@ -79,7 +148,13 @@ export const scripts = {
    * A used token's stored answer (null when it has none for this buyer), nothing reserved or tombstoned; a
    * stored 202 is written again so that this connection's next WAIT covers it (lua/replay-1.lua).
    */
-  replay(c: RedisClient, k: ShardKeys, token: string, userId: string, quantity: number): Promise<ReserveOutcome | null> {
+  replay(
+    c: RedisClient,
+    k: ShardKeys,
+    token: string,
+    userId: string,
+    quantity: number,
+  ): Promise<ReserveOutcome | null> {
     return c.fsReplay(k.token(token), userId, quantity).then(replayOutcome);
   },
 
@@ -88,7 +163,13 @@ export const scripts = {
     return c.fsRelease(k.stock, k.buyers, k.res, k.open, k.hold, orderId, channel, saleId).then(releaseOutcome);
   },
 
-  issueToken(c: RedisClient, k: ShardKeys, token: string, userId: string, expiresAt: number): Promise<IssueTokenOutcome> {
+  issueToken(
+    c: RedisClient,
+    k: ShardKeys,
+    token: string,
+    userId: string,
+    expiresAt: number,
+  ): Promise<IssueTokenOutcome> {
     return c.fsIssueToken(k.token(token), userId, expiresAt).then(issueTokenOutcome);
   },
 
@@ -98,8 +179,14 @@ export const scripts = {
   },
 
   /** Units taken out of the donor `k` for shard `to` (0 when it holds fewer than `least`). */
-  transferOut(c: RedisClient, k: ShardKeys, a: { id: string; want: number; least: number; to: number; now: number }): Promise<number> {
-    return c.fsTransferOut(k.stock, k.xout, k.xdone, k.hold, a.id, a.want, a.least, a.to, a.now).then((n) => countOutcome("transfer-out", n));
+  transferOut(
+    c: RedisClient,
+    k: ShardKeys,
+    a: { id: string; want: number; least: number; to: number; now: number },
+  ): Promise<number> {
+    return c
+      .fsTransferOut(k.stock, k.xout, k.xdone, k.hold, a.id, a.want, a.least, a.to, a.now)
+      .then((n) => countOutcome("transfer-out", n));
   },
 
   /** The donor `k` forgets a transfer the recipient has applied, remembering its id as finished. */
@@ -112,7 +199,13 @@ export const scripts = {
   },
 
   /** `reservedAt`: the order's reservation time as its message says (a shard rebuilt after it cannot tell). */
-  checkOrder(c: RedisClient, k: ShardKeys, orderId: string, now: number, reservedAt: number): Promise<CheckOrderOutcome> {
+  checkOrder(
+    c: RedisClient,
+    k: ShardKeys,
+    orderId: string,
+    now: number,
+    reservedAt: number,
+  ): Promise<CheckOrderOutcome> {
     return c.fsCheckOrder(k.res, k.stock, k.rebuilt, orderId, now, reservedAt).then(checkOrderOutcome);
   },
 
@@ -141,7 +234,20 @@ export const scripts = {
     r: TokenRecordArgs & { state: RowState },
     replayMs: number,
   ): Promise<RebuildOutcome> {
-    return c.fsRebuildOrder(k.res, k.buyers, k.token(r.token), r.orderId, r.state, r.quantity, r.reservedAt, r.userId, r.token, replayMs).then(rebuildOrderOutcome);
+    return c
+      .fsRebuildOrder(
+        k.res,
+        k.buyers,
+        k.token(r.token),
+        r.orderId,
+        r.state,
+        r.quantity,
+        r.reservedAt,
+        r.userId,
+        r.token,
+        replayMs,
+      )
+      .then(rebuildOrderOutcome);
   },
 
   /** Reserves again, under its own id, a committed order whose reservation a Redis failure took. */
@@ -152,7 +258,20 @@ export const scripts = {
     a: { perUserLimit: number; replayMs: number },
   ): Promise<HonorOutcome> {
     return c
-      .fsHonorOrder(k.stock, k.buyers, k.res, k.open, k.token(o.token), o.orderId, o.quantity, o.reservedAt, o.userId, o.token, a.perUserLimit, a.replayMs)
+      .fsHonorOrder(
+        k.stock,
+        k.buyers,
+        k.res,
+        k.open,
+        k.token(o.token),
+        o.orderId,
+        o.quantity,
+        o.reservedAt,
+        o.userId,
+        o.token,
+        a.perUserLimit,
+        a.replayMs,
+      )
       .then(honorOutcome);
   },
 

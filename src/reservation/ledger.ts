@@ -6,7 +6,13 @@ import type { RedisClient } from "../redis/scripts.js";
 /** Where a reservation stands in its shard's ledger (lua/includes/ledger-record.lua writes the letters). */
 export type LedgerState = "reserved" | "confirmed" | "paid" | "released" | "tombstone";
 
-const STATES: Readonly<Record<string, LedgerState>> = { R: "reserved", F: "confirmed", P: "paid", C: "released", T: "tombstone" };
+const STATES: Readonly<Record<string, LedgerState>> = {
+  R: "reserved",
+  F: "confirmed",
+  P: "paid",
+  C: "released",
+  T: "tombstone",
+};
 
 /** A reservation record as the Lua scripts write it: "state|qty|ms|token|user". */
 export interface LedgerRecord extends Pick<Order, "orderId" | "userId" | "quantity"> {
@@ -20,7 +26,14 @@ const RECORD_RE = /^([RFPCT])\|(\d+)\|(\d+)\|([^|]*)\|(.*)$/;
 export function parseLedgerRecord(orderId: string, raw: string): LedgerRecord | null {
   const m = RECORD_RE.exec(raw);
   if (!m) return null;
-  return { orderId, state: STATES[m[1]!]!, quantity: Number(m[2]), reservedAt: Number(m[3]), token: m[4]!, userId: m[5]! };
+  return {
+    orderId,
+    state: STATES[m[1]!]!,
+    quantity: Number(m[2]),
+    reservedAt: Number(m[3]),
+    token: m[4]!,
+    userId: m[5]!,
+  };
 }
 
 /** The keys of the shard holding an order's reservation (order ids name it), or null for a malformed id. */
@@ -37,7 +50,10 @@ export async function readRecord(redis: RedisClient, keys: Keys, orderId: string
 }
 
 /** Order ids grouped by the shard that holds them: one Redis call per shard instead of one per order. */
-export function groupByShard(keys: Keys, orderIds: Iterable<string>): Map<string, { shard: ShardKeys; orderIds: string[] }> {
+export function groupByShard(
+  keys: Keys,
+  orderIds: Iterable<string>,
+): Map<string, { shard: ShardKeys; orderIds: string[] }> {
   const groups = new Map<string, { shard: ShardKeys; orderIds: string[] }>();
   for (const id of orderIds) {
     const shard = ledgerOf(keys, id);
@@ -50,7 +66,11 @@ export function groupByShard(keys: Keys, orderIds: Iterable<string>): Map<string
 }
 
 /** The ledger records of these orders (null where Redis holds none), read one call per shard. */
-export async function readLedger(redis: RedisClient, keys: Keys, orderIds: string[]): Promise<Map<string, LedgerRecord | null>> {
+export async function readLedger(
+  redis: RedisClient,
+  keys: Keys,
+  orderIds: string[],
+): Promise<Map<string, LedgerRecord | null>> {
   const out = new Map<string, LedgerRecord | null>();
   await Promise.all(
     [...groupByShard(keys, orderIds)].map(async ([res, g]) => {
@@ -72,7 +92,11 @@ const SCAN_COUNT = 500;
  * present for the whole read is returned (possibly in a newer state); one added meanwhile may be missed,
  * as it would be by a read taken a moment earlier.
  */
-export async function saleLedger(redis: RedisClient, keys: Keys, sale: { saleId: string; shards: number }): Promise<LedgerRecord[]> {
+export async function saleLedger(
+  redis: RedisClient,
+  keys: Keys,
+  sale: { saleId: string; shards: number },
+): Promise<LedgerRecord[]> {
   const out = new Map<string, LedgerRecord>();
   for (let i = 0; i < sale.shards; i++) {
     const res = keys.shard(sale.saleId, i).res;

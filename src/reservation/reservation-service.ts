@@ -83,7 +83,13 @@ export class ReservationService {
    */
   async replayOfAccepted(sale: Sale, userId: string, token: string, quantity: number): Promise<ReserveOutcome | null> {
     if (!this.soldOut.wasAccepted(sale.saleId, token)) return null;
-    return scripts.replay(this.redis, this.keys.shard(sale.saleId, this.homeShard(sale, userId)), token, userId, quantity);
+    return scripts.replay(
+      this.redis,
+      this.keys.shard(sale.saleId, this.homeShard(sale, userId)),
+      token,
+      userId,
+      quantity,
+    );
   }
 
   /** Stores a token on the buyer's home shard; expires at `expiresAt` (unix ms). */
@@ -105,8 +111,16 @@ export class ReservationService {
     const orderId = req.orderId ?? newOrderId(sale.saleId, shard);
     const k = this.keys.shard(sale.saleId, shard);
     const args = {
-      userId, quantity, perUserLimit: sale.perUserLimit, orderId, now: req.now ?? Date.now(), token, final: false,
-      replayMs: this.opts.replaySeconds * 1000, acceptedChannel: k.accepted, saleId: sale.saleId,
+      userId,
+      quantity,
+      perUserLimit: sale.perUserLimit,
+      orderId,
+      now: req.now ?? Date.now(),
+      token,
+      final: false,
+      replayMs: this.opts.replaySeconds * 1000,
+      acceptedChannel: k.accepted,
+      saleId: sale.saleId,
     };
     const call = (final: boolean) => scripts.reserve(this.redis, k, final ? { ...args, final } : args);
     let look: { stocks: number[]; inTransit: number };
@@ -137,7 +151,8 @@ export class ReservationService {
     const out = await call(true);
     if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
     // The look taken just before decides the flag too: every shard empty and nothing in transit.
-    if (out.kind === "sold_out" && !out.replayed && look.inTransit === 0 && look.stocks.every((s) => s <= 0)) await this.noteSoldOut(sale);
+    if (out.kind === "sold_out" && !out.replayed && look.inTransit === 0 && look.stocks.every((s) => s <= 0))
+      await this.noteSoldOut(sale);
     return out;
   }
 
@@ -152,7 +167,10 @@ export class ReservationService {
     if (!this.soldOut.knowsAccepted(sale.saleId)) {
       await this.learning.run(sale.saleId, async () => {
         const records = await saleLedger(this.redis, this.keys, sale);
-        this.soldOut.learnAccepted(sale.saleId, records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : [])));
+        this.soldOut.learnAccepted(
+          sale.saleId,
+          records.flatMap((r) => (r.state !== "tombstone" && r.token ? [r.token] : [])),
+        );
       });
     }
     this.soldOut.markSoldOut(sale.saleId);

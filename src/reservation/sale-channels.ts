@@ -35,7 +35,11 @@ export class SaleChannels {
     max = 10_000,
   ) {
     // Only an evicted sale is unsubscribed: a re-put with more shards overwrites its entry and keeps listening.
-    this.watched = new LRUCache({ max, noDisposeOnSet: true, dispose: (shards, saleId) => void this.unwatch(saleId, shards).catch(() => {}) });
+    this.watched = new LRUCache({
+      max,
+      noDisposeOnSet: true,
+      dispose: (shards, saleId) => void this.unwatch(saleId, shards).catch(() => {}),
+    });
     sub.on("smessage", (channel: string, message: string) => this.dispatch(channel, message));
   }
 
@@ -48,7 +52,12 @@ export class SaleChannels {
     if (had === 0) subs.push(this.subscribe([[this.keys.saleChanged(sale.saleId), "changed"]]));
     for (let i = had; i < sale.shards; i++) {
       const k = this.keys.shard(sale.saleId, i);
-      subs.push(this.subscribe([[k.accepted, "accepted"], [k.returned, "returned"]]));
+      subs.push(
+        this.subscribe([
+          [k.accepted, "accepted"],
+          [k.returned, "returned"],
+        ]),
+      );
     }
     await Promise.all(subs);
     this.watched.set(sale.saleId, Math.max(had, sale.shards));

@@ -19,8 +19,17 @@ export interface LedgerStats {
 }
 
 /** Reads every shard's ledger: an operator endpoint, O(orders), never on the buy path. */
-export async function ledgerStats(redis: RedisClient, keys: Keys, rebalancer: ShardRebalancer, sale: Sale): Promise<LedgerStats> {
-  const [stocks, inTransfer, records] = await Promise.all([rebalancer.shardStocks(sale), rebalancer.inFlight(sale), saleLedger(redis, keys, sale)]);
+export async function ledgerStats(
+  redis: RedisClient,
+  keys: Keys,
+  rebalancer: ShardRebalancer,
+  sale: Sale,
+): Promise<LedgerStats> {
+  const [stocks, inTransfer, records] = await Promise.all([
+    rebalancer.shardStocks(sale),
+    rebalancer.inFlight(sale),
+    saleLedger(redis, keys, sale),
+  ]);
   const qty: Record<LedgerState, number> = { reserved: 0, confirmed: 0, paid: 0, released: 0, tombstone: 0 };
   const count: Record<LedgerState, number> = { reserved: 0, confirmed: 0, paid: 0, released: 0, tombstone: 0 };
   for (const rec of records) {
@@ -36,6 +45,12 @@ export async function ledgerStats(redis: RedisClient, keys: Keys, rebalancer: Sh
     confirmed: qty.confirmed,
     paid: qty.paid,
     cancelled: qty.released,
-    orders: { pending: count.reserved, confirmed: count.confirmed, paid: count.paid, cancelled: count.released, rolledBack: count.tombstone },
+    orders: {
+      pending: count.reserved,
+      confirmed: count.confirmed,
+      paid: count.paid,
+      cancelled: count.released,
+      rolledBack: count.tombstone,
+    },
   };
 }

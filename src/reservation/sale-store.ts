@@ -49,11 +49,19 @@ export async function warmedShards(redis: RedisClient, keys: Keys, saleId: strin
  * Sets every key of the sale's first `shards` shards to expire at `atMs` (a time past deletes them now);
  * purchase tokens carry their own expiry. A key that does not exist is left so.
  */
-export async function expireShardKeys(redis: RedisClient, keys: Keys, saleId: string, shards: number, atMs: number): Promise<void> {
+export async function expireShardKeys(
+  redis: RedisClient,
+  keys: Keys,
+  saleId: string,
+  shards: number,
+  atMs: number,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: shards }, (_, i) => {
       const k = keys.shard(saleId, i);
-      return Promise.all([k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone, k.rebuilt].map((key) => redis.pexpireat(key, atMs)));
+      return Promise.all(
+        [k.stock, k.buyers, k.res, k.open, k.xout, k.xin, k.xdone, k.rebuilt].map((key) => redis.pexpireat(key, atMs)),
+      );
     }),
   );
 }
@@ -234,7 +242,11 @@ export class SaleStore {
    */
   private async writeSettings(sale: Sale, paused: boolean, epoch: string, warmed = sale.shards): Promise<string> {
     const key = this.keys.saleMeta(sale.saleId);
-    await this.redis.hset(key, { ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])), [PAUSED]: paused ? "1" : "0", [EPOCH]: epoch });
+    await this.redis.hset(key, {
+      ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])),
+      [PAUSED]: paused ? "1" : "0",
+      [EPOCH]: epoch,
+    });
     // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
     const expiresAt = this.expiresAt(sale);
     await this.redis.pexpireat(key, expiresAt);
@@ -310,7 +322,8 @@ export class SaleStore {
     const shardCount = Math.max(sale.shards, prev?.shards ?? 0, warmed?.shards ?? 0);
     for (let i = 0; i < shardCount; i++) {
       const k = this.keys.shard(sale.saleId, i);
-      if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0, this.expiresAt(sale))) === "locked") return { kind: "locked", sale: prev ?? sale };
+      if ((await scripts.warmShard(this.redis, k, perShard[i] ?? 0, this.expiresAt(sale))) === "locked")
+        return { kind: "locked", sale: prev ?? sale };
     }
     const epoch = randomBytes(8).toString("hex");
     if (this.catalog && !(await this.catalog.put({ ...sale, paused }, epoch, now))) {

@@ -57,7 +57,8 @@ export class ShardRebalancer {
    * At the end of a sale hundreds of buyers find their shards empty at once: one look serves them all.
    */
   look(sale: Sale, notBefore: number): Promise<{ stocks: number[]; inTransit: number }> {
-    const take = () => Promise.all([this.shardStocks(sale), this.inFlight(sale)]).then(([stocks, inTransit]) => ({ stocks, inTransit }));
+    const take = () =>
+      Promise.all([this.shardStocks(sale), this.inFlight(sale)]).then(([stocks, inTransit]) => ({ stocks, inTransit }));
     return this.looks.run(sale.saleId, take, notBefore);
   }
 

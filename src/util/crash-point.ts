@@ -20,7 +20,8 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 export function crashPointOf(value: string | undefined): CrashPoint | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!(CRASH_POINTS as readonly string[]).includes(value)) throw new Error(`unknown crash point ${JSON.stringify(value)}; known: ${CRASH_POINTS.join(", ")}`);
+  if (!(CRASH_POINTS as readonly string[]).includes(value))
+    throw new Error(`unknown crash point ${JSON.stringify(value)}; known: ${CRASH_POINTS.join(", ")}`);
   return value as CrashPoint;
 }
 

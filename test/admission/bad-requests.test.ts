@@ -40,7 +40,9 @@ describe("bad and abusive requests change nothing", () => {
 
   beforeAll(async () => {
     // This test is about validation: the buyer limiter (tested on its own) must not answer first.
-    ({ gw, api } = await startGateway(testConfig("standalone", { admission: { rateLimits: { buyer: { points: 1_000_000 } } } })));
+    ({ gw, api } = await startGateway(
+      testConfig("standalone", { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }),
+    ));
     expect((await api.putSale(saleId, { stock, perUserLimit: 2, shards })).status).toBe(201);
     expect((await api.putSale(otherSale, { stock, perUserLimit: 2, shards })).status).toBe(201);
     token = await api.token(saleId, victim);
@@ -64,16 +66,49 @@ describe("bad and abusive requests change nothing", () => {
 
   const rows = (): Row[] => {
     const buyer = { authorization: bearer(jwt), "idempotency-key": token, "content-type": "application/json" };
-    const json = (body: string, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({ headers: buyer, body, status, code });
+    const json = (body: string, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({
+      headers: buyer,
+      body,
+      status,
+      code,
+    });
     const bad = (body: string) => json(body);
-    const withKey = (key: string | null, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({ headers: { ...buyer, "idempotency-key": key }, body: "{}", status, code });
-    const asAuth = (authorization: string | null, status = 401, code = "UNAUTHENTICATED"): Omit<Row, "name"> => ({ headers: { ...buyer, authorization }, body: "{}", status, code });
-    const atSale = (id: string, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({ path: `/v1/sales/${id}/orders`, headers: buyer, body: "{}", status, code });
+    const withKey = (key: string | null, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({
+      headers: { ...buyer, "idempotency-key": key },
+      body: "{}",
+      status,
+      code,
+    });
+    const asAuth = (authorization: string | null, status = 401, code = "UNAUTHENTICATED"): Omit<Row, "name"> => ({
+      headers: { ...buyer, authorization },
+      body: "{}",
+      status,
+      code,
+    });
+    const atSale = (id: string, status = 400, code = "INVALID_REQUEST"): Omit<Row, "name"> => ({
+      path: `/v1/sales/${id}/orders`,
+      headers: buyer,
+      body: "{}",
+      status,
+      code,
+    });
     // Bytes, so that fetch adds no content type of its own.
-    const typed = (contentType: string | null, body = '{"quantity":1}'): Omit<Row, "name"> => ({ headers: { ...buyer, "content-type": contentType }, body: Buffer.from(body), status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
+    const typed = (contentType: string | null, body = '{"quantity":1}'): Omit<Row, "name"> => ({
+      headers: { ...buyer, "content-type": contentType },
+      body: Buffer.from(body),
+      status: 415,
+      code: "UNSUPPORTED_MEDIA_TYPE",
+    });
     const pay = "/v1/payments/callback";
-    const payment = (over: Record<string, unknown> = {}) => JSON.stringify({ eventId: "ev-bad-1", orderId: ownersOrder, status: "SUCCEEDED", ...over });
-    const signed = (body: string): Omit<Row, "name"> => ({ path: pay, headers: { "content-type": "application/json", "x-signature": api.signPayment(body) }, body, status: 400, code: "INVALID_REQUEST" });
+    const payment = (over: Record<string, unknown> = {}) =>
+      JSON.stringify({ eventId: "ev-bad-1", orderId: ownersOrder, status: "SUCCEEDED", ...over });
+    const signed = (body: string): Omit<Row, "name"> => ({
+      path: pay,
+      headers: { "content-type": "application/json", "x-signature": api.signPayment(body) },
+      body,
+      status: 400,
+      code: "INVALID_REQUEST",
+    });
     const list: [string, Omit<Row, "name">][] = [
       // JSON syntax and structure
       ["truncated JSON", bad('{"quantity":')],
@@ -113,14 +148,25 @@ describe("bad and abusive requests change nothing", () => {
       ["price in the body", bad('{"quantity":1,"price":0}')],
       ["status in the body", bad('{"status":"PAID"}')],
       ["orderId in the body", bad('{"orderId":"x.0.aaaaaaaaaaaa"}')],
-      ["invalid UTF-8", { headers: buyer, body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), status: 400, code: "INVALID_REQUEST" }],
+      [
+        "invalid UTF-8",
+        {
+          headers: buyer,
+          body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
       // content type and size
       ["text/plain body", typed("text/plain")],
       ["no content type", typed(null)],
       ["form-encoded body", typed("application/x-www-form-urlencoded", "quantity=1")],
       ["JSON in latin1", typed("application/json; charset=latin1")],
       ["application/jsonx", typed("application/jsonx")],
-      ["body over 4 KiB", { headers: buyer, body: `{"quantity":1,"pad":"${"x".repeat(5000)}"}`, status: 413, code: "PAYLOAD_TOO_LARGE" }],
+      [
+        "body over 4 KiB",
+        { headers: buyer, body: `{"quantity":1,"pad":"${"x".repeat(5000)}"}`, status: 413, code: "PAYLOAD_TOO_LARGE" },
+      ],
       // Idempotency-Key
       ["no Idempotency-Key", withKey(null)],
       ["short Idempotency-Key", withKey(token.slice(1))],
@@ -129,7 +175,15 @@ describe("bad and abusive requests change nothing", () => {
       ["Idempotency-Key with a dot", withKey(`${token.slice(0, 31)}.`)],
       ["forged token of the right shape", withKey("A".repeat(32), 403, "INVALID_TOKEN")],
       ["the victim's token for another sale", withKey(otherToken, 403, "INVALID_TOKEN")],
-      ["the victim's token by another buyer", { headers: { ...buyer, authorization: bearer(api.jwt("mallory")) }, body: "{}", status: 403, code: "INVALID_TOKEN" }],
+      [
+        "the victim's token by another buyer",
+        {
+          headers: { ...buyer, authorization: bearer(api.jwt("mallory")) },
+          body: "{}",
+          status: 403,
+          code: "INVALID_TOKEN",
+        },
+      ],
       // sale ids
       ["sale id with a hash tag", atSale("%7Bx%7D")],
       ["sale id with a closing brace", atSale(`${saleId}%7D`)],
@@ -142,58 +196,327 @@ describe("bad and abusive requests change nothing", () => {
       ["no Authorization", asAuth(null)],
       ["Basic credentials", asAuth("Basic dmljdGltOnB3")],
       ["alg none", asAuth(bearer(`${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: victim, exp: exp() })}.`))],
-      ["expired JWT", asAuth(bearer(signBuyerJwt(secret(), { sub: victim, exp: Math.floor(Date.now() / 1000) - 3600 })))],
-      ["JWT signed with another secret", asAuth(bearer(signBuyerJwt("not-the-secret-0123456789", { sub: victim, exp: exp() })))],
+      [
+        "expired JWT",
+        asAuth(bearer(signBuyerJwt(secret(), { sub: victim, exp: Math.floor(Date.now() / 1000) - 3600 }))),
+      ],
+      [
+        "JWT signed with another secret",
+        asAuth(bearer(signBuyerJwt("not-the-secret-0123456789", { sub: victim, exp: exp() }))),
+      ],
       ["oversized Authorization", asAuth(bearer("a".repeat(3000)))],
       ["admin token on a buyer endpoint", asAuth(bearer(api.cfg.auth.adminToken))],
       ["JWT with two sub claims", asAuth(bearer(rawJwt(`{"sub":"mallory","exp":${exp()},"sub":"${victim}"}`)))],
       ["JWT sub with a hash tag", asAuth(bearer(signBuyerJwt(secret(), { sub: "{victim}", exp: exp() })))],
-      ["JWT issued in the future", asAuth(bearer(signBuyerJwt(secret(), { sub: victim, exp: exp(), iat: Math.floor(Date.now() / 1000) + 3600 })))],
-      ["JWT with alg HS256 twice in its header", asAuth(bearer(rawJwt(`{"sub":"${victim}","exp":${exp()}}`, '{"alg":"none","alg":"HS256"}')))],
+      [
+        "JWT issued in the future",
+        asAuth(bearer(signBuyerJwt(secret(), { sub: victim, exp: exp(), iat: Math.floor(Date.now() / 1000) + 3600 }))),
+      ],
+      [
+        "JWT with alg HS256 twice in its header",
+        asAuth(bearer(rawJwt(`{"sub":"${victim}","exp":${exp()}}`, '{"alg":"none","alg":"HS256"}'))),
+      ],
       // other endpoints that could move stock or tokens
-      ["buyer on the operator's PUT", { method: "PUT", path: `/v1/admin/sales/${saleId}`, headers: { authorization: bearer(jwt), "content-type": "application/json" }, body: JSON.stringify({ skuId: "x", stock: 1_000, perUserLimit: 1, startsAt: 1, endsAt: 2 }), status: 403, code: "FORBIDDEN" }],
-      ["operator PUT with __proto__", { method: "PUT", path: `/v1/admin/sales/${saleId}`, headers: { ...api.admin(), "content-type": "application/json" }, body: '{"__proto__":{"stock":1000}}', status: 400, code: "INVALID_REQUEST" }],
-      ["operator PUT with an unknown field", { method: "PUT", path: `/v1/admin/sales/${saleId}`, headers: { ...api.admin(), "content-type": "application/json" }, body: '{"skuId":"x","stock":1000,"perUserLimit":1,"startsAt":1,"endsAt":2,"price":0}', status: 400, code: "INVALID_REQUEST" }],
-      ["token request with a userId", { path: `/v1/sales/${saleId}/tokens`, headers: { authorization: bearer(jwt), "content-type": "application/json" }, body: '{"userId":"someone-else"}', status: 400, code: "INVALID_REQUEST" }],
-      ["token request for a hash-tag sale id", { path: "/v1/sales/%7Bx%7D/tokens", headers: { authorization: bearer(jwt) }, status: 400, code: "INVALID_REQUEST" }],
-      ["sale view of a hash-tag sale id", { method: "GET", path: "/v1/sales/%7B0%7D", status: 400, code: "INVALID_REQUEST" }],
-      ["stats of a sale id with a control byte", { method: "GET", path: `/v1/admin/sales/${saleId}%00/stats`, headers: api.admin(), status: 400, code: "INVALID_REQUEST" }],
-      ["no such route", { path: `/v1/sales/${saleId}/orders/extra`, headers: buyer, body: "{}", status: 404, code: "NOT_FOUND" }],
+      [
+        "buyer on the operator's PUT",
+        {
+          method: "PUT",
+          path: `/v1/admin/sales/${saleId}`,
+          headers: { authorization: bearer(jwt), "content-type": "application/json" },
+          body: JSON.stringify({ skuId: "x", stock: 1_000, perUserLimit: 1, startsAt: 1, endsAt: 2 }),
+          status: 403,
+          code: "FORBIDDEN",
+        },
+      ],
+      [
+        "operator PUT with __proto__",
+        {
+          method: "PUT",
+          path: `/v1/admin/sales/${saleId}`,
+          headers: { ...api.admin(), "content-type": "application/json" },
+          body: '{"__proto__":{"stock":1000}}',
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "operator PUT with an unknown field",
+        {
+          method: "PUT",
+          path: `/v1/admin/sales/${saleId}`,
+          headers: { ...api.admin(), "content-type": "application/json" },
+          body: '{"skuId":"x","stock":1000,"perUserLimit":1,"startsAt":1,"endsAt":2,"price":0}',
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "token request with a userId",
+        {
+          path: `/v1/sales/${saleId}/tokens`,
+          headers: { authorization: bearer(jwt), "content-type": "application/json" },
+          body: '{"userId":"someone-else"}',
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "token request for a hash-tag sale id",
+        {
+          path: "/v1/sales/%7Bx%7D/tokens",
+          headers: { authorization: bearer(jwt) },
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "sale view of a hash-tag sale id",
+        { method: "GET", path: "/v1/sales/%7B0%7D", status: 400, code: "INVALID_REQUEST" },
+      ],
+      [
+        "stats of a sale id with a control byte",
+        {
+          method: "GET",
+          path: `/v1/admin/sales/${saleId}%00/stats`,
+          headers: api.admin(),
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "no such route",
+        { path: `/v1/sales/${saleId}/orders/extra`, headers: buyer, body: "{}", status: 404, code: "NOT_FOUND" },
+      ],
       // The payment provider's callback: the signature first, then the body, then the order.
-      ["payment without X-Signature", { path: pay, headers: { "content-type": "application/json" }, body: payment(), status: 401, code: "UNAUTHENTICATED" }],
-      ["payment with a wrong signature", { path: pay, headers: { "content-type": "application/json", "x-signature": `sha256=${"ab".repeat(32)}` }, body: payment(), status: 401, code: "UNAUTHENTICATED" }],
-      ["payment signed with the JWT secret", { path: pay, headers: { "content-type": "application/json", "x-signature": `sha256=${createHmac("sha256", secret()).update(payment()).digest("hex")}` }, body: payment(), status: 401, code: "UNAUTHENTICATED" }],
-      ["payment body changed after signing", { path: pay, headers: { "content-type": "application/json", "x-signature": api.signPayment(payment()) }, body: payment({ status: "FAILED" }), status: 401, code: "UNAUTHENTICATED" }],
-      ["payment signed, malformed JSON", signed('{"eventId":"e1",'), ],
+      [
+        "payment without X-Signature",
+        {
+          path: pay,
+          headers: { "content-type": "application/json" },
+          body: payment(),
+          status: 401,
+          code: "UNAUTHENTICATED",
+        },
+      ],
+      [
+        "payment with a wrong signature",
+        {
+          path: pay,
+          headers: { "content-type": "application/json", "x-signature": `sha256=${"ab".repeat(32)}` },
+          body: payment(),
+          status: 401,
+          code: "UNAUTHENTICATED",
+        },
+      ],
+      [
+        "payment signed with the JWT secret",
+        {
+          path: pay,
+          headers: {
+            "content-type": "application/json",
+            "x-signature": `sha256=${createHmac("sha256", secret()).update(payment()).digest("hex")}`,
+          },
+          body: payment(),
+          status: 401,
+          code: "UNAUTHENTICATED",
+        },
+      ],
+      [
+        "payment body changed after signing",
+        {
+          path: pay,
+          headers: { "content-type": "application/json", "x-signature": api.signPayment(payment()) },
+          body: payment({ status: "FAILED" }),
+          status: 401,
+          code: "UNAUTHENTICATED",
+        },
+      ],
+      ["payment signed, malformed JSON", signed('{"eventId":"e1",')],
       ["payment signed, an unknown field", signed(payment({ amount: 100 }))],
       ["payment signed, a duplicate key", signed('{"eventId":"e1","eventId":"e2","orderId":"x","status":"SUCCEEDED"}')],
       ["payment signed, status of the wrong type", signed(payment({ status: 1 }))],
       ["payment signed, unknown status", signed(payment({ status: "REFUNDED" }))],
       ["payment signed, malformed order id", signed(payment({ orderId: "../etc" }))],
       ["payment signed, empty body", signed("")],
-      ["payment signed, for no such order", { ...signed(payment({ orderId: `${saleId}.0.AAAAAAAAAAAA` })), status: 404, code: "ORDER_NOT_FOUND" }],
-      ["payment signed, not JSON", { ...signed(payment()), headers: { "content-type": "text/plain", "x-signature": api.signPayment(payment()) }, status: 415, code: "UNSUPPORTED_MEDIA_TYPE" }],
-      ["payment body over the limit", { path: pay, headers: { "content-type": "application/json", "x-signature": api.signPayment("x") }, body: "x".repeat(5000), status: 413, code: "PAYLOAD_TOO_LARGE" }],
+      [
+        "payment signed, for no such order",
+        { ...signed(payment({ orderId: `${saleId}.0.AAAAAAAAAAAA` })), status: 404, code: "ORDER_NOT_FOUND" },
+      ],
+      [
+        "payment signed, not JSON",
+        {
+          ...signed(payment()),
+          headers: { "content-type": "text/plain", "x-signature": api.signPayment(payment()) },
+          status: 415,
+          code: "UNSUPPORTED_MEDIA_TYPE",
+        },
+      ],
+      [
+        "payment body over the limit",
+        {
+          path: pay,
+          headers: { "content-type": "application/json", "x-signature": api.signPayment("x") },
+          body: "x".repeat(5000),
+          status: 413,
+          code: "PAYLOAD_TOO_LARGE",
+        },
+      ],
       // Buyer cancel.
-      ["cancel another buyer's order", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt) }, status: 404, code: "ORDER_NOT_FOUND" }],
-      ["cancel a malformed order id", { path: "/v1/orders/x.y/cancel", headers: { authorization: bearer(jwt) }, status: 400, code: "INVALID_REQUEST" }],
-      ["cancel an order that does not exist", { path: `/v1/orders/${saleId}.1.AAAAAAAAAAAA/cancel`, headers: { authorization: bearer(jwt) }, status: 404, code: "ORDER_NOT_FOUND" }],
-      ["cancel with a body field", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt), "content-type": "application/json" }, body: '{"reason":"changed my mind"}', status: 400, code: "INVALID_REQUEST" }],
-      ["cancel without credentials", { path: `/v1/orders/${ownersOrder}/cancel`, status: 401, code: "UNAUTHENTICATED" }],
-      ["cancel with malformed JSON", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt), "content-type": "application/json" }, body: "{", status: 400, code: "INVALID_REQUEST" }],
-      ["cancel with a body over the limit", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt), "content-type": "application/json" }, body: `{"x":"${"a".repeat(5000)}"}`, status: 413, code: "PAYLOAD_TOO_LARGE" }],
-      ["cancel with a body that is not JSON", { path: `/v1/orders/${ownersOrder}/cancel`, headers: { authorization: bearer(jwt), "content-type": "text/plain" }, body: "please", status: 415, code: "UNSUPPORTED_MEDIA_TYPE" }],
+      [
+        "cancel another buyer's order",
+        {
+          path: `/v1/orders/${ownersOrder}/cancel`,
+          headers: { authorization: bearer(jwt) },
+          status: 404,
+          code: "ORDER_NOT_FOUND",
+        },
+      ],
+      [
+        "cancel a malformed order id",
+        {
+          path: "/v1/orders/x.y/cancel",
+          headers: { authorization: bearer(jwt) },
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "cancel an order that does not exist",
+        {
+          path: `/v1/orders/${saleId}.1.AAAAAAAAAAAA/cancel`,
+          headers: { authorization: bearer(jwt) },
+          status: 404,
+          code: "ORDER_NOT_FOUND",
+        },
+      ],
+      [
+        "cancel with a body field",
+        {
+          path: `/v1/orders/${ownersOrder}/cancel`,
+          headers: { authorization: bearer(jwt), "content-type": "application/json" },
+          body: '{"reason":"changed my mind"}',
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "cancel without credentials",
+        { path: `/v1/orders/${ownersOrder}/cancel`, status: 401, code: "UNAUTHENTICATED" },
+      ],
+      [
+        "cancel with malformed JSON",
+        {
+          path: `/v1/orders/${ownersOrder}/cancel`,
+          headers: { authorization: bearer(jwt), "content-type": "application/json" },
+          body: "{",
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "cancel with a body over the limit",
+        {
+          path: `/v1/orders/${ownersOrder}/cancel`,
+          headers: { authorization: bearer(jwt), "content-type": "application/json" },
+          body: `{"x":"${"a".repeat(5000)}"}`,
+          status: 413,
+          code: "PAYLOAD_TOO_LARGE",
+        },
+      ],
+      [
+        "cancel with a body that is not JSON",
+        {
+          path: `/v1/orders/${ownersOrder}/cancel`,
+          headers: { authorization: bearer(jwt), "content-type": "text/plain" },
+          body: "please",
+          status: 415,
+          code: "UNSUPPORTED_MEDIA_TYPE",
+        },
+      ],
       // Operator endpoints added with the order lifecycle.
-      ["pause by a buyer", { path: `/v1/admin/sales/${saleId}/pause`, headers: { authorization: bearer(jwt) }, status: 403, code: "FORBIDDEN" }],
+      [
+        "pause by a buyer",
+        {
+          path: `/v1/admin/sales/${saleId}/pause`,
+          headers: { authorization: bearer(jwt) },
+          status: 403,
+          code: "FORBIDDEN",
+        },
+      ],
       ["pause without credentials", { path: `/v1/admin/sales/${saleId}/pause`, status: 401, code: "UNAUTHENTICATED" }],
-      ["pause of no such sale", { path: `/v1/admin/sales/none${rid()}/pause`, headers: api.admin(), status: 404, code: "SALE_NOT_FOUND" }],
-      ["pause with malformed JSON", { path: `/v1/admin/sales/${saleId}/pause`, headers: { ...api.admin(), "content-type": "application/json" }, body: '{"a":', status: 400, code: "INVALID_REQUEST" }],
-      ["pause with a body over the limit", { path: `/v1/admin/sales/${saleId}/pause`, headers: { ...api.admin(), "content-type": "application/json" }, body: `{"x":"${"a".repeat(5000)}"}`, status: 413, code: "PAYLOAD_TOO_LARGE" }],
-      ["refunds of no such sale", { method: "GET", path: `/v1/admin/sales/none${rid()}/refunds`, headers: api.admin(), status: 404, code: "SALE_NOT_FOUND" }],
-      ["pause with a body field", { path: `/v1/admin/sales/${saleId}/pause`, headers: { ...api.admin(), "content-type": "application/json" }, body: '{"until":"tomorrow"}', status: 400, code: "INVALID_REQUEST" }],
-      ["resume by a buyer", { path: `/v1/admin/sales/${saleId}/resume`, headers: { authorization: bearer(jwt) }, status: 403, code: "FORBIDDEN" }],
-      ["refunds by a buyer", { method: "GET", path: `/v1/admin/sales/${saleId}/refunds`, headers: { authorization: bearer(jwt) }, status: 403, code: "FORBIDDEN" }],
-      ["refunds of a malformed sale id", { method: "GET", path: "/v1/admin/sales/%7Bx%7D/refunds", headers: api.admin(), status: 400, code: "INVALID_REQUEST" }],
+      [
+        "pause of no such sale",
+        { path: `/v1/admin/sales/none${rid()}/pause`, headers: api.admin(), status: 404, code: "SALE_NOT_FOUND" },
+      ],
+      [
+        "pause with malformed JSON",
+        {
+          path: `/v1/admin/sales/${saleId}/pause`,
+          headers: { ...api.admin(), "content-type": "application/json" },
+          body: '{"a":',
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "pause with a body over the limit",
+        {
+          path: `/v1/admin/sales/${saleId}/pause`,
+          headers: { ...api.admin(), "content-type": "application/json" },
+          body: `{"x":"${"a".repeat(5000)}"}`,
+          status: 413,
+          code: "PAYLOAD_TOO_LARGE",
+        },
+      ],
+      [
+        "refunds of no such sale",
+        {
+          method: "GET",
+          path: `/v1/admin/sales/none${rid()}/refunds`,
+          headers: api.admin(),
+          status: 404,
+          code: "SALE_NOT_FOUND",
+        },
+      ],
+      [
+        "pause with a body field",
+        {
+          path: `/v1/admin/sales/${saleId}/pause`,
+          headers: { ...api.admin(), "content-type": "application/json" },
+          body: '{"until":"tomorrow"}',
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
+      [
+        "resume by a buyer",
+        {
+          path: `/v1/admin/sales/${saleId}/resume`,
+          headers: { authorization: bearer(jwt) },
+          status: 403,
+          code: "FORBIDDEN",
+        },
+      ],
+      [
+        "refunds by a buyer",
+        {
+          method: "GET",
+          path: `/v1/admin/sales/${saleId}/refunds`,
+          headers: { authorization: bearer(jwt) },
+          status: 403,
+          code: "FORBIDDEN",
+        },
+      ],
+      [
+        "refunds of a malformed sale id",
+        {
+          method: "GET",
+          path: "/v1/admin/sales/%7Bx%7D/refunds",
+          headers: api.admin(),
+          status: 400,
+          code: "INVALID_REQUEST",
+        },
+      ],
     ];
     return list.map(([name, r]) => ({ name, ...r }));
   };
@@ -230,7 +553,11 @@ describe("bad and abusive requests change nothing", () => {
     for (const row of rows()) {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(row.headers ?? {})) if (v !== null) headers[k] = v;
-      const r = await fetch(api.base + (row.path ?? `/v1/sales/${saleId}/orders`), { method: row.method ?? "POST", headers, body: row.body as RequestInit["body"] });
+      const r = await fetch(api.base + (row.path ?? `/v1/sales/${saleId}/orders`), {
+        method: row.method ?? "POST",
+        headers,
+        body: row.body as RequestInit["body"],
+      });
       const text = await r.text();
       let body: any = null;
       try {
@@ -238,7 +565,11 @@ describe("bad and abusive requests change nothing", () => {
       } catch {
         /* reported below */
       }
-      expect({ row: row.name, status: r.status, code: body?.error?.code }).toEqual({ row: row.name, status: row.status, code: row.code });
+      expect({ row: row.name, status: r.status, code: body?.error?.code }).toEqual({
+        row: row.name,
+        status: row.status,
+        code: row.code,
+      });
       expect(r.headers.get("x-request-id"), row.name).toBeTruthy();
       expect(await snapshot(), row.name).toEqual(before);
     }

@@ -12,7 +12,13 @@ import { outageScenario, type Buyer } from "./outage.js";
  * Small, quick breakers: open when most calls of the last 5 s failed (at least 3), probe again after 4 s (long
  * enough for the open-circuit checks to finish before the probe on a loaded machine).
  */
-const quick = (timeoutMs: number) => ({ timeoutMs, errorThresholdPercentage: 50, resetTimeoutMs: 4000, volumeThreshold: 3, rollingWindowMs: 5000 });
+const quick = (timeoutMs: number) => ({
+  timeoutMs,
+  errorThresholdPercentage: 50,
+  resetTimeoutMs: 4000,
+  volumeThreshold: 3,
+  rollingWindowMs: 5000,
+});
 
 describe("circuit breakers: a dependency unreachable mid-sale", () => {
   let cfg: Config | undefined;
@@ -44,7 +50,17 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
     const stock = 30;
     await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
     // A reservation that hangs is given up after 600 ms; a sale-settings reload may hang as long before it.
-    await outageScenario({ app, api, proxy, dependency: "redis", saleId, stock, buyers: await buyers(api, saleId, 120), maxWaitMs: 2000, checkStockFrozen: false });
+    await outageScenario({
+      app,
+      api,
+      proxy,
+      dependency: "redis",
+      saleId,
+      stock,
+      buyers: await buyers(api, saleId, 120),
+      maxWaitMs: 2000,
+      checkStockFrozen: false,
+    });
   }, 180_000);
 
   it("RocketMQ: 503 before anything is deducted, then at once; no oversell, no accepted order lost, recovery after healing", async () => {
@@ -52,8 +68,15 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
     proxy = await new TcpProxy(endpoint).start();
     // Route answers name 127.0.0.1:8081 itself, so rocketmq.endpoints alone would proxy only route lookups:
     // every gRPC connection of this process goes through the CONNECT front into the TcpProxy instead.
-    const front = await new ConnectFront({ host: "127.0.0.1", port: proxy.port }, `${endpoint.host}:${endpoint.port}`).start();
-    const saved = { grpc_proxy: process.env.grpc_proxy, no_grpc_proxy: process.env.no_grpc_proxy, FLASHSALE_RMQ_LOG: process.env.FLASHSALE_RMQ_LOG };
+    const front = await new ConnectFront(
+      { host: "127.0.0.1", port: proxy.port },
+      `${endpoint.host}:${endpoint.port}`,
+    ).start();
+    const saved = {
+      grpc_proxy: process.env.grpc_proxy,
+      no_grpc_proxy: process.env.no_grpc_proxy,
+      FLASHSALE_RMQ_LOG: process.env.FLASHSALE_RMQ_LOG,
+    };
     process.env.grpc_proxy = `http://127.0.0.1:${front.port}`;
     process.env.no_grpc_proxy = "proxy-nothing.invalid";
     // Every send during the cut is logged by the client as an error: expected here, and noise.
@@ -67,7 +90,17 @@ describe("circuit breakers: a dependency unreachable mid-sale", () => {
       const saleId = `mout${rid()}`;
       const stock = 30;
       await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
-      await outageScenario({ app, api, proxy, dependency: "rocketmq", saleId, stock, buyers: await buyers(api, saleId, 120), maxWaitMs: 3000, checkStockFrozen: true });
+      await outageScenario({
+        app,
+        api,
+        proxy,
+        dependency: "rocketmq",
+        saleId,
+        stock,
+        buyers: await buyers(api, saleId, 120),
+        maxWaitMs: 3000,
+        checkStockFrozen: true,
+      });
       expect(app.breakers.rocketmq.events.open.n).toBeGreaterThanOrEqual(1);
       expect(app.breakers.rocketmq.events.close.n).toBeGreaterThanOrEqual(1);
     } finally {

@@ -13,7 +13,6 @@ export interface Buyer {
   answers: ApiResponse[];
 }
 
-
 /**
  * A sale cut off from one dependency through `proxy`: some orders while it is up, then blackhole (bytes
  * vanish, calls hang), then reset (connections cut), then healed. Checks what the breaker must guarantee:
@@ -75,7 +74,9 @@ export async function outageScenario(o: {
   expect(ready.status).toBe(503);
   expect(ready.body.breakers[o.dependency]).toBe("open");
   expect(ready.body.error.message).toContain(`${o.dependency} circuit open`);
-  expect((await api.call("GET", "/metrics")).body).toMatch(new RegExp(`^flashsale_breaker_state\\{dependency="${o.dependency}"\\} 2$`, "m"));
+  expect((await api.call("GET", "/metrics")).body).toMatch(
+    new RegExp(`^flashsale_breaker_state\\{dependency="${o.dependency}"\\} 2$`, "m"),
+  );
 
   // Reset: connections are cut and refused; still 503, still quick.
   proxy.setMode("reset");
@@ -87,7 +88,10 @@ export async function outageScenario(o: {
   }
   if (o.checkStockFrozen) {
     // Nothing refused took stock (Redis is reachable here: only RocketMQ is cut).
-    expect((await api.stats(o.saleId)).body).toMatchObject({ redisRemaining: before.redisRemaining, reserved: before.reserved });
+    expect((await api.stats(o.saleId)).body).toMatchObject({
+      redisRemaining: before.redisRemaining,
+      reserved: before.reserved,
+    });
   }
 
   // Healed: the half-open probe closes the circuit by itself; every buyer retries with the same key.
@@ -123,10 +127,20 @@ export async function outageScenario(o: {
   expect(finals.filter((r) => r.status === 202)).toHaveLength(o.stock);
   const ids = new Set(accepted.values());
   expect(ids.size).toBe(o.stock);
-  await eventually("every accepted order in MySQL", () => app.repo.countBySale(o.saleId), (c) => c.total === o.stock, 60_000);
+  await eventually(
+    "every accepted order in MySQL",
+    () => app.repo.countBySale(o.saleId),
+    (c) => c.total === o.stock,
+    60_000,
+  );
   const stored = new Set<string>();
   for await (const row of app.repo.scanSale(o.saleId)) stored.add(row.orderId);
   expect(stored).toEqual(ids);
-  const s = await eventually("converged", () => api.stats(o.saleId), (x) => x.body.pending === 0 && x.body.drift === 0, 60_000);
+  const s = await eventually(
+    "converged",
+    () => api.stats(o.saleId),
+    (x) => x.body.pending === 0 && x.body.drift === 0,
+    60_000,
+  );
   expect(s.body).toMatchObject({ stock: o.stock, redisRemaining: 0, reserved: o.stock, drift: 0 });
 }

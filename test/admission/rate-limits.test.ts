@@ -52,12 +52,16 @@ describe("rate limits", () => {
     const token = await setup.api.token(saleId, "ivy");
     const { api } = await limited({ exemptIps: [], ip: long(4) }, { trustedProxies: ["127.0.0.1"] });
     const from = (xff: string) => ({ "x-forwarded-for": xff });
-    for (let i = 0; i < 4; i++) expect((await api.call("GET", `/v1/sales/${saleId}`, { headers: from("203.0.113.9") })).status).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect((await api.call("GET", `/v1/sales/${saleId}`, { headers: from("203.0.113.9") })).status).toBe(200);
     expect429(await api.call("GET", `/v1/sales/${saleId}`, { headers: from("203.0.113.9") }), "ip");
     // What the client prepends is not believed: our proxy's hop (the rightmost) is the client.
     expect429(await api.call("GET", `/v1/sales/${saleId}`, { headers: from("198.51.100.1, 203.0.113.9") }), "ip");
     // Every buyer endpoint is limited, before authentication; the order attempt consumes nothing.
-    const order = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer("ivy"), ...from("203.0.113.9"), "idempotency-key": token }, body: {} });
+    const order = await api.call("POST", `/v1/sales/${saleId}/orders`, {
+      headers: { ...api.buyer("ivy"), ...from("203.0.113.9"), "idempotency-key": token },
+      body: {},
+    });
     expect429(order, "ip");
     expect429(await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: { ...from("203.0.113.9") } }), "ip");
     // Another client is unaffected.
@@ -150,7 +154,10 @@ describe("rate limits", () => {
     try {
       redis = createRedis({ ...base.redis, url: `redis://127.0.0.1:${proxy.port}` });
       const metrics = new Metrics();
-      const admission = { ...base.admission, rateLimits: { ...base.admission.rateLimits, tokenIssue: { ...long(3), redisTimeoutMs: 150 } } };
+      const admission = {
+        ...base.admission,
+        rateLimits: { ...base.admission.rateLimits, tokenIssue: { ...long(3), redisTimeoutMs: 150 } },
+      };
       const limits = new RateLimits(admission, redis, `t${rid(4)}:`, metrics);
       await limits.tokenIssue("s", "u1");
       proxy.setMode("blackhole");

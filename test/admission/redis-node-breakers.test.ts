@@ -17,13 +17,18 @@ async function primaries(seed: string): Promise<{ addr: string; port: number; sl
   try {
     await c.connect();
     const text = String(await c.call("CLUSTER", "NODES"));
-    return text.trim().split("\n").flatMap((line) => {
-      const [, addr, flags, , , , , , ...slots] = line.split(" ");
-      if (!flags!.split(",").includes("master") || /fail/.test(flags!)) return [];
-      const a = addr!.split("@")[0]!;
-      const ranges = slots.filter((s) => !s.startsWith("[")).map((s) => s.split("-").map(Number) as [number, number]);
-      return [{ addr: a, port: Number(a.split(":")[1]), slots: ranges.map(([x, y]) => [x, y ?? x] as [number, number]) }];
-    });
+    return text
+      .trim()
+      .split("\n")
+      .flatMap((line) => {
+        const [, addr, flags, , , , , , ...slots] = line.split(" ");
+        if (!flags!.split(",").includes("master") || /fail/.test(flags!)) return [];
+        const a = addr!.split("@")[0]!;
+        const ranges = slots.filter((s) => !s.startsWith("[")).map((s) => s.split("-").map(Number) as [number, number]);
+        return [
+          { addr: a, port: Number(a.split(":")[1]), slots: ranges.map(([x, y]) => [x, y ?? x] as [number, number]) },
+        ];
+      });
   } finally {
     c.disconnect();
   }
@@ -71,11 +76,23 @@ describe("Redis breakers per node: a failing primary refuses only its own shards
 
     proxy = await new TcpProxy({ host: "127.0.0.1", port: sick.port }).start();
     // Quick to open (3 calls, a quarter of them failed), slow to probe again: the checks below run while it is open.
-    const breaker = { timeoutMs: 600, errorThresholdPercentage: 25, resetTimeoutMs: 60_000, volumeThreshold: 3, rollingWindowMs: 4000 };
-    const base = await durableConfig("cluster", { admission: { rateLimits: { enabled: false }, breakers: { redis: breaker } } });
+    const breaker = {
+      timeoutMs: 600,
+      errorThresholdPercentage: 25,
+      resetTimeoutMs: 60_000,
+      volumeThreshold: 3,
+      rollingWindowMs: 4000,
+    };
+    const base = await durableConfig("cluster", {
+      admission: { rateLimits: { enabled: false }, breakers: { redis: breaker } },
+    });
     cfg = {
       ...base,
-      redis: { ...base.redis, nodes: seeds.filter((s) => s !== sick.addr), natMap: { [sick.addr]: { host: "127.0.0.1", port: proxy.port } } },
+      redis: {
+        ...base.redis,
+        nodes: seeds.filter((s) => s !== sick.addr),
+        natMap: { [sick.addr]: { host: "127.0.0.1", port: proxy.port } },
+      },
     };
     let api: Api;
     ({ app, api } = await startApp(cfg, { roles: { writer: false, sweeper: false } }));
@@ -95,20 +112,24 @@ describe("Redis breakers per node: a failing primary refuses only its own shards
 
     // The cut: calls to that primary hang until the breaker's timeout; its buyers press until its circuit opens.
     proxy.setMode("blackhole");
-    const circuitOpen = (x: { r: ApiResponse }) => x.r.status === 503 && /circuit open/.test(String(x.r.body?.error?.message));
+    const circuitOpen = (x: { r: ApiResponse }) =>
+      x.r.status === 503 && /circuit open/.test(String(x.r.body?.error?.message));
     let next = 4;
     let opened = false;
     while (!opened && next < 40) {
       const wave = await pool(sickUsers.slice(next, next + 4), 4, order);
       next += 4;
-      for (const x of wave) expect({ status: x.r.status, code: x.r.body?.error?.code }).toEqual({ status: 503, code: "UNAVAILABLE" });
+      for (const x of wave)
+        expect({ status: x.r.status, code: x.r.body?.error?.code }).toEqual({ status: 503, code: "UNAVAILABLE" });
       opened = wave.some(circuitOpen);
     }
     expect(opened, "the cut primary's circuit opened").toBe(true);
 
     // Healthy primaries' buyers are served; the cut primary's buyers are refused at once.
     const healthy = await pool(healthyUsers.slice(4), 4, order);
-    const refused = healthy.filter((x) => x.r.status !== 202).map((x) => `${x.u}: ${x.r.status} ${x.r.body?.error?.message}`);
+    const refused = healthy
+      .filter((x) => x.r.status !== 202)
+      .map((x) => `${x.u}: ${x.r.status} ${x.r.body?.error?.message}`);
     expect(refused, "buyers on healthy primaries are not refused by the cut node's circuit").toEqual([]);
     const sickAnswers = await pool(sickUsers.slice(next, next + 10), 2, order);
     for (const x of sickAnswers) {
@@ -119,7 +140,9 @@ describe("Redis breakers per node: a failing primary refuses only its own shards
     // One node's circuit is open and the gateway stays ready for the rest; the per-node state is exported.
     expect(app.breakers.redis.state).not.toBe("open");
     const metrics = String((await api.call("GET", "/metrics")).body);
-    expect(metrics).toMatch(new RegExp(`^flashsale_breaker_node_state\\{dependency="redis",node="127\\.0\\.0\\.1:${proxy.port}"\\} 2$`, "m"));
+    expect(metrics).toMatch(
+      new RegExp(`^flashsale_breaker_node_state\\{dependency="redis",node="127\\.0\\.0\\.1:${proxy.port}"\\} 2$`, "m"),
+    );
     expect(metrics).toMatch(/^flashsale_breaker_state\{dependency="redis"\} [01]$/m);
   }, 120_000);
 });

@@ -4,7 +4,6 @@ import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { ReserveRequest } from "../../src/reservation/reservation-service.js";
 import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
 
-
 /** A fresh shedder window with the event loop stuck for 300 ms in it, as under CPU saturation, then sampled. */
 async function stallEventLoop(gw: GatewayProcess): Promise<void> {
   gw.shedder.sample();
@@ -26,7 +25,9 @@ describe("load shedding", () => {
     const gate = new Promise<void>((r) => (open = r));
     // Reservations that wait at a gate, as if Redis were slow: they pile up in flight.
     const placer = { place: async (r: ReserveRequest) => (await gate, gw.reservations.reserve(r)) };
-    const { gw, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 3 } } }), { placer });
+    const { gw, api } = await startGateway(testConfig("standalone", { admission: { shedding: { maxInFlight: 3 } } }), {
+      placer,
+    });
     started.push(gw);
     const saleId = `shed${rid()}`;
     await api.putSale(saleId, { stock: 10, perUserLimit: 1, shards: 2 });
@@ -63,7 +64,13 @@ describe("load shedding", () => {
     started.push(gw);
     for (let i = 0; i < 5; i++) {
       const ac = new AbortController();
-      const p = fetch(`${api.base}/v1/admin/sales/x${rid()}`, { method: "PUT", headers: { ...api.admin(), "content-type": "application/json", "content-length": "100" }, body: new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("{")) }), signal: ac.signal, duplex: "half" } as RequestInit).catch(() => null);
+      const p = fetch(`${api.base}/v1/admin/sales/x${rid()}`, {
+        method: "PUT",
+        headers: { ...api.admin(), "content-type": "application/json", "content-length": "100" },
+        body: new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("{")) }),
+        signal: ac.signal,
+        duplex: "half",
+      } as RequestInit).catch(() => null);
       await sleep(20);
       ac.abort();
       await p;
@@ -74,7 +81,9 @@ describe("load shedding", () => {
   });
 
   it("never sheds what the sold-out flag answers (a 503 would cost as much and bring the buyer back); everything else still is", async () => {
-    const cfg = testConfig("standalone", { admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } } });
+    const cfg = testConfig("standalone", {
+      admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } },
+    });
     const { gw, api } = await startGateway(cfg);
     started.push(gw);
     const saleId = `shedso${rid()}`;
@@ -94,7 +103,9 @@ describe("load shedding", () => {
   });
 
   it("sheds while the event loop runs late, and recovers", async () => {
-    const cfg = testConfig("standalone", { admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } } });
+    const cfg = testConfig("standalone", {
+      admission: { shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 } },
+    });
     const { gw, api } = await startGateway(cfg);
     started.push(gw);
     expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(404);
@@ -114,7 +125,9 @@ describe("load shedding", () => {
       if (after === 503) shed++;
     }
     expect(after).toBe(404);
-    expect((await api.call("GET", "/metrics")).body).toMatch(new RegExp(`^flashsale_shed_total\\{reason="event_loop"\\} ${shed}$`, "m"));
+    expect((await api.call("GET", "/metrics")).body).toMatch(
+      new RegExp(`^flashsale_shed_total\\{reason="event_loop"\\} ${shed}$`, "m"),
+    );
   });
 });
 
@@ -134,7 +147,9 @@ describe("metrics", () => {
     expect((await api.order(saleId, "m3", t3)).body.error.code).toBe("SOLD_OUT"); // from the flag
     expect((await api.order(saleId, "m3", t3)).body.error.code).toBe("SOLD_OUT");
     // m1's third and fourth requests (buyer limit 3: the token and the order that reached Redis count).
-    expect((await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer("m1") })).body.error.code).toBe("SOLD_OUT");
+    expect((await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer("m1") })).body.error.code).toBe(
+      "SOLD_OUT",
+    );
     expect((await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer("m1") })).status).toBe(429);
     const r = await api.call("GET", "/metrics");
     expect(r.status).toBe(200);

@@ -113,9 +113,13 @@ describe("admission settings", () => {
     expect(c.admission.rateLimits.enabled).toBe(true);
     expect(c.admission.breakers.redis.timeoutMs).toBeGreaterThan(0);
     expect(c.admission.shedding.maxInFlight).toBeGreaterThan(0);
-    expect(() => loadConfig({ FLASHSALE__ADMISSION__TRUSTEDPROXIES: '["10.0.0.0/33"]' })).toThrow(/admission\.trustedProxies\.0: expected an IP address or CIDR block/);
+    expect(() => loadConfig({ FLASHSALE__ADMISSION__TRUSTEDPROXIES: '["10.0.0.0/33"]' })).toThrow(
+      /admission\.trustedProxies\.0: expected an IP address or CIDR block/,
+    );
     expect(() => loadConfig({ FLASHSALE__ADMISSION__RATELIMITS__BUYER__POINTS: "0" })).toThrow(ConfigError);
-    expect(() => loadConfig({ FLASHSALE__ADMISSION__BREAKERS__MYSQL__ERRORTHRESHOLDPERCENTAGE: "101" })).toThrow(/admission\.breakers\.mysql\.errorThresholdPercentage/);
+    expect(() => loadConfig({ FLASHSALE__ADMISSION__BREAKERS__MYSQL__ERRORTHRESHOLDPERCENTAGE: "101" })).toThrow(
+      /admission\.breakers\.mysql\.errorThresholdPercentage/,
+    );
     expect(loadConfig({ FLASHSALE__ADMISSION__BREAKERS__ENABLED: "false" }).admission.breakers.enabled).toBe(false);
   });
 });

@@ -34,10 +34,20 @@ const text = (v: string[] | string | undefined) => (Array.isArray(v) ? v.join(" 
 const envOf = (s: Service) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v ?? ""]));
 
 const SERVING = [
-  "redis-1", "redis-2", "redis-3", "redis-4", "redis-5", "redis-6",
-  "rocketmq-namesrv", "rocketmq-broker", "rocketmq-proxy",
-  "mysql-0", "mysql-1",
-  "writer", "gateway-1", "gateway-2",
+  "redis-1",
+  "redis-2",
+  "redis-3",
+  "redis-4",
+  "redis-5",
+  "redis-6",
+  "rocketmq-namesrv",
+  "rocketmq-broker",
+  "rocketmq-proxy",
+  "mysql-0",
+  "mysql-1",
+  "writer",
+  "gateway-1",
+  "gateway-2",
 ];
 const ONE_SHOT = ["redis-cluster-init", "rocketmq-topics", "migrate"];
 const APPS = ["migrate", "writer", "gateway-1", "gateway-2"];
@@ -51,7 +61,10 @@ describe("compose.yaml", () => {
 
   it("a broken copy fails the same check (an undefined dependency; an unknown key)", async () => {
     const original = read("compose.yaml");
-    const brokenDep = original.replace("rocketmq-broker: { condition: service_healthy }", "rocketmq-brokr: { condition: service_healthy }");
+    const brokenDep = original.replace(
+      "rocketmq-broker: { condition: service_healthy }",
+      "rocketmq-brokr: { condition: service_healthy }",
+    );
     const brokenKey = original.replace("stop_grace_period: 30s", "stop_grace_periods: 30s");
     expect(brokenDep).not.toBe(original);
     expect(brokenKey).not.toBe(original);
@@ -61,7 +74,11 @@ describe("compose.yaml", () => {
       return runAsync("docker-compose", ["-f", file, "--project-directory", ROOT, "config", "-q"]);
     };
     // The intact file from the temp folder passes: the failures are the edits, not the location.
-    const [dep, key, intact] = await Promise.all([check("dep", brokenDep), check("key", brokenKey), check("intact", original)]);
+    const [dep, key, intact] = await Promise.all([
+      check("dep", brokenDep),
+      check("key", brokenKey),
+      check("intact", original),
+    ]);
     expect(dep.status, dep.out).not.toBe(0);
     expect(key.status, key.out).not.toBe(0);
     expect(intact.status, intact.out).toBe(0);
@@ -121,14 +138,18 @@ describe("compose.yaml", () => {
     expect(cmd).toBe("node dist/src/persistence/migrate-cli.js");
     expect(sourceOfBuilt("dist/src/persistence/migrate-cli.js")).not.toBeNull();
     expect(sourceOfBuilt(text(services["writer"]!.command).replace(/^node /, ""))).not.toBeNull();
-    for (const name of ["writer", "gateway-1", "gateway-2"]) expect(configFromEnv(envOf(services[name]!)).mysql.migrateOnStart, name).toBe(false);
+    for (const name of ["writer", "gateway-1", "gateway-2"])
+      expect(configFromEnv(envOf(services[name]!)).mysql.migrateOnStart, name).toBe(false);
   });
 
   it("gives every app container a config that loads (production secrets replaced, cluster mode, two shards)", () => {
     for (const name of APPS) {
       const cfg = configFromEnv(envOf(services[name]!));
       expect(cfg.redis.mode, name).toBe("cluster");
-      expect(cfg.mysql.shards.map((s) => s.host), name).toEqual(["mysql-0", "mysql-1"]);
+      expect(
+        cfg.mysql.shards.map((s) => s.host),
+        name,
+      ).toEqual(["mysql-0", "mysql-1"]);
     }
     // The gateways leave consuming to the writer.
     expect(configFromEnv(envOf(services["gateway-1"]!)).rocketmq.consumer.enabled).toBe(false);
@@ -137,7 +158,8 @@ describe("compose.yaml", () => {
 
   it("health-checks the gateways and the writer with the image's check, on the port each one's config serves", () => {
     // dist/src/healthcheck.js reads the port from the config (test/deploy/dockerfile.test.ts runs it).
-    for (const name of ["gateway-1", "gateway-2"]) expect(text(services[name]!.healthcheck!.test), name).toBe("CMD node dist/src/healthcheck.js gateway readyz");
+    for (const name of ["gateway-1", "gateway-2"])
+      expect(text(services[name]!.healthcheck!.test), name).toBe("CMD node dist/src/healthcheck.js gateway readyz");
     expect(text(services["writer"]!.healthcheck!.test)).toBe("CMD node dist/src/healthcheck.js writer readyz");
     expect(sourceOfBuilt("dist/src/healthcheck.js")).toBe("src/healthcheck.ts");
     const w = configFromEnv(envOf(services["writer"]!));

@@ -13,7 +13,10 @@ import { read, ROOT, sourceOfBuilt } from "./deploy-files.js";
  */
 const dockerfile = read("Dockerfile");
 /** Instructions with their continuation lines joined. */
-const instructions = dockerfile.replace(/\\\n/g, " ").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+const instructions = dockerfile
+  .replace(/\\\n/g, " ")
+  .split("\n")
+  .filter((l) => l.trim() && !l.trim().startsWith("#"));
 
 /** Runs src/healthcheck.ts (what dist/src/healthcheck.js is built from) with these variables. */
 function healthcheck(env: Record<string, string>, args: string[] = []): Promise<number> {
@@ -80,16 +83,26 @@ describe("Dockerfile", () => {
 
   it("checks in the build that the gateway, the writer, the migration and the health check were compiled", () => {
     const built = [...dockerfile.matchAll(/dist\/src\/[\w/-]+\.js/g)].map((m) => m[0]);
-    for (const f of ["dist/src/main.js", "dist/src/writer-main.js", "dist/src/persistence/migrate-cli.js", "dist/src/healthcheck.js"]) expect(built).toContain(f);
+    for (const f of [
+      "dist/src/main.js",
+      "dist/src/writer-main.js",
+      "dist/src/persistence/migrate-cli.js",
+      "dist/src/healthcheck.js",
+    ])
+      expect(built).toContain(f);
     for (const f of new Set(built)) expect(sourceOfBuilt(f), f).not.toBeNull();
     expect(dockerfile).toMatch(/test -f dist\/src\/persistence\/migrate-cli\.js/);
   });
 });
 
 describe(".dockerignore", () => {
-  const lines = read(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = read(".dockerignore")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   it("keeps dependencies, the local stack, build output, reports and git history out of the build context", () => {
-    for (const entry of ["node_modules", ".stack", "dist", "demo/out", "bench/results", ".git"]) expect(lines).toContain(entry);
+    for (const entry of ["node_modules", ".stack", "dist", "demo/out", "bench/results", ".git"])
+      expect(lines).toContain(entry);
   });
   it("does not leave out anything the Dockerfile copies", () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));

@@ -65,8 +65,18 @@ const SAMPLE_SECRETS: Record<string, string> = {
   "user-jwt-secret": "k8s-sample-user-jwt-secret",
   "admin-token": "k8s-sample-admin-token-0000",
   "webhook-secret": "k8s-sample-webhook-secret",
-  "mysql-shards": JSON.stringify([0, 1].map((i) => ({ host: `mysql-${i}`, port: 3306, user: "flashsale", password: "p", database: `flashsale_${i}` }))),
-  "mysql-shards-migrate": JSON.stringify([0, 1].map((i) => ({ host: `mysql-${i}`, port: 3306, user: "root", password: "p", database: `flashsale_${i}` }))),
+  "mysql-shards": JSON.stringify(
+    [0, 1].map((i) => ({
+      host: `mysql-${i}`,
+      port: 3306,
+      user: "flashsale",
+      password: "p",
+      database: `flashsale_${i}`,
+    })),
+  ),
+  "mysql-shards-migrate": JSON.stringify(
+    [0, 1].map((i) => ({ host: `mysql-${i}`, port: 3306, user: "root", password: "p", database: `flashsale_${i}` })),
+  ),
 };
 
 function envOf(c: Container): Record<string, string> {
@@ -107,7 +117,9 @@ const WORKLOADS: { name: string; port: (cfg: Config) => number }[] = [
 /** A manifest checked against the Kubernetes API's own schema (kubernetes-models: the OpenAPI schemas of its kinds). */
 async function validateAgainstApi(m: Manifest): Promise<void> {
   const [group, version] = m.apiVersion.includes("/") ? m.apiVersion.split("/") : [undefined, m.apiVersion];
-  const mod = (await import(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`)) as Record<string, new (v: unknown) => { validate(): void }>;
+  const mod = (await import(
+    group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`
+  )) as Record<string, new (v: unknown) => { validate(): void }>;
   const Kind = mod[m.kind];
   if (!Kind) throw new Error(`${m.apiVersion} ${m.kind}: not a Kubernetes kind`);
   new Kind(m).validate();
@@ -129,7 +141,8 @@ describe("deploy/k8s", () => {
     const pdb = find("PodDisruptionBudget", "flashsale-gateway");
     const podLabels = find("Deployment", "flashsale-gateway").spec!.template!.metadata.labels;
     // A selector that matches no pod makes the Service and the budget silently useless.
-    for (const [k, v] of Object.entries({ ...(svc.spec!.selector as Record<string, string>) })) expect(podLabels[k]).toBe(v);
+    for (const [k, v] of Object.entries({ ...(svc.spec!.selector as Record<string, string>) }))
+      expect(podLabels[k]).toBe(v);
     for (const [k, v] of Object.entries(pdb.spec!.selector!.matchLabels!)) expect(podLabels[k]).toBe(v);
   });
 
@@ -161,8 +174,14 @@ describe("deploy/k8s", () => {
       it("runs with migrateOnStart off, production secrets from the Secret, and a command that is built", () => {
         expect(cfg.mysql.migrateOnStart).toBe(false);
         expect(cfg.redis.mode).toBe("cluster");
-        const secretVars = ["FLASHSALE__AUTH__USERJWTSECRET", "FLASHSALE__AUTH__ADMINTOKEN", "FLASHSALE__PAYMENTS__WEBHOOKSECRET", "FLASHSALE__MYSQL__SHARDS"];
-        for (const name of secretVars) expect(c.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef, name).toBeDefined();
+        const secretVars = [
+          "FLASHSALE__AUTH__USERJWTSECRET",
+          "FLASHSALE__AUTH__ADMINTOKEN",
+          "FLASHSALE__PAYMENTS__WEBHOOKSECRET",
+          "FLASHSALE__MYSQL__SHARDS",
+        ];
+        for (const name of secretVars)
+          expect(c.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef, name).toBeDefined();
         const cmd = [...(c.command ?? []), ...(c.args ?? [])];
         expect(cmd[0]).toBe("node");
         expect(sourceOfBuilt(cmd[1]!)).not.toBeNull();
@@ -171,12 +190,18 @@ describe("deploy/k8s", () => {
   }
 
   it("every manifest validates against the Kubernetes API schema of its kind, and a broken one does not", async () => {
-    for (const m of manifests) await expect(validateAgainstApi(m), `${m.kind} ${m.metadata.name}`).resolves.toBeUndefined();
+    for (const m of manifests)
+      await expect(validateAgainstApi(m), `${m.kind} ${m.metadata.name}`).resolves.toBeUndefined();
     // The check can fail: a probe without its port, replicas as a word, a kind the API does not have.
     const gateway = structuredClone(find("Deployment", "flashsale-gateway"));
     delete (gateway.spec!.template!.spec.containers[0]!.readinessProbe!.httpGet as { port?: unknown }).port;
     await expect(validateAgainstApi(gateway)).rejects.toThrow(/port/);
-    await expect(validateAgainstApi({ ...find("Deployment", "flashsale-writer"), spec: { ...find("Deployment", "flashsale-writer").spec, replicas: "two" } })).rejects.toThrow(/replicas/);
+    await expect(
+      validateAgainstApi({
+        ...find("Deployment", "flashsale-writer"),
+        spec: { ...find("Deployment", "flashsale-writer").spec, replicas: "two" },
+      }),
+    ).rejects.toThrow(/replicas/);
     await expect(validateAgainstApi({ ...gateway, kind: "Deploymnet" })).rejects.toThrow(/not a Kubernetes kind/);
   });
 
@@ -200,7 +225,9 @@ describe("deploy/k8s", () => {
     expect(["OnFailure", "Never"]).toContain(pod.restartPolicy);
     expect([...(c.command ?? []), ...(c.args ?? [])]).toEqual(["node", "dist/src/persistence/migrate-cli.js"]);
     expect(sourceOfBuilt("dist/src/persistence/migrate-cli.js")).toBe("src/persistence/migrate-cli.ts");
-    expect(c.env?.find((e) => e.name === "FLASHSALE__MYSQL__SHARDS")?.valueFrom?.secretKeyRef?.key).toBe("mysql-shards-migrate");
+    expect(c.env?.find((e) => e.name === "FLASHSALE__MYSQL__SHARDS")?.valueFrom?.secretKeyRef?.key).toBe(
+      "mysql-shards-migrate",
+    );
     expect(c.resources?.limits?.memory).toBeTruthy();
     configFromEnv(envOf(c));
   });

@@ -20,7 +20,10 @@ async function emptyShards(migrateOnStart: boolean): Promise<Config> {
 }
 
 async function tableCount(database: string): Promise<number> {
-  const [rows] = await server.conn.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [database]);
+  const [rows] = await server.conn.query<mysql.RowDataPacket[]>(
+    "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+    [database],
+  );
   return Number(rows[0]!.n);
 }
 
@@ -39,6 +42,7 @@ describe("mysql.migrateOnStart", () => {
   it("true (the default): the same start creates the order tables in every shard", async () => {
     const cfg = await emptyShards(true);
     await startAndStop(cfg);
-    for (const s of cfg.mysql.shards) expect(await tableCount(s.database)).toBeGreaterThanOrEqual(cfg.mysql.tablesPerShard);
+    for (const s of cfg.mysql.shards)
+      expect(await tableCount(s.database)).toBeGreaterThanOrEqual(cfg.mysql.tablesPerShard);
   });
 });

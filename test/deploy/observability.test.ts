@@ -22,12 +22,16 @@ function sourceFiles(dir: string): string[] {
 
 /** Metric names registered in src: string literals that look like ours. */
 const registered = new Set(
-  sourceFiles(join(ROOT, "src")).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/["'`](flashsale_[a-z0-9_]+)["'`]/g)].map((m) => m[1]!)),
+  sourceFiles(join(ROOT, "src")).flatMap((f) =>
+    [...readFileSync(f, "utf8").matchAll(/["'`](flashsale_[a-z0-9_]+)["'`]/g)].map((m) => m[1]!),
+  ),
 );
 
 /** The series names a PromQL text uses, with the histogram suffixes taken back to the metric's name. */
 function metricNames(promql: string): string[] {
-  return [...new Set([...promql.matchAll(/\bflashsale_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, "")))];
+  return [
+    ...new Set([...promql.matchAll(/\bflashsale_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ""))),
+  ];
 }
 
 /** Names no source file registers: what an alert or a panel would wait on forever. */
@@ -41,7 +45,9 @@ interface Rule {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
-const rules = (parse(read("deploy/prometheus/alerts.yml")) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+const rules = (parse(read("deploy/prometheus/alerts.yml")) as { groups: { rules: Rule[] }[] }).groups.flatMap(
+  (g) => g.rules,
+);
 
 interface Panel {
   id: number;
@@ -63,7 +69,13 @@ describe("Prometheus rules and scrape configs", () => {
     const ok = run("promtool", ["check", "rules", "deploy/prometheus/alerts.yml"]);
     expect(ok.status, ok.out).toBe(0);
     const broken = join(tmp, "alerts.yml");
-    writeFileSync(broken, read("deploy/prometheus/alerts.yml").replace("max by (dependency) (flashsale_breaker_state) == 2", "max by (dependency) (flashsale_breaker_state == 2"));
+    writeFileSync(
+      broken,
+      read("deploy/prometheus/alerts.yml").replace(
+        "max by (dependency) (flashsale_breaker_state) == 2",
+        "max by (dependency) (flashsale_breaker_state == 2",
+      ),
+    );
     expect(run("promtool", ["check", "rules", broken]).status).not.toBe(0);
   });
 
@@ -80,7 +92,16 @@ describe("Prometheus rules and scrape configs", () => {
       expect(r.annotations?.description, r.alert).toBeTruthy();
     }
     const names = rules.map((r) => r.alert);
-    for (const a of ["FlashsalePersistLagHigh", "FlashsaleSaleDrift", "FlashsaleBreakerOpen", "FlashsaleHigh5xxRatio", "FlashsaleOrdersParked", "FlashsaleOrdersDeadLettered", "FlashsaleWriterDown", "FlashsaleSweeperNotPassing"]) {
+    for (const a of [
+      "FlashsalePersistLagHigh",
+      "FlashsaleSaleDrift",
+      "FlashsaleBreakerOpen",
+      "FlashsaleHigh5xxRatio",
+      "FlashsaleOrdersParked",
+      "FlashsaleOrdersDeadLettered",
+      "FlashsaleWriterDown",
+      "FlashsaleSweeperNotPassing",
+    ]) {
       expect(names).toContain(a);
     }
   });
@@ -93,9 +114,14 @@ describe("Prometheus rules and scrape configs", () => {
   });
 
   it("scrapes the compose gateways on server.port and the writer on rocketmq.consumer.http.port", () => {
-    const compose = parse(run("docker-compose", ["-f", "compose.yaml", "config"]).out) as { services: Record<string, { environment: Record<string, string> }> };
-    const prom = parse(read("deploy/prometheus/prometheus.yml")) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
-    const targets = (job: string) => prom.scrape_configs.find((s) => s.job_name === job)!.static_configs.flatMap((s) => s.targets);
+    const compose = parse(run("docker-compose", ["-f", "compose.yaml", "config"]).out) as {
+      services: Record<string, { environment: Record<string, string> }>;
+    };
+    const prom = parse(read("deploy/prometheus/prometheus.yml")) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    const targets = (job: string) =>
+      prom.scrape_configs.find((s) => s.job_name === job)!.static_configs.flatMap((s) => s.targets);
     const gwPort = configFromEnv(compose.services["gateway-1"]!.environment).server.port;
     const writerPort = configFromEnv(compose.services["writer"]!.environment).rocketmq.consumer.http.port;
     expect(targets("flashsale-gateway").sort()).toEqual([`gateway-1:${gwPort}`, `gateway-2:${gwPort}`]);
@@ -109,8 +135,12 @@ describe("Prometheus rules and scrape configs", () => {
 describe("metric names", () => {
   it("the check catches a name nobody registers", () => {
     expect(registered.size).toBeGreaterThan(5);
-    expect(unregistered(["flashsale_http_requests_total", "flashsale_nobody_exports_this_total"])).toEqual(["flashsale_nobody_exports_this_total"]);
-    expect(metricNames("rate(flashsale_http_request_duration_seconds_bucket[1m])")).toEqual(["flashsale_http_request_duration_seconds"]);
+    expect(unregistered(["flashsale_http_requests_total", "flashsale_nobody_exports_this_total"])).toEqual([
+      "flashsale_nobody_exports_this_total",
+    ]);
+    expect(metricNames("rate(flashsale_http_request_duration_seconds_bucket[1m])")).toEqual([
+      "flashsale_http_request_duration_seconds",
+    ]);
   });
 
   it("every metric an alert uses is registered in src", () => {

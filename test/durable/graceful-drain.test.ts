@@ -11,7 +11,10 @@ import { type Api, pool, rid } from "../helpers/env.js";
 async function readinessDuringGrace(api: Api, graceMs: number): Promise<number> {
   const until = Date.now() + graceMs - 100;
   for (;;) {
-    const status = await api.call("GET", "/readyz").then((x) => x.status, () => 0);
+    const status = await api.call("GET", "/readyz").then(
+      (x) => x.status,
+      () => 0,
+    );
     if (status !== 200 || Date.now() >= until) return status;
     await sleep(25);
   }
@@ -27,7 +30,10 @@ describe("graceful drain on SIGTERM", () => {
 
   it("mid-sale: not ready during the grace, refuses late arrivals with 503, and exits with every 202 a MySQL row, no sweeper", async () => {
     // No sweeper repairs in this window: what is in MySQL when the process exits is the drain's doing.
-    cfg = await durableConfig("standalone", { server: { drainGraceMs: 1500, drainTimeoutMs: 20_000 }, sweeper: { intervalMs: 600_000, persistAfterMs: 600_000 } });
+    cfg = await durableConfig("standalone", {
+      server: { drainGraceMs: 1500, drainTimeoutMs: 20_000 },
+      sweeper: { intervalMs: 600_000, persistAfterMs: 600_000 },
+    });
     const { child, api, exited, stderr } = await spawnGateway(cfg, { writer: true });
     const saleId = `drain${rid()}`;
     expect((await api.putSale(saleId, { stock: 200, perUserLimit: 1, shards: 4 })).status).toBe(201);
@@ -58,7 +64,9 @@ describe("graceful drain on SIGTERM", () => {
     const code = await exited;
     expect(code).toBe(0);
     // Its last word: nothing left to the sweeper, the back-check or a redelivery.
-    expect(JSON.parse(stderr().trim().split("\n").at(-1)!)).toMatchObject({ msg: "stopped: nothing left to the sweeper" });
+    expect(JSON.parse(stderr().trim().split("\n").at(-1)!)).toMatchObject({
+      msg: "stopped: nothing left to the sweeper",
+    });
     // Every answer was a final one, a 503 (nothing deducted, retry) or a refused connection once closed.
     for (const a of answers) expect([0, 202, 409, 503]).toContain(a.status);
     expect(answers.filter((a) => a.status === 202).length).toBeGreaterThan(60);

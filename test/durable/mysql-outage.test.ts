@@ -38,17 +38,26 @@ describe("MySQL down mid-sale", () => {
     const accepted = [...first, ...during].filter((r) => r.status === 202);
     expect(accepted).toHaveLength(stock);
     await sleep(2000);
-    expect((await app.shards.ping())).toBe(false);
+    expect(await app.shards.ping()).toBe(false);
     const readyz = await api.call("GET", "/readyz");
     expect(readyz.status).toBe(503);
     expect(readyz.body.error.message).toMatch(/mysql/);
 
     proxy.setMode("pass"); // MySQL back
-    const counts = await eventually("every accepted order in MySQL", () => app.repo.countBySale(saleId), (c) => c.total === stock, 60_000);
+    const counts = await eventually(
+      "every accepted order in MySQL",
+      () => app.repo.countBySale(saleId),
+      (c) => c.total === stock,
+      60_000,
+    );
     expect(counts.quantity.confirmed).toBe(stock);
     const stored = new Set<string>();
     for await (const o of app.repo.scanSale(saleId)) stored.add(o.orderId);
     expect(stored).toEqual(new Set(accepted.map((r) => r.body.orderId)));
-    await eventually("converged", () => api.stats(saleId), (s) => s.body.pending === 0 && s.body.drift === 0);
+    await eventually(
+      "converged",
+      () => api.stats(saleId),
+      (s) => s.body.pending === 0 && s.body.drift === 0,
+    );
   });
 });

@@ -43,20 +43,31 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     });
     const accepted = res.filter((r) => r.status === 202);
     expect(accepted).toHaveLength(stock);
-    expect(res.filter((r) => r.status !== 202).every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(true);
+    expect(res.filter((r) => r.status !== 202).every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(
+      true,
+    );
 
-    await eventually("all rows in MySQL", () => rows(saleId), (c) => c.total === stock, 20_000);
+    await eventually(
+      "all rows in MySQL",
+      () => rows(saleId),
+      (c) => c.total === stock,
+      20_000,
+    );
     const conn = await connectServer(cfg.mysql);
     try {
       let found = 0;
       for (let db = 0; db < cfg.mysql.shards.length; db++) {
         for (let t = 0; t < cfg.mysql.tablesPerShard; t++) {
-          const [list] = (await conn.query(`SELECT order_id, user_id, quantity, status FROM \`${cfg.mysql.shards[db]!.database}\`.\`${tableName(t)}\` WHERE sale_id = ?`, [saleId])) as unknown as [
-            { order_id: string; user_id: string; quantity: number; status: string }[],
-          ];
+          const [list] = (await conn.query(
+            `SELECT order_id, user_id, quantity, status FROM \`${cfg.mysql.shards[db]!.database}\`.\`${tableName(t)}\` WHERE sale_id = ?`,
+            [saleId],
+          )) as unknown as [{ order_id: string; user_id: string; quantity: number; status: string }[]];
           for (const row of list) {
             // Every row sits exactly where the routing function puts its buyer.
-            expect(routeOrder(row.user_id, cfg.mysql.shards.length, cfg.mysql.tablesPerShard)).toEqual({ db, table: t });
+            expect(routeOrder(row.user_id, cfg.mysql.shards.length, cfg.mysql.tablesPerShard)).toEqual({
+              db,
+              table: t,
+            });
             expect(row.status).toBe("CONFIRMED");
             found++;
           }
@@ -72,14 +83,31 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     expect(stored).toEqual(acceptedIds);
 
     // Redis agrees: every reservation confirmed, nothing pending, no drift.
-    await eventually("confirmed in Redis", () => api.stats(saleId), (s) => s.body.pending === 0);
-    expect((await api.stats(saleId)).body).toMatchObject({ stock, redisRemaining: 0, reserved: stock, confirmed: stock, pending: 0, drift: 0 });
+    await eventually(
+      "confirmed in Redis",
+      () => api.stats(saleId),
+      (s) => s.body.pending === 0,
+    );
+    expect((await api.stats(saleId)).body).toMatchObject({
+      stock,
+      redisRemaining: 0,
+      reserved: stock,
+      confirmed: stock,
+      pending: 0,
+      drift: 0,
+    });
 
     // Order status: the owner sees CONFIRMED, anyone else a 404.
     const one = accepted[0]!.body;
     const mine = await api.call("GET", `/v1/orders/${one.orderId}`, { headers: api.buyer(one.userId) });
     expect(mine.status).toBe(200);
-    expect(mine.body).toMatchObject({ orderId: one.orderId, saleId, userId: one.userId, quantity: 1, status: "CONFIRMED" });
+    expect(mine.body).toMatchObject({
+      orderId: one.orderId,
+      saleId,
+      userId: one.userId,
+      quantity: 1,
+      status: "CONFIRMED",
+    });
     const theirs = await api.call("GET", `/v1/orders/${one.orderId}`, { headers: api.buyer("someone-else") });
     expect(theirs.status).toBe(404);
     expect(theirs.body.error.code).toBe("ORDER_NOT_FOUND");
@@ -90,21 +118,38 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
     const r = await api.order(saleId, "dana", await api.token(saleId, "dana"));
     expect(r.status).toBe(202);
-    await eventually("row", () => rows(saleId), (c) => c.total === 1);
+    await eventually(
+      "row",
+      () => rows(saleId),
+      (c) => c.total === 1,
+    );
     const dupsBefore = app.writer.stats.duplicates;
     // Send the very same order again through the broker, twice, as a redelivery would.
     const producer = await testProducer(cfg, TransactionResolution.COMMIT);
     try {
       for (let i = 0; i < 2; i++) {
         const tx = producer.beginTransaction();
-        const body = encodeOrders([{ orderId: r.body.orderId, saleId, skuId: `sku-${saleId}`, userId: "dana", quantity: 1, reservedAt: Date.now() }]);
+        const body = encodeOrders([
+          {
+            orderId: r.body.orderId,
+            saleId,
+            skuId: `sku-${saleId}`,
+            userId: "dana",
+            quantity: 1,
+            reservedAt: Date.now(),
+          },
+        ]);
         await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [r.body.orderId], body }, tx);
         await tx.commit();
       }
     } finally {
       await producer.shutdown();
     }
-    await eventually("redeliveries consumed", async () => app.writer.stats.duplicates - dupsBefore, (n) => n >= 2);
+    await eventually(
+      "redeliveries consumed",
+      async () => app.writer.stats.duplicates - dupsBefore,
+      (n) => n >= 2,
+    );
     expect((await rows(saleId)).total).toBe(1);
     expect((await api.stats(saleId)).body.drift).toBe(0);
   });
@@ -130,7 +175,12 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     // message): the ledger is as the first answer left it.
     expect(await app.redis.hlen(shard.res)).toBe(ledgerBefore);
     expect(await app.redis.get(shard.stock)).toBe(stockBefore);
-    await eventually("the one row", () => rows(saleId), (c) => c.total === 1, 20_000);
+    await eventually(
+      "the one row",
+      () => rows(saleId),
+      (c) => c.total === 1,
+      20_000,
+    );
   });
 
   it("the sweeper gives an ended sale's shard keys the sale's retention", async () => {
@@ -140,7 +190,8 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     const { endsAt } = (await app.sales.load(saleId))!;
     await api.buyOne(saleId, "erin");
     const k = [0, 1].map((i) => app.keys.shard(saleId, i));
-    const dueWithSale = async (key: string) => Math.abs((await app.redis.pexpiretime(key)) - (endsAt + cfg.sales.retentionSeconds * 1000)) < 1000;
+    const dueWithSale = async (key: string) =>
+      Math.abs((await app.redis.pexpiretime(key)) - (endsAt + cfg.sales.retentionSeconds * 1000)) < 1000;
     // The stock counters expire with the sale from warm-up on; the ledger and buyers the reserve script
     // created have no expiry until a pass after the end (the reserve path sets none).
     for (const s of k) expect(await dueWithSale(s.stock), s.stock).toBe(true);
@@ -169,8 +220,16 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     }
     const r = await api.order(saleId, "ivan", await api.token(saleId, "ivan"));
     expect(r.status).toBe(202);
-    await eventually("the order behind the poison lands", () => rows(saleId), (c) => c.total === 1);
-    await eventually("poison counted", async () => app.writer.stats.poison - poisonBefore, (n) => n >= 3);
+    await eventually(
+      "the order behind the poison lands",
+      () => rows(saleId),
+      (c) => c.total === 1,
+    );
+    await eventually(
+      "poison counted",
+      async () => app.writer.stats.poison - poisonBefore,
+      (n) => n >= 3,
+    );
   });
 
   it("an undecided group message: the back-check commits the reserved order, tombstones the other, one row", async () => {
@@ -178,20 +237,50 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
     await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 });
     const sale = (await app.sales.load(saleId))!;
     const svc = app.reservations;
-    const a = { orderId: svc.newOrderId(sale, "gia"), saleId, skuId: sale.skuId, userId: "gia", quantity: 1, reservedAt: Date.now() };
-    const b = { orderId: svc.newOrderId(sale, "hal"), saleId, skuId: sale.skuId, userId: "hal", quantity: 1, reservedAt: Date.now() };
+    const a = {
+      orderId: svc.newOrderId(sale, "gia"),
+      saleId,
+      skuId: sale.skuId,
+      userId: "gia",
+      quantity: 1,
+      reservedAt: Date.now(),
+    };
+    const b = {
+      orderId: svc.newOrderId(sale, "hal"),
+      saleId,
+      skuId: sale.skuId,
+      userId: "hal",
+      quantity: 1,
+      reservedAt: Date.now(),
+    };
     // A producer that sends the half message of a group, reserves only the first order, and vanishes.
     const producer = await testProducer(cfg, undefined);
     const tx = producer.beginTransaction();
-    await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [a.orderId, b.orderId], body: encodeOrders([a, b]) }, tx);
+    await producer.send(
+      { topic: cfg.rocketmq.orderTopic, keys: [a.orderId, b.orderId], body: encodeOrders([a, b]) },
+      tx,
+    );
     const token = await api.token(saleId, "gia");
-    expect((await svc.reserve({ sale, userId: "gia", token, quantity: 1, orderId: a.orderId, now: a.reservedAt })).kind).toBe("reserved");
+    expect(
+      (await svc.reserve({ sale, userId: "gia", token, quantity: 1, orderId: a.orderId, now: a.reservedAt })).kind,
+    ).toBe("reserved");
     await producer.shutdown();
-    await eventually("row of the reserved order", () => rows(saleId), (c) => c.total === 1, 40_000);
+    await eventually(
+      "row of the reserved order",
+      () => rows(saleId),
+      (c) => c.total === 1,
+      40_000,
+    );
     const recs = await ledger(saleId, 2);
     expect(recs.find((r) => r.orderId === b.orderId)?.state).toBe("tombstone");
     // hal's order id is dead for good: a late reserve with it is refused and takes nothing.
-    const late = await svc.reserve({ sale, userId: "hal", token: await api.token(saleId, "hal"), quantity: 1, orderId: b.orderId });
+    const late = await svc.reserve({
+      sale,
+      userId: "hal",
+      token: await api.token(saleId, "hal"),
+      quantity: 1,
+      orderId: b.orderId,
+    });
     expect(late.kind).toBe("order_id_taken");
     const stored: string[] = [];
     for await (const o of repo.scanSale(saleId)) stored.push(o.orderId);
@@ -202,40 +291,57 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
   it.each([
     ["after the reservation", "after-reserve" as const],
     ["before the reservation", "after-half" as const],
-  ])("gateway SIGKILLed between half message and commit, %s: the back-check settles it, nothing lost or invented", async (_n, crashAt) => {
-    const saleId = `crash${rid()}`;
-    await api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 2 });
-    const crashing = await spawnGateway(cfg, { crashAt });
-    const token = await api.token(saleId, "carl");
-    const answer = await crashing.api.order(saleId, "carl", token).catch((e: Error) => e);
-    expect(answer).toBeInstanceOf(Error); // the process died before answering
-    expect(await crashing.exited).toBe(-1);
-    const checksBefore = { ...app.checker.checks };
-    if (crashAt === "after-reserve") {
-      // The reservation happened: the broker asks our checker, which commits, and the row lands.
-      await eventually("row after back-check commit", () => rows(saleId), (c) => c.total === 1, 40_000);
-      expect(app.checker.checks.commit).toBeGreaterThan(checksBefore.commit);
-      const recs = await ledger(saleId, 2);
-      expect(recs.filter((r) => r.state === "confirmed")).toHaveLength(1);
-      expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 2, confirmed: 1, drift: 0 });
-      // The buyer's retry with the same key is the replay of that order, not a second one.
-      const retry = await api.order(saleId, "carl", token);
-      expect(retry.status).toBe(202);
-      expect(retry.headers.get("idempotent-replayed")).toBe("true");
-      expect(retry.body.orderId).toBe(recs.find((r) => r.state === "confirmed")!.orderId);
-    } else {
-      // No reservation: the checker tombstones the order id and rolls back; no row, no stock taken.
-      await eventually("tombstone from back-check rollback", () => ledger(saleId, 2), (l) => l.some((r) => r.state === "tombstone"), 40_000);
-      expect(app.checker.checks.rollback).toBeGreaterThan(checksBefore.rollback);
-      expect((await ledger(saleId, 2)).filter((r) => r.state !== "tombstone")).toHaveLength(0);
-      expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 3, reserved: 0 });
-      // The token was never consumed: the buyer's retry buys.
-      const retry = await api.order(saleId, "carl", token);
-      expect(retry.status).toBe(202);
-      expect(retry.headers.get("idempotent-replayed")).toBeNull();
-      await eventually("row of the retry", () => rows(saleId), (c) => c.total === 1);
-    }
-    await sleep(1000);
-    expect((await rows(saleId)).total).toBe(1);
-  });
+  ])(
+    "gateway SIGKILLed between half message and commit, %s: the back-check settles it, nothing lost or invented",
+    async (_n, crashAt) => {
+      const saleId = `crash${rid()}`;
+      await api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 2 });
+      const crashing = await spawnGateway(cfg, { crashAt });
+      const token = await api.token(saleId, "carl");
+      const answer = await crashing.api.order(saleId, "carl", token).catch((e: Error) => e);
+      expect(answer).toBeInstanceOf(Error); // the process died before answering
+      expect(await crashing.exited).toBe(-1);
+      const checksBefore = { ...app.checker.checks };
+      if (crashAt === "after-reserve") {
+        // The reservation happened: the broker asks our checker, which commits, and the row lands.
+        await eventually(
+          "row after back-check commit",
+          () => rows(saleId),
+          (c) => c.total === 1,
+          40_000,
+        );
+        expect(app.checker.checks.commit).toBeGreaterThan(checksBefore.commit);
+        const recs = await ledger(saleId, 2);
+        expect(recs.filter((r) => r.state === "confirmed")).toHaveLength(1);
+        expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 2, confirmed: 1, drift: 0 });
+        // The buyer's retry with the same key is the replay of that order, not a second one.
+        const retry = await api.order(saleId, "carl", token);
+        expect(retry.status).toBe(202);
+        expect(retry.headers.get("idempotent-replayed")).toBe("true");
+        expect(retry.body.orderId).toBe(recs.find((r) => r.state === "confirmed")!.orderId);
+      } else {
+        // No reservation: the checker tombstones the order id and rolls back; no row, no stock taken.
+        await eventually(
+          "tombstone from back-check rollback",
+          () => ledger(saleId, 2),
+          (l) => l.some((r) => r.state === "tombstone"),
+          40_000,
+        );
+        expect(app.checker.checks.rollback).toBeGreaterThan(checksBefore.rollback);
+        expect((await ledger(saleId, 2)).filter((r) => r.state !== "tombstone")).toHaveLength(0);
+        expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 3, reserved: 0 });
+        // The token was never consumed: the buyer's retry buys.
+        const retry = await api.order(saleId, "carl", token);
+        expect(retry.status).toBe(202);
+        expect(retry.headers.get("idempotent-replayed")).toBeNull();
+        await eventually(
+          "row of the retry",
+          () => rows(saleId),
+          (c) => c.total === 1,
+        );
+      }
+      await sleep(1000);
+      expect((await rows(saleId)).total).toBe(1);
+    },
+  );
 });

@@ -19,7 +19,9 @@ describe("orders parked by the writer, settled by the sweeper", () => {
   let api: Api;
 
   beforeAll(async () => {
-    cfg = await durableConfig("standalone", { sweeper: { intervalMs: 600_000, persistAfterMs: 60_000, leaseMs: 5000 } });
+    cfg = await durableConfig("standalone", {
+      sweeper: { intervalMs: 600_000, persistAfterMs: 60_000, leaseMs: 5000 },
+    });
     // The HTTP side only: messages wait in the broker until a test starts the writer.
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { writer: false, sweeper: false } });
     api = apiFor(gateway.port, cfg);
@@ -29,7 +31,8 @@ describe("orders parked by the writer, settled by the sweeper", () => {
     await stopApp(gateway, cfg);
   });
 
-  const startWriter = async () => (writer ??= await GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } }));
+  const startWriter = async () =>
+    (writer ??= await GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } }));
   const parked = async (saleId: string) => (await gateway.repo.parkedOf(saleId)) as { orderId: string }[];
 
   it("a reservation whose ledger record was lost is parked, then restored and written from its token", async () => {
@@ -43,12 +46,20 @@ describe("orders parked by the writer, settled by the sweeper", () => {
     // Redis loses the record (as a primary that failed before replicating would); the token survives here.
     expect(await gateway.redis.hdel(shard.res, orderId)).toBe(1);
     const w = await startWriter();
-    await eventually("parked", () => parked(saleId), (p) => p.some((o) => o.orderId === orderId));
+    await eventually(
+      "parked",
+      () => parked(saleId),
+      (p) => p.some((o) => o.orderId === orderId),
+    );
     expect(w.writer.stats.parked).toBeGreaterThanOrEqual(1);
     expect(await gateway.repo.getOrder(user, orderId)).toBeNull();
     const report = (await api.reconcile(saleId)).body;
     expect(report).toMatchObject({ parkedSettled: 1, parkedOpen: 0 });
-    await eventually("row written", () => gateway.repo.getOrder(user, orderId), (r) => r?.status === "CONFIRMED");
+    await eventually(
+      "row written",
+      () => gateway.repo.getOrder(user, orderId),
+      (r) => r?.status === "CONFIRMED",
+    );
     expect(parseLedgerRecord(orderId, (await gateway.redis.hget(shard.res, orderId))!)?.state).toBe("confirmed");
     expect(await parked(saleId)).toEqual([]);
     expect((await api.stats(saleId)).body).toMatchObject({ stock: 5, redisRemaining: 4, reserved: 1, drift: 0 });
@@ -66,12 +77,26 @@ describe("orders parked by the writer, settled by the sweeper", () => {
     try {
       const tx = producer.beginTransaction();
       const base = { saleId, skuId: `sku-${saleId}`, quantity: 1, reservedAt: Date.now() };
-      await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [orderId, unknownOrder], body: encodeOrders([{ ...base, orderId, userId: user, token }, { ...base, orderId: unknownOrder, userId: `x-${rid(3)}` }]) }, tx);
+      await producer.send(
+        {
+          topic: cfg.rocketmq.orderTopic,
+          keys: [orderId, unknownOrder],
+          body: encodeOrders([
+            { ...base, orderId, userId: user, token },
+            { ...base, orderId: unknownOrder, userId: `x-${rid(3)}` },
+          ]),
+        },
+        tx,
+      );
       await tx.commit();
     } finally {
       await producer.shutdown();
     }
-    await eventually("both parked", () => parked(saleId), (p) => p.length === 2);
+    await eventually(
+      "both parked",
+      () => parked(saleId),
+      (p) => p.length === 2,
+    );
     const report = (await api.reconcile(saleId)).body;
     // The order without a token cannot be decided: it stays parked for an operator, and the sale is not settled.
     expect(report).toMatchObject({ parkedSettled: 1, parkedOpen: 1, settled: false });
@@ -99,12 +124,25 @@ describe("orders parked by the writer, settled by the sweeper", () => {
     try {
       const tx = producer.beginTransaction();
       // The ledger knows the order (same buyer, same quantity), but the row cannot be stored: a 65-character SKU.
-      await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [orderId], body: encodeOrders([{ orderId, saleId, skuId: "s".repeat(65), userId: user, quantity: 1, reservedAt: Date.now() }]) }, tx);
+      await producer.send(
+        {
+          topic: cfg.rocketmq.orderTopic,
+          keys: [orderId],
+          body: encodeOrders([
+            { orderId, saleId, skuId: "s".repeat(65), userId: user, quantity: 1, reservedAt: Date.now() },
+          ]),
+        },
+        tx,
+      );
       await tx.commit();
     } finally {
       await producer.shutdown();
     }
-    await eventually("dropped as poison", async () => w.writer.stats.poison, (n) => n > poisonBefore);
+    await eventually(
+      "dropped as poison",
+      async () => w.writer.stats.poison,
+      (n) => n > poisonBefore,
+    );
     expect(await gateway.repo.getOrder(user, orderId)).toBeNull();
     const shard = ledgerOf(gateway.keys, orderId)!;
     expect(parseLedgerRecord(orderId, (await gateway.redis.hget(shard.res, orderId))!)?.state).toBe("reserved");

@@ -38,7 +38,10 @@ describe("a replayed 202 served by another gateway process (Redis Cluster, repli
 
   beforeAll(async () => {
     // Long enough for a replica on a loaded machine, and below the command timeout: frozen, WAIT falls short.
-    cfg = await durableConfig("cluster", { redis: { replicaAckTimeoutMs: 600 }, rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } } });
+    cfg = await durableConfig("cluster", {
+      redis: { replicaAckTimeoutMs: 600 },
+      rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } },
+    });
     ({ app: a, api: apiA } = await startApp(cfg));
     ({ app: b, api: apiB } = await startApp(cfg, { roles: { writer: false, sweeper: false } }));
     direct = createRedis(cfg.redis);
@@ -63,47 +66,67 @@ describe("a replayed 202 served by another gateway process (Redis Cluster, repli
     return { commands, stop: () => monitor.stop() };
   }
 
-  it("B answers 503 while no replica has the reservation, then 202 with the same order", { timeout: 120_000 }, async () => {
-    expect([a.replicaAcks.minAcks, b.replicaAcks.minAcks]).toEqual([1, 1]);
-    const saleId = `rr${rid()}`;
-    expect((await apiA.putSale(saleId, { stock: 10, perUserLimit: 1, shards: 2 })).status).toBe(201);
-    const user = `rr-${rid(3)}`;
-    const token = await apiA.token(saleId, user);
-    const tok = a.keys.shard(saleId, a.reservations.homeShard((await a.sales.get(saleId))!, user)).token(token);
-    // B has served this sale before (its settings cached), as a worker of a live sale has.
-    expect((await apiB.sale(saleId)).status).toBe(200);
+  it(
+    "B answers 503 while no replica has the reservation, then 202 with the same order",
+    { timeout: 120_000 },
+    async () => {
+      expect([a.replicaAcks.minAcks, b.replicaAcks.minAcks]).toEqual([1, 1]);
+      const saleId = `rr${rid()}`;
+      expect((await apiA.putSale(saleId, { stock: 10, perUserLimit: 1, shards: 2 })).status).toBe(201);
+      const user = `rr-${rid(3)}`;
+      const token = await apiA.token(saleId, user);
+      const tok = a.keys.shard(saleId, a.reservations.homeShard((await a.sales.get(saleId))!, user)).token(token);
+      // B has served this sale before (its settings cached), as a worker of a live sale has.
+      expect((await apiB.sale(saleId)).status).toBe(200);
 
-    for (const pid of frozen) process.kill(pid, "SIGSTOP");
-    try {
-      const first = await apiA.order(saleId, user, token);
-      expect([first.status, first.body.error?.code]).toEqual([503, "UNAVAILABLE"]);
-      // A reserved (the token holds the outcome): only the replicas' acknowledgement was missing.
+      for (const pid of frozen) process.kill(pid, "SIGSTOP");
+      try {
+        const first = await apiA.order(saleId, user, token);
+        expect([first.status, first.body.error?.code]).toEqual([503, "UNAVAILABLE"]);
+        // A reserved (the token holds the outcome): only the replicas' acknowledgement was missing.
+        const orderId = await direct.hget(tok, "o");
+        expect(orderId).toMatch(new RegExp(`^${saleId}\\.`));
+        // B hears accepted tokens on pub/sub (its subscriber may sit on a frozen replica: told here, as it would
+        // be), so its replay reads the stored answer instead of running the reserve script.
+        b.soldOut.noteAccepted(saleId, token);
+        const waitsBefore = b.replicaAcks.stats.waits;
+        const seen = await watchKey(tok);
+        const replay = await apiB.order(saleId, user, token);
+        // The replay wrote on B's connection before its WAIT. Redis >= 7.2 counts only a connection's own
+        // writes in WAIT (7.0, this machine's, counts any command, so there the 503 below holds either way).
+        const restated = (c: string[][]) =>
+          c.some((cmd) => JSON.stringify(cmd) === JSON.stringify(["hset", tok, "c", "1"]));
+        await eventually(
+          "B's replay writing the stored answer again",
+          async () => seen.commands,
+          restated,
+          5000,
+        ).finally(seen.stop);
+        expect([replay.status, replay.body.error?.code, replay.body.orderId]).toEqual([503, "UNAVAILABLE", undefined]);
+        expect(b.replicaAcks.stats.waits).toBeGreaterThan(waitsBefore);
+        expect(b.replicaAcks.stats.shortfalls).toBeGreaterThan(0);
+      } finally {
+        for (const pid of frozen) process.kill(pid, "SIGCONT");
+      }
+
+      // Thawed: B's replay of the same key is acknowledged, with the order A reserved.
       const orderId = await direct.hget(tok, "o");
-      expect(orderId).toMatch(new RegExp(`^${saleId}\\.`));
-      // B hears accepted tokens on pub/sub (its subscriber may sit on a frozen replica: told here, as it would
-      // be), so its replay reads the stored answer instead of running the reserve script.
-      b.soldOut.noteAccepted(saleId, token);
-      const waitsBefore = b.replicaAcks.stats.waits;
-      const seen = await watchKey(tok);
-      const replay = await apiB.order(saleId, user, token);
-      // The replay wrote on B's connection before its WAIT. Redis >= 7.2 counts only a connection's own
-      // writes in WAIT (7.0, this machine's, counts any command, so there the 503 below holds either way).
-      const restated = (c: string[][]) => c.some((cmd) => JSON.stringify(cmd) === JSON.stringify(["hset", tok, "c", "1"]));
-      await eventually("B's replay writing the stored answer again", async () => seen.commands, restated, 5000).finally(seen.stop);
-      expect([replay.status, replay.body.error?.code, replay.body.orderId]).toEqual([503, "UNAVAILABLE", undefined]);
-      expect(b.replicaAcks.stats.waits).toBeGreaterThan(waitsBefore);
-      expect(b.replicaAcks.stats.shortfalls).toBeGreaterThan(0);
-    } finally {
-      for (const pid of frozen) process.kill(pid, "SIGCONT");
-    }
-
-    // Thawed: B's replay of the same key is acknowledged, with the order A reserved.
-    const orderId = await direct.hget(tok, "o");
-    const replayed = await eventually("B's replay answered 202", () => apiB.order(saleId, user, token), (r) => r.status === 202, 30_000);
-    expect([replayed.body.orderId, replayed.headers.get("idempotent-replayed")]).toEqual([orderId, "true"]);
-    // A's message was left undecided; the back-check commits it, and the order becomes one row.
-    await eventually("the order's row", () => a.repo.getOrder(user, orderId!), (o) => o !== null, 60_000);
-    expect((await a.repo.countBySale(saleId)).total).toBe(1);
-    expect((await apiA.stats(saleId)).body).toMatchObject({ stock: 10, redisRemaining: 9 });
-  });
+      const replayed = await eventually(
+        "B's replay answered 202",
+        () => apiB.order(saleId, user, token),
+        (r) => r.status === 202,
+        30_000,
+      );
+      expect([replayed.body.orderId, replayed.headers.get("idempotent-replayed")]).toEqual([orderId, "true"]);
+      // A's message was left undecided; the back-check commits it, and the order becomes one row.
+      await eventually(
+        "the order's row",
+        () => a.repo.getOrder(user, orderId!),
+        (o) => o !== null,
+        60_000,
+      );
+      expect((await a.repo.countBySale(saleId)).total).toBe(1);
+      expect((await apiA.stats(saleId)).body).toMatchObject({ stock: 10, redisRemaining: 9 });
+    },
+  );
 });

@@ -21,7 +21,10 @@ describe("replica acknowledgement before the 202 (Redis Cluster)", () => {
 
   beforeAll(async () => {
     // Long enough for a replica on a loaded machine, and below the 1 s command timeout: frozen, WAIT falls short.
-    cfg = await durableConfig("cluster", { redis: { replicaAckTimeoutMs: 600 }, rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } } });
+    cfg = await durableConfig("cluster", {
+      redis: { replicaAckTimeoutMs: 600 },
+      rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } },
+    });
     ({ app, api } = await startApp(cfg));
     const probe = createRedis(cfg.redis);
     await probe.ping();
@@ -80,12 +83,28 @@ describe("replica acknowledgement before the 202 (Redis Cluster)", () => {
     const ids = [...first, ...retried, ...rest].map((r) => r.body.orderId as string);
     expect(new Set(ids).size).toBe(40);
     // Every acknowledged order becomes exactly one row (the undecided messages are committed by the back-check).
-    await eventually("40 rows", () => api.stats(saleId), (s) => s.body.mysql.total === 40 && s.body.pending === 0, 60_000);
+    await eventually(
+      "40 rows",
+      () => api.stats(saleId),
+      (s) => s.body.mysql.total === 40 && s.body.pending === 0,
+      60_000,
+    );
     const stored = new Set<string>();
     for await (const o of app.repo.scanSale(saleId)) stored.add(o.orderId);
     expect(stored).toEqual(new Set(ids));
     // A transfer between shards whose WAIT fell short while frozen is left to the sweeper (after its grace).
-    await eventually("no units in transit", () => api.stats(saleId), (st) => st.body.inTransfer === 0, 30_000);
-    expect((await api.stats(saleId)).body).toMatchObject({ stock: 60, redisRemaining: 20, inTransfer: 0, reserved: 40, drift: 0 });
+    await eventually(
+      "no units in transit",
+      () => api.stats(saleId),
+      (st) => st.body.inTransfer === 0,
+      30_000,
+    );
+    expect((await api.stats(saleId)).body).toMatchObject({
+      stock: 60,
+      redisRemaining: 20,
+      inTransfer: 0,
+      reserved: 40,
+      drift: 0,
+    });
   }, 120_000);
 });

@@ -29,7 +29,10 @@ async function orderWithRequestId(api: Api, sale?: string) {
   const user = `buyer-${rid(3)}`;
   const token = await api.token(saleId, user);
   const requestId = `rq-${rid(8)}`;
-  const r = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer(user), "idempotency-key": token, "x-request-id": requestId }, body: {} });
+  const r = await api.call("POST", `/v1/sales/${saleId}/orders`, {
+    headers: { ...api.buyer(user), "idempotency-key": token, "x-request-id": requestId },
+    body: {},
+  });
   return { saleId, user, token, requestId, r };
 }
 
@@ -52,12 +55,32 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     const orderId = r.body.orderId as string;
 
     const withId = () => lines.filter((l) => JSON.stringify(l).includes(requestId));
-    const rowLine = await eventually("the writer's row line", async () => lines.find((l) => l.msg === "order row written" && l.orderId === orderId), (l) => l !== undefined, 20_000);
-    expect(rowLine).toMatchObject({ requestId, saleId, userId: user, component: "order-writer", service: "gateway", level: 20 });
+    const rowLine = await eventually(
+      "the writer's row line",
+      async () => lines.find((l) => l.msg === "order row written" && l.orderId === orderId),
+      (l) => l !== undefined,
+      20_000,
+    );
+    expect(rowLine).toMatchObject({
+      requestId,
+      saleId,
+      userId: user,
+      component: "order-writer",
+      service: "gateway",
+      level: 20,
+    });
     expect(await app.repo.getOrder(user, orderId)).not.toBeNull();
 
     const access = withId().find((l) => l.msg === "access");
-    expect(access).toMatchObject({ component: "access", method: "POST", route: "order", status: 202, requestId, userId: user, level: 30 });
+    expect(access).toMatchObject({
+      component: "access",
+      method: "POST",
+      route: "order",
+      status: 202,
+      requestId,
+      userId: user,
+      level: 30,
+    });
     expect(access!.ms).toEqual(expect.any(Number));
 
     // The broker's copy: the message property, read by the writer when the message arrives.
@@ -67,8 +90,11 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     expect(ids[(received!.orderIds as string[]).indexOf(orderId)]).toBe(requestId);
 
     // Grepping the request id finds the whole story, each line a JSON object with level, time and msg.
-    expect(withId().map((l) => l.msg)).toEqual(expect.arrayContaining(["access", "order message received", "order row written"]));
-    for (const l of lines) expect(l).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
+    expect(withId().map((l) => l.msg)).toEqual(
+      expect.arrayContaining(["access", "order message received", "order row written"]),
+    );
+    for (const l of lines)
+      expect(l).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
     expect(raw.filter((s) => (s.match(/"component":/g) ?? []).length > 1)).toEqual([]);
   });
 
@@ -77,10 +103,15 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     expect(r.status).toBe(202);
     const orderId = r.body.orderId as string;
     // The broker asks about a message it holds; here asked directly, with the body the placer sent.
-    const body = encodeOrders([{ orderId, saleId, skuId: `sku-${saleId}`, userId: user, quantity: 1, reservedAt: Date.now(), token, requestId }]);
+    const body = encodeOrders([
+      { orderId, saleId, skuId: `sku-${saleId}`, userId: user, quantity: 1, reservedAt: Date.now(), token, requestId },
+    ]);
     await app.checker.check({ messageId: "m-backcheck", body } as unknown as MessageView);
     expect(lines.find((l) => l.msg === "back-check settled an order" && l.orderId === orderId)).toMatchObject({
-      component: "transaction-checker", requestId, messageId: "m-backcheck", resolution: "commit",
+      component: "transaction-checker",
+      requestId,
+      messageId: "m-backcheck",
+      resolution: "commit",
     });
   });
 
@@ -88,7 +119,8 @@ describe("one order followed by its X-Request-Id: access log, order message, che
     const quiet: Line[] = [];
     let placed = 0;
     // The first order meets an outage (503, as every buyer would during one), the next a bug (500).
-    const place = () => Promise.reject(placed++ === 0 ? new ApiError("UNAVAILABLE", "broker away") : new Error("placer exploded"));
+    const place = () =>
+      Promise.reject(placed++ === 0 ? new ApiError("UNAVAILABLE", "broker away") : new Error("placer exploded"));
     const off = await GatewayProcess.start(
       { ...cfg, log: { level: "info", accessSampleRate: 0 } },
       { port: 0, redisOnly: true, log: capturing(quiet, "info"), placer: { place } },
@@ -105,10 +137,22 @@ describe("one order followed by its X-Request-Id: access log, order message, che
       const { user, requestId, r } = await orderWithRequestId(offApi, unavailable.saleId);
       expect(r.status).toBe(500);
       expect(quiet.filter((l) => l.msg === "access")).toEqual([
-        expect.objectContaining({ route: "order", status: 500, code: "INTERNAL_ERROR", requestId, userId: user, level: 40 }),
+        expect.objectContaining({
+          route: "order",
+          status: 500,
+          code: "INTERNAL_ERROR",
+          requestId,
+          userId: user,
+          level: 40,
+        }),
       ]);
       const failure = quiet.find((l) => l.msg === "unexpected failure answered 500");
-      expect(failure).toMatchObject({ component: "http", requestId, level: 50, err: expect.objectContaining({ message: "placer exploded" }) });
+      expect(failure).toMatchObject({
+        component: "http",
+        requestId,
+        level: 50,
+        err: expect.objectContaining({ message: "placer exploded" }),
+      });
     } finally {
       await off.close();
     }

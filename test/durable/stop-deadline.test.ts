@@ -30,7 +30,11 @@ function logLines(stderr: string): Record<string, unknown>[] {
  * A gateway child with its writer takes orders, then `cut` takes a dependency away; buyers keep coming, and
  * a SIGTERM follows. The process must exit 0 within the budget, its last log line saying what it left.
  */
-async function stopAfterCut(cfg: Config, cut: () => Promise<void> | void, env: Record<string, string> = {}): Promise<Record<string, unknown>> {
+async function stopAfterCut(
+  cfg: Config,
+  cut: () => Promise<void> | void,
+  env: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   const { child, api, exited, stderr } = await spawnGateway(cfg, { writer: true, env });
   try {
     const saleId = `stop${rid()}`;
@@ -41,11 +45,18 @@ async function stopAfterCut(cfg: Config, cut: () => Promise<void> | void, env: R
 
     await cut();
     // Buyers keep coming, and the process meets the cut (its sweep loop and writer touch every dependency).
-    const late = pool(users.map((u) => `${u}-late`), 8, async (u) => (await api.order(saleId, u, await api.token(saleId, u))).status).catch(() => []);
+    const late = pool(
+      users.map((u) => `${u}-late`),
+      8,
+      async (u) => (await api.order(saleId, u, await api.token(saleId, u))).status,
+    ).catch(() => []);
     await sleep(1500);
     const signalled = Date.now();
     child.kill("SIGTERM");
-    const code = await Promise.race([exited, sleep(BUDGET_MS + MARGIN_MS + 30_000).then(() => "still running" as const)]);
+    const code = await Promise.race([
+      exited,
+      sleep(BUDGET_MS + MARGIN_MS + 30_000).then(() => "still running" as const),
+    ]);
     const tookMs = Date.now() - signalled;
     await late;
     expect(code, `exit after SIGTERM (${tookMs} ms); log tail:\n${stderr().slice(-3000)}`).toBe(0);
@@ -53,9 +64,20 @@ async function stopAfterCut(cfg: Config, cut: () => Promise<void> | void, env: R
 
     const last = logLines(stderr()).at(-1)!;
     expect(last.msg).toMatch(/^stopped/);
-    const left = last.left as { ordersWithoutRow: number; groupsUndecided: number; messagesUnacked: number; unfinished: string[] };
-    expect(left).toMatchObject({ ordersWithoutRow: expect.any(Number), groupsUndecided: expect.any(Number), messagesUnacked: expect.any(Number), unfinished: expect.any(Array) });
-    if (left.ordersWithoutRow > 0) expect(last.msg).toContain(`${left.ordersWithoutRow} orders answered 202 without a confirmed row`);
+    const left = last.left as {
+      ordersWithoutRow: number;
+      groupsUndecided: number;
+      messagesUnacked: number;
+      unfinished: string[];
+    };
+    expect(left).toMatchObject({
+      ordersWithoutRow: expect.any(Number),
+      groupsUndecided: expect.any(Number),
+      messagesUnacked: expect.any(Number),
+      unfinished: expect.any(Array),
+    });
+    if (left.ordersWithoutRow > 0)
+      expect(last.msg).toContain(`${left.ordersWithoutRow} orders answered 202 without a confirmed row`);
     return last;
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
@@ -73,7 +95,10 @@ describe("a stop ends within drainGraceMs + drainTimeoutMs whatever the dependen
   it("SIGTERM with every node of its Redis Cluster killed (kill -9)", async () => {
     const cluster = await startLocalCluster({ name: `stop-${rid(3)}` });
     cleanup.push(() => cluster.stop());
-    const cfg = await durableConfig("cluster", { redis: { nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`) }, server });
+    const cfg = await durableConfig("cluster", {
+      redis: { nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`) },
+      server,
+    });
     configs.push(cfg);
     await stopAfterCut(cfg, () => {
       for (const pid of cluster.pids) process.kill(pid, "SIGKILL");
@@ -83,7 +108,10 @@ describe("a stop ends within drainGraceMs + drainTimeoutMs whatever the dependen
   it("SIGTERM with RocketMQ blackholed", async () => {
     const proxy = await new TcpProxy({ host: "127.0.0.1", port: 8081 }).start();
     const front = await new ConnectFront({ host: "127.0.0.1", port: proxy.port }, "127.0.0.1:8081").start();
-    cleanup.push(() => front.stop(), () => proxy.stop());
+    cleanup.push(
+      () => front.stop(),
+      () => proxy.stop(),
+    );
     const cfg = await durableConfig("standalone", { server });
     configs.push(cfg);
     // Every gRPC connection of the child goes through the front, and so through the proxy.

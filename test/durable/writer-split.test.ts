@@ -28,7 +28,11 @@ describe("gateway and order writer in separate processes' roles", () => {
     const tokens = await pool(users, 12, (u) => api.token(saleId, u));
     const res = await pool(users, 12, (u, i) => api.order(saleId, u, tokens[i]!));
     expect(res.filter((r) => r.status === 202)).toHaveLength(6);
-    await eventually("rows written by the writer", () => writer.repo.countBySale(saleId), (c) => c.total === 6);
+    await eventually(
+      "rows written by the writer",
+      () => writer.repo.countBySale(saleId),
+      (c) => c.total === 6,
+    );
     expect(gateway.writer.stats.received).toBe(0);
     expect(writer.writer.stats.written).toBeGreaterThanOrEqual(6);
     expect((await api.stats(saleId)).body).toMatchObject({ pending: 0, drift: 0 });

@@ -29,7 +29,15 @@ export async function attempt(api: Api, saleId: string, user: string, token: str
       continue;
     }
     const replayed = r.headers.get("idempotent-replayed") === "true";
-    return { user, token, quantity, status: r.status, code, orderId: r.status === 202 ? (r.body.orderId as string) : undefined, replayed };
+    return {
+      user,
+      token,
+      quantity,
+      status: r.status,
+      code,
+      orderId: r.status === 202 ? (r.body.orderId as string) : undefined,
+      replayed,
+    };
   }
 }
 
@@ -38,7 +46,8 @@ export async function tokenFor(api: Api, saleId: string, user: string): Promise<
   for (let i = 0; ; i++) {
     const r = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(user) });
     if (r.status === 201) return r.body.token as string;
-    if ((r.status !== 503 && r.status !== 429) || i >= 100) throw new Error(`token for ${user}: ${r.status} ${JSON.stringify(r.body)}`);
+    if ((r.status !== 503 && r.status !== 429) || i >= 100)
+      throw new Error(`token for ${user}: ${r.status} ${JSON.stringify(r.body)}`);
     await sleep(200);
   }
 }
@@ -58,7 +67,14 @@ const LIVE = new Set(["reserved", "confirmed", "paid"]);
  * transfer or held by exactly one live reservation), every live reservation a row and every row a
  * reservation of one of our tokens, drift 0, and (`allSold`) the whole stock sold.
  */
-export async function audit(opts: { api: Api; gw: GatewayProcess; saleId: string; attempts: Attempt[]; allSold: boolean; rowsWithinMs?: number }) {
+export async function audit(opts: {
+  api: Api;
+  gw: GatewayProcess;
+  saleId: string;
+  attempts: Attempt[];
+  allSold: boolean;
+  rowsWithinMs?: number;
+}) {
   const { api, gw, saleId, attempts } = opts;
   const sale = (await gw.sales.load(saleId))!;
   const accepted = attempts.filter((a) => a.status === 202);
@@ -70,10 +86,15 @@ export async function audit(opts: { api: Api; gw: GatewayProcess; saleId: string
     for await (const r of gw.repo.scanSale(saleId)) rows.push(r);
     return rows;
   };
-  await eventually("every 202 a row", scan, (rows) => {
-    const ids = new Set(rows.map((r) => r.orderId));
-    return accepted.every((a) => ids.has(a.orderId!));
-  }, opts.rowsWithinMs ?? 60_000);
+  await eventually(
+    "every 202 a row",
+    scan,
+    (rows) => {
+      const ids = new Set(rows.map((r) => r.orderId));
+      return accepted.every((a) => ids.has(a.orderId!));
+    },
+    opts.rowsWithinMs ?? 60_000,
+  );
 
   const pass = await api.reconcile(saleId);
   expect(pass.status).toBe(200);
@@ -98,7 +119,11 @@ export async function audit(opts: { api: Api; gw: GatewayProcess; saleId: string
   expect(new Set(rows.map((r) => r.orderId))).toEqual(new Set(live.map((r) => r.orderId)));
   for (const row of rows) {
     const rec = byId.get(row.orderId)!;
-    expect({ userId: row.userId, quantity: row.quantity, status: row.status }).toEqual({ userId: rec.userId, quantity: rec.quantity, status: "CONFIRMED" });
+    expect({ userId: row.userId, quantity: row.quantity, status: row.status }).toEqual({
+      userId: rec.userId,
+      quantity: rec.quantity,
+      status: "CONFIRMED",
+    });
   }
 
   // No lost 202, and the same key always named the same order.
@@ -106,7 +131,11 @@ export async function audit(opts: { api: Api; gw: GatewayProcess; saleId: string
   for (const a of accepted) {
     const rec = byId.get(a.orderId!);
     expect(rec && LIVE.has(rec.state), `202 ${a.orderId} has no live reservation`).toBe(true);
-    expect({ token: rec!.token, userId: rec!.userId, quantity: rec!.quantity }).toEqual({ token: a.token, userId: a.user, quantity: a.quantity });
+    expect({ token: rec!.token, userId: rec!.userId, quantity: rec!.quantity }).toEqual({
+      token: a.token,
+      userId: a.user,
+      quantity: a.quantity,
+    });
     const seen = orderOfToken.get(a.token);
     if (seen) expect(a.orderId).toBe(seen);
     orderOfToken.set(a.token, a.orderId!);
@@ -116,7 +145,9 @@ export async function audit(opts: { api: Api; gw: GatewayProcess; saleId: string
   // (the writer parks such orders as evidence of a lost reservation, settled or not).
   const parked = await Promise.all(
     gw.shards.databases().map(async ({ pool: db }) => {
-      const [r] = (await db.query("SELECT order_id FROM parked_orders WHERE sale_id = ?", [saleId])) as unknown as [{ order_id: string }[]];
+      const [r] = (await db.query("SELECT order_id FROM parked_orders WHERE sale_id = ?", [saleId])) as unknown as [
+        { order_id: string }[],
+      ];
       return r.map((x) => x.order_id);
     }),
   );
@@ -126,8 +157,14 @@ export async function audit(opts: { api: Api; gw: GatewayProcess; saleId: string
   const perBuyer = new Map<string, number>();
   for (const r of live) perBuyer.set(r.userId, (perBuyer.get(r.userId) ?? 0) + r.quantity);
   for (const [user, n] of perBuyer) expect(n, `buyer ${user}`).toBeLessThanOrEqual(sale.perUserLimit);
-  const shardStocks = await Promise.all(Array.from({ length: sale.shards }, async (_, i) => Number((await gw.redis.get(gw.keys.shard(saleId, i).stock)) ?? 0)));
-  const inTransfer = (await Promise.all(Array.from({ length: sale.shards }, (_, i) => gw.redis.hvals(gw.keys.shard(saleId, i).xout))))
+  const shardStocks = await Promise.all(
+    Array.from({ length: sale.shards }, async (_, i) =>
+      Number((await gw.redis.get(gw.keys.shard(saleId, i).stock)) ?? 0),
+    ),
+  );
+  const inTransfer = (
+    await Promise.all(Array.from({ length: sale.shards }, (_, i) => gw.redis.hvals(gw.keys.shard(saleId, i).xout)))
+  )
     .flat()
     .reduce((s, rec) => s + Number(rec.split("|")[1] ?? 0), 0);
   expect(shardStocks.every((s) => s >= 0)).toBe(true);

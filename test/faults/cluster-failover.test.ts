@@ -37,7 +37,15 @@ interface ClusterNode {
 
 /** One command on one node over a short-lived connection (never spawnSync: the gateway shares this event loop). */
 async function ask(port: number, ...args: (string | number)[]): Promise<unknown> {
-  const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1000 });
+  const c = new Redis({
+    host: "127.0.0.1",
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    commandTimeout: 1000,
+  });
   c.on("error", () => {});
   try {
     await c.connect();
@@ -48,23 +56,26 @@ async function ask(port: number, ...args: (string | number)[]): Promise<unknown>
 }
 
 function parseNodes(text: string): ClusterNode[] {
-  return text.trim().split("\n").map((line) => {
-    const [id, addr, flags, master, , , , , ...slotSpecs] = line.split(" ");
-    const slots = slotSpecs
-      .filter((s) => !s.startsWith("["))
-      .map((s) => {
-        const [a, b] = s.split("-").map(Number);
-        return [a!, b ?? a!] as [number, number];
-      });
-    return {
-      id: id!,
-      port: Number(/:(\d+)@/.exec(addr!)![1]),
-      master: flags!.split(",").includes("master"),
-      masterId: master === "-" ? null : master!,
-      failed: /(^|,)fail(,|$)/.test(flags!),
-      slots,
-    };
-  });
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [id, addr, flags, master, , , , , ...slotSpecs] = line.split(" ");
+      const slots = slotSpecs
+        .filter((s) => !s.startsWith("["))
+        .map((s) => {
+          const [a, b] = s.split("-").map(Number);
+          return [a!, b ?? a!] as [number, number];
+        });
+      return {
+        id: id!,
+        port: Number(/:(\d+)@/.exec(addr!)![1]),
+        master: flags!.split(",").includes("master"),
+        masterId: master === "-" ? null : master!,
+        failed: /(^|,)fail(,|$)/.test(flags!),
+        slots,
+      };
+    });
 }
 
 /** The cluster's view as the first live node of `ports` sees it. */
@@ -110,16 +121,43 @@ async function addReplica(cluster: LocalCluster, name: string, master: ClusterNo
   mkdirSync(dir, { recursive: true });
   cluster.pids.push(
     spawnDaemon(`${name}-${port}`, redisServerBinary(), [
-      "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-      "--cluster-config-file", join(dir, "nodes.conf"), "--cluster-node-timeout", "2000",
-      "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir, "--repl-diskless-sync-delay", "0",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      join(dir, "nodes.conf"),
+      "--cluster-node-timeout",
+      "2000",
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--dir",
+      dir,
+      "--repl-diskless-sync-delay",
+      "0",
     ]),
   );
   await waitFor(`redis node ${port}`, () => isListening(port), 10_000);
   await ask(port, "CLUSTER", "MEET", "127.0.0.1", master.port);
-  await waitFor("the new node to learn the primary", async () => (await topology([port])).some((n) => n.id === master.id), 10_000, 100);
+  await waitFor(
+    "the new node to learn the primary",
+    async () => (await topology([port])).some((n) => n.id === master.id),
+    10_000,
+    100,
+  );
   await ask(port, "CLUSTER", "REPLICATE", master.id);
-  await waitFor("the new replica in sync", async () => /master_link_status:up/.test(String(await ask(port, "INFO", "replication"))), 20_000, 100);
+  await waitFor(
+    "the new replica in sync",
+    async () => /master_link_status:up/.test(String(await ask(port, "INFO", "replication"))),
+    20_000,
+    100,
+  );
   return port;
 }
 
@@ -163,7 +201,16 @@ async function runBuyers(
       let a: Answer;
       try {
         const r = await api.order(saleId, user, token);
-        a = { user, token, status: r.status, code: r.body?.error?.code, orderId: r.body?.orderId, replayed: r.headers.get("idempotent-replayed") === "true", sentAt, at: Date.now() };
+        a = {
+          user,
+          token,
+          status: r.status,
+          code: r.body?.error?.code,
+          orderId: r.body?.orderId,
+          replayed: r.headers.get("idempotent-replayed") === "true",
+          sentAt,
+          at: Date.now(),
+        };
       } catch {
         a = { user, token, status: 0, replayed: false, sentAt, at: Date.now() };
       }
@@ -197,11 +244,15 @@ async function takeTokens(api: Api, saleId: string, users: { user: string; token
     for (let attempt = 0; ; attempt++) {
       const r = await api.call("POST", `/v1/sales/${saleId}/tokens`, { headers: api.buyer(user) });
       if (r.status === 201) return r.body.token as string;
-      if (r.status !== 503 || attempt >= 50) throw new Error(`token for ${user}: ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.status !== 503 || attempt >= 50)
+        throw new Error(`token for ${user}: ${r.status} ${JSON.stringify(r.body)}`);
       await sleep(100);
     }
   };
-  return pool(users, 16, async (u) => ({ user: u.user, tokens: await Promise.all(Array.from({ length: u.tokens }, () => token(u.user))) }));
+  return pool(users, 16, async (u) => ({
+    user: u.user,
+    tokens: await Promise.all(Array.from({ length: u.tokens }, () => token(u.user))),
+  }));
 }
 
 /** Accepted orders so far: distinct tokens with a 202. */
@@ -238,7 +289,11 @@ async function audit(
   // Every token got a final answer (the retries settled every 503), and only the answers the contract allows.
   const unsettled = finals.filter((a) => !(a.status === 202 || (a.status === 409 && FINAL_409.has(a.code!))));
   expect(unsettled.map((a) => [a.token.slice(0, 8), a.status, a.code])).toEqual([]);
-  const unexpected = log.filter((a) => ![202, 409, 503, 0].includes(a.status) || (a.status === 409 && !FINAL_409.has(a.code!) && a.code !== "IDEMPOTENCY_IN_PROGRESS"));
+  const unexpected = log.filter(
+    (a) =>
+      ![202, 409, 503, 0].includes(a.status) ||
+      (a.status === 409 && !FINAL_409.has(a.code!) && a.code !== "IDEMPOTENCY_IN_PROGRESS"),
+  );
   expect(unexpected.map((a) => [a.status, a.code])).toEqual([]);
   expect(log.filter((a) => a.status === 503).every((a) => a.code === "UNAVAILABLE")).toBe(true);
 
@@ -254,9 +309,19 @@ async function audit(
   const acceptedUser = new Map(log.filter((a) => a.status === 202).map((a) => [a.orderId!, a.user]));
 
   // No lost 202: every accepted order becomes a row (the writer, the back-check or the sweeper brings it).
-  await eventually("every accepted order in MySQL and nothing pending", () => api.stats(saleId), (s) => s.body.mysql?.total >= accepted.size && s.body.pending === 0, 60_000);
+  await eventually(
+    "every accepted order in MySQL and nothing pending",
+    () => api.stats(saleId),
+    (s) => s.body.mysql?.total >= accepted.size && s.body.pending === 0,
+    60_000,
+  );
   // Units in transit between shards (a transfer cut by the fault) are finished by the sweeper after its grace.
-  await eventually("no units in transit", () => api.stats(saleId), (s) => s.body.inTransfer === 0, 30_000);
+  await eventually(
+    "no units in transit",
+    () => api.stats(saleId),
+    (s) => s.body.inTransfer === 0,
+    30_000,
+  );
   const rec = await unshed(() => api.reconcile(saleId));
   expect(rec.status).toBe(200);
   // Orders parked by the writer (in a committed group, never reserved) are all settled: none left for an operator.
@@ -278,14 +343,23 @@ async function audit(
   const perUser = new Map<string, number>();
   for (const r of rows) perUser.set(r.userId, (perUser.get(r.userId) ?? 0) + r.quantity);
   expect([...perUser.values()].filter((n) => n > perUserLimit)).toEqual([]);
-  for (const a of finals.filter((x) => x.code === "LIMIT_EXCEEDED")) expect(perUser.get(a.user) ?? 0).toBeGreaterThan(0);
+  for (const a of finals.filter((x) => x.code === "LIMIT_EXCEEDED"))
+    expect(perUser.get(a.user) ?? 0).toBeGreaterThan(0);
 
   // Redis agrees: the live reservations are exactly the accepted orders, every shard is empty.
   const ledger = await ledgerRecords(app, saleId, shards);
   const live = ledger.filter((r) => r.state === "reserved" || r.state === "confirmed" || r.state === "paid");
   expect(new Set(live.map((r) => r.orderId))).toEqual(new Set(accepted.keys()));
   for (const r of live) expect(r.token).toBe(accepted.get(r.orderId));
-  expect(stats).toMatchObject({ stock, redisRemaining: 0, inTransfer: 0, reserved: stock, pending: 0, confirmed: stock, drift: 0 });
+  expect(stats).toMatchObject({
+    stock,
+    redisRemaining: 0,
+    inTransfer: 0,
+    reserved: stock,
+    pending: 0,
+    confirmed: stock,
+    drift: 0,
+  });
   return { accepted: accepted.size, rows: rows.length, persisted: rows.length === accepted.size };
 }
 
@@ -325,12 +399,21 @@ describe("Redis Cluster faults under a live sale", () => {
     const saleId = `kil${rid()}`;
     const stock = 300;
     const shards = 8;
-    const hot = hotPrimary(await topology(live()), app, saleId, Array.from({ length: shards }, (_, i) => i));
+    const hot = hotPrimary(
+      await topology(live()),
+      app,
+      saleId,
+      Array.from({ length: shards }, (_, i) => i),
+    );
     // The hot primary gets a second replica, so the promoted one still has a replica to acknowledge to.
     ports.push(await addReplica(cluster, name, hot));
     expect((await unshed(() => api.putSale(saleId, { stock, perUserLimit: 1, shards }))).status).toBe(201);
     // 500 buyers, one in five with two tokens sent at once (the per-buyer limit under concurrency): 600 > 300.
-    const buyers = await takeTokens(api, saleId, Array.from({ length: 500 }, (_, i) => ({ user: `k${i}-${rid(2)}`, tokens: i % 5 === 0 ? 2 : 1 })));
+    const buyers = await takeTokens(
+      api,
+      saleId,
+      Array.from({ length: 500 }, (_, i) => ({ user: `k${i}-${rid(2)}`, tokens: i % 5 === 0 ? 2 : 1 })),
+    );
 
     const log: Answer[] = [];
     const sale = runBuyers(api, saleId, buyers, log, { concurrency: 24, pauseMs: 40, giveUpMs: 60_000 });
@@ -341,13 +424,26 @@ describe("Redis Cluster faults under a live sale", () => {
     ports[ports.indexOf(hot.port)] = 0;
     // The promotion: a replica of the dead primary now serves its slots and every live node says ok.
     const hotSlot = hot.slots[0]![0];
-    await waitFor("cluster_state:ok after the promotion", () => clusterOk(live(), (nodes) => ownerOf(nodes, hotSlot)?.port !== hot.port && ownerOf(nodes, hotSlot) !== undefined), 30_000, 100);
+    await waitFor(
+      "cluster_state:ok after the promotion",
+      () =>
+        clusterOk(
+          live(),
+          (nodes) => ownerOf(nodes, hotSlot)?.port !== hot.port && ownerOf(nodes, hotSlot) !== undefined,
+        ),
+      30_000,
+      100,
+    );
     const promotedAt = Date.now();
     const finals = await sale;
 
     // Recovery is judged on the dead primary's own shards (the others kept selling until the cluster noticed).
     const nodesBefore = [hot];
-    const hotShards = new Set(Array.from({ length: shards }, (_, i) => i).filter((i) => ownerOf(nodesBefore, keySlot(app.keys.shard(saleId, i).stock)) !== undefined));
+    const hotShards = new Set(
+      Array.from({ length: shards }, (_, i) => i).filter(
+        (i) => ownerOf(nodesBefore, keySlot(app.keys.shard(saleId, i).stock)) !== undefined,
+      ),
+    );
     const onHot = (a: Answer) => hotShards.has(homeShard(a.user, shards));
     const byTime = (a: Answer, b: Answer) => a.at - b.at;
     const afterKill = log.filter((a) => a.status === 202 && a.sentAt >= killedAt).sort(byTime);
@@ -386,14 +482,21 @@ describe("Redis Cluster faults under a live sale", () => {
     const saleId = `cut${rid()}`;
     const stock = 200;
     const shards = 8;
-    const cut = hotPrimary(await topology(live()), app, saleId, Array.from({ length: shards }, (_, i) => i));
+    const cut = hotPrimary(
+      await topology(live()),
+      app,
+      saleId,
+      Array.from({ length: shards }, (_, i) => i),
+    );
     const proxy = await new TcpProxy({ host: "127.0.0.1", port: cut.port }).start();
     // A second gateway that reaches the cut primary only through the proxy (natMap), seeded by the other nodes.
     const viaProxy: Config = {
       ...cfg,
       redis: {
         ...cfg.redis,
-        nodes: live().filter((p) => p !== cut.port).map((p) => `127.0.0.1:${p}`),
+        nodes: live()
+          .filter((p) => p !== cut.port)
+          .map((p) => `127.0.0.1:${p}`),
         natMap: { [`127.0.0.1:${cut.port}`]: { host: "127.0.0.1", port: proxy.port } },
       },
     };
@@ -401,15 +504,24 @@ describe("Redis Cluster faults under a live sale", () => {
     try {
       const gwApi = apiFor(gw.port, viaProxy);
       expect((await unshed(() => gwApi.putSale(saleId, { stock, perUserLimit: 1, shards }))).status).toBe(201);
-      const buyers = await takeTokens(gwApi, saleId, Array.from({ length: 400 }, (_, i) => ({ user: `c${i}-${rid(2)}`, tokens: i % 5 === 0 ? 2 : 1 })));
+      const buyers = await takeTokens(
+        gwApi,
+        saleId,
+        Array.from({ length: 400 }, (_, i) => ({ user: `c${i}-${rid(2)}`, tokens: i % 5 === 0 ? 2 : 1 })),
+      );
       const log: Answer[] = [];
       const sale = runBuyers(gwApi, saleId, buyers, log, { concurrency: 16, pauseMs: 60, giveUpMs: 60_000 });
       await until("a fifth of the stock sold", () => acceptedCount(log) >= stock / 5);
       // A lossy mode is always followed by a reset: TCP never drops bytes of a live connection, it cuts it.
       const phases: [Parameters<TcpProxy["setMode"]>, number][] = [
-        [["blackhole"], 2000], [["reset"], 500], [["pass"], 700],
-        [["drop-replies"], 1500], [["reset"], 500], [["pass"], 700],
-        [["delay", 150], 1500], [["pass"], 0],
+        [["blackhole"], 2000],
+        [["reset"], 500],
+        [["pass"], 700],
+        [["drop-replies"], 1500],
+        [["reset"], 500],
+        [["pass"], 700],
+        [["delay", 150], 1500],
+        [["pass"], 0],
       ];
       const faultFrom = Date.now();
       for (const [mode, ms] of phases) {
@@ -451,13 +563,24 @@ describe("Redis Cluster faults under a live sale", () => {
       if (homes.includes(homeShard(u, shards))) users.push(u);
     }
     const nodes = await topology(live());
-    const donor = hotPrimary(nodes, app, saleId, Array.from({ length: shards - homes.length }, (_, i) => i + homes.length));
+    const donor = hotPrimary(
+      nodes,
+      app,
+      saleId,
+      Array.from({ length: shards - homes.length }, (_, i) => i + homes.length),
+    );
     const replica = nodes.find((n) => n.masterId === donor.id && !n.failed)!;
     expect(replica).toBeDefined();
     expect((await unshed(() => api.putSale(saleId, { stock, perUserLimit: 1, shards }))).status).toBe(201);
-    const buyers = await takeTokens(api, saleId, users.map((user) => ({ user, tokens: 1 })));
+    const buyers = await takeTokens(
+      api,
+      saleId,
+      users.map((user) => ({ user, tokens: 1 })),
+    );
     const transfersDone = async () => {
-      const n = await Promise.all(Array.from({ length: shards }, (_, i) => app.redis.scard(app.keys.shard(saleId, i).xdone)));
+      const n = await Promise.all(
+        Array.from({ length: shards }, (_, i) => app.redis.scard(app.keys.shard(saleId, i).xdone)),
+      );
       return n.reduce((a, b) => a + b, 0);
     };
 
@@ -467,7 +590,18 @@ describe("Redis Cluster faults under a live sale", () => {
     const transfersBefore = await transfersDone();
     const failoverAt = Date.now();
     expect(await ask(replica.port, "CLUSTER", "FAILOVER")).toBe("OK");
-    await waitFor("the replica promoted and cluster_state:ok", () => clusterOk(live(), (ns) => ns.find((n) => n.id === replica.id)?.master === true && ns.find((n) => n.id === donor.id)?.masterId === replica.id), 30_000, 100);
+    await waitFor(
+      "the replica promoted and cluster_state:ok",
+      () =>
+        clusterOk(
+          live(),
+          (ns) =>
+            ns.find((n) => n.id === replica.id)?.master === true &&
+            ns.find((n) => n.id === donor.id)?.masterId === replica.id,
+        ),
+      30_000,
+      100,
+    );
     const promotedAt = Date.now();
     const finals = await sale;
     const transfersAfter = (await transfersDone()) - transfersBefore;

@@ -66,7 +66,8 @@ async function rowsOf(app: GatewayProcess, saleId: string): Promise<SaleOrderRef
   return rows;
 }
 
-const isRetryable = (r: { status: number; body: any }) => r.status === 503 || r.status === 429 || r.body?.error?.code === "IDEMPOTENCY_IN_PROGRESS";
+const isRetryable = (r: { status: number; body: any }) =>
+  r.status === 503 || r.status === 429 || r.body?.error?.code === "IDEMPOTENCY_IN_PROGRESS";
 
 describe("RocketMQ faults on a private broker", () => {
   it("the broker gives up checking undecided half messages: the sweeper persists their reservations from the ledger, once", async () => {
@@ -80,7 +81,8 @@ describe("RocketMQ faults on a private broker", () => {
     // A gateway that cannot answer its checks (as when its Redis calls fail) says "ask again", every time.
     app.checker.check = askAgain;
     // The file starts the broker so; another test may have raised it.
-    if (broker!.brokerConf().transactionCheckMax !== CHECK_MAX) await broker!.updateBrokerConfig({ transactionCheckMax: CHECK_MAX });
+    if (broker!.brokerConf().transactionCheckMax !== CHECK_MAX)
+      await broker!.updateBrokerConfig({ transactionCheckMax: CHECK_MAX });
     const saleId = `rgive${rid()}`;
     expect((await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 2 })).status).toBe(201);
     const sale = (await app.sales.load(saleId))!;
@@ -96,23 +98,64 @@ describe("RocketMQ faults on a private broker", () => {
     expect(ana.state).toBe("reserved");
 
     // 2. A producer whose checks never answer sends a group of two orders and reserves only the first.
-    const producer = new rmq.Producer({ endpoints: cfg.rocketmq.endpoints, namespace: "", topics: [cfg.rocketmq.orderTopic], logger: quietLogger("test"), checker: { check: askAgain } });
+    const producer = new rmq.Producer({
+      endpoints: cfg.rocketmq.endpoints,
+      namespace: "",
+      topics: [cfg.rocketmq.orderTopic],
+      logger: quietLogger("test"),
+      checker: { check: askAgain },
+    });
     await producer.startup();
     cleanups.push(() => producer.shutdown());
     const svc = app.reservations;
-    const ben = { orderId: svc.newOrderId(sale, "ben"), saleId, skuId: sale.skuId, userId: "ben", quantity: 1, reservedAt: Date.now() };
-    const cy = { orderId: svc.newOrderId(sale, "cy"), saleId, skuId: sale.skuId, userId: "cy", quantity: 1, reservedAt: Date.now() };
+    const ben = {
+      orderId: svc.newOrderId(sale, "ben"),
+      saleId,
+      skuId: sale.skuId,
+      userId: "ben",
+      quantity: 1,
+      reservedAt: Date.now(),
+    };
+    const cy = {
+      orderId: svc.newOrderId(sale, "cy"),
+      saleId,
+      skuId: sale.skuId,
+      userId: "cy",
+      quantity: 1,
+      reservedAt: Date.now(),
+    };
     const tx = producer.beginTransaction();
-    await producer.send({ topic: cfg.rocketmq.orderTopic, keys: [ben.orderId, cy.orderId], body: encodeOrders([ben, cy]) }, tx);
+    await producer.send(
+      { topic: cfg.rocketmq.orderTopic, keys: [ben.orderId, cy.orderId], body: encodeOrders([ben, cy]) },
+      tx,
+    );
     const benToken = await api.token(saleId, "ben");
-    expect((await svc.reserve({ sale, userId: "ben", token: benToken, quantity: 1, orderId: ben.orderId, now: ben.reservedAt })).kind).toBe("reserved");
+    expect(
+      (
+        await svc.reserve({
+          sale,
+          userId: "ben",
+          token: benToken,
+          quantity: 1,
+          orderId: ben.orderId,
+          now: ben.reservedAt,
+        })
+      ).kind,
+    ).toBe("reserved");
 
     // The broker asks, nobody decides, and after transactionCheckMax checks it discards both half messages:
     // it moves them to its TRANS_CHECK_MAX_TIME_TOPIC, where their keys can be looked up.
     const discarded = (key: string) => broker!.admin(["queryMsgByKey", "-t", "TRANS_CHECK_MAX_TIME_TOPIC", "-k", key]);
     await Promise.all(
       // A found key prints a "#Message ID #QID #Offset" header and one line per message.
-      [ana.orderId, ben.orderId].map((key) => eventually(`half message of ${key} discarded`, () => discarded(key), (out) => /#Message ID[^\n]*\n\s*[0-9A-F]{16,}\s/.test(out), 90_000)),
+      [ana.orderId, ben.orderId].map((key) =>
+        eventually(
+          `half message of ${key} discarded`,
+          () => discarded(key),
+          (out) => /#Message ID[^\n]*\n\s*[0-9A-F]{16,}\s/.test(out),
+          90_000,
+        ),
+      ),
     );
     // (A check may also have gone to the dead gateway's producer: it counts at the broker, not here.)
     expect((asked.get(ana.orderId) ?? 0) + (asked.get(ben.orderId) ?? 0)).toBeGreaterThan(0);
@@ -127,11 +170,26 @@ describe("RocketMQ faults on a private broker", () => {
     const rows = await rowsOf(app, saleId);
     expect(rows.map((r) => r.orderId).sort()).toEqual([ana.orderId, ben.orderId].sort());
     const ledger = await saleLedger(app.redis, app.keys, sale);
-    expect(ledger.filter((r) => r.state !== "tombstone").map((r) => [r.orderId, r.state]).sort()).toEqual(
-      [[ana.orderId, "confirmed"], [ben.orderId, "confirmed"]].sort(),
+    expect(
+      ledger
+        .filter((r) => r.state !== "tombstone")
+        .map((r) => [r.orderId, r.state])
+        .sort(),
+    ).toEqual(
+      [
+        [ana.orderId, "confirmed"],
+        [ben.orderId, "confirmed"],
+      ].sort(),
     );
     expect(ledger.find((r) => r.orderId === cy.orderId)?.state ?? "none").not.toMatch(/reserved|confirmed|paid/);
-    expect((await api.stats(saleId)).body).toMatchObject({ stock: 5, redisRemaining: 3, reserved: 2, pending: 0, confirmed: 2, drift: 0 });
+    expect((await api.stats(saleId)).body).toMatchObject({
+      stock: 5,
+      redisRemaining: 3,
+      reserved: 2,
+      pending: 0,
+      confirmed: 2,
+      drift: 0,
+    });
 
     // ana retries with her key: the order she reserved, not a second one.
     const retry = await api.order(saleId, "ana", anaToken);
@@ -171,7 +229,9 @@ describe("RocketMQ faults on a private broker", () => {
     expect(killed).toBe(true);
     for (const r of first) expect([202, 409, 503], JSON.stringify(r.body)).toContain(r.status);
     // The killed group's buyers were told their order is reserved but not yet handed off.
-    const handOffUnknown = users.filter((_, i) => first[i]!.status === 503 && /reserved, hand-off not yet confirmed/.test(first[i]!.body.error.message));
+    const handOffUnknown = users.filter(
+      (_, i) => first[i]!.status === 503 && /reserved, hand-off not yet confirmed/.test(first[i]!.body.error.message),
+    );
     expect(handOffUnknown.length).toBeGreaterThan(0);
     const checksBefore = app.checker.checks.commit;
 
@@ -214,18 +274,27 @@ describe("RocketMQ faults on a private broker", () => {
       if (r.status === 409) expect(r.body.error.code).toBe("SOLD_OUT");
     }
     // A second try of a 202 is its replay, with the same order.
-    await pool(users.filter((u) => answered.has(u)), 16, async (u) => {
-      const r = await api.order(saleId, u, tokens[users.indexOf(u)]!);
-      expect(r.status).toBe(202);
-      expect(r.headers.get("idempotent-replayed")).toBe("true");
-      expect(r.body.orderId).toBe(answered.get(u));
-    });
+    await pool(
+      users.filter((u) => answered.has(u)),
+      16,
+      async (u) => {
+        const r = await api.order(saleId, u, tokens[users.indexOf(u)]!);
+        expect(r.status).toBe(202);
+        expect(r.headers.get("idempotent-replayed")).toBe("true");
+        expect(r.body.orderId).toBe(answered.get(u));
+      },
+    );
 
     // Demand remained, so the whole stock sold, each unit to one buyer with a 202.
     const accepted = new Set(answered.values());
     expect(accepted.size).toBe(stock);
     const sale = (await app.sales.load(saleId))!;
-    const rows = await eventually("a row for every accepted order", () => rowsOf(app, saleId), (rs) => rs.length >= stock, 90_000);
+    const rows = await eventually(
+      "a row for every accepted order",
+      () => rowsOf(app, saleId),
+      (rs) => rs.length >= stock,
+      90_000,
+    );
     // The back-check settled the killed group after the restart (the gateway's commit never arrived).
     expect(app.checker.checks.commit).toBeGreaterThan(checksBefore);
 
@@ -245,6 +314,13 @@ describe("RocketMQ faults on a private broker", () => {
     const pass = await api.reconcile(saleId);
     expect(pass.status).toBe(200);
     expect(pass.body).toMatchObject({ ordersPersisted: 0, rowsRestored: 0, recordsRestored: 0 });
-    expect((await api.stats(saleId)).body).toMatchObject({ stock, redisRemaining: 0, reserved: stock, pending: 0, confirmed: stock, drift: 0 });
+    expect((await api.stats(saleId)).body).toMatchObject({
+      stock,
+      redisRemaining: 0,
+      reserved: stock,
+      pending: 0,
+      confirmed: stock,
+      drift: 0,
+    });
   }, 300_000);
 });

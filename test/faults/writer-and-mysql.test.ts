@@ -45,9 +45,19 @@ describe("the order writer killed mid-batch: another writer takes over", () => {
     victim = first.child;
     proxy.setMode("delay", 100);
 
-    const sale = flood(api, saleId, Array.from({ length: 400 }, (_, i) => `wk${i}-${rid(2)}`), 32);
+    const sale = flood(
+      api,
+      saleId,
+      Array.from({ length: 400 }, (_, i) => `wk${i}-${rid(2)}`),
+      32,
+    );
     sale.catch(() => {}); // awaited below; not an unhandled rejection if the wait before fails first
-    await eventually("the first writer's first rows", () => gateway.repo.countBySale(saleId), (c) => c.total > 0, 30_000);
+    await eventually(
+      "the first writer's first rows",
+      () => gateway.repo.countBySale(saleId),
+      (c) => c.total > 0,
+      30_000,
+    );
     victim.kill("SIGKILL");
     expect(await first.exited).toBe(-1);
     const rowsAtKill = (await gateway.repo.countBySale(saleId)).total;
@@ -98,7 +108,11 @@ describe("MySQL down longer than the writer retries", () => {
     await api.putSale(saleId, { stock, perUserLimit: 1, shards: 4 });
     const users = Array.from({ length: 120 }, (_, i) => `md${i}-${rid(2)}`);
     const before = await flood(api, saleId, users.slice(0, 30), 16);
-    await eventually("the first orders written", () => app.repo.countBySale(saleId), (c) => c.total === before.filter((a) => a.status === 202).length);
+    await eventually(
+      "the first orders written",
+      () => app.repo.countBySale(saleId),
+      (c) => c.total === before.filter((a) => a.status === 202).length,
+    );
 
     proxy.setMode("reset"); // MySQL gone: connections cut and refused
     const failedBefore = app.writer.stats.failedBatches;
@@ -107,9 +121,19 @@ describe("MySQL down longer than the writer retries", () => {
     expect(attempts.filter((a) => a.status === 202)).toHaveLength(stock);
     // Down for longer than retryForMs: the writer gives batches up and hands their messages back, and (no new
     // order being published now) the broker delivers them again while MySQL is still down.
-    await eventually("the writer gives up on MySQL", async () => app.writer.stats.failedBatches - failedBefore, (n) => n >= 1, 30_000);
+    await eventually(
+      "the writer gives up on MySQL",
+      async () => app.writer.stats.failedBatches - failedBefore,
+      (n) => n >= 1,
+      30_000,
+    );
     const receivedAtGiveUp = app.writer.stats.received;
-    await eventually("the messages come again", async () => app.writer.stats.received, (n) => n > receivedAtGiveUp, 30_000);
+    await eventually(
+      "the messages come again",
+      async () => app.writer.stats.received,
+      (n) => n > receivedAtGiveUp,
+      30_000,
+    );
     // (Stats need MySQL; the ledger alone says it.) Every unit is held, some reservations still unwritten.
     const held = (await ledgerRecords(app, saleId, 4)).filter((r) => r.state === "reserved" || r.state === "confirmed");
     expect(held).toHaveLength(stock);

@@ -17,14 +17,26 @@ import { TcpProxy } from "./tcp-proxy.js";
 import { Api, apiFor, rid, testConfig, type RedisMode } from "./env.js";
 
 /** A config with its own MySQL databases, RocketMQ topic and consumer group, and Redis key prefix. */
-export async function durableConfig(mode: RedisMode = "standalone", extra: Record<string, unknown> = {}): Promise<Config> {
+export async function durableConfig(
+  mode: RedisMode = "standalone",
+  extra: Record<string, unknown> = {},
+): Promise<Config> {
   const tag = rid(4);
-  const topics = { orderTopic: `fs-test-${tag}`, eventTopic: `fs-test-events-${tag}`, timeoutTopic: `fs-test-timers-${tag}` };
+  const topics = {
+    orderTopic: `fs-test-${tag}`,
+    eventTopic: `fs-test-events-${tag}`,
+    timeoutTopic: `fs-test-timers-${tag}`,
+  };
   await ensureGatewayTopics(topics, 30_000);
   // Deep: `extra.rocketmq.consumer` (say) must not take away this test's own topics and groups.
   const own = {
     mysql: testMysqlConfig(),
-    rocketmq: { ...topics, consumerGroup: `fs-test-writer-${tag}`, timeoutGroup: `fs-test-timers-${tag}`, consumer: { retryForMs: 120_000 } },
+    rocketmq: {
+      ...topics,
+      consumerGroup: `fs-test-writer-${tag}`,
+      timeoutGroup: `fs-test-timers-${tag}`,
+      consumer: { retryForMs: 120_000 },
+    },
     sweeper: { intervalMs: 1000, persistAfterMs: 60_000 },
   };
   return testConfig(mode, deepMerge(own as never, extra as never) as never);
@@ -41,7 +53,10 @@ export function throughProxy(cfg: Config, proxy: TcpProxy): Config {
   return { ...cfg, mysql: { ...cfg.mysql, shards: cfg.mysql.shards.map((s) => ({ ...s, port: proxy.port })) } };
 }
 
-export async function startApp(cfg: Config, opts: Omit<ProcessOptions, "port"> = {}): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
+export async function startApp(
+  cfg: Config,
+  opts: Omit<ProcessOptions, "port"> = {},
+): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
   const app = await GatewayProcess.start(cfg, { ...opts, port: 0 });
   return { app, api: apiFor(app.port, cfg), repo: app.repo };
 }
@@ -68,7 +83,12 @@ export async function testProducer(cfg: Config, resolve: number | undefined): Pr
 }
 
 /** Polls until `check` holds; fails after `timeoutMs` with the last value seen. */
-export async function eventually<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  get: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T;
   for (;;) {
@@ -86,7 +106,11 @@ export type Entry = "main.ts" | "writer-main.ts";
  * A process entry as a child with this config, logging at info at least (start-up lines such as
  * "listening on" are read from it), its stderr collected; `env` adds variables.
  */
-export function spawnEntry(entry: Entry, cfg: Config, env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+export function spawnEntry(
+  entry: Entry,
+  cfg: Config,
+  env: Record<string, string> = {},
+): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
   const overlay = join(mkdtempSync(join(tmpdir(), "fs-child-")), "config.json");
   const level = cfg.log.level === "debug" || cfg.log.level === "trace" ? cfg.log.level : "info";
   writeFileSync(overlay, JSON.stringify({ ...cfg, log: { ...cfg.log, level } }));
@@ -110,8 +134,16 @@ export async function spawnGateway(
   cfg: Config,
   opts: { crashAt?: CrashPoint; writer?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ child: ChildProcess; api: Api; exited: Promise<number | null>; stderr: () => string }> {
-  const childCfg = { ...cfg, server: { ...cfg.server, port: 0, workers: 1 }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } } };
-  const { child, exited, stderr } = spawnEntry("main.ts", childCfg, { FLASHSALE_FAULT: opts.crashAt ?? "", FLASHSALE_RMQ_LOG: "silent", ...opts.env });
+  const childCfg = {
+    ...cfg,
+    server: { ...cfg.server, port: 0, workers: 1 },
+    rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: opts.writer ?? false } },
+  };
+  const { child, exited, stderr } = spawnEntry("main.ts", childCfg, {
+    FLASHSALE_FAULT: opts.crashAt ?? "",
+    FLASHSALE_RMQ_LOG: "silent",
+    ...opts.env,
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr!.on("data", () => {
       const m = /listening on [^:]+:(\d+)/.exec(stderr());
@@ -128,15 +160,33 @@ export async function spawnGateway(
  * topics are created on its name server and the gateway's clients go to its proxy.
  */
 export async function durableConfigOn(
-  broker: { endpoints: string; namesrv: string; ensureGatewayTopics(t: { orderTopic: string; eventTopic: string; timeoutTopic: string }, timeoutMs?: number): Promise<void> },
+  broker: {
+    endpoints: string;
+    namesrv: string;
+    ensureGatewayTopics(
+      t: { orderTopic: string; eventTopic: string; timeoutTopic: string },
+      timeoutMs?: number,
+    ): Promise<void>;
+  },
   extra: Record<string, unknown> = {},
 ): Promise<Config> {
   const tag = rid(4);
-  const topics = { orderTopic: `fs-test-${tag}`, eventTopic: `fs-test-events-${tag}`, timeoutTopic: `fs-test-timers-${tag}` };
+  const topics = {
+    orderTopic: `fs-test-${tag}`,
+    eventTopic: `fs-test-events-${tag}`,
+    timeoutTopic: `fs-test-timers-${tag}`,
+  };
   await broker.ensureGatewayTopics(topics, 60_000);
   return testConfig("standalone", {
     mysql: testMysqlConfig(),
-    rocketmq: { ...topics, endpoints: broker.endpoints, namesrv: broker.namesrv, consumerGroup: `fs-test-writer-${tag}`, timeoutGroup: `fs-test-timers-${tag}`, consumer: { retryForMs: 120_000 } },
+    rocketmq: {
+      ...topics,
+      endpoints: broker.endpoints,
+      namesrv: broker.namesrv,
+      consumerGroup: `fs-test-writer-${tag}`,
+      timeoutGroup: `fs-test-timers-${tag}`,
+      consumer: { retryForMs: 120_000 },
+    },
     sweeper: { intervalMs: 1000, persistAfterMs: 60_000 },
     ...extra,
   } as never);

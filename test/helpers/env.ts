@@ -28,7 +28,10 @@ export function testConfig(mode: RedisMode, overrides: DeepPartial<Config> = {})
   const admission = { shedding: { maxEventLoopDelayMs: 5000 } };
   // Warnings and errors only, no access log: the test output stays readable (the log test sets its own).
   const log = { level: "warn", accessSampleRate: 0 };
-  return deepMerge(deepMerge(base as never, { redis, server: { host: "127.0.0.1" }, admission, log } as never), overrides as never) as unknown as Config;
+  return deepMerge(
+    deepMerge(base as never, { redis, server: { host: "127.0.0.1" }, admission, log } as never),
+    overrides as never,
+  ) as unknown as Config;
 }
 
 /** The API client for a gateway on this port, with the config's secrets. */
@@ -42,7 +45,11 @@ export class Api extends ApiClient {
     base: string,
     readonly cfg: Config,
   ) {
-    super(base, { userJwtSecret: cfg.auth.userJwtSecret, adminToken: cfg.auth.adminToken, webhookSecret: cfg.payments.webhookSecret });
+    super(base, {
+      userJwtSecret: cfg.auth.userJwtSecret,
+      adminToken: cfg.auth.adminToken,
+      webhookSecret: cfg.payments.webhookSecret,
+    });
   }
 
   /** A new buyer (`<prefix>-<random>`) buys through the storefront client (token, order, retries): accepted. */
@@ -59,9 +66,15 @@ export class Api extends ApiClient {
  * retryable answers (503, 429) before it: a client that retried a final answer fails here, while a 503 that
  * a loaded machine gives any request (a Redis call past the breaker's timeout) does not.
  */
-export async function finalRefusal(api: ApiClient, user: string, call: (buyer: FlashSaleClient) => Promise<unknown>): Promise<FlashSaleError> {
+export async function finalRefusal(
+  api: ApiClient,
+  user: string,
+  call: (buyer: FlashSaleClient) => Promise<unknown>,
+): Promise<FlashSaleError> {
   const answers: { path: string; status: number }[] = [];
-  const outcome = await call(api.storefront(user, undefined, (a) => answers.push({ path: a.path, status: a.status }))).then(
+  const outcome = await call(
+    api.storefront(user, undefined, (a) => answers.push({ path: a.path, status: a.status })),
+  ).then(
     (r) => expect.fail(`expected a refusal, got ${JSON.stringify(r)}`),
     (e: unknown) => e,
   );
@@ -71,18 +84,26 @@ export async function finalRefusal(api: ApiClient, user: string, call: (buyer: F
   expect(last?.status, "the refusal is the call's last answer").toBe(e.status);
   // The attempts of the refused request (placing an order without a token takes one first, another path).
   const attempts = answers.filter((a) => a.path === last?.path).map((a) => a.status);
-  expect(attempts.slice(0, -1).filter((s) => s !== 503 && s !== 429), "answers retried before the refusal").toEqual([]);
+  expect(
+    attempts.slice(0, -1).filter((s) => s !== 503 && s !== 429),
+    "answers retried before the refusal",
+  ).toEqual([]);
   return e;
 }
 
 /** The buy path on Redis alone (no RocketMQ hand-off, no MySQL writes), for the HTTP and admission tests. */
-export async function startGateway(cfg: Config, opts: Omit<ProcessOptions, "redisOnly" | "port"> = {}): Promise<{ gw: GatewayProcess; api: Api }> {
+export async function startGateway(
+  cfg: Config,
+  opts: Omit<ProcessOptions, "redisOnly" | "port"> = {},
+): Promise<{ gw: GatewayProcess; api: Api }> {
   const gw = await GatewayProcess.start(cfg, { ...opts, redisOnly: true, port: 0 });
   return { gw, api: apiFor(gw.port, cfg) };
 }
 
 /** Every reservation record of a sale, straight from the Redis ledger of each shard. */
 export async function ledgerRecords(gw: GatewayProcess, saleId: string, shards: number) {
-  const all = await Promise.all(Array.from({ length: shards }, (_, i) => gw.redis.hgetall(gw.keys.shard(saleId, i).res)));
+  const all = await Promise.all(
+    Array.from({ length: shards }, (_, i) => gw.redis.hgetall(gw.keys.shard(saleId, i).res)),
+  );
   return all.flatMap((h) => Object.entries(h).map(([id, raw]) => parseLedgerRecord(id, raw)!));
 }

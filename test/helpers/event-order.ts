@@ -37,7 +37,8 @@ export function orderViolations(arrivals: Map<string, number[]>, expected: Map<s
     const seen = arrivals.get(orderId) ?? [];
     const firsts = seen.filter((v, i) => seen.indexOf(v) === i);
     const backwards = seen.some((v, i) => i > 0 && v < seen[i - 1]!);
-    if (backwards || firsts.join() !== Array.from({ length: n }, (_, i) => i + 1).join()) bad.push(`${orderId}: ${seen.join(",")}`);
+    if (backwards || firsts.join() !== Array.from({ length: n }, (_, i) => i + 1).join())
+      bad.push(`${orderId}: ${seen.join(",")}`);
   }
   return bad;
 }

@@ -17,7 +17,9 @@ export async function idpKey(alg: "RS256" | "ES256", kid: string): Promise<IdpKe
 
 /** A JWT signed by an IdP key (header `alg`, `kid`, `typ: JWT`); `kid` may be overridden (unknown kids) or null (none). */
 export function idpJwt(key: IdpKey, claims: JWTPayload, kid: string | null = key.kid): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: "JWT", ...(kid === null ? {} : { kid }) }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, typ: "JWT", ...(kid === null ? {} : { kid }) })
+    .sign(key.privateKey);
 }
 
 /**

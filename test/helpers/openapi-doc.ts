@@ -23,10 +23,20 @@ export function codesOf(response: Doc): string[] {
 /** Every (status, code) the document names, on any operation or in components.responses. */
 export function documentedCodes(doc: Doc): { status: number; code: string; where: string }[] {
   const responses: [string, string, Doc][] = [
-    ...operations(doc).flatMap(({ op }) => Object.entries(op.responses as Record<string, Doc>).map(([s, r]) => [op.operationId, s, r] as [string, string, Doc])),
-    ...Object.entries(doc.components.responses as Record<string, Doc>).map(([name, r]) => [name, "", r] as [string, string, Doc]),
+    ...operations(doc).flatMap(({ op }) =>
+      Object.entries(op.responses as Record<string, Doc>).map(
+        ([s, r]) => [op.operationId, s, r] as [string, string, Doc],
+      ),
+    ),
+    ...Object.entries(doc.components.responses as Record<string, Doc>).map(
+      ([name, r]) => [name, "", r] as [string, string, Doc],
+    ),
   ];
   return responses.flatMap(([where, status, r]) =>
-    codesOf(r).map((code) => ({ where, code, status: status === "" ? ERRORS[code as ErrorCode]?.status ?? -1 : Number(status) })),
+    codesOf(r).map((code) => ({
+      where,
+      code,
+      status: status === "" ? (ERRORS[code as ErrorCode]?.status ?? -1) : Number(status),
+    })),
   );
 }

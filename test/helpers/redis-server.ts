@@ -22,7 +22,11 @@ export class EphemeralRedis {
   }
 
   private async up(): Promise<void> {
-    const child = spawn(redisServerBinary(), ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const child = spawn(
+      redisServerBinary(),
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { stdio: "ignore" },
+    );
     this.child = child;
     // Never outlive the test process, even when its clean-up does not run.
     const reap = () => child.kill("SIGKILL");

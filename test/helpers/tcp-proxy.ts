@@ -18,9 +18,7 @@ export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   port = 0;
 
-  constructor(
-    private readonly target: { host: string; port: number },
-  ) {
+  constructor(private readonly target: { host: string; port: number }) {
     this.server = net.createServer((client) => this.accept(client));
   }
 

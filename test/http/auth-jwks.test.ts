@@ -26,14 +26,17 @@ describe("buyer auth through a gateway: RS256/ES256 from a JWKS", () => {
   const asBuyer = (jwt: string, method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
     api.call(method, path, { headers: { authorization: `Bearer ${jwt}`, ...headers }, body });
   const takeToken = (jwt: string) => asBuyer(jwt, "POST", `/v1/sales/${saleId}/tokens`);
-  const order = (jwt: string, token: string) => asBuyer(jwt, "POST", `/v1/sales/${saleId}/orders`, { "idempotency-key": token }, { quantity: 1 });
+  const order = (jwt: string, token: string) =>
+    asBuyer(jwt, "POST", `/v1/sales/${saleId}/orders`, { "idempotency-key": token }, { quantity: 1 });
   const remaining = async () => (await api.sale(saleId)).body.remaining as number;
 
   beforeAll(async () => {
     [rsa, ec] = await Promise.all([idpKey("RS256", "rsa-k1"), idpKey("ES256", "ec-k1")]);
     jwks = await JwksServer.start([rsa, ec]);
     const cfg = testConfig("standalone", {
-      auth: { jwt: { algorithms: ["RS256", "ES256"], jwksUrl: jwks.url, issuer: ISS, audience: AUD, jwksCooldownSeconds: 60 } },
+      auth: {
+        jwt: { algorithms: ["RS256", "ES256"], jwksUrl: jwks.url, issuer: ISS, audience: AUD, jwksCooldownSeconds: 60 },
+      },
     });
     ({ gw, api } = await startGateway(cfg));
     expect((await api.putSale(saleId, { stock, perUserLimit: 1, shards })).status).toBe(201);
@@ -44,7 +47,10 @@ describe("buyer auth through a gateway: RS256/ES256 from a JWKS", () => {
   });
 
   it("an RS256 buyer and an ES256 buyer take tokens and buy, the keys fetched once", async () => {
-    for (const [key, sub] of [[rsa, "rs-buyer"], [ec, "es-buyer"]] as const) {
+    for (const [key, sub] of [
+      [rsa, "rs-buyer"],
+      [ec, "es-buyer"],
+    ] as const) {
       const jwt = await idpJwt(key, { sub, iss: ISS, aud: AUD, exp: exp() });
       const t = await takeToken(jwt);
       expect(t.status).toBe(201);
@@ -75,7 +81,11 @@ describe("buyer auth through a gateway: RS256/ES256 from a JWKS", () => {
     ];
     for (const [name, jwt] of refused) {
       const r = await order(jwt, t.body.token);
-      expect({ name, status: r.status, code: r.body.error?.code }).toEqual({ name, status: 401, code: "UNAUTHENTICATED" });
+      expect({ name, status: r.status, code: r.body.error?.code }).toEqual({
+        name,
+        status: 401,
+        code: "UNAUTHENTICATED",
+      });
     }
     // Straight from Redis (the sale view's remaining is cached for a moment): no reservation was made.
     expect((await ledgerRecords(gw, saleId, shards)).length).toBe(ledgerBefore);
@@ -90,7 +100,11 @@ describe("buyer auth through a gateway: the identity provider unreachable", () =
     const key = await idpKey("ES256", "ec-down");
     const gone = await JwksServer.start([key]);
     await gone.close();
-    const { gw, api } = await startGateway(testConfig("standalone", { auth: { jwt: { algorithms: ["ES256"], jwksUrl: gone.url, jwksCooldownSeconds: 60 } } }));
+    const { gw, api } = await startGateway(
+      testConfig("standalone", {
+        auth: { jwt: { algorithms: ["ES256"], jwksUrl: gone.url, jwksCooldownSeconds: 60 } },
+      }),
+    );
     try {
       const saleId = `jd${rid()}`;
       expect((await api.putSale(saleId, { stock: 3, shards: 1 })).status).toBe(201);

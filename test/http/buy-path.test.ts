@@ -22,7 +22,13 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
    * between shards kept losing while units remained; never a final SOLD_OUT, token unused) is retried with the
    * same key. Resolves with the order or the final error.
    */
-  const place = (a: Api, saleId: string, user: string, purchaseToken: string | undefined, quantity?: number): Promise<PlacedOrder | FlashSaleError> =>
+  const place = (
+    a: Api,
+    saleId: string,
+    user: string,
+    purchaseToken: string | undefined,
+    quantity?: number,
+  ): Promise<PlacedOrder | FlashSaleError> =>
     a
       .storefront(user, { maxAttempts: 20, maxDelayMs: 100 })
       .placeOrder(saleId, { purchaseToken, quantity })
@@ -46,7 +52,12 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     const first = await pool(attempts, 64, (a, i) => place(api, saleId, a.user, tokens[i]!, a.qty));
     const accepted = first.filter((r): r is PlacedOrder => !(r instanceof FlashSaleError));
     for (const r of first) {
-      if (r instanceof FlashSaleError) expect([r.status, r.code, r.retryable]).toEqual([409, expect.stringMatching(/^(SOLD_OUT|LIMIT_EXCEEDED)$/), false]);
+      if (r instanceof FlashSaleError)
+        expect([r.status, r.code, r.retryable]).toEqual([
+          409,
+          expect.stringMatching(/^(SOLD_OUT|LIMIT_EXCEEDED)$/),
+          false,
+        ]);
       else expect(r.replayed).toBe(false);
     }
     const soldQty = accepted.reduce((s, r) => s + r.order.quantity, 0);
@@ -73,7 +84,14 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     expect(records).toHaveLength(accepted.length);
     expect(records.reduce((s, r) => s + r.quantity, 0)).toBe(stock);
     const stats = await api.stats(saleId);
-    expect(stats.body).toMatchObject({ stock, redisRemaining: 0, reserved: stock, pending: stock, drift: 0, inTransfer: 0 });
+    expect(stats.body).toMatchObject({
+      stock,
+      redisRemaining: 0,
+      reserved: stock,
+      pending: stock,
+      drift: 0,
+      inTransfer: 0,
+    });
     const view = await api.storefront("anyone").getSale(saleId);
     expect(view).toMatchObject({ saleId, stock, status: "SOLD_OUT", remaining: 0, shards: 8, perUserLimit: limit });
   });
@@ -87,8 +105,15 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     // No purchase token given: the client takes one for each buyer first.
     const res = await pool(users, 32, (u) => place(api, saleId, u, undefined));
     expect(res.filter((r) => !(r instanceof FlashSaleError))).toHaveLength(stock);
-    expect(res.filter((r) => r instanceof FlashSaleError).map((e) => (e as FlashSaleError).code)).toEqual(Array(users.length - stock).fill("SOLD_OUT"));
-    expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 0, reserved: stock, inTransfer: 0, drift: 0 });
+    expect(res.filter((r) => r instanceof FlashSaleError).map((e) => (e as FlashSaleError).code)).toEqual(
+      Array(users.length - stock).fill("SOLD_OUT"),
+    );
+    expect((await api.stats(saleId)).body).toMatchObject({
+      redisRemaining: 0,
+      reserved: stock,
+      inTransfer: 0,
+      drift: 0,
+    });
   });
 
   it("token misuse: another buyer's, another sale's, expired, unknown, malformed, or reused with another body", async () => {
@@ -101,11 +126,16 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     const { token: forOther } = await alice.takeToken(other);
     // Final answers: never retried, typed.
     const expect403 = async (a: Api, user: string, purchaseToken: string) =>
-      expect(await finalRefusal(a, user, (buyer) => buyer.placeOrder(saleId, { purchaseToken }))).toMatchObject({ code: "INVALID_TOKEN", status: 403 });
+      expect(await finalRefusal(a, user, (buyer) => buyer.placeOrder(saleId, { purchaseToken }))).toMatchObject({
+        code: "INVALID_TOKEN",
+        status: 403,
+      });
     await expect403(api, "mallory", mine);
     await expect403(api, "alice", forOther);
     await expect403(api, "alice", "A".repeat(32));
-    expect(await finalRefusal(api, "alice", (buyer) => buyer.placeOrder(saleId, { purchaseToken: "not-a-token" }))).toMatchObject({ code: "INVALID_REQUEST", status: 400 });
+    expect(
+      await finalRefusal(api, "alice", (buyer) => buyer.placeOrder(saleId, { purchaseToken: "not-a-token" })),
+    ).toMatchObject({ code: "INVALID_REQUEST", status: 400 });
     // A gateway whose tokens live one second, on the same Redis.
     const short = await startGateway({ ...gw.config, tokens: { ...gw.config.tokens, ttlSeconds: 1 } });
     try {
@@ -119,7 +149,9 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
 
     const { token: fresh } = await alice.takeToken(saleId);
     expect((await alice.placeOrder(saleId, { purchaseToken: fresh, quantity: 2 })).order.quantity).toBe(2);
-    expect(await finalRefusal(api, "alice", (buyer) => buyer.placeOrder(saleId, { purchaseToken: fresh, quantity: 3 }))).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", status: 422 });
+    expect(
+      await finalRefusal(api, "alice", (buyer) => buyer.placeOrder(saleId, { purchaseToken: fresh, quantity: 3 })),
+    ).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", status: 422 });
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 8, reserved: 2 });
   });
 
@@ -128,11 +160,17 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     expect((await api.putSale(saleId, { stock: 5, startInMs: 60_000 })).status).toBe(201);
     expect((await api.putSale(saleId, { stock: 7, startInMs: 60_000 })).status).toBe(200);
     const bob = api.storefront("bob");
-    expect(await finalRefusal(api, "bob", (buyer) => buyer.placeOrder(saleId))).toMatchObject({ code: "SALE_NOT_LIVE", status: 409 });
+    expect(await finalRefusal(api, "bob", (buyer) => buyer.placeOrder(saleId))).toMatchObject({
+      code: "SALE_NOT_LIVE",
+      status: 409,
+    });
     expect(await bob.getSale(saleId)).toMatchObject({ status: "UPCOMING", stock: 7, remaining: 7 });
     const far = `far${rid()}`;
     await api.putSale(far, { stock: 5, startInMs: 3_600_000 });
-    expect(await finalRefusal(api, "bob", (buyer) => buyer.takeToken(far))).toMatchObject({ code: "SALE_NOT_LIVE", status: 409 });
+    expect(await finalRefusal(api, "bob", (buyer) => buyer.takeToken(far))).toMatchObject({
+      code: "SALE_NOT_LIVE",
+      status: 409,
+    });
 
     const live = `live${rid()}`;
     await api.putSale(live, { stock: 5 });
@@ -144,7 +182,10 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
 
   it("operator endpoints need the admin token; errors carry the contract's shape and X-Request-Id", async () => {
     const saleId = `adm${rid()}`;
-    const asBuyer = await api.call("PUT", `/v1/admin/sales/${saleId}`, { headers: api.buyer("eve"), body: { skuId: "x", stock: 5 } });
+    const asBuyer = await api.call("PUT", `/v1/admin/sales/${saleId}`, {
+      headers: api.buyer("eve"),
+      body: { skuId: "x", stock: 5 },
+    });
     expect(asBuyer.status).toBe(403);
     expect(asBuyer.body.error.code).toBe("FORBIDDEN");
     const anon = await api.call("GET", `/v1/admin/sales/${saleId}/stats`, { headers: { "x-request-id": "req-123" } });
@@ -158,7 +199,10 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     // The storefront client's request id comes back on its typed error.
     const typed = await finalRefusal(api, "eve", (buyer) => buyer.getSale(saleId, { requestId: "sf-req-1" }));
     expect(typed).toMatchObject({ code: "SALE_NOT_FOUND", status: 404, requestId: "sf-req-1" });
-    const badBody = await api.call("PUT", `/v1/admin/sales/${saleId}`, { headers: api.admin(), body: { skuId: "x", stock: -1 } });
+    const badBody = await api.call("PUT", `/v1/admin/sales/${saleId}`, {
+      headers: api.admin(),
+      body: { skuId: "x", stock: -1 },
+    });
     expect(badBody.status).toBe(400);
     expect((await api.call("GET", `/v1/sales/${saleId}`)).status).toBe(404);
     expect((await api.call("GET", "/healthz")).status).toBe(200);

@@ -6,10 +6,16 @@ import { freePort, ROOT } from "../../stack/proc.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
 
 /** `npx flashsale …` as an operator runs it: the bin script in a process of its own. */
-function flashsale(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+function flashsale(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, "bin", "flashsale.mjs"), ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (error, out, err) =>
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out, err }),
+    execFile(
+      process.execPath,
+      [join(ROOT, "bin", "flashsale.mjs"), ...args],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (error, out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out, err }),
     );
   });
 }
@@ -25,10 +31,35 @@ describe("the operator CLI (npx flashsale)", () => {
 
   it("creates a sale, lists it, pauses and resumes it; --json gives the API's answer", async () => {
     const id = `cli${rid()}`;
-    const put = await flashsale(["--url", url, "--json", "put", id, "--sku", "sneaker-1", "--stock", "50", "--limit", "2", "--shards", "4", "--starts-in", "1h", "--duration", "30m"]);
+    const put = await flashsale([
+      "--url",
+      url,
+      "--json",
+      "put",
+      id,
+      "--sku",
+      "sneaker-1",
+      "--stock",
+      "50",
+      "--limit",
+      "2",
+      "--shards",
+      "4",
+      "--starts-in",
+      "1h",
+      "--duration",
+      "30m",
+    ]);
     expect(put.code, put.err).toBe(0);
     const sale = JSON.parse(put.out);
-    expect(sale).toMatchObject({ saleId: id, skuId: "sneaker-1", stock: 50, perUserLimit: 2, shards: 4, paused: false });
+    expect(sale).toMatchObject({
+      saleId: id,
+      skuId: "sneaker-1",
+      stock: 50,
+      perUserLimit: 2,
+      shards: 4,
+      paused: false,
+    });
     expect(Date.parse(sale.endsAt) - Date.parse(sale.startsAt)).toBe(30 * 60_000);
     const list = await flashsale(["--url", url, "--json", "sales"]);
     expect(list.code).toBe(0);
@@ -36,7 +67,9 @@ describe("the operator CLI (npx flashsale)", () => {
     const table = await flashsale(["--url", url, "sales"]);
     expect(table.out).toMatch(new RegExp(`^${id}\\s+sneaker-1\\s+50\\s+2\\s+4`, "m"));
     expect(JSON.parse((await flashsale(["--url", url, "--json", "pause", id])).out).paused).toBe(true);
-    const listed = JSON.parse((await flashsale(["--url", url, "--json", "sales"])).out).sales.find((s: { saleId: string }) => s.saleId === id);
+    const listed = JSON.parse((await flashsale(["--url", url, "--json", "sales"])).out).sales.find(
+      (s: { saleId: string }) => s.saleId === id,
+    );
     expect(listed.paused).toBe(true);
     expect(JSON.parse((await flashsale(["--url", url, "--json", "resume", id])).out).paused).toBe(false);
   });

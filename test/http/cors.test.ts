@@ -39,18 +39,24 @@ describe("CORS for storefronts calling from the browser", () => {
 
   it("answers a configured origin's preflight 204 with the methods and headers the buy path needs", async () => {
     const r = await raw(on.gw.port, "OPTIONS", `/v1/sales/s${rid()}/orders`, {
-      Origin: SHOP, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+      Origin: SHOP,
+      "Access-Control-Request-Method": "POST",
+      "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
     });
     expect(r.status).toBe(204);
     expect(r.headers["access-control-allow-origin"]).toBe(SHOP);
     expect(r.headers["access-control-allow-methods"]).toMatch(/POST/);
-    for (const h of ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"]) expect(r.headers["access-control-allow-headers"]).toContain(h);
+    for (const h of ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"])
+      expect(r.headers["access-control-allow-headers"]).toContain(h);
     expect(r.headers["access-control-max-age"]).toBe("300");
     expect(r.headers.vary).toBe("Origin");
   });
 
   it("gives another origin no CORS header at all, preflight or not (the browser refuses)", async () => {
-    const pre = await raw(on.gw.port, "OPTIONS", "/v1/sales/x/orders", { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" });
+    const pre = await raw(on.gw.port, "OPTIONS", "/v1/sales/x/orders", {
+      Origin: "https://evil.example",
+      "Access-Control-Request-Method": "POST",
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers["access-control-allow-origin"]).toBeUndefined();
     expect(pre.headers["access-control-allow-methods"]).toBeUndefined();
@@ -67,13 +73,20 @@ describe("CORS for storefronts calling from the browser", () => {
     expect(r.headers["access-control-expose-headers"]).toBe("X-Request-Id, Idempotent-Replayed, Retry-After");
     expect(r.headers["x-request-id"]).toBe("req-cors-1");
     // Without an Origin (a server-side caller) nothing changes.
-    expect((await raw(on.gw.port, "GET", "/v1/sales/nosuch", {})).headers["access-control-allow-origin"]).toBeUndefined();
+    expect(
+      (await raw(on.gw.port, "GET", "/v1/sales/nosuch", {})).headers["access-control-allow-origin"],
+    ).toBeUndefined();
   });
 
   it("without server.cors.origins a preflight is not found, as before, and answers carry no CORS header", async () => {
-    const pre = await raw(off.gw.port, "OPTIONS", "/v1/sales/x/orders", { Origin: SHOP, "Access-Control-Request-Method": "POST" });
+    const pre = await raw(off.gw.port, "OPTIONS", "/v1/sales/x/orders", {
+      Origin: SHOP,
+      "Access-Control-Request-Method": "POST",
+    });
     expect(pre.status).toBe(404);
     expect(pre.headers["access-control-allow-origin"]).toBeUndefined();
-    expect((await raw(off.gw.port, "GET", "/v1/sales/nosuch", { Origin: SHOP })).headers["access-control-allow-origin"]).toBeUndefined();
+    expect(
+      (await raw(off.gw.port, "GET", "/v1/sales/nosuch", { Origin: SHOP })).headers["access-control-allow-origin"],
+    ).toBeUndefined();
   });
 });

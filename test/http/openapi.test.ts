@@ -40,7 +40,9 @@ describe("OpenAPI document", () => {
     delete broken.paths["/healthz"].get.responses["200"].description;
     await expect(SwaggerParser.validate(broken)).rejects.toThrow();
     const dangling = structuredClone(served);
-    dangling.paths["/healthz"].get.responses["200"].content["application/json"].schema = { $ref: "#/components/schemas/Nope" };
+    dangling.paths["/healthz"].get.responses["200"].content["application/json"].schema = {
+      $ref: "#/components/schemas/Nope",
+    };
     await expect(SwaggerParser.validate(dangling)).rejects.toThrow();
   });
 
@@ -57,7 +59,13 @@ describe("OpenAPI document", () => {
   async function send(
     path: string,
     method: string,
-    opts: { params?: Record<string, string>; body?: unknown; raw?: string; contentType?: string; key?: string | null } = {},
+    opts: {
+      params?: Record<string, string>;
+      body?: unknown;
+      raw?: string;
+      contentType?: string;
+      key?: string | null;
+    } = {},
   ) {
     const op = dereferenced.paths[path][method];
     const params = { saleId: SALE(), orderId: ORDER(), ...opts.params };
@@ -82,10 +90,14 @@ describe("OpenAPI document", () => {
     const schema = response.content?.["application/json"]?.schema;
     if (schema) {
       const validate = ajv.compile(schema);
-      expect(validate(r.body), `${what}: ${JSON.stringify(r.body)} fits the documented schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      expect(
+        validate(r.body),
+        `${what}: ${JSON.stringify(r.body)} fits the documented schema: ${ajv.errorsText(validate.errors)}`,
+      ).toBe(true);
     }
     for (const name of ["Idempotent-Replayed", "Retry-After"]) {
-      if (r.headers?.has(name)) expect(response.headers?.[name], `${what}: ${name} documented on ${r.status}`).toBeDefined();
+      if (r.headers?.has(name))
+        expect(response.headers?.[name], `${what}: ${name} documented on ${r.status}`).toBeDefined();
     }
   }
 
@@ -112,7 +124,9 @@ describe("OpenAPI document", () => {
       const url = path.replace("{saleId}", SALE()).replace("{orderId}", ORDER());
       for (const headers of wrong[Object.keys(op.security[0])[0]!]!) {
         const r = await api.call(method.toUpperCase(), url, { headers: { ...headers, "idempotency-key": KEY() } });
-        expect(r.status, `${method} ${path} ${JSON.stringify(headers)}: ${JSON.stringify(r.body)}`).toBeOneOf([401, 403]);
+        expect(r.status, `${method} ${path} ${JSON.stringify(headers)}: ${JSON.stringify(r.body)}`).toBeOneOf([
+          401, 403,
+        ]);
         expectDocumented({ ...r, op }, `${method} ${path} ${JSON.stringify(headers)}`);
       }
     }
@@ -135,7 +149,11 @@ describe("OpenAPI document", () => {
   it("a buyer over the per-buyer limit gets 429 RATE_LIMITED with Retry-After, as documented", async () => {
     const headers = api.buyer(`u-${rid(3)}`);
     const orderId = ORDER();
-    const answers = await Promise.all(Array.from({ length: api.cfg.admission.rateLimits.buyer.points + 5 }, () => api.call("GET", `/v1/orders/${orderId}`, { headers })));
+    const answers = await Promise.all(
+      Array.from({ length: api.cfg.admission.rateLimits.buyer.points + 5 }, () =>
+        api.call("GET", `/v1/orders/${orderId}`, { headers }),
+      ),
+    );
     const limited = answers.find((r) => r.status === 429);
     expect(limited, JSON.stringify(answers.map((r) => r.status))).toBeDefined();
     expect(limited!.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -148,8 +166,13 @@ describe("OpenAPI document", () => {
     for (const [name, value] of Object.entries(bad)) expect(param(name).test(value)).toBe(false);
     for (const { method, path } of operations(doc).filter((o) => o.path.includes("{"))) {
       const name = /\{(\w+)\}/.exec(path)![1]!;
-      const r = await send(path, method, { params: { [name]: bad[name as keyof typeof bad] }, body: dereferenced.paths[path][method].requestBody ? {} : undefined });
-      expect([r.status, r.body.error?.code], `${method} ${path} with ${name} ${bad[name as keyof typeof bad]}`).toEqual([400, "INVALID_REQUEST"]);
+      const r = await send(path, method, {
+        params: { [name]: bad[name as keyof typeof bad] },
+        body: dereferenced.paths[path][method].requestBody ? {} : undefined,
+      });
+      expect([r.status, r.body.error?.code], `${method} ${path} with ${name} ${bad[name as keyof typeof bad]}`).toEqual(
+        [400, "INVALID_REQUEST"],
+      );
     }
     const keyPattern = param("IdempotencyKey");
     for (const key of [null, "short", `${KEY().slice(0, 31)}!`]) {
@@ -165,12 +188,26 @@ describe("OpenAPI document", () => {
    */
   it("request bodies: what the document's schema refuses the gateway refuses with 400, what it accepts passes validation", async () => {
     const now = Date.now();
-    const sale = { skuId: "sku-1", stock: 10, perUserLimit: 2, startsAt: new Date(now + 3_600_000).toISOString(), endsAt: now + 7_200_000 };
+    const sale = {
+      skuId: "sku-1",
+      stock: 10,
+      perUserLimit: 2,
+      startsAt: new Date(now + 3_600_000).toISOString(),
+      endsAt: now + 7_200_000,
+    };
     const payment = { eventId: `ev-${rid(3)}`, orderId: ORDER(), status: "SUCCEEDED" };
     const cases: Record<string, { valid: unknown[]; invalid: unknown[] }> = {
       "/v1/sales/{saleId}/orders": {
         valid: [{}, { quantity: 1 }, { quantity: 10_000 }],
-        invalid: [{ quantity: 0 }, { quantity: 10_001 }, { quantity: "1" }, { quantity: 1.5 }, { quantity: 1, userId: "someone-else" }, { price: 0 }, [1]],
+        invalid: [
+          { quantity: 0 },
+          { quantity: 10_001 },
+          { quantity: "1" },
+          { quantity: 1.5 },
+          { quantity: 1, userId: "someone-else" },
+          { price: 0 },
+          [1],
+        ],
       },
       "/v1/sales/{saleId}/tokens": { valid: [{}], invalid: [{ quantity: 1 }] },
       "/v1/orders/{orderId}/cancel": { valid: [{}], invalid: [{ reason: "changed my mind" }] },
@@ -179,13 +216,25 @@ describe("OpenAPI document", () => {
       "/v1/admin/sales/{saleId}": {
         valid: [sale, { ...sale, shards: 1024, paymentTimeoutSeconds: 604_800, stock: 1_000_000_000 }],
         invalid: [
-          { ...sale, stock: 0 }, { ...sale, stock: 1_000_000_001 }, { ...sale, shards: 1025 }, { ...sale, skuId: "" }, { ...sale, skuId: "a b" },
-          { ...sale, startsAt: "tomorrow" }, { ...sale, price: 5 }, { stock: 10, perUserLimit: 1, startsAt: now, endsAt: now + 1000 },
+          { ...sale, stock: 0 },
+          { ...sale, stock: 1_000_000_001 },
+          { ...sale, shards: 1025 },
+          { ...sale, skuId: "" },
+          { ...sale, skuId: "a b" },
+          { ...sale, startsAt: "tomorrow" },
+          { ...sale, price: 5 },
+          { stock: 10, perUserLimit: 1, startsAt: now, endsAt: now + 1000 },
         ],
       },
       "/v1/payments/callback": {
         valid: [payment, { ...payment, status: "FAILED" }],
-        invalid: [{ ...payment, status: "REFUNDED" }, { ...payment, eventId: "" }, { ...payment, orderId: "x" }, { eventId: "e1", orderId: payment.orderId }, { ...payment, amount: 1 }],
+        invalid: [
+          { ...payment, status: "REFUNDED" },
+          { ...payment, eventId: "" },
+          { ...payment, orderId: "x" },
+          { eventId: "e1", orderId: payment.orderId },
+          { ...payment, amount: 1 },
+        ],
       },
     };
     const withBodies = operations(dereferenced).filter(({ op }) => op.requestBody);
@@ -193,7 +242,10 @@ describe("OpenAPI document", () => {
     for (const { method, path, op } of withBodies) {
       const validate = ajv.compile(op.requestBody.content["application/json"].schema);
       for (const body of cases[path]!.valid) {
-        expect(validate(body), `${path} schema accepts ${JSON.stringify(body)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+        expect(
+          validate(body),
+          `${path} schema accepts ${JSON.stringify(body)}: ${ajv.errorsText(validate.errors)}`,
+        ).toBe(true);
         const r = await send(path, method, { body });
         expect(r.status, `${path} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`).not.toBe(400);
         expectDocumented(r, `${path} ${JSON.stringify(body)}`);
@@ -209,7 +261,12 @@ describe("OpenAPI document", () => {
   it("answers a whole sale as documented: bodies fit the response schemas, replays carry Idempotent-Replayed", async () => {
     const saleId = SALE();
     const buyer = `u-${rid(3)}`;
-    const check = (r: { status: number; body: Doc; headers: Headers }, path: string, method: string, status: number) => {
+    const check = (
+      r: { status: number; body: Doc; headers: Headers },
+      path: string,
+      method: string,
+      status: number,
+    ) => {
       expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(status);
       expectDocumented({ ...r, op: opAt(path, method) }, `${method} ${path}`);
     };
@@ -232,7 +289,10 @@ describe("OpenAPI document", () => {
     check(await api.pause(saleId), "/v1/admin/sales/{saleId}/pause", "post", 200);
     check(await api.resume(saleId), "/v1/admin/sales/{saleId}/resume", "post", 200);
     check(await api.call("GET", "/healthz"), "/healthz", "get", 200);
-    const retry = await api.call("POST", `/v1/sales/${saleId}/orders`, { headers: { ...api.buyer(buyer), "idempotency-key": KEY() }, body: { quantity: 1 } });
+    const retry = await api.call("POST", `/v1/sales/${saleId}/orders`, {
+      headers: { ...api.buyer(buyer), "idempotency-key": KEY() },
+      body: { quantity: 1 },
+    });
     expectDocumented({ ...retry, op: opAt("/v1/sales/{saleId}/orders", "post") }, "order with an unknown key");
   });
 });

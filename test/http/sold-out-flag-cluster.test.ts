@@ -17,7 +17,13 @@ interface Node {
 
 /** One command on one node over a short-lived connection. */
 async function ask(port: number, ...args: string[]): Promise<string> {
-  const c = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const c = new Redis({
+    host: "127.0.0.1",
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   c.on("error", () => {});
   try {
     await c.connect();
@@ -28,19 +34,24 @@ async function ask(port: number, ...args: string[]): Promise<string> {
 }
 
 async function topology(port: number): Promise<Node[]> {
-  return (await ask(port, "CLUSTER", "NODES")).trim().split("\n").map((line) => {
-    const [id, addr, flags, master, , , , , ...slots] = line.split(" ");
-    return {
-      id: id!,
-      port: Number(/:(\d+)@/.exec(addr!)![1]),
-      master: flags!.split(",").includes("master"),
-      masterId: master === "-" ? null : master!,
-      slots: slots.filter((s) => !s.startsWith("[")).map((s) => {
-        const [a, b] = s.split("-").map(Number);
-        return [a!, b ?? a!] as [number, number];
-      }),
-    };
-  });
+  return (await ask(port, "CLUSTER", "NODES"))
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [id, addr, flags, master, , , , , ...slots] = line.split(" ");
+      return {
+        id: id!,
+        port: Number(/:(\d+)@/.exec(addr!)![1]),
+        master: flags!.split(",").includes("master"),
+        masterId: master === "-" ? null : master!,
+        slots: slots
+          .filter((s) => !s.startsWith("["))
+          .map((s) => {
+            const [a, b] = s.split("-").map(Number);
+            return [a!, b ?? a!] as [number, number];
+          }),
+      };
+    });
 }
 
 /** Pub/sub messages each node received over the cluster bus: broadcast (PUBLISH) and per shard (SPUBLISH). */
@@ -49,7 +60,10 @@ async function busMessages(ports: number[]): Promise<Map<number, { publish: numb
   for (const p of ports) {
     const info = await ask(p, "CLUSTER", "INFO");
     const n = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? 0);
-    out.set(p, { publish: n("cluster_stats_messages_publish_received"), shard: n("cluster_stats_messages_publishshard_received") });
+    out.set(p, {
+      publish: n("cluster_stats_messages_publish_received"),
+      shard: n("cluster_stats_messages_publishshard_received"),
+    });
   }
   return out;
 }
@@ -104,10 +118,17 @@ describe("sold-out flag on a Redis Cluster: sharded pub/sub", () => {
     const accepted = first.flatMap((r, i) => (r.status === 202 ? [i] : []));
     expect(accepted).toHaveLength(3);
     // Gateway b heard every accepted token from a's reservations (their replays must pass its flag).
-    await waitFor("b heard the accepted tokens", async () => accepted.every((i) => b.gw.soldOut.wasAccepted(saleId, tokens[i]!)), 10_000, 20);
+    await waitFor(
+      "b heard the accepted tokens",
+      async () => accepted.every((i) => b.gw.soldOut.wasAccepted(saleId, tokens[i]!)),
+      10_000,
+      20,
+    );
     // b's own SOLD_OUT sets its flag; a release on a (stock back) clears it.
     const late = `late-${rid(2)}`;
-    expect((await b.api.order(saleId, late, await b.api.token(saleId, late).catch(() => "x".repeat(32)))).status).toBe(409);
+    expect((await b.api.order(saleId, late, await b.api.token(saleId, late).catch(() => "x".repeat(32)))).status).toBe(
+      409,
+    );
     expect(b.gw.soldOut.isSoldOut(saleId)).toBe(true);
     const orderId = first[accepted[0]!]!.body.orderId as string;
     expect(await a.gw.reservations.release(saleId, 0, orderId)).toEqual({ kind: "released", quantity: 1 });
@@ -115,7 +136,10 @@ describe("sold-out flag on a Redis Cluster: sharded pub/sub", () => {
 
     // The bus: 3 accepted + 1 returned messages reached the shard's replicas, and no other node.
     const bus1 = await busMessages(ports);
-    const delta = (p: number) => ({ publish: bus1.get(p)!.publish - bus0.get(p)!.publish, shard: bus1.get(p)!.shard - bus0.get(p)!.shard });
+    const delta = (p: number) => ({
+      publish: bus1.get(p)!.publish - bus0.get(p)!.publish,
+      shard: bus1.get(p)!.shard - bus0.get(p)!.shard,
+    });
     expect(others.map((p) => [p, delta(p)])).toEqual(others.map((p) => [p, { publish: 0, shard: 0 }]));
     for (const p of shardNodes) if (p !== primary.port) expect(delta(p).shard).toBeGreaterThanOrEqual(4);
     // Both gateways listen on the shard's channels, at its primary.
@@ -137,11 +161,26 @@ describe("sold-out flag on a Redis Cluster: sharded pub/sub", () => {
     let again = await a.api.order(saleId, buyer, token);
     for (let i = 0; again.status === 503 && i < 50; i++) again = await a.api.order(saleId, buyer, token);
     expect(again.status).toBe(202);
-    await waitFor("b heard the token accepted after the failover", async () => b.gw.soldOut.wasAccepted(saleId, token), 10_000, 20);
+    await waitFor(
+      "b heard the token accepted after the failover",
+      async () => b.gw.soldOut.wasAccepted(saleId, token),
+      10_000,
+      20,
+    );
     const late2 = `late2-${rid(2)}`;
-    expect((await b.api.order(saleId, late2, await b.api.token(saleId, late2).catch(() => "x".repeat(32)))).status).toBe(409);
+    expect(
+      (await b.api.order(saleId, late2, await b.api.token(saleId, late2).catch(() => "x".repeat(32)))).status,
+    ).toBe(409);
     expect(b.gw.soldOut.isSoldOut(saleId)).toBe(true);
-    expect(await a.gw.reservations.release(saleId, 0, again.body.orderId as string)).toEqual({ kind: "released", quantity: 1 });
-    await waitFor("b's flag cleared by a release after the failover", async () => !b.gw.soldOut.isSoldOut(saleId), 10_000, 20);
+    expect(await a.gw.reservations.release(saleId, 0, again.body.orderId as string)).toEqual({
+      kind: "released",
+      quantity: 1,
+    });
+    await waitFor(
+      "b's flag cleared by a release after the failover",
+      async () => !b.gw.soldOut.isSoldOut(saleId),
+      10_000,
+      20,
+    );
   }, 180_000);
 });

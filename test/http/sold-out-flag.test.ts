@@ -22,10 +22,23 @@ describe("local sold-out flag", () => {
 
   beforeAll(async () => {
     port = await freePort();
-    pid = spawnDaemon(`redis-soldout-${port}`, redisServerBinary(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    pid = spawnDaemon(`redis-soldout-${port}`, redisServerBinary(), [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+    ]);
     await waitFor("private redis", () => isListening(port), 10_000);
     probe = new Redis(port, "127.0.0.1");
-    const cfg = testConfig("standalone", { redis: { url: `redis://127.0.0.1:${port}` }, soldOut: { ttlMs: 60_000 }, sales: { metaCacheMs: 60_000 } });
+    const cfg = testConfig("standalone", {
+      redis: { url: `redis://127.0.0.1:${port}` },
+      soldOut: { ttlMs: 60_000 },
+      sales: { metaCacheMs: 60_000 },
+    });
     a = await startGateway(cfg);
     b = await startGateway(cfg);
   });
@@ -79,7 +92,12 @@ describe("local sold-out flag", () => {
     const orderId = accepted[0]!.body.orderId as string;
     const shard = Number(orderId.split(".")[1]);
     expect(await a.gw.reservations.release(saleId, shard, orderId)).toEqual({ kind: "released", quantity: 1 });
-    await waitFor("flags cleared", async () => !a.gw.soldOut.isSoldOut(saleId) && !b.gw.soldOut.isSoldOut(saleId), 2000, 20);
+    await waitFor(
+      "flags cleared",
+      async () => !a.gw.soldOut.isSoldOut(saleId) && !b.gw.soldOut.isSoldOut(saleId),
+      2000,
+      20,
+    );
     const again = await b.api.order(saleId, "newcomer", await b.api.token(saleId, "newcomer"));
     expect(again.status).toBe(202);
   });
@@ -95,12 +113,20 @@ describe("local sold-out flag", () => {
     const late = await startGateway(a.api.cfg);
     try {
       const newcomer = `late-${rid(3)}`;
-      const sold = await late.api.order(saleId, newcomer, await late.api.token(saleId, newcomer).catch(() => "x".repeat(32)));
+      const sold = await late.api.order(
+        saleId,
+        newcomer,
+        await late.api.token(saleId, newcomer).catch(() => "x".repeat(32)),
+      );
       expect(sold.status).toBe(409);
       expect(late.gw.soldOut.isSoldOut(saleId)).toBe(true);
       for (const [i, u] of buyers.entries()) {
         const again = await late.api.order(saleId, u, tokens[i]!);
-        expect([again.status, again.body.orderId, again.headers.get("idempotent-replayed")]).toEqual([202, first[i]!.body.orderId, "true"]);
+        expect([again.status, again.body.orderId, again.headers.get("idempotent-replayed")]).toEqual([
+          202,
+          first[i]!.body.orderId,
+          "true",
+        ]);
       }
     } finally {
       await late.gw.close();

@@ -17,18 +17,35 @@ describe("storefront client against a gateway", () => {
     const saleId = `sf${rid()}`;
     expect((await api.putSale(saleId, { stock: 2, perUserLimit: 2, shards: 2, skuId: "sku-sf" })).status).toBe(201);
     const alice = api.storefront("alice");
-    expect(await alice.getSale(saleId)).toMatchObject({ saleId, skuId: "sku-sf", stock: 2, perUserLimit: 2, shards: 2, status: "LIVE", remaining: 2, paused: false });
+    expect(await alice.getSale(saleId)).toMatchObject({
+      saleId,
+      skuId: "sku-sf",
+      stock: 2,
+      perUserLimit: 2,
+      shards: 2,
+      status: "LIVE",
+      remaining: 2,
+      paused: false,
+    });
 
     const bob = api.storefront("bob");
     const { token: bobs } = await bob.takeToken(saleId);
     const placed = await alice.placeOrder(saleId, { quantity: 2 });
-    expect(placed).toMatchObject({ replayed: false, order: { saleId, skuId: "sku-sf", userId: "alice", quantity: 2, status: "RESERVED" } });
+    expect(placed).toMatchObject({
+      replayed: false,
+      order: { saleId, skuId: "sku-sf", userId: "alice", quantity: 2, status: "RESERVED" },
+    });
     expect(placed.idempotencyKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
 
     // The storefront lost the answer and places it again with the key it kept: the same order, nothing deducted twice.
     const again = await alice.placeOrder(saleId, { purchaseToken: placed.idempotencyKey, quantity: 2 });
     expect(again).toMatchObject({ replayed: true, order: placed.order, idempotencyKey: placed.idempotencyKey });
-    expect(await alice.getOrder(placed.order.orderId)).toMatchObject({ orderId: placed.order.orderId, userId: "alice", quantity: 2, status: "RESERVED" });
+    expect(await alice.getOrder(placed.order.orderId)).toMatchObject({
+      orderId: placed.order.orderId,
+      userId: "alice",
+      quantity: 2,
+      status: "RESERVED",
+    });
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 0, reserved: 2 });
 
     const err = await finalRefusal(api, "bob", (buyer) => buyer.placeOrder(saleId, { purchaseToken: bobs }));

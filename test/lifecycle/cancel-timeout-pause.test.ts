@@ -50,13 +50,18 @@ describe("buyer cancel, payment timeout and pause", () => {
     expect((await api.orderStatus(a.orderId, a.user)).body.status).toBe("CANCELLED");
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 1, reserved: 1, drift: 0 });
     // Paid orders stay paid.
-    expect((await api.pay({ eventId: `ev-${rid()}`, orderId: b.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+    expect((await api.pay({ eventId: `ev-${rid()}`, orderId: b.orderId, status: "SUCCEEDED" })).body.status).toBe(
+      "PAID",
+    );
     const refused = await api.cancel(b.orderId, b.user);
     expect([refused.status, refused.body.error.code]).toEqual([409, "ORDER_NOT_CANCELLABLE"]);
     expect((await api.orderStatus(b.orderId, b.user)).body.status).toBe("PAID");
     // Malformed ids and bodies change nothing.
     expect((await api.call("POST", `/v1/orders/nope/cancel`, { headers: api.buyer(a.user) })).status).toBe(400);
-    expect((await api.call("POST", `/v1/orders/${b.orderId}/cancel`, { headers: api.buyer(b.user), body: { reason: "x" } })).status).toBe(400);
+    expect(
+      (await api.call("POST", `/v1/orders/${b.orderId}/cancel`, { headers: api.buyer(b.user), body: { reason: "x" } }))
+        .status,
+    ).toBe(400);
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 1, reserved: 1, paid: 1, cancelled: 1 });
   });
 
@@ -83,7 +88,12 @@ describe("buyer cancel, payment timeout and pause", () => {
       waves.push(won);
     }
     // Every order of the first two waves timed out (CANCELLED in MySQL, units back once).
-    await eventually("the last wave times out too", () => api.stats(saleId), (s) => s.body.cancelled === 3 * stock && s.body.redisRemaining === stock, 20_000);
+    await eventually(
+      "the last wave times out too",
+      () => api.stats(saleId),
+      (s) => s.body.cancelled === 3 * stock && s.body.redisRemaining === stock,
+      20_000,
+    );
     const s = (await api.stats(saleId)).body;
     expect(s).toMatchObject({ stock, reserved: 0, paid: 0, unpaid: 0, cancelled: 3 * stock, drift: 0 });
     expect(s.mysql.total).toBe(3 * stock);
@@ -104,7 +114,12 @@ describe("buyer cancel, payment timeout and pause", () => {
       // Redelivered on 503 (a loaded machine can outrun the MySQL breaker's timeout), as a provider does.
       return api.payRedelivered({ eventId: `ev-${rid()}`, orderId: o.orderId, status: "SUCCEEDED" });
     });
-    await eventually("every order final", () => api.stats(saleId), (s) => s.body.paid + s.body.cancelled === stock && s.body.pending === 0, 20_000);
+    await eventually(
+      "every order final",
+      () => api.stats(saleId),
+      (s) => s.body.paid + s.body.cancelled === stock && s.body.pending === 0,
+      20_000,
+    );
     const refunds = (await api.refunds(saleId)).body.refunds as { orderId: string; reason: string }[];
     let paid = 0;
     for (const [i, o] of orders.entries()) {
@@ -121,7 +136,14 @@ describe("buyer cancel, payment timeout and pause", () => {
       }
     }
     const s = (await api.stats(saleId)).body;
-    expect(s).toMatchObject({ paid, cancelled: stock - paid, reserved: paid, redisRemaining: stock - paid, refunds: stock - paid, drift: 0 });
+    expect(s).toMatchObject({
+      paid,
+      cancelled: stock - paid,
+      reserved: paid,
+      redisRemaining: stock - paid,
+      refunds: stock - paid,
+      drift: 0,
+    });
     // The returned units sell again, and never more than the stock.
     const late = await pool(Array.from({ length: 3 * stock }), 16, async () => {
       const user = `late-${rid(3)}`;
@@ -159,15 +181,21 @@ describe("buyer cancel, payment timeout and pause", () => {
       const blocked = await api2.order(saleId, c, cToken);
       expect([blocked.status, blocked.body.error.code]).toEqual([409, "SALE_NOT_LIVE"]);
       // The order's life goes on while paused.
-      expect((await api2.pay({ eventId: `ev-${rid()}`, orderId: a.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+      expect((await api2.pay({ eventId: `ev-${rid()}`, orderId: a.orderId, status: "SUCCEEDED" })).body.status).toBe(
+        "PAID",
+      );
       expect((await api2.cancel(b.orderId, b.user)).body.status).toBe("CANCELLED");
       const resumed = await api.resume(saleId);
       expect([resumed.status, resumed.body.paused]).toEqual([200, false]);
       await sleep(1000);
       expect((await api2.order(saleId, c, cToken)).status).toBe(202);
       expect((await api.sale(saleId)).body.status).toBe("LIVE");
-      expect((await api.call("POST", `/v1/admin/sales/nosuch${rid()}/pause`, { headers: api.admin() })).body.error.code).toBe("SALE_NOT_FOUND");
-      expect((await api.call("POST", `/v1/admin/sales/${saleId}/pause`, { headers: api.buyer("x") })).body.error.code).toBe("FORBIDDEN");
+      expect(
+        (await api.call("POST", `/v1/admin/sales/nosuch${rid()}/pause`, { headers: api.admin() })).body.error.code,
+      ).toBe("SALE_NOT_FOUND");
+      expect(
+        (await api.call("POST", `/v1/admin/sales/${saleId}/pause`, { headers: api.buyer("x") })).body.error.code,
+      ).toBe("FORBIDDEN");
     } finally {
       await other.close();
     }

@@ -12,7 +12,6 @@ import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { ensureConsumerGroup } from "../../stack/rocketmq.js";
 import { eventReader, type DeliveredEvent } from "../../support/event-reader.js";
 
-
 describe("crashes after the 202: a half-done cancellation, a relay killed mid-batch, RocketMQ cut", () => {
   let cfg: Config;
   let app: GatewayProcess;
@@ -20,7 +19,9 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
 
   beforeAll(async () => {
     // No periodic sweeps here: the tests trigger the sweeper themselves and look at what it repaired.
-    cfg = await durableConfig("standalone", { sweeper: { intervalMs: 600_000, persistAfterMs: 60_000, leaseMs: 5000 } });
+    cfg = await durableConfig("standalone", {
+      sweeper: { intervalMs: 600_000, persistAfterMs: 60_000, leaseMs: 5000 },
+    });
     ({ app, api } = await startApp(cfg));
   });
   afterAll(() => stopApp(app, cfg));
@@ -29,7 +30,9 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
   async function unpublishedRows(): Promise<number> {
     const counts = await Promise.all(
       app.shards.databases().map(async ({ pool: db }) => {
-        const [rows] = (await db.query("SELECT COUNT(*) AS n FROM order_events WHERE published_at IS NULL")) as unknown as [{ n: number }[]];
+        const [rows] = (await db.query(
+          "SELECT COUNT(*) AS n FROM order_events WHERE published_at IS NULL",
+        )) as unknown as [{ n: number }[]];
         return Number(rows[0]!.n);
       }),
     );
@@ -42,7 +45,11 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
     const user = `v-${rid(3)}`;
     const order = await api.order(saleId, user, await api.token(saleId, user));
     const orderId = order.body.orderId as string;
-    await eventually("row written", () => api.orderStatus(orderId, user), (r) => r.body.status === "CONFIRMED");
+    await eventually(
+      "row written",
+      () => api.orderStatus(orderId, user),
+      (r) => r.body.status === "CONFIRMED",
+    );
     const crashing = await spawnGateway(cfg, { crashAt: "after-cancel-commit" });
     await crashing.api.cancel(orderId, user).catch(() => null);
     expect(await crashing.exited).toBe(-1);
@@ -86,30 +93,57 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
       });
       // The rows and their ORDER_CONFIRMED events are written by this process's writer; then a relay that
       // dies between publishing a batch and marking it published.
-      await eventually("rows written", () => api.stats(saleId), (s) => s.body.mysql.total === 8);
+      await eventually(
+        "rows written",
+        () => api.stats(saleId),
+        (s) => s.body.mysql.total === 8,
+      );
       const crashing = await spawnGateway(cfg, { writer: true, crashAt: "after-relay-send" });
       children.push(crashing);
       expect(await crashing.exited).toBe(-1);
       // A second relay, all of whose RocketMQ traffic passes the proxy, which is then cut.
-      const relay = await spawnGateway(cfg, { writer: true, env: { grpc_proxy: `http://127.0.0.1:${front.port}`, no_grpc_proxy: "proxy-nothing.invalid" } });
+      const relay = await spawnGateway(cfg, {
+        writer: true,
+        env: { grpc_proxy: `http://127.0.0.1:${front.port}`, no_grpc_proxy: "proxy-nothing.invalid" },
+      });
       children.push(relay);
       await sleep(500);
       proxy.setMode("reset");
       // Status changes while the broker is unreachable: payments, a failure, a cancel, a late payment.
-      const [o0, o1, o2, o3, o4] = orders as [typeof orders[number], typeof orders[number], typeof orders[number], typeof orders[number], typeof orders[number]];
-      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o0.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
-      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o1.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
-      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o1.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
-      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o2.orderId, status: "FAILED" })).body.status).toBe("CANCELLED");
+      const [o0, o1, o2, o3, o4] = orders as [
+        (typeof orders)[number],
+        (typeof orders)[number],
+        (typeof orders)[number],
+        (typeof orders)[number],
+        (typeof orders)[number],
+      ];
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o0.orderId, status: "SUCCEEDED" })).body.status).toBe(
+        "PAID",
+      );
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o1.orderId, status: "SUCCEEDED" })).body.status).toBe(
+        "PAID",
+      );
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o1.orderId, status: "SUCCEEDED" })).body.status).toBe(
+        "PAID",
+      );
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o2.orderId, status: "FAILED" })).body.status).toBe(
+        "CANCELLED",
+      );
       expect((await api.cancel(o3.orderId, o3.user)).body.status).toBe("CANCELLED");
-      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o3.orderId, status: "SUCCEEDED" })).body.error.code).toBe("ORDER_CANCELLED");
-      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o4.orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
+      expect(
+        (await api.pay({ eventId: `ev-${rid()}`, orderId: o3.orderId, status: "SUCCEEDED" })).body.error.code,
+      ).toBe("ORDER_CANCELLED");
+      expect((await api.pay({ eventId: `ev-${rid()}`, orderId: o4.orderId, status: "SUCCEEDED" })).body.status).toBe(
+        "PAID",
+      );
       await sleep(3000);
       proxy.setMode("pass");
 
       const expected = new Map<string, OrderEvent>();
       for (const { pool: db } of app.shards.databases()) {
-        const [rows] = (await db.query("SELECT body FROM order_events WHERE sale_id = ?", [saleId])) as unknown as [{ body: string }[]];
+        const [rows] = (await db.query("SELECT body FROM order_events WHERE sale_id = ?", [saleId])) as unknown as [
+          { body: string }[],
+        ];
         for (const r of rows) {
           const e = JSON.parse(r.body) as OrderEvent;
           expected.set(e.eventId, e);
@@ -117,12 +151,27 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
       }
       // 8 confirmed, 3 paid, 2 cancelled, 2 refunds (a duplicate payment and a payment after cancel).
       expect([...expected.values()].map((e) => e.type).sort()).toEqual(
-        [...Array(8).fill("ORDER_CONFIRMED"), ...Array(2).fill("ORDER_CANCELLED"), ...Array(3).fill("ORDER_PAID"), ...Array(2).fill("REFUND_REQUIRED")].sort(),
+        [
+          ...Array(8).fill("ORDER_CONFIRMED"),
+          ...Array(2).fill("ORDER_CANCELLED"),
+          ...Array(3).fill("ORDER_PAID"),
+          ...Array(2).fill("REFUND_REQUIRED"),
+        ].sort(),
       );
       // The killed relay's claim lapses after outbox.claimMs (30 s) before another relay sends its events again.
-      await eventually("every event on the topic", async () => new Set(received.map((r) => r.event.eventId)), (ids) => [...expected.keys()].every((id) => ids.has(id)), 90_000);
+      await eventually(
+        "every event on the topic",
+        async () => new Set(received.map((r) => r.event.eventId)),
+        (ids) => [...expected.keys()].every((id) => ids.has(id)),
+        90_000,
+      );
       // The relay stamps rows published in the transaction after the broker took them: a moment later.
-      await eventually("every row stamped published", () => unpublishedRows(), (n) => n === 0, 20_000);
+      await eventually(
+        "every row stamped published",
+        () => unpublishedRows(),
+        (n) => n === 0,
+        20_000,
+      );
 
       // What a consumer sees: at least once, keyed by order and tagged by type; repeats carry the same body.
       const mine = received.filter((r) => r.event.saleId === saleId);
@@ -136,7 +185,8 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
       for (const { event: e } of mine) (arrivals.get(e.orderId) ?? arrivals.set(e.orderId, []).get(e.orderId)!).push(e);
       const versions = new Map([...arrivals].map(([id, es]) => [id, es.map((e) => e.version)]));
       expect(orderViolations(versions, new Map([...versions].map(([id, vs]) => [id, Math.max(...vs)])))).toEqual([]);
-      const story = (orderId: string) => [...new Map(arrivals.get(orderId)!.map((e) => [e.eventId, e])).values()].map((e) => `${e.version}:${e.type}`);
+      const story = (orderId: string) =>
+        [...new Map(arrivals.get(orderId)!.map((e) => [e.eventId, e])).values()].map((e) => `${e.version}:${e.type}`);
       expect(story(o0.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_PAID"]);
       expect(story(o1.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_PAID", "3:REFUND_REQUIRED"]);
       expect(story(o2.orderId)).toEqual(["1:ORDER_CONFIRMED", "2:ORDER_CANCELLED"]);
@@ -161,7 +211,9 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
     });
     await reader.startup();
     expect(await unpublishedRows()).toBe(0);
-    const relays = await Promise.all([0, 1].map(() => GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } })));
+    const relays = await Promise.all(
+      [0, 1].map(() => GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } })),
+    );
     try {
       await api.putSale(saleId, { stock: 60, perUserLimit: 1, shards: 1 });
       const orders = await pool(Array.from({ length: 60 }), 16, async () => {
@@ -169,9 +221,18 @@ describe("crashes after the 202: a half-done cancellation, a relay killed mid-ba
         const r = await api.order(saleId, user, await api.token(saleId, user));
         return r.body.orderId as string;
       });
-      await eventually("rows written", () => api.stats(saleId), (s) => s.body.mysql.total === 60);
+      await eventually(
+        "rows written",
+        () => api.stats(saleId),
+        (s) => s.body.mysql.total === 60,
+      );
       await pool(orders, 16, (orderId) => api.pay({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" }));
-      await eventually("120 events delivered", async () => seen.size, (n) => n === 120, 30_000);
+      await eventually(
+        "120 events delivered",
+        async () => seen.size,
+        (n) => n === 120,
+        30_000,
+      );
       // This file's own relay is stopped: the two processes published all 120 rows and no row twice (what a
       // consumer sees may still repeat now and then: RocketMQ delivers at least once). A relay counts a
       // batch once it has stamped it, a moment after the broker delivered it: wait for 120, then stay there.

@@ -32,7 +32,11 @@ describe("order events reach an orderly consumer in version order, with several 
         expect(r.status).toBe(202);
         return { orderId: r.body.orderId as string, user };
       });
-      await eventually("rows written", () => api.stats(saleId), (s) => s.body.mysql.total === 48);
+      await eventually(
+        "rows written",
+        () => api.stats(saleId),
+        (s) => s.body.mysql.total === 48,
+      );
       const expected = new Map(orders.map((o) => [o.orderId, 1]));
       // Asked again on 503, as a provider or a buyer would: this test is about the events' order, not about
       // how long a change waits for MySQL.
@@ -43,7 +47,8 @@ describe("order events reach an orderly consumer in version order, with several 
           await sleep(500);
         }
       };
-      const pay = (orderId: string, eventId: string) => settled(() => api.pay({ eventId, orderId, status: "SUCCEEDED" }));
+      const pay = (orderId: string, eventId: string) =>
+        settled(() => api.pay({ eventId, orderId, status: "SUCCEEDED" }));
       /** Three events per order: paid and paid again by another event (v3 refund), or cancelled and then paid (v3 refund). */
       const story = async ({ orderId, user }: { orderId: string; user: string }, i: number) => {
         if (i % 2 === 0) {
@@ -59,13 +64,22 @@ describe("order events reach an orderly consumer in version order, with several 
       await pool(first, 8, (o) => story(o, orders.indexOf(o)));
 
       // Three relays over the same databases: this process's and two writer processes of their own.
-      relays.push(...(await Promise.all([0, 1].map(() => GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } })))));
+      relays.push(
+        ...(await Promise.all(
+          [0, 1].map(() => GatewayProcess.start(cfg, { roles: { http: false, writer: true, sweeper: false } })),
+        )),
+      );
       app.relay.start();
       // The second wave's events are written while the relays run.
       await pool(second, 8, (o) => story(o, orders.indexOf(o)));
 
       const total = () => [...expected.values()].reduce((a, b) => a + b, 0);
-      await eventually("every version of every order delivered", async () => distinct(), (n) => n === total(), 90_000);
+      await eventually(
+        "every version of every order delivered",
+        async () => distinct(),
+        (n) => n === total(),
+        90_000,
+      );
       expect(orderViolations(arrivals, expected)).toEqual([]);
     } finally {
       await Promise.all(relays.map((r) => r.close()));

@@ -32,16 +32,24 @@ describe("payment callbacks", () => {
   /** Payment event rows of an order, straight from its shard database. */
   async function eventRows(user: string, orderId: string): Promise<RowDataPacket[]> {
     const { pool } = app.shards.forUser(user);
-    const [rows] = await pool.query<RowDataPacket[]>("SELECT event_id, status, outcome FROM payment_events WHERE order_id = ?", [orderId]);
+    const [rows] = await pool.query<RowDataPacket[]>(
+      "SELECT event_id, status, outcome FROM payment_events WHERE order_id = ?",
+      [orderId],
+    );
     return rows;
   }
 
-  const statusOf = async (orderId: string, user: string) => (await api.orderStatus(orderId, user)).body.status as string;
+  const statusOf = async (orderId: string, user: string) =>
+    (await api.orderStatus(orderId, user)).body.status as string;
 
   it("the same eventId delivered 20 times at once is applied once; the other deliveries replay its answer", async () => {
     const saleId = await newSale(5);
     const { orderId, user } = await buy(saleId);
-    await eventually("row written", () => statusOf(orderId, user), (s) => s === "CONFIRMED");
+    await eventually(
+      "row written",
+      () => statusOf(orderId, user),
+      (s) => s === "CONFIRMED",
+    );
     const event = { eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" as const };
     const answers = await Promise.all(Array.from({ length: 20 }, () => api.pay(event)));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
@@ -69,10 +77,19 @@ describe("payment callbacks", () => {
     }
     const [a, c] = byDb.get(0)!;
     const [b] = byDb.get(1)!;
-    for (const o of [a!, b!, c!]) await eventually("row written", () => statusOf(o.orderId, o.user), (s) => s === "CONFIRMED");
+    for (const o of [a!, b!, c!])
+      await eventually(
+        "row written",
+        () => statusOf(o.orderId, o.user),
+        (s) => s === "CONFIRMED",
+      );
     const eventId = `ev-${rid()}`;
-    const deliveries = [...Array(8).fill(a!), ...Array(8).fill(b!), ...Array(4).fill(c!)].sort(() => Math.random() - 0.5);
-    const answers = await Promise.all(deliveries.map((o) => api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })));
+    const deliveries = [...Array(8).fill(a!), ...Array(8).fill(b!), ...Array(4).fill(c!)].sort(
+      () => Math.random() - 0.5,
+    );
+    const answers = await Promise.all(
+      deliveries.map((o) => api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })),
+    );
     // Exactly one order took the event: all its deliveries 200 PAID (one first answer, the rest replays);
     // every delivery naming another order is 422, whichever database that order lives in.
     const winners = new Set(deliveries.filter((_, i) => answers[i]!.status === 200).map((o) => o.orderId));
@@ -87,11 +104,21 @@ describe("payment callbacks", () => {
     const statuses = await Promise.all([a!, b!, c!].map((o) => statusOf(o.orderId, o.user)));
     expect(statuses.filter((s) => s === "PAID")).toHaveLength(1);
     expect(statuses.filter((s) => s === "CONFIRMED")).toHaveLength(2);
-    const events = await Promise.all(app.shards.databases().map(async ({ pool: p }) => (await p.query<RowDataPacket[]>("SELECT order_id FROM payment_events WHERE event_id = ?", [eventId]))[0]));
+    const events = await Promise.all(
+      app.shards
+        .databases()
+        .map(
+          async ({ pool: p }) =>
+            (await p.query<RowDataPacket[]>("SELECT order_id FROM payment_events WHERE event_id = ?", [eventId]))[0],
+        ),
+    );
     expect(events.flat().map((r) => String(r.order_id))).toEqual([winner]);
     // Later: the same id for a loser (either database) or with another status is still refused.
-    for (const o of [a!, b!, c!].filter((x) => x.orderId !== winner)) expect((await api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })).status).toBe(422);
-    expect((await api.pay({ eventId, orderId: winner, status: "FAILED" })).body.error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    for (const o of [a!, b!, c!].filter((x) => x.orderId !== winner))
+      expect((await api.pay({ eventId, orderId: o.orderId, status: "SUCCEEDED" })).status).toBe(422);
+    expect((await api.pay({ eventId, orderId: winner, status: "FAILED" })).body.error.code).toBe(
+      "IDEMPOTENCY_KEY_REUSED",
+    );
     expect((await api.refunds(saleId)).body.refunds).toEqual([]);
   });
 
@@ -99,7 +126,11 @@ describe("payment callbacks", () => {
     const saleId = await newSale(5);
     const { orderId, user } = await buy(saleId);
     const raw = JSON.stringify({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" });
-    const post = (headers: Record<string, string>, body = raw) => api.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", ...headers }, raw: body });
+    const post = (headers: Record<string, string>, body = raw) =>
+      api.call("POST", "/v1/payments/callback", {
+        headers: { "content-type": "application/json", ...headers },
+        raw: body,
+      });
     const altered = raw.replace("SUCCEEDED", "FAILED");
     const tolerance = cfg.payments.signatureToleranceSeconds * 1000;
     const plain = api.signPayment(raw, null);
@@ -130,7 +161,10 @@ describe("payment callbacks", () => {
 
   it("a payment that arrives before the order writer wrote the row still ends PAID, with one row", async () => {
     // A gateway without a writer: the order message waits in the broker while the payment arrives.
-    const gwOnly = await GatewayProcess.start({ ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } } }, { port: 0, roles: { writer: false, sweeper: false } });
+    const gwOnly = await GatewayProcess.start(
+      { ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } } },
+      { port: 0, roles: { writer: false, sweeper: false } },
+    );
     try {
       await app.close();
       const early = apiFor(gwOnly.port, cfg);
@@ -145,7 +179,11 @@ describe("payment callbacks", () => {
       expect(paid.body).toEqual({ orderId, status: "PAID" });
       // The writer comes back and consumes the order message: a no-op on the existing row.
       ({ app, api } = await startApp(cfg));
-      await eventually("ledger marked paid, nothing pending", () => api.stats(saleId), (s) => s.body.pending === 0 && s.body.paid === 1);
+      await eventually(
+        "ledger marked paid, nothing pending",
+        () => api.stats(saleId),
+        (s) => s.body.pending === 0 && s.body.paid === 1,
+      );
       const stats = (await api.stats(saleId)).body;
       expect(stats).toMatchObject({ stock: 3, reserved: 1, paid: 1, confirmed: 0, cancelled: 0, drift: 0 });
       expect(stats.mysql.total).toBe(1);
@@ -162,7 +200,11 @@ describe("payment callbacks", () => {
     const lateToken = await api.token(saleId, late);
     expect((await api.order(saleId, late, lateToken)).body.error.code).toBe("SOLD_OUT");
     const failed = { eventId: `ev-${rid()}`, orderId, status: "FAILED" as const };
-    const answers = await Promise.all([api.pay(failed), api.pay(failed), api.pay({ ...failed, eventId: `ev-${rid()}` })]);
+    const answers = await Promise.all([
+      api.pay(failed),
+      api.pay(failed),
+      api.pay({ ...failed, eventId: `ev-${rid()}` }),
+    ]);
     expect(answers.map((a) => a.body.status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED"]);
     expect(await statusOf(orderId, user)).toBe("CANCELLED");
     expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 1, reserved: 0, cancelled: 1, drift: 0 });
@@ -181,7 +223,9 @@ describe("payment callbacks", () => {
     for (const a of answers) expect([a.status, a.body.error.code]).toEqual([409, "ORDER_CANCELLED"]);
     expect(answers.filter((a) => a.headers.get("idempotent-replayed") === "true")).toHaveLength(4);
     const refunds = (await api.refunds(saleId)).body.refunds;
-    expect(refunds).toEqual([{ orderId, eventId: event.eventId, reason: "PAID_AFTER_CANCEL", recordedAt: expect.any(String) }]);
+    expect(refunds).toEqual([
+      { orderId, eventId: event.eventId, reason: "PAID_AFTER_CANCEL", recordedAt: expect.any(String) },
+    ]);
     expect(await statusOf(orderId, user)).toBe("CANCELLED");
     expect((await api.stats(saleId)).body).toMatchObject({ refunds: 1, reserved: 0, redisRemaining: 2 });
   });
@@ -204,7 +248,9 @@ describe("payment callbacks", () => {
   it("an unknown order is 404 and records nothing; malformed callbacks are 400", async () => {
     const saleId = await newSale(2);
     const ghost = `${saleId}.0.AAAAAAAAAAAA`;
-    expect((await api.pay({ eventId: `ev-${rid()}`, orderId: ghost, status: "SUCCEEDED" })).body.error.code).toBe("ORDER_NOT_FOUND");
+    expect((await api.pay({ eventId: `ev-${rid()}`, orderId: ghost, status: "SUCCEEDED" })).body.error.code).toBe(
+      "ORDER_NOT_FOUND",
+    );
     const bad = [
       { eventId: "", orderId: ghost, status: "SUCCEEDED" },
       { eventId: "x".repeat(129), orderId: ghost, status: "SUCCEEDED" },
@@ -215,7 +261,10 @@ describe("payment callbacks", () => {
     ];
     for (const body of bad) {
       const raw = JSON.stringify(body);
-      const r = await api.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", "x-signature": api.signPayment(raw) }, raw });
+      const r = await api.call("POST", "/v1/payments/callback", {
+        headers: { "content-type": "application/json", "x-signature": api.signPayment(raw) },
+        raw,
+      });
       expect([r.status, r.body.error.code], raw).toEqual([400, "INVALID_REQUEST"]);
     }
   });
@@ -223,9 +272,25 @@ describe("payment callbacks", () => {
   it("many orders paid concurrently, each once: every order PAID, no refund, drift 0", async () => {
     const saleId = await newSale(30, 1);
     const orders = await pool(Array.from({ length: 30 }), 10, () => buy(saleId));
-    const answers = await pool(orders, 30, (o) => api.pay({ eventId: `ev-${rid()}`, orderId: o.orderId, status: "SUCCEEDED" }));
-    expect(answers.every((a) => a.status === 200 && a.body.status === "PAID"), JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body))).toBe(true);
-    await eventually("all paid in both stores", () => api.stats(saleId), (s) => s.body.paid === 30 && s.body.redis.paid === 30 && s.body.pending === 0);
-    expect((await api.stats(saleId)).body).toMatchObject({ stock: 30, reserved: 30, paid: 30, unpaid: 0, refunds: 0, drift: 0 });
+    const answers = await pool(orders, 30, (o) =>
+      api.pay({ eventId: `ev-${rid()}`, orderId: o.orderId, status: "SUCCEEDED" }),
+    );
+    expect(
+      answers.every((a) => a.status === 200 && a.body.status === "PAID"),
+      JSON.stringify(answers.filter((a) => a.status !== 200).map((a) => a.body)),
+    ).toBe(true);
+    await eventually(
+      "all paid in both stores",
+      () => api.stats(saleId),
+      (s) => s.body.paid === 30 && s.body.redis.paid === 30 && s.body.pending === 0,
+    );
+    expect((await api.stats(saleId)).body).toMatchObject({
+      stock: 30,
+      reserved: 30,
+      paid: 30,
+      unpaid: 0,
+      refunds: 0,
+      drift: 0,
+    });
   });
 });

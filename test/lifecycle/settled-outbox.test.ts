@@ -23,7 +23,11 @@ describe("a sale is settled only when its own events are published", () => {
   /** One buyer buys one unit and pays: two events (ORDER_CONFIRMED, ORDER_PAID) in the buyer's database. */
   async function paidOrder(saleId: string): Promise<{ user: string; orderId: string }> {
     const { orderId, user } = await api.buyOne(saleId, "so");
-    await eventually("row written", () => api.orderStatus(orderId, user), (r) => r.body.status === "CONFIRMED");
+    await eventually(
+      "row written",
+      () => api.orderStatus(orderId, user),
+      (r) => r.body.status === "CONFIRMED",
+    );
     expect((await api.pay({ eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" })).body.status).toBe("PAID");
     return { user, orderId };
   }
@@ -31,7 +35,10 @@ describe("a sale is settled only when its own events are published", () => {
   async function unpublished(saleId: string): Promise<number> {
     let n = 0;
     for (const { pool } of app.shards.databases()) {
-      const [rows] = await pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM order_events WHERE sale_id = ? AND published_at IS NULL", [saleId]);
+      const [rows] = await pool.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM order_events WHERE sale_id = ? AND published_at IS NULL",
+        [saleId],
+      );
       n += Number(rows[0]!.n);
     }
     return n;
@@ -40,7 +47,8 @@ describe("a sale is settled only when its own events are published", () => {
   it("one sale's events held by another relay while the other's drain: not settled until they are published", async () => {
     const durationMs = 6000;
     const [stuck, drained] = [`sts${rid()}`, `std${rid()}`];
-    for (const saleId of [stuck, drained]) expect((await api.putSale(saleId, { stock: 5, shards: 1, durationMs })).status).toBe(201);
+    for (const saleId of [stuck, drained])
+      expect((await api.putSale(saleId, { stock: 5, shards: 1, durationMs })).status).toBe(201);
     const endsAt = Date.now() + durationMs;
     const a = await paidOrder(stuck);
     await paidOrder(drained);
@@ -52,7 +60,9 @@ describe("a sale is settled only when its own events are published", () => {
     let held: PoolConnection | undefined = await app.shards.forUser(a.user).pool.getConnection();
     try {
       await held.beginTransaction();
-      const [claimed] = await held.query<RowDataPacket[]>("SELECT seq FROM order_events WHERE sale_id = ? FOR UPDATE", [stuck]);
+      const [claimed] = await held.query<RowDataPacket[]>("SELECT seq FROM order_events WHERE sale_id = ? FOR UPDATE", [
+        stuck,
+      ]);
       expect(claimed).toHaveLength(2);
       await sleep(Math.max(0, endsAt - Date.now() + 200));
 

@@ -12,7 +12,10 @@ function getOnce(port: number, path: string): Promise<{ status: number; text: st
     http
       .get({ host: "127.0.0.1", port, path, agent: false }, (res) => {
         let text = "";
-        res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        res
+          .setEncoding("utf8")
+          .on("data", (d: string) => (text += d))
+          .on("end", () => resolve({ status: res.statusCode ?? 0, text }));
       })
       .on("error", reject);
   });
@@ -31,10 +34,20 @@ describe("/metrics with server.workers: 2", () => {
     // Migrated once beforehand, as a deployment does (mysql.migrateOnStart would have both workers race).
     await migrate(cfg.mysql);
     const port = await freePort();
-    const childCfg = { ...cfg, server: { ...cfg.server, port, workers: 2 }, mysql: { ...cfg.mysql, migrateOnStart: false }, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } } };
+    const childCfg = {
+      ...cfg,
+      server: { ...cfg.server, port, workers: 2 },
+      mysql: { ...cfg.mysql, migrateOnStart: false },
+      rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } },
+    };
     const { child, exited, stderr } = spawnEntry("main.ts", childCfg, { FLASHSALE_RMQ_LOG: "silent" });
     stop = () => (child.kill("SIGTERM"), exited);
-    await eventually("both workers listening", async () => stderr().match(/listening on/g)?.length ?? 0, (n) => n >= 2, 50_000).catch((e) => {
+    await eventually(
+      "both workers listening",
+      async () => stderr().match(/listening on/g)?.length ?? 0,
+      (n) => n >= 2,
+      50_000,
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\n${stderr()}`);
     });
 
@@ -52,7 +65,10 @@ describe("/metrics with server.workers: 2", () => {
       const text = await scrape();
       expect(total(text, "flashsale_http_requests_total", route)! - before).toBe(N);
       expect(total(text, "flashsale_http_request_duration_seconds_count", { route: "healthz" })! - before).toBe(N);
-      expect(total(text, "flashsale_breaker_state", { dependency: "redis" }), "a state is the most open worker's, not a sum").toBe(0);
+      expect(
+        total(text, "flashsale_breaker_state", { dependency: "redis" }),
+        "a state is the most open worker's, not a sum",
+      ).toBe(0);
       if (i === 0) expectPromtoolPasses(text);
     }
   }, 120_000);

@@ -6,8 +6,21 @@ import { pool, rid, type Api } from "../helpers/env.js";
 import { expectPromtoolPasses, total } from "./scrape.js";
 
 const REPAIR_KINDS = [
-  "transfersFinished", "unitsMoved", "ordersPersisted", "rowsRestored", "recordsRestored", "cancelledRowsWritten", "unitsReturned",
-  "paidMarked", "confirmedMarked", "expired", "parkedSettled", "outboxPublished", "shardsRebuilt", "ordersRebuilt", "lateRowsHonored",
+  "transfersFinished",
+  "unitsMoved",
+  "ordersPersisted",
+  "rowsRestored",
+  "recordsRestored",
+  "cancelledRowsWritten",
+  "unitsReturned",
+  "paidMarked",
+  "confirmedMarked",
+  "expired",
+  "parkedSettled",
+  "outboxPublished",
+  "shardsRebuilt",
+  "ordersRebuilt",
+  "lateRowsHonored",
 ];
 
 describe("metrics of a durable gateway: group commit, writer, 202 → row lag, payments, sweeper, drift", () => {
@@ -28,9 +41,15 @@ describe("metrics of a durable gateway: group commit, writer, 202 → row lag, p
     const users = Array.from({ length: 9 }, (_, i) => `mt${i}-${rid(2)}`);
     const tokens = await pool(users, 9, (u) => api.token(saleId, u));
     const answers = await pool(users, 9, (u, i) => api.order(saleId, u, tokens[i]!));
-    const accepted = answers.flatMap((a, i) => (a.status === 202 ? [{ orderId: a.body.orderId as string, user: users[i]! }] : []));
+    const accepted = answers.flatMap((a, i) =>
+      a.status === 202 ? [{ orderId: a.body.orderId as string, user: users[i]! }] : [],
+    );
     expect(accepted).toHaveLength(5);
-    await eventually("rows", () => app.repo.countBySale(saleId), (c) => c.total === 5);
+    await eventually(
+      "rows",
+      () => app.repo.countBySale(saleId),
+      (c) => c.total === 5,
+    );
 
     // Payments: one paid, the same event again, a second event for the paid order, a bad signature.
     const [paid] = accepted;
@@ -40,17 +59,31 @@ describe("metrics of a durable gateway: group commit, writer, 202 → row lag, p
     expect((await api.pay(again)).headers.get("idempotent-replayed")).toBe("true");
     expect((await api.pay({ eventId: `e3-${rid()}`, orderId: paid!.orderId, status: "SUCCEEDED" })).status).toBe(200);
     const raw = JSON.stringify({ eventId: `e4-${rid()}`, orderId: paid!.orderId, status: "SUCCEEDED" });
-    expect((await api.call("POST", "/v1/payments/callback", { headers: { "content-type": "application/json", "x-signature": "00".repeat(32) }, raw })).status).toBe(401);
+    expect(
+      (
+        await api.call("POST", "/v1/payments/callback", {
+          headers: { "content-type": "application/json", "x-signature": "00".repeat(32) },
+          raw,
+        })
+      ).status,
+    ).toBe(401);
 
     // A sweeper pass after the payments: drift 0 for this live sale.
     const since = Date.now();
-    let text = await eventually("a sweeper pass after the payments", scrape, (t) => (total(t, "flashsale_sweeper_passes_total", { outcome: "done" }) ?? 0) >= 1 && Date.now() - since > 700);
+    let text = await eventually(
+      "a sweeper pass after the payments",
+      scrape,
+      (t) => (total(t, "flashsale_sweeper_passes_total", { outcome: "done" }) ?? 0) >= 1 && Date.now() - since > 700,
+    );
 
     // Group commit: the 202s are exactly the committed orders; every order of every group has an outcome.
     const groups = total(text, "flashsale_group_commit_groups_total")!;
     expect(groups).toBeGreaterThanOrEqual(1);
     expect(total(text, "flashsale_group_commit_orders_total", { outcome: "commit" })).toBe(5);
-    const decided = ["commit", "rollback", "undecided"].reduce((a, outcome) => a + total(text, "flashsale_group_commit_orders_total", { outcome })!, 0);
+    const decided = ["commit", "rollback", "undecided"].reduce(
+      (a, outcome) => a + total(text, "flashsale_group_commit_orders_total", { outcome })!,
+      0,
+    );
     expect(total(text, "flashsale_group_commit_group_size_sum")).toBe(decided);
     expect(total(text, "flashsale_group_commit_group_size_count")).toBe(groups);
     expect(total(text, "flashsale_group_commit_orders_total", { outcome: "not_sent" })).toBe(0);
@@ -63,8 +96,12 @@ describe("metrics of a durable gateway: group commit, writer, 202 → row lag, p
     const lagSum = total(text, "flashsale_order_persist_lag_seconds_sum")!;
     expect(lagSum).toBeGreaterThan(0);
     expect(lagSum).toBeLessThan(5 * 30);
-    for (const name of ["retries", "parked", "dead_lettered", "failed_batches"]) expect(total(text, `flashsale_writer_${name}_total`), name).toBe(0);
-    expect(total(text, "flashsale_orders_parked_total"), "the old name, now flashsale_writer_parked_total").toBeUndefined();
+    for (const name of ["retries", "parked", "dead_lettered", "failed_batches"])
+      expect(total(text, `flashsale_writer_${name}_total`), name).toBe(0);
+    expect(
+      total(text, "flashsale_orders_parked_total"),
+      "the old name, now flashsale_writer_parked_total",
+    ).toBeUndefined();
 
     // Payments by outcome.
     expect(total(text, "flashsale_payments_total", { outcome: "paid" })).toBe(2);
@@ -75,7 +112,9 @@ describe("metrics of a durable gateway: group commit, writer, 202 → row lag, p
 
     // Sweeper: every repair kind is a series from the start; passes are timed; drift of the live sale.
     for (const kind of REPAIR_KINDS) expect(total(text, "flashsale_sweeper_repairs_total", { kind }), kind).toBe(0);
-    expect(total(text, "flashsale_sweeper_pass_duration_seconds_count")).toBe(total(text, "flashsale_sweeper_passes_total"));
+    expect(total(text, "flashsale_sweeper_pass_duration_seconds_count")).toBe(
+      total(text, "flashsale_sweeper_passes_total"),
+    );
     expect(total(text, "flashsale_sale_drift_units", { sale: saleId })).toBe(0);
 
     expectPromtoolPasses(text);
@@ -83,10 +122,28 @@ describe("metrics of a durable gateway: group commit, writer, 202 → row lag, p
     // A drift shows: a row the ledger does not know is restored by the next pass, and counted.
     text = await scrape();
     const restoredBefore = total(text, "flashsale_sweeper_repairs_total", { kind: "recordsRestored" })!;
-    await app.repo.insertOrders([{ orderId: await orphanId(app, saleId), saleId, skuId: `sku-${saleId}`, userId: `orphan-${rid(2)}`, quantity: 1, status: "CONFIRMED", createdAt: new Date() }]);
-    text = await eventually("the sweeper restores the orphan's record", scrape, (t) => total(t, "flashsale_sweeper_repairs_total", { kind: "recordsRestored" })! > restoredBefore);
+    await app.repo.insertOrders([
+      {
+        orderId: await orphanId(app, saleId),
+        saleId,
+        skuId: `sku-${saleId}`,
+        userId: `orphan-${rid(2)}`,
+        quantity: 1,
+        status: "CONFIRMED",
+        createdAt: new Date(),
+      },
+    ]);
+    text = await eventually(
+      "the sweeper restores the orphan's record",
+      scrape,
+      (t) => total(t, "flashsale_sweeper_repairs_total", { kind: "recordsRestored" })! > restoredBefore,
+    );
     // Its unit was never taken from the stock: the next pass's drift says so.
-    await eventually("drift of the live sale", scrape, (t) => total(t, "flashsale_sale_drift_units", { sale: saleId })! > 0);
+    await eventually(
+      "drift of the live sale",
+      scrape,
+      (t) => total(t, "flashsale_sale_drift_units", { sale: saleId })! > 0,
+    );
   });
 });
 

@@ -23,7 +23,9 @@ export function parseSamples(text: string): Sample[] {
 
 /** The sum of the samples named `name` whose labels include `labels` (undefined when there is none). */
 export function total(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const hits = parseSamples(text).filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const hits = parseSamples(text).filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   return hits.length === 0 ? undefined : hits.reduce((a, s) => a + s.value, 0);
 }
 

@@ -9,7 +9,14 @@ import { expectPromtoolPasses, total } from "./scrape.js";
 
 /** `npm run writer` as a process, its MySQL through `proxy`, its probes and metrics on `port`. */
 function spawnWriter(cfg: Config, port: number): ReturnType<typeof spawnEntry> {
-  return spawnEntry("writer-main.ts", { ...cfg, rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, http: { host: "127.0.0.1", port } } } }, { FLASHSALE_RMQ_LOG: "silent" });
+  return spawnEntry(
+    "writer-main.ts",
+    {
+      ...cfg,
+      rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, http: { host: "127.0.0.1", port } } },
+    },
+    { FLASHSALE_RMQ_LOG: "silent" },
+  );
 }
 
 describe("the writer-only process serves /healthz, /readyz and /metrics (rocketmq.consumer.http)", () => {
@@ -33,7 +40,12 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
     writer = spawnWriter(throughProxy(cfg, proxy), port);
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { http: true, writer: false } });
     api = apiFor(gateway.port, cfg);
-    await eventually("the writer's /healthz", async () => (await get("/healthz")).status + writer.stderr().slice(-300), (s) => s.startsWith("200"), 60_000);
+    await eventually(
+      "the writer's /healthz",
+      async () => (await get("/healthz")).status + writer.stderr().slice(-300),
+      (s) => s.startsWith("200"),
+      60_000,
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -44,7 +56,11 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
   });
 
   it("ready once consuming with MySQL answering, not ready with MySQL cut; /metrics counts the writer's rows and lag", async () => {
-    const ready = await eventually("ready", () => get("/readyz"), (r) => r.status === 200);
+    const ready = await eventually(
+      "ready",
+      () => get("/readyz"),
+      (r) => r.status === 200,
+    );
     expect(JSON.parse(ready.text).checks).toMatchObject({ consumer: "up", mysql: "up", redis: "up", rocketmq: "up" });
 
     const saleId = `wm${rid()}`;
@@ -54,7 +70,11 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
     const answers = await pool(users, 6, (u, i) => api.order(saleId, u, tokens[i]!));
     expect(answers.filter((a) => a.status === 202)).toHaveLength(4);
 
-    const m = await eventually("the writer's rows in its /metrics", () => get("/metrics"), (r) => total(r.text, "flashsale_writer_rows_total") === 4);
+    const m = await eventually(
+      "the writer's rows in its /metrics",
+      () => get("/metrics"),
+      (r) => total(r.text, "flashsale_writer_rows_total") === 4,
+    );
     expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(total(m.text, "flashsale_order_persist_lag_seconds_count")).toBe(4);
     expect(total(m.text, "flashsale_writer_batches_total")).toBeGreaterThanOrEqual(1);
@@ -67,10 +87,18 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
 
     expect((await get("/nope")).status).toBe(404);
     proxy.setMode("reset");
-    const down = await eventually("not ready with MySQL cut", () => get("/readyz"), (r) => r.status === 503);
+    const down = await eventually(
+      "not ready with MySQL cut",
+      () => get("/readyz"),
+      (r) => r.status === 503,
+    );
     expect(JSON.parse(down.text).checks).toMatchObject({ mysql: "down", consumer: "up" });
     expect((await get("/healthz")).status).toBe(200);
     proxy.setMode("pass");
-    await eventually("ready again", () => get("/readyz"), (r) => r.status === 200);
+    await eventually(
+      "ready again",
+      () => get("/readyz"),
+      (r) => r.status === 200,
+    );
   });
 });

@@ -16,7 +16,17 @@ async function tablesOf(database: string): Promise<string[]> {
 describe("migrate", () => {
   it("creates every shard database with exactly the expected tables, and a second run changes nothing", async () => {
     const cfg = server.fresh({ shards: 3, tablesPerShard: 3 });
-    const expected = ["order_events", "orders_0", "orders_1", "orders_2", "parked_orders", "payment_claims", "payment_events", "refunds", "sales"];
+    const expected = [
+      "order_events",
+      "orders_0",
+      "orders_1",
+      "orders_2",
+      "parked_orders",
+      "payment_claims",
+      "payment_events",
+      "refunds",
+      "sales",
+    ];
 
     const first = await migrate(cfg);
     expect(first.map((r) => r.database)).toEqual(cfg.shards.map((s) => s.database));
@@ -76,12 +86,19 @@ describe("migrate", () => {
     await server.conn.query(
       `CREATE TABLE \`${db}\`.orders_0 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL, sku_id VARCHAR(64) NOT NULL, user_id VARCHAR(128) NOT NULL, quantity INT UNSIGNED NOT NULL, status ENUM('CONFIRMED','PAID','CANCELLED') NOT NULL, created_at DATETIME(3) NOT NULL, updated_at DATETIME(3) NOT NULL)`,
     );
-    await server.conn.query(`INSERT INTO \`${db}\`.orders_0 VALUES ('o1', 's', 'k', 'u', 1, 'CONFIRMED', NOW(3), NOW(3))`);
-    await server.conn.query(`CREATE TABLE \`${db}\`.payment_events (event_id VARCHAR(128) PRIMARY KEY, order_id VARCHAR(96) NOT NULL, status VARCHAR(32) NOT NULL, outcome VARCHAR(32) NOT NULL, created_at DATETIME(3) NOT NULL)`);
+    await server.conn.query(
+      `INSERT INTO \`${db}\`.orders_0 VALUES ('o1', 's', 'k', 'u', 1, 'CONFIRMED', NOW(3), NOW(3))`,
+    );
+    await server.conn.query(
+      `CREATE TABLE \`${db}\`.payment_events (event_id VARCHAR(128) PRIMARY KEY, order_id VARCHAR(96) NOT NULL, status VARCHAR(32) NOT NULL, outcome VARCHAR(32) NOT NULL, created_at DATETIME(3) NOT NULL)`,
+    );
     await migrate(cfg);
     const [rows] = await server.conn.query<mysql.RowDataPacket[]>(`SELECT order_id, version FROM \`${db}\`.orders_0`);
     expect(rows.map((r) => [r.order_id, r.version])).toEqual([["o1", 1]]);
-    const [cols] = await server.conn.query<mysql.RowDataPacket[]>("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'payment_events'", [db]);
+    const [cols] = await server.conn.query<mysql.RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'payment_events'",
+      [db],
+    );
     expect(cols.map((r) => String(r.c))).toContain("body_sha256");
   });
 
@@ -92,10 +109,14 @@ describe("migrate", () => {
     await server.conn.query(
       `CREATE TABLE \`${db}\`.order_events (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, event_id VARCHAR(128) NOT NULL, order_id VARCHAR(96) NOT NULL, sale_id VARCHAR(64) NOT NULL, type VARCHAR(32) NOT NULL, body TEXT NOT NULL, created_at DATETIME(3) NOT NULL, published_at DATETIME(3) NULL, PRIMARY KEY (seq), UNIQUE KEY uq_event (event_id), KEY idx_unpublished (published_at, seq), KEY idx_sale (sale_id, seq))`,
     );
-    await server.conn.query(`INSERT INTO \`${db}\`.order_events (event_id, order_id, sale_id, type, body, created_at) VALUES ('o1.v1', 'o1', 's', 'ORDER_CONFIRMED', '{}', NOW(3))`);
+    await server.conn.query(
+      `INSERT INTO \`${db}\`.order_events (event_id, order_id, sale_id, type, body, created_at) VALUES ('o1.v1', 'o1', 's', 'ORDER_CONFIRMED', '{}', NOW(3))`,
+    );
     await migrate(cfg);
     await migrate(cfg);
-    const [rows] = await server.conn.query<mysql.RowDataPacket[]>(`SELECT event_id, claimed_by, claim_until FROM \`${db}\`.order_events`);
+    const [rows] = await server.conn.query<mysql.RowDataPacket[]>(
+      `SELECT event_id, claimed_by, claim_until FROM \`${db}\`.order_events`,
+    );
     expect(rows.map((r) => [r.event_id, r.claimed_by, r.claim_until])).toEqual([["o1.v1", null, null]]);
     const [idx] = await server.conn.query<mysql.RowDataPacket[]>(
       "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'order_events' AND INDEX_NAME = 'idx_order'",
@@ -108,7 +129,9 @@ describe("migrate", () => {
     const cfg = server.fresh({ shards: 1, tablesPerShard: 2 });
     const db = cfg.shards[0]!.database;
     await server.conn.query(`CREATE DATABASE \`${db}\``);
-    await server.conn.query(`CREATE TABLE \`${db}\`.orders_1 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL)`);
+    await server.conn.query(
+      `CREATE TABLE \`${db}\`.orders_1 (order_id VARCHAR(96) PRIMARY KEY, sale_id VARCHAR(64) NOT NULL)`,
+    );
     await expect(migrate(cfg)).rejects.toThrow(`${db}.orders_1 exists but lacks column(s) sku_id`);
   });
 

@@ -8,7 +8,9 @@ import type { Config } from "../../src/config/schema.js";
  * The configured MySQL settings with every shard database renamed to fs_test_<random>_<i>, so each
  * test file owns its databases; `dropTestDatabases` removes them.
  */
-export function testMysqlConfig(overrides: Partial<Pick<Config["mysql"], "tablesPerShard">> & { shards?: number } = {}): Config["mysql"] {
+export function testMysqlConfig(
+  overrides: Partial<Pick<Config["mysql"], "tablesPerShard">> & { shards?: number } = {},
+): Config["mysql"] {
   const base = loadConfig().mysql;
   const tag = randomBytes(5).toString("hex");
   const first = base.shards[0]!;
@@ -16,7 +18,10 @@ export function testMysqlConfig(overrides: Partial<Pick<Config["mysql"], "tables
   return {
     ...base,
     tablesPerShard: overrides.tablesPerShard ?? base.tablesPerShard,
-    shards: Array.from({ length: count }, (_, i) => ({ ...(base.shards[i] ?? first), database: `fs_test_${tag}_${i}` })),
+    shards: Array.from({ length: count }, (_, i) => ({
+      ...(base.shards[i] ?? first),
+      database: `fs_test_${tag}_${i}`,
+    })),
   };
 }
 
@@ -42,7 +47,10 @@ export function connectServer(cfg: Config["mysql"], shard = 0): Promise<mysql.Co
  * A test file's connection to the MySQL server and the shard databases it makes: `conn` is open from
  * beforeAll, and afterAll closes it and drops every database `fresh()` named.
  */
-export function mysqlServerForFile(): { conn: mysql.Connection; fresh: (...args: Parameters<typeof testMysqlConfig>) => Config["mysql"] } {
+export function mysqlServerForFile(): {
+  conn: mysql.Connection;
+  fresh: (...args: Parameters<typeof testMysqlConfig>) => Config["mysql"];
+} {
   const created: Config["mysql"][] = [];
   const server = {
     conn: undefined as unknown as mysql.Connection,

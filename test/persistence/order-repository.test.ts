@@ -56,7 +56,10 @@ async function allRowsOfSale(saleId: string): Promise<mysql.RowDataPacket[][][]>
     cfg.shards.map((s) =>
       Promise.all(
         Array.from({ length: cfg.tablesPerShard }, async (_, t) => {
-          const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT * FROM \`${s.database}\`.\`${tableName(t)}\` WHERE sale_id = ?`, [saleId]);
+          const [rows] = await conn.query<mysql.RowDataPacket[]>(
+            `SELECT * FROM \`${s.database}\`.\`${tableName(t)}\` WHERE sale_id = ?`,
+            [saleId],
+          );
           return rows;
         }),
       ),
@@ -77,14 +80,22 @@ function neighbourOf(userId: string): string {
 describe("OrderRepository.insertOrders", () => {
   it("writes each order once, in exactly the database and table routeOrder names", async () => {
     const sale = newSale();
-    const orders = Array.from({ length: 240 }, (_, i) => order(sale, i, i % 3 === 0 ? `用户-${sale}-${i}` : undefined, 1 + (i % 4)));
+    const orders = Array.from({ length: 240 }, (_, i) =>
+      order(sale, i, i % 3 === 0 ? `用户-${sale}-${i}` : undefined, 1 + (i % 4)),
+    );
     expect(await repo.insertOrders(orders)).toEqual({ inserted: 240, duplicates: 0 });
 
     for (const o of orders) {
       const rows = await rowsAt(o.userId, o.orderId);
       expect(rows).toHaveLength(1);
       const r = rows[0]!;
-      expect([r.sale_id, r.sku_id, r.user_id, r.quantity, r.status]).toEqual([o.saleId, o.skuId, o.userId, o.quantity, "CONFIRMED"]);
+      expect([r.sale_id, r.sku_id, r.user_id, r.quantity, r.status]).toEqual([
+        o.saleId,
+        o.skuId,
+        o.userId,
+        o.quantity,
+        "CONFIRMED",
+      ]);
       expect((r.created_at as Date).getTime()).toBe(o.createdAt.getTime());
     }
     const layout = await allRowsOfSale(sale);
@@ -95,7 +106,9 @@ describe("OrderRepository.insertOrders", () => {
 
   it("agrees with the SQL form of the routing documented in order-routing.ts", async () => {
     const sale = newSale();
-    await repo.insertOrders(Array.from({ length: 64 }, (_, i) => order(sale, i, i % 2 ? `Ünïcødé-${i}-${sale}` : undefined)));
+    await repo.insertOrders(
+      Array.from({ length: 64 }, (_, i) => order(sale, i, i % 2 ? `Ünïcødé-${i}-${sale}` : undefined)),
+    );
     for (const [db, s] of cfg.shards.entries()) {
       for (let t = 0; t < cfg.tablesPerShard; t++) {
         const [rows] = await conn.query<mysql.RowDataPacket[]>(
@@ -122,7 +135,9 @@ describe("OrderRepository.insertOrders", () => {
   it("stores one row per order when eight writers deliver the same batch at once", async () => {
     const sale = newSale();
     const orders = Array.from({ length: 400 }, (_, i) => order(sale, i));
-    const results = await Promise.all(Array.from({ length: 8 }, (_, k) => repo.insertOrders(k % 2 ? [...orders].reverse() : orders)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, k) => repo.insertOrders(k % 2 ? [...orders].reverse() : orders)),
+    );
     expect(results.reduce((a, r) => a + r.inserted, 0)).toBe(400);
     expect(results.reduce((a, r) => a + r.duplicates, 0)).toBe(7 * 400);
     const rows = (await allRowsOfSale(sale)).flat(2);
@@ -150,7 +165,9 @@ describe("OrderRepository.insertOrders", () => {
     const bad = { ...order(sale, 2), quantity: 0 };
     await expect(repo.insertOrders([good, bad])).rejects.toBeInstanceOf(InvalidOrderError);
     await expect(repo.insertOrders([{ ...order(sale, 3), userId: "u".repeat(129) }])).rejects.toThrow(/userId/);
-    await expect(repo.insertOrders([{ ...order(sale, 4), createdAt: new Date(Number.NaN) }])).rejects.toThrow(/createdAt/);
+    await expect(repo.insertOrders([{ ...order(sale, 4), createdAt: new Date(Number.NaN) }])).rejects.toThrow(
+      /createdAt/,
+    );
     expect(await rowsAt(good.userId, good.orderId)).toHaveLength(0);
   });
 });
@@ -161,7 +178,15 @@ describe("OrderRepository reads and status changes", () => {
     const o = order(sale, 1);
     await repo.insertOrders([o]);
     const got = await repo.getOrder(o.userId, o.orderId);
-    expect(got).toMatchObject({ orderId: o.orderId, saleId: sale, skuId: o.skuId, userId: o.userId, quantity: 1, status: "CONFIRMED", createdAt: o.createdAt });
+    expect(got).toMatchObject({
+      orderId: o.orderId,
+      saleId: sale,
+      skuId: o.skuId,
+      userId: o.userId,
+      quantity: 1,
+      status: "CONFIRMED",
+      createdAt: o.createdAt,
+    });
     expect(got!.updatedAt).toBeInstanceOf(Date);
     // Same table, so only the user_id check stands between this caller and the row.
     expect(await repo.getOrder(neighbourOf(o.userId), o.orderId)).toBeNull();
@@ -175,7 +200,16 @@ describe("OrderRepository reads and status changes", () => {
     await repo.insertOrders(orders);
     expect(new Set(orders.map((o) => shards.forUser(o.userId).db)).size, "both databases hold some").toBe(2);
     for (const o of orders) {
-      expect(await repo.lookupOrder(o.orderId)).toEqual({ row: expect.objectContaining({ orderId: o.orderId, userId: o.userId, skuId: o.skuId, status: "CONFIRMED", createdAt: o.createdAt }), parked: false });
+      expect(await repo.lookupOrder(o.orderId)).toEqual({
+        row: expect.objectContaining({
+          orderId: o.orderId,
+          userId: o.userId,
+          skuId: o.skuId,
+          status: "CONFIRMED",
+          createdAt: o.createdAt,
+        }),
+        parked: false,
+      });
     }
     expect(await repo.lookupOrder("no-such-order")).toEqual({ row: null, parked: false });
     const parked = order(sale, 99);
@@ -192,7 +226,9 @@ describe("OrderRepository reads and status changes", () => {
     expect(await repo.setStatus(o.userId, o.orderId, ["PAID"], "CANCELLED")).toBe(false);
     expect(await repo.setStatus(neighbourOf(o.userId), o.orderId, ["CONFIRMED"], "PAID")).toBe(false);
     expect(await repo.setStatus(o.userId, o.orderId, ["CONFIRMED"], "CONFIRMED")).toBe(false);
-    const wins = await Promise.all(Array.from({ length: 10 }, () => repo.setStatus(o.userId, o.orderId, ["CONFIRMED"], "CANCELLED")));
+    const wins = await Promise.all(
+      Array.from({ length: 10 }, () => repo.setStatus(o.userId, o.orderId, ["CONFIRMED"], "CANCELLED")),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(await repo.setStatus(o.userId, o.orderId, ["CONFIRMED", "PAID"], "CANCELLED")).toBe(false);
     const stored = await repo.getOrder(o.userId, o.orderId);
@@ -205,7 +241,13 @@ describe("OrderRepository reads and status changes", () => {
     const other = newSale();
     const orders = Array.from({ length: 90 }, (_, i) => order(sale, i, undefined, 1 + (i % 5)));
     await repo.insertOrders([...orders, ...Array.from({ length: 10 }, (_, i) => order(other, i))]);
-    const want = { confirmed: 0, paid: 0, cancelled: 0, total: 0, quantity: { confirmed: 0, paid: 0, cancelled: 0, total: 0 } };
+    const want = {
+      confirmed: 0,
+      paid: 0,
+      cancelled: 0,
+      total: 0,
+      quantity: { confirmed: 0, paid: 0, cancelled: 0, total: 0 },
+    };
     for (const [i, o] of orders.entries()) {
       const to = i % 3 === 0 ? "PAID" : i % 3 === 1 ? "CANCELLED" : "CONFIRMED";
       if (to !== "CONFIRMED") expect(await repo.setStatus(o.userId, o.orderId, ["CONFIRMED"], to)).toBe(true);
@@ -217,7 +259,13 @@ describe("OrderRepository reads and status changes", () => {
     }
     expect(await repo.countBySale(sale)).toEqual(want);
     expect((await repo.countBySale(other)).total).toBe(10);
-    expect(await repo.countBySale(newSale())).toEqual({ confirmed: 0, paid: 0, cancelled: 0, total: 0, quantity: { confirmed: 0, paid: 0, cancelled: 0, total: 0 } });
+    expect(await repo.countBySale(newSale())).toEqual({
+      confirmed: 0,
+      paid: 0,
+      cancelled: 0,
+      total: 0,
+      quantity: { confirmed: 0, paid: 0, cancelled: 0, total: 0 },
+    });
   });
 
   it("scans every order of a sale exactly once, page by page", async () => {
@@ -247,7 +295,10 @@ describe("MysqlShards", () => {
 
   it("pings true when every shard answers and false when one does not", async () => {
     expect(await shards.ping()).toBe(true);
-    const broken = new MysqlShards({ ...cfg, shards: [cfg.shards[0]!, { ...cfg.shards[1]!, port: 1 }] }, { pingTimeoutMs: 1000 });
+    const broken = new MysqlShards(
+      { ...cfg, shards: [cfg.shards[0]!, { ...cfg.shards[1]!, port: 1 }] },
+      { pingTimeoutMs: 1000 },
+    );
     try {
       expect(await broken.ping()).toBe(false);
     } finally {

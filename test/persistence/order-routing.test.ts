@@ -21,7 +21,14 @@ describe("routeOrder", () => {
   });
 
   it("stays in range for every layout", () => {
-    for (const [dbs, tables] of [[1, 1], [1, 4], [2, 4], [3, 5], [7, 1], [16, 64]] as const) {
+    for (const [dbs, tables] of [
+      [1, 1],
+      [1, 4],
+      [2, 4],
+      [3, 5],
+      [7, 1],
+      [16, 64],
+    ] as const) {
       for (let i = 0; i < 500; i++) {
         const r = routeOrder(`u${i}-${dbs}-${tables}`, dbs, tables);
         expect(Number.isInteger(r.db) && r.db >= 0 && r.db < dbs).toBe(true);

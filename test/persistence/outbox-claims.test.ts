@@ -28,7 +28,10 @@ afterAll(async () => {
 async function write(orderId: string, versions: number[]): Promise<void> {
   for (const v of versions) {
     const body = JSON.stringify({ eventId: `${orderId}.v${v}`, orderId, version: v });
-    await conn.query("INSERT INTO order_events (event_id, order_id, sale_id, type, body, created_at) VALUES (?,?,?,?,?,NOW(3))", [`${orderId}.v${v}`, orderId, "s", "T", body]);
+    await conn.query(
+      "INSERT INTO order_events (event_id, order_id, sale_id, type, body, created_at) VALUES (?,?,?,?,?,NOW(3))",
+      [`${orderId}.v${v}`, orderId, "s", "T", body],
+    );
   }
 }
 
@@ -48,7 +51,12 @@ it("claims an order's events only from its earliest unpublished one, never besid
   await markPublished(pool, [first[0]!.seq], new Date(), T);
   await releaseClaim(pool, "r1:1", [first[1]!.seq], T);
   // Another claim's release touches nothing of r1's.
-  await releaseClaim(pool, "r9:9", second.map((e) => e.seq), T);
+  await releaseClaim(
+    pool,
+    "r9:9",
+    second.map((e) => e.seq),
+    T,
+  );
   expect(ids(await claimUnpublished(pool, "r3:1", 10, 30_000, T))).toEqual(["a.v2", "a.v3"]);
   expect(await claimUnpublished(pool, "r4:1", 10, 30_000, T)).toEqual([]);
 });
@@ -59,6 +67,8 @@ it("takes a claim again once it has lapsed (its relay died)", async () => {
   expect(await claimUnpublished(pool, "r5:1", 10, 30_000, T)).toEqual([]);
   await new Promise((r) => setTimeout(r, 600));
   expect(ids(await claimUnpublished(pool, "r5:2", 10, 30_000, T))).toEqual(["c.v1", "c.v2"]);
-  const [rows] = await conn.query<mysql.RowDataPacket[]>("SELECT DISTINCT claimed_by AS c FROM order_events WHERE order_id = 'c'");
+  const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    "SELECT DISTINCT claimed_by AS c FROM order_events WHERE order_id = 'c'",
+  );
   expect(rows.map((r) => r.c)).toEqual(["r5:2"]);
 });

@@ -31,21 +31,29 @@ async function events(db: number, n: number, createdAt: Date, publishedAt: Date 
   const ids = Array.from({ length: n }, () => `o-${randomUUID()}.v1`);
   const table = `\`${cfg.shards[db]!.database}\`.order_events`;
   for (const id of ids) {
-    await conns[db]!.query(`INSERT INTO ${table} (event_id, order_id, sale_id, type, body, created_at, published_at) VALUES (?,?,?,?,?,?,?)`, [
-      id, id.slice(0, -3), "s", "ORDER_CONFIRMED", "{}", createdAt, publishedAt,
-    ]);
+    await conns[db]!.query(
+      `INSERT INTO ${table} (event_id, order_id, sale_id, type, body, created_at, published_at) VALUES (?,?,?,?,?,?,?)`,
+      [id, id.slice(0, -3), "s", "ORDER_CONFIRMED", "{}", createdAt, publishedAt],
+    );
   }
   return ids;
 }
 
 async function left(db: number): Promise<string[]> {
-  const [rows] = await conns[db]!.query(`SELECT event_id FROM \`${cfg.shards[db]!.database}\`.order_events ORDER BY seq`);
+  const [rows] = await conns[db]!.query(
+    `SELECT event_id FROM \`${cfg.shards[db]!.database}\`.order_events ORDER BY seq`,
+  );
   return (rows as { event_id: string }[]).map((r) => r.event_id);
 }
 
 it("prunes published events past the retention, a batch at a time, in every database, and never an unpublished one", async () => {
   const now = Date.now();
-  const relay = new OutboxRelay(shards, noProducer, { topic: "t", intervalMs: 1000, batchMax: 2, retentionMs: 7 * DAY });
+  const relay = new OutboxRelay(shards, noProducer, {
+    topic: "t",
+    intervalMs: 1000,
+    batchMax: 2,
+    retentionMs: 7 * DAY,
+  });
   const kept: string[][] = [];
   for (const db of [0, 1]) {
     await events(db, 5, new Date(now - 9 * DAY), new Date(now - 8 * DAY)); // published 8 days ago: pruned
@@ -65,7 +73,13 @@ it("the relay prunes on its own timer once started, and stops with it", async ()
   const now = Date.now();
   // Its passes publish what the first test left unpublished: a producer that takes everything.
   const producer = { send: () => Promise.resolve({}) } as unknown as Producer;
-  const relay = new OutboxRelay(shards, producer, { topic: "t", intervalMs: 60_000, batchMax: 50, retentionMs: DAY, pruneEveryMs: 50 });
+  const relay = new OutboxRelay(shards, producer, {
+    topic: "t",
+    intervalMs: 60_000,
+    batchMax: 50,
+    retentionMs: DAY,
+    pruneEveryMs: 50,
+  });
   const old = await events(0, 3, new Date(now - 3 * DAY), new Date(now - 2 * DAY));
   relay.start();
   try {

@@ -5,8 +5,16 @@ import { startGateway, testConfig } from "../helpers/env.js";
 
 describe("Redis durability at start-up", () => {
   it("warns about primaries with neither replicas nor AOF, and names them", () => {
-    expect(durabilityWarning([{ node: "a:1", replicas: 1, aof: false, snapshots: false }, { node: "b:2", replicas: 0, aof: true, snapshots: false }])).toBeNull();
-    const w = durabilityWarning([{ node: "a:1", replicas: 0, aof: false, snapshots: true }, { node: "b:2", replicas: 1, aof: false, snapshots: false }]);
+    expect(
+      durabilityWarning([
+        { node: "a:1", replicas: 1, aof: false, snapshots: false },
+        { node: "b:2", replicas: 0, aof: true, snapshots: false },
+      ]),
+    ).toBeNull();
+    const w = durabilityWarning([
+      { node: "a:1", replicas: 0, aof: false, snapshots: true },
+      { node: "b:2", replicas: 1, aof: false, snapshots: false },
+    ]);
     expect(w).toMatch(/^Redis a:1 has neither replicas nor AOF persistence \(RDB snapshots only\)/);
     expect(w).not.toMatch(/b:2/);
   });

@@ -51,7 +51,16 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
     expect(await scripts.issueToken(first, k, token, "u1", Date.now() + 60_000)).toBe("issued");
     const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
     const args = (id: string) => ({
-      userId: "u1", quantity: 1, perUserLimit: 2, orderId: id, now: Date.now(), token, final: true, replayMs: 60_000, acceptedChannel: k.accepted, saleId: k.saleId,
+      userId: "u1",
+      quantity: 1,
+      perUserLimit: 2,
+      orderId: id,
+      now: Date.now(),
+      token,
+      final: true,
+      replayMs: 60_000,
+      acceptedChannel: k.accepted,
+      saleId: k.saleId,
     });
     const acked = (c: RedisClient) => new ReplicaAcks(c, 1, 300).replicated([k.res]);
     // Other connections, as another process or a reconnected client has: none wrote anything yet.
@@ -69,7 +78,11 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
       // The same call resent on a new connection: this attempt's own reservation, not a replay.
       expect(await scripts.reserve(resent, k, args(orderId))).toEqual({ kind: "reserved", orderId, replayed: false });
       expect(await acked(resent)).toBe(false);
-      expect(await scripts.reserve(other, k, args(`${k.saleId}.0.${rid(6).slice(0, 12)}`))).toEqual({ kind: "reserved", orderId, replayed: true });
+      expect(await scripts.reserve(other, k, args(`${k.saleId}.0.${rid(6).slice(0, 12)}`))).toEqual({
+        kind: "reserved",
+        orderId,
+        replayed: true,
+      });
       expect(await acked(other)).toBe(false);
       expect(await scripts.replay(replayer, k, token, "u1", 1)).toEqual({ kind: "reserved", orderId, replayed: true });
       expect(await acked(replayer)).toBe(false);

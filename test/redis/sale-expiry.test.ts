@@ -26,12 +26,26 @@ describe.each(MODES)("expiry of a sale's keys on Redis %s", (mode) => {
 
   /** Only what expireShards uses (Redis and the key layout); a pass over a sale would fail loudly. */
   const sweeperOf = () =>
-    new Sweeper(redis, keys, {} as never, {} as never, {} as never, {} as never, {} as never, {} as never, { persistAfterMs: 1, leaseMs: 1000, outboxStaleAfterMs: 1, owner: "t" }, new Metrics());
+    new Sweeper(
+      redis,
+      keys,
+      {} as never,
+      {} as never,
+      {} as never,
+      {} as never,
+      {} as never,
+      {} as never,
+      { persistAfterMs: 1, leaseMs: 1000, outboxStaleAfterMs: 1, owner: "t" },
+      new Metrics(),
+    );
 
   beforeAll(() => {
     redis = createRedis(cfg.redis);
     keys = new Keys(cfg.redis.keyPrefix);
-    svc = new ReservationService(redis, keys, new SoldOutCache({ max: 100, ttlMs: 60_000 }), { replaySeconds: 3600, chunkRatio: 0.5 });
+    svc = new ReservationService(redis, keys, new SoldOutCache({ max: 100, ttlMs: 60_000 }), {
+      replaySeconds: 3600,
+      chunkRatio: 0.5,
+    });
   });
   afterAll(() => redis.disconnect());
 
@@ -45,11 +59,22 @@ describe.each(MODES)("expiry of a sale's keys on Redis %s", (mode) => {
     const retentionSeconds = 1;
     const sales = new SaleStore(redis, keys, { cacheMs: 0, retentionSeconds });
     const now = Date.now();
-    const sale: Sale = { saleId: `x${rid()}`, skuId: "sku", stock: 10, perUserLimit: 5, startsAt: now + 60_000, endsAt: now + 1500, shards: 2, paymentTimeoutSeconds: 60, paused: false };
+    const sale: Sale = {
+      saleId: `x${rid()}`,
+      skuId: "sku",
+      stock: 10,
+      perUserLimit: 5,
+      startsAt: now + 60_000,
+      endsAt: now + 1500,
+      shards: 2,
+      paymentTimeoutSeconds: 60,
+      paused: false,
+    };
     expect((await sales.put(sale, now)).kind).toBe("created");
     const expiresAt = sale.endsAt + retentionSeconds * 1000;
     // Warmed with the sale's expiry, not left for a sweep after the end.
-    for (let i = 0; i < sale.shards; i++) expect(await redis.pexpiretime(keys.shard(sale.saleId, i).stock)).toBe(expiresAt);
+    for (let i = 0; i < sale.shards; i++)
+      expect(await redis.pexpiretime(keys.shard(sale.saleId, i).stock)).toBe(expiresAt);
 
     // Selling (startsAt moved: the scripts do not read it) creates buyers, res and open; a transfer xout, xin and xdone.
     const selling = { ...sale, startsAt: Date.now() - 1 };
@@ -63,10 +88,15 @@ describe.each(MODES)("expiry of a sale's keys on Redis %s", (mode) => {
     expect(await scripts.transferIn(redis, k1, "t1", 1)).toBe("applied");
     expect(await scripts.transferDone(redis, k0, "t1")).toBe("finished");
     expect(await scripts.transferOut(redis, k0, { id: "t2", want: 1, least: 0, to: 1, now: Date.now() })).toBe(1);
-    const created = [k0.xout, k0.xdone, k1.xin, ...[homeShard("ann", 2), homeShard("bob", 2), homeShard("cyd", 2)].flatMap((i) => {
-      const k = keys.shard(sale.saleId, i);
-      return [k.buyers, k.res, k.open];
-    })];
+    const created = [
+      k0.xout,
+      k0.xdone,
+      k1.xin,
+      ...[homeShard("ann", 2), homeShard("bob", 2), homeShard("cyd", 2)].flatMap((i) => {
+        const k = keys.shard(sale.saleId, i);
+        return [k.buyers, k.res, k.open];
+      }),
+    ];
     // The reserve path sets no expiry (it must not cost a command more): these have none yet.
     for (const key of created) expect(await redis.pttl(key), key).toBe(-1);
 
@@ -87,7 +117,17 @@ describe.each(MODES)("expiry of a sale's keys on Redis %s", (mode) => {
     const retentionSeconds = 3600;
     const sales = new SaleStore(redis, keys, { cacheMs: 0, retentionSeconds });
     const now = Date.now();
-    const base: Sale = { saleId: `x${rid()}`, skuId: "sku", stock: 80, perUserLimit: 5, startsAt: now + 60_000, endsAt: now + 7_200_000, shards: 8, paymentTimeoutSeconds: 60, paused: false };
+    const base: Sale = {
+      saleId: `x${rid()}`,
+      skuId: "sku",
+      stock: 80,
+      perUserLimit: 5,
+      startsAt: now + 60_000,
+      endsAt: now + 7_200_000,
+      shards: 8,
+      paymentTimeoutSeconds: 60,
+      paused: false,
+    };
     expect((await sales.put(base, now)).kind).toBe("created");
     expect((await sales.put({ ...base, shards: 4 }, now)).kind).toBe("updated");
     const last = { ...base, shards: 2, endsAt: base.endsAt - 3_600_000 };

@@ -58,7 +58,16 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
   const stockOf = async (k: ShardKeys) => Number(await direct.get(k.stock));
 
   const reserveArgs = (k: ShardKeys, token: string, orderId: string) => ({
-    userId: "u1", quantity: 2, perUserLimit: 5, orderId, now: Date.now(), token, final: true, replayMs: 60_000, acceptedChannel: k.accepted, saleId: k.saleId,
+    userId: "u1",
+    quantity: 2,
+    perUserLimit: 5,
+    orderId,
+    now: Date.now(),
+    token,
+    final: true,
+    replayMs: 60_000,
+    acceptedChannel: k.accepted,
+    saleId: k.saleId,
   });
 
   it("reserve: a resent reservation is the same one (its own, not a replay) and takes no stock again", async () => {
@@ -67,13 +76,23 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       const token = rid(16).slice(0, 32);
       expect(await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000)).toBe("issued");
       const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
-      const first = lost ? await withLostReply(() => scripts.reserve(redis, k, reserveArgs(k, token, orderId))) : await scripts.reserve(redis, k, reserveArgs(k, token, orderId));
+      const first = lost
+        ? await withLostReply(() => scripts.reserve(redis, k, reserveArgs(k, token, orderId)))
+        : await scripts.reserve(redis, k, reserveArgs(k, token, orderId));
       // The resend names this attempt's own order id: its reservation, answered as new (issue 17, scenario 2).
       expect(first).toEqual({ kind: "reserved", orderId, replayed: false });
-      expect(await scripts.reserve(redis, k, reserveArgs(k, token, orderId))).toEqual({ kind: "reserved", orderId, replayed: false });
+      expect(await scripts.reserve(redis, k, reserveArgs(k, token, orderId))).toEqual({
+        kind: "reserved",
+        orderId,
+        replayed: false,
+      });
       // Another attempt with the same key (its own order id) is a replay of the first, and its id is tombstoned.
       const otherId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
-      expect(await scripts.reserve(redis, k, reserveArgs(k, token, otherId))).toEqual({ kind: "reserved", orderId, replayed: true });
+      expect(await scripts.reserve(redis, k, reserveArgs(k, token, otherId))).toEqual({
+        kind: "reserved",
+        orderId,
+        replayed: true,
+      });
       expect((await direct.hget(k.res, otherId))!.startsWith("T|")).toBe(true);
       expect(await scripts.replay(redis, k, token, "u1", 2)).toEqual({ kind: "reserved", orderId, replayed: true });
       expect(await stockOf(k)).toBe(8);
@@ -92,7 +111,9 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000);
       const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
       await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
-      const first = lost ? await withLostReply(() => scripts.release(redis, k, orderId, k.returned, k.saleId)) : await scripts.release(redis, k, orderId, k.returned, k.saleId);
+      const first = lost
+        ? await withLostReply(() => scripts.release(redis, k, orderId, k.returned, k.saleId))
+        : await scripts.release(redis, k, orderId, k.returned, k.saleId);
       expect(first.kind).toBe(lost ? "already_released" : "released");
       expect(await scripts.release(redis, k, orderId, k.returned, k.saleId)).toEqual({ kind: "already_released" });
       expect(await stockOf(k)).toBe(10);
@@ -134,27 +155,68 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       expect(await scripts.honorOrder(redis, k, parked, honorArgs)).toEqual({ kind: "state_lost" });
       expect(await direct.exists(k.stock, k.res, k.buyers, k.token("tok-a"), k.token("tok-p"), k.xin)).toBe(0);
 
-      const row = { orderId: "o-1", state: "F" as const, quantity: 2, reservedAt: Date.now(), userId: "u1", token: "tok-row" };
+      const row = {
+        orderId: "o-1",
+        state: "F" as const,
+        quantity: 2,
+        reservedAt: Date.now(),
+        userId: "u1",
+        token: "tok-row",
+      };
       expect(await run(() => scripts.rebuildOrder(redis, k, row, 60_000))).toBe(lost ? "exists" : "rebuilt");
       expect(await scripts.rebuildOrder(redis, k, row, 60_000)).toBe("exists");
-      expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe("rebuilt");
+      expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe(
+        "rebuilt",
+      );
       expect(await direct.hget(k.buyers, "u1")).toBe("2"); // once, and not for the released order
       expect(await run(() => scripts.rebuildStock(redis, k, 7, Date.now()))).toBe(lost ? "exists" : "rebuilt");
       expect(await scripts.rebuildStock(redis, k, 99, Date.now())).toBe("exists");
       expect(await stockOf(k)).toBe(7);
       // The row's token replays its order, and buys nothing else.
-      expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-row", "o-again"))).toEqual({ kind: "reserved", orderId: "o-1", replayed: true });
-      expect(await scripts.honorOrder(redis, k, { orderId: "o-dup", quantity: 1, reservedAt: Date.now(), userId: "u1", token: "tok-row" }, { perUserLimit: 9, replayMs: 60_000 })).toEqual({ kind: "token_used" });
+      expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-row", "o-again"))).toEqual({
+        kind: "reserved",
+        orderId: "o-1",
+        replayed: true,
+      });
+      expect(
+        await scripts.honorOrder(
+          redis,
+          k,
+          { orderId: "o-dup", quantity: 1, reservedAt: Date.now(), userId: "u1", token: "tok-row" },
+          { perUserLimit: 9, replayMs: 60_000 },
+        ),
+      ).toEqual({ kind: "token_used" });
 
       // A parked order is honoured once: its units taken once, its token answering its replay.
-      expect(await run(() => scripts.honorOrder(redis, k, parked, honorArgs))).toEqual({ kind: lost ? "already" : "honored" });
+      expect(await run(() => scripts.honorOrder(redis, k, parked, honorArgs))).toEqual({
+        kind: lost ? "already" : "honored",
+      });
       expect(await scripts.honorOrder(redis, k, parked, honorArgs)).toEqual({ kind: "already" });
-      expect([await stockOf(k), await direct.hget(k.buyers, "u2"), await direct.zscore(k.open, "o-parked")]).toEqual([5, "2", String(parked.reservedAt)]);
-      expect(await scripts.reserve(redis, k, { ...reserveArgs(k, "tok-p", "o-replay"), userId: "u2" })).toEqual({ kind: "reserved", orderId: "o-parked", replayed: true });
+      expect([await stockOf(k), await direct.hget(k.buyers, "u2"), await direct.zscore(k.open, "o-parked")]).toEqual([
+        5,
+        "2",
+        String(parked.reservedAt),
+      ]);
+      expect(await scripts.reserve(redis, k, { ...reserveArgs(k, "tok-p", "o-replay"), userId: "u2" })).toEqual({
+        kind: "reserved",
+        orderId: "o-parked",
+        replayed: true,
+      });
       // Another parked order: refused over the limit, or when its token answered another attempt, or without units.
-      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p2", token: "tok-q" }, honorArgs)).toEqual({ kind: "limit_exceeded" });
-      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p3", userId: "u3" }, honorArgs)).toEqual({ kind: "token_used" });
-      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p4", userId: "u4", token: "tok-r", quantity: 6 }, { ...honorArgs, perUserLimit: 10 })).toEqual({ kind: "shard_empty", shardStock: 5 });
+      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p2", token: "tok-q" }, honorArgs)).toEqual({
+        kind: "limit_exceeded",
+      });
+      expect(await scripts.honorOrder(redis, k, { ...parked, orderId: "o-p3", userId: "u3" }, honorArgs)).toEqual({
+        kind: "token_used",
+      });
+      expect(
+        await scripts.honorOrder(
+          redis,
+          k,
+          { ...parked, orderId: "o-p4", userId: "u4", token: "tok-r", quantity: 6 },
+          { ...honorArgs, perUserLimit: 10 },
+        ),
+      ).toEqual({ kind: "shard_empty", shardStock: 5 });
       expect(await stockOf(k)).toBe(5);
     }
   });

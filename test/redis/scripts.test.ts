@@ -34,7 +34,17 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
   afterAll(() => redis.disconnect());
 
   async function newSale(stock: number, shards: number, perUserLimit = 2): Promise<Sale> {
-    const sale: Sale = { saleId: `s${rid()}`, skuId: "sku", stock, perUserLimit, startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, shards, paymentTimeoutSeconds: 60, paused: false };
+    const sale: Sale = {
+      saleId: `s${rid()}`,
+      skuId: "sku",
+      stock,
+      perUserLimit,
+      startsAt: Date.now() + 60_000,
+      endsAt: Date.now() + 3_600_000,
+      shards,
+      paymentTimeoutSeconds: 60,
+      paused: false,
+    };
     expect((await sales.put(sale)).kind).toBe("created");
     return { ...sale, startsAt: Date.now() - 1 };
   }
@@ -85,7 +95,9 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const t = await token(sale, "dave");
     const stolen = await svc.reserve({ sale, userId: "eve", token: t, quantity: 1 });
     expect(stolen.kind).toBe("invalid_token");
-    expect((await svc.reserve({ sale, userId: "dave", token: "x".repeat(32), quantity: 1 })).kind).toBe("invalid_token");
+    expect((await svc.reserve({ sale, userId: "dave", token: "x".repeat(32), quantity: 1 })).kind).toBe(
+      "invalid_token",
+    );
     const short = rid(16).slice(0, 32);
     expect(await svc.issueToken(sale, "dave", short, Date.now() + 50)).toBe(true);
     await sleep(120);
@@ -107,8 +119,14 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const sale = await newSale(10, 1, 2);
     await svc.reserve({ sale, userId: "gina", token: await token(sale, "gina"), quantity: 2 });
     const t = await token(sale, "gina");
-    expect(await svc.reserve({ sale, userId: "gina", token: t, quantity: 1 })).toEqual({ kind: "limit_exceeded", replayed: false });
-    expect(await svc.reserve({ sale, userId: "gina", token: t, quantity: 1 })).toEqual({ kind: "limit_exceeded", replayed: true });
+    expect(await svc.reserve({ sale, userId: "gina", token: t, quantity: 1 })).toEqual({
+      kind: "limit_exceeded",
+      replayed: false,
+    });
+    expect(await svc.reserve({ sale, userId: "gina", token: t, quantity: 1 })).toEqual({
+      kind: "limit_exceeded",
+      replayed: true,
+    });
     expect(await stocks(sale)).toEqual([8]);
   });
 
@@ -116,9 +134,15 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const sale = await newSale(1, 1, 1);
     await svc.reserve({ sale, userId: "h1", token: await token(sale, "h1"), quantity: 1 });
     const t = await token(sale, "h2");
-    expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({ kind: "sold_out", replayed: false });
+    expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({
+      kind: "sold_out",
+      replayed: false,
+    });
     expect(soldOut.isSoldOut(sale.saleId)).toBe(true);
-    expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({ kind: "sold_out", replayed: true });
+    expect(await svc.reserve({ sale, userId: "h2", token: t, quantity: 1 })).toEqual({
+      kind: "sold_out",
+      replayed: true,
+    });
   });
 
   it("release returns stock exactly once, lowers the buyer's count and publishes stock-returned on the shard's channel", async () => {
@@ -180,11 +204,23 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     // missing order of a live shard, which is tombstoned as ever.
     const checker = new OrderTransactionChecker(redis, keys, pino({ level: "silent" }));
     const liveId = `${sale.saleId}.0.nonenonenone`;
-    const order = (orderId: string, reservedAt: number) => ({ orderId, saleId: sale.saleId, skuId: "sku", userId: "u", quantity: 1, reservedAt });
-    const view = (...orders: ReturnType<typeof order>[]) => ({ messageId: rid(), body: encodeOrders(orders) }) as unknown as MessageView;
-    expect(await checker.check(view(order(lostId, before), order(liveId, before)))).toBe(TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED);
+    const order = (orderId: string, reservedAt: number) => ({
+      orderId,
+      saleId: sale.saleId,
+      skuId: "sku",
+      userId: "u",
+      quantity: 1,
+      reservedAt,
+    });
+    const view = (...orders: ReturnType<typeof order>[]) =>
+      ({ messageId: rid(), body: encodeOrders(orders) }) as unknown as MessageView;
+    expect(await checker.check(view(order(lostId, before), order(liveId, before)))).toBe(
+      TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED,
+    );
     expect(await redis.hget(k.res, lostId)).toBeNull();
-    expect(parseLedgerRecord(liveId, (await redis.hget(keys.shard(sale.saleId, 0).res, liveId))!)?.state).toBe("tombstone");
+    expect(parseLedgerRecord(liveId, (await redis.hget(keys.shard(sale.saleId, 0).res, liveId))!)?.state).toBe(
+      "tombstone",
+    );
 
     // Rebuilt: an order reserved before the rebuild may be one the loss took (commit: parked, then honoured);
     // one reserved after it and missing never reserved (tombstoned, rolled back).
@@ -227,7 +263,9 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const src = keys.shard(sale.saleId, from);
     const dst = keys.shard(sale.saleId, to);
     // Crash after the first half: the stock is only in the donor's transfer record.
-    expect(await scripts.transferOut(redis, src, { id: "x1", want: 3, least: 1, to, now: Date.now() - 10_000 })).toBe(3);
+    expect(await scripts.transferOut(redis, src, { id: "x1", want: 3, least: 1, to, now: Date.now() - 10_000 })).toBe(
+      3,
+    );
     expect(await stocks(sale)).toEqual([2, 5]);
     expect(await svc.rebalancer.inFlight(sale)).toBe(3);
     expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 1, units: 3 });
@@ -237,8 +275,12 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(await scripts.transferIn(redis, dst, "x1", 3)).toBe("already_applied");
     expect(await stocks(sale)).toEqual([2, 8]);
     // transfer-out resent with the same id (its reply lost to a reconnect) takes nothing twice.
-    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() - 10_000 })).toBe(1);
-    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() - 10_000 })).toBe(1);
+    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() - 10_000 })).toBe(
+      1,
+    );
+    expect(await scripts.transferOut(redis, src, { id: "x3", want: 1, least: 1, to, now: Date.now() - 10_000 })).toBe(
+      1,
+    );
     expect(await stocks(sale)).toEqual([1, 8]);
     expect(await svc.rebalancer.finishStranded(sale, 5000)).toEqual({ finished: 1, units: 1 });
     expect(await stocks(sale)).toEqual([1, 9]);
@@ -279,15 +321,29 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     const home = homeShard(user, 3);
     const to = home === 1 ? 2 : 1;
     // Another gateway moved the last unit out of shard 0 towards shard `to` and has not applied it yet.
-    expect(await scripts.transferOut(redis, keys.shard(sale.saleId, 0), { id: "inflight", want: 1, least: 1, to, now: Date.now() })).toBe(1);
+    expect(
+      await scripts.transferOut(redis, keys.shard(sale.saleId, 0), {
+        id: "inflight",
+        want: 1,
+        least: 1,
+        to,
+        now: Date.now(),
+      }),
+    ).toBe(1);
     const t = await token(sale, user);
-    expect((await svc.reserve({ sale, userId: user, token: t, quantity: 1, orderId: `${sale.saleId}.${home}.gaveupgaveup` })).kind).toBe("shard_empty");
+    expect(
+      (await svc.reserve({ sale, userId: user, token: t, quantity: 1, orderId: `${sale.saleId}.${home}.gaveupgaveup` }))
+        .kind,
+    ).toBe("shard_empty");
     expect(soldOut.isSoldOut(sale.saleId)).toBe(false);
     // The order id of the attempt that gave up is tombstoned: in a committed group it is no lost reservation.
     expect((await readRecord(redis, keys, `${sale.saleId}.${home}.gaveupgaveup`))?.state).toBe("tombstone");
     // The transfer lands; the same token (not consumed) now buys the unit.
     await svc.rebalancer.finishStranded(sale, 0);
-    expect(await svc.reserve({ sale, userId: user, token: t, quantity: 1 })).toMatchObject({ kind: "reserved", replayed: false });
+    expect(await svc.reserve({ sale, userId: user, token: t, quantity: 1 })).toMatchObject({
+      kind: "reserved",
+      replayed: false,
+    });
   });
 
   it("a buyer whose home shard is empty still buys, by pulling stock from other shards", async () => {

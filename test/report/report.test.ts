@@ -46,7 +46,10 @@ describe("demo report", () => {
   });
 
   it("draws the headline's layout too: answers per second, targets and its further series", async () => {
-    const check = await checkReport(write("headline.html", renderReport(headlineFixture())), { browser, screenshot: join(dir, "headline.png") });
+    const check = await checkReport(write("headline.html", renderReport(headlineFixture())), {
+      browser,
+      screenshot: join(dir, "headline.png"),
+    });
     expect(check.problems).toEqual([]);
     expect(check.canvases).toBe(8);
     // A million answers reach p99.999: its tick reads so (two decimals printed "p100"), each tick once.
@@ -84,7 +87,8 @@ describe("demo report", () => {
 
   it("fails on a script error, a network request, a page wider than 1280 px or a blank chart", async () => {
     const html = renderReport(fixture());
-    const variant = (name: string, extra: string) => checkReport(write(name, html.replace("</body>", `${extra}</body>`)), { browser, timeoutMs: 3000 });
+    const variant = (name: string, extra: string) =>
+      checkReport(write(name, html.replace("</body>", `${extra}</body>`)), { browser, timeoutMs: 3000 });
     // The page's own script broken too: no chart drawn, and the check says so.
     const [thrown, logged, fetched, wide, blank, broken] = await Promise.all([
       variant("throws.html", "<script>throw new Error('injected failure')</script>"),
@@ -92,7 +96,13 @@ describe("demo report", () => {
       variant("fetches.html", '<img src="https://example.com/pixel.png" alt="">'),
       variant("wide.html", '<div style="width:1600px;height:4px"></div>'),
       variant("blank.html", '<canvas id="never-drawn" width="300" height="150"></canvas>'),
-      checkReport(write("broken.html", html.replace('document.getElementById("report-data")', 'document.getElementById("no-such-element")')), { browser, timeoutMs: 3000 }),
+      checkReport(
+        write(
+          "broken.html",
+          html.replace('document.getElementById("report-data")', 'document.getElementById("no-such-element")'),
+        ),
+        { browser, timeoutMs: 3000 },
+      ),
     ]);
     expect(thrown.problems.join("\n")).toMatch(/page error: .*injected failure/);
     expect(logged.problems).toContain("console error: injected console error");
@@ -106,7 +116,9 @@ describe("demo report", () => {
   it("bins latency into round widths and draws percentile curves up to the maximum", () => {
     const h = histogram(Array.from({ length: 1000 }, (_, i) => i * 0.37));
     const width = h.edges[1]! - h.edges[0]!;
-    expect([1, 2, 2.5, 5, 10, 20, 25, 50].map((w) => w * 0.1).concat([1, 2, 2.5, 5, 10, 20, 25, 50])).toContain(Math.round(width * 100) / 100);
+    expect([1, 2, 2.5, 5, 10, 20, 25, 50].map((w) => w * 0.1).concat([1, 2, 2.5, 5, 10, 20, 25, 50])).toContain(
+      Math.round(width * 100) / 100,
+    );
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(1000);
     expect(h.n).toBe(1000);
     const curve = percentileCurve([5, 1, 4, 2, 3, 100]);

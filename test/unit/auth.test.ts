@@ -33,15 +33,21 @@ describe("buyer JWT", () => {
     ["not bearer", "Basic abc"],
     ["garbage", "Bearer abc.def"],
     ["alg none", `Bearer ${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "u", exp })}.`],
-    ["alg HS512 header on an HS256 MAC", `Bearer ${(() => {
-      const h = b64({ alg: "HS512" });
-      const p = b64({ sub: "u", exp });
-      return `${h}.${p}.${createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url")}`;
-    })()}`],
+    [
+      "alg HS512 header on an HS256 MAC",
+      `Bearer ${(() => {
+        const h = b64({ alg: "HS512" });
+        const p = b64({ sub: "u", exp });
+        return `${h}.${p}.${createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url")}`;
+      })()}`,
+    ],
     ["wrong secret", `Bearer ${signBuyerJwt("another-secret-0123456789", { sub: "u", exp })}`],
     ["no exp", `Bearer ${signBuyerJwt(SECRET, { sub: "u" } as never)}`],
     ["expired beyond skew", `Bearer ${signBuyerJwt(SECRET, { sub: "u", exp: Math.floor(now / 1000) - 31 })}`],
-    ["nbf in the future beyond skew", `Bearer ${signBuyerJwt(SECRET, { sub: "u", exp, nbf: Math.floor(now / 1000) + 120 })}`],
+    [
+      "nbf in the future beyond skew",
+      `Bearer ${signBuyerJwt(SECRET, { sub: "u", exp, nbf: Math.floor(now / 1000) + 120 })}`,
+    ],
     ["sub with a brace", `Bearer ${signBuyerJwt(SECRET, { sub: "u{1}", exp })}`],
     ["oversized", `Bearer ${"a".repeat(5000)}`],
   ])("refuses %s with UNAUTHENTICATED", (_name, header) => {
@@ -49,8 +55,12 @@ describe("buyer JWT", () => {
   });
 
   it("allows a little clock skew on exp and nbf", () => {
-    expect(auth().userId(`Bearer ${signBuyerJwt(SECRET, { sub: "u", exp: Math.floor(now / 1000) - 10 })}`, now)).toBe("u");
-    expect(auth().userId(`Bearer ${signBuyerJwt(SECRET, { sub: "u", exp, nbf: Math.floor(now / 1000) + 10 })}`, now)).toBe("u");
+    expect(auth().userId(`Bearer ${signBuyerJwt(SECRET, { sub: "u", exp: Math.floor(now / 1000) - 10 })}`, now)).toBe(
+      "u",
+    );
+    expect(
+      auth().userId(`Bearer ${signBuyerJwt(SECRET, { sub: "u", exp, nbf: Math.floor(now / 1000) + 10 })}`, now),
+    ).toBe("u");
   });
 
   it("a cached token still expires", () => {
@@ -74,7 +84,13 @@ async function codeOf(fn: () => string | Promise<string>): Promise<string> {
 describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
   const ISS = "https://idp.example.com/";
   const AUD = "flash-sale-gateway";
-  const claims = (over: Record<string, unknown> = {}) => ({ sub: "buyer-1", iss: ISS, aud: AUD, exp: Math.floor(Date.now() / 1000) + 60, ...over });
+  const claims = (over: Record<string, unknown> = {}) => ({
+    sub: "buyer-1",
+    iss: ISS,
+    aud: AUD,
+    exp: Math.floor(Date.now() / 1000) + 60,
+    ...over,
+  });
   let jwks: JwksServer;
   let rsa: IdpKey;
   let ec: IdpKey;
@@ -84,7 +100,12 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
   let stranger: IdpKey;
 
   beforeAll(async () => {
-    [rsa, ec, rotated, stranger] = await Promise.all([idpKey("RS256", "rsa-1"), idpKey("ES256", "ec-1"), idpKey("RS256", "rsa-2"), idpKey("RS256", "rsa-1")]);
+    [rsa, ec, rotated, stranger] = await Promise.all([
+      idpKey("RS256", "rsa-1"),
+      idpKey("ES256", "ec-1"),
+      idpKey("RS256", "rsa-2"),
+      idpKey("RS256", "rsa-1"),
+    ]);
     jwks = await JwksServer.start();
   });
   afterAll(() => jwks?.close());
@@ -101,7 +122,15 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     jwks.status = 200;
     jwks.hits = 0;
     clockMs = Date.now();
-    const opts: BuyerJwtOptions = { ...HS256_ONLY, algorithms: ["RS256", "ES256"], jwksUrl: jwks.url, issuer: ISS, audience: AUD, jwksCooldownSeconds: 60, ...over };
+    const opts: BuyerJwtOptions = {
+      ...HS256_ONLY,
+      algorithms: ["RS256", "ES256"],
+      jwksUrl: jwks.url,
+      issuer: ISS,
+      audience: AUD,
+      jwksCooldownSeconds: 60,
+      ...over,
+    };
     return new BuyerAuth(SECRET, 30, opts, () => clockMs);
   };
   const bearerOf = async (p: Promise<string>) => `Bearer ${await p}`;
@@ -135,7 +164,8 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     ["sub not a user id", { sub: "a{b}" }],
   ])("refuses a validly signed token with %s: UNAUTHENTICATED", async (_name, over) => {
     const a = remote([rsa, ec]);
-    for (const key of [rsa, ec]) expect(await codeOf(async () => a.userId(await bearerOf(idpJwt(key, claims(over)))))).toBe("UNAUTHENTICATED");
+    for (const key of [rsa, ec])
+      expect(await codeOf(async () => a.userId(await bearerOf(idpJwt(key, claims(over)))))).toBe("UNAUTHENTICATED");
   });
 
   it("allows the clock skew on exp, and a cached token still expires at its exp", async () => {
@@ -159,7 +189,9 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     // Signed by a key the IdP never published, under a published kid; and an RS256 signature labelled ES256.
     expect(await codeOf(async () => a.userId(await bearerOf(idpJwt(stranger, claims()))))).toBe("UNAUTHENTICATED");
     const rs = (await idpJwt(rsa, claims())).split(".");
-    expect(await codeOf(() => a.userId(`Bearer ${b64({ alg: "ES256", kid: "ec-1" })}.${rs[1]}.${rs[2]}`))).toBe("UNAUTHENTICATED");
+    expect(await codeOf(() => a.userId(`Bearer ${b64({ alg: "ES256", kid: "ec-1" })}.${rs[1]}.${rs[2]}`))).toBe(
+      "UNAUTHENTICATED",
+    );
     // ES256 only: an RS256 token is refused even though its key is in the set.
     const esOnly = remote([rsa, ec], { algorithms: ["ES256"] });
     expect(await codeOf(async () => esOnly.userId(await bearerOf(idpJwt(rsa, claims()))))).toBe("UNAUTHENTICATED");
@@ -169,7 +201,13 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
   it("refuses malformed RS256 tokens with 401, never a 500", async () => {
     const a = remote([rsa]);
     const [h, p, sig] = (await idpJwt(rsa, claims())).split(".") as [string, string, string];
-    for (const t of [`${h}.${p}.${sig.slice(0, 40)}`, `${h}.${p}.!!${sig.slice(2)}`, `${h}.${p}.`, `${b64({ alg: "RS256", kid: 7 })}.${p}.${sig}`, `${h}.${b64("[1]")}.${sig}`]) {
+    for (const t of [
+      `${h}.${p}.${sig.slice(0, 40)}`,
+      `${h}.${p}.!!${sig.slice(2)}`,
+      `${h}.${p}.`,
+      `${b64({ alg: "RS256", kid: 7 })}.${p}.${sig}`,
+      `${h}.${b64("[1]")}.${sig}`,
+    ]) {
       expect(await codeOf(() => a.userId(`Bearer ${t}`))).toBe("UNAUTHENTICATED");
     }
   });
@@ -186,7 +224,9 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     const a = remote([rsa]);
     const exp = Math.floor(Date.now() / 1000) + 60;
     const text = `{"sub":"alice","iss":${JSON.stringify(ISS)},"aud":"${AUD}","exp":${exp},"sub":"bob"}`;
-    const jws = await new CompactSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: "RS256", kid: "rsa-1" }).sign(rsa.privateKey);
+    const jws = await new CompactSign(new TextEncoder().encode(text))
+      .setProtectedHeader({ alg: "RS256", kid: "rsa-1" })
+      .sign(rsa.privateKey);
     expect(await codeOf(() => a.userId(`Bearer ${jws}`))).toBe("UNAUTHENTICATED");
   });
 
@@ -195,8 +235,12 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     // The verifier's clock stands still between the advance() calls, however slow the machine: each window
     // below is exactly as long as the test says.
     const rotatedToken = await bearerOf(idpJwt(rotated, claims({ sub: "after-rotation" })));
-    const madeUp = await Promise.all(Array.from({ length: 100 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `made-up-${i}`))));
-    const madeUpAgain = await Promise.all(Array.from({ length: 50 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `again-${i}`))));
+    const madeUp = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `made-up-${i}`))),
+    );
+    const madeUpAgain = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => bearerOf(idpJwt(rsa, claims(), `again-${i}`))),
+    );
     expect(await a.userId(await bearerOf(idpJwt(rsa, claims())))).toBe("buyer-1");
     expect(jwks.hits).toBe(1);
     advance(1600);
@@ -237,7 +281,10 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     expect(jwks.hits).toBe(2);
     // Down again once the set is stale: the held keys verify a new token at once while the refresh runs
     // behind it (and fails).
-    const [two, three] = [await bearerOf(idpJwt(rsa, claims({ sub: "two" }))), await bearerOf(idpJwt(rsa, claims({ sub: "three" })))];
+    const [two, three] = [
+      await bearerOf(idpJwt(rsa, claims({ sub: "two" }))),
+      await bearerOf(idpJwt(rsa, claims({ sub: "three" }))),
+    ];
     jwks.status = 503;
     advance(1600);
     expect(await a.userId(two)).toBe("two");
@@ -252,18 +299,28 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     advance(1250);
     jwks.keys = [rotated.jwk];
     // Stale: this token is verified with the held key while the set is refetched (now without rsa-1).
-    const concurrent = [a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "two" })))), a.userId(await bearerOf(idpJwt(rotated, claims({ sub: "three" }))))];
+    const concurrent = [
+      a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "two" })))),
+      a.userId(await bearerOf(idpJwt(rotated, claims({ sub: "three" })))),
+    ];
     expect(await Promise.all(concurrent)).toEqual(["two", "three"]);
     expect(jwks.hits).toBe(2);
     // The refreshed set no longer holds rsa-1.
-    expect(await codeOf(async () => a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "four" })))))).toBe("UNAUTHENTICATED");
+    expect(await codeOf(async () => a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "four" })))))).toBe(
+      "UNAUTHENTICATED",
+    );
   });
 
   it("JWKS unreachable (connection refused): UNAVAILABLE, no crash", async () => {
     const gone = await JwksServer.start([rsa]);
     const url = gone.url;
     await gone.close();
-    const a = new BuyerAuth(SECRET, 30, { ...HS256_ONLY, algorithms: ["RS256"], jwksUrl: url, jwksCooldownSeconds: 60 });
+    const a = new BuyerAuth(SECRET, 30, {
+      ...HS256_ONLY,
+      algorithms: ["RS256"],
+      jwksUrl: url,
+      jwksCooldownSeconds: 60,
+    });
     const t = await bearerOf(idpJwt(rsa, { sub: "u", exp: Math.floor(Date.now() / 1000) + 60 }));
     expect(await codeOf(() => a.userId(t))).toBe("UNAVAILABLE");
   });
@@ -272,8 +329,12 @@ describe("buyer JWT: RS256 and ES256 with keys from a JWKS URL", () => {
     const a = remote([rsa], { algorithms: ["HS256", "RS256"] });
     expect(a.userId(`Bearer ${signBuyerJwt(SECRET, claims({ sub: "hs" }) as never)}`)).toBe("hs");
     expect(await a.userId(await bearerOf(idpJwt(rsa, claims({ sub: "rs" }))))).toBe("rs");
-    expect(await codeOf(() => a.userId(`Bearer ${signBuyerJwt(SECRET, claims({ aud: "x" }) as never)}`))).toBe("UNAUTHENTICATED");
-    expect(await codeOf(() => a.userId(`Bearer ${signBuyerJwt(SECRET, claims({ iss: "x" }) as never)}`))).toBe("UNAUTHENTICATED");
+    expect(await codeOf(() => a.userId(`Bearer ${signBuyerJwt(SECRET, claims({ aud: "x" }) as never)}`))).toBe(
+      "UNAUTHENTICATED",
+    );
+    expect(await codeOf(() => a.userId(`Bearer ${signBuyerJwt(SECRET, claims({ iss: "x" }) as never)}`))).toBe(
+      "UNAUTHENTICATED",
+    );
   });
 });
 
@@ -288,11 +349,22 @@ describe("auth.jwt settings", () => {
 
   it("defaults to HS256 only; RS256/ES256 need a jwksUrl, and a jwksUrl needs them (the key is named)", () => {
     expect(load({})).toMatchObject({ algorithms: ["HS256"], jwksUrl: null, issuer: null, audience: null });
-    expect(load({ FLASHSALE__AUTH__JWT__ALGORITHMS: '["RS256","ES256"]' })).toMatch(/^invalid config: auth\.jwt\.jwksUrl: required when/);
-    expect(load({ FLASHSALE__AUTH__JWT__JWKSURL: "https://idp.example.com/jwks" })).toMatch(/^invalid config: auth\.jwt\.jwksUrl: set, but/);
-    expect(load({ FLASHSALE__AUTH__JWT__ALGORITHMS: '["PS256"]' })).toMatch(/^invalid config: auth\.jwt\.algorithms\.0:/);
-    expect(load({ FLASHSALE__AUTH__JWT__ALGORITHMS: '["RS256"]', FLASHSALE__AUTH__JWT__JWKSURL: "https://idp.example.com/jwks", FLASHSALE__AUTH__JWT__AUDIENCE: "gw" }))
-      .toMatchObject({ algorithms: ["RS256"], jwksUrl: "https://idp.example.com/jwks", audience: "gw" });
+    expect(load({ FLASHSALE__AUTH__JWT__ALGORITHMS: '["RS256","ES256"]' })).toMatch(
+      /^invalid config: auth\.jwt\.jwksUrl: required when/,
+    );
+    expect(load({ FLASHSALE__AUTH__JWT__JWKSURL: "https://idp.example.com/jwks" })).toMatch(
+      /^invalid config: auth\.jwt\.jwksUrl: set, but/,
+    );
+    expect(load({ FLASHSALE__AUTH__JWT__ALGORITHMS: '["PS256"]' })).toMatch(
+      /^invalid config: auth\.jwt\.algorithms\.0:/,
+    );
+    expect(
+      load({
+        FLASHSALE__AUTH__JWT__ALGORITHMS: '["RS256"]',
+        FLASHSALE__AUTH__JWT__JWKSURL: "https://idp.example.com/jwks",
+        FLASHSALE__AUTH__JWT__AUDIENCE: "gw",
+      }),
+    ).toMatchObject({ algorithms: ["RS256"], jwksUrl: "https://idp.example.com/jwks", audience: "gw" });
   });
 });
 

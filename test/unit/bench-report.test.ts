@@ -34,7 +34,10 @@ describe("bench report", () => {
       }),
     );
     // An older file without `command`: the command is the benchmark's own.
-    writeFileSync(join(dir, "memory.json"), JSON.stringify({ name: "memory", description: "sizes", timestamp: "2026-12-01T10:00:00Z", durationSeconds: 25 }));
+    writeFileSync(
+      join(dir, "memory.json"),
+      JSON.stringify({ name: "memory", description: "sizes", timestamp: "2026-12-01T10:00:00Z", durationSeconds: 25 }),
+    );
     writeFileSync(join(dir, "broken.json"), "{");
     const out = renderReport(loadResults(dir));
     expect(out).toContain(
@@ -47,7 +50,9 @@ describe("bench report", () => {
 
   it("replaces only the marked section of the page, and refuses a page without markers", () => {
     const page = "# B\n\n<!-- bench:report:start -->\nold\n<!-- bench:report:end -->\n\n## Recorded\n";
-    expect(replaceSection(page, "new\n")).toBe("# B\n\n<!-- bench:report:start -->\nnew\n<!-- bench:report:end -->\n\n## Recorded\n");
+    expect(replaceSection(page, "new\n")).toBe(
+      "# B\n\n<!-- bench:report:start -->\nnew\n<!-- bench:report:end -->\n\n## Recorded\n",
+    );
     expect(() => replaceSection("# B\n", "new\n")).toThrow(/markers/);
   });
 });

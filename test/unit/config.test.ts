@@ -41,7 +41,10 @@ describe("configuration", () => {
     [{ FLASHSALE__NOPE: "1" }, /no setting nope/],
     [{ FLASHSALE_CONFIG: overlay({ mysql: { shards: [{ host: "h" }] } }) }, /mysql\.shards\.0\./],
     [{ FLASHSALE_CONFIG: overlay({ server: { typo: 1 } }) }, /server: unknown setting\(s\) typo/],
-    [{ FLASHSALE_CONFIG: overlay({ server: { cors: { origins: ["shop.example.com"] } } }) }, /server\.cors\.origins\.0/],
+    [
+      { FLASHSALE_CONFIG: overlay({ server: { cors: { origins: ["shop.example.com"] } } }) },
+      /server\.cors\.origins\.0/,
+    ],
   ])("a bad value stops start-up naming the key (%o)", (env, msg) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(msg);

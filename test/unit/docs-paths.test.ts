@@ -11,7 +11,20 @@ import { repoRoot } from "../../src/util/repo-root.js";
 
 const ROOT = repoRoot();
 /** Top-level folders whose paths the docs name in code spans and code blocks. */
-const ROOTS = ["src", "test", "lua", "bench", "demo", "stack", "support", "deploy", "config", "packages", "docs", "bin"];
+const ROOTS = [
+  "src",
+  "test",
+  "lua",
+  "bench",
+  "demo",
+  "stack",
+  "support",
+  "deploy",
+  "config",
+  "packages",
+  "docs",
+  "bin",
+];
 /** What runs write (git-ignored): the docs name it as output, a fresh clone does not have it. */
 const GENERATED = ["demo/out/", "bench/results/", "dist/"];
 
@@ -82,7 +95,8 @@ function brokenLinks(page: string, md: string): string[] {
       broken.push(target);
       continue;
     }
-    if (anchor && resolved.endsWith(".md") && !anchors(readFileSync(join(ROOT, resolved), "utf8")).has(anchor)) broken.push(target);
+    if (anchor && resolved.endsWith(".md") && !anchors(readFileSync(join(ROOT, resolved), "utf8")).has(anchor))
+      broken.push(target);
   }
   return broken;
 }
@@ -91,11 +105,12 @@ describe("paths named in the docs", () => {
   it("finds what it checks (a page layout change must not make this test vacuous)", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     expect(namedPaths(readme).length).toBeGreaterThan(5);
-    expect(namedLuaFiles("`reserve-5.lua` and `lua/release-5.lua`, named `<name>-<numKeys>.lua`")).toEqual(["reserve-5.lua"]);
-    expect(brokenLinks("docs/api.md", "[ok](faults.md#limits-that-remain), [gone](faults.md#no-such), [x](../nowhere.md)")).toEqual([
-      "faults.md#no-such",
-      "../nowhere.md",
+    expect(namedLuaFiles("`reserve-5.lua` and `lua/release-5.lua`, named `<name>-<numKeys>.lua`")).toEqual([
+      "reserve-5.lua",
     ]);
+    expect(
+      brokenLinks("docs/api.md", "[ok](faults.md#limits-that-remain), [gone](faults.md#no-such), [x](../nowhere.md)"),
+    ).toEqual(["faults.md#no-such", "../nowhere.md"]);
     expect(namedPaths("`bench/results/<name>.json`, run `npx vitest run test/unit test/http/cors.test.ts`.")).toEqual([
       "test/unit",
       "test/http/cors.test.ts",
@@ -114,7 +129,9 @@ describe("paths named in the docs", () => {
       });
 
       it("names only Lua files that exist in lua/ or lua/includes/", () => {
-        const missing = namedLuaFiles(md).filter((f) => !existsSync(join(ROOT, "lua", f)) && !existsSync(join(ROOT, "lua", "includes", f)));
+        const missing = namedLuaFiles(md).filter(
+          (f) => !existsSync(join(ROOT, "lua", f)) && !existsSync(join(ROOT, "lua", "includes", f)),
+        );
         expect(missing).toEqual([]);
       });
 

@@ -13,14 +13,17 @@ function documented(): Record<string, { status: number; meaning: string }> {
   const next = page.indexOf("\n#", start + 1);
   const section = page.slice(start, next < 0 ? undefined : next);
   const rows = [...section.matchAll(/^\| (\d{3}) \| `([A-Z_]+)` \| (.+) \|$/gm)];
-  return Object.fromEntries(rows.map((m) => [m[2]!, { status: Number(m[1]), meaning: m[3]!.replace(/`/g, "").trim() }]));
+  return Object.fromEntries(
+    rows.map((m) => [m[2]!, { status: Number(m[1]), meaning: m[3]!.replace(/`/g, "").trim() }]),
+  );
 }
 
 describe("error registry", () => {
   const doc = documented();
 
   it("documents every code the gateway can send, with its status and meaning", () => {
-    for (const [code, e] of Object.entries(ERRORS)) expect(doc[code], `docs/api.md row for ${code}`).toEqual({ status: e.status, meaning: e.meaning });
+    for (const [code, e] of Object.entries(ERRORS))
+      expect(doc[code], `docs/api.md row for ${code}`).toEqual({ status: e.status, meaning: e.meaning });
   });
 
   it("sends every code docs/api.md documents", () => {

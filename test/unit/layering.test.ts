@@ -19,7 +19,8 @@ function imports(): [string, string][] {
   return sourceFiles(SRC).flatMap((file) => {
     const text = readFileSync(file, "utf8");
     return [...text.matchAll(/^(?:import|export)[^;]*? from "(\.[^"]+)";/gm)].map(
-      (m) => [relative(SRC, file), relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, ".ts")))] as [string, string],
+      (m) =>
+        [relative(SRC, file), relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, ".ts")))] as [string, string],
     );
   });
 }
@@ -98,7 +99,9 @@ describe("layering of src/", () => {
 
   it("nothing outside src/http imports from src/http but the composition root: errors and ports live below it", () => {
     const root = ["gateway-process.ts", "process"];
-    const offenders = edges.filter(([from, to]) => folderOf(to) === "http" && folderOf(from) !== "http" && !root.includes(folderOf(from)));
+    const offenders = edges.filter(
+      ([from, to]) => folderOf(to) === "http" && folderOf(from) !== "http" && !root.includes(folderOf(from)),
+    );
     expect(offenders).toEqual([]);
   });
 

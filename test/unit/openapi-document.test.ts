@@ -15,13 +15,17 @@ describe("OpenAPI document, as built", () => {
   const doc: Doc = openApiDocument();
 
   it("documents exactly the route table, one operation per route, named as in metrics", () => {
-    const documented = operations(doc).map(({ method, path, op }) => `${method} ${path} ${op.operationId}`).sort();
+    const documented = operations(doc)
+      .map(({ method, path, op }) => `${method} ${path} ${op.operationId}`)
+      .sort();
     const table = ROUTES.map((r) => `${r.method} ${openApiPath(r.path)} ${r.name}`).sort();
     expect(documented).toEqual(table);
     expect(new Set(table.map((t) => t.split(" ")[2])).size).toBe(ROUTES.length);
     // The server registers the table and, besides it, only the catch-alls (CORS preflight, not found).
     const server = readFileSync(join(repoRoot(), "src/http/server.ts"), "utf8");
-    const literal = [...server.matchAll(/route\(app, "(\w+)", "([^"]+)", "(\w+)"/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    const literal = [...server.matchAll(/route\(app, "(\w+)", "([^"]+)", "(\w+)"/g)].map(
+      (m) => `${m[1]} ${m[2]} ${m[3]}`,
+    );
     expect(literal.sort()).toEqual(["any /* not_found", "options /* cors_preflight"]);
     expect(server).toMatch(/for \(const r of ROUTES\b/);
   });
@@ -32,7 +36,11 @@ describe("OpenAPI document, as built", () => {
       expect(ERRORS, `${where}: ${code}`).toHaveProperty(code);
       expect(status, `${where}: ${code}`).toBe(ERRORS[code as ErrorCode].status);
     }
-    for (const code of Object.keys(ERRORS)) expect(named.some((n) => n.code === code), `${code} documented`).toBe(true);
+    for (const code of Object.keys(ERRORS))
+      expect(
+        named.some((n) => n.code === code),
+        `${code} documented`,
+      ).toBe(true);
     expect(doc.components.schemas.ErrorCode.enum).toEqual(Object.keys(ERRORS));
   });
 
@@ -40,7 +48,8 @@ describe("OpenAPI document, as built", () => {
     for (const { op } of operations(doc)) {
       for (const [status, r] of Object.entries(op.responses as Record<string, Doc>)) {
         expect(r.headers?.["X-Request-Id"], `${op.operationId} ${status}`).toBeDefined();
-        if (status === "429" || status === "503") expect(r.headers["Retry-After"], `${op.operationId} ${status}`).toBeDefined();
+        if (status === "429" || status === "503")
+          expect(r.headers["Retry-After"], `${op.operationId} ${status}`).toBeDefined();
       }
     }
     const order = doc.paths["/v1/sales/{saleId}/orders"].post;
@@ -48,6 +57,10 @@ describe("OpenAPI document, as built", () => {
     expect(order.responses["202"].headers["Idempotent-Replayed"]).toBeDefined();
     expect(order.responses["409"].headers["Idempotent-Replayed"]).toBeDefined();
     expect(doc.paths["/v1/payments/callback"].post.security).toEqual([{ paymentSignature: [] }]);
-    expect(doc.components.securitySchemes.paymentSignature).toMatchObject({ type: "apiKey", in: "header", name: "X-Signature" });
+    expect(doc.components.securitySchemes.paymentSignature).toMatchObject({
+      type: "apiKey",
+      in: "header",
+      name: "X-Signature",
+    });
   });
 });

@@ -86,7 +86,8 @@ describe("order state machine: decide()", () => {
 
   it("a payment's event id does not change the decision (the same event is answered from its record)", () => {
     for (const from of STORED) {
-      for (const kind of ["pay", "fail"] as const) expect(decide(from, { kind, eventId: "a" })).toEqual(decide(from, { kind, eventId: "b" }));
+      for (const kind of ["pay", "fail"] as const)
+        expect(decide(from, { kind, eventId: "a" })).toEqual(decide(from, { kind, eventId: "b" }));
     }
   });
 });

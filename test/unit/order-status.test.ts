@@ -24,7 +24,16 @@ describe("orderView: the status an order read shows", () => {
     const order = fromLedger("reserved");
     expect(needsRow(order)).toBe(false);
     const at = new Date(facts.reservedAt);
-    expect(orderView(order, null)).toEqual({ orderId: "o1", saleId: "s1", skuId: "sku", userId: "u1", quantity: 2, status: "RESERVED", createdAt: at, updatedAt: at });
+    expect(orderView(order, null)).toEqual({
+      orderId: "o1",
+      saleId: "s1",
+      skuId: "sku",
+      userId: "u1",
+      quantity: 2,
+      status: "RESERVED",
+      createdAt: at,
+      updatedAt: at,
+    });
   });
 
   it("CANCELLED for a reservation released before any row", () => {
@@ -33,7 +42,12 @@ describe("orderView: the status an order read shows", () => {
 
   it("the row's status and times once the ledger moved past the reservation", () => {
     for (const state of ["confirmed", "paid", "released"] as const) expect(needsRow(fromLedger(state))).toBe(true);
-    expect(orderView(fromLedger("confirmed"), row)).toMatchObject({ skuId: "sku-row", status: "PAID", createdAt: row.createdAt, updatedAt: row.updatedAt });
+    expect(orderView(fromLedger("confirmed"), row)).toMatchObject({
+      skuId: "sku-row",
+      status: "PAID",
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
   });
 
   it("an order found by its row (Redis lost it) needs no second read", () => {

@@ -18,7 +18,10 @@ describe("redis.natMap", () => {
   });
 
   it("hands the map to the cluster client", () => {
-    const cfg = loadConfig({ FLASHSALE__REDIS__MODE: "cluster", FLASHSALE__REDIS__NATMAP: '{"10.0.0.5:7000": {"host": "127.0.0.1", "port": 17000}}' }).redis;
+    const cfg = loadConfig({
+      FLASHSALE__REDIS__MODE: "cluster",
+      FLASHSALE__REDIS__NATMAP: '{"10.0.0.5:7000": {"host": "127.0.0.1", "port": 17000}}',
+    }).redis;
     const client = createRedis(cfg, { lazyConnect: true });
     expect((client as unknown as { options: { natMap?: unknown } }).options.natMap).toEqual(cfg.natMap);
     client.disconnect();

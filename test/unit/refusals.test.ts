@@ -18,17 +18,29 @@ describe("domain refusals and their HTTP answers", () => {
     });
     expect(answer(refusalError(new ReplicasBehind()))).toEqual({
       status: 503,
-      body: { error: { code: "UNAVAILABLE", message: "the reservation is not yet on Redis replicas; retry with the same key" } },
+      body: {
+        error: {
+          code: "UNAVAILABLE",
+          message: "the reservation is not yet on Redis replicas; retry with the same key",
+        },
+      },
       headers: { "retry-after": "1" },
     });
     expect(answer(refusalError(new ReplicasBehind("transfer-out")))).toEqual({
       status: 503,
-      body: { error: { code: "UNAVAILABLE", message: "stock moving between shards is not yet on Redis replicas (transfer-out); retry with the same key" } },
+      body: {
+        error: {
+          code: "UNAVAILABLE",
+          message: "stock moving between shards is not yet on Redis replicas (transfer-out); retry with the same key",
+        },
+      },
       headers: { "retry-after": "1" },
     });
     expect(answer(refusalError(new HandOffUnconfirmed()))).toEqual({
       status: 503,
-      body: { error: { code: "UNAVAILABLE", message: "order reserved, hand-off not yet confirmed; retry with the same key" } },
+      body: {
+        error: { code: "UNAVAILABLE", message: "order reserved, hand-off not yet confirmed; retry with the same key" },
+      },
       headers: { "retry-after": "1" },
     });
   });
@@ -51,7 +63,13 @@ describe("guardOrderSend: the half message's send through the RocketMQ breaker",
     const cfg = loadConfig({}).admission.breakers;
     return new Breakers({ ...cfg, enabled }, new Metrics());
   };
-  const refusal = async (p: Promise<unknown>) => answer((await p.then(() => null, (e: unknown) => e)) as ApiError);
+  const refusal = async (p: Promise<unknown>) =>
+    answer(
+      (await p.then(
+        () => null,
+        (e: unknown) => e,
+      )) as ApiError,
+    );
 
   it("breakers off: a failed send is the broker not taking the order message (503, Retry-After 1)", async () => {
     const send = guardOrderSend(breakers(false).rocketmq);

@@ -7,7 +7,11 @@ type Line = Record<string, unknown> & { level: number; msg: string };
 describe("the RocketMQ client's printf-style lines", () => {
   it("are formatted into one message, an Error by its message", () => {
     const lines: Line[] = [];
-    const root = createLogger({ service: "gateway", level: "debug", destination: { write: (s: string) => lines.push(JSON.parse(s) as Line) } });
+    const root = createLogger({
+      service: "gateway",
+      level: "debug",
+      destination: { write: (s: string) => lines.push(JSON.parse(s) as Line) },
+    });
     const saved = process.env.FLASHSALE_RMQ_LOG;
     delete process.env.FLASHSALE_RMQ_LOG;
     try {

@@ -25,13 +25,22 @@ describe("sale channels (sharded pub/sub subscriptions per sale)", () => {
     const sub = new FakeSub();
     const keys = new Keys("p:");
     const heard: string[] = [];
-    const ch = new SaleChannels(sub as unknown as RedisClient, keys, {
-      accepted: (s, t) => heard.push(`accepted ${s} ${t}`),
-      stockReturned: (s) => heard.push(`returned ${s}`),
-      saleChanged: (s) => heard.push(`changed ${s}`),
-    }, 2);
+    const ch = new SaleChannels(
+      sub as unknown as RedisClient,
+      keys,
+      {
+        accepted: (s, t) => heard.push(`accepted ${s} ${t}`),
+        stockReturned: (s) => heard.push(`returned ${s}`),
+        saleChanged: (s) => heard.push(`changed ${s}`),
+      },
+      2,
+    );
     await ch.watch(sale("s1", 2));
-    expect(sub.calls).toEqual(["+p:sale-changed:{s1}", "+p:{s1:0}:accepted p:{s1:0}:returned", "+p:{s1:1}:accepted p:{s1:1}:returned"]);
+    expect(sub.calls).toEqual([
+      "+p:sale-changed:{s1}",
+      "+p:{s1:0}:accepted p:{s1:0}:returned",
+      "+p:{s1:1}:accepted p:{s1:1}:returned",
+    ]);
     await ch.watch(sale("s1", 2));
     expect(sub.calls).toHaveLength(3);
     await ch.watch(sale("s1", 3));
@@ -45,7 +54,12 @@ describe("sale channels (sharded pub/sub subscriptions per sale)", () => {
 
     await ch.watch(sale("s2", 1));
     await ch.watch(sale("s3", 1));
-    expect(sub.calls.filter((c) => c.startsWith("-"))).toEqual(["-p:sale-changed:{s1}", "-p:{s1:0}:accepted p:{s1:0}:returned", "-p:{s1:1}:accepted p:{s1:1}:returned", "-p:{s1:2}:accepted p:{s1:2}:returned"]);
+    expect(sub.calls.filter((c) => c.startsWith("-"))).toEqual([
+      "-p:sale-changed:{s1}",
+      "-p:{s1:0}:accepted p:{s1:0}:returned",
+      "-p:{s1:1}:accepted p:{s1:1}:returned",
+      "-p:{s1:2}:accepted p:{s1:2}:returned",
+    ]);
     sub.emit("smessage", "p:{s1:0}:returned", "s1");
     expect(heard).toHaveLength(3);
     expect(ch.size).toBe(2);

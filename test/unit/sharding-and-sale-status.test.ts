@@ -28,7 +28,17 @@ describe("home shards, order ids, stock split and sale status", () => {
   });
 
   it("sale status follows time and stock", () => {
-    const s = { saleId: "s", skuId: "k", stock: 1, perUserLimit: 1, startsAt: 1000, endsAt: 2000, shards: 1, paymentTimeoutSeconds: 1, paused: false };
+    const s = {
+      saleId: "s",
+      skuId: "k",
+      stock: 1,
+      perUserLimit: 1,
+      startsAt: 1000,
+      endsAt: 2000,
+      shards: 1,
+      paymentTimeoutSeconds: 1,
+      paused: false,
+    };
     expect(saleStatus(s, 1, 999)).toBe("UPCOMING");
     expect(saleStatus(s, 1, 1000)).toBe("LIVE");
     expect(saleStatus(s, 0, 1500)).toBe("SOLD_OUT");

@@ -3,7 +3,13 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ERROR_STATUS, FlashSaleClient, FlashSaleError, FlashSaleTransportError, retryAfterSeconds } from "@flashsale/client";
+import {
+  ERROR_STATUS,
+  FlashSaleClient,
+  FlashSaleError,
+  FlashSaleTransportError,
+  retryAfterSeconds,
+} from "@flashsale/client";
 import { ERRORS } from "../../src/errors.js";
 import { repoRoot } from "../../src/util/repo-root.js";
 
@@ -17,11 +23,21 @@ interface Seen {
 
 type Reply = (res: ServerResponse) => void;
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => (res) => {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
+  (res) => {
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+  };
+const error = (status: number, code: string, headers: Record<string, string> = {}) =>
+  json(status, { error: { code, message: `${code} from the test` } }, headers);
+const ORDER = {
+  orderId: "s1.0.abcdefghijkl",
+  saleId: "s1",
+  skuId: "sku",
+  userId: "u1",
+  quantity: 1,
+  status: "RESERVED",
 };
-const error = (status: number, code: string, headers: Record<string, string> = {}) => json(status, { error: { code, message: `${code} from the test` } }, headers);
-const ORDER = { orderId: "s1.0.abcdefghijkl", saleId: "s1", skuId: "sku", userId: "u1", quantity: 1, status: "RESERVED" };
 const TOKEN = "T".repeat(32);
 
 /**
@@ -55,7 +71,12 @@ describe("storefront client against a scripted server", () => {
     seen = [];
   });
 
-  const client = (retry = {}) => new FlashSaleClient({ baseUrl: base, token: "jwt-1", retry: { maxAttempts: 4, maxDelayMs: 3000, baseDelayMs: 10, ...retry } });
+  const client = (retry = {}) =>
+    new FlashSaleClient({
+      baseUrl: base,
+      token: "jwt-1",
+      retry: { maxAttempts: 4, maxDelayMs: 3000, baseDelayMs: 10, ...retry },
+    });
 
   it("retries a 503 with the same Idempotency-Key and X-Request-Id, after the Retry-After, then takes the 202", async () => {
     script = [error(503, "UNAVAILABLE", { "retry-after": "1" }), json(202, ORDER, { "idempotent-replayed": "true" })];
@@ -64,7 +85,11 @@ describe("storefront client against a scripted server", () => {
     expect(seen).toHaveLength(2);
     for (const s of seen) {
       expect(s).toMatchObject({ method: "POST", url: "/v1/sales/s1/orders", body: JSON.stringify({ quantity: 2 }) });
-      expect(s.headers).toMatchObject({ "idempotency-key": TOKEN, authorization: "Bearer jwt-1", "content-type": "application/json" });
+      expect(s.headers).toMatchObject({
+        "idempotency-key": TOKEN,
+        authorization: "Bearer jwt-1",
+        "content-type": "application/json",
+      });
     }
     expect(seen[1]!.headers["x-request-id"]).toBe(seen[0]!.headers["x-request-id"]);
     // Retry-After is the earliest the gateway wants the retry; jitter only adds (at most a quarter).
@@ -75,9 +100,19 @@ describe("storefront client against a scripted server", () => {
 
   it("never retries a final answer: 409 SOLD_OUT is one request and a typed error", async () => {
     script = [error(409, "SOLD_OUT", { "idempotent-replayed": "true", "x-request-id": "rid-7" })];
-    const err = await client().placeOrder("s1", { purchaseToken: TOKEN }).catch((e: unknown) => e);
+    const err = await client()
+      .placeOrder("s1", { purchaseToken: TOKEN })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlashSaleError);
-    expect(err).toMatchObject({ code: "SOLD_OUT", status: 409, retryable: false, replayed: true, attempts: 1, requestId: "rid-7", idempotencyKey: TOKEN });
+    expect(err).toMatchObject({
+      code: "SOLD_OUT",
+      status: 409,
+      retryable: false,
+      replayed: true,
+      attempts: 1,
+      requestId: "rid-7",
+      idempotencyKey: TOKEN,
+    });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.body).toBe("{}");
   });
@@ -89,23 +124,42 @@ describe("storefront client against a scripted server", () => {
     [400, "INVALID_REQUEST"],
   ])("%i %s is final too", async (status, code) => {
     script = [error(status, code)];
-    await expect(client().placeOrder("s1", { purchaseToken: TOKEN })).rejects.toMatchObject({ code, status, attempts: 1 });
+    await expect(client().placeOrder("s1", { purchaseToken: TOKEN })).rejects.toMatchObject({
+      code,
+      status,
+      attempts: 1,
+    });
     expect(seen).toHaveLength(1);
   });
 
   it("gives up after maxAttempts with the last retryable error, its Retry-After and the key to place it again", async () => {
     script = [error(503, "UNAVAILABLE", { "retry-after": "0" })];
-    const err = await client({ maxAttempts: 3 }).placeOrder("s1", { purchaseToken: TOKEN }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "UNAVAILABLE", status: 503, retryable: true, retryAfterSeconds: 0, attempts: 3, idempotencyKey: TOKEN });
+    const err = await client({ maxAttempts: 3 })
+      .placeOrder("s1", { purchaseToken: TOKEN })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: "UNAVAILABLE",
+      status: 503,
+      retryable: true,
+      retryAfterSeconds: 0,
+      attempts: 3,
+      idempotencyKey: TOKEN,
+    });
     expect(seen).toHaveLength(3);
     expect(new Set(seen.map((s) => s.headers["idempotency-key"]))).toEqual(new Set([TOKEN]));
     seen = [];
-    await expect(client({ maxAttempts: 1 }).placeOrder("s1", { purchaseToken: TOKEN })).rejects.toMatchObject({ code: "UNAVAILABLE", attempts: 1 });
+    await expect(client({ maxAttempts: 1 }).placeOrder("s1", { purchaseToken: TOKEN })).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      attempts: 1,
+    });
     expect(seen).toHaveLength(1);
   });
 
   it("cuts a Retry-After longer than maxDelayMs to maxDelayMs", async () => {
-    script = [error(429, "RATE_LIMITED", { "retry-after": "30" }), json(201, { token: TOKEN, expiresAt: "2030-01-01T00:00:00.000Z" })];
+    script = [
+      error(429, "RATE_LIMITED", { "retry-after": "30" }),
+      json(201, { token: TOKEN, expiresAt: "2030-01-01T00:00:00.000Z" }),
+    ];
     const t = await client({ maxDelayMs: 150 }).takeToken("s1");
     expect(t.token).toBe(TOKEN);
     expect(seen.map((s) => s.url)).toEqual(["/v1/sales/s1/tokens", "/v1/sales/s1/tokens"]);
@@ -123,13 +177,19 @@ describe("storefront client against a scripted server", () => {
   });
 
   it("retries a dropped connection and a proxy's 502 with the same key; a non-gateway 404 is not retried", async () => {
-    script = [(res) => res.socket!.destroy(), (res) => res.writeHead(502, { "content-type": "text/html" }).end("<html>bad gateway</html>"), json(202, ORDER)];
+    script = [
+      (res) => res.socket!.destroy(),
+      (res) => res.writeHead(502, { "content-type": "text/html" }).end("<html>bad gateway</html>"),
+      json(202, ORDER),
+    ];
     const placed = await client().placeOrder("s1", { purchaseToken: TOKEN });
     expect(placed.attempts).toBe(3);
     expect(seen.map((s) => s.headers["idempotency-key"])).toEqual([TOKEN, TOKEN, TOKEN]);
     seen = [];
     script = [(res) => res.writeHead(404, { "content-type": "text/plain" }).end("nothing here")];
-    const err = await client().getSale("s1").catch((e: unknown) => e);
+    const err = await client()
+      .getSale("s1")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlashSaleTransportError);
     expect(err).toMatchObject({ status: 404, attempts: 1 });
     expect(seen).toHaveLength(1);
@@ -149,7 +209,12 @@ describe("storefront client against a scripted server", () => {
   it("reads and cancels orders with the buyer's credentials from getToken, asked on every attempt", async () => {
     let n = 0;
     const c = new FlashSaleClient({ baseUrl: `${base}/`, getToken: () => `jwt-${++n}`, retry: { maxDelayMs: 50 } });
-    const row = { ...ORDER, status: "CONFIRMED", createdAt: "2030-01-01T00:00:00.000Z", updatedAt: "2030-01-01T00:00:00.000Z" };
+    const row = {
+      ...ORDER,
+      status: "CONFIRMED",
+      createdAt: "2030-01-01T00:00:00.000Z",
+      updatedAt: "2030-01-01T00:00:00.000Z",
+    };
     script = [error(503, "UNAVAILABLE", { "retry-after": "0" }), json(200, row)];
     expect(await c.getOrder(ORDER.orderId)).toEqual(row);
     script = [json(200, { orderId: ORDER.orderId, status: "CANCELLED" })];
@@ -170,7 +235,9 @@ describe("storefront client against a scripted server", () => {
     const ac = new AbortController();
     const started = Date.now();
     setTimeout(() => ac.abort(new Error("buyer left")), 100);
-    await expect(client({ maxDelayMs: 5000 }).placeOrder("s1", { purchaseToken: TOKEN }, { signal: ac.signal })).rejects.toThrow("buyer left");
+    await expect(
+      client({ maxDelayMs: 5000 }).placeOrder("s1", { purchaseToken: TOKEN }, { signal: ac.signal }),
+    ).rejects.toThrow("buyer left");
     expect(Date.now() - started).toBeLessThan(1000);
     expect(seen).toHaveLength(1);
   });
@@ -185,7 +252,9 @@ describe("storefront client's copy of the error registry", () => {
   it("imports nothing from the gateway: its sources import only each other", () => {
     const dir = join(repoRoot(), "packages", "client", "src");
     for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
-      const specifiers = [...readFileSync(join(dir, f), "utf8").matchAll(/(?:^|\n)\s*(?:import|export)[^;]*? from "([^"]+)"/g)].map((m) => m[1]!);
+      const specifiers = [
+        ...readFileSync(join(dir, f), "utf8").matchAll(/(?:^|\n)\s*(?:import|export)[^;]*? from "([^"]+)"/g),
+      ].map((m) => m[1]!);
       for (const s of specifiers) expect(s, `${f} imports ${s}`).toMatch(/^\.\/[a-z-]+\.js$/);
     }
   });

@@ -25,7 +25,9 @@ try {
   const sale = await shop.getSale(saleId);
   console.log(`${sale.saleId}: ${sale.status}, ${sale.remaining} of ${sale.stock} left`);
   const placed = await shop.placeOrder(saleId, { quantity: 1 });
-  console.log(`order ${placed.order.orderId} ${placed.order.status} after ${placed.attempts} attempt(s), key ${placed.idempotencyKey}`);
+  console.log(
+    `order ${placed.order.orderId} ${placed.order.status} after ${placed.attempts} attempt(s), key ${placed.idempotencyKey}`,
+  );
   // The answer lost? Place it again with the kept key: the same order, replayed, nothing bought twice.
   const again = await shop.placeOrder(saleId, { purchaseToken: placed.idempotencyKey, quantity: 1 });
   console.log(`again: ${again.order.orderId}, replayed ${again.replayed}`);
@@ -34,6 +36,8 @@ try {
 } catch (err) {
   if (!(err instanceof FlashSaleError)) throw err;
   // Typed: err.code is one of the gateway's error codes.
-  console.error(`refused: ${err.status} ${err.code}${err.retryable ? ` (retry later, after ${err.retryAfterSeconds ?? "?"} s)` : ""}`);
+  console.error(
+    `refused: ${err.status} ${err.code}${err.retryable ? ` (retry later, after ${err.retryAfterSeconds ?? "?"} s)` : ""}`,
+  );
   process.exitCode = 1;
 }

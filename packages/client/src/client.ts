@@ -77,13 +77,16 @@ export class FlashSaleClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: FlashSaleClientOptions) {
-    if (!/^https?:\/\//.test(options.baseUrl)) throw new TypeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
+    if (!/^https?:\/\//.test(options.baseUrl))
+      throw new TypeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    if (!options.fetch && typeof globalThis.fetch !== "function") throw new TypeError("no global fetch: pass options.fetch");
+    if (!options.fetch && typeof globalThis.fetch !== "function")
+      throw new TypeError("no global fetch: pass options.fetch");
     // Called as a plain function: a browser's fetch called as a method of another object throws "Illegal invocation".
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) throw new RangeError("retry.maxAttempts must be an integer >= 1");
+    if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1)
+      throw new RangeError("retry.maxAttempts must be an integer >= 1");
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -94,7 +97,9 @@ export class FlashSaleClient {
 
   /** A one-time purchase token for this buyer and sale, issued from shortly before the start until the end. */
   async takeToken(saleId: string, opts?: CallOptions): Promise<PurchaseToken> {
-    return (await this.send<PurchaseToken>({ method: "POST", path: `/v1/sales/${seg(saleId)}/tokens`, auth: true }, opts)).body;
+    return (
+      await this.send<PurchaseToken>({ method: "POST", path: `/v1/sales/${seg(saleId)}/tokens`, auth: true }, opts)
+    ).body;
   }
 
   /**
@@ -105,8 +110,17 @@ export class FlashSaleClient {
   async placeOrder(saleId: string, input: PlaceOrderInput = {}, opts?: CallOptions): Promise<PlacedOrder> {
     const key = input.purchaseToken ?? (await this.takeToken(saleId, opts)).token;
     const body = input.quantity === undefined ? {} : { quantity: input.quantity };
-    const a = await this.send<ReservedOrder>({ method: "POST", path: `/v1/sales/${seg(saleId)}/orders`, auth: true, body, idempotencyKey: key }, opts);
-    return { order: a.body, replayed: a.headers.get("idempotent-replayed") === "true", idempotencyKey: key, attempts: a.attempts, requestId: a.requestId };
+    const a = await this.send<ReservedOrder>(
+      { method: "POST", path: `/v1/sales/${seg(saleId)}/orders`, auth: true, body, idempotencyKey: key },
+      opts,
+    );
+    return {
+      order: a.body,
+      replayed: a.headers.get("idempotent-replayed") === "true",
+      idempotencyKey: key,
+      attempts: a.attempts,
+      requestId: a.requestId,
+    };
   }
 
   /** The buyer's own order; RESERVED until its row is in MySQL, then CONFIRMED, PAID or CANCELLED. */
@@ -116,7 +130,9 @@ export class FlashSaleClient {
 
   /** Cancels the buyer's unpaid order (idempotent); a paid one is ORDER_NOT_CANCELLABLE. */
   async cancelOrder(orderId: string, opts?: CallOptions): Promise<CancelledOrder> {
-    return (await this.send<CancelledOrder>({ method: "POST", path: `/v1/orders/${seg(orderId)}/cancel`, auth: true }, opts)).body;
+    return (
+      await this.send<CancelledOrder>({ method: "POST", path: `/v1/orders/${seg(orderId)}/cancel`, auth: true }, opts)
+    ).body;
   }
 
   private async bearer(): Promise<string> {
@@ -149,11 +165,19 @@ export class FlashSaleClient {
       }
 
       const body = parse(res.text);
-      this.options.onResponse?.({ method: call.method, path: call.path, attempt, status: res.status, headers: res.headers, body });
+      this.options.onResponse?.({
+        method: call.method,
+        path: call.path,
+        attempt,
+        status: res.status,
+        headers: res.headers,
+        body,
+      });
       context.requestId = res.headers.get("x-request-id") ?? requestId;
       const retryAfter = retryAfterSeconds(res.headers.get("retry-after"));
       if (res.status >= 200 && res.status < 300) {
-        if (typeof body !== "object" || body === null) throw new FlashSaleTransportError(`${res.status} with a body that is not JSON`, context, res.status);
+        if (typeof body !== "object" || body === null)
+          throw new FlashSaleTransportError(`${res.status} with a body that is not JSON`, context, res.status);
         return { body: body as T, headers: res.headers, attempts: attempt, requestId: context.requestId };
       }
       const code = (body as { error?: { code?: unknown } } | null)?.error?.code;

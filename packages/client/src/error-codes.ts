@@ -38,4 +38,9 @@ export function isErrorCode(code: unknown): code is ErrorCode {
  * not consumed) or its outcome is unknown, and the same request, with the same Idempotency-Key, may be sent
  * again. Everything else is final: sending it again gets the same answer.
  */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["RATE_LIMITED", "UNAVAILABLE", "IDEMPOTENCY_IN_PROGRESS", "INTERNAL_ERROR"]);
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "RATE_LIMITED",
+  "UNAVAILABLE",
+  "IDEMPOTENCY_IN_PROGRESS",
+  "INTERNAL_ERROR",
+]);

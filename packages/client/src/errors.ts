@@ -21,7 +21,12 @@ abstract class CallFailure extends Error {
 
   constructor(message: string, context: FailureContext, options?: { cause?: unknown }) {
     super(`${context.request}: ${message}`, options);
-    ({ request: this.request, attempts: this.attempts, requestId: this.requestId, idempotencyKey: this.idempotencyKey } = context);
+    ({
+      request: this.request,
+      attempts: this.attempts,
+      requestId: this.requestId,
+      idempotencyKey: this.idempotencyKey,
+    } = context);
   }
 }
 

@@ -21,22 +21,46 @@ export interface AdminRoutesDeps {
 }
 
 /** Fields of PUT /v1/admin/sales/{saleId}; any other is refused, so a typo never silently takes a default. */
-export const SALE_FIELDS: ReadonlySet<string> = new Set(["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"]);
+export const SALE_FIELDS: ReadonlySet<string> = new Set([
+  "skuId",
+  "stock",
+  "perUserLimit",
+  "startsAt",
+  "endsAt",
+  "shards",
+  "paymentTimeoutSeconds",
+]);
 /** Fields a sale must name; `shards` and `paymentTimeoutSeconds` default from the config. */
 export const SALE_REQUIRED = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt"] as const;
 /** Upper bounds of a sale's integer fields (each at least 1); the OpenAPI document states the same. */
-export const SALE_LIMITS = { stock: 1_000_000_000, perUserLimit: 1_000_000, shards: 1024, paymentTimeoutSeconds: 7 * 86400 } as const;
+export const SALE_LIMITS = {
+  stock: 1_000_000_000,
+  perUserLimit: 1_000_000,
+  shards: 1024,
+  paymentTimeoutSeconds: 7 * 86400,
+} as const;
 /** A time given as a string must start like ISO-8601 (Date.parse takes the rest); a number is unix ms. */
 export const ISO_TIME_RE = /^\d{4}-\d\d-\d\dT/;
 
 function time(v: unknown, name: string): number {
-  const ms = typeof v === "string" && ISO_TIME_RE.test(v) ? Date.parse(v) : typeof v === "number" && Number.isSafeInteger(v) ? v : NaN;
-  if (!Number.isFinite(ms) || ms <= 0) throw new ApiError("INVALID_REQUEST", `${name} must be an ISO-8601 time or unix milliseconds`);
+  const ms =
+    typeof v === "string" && ISO_TIME_RE.test(v)
+      ? Date.parse(v)
+      : typeof v === "number" && Number.isSafeInteger(v)
+        ? v
+        : NaN;
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new ApiError("INVALID_REQUEST", `${name} must be an ISO-8601 time or unix milliseconds`);
   return ms;
 }
 
-function parseSaleBody(saleId: string, body: Record<string, unknown>, defaults: { shards: number; paymentTimeoutSeconds: number }): Sale {
-  if (typeof body.skuId !== "string" || !SKU_ID_RE.test(body.skuId)) throw new ApiError("INVALID_REQUEST", "skuId must be 1-64 of [A-Za-z0-9_.-]");
+function parseSaleBody(
+  saleId: string,
+  body: Record<string, unknown>,
+  defaults: { shards: number; paymentTimeoutSeconds: number },
+): Sale {
+  if (typeof body.skuId !== "string" || !SKU_ID_RE.test(body.skuId))
+    throw new ApiError("INVALID_REQUEST", "skuId must be 1-64 of [A-Za-z0-9_.-]");
   const stock = positiveInt(body.stock, "stock", SALE_LIMITS.stock);
   const perUserLimit = positiveInt(body.perUserLimit, "perUserLimit", SALE_LIMITS.perUserLimit);
   const startsAt = time(body.startsAt, "startsAt");
@@ -44,8 +68,20 @@ function parseSaleBody(saleId: string, body: Record<string, unknown>, defaults: 
   if (endsAt <= startsAt) throw new ApiError("INVALID_REQUEST", "endsAt must be after startsAt");
   const shards = body.shards === undefined ? defaults.shards : positiveInt(body.shards, "shards", SALE_LIMITS.shards);
   const paymentTimeoutSeconds =
-    body.paymentTimeoutSeconds === undefined ? defaults.paymentTimeoutSeconds : positiveInt(body.paymentTimeoutSeconds, "paymentTimeoutSeconds", SALE_LIMITS.paymentTimeoutSeconds);
-  return { saleId, skuId: body.skuId, stock, perUserLimit, startsAt, endsAt, shards, paymentTimeoutSeconds, paused: false };
+    body.paymentTimeoutSeconds === undefined
+      ? defaults.paymentTimeoutSeconds
+      : positiveInt(body.paymentTimeoutSeconds, "paymentTimeoutSeconds", SALE_LIMITS.paymentTimeoutSeconds);
+  return {
+    saleId,
+    skuId: body.skuId,
+    stock,
+    perUserLimit,
+    startsAt,
+    endsAt,
+    shards,
+    paymentTimeoutSeconds,
+    paused: false,
+  };
 }
 
 /** Operator endpoints; the client-IP limit applies here too, as a brake on guessing the admin token. */
@@ -72,14 +108,19 @@ export class AdminRoutes {
     this.resume = ipLimited(deps.limits, (req) => this.setPaused(req, false));
     this.list = ipLimited(deps.limits, async (req) => {
       deps.auth.check(req.authorization);
-      const sales = (await Promise.all((await deps.sales.ids()).map((id) => deps.sales.load(id)))).filter((x): x is Sale => x !== null);
+      const sales = (await Promise.all((await deps.sales.ids()).map((id) => deps.sales.load(id)))).filter(
+        (x): x is Sale => x !== null,
+      );
       sales.sort((a, b) => a.startsAt - b.startsAt || (a.saleId < b.saleId ? -1 : 1));
       return { status: 200, body: { sales: sales.map(saleToJson) } };
     });
     this.refunds = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
       const refunds = await deps.repo.refundsOf(sale.saleId);
-      return { status: 200, body: { saleId: sale.saleId, refunds: refunds.map((r) => ({ ...r, recordedAt: r.recordedAt.toISOString() })) } };
+      return {
+        status: 200,
+        body: { saleId: sale.saleId, refunds: refunds.map((r) => ({ ...r, recordedAt: r.recordedAt.toISOString() })) },
+      };
     });
   }
 
@@ -103,13 +144,15 @@ export class AdminRoutes {
   private async put(req: Req) {
     this.deps.auth.check(req.authorization);
     const saleId = saleIdParam(req.params[0]!);
-    if (!req.body || req.body.length === 0) throw new ApiError("INVALID_REQUEST", "body required: the sale as a JSON object");
+    if (!req.body || req.body.length === 0)
+      throw new ApiError("INVALID_REQUEST", "body required: the sale as a JSON object");
     const sale = parseSaleBody(saleId, jsonObject(req.body, req.contentType, SALE_FIELDS), {
       shards: this.deps.defaultShards,
       paymentTimeoutSeconds: this.deps.defaultPaymentTimeoutSeconds,
     });
     const r = await this.deps.sales.put(sale);
-    if (r.kind === "locked") throw new ApiError("SALE_LOCKED", "the sale has started (or holds reservations) and can no longer change");
+    if (r.kind === "locked")
+      throw new ApiError("SALE_LOCKED", "the sale has started (or holds reservations) and can no longer change");
     return { status: r.kind === "created" ? 201 : 200, body: saleToJson(r.sale) };
   }
 }

@@ -39,7 +39,15 @@ export interface BuyerRoutesDeps {
 
 const REPLAYED = { "idempotent-replayed": "true" };
 
-const OUTCOMES = ["reserved", "replayed", "sold_out", "limit_exceeded", "invalid_token", "key_reused", "unavailable"] as const;
+const OUTCOMES = [
+  "reserved",
+  "replayed",
+  "sold_out",
+  "limit_exceeded",
+  "invalid_token",
+  "key_reused",
+  "unavailable",
+] as const;
 
 /** The sold-out answers, serialized once: the flag's 409 is the reply sent most often in a flash sale. */
 const SOLD_OUT = constantReply(errorReply(new ApiError("SOLD_OUT", ERRORS.SOLD_OUT.meaning)));
@@ -65,7 +73,11 @@ export class BuyerRoutes {
   readonly placeOrder: Handler;
 
   constructor(private readonly deps: BuyerRoutesDeps) {
-    const c = deps.metrics.counter("flashsale_reservations_total", "Order attempts that reached the reservation, by outcome", ["outcome"]);
+    const c = deps.metrics.counter(
+      "flashsale_reservations_total",
+      "Order attempts that reached the reservation, by outcome",
+      ["outcome"],
+    );
     this.getSale = ipLimited(deps.limits, (req) => this.saleView(req));
     this.issueToken = ipLimited(deps.limits, (req) => this.tokenFor(req));
     this.placeOrder = ipLimited(deps.limits, (req) => this.orderChecked(req));
@@ -82,16 +94,21 @@ export class BuyerRoutes {
       if (cached === null) return Promise.reject(new ApiError("SALE_NOT_FOUND", "no sale with this id"));
       return Promise.resolve(cached);
     }
-    return this.deps.breakers.redis.forSale(saleId).run(() => this.deps.sales.get(saleId)).then((sale) => {
-      if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
-      return sale;
-    });
+    return this.deps.breakers.redis
+      .forSale(saleId)
+      .run(() => this.deps.sales.get(saleId))
+      .then((sale) => {
+        if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
+        return sale;
+      });
   }
 
   private async saleView(req: Req): Promise<HttpReply> {
     const sale = await this.sale(saleIdParam(req.params[0]!));
     // Every shard is read: the sale's own node's breaker stands for the display read.
-    const remaining = await this.deps.sales.remaining(sale, () => this.deps.breakers.redis.forSale(sale.saleId).run(() => this.deps.reservations.remaining(sale)));
+    const remaining = await this.deps.sales.remaining(sale, () =>
+      this.deps.breakers.redis.forSale(sale.saleId).run(() => this.deps.reservations.remaining(sale)),
+    );
     return { status: 200, body: { ...saleToJson(sale), status: saleStatus(sale, remaining), remaining } };
   }
 
@@ -126,22 +143,34 @@ export class BuyerRoutes {
   private orderAs(req: Req, userId: string): HttpReply | Promise<HttpReply> {
     const saleId = saleIdParam(req.params[0]!);
     const token = req.idempotencyKey;
-    if (!PURCHASE_TOKEN_RE.test(token)) throw new ApiError("INVALID_REQUEST", "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens");
+    if (!PURCHASE_TOKEN_RE.test(token))
+      throw new ApiError(
+        "INVALID_REQUEST",
+        "Idempotency-Key must be a purchase token from POST /v1/sales/{saleId}/tokens",
+      );
     const body = jsonObject(req.body, req.contentType, ORDER_FIELDS);
     const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", MAX_QUANTITY);
     const cached = this.deps.sales.cached(saleId);
-    if (cached === undefined) return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity, req.requestId));
+    if (cached === undefined)
+      return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity, req.requestId));
     if (cached === null) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
     return this.orderFor(cached, userId, token, quantity, req.requestId);
   }
 
-  private orderFor(sale: Sale, userId: string, token: string, quantity: number, requestId: string): HttpReply | Promise<HttpReply> {
+  private orderFor(
+    sale: Sale,
+    userId: string,
+    token: string,
+    quantity: number,
+    requestId: string,
+  ): HttpReply | Promise<HttpReply> {
     if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", sale.paused ? pausedReason(sale) : "the sale is not live");
     if (this.deps.soldOut.mayShortCircuit(sale.saleId, token)) {
       this.deps.soldOut.shortCircuits++;
       return soldOutReply(false);
     }
-    if (!this.deps.tokens.verify(token, sale.saleId, userId)) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
+    if (!this.deps.tokens.verify(token, sale.saleId, userId))
+      throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
     this.deps.breakers.redis.forBuyer(sale, userId).ensureClosed();
     this.deps.breakers.rocketmq.ensureClosed();
@@ -195,15 +224,29 @@ function outcomeReply(out: ReserveOutcome, sale: Sale, userId: string, quantity:
     case "sold_out":
       return soldOutReply(out.replayed);
     case "limit_exceeded":
-      return errorReply(new ApiError("LIMIT_EXCEEDED", `at most ${sale.perUserLimit} per buyer in this sale`, out.replayed ? REPLAYED : undefined));
+      return errorReply(
+        new ApiError(
+          "LIMIT_EXCEEDED",
+          `at most ${sale.perUserLimit} per buyer in this sale`,
+          out.replayed ? REPLAYED : undefined,
+        ),
+      );
     case "invalid_token":
       throw new ApiError("INVALID_TOKEN", "purchase token unknown, expired, or not yours");
     case "key_reused":
       throw new ApiError("IDEMPOTENCY_KEY_REUSED", "this key was used with a different body");
     case "order_id_taken":
     case "shard_empty":
-      throw new ApiError("UNAVAILABLE", "the reservation could not be settled in time; retry with the same key", RETRY_SOON);
+      throw new ApiError(
+        "UNAVAILABLE",
+        "the reservation could not be settled in time; retry with the same key",
+        RETRY_SOON,
+      );
     case "state_lost":
-      throw new ApiError("UNAVAILABLE", "the sale's stock is being rebuilt after a Redis failure; nothing was taken", RETRY_SOON);
+      throw new ApiError(
+        "UNAVAILABLE",
+        "the sale's stock is being rebuilt after a Redis failure; nothing was taken",
+        RETRY_SOON,
+      );
   }
 }

@@ -7,7 +7,10 @@ import type { Probe } from "../../observability/readiness.js";
 const PROBE_TIMEOUT_MS = 1000;
 
 function withTimeout(p: Promise<boolean>): Promise<boolean> {
-  return Promise.race([p.catch(() => false), new Promise<boolean>((r) => setTimeout(() => r(false), PROBE_TIMEOUT_MS).unref())]);
+  return Promise.race([
+    p.catch(() => false),
+    new Promise<boolean>((r) => setTimeout(() => r(false), PROBE_TIMEOUT_MS).unref()),
+  ]);
 }
 
 /** Health, readiness and metrics: never shed, never rate-limited, so a saturated process can still say so. */
@@ -32,5 +35,9 @@ export class OpsRoutes {
     return { status: err.status, body: { ...err.body, checks, breakers }, headers: err.headers };
   };
 
-  metricsText = async (): Promise<HttpReply> => ({ status: 200, body: await this.metrics.text(), contentType: this.metrics.contentType });
+  metricsText = async (): Promise<HttpReply> => ({
+    status: 200,
+    body: await this.metrics.text(),
+    contentType: this.metrics.contentType,
+  });
 }

@@ -69,6 +69,9 @@ export class OrderRoutes {
     const order = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
     const row = order.row ?? (needsRow(order) ? await breakers.mysql.run(() => repo.getOrder(userId, orderId)) : null);
     const view = orderView(order, row);
-    return { status: 200, body: { ...view, createdAt: view.createdAt.toISOString(), updatedAt: view.updatedAt.toISOString() } };
+    return {
+      status: 200,
+      body: { ...view, createdAt: view.createdAt.toISOString(), updatedAt: view.updatedAt.toISOString() },
+    };
   }
 }

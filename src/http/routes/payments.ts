@@ -34,7 +34,19 @@ export interface PaymentRoutesDeps {
  * again: its first answer); event_reused (an event id with another body); bad_signature; invalid;
  * not_found; error (a dependency failed: the provider retries).
  */
-const PAYMENT_OUTCOMES = ["paid", "failed", "ignored", "refund_late", "refund_double", "duplicate", "event_reused", "bad_signature", "invalid", "not_found", "error"] as const;
+const PAYMENT_OUTCOMES = [
+  "paid",
+  "failed",
+  "ignored",
+  "refund_late",
+  "refund_double",
+  "duplicate",
+  "event_reused",
+  "bad_signature",
+  "invalid",
+  "not_found",
+  "error",
+] as const;
 type PaymentCount = (typeof PAYMENT_OUTCOMES)[number];
 
 /**
@@ -49,7 +61,10 @@ export class PaymentRoutes {
 
   constructor(private readonly deps: PaymentRoutesDeps) {
     const c = deps.metrics.counter("flashsale_payments_total", "Payment callbacks by outcome", ["outcome"]);
-    this.counts = Object.fromEntries(PAYMENT_OUTCOMES.map((outcome) => [outcome, c.cell({ outcome })])) as Record<PaymentCount, Cell>;
+    this.counts = Object.fromEntries(PAYMENT_OUTCOMES.map((outcome) => [outcome, c.cell({ outcome })])) as Record<
+      PaymentCount,
+      Cell
+    >;
     this.callback = ipLimited(deps.limits, (req) => this.counted(req));
   }
 
@@ -65,13 +80,21 @@ export class PaymentRoutes {
   private async apply(req: Req): Promise<HttpReply> {
     const { signature, lifecycle, breakers } = this.deps;
     signature.check(req.signature, req.body);
-    if (!req.body || req.body.length === 0) throw new ApiError("INVALID_REQUEST", "body required: {eventId, orderId, status}");
+    if (!req.body || req.body.length === 0)
+      throw new ApiError("INVALID_REQUEST", "body required: {eventId, orderId, status}");
     const body = jsonObject(req.body, req.contentType, PAYMENT_FIELDS);
     const { eventId, orderId, status } = body;
-    if (typeof eventId !== "string" || !EVENT_ID_RE.test(eventId)) throw new ApiError("INVALID_REQUEST", "eventId must be 1-128 of [A-Za-z0-9_.:-]");
-    if (typeof orderId !== "string" || !ORDER_ID_RE.test(orderId)) throw new ApiError("INVALID_REQUEST", "orderId is malformed");
+    if (typeof eventId !== "string" || !EVENT_ID_RE.test(eventId))
+      throw new ApiError("INVALID_REQUEST", "eventId must be 1-128 of [A-Za-z0-9_.:-]");
+    if (typeof orderId !== "string" || !ORDER_ID_RE.test(orderId))
+      throw new ApiError("INVALID_REQUEST", "orderId is malformed");
     if (!isPaymentStatus(status)) throw new ApiError("INVALID_REQUEST", 'status must be "SUCCEEDED" or "FAILED"');
-    const order = await findOrder(lifecycle, breakers, orderId, () => new ApiError("ORDER_NOT_FOUND", "no order with this id"));
+    const order = await findOrder(
+      lifecycle,
+      breakers,
+      orderId,
+      () => new ApiError("ORDER_NOT_FOUND", "no order with this id"),
+    );
     // The event's content, canonical: the same event id with another order or status is another body.
     const bodySha256 = createHash("sha256").update(`${orderId}\n${status}`).digest("hex");
     const result = await breakers.mysql.run(() => lifecycle.payment(order, { eventId, status, bodySha256 }));
@@ -80,7 +103,10 @@ export class PaymentRoutes {
   }
 }
 
-function countOf(result: Exclude<TransitionResult, { kind: "event_reused" }>, status: (typeof PAYMENT_STATUSES)[number]): PaymentCount {
+function countOf(
+  result: Exclude<TransitionResult, { kind: "event_reused" }>,
+  status: (typeof PAYMENT_STATUSES)[number],
+): PaymentCount {
   const d = result.decision;
   if (result.kind === "replayed") return "duplicate";
   if (d.refund === "PAID_AFTER_CANCEL") return "refund_late";
@@ -99,11 +125,14 @@ function refusal(err: unknown): PaymentCount {
 }
 
 function paymentReply(orderId: string, result: TransitionResult): HttpReply {
-  if (result.kind === "event_reused") throw new ApiError("IDEMPOTENCY_KEY_REUSED", "this eventId was delivered before with another body");
+  if (result.kind === "event_reused")
+    throw new ApiError("IDEMPOTENCY_KEY_REUSED", "this eventId was delivered before with another body");
   const outcome = paymentOutcome(result.decision);
   const headers = result.kind === "replayed" ? REPLAYED : undefined;
   if (outcome === "ORDER_CANCELLED") {
-    return errorReply(new ApiError("ORDER_CANCELLED", "the order was cancelled before this payment; a refund is recorded", headers));
+    return errorReply(
+      new ApiError("ORDER_CANCELLED", "the order was cancelled before this payment; a refund is recorded", headers),
+    );
   }
   return { status: 200, body: { orderId, status: outcome }, headers };
 }
