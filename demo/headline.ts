@@ -610,73 +610,17 @@ function reportJson(ctx: Ctx, flood: Flood, settled: Settled, invariants: Return
 }
 
 function renderHtml(ctx: Ctx, flood: Flood, settled: Settled, report: ReturnType<typeof reportJson>): string {
-  const { run, accepted, series, samples, prep, drainMs } = flood;
+  const { series, samples } = flood;
   const { paid, cancelled, outbox, unpublished } = settled;
   const unpaid = settled.rows.length - paid.size - cancelled.size;
-  const answersBySecond: ReportData["answers"] = {
-    bucketSeconds: 1,
-    startSeconds: series.map((b) => b.t),
-    // The crowd retries every 503/429 with the same key, so the label says so.
-    series: OUTCOMES.filter((k) => series.some((b) => b[k] > 0)).map((k) => ({
-      outcome: k,
-      label: k === "retryLater" ? "503/429 (retried)" : OUTCOME_LABELS[k],
-      counts: series.map((b) => b[k]),
-    })),
-  };
   return renderReport({
     title: "Headline sale",
     subtitle: `sale ${ctx.saleId} · ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · gateway, writer and load generator as separate processes on this machine`,
-    parameters: {
-      buyers: fmtInt(BUYERS),
-      stock: `${fmtInt(STOCK)} units`,
-      shards: SHARDS,
-      "limit per buyer": LIMIT,
-      "second key": `1 buyer in ${SECOND_KEY_EVERY}`,
-      "presses per key": REPEATS,
-      connections: fmtInt(CONNECTIONS),
-      loop: MODE === "open" ? `open, ${fmtInt(RATE)} attempts/s` : "closed",
-      "warm-up buyers": fmtInt(WARMUP_BUYERS),
-    },
-    summary: [
-      {
-        label: "order attempts",
-        value: fmtInt(run.attempts),
-        note: `${fmtInt(run.requests)} requests, ${fmtInt(run.retries)} retried`,
-      },
-      {
-        label: "sell phase",
-        value: `${report.flood.sellPhaseSeconds} s`,
-        note: `${fmtInt(accepted.length)} orders, ${fmtInt(report.flood.acceptedPerSecondWhileSelling)}/s`,
-      },
-      {
-        label: "requests per second",
-        value: fmtInt(report.flood.requestsPerSecond),
-        note: `flood ${report.flood.floodSeconds} s`,
-      },
-      {
-        label: "latency p99",
-        value: fmtMs(run.latencyMs.all.p99),
-        note: `p50 ${fmtMs(run.latencyMs.all.p50)}; new 202 p99 ${fmtMs(run.latencyMs.accepted.p99)}`,
-      },
-      {
-        label: "202 → MySQL row p99",
-        value: fmtMs(report.lag202ToRowMs.p99),
-        note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}, all rows ${fmtMs(drainMs)} after the flood`,
-      },
-      {
-        label: "tokens per second",
-        value: fmtInt(report.tokens.perSecond),
-        note: `${fmtInt(prep.tokens)} in ${report.tokens.seconds} s`,
-      },
-      {
-        label: "peak Redis memory",
-        value: `${report.redis.peakMB} MB`,
-        note: `${report.redis.saleMB} MB for this sale`,
-      },
-    ],
+    parameters: headlineParameters(),
+    summary: headlineSummary(flood, report),
     invariants: Object.entries(report.invariants).map(([name, ok]) => ({ name, ok })),
     targets: Object.entries(report.targets).map(([name, t]) => ({ name, met: t.met, value: t.value })),
-    answers: answersBySecond,
+    answers: answersBySecond(series),
     stock: {
       series: [
         { label: "stock left in Redis", points: samples.map((x) => [x.t, x.remaining]) },
@@ -692,30 +636,107 @@ function renderHtml(ctx: Ctx, flood: Flood, settled: Settled, report: ReturnType
       { title: "orders", counts: { paid: paid.size, cancelled: cancelled.size, "confirmed, unpaid": unpaid } },
       { title: "events", counts: { "outbox events": outbox, unpublished } },
     ],
-    extra: [
-      {
-        title: "Latency of each second's answers",
-        unit: "ms",
-        series: [
-          { label: "p50", points: series.map((b) => [b.t, b.p50]) },
-          { label: "p99", points: series.map((b) => [b.t, b.p99]) },
-        ],
-      },
-      {
-        title: "CPU per process (% of one core)",
-        unit: "percent",
-        series: flood.watched.map((w) => ({
-          label: w.label,
-          points: samples.map((x) => [x.t, x.cpu[w.label] ?? 0] as [number, number]),
-        })),
-      },
-      {
-        title: "Redis used memory",
-        unit: "bytes",
-        series: [{ label: "used_memory", points: samples.map((x) => [x.t, x.redisBytes]) }],
-      },
-    ],
+    extra: headlineExtraCharts(flood),
   });
+}
+
+/** The run parameters the headline report lists. */
+function headlineParameters(): ReportData["parameters"] {
+  return {
+    buyers: fmtInt(BUYERS),
+    stock: `${fmtInt(STOCK)} units`,
+    shards: SHARDS,
+    "limit per buyer": LIMIT,
+    "second key": `1 buyer in ${SECOND_KEY_EVERY}`,
+    "presses per key": REPEATS,
+    connections: fmtInt(CONNECTIONS),
+    loop: MODE === "open" ? `open, ${fmtInt(RATE)} attempts/s` : "closed",
+    "warm-up buyers": fmtInt(WARMUP_BUYERS),
+  };
+}
+
+/** The headline report's tiles: attempts, throughput, latency, lag, tokens and memory. */
+function headlineSummary(flood: Flood, report: ReturnType<typeof reportJson>): ReportData["summary"] {
+  const { run, accepted, prep, drainMs } = flood;
+  return [
+    {
+      label: "order attempts",
+      value: fmtInt(run.attempts),
+      note: `${fmtInt(run.requests)} requests, ${fmtInt(run.retries)} retried`,
+    },
+    {
+      label: "sell phase",
+      value: `${report.flood.sellPhaseSeconds} s`,
+      note: `${fmtInt(accepted.length)} orders, ${fmtInt(report.flood.acceptedPerSecondWhileSelling)}/s`,
+    },
+    {
+      label: "requests per second",
+      value: fmtInt(report.flood.requestsPerSecond),
+      note: `flood ${report.flood.floodSeconds} s`,
+    },
+    {
+      label: "latency p99",
+      value: fmtMs(run.latencyMs.all.p99),
+      note: `p50 ${fmtMs(run.latencyMs.all.p50)}; new 202 p99 ${fmtMs(run.latencyMs.accepted.p99)}`,
+    },
+    {
+      label: "202 → MySQL row p99",
+      value: fmtMs(report.lag202ToRowMs.p99),
+      note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}, all rows ${fmtMs(drainMs)} after the flood`,
+    },
+    {
+      label: "tokens per second",
+      value: fmtInt(report.tokens.perSecond),
+      note: `${fmtInt(prep.tokens)} in ${report.tokens.seconds} s`,
+    },
+    {
+      label: "peak Redis memory",
+      value: `${report.redis.peakMB} MB`,
+      note: `${report.redis.saleMB} MB for this sale`,
+    },
+  ];
+}
+
+/** Answers per second of the flood, one series per outcome that occurred. */
+function answersBySecond(series: Flood["series"]): ReportData["answers"] {
+  return {
+    bucketSeconds: 1,
+    startSeconds: series.map((b) => b.t),
+    // The crowd retries every 503/429 with the same key, so the label says so.
+    series: OUTCOMES.filter((k) => series.some((b) => b[k] > 0)).map((k) => ({
+      outcome: k,
+      label: k === "retryLater" ? "503/429 (retried)" : OUTCOME_LABELS[k],
+      counts: series.map((b) => b[k]),
+    })),
+  };
+}
+
+/** The headline's further charts: latency of each second, CPU per process, Redis memory. */
+function headlineExtraCharts(flood: Flood): NonNullable<ReportData["extra"]> {
+  const { series, samples } = flood;
+  return [
+    {
+      title: "Latency of each second's answers",
+      unit: "ms",
+      series: [
+        { label: "p50", points: series.map((b) => [b.t, b.p50]) },
+        { label: "p99", points: series.map((b) => [b.t, b.p99]) },
+      ],
+    },
+    {
+      title: "CPU per process (% of one core)",
+      unit: "percent",
+      series: flood.watched.map((w) => ({
+        label: w.label,
+        points: samples.map((x) => [x.t, x.cpu[w.label] ?? 0] as [number, number]),
+      })),
+    },
+    {
+      title: "Redis used memory",
+      unit: "bytes",
+      series: [{ label: "used_memory", points: samples.map((x) => [x.t, x.redisBytes]) }],
+    },
+  ];
 }
 
 function printSummary(ctx: Ctx, flood: Flood, settled: Settled, report: ReturnType<typeof reportJson>): void {

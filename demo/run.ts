@@ -24,6 +24,7 @@ import {
   percentileCurve,
   renderReport,
   type Outcome,
+  type ReportData,
 } from "./report/render.js";
 
 /**
@@ -798,58 +799,17 @@ function outcomeOf(a: Attempt): Outcome {
 
 /** demo/out/report.html. */
 function renderHtml(run: Run, f: Figures, report: ReturnType<typeof reportJson>): string {
-  const { saleId, drop, after, audit } = run;
-  const { attempts, accepted, trafficMs, soldUnits, stockSamples } = drop;
-  const { lat202, latAll, payMs, paidUnits, invariants } = f;
+  const { saleId, drop, audit } = run;
+  const { attempts, trafficMs, stockSamples } = drop;
+  const { lat202, latAll, payMs, invariants } = f;
   const details = invariantDetails(run, f);
   // About 40 bars over the drop, each a round number of milliseconds.
   const bucketMs = [25, 50, 100, 200, 250, 500, 1000, 2000, 5000].find((b) => trafficMs / b <= 50) ?? 10_000;
   return renderReport({
     title: "Flash sale demo",
     subtitle: `sale ${saleId} · ${new Date(drop.startsAt).toISOString().slice(0, 16).replace("T", " ")} UTC · the gateway as npm start runs it, on the local stack`,
-    parameters: {
-      buyers: fmtInt(BUYERS),
-      stock: `${fmtInt(STOCK)} units`,
-      shards: SHARDS,
-      "limit per buyer": LIMIT,
-      "requests in flight": CONCURRENCY,
-      "press twice": "1 buyer in 10",
-      "payment timeout": `${PAYMENT_TIMEOUT_SECONDS} s`,
-      "buyers still trying": fmtInt(after.hopefuls.length),
-    },
-    summary: [
-      {
-        label: "attempts per second",
-        value: fmtInt(report.drop.attemptsPerSecond),
-        note: `${fmtInt(attempts.length)} in ${fmtMs(trafficMs)}`,
-      },
-      {
-        label: "orders in the drop",
-        value: fmtInt(accepted.length),
-        note: `${fmtInt(soldUnits)} of ${fmtInt(STOCK)} units`,
-      },
-      { label: "202 latency p99", value: fmtMs(pct(lat202, 0.99)), note: `p50 ${fmtMs(pct(lat202, 0.5))}` },
-      {
-        label: "202 → MySQL row p99",
-        value: fmtMs(report.lag202ToRowMs.p99),
-        note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}`,
-      },
-      {
-        label: "orders paid / cancelled",
-        value: `${fmtInt(report.lifecycle.finalStatus.PAID)} / ${fmtInt(report.lifecycle.finalStatus.CANCELLED)}`,
-        note: `${fmtInt(paidUnits)} units paid`,
-      },
-      {
-        label: "units sold again",
-        value: fmtInt(after.resales.length),
-        note: `returned → sold again p50 ${fmtMs(report.lifecycle.unitReturnToResaleMs.p50)}`,
-      },
-      {
-        label: "refunds",
-        value: fmtInt(audit.refunds.length),
-        note: `${report.lifecycle.refunds.byReason.PAID_AFTER_CANCEL} paid late · ${report.lifecycle.refunds.byReason.DUPLICATE_PAYMENT} paid twice`,
-      },
-    ],
+    parameters: demoParameters(run),
+    summary: demoSummary(run, f, report),
     invariants: Object.entries(invariants).map(([k, ok]) => ({
       name: details[k as keyof typeof invariants][0],
       ok,
@@ -878,6 +838,63 @@ function renderHtml(run: Run, f: Figures, report: ReturnType<typeof reportJson>)
       { title: "events", counts: f.eventsByType },
     ],
   });
+}
+
+/** The run parameters the demo report lists. */
+function demoParameters({ after }: Run): ReportData["parameters"] {
+  return {
+    buyers: fmtInt(BUYERS),
+    stock: `${fmtInt(STOCK)} units`,
+    shards: SHARDS,
+    "limit per buyer": LIMIT,
+    "requests in flight": CONCURRENCY,
+    "press twice": "1 buyer in 10",
+    "payment timeout": `${PAYMENT_TIMEOUT_SECONDS} s`,
+    "buyers still trying": fmtInt(after.hopefuls.length),
+  };
+}
+
+/** The demo report's tiles: throughput, orders, latency, lag, payments, resales and refunds. */
+function demoSummary(
+  { drop, after, audit }: Run,
+  f: Figures,
+  report: ReturnType<typeof reportJson>,
+): ReportData["summary"] {
+  const { attempts, accepted, trafficMs, soldUnits } = drop;
+  const { lat202, paidUnits } = f;
+  return [
+    {
+      label: "attempts per second",
+      value: fmtInt(report.drop.attemptsPerSecond),
+      note: `${fmtInt(attempts.length)} in ${fmtMs(trafficMs)}`,
+    },
+    {
+      label: "orders in the drop",
+      value: fmtInt(accepted.length),
+      note: `${fmtInt(soldUnits)} of ${fmtInt(STOCK)} units`,
+    },
+    { label: "202 latency p99", value: fmtMs(pct(lat202, 0.99)), note: `p50 ${fmtMs(pct(lat202, 0.5))}` },
+    {
+      label: "202 → MySQL row p99",
+      value: fmtMs(report.lag202ToRowMs.p99),
+      note: `p50 ${fmtMs(report.lag202ToRowMs.p50)}`,
+    },
+    {
+      label: "orders paid / cancelled",
+      value: `${fmtInt(report.lifecycle.finalStatus.PAID)} / ${fmtInt(report.lifecycle.finalStatus.CANCELLED)}`,
+      note: `${fmtInt(paidUnits)} units paid`,
+    },
+    {
+      label: "units sold again",
+      value: fmtInt(after.resales.length),
+      note: `returned → sold again p50 ${fmtMs(report.lifecycle.unitReturnToResaleMs.p50)}`,
+    },
+    {
+      label: "refunds",
+      value: fmtInt(audit.refunds.length),
+      note: `${report.lifecycle.refunds.byReason.PAID_AFTER_CANCEL} paid late · ${report.lifecycle.refunds.byReason.DUPLICATE_PAYMENT} paid twice`,
+    },
+  ];
 }
 
 function printSummary(

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { ensureTools } from "../../stack/tools.js";
 
 /**
@@ -57,21 +57,7 @@ export async function checkReport(
   const page = await (opts.browser ?? own!).newPage({ viewport: VIEWPORT });
   try {
     const url = pathToFileURL(htmlFile).href;
-    const consoleErrors: string[] = [];
-    const pageErrors: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") consoleErrors.push(m.text());
-    });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("request", (r) => {
-      if (r.url() !== url) requests.push(r.url());
-    });
-    // Nothing leaves the page, whatever it asks for: the check must not depend on the network either.
-    await page.route(
-      (u) => u.href !== url,
-      (route) => route.abort(),
-    );
+    const seen = await watchOffline(page, url);
     await page.goto(url, { waitUntil: "load" });
     const ready = await page
       .waitForFunction(() => document.documentElement.dataset.ready === "true", undefined, {
@@ -81,54 +67,11 @@ export async function checkReport(
         () => true,
         () => false,
       );
-    const found = await page.evaluate(() => {
-      const blank: string[] = [];
-      const canvases = [...document.querySelectorAll("canvas")];
-      for (const c of canvases) {
-        const ctx = c.getContext("2d");
-        if (!c.width || !c.height || !ctx) {
-          blank.push(c.id || "(canvas)");
-          continue;
-        }
-        const px = ctx.getImageData(0, 0, c.width, c.height).data;
-        // Drawn: a real share of the canvas covered (axes alone cover little; bars and lines add more).
-        let painted = 0;
-        for (let i = 3; i < px.length; i += 16) if (px[i]! > 0) painted++;
-        if (painted < (px.length / 16) * 0.01) blank.push(c.id || "(canvas)");
-      }
-      type Scale = { ticks: { label?: string | string[] }[] };
-      const chartOf = (
-        window as unknown as {
-          Chart?: { getChart(c: HTMLCanvasElement): { scales: Record<string, Scale> } | undefined };
-        }
-      ).Chart;
-      const ticks: Record<string, string[]> = {};
-      for (const c of canvases) {
-        const chart = chartOf?.getChart(c);
-        if (chart)
-          ticks[c.id] = Object.values(chart.scales).flatMap((s) =>
-            s.ticks.flatMap((t) => (Array.isArray(t.label) ? t.label : t.label ? [t.label] : [])),
-          );
-      }
-      return { scrollWidth: document.documentElement.scrollWidth, canvases: canvases.length, blank, ticks };
-    });
+    const found = await inspectCharts(page);
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
-    const problems = [
-      ...(ready ? [] : ["the page's script did not finish drawing its charts (data-ready never set)"]),
-      ...pageErrors.map((e) => `page error: ${e}`),
-      ...consoleErrors.map((e) => `console error: ${e}`),
-      ...requests.map((r) => `request from an offline report: ${r}`),
-      ...(found.scrollWidth > VIEWPORT.width
-        ? [`horizontal scroll at ${VIEWPORT.width} px: the page is ${found.scrollWidth} px wide`]
-        : []),
-      ...(found.canvases === 0 ? ["no chart on the page"] : []),
-      ...found.blank.map((id) => `chart ${id} is blank`),
-    ];
     return {
-      problems,
-      consoleErrors,
-      pageErrors,
-      requests,
+      problems: problemsFound(ready, seen, found),
+      ...seen,
       scrollWidth: found.scrollWidth,
       canvases: found.canvases,
       blankCanvases: found.blank,
@@ -138,6 +81,79 @@ export async function checkReport(
     await page.close().catch(() => {});
     await own?.close();
   }
+}
+
+type Seen = Pick<ReportCheck, "consoleErrors" | "pageErrors" | "requests">;
+type Found = Awaited<ReturnType<typeof inspectCharts>>;
+
+/** Records the page's errors and requests from now on, and aborts every request but `url` itself. */
+async function watchOffline(page: Page, url: string): Promise<Seen> {
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("request", (r) => {
+    if (r.url() !== url) requests.push(r.url());
+  });
+  // Nothing leaves the page, whatever it asks for: the check must not depend on the network either.
+  await page.route(
+    (u) => u.href !== url,
+    (route) => route.abort(),
+  );
+  return { consoleErrors, pageErrors, requests };
+}
+
+/** In the page: its width, its canvases, those left blank, and each chart's axis labels. */
+function inspectCharts(page: Page) {
+  return page.evaluate(() => {
+    const blank: string[] = [];
+    const canvases = [...document.querySelectorAll("canvas")];
+    for (const c of canvases) {
+      const ctx = c.getContext("2d");
+      if (!c.width || !c.height || !ctx) {
+        blank.push(c.id || "(canvas)");
+        continue;
+      }
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      // Drawn: a real share of the canvas covered (axes alone cover little; bars and lines add more).
+      let painted = 0;
+      for (let i = 3; i < px.length; i += 16) if (px[i]! > 0) painted++;
+      if (painted < (px.length / 16) * 0.01) blank.push(c.id || "(canvas)");
+    }
+    type Scale = { ticks: { label?: string | string[] }[] };
+    const chartOf = (
+      window as unknown as {
+        Chart?: { getChart(c: HTMLCanvasElement): { scales: Record<string, Scale> } | undefined };
+      }
+    ).Chart;
+    const ticks: Record<string, string[]> = {};
+    for (const c of canvases) {
+      const chart = chartOf?.getChart(c);
+      if (chart)
+        ticks[c.id] = Object.values(chart.scales).flatMap((s) =>
+          s.ticks.flatMap((t) => (Array.isArray(t.label) ? t.label : t.label ? [t.label] : [])),
+        );
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, canvases: canvases.length, blank, ticks };
+  });
+}
+
+/** Every problem, in the order a reader would meet them: not drawn, errors, requests, width, blank charts. */
+function problemsFound(ready: boolean, seen: Seen, found: Found): string[] {
+  return [
+    ...(ready ? [] : ["the page's script did not finish drawing its charts (data-ready never set)"]),
+    ...seen.pageErrors.map((e) => `page error: ${e}`),
+    ...seen.consoleErrors.map((e) => `console error: ${e}`),
+    ...seen.requests.map((r) => `request from an offline report: ${r}`),
+    ...(found.scrollWidth > VIEWPORT.width
+      ? [`horizontal scroll at ${VIEWPORT.width} px: the page is ${found.scrollWidth} px wide`]
+      : []),
+    ...(found.canvases === 0 ? ["no chart on the page"] : []),
+    ...found.blank.map((id) => `chart ${id} is blank`),
+  ];
 }
 
 /**
