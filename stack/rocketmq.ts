@@ -530,6 +530,34 @@ async function createGatewayTopics(
   }
 }
 
+/** SIGKILL to a detached JVM's process group (nothing when there is none, or it is gone already). */
+function killGroup(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+}
+
+/** One broker setting changed at run time (mqadmin updateBrokerConfig); throws unless the broker took it. */
+async function updateBrokerSetting(
+  lib: string,
+  home: string,
+  namesrvAddr: string,
+  broker: string,
+  key: string,
+  value: string | number | boolean,
+): Promise<void> {
+  const out = await runAdmin(
+    lib,
+    home,
+    ["updateBrokerConfig", "-n", namesrvAddr, "-b", broker, "-k", key, "-v", String(value)],
+    60_000,
+  );
+  if (!/update broker config success/.test(out)) throw new Error(`updateBrokerConfig ${key}=${value} failed: ${out}`);
+}
+
 /**
  * Starts a private RocketMQ in `STACK_DIR/rocketmq-instances/<name>` on ports of its own, with `brokerConf`
  * over the template's broker settings. The shared stack is not touched; the caller stops what it started.
@@ -549,19 +577,11 @@ export async function startRocketmqInstance(opts: {
   let namesrvPid: number | null = null;
   let proxyPid: number | null = null;
 
-  const sigkill = (pid: number | null) => {
-    if (pid === null) return;
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
   const kill = (what: "broker" | "all" = "all") => {
-    sigkill(proxyPid);
+    killGroup(proxyPid);
     proxyPid = null;
     if (what === "all") {
-      sigkill(namesrvPid);
+      killGroup(namesrvPid);
       namesrvPid = null;
     }
   };
@@ -602,14 +622,7 @@ export async function startRocketmqInstance(opts: {
     brokerConf: () => ({ ...conf }),
     async updateBrokerConfig(settings) {
       for (const [key, value] of Object.entries(settings)) {
-        const out = await runAdmin(
-          lib,
-          home,
-          ["updateBrokerConfig", "-n", namesrvAddr, "-b", `127.0.0.1:${ports.broker}`, "-k", key, "-v", String(value)],
-          60_000,
-        );
-        if (!/update broker config success/.test(out))
-          throw new Error(`updateBrokerConfig ${key}=${value} failed: ${out}`);
+        await updateBrokerSetting(lib, home, namesrvAddr, `127.0.0.1:${ports.broker}`, key, value);
         conf = { ...conf, [key]: value };
       }
     },

@@ -92,32 +92,26 @@ function human(cmd: string, body: any): string {
     .join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      url: { type: "string" },
-      token: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-      sku: { type: "string" },
-      stock: { type: "string" },
-      limit: { type: "string" },
-      shards: { type: "string" },
-      "payment-timeout": { type: "string" },
-      "starts-in": { type: "string" },
-      "starts-at": { type: "string" },
-      duration: { type: "string" },
-      "ends-at": { type: "string" },
-    },
-  });
-  const [cmd, ...rest] = positionals;
-  if (values.help || !cmd) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
-  }
+const OPTIONS = {
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  sku: { type: "string" },
+  stock: { type: "string" },
+  limit: { type: "string" },
+  shards: { type: "string" },
+  "payment-timeout": { type: "string" },
+  "starts-in": { type: "string" },
+  "starts-at": { type: "string" },
+  duration: { type: "string" },
+  "ends-at": { type: "string" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+
+/** The gateway's base URL and the admin token: the flags, else the environment, else the config (read only then). */
+function gateway(values: Values): { base: string; token: string } {
   let cfg: ReturnType<typeof loadConfig> | undefined;
   const config = () => (cfg ??= loadConfig());
   const base = (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.port}`).replace(
@@ -125,6 +119,11 @@ async function main(argv: string[]): Promise<number> {
     "",
   );
   const token = values.token ?? process.env.FLASHSALE_ADMIN_TOKEN ?? config().auth.adminToken;
+  return { base, token };
+}
+
+/** The HTTP request a command stands for: method, path and body (if any). */
+function requestOf(cmd: string, rest: string[], values: Values): [string, string, unknown?] {
   const admin = `/v1/admin/sales`;
   const request: Record<string, () => [string, string, unknown?]> = {
     sales: () => ["GET", admin],
@@ -139,10 +138,17 @@ async function main(argv: string[]): Promise<number> {
   const make = request[cmd];
   if (!make) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
   if (cmd === "sales" && rest.length > 0) throw new UsageError("sales takes no arguments");
-  const [method, path, body] = make();
-  let res: Response;
+  return make();
+}
+
+/** Sends the request; null (after saying why on stderr) when the gateway cannot be reached. */
+async function send(
+  base: string,
+  token: string,
+  [method, path, body]: [string, string, unknown?],
+): Promise<Response | null> {
   try {
-    res = await fetch(`${base}${path}`, {
+    return await fetch(`${base}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
@@ -157,8 +163,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `flashsale: cannot reach the gateway at ${base} (${why}); is it running (npm start)? --url or FLASHSALE_URL names another\n`,
     );
-    return 1;
+    return null;
   }
+}
+
+/** Prints the gateway's answer (as is with --json, else for people); the exit code: 0 done, 1 refused. */
+async function printAnswer(res: Response, cmd: string, json: boolean | undefined): Promise<number> {
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -167,13 +177,25 @@ async function main(argv: string[]): Promise<number> {
     /* not JSON: shown as is */
   }
   if (!res.ok) {
-    if (values.json) process.stdout.write(`${text}\n`);
+    if (json) process.stdout.write(`${text}\n`);
     const e = parsed?.error;
     process.stderr.write(`flashsale: ${res.status} ${e?.code ?? ""}${e?.message ? `: ${e.message}` : ""}\n`);
     return 1;
   }
-  process.stdout.write(`${values.json ? JSON.stringify(parsed) : human(cmd, parsed)}\n`);
+  process.stdout.write(`${json ? JSON.stringify(parsed) : human(cmd, parsed)}\n`);
   return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+  const [cmd, ...rest] = positionals;
+  if (values.help || !cmd) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const { base, token } = gateway(values);
+  const res = await send(base, token, requestOf(cmd, rest, values));
+  return res ? printAnswer(res, cmd, values.json) : 1;
 }
 
 main(process.argv.slice(2)).then(

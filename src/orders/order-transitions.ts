@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { Order, OrderStatus } from "../order.js";
-import { decide, eventTypeOf, type Decision, type OrderAction } from "./order-state.js";
+import { decide, eventTypeOf, type Decision, type OrderAction, type RefundReason } from "./order-state.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-events.js";
 import { withDeadlockRetry } from "../persistence/order-repository.js";
@@ -72,6 +72,112 @@ async function claim(
 }
 
 /**
+ * Inserts a payment event in the order's shard, keyed by its id (its outcome PENDING until the transition
+ * writes it); false when the id is there already (another delivery applied it, or is applying it).
+ */
+async function recordPaymentEvent(
+  conn: PoolConnection,
+  orderId: string,
+  payment: PaymentRecord,
+  now: Date,
+  t: number,
+): Promise<boolean> {
+  try {
+    await conn.query(
+      {
+        sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)",
+        timeout: t,
+      },
+      [payment.eventId, orderId, payment.status, "PENDING", now, payment.bodySha256],
+    );
+    return true;
+  } catch (err) {
+    if (isDuplicate(err)) return false;
+    throw err;
+  }
+}
+
+/** Writes a missing order row CONFIRMED from its reservation (an existing row is left as is); true when written. */
+async function writeMissingOrder(
+  conn: PoolConnection,
+  table: string,
+  order: OrderFacts,
+  now: Date,
+  t: number,
+): Promise<boolean> {
+  const [ins] = await conn.query<ResultSetHeader>(
+    {
+      sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
+      timeout: t,
+    },
+    [
+      order.orderId,
+      order.saleId,
+      order.skuId,
+      order.userId,
+      order.quantity,
+      new Date(order.reservedAt),
+      now,
+      order.token || null,
+    ],
+  );
+  return ins.affectedRows === 1;
+}
+
+/** Locks the order's row (FOR UPDATE) and reads its status and version. */
+async function lockOrderRow(
+  conn: PoolConnection,
+  table: string,
+  orderId: string,
+  t: number,
+): Promise<{ from: OrderStatus; version: number }> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    { sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t },
+    [orderId],
+  );
+  return { from: rows[0]!.status as OrderStatus, version: Number(rows[0]!.version) };
+}
+
+/** Moves the locked row from `from` to `to` at `version`; its status can't have changed under the lock. */
+async function writeStatus(
+  conn: PoolConnection,
+  table: string,
+  orderId: string,
+  from: OrderStatus,
+  to: OrderStatus,
+  version: number,
+  now: Date,
+  t: number,
+): Promise<void> {
+  const [upd] = await conn.query<ResultSetHeader>(
+    {
+      sql: `UPDATE \`${table}\` SET status = ?, version = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
+      timeout: t,
+    },
+    [to, version, now, orderId, from],
+  );
+  if (upd.affectedRows !== 1) throw new Error(`order ${orderId} changed under its row lock`);
+}
+
+/** Records a refund owed. Keyed by the payment event: one refund per event, however often it is delivered. */
+async function recordRefund(
+  conn: PoolConnection,
+  order: OrderFacts,
+  eventId: string,
+  reason: RefundReason,
+  now: Date,
+  t: number,
+): Promise<void> {
+  await conn.query(
+    {
+      sql: "INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES (?,?,?,?,?)",
+      timeout: t,
+    },
+    [eventId, order.orderId, order.saleId, reason, now],
+  );
+}
+
+/**
  * Applies one action of the order state machine (order-state.ts) in one MySQL transaction on the
  * order's shard. A payment event is first claimed in its id's home database (payment_claims, see
  * eventHome; inside this transaction when that is the order's database): an id already claimed with
@@ -112,67 +218,21 @@ export class OrderTransitions {
     const applied = await inTransaction(pool, async (conn): Promise<TransitionResult | "seen"> => {
       // Nothing written yet: returning rolls back nothing of value.
       if (payment && claimHere && !(await claim(conn, order.orderId, payment, now, t))) return { kind: "event_reused" };
-      if (payment) {
-        try {
-          await conn.query(
-            {
-              sql: "INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES (?,?,?,?,?,?)",
-              timeout: t,
-            },
-            [payment.eventId, order.orderId, payment.status, "PENDING", now, payment.bodySha256],
-          );
-        } catch (err) {
-          // Applied (or being applied) by another delivery: nothing was written here; its answer is read below.
-          if (isDuplicate(err)) return "seen";
-          throw err;
-        }
-      }
+      // Applied (or being applied) by another delivery: nothing was written here; its answer is read below.
+      if (payment && !(await recordPaymentEvent(conn, order.orderId, payment, now, t))) return "seen";
       const events: OrderEvent[] = [];
-      const [ins] = await conn.query<ResultSetHeader>(
-        {
-          sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
-          timeout: t,
-        },
-        [
-          order.orderId,
-          order.saleId,
-          order.skuId,
-          order.userId,
-          order.quantity,
-          new Date(order.reservedAt),
-          now,
-          order.token || null,
-        ],
-      );
-      if (ins.affectedRows === 1) events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
-      const [rows] = await conn.query<RowDataPacket[]>(
-        { sql: `SELECT status, version FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, timeout: t },
-        [order.orderId],
-      );
-      const from = rows[0]!.status as OrderStatus;
-      let version = Number(rows[0]!.version);
+      if (await writeMissingOrder(conn, table, order, now, t))
+        events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
+      const { from, version: current } = await lockOrderRow(conn, table, order.orderId, t);
+      let version = current;
       const decision = decide(from, action);
       if (decision.to || decision.refund) {
         version++;
-        const [upd] = await conn.query<ResultSetHeader>(
-          {
-            sql: `UPDATE \`${table}\` SET status = ?, version = ?, updated_at = ? WHERE order_id = ? AND status = ?`,
-            timeout: t,
-          },
-          [decision.to ?? from, version, now, order.orderId, from],
-        );
-        if (upd.affectedRows !== 1) throw new Error(`order ${order.orderId} changed under its row lock`);
+        await writeStatus(conn, table, order.orderId, from, decision.to ?? from, version, now, t);
       }
       if (decision.to) events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
       if (decision.refund) {
-        // Keyed by the payment event: one refund per event, however often it is delivered.
-        await conn.query(
-          {
-            sql: "INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES (?,?,?,?,?)",
-            timeout: t,
-          },
-          [payment!.eventId, order.orderId, order.saleId, decision.refund, now],
-        );
+        await recordRefund(conn, order, payment!.eventId, decision.refund, now, t);
         events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
       }
       await insertOutbox(conn, events, now, t);
