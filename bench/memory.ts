@@ -225,11 +225,7 @@ async function redisPart(cfg: Config, prefix: string) {
     const m4 = await usedMemory(redis);
     const expiry = await ttlsByKind(rb);
 
-    const { all, buying, unused, used, costs, m0, m1, m2, m3 } = big;
-    const perUnusedTokenInfo = (m2 - m1) / all.length;
-    const perReservationInfo = (m3 - m2) / ORDERS;
-    const tokenGrowth = used.perToken - unused.perToken;
-    const perReservation = costs.ledgerRecordBytes + costs.openEntryBytes + tokenGrowth;
+    const { all, buying } = big;
     return {
       orders: ORDERS,
       shards: SHARDS,
@@ -237,41 +233,9 @@ async function redisPart(cfg: Config, prefix: string) {
       seconds: { issue: big.issueSeconds, reserve: big.reserveSeconds, redisPart: (Date.now() - t0) / 1000 },
       sampleIds: { userId: all[0]!.userId, token: all[0]!.token, orderId: all[0]!.orderId },
       ledgerRecordSample: await redis.hget(k0.res, buying.find((b) => b.shard === 0)!.orderId),
-      memoryUsage: {
-        unusedTokenBytes: round1(unused.perToken),
-        unusedTokenEncoding: unused.encoding,
-        usedTokenBytes: round1(used.perToken),
-        usedTokenEncoding: used.encoding,
-        usedTokenGrowthBytes: round1(tokenGrowth),
-        ...costs,
-        perReservationBytes: round1(perReservation),
-        perReservationWithTokenBytes: round1(costs.ledgerRecordBytes + costs.openEntryBytes + used.perToken),
-        perBuyerBytes: costs.buyerEntryBytes,
-        unusedAfterSaleTokenBytes: round1(big.stillUnused.perToken),
-        prefixTotalBytes: prefixBytes,
-        prefixKeys: before.length,
-      },
-      usedMemoryDelta: {
-        note: "INFO used_memory (min of 3 reads) on a Redis shared with other clients: includes their noise; includes the expires-dict entry of every key with a TTL, which MEMORY USAGE leaves out",
-        salePut: m1 - m0,
-        issue: m2 - m1,
-        perIssuedTokenBytes: round1(perUnusedTokenInfo),
-        reserve: m3 - m2,
-        perReservationBytes: round1(perReservationInfo),
-        wholeSale: m3 - m0,
-        perOrderAllInBytes: round1((m3 - m0) / ORDERS),
-        expireShards: m4 - m3,
-      },
-      smallSale: {
-        note: `${SMALL_SHARDS} shards × ${SMALL_PER_SHARD} orders: every shard hash and zset below the listpack thresholds`,
-        orders: small.buyers.length,
-        unusedTokenBytes: round1(small.unused.perToken),
-        usedTokenBytes: round1(small.used.perToken),
-        ...small.costs,
-        perReservationBytes: round1(
-          small.costs.ledgerRecordBytes + small.costs.openEntryBytes + small.used.perToken - small.unused.perToken,
-        ),
-      },
+      memoryUsage: memoryUsageFigures(big, prefixBytes, before.length),
+      usedMemoryDelta: usedMemoryDeltaFigures(big, m4),
+      smallSale: smallSaleFigures(small),
       encodingThresholds: await listpackThresholds(redis),
       expiry: {
         expireShardsAt: new Date(expireAt).toISOString(),
@@ -287,6 +251,61 @@ async function redisPart(cfg: Config, prefix: string) {
     await dropPrefix(redis, prefix).catch(() => 0);
     redis.disconnect();
   }
+}
+
+type SaleAtScale = Awaited<ReturnType<typeof saleAtScale>>;
+type SmallSale = Awaited<ReturnType<typeof smallSale>>;
+
+/** Per-key MEMORY USAGE figures of the sale at scale: tokens, ledger layout, the whole prefix. */
+function memoryUsageFigures(big: SaleAtScale, prefixBytes: number, prefixKeys: number) {
+  const { unused, used, costs } = big;
+  const tokenGrowth = used.perToken - unused.perToken;
+  const perReservation = costs.ledgerRecordBytes + costs.openEntryBytes + tokenGrowth;
+  return {
+    unusedTokenBytes: round1(unused.perToken),
+    unusedTokenEncoding: unused.encoding,
+    usedTokenBytes: round1(used.perToken),
+    usedTokenEncoding: used.encoding,
+    usedTokenGrowthBytes: round1(tokenGrowth),
+    ...costs,
+    perReservationBytes: round1(perReservation),
+    perReservationWithTokenBytes: round1(costs.ledgerRecordBytes + costs.openEntryBytes + used.perToken),
+    perBuyerBytes: costs.buyerEntryBytes,
+    unusedAfterSaleTokenBytes: round1(big.stillUnused.perToken),
+    prefixTotalBytes: prefixBytes,
+    prefixKeys,
+  };
+}
+
+/** INFO used_memory steps of the sale at scale (m0..m3), and of expireShards (m4). */
+function usedMemoryDeltaFigures({ all, m0, m1, m2, m3 }: SaleAtScale, m4: number) {
+  const perUnusedTokenInfo = (m2 - m1) / all.length;
+  const perReservationInfo = (m3 - m2) / ORDERS;
+  return {
+    note: "INFO used_memory (min of 3 reads) on a Redis shared with other clients: includes their noise; includes the expires-dict entry of every key with a TTL, which MEMORY USAGE leaves out",
+    salePut: m1 - m0,
+    issue: m2 - m1,
+    perIssuedTokenBytes: round1(perUnusedTokenInfo),
+    reserve: m3 - m2,
+    perReservationBytes: round1(perReservationInfo),
+    wholeSale: m3 - m0,
+    perOrderAllInBytes: round1((m3 - m0) / ORDERS),
+    expireShards: m4 - m3,
+  };
+}
+
+/** The small sale's figures, every shard key in its listpack encoding. */
+function smallSaleFigures(small: SmallSale) {
+  return {
+    note: `${SMALL_SHARDS} shards × ${SMALL_PER_SHARD} orders: every shard hash and zset below the listpack thresholds`,
+    orders: small.buyers.length,
+    unusedTokenBytes: round1(small.unused.perToken),
+    usedTokenBytes: round1(small.used.perToken),
+    ...small.costs,
+    perReservationBytes: round1(
+      small.costs.ledgerRecordBytes + small.costs.openEntryBytes + small.used.perToken - small.unused.perToken,
+    ),
+  };
 }
 
 /**
@@ -419,60 +438,10 @@ async function mysqlPart(cfg: Config, orders: OrderRow[]) {
   try {
     const t0 = Date.now();
     await migrate(mcfg);
-    const repo = new OrderRepository(shards);
-    const batches: OrderRow[][] = [];
-    for (let i = 0; i < orders.length; i += MYSQL_BATCH) batches.push(orders.slice(i, i + MYSQL_BATCH));
-    let inserted = 0;
-    await pool(batches, 2, async (b) => {
-      const r = await repo.insertOrders(b);
-      inserted += r.inserted;
-    });
-    if (inserted !== orders.length) throw new Error(`memory: ${inserted} of ${orders.length} rows inserted`);
+    await insertAll(new OrderRepository(shards), orders);
     const insertSeconds = (Date.now() - t0) / 1000;
-    const tables: {
-      db: string;
-      table: string;
-      rows: number;
-      dataLength: number;
-      indexLength: number;
-      dataFree: number;
-    }[] = [];
-    for (const db of dbs) {
-      const [names] = await root.query<RowDataPacket[]>(
-        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME LIKE 'orders\\_%' OR TABLE_NAME = 'order_events')",
-        [db],
-      );
-      for (const { t } of names as { t: string }[]) {
-        await root.query(`ANALYZE TABLE \`${db}\`.\`${t}\``);
-        const [[count]] = await root.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${db}\`.\`${t}\``);
-        const [[info]] = await root.query<RowDataPacket[]>(
-          "SELECT DATA_LENGTH AS d, INDEX_LENGTH AS i, DATA_FREE AS f FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-          [db, t],
-        );
-        tables.push({
-          db,
-          table: t,
-          rows: Number(count!.n),
-          dataLength: Number(info!.d),
-          indexLength: Number(info!.i),
-          dataFree: Number(info!.f),
-        });
-      }
-    }
+    const tables = await tableSizes(root, dbs);
     const of = (outbox: boolean) => tables.filter((t) => (t.table === "order_events") === outbox);
-    const totals = (ts: typeof tables) => {
-      const rows = sum(ts.map((t) => t.rows));
-      const data = sum(ts.map((t) => t.dataLength));
-      const index = sum(ts.map((t) => t.indexLength));
-      return {
-        rows,
-        dataLength: data,
-        indexLength: index,
-        dataBytesPerRow: round1(data / rows),
-        indexBytesPerRow: round1(index / rows),
-        bytesPerRow: round1((data + index) / rows),
-      };
-    };
     const [rowsSample] = await root.query<RowDataPacket[]>(
       `SELECT AVG(LENGTH(order_id) + LENGTH(sale_id) + LENGTH(sku_id) + LENGTH(user_id) + LENGTH(purchase_token)) AS v FROM \`${dbs[0]}\`.orders_0`,
     );
@@ -495,6 +464,70 @@ async function mysqlPart(cfg: Config, orders: OrderRow[]) {
     for (const db of dbs) await root.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => undefined);
     await root.end();
   }
+}
+
+/** Inserts the rows in MYSQL_BATCH batches, two at a time, as the writer does; every row must land. */
+async function insertAll(repo: OrderRepository, orders: OrderRow[]): Promise<void> {
+  const batches: OrderRow[][] = [];
+  for (let i = 0; i < orders.length; i += MYSQL_BATCH) batches.push(orders.slice(i, i + MYSQL_BATCH));
+  let inserted = 0;
+  await pool(batches, 2, async (b) => {
+    const r = await repo.insertOrders(b);
+    inserted += r.inserted;
+  });
+  if (inserted !== orders.length) throw new Error(`memory: ${inserted} of ${orders.length} rows inserted`);
+}
+
+interface TableSize {
+  db: string;
+  table: string;
+  rows: number;
+  dataLength: number;
+  indexLength: number;
+  dataFree: number;
+}
+
+/** Rows and on-disk sizes (after ANALYZE TABLE) of every order table and the outbox in each database. */
+async function tableSizes(root: mysql.Connection, dbs: string[]): Promise<TableSize[]> {
+  const tables: TableSize[] = [];
+  for (const db of dbs) {
+    const [names] = await root.query<RowDataPacket[]>(
+      "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME LIKE 'orders\\_%' OR TABLE_NAME = 'order_events')",
+      [db],
+    );
+    for (const { t } of names as { t: string }[]) {
+      await root.query(`ANALYZE TABLE \`${db}\`.\`${t}\``);
+      const [[count]] = await root.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${db}\`.\`${t}\``);
+      const [[info]] = await root.query<RowDataPacket[]>(
+        "SELECT DATA_LENGTH AS d, INDEX_LENGTH AS i, DATA_FREE AS f FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        [db, t],
+      );
+      tables.push({
+        db,
+        table: t,
+        rows: Number(count!.n),
+        dataLength: Number(info!.d),
+        indexLength: Number(info!.i),
+        dataFree: Number(info!.f),
+      });
+    }
+  }
+  return tables;
+}
+
+/** Rows, sizes and bytes per row summed over tables. */
+function totals(ts: TableSize[]) {
+  const rows = sum(ts.map((t) => t.rows));
+  const data = sum(ts.map((t) => t.dataLength));
+  const index = sum(ts.map((t) => t.indexLength));
+  return {
+    rows,
+    dataLength: data,
+    indexLength: index,
+    dataBytesPerRow: round1(data / rows),
+    indexBytesPerRow: round1(index / rows),
+    bytesPerRow: round1((data + index) / rows),
+  };
 }
 
 /** Rows as the writer would insert them for one sale's orders (real id, token and buyer shapes). */

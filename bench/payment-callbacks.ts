@@ -45,85 +45,16 @@ export const paymentCallbacks: Benchmark = {
       children.push(client);
       const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
       const saleId = `pay-${id}`;
-      expectStatus(
-        "payment-callbacks setup: create sale",
-        await api.putSale(saleId, { stock: ORDERS, perUserLimit: 1, shards: 8 }),
-        201,
-      );
-      const orders = await pool(
-        Array.from({ length: ORDERS }, (_, i) => `payer-${i}`),
-        32,
-        async (user) => {
-          // Through the storefront client: token, order, and a retry of any 503 with the same key.
-          const { order } = await api.storefront(user).placeOrder(saleId);
-          return { user, orderId: order.orderId };
-        },
-      );
-      for (let i = 0; i < 600; i++) {
-        if ((await api.stats(saleId)).body.mysql.total === ORDERS) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const gwPid = gw.pid;
-      const watch = async (job: RequestListJob): Promise<Sample> => {
-        const cpu0 = cpuSeconds(gwPid);
-        client.send(job);
-        await client.next<{ phase: string }>();
-        const r = await client.next<RequestListResult>();
-        const serverCpu = cpuSeconds(gwPid) - cpu0;
-        if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
-        return {
-          opsPerSec: r.rps,
-          ops: r.requests,
-          seconds: r.seconds,
-          latencyMs: r.latencyMs,
-          serverBusy: serverCpu / r.seconds,
-          serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
-          clientCpuUsPerRequest: r.clientCpuUsPerRequest,
-          statusCounts: r.statusCounts,
-        };
-      };
-      const candidate: Sample[] = [];
-      const baseline: Sample[] = [];
-      const per = Math.floor(ORDERS / ROUNDS);
-      for (let round = 0; round < ROUNDS; round++) {
-        const slice = orders.slice(round * per, (round + 1) * per);
-        baseline.push(
-          await watch({
-            port,
-            connections: CONNECTIONS,
-            requests: slice.map((o) => ({
-              method: "GET",
-              path: `/v1/orders/${o.orderId}`,
-              headers: api.buyer(o.user),
-            })),
-          }),
-        );
-        const calls = slice.map((o) => {
-          const body = JSON.stringify({ eventId: `ev-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
-          return {
-            method: "POST",
-            path: "/v1/payments/callback",
-            headers: { "content-type": "application/json", "x-signature": api.signPayment(body) },
-            body,
-          };
-        });
-        const s = await watch({ port, connections: CONNECTIONS, requests: calls });
-        if ((s.statusCounts as Record<string, number>)["200"] !== slice.length)
-          throw new Error(`payment-callbacks: not every callback answered 200: ${JSON.stringify(s.statusCounts)}`);
-        candidate.push(s);
-      }
+      const orders = await placeOrders(api, saleId);
+      const watch = requestListWatcher(client, gw.pid);
+      const { candidate, baseline, per } = await measureRounds(watch, api, port, orders);
       const stats = (await api.stats(saleId)).body;
       if (stats.paid !== ROUNDS * per || stats.drift !== 0)
         throw new Error(`payment-callbacks: stats after paying: ${JSON.stringify(stats)}`);
       gw.send({ cmd: "stats" });
-      const gwStats = await gw.next<{
-        writer: { written: number };
-        timers: { sent: number; sendFailures: number };
-        relay: { published: number };
-      }>();
+      const gwStats = await gw.next<GatewayStats>();
 
-      const { timerSeconds, brokerUs, senderUs } = await timerMessageCost(cfg, topics, saleId);
-      const ordersPerTimer = gwStats.timers.sent > 0 ? gwStats.writer.written / gwStats.timers.sent : NaN;
+      const timer = await timerMessageCost(cfg, topics, saleId);
       return {
         unit: "requests/s",
         candidate: side("payment callbacks", candidate),
@@ -133,15 +64,7 @@ export const paymentCallbacks: Benchmark = {
           connections: CONNECTIONS,
           rounds: ROUNDS,
           gatewayStats: gwStats,
-          timerMessage: {
-            messages: TIMER_MESSAGES,
-            perSecond: Math.round(TIMER_MESSAGES / timerSeconds),
-            brokerCpuUsPerMessage: Math.round(brokerUs),
-            senderCpuUsPerMessage: Math.round(senderUs),
-            ordersPerTimerInThisRun: ordersPerTimer,
-            brokerCpuUsPerOrder: Math.round(brokerUs / ordersPerTimer),
-            senderCpuUsPerOrder: Math.round(senderUs / ordersPerTimer),
-          },
+          timerMessage: timerMessageDetails(timer, gwStats),
         },
       };
     } finally {
@@ -152,6 +75,116 @@ export const paymentCallbacks: Benchmark = {
     }
   },
 };
+
+type GatewayStats = {
+  writer: { written: number };
+  timers: { sent: number; sendFailures: number };
+  relay: { published: number };
+};
+type Paid = { user: string; orderId: string };
+type Watch = (job: RequestListJob) => Promise<Sample>;
+
+/** Creates the sale and buys one order per payer through the storefront client; waits until MySQL has them all. */
+async function placeOrders(api: ApiClient, saleId: string): Promise<Paid[]> {
+  expectStatus(
+    "payment-callbacks setup: create sale",
+    await api.putSale(saleId, { stock: ORDERS, perUserLimit: 1, shards: 8 }),
+    201,
+  );
+  const orders = await pool(
+    Array.from({ length: ORDERS }, (_, i) => `payer-${i}`),
+    32,
+    async (user) => {
+      // Through the storefront client: token, order, and a retry of any 503 with the same key.
+      const { order } = await api.storefront(user).placeOrder(saleId);
+      return { user, orderId: order.orderId };
+    },
+  );
+  for (let i = 0; i < 600; i++) {
+    if ((await api.stats(saleId)).body.mysql.total === ORDERS) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return orders;
+}
+
+/** Runs a request list in the client process and samples it, with the gateway's CPU over the same span. */
+function requestListWatcher(client: TsChild, gwPid: number): Watch {
+  return async (job) => {
+    const cpu0 = cpuSeconds(gwPid);
+    client.send(job);
+    await client.next<{ phase: string }>();
+    const r = await client.next<RequestListResult>();
+    const serverCpu = cpuSeconds(gwPid) - cpu0;
+    if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
+    return {
+      opsPerSec: r.rps,
+      ops: r.requests,
+      seconds: r.seconds,
+      latencyMs: r.latencyMs,
+      serverBusy: serverCpu / r.seconds,
+      serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
+      clientCpuUsPerRequest: r.clientCpuUsPerRequest,
+      statusCounts: r.statusCounts,
+    };
+  };
+}
+
+/** Each round: order-status reads of a slice of the orders (baseline), then one payment callback each. */
+async function measureRounds(
+  watch: Watch,
+  api: ApiClient,
+  port: number,
+  orders: Paid[],
+): Promise<{ candidate: Sample[]; baseline: Sample[]; per: number }> {
+  const candidate: Sample[] = [];
+  const baseline: Sample[] = [];
+  const per = Math.floor(ORDERS / ROUNDS);
+  for (let round = 0; round < ROUNDS; round++) {
+    const slice = orders.slice(round * per, (round + 1) * per);
+    baseline.push(
+      await watch({
+        port,
+        connections: CONNECTIONS,
+        requests: slice.map((o) => ({
+          method: "GET",
+          path: `/v1/orders/${o.orderId}`,
+          headers: api.buyer(o.user),
+        })),
+      }),
+    );
+    const calls = slice.map((o) => {
+      const body = JSON.stringify({ eventId: `ev-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
+      return {
+        method: "POST",
+        path: "/v1/payments/callback",
+        headers: { "content-type": "application/json", "x-signature": api.signPayment(body) },
+        body,
+      };
+    });
+    const s = await watch({ port, connections: CONNECTIONS, requests: calls });
+    if ((s.statusCounts as Record<string, number>)["200"] !== slice.length)
+      throw new Error(`payment-callbacks: not every callback answered 200: ${JSON.stringify(s.statusCounts)}`);
+    candidate.push(s);
+  }
+  return { candidate, baseline, per };
+}
+
+/** The timer-message figures of the result, per message and per order of this run. */
+function timerMessageDetails(
+  { timerSeconds, brokerUs, senderUs }: { timerSeconds: number; brokerUs: number; senderUs: number },
+  gwStats: GatewayStats,
+) {
+  const ordersPerTimer = gwStats.timers.sent > 0 ? gwStats.writer.written / gwStats.timers.sent : NaN;
+  return {
+    messages: TIMER_MESSAGES,
+    perSecond: Math.round(TIMER_MESSAGES / timerSeconds),
+    brokerCpuUsPerMessage: Math.round(brokerUs),
+    senderCpuUsPerMessage: Math.round(senderUs),
+    ordersPerTimerInThisRun: ordersPerTimer,
+    brokerCpuUsPerOrder: Math.round(brokerUs / ordersPerTimer),
+    senderCpuUsPerOrder: Math.round(senderUs / ordersPerTimer),
+  };
+}
 
 /** A timer message's cost: DELAY messages sent by a producer in this process, CPU of broker and sender. */
 async function timerMessageCost(

@@ -2,6 +2,7 @@ import mysql from "mysql2/promise";
 import { ensureGatewayTopics } from "../stack/rocketmq.js";
 import { startLocalCluster, type LocalCluster } from "../stack/redis-cluster.js";
 import { down, up, type State } from "../stack/stack.js";
+import type { Config } from "../src/config/schema.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import type { FloodJob, FloodResult, PrepareJob } from "./clients/flood.js";
@@ -112,6 +113,72 @@ async function round(
   };
 }
 
+/**
+ * One gateway per side on the cluster, pinned to the server core; each child and gateway is added to the
+ * caller's lists as soon as it exists, so the clean-up stops it even when a later one fails to start.
+ */
+async function startGateways(
+  sides: { minReplicaAcks: number; env: Record<string, string> }[],
+  nodes: string,
+  auth: Config["auth"],
+  children: TsChild[],
+  gateways: Gateway[],
+): Promise<void> {
+  for (const s of sides) {
+    const env = {
+      ...s.env,
+      FLASHSALE__REDIS__MODE: "cluster",
+      FLASHSALE__REDIS__NODES: nodes,
+      FLASHSALE__REDIS__MINREPLICAACKS: String(s.minReplicaAcks),
+    };
+    const child = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
+    children.push(child);
+    const port = (await within(child.next<{ port: number }>(), 60_000, "gateway start")).port;
+    const label = `minReplicaAcks ${s.minReplicaAcks}`;
+    gateways.push({
+      label,
+      minReplicaAcks: s.minReplicaAcks,
+      child,
+      port,
+      api: new ApiClient(`http://127.0.0.1:${port}`, auth),
+      shards: new MysqlShards(benchConfig(env).mysql),
+    });
+  }
+}
+
+/** An untimed warm-up on each side, then ROUNDS rounds with the sides alternating; samples per side. */
+async function alternateRounds(
+  gateways: Gateway[],
+  load: TsChild,
+): Promise<{ samples: Sample[][]; invariants: Record<string, Record<string, boolean>> }> {
+  // Untimed warm-up: the JIT, pools, cluster slot maps, RocketMQ routes; audited already.
+  for (const gw of gateways) await round(gw, load, WARMUP_BUYERS, `w${gw.minReplicaAcks}`);
+  const samples: Sample[][] = gateways.map(() => []);
+  const invariants: Record<string, Record<string, boolean>> = {};
+  for (let i = 0; i < ROUNDS; i++) {
+    // Alternate which side goes first, so a neighbour's drift over the run falls on both alike.
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      const g = await round(gateways[k]!, load, BUYERS, `r${i}`);
+      samples[k]!.push(g.sample);
+      invariants[gateways[k]!.label] = g.invariants;
+    }
+  }
+  return { samples, invariants };
+}
+
+/** The shared-machine caveat, and any side that answered something other than 202. */
+function warningsFor(gateways: Gateway[], on: Sample[], off: Sample[]): string[] {
+  const warnings = [
+    `a shared 2-core machine: the gateways, the six redis-servers, RocketMQ, MariaDB and the load share it with other sessions' tests; figures are noisy`,
+  ];
+  for (const [k, ss] of [on, off].entries()) {
+    const not202 = ss.flatMap((s) => Object.entries(s.answers as Record<string, number>).filter(([a]) => a !== "202"));
+    if (not202.length > 0) warnings.push(`${gateways[k]!.label}: answers other than 202: ${JSON.stringify(not202)}`);
+  }
+  return warnings;
+}
+
 export const replicaAcksHttp: Benchmark = {
   name: "replica-acks-http",
   description:
@@ -129,55 +196,13 @@ export const replicaAcksHttp: Benchmark = {
     try {
       const [cluster] = await Promise.all([clusterUp, ...sides.map((s) => ensureGatewayTopics(s.topics))]);
       const nodes = JSON.stringify(cluster.nodes.map((n) => `${n.host}:${n.port}`));
-      for (const s of sides) {
-        const env = {
-          ...s.env,
-          FLASHSALE__REDIS__MODE: "cluster",
-          FLASHSALE__REDIS__NODES: nodes,
-          FLASHSALE__REDIS__MINREPLICAACKS: String(s.minReplicaAcks),
-        };
-        const child = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
-        children.push(child);
-        const port = (await within(child.next<{ port: number }>(), 60_000, "gateway start")).port;
-        const label = `minReplicaAcks ${s.minReplicaAcks}`;
-        gateways.push({
-          label,
-          minReplicaAcks: s.minReplicaAcks,
-          child,
-          port,
-          api: new ApiClient(`http://127.0.0.1:${port}`, cfg.auth),
-          shards: new MysqlShards(benchConfig(env).mysql),
-        });
-      }
+      await startGateways(sides, nodes, cfg.auth, children, gateways);
       const load = new TsChild(compiledScript("bench/clients/flood.ts"), { core: LOAD_CORE, env: sides[0]!.env });
       children.push(load);
 
-      // Untimed warm-up: the JIT, pools, cluster slot maps, RocketMQ routes; audited already.
-      for (const gw of gateways) await round(gw, load, WARMUP_BUYERS, `w${gw.minReplicaAcks}`);
-      const samples: Sample[][] = gateways.map(() => []);
-      const invariants: Record<string, Record<string, boolean>> = {};
-      for (let i = 0; i < ROUNDS; i++) {
-        // Alternate which side goes first, so a neighbour's drift over the run falls on both alike.
-        const order = i % 2 === 0 ? [0, 1] : [1, 0];
-        for (const k of order) {
-          const g = await round(gateways[k]!, load, BUYERS, `r${i}`);
-          samples[k]!.push(g.sample);
-          invariants[gateways[k]!.label] = g.invariants;
-        }
-      }
-
+      const { samples, invariants } = await alternateRounds(gateways, load);
       const [on, off] = samples as [Sample[], Sample[]];
       const p = (ss: Sample[], q: "p50" | "p99") => median(ss.map((s) => s.latencyMs[q]));
-      const warnings = [
-        `a shared 2-core machine: the gateways, the six redis-servers, RocketMQ, MariaDB and the load share it with other sessions' tests; figures are noisy`,
-      ];
-      for (const [k, ss] of [on, off].entries()) {
-        const not202 = ss.flatMap((s) =>
-          Object.entries(s.answers as Record<string, number>).filter(([a]) => a !== "202"),
-        );
-        if (not202.length > 0)
-          warnings.push(`${gateways[k]!.label}: answers other than 202: ${JSON.stringify(not202)}`);
-      }
       return {
         unit: "accepted orders/s",
         candidate: side("minReplicaAcks 1", on),
@@ -186,7 +211,7 @@ export const replicaAcksHttp: Benchmark = {
           "p50 on÷off (median rounds)": p(on, "p50") / p(off, "p50"),
           "p99 on÷off (median rounds)": p(on, "p99") / p(off, "p99"),
         },
-        warnings,
+        warnings: warningsFor(gateways, on, off),
         details: {
           method:
             "one flood per side and round through the whole gateway, same load process and settings; accepted/s = 202s ÷ whole flood (the sale never sells out); latency of the 202s",

@@ -141,6 +141,62 @@ function redisBenchmark(args: string[]): Promise<{ rps: number; p50: number; p99
   });
 }
 
+/** The loaded reserve script and what a redis-benchmark round needs to call it as the gateway does. */
+interface ScriptTarget {
+  cfg: Config;
+  redis: Redis;
+  keys: Keys;
+  sha: string;
+  numberOfKeys: number;
+}
+
+/** One redis-benchmark run of the gateway's call at pipeline depth `depth`, on a fresh shard, settled. */
+async function redisBenchmarkRound(
+  { cfg, redis, keys, sha, numberOfKeys }: ScriptTarget,
+  depth: number,
+): Promise<Sample> {
+  const run = await freshShard(redis, keys);
+  // Two placeholders make the order id space pool² wide: no ORDER_ID_TAKEN by chance.
+  const call = await gatewayCall(
+    cfg,
+    keys,
+    run.saleId,
+    `${run.tag}:__rand_int__`,
+    `${run.saleId}.0.__rand_int____rand_int__`,
+  );
+  const args = [
+    "-u",
+    cfg.redis.url,
+    "-n",
+    String(CALLS),
+    "-c",
+    String(REDIS_BENCHMARK_CLIENTS),
+    "-r",
+    String(POOL_FACTOR * CALLS),
+    ...(depth > 1 ? ["-P", String(depth)] : []),
+    "--csv",
+    "EVALSHA",
+    sha,
+    String(numberOfKeys),
+    ...call,
+  ];
+  const cpu0 = await redisCpu(redis);
+  const t0 = process.hrtime.bigint();
+  const r = await redisBenchmark(args);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const redisCpuPerCallUs = (((await redisCpu(redis)) - cpu0) * 1e6) / CALLS;
+  const { fresh } = await settle(redis, run);
+  return {
+    opsPerSec: r.rps,
+    ops: CALLS,
+    seconds,
+    latencyMs: { p50: r.p50, p90: NaN, p99: r.p99, max: r.max },
+    freshShare: fresh / CALLS,
+    redisCpuPerCallUs,
+    pipeline: depth,
+  };
+}
+
 export const reserveScript: Benchmark = {
   name: "reserve-script",
   description:
@@ -158,55 +214,13 @@ export const reserveScript: Benchmark = {
     const gateway: Sample[] = [];
     const bench: Sample[] = [];
     const pipelined: Sample[] = [];
-    /** One redis-benchmark run of the gateway's call at pipeline depth `depth`, on a fresh shard, settled. */
-    const redisBenchmarkRound = async (depth: number): Promise<Sample> => {
-      const run = await freshShard(redis, keys);
-      // Two placeholders make the order id space pool² wide: no ORDER_ID_TAKEN by chance.
-      const call = await gatewayCall(
-        cfg,
-        keys,
-        run.saleId,
-        `${run.tag}:__rand_int__`,
-        `${run.saleId}.0.__rand_int____rand_int__`,
-      );
-      const args = [
-        "-u",
-        cfg.redis.url,
-        "-n",
-        String(CALLS),
-        "-c",
-        String(REDIS_BENCHMARK_CLIENTS),
-        "-r",
-        String(POOL_FACTOR * CALLS),
-        ...(depth > 1 ? ["-P", String(depth)] : []),
-        "--csv",
-        "EVALSHA",
-        sha,
-        String(numberOfKeys),
-        ...call,
-      ];
-      const cpu0 = await redisCpu(redis);
-      const t0 = process.hrtime.bigint();
-      const r = await redisBenchmark(args);
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const redisCpuPerCallUs = (((await redisCpu(redis)) - cpu0) * 1e6) / CALLS;
-      const { fresh } = await settle(redis, run);
-      return {
-        opsPerSec: r.rps,
-        ops: CALLS,
-        seconds,
-        latencyMs: { p50: r.p50, p90: NaN, p99: r.p99, max: r.max },
-        freshShare: fresh / CALLS,
-        redisCpuPerCallUs,
-        pipeline: depth,
-      };
-    };
+    const script: ScriptTarget = { cfg, redis, keys, sha, numberOfKeys };
     try {
       caller = new TsChild(compiledScript("bench/clients/reserve-caller.ts"), { core: LOAD_CORE, env });
       for (let round = 0; round < ROUNDS; round++) {
         gateway.push(await gatewayRound(caller, redis, keys, round));
-        bench.push(await redisBenchmarkRound(1));
-        pipelined.push(await redisBenchmarkRound(PIPELINE));
+        bench.push(await redisBenchmarkRound(script, 1));
+        pipelined.push(await redisBenchmarkRound(script, PIPELINE));
       }
     } finally {
       await caller?.stop();

@@ -89,6 +89,82 @@ function describe(s: Side, unit: string): string {
   return `${s.label} ${kilo(s.opsPerSec)} ${unit} (p50 ${s.latencyMs.p50.toFixed(3)} ms, p99 ${s.latencyMs.p99.toFixed(3)} ms)`;
 }
 
+/** Runs one benchmark, writes its result file and prints its line; false when it failed its own checks. */
+async function runBenchmark(b: Benchmark, dir: string): Promise<boolean> {
+  const started = new Date();
+  let out: Outcome;
+  try {
+    out = await b.run();
+  } catch (err) {
+    process.stdout.write(`${b.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);
+    return false;
+  }
+  const ratio = out.candidate.opsPerSec / out.baseline.opsPerSec;
+  const medianRatio = out.candidate.medianOpsPerSec / out.baseline.medianOpsPerSec;
+  const result = {
+    name: b.name,
+    description: b.description,
+    timestamp: started.toISOString(),
+    command: command(b.name),
+    durationSeconds: (Date.now() - started.getTime()) / 1000,
+    gateway: GATEWAY_RUNTIME,
+    unit: out.unit,
+    ratio,
+    medianRatio,
+    target: b.target,
+    meetsTarget: ratio >= b.target,
+    candidate: out.candidate,
+    baseline: out.baseline,
+    extraRatios: out.extraRatios ?? {},
+    warnings: out.warnings ?? [],
+    references: out.references ?? [],
+    details: out.details,
+    environment: environment(),
+  };
+  writeFileSync(join(dir, `${b.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  printBenchmarkLine(b, out, ratio, medianRatio);
+  return true;
+}
+
+function printBenchmarkLine(b: Benchmark, out: Outcome, ratio: number, medianRatio: number): void {
+  const refs = (out.references ?? []).map((r) => `; ${describe(r, out.unit)}`).join("");
+  const extras = Object.entries(out.extraRatios ?? {})
+    .map(([k, v]) => `, ${k} ${v.toFixed(2)}`)
+    .join("");
+  const warnings = (out.warnings ?? []).map((w) => ` [${w}]`).join("");
+  process.stdout.write(
+    `${b.name}: ratio ${ratio.toFixed(2)} (median ${medianRatio.toFixed(2)}${extras}; target ≥ ${b.target})${ratio >= b.target ? "" : " BELOW TARGET"}` +
+      ` — ${describe(out.candidate, out.unit)} vs ${describe(out.baseline, out.unit)}${refs}${warnings}\n`,
+  );
+}
+
+/** Runs one measurement, writes its result file and prints its table; false when it failed. */
+async function runMeasurement(m: Measurement, dir: string): Promise<boolean> {
+  const started = new Date();
+  try {
+    const out = await m.run();
+    const result = {
+      name: m.name,
+      description: m.description,
+      timestamp: started.toISOString(),
+      command: command(m.name),
+      durationSeconds: (Date.now() - started.getTime()) / 1000,
+      gateway: MEASUREMENT_RUNTIME,
+      details: out.details,
+      table: out.table,
+      environment: environment(),
+    };
+    writeFileSync(join(dir, `${m.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(
+      `${m.name}: ${m.description} (${result.durationSeconds.toFixed(0)} s)\n${out.table.map((l) => `  ${l}\n`).join("")}`,
+    );
+    return true;
+  } catch (err) {
+    process.stdout.write(`${m.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const names = [...BENCHMARKS, ...MEASUREMENTS].map((b) => b.name);
@@ -102,71 +178,10 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   let failed = false;
   for (const b of BENCHMARKS.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
-    const started = new Date();
-    let out: Outcome;
-    try {
-      out = await b.run();
-    } catch (err) {
-      failed = true;
-      process.stdout.write(`${b.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);
-      continue;
-    }
-    const ratio = out.candidate.opsPerSec / out.baseline.opsPerSec;
-    const medianRatio = out.candidate.medianOpsPerSec / out.baseline.medianOpsPerSec;
-    const result = {
-      name: b.name,
-      description: b.description,
-      timestamp: started.toISOString(),
-      command: command(b.name),
-      durationSeconds: (Date.now() - started.getTime()) / 1000,
-      gateway: GATEWAY_RUNTIME,
-      unit: out.unit,
-      ratio,
-      medianRatio,
-      target: b.target,
-      meetsTarget: ratio >= b.target,
-      candidate: out.candidate,
-      baseline: out.baseline,
-      extraRatios: out.extraRatios ?? {},
-      warnings: out.warnings ?? [],
-      references: out.references ?? [],
-      details: out.details,
-      environment: environment(),
-    };
-    writeFileSync(join(dir, `${b.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    const refs = (out.references ?? []).map((r) => `; ${describe(r, out.unit)}`).join("");
-    const extras = Object.entries(out.extraRatios ?? {})
-      .map(([k, v]) => `, ${k} ${v.toFixed(2)}`)
-      .join("");
-    const warnings = (out.warnings ?? []).map((w) => ` [${w}]`).join("");
-    process.stdout.write(
-      `${b.name}: ratio ${ratio.toFixed(2)} (median ${medianRatio.toFixed(2)}${extras}; target ≥ ${b.target})${ratio >= b.target ? "" : " BELOW TARGET"}` +
-        ` — ${describe(out.candidate, out.unit)} vs ${describe(out.baseline, out.unit)}${refs}${warnings}\n`,
-    );
+    if (!(await runBenchmark(b, dir))) failed = true;
   }
   for (const m of MEASUREMENTS.filter((m) => wanted.length === 0 || wanted.includes(m.name))) {
-    const started = new Date();
-    try {
-      const out = await m.run();
-      const result = {
-        name: m.name,
-        description: m.description,
-        timestamp: started.toISOString(),
-        command: command(m.name),
-        durationSeconds: (Date.now() - started.getTime()) / 1000,
-        gateway: MEASUREMENT_RUNTIME,
-        details: out.details,
-        table: out.table,
-        environment: environment(),
-      };
-      writeFileSync(join(dir, `${m.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-      process.stdout.write(
-        `${m.name}: ${m.description} (${result.durationSeconds.toFixed(0)} s)\n${out.table.map((l) => `  ${l}\n`).join("")}`,
-      );
-    } catch (err) {
-      failed = true;
-      process.stdout.write(`${m.name}: FAILED ${err instanceof Error ? err.message : String(err)}\n`);
-    }
+    if (!(await runMeasurement(m, dir))) failed = true;
   }
   process.exit(failed ? 1 : 0);
 }
