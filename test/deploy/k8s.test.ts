@@ -45,10 +45,10 @@ interface Manifest {
   } & Record<string, unknown>;
 }
 
-const DIR = join(ROOT, "deploy", "k8s");
+const DIR = join(ROOT, "deploy", "k8s", "base");
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 const manifests: Manifest[] = files.flatMap((f) =>
-  parseAllDocuments(read(join("deploy", "k8s", f))).map((doc) => {
+  parseAllDocuments(read(join("deploy", "k8s", "base", f))).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`${f}: ${doc.errors[0]!.message}`);
     return doc.toJS() as Manifest;
   }),
