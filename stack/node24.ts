@@ -143,8 +143,14 @@ export async function ensureNode24(): Promise<Node24Runtime> {
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(join(partial, "root"), { recursive: true });
   log(`node24: preparing Node ${NODE24.version} on Debian ${SUITE}'s C library in ${base} (first run only)`);
-  const parts = await unpackDebs(join(partial, "root"));
-  unpackNode(partial);
+  let parts: Record<string, string>;
+  try {
+    parts = await unpackDebs(join(partial, "root"));
+    unpackNode(partial);
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
   mkdirSync(join(partial, "bin"));
   copyFileSync(join(partial, "package", "bin", "node"), join(partial, "bin", "node"));
   rmSync(join(partial, "package"), { recursive: true });
