@@ -3,7 +3,10 @@
 # and the one-shot schema migration (`node dist/src/persistence/migrate-cli.js`), which a deployment runs
 # once before the others start with FLASHSALE__MYSQL__MIGRATEONSTART=false (see README "Deployment").
 # Build stage: full install and the compile; the runtime stage keeps production dependencies only.
-FROM node:20-bookworm-slim AS build
+# Node 24 (LTS) on Debian 13: the uWebSockets.js build for Node 24 (@btc-vision/uwebsockets.js, upstream
+# v20.57.0) needs glibc 2.38, which Debian 12 lacks (README "Supported platforms"; test/deploy/node24.test.ts
+# serves the gateway on this Node and C library).
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 # npm workspaces: npm ci needs every packages/*/package.json the lock file names.
 COPY package.json package-lock.json ./
@@ -16,13 +19,13 @@ COPY config ./config
 RUN npx tsc -p tsconfig.build.json \
   && test -f dist/src/persistence/migrate-cli.js && test -f dist/src/writer-main.js && test -f dist/src/healthcheck.js
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-trixie-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages ./packages
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-trixie-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { log, ROOT } from "./proc.js";
 import { down, up } from "./stack.js";
+import { ensureNode24 } from "./node24.js";
 import { ensureTools } from "./tools.js";
 
 async function main(): Promise<void> {
@@ -11,6 +12,11 @@ async function main(): Promise<void> {
     log("stack is up");
   } else if (cmd === "tools") {
     ensureTools();
+  } else if (cmd === "node24") {
+    // Node 24 on Debian 13's C library, for the test that serves the gateway on the image's Node.
+    ensureTools();
+    const runtime = await ensureNode24();
+    process.stdout.write(`${runtime.node}\n`);
   } else if (cmd === "down") {
     await down();
   } else if (cmd === "test-env") {
@@ -31,7 +37,7 @@ async function main(): Promise<void> {
     await down(started);
     process.exit(code);
   } else {
-    process.stderr.write("usage: tsx stack/cli.ts up [--cluster] | down | tools | test-env -- <command...>\n");
+    process.stderr.write("usage: tsx stack/cli.ts up [--cluster] | down | tools | node24 | test-env -- <command...>\n");
     process.exit(2);
   }
 }

@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
+import type { HttpRequest, HttpResponse, TemplatedApp } from "@btc-vision/uwebsockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { asApiError } from "../admission/refusals.js";
 import { ApiError } from "../errors.js";

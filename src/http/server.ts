@@ -1,4 +1,4 @@
-import type { us_listen_socket } from "uWebSockets.js";
+import type { us_listen_socket } from "@btc-vision/uwebsockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { ApiError } from "../errors.js";
 import { componentLogger, type Logger } from "../observability/log.js";
@@ -7,7 +7,7 @@ import type { Cors } from "./cors.js";
 import { errorReply, route, type ExchangeOptions } from "./exchange.js";
 import { openApiHandler } from "./openapi.js";
 import { policyOf, ROUTES, type RouteHandlers, type Routes, type RouteSpec } from "./route-table.js";
-import { loadUws } from "./uws.js";
+import { loadedUws, loadUws } from "./uws.js";
 
 export interface HttpServerOptions {
   host: string;
@@ -64,6 +64,11 @@ export class HttpServer {
         if (!sock) return fail(new Error(`cannot listen on ${this.opts.host}:${port}`));
         this.listenSocket = sock;
         this.port = uws.us_socket_local_port(sock);
+        const build = loadedUws();
+        this.opts.log.info(
+          { component: "http", uws: build },
+          `HTTP on ${build.package} ${build.version} (${build.binary}), Node ${build.node}`,
+        );
         done();
       });
     });

@@ -3,6 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uwsBuildFor } from "../../src/http/uws.js";
+import { NODE24 } from "../../stack/node24.js";
 import { freePort } from "../../stack/proc.js";
 import { read, ROOT, sourceOfBuilt } from "./deploy-files.js";
 
@@ -68,6 +70,16 @@ describe("Dockerfile", () => {
     expect(notReady).toBe(1);
     expect(writerUp).toBe(0);
     expect(writerDown).toBe(1);
+  });
+
+  it("every stage runs Node 24 on Debian 13: the Node test/deploy/node24.test.ts serves on, with the glibc its uWS build needs", () => {
+    const bases = instructions.filter((l) => l.startsWith("FROM ")).map((l) => l.split(/\s+/)[1]);
+    expect(bases).toHaveLength(3);
+    const major = NODE24.version.split(".")[0]!;
+    for (const base of bases) expect(base).toBe(`node:${major}-trixie-slim`);
+    expect(uwsBuildFor(NODE24.version).publishedAs).toBe("@btc-vision/uwebsockets.js");
+    const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
+    expect(engines.split("||").map((m) => m.trim())).toContain(major);
   });
 
   it("copies the workspace packages before each npm ci (npm needs their package.json files)", () => {

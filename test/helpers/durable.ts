@@ -104,17 +104,19 @@ export type Entry = "main.ts" | "writer-main.ts";
 
 /**
  * A process entry as a child with this config, logging at info at least (start-up lines such as
- * "listening on" are read from it), its stderr collected; `env` adds variables.
+ * "listening on" are read from it), its stderr collected; `env` adds variables; `node` is the Node binary
+ * (this test's own by default).
  */
 export function spawnEntry(
   entry: Entry,
   cfg: Config,
   env: Record<string, string> = {},
+  node = process.execPath,
 ): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
   const overlay = join(mkdtempSync(join(tmpdir(), "fs-child-")), "config.json");
   const level = cfg.log.level === "debug" || cfg.log.level === "trace" ? cfg.log.level : "info";
   writeFileSync(overlay, JSON.stringify({ ...cfg, log: { ...cfg.log, level } }));
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", entry)], {
+  const child = spawn(node, ["--import", "tsx", join(ROOT, "src", entry)], {
     cwd: ROOT,
     env: { ...process.env, FLASHSALE_CONFIG: overlay, ...env },
     stdio: ["ignore", "ignore", "pipe"],
