@@ -311,6 +311,11 @@ const HEADERS: Record<string, Schema> = {
     description: "seconds to wait before retrying (with the same Idempotency-Key)",
     schema: { type: "integer", minimum: 0 },
   },
+  Allow: {
+    description: "the methods the path takes (RFC 9110)",
+    schema: { type: "string" },
+    example: "GET",
+  },
 };
 
 const SECURITY_SCHEMES: Record<Exclude<Caller, "anyone">, { key: string; scheme: Schema }> = {
@@ -524,9 +529,12 @@ function commonErrors(route: RouteSpec, op: Operation): ErrorCode[] {
   return codes;
 }
 
-/** One error response per status: its codes (a subset of the registry's, all with this status) and headers. */
-function errorResponse(status: number, codes: ErrorCode[], replayable: boolean): Schema {
-  const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId") };
+/**
+ * One error response per status: its codes (a subset of the registry's, all with this status) and headers,
+ * `extra` (Allow) besides the ones the status implies.
+ */
+function errorResponse(status: number, codes: ErrorCode[], replayable: boolean, extra: Schema = {}): Schema {
+  const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId"), ...extra };
   if (status === 429 || status === 503) headers["Retry-After"] = ref("headers", "RetryAfter");
   if (replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
   return {
@@ -606,7 +614,7 @@ export function openApiDocument(): Schema {
       version: packageVersion(),
       description:
         'Flash-sale gateway. Every answer carries X-Request-Id; errors are {"error": {"code", "message"}} with a code from the registry. ' +
-        "Any path or method not listed answers 404 NOT_FOUND. With server.cors.origins set, OPTIONS on any path is a CORS preflight (204).",
+        "A path not listed answers 404 NOT_FOUND (components/responses/NotFound); a listed path with a method it does not take answers 405 METHOD_NOT_ALLOWED with `Allow` naming the methods it takes (components/responses/MethodNotAllowed). With server.cors.origins set, OPTIONS on any path is a CORS preflight (204).",
     },
     tags: [
       { name: "buyer", description: "storefronts and buyers" },
@@ -619,7 +627,12 @@ export function openApiDocument(): Schema {
       schemas: SCHEMAS,
       parameters: PARAMETERS,
       headers: HEADERS,
-      responses: { NotFound: errorResponse(ERRORS.NOT_FOUND.status, ["NOT_FOUND"], false) },
+      responses: {
+        NotFound: errorResponse(ERRORS.NOT_FOUND.status, ["NOT_FOUND"], false),
+        MethodNotAllowed: errorResponse(ERRORS.METHOD_NOT_ALLOWED.status, ["METHOD_NOT_ALLOWED"], false, {
+          Allow: ref("headers", "Allow"),
+        }),
+      },
       securitySchemes: Object.fromEntries(Object.values(SECURITY_SCHEMES).map(({ key, scheme }) => [key, scheme])),
     },
   };

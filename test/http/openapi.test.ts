@@ -101,14 +101,18 @@ describe("OpenAPI document", () => {
     }
   }
 
-  it("routes every documented operation (never NOT_FOUND) and answers it as documented; other methods are NOT_FOUND", async () => {
+  it("routes every documented operation (never NOT_FOUND) and answers it as documented; other methods are METHOD_NOT_ALLOWED", async () => {
     for (const { method, path } of operations(doc)) {
       const r = await send(path, method);
       expect(r.body?.error?.code, `${method} ${path}`).not.toBe("NOT_FOUND");
       expectDocumented(r, `${method} ${path}`);
     }
-    const missing = await api.call("DELETE", `/v1/sales/${SALE()}`);
-    expect([missing.status, missing.body.error.code]).toEqual([404, "NOT_FOUND"]);
+    const other = await api.call("DELETE", `/v1/sales/${SALE()}`);
+    expect([other.status, other.body.error.code, other.headers.get("allow")]).toEqual([
+      405,
+      "METHOD_NOT_ALLOWED",
+      "GET",
+    ]);
     expect((await api.call("GET", "/v1/nowhere")).body.error.code).toBe("NOT_FOUND");
   });
 
