@@ -17,6 +17,10 @@ export const ERRORS = {
   SALE_NOT_FOUND: { status: 404, meaning: "no sale with this id" },
   ORDER_NOT_FOUND: { status: 404, meaning: "no order with this id for this buyer" },
   NOT_FOUND: { status: 404, meaning: "no such route" },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    meaning: "the path exists, not with this method; Allow lists the methods it takes",
+  },
   SOLD_OUT: { status: 409, meaning: "no stock left for this request" },
   LIMIT_EXCEEDED: { status: 409, meaning: "this buyer's per-sale limit would be exceeded" },
   SALE_NOT_LIVE: { status: 409, meaning: "before startsAt, after endsAt, or while the sale is paused" },
@@ -61,3 +65,21 @@ export class ApiError extends Error {
 
 /** The headers of an answer the client should retry shortly (503s). */
 export const RETRY_SOON: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1" });
+
+/**
+ * WWW-Authenticate of a 401 (RFC 9110 §11.6.1 requires a challenge on every 401). Bearer routes answer as
+ * RFC 6750 §3 says: no error code when no bearer token came (none, or another scheme), `invalid_token` when
+ * one came and was refused (malformed, badly signed, expired, no key for it). The payment callback's
+ * X-Signature is no HTTP authentication scheme: its challenge names a private one, `HMAC-SHA256`, and the
+ * header the signature goes in, so a 401 says there what to send (docs/api.md).
+ */
+export const AUTH_REALM = "flashsale";
+export const BEARER_CHALLENGE: Readonly<Record<string, string>> = Object.freeze({
+  "www-authenticate": `Bearer realm="${AUTH_REALM}"`,
+});
+export const INVALID_TOKEN_CHALLENGE: Readonly<Record<string, string>> = Object.freeze({
+  "www-authenticate": `Bearer realm="${AUTH_REALM}", error="invalid_token"`,
+});
+export const SIGNATURE_CHALLENGE: Readonly<Record<string, string>> = Object.freeze({
+  "www-authenticate": `HMAC-SHA256 realm="${AUTH_REALM}", header="X-Signature"`,
+});

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { errors as joseErrors, jwtVerify } from "jose";
-import { ApiError } from "../errors.js";
+import { ApiError, BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from "../errors.js";
 import { USER_ID_RE } from "./ids.js";
 import { JwksKeys, type JwksAlgorithm } from "./jwks.js";
 import { parseStrictJson } from "./strict-json.js";
@@ -28,15 +28,21 @@ function cacheKey(authorization: string): number {
 const HS256_HEADER_RE = /^[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function unauthenticated(message: string): ApiError {
-  return new ApiError("UNAUTHENTICATED", message);
+/** A 401 whose challenge says a bearer token came and was refused, unless told otherwise (errors.ts). */
+function unauthenticated(message: string, challenge = INVALID_TOKEN_CHALLENGE): ApiError {
+  return new ApiError("UNAUTHENTICATED", message, challenge);
 }
 
+/** The bearer token of an Authorization header; without one (none, or another scheme) the challenge has no error. */
 export function bearer(authorization: string): string {
-  if (!authorization) throw unauthenticated("missing Authorization header");
+  if (!authorization) throw unauthenticated("missing Authorization header", BEARER_CHALLENGE);
   if (authorization.length > MAX_CREDENTIAL_BYTES) throw unauthenticated("credentials too large");
   const m = /^Bearer ([^\s]+)$/.exec(authorization);
-  if (!m) throw unauthenticated("expected Authorization: Bearer <token>");
+  if (!m)
+    throw unauthenticated(
+      "expected Authorization: Bearer <token>",
+      /^Bearer\b/i.test(authorization) ? INVALID_TOKEN_CHALLENGE : BEARER_CHALLENGE,
+    );
   return m[1]!;
 }
 

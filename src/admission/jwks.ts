@@ -1,5 +1,5 @@
 import { importJWK, type CryptoKey, type JWK } from "jose";
-import { ApiError, RETRY_SOON } from "../errors.js";
+import { ApiError, INVALID_TOKEN_CHALLENGE, RETRY_SOON } from "../errors.js";
 
 /** The asymmetric algorithms a JWKS may serve keys for. */
 export type JwksAlgorithm = "RS256" | "ES256";
@@ -87,6 +87,7 @@ export class JwksKeys {
       kid === undefined
         ? `no single ${alg} key for a token without kid`
         : `no ${alg} key with kid ${JSON.stringify(kid)}`,
+      INVALID_TOKEN_CHALLENGE,
     );
   }
 

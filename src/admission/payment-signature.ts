@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { ApiError } from "../errors.js";
+import { ApiError, SIGNATURE_CHALLENGE } from "../errors.js";
 
 /**
  * `X-Signature` as the payment provider sends it: `t=<unix seconds>,sha256=<hex>` (the HMAC covers
@@ -35,18 +35,19 @@ export class PaymentSignature {
   }
 
   check(header: string, body: Buffer | null, nowMs = Date.now()): void {
-    if (!header) throw new ApiError("UNAUTHENTICATED", "missing X-Signature");
+    if (!header) throw new ApiError("UNAUTHENTICATED", "missing X-Signature", SIGNATURE_CHALLENGE);
     const m = SIGNATURE_RE.exec(header);
     const t = m?.[1] === undefined ? null : Number(m[1]);
     const expected = this.mac(t, body ?? Buffer.alloc(0));
     const given = m ? Buffer.from(m[2]!, "hex") : Buffer.alloc(0);
     if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new ApiError("UNAUTHENTICATED", "bad X-Signature");
+      throw new ApiError("UNAUTHENTICATED", "bad X-Signature", SIGNATURE_CHALLENGE);
     // Checked after the MAC: only a genuine signature learns that its time is off.
     if (t !== null && Math.abs(nowMs / 1000 - t) > this.toleranceSeconds) {
       throw new ApiError(
         "UNAUTHENTICATED",
         `stale X-Signature: its timestamp is more than ${this.toleranceSeconds} s from now`,
+        SIGNATURE_CHALLENGE,
       );
     }
   }

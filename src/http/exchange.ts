@@ -97,6 +97,7 @@ const H_ORIGIN = utf8Bytes("origin");
 const H_ALLOW_ORIGIN = utf8Bytes("access-control-allow-origin");
 const H_VARY = utf8Bytes("vary");
 const H_EXPOSE = utf8Bytes("access-control-expose-headers");
+const H_CACHE_CONTROL = utf8Bytes("cache-control");
 const ORIGIN_VALUE = utf8Bytes("Origin");
 const EXPOSE_VALUE = utf8Bytes(EXPOSE_HEADERS);
 const APPLICATION_JSON = utf8Bytes("application/json");
@@ -136,10 +137,23 @@ function codeOf(reply: HttpReply): string {
   return typeof err?.code === "string" ? err.code : "";
 }
 
-function write(res: HttpResponse, requestIdValue: string, reply: HttpReply, corsOrigin = ""): void {
+/** A route's Cache-Control values, encoded once: one for its 2xx answers, one for every other. */
+interface CacheHeaders {
+  ok: Uint8Array;
+  other: Uint8Array;
+}
+
+function write(
+  res: HttpResponse,
+  requestIdValue: string,
+  reply: HttpReply,
+  corsOrigin: string,
+  cache: CacheHeaders | undefined,
+): void {
   res.writeStatus(STATUS_LINE[reply.status] ?? String(reply.status));
   res.writeHeader(H_CONTENT_TYPE, reply.contentType ?? APPLICATION_JSON);
   res.writeHeader(H_REQUEST_ID, requestIdValue);
+  if (cache) res.writeHeader(H_CACHE_CONTROL, reply.status >= 200 && reply.status < 300 ? cache.ok : cache.other);
   if (corsOrigin !== "") {
     res.writeHeader(H_ALLOW_ORIGIN, corsOrigin);
     res.writeHeader(H_VARY, ORIGIN_VALUE);
@@ -194,6 +208,7 @@ interface RouteRuntime {
   recorder: RouteRecorder | undefined;
   shedder: LoadShedder | undefined;
   access: AccessLog | undefined;
+  cache: CacheHeaders | undefined;
 }
 
 /**
@@ -230,8 +245,8 @@ function release(ex: Exchange): void {
 function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   release(ex);
   if (ex.aborted) return;
-  if (inCallback) write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin);
-  else ex.res.cork(() => write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin));
+  if (inCallback) write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin, ex.rt.cache);
+  else ex.res.cork(() => write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin, ex.rt.cache));
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
   const { req } = ex;
@@ -309,6 +324,11 @@ export interface RoutePolicy {
   cheap?: (param0: string) => boolean;
   idempotencyKey?: boolean;
   signature?: boolean;
+  /**
+   * Cache-Control: `ok` on the route's 2xx answers, `other` on every other (refusals, errors, 503s). Unset:
+   * no Cache-Control header.
+   */
+  cacheControl?: { ok: string; other: string };
 }
 
 /**
@@ -338,7 +358,11 @@ export function route(
   // refuses new ones while the process drains.
   const shedder = policy.shed !== false ? opts.shedder : undefined;
   const cheap = policy.cheap;
-  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, access: opts.access };
+  const cache = policy.cacheControl && {
+    ok: utf8Bytes(policy.cacheControl.ok),
+    other: utf8Bytes(policy.cacheControl.other),
+  };
+  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, access: opts.access, cache };
   const cors = opts.cors?.enabled ? opts.cors : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
@@ -381,7 +405,7 @@ function refuse(
   fixedMethod: string | undefined,
 ): void {
   const id = requestId(hreq.getHeader(H_REQUEST_ID));
-  write(res, id, refusalReply(refused), corsOrigin);
+  write(res, id, refusalReply(refused), corsOrigin, rt.cache);
   rt.recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
   if (sampled(rt.access, refused.status))
     logAccess(

@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { NO_FIELDS } from "../admission/body.js";
 import { ORDER_ID_RE, PURCHASE_TOKEN_RE, SALE_ID_RE, SKU_ID_RE, USER_ID_RE } from "../admission/ids.js";
 import { SIGNATURE_RE } from "../admission/payment-signature.js";
-import { ERRORS, type ErrorCode } from "../errors.js";
-import { SHOWN_STATUSES } from "../order.js";
+import { BEARER_CHALLENGE, ERRORS, INVALID_TOKEN_CHALLENGE, SIGNATURE_CHALLENGE, type ErrorCode } from "../errors.js";
+import { ORDER_STATUSES, SHOWN_STATUSES } from "../order.js";
 import { REFUND_REASONS } from "../orders/order-state.js";
 import { SALE_STATUSES } from "../reservation/sale.js";
 import { repoRoot } from "../util/repo-root.js";
 import { constantReply, REQUEST_ID_RE, type Handler } from "./exchange.js";
-import { ROUTES, type Caller, type RouteName, type RouteSpec } from "./route-table.js";
+import { EXAMPLES } from "./openapi-examples.js";
+import { NO_STORE, ROUTES, type Caller, type RouteName, type RouteSpec } from "./route-table.js";
 import { ISO_TIME_RE, SALE_FIELDS, SALE_LIMITS, SALE_REQUIRED } from "./routes/admin.js";
 import { MAX_QUANTITY, ORDER_FIELDS } from "./routes/buyer.js";
 import { EVENT_ID_RE, PAYMENT_FIELDS, PAYMENT_STATUSES } from "./routes/payments.js";
@@ -56,6 +57,8 @@ const time: Schema = {
 };
 const isoTime: Schema = { type: "string", format: "date-time" };
 const count: Schema = { type: "integer", minimum: 0 };
+/** MySQL's order counts by status (OrderRepository.countBySale), and their total. */
+const statusTotals: string[] = [...ORDER_STATUSES.map((st) => st.toLowerCase()), "total"];
 
 const SCHEMAS: Record<string, Schema> = {
   ErrorCode: {
@@ -216,16 +219,57 @@ const SCHEMAS: Record<string, Schema> = {
     properties: {
       saleId: pattern(SALE_ID_RE),
       stock: count,
-      redisRemaining: count,
-      inTransfer: count,
-      reserved: count,
-      pending: count,
-      confirmed: count,
-      paid: count,
-      cancelled: count,
-      orders: { type: "object", additionalProperties: count },
-      drift: { type: "integer", description: "0 when Redis and MySQL agree" },
+      redisRemaining: { ...count, description: "units on the shards, still on sale" },
+      inTransfer: { ...count, description: "units moving between shards" },
+      reserved: { ...count, description: "units held by live reservations (reserved, confirmed or paid)" },
+      pending: { ...count, description: "units reserved and not yet written to MySQL" },
+      confirmed: { ...count, description: "units of unpaid orders (MySQL's; the Redis ledger's without MySQL)" },
+      paid: { ...count, description: "units of paid orders (MySQL's; the Redis ledger's without MySQL)" },
+      cancelled: { ...count, description: "units of cancelled orders (MySQL's; the Redis ledger's without MySQL)" },
+      orders: {
+        type: "object",
+        description: "orders (not units) in the Redis ledger, by state",
+        required: ["pending", "confirmed", "paid", "cancelled", "rolledBack"],
+        properties: {
+          pending: count,
+          confirmed: count,
+          paid: count,
+          cancelled: count,
+          rolledBack: { ...count, description: "reservations rolled back before their order existed" },
+        },
+        additionalProperties: false,
+      },
+      unpaid: { ...count, description: "units of orders in MySQL awaiting payment; absent without MySQL" },
+      refunds: { ...count, description: "refunds recorded for the sale (GET .../refunds); absent without MySQL" },
+      mysql: {
+        type: "object",
+        description: "MySQL's orders by status, and (quantity) their units; absent without MySQL",
+        required: [...statusTotals, "quantity"],
+        properties: {
+          ...Object.fromEntries(statusTotals.map((k) => [k, count])),
+          quantity: {
+            type: "object",
+            required: statusTotals,
+            properties: Object.fromEntries(statusTotals.map((k) => [k, count])),
+            additionalProperties: false,
+          },
+        },
+        additionalProperties: false,
+      },
+      redis: {
+        type: "object",
+        description: "the Redis ledger's units by state, beside MySQL's; absent without MySQL",
+        required: ["confirmed", "paid", "cancelled"],
+        properties: { confirmed: count, paid: count, cancelled: count },
+        additionalProperties: false,
+      },
+      drift: {
+        type: "integer",
+        description:
+          "units unaccounted for in Redis, plus the difference between Redis's and MySQL's persisted units: 0 when they agree",
+      },
     },
+    additionalProperties: false,
   },
   Reconciled: {
     type: "object",
@@ -311,7 +355,31 @@ const HEADERS: Record<string, Schema> = {
     description: "seconds to wait before retrying (with the same Idempotency-Key)",
     schema: { type: "integer", minimum: 0 },
   },
+  BearerChallenge: {
+    description:
+      'RFC 6750: without error when no bearer token came (none, or another scheme); error="invalid_token" when one came and was refused',
+    schema: { enum: [BEARER_CHALLENGE["www-authenticate"], INVALID_TOKEN_CHALLENGE["www-authenticate"]] },
+  },
+  SignatureChallenge: {
+    description: "a private scheme naming the header the payment provider's signature goes in (docs/api.md)",
+    schema: { const: SIGNATURE_CHALLENGE["www-authenticate"] },
+  },
+  NoStore: {
+    description: "never kept by a shared cache: the answer depends on the caller's credentials or on the moment",
+    schema: { const: NO_STORE },
+  },
+  Allow: {
+    description: "the methods the path takes (RFC 9110)",
+    schema: { type: "string" },
+    example: "GET",
+  },
 };
+
+/** A route's 2xx Cache-Control, when it is not no-store: the same answer for everyone (route-table.ts). */
+function cacheHeader(value: string): Schema {
+  if (value === NO_STORE) return ref("headers", "NoStore");
+  return { description: "the same for every caller: a shared cache (a CDN) may hold it", schema: { const: value } };
+}
 
 const SECURITY_SCHEMES: Record<Exclude<Caller, "anyone">, { key: string; scheme: Schema }> = {
   buyer: {
@@ -342,6 +410,8 @@ interface Success {
   status: number;
   description: string;
   schema: Schema;
+  /** An answer as the gateway sends it (openapi-examples.ts). */
+  example: unknown;
   contentType?: string;
   /** Sent again to a retry, with Idempotent-Replayed: true. */
   replayable?: boolean;
@@ -350,8 +420,10 @@ interface Success {
 /** What each route answers, beyond what the table implies (see commonErrors). */
 interface Operation {
   summary: string;
+  /** What the operation does, beyond its summary: when it answers what. */
+  description: string;
   tag: "buyer" | "operator" | "payments" | "operations";
-  body?: { schema: string; required: boolean };
+  body?: { schema: string; required: boolean; example: unknown };
   ok: Success[];
   /** The route's own error codes; the ones every route of its kind can answer are added by commonErrors. */
   errors: ErrorCode[];
@@ -360,43 +432,62 @@ interface Operation {
 }
 
 const json = (name: string) => ref("schemas", name);
-const operatorSale = (summary: string, ok: Success, extra: ErrorCode[] = []): Operation => ({
-  summary,
-  tag: "operator",
-  ok: [ok],
-  errors: ["SALE_NOT_FOUND", ...extra],
+const noFields = { schema: "NoFields", required: false, example: EXAMPLES.noFields };
+const operatorSale = (
+  summary: string,
+  description: string,
+  ok: Success,
+  extra: { body?: Operation["body"] } = {},
+): Operation => ({ summary, description, tag: "operator", ok: [ok], errors: ["SALE_NOT_FOUND"], ...extra });
+const theSale = (example: unknown): Success => ({
+  status: 200,
+  description: "the sale",
+  schema: json("Sale"),
+  example,
 });
 
 const OPERATIONS: Record<RouteName, Operation> = {
   sale: {
     summary: "A sale, its status and remaining stock",
+    description:
+      "Anyone may read it, without credentials. `status` follows from the sale's window, `paused` and `remaining`; `remaining` is read across the shards and may lag by 250 ms. " +
+      "The answer is the same for every caller and carries `Cache-Control: public, max-age=1`, so a CDN may hold it for a second; its refusals carry `no-store`.",
     tag: "buyer",
-    ok: [{ status: 200, description: "the sale", schema: json("SaleView") }],
+    ok: [{ status: 200, description: "the sale", schema: json("SaleView"), example: EXAMPLES.saleView }],
     errors: ["SALE_NOT_FOUND"],
   },
   token: {
     summary: "A one-time purchase token for this buyer and sale",
+    description:
+      "Issued to the buyer of the JWT (`sub`) for this sale only, from `startsAt - tokens.leadSeconds` until `endsAt`, and valid until `expiresAt`. " +
+      "It is the Idempotency-Key of the order it buys. Once this gateway knows the sale is sold out the answer is 409 SOLD_OUT instead. Body: none, or `{}`.",
     tag: "buyer",
-    body: { schema: "NoFields", required: false },
+    body: noFields,
     ok: [
       {
         status: 201,
         description: "issued from startsAt - tokens.leadSeconds until endsAt",
         schema: json("PurchaseToken"),
+        example: EXAMPLES.purchaseToken,
       },
     ],
     errors: ["SALE_NOT_FOUND", "SALE_NOT_LIVE", "SOLD_OUT"],
   },
   order: {
     summary: "Reserve units with a purchase token (the Idempotency-Key)",
+    description:
+      "Reserves `quantity` units (default 1) for the buyer: 202 means they are held, and the order reaches MySQL shortly after (GET /v1/orders/{orderId} shows RESERVED until then). " +
+      "A retry with the same key and body gets the first answer again (202, SOLD_OUT or LIMIT_EXCEEDED) with `Idempotent-Replayed: true`; the same key with another body is 422. " +
+      "Retry 429 and 503 (and 500) with the same key; every other error is final.",
     tag: "buyer",
-    body: { schema: "OrderInput", required: false },
+    body: { schema: "OrderInput", required: false, example: EXAMPLES.orderInput },
     ok: [
       {
         status: 202,
         description: "reserved; the order reaches MySQL shortly",
         schema: json("OrderAccepted"),
         replayable: true,
+        example: EXAMPLES.orderAccepted,
       },
     ],
     errors: [
@@ -412,27 +503,44 @@ const OPERATIONS: Record<RouteName, Operation> = {
   },
   order_status: {
     summary: "The buyer's order",
+    description:
+      "The buyer's own order; another buyer's reads as 404. RESERVED until its row is in MySQL, then the row's status: CONFIRMED (awaiting payment), PAID or CANCELLED. " +
+      "An order whose state is not known yet (its sale's Redis state being rebuilt) is 503 with Retry-After, never 404.",
     tag: "buyer",
-    ok: [{ status: 200, description: "RESERVED until its row is in MySQL", schema: json("Order") }],
+    ok: [
+      {
+        status: 200,
+        description: "RESERVED until its row is in MySQL",
+        schema: json("Order"),
+        example: EXAMPLES.order,
+      },
+    ],
     errors: ["ORDER_NOT_FOUND"],
   },
   order_cancel: {
     summary: "Cancel an unpaid order (idempotent); its units go back on sale",
+    description:
+      "The owner cancels an order not yet paid; its units go back on sale. Cancelling it again answers 200 again. A paid order is 409 ORDER_NOT_CANCELLABLE; another buyer's order reads as 404. Body: none, or `{}`.",
     tag: "buyer",
-    body: { schema: "NoFields", required: false },
-    ok: [{ status: 200, description: "cancelled", schema: json("OrderCancelled") }],
+    body: noFields,
+    ok: [{ status: 200, description: "cancelled", schema: json("OrderCancelled"), example: EXAMPLES.orderCancelled }],
     errors: ["ORDER_NOT_FOUND", "ORDER_NOT_CANCELLABLE"],
   },
   payment_callback: {
     summary: "The payment provider's event, applied once per eventId",
+    description:
+      "Sent by the payment provider, signed in `X-Signature`; the signature is checked before the body is read. SUCCEEDED pays the order, FAILED cancels it unless it is final. " +
+      "Applied once per `eventId`: a redelivery gets the first answer with `Idempotent-Replayed: true`, the same `eventId` with another body 422. " +
+      "A payment for a cancelled order records a refund and answers 409 ORDER_CANCELLED. 404 is final; redeliver on 503.",
     tag: "payments",
-    body: { schema: "PaymentEvent", required: true },
+    body: { schema: "PaymentEvent", required: true, example: EXAMPLES.paymentEvent },
     ok: [
       {
         status: 200,
         description: "the order's status after the event",
         schema: json("PaymentApplied"),
         replayable: true,
+        example: EXAMPLES.paymentApplied,
       },
     ],
     errors: ["ORDER_NOT_FOUND", "ORDER_CANCELLED", "IDEMPOTENCY_KEY_REUSED"],
@@ -440,69 +548,96 @@ const OPERATIONS: Record<RouteName, Operation> = {
   },
   admin_list_sales: {
     summary: "Every sale not yet expired, by start time",
+    description:
+      "Every sale put and not yet expired (the Redis index and the MySQL catalog), by start time, each as PUT answers it.",
     tag: "operator",
-    ok: [{ status: 200, description: "the sales", schema: json("SaleList") }],
+    ok: [{ status: 200, description: "the sales", schema: json("SaleList"), example: EXAMPLES.saleList }],
     errors: [],
   },
   admin_put_sale: {
     summary: "Create a sale, or change it before it starts",
+    description:
+      "Creates the sale (201) or replaces it (200) while it has not started, and warms its shards. Times are ISO-8601 or unix milliseconds; `shards` and `paymentTimeoutSeconds` default from the config. " +
+      "A sale that has started (or holds reservations) is 409 SALE_LOCKED.",
     tag: "operator",
-    body: { schema: "SaleInput", required: true },
+    body: { schema: "SaleInput", required: true, example: EXAMPLES.saleInput },
     ok: [
-      { status: 201, description: "created", schema: json("Sale") },
-      { status: 200, description: "updated", schema: json("Sale") },
+      { status: 201, description: "created", schema: json("Sale"), example: EXAMPLES.sale },
+      { status: 200, description: "updated", schema: json("Sale"), example: EXAMPLES.sale },
     ],
     errors: ["SALE_LOCKED"],
   },
-  admin_stats: operatorSale("Redis and MySQL figures of a sale, and their drift", {
-    status: 200,
-    description: "units by state",
-    schema: json("SaleStats"),
-  }),
-  admin_reconcile: operatorSale("Run one sweeper pass over a sale now", {
-    status: 200,
-    description: "what it found and repaired",
-    schema: json("Reconciled"),
-  }),
-  admin_pause: {
-    ...operatorSale("Pause a sale: tokens and orders get SALE_NOT_LIVE", {
+  admin_stats: operatorSale(
+    "Redis and MySQL figures of a sale, and their drift",
+    "Units by state across the Redis shards and ledgers and the MySQL rows, and `drift`: 0 when every unit is accounted for and both stores agree. " +
+      "The shards are read one after another without a lock, so a snapshot taken while orders move can be off for that instant; a drift that stays is the one that matters. " +
+      "A gateway running without MySQL leaves out `unpaid`, `refunds`, `mysql` and `redis`.",
+    { status: 200, description: "units by state", schema: json("SaleStats"), example: EXAMPLES.saleStats },
+  ),
+  admin_reconcile: operatorSale(
+    "Run one sweeper pass over a sale now",
+    "Runs now the pass the sweeper makes every `sweeper.intervalMs`: finishes stranded transfers, persists and settles orders, returns expired units. " +
+      "Answers what it found and repaired, by kind; `skipped` when another process holds the sale's sweep lease.",
+    {
       status: 200,
-      description: "the sale",
-      schema: json("Sale"),
-    }),
-    body: { schema: "NoFields", required: false },
-  },
-  admin_resume: {
-    ...operatorSale("Resume a paused sale", { status: 200, description: "the sale", schema: json("Sale") }),
-    body: { schema: "NoFields", required: false },
-  },
-  admin_refunds: operatorSale("Payments recorded for refund", {
-    status: 200,
-    description: "refunds by time",
-    schema: json("Refunds"),
-  }),
+      description: "what it found and repaired",
+      schema: json("Reconciled"),
+      example: EXAMPLES.reconciled,
+    },
+  ),
+  admin_pause: operatorSale(
+    "Pause a sale: tokens and orders get SALE_NOT_LIVE",
+    "Every gateway answers the sale's tokens and orders 409 SALE_NOT_LIVE within a second; reservations already made stand. Body: none, or `{}`.",
+    theSale(EXAMPLES.pausedSale),
+    { body: noFields },
+  ),
+  admin_resume: operatorSale(
+    "Resume a paused sale",
+    "Takes tokens and orders again on every gateway within a second. A sale recovering from a Redis loss stays paused until its rebuild ends. Body: none, or `{}`.",
+    theSale(EXAMPLES.sale),
+    { body: noFields },
+  ),
+  admin_refunds: operatorSale(
+    "Payments recorded for refund",
+    "Payments the gateway recorded for refund, oldest first: paid after the order was cancelled, or paid twice. Making the refund is the payment provider's.",
+    { status: 200, description: "refunds by time", schema: json("Refunds"), example: EXAMPLES.refunds },
+  ),
   healthz: {
     summary: "Liveness",
+    description: "200 while the process runs and its event loop answers; never shed nor rate-limited.",
     tag: "operations",
-    ok: [{ status: 200, description: "the process runs", schema: json("Health") }],
+    ok: [{ status: 200, description: "the process runs", schema: json("Health"), example: EXAMPLES.health }],
     errors: [],
   },
   readyz: {
     summary: "Readiness: every dependency answers and no circuit is open",
+    description:
+      "200 when every dependency answers its probe and no circuit breaker is open; otherwise 503 naming what is down, with the same `checks` and `breakers`.",
     tag: "operations",
-    ok: [{ status: 200, description: "ready", schema: json("Readiness") }],
+    ok: [{ status: 200, description: "ready", schema: json("Readiness"), example: EXAMPLES.readiness }],
     errors: ["UNAVAILABLE"],
   },
   metrics: {
     summary: "Prometheus metrics",
+    description: "Every metric of the process in Prometheus's text exposition format; never shed nor rate-limited.",
     tag: "operations",
-    ok: [{ status: 200, description: "text exposition format", schema: { type: "string" }, contentType: "text/plain" }],
+    ok: [
+      {
+        status: 200,
+        description: "text exposition format",
+        schema: { type: "string" },
+        contentType: "text/plain",
+        example: EXAMPLES.metrics,
+      },
+    ],
     errors: [],
   },
   openapi: {
     summary: "This document",
+    description:
+      "This OpenAPI 3.1 document, built at start from the route table, the error registry and the validators' constants.",
     tag: "operations",
-    ok: [{ status: 200, description: "OpenAPI 3.1", schema: { type: "object" } }],
+    ok: [{ status: 200, description: "OpenAPI 3.1", schema: { type: "object" }, example: EXAMPLES.openapi }],
     errors: [],
   },
 };
@@ -524,9 +659,12 @@ function commonErrors(route: RouteSpec, op: Operation): ErrorCode[] {
   return codes;
 }
 
-/** One error response per status: its codes (a subset of the registry's, all with this status) and headers. */
-function errorResponse(status: number, codes: ErrorCode[], replayable: boolean): Schema {
-  const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId") };
+/**
+ * One error response per status: its codes (a subset of the registry's, all with this status) and headers,
+ * `extra` (WWW-Authenticate, Allow, Cache-Control) besides the ones the status implies.
+ */
+function errorResponse(status: number, codes: ErrorCode[], replayable: boolean, extra: Schema = {}): Schema {
+  const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId"), ...extra };
   if (status === 429 || status === 503) headers["Retry-After"] = ref("headers", "RetryAfter");
   if (replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
   return {
@@ -554,12 +692,15 @@ function operation(route: RouteSpec, op: Operation): Schema {
   params.push(ref("parameters", "XRequestId"));
   const responses: Record<string, Schema> = {};
   for (const ok of op.ok) {
-    const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId") };
+    const headers: Schema = {
+      "X-Request-Id": ref("headers", "XRequestId"),
+      "Cache-Control": cacheHeader(route.cacheControl ?? NO_STORE),
+    };
     if (ok.replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
     responses[String(ok.status)] = {
       description: ok.description,
       headers,
-      content: { [ok.contentType ?? "application/json"]: { schema: ok.schema } },
+      content: { [ok.contentType ?? "application/json"]: { schema: ok.schema, example: ok.example } },
     };
   }
   const codes = [...new Set([...commonErrors(route, op), ...op.errors])];
@@ -567,21 +708,40 @@ function operation(route: RouteSpec, op: Operation): Schema {
   for (const c of Object.keys(ERRORS) as ErrorCode[])
     if (codes.includes(c)) byStatus.set(ERRORS[c].status, [...(byStatus.get(ERRORS[c].status) ?? []), c]);
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const extra: Schema = { "Cache-Control": ref("headers", "NoStore") };
+    if (status === 401) extra["WWW-Authenticate"] = ref("headers", challengeOf(route.caller));
     responses[String(status)] = errorResponse(
       status,
       list,
       list.some((c) => op.replayableErrors?.includes(c)),
+      extra,
     );
   }
-  const out: Schema = { operationId: route.name, summary: op.summary, tags: [op.tag], parameters: params, responses };
-  if (route.caller !== "anyone") out.security = [{ [SECURITY_SCHEMES[route.caller].key]: [] }];
+  const out: Schema = {
+    operationId: route.name,
+    summary: op.summary,
+    description: op.description,
+    tags: [op.tag],
+    // Public routes say so: no security requirement at all would read as "not stated".
+    security: route.caller === "anyone" ? [] : [{ [SECURITY_SCHEMES[route.caller].key]: [] }],
+    parameters: params,
+    responses,
+  };
   if (op.body)
-    out.requestBody = { required: op.body.required, content: { "application/json": { schema: json(op.body.schema) } } };
+    out.requestBody = {
+      required: op.body.required,
+      content: { "application/json": { schema: json(op.body.schema), example: op.body.example } },
+    };
   return out;
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")) as { version: string }).version;
+/** The WWW-Authenticate header of a 401 to this caller (errors.ts). */
+function challengeOf(caller: Caller): string {
+  return caller === "payment_provider" ? "SignatureChallenge" : "BearerChallenge";
+}
+
+function packageJson(): { version: string; license: string } {
+  return JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")) as { version: string; license: string };
 }
 
 /** uWS's `/v1/sales/:saleId` as OpenAPI's `/v1/sales/{saleId}`. */
@@ -599,15 +759,27 @@ export function openApiDocument(): Schema {
     const path = openApiPath(route.path);
     (paths[path] ??= {})[route.method] = operation(route, OPERATIONS[route.name as RouteName]);
   }
+  const pkg = packageJson();
   built = {
     openapi: "3.1.0",
     info: {
       title: "flashsale-gateway",
-      version: packageVersion(),
+      version: pkg.version,
+      license: { name: pkg.license, identifier: pkg.license },
       description:
         'Flash-sale gateway. Every answer carries X-Request-Id; errors are {"error": {"code", "message"}} with a code from the registry. ' +
-        "Any path or method not listed answers 404 NOT_FOUND. With server.cors.origins set, OPTIONS on any path is a CORS preflight (204).",
+        "A path not listed answers 404 NOT_FOUND (components/responses/NotFound); a listed path with a method it does not take answers 405 METHOD_NOT_ALLOWED with `Allow` naming the methods it takes (components/responses/MethodNotAllowed). " +
+        'A 401 carries WWW-Authenticate: `Bearer realm="flashsale"` (RFC 6750; with `error="invalid_token"` when a bearer token came and was refused), or on the payment callback the X-Signature challenge. ' +
+        "Every answer of a listed operation carries Cache-Control: `public, max-age=1` on the public sale view's 2xx, `no-store` on everything else. " +
+        "With server.cors.origins set, OPTIONS on any path is a CORS preflight (204).",
     },
+    servers: [
+      {
+        url: "{scheme}://{host}",
+        description: "a gateway's public listener: host and port (server.port), https behind a TLS-terminating proxy",
+        variables: { scheme: { enum: ["http", "https"], default: "http" }, host: { default: "localhost:8080" } },
+      },
+    ],
     tags: [
       { name: "buyer", description: "storefronts and buyers" },
       { name: "operator", description: "sale operators (admin token)" },
@@ -619,7 +791,12 @@ export function openApiDocument(): Schema {
       schemas: SCHEMAS,
       parameters: PARAMETERS,
       headers: HEADERS,
-      responses: { NotFound: errorResponse(ERRORS.NOT_FOUND.status, ["NOT_FOUND"], false) },
+      responses: {
+        NotFound: errorResponse(ERRORS.NOT_FOUND.status, ["NOT_FOUND"], false),
+        MethodNotAllowed: errorResponse(ERRORS.METHOD_NOT_ALLOWED.status, ["METHOD_NOT_ALLOWED"], false, {
+          Allow: ref("headers", "Allow"),
+        }),
+      },
       securitySchemes: Object.fromEntries(Object.values(SECURITY_SCHEMES).map(({ key, scheme }) => [key, scheme])),
     },
   };

@@ -1,4 +1,5 @@
-import type { Handler, RoutePolicy } from "./exchange.js";
+import { ApiError } from "../errors.js";
+import { constantReply, errorReply, type Handler, type RoutePolicy } from "./exchange.js";
 import type { AdminRoutes } from "./routes/admin.js";
 import type { BuyerRoutes } from "./routes/buyer.js";
 import type { OpsRoutes } from "./routes/ops.js";
@@ -37,7 +38,17 @@ export interface RouteSpec {
   idempotencyKey?: true;
   /** When a request will be answered without touching a dependency (RoutePolicy.cheap). */
   cheap?: (r: RouteHandlers) => (param0: string) => boolean;
+  /**
+   * Cache-Control of the route's 2xx answers, for a route whose answer is the same whoever asks (no
+   * credentials read). Every other answer, and every answer of a route without it, is `no-store`: an
+   * answer that depends on the Authorization header (an order, a token, an operator view) or on the moment
+   * (a refusal, a probe) must never be served from a shared cache to someone else.
+   */
+  cacheControl?: string;
 }
+
+/** The Cache-Control of every answer that a shared cache must not keep. */
+export const NO_STORE = "no-store";
 
 /** The exchange's policy for a route; the payment provider's routes read X-Signature. */
 export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
@@ -46,7 +57,33 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
     idempotencyKey: spec.idempotencyKey === true,
     signature: spec.caller === "payment_provider",
     cheap: spec.cheap?.(r),
+    cacheControl: { ok: spec.cacheControl ?? NO_STORE, other: NO_STORE },
   };
+}
+
+/**
+ * Each path of `routes` (uWS pattern) with the methods it takes, upper case, in table order; `extra` (say
+ * OPTIONS, when CORS preflights are answered on every path) is added to each. Whatever listener serves a
+ * set of routes refuses every other method on their paths with `methodNotAllowed`.
+ */
+export function allowedMethods(routes: readonly RouteSpec[], extra: readonly string[] = []): Map<string, string[]> {
+  const byPath = new Map<string, string[]>();
+  for (const r of routes) {
+    const list = byPath.get(r.path) ?? [];
+    if (!list.includes(r.method.toUpperCase())) list.push(r.method.toUpperCase());
+    byPath.set(r.path, list);
+  }
+  for (const list of byPath.values()) for (const m of extra) if (!list.includes(m)) list.push(m);
+  return byPath;
+}
+
+/** 405 METHOD_NOT_ALLOWED with `Allow` (RFC 9110 §15.5.6), the same answer each time. */
+export function methodNotAllowed(allow: readonly string[]): Handler {
+  const list = allow.join(", ");
+  const reply = constantReply(
+    errorReply(new ApiError("METHOD_NOT_ALLOWED", `this path takes ${list}`, { allow: list })),
+  );
+  return () => reply;
 }
 
 /**
@@ -55,7 +92,15 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
  * registration only; the request path never looks at this table.
  */
 export const ROUTES = [
-  { method: "get", path: "/v1/sales/:saleId", name: "sale", caller: "anyone", handler: (r) => r.buyer.getSale },
+  // The same for every caller, and `remaining` may lag 250 ms anyway: a CDN may hold it for a second.
+  {
+    method: "get",
+    path: "/v1/sales/:saleId",
+    name: "sale",
+    caller: "anyone",
+    handler: (r) => r.buyer.getSale,
+    cacheControl: "public, max-age=1",
+  },
   {
     method: "post",
     path: "/v1/sales/:saleId/tokens",

@@ -4,9 +4,17 @@ import { ApiError } from "../errors.js";
 import { componentLogger, type Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Cors } from "./cors.js";
-import { errorReply, route, type ExchangeOptions } from "./exchange.js";
+import { errorReply, route, type ExchangeOptions, type Handler } from "./exchange.js";
 import { openApiHandler } from "./openapi.js";
-import { policyOf, ROUTES, type RouteHandlers, type Routes, type RouteSpec } from "./route-table.js";
+import {
+  allowedMethods,
+  methodNotAllowed,
+  policyOf,
+  ROUTES,
+  type RouteHandlers,
+  type Routes,
+  type RouteSpec,
+} from "./route-table.js";
 import { loadedUws, loadUws } from "./uws.js";
 
 export interface HttpServerOptions {
@@ -54,10 +62,16 @@ export class HttpServer {
     for (const r of ROUTES as readonly RouteSpec[])
       route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
     // A browser's preflight, when cross-origin access is configured (`server.cors`); otherwise not found.
-    if (this.opts.cors.enabled)
-      route(app, "options", "/*", "cors_preflight", (req) => this.opts.cors.preflight(req.corsOrigin), opts, {
-        shed: false,
-      });
+    // On the table's paths too: uWS prefers `any` on a path (the 405 below) to `options` on a wildcard.
+    const preflight = this.opts.cors.enabled ? ["OPTIONS"] : [];
+    const paths = allowedMethods(ROUTES, preflight);
+    if (this.opts.cors.enabled) {
+      const answer: Handler = (req) => this.opts.cors.preflight(req.corsOrigin);
+      route(app, "options", "/*", "cors_preflight", answer, opts, { shed: false });
+      for (const path of paths.keys()) route(app, "options", path, "cors_preflight", answer, opts, { shed: false });
+    }
+    // Any other method on a path of the table: 405 with Allow.
+    for (const [path, allow] of paths) route(app, "any", path, "method_not_allowed", methodNotAllowed(allow), opts);
     route(app, "any", "/*", "not_found", () => errorReply(new ApiError("NOT_FOUND", "no such route")), opts);
     await new Promise<void>((done, fail) => {
       app.listen(this.opts.host, port, (sock) => {

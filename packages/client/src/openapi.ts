@@ -11,7 +11,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A sale, its status and remaining stock */
+    /**
+     * A sale, its status and remaining stock
+     * @description Anyone may read it, without credentials. `status` follows from the sale's window, `paused` and `remaining`; `remaining` is read across the shards and may lag by 250 ms. The answer is the same for every caller and carries `Cache-Control: public, max-age=1`, so a CDN may hold it for a second; its refusals carry `no-store`.
+     */
     get: operations["sale"];
     put?: never;
     post?: never;
@@ -30,7 +33,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A one-time purchase token for this buyer and sale */
+    /**
+     * A one-time purchase token for this buyer and sale
+     * @description Issued to the buyer of the JWT (`sub`) for this sale only, from `startsAt - tokens.leadSeconds` until `endsAt`, and valid until `expiresAt`. It is the Idempotency-Key of the order it buys. Once this gateway knows the sale is sold out the answer is 409 SOLD_OUT instead. Body: none, or `{}`.
+     */
     post: operations["token"];
     delete?: never;
     options?: never;
@@ -47,7 +53,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reserve units with a purchase token (the Idempotency-Key) */
+    /**
+     * Reserve units with a purchase token (the Idempotency-Key)
+     * @description Reserves `quantity` units (default 1) for the buyer: 202 means they are held, and the order reaches MySQL shortly after (GET /v1/orders/{orderId} shows RESERVED until then). A retry with the same key and body gets the first answer again (202, SOLD_OUT or LIMIT_EXCEEDED) with `Idempotent-Replayed: true`; the same key with another body is 422. Retry 429 and 503 (and 500) with the same key; every other error is final.
+     */
     post: operations["order"];
     delete?: never;
     options?: never;
@@ -62,7 +71,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The buyer's order */
+    /**
+     * The buyer's order
+     * @description The buyer's own order; another buyer's reads as 404. RESERVED until its row is in MySQL, then the row's status: CONFIRMED (awaiting payment), PAID or CANCELLED. An order whose state is not known yet (its sale's Redis state being rebuilt) is 503 with Retry-After, never 404.
+     */
     get: operations["order_status"];
     put?: never;
     post?: never;
@@ -81,7 +93,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel an unpaid order (idempotent); its units go back on sale */
+    /**
+     * Cancel an unpaid order (idempotent); its units go back on sale
+     * @description The owner cancels an order not yet paid; its units go back on sale. Cancelling it again answers 200 again. A paid order is 409 ORDER_NOT_CANCELLABLE; another buyer's order reads as 404. Body: none, or `{}`.
+     */
     post: operations["order_cancel"];
     delete?: never;
     options?: never;
@@ -98,7 +113,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** The payment provider's event, applied once per eventId */
+    /**
+     * The payment provider's event, applied once per eventId
+     * @description Sent by the payment provider, signed in `X-Signature`; the signature is checked before the body is read. SUCCEEDED pays the order, FAILED cancels it unless it is final. Applied once per `eventId`: a redelivery gets the first answer with `Idempotent-Replayed: true`, the same `eventId` with another body 422. A payment for a cancelled order records a refund and answers 409 ORDER_CANCELLED. 404 is final; redeliver on 503.
+     */
     post: operations["payment_callback"];
     delete?: never;
     options?: never;
@@ -113,7 +131,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every sale not yet expired, by start time */
+    /**
+     * Every sale not yet expired, by start time
+     * @description Every sale put and not yet expired (the Redis index and the MySQL catalog), by start time, each as PUT answers it.
+     */
     get: operations["admin_list_sales"];
     put?: never;
     post?: never;
@@ -131,7 +152,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Create a sale, or change it before it starts */
+    /**
+     * Create a sale, or change it before it starts
+     * @description Creates the sale (201) or replaces it (200) while it has not started, and warms its shards. Times are ISO-8601 or unix milliseconds; `shards` and `paymentTimeoutSeconds` default from the config. A sale that has started (or holds reservations) is 409 SALE_LOCKED.
+     */
     put: operations["admin_put_sale"];
     post?: never;
     delete?: never;
@@ -147,7 +171,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Redis and MySQL figures of a sale, and their drift */
+    /**
+     * Redis and MySQL figures of a sale, and their drift
+     * @description Units by state across the Redis shards and ledgers and the MySQL rows, and `drift`: 0 when every unit is accounted for and both stores agree. The shards are read one after another without a lock, so a snapshot taken while orders move can be off for that instant; a drift that stays is the one that matters. A gateway running without MySQL leaves out `unpaid`, `refunds`, `mysql` and `redis`.
+     */
     get: operations["admin_stats"];
     put?: never;
     post?: never;
@@ -166,7 +193,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Run one sweeper pass over a sale now */
+    /**
+     * Run one sweeper pass over a sale now
+     * @description Runs now the pass the sweeper makes every `sweeper.intervalMs`: finishes stranded transfers, persists and settles orders, returns expired units. Answers what it found and repaired, by kind; `skipped` when another process holds the sale's sweep lease.
+     */
     post: operations["admin_reconcile"];
     delete?: never;
     options?: never;
@@ -183,7 +213,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Pause a sale: tokens and orders get SALE_NOT_LIVE */
+    /**
+     * Pause a sale: tokens and orders get SALE_NOT_LIVE
+     * @description Every gateway answers the sale's tokens and orders 409 SALE_NOT_LIVE within a second; reservations already made stand. Body: none, or `{}`.
+     */
     post: operations["admin_pause"];
     delete?: never;
     options?: never;
@@ -200,7 +233,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resume a paused sale */
+    /**
+     * Resume a paused sale
+     * @description Takes tokens and orders again on every gateway within a second. A sale recovering from a Redis loss stays paused until its rebuild ends. Body: none, or `{}`.
+     */
     post: operations["admin_resume"];
     delete?: never;
     options?: never;
@@ -215,7 +251,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Payments recorded for refund */
+    /**
+     * Payments recorded for refund
+     * @description Payments the gateway recorded for refund, oldest first: paid after the order was cancelled, or paid twice. Making the refund is the payment provider's.
+     */
     get: operations["admin_refunds"];
     put?: never;
     post?: never;
@@ -232,7 +271,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness */
+    /**
+     * Liveness
+     * @description 200 while the process runs and its event loop answers; never shed nor rate-limited.
+     */
     get: operations["healthz"];
     put?: never;
     post?: never;
@@ -249,7 +291,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: every dependency answers and no circuit is open */
+    /**
+     * Readiness: every dependency answers and no circuit is open
+     * @description 200 when every dependency answers its probe and no circuit breaker is open; otherwise 503 naming what is down, with the same `checks` and `breakers`.
+     */
     get: operations["readyz"];
     put?: never;
     post?: never;
@@ -266,7 +311,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Prometheus metrics */
+    /**
+     * Prometheus metrics
+     * @description Every metric of the process in Prometheus's text exposition format; never shed nor rate-limited.
+     */
     get: operations["metrics"];
     put?: never;
     post?: never;
@@ -283,7 +331,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** This document */
+    /**
+     * This document
+     * @description This OpenAPI 3.1 document, built at start from the route table, the error registry and the validators' constants.
+     */
     get: operations["openapi"];
     put?: never;
     post?: never;
@@ -309,6 +360,7 @@ export interface components {
       | "SALE_NOT_FOUND"
       | "ORDER_NOT_FOUND"
       | "NOT_FOUND"
+      | "METHOD_NOT_ALLOWED"
       | "SOLD_OUT"
       | "LIMIT_EXCEEDED"
       | "SALE_NOT_LIVE"
@@ -419,17 +471,53 @@ export interface components {
     SaleStats: {
       saleId: string;
       stock: number;
+      /** @description units on the shards, still on sale */
       redisRemaining: number;
+      /** @description units moving between shards */
       inTransfer: number;
+      /** @description units held by live reservations (reserved, confirmed or paid) */
       reserved: number;
+      /** @description units reserved and not yet written to MySQL */
       pending: number;
+      /** @description units of unpaid orders (MySQL's; the Redis ledger's without MySQL) */
       confirmed: number;
+      /** @description units of paid orders (MySQL's; the Redis ledger's without MySQL) */
       paid: number;
+      /** @description units of cancelled orders (MySQL's; the Redis ledger's without MySQL) */
       cancelled: number;
+      /** @description orders (not units) in the Redis ledger, by state */
       orders: {
-        [key: string]: number;
+        pending: number;
+        confirmed: number;
+        paid: number;
+        cancelled: number;
+        /** @description reservations rolled back before their order existed */
+        rolledBack: number;
       };
-      /** @description 0 when Redis and MySQL agree */
+      /** @description units of orders in MySQL awaiting payment; absent without MySQL */
+      unpaid?: number;
+      /** @description refunds recorded for the sale (GET .../refunds); absent without MySQL */
+      refunds?: number;
+      /** @description MySQL's orders by status, and (quantity) their units; absent without MySQL */
+      mysql?: {
+        confirmed: number;
+        paid: number;
+        cancelled: number;
+        total: number;
+        quantity: {
+          confirmed: number;
+          paid: number;
+          cancelled: number;
+          total: number;
+        };
+      };
+      /** @description the Redis ledger's units by state, beside MySQL's; absent without MySQL */
+      redis?: {
+        confirmed: number;
+        paid: number;
+        cancelled: number;
+      };
+      /** @description units unaccounted for in Redis, plus the difference between Redis's and MySQL's persisted units: 0 when they agree */
       drift: number;
     };
     /** @description what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...) */
@@ -486,6 +574,22 @@ export interface components {
         };
       };
     };
+    /** @description METHOD_NOT_ALLOWED: the path exists, not with this method; Allow lists the methods it takes */
+    MethodNotAllowed: {
+      headers: {
+        "X-Request-Id": components["headers"]["XRequestId"];
+        Allow: components["headers"]["Allow"];
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["Error"] & {
+          error?: {
+            /** @enum {unknown} */
+            code?: "METHOD_NOT_ALLOWED";
+          };
+        };
+      };
+    };
   };
   parameters: {
     saleId: string;
@@ -504,6 +608,17 @@ export interface components {
     IdempotentReplayed: "true";
     /** @description seconds to wait before retrying (with the same Idempotency-Key) */
     RetryAfter: number;
+    /** @description RFC 6750: without error when no bearer token came (none, or another scheme); error="invalid_token" when one came and was refused */
+    BearerChallenge: 'Bearer realm="flashsale"' | 'Bearer realm="flashsale", error="invalid_token"';
+    /** @description a private scheme naming the header the payment provider's signature goes in (docs/api.md) */
+    SignatureChallenge: 'HMAC-SHA256 realm="flashsale", header="X-Signature"';
+    /** @description never kept by a shared cache: the answer depends on the caller's credentials or on the moment */
+    NoStore: "no-store";
+    /**
+     * @description the methods the path takes (RFC 9110)
+     * @example GET
+     */
+    Allow: string;
   };
   pathItems: never;
 }
@@ -527,9 +642,26 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          /** @description the same for every caller: a shared cache (a CDN) may hold it */
+          "Cache-Control"?: "public, max-age=1";
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "stock": 1000,
+           *       "perUserLimit": 2,
+           *       "startsAt": "2026-11-27T10:00:00.000Z",
+           *       "endsAt": "2026-11-27T10:15:00.000Z",
+           *       "shards": 8,
+           *       "paymentTimeoutSeconds": 900,
+           *       "paused": false,
+           *       "status": "LIVE",
+           *       "remaining": 374
+           *     }
+           */
           "application/json": components["schemas"]["SaleView"];
         };
       };
@@ -537,6 +669,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -552,6 +685,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -567,6 +701,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -583,6 +718,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -598,6 +734,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -626,6 +763,7 @@ export interface operations {
     };
     requestBody?: {
       content: {
+        /** @example {} */
         "application/json": components["schemas"]["NoFields"];
       };
     };
@@ -634,9 +772,16 @@ export interface operations {
       201: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "token": "q3V9xL2mN8pR4tY6wZ1aB5cD7eF0gH2j",
+           *       "expiresAt": "2026-11-27T10:02:00.000Z"
+           *     }
+           */
           "application/json": components["schemas"]["PurchaseToken"];
         };
       };
@@ -644,6 +789,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -659,6 +805,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -674,6 +822,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -689,6 +838,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -704,6 +854,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -719,6 +870,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -734,6 +886,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -750,6 +903,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -765,6 +919,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -795,6 +950,11 @@ export interface operations {
     };
     requestBody?: {
       content: {
+        /**
+         * @example {
+         *       "quantity": 1
+         *     }
+         */
         "application/json": components["schemas"]["OrderInput"];
       };
     };
@@ -803,10 +963,21 @@ export interface operations {
       202: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "userId": "alice",
+           *       "quantity": 1,
+           *       "status": "RESERVED"
+           *     }
+           */
           "application/json": components["schemas"]["OrderAccepted"];
         };
       };
@@ -814,6 +985,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -829,6 +1001,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -844,6 +1018,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -859,6 +1034,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -874,6 +1050,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
         };
@@ -890,6 +1067,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -905,6 +1083,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -920,6 +1099,7 @@ export interface operations {
       422: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -935,6 +1115,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -951,6 +1132,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -966,6 +1148,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -999,9 +1182,22 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "userId": "alice",
+           *       "quantity": 1,
+           *       "status": "CONFIRMED",
+           *       "createdAt": "2026-11-27T10:00:01.204Z",
+           *       "updatedAt": "2026-11-27T10:00:01.388Z"
+           *     }
+           */
           "application/json": components["schemas"]["Order"];
         };
       };
@@ -1009,6 +1205,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1024,6 +1221,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1039,6 +1238,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1054,6 +1254,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1070,6 +1271,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1085,6 +1287,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1114,6 +1317,7 @@ export interface operations {
     };
     requestBody?: {
       content: {
+        /** @example {} */
         "application/json": components["schemas"]["NoFields"];
       };
     };
@@ -1122,9 +1326,16 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+           *       "status": "CANCELLED"
+           *     }
+           */
           "application/json": components["schemas"]["OrderCancelled"];
         };
       };
@@ -1132,6 +1343,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1147,6 +1359,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1162,6 +1376,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1177,6 +1392,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1192,6 +1408,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1207,6 +1424,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1222,6 +1440,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1238,6 +1457,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1253,6 +1473,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1279,6 +1500,13 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "eventId": "evt_1Q2w3E4r5T",
+         *       "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+         *       "status": "SUCCEEDED"
+         *     }
+         */
         "application/json": components["schemas"]["PaymentEvent"];
       };
     };
@@ -1287,10 +1515,17 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+           *       "status": "PAID"
+           *     }
+           */
           "application/json": components["schemas"]["PaymentApplied"];
         };
       };
@@ -1298,6 +1533,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1313,6 +1549,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["SignatureChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1328,6 +1566,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1343,6 +1582,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
         };
@@ -1359,6 +1599,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1374,6 +1615,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1389,6 +1631,7 @@ export interface operations {
       422: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1404,6 +1647,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1420,6 +1664,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1435,6 +1680,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1465,9 +1711,27 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "sales": [
+           *         {
+           *           "saleId": "summer-drop-1",
+           *           "skuId": "sku-42",
+           *           "stock": 1000,
+           *           "perUserLimit": 2,
+           *           "startsAt": "2026-11-27T10:00:00.000Z",
+           *           "endsAt": "2026-11-27T10:15:00.000Z",
+           *           "shards": 8,
+           *           "paymentTimeoutSeconds": 900,
+           *           "paused": false
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["SaleList"];
         };
       };
@@ -1475,6 +1739,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1490,6 +1756,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1505,6 +1772,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1521,6 +1789,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1536,6 +1805,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1564,6 +1834,17 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "skuId": "sku-42",
+         *       "stock": 1000,
+         *       "perUserLimit": 2,
+         *       "startsAt": "2026-11-27T10:00:00.000Z",
+         *       "endsAt": "2026-11-27T10:15:00.000Z",
+         *       "shards": 8,
+         *       "paymentTimeoutSeconds": 900
+         *     }
+         */
         "application/json": components["schemas"]["SaleInput"];
       };
     };
@@ -1572,9 +1853,23 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "stock": 1000,
+           *       "perUserLimit": 2,
+           *       "startsAt": "2026-11-27T10:00:00.000Z",
+           *       "endsAt": "2026-11-27T10:15:00.000Z",
+           *       "shards": 8,
+           *       "paymentTimeoutSeconds": 900,
+           *       "paused": false
+           *     }
+           */
           "application/json": components["schemas"]["Sale"];
         };
       };
@@ -1582,9 +1877,23 @@ export interface operations {
       201: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "stock": 1000,
+           *       "perUserLimit": 2,
+           *       "startsAt": "2026-11-27T10:00:00.000Z",
+           *       "endsAt": "2026-11-27T10:15:00.000Z",
+           *       "shards": 8,
+           *       "paymentTimeoutSeconds": 900,
+           *       "paused": false
+           *     }
+           */
           "application/json": components["schemas"]["Sale"];
         };
       };
@@ -1592,6 +1901,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1607,6 +1917,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1622,6 +1934,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1637,6 +1950,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1652,6 +1966,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1667,6 +1982,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1682,6 +1998,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1698,6 +2015,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1713,6 +2031,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1745,9 +2064,50 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "stock": 1000,
+           *       "redisRemaining": 374,
+           *       "inTransfer": 0,
+           *       "reserved": 626,
+           *       "pending": 12,
+           *       "confirmed": 401,
+           *       "paid": 213,
+           *       "cancelled": 40,
+           *       "orders": {
+           *         "pending": 12,
+           *         "confirmed": 401,
+           *         "paid": 213,
+           *         "cancelled": 40,
+           *         "rolledBack": 3
+           *       },
+           *       "unpaid": 401,
+           *       "refunds": 1,
+           *       "mysql": {
+           *         "confirmed": 401,
+           *         "paid": 213,
+           *         "cancelled": 40,
+           *         "total": 654,
+           *         "quantity": {
+           *           "confirmed": 401,
+           *           "paid": 213,
+           *           "cancelled": 40,
+           *           "total": 654
+           *         }
+           *       },
+           *       "redis": {
+           *         "confirmed": 401,
+           *         "paid": 213,
+           *         "cancelled": 40
+           *       },
+           *       "drift": 0
+           *     }
+           */
           "application/json": components["schemas"]["SaleStats"];
         };
       };
@@ -1755,6 +2115,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1770,6 +2131,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1785,6 +2148,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1800,6 +2164,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1815,6 +2180,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1831,6 +2197,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1846,6 +2213,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1878,9 +2246,31 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "transfersFinished": 0,
+           *       "unitsMoved": 0,
+           *       "openChecked": 12,
+           *       "ordersPersisted": 0,
+           *       "rowsRestored": 0,
+           *       "recordsRestored": 0,
+           *       "cancelledRowsWritten": 0,
+           *       "unitsReturned": 2,
+           *       "paidMarked": 0,
+           *       "confirmedMarked": 0,
+           *       "expired": 1,
+           *       "parkedSettled": 0,
+           *       "parkedOpen": 0,
+           *       "outboxStale": 0,
+           *       "outboxPublished": 0,
+           *       "settled": false
+           *     }
+           */
           "application/json": components["schemas"]["Reconciled"];
         };
       };
@@ -1888,6 +2278,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1903,6 +2294,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -1918,6 +2311,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1933,6 +2327,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1948,6 +2343,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1963,6 +2359,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -1979,6 +2376,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -1994,6 +2392,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2022,6 +2421,7 @@ export interface operations {
     };
     requestBody?: {
       content: {
+        /** @example {} */
         "application/json": components["schemas"]["NoFields"];
       };
     };
@@ -2030,9 +2430,23 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "stock": 1000,
+           *       "perUserLimit": 2,
+           *       "startsAt": "2026-11-27T10:00:00.000Z",
+           *       "endsAt": "2026-11-27T10:15:00.000Z",
+           *       "shards": 8,
+           *       "paymentTimeoutSeconds": 900,
+           *       "paused": true
+           *     }
+           */
           "application/json": components["schemas"]["Sale"];
         };
       };
@@ -2040,6 +2454,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2055,6 +2470,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -2070,6 +2487,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2085,6 +2503,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2100,6 +2519,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2115,6 +2535,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2130,6 +2551,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2146,6 +2568,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2161,6 +2584,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2189,6 +2613,7 @@ export interface operations {
     };
     requestBody?: {
       content: {
+        /** @example {} */
         "application/json": components["schemas"]["NoFields"];
       };
     };
@@ -2197,9 +2622,23 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "stock": 1000,
+           *       "perUserLimit": 2,
+           *       "startsAt": "2026-11-27T10:00:00.000Z",
+           *       "endsAt": "2026-11-27T10:15:00.000Z",
+           *       "shards": 8,
+           *       "paymentTimeoutSeconds": 900,
+           *       "paused": false
+           *     }
+           */
           "application/json": components["schemas"]["Sale"];
         };
       };
@@ -2207,6 +2646,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2222,6 +2662,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -2237,6 +2679,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2252,6 +2695,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2267,6 +2711,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2282,6 +2727,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2297,6 +2743,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2313,6 +2760,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2328,6 +2776,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2360,9 +2809,23 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "refunds": [
+           *         {
+           *           "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+           *           "eventId": "evt_9Z8y7X6w5V",
+           *           "reason": "PAID_AFTER_CANCEL",
+           *           "recordedAt": "2026-11-27T10:16:03.512Z"
+           *         }
+           *       ]
+           *     }
+           */
           "application/json": components["schemas"]["Refunds"];
         };
       };
@@ -2370,6 +2833,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2385,6 +2849,8 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
         };
         content: {
@@ -2400,6 +2866,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2415,6 +2882,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2430,6 +2898,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2446,6 +2915,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2461,6 +2931,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2491,9 +2962,15 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok"
+           *     }
+           */
           "application/json": components["schemas"]["Health"];
         };
       };
@@ -2501,6 +2978,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2530,9 +3008,25 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ready",
+           *       "checks": {
+           *         "redis": "up",
+           *         "mysql": "up",
+           *         "rocketmq": "up"
+           *       },
+           *       "breakers": {
+           *         "redis": "closed",
+           *         "mysql": "closed",
+           *         "rocketmq": "closed"
+           *       }
+           *     }
+           */
           "application/json": components["schemas"]["Readiness"];
         };
       };
@@ -2540,6 +3034,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2555,6 +3050,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
         };
@@ -2585,9 +3081,15 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example # HELP flashsale_reservations_total Order attempts that reached the reservation, by outcome
+           *     # TYPE flashsale_reservations_total counter
+           *     flashsale_reservations_total{outcome="reserved"} 626
+           */
           "text/plain": string;
         };
       };
@@ -2595,6 +3097,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
@@ -2624,9 +3127,20 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "openapi": "3.1.0",
+           *       "info": {
+           *         "title": "flashsale-gateway",
+           *         "version": "0.1.0"
+           *       },
+           *       "paths": {}
+           *     }
+           */
           "application/json": Record<string, never>;
         };
       };
@@ -2634,6 +3148,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
         content: {

@@ -1,0 +1,124 @@
+/**
+ * The examples of the OpenAPI document (src/http/openapi.ts): one for every request body and every 2xx
+ * answer, in the shapes the gateway sends. test/unit/openapi-document.test.ts validates each against the
+ * schema it illustrates, so an example cannot drift from the document.
+ */
+
+const SALE_ID = "summer-drop-1";
+const ORDER_ID = `${SALE_ID}.3.Ab3dE5fG7hJ9`;
+const STARTS_AT = "2026-11-27T10:00:00.000Z";
+const ENDS_AT = "2026-11-27T10:15:00.000Z";
+
+const SALE = {
+  saleId: SALE_ID,
+  skuId: "sku-42",
+  stock: 1000,
+  perUserLimit: 2,
+  startsAt: STARTS_AT,
+  endsAt: ENDS_AT,
+  shards: 8,
+  paymentTimeoutSeconds: 900,
+  paused: false,
+};
+
+export const EXAMPLES = {
+  saleInput: {
+    skuId: "sku-42",
+    stock: 1000,
+    perUserLimit: 2,
+    startsAt: STARTS_AT,
+    endsAt: ENDS_AT,
+    shards: 8,
+    paymentTimeoutSeconds: 900,
+  },
+  orderInput: { quantity: 1 },
+  noFields: {},
+  paymentEvent: { eventId: "evt_1Q2w3E4r5T", orderId: ORDER_ID, status: "SUCCEEDED" },
+  sale: SALE,
+  pausedSale: { ...SALE, paused: true },
+  saleView: { ...SALE, status: "LIVE", remaining: 374 },
+  saleList: { sales: [SALE] },
+  purchaseToken: { token: "q3V9xL2mN8pR4tY6wZ1aB5cD7eF0gH2j", expiresAt: "2026-11-27T10:02:00.000Z" },
+  orderAccepted: {
+    orderId: ORDER_ID,
+    saleId: SALE_ID,
+    skuId: "sku-42",
+    userId: "alice",
+    quantity: 1,
+    status: "RESERVED",
+  },
+  order: {
+    orderId: ORDER_ID,
+    saleId: SALE_ID,
+    skuId: "sku-42",
+    userId: "alice",
+    quantity: 1,
+    status: "CONFIRMED",
+    createdAt: "2026-11-27T10:00:01.204Z",
+    updatedAt: "2026-11-27T10:00:01.388Z",
+  },
+  orderCancelled: { orderId: ORDER_ID, status: "CANCELLED" },
+  paymentApplied: { orderId: ORDER_ID, status: "PAID" },
+  saleStats: {
+    saleId: SALE_ID,
+    stock: 1000,
+    redisRemaining: 374,
+    inTransfer: 0,
+    reserved: 626,
+    pending: 12,
+    confirmed: 401,
+    paid: 213,
+    cancelled: 40,
+    orders: { pending: 12, confirmed: 401, paid: 213, cancelled: 40, rolledBack: 3 },
+    unpaid: 401,
+    refunds: 1,
+    mysql: {
+      confirmed: 401,
+      paid: 213,
+      cancelled: 40,
+      total: 654,
+      quantity: { confirmed: 401, paid: 213, cancelled: 40, total: 654 },
+    },
+    redis: { confirmed: 401, paid: 213, cancelled: 40 },
+    drift: 0,
+  },
+  reconciled: {
+    saleId: SALE_ID,
+    transfersFinished: 0,
+    unitsMoved: 0,
+    openChecked: 12,
+    ordersPersisted: 0,
+    rowsRestored: 0,
+    recordsRestored: 0,
+    cancelledRowsWritten: 0,
+    unitsReturned: 2,
+    paidMarked: 0,
+    confirmedMarked: 0,
+    expired: 1,
+    parkedSettled: 0,
+    parkedOpen: 0,
+    outboxStale: 0,
+    outboxPublished: 0,
+    settled: false,
+  },
+  refunds: {
+    saleId: SALE_ID,
+    refunds: [
+      {
+        orderId: ORDER_ID,
+        eventId: "evt_9Z8y7X6w5V",
+        reason: "PAID_AFTER_CANCEL",
+        recordedAt: "2026-11-27T10:16:03.512Z",
+      },
+    ],
+  },
+  health: { status: "ok" },
+  readiness: {
+    status: "ready",
+    checks: { redis: "up", mysql: "up", rocketmq: "up" },
+    breakers: { redis: "closed", mysql: "closed", rocketmq: "closed" },
+  },
+  metrics:
+    '# HELP flashsale_reservations_total Order attempts that reached the reservation, by outcome\n# TYPE flashsale_reservations_total counter\nflashsale_reservations_total{outcome="reserved"} 626\n',
+  openapi: { openapi: "3.1.0", info: { title: "flashsale-gateway", version: "0.1.0" }, paths: {} },
+} as const;
