@@ -185,6 +185,45 @@ const SCHEMAS: Record<string, Schema> = {
       updatedAt: isoTime,
     },
   },
+  AdminOrder: {
+    allOf: [
+      ref("schemas", "Order"),
+      {
+        type: "object",
+        required: ["payBy", "payments", "refunds"],
+        properties: {
+          payBy: { ...isoTime, description: "when the order is cancelled if still unpaid" },
+          payments: {
+            type: "array",
+            description: "the payment provider's events applied to it, oldest first (empty before its row is in MySQL)",
+            items: {
+              type: "object",
+              required: ["eventId", "status", "outcome", "receivedAt"],
+              properties: {
+                eventId: pattern(EVENT_ID_RE),
+                status: { type: "string", description: "as the provider sent it" },
+                outcome: { type: "string", description: "the order's status after it, or ORDER_CANCELLED" },
+                receivedAt: isoTime,
+              },
+            },
+          },
+          refunds: {
+            type: "array",
+            description: "refunds owed for it (late or duplicate payments), oldest first",
+            items: {
+              type: "object",
+              required: ["eventId", "reason", "recordedAt"],
+              properties: {
+                eventId: pattern(EVENT_ID_RE),
+                reason: { type: "string", enum: [...REFUND_REASONS] },
+                recordedAt: isoTime,
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
   OrderCancelled: {
     type: "object",
     required: ["orderId", "status"],
@@ -481,6 +520,12 @@ const OPERATIONS: Record<RouteName, Operation> = {
     description: "refunds by time",
     schema: json("Refunds"),
   }),
+  admin_order: {
+    summary: "Any buyer's order, for support: status, sale, buyer, quantity, times, payments and refunds",
+    tag: "operator",
+    ok: [{ status: 200, description: "the order (RESERVED until its row is in MySQL)", schema: json("AdminOrder") }],
+    errors: ["ORDER_NOT_FOUND"],
+  },
   healthz: {
     summary: "Liveness",
     tag: "operations",
