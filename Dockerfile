@@ -2,6 +2,7 @@
 # One image for every role: the gateway (default command), the order writer (`node dist/src/writer-main.js`)
 # and the one-shot schema migration (`node dist/src/persistence/migrate-cli.js`), which a deployment runs
 # once before the others start with FLASHSALE__MYSQL__MIGRATEONSTART=false (see README "Deployment").
+# The operator CLI is `flashsale` on PATH (dist/src/cli/flashsale.js).
 # Build stage: full install and the compile; the runtime stage keeps production dependencies only.
 # Node 24 (LTS) on Debian 13: the uWebSockets.js build for Node 24 (@btc-vision/uwebsockets.js, upstream
 # v20.57.0) needs glibc 2.38, which Debian 12 lacks (README "Supported platforms"; test/deploy/node24.test.ts
@@ -18,6 +19,7 @@ COPY lua ./lua
 COPY config ./config
 RUN npx tsc -p tsconfig.build.json \
   && test -f dist/src/persistence/migrate-cli.js && test -f dist/src/writer-main.js && test -f dist/src/healthcheck.js
+RUN test -f dist/src/cli/flashsale.js
 
 FROM node:24-trixie-slim AS deps
 WORKDIR /app
@@ -33,6 +35,9 @@ COPY --from=build /app/dist/src ./dist/src
 COPY package.json ./
 COPY lua ./lua
 COPY config ./config
+# The operator CLI on PATH, compiled (no tsx in the image): `docker exec <container> flashsale sales` (docs/clients.md).
+RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/flashsale.js "$@"\n' > /usr/local/bin/flashsale \
+  && chmod 755 /usr/local/bin/flashsale
 USER node
 EXPOSE 8080
 # GET /healthz on the port the config gives (default.json, FLASHSALE_CONFIG, FLASHSALE__SERVER__PORT...),

@@ -1,29 +1,72 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
+import { repoRoot } from "../util/repo-root.js";
 
 /**
- * `npx flashsale …`: the operator's tool, a thin client of the admin HTTP API (so it works against any
- * gateway it can reach, with the same rules and errors). Exit codes: 0 done, 1 the gateway refused or
- * could not be reached, 2 a usage error.
+ * `flashsale …`: the operator's tool, a thin client of the admin HTTP API (so it works against any
+ * gateway it can reach, with the same rules and errors). Compiled to dist/src/cli/flashsale.js: the
+ * repository's bin (bin/flashsale.mjs) and the image's /usr/local/bin/flashsale run that file.
  */
-const USAGE = `usage: flashsale [--url URL] [--token TOKEN] [--json] <command> [args]
 
-commands:
-  sales                          every sale not yet expired, by start time
-  sale <saleId>                  the public view (status, remaining)
-  put <saleId> --sku SKU --stock N --limit N [--shards N] [--payment-timeout SECONDS]
-               [--starts-in DURATION | --starts-at ISO] [--duration DURATION | --ends-at ISO]
-                                 create a sale, or change one that has not started (DURATION: 90s, 5m, 2h)
-  stats <saleId>                 Redis and MySQL figures, drift
-  pause <saleId> | resume <saleId>
-  reconcile <saleId>             one sweeper pass now: what it found and repaired
-  refunds <saleId>               refunds owed (late or duplicate payments)
+/** One exit code per failure class, so a script can tell "refused" from "not there" (docs/clients.md). */
+const EXIT = {
+  /** Done: the gateway answered 2xx. */
+  ok: 0,
+  /** The gateway refused: a 4xx answer (bad token, no such sale or order, a locked sale...). */
+  refused: 1,
+  /** Bad usage: an unknown command or option, a malformed argument, an unreadable token file or config. */
+  usage: 2,
+  /** The gateway could not be reached, or did not answer within --timeout. */
+  unreachable: 3,
+  /** The gateway failed: a 5xx answer (503 UNAVAILABLE while a dependency is down, 500). */
+  gatewayError: 4,
+  /** The CLI itself could not run (not built, or a bug: the stack is printed). */
+  internal: 5,
+} as const;
 
---url    the gateway (default $FLASHSALE_URL, else http://127.0.0.1:<server.port>)
---token  the admin token (default $FLASHSALE_ADMIN_TOKEN, else auth.adminToken of the config)
---json   the API's JSON answer as is, for scripts`;
+const EXIT_HELP = `exit codes:
+  0  done
+  1  the gateway refused (a 4xx answer: its status and code are printed)
+  2  bad usage: unknown command or option, malformed argument, unreadable token file or config
+  3  the gateway could not be reached or did not answer within --timeout
+  4  the gateway failed (a 5xx answer, e.g. 503 UNAVAILABLE while a dependency is down)
+  5  the CLI itself could not run (not built, or an internal error)`;
+
+const GLOBAL_HELP = `options (any command):
+  --url URL          the gateway (default $FLASHSALE_URL, else http://127.0.0.1:<server.port> of the config)
+  --token-file PATH  read the admin token from this file; without it the token is $FLASHSALE_ADMIN_TOKEN,
+                     else the file named by $FLASHSALE_ADMIN_TOKEN_FILE, else auth.adminToken of the config
+  --token TOKEN      the admin token on the command line: discouraged, other users see it (ps, /proc)
+  --timeout DURATION give up waiting for the gateway after this long (default 30s; 500ms, 10s, 1m)
+  --json             the API's JSON answer as is, for scripts
+  -h, --help         this help; \`flashsale help <command>\` or \`flashsale <command> --help\` for one command
+  -V, --version      the CLI's version`;
 
 class UsageError extends Error {}
+
+interface Command {
+  args: string;
+  summary: string;
+  /** Its own options, with their help lines; any other command-specific option is refused. */
+  options?: Record<string, string>;
+  request(rest: string[], values: Values, name: string): [string, string, unknown?];
+}
+
+const PUT_OPTIONS: Record<string, string> = {
+  sku: "--sku SKU                 the SKU sold (required)",
+  stock: "--stock N                 units for sale (required)",
+  limit: "--limit N                 units one buyer may buy (required)",
+  shards: "--shards N                stock shards (default: the config's stock.shards)",
+  "payment-timeout":
+    "--payment-timeout SECONDS unpaid orders are cancelled after this (default: payments.timeoutSeconds)",
+  "starts-in": "--starts-in DURATION      starts this long from now (default: now)",
+  "starts-at": "--starts-at ISO           starts at this time",
+  duration: "--duration DURATION       lasts this long (default 1h)",
+  "ends-at": "--ends-at ISO             ends at this time",
+};
 
 function duration(v: string, name: string): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
@@ -38,8 +81,9 @@ function int(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-function saleId(rest: string[], cmd: string): string {
-  if (rest.length !== 1) throw new UsageError(`${cmd} takes one sale id`);
+/** The one id a command takes, for its path. */
+function oneId(rest: string[], cmd: string, what = "sale id"): string {
+  if (rest.length !== 1) throw new UsageError(`${cmd} takes one ${what}`);
   return encodeURIComponent(rest[0]!);
 }
 
@@ -63,6 +107,66 @@ function putBody(o: Record<string, string | boolean | undefined>): Record<string
   if (s("shards") !== undefined) body.shards = int(s("shards"), "shards");
   if (s("payment-timeout") !== undefined) body.paymentTimeoutSeconds = int(s("payment-timeout"), "payment-timeout");
   return body;
+}
+
+const ADMIN = "/v1/admin/sales";
+const saleCommand = (summary: string, method: string, suffix: string): Command => ({
+  args: "<saleId>",
+  summary,
+  request: (rest, _values, name) => [method, `${ADMIN}/${oneId(rest, name)}${suffix}`],
+});
+
+/** Every command: its arguments, what it does, its own options and the request it stands for. */
+const COMMANDS: Record<string, Command> = {
+  sales: {
+    args: "",
+    summary: "every sale not yet expired, by start time",
+    request: (rest) => {
+      if (rest.length > 0) throw new UsageError("sales takes no arguments");
+      return ["GET", ADMIN];
+    },
+  },
+  sale: {
+    args: "<saleId>",
+    summary: "the public view of a sale (status, remaining)",
+    request: (rest) => ["GET", `/v1/sales/${oneId(rest, "sale")}`],
+  },
+  put: {
+    args: "<saleId> --sku SKU --stock N --limit N [...]",
+    summary: "create a sale, or change one that has not started (DURATION: 90s, 5m, 2h)",
+    options: PUT_OPTIONS,
+    request: (rest, values) => ["PUT", `${ADMIN}/${oneId(rest, "put")}`, putBody(values)],
+  },
+  stats: saleCommand("Redis and MySQL figures of a sale, and their drift", "GET", "/stats"),
+  pause: saleCommand("pause a sale: tokens and orders are refused within a second", "POST", "/pause"),
+  resume: saleCommand("resume a paused sale", "POST", "/resume"),
+  reconcile: saleCommand("one sweeper pass over a sale now: what it found and repaired", "POST", "/reconcile"),
+  refunds: saleCommand("refunds owed for a sale (late or duplicate payments)", "GET", "/refunds"),
+  order: {
+    args: "<orderId>",
+    summary: "an order for support: status, sale, buyer, quantity, times, payments and refunds",
+    request: (rest) => ["GET", `/v1/admin/orders/${oneId(rest, "order", "order id")}`],
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${`${name} ${c.args}`.padEnd(31)} ${c.summary}`);
+  return `usage: flashsale [options] <command> [args]\n\ncommands:\n${lines.join("\n")}\n  help <command>                  one command's options\n\n${GLOBAL_HELP}\n\n${EXIT_HELP}`;
+}
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  if (!c) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  const own = c.options
+    ? `\n\noptions:\n${Object.values(c.options)
+        .map((l) => `  ${l}`)
+        .join("\n")}`
+    : "";
+  return `usage: flashsale [options] ${name} ${c.args}\n\n${c.summary}${own}\n\n${GLOBAL_HELP}\n\n${EXIT_HELP}`;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")) as { version: string }).version;
 }
 
 function table(rows: Record<string, unknown>[], cols: string[]): string {
@@ -95,8 +199,11 @@ function human(cmd: string, body: any): string {
 const OPTIONS = {
   url: { type: "string" },
   token: { type: "string" },
+  "token-file": { type: "string" },
+  timeout: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
   sku: { type: "string" },
   stock: { type: "string" },
   limit: { type: "string" },
@@ -110,6 +217,35 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
 
+/** The token in a file (a mounted secret, say): its content without the trailing newline. */
+function tokenFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the token file ${path} (${(err as { code?: string }).code ?? err})`);
+  }
+  const token = text.trim();
+  if (!token) throw new UsageError(`the token file ${path} is empty`);
+  return token;
+}
+
+/** The token from the flags or the environment; undefined when neither gives one (the config is asked then). */
+function tokenOf(values: Values): string | undefined {
+  if (values.token !== undefined && values["token-file"] !== undefined)
+    throw new UsageError("give --token or --token-file, not both");
+  if (values.token !== undefined) {
+    process.stderr.write(
+      "flashsale: warning: --token shows the admin token to every user of this machine (ps, /proc); use FLASHSALE_ADMIN_TOKEN or --token-file\n",
+    );
+    return values.token;
+  }
+  if (values["token-file"] !== undefined) return tokenFile(values["token-file"]);
+  if (process.env.FLASHSALE_ADMIN_TOKEN) return process.env.FLASHSALE_ADMIN_TOKEN;
+  if (process.env.FLASHSALE_ADMIN_TOKEN_FILE) return tokenFile(process.env.FLASHSALE_ADMIN_TOKEN_FILE);
+  return undefined;
+}
+
 /** The gateway's base URL and the admin token: the flags, else the environment, else the config (read only then). */
 function gateway(values: Values): { base: string; token: string } {
   let cfg: ReturnType<typeof loadConfig> | undefined;
@@ -118,58 +254,54 @@ function gateway(values: Values): { base: string; token: string } {
     /\/+$/,
     "",
   );
-  const token = values.token ?? process.env.FLASHSALE_ADMIN_TOKEN ?? config().auth.adminToken;
+  const token = tokenOf(values) ?? config().auth.adminToken;
   return { base, token };
 }
 
 /** The HTTP request a command stands for: method, path and body (if any). */
 function requestOf(cmd: string, rest: string[], values: Values): [string, string, unknown?] {
-  const admin = `/v1/admin/sales`;
-  const request: Record<string, () => [string, string, unknown?]> = {
-    sales: () => ["GET", admin],
-    sale: () => ["GET", `/v1/sales/${saleId(rest, cmd)}`],
-    put: () => ["PUT", `${admin}/${saleId(rest, cmd)}`, putBody(values)],
-    stats: () => ["GET", `${admin}/${saleId(rest, cmd)}/stats`],
-    pause: () => ["POST", `${admin}/${saleId(rest, cmd)}/pause`],
-    resume: () => ["POST", `${admin}/${saleId(rest, cmd)}/resume`],
-    reconcile: () => ["POST", `${admin}/${saleId(rest, cmd)}/reconcile`],
-    refunds: () => ["GET", `${admin}/${saleId(rest, cmd)}/refunds`],
-  };
-  const make = request[cmd];
-  if (!make) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
-  if (cmd === "sales" && rest.length > 0) throw new UsageError("sales takes no arguments");
-  return make();
+  const command = COMMANDS[cmd];
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+  for (const name of Object.keys(PUT_OPTIONS))
+    if (values[name as keyof Values] !== undefined && !command.options?.[name])
+      throw new UsageError(`${cmd} takes no --${name}`);
+  return command.request(rest, values, cmd);
 }
 
-/** Sends the request; null (after saying why on stderr) when the gateway cannot be reached. */
+/** Sends the request; the exit code instead (after saying why on stderr) when no answer came. */
 async function send(
   base: string,
   token: string,
+  timeoutMs: number,
   [method, path, body]: [string, string, unknown?],
-): Promise<Response | null> {
+): Promise<{ res: Response; text: string } | number> {
   try {
-    return await fetch(`${base}${path}`, {
+    const res = await fetch(`${base}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
+    return { res, text: await res.text() };
   } catch (err) {
+    if ((err as Error).name === "TimeoutError") {
+      process.stderr.write(`flashsale: the gateway at ${base} did not answer within ${timeoutMs} ms (--timeout)\n`);
+      return EXIT.unreachable;
+    }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
     process.stderr.write(
       `flashsale: cannot reach the gateway at ${base} (${why}); is it running (npm start)? --url or FLASHSALE_URL names another\n`,
     );
-    return null;
+    return EXIT.unreachable;
   }
 }
 
-/** Prints the gateway's answer (as is with --json, else for people); the exit code: 0 done, 1 refused. */
-async function printAnswer(res: Response, cmd: string, json: boolean | undefined): Promise<number> {
-  const text = await res.text();
+/** Prints the gateway's answer (as is with --json, else for people); the exit code by its status. */
+function printAnswer(res: Response, text: string, cmd: string, json: boolean | undefined): number {
   let parsed: any = text;
   try {
     parsed = JSON.parse(text);
@@ -179,37 +311,52 @@ async function printAnswer(res: Response, cmd: string, json: boolean | undefined
   if (!res.ok) {
     if (json) process.stdout.write(`${text}\n`);
     const e = parsed?.error;
-    process.stderr.write(`flashsale: ${res.status} ${e?.code ?? ""}${e?.message ? `: ${e.message}` : ""}\n`);
-    return 1;
+    const retry = res.headers.get("retry-after");
+    process.stderr.write(
+      `flashsale: ${res.status} ${e?.code ?? ""}${e?.message ? `: ${e.message}` : ""}${retry ? ` (retry after ${retry}s)` : ""}\n`,
+    );
+    return res.status >= 400 && res.status < 500 ? EXIT.refused : EXIT.gatewayError;
   }
   process.stdout.write(`${json ? JSON.stringify(parsed) : human(cmd, parsed)}\n`);
-  return 0;
+  return EXIT.ok;
 }
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   const [cmd, ...rest] = positionals;
-  if (values.help || !cmd) {
-    process.stdout.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
   }
+  if (cmd === "help" || (values.help && cmd)) {
+    const name = cmd === "help" ? rest[0] : cmd;
+    process.stdout.write(`${name ? commandHelp(name) : usage()}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || !cmd) {
+    process.stdout.write(`${usage()}\n`);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const request = requestOf(cmd, rest, values);
+  const timeoutMs = duration(values.timeout ?? "30s", "--timeout");
+  if (timeoutMs <= 0) throw new UsageError("--timeout must be above 0");
   const { base, token } = gateway(values);
-  const res = await send(base, token, requestOf(cmd, rest, values));
-  return res ? printAnswer(res, cmd, values.json) : 1;
+  const answer = await send(base, token, timeoutMs, request);
+  return typeof answer === "number" ? answer : printAnswer(answer.res, answer.text, cmd, values.json);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`flashsale: ${(err as Error).message}\n\n${USAGE}\n`);
-      process.exit(2);
+      process.stderr.write(`flashsale: ${(err as Error).message}\n\nflashsale --help lists the commands and options\n`);
+      process.exit(EXIT.usage);
     }
     if (err instanceof ConfigError) {
       process.stderr.write(`flashsale: ${err.message}\n`);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     process.stderr.write(`flashsale: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
+    process.exit(EXIT.internal);
   },
 );

@@ -57,6 +57,27 @@ export const EXAMPLES = {
     createdAt: "2026-11-27T10:00:01.204Z",
     updatedAt: "2026-11-27T10:00:01.388Z",
   },
+  adminOrder: {
+    orderId: ORDER_ID,
+    saleId: SALE_ID,
+    skuId: "sku-42",
+    userId: "alice",
+    quantity: 1,
+    status: "PAID",
+    createdAt: "2026-11-27T10:00:01.204Z",
+    updatedAt: "2026-11-27T10:03:12.015Z",
+    payBy: "2026-11-27T10:15:01.204Z",
+    payments: [
+      { eventId: "evt_1A2b3C4d5E", status: "SUCCEEDED", outcome: "PAID", receivedAt: "2026-11-27T10:03:12.009Z" },
+      {
+        eventId: "evt_6F7g8H9i0J",
+        status: "SUCCEEDED",
+        outcome: "PAID",
+        receivedAt: "2026-11-27T10:04:40.551Z",
+      },
+    ],
+    refunds: [{ eventId: "evt_6F7g8H9i0J", reason: "DUPLICATE_PAYMENT", recordedAt: "2026-11-27T10:04:40.551Z" }],
+  },
   orderCancelled: { orderId: ORDER_ID, status: "CANCELLED" },
   paymentApplied: { orderId: ORDER_ID, status: "PAID" },
   saleStats: {

@@ -188,6 +188,45 @@ const SCHEMAS: Record<string, Schema> = {
       updatedAt: isoTime,
     },
   },
+  AdminOrder: {
+    allOf: [
+      ref("schemas", "Order"),
+      {
+        type: "object",
+        required: ["payBy", "payments", "refunds"],
+        properties: {
+          payBy: { ...isoTime, description: "when the order is cancelled if still unpaid" },
+          payments: {
+            type: "array",
+            description: "the payment provider's events applied to it, oldest first (empty before its row is in MySQL)",
+            items: {
+              type: "object",
+              required: ["eventId", "status", "outcome", "receivedAt"],
+              properties: {
+                eventId: pattern(EVENT_ID_RE),
+                status: { type: "string", description: "as the provider sent it" },
+                outcome: { type: "string", description: "the order's status after it, or ORDER_CANCELLED" },
+                receivedAt: isoTime,
+              },
+            },
+          },
+          refunds: {
+            type: "array",
+            description: "refunds owed for it (late or duplicate payments), oldest first",
+            items: {
+              type: "object",
+              required: ["eventId", "reason", "recordedAt"],
+              properties: {
+                eventId: pattern(EVENT_ID_RE),
+                reason: { type: "string", enum: [...REFUND_REASONS] },
+                recordedAt: isoTime,
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
   OrderCancelled: {
     type: "object",
     required: ["orderId", "status"],
@@ -602,6 +641,22 @@ const OPERATIONS: Record<RouteName, Operation> = {
     "Payments the gateway recorded for refund, oldest first: paid after the order was cancelled, or paid twice. Making the refund is the payment provider's.",
     { status: 200, description: "refunds by time", schema: json("Refunds"), example: EXAMPLES.refunds },
   ),
+  admin_order: {
+    summary: "Any buyer's order, for support: status, sale, buyer, quantity, times, payments and refunds",
+    description:
+      "Found as the buyer's own read finds it (the Redis ledger, else its MySQL row by order id), with when it is cancelled if still unpaid and, once its row is in MySQL, the payment events applied to it and the refunds owed for it. " +
+      "An order whose state is not known yet (its sale's Redis state being rebuilt) is 503 with Retry-After, never 404.",
+    tag: "operator",
+    ok: [
+      {
+        status: 200,
+        description: "the order (RESERVED until its row is in MySQL)",
+        schema: json("AdminOrder"),
+        example: EXAMPLES.adminOrder,
+      },
+    ],
+    errors: ["ORDER_NOT_FOUND"],
+  },
   healthz: {
     summary: "Liveness",
     description: "200 while the process runs and its event loop answers; never shed nor rate-limited.",

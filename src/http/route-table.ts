@@ -1,5 +1,6 @@
 import { ApiError } from "../errors.js";
 import { constantReply, errorReply, type Handler, type RoutePolicy } from "./exchange.js";
+import type { AdminOrderRoutes } from "./routes/admin-orders.js";
 import type { AdminRoutes } from "./routes/admin.js";
 import type { BuyerRoutes } from "./routes/buyer.js";
 import type { OpsRoutes } from "./routes/ops.js";
@@ -11,6 +12,7 @@ export interface Routes {
   orders: OrderRoutes;
   payments: PaymentRoutes;
   admin: AdminRoutes;
+  adminOrders: AdminOrderRoutes;
   ops: OpsRoutes;
 }
 
@@ -187,6 +189,14 @@ export const ROUTES = [
     name: "admin_refunds",
     caller: "operator",
     handler: (r) => r.admin.refunds,
+  },
+  // Support's order read: any buyer's order, with its payments and refunds.
+  {
+    method: "get",
+    path: "/v1/admin/orders/:orderId",
+    name: "admin_order",
+    caller: "operator",
+    handler: (r) => r.adminOrders.order,
   },
   {
     method: "get",

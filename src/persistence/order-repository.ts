@@ -39,6 +39,16 @@ export interface RefundRecord {
   recordedAt: Date;
 }
 
+/** A payment provider's event applied to an order: what it said and what the gateway made of it. */
+export interface PaymentFact {
+  eventId: string;
+  /** As the provider sent it (SUCCEEDED, FAILED). */
+  status: string;
+  /** What the gateway answered: the order's status after it, or the refusal (ORDER_CANCELLED). */
+  outcome: string;
+  receivedAt: Date;
+}
+
 /** What the reconciliation sweeper needs of each order. */
 export interface SaleOrderRef extends Pick<StoredOrder, "orderId" | "userId" | "quantity" | "status" | "createdAt"> {
   /** The purchase token that bought it; null for rows written without one (by the lifecycle, or before). */
@@ -319,6 +329,48 @@ export class OrderRepository {
       unpublished: 0,
       stale: 0,
     });
+  }
+
+  /**
+   * An order's payment events and refunds owed, oldest first, for the admin order read: both live in the
+   * shard database of its buyer, beside the row (payment_events by its order key, refunds by its sale key).
+   */
+  async paymentsOf(
+    userId: string,
+    saleId: string,
+    orderId: string,
+  ): Promise<{ payments: PaymentFact[]; refunds: Omit<RefundRecord, "orderId">[] }> {
+    const { pool } = this.shards.forUser(userId);
+    const timeout = this.shards.queryTimeoutMs;
+    const [[payments], [refunds]] = await Promise.all([
+      pool.query<RowDataPacket[]>(
+        {
+          sql: "SELECT event_id, status, outcome, created_at FROM payment_events WHERE order_id = ? ORDER BY created_at, event_id",
+          timeout,
+        },
+        [orderId],
+      ),
+      pool.query<RowDataPacket[]>(
+        {
+          sql: "SELECT event_id, reason, recorded_at FROM refunds WHERE sale_id = ? AND order_id = ? ORDER BY recorded_at, event_id",
+          timeout,
+        },
+        [saleId, orderId],
+      ),
+    ]);
+    return {
+      payments: payments.map((r) => ({
+        eventId: String(r.event_id),
+        status: String(r.status),
+        outcome: String(r.outcome),
+        receivedAt: r.created_at as Date,
+      })),
+      refunds: refunds.map((r) => ({
+        eventId: String(r.event_id),
+        reason: String(r.reason),
+        recordedAt: r.recorded_at as Date,
+      })),
+    };
   }
 
   /** Refunds recorded for a sale (stats). */

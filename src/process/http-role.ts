@@ -7,6 +7,7 @@ import { ApiError, RETRY_SOON } from "../errors.js";
 import { Cors } from "../http/cors.js";
 import { OpsHttpServer } from "../http/ops-server.js";
 import { AdminRoutes } from "../http/routes/admin.js";
+import { AdminOrderRoutes } from "../http/routes/admin-orders.js";
 import { BuyerRoutes } from "../http/routes/buyer.js";
 import { OpsRoutes } from "../http/routes/ops.js";
 import { OrderRoutes } from "../http/routes/orders.js";
@@ -126,6 +127,13 @@ export class HttpRole {
         limits,
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
+      }),
+      adminOrders: new AdminOrderRoutes({
+        auth: new AdminAuth(cfg.auth.adminToken),
+        repo,
+        limits,
+        breakers,
+        lifecycle,
       }),
       ops: new OpsRoutes(probes, () => breakers.states(), metrics),
     };

@@ -1,6 +1,8 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uwsBuildFor } from "../../src/http/uws.js";
@@ -104,6 +106,55 @@ describe("Dockerfile", () => {
       expect(built).toContain(f);
     for (const f of new Set(built)) expect(sourceOfBuilt(f), f).not.toBeNull();
     expect(dockerfile).toMatch(/test -f dist\/src\/persistence\/migrate-cli\.js/);
+  });
+});
+
+describe("the operator CLI in the image", () => {
+  const runtime = dockerfile.split(/^FROM /m).at(-1)!;
+  const install = instructions.find((l) => l.startsWith("RUN") && l.includes("/usr/local/bin/flashsale"));
+
+  it("is compiled in the build and put on PATH by root in the runtime stage", () => {
+    expect(dockerfile).toMatch(/^RUN test -f dist\/src\/cli\/flashsale\.js$/m);
+    expect(sourceOfBuilt("dist/src/cli/flashsale.js")).toBe("src/cli/flashsale.ts");
+    expect(install, "a RUN line writing /usr/local/bin/flashsale").toBeDefined();
+    expect(runtime).toContain(install!.slice(0, 40));
+    expect(runtime.indexOf("/usr/local/bin/flashsale")).toBeLessThan(runtime.indexOf("USER node"));
+    expect(install).toContain("exec node /app/dist/src/cli/flashsale.js");
+    expect(install).not.toMatch(/tsx/);
+  });
+
+  it("needs no tsx at run time: tsx is a devDependency and nothing in src/ imports it", () => {
+    const pkg = JSON.parse(read("package.json")) as Record<string, Record<string, string>>;
+    expect(pkg.dependencies).not.toHaveProperty("tsx");
+    expect(pkg.devDependencies).toHaveProperty("tsx");
+    expect(runtime).toMatch(/npm ci --omit=dev|--from=deps/);
+    const files = (readdirSync(join(ROOT, "src"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(50);
+    for (const f of files)
+      expect(readFileSync(join(ROOT, "src", f), "utf8"), f).not.toMatch(
+        /from ["']tsx|import\(["']tsx|--import["', ]+tsx/,
+      );
+  });
+
+  it("the wrapper the Dockerfile writes runs the compiled CLI (written here for this checkout)", () => {
+    // Compiles dist/src/cli/flashsale.js when it is missing or older than src/, as `npx flashsale` does.
+    execFileSync(process.execPath, [join(ROOT, "bin", "flashsale.mjs"), "--version"], { cwd: ROOT, stdio: "ignore" });
+    const dir = mkdtempSync(join(tmpdir(), "flashsale-wrapper-"));
+    try {
+      const wrapper = join(dir, "flashsale");
+      const cmd = install!
+        .replace(/^RUN /, "")
+        .replaceAll("/usr/local/bin/flashsale", wrapper)
+        .replaceAll("/app/", `${ROOT}/`);
+      execFileSync("sh", ["-c", cmd]);
+      const version = (JSON.parse(read("package.json")) as { version: string }).version;
+      expect(execFileSync(wrapper, ["--version"], { encoding: "utf8" })).toBe(`${version}\n`);
+      expect(execFileSync(wrapper, ["help", "order"], { encoding: "utf8" })).toMatch(
+        /^usage: flashsale .*order <orderId>/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

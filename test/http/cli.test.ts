@@ -1,21 +1,25 @@
 import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { freePort, ROOT } from "../../stack/proc.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
 
-/** `npx flashsale …` as an operator runs it: the bin script in a process of its own. */
+const BIN = join(ROOT, "bin", "flashsale.mjs");
+const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+/** `npx flashsale …` as an operator runs it: the bin script (or another file) in a process of its own. */
 function flashsale(
   args: string[],
   env: Record<string, string> = {},
+  script = BIN,
 ): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, "bin", "flashsale.mjs"), ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out, err }),
+    execFile(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (error, out, err) =>
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out, err }),
     );
   });
 }
@@ -23,11 +27,19 @@ function flashsale(
 describe("the operator CLI (npx flashsale)", () => {
   let g: { gw: GatewayProcess; api: Api };
   let url: string;
+  let tmp: string;
   beforeAll(async () => {
     g = await startGateway(testConfig("standalone"));
     url = `http://127.0.0.1:${g.gw.port}`;
+    tmp = mkdtempSync(join(tmpdir(), "flashsale-cli-"));
+    // The first run compiles dist/src/cli/flashsale.js when it is missing or older than src/ (a few seconds).
+    const first = await flashsale(["--version"]);
+    expect(first.code, first.err).toBe(0);
   });
-  afterAll(() => g?.gw.close());
+  afterAll(async () => {
+    rmSync(tmp, { recursive: true, force: true });
+    await g?.gw.close();
+  });
 
   it("creates a sale, lists it, pauses and resumes it; --json gives the API's answer", async () => {
     const id = `cli${rid()}`;
@@ -87,7 +99,163 @@ describe("the operator CLI (npx flashsale)", () => {
     expect((await flashsale(["--url", url, "frobnicate"])).err).toMatch(/unknown command "frobnicate"/);
     const closed = await freePort(); // nothing listens there
     const down = await flashsale(["sales"], { FLASHSALE_URL: `http://127.0.0.1:${closed}` });
-    expect(down.code).toBe(1);
+    expect(down.code).toBe(3);
     expect(down.err).toContain(`cannot reach the gateway at http://127.0.0.1:${closed} (ECONNREFUSED)`);
+  });
+
+  it("runs compiled from dist/, never through tsx; says to build when it cannot", async () => {
+    const bin = readFileSync(BIN, "utf8");
+    expect(bin).toMatch(/"dist", "src", "cli", "flashsale\.js"/);
+    expect(bin).not.toMatch(/tsx/);
+    const direct = await flashsale(["--version"], {}, join(ROOT, "dist", "src", "cli", "flashsale.js"));
+    expect([direct.code, direct.out]).toEqual([0, `${VERSION}\n`]);
+    // A checkout with neither a build nor TypeScript (the bin alone in a folder of its own).
+    mkdirSync(join(tmp, "bare", "bin"), { recursive: true });
+    copyFileSync(BIN, join(tmp, "bare", "bin", "flashsale.mjs"));
+    const bare = await flashsale(["sales"], {}, join(tmp, "bare", "bin", "flashsale.mjs"));
+    expect(bare.code).toBe(5);
+    expect(bare.err).toContain("the CLI is not built: run `npm run build` first");
+  });
+
+  it("--version, --help and each command's help with its options and the exit codes", async () => {
+    for (const v of [["--version"], ["-V"]])
+      expect(await flashsale(v)).toEqual({ code: 0, out: `${VERSION}\n`, err: "" });
+    const help = await flashsale(["--help"]);
+    expect(help.code).toBe(0);
+    for (const cmd of ["sales", "sale", "put", "stats", "pause", "resume", "reconcile", "refunds", "order"])
+      expect(help.out).toMatch(new RegExp(`^  ${cmd} `, "m"));
+    for (const text of [
+      "--token-file",
+      "FLASHSALE_ADMIN_TOKEN",
+      "--timeout",
+      "exit codes:",
+      "3  the gateway could not",
+    ])
+      expect(help.out).toContain(text);
+    const put = await flashsale(["help", "put"]);
+    expect(put.code).toBe(0);
+    expect(put.out).toMatch(/^usage: flashsale \[options\] put <saleId>/);
+    for (const o of ["--sku", "--stock", "--limit", "--shards", "--payment-timeout", "--starts-in", "--ends-at"])
+      expect(put.out).toContain(`  ${o} `);
+    expect(await flashsale(["put", "--help"])).toEqual(put);
+    const order = await flashsale(["order", "-h"]);
+    expect(order.out).toMatch(/^usage: flashsale \[options\] order <orderId>/);
+    expect(order.out).not.toContain("--sku");
+    expect((await flashsale(["help", "nosuch"])).code).toBe(2);
+    expect((await flashsale([])).code).toBe(2);
+    const misplaced = await flashsale(["--url", url, "sales", "--sku", "x"]);
+    expect([misplaced.code, misplaced.err]).toEqual([2, expect.stringContaining("sales takes no --sku")]);
+  });
+
+  it("takes the admin token from FLASHSALE_ADMIN_TOKEN or a file before the config; --token warns", async () => {
+    const right = g.api.cfg.auth.adminToken;
+    // The CLI's own config holds another token: only the variable or the file can make these succeed.
+    const cfgWrong = { FLASHSALE__AUTH__ADMINTOKEN: `not-the-token-${rid(8)}` };
+    expect((await flashsale(["--url", url, "sales"], cfgWrong)).code).toBe(1);
+    const env = await flashsale(["--url", url, "sales"], { ...cfgWrong, FLASHSALE_ADMIN_TOKEN: right });
+    expect([env.code, env.err]).toEqual([0, ""]);
+    expect((await flashsale(["--url", url, "sales"], { FLASHSALE_ADMIN_TOKEN: `wrong-${rid(8)}` })).code).toBe(1);
+    const file = join(tmp, "token");
+    writeFileSync(file, `${right}\n`, { mode: 0o600 });
+    const fromFile = await flashsale(["--url", url, "--token-file", file, "sales"], cfgWrong);
+    expect([fromFile.code, fromFile.err]).toEqual([0, ""]);
+    const fromEnvFile = await flashsale(["--url", url, "sales"], { ...cfgWrong, FLASHSALE_ADMIN_TOKEN_FILE: file });
+    expect(fromEnvFile.code, fromEnvFile.err).toBe(0);
+    writeFileSync(join(tmp, "wrong"), "wrong-token-0123456789\n");
+    expect((await flashsale(["--url", url, "--token-file", join(tmp, "wrong"), "sales"])).code).toBe(1);
+    const missing = await flashsale(["--url", url, "--token-file", join(tmp, "nosuch"), "sales"]);
+    expect([missing.code, missing.err]).toEqual([2, expect.stringContaining("cannot read the token file")]);
+    writeFileSync(join(tmp, "empty"), "\n");
+    expect((await flashsale(["--url", url, "--token-file", join(tmp, "empty"), "sales"])).code).toBe(2);
+    const both = await flashsale(["--url", url, "--token", right, "--token-file", file, "sales"]);
+    expect([both.code, both.err]).toEqual([2, expect.stringContaining("not both")]);
+    const argv = await flashsale(["--url", url, "--token", right, "sales"], cfgWrong);
+    expect(argv.code).toBe(0);
+    expect(argv.err).toMatch(/warning: --token shows the admin token to every user/);
+  });
+
+  it("exits 3 when the gateway does not answer within --timeout, 4 on a 5xx answer", async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((s) => sockets.push(s)); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const slow = await flashsale(["--url", `http://127.0.0.1:${port}`, "--timeout", "500ms", "sales"]);
+      expect(slow.code).toBe(3);
+      expect(slow.err).toContain("did not answer within 500 ms");
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+    // A real 503: an order of a sale whose stock shard lost its Redis state may still exist, so the
+    // gateway cannot say "not found" and answers UNAVAILABLE with Retry-After.
+    const saleId = `cli${rid()}`;
+    const put = await flashsale([
+      "--url",
+      url,
+      "put",
+      saleId,
+      "--sku",
+      "s-1",
+      "--stock",
+      "5",
+      "--limit",
+      "1",
+      "--shards",
+      "1",
+    ]);
+    expect(put.code, put.err).toBe(0);
+    await g.gw.redis.del(g.gw.keys.shard(saleId, 0).stock);
+    const lost = await flashsale(["--url", url, "order", `${saleId}.0.${"A".repeat(12)}`]);
+    expect(lost.code, lost.err).toBe(4);
+    expect(lost.err).toMatch(
+      /^flashsale: 503 UNAVAILABLE: the order's state is not known yet .*\(retry after \d+s\)$/m,
+    );
+  });
+
+  it("looks an accepted order up for support (any buyer's), and says when there is no such order", async () => {
+    const saleId = `cli${rid()}`;
+    const put = await flashsale([
+      "--url",
+      url,
+      "put",
+      saleId,
+      "--sku",
+      "s-2",
+      "--stock",
+      "5",
+      "--limit",
+      "2",
+      "--payment-timeout",
+      "600",
+    ]);
+    expect(put.code, put.err).toBe(0);
+    const { orderId, user } = await g.api.buyOne(saleId, "cli", 2);
+    const json = await flashsale(["--url", url, "--json", "order", orderId]);
+    expect(json.code, json.err).toBe(0);
+    const order = JSON.parse(json.out);
+    expect(order).toMatchObject({
+      orderId,
+      saleId,
+      skuId: "s-2",
+      userId: user,
+      quantity: 2,
+      status: "RESERVED",
+      payments: [],
+      refunds: [],
+    });
+    expect(Date.parse(order.payBy) - Date.parse(order.createdAt)).toBe(600_000);
+    const human = await flashsale(["--url", url, "order", orderId]);
+    expect(human.code).toBe(0);
+    expect(human.out).toMatch(new RegExp(`^userId\\s+${user}$`, "m"));
+    expect(human.out).toMatch(/^status\s+RESERVED$/m);
+    const unknown = await flashsale(["--url", url, "order", `${saleId}.0.${"B".repeat(12)}`]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/404 ORDER_NOT_FOUND: no order with this id/);
+    const malformed = await flashsale(["--url", url, "order", "nope"]);
+    expect([malformed.code, malformed.err]).toEqual([1, expect.stringMatching(/400 INVALID_REQUEST/)]);
+    const stranger = await flashsale(["--url", url, "order", orderId], { FLASHSALE_ADMIN_TOKEN: `wrong-${rid(8)}` });
+    expect(stranger.code).toBe(1);
+    expect(stranger.out).toBe("");
   });
 });

@@ -293,4 +293,34 @@ describe("payment callbacks", () => {
       drift: 0,
     });
   });
+
+  it("the operators' order read (GET /v1/admin/orders/{orderId}) shows its payment events and the refund owed", async () => {
+    const saleId = await newSale(5);
+    const { orderId, user } = await buy(saleId);
+    await eventually(
+      "row written",
+      () => statusOf(orderId, user),
+      (s) => s === "CONFIRMED",
+    );
+    const read = () => api.call("GET", `/v1/admin/orders/${orderId}`, { headers: api.admin() });
+    expect((await read()).body).toMatchObject({ orderId, status: "CONFIRMED", payments: [], refunds: [] });
+    const first = { eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" as const };
+    const second = { eventId: `ev-${rid()}`, orderId, status: "SUCCEEDED" as const };
+    expect((await api.pay(first)).body.status).toBe("PAID");
+    expect((await api.pay(second)).body.status).toBe("PAID");
+    const r = await read();
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ orderId, saleId, userId: user, quantity: 1, status: "PAID" });
+    expect(r.body.payments).toHaveLength(2);
+    expect(r.body.payments).toEqual(
+      expect.arrayContaining([
+        { eventId: first.eventId, status: "SUCCEEDED", outcome: "PAID", receivedAt: expect.any(String) },
+        { eventId: second.eventId, status: "SUCCEEDED", outcome: "PAID", receivedAt: expect.any(String) },
+      ]),
+    );
+    expect(r.body.refunds).toEqual([
+      { eventId: second.eventId, reason: "DUPLICATE_PAYMENT", recordedAt: expect.any(String) },
+    ]);
+    expect(Date.parse(r.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(r.body.createdAt));
+  });
 });

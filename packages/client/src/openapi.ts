@@ -264,6 +264,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/admin/orders/{orderId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Any buyer's order, for support: status, sale, buyer, quantity, times, payments and refunds
+     * @description Found as the buyer's own read finds it (the Redis ledger, else its MySQL row by order id), with when it is cancelled if still unpaid and, once its row is in MySQL, the payment events applied to it and the refunds owed for it. An order whose state is not known yet (its sale's Redis state being rebuilt) is 503 with Retry-After, never 404.
+     */
+    get: operations["admin_order"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/healthz": {
     parameters: {
       query?: never;
@@ -457,6 +477,31 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+    };
+    AdminOrder: components["schemas"]["Order"] & {
+      /**
+       * Format: date-time
+       * @description when the order is cancelled if still unpaid
+       */
+      payBy: string;
+      /** @description the payment provider's events applied to it, oldest first (empty before its row is in MySQL) */
+      payments: {
+        eventId: string;
+        /** @description as the provider sent it */
+        status: string;
+        /** @description the order's status after it, or ORDER_CANCELLED */
+        outcome: string;
+        /** Format: date-time */
+        receivedAt: string;
+      }[];
+      /** @description refunds owed for it (late or duplicate payments), oldest first */
+      refunds: {
+        eventId: string;
+        /** @enum {string} */
+        reason: "PAID_AFTER_CANCEL" | "DUPLICATE_PAYMENT";
+        /** Format: date-time */
+        recordedAt: string;
+      }[];
     };
     OrderCancelled: {
       orderId: string;
@@ -2890,6 +2935,183 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: "SALE_NOT_FOUND";
+            };
+          };
+        };
+      };
+      /** @description RATE_LIMITED: too many requests; with Retry-After */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "RATE_LIMITED";
+            };
+          };
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  admin_order: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+      };
+      path: {
+        /** @description as POST .../orders answered it */
+        orderId: components["parameters"]["orderId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the order (RESERVED until its row is in MySQL) */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "orderId": "summer-drop-1.3.Ab3dE5fG7hJ9",
+           *       "saleId": "summer-drop-1",
+           *       "skuId": "sku-42",
+           *       "userId": "alice",
+           *       "quantity": 1,
+           *       "status": "PAID",
+           *       "createdAt": "2026-11-27T10:00:01.204Z",
+           *       "updatedAt": "2026-11-27T10:03:12.015Z",
+           *       "payBy": "2026-11-27T10:15:01.204Z",
+           *       "payments": [
+           *         {
+           *           "eventId": "evt_1A2b3C4d5E",
+           *           "status": "SUCCEEDED",
+           *           "outcome": "PAID",
+           *           "receivedAt": "2026-11-27T10:03:12.009Z"
+           *         },
+           *         {
+           *           "eventId": "evt_6F7g8H9i0J",
+           *           "status": "SUCCEEDED",
+           *           "outcome": "PAID",
+           *           "receivedAt": "2026-11-27T10:04:40.551Z"
+           *         }
+           *       ],
+           *       "refunds": [
+           *         {
+           *           "eventId": "evt_6F7g8H9i0J",
+           *           "reason": "DUPLICATE_PAYMENT",
+           *           "recordedAt": "2026-11-27T10:04:40.551Z"
+           *         }
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["AdminOrder"];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_REQUEST";
+            };
+          };
+        };
+      };
+      /** @description UNAUTHENTICATED: missing, malformed, badly signed or expired credentials */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAUTHENTICATED";
+            };
+          };
+        };
+      };
+      /** @description FORBIDDEN: valid credentials without the right (a buyer on an operator endpoint) */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "FORBIDDEN";
+            };
+          };
+        };
+      };
+      /** @description ORDER_NOT_FOUND: no order with this id for this buyer */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "ORDER_NOT_FOUND";
             };
           };
         };
