@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
+import { adminTokens } from "../config/schema.js";
 
 /**
  * `npx flashsale …`: the operator's tool, a thin client of the admin HTTP API (so it works against any
@@ -20,7 +21,7 @@ commands:
   refunds <saleId>               refunds owed (late or duplicate payments)
 
 --url    the gateway (default $FLASHSALE_URL, else http://127.0.0.1:<server.port>)
---token  the admin token (default $FLASHSALE_ADMIN_TOKEN, else auth.adminToken of the config)
+--token  the admin token (default $FLASHSALE_ADMIN_TOKEN, else the first of auth.adminToken of the config)
 --json   the API's JSON answer as is, for scripts`;
 
 class UsageError extends Error {}
@@ -118,7 +119,7 @@ function gateway(values: Values): { base: string; token: string } {
     /\/+$/,
     "",
   );
-  const token = values.token ?? process.env.FLASHSALE_ADMIN_TOKEN ?? config().auth.adminToken;
+  const token = values.token ?? process.env.FLASHSALE_ADMIN_TOKEN ?? adminTokens(config().auth)[0]!;
   return { base, token };
 }
 

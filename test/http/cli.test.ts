@@ -80,7 +80,7 @@ describe("the operator CLI (npx flashsale)", () => {
     expect(missing.err).toMatch(/404 SALE_NOT_FOUND: no sale with this id/);
     const badToken = await flashsale(["--url", url, "--token", "wrong", "sales"]);
     expect(badToken.code).toBe(1);
-    expect(badToken.err).toMatch(/403 FORBIDDEN/);
+    expect(badToken.err).toMatch(/401 UNAUTHENTICATED/);
     const usage = await flashsale(["--url", url, "put", "x", "--stock", "ten", "--sku", "s", "--limit", "1"]);
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/--stock: expected a whole number/);
