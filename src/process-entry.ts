@@ -4,13 +4,13 @@ import { defaultLogger, type Service } from "./observability/log.js";
 import { DependencyError } from "./startup-checks.js";
 import type { GatewayProcess, StopReport } from "./gateway-process.js";
 
-/** The validated config, or exit 78 with the message naming the bad key. */
+/** The validated config, or exit 78 with a line per bad key, naming it. */
 export function configOrExit(): Config {
   try {
     return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      defaultLogger().fatal(err.message);
+      for (const problem of err.problems) defaultLogger().fatal(problem);
       process.exit(78);
     }
     throw err;

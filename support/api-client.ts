@@ -18,7 +18,8 @@ export interface ApiResponse<T = any> {
 export interface ApiCredentials {
   /** Signs buyer JWTs, as the storefront's identity provider would. */
   userJwtSecret: string;
-  adminToken: string;
+  /** The operator token, or the config's list of them (`auth.adminToken`): the first is sent. */
+  adminToken: string | readonly string[];
   /** Signs payment callbacks, as the payment provider would (optional: only the provider has it). */
   webhookSecret?: string;
 }
@@ -113,7 +114,8 @@ export class ApiClient {
   }
 
   admin(): Record<string, string> {
-    return { authorization: `Bearer ${this.creds.adminToken}` };
+    const token = this.creds.adminToken;
+    return { authorization: `Bearer ${typeof token === "string" ? token : token[0]}` };
   }
 
   buyer(userId: string): Record<string, string> {

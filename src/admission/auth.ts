@@ -272,17 +272,32 @@ export class BuyerAuth {
   }
 }
 
-/** The operator token, compared in constant time (digests of equal length, whatever the input). */
-export class AdminAuth {
-  private readonly digest: Buffer;
+/** A buyer's credential (a JWT: three dot-separated base64url parts), as opposed to an operator token. */
+const JWT_SHAPE_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-  constructor(token: string) {
-    this.digest = createHash("sha256").update(token).digest();
+/**
+ * The operator tokens (`auth.adminToken`, one or a list, so a token can be rotated without downtime: add the
+ * new one, hand it out, remove the old). Compared in constant time: the SHA-256 digests of the given token
+ * and of every listed one, all compared whichever matches. A token not listed (a removed one, say) is 401;
+ * a buyer's JWT is valid credentials without the right, 403.
+ */
+export class AdminAuth {
+  private readonly digests: Buffer[];
+
+  constructor(tokens: string | readonly string[]) {
+    const list = typeof tokens === "string" ? [tokens] : tokens;
+    if (list.length === 0) throw new Error("auth.adminToken: expected at least one token");
+    this.digests = list.map((t) => createHash("sha256").update(t).digest());
   }
 
   check(authorization: string): void {
-    const given = createHash("sha256").update(bearer(authorization)).digest();
-    if (!timingSafeEqual(given, this.digest)) throw new ApiError("FORBIDDEN", "operator credentials required");
+    const token = bearer(authorization);
+    const given = createHash("sha256").update(token).digest();
+    let known = false;
+    for (const d of this.digests) known = timingSafeEqual(given, d) || known;
+    if (known) return;
+    if (JWT_SHAPE_RE.test(token)) throw new ApiError("FORBIDDEN", "operator credentials required");
+    throw unauthenticated("unknown operator token");
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { repoRoot } from "../util/repo-root.js";
+import { adminTokens } from "../config/schema.js";
 
 /**
  * `flashsale …`: the operator's tool, a thin client of the admin HTTP API (so it works against any
@@ -39,6 +40,7 @@ const GLOBAL_HELP = `options (any command):
   --url URL          the gateway (default $FLASHSALE_URL, else http://127.0.0.1:<server.port> of the config)
   --token-file PATH  read the admin token from this file; without it the token is $FLASHSALE_ADMIN_TOKEN,
                      else the file named by $FLASHSALE_ADMIN_TOKEN_FILE, else auth.adminToken of the config
+                     (the first when it is a list)
   --token TOKEN      the admin token on the command line: discouraged, other users see it (ps, /proc)
   --timeout DURATION give up waiting for the gateway after this long (default 30s; 500ms, 10s, 1m)
   --json             the API's JSON answer as is, for scripts
@@ -254,7 +256,7 @@ function gateway(values: Values): { base: string; token: string } {
     /\/+$/,
     "",
   );
-  const token = tokenOf(values) ?? config().auth.adminToken;
+  const token = tokenOf(values) ?? adminTokens(config().auth)[0]!;
   return { base, token };
 }
 

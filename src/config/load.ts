@@ -2,18 +2,20 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "../util/repo-root.js";
 import { configSchema, type Config } from "./schema.js";
+import { productionSecretProblems } from "./secrets.js";
 
-/** Thrown for any invalid setting; the message names the key. */
+/** Thrown for any invalid setting; each problem (one line) names the key. */
 export class ConfigError extends Error {
   override name = "ConfigError";
-}
 
-/** Settings that are fine locally and must never reach production. */
-const DEV_SECRETS: [string, (c: Config) => string][] = [
-  ["auth.userJwtSecret", (c) => c.auth.userJwtSecret],
-  ["auth.adminToken", (c) => c.auth.adminToken],
-  ["payments.webhookSecret", (c) => c.payments.webhookSecret],
-];
+  constructor(
+    message: string,
+    /** One line per setting refused; just the message when there is one. */
+    readonly problems: string[] = [message],
+  ) {
+    super(message);
+  }
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -79,12 +81,8 @@ function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Con
   const cfg = parsed.data;
   if (env.NODE_ENV === "production") {
     const defaults = readJson(join(repoRoot(), "config", "default.json")) as unknown as Config;
-    for (const [key, get] of DEV_SECRETS) {
-      if (get(cfg) === get(defaults))
-        throw new ConfigError(
-          `invalid config: ${key}: the development default must be replaced when NODE_ENV=production`,
-        );
-    }
+    const problems = productionSecretProblems(cfg, defaults);
+    if (problems.length > 0) throw new ConfigError(problems.join("\n"), problems);
   }
   return cfg;
 }

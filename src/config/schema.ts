@@ -43,6 +43,8 @@ const ipOrCidr = z.string().refine((v) => {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }, "expected an IP address or CIDR block");
 
+const adminTokenSchema = z.string().min(16, "expected at least 16 characters");
+
 export const configSchema = z
   .object({
     server: z
@@ -173,7 +175,11 @@ export const configSchema = z
       .object({
         /** The HS256 secret of buyer JWTs (and the key of purchase tokens). */
         userJwtSecret: z.string().min(16, "expected at least 16 characters"),
-        adminToken: z.string().min(16, "expected at least 16 characters"),
+        /**
+         * The operator token, or a list of them: any listed token is accepted, so a new one can be added,
+         * rolled out to the operators, and the old one removed without downtime.
+         */
+        adminToken: z.union([adminTokenSchema, z.array(adminTokenSchema).min(1, "expected at least one token")]),
         clockSkewSeconds: z.number().int().min(0).max(300),
         /** Buyer JWTs: accepted algorithms, the IdP's JWKS for RS256/ES256, required `iss`/`aud` (docs/api.md "Buyer authentication"). */
         jwt: z
@@ -264,3 +270,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type MysqlShardConfig = z.infer<typeof mysqlShardSchema>;
+
+/** `auth.adminToken` as a list, whichever form the config gives it in. */
+export function adminTokens(auth: Pick<Config["auth"], "adminToken">): string[] {
+  return typeof auth.adminToken === "string" ? [auth.adminToken] : [...auth.adminToken];
+}

@@ -1,9 +1,9 @@
 import type { HttpReply } from "./exchange.js";
 
 /** Request headers a storefront's browser code sends to the gateway. */
-const ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id";
-/** Response headers its code may read: the request id, a replay's mark and a retry's wait. */
-export const EXPOSE_HEADERS = "X-Request-Id, Idempotent-Replayed, Retry-After";
+const ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, traceparent";
+/** Response headers its code may read: the request id and trace, a replay's mark and a retry's wait. */
+export const EXPOSE_HEADERS = "X-Request-Id, traceparent, Idempotent-Replayed, Retry-After";
 const ALLOW_METHODS = "GET, POST, PUT";
 
 /**

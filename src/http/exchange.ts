@@ -4,6 +4,7 @@ import { asApiError } from "../admission/refusals.js";
 import { ApiError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics, RouteRecorder } from "../observability/metrics.js";
+import { traceContext } from "../observability/trace-context.js";
 import { EXPOSE_HEADERS, type Cors } from "./cors.js";
 
 const STATUS_TEXT: Record<number, string> = {
@@ -35,6 +36,10 @@ export interface Req {
   idempotencyKey: string;
   signature: string;
   requestId: string;
+  /** The W3C trace this request belongs to: the caller's `traceparent`'s, or a new one. */
+  traceId: string;
+  /** The gateway's `traceparent` for this request (its own span id): answered, and carried in the order message. */
+  traceparent: string;
   /** The buyer, once a route has authenticated one ("" until then): for the access log. */
   userId: string;
   forwardedFor: string;
@@ -91,6 +96,7 @@ const H_CONTENT_TYPE = utf8Bytes("content-type");
 const H_IDEMPOTENCY_KEY = utf8Bytes("idempotency-key");
 const H_SIGNATURE = utf8Bytes("x-signature");
 const H_REQUEST_ID = utf8Bytes("x-request-id");
+const H_TRACEPARENT = utf8Bytes("traceparent");
 const H_FORWARDED_FOR = utf8Bytes("x-forwarded-for");
 const H_CONTENT_LENGTH = utf8Bytes("content-length");
 const H_ORIGIN = utf8Bytes("origin");
@@ -146,6 +152,7 @@ interface CacheHeaders {
 function write(
   res: HttpResponse,
   requestIdValue: string,
+  traceparent: string,
   reply: HttpReply,
   corsOrigin: string,
   cache: CacheHeaders | undefined,
@@ -153,6 +160,7 @@ function write(
   res.writeStatus(STATUS_LINE[reply.status] ?? String(reply.status));
   res.writeHeader(H_CONTENT_TYPE, reply.contentType ?? APPLICATION_JSON);
   res.writeHeader(H_REQUEST_ID, requestIdValue);
+  res.writeHeader(H_TRACEPARENT, traceparent);
   if (cache) res.writeHeader(H_CACHE_CONTROL, reply.status >= 200 && reply.status < 300 ? cache.ok : cache.other);
   if (corsOrigin !== "") {
     res.writeHeader(H_ALLOW_ORIGIN, corsOrigin);
@@ -186,6 +194,8 @@ class UwsReq implements Req {
     public idempotencyKey: string,
     public signature: string,
     public requestId: string,
+    public traceId: string,
+    public traceparent: string,
     public forwardedFor: string,
     public corsOrigin: string,
   ) {}
@@ -245,13 +255,13 @@ function release(ex: Exchange): void {
 function finish(ex: Exchange, reply: HttpReply, inCallback: boolean): void {
   release(ex);
   if (ex.aborted) return;
-  if (inCallback) write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin, ex.rt.cache);
-  else ex.res.cork(() => write(ex.res, ex.req.requestId, reply, ex.req.corsOrigin, ex.rt.cache));
+  const { req } = ex;
+  if (inCallback) write(ex.res, req.requestId, req.traceparent, reply, req.corsOrigin, ex.rt.cache);
+  else ex.res.cork(() => write(ex.res, req.requestId, req.traceparent, reply, req.corsOrigin, ex.rt.cache));
   ex.req.closed = true;
   ex.rt.recorder?.record(reply.status, codeOf(reply), (performance.now() - ex.started) / 1000);
-  const { req } = ex;
   if (sampled(ex.rt.access, reply.status))
-    logAccess(ex.rt.access, req.method, ex.rt.name, reply.status, codeOf(reply), ex.started, req.requestId, req.userId);
+    logAccess(ex.rt.access, req.method, ex.rt.name, reply.status, codeOf(reply), ex.started, req, req.userId);
 }
 
 /**
@@ -271,7 +281,7 @@ function logAccess(
   status: number,
   code: string,
   started: number,
-  requestId: string,
+  ids: { requestId: string; traceId: string },
   userId: string,
 ): void {
   const line = {
@@ -280,7 +290,8 @@ function logAccess(
     status,
     code: code || undefined,
     ms: Math.round((performance.now() - started) * 1000) / 1000,
-    requestId,
+    requestId: ids.requestId,
+    traceId: ids.traceId,
     userId: userId || undefined,
   };
   if (status >= 500) access.log.warn(line, "access");
@@ -404,8 +415,8 @@ function refuse(
   started: number,
   fixedMethod: string | undefined,
 ): void {
-  const id = requestId(hreq.getHeader(H_REQUEST_ID));
-  write(res, id, refusalReply(refused), corsOrigin, rt.cache);
+  const ids = { requestId: requestId(hreq.getHeader(H_REQUEST_ID)), ...traceContext(hreq.getHeader(H_TRACEPARENT)) };
+  write(res, ids.requestId, ids.traceparent, refusalReply(refused), corsOrigin, rt.cache);
   rt.recorder?.record(refused.status, refused.code, (performance.now() - started) / 1000);
   if (sampled(rt.access, refused.status))
     logAccess(
@@ -415,7 +426,7 @@ function refuse(
       refused.status,
       refused.code,
       started,
-      id,
+      ids,
       "",
     );
 }
@@ -424,6 +435,7 @@ function refuse(
 function readRequest(res: HttpResponse, hreq: HttpRequest, shape: RequestShape, corsOrigin: string): UwsReq {
   const params: string[] = [];
   for (let i = 0; i < shape.paramCount; i++) params.push(hreq.getParameter(i) ?? "");
+  const trace = traceContext(hreq.getHeader(H_TRACEPARENT));
   return new UwsReq(
     res,
     shape.fixedMethod ?? hreq.getMethod().toUpperCase(),
@@ -434,6 +446,8 @@ function readRequest(res: HttpResponse, hreq: HttpRequest, shape: RequestShape, 
     shape.readKey ? hreq.getHeader(H_IDEMPOTENCY_KEY) : "",
     shape.readSignature ? hreq.getHeader(H_SIGNATURE) : "",
     requestId(hreq.getHeader(H_REQUEST_ID)),
+    trace.traceId,
+    trace.traceparent,
     hreq.getHeader(H_FORWARDED_FOR),
     corsOrigin,
   );

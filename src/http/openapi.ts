@@ -382,10 +382,23 @@ const PARAMETERS: Record<string, Schema> = {
     schema: { type: "string" },
     description: `echoed in the answer when it matches ${REQUEST_ID_RE.source}; otherwise the gateway makes one up`,
   },
+  Traceparent: {
+    name: "traceparent",
+    in: "header",
+    required: false,
+    schema: { type: "string" },
+    description:
+      "W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error)",
+  },
 };
 
 const HEADERS: Record<string, Schema> = {
   XRequestId: { description: "the caller's request id, or one the gateway made up", schema: pattern(REQUEST_ID_RE) },
+  Traceparent: {
+    description:
+      "the gateway's W3C traceparent for this request: the caller's trace id (or a new one), its own span id",
+    schema: pattern(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/),
+  },
   IdempotentReplayed: {
     description: "this answer is the first answer to the same key (or event), sent again",
     schema: { const: "true" },
@@ -709,7 +722,8 @@ function commonErrors(route: RouteSpec, op: Operation): ErrorCode[] {
   if (op.body) codes.push("UNSUPPORTED_MEDIA_TYPE", "INVALID_REQUEST");
   if (route.path.includes(":") || route.idempotencyKey) codes.push("INVALID_REQUEST");
   if (route.caller === "buyer" || route.caller === "payment_provider") codes.push("UNAUTHENTICATED");
-  // An operator request without a well-formed bearer is unauthenticated; with another token, forbidden.
+  // An operator request without a well-formed bearer, or with a token not listed, is unauthenticated; with a
+  // buyer's JWT, forbidden.
   if (route.caller === "operator") codes.push("UNAUTHENTICATED", "FORBIDDEN");
   return codes;
 }
@@ -719,7 +733,11 @@ function commonErrors(route: RouteSpec, op: Operation): ErrorCode[] {
  * `extra` (WWW-Authenticate, Allow, Cache-Control) besides the ones the status implies.
  */
 function errorResponse(status: number, codes: ErrorCode[], replayable: boolean, extra: Schema = {}): Schema {
-  const headers: Schema = { "X-Request-Id": ref("headers", "XRequestId"), ...extra };
+  const headers: Schema = {
+    "X-Request-Id": ref("headers", "XRequestId"),
+    traceparent: ref("headers", "Traceparent"),
+    ...extra,
+  };
   if (status === 429 || status === 503) headers["Retry-After"] = ref("headers", "RetryAfter");
   if (replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
   return {
@@ -744,11 +762,12 @@ function operation(route: RouteSpec, op: Operation): Schema {
     return ref("parameters", name!);
   });
   if (route.idempotencyKey) params.push(ref("parameters", "IdempotencyKey"));
-  params.push(ref("parameters", "XRequestId"));
+  params.push(ref("parameters", "XRequestId"), ref("parameters", "Traceparent"));
   const responses: Record<string, Schema> = {};
   for (const ok of op.ok) {
     const headers: Schema = {
       "X-Request-Id": ref("headers", "XRequestId"),
+      traceparent: ref("headers", "Traceparent"),
       "Cache-Control": cacheHeader(route.cacheControl ?? NO_STORE),
     };
     if (ok.replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");

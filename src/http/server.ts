@@ -53,7 +53,14 @@ export class HttpServer {
       cors: this.opts.cors,
       onError: (err, req) =>
         this.opts.log.error(
-          { component: "http", err, method: req.method, path: req.path, requestId: req.requestId },
+          {
+            component: "http",
+            err,
+            method: req.method,
+            path: req.path,
+            requestId: req.requestId,
+            traceId: req.traceId,
+          },
           "unexpected failure answered 500",
         ),
       access: { log: componentLogger("access", this.opts.log), sampleRate: this.opts.accessSampleRate },

@@ -8,6 +8,11 @@ import type { OrderFacts } from "../orders/order-transitions.js";
 export interface OrderMessage extends OrderFacts {
   /** The X-Request-Id of the HTTP request that placed it: the checker's and writer's lines name it. */
   requestId?: string;
+  /**
+   * The gateway's W3C `traceparent` for that request (the caller's trace id, the gateway's span id): the
+   * checker's and writer's lines name its trace id.
+   */
+  traceparent?: string;
 }
 
 /**
@@ -63,5 +68,6 @@ export function checkOrderMessage(v: unknown): OrderMessage | null {
   if (!Number.isSafeInteger(o.reservedAt) || (o.reservedAt as number) <= 0) return null;
   if (o.token !== undefined && typeof o.token !== "string") return null;
   if (o.requestId !== undefined && typeof o.requestId !== "string") return null;
+  if (o.traceparent !== undefined && typeof o.traceparent !== "string") return null;
   return o as unknown as OrderMessage;
 }

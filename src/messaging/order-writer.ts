@@ -9,6 +9,7 @@ import { groupByShard, ledgerOf, readLedger } from "../reservation/ledger.js";
 import { noteLostOrders } from "./lost-orders.js";
 import { Batcher } from "../util/batcher.js";
 import { componentLogger, type Logger } from "../observability/log.js";
+import { traceIdOf } from "../observability/trace-context.js";
 import { decodeOrders, REQUEST_IDS_PROPERTY, type OrderMessage } from "./order-message.js";
 import { rmq } from "./rocketmq.js";
 
@@ -155,7 +156,12 @@ export class OrderWriter {
     }
     if (this.log.isLevelEnabled("debug")) {
       this.log.debug(
-        { messageId: view.messageId, orderIds: view.keys, requestIds: view.properties.get(REQUEST_IDS_PROPERTY) },
+        {
+          messageId: view.messageId,
+          orderIds: view.keys,
+          requestIds: view.properties.get(REQUEST_IDS_PROPERTY),
+          traceIds: orders.map((o) => traceIdOf(o.traceparent)).join(","),
+        },
         "order message received",
       );
     }
@@ -211,7 +217,13 @@ export class OrderWriter {
     this.stats.parked += lost.length;
     for (const o of lost) {
       this.log.warn(
-        { orderId: o.orderId, saleId: o.saleId, userId: o.userId, requestId: o.requestId },
+        {
+          orderId: o.orderId,
+          saleId: o.saleId,
+          userId: o.userId,
+          requestId: o.requestId,
+          traceId: traceIdOf(o.traceparent) || undefined,
+        },
         "order in a committed message but not in the Redis ledger: parked for the sweeper",
       );
     }
@@ -265,7 +277,13 @@ export class OrderWriter {
     if (this.log.isLevelEnabled("debug")) {
       for (const o of stored)
         this.log.debug(
-          { orderId: o.orderId, requestId: o.requestId, saleId: o.saleId, userId: o.userId },
+          {
+            orderId: o.orderId,
+            requestId: o.requestId,
+            traceId: traceIdOf(o.traceparent) || undefined,
+            saleId: o.saleId,
+            userId: o.userId,
+          },
           "order row written",
         );
     }

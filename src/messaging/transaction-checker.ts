@@ -3,6 +3,7 @@ import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import { ledgerOf } from "../reservation/ledger.js";
 import { componentLogger, type Logger } from "../observability/log.js";
+import { traceIdOf } from "../observability/trace-context.js";
 import { decodeOrders } from "./order-message.js";
 import { TransactionResolution } from "./rocketmq.js";
 
@@ -53,7 +54,14 @@ export class OrderTransactionChecker {
     // away from its request: worth a line per order.
     for (const [i, o] of orders!.entries()) {
       this.log.info(
-        { messageId: view.messageId, orderId: o.orderId, requestId: o.requestId, answer: answers[i], resolution },
+        {
+          messageId: view.messageId,
+          orderId: o.orderId,
+          requestId: o.requestId,
+          traceId: traceIdOf(o.traceparent) || undefined,
+          answer: answers[i],
+          resolution,
+        },
         "back-check settled an order",
       );
     }

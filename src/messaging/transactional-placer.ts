@@ -139,6 +139,7 @@ export class TransactionalOrderPlacer implements OrderPlacer {
           reservedAt: Date.now(),
           token: req.token,
           requestId: req.requestId,
+          traceparent: req.traceparent,
         };
         this.groups.add({ req, order, resolve, reject });
       });

@@ -15,14 +15,53 @@ export interface LogOptions {
   destination?: DestinationStream;
 }
 
+/** What a redacted value is written as. */
+export const REDACTED = "[redacted]";
+
+/** Keys whose values are credentials: redacted at the top of a line and one level down (`*.token`). */
+const SECRET_KEYS = [
+  "authorization",
+  "cookie",
+  "signature",
+  "adminToken",
+  "userJwtSecret",
+  "webhookSecret",
+  "password",
+  "token",
+  "purchaseToken",
+];
+/** Request and response headers that carry credentials, in a logged `headers` object (or `req.headers`...). */
+const SECRET_HEADERS = ["authorization", "cookie", "set-cookie", "x-signature", "proxy-authorization"];
+
+/**
+ * pino `redact` paths, so a request's `Authorization`, cookies and webhook signature, the admin token and
+ * the config's secrets never reach a line, whoever logs them: the secret keys at the top and one level
+ * down, the credential headers of a `headers` object (top level or one level down: `req.headers`), and the
+ * secrets of a config logged whole.
+ */
+export const REDACT_PATHS: string[] = [
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`]),
+  ...SECRET_HEADERS.flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`]),
+  "*.auth.adminToken",
+  "*.auth.userJwtSecret",
+  "*.payments.webhookSecret",
+  "mysql.shards[*].password",
+  "*.mysql.shards[*].password",
+];
+
 /**
  * A process's root logger: one JSON object per line with `level`, `time` (unix ms), `service`, `pid`,
  * `hostname` and `msg`; components log through `child({ component })`. Lines go to stderr, where the
- * gateway has always written (process managers and the test helpers read it there).
+ * gateway has always written (process managers and the test helpers read it there). Credentials are
+ * redacted (REDACT_PATHS).
  */
 export function createLogger(o: LogOptions): Logger {
   return pino(
-    { level: o.level, base: { service: o.service, pid: process.pid, hostname: hostname() } },
+    {
+      level: o.level,
+      base: { service: o.service, pid: process.pid, hostname: hostname() },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+    },
     o.destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }

@@ -31,6 +31,8 @@ export interface ReserveRequest extends Pick<Order, "userId" | "quantity"> {
   now?: number;
   /** The HTTP request's X-Request-Id, carried into the order message (and so the writer's log lines). */
   requestId?: string;
+  /** The gateway's W3C traceparent of that request, carried into the order message likewise. */
+  traceparent?: string;
 }
 
 export interface ReservationOptions {

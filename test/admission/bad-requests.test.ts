@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signBuyerJwt } from "../../src/admission/auth.js";
+import { adminTokens } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
@@ -205,7 +206,7 @@ describe("bad and abusive requests change nothing", () => {
         asAuth(bearer(signBuyerJwt("not-the-secret-0123456789", { sub: victim, exp: exp() }))),
       ],
       ["oversized Authorization", asAuth(bearer("a".repeat(3000)))],
-      ["admin token on a buyer endpoint", asAuth(bearer(api.cfg.auth.adminToken))],
+      ["admin token on a buyer endpoint", asAuth(bearer(adminTokens(api.cfg.auth)[0]!))],
       ["JWT with two sub claims", asAuth(bearer(rawJwt(`{"sub":"mallory","exp":${exp()},"sub":"${victim}"}`)))],
       ["JWT sub with a hash tag", asAuth(bearer(signBuyerJwt(secret(), { sub: "{victim}", exp: exp() })))],
       [

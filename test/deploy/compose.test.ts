@@ -3,7 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { configFromEnv, read, ROOT, run, runAsync, sourceOfBuilt } from "./deploy-files.js";
+import {
+  COMPOSE_ENV,
+  COMPOSE_SECRETS,
+  configFromEnv,
+  read,
+  ROOT,
+  run,
+  runAsync,
+  sourceOfBuilt,
+} from "./deploy-files.js";
 
 /**
  * compose.yaml, checked by Debian's docker-compose (`config` needs no daemon) and by reading the resolved
@@ -19,6 +28,7 @@ interface Service {
   healthcheck?: { test?: string[] | string; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
   restart?: string;
+  ports?: (string | { host_ip?: string; published?: number | string; target?: number })[];
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "fs-compose-"));
@@ -164,5 +174,51 @@ describe("compose.yaml", () => {
     expect(sourceOfBuilt("dist/src/healthcheck.js")).toBe("src/healthcheck.ts");
     const w = configFromEnv(envOf(services["writer"]!));
     expect(w.rocketmq.consumer.http.host).toBe("0.0.0.0");
+  });
+
+  describe("secrets and published ports", () => {
+    const empty = join(tmp, "empty.env");
+    writeFileSync(empty, "");
+    /** `docker-compose config` with this environment and no .env file (a local one must not help). */
+    const configWith = (env: NodeJS.ProcessEnv) =>
+      runAsync("docker-compose", ["-f", "compose.yaml", "--env-file", empty, "config"], ROOT, env);
+    const without = (names: string[]) =>
+      Object.fromEntries(Object.entries(COMPOSE_ENV).filter(([k]) => !names.includes(k)));
+
+    it("refuses to start without the secrets, naming each missing one; starts with them", async () => {
+      const names = Object.keys(COMPOSE_SECRETS);
+      const [none, ...eachMissing] = await Promise.all([
+        configWith(without(names)),
+        ...names.map((n) => configWith(without([n]))),
+      ]);
+      expect(none.status, none.out).not.toBe(0);
+      expect(none.out).toMatch(/Missing mandatory value/);
+      for (const [i, r] of eachMissing.entries()) {
+        expect(r.status, `${names[i]} unset: ${r.out}`).not.toBe(0);
+        expect(r.out, `${names[i]} unset`).toMatch(new RegExp(`Missing mandatory value.*: set ${names[i]}\\b`));
+      }
+      const all = await configWith(COMPOSE_ENV);
+      expect(all.status, all.out).toBe(0);
+      expect(all.out).not.toMatch(/change-me/);
+      const cfg = configFromEnv(
+        envOf((parse(all.out) as { services: Record<string, Service> }).services["gateway-1"]!),
+      );
+      expect(cfg.auth.userJwtSecret).toBe(COMPOSE_SECRETS.FLASHSALE_USER_JWT_SECRET);
+      expect(cfg.auth.adminToken).toBe(COMPOSE_SECRETS.FLASHSALE_ADMIN_TOKEN);
+      expect(cfg.payments.webhookSecret).toBe(COMPOSE_SECRETS.FLASHSALE_WEBHOOK_SECRET);
+    });
+
+    it("publishes every port on 127.0.0.1 unless FLASHSALE_BIND_ADDRESS says otherwise", async () => {
+      const published = (out: string) =>
+        Object.entries((parse(out) as { services: Record<string, Service> }).services).flatMap(([name, s]) =>
+          (s.ports ?? []).map((p) => [name, typeof p === "string" ? p : (p.host_ip ?? "")] as const),
+        );
+      const local = published(resolved.out);
+      expect(local.map(([n]) => n).sort()).toEqual(["gateway-1", "gateway-2", "grafana", "prometheus"]);
+      for (const [name, p] of local) expect(p, name).toMatch(/^127\.0\.0\.1(:|$)/);
+      const wide = await configWith({ ...COMPOSE_ENV, FLASHSALE_BIND_ADDRESS: "10.1.2.3" });
+      expect(wide.status, wide.out).toBe(0);
+      for (const [name, p] of published(wide.out)) expect(p, name).toMatch(/^10\.1\.2\.3(:|$)/);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../stack/proc.js";
@@ -11,17 +12,45 @@ export function read(path: string): string {
   return readFileSync(join(ROOT, path), "utf8");
 }
 
+/**
+ * The secrets compose.yaml requires (it has no defaults for them), each a fresh strong value, for the
+ * checks that read the resolved file; `docker-compose` runs with them unless a test says otherwise.
+ */
+export const COMPOSE_SECRETS: Record<string, string> = Object.fromEntries(
+  [
+    "FLASHSALE_USER_JWT_SECRET",
+    "FLASHSALE_ADMIN_TOKEN",
+    "FLASHSALE_WEBHOOK_SECRET",
+    "FLASHSALE_DB_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "GRAFANA_ADMIN_PASSWORD",
+  ].map((name) => [name, randomBytes(32).toString("base64url")]),
+);
+
+/** This process's environment with COMPOSE_SECRETS, the variables compose.yaml reads. */
+export const COMPOSE_ENV: NodeJS.ProcessEnv = { ...process.env, ...COMPOSE_SECRETS };
+
 /** A command's exit status and output (no shell). */
-export function run(cmd: string, args: string[], cwd = ROOT): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 30_000 });
+export function run(
+  cmd: string,
+  args: string[],
+  cwd = ROOT,
+  env: NodeJS.ProcessEnv = COMPOSE_ENV,
+): { status: number | null; out: string } {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 30_000 });
   if (r.error) throw r.error;
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 /** `run` without blocking, so several slow commands (docker-compose is a Python program) overlap. */
-export function runAsync(cmd: string, args: string[], cwd = ROOT): Promise<{ status: number | null; out: string }> {
+export function runAsync(
+  cmd: string,
+  args: string[],
+  cwd = ROOT,
+  env: NodeJS.ProcessEnv = COMPOSE_ENV,
+): Promise<{ status: number | null; out: string }> {
   return new Promise((done, fail) => {
-    const child = execFile(cmd, args, { cwd, encoding: "utf8", timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { cwd, env, encoding: "utf8", timeout: 30_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== "number") fail(err);
       else done({ status: child.exitCode, out: `${stdout}${stderr}` });
     });

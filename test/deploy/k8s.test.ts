@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -75,11 +76,14 @@ const find = (kind: string, name: string) => {
 };
 const configMaps = new Map(manifests.filter((m) => m.kind === "ConfigMap").map((m) => [m.metadata.name, m.data ?? {}]));
 
-/** Values a Secret would hold, so the config can be loaded as the pod would (the Secret is made by hand). */
+/**
+ * Values a Secret would hold, so the config can be loaded as the pod would (the Secret is made by hand):
+ * strong ones, since the pods run with NODE_ENV=production, which refuses placeholders and short secrets.
+ */
 const SAMPLE_SECRETS: Record<string, string> = {
-  "user-jwt-secret": "k8s-sample-user-jwt-secret",
-  "admin-token": "k8s-sample-admin-token-0000",
-  "webhook-secret": "k8s-sample-webhook-secret",
+  "user-jwt-secret": randomBytes(32).toString("base64url"),
+  "admin-token": randomBytes(32).toString("base64url"),
+  "webhook-secret": randomBytes(32).toString("base64url"),
   "mysql-shards": JSON.stringify(
     [0, 1].map((i) => ({
       host: `mysql-${i}`,

@@ -13,6 +13,9 @@ type Line = Record<string, unknown> & { level: number; time: number; msg: string
 /** Every line as written, for what parsing hides (a key written twice). */
 const raw: string[] = [];
 
+/** The admin token the test client sends. */
+const adminToken = (api: Api) => api.admin().authorization!.slice("Bearer ".length);
+
 /** A root logger whose JSON lines land in `lines`, each parsed (a line that is not JSON fails the test). */
 function capturing(lines: Line[], level: "debug" | "info" = "debug") {
   const write = (s: string) => {
@@ -113,6 +116,102 @@ describe("one order followed by its X-Request-Id: access log, order message, che
       messageId: "m-backcheck",
       resolution: "commit",
     });
+  });
+
+  it("a caller's traceparent: joined with a span of the gateway's, answered, and named by the access, checker and writer lines", async () => {
+    const saleId = `trc${rid()}`;
+    await api.putSale(saleId, { stock: 5, shards: 2 });
+    const user = `buyer-${rid(3)}`;
+    const token = await api.token(saleId, user);
+    const [traceId, parentId] = [rid(16), rid(8)];
+    const r = await api.call("POST", `/v1/sales/${saleId}/orders`, {
+      headers: { ...api.buyer(user), "idempotency-key": token, traceparent: `00-${traceId}-${parentId}-01` },
+      body: {},
+    });
+    expect(r.status).toBe(202);
+    const answered = r.headers.get("traceparent")!;
+    // Same trace, the gateway's own span (not the caller's), the caller's flags.
+    expect(answered).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(answered).not.toContain(parentId);
+    const orderId = r.body.orderId as string;
+
+    const rowLine = await eventually(
+      "the writer's row line",
+      async () => lines.find((l) => l.msg === "order row written" && l.orderId === orderId),
+      (l) => l !== undefined,
+      20_000,
+    );
+    expect(rowLine).toMatchObject({ traceId, component: "order-writer" });
+    expect(lines.find((l) => l.msg === "access" && l.traceId === traceId)).toMatchObject({
+      route: "order",
+      status: 202,
+    });
+    const received = lines.find((l) => l.msg === "order message received" && String(l.orderIds).includes(orderId));
+    const at = (received!.orderIds as string[]).indexOf(orderId);
+    expect(String(received!.traceIds).split(",")[at]).toBe(traceId);
+
+    // The broker's back-check of a message carrying the order as the gateway sent it.
+    const body = encodeOrders([
+      {
+        orderId,
+        saleId,
+        skuId: `sku-${saleId}`,
+        userId: user,
+        quantity: 1,
+        reservedAt: Date.now(),
+        token,
+        traceparent: answered,
+      },
+    ]);
+    await app.checker.check({ messageId: "m-trace", body } as unknown as MessageView);
+    expect(lines.find((l) => l.msg === "back-check settled an order" && l.orderId === orderId)).toMatchObject({
+      traceId,
+      messageId: "m-trace",
+    });
+  });
+
+  it("an invalid traceparent is ignored, never an error: the answer starts a new trace", async () => {
+    const saleId = `trc${rid()}`;
+    await api.putSale(saleId, { stock: 5 });
+    const zero = `00-${"0".repeat(32)}-${rid(8)}-01`;
+    for (const bad of [zero, "00-abc-def-01", `ff-${rid(16)}-${rid(8)}-01`, "not a traceparent"]) {
+      const r = await api.call("GET", `/v1/sales/${saleId}`, { headers: { traceparent: bad } });
+      expect(r.status, bad).toBe(200);
+      const answered = r.headers.get("traceparent")!;
+      expect(answered, bad).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      expect(answered.slice(3, 35)).not.toBe("0".repeat(32));
+      expect(bad).not.toContain(answered.slice(3, 35));
+    }
+    // Without one, each request starts its own trace, logged on its access line.
+    const [a, b] = [await api.call("GET", `/v1/sales/${saleId}`), await api.call("GET", `/v1/sales/${saleId}`)];
+    const [ta, tb] = [a.headers.get("traceparent")!.slice(3, 35), b.headers.get("traceparent")!.slice(3, 35)];
+    expect(ta).not.toBe(tb);
+    expect(lines.find((l) => l.msg === "access" && l.traceId === ta)).toMatchObject({ route: "sale" });
+  });
+
+  it("writes no credential of a request: its Authorization, cookie and X-Signature, on any line", async () => {
+    const { saleId, user, token, r } = await orderWithRequestId(api);
+    expect(r.status).toBe(202);
+    const jwt = api.buyer(user).authorization!.slice("Bearer ".length);
+    const cookie = `session=${rid(12)}`;
+    await api.call("GET", `/v1/sales/${saleId}/orders/${String(r.body.orderId)}`, {
+      headers: { ...api.buyer(user), cookie },
+    });
+    const refused = await api.call("GET", `/v1/admin/sales/${saleId}/stats`, {
+      headers: { authorization: `Bearer wrong-${rid(12)}`, cookie },
+    });
+    expect(refused.status).toBe(401);
+    const event = { eventId: `ev-${rid()}`, orderId: String(r.body.orderId), status: "SUCCEEDED" as const };
+    const payload = JSON.stringify(event);
+    const signature = api.signPayment(payload);
+    await api.call("POST", "/v1/payments/callback", {
+      headers: { "content-type": "application/json", "x-signature": signature, cookie },
+      raw: payload,
+    });
+    expect(lines.filter((l) => l.msg === "access" && l.route === "payment_callback")).not.toEqual([]);
+    const all = raw.join("");
+    for (const secret of [jwt, cookie, signature.split("sha256=")[1]!, token, adminToken(api)])
+      expect(all).not.toContain(secret);
   });
 
   it("with log.accessSampleRate 0 a 2xx or 503 answer writes no access line, a 500 still does, with the failure", async () => {

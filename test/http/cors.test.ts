@@ -46,7 +46,7 @@ describe("CORS for storefronts calling from the browser", () => {
     expect(r.status).toBe(204);
     expect(r.headers["access-control-allow-origin"]).toBe(SHOP);
     expect(r.headers["access-control-allow-methods"]).toMatch(/POST/);
-    for (const h of ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"])
+    for (const h of ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "traceparent"])
       expect(r.headers["access-control-allow-headers"]).toContain(h);
     expect(r.headers["access-control-max-age"]).toBe("300");
     expect(r.headers.vary).toBe("Origin");
@@ -70,7 +70,9 @@ describe("CORS for storefronts calling from the browser", () => {
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body).error.code).toBe("SALE_NOT_FOUND");
     expect(r.headers["access-control-allow-origin"]).toBe(SHOP);
-    expect(r.headers["access-control-expose-headers"]).toBe("X-Request-Id, Idempotent-Replayed, Retry-After");
+    expect(r.headers["access-control-expose-headers"]).toBe(
+      "X-Request-Id, traceparent, Idempotent-Replayed, Retry-After",
+    );
     expect(r.headers["x-request-id"]).toBe("req-cors-1");
     // Without an Origin (a server-side caller) nothing changes.
     expect(

@@ -369,11 +369,24 @@ describe("auth.jwt settings", () => {
 });
 
 describe("admin token", () => {
-  it("accepts the token and refuses anything else with FORBIDDEN", () => {
+  it("accepts the token; another token is UNAUTHENTICATED, a buyer's JWT FORBIDDEN", () => {
     const a = new AdminAuth("admin-token-0123456789");
     expect(code(() => a.check("Bearer admin-token-0123456789"))).toBe("OK");
-    expect(code(() => a.check("Bearer admin-token-012345678"))).toBe("FORBIDDEN");
+    expect(code(() => a.check("Bearer admin-token-012345678"))).toBe("UNAUTHENTICATED");
     expect(code(() => a.check(""))).toBe("UNAUTHENTICATED");
+    expect(code(() => a.check(`Bearer ${signBuyerJwt(SECRET, { sub: "eve", exp: 2e9 })}`))).toBe("FORBIDDEN");
+  });
+
+  it("accepts every listed token (rotation), and none once it is removed", () => {
+    const [old, next] = ["admin-token-old-0123456789", "admin-token-new-0123456789"];
+    const both = new AdminAuth([old, next]);
+    expect(code(() => both.check(`Bearer ${old}`))).toBe("OK");
+    expect(code(() => both.check(`Bearer ${next}`))).toBe("OK");
+    expect(code(() => both.check("Bearer admin-token-xyz-0123456789"))).toBe("UNAUTHENTICATED");
+    const rotated = new AdminAuth([next]);
+    expect(code(() => rotated.check(`Bearer ${next}`))).toBe("OK");
+    expect(code(() => rotated.check(`Bearer ${old}`))).toBe("UNAUTHENTICATED");
+    expect(() => new AdminAuth([])).toThrow(/at least one/);
   });
 });
 

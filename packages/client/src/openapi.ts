@@ -608,6 +608,7 @@ export interface components {
     NotFound: {
       headers: {
         "X-Request-Id": components["headers"]["XRequestId"];
+        traceparent: components["headers"]["Traceparent"];
         [name: string]: unknown;
       };
       content: {
@@ -623,6 +624,7 @@ export interface components {
     MethodNotAllowed: {
       headers: {
         "X-Request-Id": components["headers"]["XRequestId"];
+        traceparent: components["headers"]["Traceparent"];
         Allow: components["headers"]["Allow"];
         [name: string]: unknown;
       };
@@ -644,11 +646,15 @@ export interface components {
     IdempotencyKey: string;
     /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
     XRequestId: string;
+    /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+    Traceparent: string;
   };
   requestBodies: never;
   headers: {
     /** @description the caller's request id, or one the gateway made up */
     XRequestId: string;
+    /** @description the gateway's W3C traceparent for this request: the caller's trace id (or a new one), its own span id */
+    Traceparent: string;
     /** @description this answer is the first answer to the same key (or event), sent again */
     IdempotentReplayed: "true";
     /** @description seconds to wait before retrying (with the same Idempotency-Key) */
@@ -675,6 +681,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -687,6 +695,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           /** @description the same for every caller: a shared cache (a CDN) may hold it */
           "Cache-Control"?: "public, max-age=1";
           [name: string]: unknown;
@@ -714,6 +723,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -730,6 +740,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -746,6 +757,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -763,6 +775,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -779,6 +792,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -800,6 +814,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -817,6 +833,7 @@ export interface operations {
       201: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -834,6 +851,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -850,6 +868,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -867,6 +886,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -883,6 +903,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -899,6 +920,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -915,6 +937,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -931,6 +954,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -948,6 +972,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -964,6 +989,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -987,6 +1013,8 @@ export interface operations {
         "Idempotency-Key": components["parameters"]["IdempotencyKey"];
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -1008,6 +1036,7 @@ export interface operations {
       202: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
@@ -1030,6 +1059,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1046,6 +1076,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -1063,6 +1094,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1079,6 +1111,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1095,6 +1128,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
@@ -1112,6 +1146,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1128,6 +1163,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1144,6 +1180,7 @@ export interface operations {
       422: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1160,6 +1197,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1177,6 +1215,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1193,6 +1232,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1214,6 +1254,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         /** @description as POST .../orders answered it */
@@ -1227,6 +1269,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1250,6 +1293,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1266,6 +1310,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -1283,6 +1328,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1299,6 +1345,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1316,6 +1363,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1332,6 +1380,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1353,6 +1402,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         /** @description as POST .../orders answered it */
@@ -1371,6 +1422,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1388,6 +1440,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1404,6 +1457,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -1421,6 +1475,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1437,6 +1492,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1453,6 +1509,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1469,6 +1526,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1485,6 +1543,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1502,6 +1561,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1518,6 +1578,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1539,6 +1600,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path?: never;
       cookie?: never;
@@ -1560,6 +1623,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
@@ -1578,6 +1642,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1594,6 +1659,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["SignatureChallenge"];
           [name: string]: unknown;
@@ -1611,6 +1677,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1627,6 +1694,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
           [name: string]: unknown;
@@ -1644,6 +1712,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1660,6 +1729,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1676,6 +1746,7 @@ export interface operations {
       422: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1692,6 +1763,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1709,6 +1781,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1725,6 +1798,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1746,6 +1820,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path?: never;
       cookie?: never;
@@ -1756,6 +1832,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1784,6 +1861,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -1801,6 +1879,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1817,6 +1896,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1834,6 +1914,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1850,6 +1931,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -1871,6 +1953,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -1898,6 +1982,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1922,6 +2007,7 @@ export interface operations {
       201: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1946,6 +2032,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1962,6 +2049,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -1979,6 +2067,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -1995,6 +2084,7 @@ export interface operations {
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2011,6 +2101,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2027,6 +2118,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2043,6 +2135,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2060,6 +2153,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2076,6 +2170,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2097,6 +2192,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -2109,6 +2206,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2160,6 +2258,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2176,6 +2275,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -2193,6 +2293,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2209,6 +2310,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2225,6 +2327,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2242,6 +2345,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2258,6 +2362,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2279,6 +2384,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -2291,6 +2398,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2323,6 +2431,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2339,6 +2448,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -2356,6 +2466,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2372,6 +2483,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2388,6 +2500,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2404,6 +2517,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2421,6 +2535,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2437,6 +2552,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2458,6 +2574,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -2475,6 +2593,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2499,6 +2618,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2515,6 +2635,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -2532,6 +2653,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2548,6 +2670,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2564,6 +2687,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2580,6 +2704,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2596,6 +2721,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2613,6 +2739,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2629,6 +2756,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2650,6 +2778,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -2667,6 +2797,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2691,6 +2822,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2707,6 +2839,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -2724,6 +2857,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2740,6 +2874,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2756,6 +2891,7 @@ export interface operations {
       413: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2772,6 +2908,7 @@ export interface operations {
       415: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2788,6 +2925,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2805,6 +2943,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2821,6 +2960,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2842,6 +2982,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         saleId: components["parameters"]["saleId"];
@@ -2854,6 +2996,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2878,6 +3021,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2894,6 +3038,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -2911,6 +3056,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2927,6 +3073,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2943,6 +3090,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2960,6 +3108,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -2976,6 +3125,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -2997,6 +3147,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path: {
         /** @description as POST .../orders answered it */
@@ -3010,6 +3162,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3055,6 +3208,7 @@ export interface operations {
       400: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3071,6 +3225,7 @@ export interface operations {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "WWW-Authenticate": components["headers"]["BearerChallenge"];
           [name: string]: unknown;
@@ -3088,6 +3243,7 @@ export interface operations {
       403: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3104,6 +3260,7 @@ export interface operations {
       404: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3120,6 +3277,7 @@ export interface operations {
       429: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -3137,6 +3295,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3153,6 +3312,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -3174,6 +3334,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path?: never;
       cookie?: never;
@@ -3184,6 +3346,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3200,6 +3363,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3220,6 +3384,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path?: never;
       cookie?: never;
@@ -3230,6 +3396,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3256,6 +3423,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3272,6 +3440,7 @@ export interface operations {
       503: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           "Retry-After": components["headers"]["RetryAfter"];
           [name: string]: unknown;
@@ -3293,6 +3462,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path?: never;
       cookie?: never;
@@ -3303,6 +3474,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3319,6 +3491,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3339,6 +3512,8 @@ export interface operations {
       header?: {
         /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
         "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
       };
       path?: never;
       cookie?: never;
@@ -3349,6 +3524,7 @@ export interface operations {
       200: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };
@@ -3370,6 +3546,7 @@ export interface operations {
       500: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
           "Cache-Control": components["headers"]["NoStore"];
           [name: string]: unknown;
         };

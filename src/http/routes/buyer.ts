@@ -152,9 +152,9 @@ export class BuyerRoutes {
     const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", MAX_QUANTITY);
     const cached = this.deps.sales.cached(saleId);
     if (cached === undefined)
-      return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity, req.requestId));
+      return this.sale(saleId).then((sale) => this.orderFor(sale, userId, token, quantity, req));
     if (cached === null) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
-    return this.orderFor(cached, userId, token, quantity, req.requestId);
+    return this.orderFor(cached, userId, token, quantity, req);
   }
 
   private orderFor(
@@ -162,7 +162,7 @@ export class BuyerRoutes {
     userId: string,
     token: string,
     quantity: number,
-    requestId: string,
+    req: Req,
   ): HttpReply | Promise<HttpReply> {
     if (!isLive(sale)) throw new ApiError("SALE_NOT_LIVE", sale.paused ? pausedReason(sale) : "the sale is not live");
     if (this.deps.soldOut.mayShortCircuit(sale.saleId, token)) {
@@ -176,13 +176,15 @@ export class BuyerRoutes {
     this.deps.breakers.rocketmq.ensureClosed();
     const buyerGate = this.deps.limits.buyer(userId);
     const saleGate = this.deps.limits.sale(sale.saleId);
-    if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity, requestId);
+    if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity, req);
     // Both points are taken now (the in-memory limiters count synchronously); both verdicts are awaited.
-    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity, requestId));
+    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity, req));
   }
 
-  private reserve(sale: Sale, userId: string, token: string, quantity: number, requestId: string): Promise<HttpReply> {
-    return this.deps.placer.place({ sale, userId, token, quantity, requestId }).then(
+  /** `req`: the request's X-Request-Id and traceparent go into the order message. */
+  private reserve(sale: Sale, userId: string, token: string, quantity: number, req: Req): Promise<HttpReply> {
+    const { requestId, traceparent } = req;
+    return this.deps.placer.place({ sale, userId, token, quantity, requestId, traceparent }).then(
       (out) => {
         this.count(out);
         return outcomeReply(out, sale, userId, quantity);
