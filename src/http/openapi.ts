@@ -266,9 +266,17 @@ const SCHEMAS: Record<string, Schema> = {
   Health: { type: "object", required: ["status"], properties: { status: { const: "ok" } } },
   Readiness: {
     type: "object",
-    required: ["status", "checks", "breakers"],
+    required: ["status", "checks"],
     properties: {
       status: { const: "ready" },
+      checks: { type: "object", additionalProperties: { enum: ["up", "down"] } },
+    },
+  },
+  Dependencies: {
+    type: "object",
+    required: ["status", "checks", "breakers"],
+    properties: {
+      status: { const: "up" },
       checks: { type: "object", additionalProperties: { enum: ["up", "down"] } },
       breakers: { type: "object", additionalProperties: { type: "string" } },
     },
@@ -488,9 +496,15 @@ const OPERATIONS: Record<RouteName, Operation> = {
     errors: [],
   },
   readyz: {
-    summary: "Readiness: every dependency answers and no circuit is open",
+    summary: "Readiness: this process has started and is not draining (dependencies are not asked)",
     tag: "operations",
     ok: [{ status: 200, description: "ready", schema: json("Readiness") }],
+    errors: ["UNAVAILABLE"],
+  },
+  dependencies: {
+    summary: "Dependencies: Redis, MySQL and RocketMQ answer and no circuit is open",
+    tag: "operations",
+    ok: [{ status: 200, description: "every dependency answers", schema: json("Dependencies") }],
     errors: ["UNAVAILABLE"],
   },
   metrics: {
@@ -606,13 +620,19 @@ export function openApiDocument(): Schema {
       version: packageVersion(),
       description:
         'Flash-sale gateway. Every answer carries X-Request-Id; errors are {"error": {"code", "message"}} with a code from the registry. ' +
+        "The buyer, storefront and payment routes (and this document) are served on the public port (server.port); the operator and operations routes " +
+        "on the ops listener (server.ops), and each listener answers 404 for the other's. " +
         "Any path or method not listed answers 404 NOT_FOUND. With server.cors.origins set, OPTIONS on any path is a CORS preflight (204).",
     },
     tags: [
       { name: "buyer", description: "storefronts and buyers" },
-      { name: "operator", description: "sale operators (admin token)" },
+      { name: "operator", description: "sale operators (admin token), on the ops listener (server.ops)" },
       { name: "payments", description: "the payment provider (signed callbacks)" },
-      { name: "operations", description: "probes, metrics and this document; never shed" },
+      {
+        name: "operations",
+        description:
+          "probes and metrics on the ops listener (server.ops), this document on the public port; never shed",
+      },
     ],
     paths,
     components: {

@@ -20,6 +20,12 @@ export interface RouteHandlers extends Routes {
 
 export type RouteMethod = "get" | "post" | "put";
 
+/**
+ * Where a route is served: "public" on `server.port` (buyers, the storefront, the payment provider), "ops" on
+ * `server.ops` (operators, probes, Prometheus). A route is served on its listener only; the other answers 404.
+ */
+export type Listener = "public" | "ops";
+
 /** Who may call a route, which is also its OpenAPI security requirement. */
 export type Caller = "anyone" | "buyer" | "operator" | "payment_provider";
 
@@ -30,6 +36,7 @@ export interface RouteSpec {
   /** The route's label in metrics and its OpenAPI operationId. */
   name: string;
   caller: Caller;
+  listener: Listener;
   handler: (r: RouteHandlers) => Handler;
   /** Never shed nor rate-limited: the operations endpoints, since a saturated process must still say so. */
   operational?: true;
@@ -55,12 +62,20 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
  * registration only; the request path never looks at this table.
  */
 export const ROUTES = [
-  { method: "get", path: "/v1/sales/:saleId", name: "sale", caller: "anyone", handler: (r) => r.buyer.getSale },
+  {
+    method: "get",
+    path: "/v1/sales/:saleId",
+    name: "sale",
+    caller: "anyone",
+    listener: "public",
+    handler: (r) => r.buyer.getSale,
+  },
   {
     method: "post",
     path: "/v1/sales/:saleId/tokens",
     name: "token",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.buyer.issueToken,
   },
   // After sell-out, the flood is answered from the local flag: shedding it would cost as much and bring it back.
@@ -69,6 +84,7 @@ export const ROUTES = [
     path: "/v1/sales/:saleId/orders",
     name: "order",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.buyer.placeOrder,
     idempotencyKey: true,
     cheap: (r) => r.buyer.soldOutHere,
@@ -78,6 +94,7 @@ export const ROUTES = [
     path: "/v1/orders/:orderId",
     name: "order_status",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.orders.getOrder,
   },
   {
@@ -85,6 +102,7 @@ export const ROUTES = [
     path: "/v1/orders/:orderId/cancel",
     name: "order_cancel",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.orders.cancel,
   },
   {
@@ -92,6 +110,7 @@ export const ROUTES = [
     path: "/v1/payments/callback",
     name: "payment_callback",
     caller: "payment_provider",
+    listener: "public",
     handler: (r) => r.payments.callback,
   },
   {
@@ -99,6 +118,7 @@ export const ROUTES = [
     path: "/v1/admin/sales",
     name: "admin_list_sales",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.list,
   },
   {
@@ -106,6 +126,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId",
     name: "admin_put_sale",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.putSale,
   },
   {
@@ -113,6 +134,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/stats",
     name: "admin_stats",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.stats,
   },
   {
@@ -120,6 +142,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/reconcile",
     name: "admin_reconcile",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.reconcile,
   },
   {
@@ -127,6 +150,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/pause",
     name: "admin_pause",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.pause,
   },
   {
@@ -134,6 +158,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/resume",
     name: "admin_resume",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.resume,
   },
   {
@@ -141,6 +166,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/refunds",
     name: "admin_refunds",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.refunds,
   },
   {
@@ -148,15 +174,35 @@ export const ROUTES = [
     path: "/healthz",
     name: "healthz",
     caller: "anyone",
+    listener: "ops",
     handler: (r) => r.ops.healthz,
     operational: true,
   },
-  { method: "get", path: "/readyz", name: "readyz", caller: "anyone", handler: (r) => r.ops.readyz, operational: true },
+  {
+    method: "get",
+    path: "/readyz",
+    name: "readyz",
+    caller: "anyone",
+    listener: "ops",
+    handler: (r) => r.ops.readyz,
+    operational: true,
+  },
+  // What /readyz no longer asks: whether Redis, MySQL and RocketMQ answer, and the circuit breakers.
+  {
+    method: "get",
+    path: "/health/dependencies",
+    name: "dependencies",
+    caller: "anyone",
+    listener: "ops",
+    handler: (r) => r.ops.dependencies,
+    operational: true,
+  },
   {
     method: "get",
     path: "/metrics",
     name: "metrics",
     caller: "anyone",
+    listener: "ops",
     handler: (r) => r.ops.metricsText,
     operational: true,
   },
@@ -165,6 +211,7 @@ export const ROUTES = [
     path: "/openapi.json",
     name: "openapi",
     caller: "anyone",
+    listener: "public",
     handler: (r) => r.openapi,
     operational: true,
   },
