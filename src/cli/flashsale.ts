@@ -19,7 +19,8 @@ commands:
   reconcile <saleId>             one sweeper pass now: what it found and repaired
   refunds <saleId>               refunds owed (late or duplicate payments)
 
---url    the gateway (default $FLASHSALE_URL, else http://127.0.0.1:<server.port>)
+--url    the gateway's ops listener (default $FLASHSALE_URL, else http://127.0.0.1:<server.ops.port>);
+         \`sale\` asks the public port: $FLASHSALE_PUBLIC_URL, else http://127.0.0.1:<server.port>
 --token  the admin token (default $FLASHSALE_ADMIN_TOKEN, else auth.adminToken of the config)
 --json   the API's JSON answer as is, for scripts`;
 
@@ -110,14 +111,18 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
 
-/** The gateway's base URL and the admin token: the flags, else the environment, else the config (read only then). */
-function gateway(values: Values): { base: string; token: string } {
+/**
+ * The gateway's base URL for a command and the admin token: the flags, else the environment, else the config
+ * (read only then). The admin API is on the ops listener (server.ops); the public sale view on server.port.
+ */
+function gateway(values: Values, cmd: string): { base: string; token: string } {
   let cfg: ReturnType<typeof loadConfig> | undefined;
   const config = () => (cfg ??= loadConfig());
-  const base = (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.port}`).replace(
-    /\/+$/,
-    "",
-  );
+  const url =
+    cmd === "sale"
+      ? (process.env.FLASHSALE_PUBLIC_URL ?? `http://127.0.0.1:${config().server.port}`)
+      : (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.ops.port}`);
+  const base = url.replace(/\/+$/, "");
   const token = values.token ?? process.env.FLASHSALE_ADMIN_TOKEN ?? config().auth.adminToken;
   return { base, token };
 }
@@ -193,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const { base, token } = gateway(values);
+  const { base, token } = gateway(values, cmd);
   const res = await send(base, token, requestOf(cmd, rest, values));
   return res ? printAnswer(res, cmd, values.json) : 1;
 }

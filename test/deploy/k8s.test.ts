@@ -110,7 +110,7 @@ function probePort(c: Container, p: Probe | undefined): number | undefined {
 }
 
 const WORKLOADS: { name: string; port: (cfg: Config) => number }[] = [
-  { name: "flashsale-gateway", port: (cfg) => cfg.server.port },
+  { name: "flashsale-gateway", port: (cfg) => cfg.server.ops.port },
   { name: "flashsale-writer", port: (cfg) => cfg.rocketmq.consumer.http.port },
 ];
 
@@ -152,7 +152,7 @@ describe("deploy/k8s", () => {
       const c = pod.containers[0]!;
       const cfg = configFromEnv(envOf(c));
 
-      it("probes /healthz (liveness) and /readyz (readiness) on the port its config serves", () => {
+      it("probes /healthz (liveness) and /readyz (readiness) on the ops port its config serves", () => {
         expect(c.livenessProbe?.httpGet?.path).toBe("/healthz");
         expect(c.readinessProbe?.httpGet?.path).toBe("/readyz");
         expect(probePort(c, c.livenessProbe)).toBe(w.port(cfg));

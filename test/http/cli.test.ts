@@ -25,7 +25,8 @@ describe("the operator CLI (npx flashsale)", () => {
   let url: string;
   beforeAll(async () => {
     g = await startGateway(testConfig("standalone"));
-    url = `http://127.0.0.1:${g.gw.port}`;
+    // The admin API is on the ops listener.
+    url = `http://127.0.0.1:${g.gw.opsPort}`;
   });
   afterAll(() => g?.gw.close());
 
