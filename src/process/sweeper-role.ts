@@ -52,9 +52,16 @@ export function buildSweeper(core: ProcessCore, writer: OrderWriter, relay: Outb
     core.metrics,
     log("sweeper"),
   );
-  const sweepLoop = new SweepLoop(sweeper, core.sales, core.redis, core.keys, {
-    intervalMs: cfg.sweeper.intervalMs,
-    retentionSeconds: cfg.sales.retentionSeconds,
-  });
+  const sweepLoop = new SweepLoop(
+    sweeper,
+    core.sales,
+    core.redis,
+    core.keys,
+    {
+      intervalMs: cfg.sweeper.intervalMs,
+      retentionSeconds: cfg.sales.retentionSeconds,
+    },
+    core.metrics,
+  );
   return { sweeper, sweepLoop };
 }

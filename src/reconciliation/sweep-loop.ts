@@ -1,3 +1,4 @@
+import type { Cell, Metrics } from "../observability/metrics.js";
 import type { Keys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
 import type { SaleStore } from "../reservation/sale-store.js";
@@ -12,6 +13,10 @@ import type { Sweeper } from "./sweeper.js";
  * never overlap, and a pass that took T waits DUTY_FACTOR × T (at most ten intervals) before the next: a pass reads every
  * ledger record and row of a live sale, seconds of CPU for a sale of 100k orders, and back to back those
  * passes took the CPU the order writer beside them needed.
+ *
+ * Each round is counted (`flashsale_sweeper_rounds_total`): `done` when every sale due a pass got one that
+ * did not fail (a round over no live sale is done too), `failed` when a pass or the listing threw. The
+ * per-sale pass counter stays still while no sale is live, so "the sweeper is running" is read from this one.
  */
 const DUTY_FACTOR = 4;
 
@@ -19,6 +24,7 @@ export class SweepLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private nextAt = 0;
+  private readonly rounds: Record<"done" | "failed", Cell> | null = null;
 
   constructor(
     private readonly sweeper: Sweeper,
@@ -26,7 +32,18 @@ export class SweepLoop {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly opts: { intervalMs: number; retentionSeconds: number },
-  ) {}
+    metrics?: Metrics,
+  ) {
+    if (metrics) {
+      const rounds = metrics.counter(
+        "flashsale_sweeper_rounds_total",
+        "Sweep rounds over every live sale, by outcome (done with no live sale too)",
+        ["outcome"],
+      );
+      // Both outcomes from the start, at 0: an alert needs the series before the first round.
+      this.rounds = { done: rounds.cell({ outcome: "done" }), failed: rounds.cell({ outcome: "failed" }) };
+    }
+  }
 
   start(): void {
     this.timer ??= setInterval(() => {
@@ -45,7 +62,18 @@ export class SweepLoop {
     this.timer.unref();
   }
 
+  /** One round: a pass over every sale that has started and is not settled, counted by outcome. */
   async sweepAll(now = Date.now()): Promise<void> {
+    let outcome: "done" | "failed" = "failed";
+    try {
+      await this.round(now);
+      outcome = "done";
+    } finally {
+      if (this.rounds) this.rounds[outcome].n++;
+    }
+  }
+
+  private async round(now: number): Promise<void> {
     const settled = new Set(await this.redis.smembers(this.keys.settledSales));
     for (const id of await this.sales.ids()) {
       const sale = await this.sales.load(id);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,9 +6,10 @@ import { parse } from "yaml";
 import { configFromEnv, read, ROOT, run } from "./deploy-files.js";
 
 /**
- * deploy/prometheus and deploy/grafana: promtool accepts the rules and scrape configs, the alerts fire on
- * the series they are meant for (promtool test rules), the scrape targets are the ports the processes
- * serve, and every metric the alerts and the dashboard name is one the source registers.
+ * deploy/prometheus and deploy/grafana: promtool accepts the rules and scrape configs, every alert fires on
+ * the series it is meant for and stays quiet on a healthy idle deployment (promtool test rules, the files
+ * of deploy/prometheus/tests/), every alert has a runbook, the scrape targets are the ports the processes
+ * serve, and every metric the alerts, their tests and the dashboard name is one the source registers.
  */
 const tmp = mkdtempSync(join(tmpdir(), "fs-prom-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,6 +50,40 @@ const rules = (parse(read("deploy/prometheus/alerts.yml")) as { groups: { rules:
   (g) => g.rules,
 );
 
+interface RuleCase {
+  eval_time: string;
+  alertname: string;
+  exp_alerts?: unknown[];
+}
+interface RuleTests {
+  rule_files: string[];
+  tests: { input_series: { series: string }[]; alert_rule_test?: RuleCase[] }[];
+}
+const ruleTestFiles = readdirSync(join(ROOT, "deploy/prometheus/tests"))
+  .filter((f) => f.endsWith(".yml"))
+  .map((f) => `deploy/prometheus/tests/${f}`);
+const ruleTests = (file: string) => parse(read(file)) as RuleTests;
+const ruleCases = (file: string) => ruleTests(file).tests.flatMap((t) => t.alert_rule_test ?? []);
+
+/** promtool's durations as the tests write them (`90m`, `1h`, `1h30m`), in minutes. */
+function minutes(d: string): number {
+  let total = 0;
+  for (const m of d.matchAll(/(\d+)([hms])/g))
+    total += Number(m[1]) * { h: 60, m: 1, s: 1 / 60 }[m[2] as "h" | "m" | "s"];
+  return total;
+}
+
+/** GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces to hyphens. */
+function headingAnchors(md: string): string[] {
+  return [...md.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+    m[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, "")
+      .replace(/ /g, "-"),
+  );
+}
+
 interface Panel {
   id: number;
   type: string;
@@ -69,19 +104,89 @@ describe("Prometheus rules and scrape configs", () => {
     const ok = run("promtool", ["check", "rules", "deploy/prometheus/alerts.yml"]);
     expect(ok.status, ok.out).toBe(0);
     const broken = join(tmp, "alerts.yml");
-    writeFileSync(
-      broken,
-      read("deploy/prometheus/alerts.yml").replace(
-        "max by (dependency) (flashsale_breaker_state) == 2",
-        "max by (dependency) (flashsale_breaker_state == 2",
-      ),
-    );
+    const expr = "max by (dependency) (max_over_time(flashsale_breaker_state[1m])) == 2";
+    expect(read("deploy/prometheus/alerts.yml")).toContain(expr);
+    writeFileSync(broken, read("deploy/prometheus/alerts.yml").replace(expr, expr.replace(")) ==", ") ==")));
     expect(run("promtool", ["check", "rules", broken]).status).not.toBe(0);
   });
 
-  it("the alerts fire on the series they are about (promtool test rules)", () => {
-    const r = run("promtool", ["test", "rules", "deploy/prometheus/alerts.test.yml"]);
+  it("the alerts fire on the series they are about and stay quiet on an idle deployment (promtool test rules)", () => {
+    const r = run("promtool", ["test", "rules", ...ruleTestFiles]);
     expect(r.status, r.out).toBe(0);
+  });
+
+  it("the rule tests catch an alert that fires when idle or stays silent without a target", () => {
+    // The two faults these alerts had: the sweeper's alert read per-sale passes (none with no live sale),
+    // and the gateway's had no `absent()`.
+    const broken = [
+      [
+        'sum(increase(flashsale_sweeper_rounds_total{outcome="done"}[10m]))',
+        'sum(increase(flashsale_sweeper_passes_total{outcome!="failed"}[10m]))',
+        "idle.test.yml",
+        "FlashsaleSweeperNotPassing",
+      ],
+      [
+        'up{job="flashsale-gateway"} == 0 or absent(up{job="flashsale-gateway"})',
+        'up{job="flashsale-gateway"} == 0',
+        "availability.test.yml",
+        "FlashsaleGatewayDown",
+      ],
+    ] as const;
+    for (const [from, to, file, alert] of broken) {
+      const dir = join(tmp, alert);
+      mkdirSync(join(dir, "tests"), { recursive: true });
+      cpSync(join(ROOT, "deploy/prometheus/tests"), join(dir, "tests"), { recursive: true });
+      const text = read("deploy/prometheus/alerts.yml");
+      expect(text).toContain(from);
+      writeFileSync(join(dir, "alerts.yml"), text.replace(from, to));
+      const r = run("promtool", ["test", "rules", join(dir, "tests", file)]);
+      expect(r.status, alert).not.toBe(0);
+      expect(r.out).toContain(`alertname: ${alert}`);
+    }
+  });
+
+  it("every alert has a firing case and a quiet one in the idle deployment's test", () => {
+    const firing = new Set<string>();
+    for (const f of ruleTestFiles)
+      for (const c of ruleCases(f)) if ((c.exp_alerts ?? []).length > 0) firing.add(c.alertname);
+    const idle = ruleTests("deploy/prometheus/tests/idle.test.yml");
+    const quietWhenIdle = new Set(
+      idle.tests
+        .flatMap((t) => t.alert_rule_test ?? [])
+        .flatMap((c) => ((c.exp_alerts ?? []).length === 0 ? [c.alertname] : [])),
+    );
+    // The idle file is only idle: no case of it expects an alert.
+    expect(idle.tests.flatMap((t) => t.alert_rule_test ?? []).filter((c) => (c.exp_alerts ?? []).length > 0)).toEqual(
+      [],
+    );
+    for (const r of rules) {
+      expect(firing, `${r.alert} fires in no test case`).toContain(r.alert);
+      expect(quietWhenIdle, `${r.alert} is not checked on the idle deployment`).toContain(r.alert);
+    }
+    // Checked after the longest `for` and window: an hour and a half.
+    const latest = Math.max(...idle.tests.flatMap((t) => t.alert_rule_test ?? []).map((c) => minutes(c.eval_time)));
+    expect(latest).toBeGreaterThanOrEqual(60);
+  });
+
+  it("the test series are metrics the source registers (or `up`)", () => {
+    const names = ruleTestFiles.flatMap((f) =>
+      ruleTests(f).tests.flatMap((t) => t.input_series.map((s) => s.series.replace(/\{.*$/, ""))),
+    );
+    expect(names).toContain("flashsale_sweeper_rounds_total");
+    expect(unregistered(metricNames(names.filter((n) => n !== "up").join(" ")))).toEqual([]);
+    expect(names.filter((n) => n !== "up" && !n.startsWith("flashsale_"))).toEqual([]);
+  });
+
+  it("every alert's runbook_url names a section of docs/runbooks.md", () => {
+    const sections = headingAnchors(read("docs/runbooks.md"));
+    for (const r of rules) {
+      const url = r.annotations?.runbook_url ?? "";
+      expect(url, r.alert).toBe(`docs/runbooks.md#${r.alert!.toLowerCase()}`);
+      expect(sections, r.alert).toContain(url.split("#")[1]);
+    }
+    // The check sees a missing section.
+    expect(headingAnchors("## FlashsaleWriterDown\n")).toEqual(["flashsalewriterdown"]);
+    expect(sections).not.toContain("flashsalenosuchalert");
   });
 
   it("every alert has a severity, a summary and a description", () => {
@@ -100,6 +205,7 @@ describe("Prometheus rules and scrape configs", () => {
       "FlashsaleOrdersParked",
       "FlashsaleOrdersDeadLettered",
       "FlashsaleWriterDown",
+      "FlashsaleGatewayDown",
       "FlashsaleSweeperNotPassing",
     ]) {
       expect(names).toContain(a);

@@ -116,6 +116,9 @@ describe("metrics of a durable gateway: group commit, writer, 202 → row lag, p
       total(text, "flashsale_sweeper_passes_total"),
     );
     expect(total(text, "flashsale_sale_drift_units", { sale: saleId })).toBe(0);
+    // The loop's rounds, which the sweeper's alert reads (a pass was done, so a round was too).
+    expect(total(text, "flashsale_sweeper_rounds_total", { outcome: "done" })).toBeGreaterThanOrEqual(1);
+    expect(total(text, "flashsale_sweeper_rounds_total", { outcome: "failed" })).toBeDefined();
 
     expectPromtoolPasses(text);
 

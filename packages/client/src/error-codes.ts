@@ -1,7 +1,10 @@
+import type { ErrorCode } from "./types.js";
+
 /**
  * The gateway's error registry as a client sees it: code → HTTP status. A copy, so the package needs
  * nothing from the gateway at run time; test/unit/storefront-client.test.ts fails when it drifts
- * from src/errors.ts.
+ * from src/errors.ts, and it does not compile unless its codes are exactly the OpenAPI document's
+ * `ErrorCode` (the generated ./openapi.ts).
  */
 export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
@@ -24,10 +27,7 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   UNAVAILABLE: 503,
-} as const;
-
-/** Every code the gateway answers with (`{"error": {"code", "message"}}`). */
-export type ErrorCode = keyof typeof ERROR_STATUS;
+} as const satisfies Record<ErrorCode, number>;
 
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.prototype.hasOwnProperty.call(ERROR_STATUS, code);

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "./error-codes.js";
+import type { ErrorCode } from "./types.js";
 
 /** What the client knew about the call when it failed. */
 interface FailureContext {

@@ -6,11 +6,13 @@ export {
   type PlaceOrderInput,
   type RetryOptions,
 } from "./client.js";
-export { ERROR_STATUS, RETRYABLE_CODES, isErrorCode, type ErrorCode } from "./error-codes.js";
+export { ERROR_STATUS, RETRYABLE_CODES, isErrorCode } from "./error-codes.js";
 export { FlashSaleError, FlashSaleTransportError } from "./errors.js";
 export type {
   AnswerInfo,
   CancelledOrder,
+  ErrorBody,
+  ErrorCode,
   Order,
   OrderStatus,
   PlacedOrder,
@@ -18,3 +20,5 @@ export type {
   ReservedOrder,
   Sale,
 } from "./types.js";
+// The whole document's types (openapi-typescript), for calls this client does not make.
+export type { components, operations, paths } from "./openapi.js";
