@@ -249,8 +249,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: every dependency answers and no circuit is open */
+    /** Readiness: this process has started and is not draining (dependencies are not asked) */
     get: operations["readyz"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/health/dependencies": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Dependencies: Redis, MySQL and RocketMQ answer and no circuit is open */
+    get: operations["dependencies"];
     put?: never;
     post?: never;
     delete?: never;
@@ -462,6 +479,13 @@ export interface components {
     Readiness: {
       /** @constant */
       status: "ready";
+      checks: {
+        [key: string]: "up" | "down";
+      };
+    };
+    Dependencies: {
+      /** @constant */
+      status: "up";
       checks: {
         [key: string]: "up" | "down";
       };
@@ -2534,6 +2558,61 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Readiness"];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  dependencies: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description every dependency answers */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Dependencies"];
         };
       };
       /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
