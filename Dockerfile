@@ -39,8 +39,10 @@ COPY config ./config
 RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/flashsale.js "$@"\n' > /usr/local/bin/flashsale \
   && chmod 755 /usr/local/bin/flashsale
 USER node
-EXPOSE 8080
-# GET /healthz on the port the config gives (default.json, FLASHSALE_CONFIG, FLASHSALE__SERVER__PORT...),
+# 8080: the public port (buyers); 8090: the ops listener (admin, /metrics, probes), on loopback unless
+# FLASHSALE__SERVER__OPS__HOST says otherwise (compose.yaml and deploy/k8s set 0.0.0.0, never published).
+EXPOSE 8080 8090
+# GET /healthz on the ops port the config gives (default.json, FLASHSALE_CONFIG, FLASHSALE__SERVER__OPS__PORT...),
 # not a port written here. Writer-only containers run `node dist/src/healthcheck.js writer` instead
 # (rocketmq.consumer.http); compose.yaml and deploy/k8s set their own checks and probes.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "dist/src/healthcheck.js"]

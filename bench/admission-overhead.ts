@@ -62,6 +62,8 @@ interface Gw {
   env: Record<string, string>;
   child: TsChild;
   port: number;
+  /** Its ops listener (admin API). */
+  opsPort: number;
   rejectSale: string;
   liveSale: string;
 }
@@ -132,9 +134,9 @@ type Pools = Map<Gw, { reject: LoadJob["requests"]; live: LoadJob["requests"] }>
 /** One side's gateway with its two sales: one sold out (the flag set by one SOLD_OUT), one with stock for all. */
 async function startSide(cfg: Config, s: { label: string; env: Record<string, string> }): Promise<Gw> {
   const child = new TsChild(compiledScript("bench/servers/gateway-server.ts"), { core: SERVER_CORE, env: s.env });
-  const port = (await child.next<{ port: number }>()).port;
+  const { port, opsPort } = await child.next<{ port: number; opsPort: number }>();
   const base = `http://127.0.0.1:${port}`;
-  const api = new ApiClient(base, cfg.auth);
+  const api = new ApiClient(base, cfg.auth, `http://127.0.0.1:${opsPort}`);
   const admin = api.admin();
   const startsAt = Date.now() - 1000;
   const sale = (saleId: string, stock: number) => ({
@@ -164,7 +166,7 @@ async function startSide(cfg: Config, s: { label: string; env: Record<string, st
     await api.call("PUT", `/v1/admin/sales/${liveSale}`, { headers: admin, body: sale(liveSale, 1_000_000) }),
     201,
   );
-  return { label: s.label, env: s.env, child, port, rejectSale, liveSale };
+  return { label: s.label, env: s.env, child, port, opsPort, rejectSale, liveSale };
 }
 
 /** Each side's request pools: every buyer once on the sold-out sale and once, with a token of its own, on the live one. */
@@ -173,7 +175,7 @@ async function requestPools(cfg: Config, gws: Gw[], jwts: string[]): Promise<Poo
   const requests = new Map<Gw, { reject: LoadJob["requests"]; live: LoadJob["requests"] }>();
   for (const g of gws) {
     const base = `http://127.0.0.1:${g.port}`;
-    const api = new ApiClient(base, cfg.auth);
+    const api = new ApiClient(base, cfg.auth, `http://127.0.0.1:${g.opsPort}`);
     const liveTokens: string[] = [];
     for (let i = 0; i < BUYERS; i += 50) {
       const batch = await Promise.all(

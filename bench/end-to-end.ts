@@ -191,6 +191,8 @@ const roundP = (p: Percentiles): Percentiles => ({
 interface Ctx {
   cfg: Config;
   gwPort: number;
+  /** The gateway's ops listener (admin API). */
+  gwOpsPort: number;
   gwChild: TsChild;
   naivePort: number;
   naiveDb: string;
@@ -286,7 +288,7 @@ async function gatewayRound(
   profile = false,
 ): Promise<RoundResult> {
   const base = `http://127.0.0.1:${ctx.gwPort}`;
-  const api = new ApiClient(base, ctx.cfg.auth);
+  const api = new ApiClient(base, ctx.cfg.auth, `http://127.0.0.1:${ctx.gwOpsPort}`);
   const admin = api.admin();
   const saleId = `e2e-${rid()}`;
   const startsAt = Date.now() - 1000;
@@ -476,7 +478,11 @@ async function startSides(
   });
   children.push(gwChild);
   if (split) children.push(new TsChild(compiledScript("src/writer-main.ts"), { core: LOAD_CORE, env }));
-  const gwPort = (await within(gwChild.next<{ port: number }>(), 60_000, "gateway start")).port;
+  const { port: gwPort, opsPort: gwOpsPort } = await within(
+    gwChild.next<{ port: number; opsPort: number }>(),
+    60_000,
+    "gateway start",
+  );
   const naiveChild = new TsChild(compiledScript("bench/servers/naive-server.ts"), {
     core: SERVER_CORE,
     env: { ...env, NAIVE_DB: naiveDb, NAIVE_POOL: String(NAIVE_POOL) },
@@ -499,6 +505,7 @@ async function startSides(
   return {
     cfg,
     gwPort,
+    gwOpsPort,
     gwChild,
     naivePort,
     naiveDb,

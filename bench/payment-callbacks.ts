@@ -40,10 +40,14 @@ export const paymentCallbacks: Benchmark = {
       await ensureGatewayTopics(topics);
       const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
       children.push(gw);
-      const port = (await gw.next<{ port: number }>()).port;
+      const { port, opsPort } = await gw.next<{ port: number; opsPort: number }>();
       const client = new TsChild(compiledScript("bench/clients/request-list.ts"), { core: LOAD_CORE, env });
       children.push(client);
-      const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
+      const api = new ApiClient(
+        `http://127.0.0.1:${port}`,
+        { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret },
+        `http://127.0.0.1:${opsPort}`,
+      );
       const saleId = `pay-${id}`;
       const orders = await placeOrders(api, saleId);
       const watch = requestListWatcher(client, gw.pid);

@@ -56,7 +56,7 @@ const NODE_HTTP: Target = { label: "node-http-hello", script: compiledScript("be
 const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) =>
   expectStatus(`reject-path setup: ${what}`, got, status, code);
 
-type Servers = Map<Target, { child: TsChild; port: number }>;
+type Servers = Map<Target, { child: TsChild; port: number; opsPort?: number }>;
 type WrkSample = WrkResult & { serverCpuUsPerRequest: number; serverBusy: number };
 /** The gateway's count of answers from its sold-out flag. */
 type ShortCircuits = () => Promise<number>;
@@ -78,7 +78,7 @@ export const rejectPath: Benchmark = {
         : [];
       for (const t of [GATEWAY, UWS, NODE_HTTP]) {
         const child = new TsChild(t.script, { core: SERVER_CORE, env, nodeArgs: t === GATEWAY ? profile : [] });
-        servers.set(t, { child, port: (await child.next<{ port: number }>()).port });
+        servers.set(t, { child, ...(await child.next<{ port: number; opsPort?: number }>()) });
       }
       const { requests, shortCircuits } = await soldOutSale(cfg, servers.get(GATEWAY)!);
       load = new TsChild(compiledScript("bench/clients/http-load.ts"), { core: LOAD_CORE });
@@ -115,9 +115,9 @@ export const rejectPath: Benchmark = {
  */
 async function soldOutSale(
   cfg: Config,
-  gw: { child: TsChild; port: number },
+  gw: { child: TsChild; port: number; opsPort?: number },
 ): Promise<{ requests: LoadJob["requests"]; shortCircuits: ShortCircuits }> {
-  const api = new ApiClient(`http://127.0.0.1:${gw.port}`, cfg.auth);
+  const api = new ApiClient(`http://127.0.0.1:${gw.port}`, cfg.auth, `http://127.0.0.1:${gw.opsPort}`);
   const admin = api.admin();
   const jwt = (sub: string) => signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp: Math.floor(Date.now() / 1000) + 3600 });
   const saleId = `rej-${rid()}`;

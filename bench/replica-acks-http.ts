@@ -133,14 +133,14 @@ async function startGateways(
     };
     const child = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
     children.push(child);
-    const port = (await within(child.next<{ port: number }>(), 60_000, "gateway start")).port;
+    const { port, opsPort } = await within(child.next<{ port: number; opsPort: number }>(), 60_000, "gateway start");
     const label = `minReplicaAcks ${s.minReplicaAcks}`;
     gateways.push({
       label,
       minReplicaAcks: s.minReplicaAcks,
       child,
       port,
-      api: new ApiClient(`http://127.0.0.1:${port}`, auth),
+      api: new ApiClient(`http://127.0.0.1:${port}`, auth, `http://127.0.0.1:${opsPort}`),
       shards: new MysqlShards(benchConfig(env).mysql),
     });
   }

@@ -170,9 +170,10 @@ export async function headline(): Promise<boolean> {
 /** The gateway (pinned to the server core), the order writer, and the crowd (pinned to the other core). */
 async function startProcesses(cfg: Config, env: Record<string, string>): Promise<Ctx> {
   const port = await freePort();
+  const opsPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "fs-headline-"));
   const common = {
-    server: { port, host: "127.0.0.1" },
+    server: { port, host: "127.0.0.1", ops: { host: "127.0.0.1", port: opsPort } },
     admission: { shedding: { maxInFlight: Math.max(4096, CONNECTIONS * 2) } },
   };
   // The gateway takes no order messages; the writer process does (and answers back-checks, sweeps).
@@ -209,7 +210,11 @@ async function startProcesses(cfg: Config, env: Record<string, string>): Promise
     logs,
     gw,
     writer,
-    api: new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret }),
+    api: new ApiClient(
+      `http://127.0.0.1:${port}`,
+      { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret },
+      `http://127.0.0.1:${opsPort}`,
+    ),
     shards: new MysqlShards(cfg.mysql),
     redis: createRedis(cfg.redis),
     keys: new Keys(cfg.redis.keyPrefix),

@@ -131,8 +131,13 @@ async function main(): Promise<void> {
   const started = await up(false);
   const cfg = loadConfig();
   const port = await freePort();
-  const gateway = startGateway(port);
-  const api = new ApiClient(`http://127.0.0.1:${port}`, { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret });
+  const opsPort = await freePort();
+  const gateway = startGateway(port, opsPort);
+  const api = new ApiClient(
+    `http://127.0.0.1:${port}`,
+    { ...cfg.auth, webhookSecret: cfg.payments.webhookSecret },
+    `http://127.0.0.1:${opsPort}`,
+  );
   const shards = new MysqlShards(cfg.mysql);
   const saleId = `demo-${Date.now().toString(36)}`;
   // Downstream's view: every order event of this sale, as delivered (at least once).
@@ -167,12 +172,15 @@ async function main(): Promise<void> {
 }
 
 /** The gateway as `npm start` runs it: compiled, not through tsx; its stderr kept for a failed start. */
-function startGateway(port: number): { process: ChildProcess; log: () => string } {
+function startGateway(port: number, opsPort: number): { process: ChildProcess; log: () => string } {
   const dir = mkdtempSync(join(tmpdir(), "fs-demo-"));
   // Sweeps every second: the fallback for timeouts and repairs shows up within the demo's minute.
   writeFileSync(
     join(dir, "demo.json"),
-    JSON.stringify({ server: { port, host: "127.0.0.1" }, sweeper: { intervalMs: 1000 } }),
+    JSON.stringify({
+      server: { port, host: "127.0.0.1", ops: { host: "127.0.0.1", port: opsPort } },
+      sweeper: { intervalMs: 1000 },
+    }),
   );
   execFileSync(
     process.execPath,

@@ -10,7 +10,7 @@ import { TransactionalOrderPlacer } from "./messaging/transactional-placer.js";
 import type { PendingRows } from "./messaging/pending-rows.js";
 import { createLogger, type Logger } from "./observability/log.js";
 import type { Metrics } from "./observability/metrics.js";
-import { redisProbe, tcpProbe, type Probe } from "./observability/readiness.js";
+import { redisProbe, tcpProbe, type OpsProbes, type Probe } from "./observability/readiness.js";
 import type { MysqlShards } from "./persistence/mysql-shards.js";
 import type { OrderRepository } from "./persistence/order-repository.js";
 import { ProcessCore } from "./process/core.js";
@@ -63,6 +63,8 @@ export class GatewayProcess {
   readonly pendingRows: PendingRows;
   /** Set by drain(): not ready, new requests refused once the listener closes. */
   draining = false;
+  /** Set once start() has started every role: ready from then until draining. */
+  started = false;
   /** The start-up warning about Redis durability, if any (tests and operators read it). */
   redisWarning: string | null = null;
   /** The process's root logger (service "gateway", or "writer" for a process without HTTP). */
@@ -102,6 +104,7 @@ export class GatewayProcess {
       if (proc.roles.http) await proc.startHttp();
       if (opts.opsHttp) await proc.startOpsHttp(opts.opsHttp);
       if (proc.roles.sweeper) proc.durable.sweepLoop.start();
+      proc.started = true;
     } catch (err) {
       await proc.close();
       throw err;
@@ -128,17 +131,23 @@ export class GatewayProcess {
     return placer;
   }
 
-  private probes(): Probe[] {
+  /**
+   * Readiness is this process's: started and not draining (balancers stop sending before the listener
+   * closes). The shared dependencies are reported apart (/health/dependencies): one Redis blip must not mark
+   * every replica unready at once, since the gateway answers its own 503 with Retry-After meanwhile.
+   */
+  private probes(): OpsProbes {
+    const serving: Probe = { name: "serving", check: () => Promise.resolve(this.started && !this.draining) };
     const redis = redisProbe(this.redis);
-    // Not ready once draining: balancers stop sending before the listener closes.
-    const serving: Probe = { name: "serving", check: () => Promise.resolve(!this.draining) };
-    if (!this.parts.durable) return [serving, redis];
-    return [
-      serving,
-      redis,
-      { name: "mysql", check: () => this.shards.ping() },
-      tcpProbe("rocketmq", this.config.rocketmq.endpoints),
-    ];
+    if (!this.parts.durable) return { readiness: [serving], dependencies: [redis] };
+    return {
+      readiness: [serving],
+      dependencies: [
+        redis,
+        { name: "mysql", check: () => this.shards.ping() },
+        tcpProbe("rocketmq", this.config.rocketmq.endpoints),
+      ],
+    };
   }
 
   /** The HTTP role, with the admin routes acting through the sweeper (Redis alone without MySQL) and the placer. */
@@ -150,22 +159,31 @@ export class GatewayProcess {
       placer: () => this.orderPlacer(),
     };
     try {
-      await http.start(this.opts.port ?? this.config.server.port, wiring);
+      const ops = this.config.server.ops;
+      await http.start(
+        { port: this.opts.port ?? this.config.server.port, ops: { ...ops, port: this.opts.opsPort ?? ops.port } },
+        wiring,
+      );
     } finally {
       this.saleChannels = http.saleChannels;
     }
   }
 
-  /** The writer-only process's probes and metrics: the gateway's checks, plus the consumers' start-up. */
+  /**
+   * The writer-only process's probes and metrics: ready once its consumers have started (and until it
+   * drains), whatever MySQL says: a writer has no traffic to turn away, and a rollout should not stall on a
+   * dependency every writer shares. The dependencies are on /health/dependencies.
+   */
   private async startOpsHttp(at: { host: string; port: number }): Promise<void> {
     const consumer: Probe = { name: "consumer", check: () => Promise.resolve(this.parts.writer?.consuming ?? false) };
-    const probes = this.roles.writer ? [...this.probes(), consumer] : this.probes();
+    const probes = this.probes();
+    if (this.roles.writer) probes.readiness.push(consumer);
     this.parts.opsServer = await listenOps(this.core, at, probes);
   }
 
-  /** The port of the opsHttp server (0 when there is none). */
+  /** The ops listener's port: the HTTP role's (admin, probes, metrics), else the opsHttp server's; 0 when none. */
   get opsPort(): number {
-    return this.parts.opsServer?.port ?? 0;
+    return this.parts.http?.opsPort || this.parts.opsServer?.port || 0;
   }
 
   private get durable(): Durable {

@@ -7,8 +7,9 @@ import { configOrExit, onStopSignal, runEntry, stopOnSignal } from "./process-en
 import { checkDependencies } from "./startup-checks.js";
 
 /**
- * `npm start`: validates the config, then runs `server.workers` gateway processes sharing the port
- * (uWS listens with SO_REUSEPORT on Linux, so the kernel spreads connections over them).
+ * `npm start`: validates the config, then runs `server.workers` gateway processes sharing the public port
+ * and the ops port (uWS listens with SO_REUSEPORT on Linux, so the kernel spreads connections over them;
+ * a scrape of /metrics on any worker shows all of them, src/observability/cluster-metrics.ts).
  */
 runEntry("gateway", async () => {
   const config = configOrExit();
@@ -35,6 +36,10 @@ runEntry("gateway", async () => {
   const crashAt = crashPointOf(process.env.FLASHSALE_FAULT);
   const proc = await GatewayProcess.start(config, { crashAt });
   if (cluster.isWorker) proc.metrics.aggregateAcrossCluster();
-  proc.log.info({ port: proc.port }, `listening on ${config.server.host}:${proc.port}`);
+  const ops = config.server.ops;
+  proc.log.info(
+    { port: proc.port, opsPort: proc.opsPort },
+    `listening on ${config.server.host}:${proc.port}; ops (admin, /metrics, /readyz, /healthz) on ${ops.host}:${proc.opsPort}`,
+  );
   stopOnSignal(proc);
 });

@@ -12,7 +12,7 @@ runEntry("writer", async () => {
     opsHttp: config.rocketmq.consumer.http,
   });
   proc.log.info(
-    `consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}; /healthz, /readyz, /metrics on ${config.rocketmq.consumer.http.host}:${proc.opsPort}`,
+    `consuming ${config.rocketmq.orderTopic} as ${config.rocketmq.consumerGroup}; /healthz, /readyz, /health/dependencies, /metrics on ${config.rocketmq.consumer.http.host}:${proc.opsPort}`,
   );
   stopOnSignal(proc);
 });

@@ -42,13 +42,22 @@ export interface SaleSpec {
  * retries as a storefront would; `order`, `orderStatus`, `cancel` and `sale` send one attempt through it
  * and hand back the raw answer, for the tests that assert on a 429's or 503's status and headers (`token`
  * gives the token, or throws its typed error).
- * Operator and payment-provider calls, and deliberately malformed requests, use `call`.
+ * Operator and payment-provider calls, and deliberately malformed requests, use `call`, which sends the
+ * operator and operations paths (OPS_PATH_RE: the admin API, /metrics, /readyz, /healthz, /health/...) to
+ * the gateway's ops listener (`opsBase`, `server.ops`) and everything else to its public port (`base`).
  */
 export class ApiClient {
   constructor(
     readonly base: string,
     private readonly creds: ApiCredentials,
+    /** The ops listener (`server.ops`): admin API, probes, metrics. */
+    readonly opsBase: string,
   ) {}
+
+  /** The URL of a path on the listener that serves it: the ops one for admin and ops paths, else the public one. */
+  url(path: string): string {
+    return (OPS_PATH_RE.test(path) ? this.opsBase : this.base) + path;
+  }
 
   jwt(userId: string, ttlSeconds = 600): string {
     return signBuyerJwt(this.creds.userJwtSecret, { sub: userId, exp: Math.floor(Date.now() / 1000) + ttlSeconds });
@@ -65,7 +74,7 @@ export class ApiClient {
       body = JSON.stringify(opts.body);
       headers["content-type"] ??= "application/json";
     }
-    const r = await fetch(this.base + path, { method, headers, body });
+    const r = await fetch(this.url(path), { method, headers, body });
     const text = await r.text();
     let parsed: unknown = text;
     try {
@@ -219,12 +228,15 @@ export class ApiClient {
 
   /** True once GET /readyz answers 200. */
   ready(): Promise<boolean> {
-    return fetch(`${this.base}/readyz`).then(
+    return fetch(`${this.opsBase}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
   }
 }
+
+/** The paths served on the ops listener (`server.ops`) rather than the public port. */
+export const OPS_PATH_RE = /^\/(v1\/admin(\/|$|\?)|metrics|readyz|healthz|health\/)/;
 
 /** Throws unless an answer has the status (and error code) expected; `what` names the step. */
 export function expectStatus(what: string, got: { status: number; body: any }, status: number, code?: string): void {

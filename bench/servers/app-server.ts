@@ -96,7 +96,7 @@ W.consume = async function (this: OrderWriter, view) {
   }
   return consume.call(this, view);
 };
-const app = await GatewayProcess.start(loadConfig(), { port: 0 });
+const app = await GatewayProcess.start(loadConfig(), { port: 0, opsPort: 0 });
 app.writer.onPersisted = (order) => {
   const d = deliveredAt.get(order.orderId);
   if (d !== undefined) record("deliveredToPersisted", performance.now() - d);
@@ -111,7 +111,7 @@ inspector?.connect();
 const post = (method: string) =>
   new Promise<any>((ok, fail) => inspector!.post(method, (err, res) => (err ? fail(err) : ok(res))));
 
-reply({ port: app.port });
+reply({ port: app.port, opsPort: app.opsPort });
 stdinMessages((msg: { cmd: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
     void post("Profiler.enable")

@@ -37,7 +37,8 @@ const EXIT_HELP = `exit codes:
   5  the CLI itself could not run (not built, or an internal error)`;
 
 const GLOBAL_HELP = `options (any command):
-  --url URL          the gateway (default $FLASHSALE_URL, else http://127.0.0.1:<server.port> of the config)
+  --url URL          the gateway's ops listener (default $FLASHSALE_URL, else http://127.0.0.1:<server.ops.port>
+                     of the config); \`sale\` asks the public port: $FLASHSALE_PUBLIC_URL, else <server.port>
   --token-file PATH  read the admin token from this file; without it the token is $FLASHSALE_ADMIN_TOKEN,
                      else the file named by $FLASHSALE_ADMIN_TOKEN_FILE, else auth.adminToken of the config
                      (the first when it is a list)
@@ -248,14 +249,18 @@ function tokenOf(values: Values): string | undefined {
   return undefined;
 }
 
-/** The gateway's base URL and the admin token: the flags, else the environment, else the config (read only then). */
-function gateway(values: Values): { base: string; token: string } {
+/**
+ * The gateway's base URL for a command and the admin token: the flags, else the environment, else the config
+ * (read only then). The admin API is on the ops listener (server.ops); the public sale view on server.port.
+ */
+function gateway(values: Values, cmd: string): { base: string; token: string } {
   let cfg: ReturnType<typeof loadConfig> | undefined;
   const config = () => (cfg ??= loadConfig());
-  const base = (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.port}`).replace(
-    /\/+$/,
-    "",
-  );
+  const url =
+    cmd === "sale"
+      ? (process.env.FLASHSALE_PUBLIC_URL ?? `http://127.0.0.1:${config().server.port}`)
+      : (values.url ?? process.env.FLASHSALE_URL ?? `http://127.0.0.1:${config().server.ops.port}`);
+  const base = url.replace(/\/+$/, "");
   const token = tokenOf(values) ?? adminTokens(config().auth)[0]!;
   return { base, token };
 }
@@ -342,7 +347,7 @@ async function main(argv: string[]): Promise<number> {
   const request = requestOf(cmd, rest, values);
   const timeoutMs = duration(values.timeout ?? "30s", "--timeout");
   if (timeoutMs <= 0) throw new UsageError("--timeout must be above 0");
-  const { base, token } = gateway(values);
+  const { base, token } = gateway(values, cmd);
   const answer = await send(base, token, timeoutMs, request);
   return typeof answer === "number" ? answer : printAnswer(answer.res, answer.text, cmd, values.json);
 }

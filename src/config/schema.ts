@@ -51,6 +51,11 @@ export const configSchema = z
       .object({
         port: z.number().int().min(0).max(65535),
         host: z.string().min(1),
+        /**
+         * The ops listener: the admin API, /metrics, /readyz, /healthz, /health/dependencies (port 0: any
+         * free one). Loopback by default: never publish it where buyers reach.
+         */
+        ops: z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }).strict(),
         workers: positiveInt.max(64),
         maxBodyBytes: positiveInt.max(1 << 20),
         drainGraceMs: z.number().int().min(0).max(600_000),

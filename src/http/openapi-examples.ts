@@ -134,8 +134,9 @@ export const EXAMPLES = {
     ],
   },
   health: { status: "ok" },
-  readiness: {
-    status: "ready",
+  readiness: { status: "ready", checks: { serving: "up" } },
+  dependencies: {
+    status: "up",
     checks: { redis: "up", mysql: "up", rocketmq: "up" },
     breakers: { redis: "closed", mysql: "closed", rocketmq: "closed" },
   },

@@ -349,9 +349,17 @@ const SCHEMAS: Record<string, Schema> = {
   Health: { type: "object", required: ["status"], properties: { status: { const: "ok" } } },
   Readiness: {
     type: "object",
-    required: ["status", "checks", "breakers"],
+    required: ["status", "checks"],
     properties: {
       status: { const: "ready" },
+      checks: { type: "object", additionalProperties: { enum: ["up", "down"] } },
+    },
+  },
+  Dependencies: {
+    type: "object",
+    required: ["status", "checks", "breakers"],
+    properties: {
+      status: { const: "up" },
       checks: { type: "object", additionalProperties: { enum: ["up", "down"] } },
       breakers: { type: "object", additionalProperties: { type: "string" } },
     },
@@ -678,11 +686,27 @@ const OPERATIONS: Record<RouteName, Operation> = {
     errors: [],
   },
   readyz: {
-    summary: "Readiness: every dependency answers and no circuit is open",
+    summary: "Readiness: this process has started and is not draining (dependencies are not asked)",
     description:
-      "200 when every dependency answers its probe and no circuit breaker is open; otherwise 503 naming what is down, with the same `checks` and `breakers`.",
+      "200 from the end of start-up until a drain begins, then 503 with Retry-After, so a balancer stops sending before the public listener closes. " +
+      "Shared dependencies are not asked (one Redis blip would mark every pod unready at once); GET /health/dependencies reports them.",
     tag: "operations",
     ok: [{ status: 200, description: "ready", schema: json("Readiness"), example: EXAMPLES.readiness }],
+    errors: ["UNAVAILABLE"],
+  },
+  dependencies: {
+    summary: "Dependencies: Redis, MySQL and RocketMQ answer and no circuit is open",
+    description:
+      "For operators, on the ops listener: 200 when every dependency this process uses answers its probe and no circuit breaker is open; otherwise 503 naming what is down, with the same `checks` and `breakers`. Never shed nor rate-limited.",
+    tag: "operations",
+    ok: [
+      {
+        status: 200,
+        description: "every dependency answers",
+        schema: json("Dependencies"),
+        example: EXAMPLES.dependencies,
+      },
+    ],
     errors: ["UNAVAILABLE"],
   },
   metrics: {
@@ -842,6 +866,8 @@ export function openApiDocument(): Schema {
       license: { name: pkg.license, identifier: pkg.license },
       description:
         'Flash-sale gateway. Every answer carries X-Request-Id; errors are {"error": {"code", "message"}} with a code from the registry. ' +
+        "The buyer, storefront and payment routes (and this document) are served on the public port (server.port); the operator and operations routes " +
+        "on the ops listener (server.ops), and each listener answers 404 for the other's. " +
         "A path not listed answers 404 NOT_FOUND (components/responses/NotFound); a listed path with a method it does not take answers 405 METHOD_NOT_ALLOWED with `Allow` naming the methods it takes (components/responses/MethodNotAllowed). " +
         'A 401 carries WWW-Authenticate: `Bearer realm="flashsale"` (RFC 6750; with `error="invalid_token"` when a bearer token came and was refused), or on the payment callback the X-Signature challenge. ' +
         "Every answer of a listed operation carries Cache-Control: `public, max-age=1` on the public sale view's 2xx, `no-store` on everything else. " +
@@ -856,9 +882,13 @@ export function openApiDocument(): Schema {
     ],
     tags: [
       { name: "buyer", description: "storefronts and buyers" },
-      { name: "operator", description: "sale operators (admin token)" },
+      { name: "operator", description: "sale operators (admin token), on the ops listener (server.ops)" },
       { name: "payments", description: "the payment provider (signed callbacks)" },
-      { name: "operations", description: "probes, metrics and this document; never shed" },
+      {
+        name: "operations",
+        description:
+          "probes and metrics on the ops listener (server.ops), this document on the public port; never shed",
+      },
     ],
     paths,
     components: {

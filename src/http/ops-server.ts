@@ -5,9 +5,10 @@ import { errorReply, type HttpReply } from "./exchange.js";
 import type { OpsRoutes } from "./routes/ops.js";
 
 /**
- * The writer-only process's probes and metrics (`rocketmq.consumer.http`): GET /healthz, /readyz and
- * /metrics, answered by the same OpsRoutes as the gateway's, on a plain node:http server. Three routes
- * scraped every few seconds need none of uWS's speed, and the writer keeps its cores for its batches.
+ * The writer-only process's probes and metrics (`rocketmq.consumer.http`): GET /healthz, /readyz,
+ * /health/dependencies and /metrics, answered by the same OpsRoutes as the gateway's ops listener, on a plain
+ * node:http server. A few routes scraped every few seconds need none of uWS's speed, and the writer keeps
+ * its cores for its batches.
  */
 export class OpsHttpServer {
   private constructor(private readonly server: Server) {}
@@ -16,6 +17,7 @@ export class OpsHttpServer {
     const routes: Record<string, () => HttpReply | Promise<HttpReply>> = {
       "/healthz": ops.healthz,
       "/readyz": ops.readyz,
+      "/health/dependencies": ops.dependencies,
       "/metrics": ops.metricsText,
     };
     const server = createServer((req, res) => {

@@ -23,6 +23,12 @@ export interface RouteHandlers extends Routes {
 
 export type RouteMethod = "get" | "post" | "put";
 
+/**
+ * Where a route is served: "public" on `server.port` (buyers, the storefront, the payment provider), "ops" on
+ * `server.ops` (operators, probes, Prometheus). A route is served on its listener only; the other answers 404.
+ */
+export type Listener = "public" | "ops";
+
 /** Who may call a route, which is also its OpenAPI security requirement. */
 export type Caller = "anyone" | "buyer" | "operator" | "payment_provider";
 
@@ -33,6 +39,7 @@ export interface RouteSpec {
   /** The route's label in metrics and its OpenAPI operationId. */
   name: string;
   caller: Caller;
+  listener: Listener;
   handler: (r: RouteHandlers) => Handler;
   /** Never shed nor rate-limited: the operations endpoints, since a saturated process must still say so. */
   operational?: true;
@@ -100,6 +107,7 @@ export const ROUTES = [
     path: "/v1/sales/:saleId",
     name: "sale",
     caller: "anyone",
+    listener: "public",
     handler: (r) => r.buyer.getSale,
     cacheControl: "public, max-age=1",
   },
@@ -108,6 +116,7 @@ export const ROUTES = [
     path: "/v1/sales/:saleId/tokens",
     name: "token",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.buyer.issueToken,
   },
   // After sell-out, the flood is answered from the local flag: shedding it would cost as much and bring it back.
@@ -116,6 +125,7 @@ export const ROUTES = [
     path: "/v1/sales/:saleId/orders",
     name: "order",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.buyer.placeOrder,
     idempotencyKey: true,
     cheap: (r) => r.buyer.soldOutHere,
@@ -125,6 +135,7 @@ export const ROUTES = [
     path: "/v1/orders/:orderId",
     name: "order_status",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.orders.getOrder,
   },
   {
@@ -132,6 +143,7 @@ export const ROUTES = [
     path: "/v1/orders/:orderId/cancel",
     name: "order_cancel",
     caller: "buyer",
+    listener: "public",
     handler: (r) => r.orders.cancel,
   },
   {
@@ -139,6 +151,7 @@ export const ROUTES = [
     path: "/v1/payments/callback",
     name: "payment_callback",
     caller: "payment_provider",
+    listener: "public",
     handler: (r) => r.payments.callback,
   },
   {
@@ -146,6 +159,7 @@ export const ROUTES = [
     path: "/v1/admin/sales",
     name: "admin_list_sales",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.list,
   },
   {
@@ -153,6 +167,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId",
     name: "admin_put_sale",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.putSale,
   },
   {
@@ -160,6 +175,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/stats",
     name: "admin_stats",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.stats,
   },
   {
@@ -167,6 +183,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/reconcile",
     name: "admin_reconcile",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.reconcile,
   },
   {
@@ -174,6 +191,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/pause",
     name: "admin_pause",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.pause,
   },
   {
@@ -181,6 +199,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/resume",
     name: "admin_resume",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.resume,
   },
   {
@@ -188,6 +207,7 @@ export const ROUTES = [
     path: "/v1/admin/sales/:saleId/refunds",
     name: "admin_refunds",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.admin.refunds,
   },
   // Support's order read: any buyer's order, with its payments and refunds.
@@ -196,6 +216,7 @@ export const ROUTES = [
     path: "/v1/admin/orders/:orderId",
     name: "admin_order",
     caller: "operator",
+    listener: "ops",
     handler: (r) => r.adminOrders.order,
   },
   {
@@ -203,15 +224,35 @@ export const ROUTES = [
     path: "/healthz",
     name: "healthz",
     caller: "anyone",
+    listener: "ops",
     handler: (r) => r.ops.healthz,
     operational: true,
   },
-  { method: "get", path: "/readyz", name: "readyz", caller: "anyone", handler: (r) => r.ops.readyz, operational: true },
+  {
+    method: "get",
+    path: "/readyz",
+    name: "readyz",
+    caller: "anyone",
+    listener: "ops",
+    handler: (r) => r.ops.readyz,
+    operational: true,
+  },
+  // What /readyz no longer asks: whether Redis, MySQL and RocketMQ answer, and the circuit breakers.
+  {
+    method: "get",
+    path: "/health/dependencies",
+    name: "dependencies",
+    caller: "anyone",
+    listener: "ops",
+    handler: (r) => r.ops.dependencies,
+    operational: true,
+  },
   {
     method: "get",
     path: "/metrics",
     name: "metrics",
     caller: "anyone",
+    listener: "ops",
     handler: (r) => r.ops.metricsText,
     operational: true,
   },
@@ -220,6 +261,7 @@ export const ROUTES = [
     path: "/openapi.json",
     name: "openapi",
     caller: "anyone",
+    listener: "public",
     handler: (r) => r.openapi,
     operational: true,
   },

@@ -11,6 +11,7 @@ import {
   methodNotAllowed,
   policyOf,
   ROUTES,
+  type Listener,
   type RouteHandlers,
   type Routes,
   type RouteSpec,
@@ -18,12 +19,15 @@ import {
 import { loadedUws, loadUws } from "./uws.js";
 
 export interface HttpServerOptions {
+  /** Which routes of the table this server serves (the others answer 404 here). */
+  listener: Listener;
   host: string;
   maxBodyBytes: number;
   metrics: Metrics;
   shedder: LoadShedder;
   /** Turns a known dependency failure into an API error (unknown ones become INTERNAL_ERROR). */
   classify: (err: unknown) => ApiError | undefined;
+  /** Cross-origin access: the public listener's (`server.cors`); the ops listener has none. */
   cors: Cors;
   /** The process's root logger: unexpected failures (component "http") and the access log ("access"). */
   log: Logger;
@@ -31,7 +35,11 @@ export interface HttpServerOptions {
   accessSampleRate: number;
 }
 
-/** The gateway's HTTP server on uWS, serving the route table (route-table.ts) and nothing else. */
+/**
+ * One of the gateway's HTTP listeners on uWS, serving the routes of the table (route-table.ts) for its
+ * listener and nothing else: the public one (buyers, payments, the OpenAPI document) and the ops one
+ * (admin, probes, metrics) are two of these, each on its own address and port.
+ */
 export class HttpServer {
   private listenSocket: us_listen_socket | null = null;
   port = 0;
@@ -66,8 +74,10 @@ export class HttpServer {
       access: { log: componentLogger("access", this.opts.log), sampleRate: this.opts.accessSampleRate },
     };
     const handlers: RouteHandlers = { ...this.routes, openapi: openApiHandler() };
-    for (const r of ROUTES as readonly RouteSpec[])
+    for (const r of ROUTES as readonly RouteSpec[]) {
+      if (r.listener !== this.opts.listener) continue;
       route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
+    }
     // A browser's preflight, when cross-origin access is configured (`server.cors`); otherwise not found.
     // On the table's paths too: uWS prefers `any` on a path (the 405 below) to `options` on a wildcard.
     const preflight = this.opts.cors.enabled ? ["OPTIONS"] : [];

@@ -2,11 +2,12 @@ import cluster from "node:cluster";
 import { AggregatorRegistry, type Registry } from "prom-client";
 
 /**
- * /metrics across `server.workers > 1`. The workers share the port, so a scrape reaches one of them at
+ * /metrics across `server.workers > 1`. The workers share the ops port (`server.ops`, SO_REUSEPORT like the
+ * public one), so a scrape reaches one of them at
  * random; alone, each would show its own share of the counts. The worker the scrape reached asks the
  * primary over the cluster's IPC channel; the primary collects every worker's metrics with prom-client's
  * AggregatorRegistry (counters and histograms summed, gauges by their own aggregator) and sends the text
- * back. The primary runs no HTTP server: the scrape target stays the gateway's port.
+ * back. The primary runs no HTTP server: the scrape target stays the gateway's ops port.
  */
 
 const REQUEST = "flashsale:cluster-metrics-req";

@@ -7,6 +7,14 @@ export interface Probe {
   check(): Promise<boolean>;
 }
 
+/** The probes the ops routes ask: this process's readiness, and the shared dependencies (reported, not deciding readiness). */
+export interface OpsProbes {
+  /** Whether this process can serve: started and not draining (the writer adds its consumers' start-up). */
+  readiness: Probe[];
+  /** Redis, MySQL, RocketMQ: GET /health/dependencies. */
+  dependencies: Probe[];
+}
+
 export function redisProbe(redis: RedisClient): Probe {
   return { name: "redis", check: async () => (await redis.ping()) === "PONG" };
 }

@@ -10,10 +10,11 @@ import { AdminRoutes } from "../http/routes/admin.js";
 import { AdminOrderRoutes } from "../http/routes/admin-orders.js";
 import { BuyerRoutes } from "../http/routes/buyer.js";
 import { OpsRoutes } from "../http/routes/ops.js";
+import type { OpsProbes } from "../observability/readiness.js";
 import { OrderRoutes } from "../http/routes/orders.js";
 import { PaymentRoutes } from "../http/routes/payments.js";
 import { HttpServer } from "../http/server.js";
-import type { Probe } from "../observability/readiness.js";
+import { componentLogger } from "../observability/log.js";
 import { createRedis, type RedisClient } from "../redis/client.js";
 import type { OrderPlacer } from "../reservation/order-placer.js";
 import { SaleChannels } from "../reservation/sale-channels.js";
@@ -24,29 +25,38 @@ export type { OpsHttpServer };
 
 /** What the HTTP role serves beside the shared core: the process's probes, sale operations and order placer. */
 export interface HttpWiring {
-  /** `/healthz` and `/readyz`. */
-  probes: Probe[];
+  /** `/readyz` (this process) and `/health/dependencies` (Redis, MySQL, RocketMQ). */
+  probes: OpsProbes;
   /** The admin routes' sale operations: the sweeper's, or Redis alone without MySQL. */
   ops: SaleOps;
   /** Asked once, while the buyer routes are built. */
   placer: () => OrderPlacer;
 }
 
+/** Where the HTTP role listens: the public port (buyers) and the ops listener (operators, probes, metrics). */
+export interface HttpPorts {
+  /** `server.port`, or the test's (0 picks a free one). */
+  port: number;
+  /** `server.ops`, its port possibly the test's (0 picks a free one). */
+  ops: { host: string; port: number };
+}
+
 /**
- * The HTTP role: buyers, operators, probes and metrics on the uWS server, and the sharded pub/sub
- * subscriptions that keep this process's sold-out flag and sale cache in step with the others. Each part is
- * kept as soon as it exists, so a start that fails half-way is still closed whole.
+ * The HTTP role: buyers on the public uWS listener, operators, probes and metrics on the ops one, and the
+ * sharded pub/sub subscriptions that keep this process's sold-out flag and sale cache in step with the
+ * others. Each part is kept as soon as it exists, so a start that fails half-way is still closed whole.
  */
 export class HttpRole {
   private subscriber: RedisClient | null = null;
   /** The sharded pub/sub subscriptions, per sale loaded. */
   saleChannels: SaleChannels | null = null;
   private server: HttpServer | null = null;
+  private opsServer: HttpServer | null = null;
 
   constructor(private readonly core: ProcessCore) {}
 
   /** Subscribes to the channels of each sale as it is loaded (sold-out, accepted-token, sale-changed), then listens. */
-  async start(port: number, wiring: HttpWiring): Promise<void> {
+  async start(at: HttpPorts, wiring: HttpWiring): Promise<void> {
     const cfg = this.core.config;
     const { keys, soldOut, sales, metrics, shedder } = this.core;
     const subscriber = (this.subscriber = createRedis(cfg.redis, { shardedSubscribers: true }));
@@ -66,22 +76,26 @@ export class HttpRole {
       () => soldOut.shortCircuits,
     );
     const routes = this.routes(wiring);
+    const common = {
+      maxBodyBytes: cfg.server.maxBodyBytes,
+      metrics,
+      shedder,
+      classify: (err: unknown) =>
+        isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined,
+      log: this.core.log,
+      accessSampleRate: cfg.log.accessSampleRate,
+    };
     this.server = new HttpServer(
-      {
-        host: cfg.server.host,
-        maxBodyBytes: cfg.server.maxBodyBytes,
-        metrics,
-        shedder,
-        classify: (err) =>
-          isRedisFailure(err) ? new ApiError("UNAVAILABLE", "Redis is not answering", RETRY_SOON) : undefined,
-        cors: new Cors(cfg.server.cors),
-        log: this.core.log,
-        accessSampleRate: cfg.log.accessSampleRate,
-      },
+      { ...common, listener: "public", host: cfg.server.host, cors: new Cors(cfg.server.cors) },
+      routes,
+    );
+    this.opsServer = new HttpServer(
+      { ...common, listener: "ops", host: at.ops.host, cors: new Cors({ origins: [], maxAgeSeconds: 0 }) },
       routes,
     );
     shedder.start();
-    await this.server.listen(port);
+    await this.server.listen(at.port);
+    await this.opsServer.listen(at.ops.port);
   }
 
   /** Every route group, with the buyer's auth (its IdP keys fetched now) and the rate limits they share. */
@@ -127,6 +141,7 @@ export class HttpRole {
         limits,
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
+        audit: componentLogger("audit", this.core.log),
       }),
       adminOrders: new AdminOrderRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
@@ -139,14 +154,24 @@ export class HttpRole {
     };
   }
 
-  /** The port listened on (0 before listening). */
+  /** The public port listened on (0 before listening). */
   get port(): number {
     return this.server?.port ?? 0;
   }
 
-  /** Closes the listener: what still arrives on open connections is refused. */
+  /** The ops listener's port (0 before listening). */
+  get opsPort(): number {
+    return this.opsServer?.port ?? 0;
+  }
+
+  /** Closes the public listener: what still arrives on open connections is refused. The ops one stays. */
   closeListener(): void {
     this.server?.close();
+  }
+
+  /** Closes the ops listener (last: probes and scrapes see the drain through). */
+  closeOps(): void {
+    this.opsServer?.close();
   }
 
   /** Drops the pub/sub connection (last, with the core's Redis). */
@@ -155,11 +180,14 @@ export class HttpRole {
   }
 }
 
-/** /healthz, /readyz and /metrics alone, on a small node:http server (the writer-only process, `opsHttp`). */
+/**
+ * /healthz, /readyz, /health/dependencies and /metrics alone, on a small node:http server (the writer-only
+ * process, `opsHttp`).
+ */
 export function listenOps(
   core: ProcessCore,
   at: { host: string; port: number },
-  probes: Probe[],
+  probes: OpsProbes,
 ): Promise<OpsHttpServer> {
   return OpsHttpServer.listen(at.host, at.port, new OpsRoutes(probes, () => core.breakers.states(), core.metrics));
 }

@@ -21,9 +21,12 @@ export interface ProcessOptions {
   roles?: Partial<Roles>;
   /** HTTP port; 0 picks a free one. Default `server.port`. */
   port?: number;
+  /** The ops listener's port (admin, probes, metrics); 0 picks a free one. Default `server.ops.port`. */
+  opsPort?: number;
   /**
-   * /healthz, /readyz and /metrics on a small node:http server at this address (the writer-only process,
-   * `rocketmq.consumer.http`; port 0 picks a free one). Readiness adds the order consumer's start-up.
+   * /healthz, /readyz, /health/dependencies and /metrics on a small node:http server at this address (the
+   * writer-only process, `rocketmq.consumer.http`; port 0 picks a free one). Readiness adds the order
+   * consumer's start-up.
    */
   opsHttp?: { host: string; port: number };
   /** Test only: a SIGKILL at this point of the hand-off. */

@@ -74,6 +74,7 @@ export async function close(p: Parts, deadline: number): Promise<string[]> {
   // The loops get half the time left at most: the clients' goodbyes to the broker then still get theirs.
   const loopsBy = deadline === Infinity ? deadline : Date.now() + (deadline - Date.now()) / 2;
   p.http?.closeListener();
+  p.http?.closeOps();
   p.core.shedder.stop();
   p.core.breakers.shutdown();
   const d = p.durable;

@@ -554,7 +554,7 @@ describe("bad and abusive requests change nothing", () => {
     for (const row of rows()) {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(row.headers ?? {})) if (v !== null) headers[k] = v;
-      const r = await fetch(api.base + (row.path ?? `/v1/sales/${saleId}/orders`), {
+      const r = await fetch(api.url(row.path ?? `/v1/sales/${saleId}/orders`), {
         method: row.method ?? "POST",
         headers,
         body: row.body as RequestInit["body"],

@@ -64,7 +64,7 @@ describe("load shedding", () => {
     started.push(gw);
     for (let i = 0; i < 5; i++) {
       const ac = new AbortController();
-      const p = fetch(`${api.base}/v1/admin/sales/x${rid()}`, {
+      const p = fetch(api.url(`/v1/admin/sales/x${rid()}`), {
         method: "PUT",
         headers: { ...api.admin(), "content-type": "application/json", "content-length": "100" },
         body: new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("{")) }),
@@ -172,7 +172,7 @@ describe("metrics", () => {
     expect(value(/^flashsale_breaker_events_total\{dependency="redis",event="success"\} (\d+)$/m)).toBeGreaterThan(0);
     expect(text).toMatch(/^flashsale_event_loop_delay_seconds\{stat="p99"\} [\d.e-]+$/m);
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
-    const ready = await api.call("GET", "/readyz");
+    const ready = await api.call("GET", "/health/dependencies");
     expect(ready.body.breakers).toEqual({ redis: "closed", rocketmq: "closed", mysql: "closed" });
   });
 });

@@ -58,7 +58,11 @@ describe("Dockerfile", () => {
   });
 
   it("the health check asks the port the config gives, and fails when nothing healthy answers there", async () => {
-    const gateway = (p: number) => ({ FLASHSALE__SERVER__PORT: String(p), FLASHSALE__SERVER__HOST: "0.0.0.0" });
+    // The gateway's probes are on its ops listener (server.ops), not the public port.
+    const gateway = (p: number) => ({
+      FLASHSALE__SERVER__OPS__PORT: String(p),
+      FLASHSALE__SERVER__OPS__HOST: "0.0.0.0",
+    });
     const writer = (p: number) => ({ FLASHSALE__ROCKETMQ__CONSUMER__HTTP__PORT: String(p) });
     const [up, down, notReady, writerUp, writerDown] = await Promise.all([
       healthcheck(gateway(port)),

@@ -131,7 +131,7 @@ function probePort(c: Container, p: Probe | undefined): number | undefined {
 }
 
 const WORKLOADS: { name: string; port: (cfg: Config) => number }[] = [
-  { name: "flashsale-gateway", port: (cfg) => cfg.server.port },
+  { name: "flashsale-gateway", port: (cfg) => cfg.server.ops.port },
   { name: "flashsale-writer", port: (cfg) => cfg.rocketmq.consumer.http.port },
 ];
 
@@ -198,7 +198,7 @@ describe("deploy/k8s", () => {
       const c = pod.containers[0]!;
       const cfg = configFromEnv(envOf(c));
 
-      it("probes /healthz (liveness) and /readyz (readiness) on the port its config serves", () => {
+      it("probes /healthz (liveness) and /readyz (readiness) on the ops port its config serves", () => {
         expect(c.livenessProbe?.httpGet?.path).toBe("/healthz");
         expect(c.readinessProbe?.httpGet?.path).toBe("/readyz");
         expect(probePort(c, c.livenessProbe)).toBe(w.port(cfg));
@@ -341,10 +341,10 @@ describe("deploy/k8s", () => {
     });
 
     it("writes each listening port once: the config's number reaches the container port the probes name", () => {
-      const configmap = read(join(BASE, "configmap.yaml")).replace(
-        /FLASHSALE__SERVER__PORT: "\d+"/,
-        'FLASHSALE__SERVER__PORT: "9310"',
-      );
+      // The gateway's probes are on its ops listener (server.ops); the public port moves its container port.
+      const configmap = read(join(BASE, "configmap.yaml"))
+        .replace(/FLASHSALE__SERVER__PORT: "\d+"/, 'FLASHSALE__SERVER__PORT: "9312"')
+        .replace(/FLASHSALE__SERVER__OPS__PORT: "\d+"/, 'FLASHSALE__SERVER__OPS__PORT: "9310"');
       const writer = read(join(BASE, "writer.yaml")).replace(
         /(name: FLASHSALE__ROCKETMQ__CONSUMER__HTTP__PORT\s+value:) "\d+"/,
         '$1 "9311"',
@@ -355,6 +355,7 @@ describe("deploy/k8s", () => {
       const gw = podOfMoved("flashsale-gateway");
       const wr = podOfMoved("flashsale-writer");
       expect(probePort(gw, gw.readinessProbe)).toBe(9310);
+      expect(gw.ports?.find((p) => p.name === "http")?.containerPort).toBe(9312);
       expect(probePort(wr, wr.readinessProbe)).toBe(9311);
     });
   });

@@ -26,10 +26,11 @@ describe(`the gateway on Node ${NODE24.version} (Debian 13's glibc)`, () => {
     cfg = await durableConfig("standalone", { server: { drainGraceMs: 100, drainTimeoutMs: 2000 } });
     // Migrated once beforehand, as a deployment does (mysql.migrateOnStart would have both workers race).
     await migrate(cfg.mysql);
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     const childCfg = {
       ...cfg,
-      server: { ...cfg.server, port, workers: 2 },
+      // Two workers share each port (SO_REUSEPORT): the ops port too must be fixed, not 0.
+      server: { ...cfg.server, port, workers: 2, ops: { ...cfg.server.ops, port: opsPort } },
       mysql: { ...cfg.mysql, migrateOnStart: false },
       rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } },
     };
@@ -46,7 +47,7 @@ describe(`the gateway on Node ${NODE24.version} (Debian 13's glibc)`, () => {
     ).catch((e) => {
       throw new Error(`${(e as Error).message}\n${stderr()}`);
     });
-    api = apiFor(port, cfg);
+    api = apiFor({ port, opsPort }, cfg);
   }, 120_000);
 
   afterAll(async () => {

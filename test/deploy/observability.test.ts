@@ -219,7 +219,7 @@ describe("Prometheus rules and scrape configs", () => {
     }
   });
 
-  it("scrapes the compose gateways on server.port and the writer on rocketmq.consumer.http.port", () => {
+  it("scrapes the compose gateways on server.ops.port and the writer on rocketmq.consumer.http.port", () => {
     const compose = parse(run("docker-compose", ["-f", "compose.yaml", "config"]).out) as {
       services: Record<string, { environment: Record<string, string> }>;
     };
@@ -228,7 +228,7 @@ describe("Prometheus rules and scrape configs", () => {
     };
     const targets = (job: string) =>
       prom.scrape_configs.find((s) => s.job_name === job)!.static_configs.flatMap((s) => s.targets);
-    const gwPort = configFromEnv(compose.services["gateway-1"]!.environment).server.port;
+    const gwPort = configFromEnv(compose.services["gateway-1"]!.environment).server.ops.port;
     const writerPort = configFromEnv(compose.services["writer"]!.environment).rocketmq.consumer.http.port;
     expect(targets("flashsale-gateway").sort()).toEqual([`gateway-1:${gwPort}`, `gateway-2:${gwPort}`]);
     expect(targets("flashsale-writer")).toEqual([`writer:${writerPort}`]);

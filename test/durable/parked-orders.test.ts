@@ -24,7 +24,7 @@ describe("orders parked by the writer, settled by the sweeper", () => {
     });
     // The HTTP side only: messages wait in the broker until a test starts the writer.
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { writer: false, sweeper: false } });
-    api = apiFor(gateway.port, cfg);
+    api = apiFor(gateway, cfg);
   });
   afterAll(async () => {
     await writer?.close();

@@ -115,14 +115,14 @@ describe("a production start with strong secrets", () => {
       { NODE_ENV: "production", FLASHSALE_RMQ_LOG: "silent" },
     );
     try {
-      const port = await new Promise<number>((resolve, reject) => {
+      const ports = await new Promise<{ port: number; opsPort: number }>((resolve, reject) => {
         child.stderr!.on("data", () => {
-          const m = /listening on [^:]+:(\d+)/.exec(stderr());
-          if (m) resolve(Number(m[1]));
+          const m = /listening on [^:]+:(\d+); ops [^:]+:(\d+)/.exec(stderr());
+          if (m) resolve({ port: Number(m[1]), opsPort: Number(m[2]) });
         });
         child.on("exit", () => reject(new Error(`exited: ${stderr()}`)));
       });
-      const api = apiFor(port, cfg);
+      const api = apiFor(ports, cfg);
       expect((await api.call("GET", "/v1/admin/sales", { headers: api.admin() })).status).toBe(200);
       expect(stderr()).not.toMatch(/"level":60/);
     } finally {
@@ -149,14 +149,14 @@ describe("auth.adminToken as a list: rotation without downtime", () => {
   it("accepts both tokens while both are listed; the removed one gets 401, another 401, a buyer 403", async () => {
     const cfg = testConfig("standalone");
     const call = (gw: GatewayProcess, token: string) =>
-      apiFor(gw.port, cfg).call("GET", "/v1/admin/sales", { headers: { authorization: `Bearer ${token}` } });
+      apiFor(gw, cfg).call("GET", "/v1/admin/sales", { headers: { authorization: `Bearer ${token}` } });
     expect((await call(both, old)).status).toBe(200);
     expect((await call(both, next)).status).toBe(200);
     expect((await call(rotated, next)).status).toBe(200);
     const removed = await call(rotated, old);
     expect([removed.status, removed.body.error.code]).toEqual([401, "UNAUTHENTICATED"]);
     expect((await call(rotated, strong())).status).toBe(401);
-    const buyer = apiFor(rotated.port, cfg);
+    const buyer = apiFor(rotated, cfg);
     const asBuyer = await buyer.call("GET", "/v1/admin/sales", { headers: buyer.buyer(`u-${rid(3)}`) });
     expect([asBuyer.status, asBuyer.body.error.code]).toEqual([403, "FORBIDDEN"]);
   });

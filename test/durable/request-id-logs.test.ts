@@ -225,7 +225,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
       { port: 0, redisOnly: true, log: capturing(quiet, "info"), placer: { place } },
     );
     try {
-      const offApi = apiFor(off.port, cfg);
+      const offApi = apiFor(off, cfg);
       for (let i = 0; i < 20; i++) expect((await offApi.call("GET", "/healthz")).status).toBe(200);
       expect(quiet.filter((l) => l.msg === "access")).toEqual([]);
 

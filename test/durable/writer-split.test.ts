@@ -14,7 +14,7 @@ describe("gateway and order writer in separate processes' roles", () => {
     cfg = await durableConfig();
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { http: true, writer: false } });
     writer = await GatewayProcess.start(cfg, { roles: { http: false, writer: true } });
-    api = new Api(`http://127.0.0.1:${gateway.port}`, cfg);
+    api = new Api(`http://127.0.0.1:${gateway.port}`, cfg, `http://127.0.0.1:${gateway.opsPort}`);
   });
   afterAll(async () => {
     await gateway?.close();

@@ -502,7 +502,7 @@ describe("Redis Cluster faults under a live sale", () => {
     };
     const gw = await GatewayProcess.start(viaProxy, { port: 0, roles: { writer: false, sweeper: false } });
     try {
-      const gwApi = apiFor(gw.port, viaProxy);
+      const gwApi = apiFor(gw, viaProxy);
       expect((await unshed(() => gwApi.putSale(saleId, { stock, perUserLimit: 1, shards }))).status).toBe(201);
       const buyers = await takeTokens(
         gwApi,

@@ -23,7 +23,7 @@ describe("the order writer killed mid-batch: another writer takes over", () => {
     proxy = await mysqlProxy(cfg);
     // HTTP, back-checks and the sweeper here; no writer.
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { writer: false } });
-    api = new Api(`http://127.0.0.1:${gateway.port}`, cfg);
+    api = new Api(`http://127.0.0.1:${gateway.port}`, cfg, `http://127.0.0.1:${gateway.opsPort}`);
   });
   afterAll(async () => {
     victim?.kill("SIGKILL");
@@ -94,7 +94,7 @@ describe("MySQL down longer than the writer retries", () => {
     const r = base.rocketmq;
     cfg = throughProxy({ ...base, rocketmq: { ...r, consumer: { ...r.consumer, retryForMs: 2000 } } }, proxy);
     app = await GatewayProcess.start(cfg, { port: 0 });
-    api = new Api(`http://127.0.0.1:${app.port}`, cfg);
+    api = new Api(`http://127.0.0.1:${app.port}`, cfg, `http://127.0.0.1:${app.opsPort}`);
   });
   afterAll(async () => {
     proxy.setMode("pass");

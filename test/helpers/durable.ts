@@ -55,10 +55,10 @@ export function throughProxy(cfg: Config, proxy: TcpProxy): Config {
 
 export async function startApp(
   cfg: Config,
-  opts: Omit<ProcessOptions, "port"> = {},
+  opts: Omit<ProcessOptions, "port" | "opsPort"> = {},
 ): Promise<{ app: GatewayProcess; api: Api; repo: OrderRepository }> {
-  const app = await GatewayProcess.start(cfg, { ...opts, port: 0 });
-  return { app, api: apiFor(app.port, cfg), repo: app.repo };
+  const app = await GatewayProcess.start(cfg, { ...opts, port: 0, opsPort: 0 });
+  return { app, api: apiFor(app, cfg), repo: app.repo };
 }
 
 export async function stopApp(app: GatewayProcess | undefined, cfg: Config | undefined): Promise<void> {
@@ -146,15 +146,17 @@ export async function spawnGateway(
     FLASHSALE_RMQ_LOG: "silent",
     ...opts.env,
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<{ port: number; opsPort: number }>((resolve, reject) => {
     child.stderr!.on("data", () => {
-      const m = /listening on [^:]+:(\d+)/.exec(stderr());
-      if (m) resolve(Number(m[1]));
+      const m = /listening on [^:]+:(\d+); ops [^:]+:(\d+)/.exec(stderr());
+      if (m) resolve({ port: Number(m[1]), opsPort: Number(m[2]) });
     });
     // A crash point may be reached before the HTTP port is even open (the relay starts first).
-    child.on("exit", () => (opts.crashAt ? resolve(0) : reject(new Error(`child gateway exited early: ${stderr()}`))));
+    child.on("exit", () =>
+      opts.crashAt ? resolve({ port: 0, opsPort: 0 }) : reject(new Error(`child gateway exited early: ${stderr()}`)),
+    );
   });
-  return { child, api: apiFor(port, cfg), exited, stderr };
+  return { child, api: apiFor(ports, cfg), exited, stderr };
 }
 
 /**

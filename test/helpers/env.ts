@@ -29,14 +29,17 @@ export function testConfig(mode: RedisMode, overrides: DeepPartial<Config> = {})
   // Warnings and errors only, no access log: the test output stays readable (the log test sets its own).
   const log = { level: "warn", accessSampleRate: 0 };
   return deepMerge(
-    deepMerge(base as never, { redis, server: { host: "127.0.0.1" }, admission, log } as never),
+    deepMerge(
+      base as never,
+      { redis, server: { host: "127.0.0.1", ops: { host: "127.0.0.1", port: 0 } }, admission, log } as never,
+    ),
     overrides as never,
   ) as unknown as Config;
 }
 
-/** The API client for a gateway on this port, with the config's secrets. */
-export function apiFor(port: number, cfg: Config): Api {
-  return new Api(`http://127.0.0.1:${port}`, cfg);
+/** The API client for a gateway on these ports (public, and the ops listener's), with the config's secrets. */
+export function apiFor(gw: { port: number; opsPort: number }, cfg: Config): Api {
+  return new Api(`http://127.0.0.1:${gw.port}`, cfg, `http://127.0.0.1:${gw.opsPort}`);
 }
 
 /** A client that also knows the config the gateway under test runs with. */
@@ -44,12 +47,17 @@ export class Api extends ApiClient {
   constructor(
     base: string,
     readonly cfg: Config,
+    opsBase: string,
   ) {
-    super(base, {
-      userJwtSecret: cfg.auth.userJwtSecret,
-      adminToken: cfg.auth.adminToken,
-      webhookSecret: cfg.payments.webhookSecret,
-    });
+    super(
+      base,
+      {
+        userJwtSecret: cfg.auth.userJwtSecret,
+        adminToken: cfg.auth.adminToken,
+        webhookSecret: cfg.payments.webhookSecret,
+      },
+      opsBase,
+    );
   }
 
   /** A new buyer (`<prefix>-<random>`) buys through the storefront client (token, order, retries): accepted. */
@@ -94,10 +102,10 @@ export async function finalRefusal(
 /** The buy path on Redis alone (no RocketMQ hand-off, no MySQL writes), for the HTTP and admission tests. */
 export async function startGateway(
   cfg: Config,
-  opts: Omit<ProcessOptions, "redisOnly" | "port"> = {},
+  opts: Omit<ProcessOptions, "redisOnly" | "port" | "opsPort"> = {},
 ): Promise<{ gw: GatewayProcess; api: Api }> {
-  const gw = await GatewayProcess.start(cfg, { ...opts, redisOnly: true, port: 0 });
-  return { gw, api: apiFor(gw.port, cfg) };
+  const gw = await GatewayProcess.start(cfg, { ...opts, redisOnly: true, port: 0, opsPort: 0 });
+  return { gw, api: apiFor(gw, cfg) };
 }
 
 /** Every reservation record of a sale, straight from the Redis ledger of each shard. */

@@ -206,6 +206,7 @@ describe.each(MODES)("buy path over HTTP on Redis %s", (mode) => {
     expect(badBody.status).toBe(400);
     expect((await api.call("GET", `/v1/sales/${saleId}`)).status).toBe(404);
     expect((await api.call("GET", "/healthz")).status).toBe(200);
-    expect((await api.call("GET", "/readyz")).body.checks.redis).toBe("up");
+    expect((await api.call("GET", "/readyz")).body.checks).toEqual({ serving: "up" });
+    expect((await api.call("GET", "/health/dependencies")).body.checks.redis).toBe("up");
   });
 });

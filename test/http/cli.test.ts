@@ -31,7 +31,8 @@ describe("the operator CLI (npx flashsale)", () => {
   let tmp: string;
   beforeAll(async () => {
     g = await startGateway(testConfig("standalone"));
-    url = `http://127.0.0.1:${g.gw.port}`;
+    // The admin API is on the ops listener.
+    url = `http://127.0.0.1:${g.gw.opsPort}`;
     tmp = mkdtempSync(join(tmpdir(), "flashsale-cli-"));
     // The first run compiles dist/src/cli/flashsale.js when it is missing or older than src/ (a few seconds).
     const first = await flashsale(["--version"]);

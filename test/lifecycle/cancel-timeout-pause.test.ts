@@ -158,7 +158,7 @@ describe("buyer cancel, payment timeout and pause", () => {
   it("pause stops tokens and orders on every gateway within a second; payments and cancels go on; resume restores", async () => {
     const other = await GatewayProcess.start(cfg, { port: 0, roles: { writer: false, sweeper: false } });
     try {
-      const api2 = apiFor(other.port, cfg);
+      const api2 = apiFor(other, cfg);
       const saleId = `pau${rid()}`;
       await api.putSale(saleId, { stock: 10, perUserLimit: 1, shards: 2 });
       const a = await buy(saleId);

@@ -167,7 +167,7 @@ describe("payment callbacks", () => {
     );
     try {
       await app.close();
-      const early = apiFor(gwOnly.port, cfg);
+      const early = apiFor(gwOnly, cfg);
       const saleId = `pay${rid()}`;
       expect((await early.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 1 })).status).toBe(201);
       const user = `early-${rid(3)}`;

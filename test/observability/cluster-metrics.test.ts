@@ -34,9 +34,11 @@ describe("/metrics with server.workers: 2", () => {
     // Migrated once beforehand, as a deployment does (mysql.migrateOnStart would have both workers race).
     await migrate(cfg.mysql);
     const port = await freePort();
+    // The workers share the ops port as they share the public one: a fixed port, not 0 (each its own).
+    const opsPort = await freePort();
     const childCfg = {
       ...cfg,
-      server: { ...cfg.server, port, workers: 2 },
+      server: { ...cfg.server, port, ops: { host: "127.0.0.1", port: opsPort }, workers: 2 },
       mysql: { ...cfg.mysql, migrateOnStart: false },
       rocketmq: { ...cfg.rocketmq, consumer: { ...cfg.rocketmq.consumer, enabled: false } },
     };
@@ -52,14 +54,15 @@ describe("/metrics with server.workers: 2", () => {
     });
 
     const scrape = async () => {
-      const r = await getOnce(port, "/metrics");
+      const r = await getOnce(opsPort, "/metrics");
+      expect((await getOnce(port, "/metrics")).status, "not on the public port").toBe(404);
       expect(r.status, r.text).toBe(200);
       return r.text;
     };
     const route = { route: "healthz", status: "200" };
     const before = total(await scrape(), "flashsale_http_requests_total", route) ?? 0;
     const N = 60;
-    for (let i = 0; i < N; i++) expect((await getOnce(port, "/healthz")).status).toBe(200);
+    for (let i = 0; i < N; i++) expect((await getOnce(opsPort, "/healthz")).status).toBe(200);
     // Without aggregation each scrape would see one worker's share (about N/2), whichever it reached.
     for (let i = 0; i < 4; i++) {
       const text = await scrape();

@@ -19,7 +19,7 @@ function spawnWriter(cfg: Config, port: number): ReturnType<typeof spawnEntry> {
   );
 }
 
-describe("the writer-only process serves /healthz, /readyz and /metrics (rocketmq.consumer.http)", () => {
+describe("the writer-only process serves /healthz, /readyz, /health/dependencies and /metrics (rocketmq.consumer.http)", () => {
   let cfg: Config;
   let proxy: TcpProxy;
   let gateway: GatewayProcess;
@@ -39,7 +39,7 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
     base = `http://127.0.0.1:${port}`;
     writer = spawnWriter(throughProxy(cfg, proxy), port);
     gateway = await GatewayProcess.start(cfg, { port: 0, roles: { http: true, writer: false } });
-    api = apiFor(gateway.port, cfg);
+    api = apiFor(gateway, cfg);
     await eventually(
       "the writer's /healthz",
       async () => (await get("/healthz")).status + writer.stderr().slice(-300),
@@ -55,13 +55,16 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
     await stopApp(undefined, cfg);
   });
 
-  it("ready once consuming with MySQL answering, not ready with MySQL cut; /metrics counts the writer's rows and lag", async () => {
+  it("ready once consuming, still ready with MySQL cut (the dependency report says so); /metrics counts the writer's rows and lag", async () => {
     const ready = await eventually(
       "ready",
       () => get("/readyz"),
       (r) => r.status === 200,
     );
-    expect(JSON.parse(ready.text).checks).toMatchObject({ consumer: "up", mysql: "up", redis: "up", rocketmq: "up" });
+    expect(JSON.parse(ready.text).checks).toEqual({ serving: "up", consumer: "up" });
+    const deps = await get("/health/dependencies");
+    expect(deps.status).toBe(200);
+    expect(JSON.parse(deps.text).checks).toMatchObject({ mysql: "up", redis: "up", rocketmq: "up" });
 
     const saleId = `wm${rid()}`;
     await api.putSale(saleId, { stock: 4, perUserLimit: 1, shards: 2 });
@@ -87,17 +90,20 @@ describe("the writer-only process serves /healthz, /readyz and /metrics (rocketm
 
     expect((await get("/nope")).status).toBe(404);
     proxy.setMode("reset");
+    // Readiness is the writer's own (consuming, not draining): a MySQL every writer shares does not decide it.
     const down = await eventually(
-      "not ready with MySQL cut",
-      () => get("/readyz"),
+      "MySQL reported down with MySQL cut",
+      () => get("/health/dependencies"),
       (r) => r.status === 503,
     );
-    expect(JSON.parse(down.text).checks).toMatchObject({ mysql: "down", consumer: "up" });
+    expect(JSON.parse(down.text).checks).toMatchObject({ mysql: "down" });
+    const stillReady = await get("/readyz");
+    expect(stillReady.status, stillReady.text).toBe(200);
     expect((await get("/healthz")).status).toBe(200);
     proxy.setMode("pass");
     await eventually(
-      "ready again",
-      () => get("/readyz"),
+      "MySQL reported up again",
+      () => get("/health/dependencies"),
       (r) => r.status === 200,
     );
   });

@@ -312,10 +312,30 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Readiness: every dependency answers and no circuit is open
-     * @description 200 when every dependency answers its probe and no circuit breaker is open; otherwise 503 naming what is down, with the same `checks` and `breakers`.
+     * Readiness: this process has started and is not draining (dependencies are not asked)
+     * @description 200 from the end of start-up until a drain begins, then 503 with Retry-After, so a balancer stops sending before the public listener closes. Shared dependencies are not asked (one Redis blip would mark every pod unready at once); GET /health/dependencies reports them.
      */
     get: operations["readyz"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/health/dependencies": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Dependencies: Redis, MySQL and RocketMQ answer and no circuit is open
+     * @description For operators, on the ops listener: 200 when every dependency this process uses answers its probe and no circuit breaker is open; otherwise 503 naming what is down, with the same `checks` and `breakers`. Never shed nor rate-limited.
+     */
+    get: operations["dependencies"];
     put?: never;
     post?: never;
     delete?: never;
@@ -595,6 +615,13 @@ export interface components {
     Readiness: {
       /** @constant */
       status: "ready";
+      checks: {
+        [key: string]: "up" | "down";
+      };
+    };
+    Dependencies: {
+      /** @constant */
+      status: "up";
       checks: {
         [key: string]: "up" | "down";
       };
@@ -3405,6 +3432,77 @@ export interface operations {
            * @example {
            *       "status": "ready",
            *       "checks": {
+           *         "serving": "up"
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["Readiness"];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  dependencies: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description every dependency answers */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "status": "up",
+           *       "checks": {
            *         "redis": "up",
            *         "mysql": "up",
            *         "rocketmq": "up"
@@ -3416,7 +3514,7 @@ export interface operations {
            *       }
            *     }
            */
-          "application/json": components["schemas"]["Readiness"];
+          "application/json": components["schemas"]["Dependencies"];
         };
       };
       /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ApiError } from "../../errors.js";
 import type { Handler, Req } from "../exchange.js";
 import { ipLimited } from "./ip-limited.js";
@@ -5,6 +6,7 @@ import type { AdminAuth } from "../../admission/auth.js";
 import { jsonObject, NO_FIELDS, positiveInt } from "../../admission/body.js";
 import { SKU_ID_RE, saleIdParam } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
+import type { Logger } from "../../observability/log.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import { saleToJson, type Sale } from "../../reservation/sale.js";
 import type { SaleOps } from "../../reservation/sale-ops.js";
@@ -18,6 +20,18 @@ export interface AdminRoutesDeps {
   limits: RateLimits;
   defaultShards: number;
   defaultPaymentTimeoutSeconds: number;
+  /** The audit log (component "audit"): one info line per change an operator makes. */
+  audit: Logger;
+}
+
+/**
+ * Which operator token made a request, without the token: the first 12 hex digits of its SHA-256 (the
+ * token is at least 32 bytes in production, so the fingerprint gives nothing away). An operator finds a
+ * token's with `printf %s "$TOKEN" | sha256sum | cut -c1-12`.
+ */
+export function tokenFingerprint(authorization: string): string {
+  const token = authorization.replace(/^Bearer\s+/i, "");
+  return `sha256:${createHash("sha256").update(token).digest("hex").slice(0, 12)}`;
 }
 
 /** Fields of PUT /v1/admin/sales/{saleId}; any other is refused, so a typo never silently takes a default. */
@@ -102,7 +116,10 @@ export class AdminRoutes {
     });
     this.reconcile = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
-      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.reconcile(sale)) } };
+      const repairs = await deps.ops.reconcile(sale);
+      // The settings do not change: the line says what the pass repaired.
+      this.audit(req, sale.saleId, "sale reconciled", sale, sale, { repairs });
+      return { status: 200, body: { saleId: sale.saleId, ...repairs } };
     });
     this.pause = ipLimited(deps.limits, (req) => this.setPaused(req, true));
     this.resume = ipLimited(deps.limits, (req) => this.setPaused(req, false));
@@ -129,9 +146,27 @@ export class AdminRoutes {
     this.deps.auth.check(req.authorization);
     const saleId = saleIdParam(req.params[0]!);
     jsonObject(req.body, req.contentType, NO_FIELDS);
-    const sale = await this.deps.sales.setPaused(saleId, paused);
+    const before = await this.deps.sales.load(saleId);
+    const sale = before && (await this.deps.sales.setPaused(saleId, paused));
     if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
+    this.audit(req, saleId, paused ? "sale paused" : "sale resumed", before, sale);
     return { status: 200, body: saleToJson(sale) };
+  }
+
+  /** The audit line of a change: who (the token's fingerprint), what (route, sale), the settings before and after. */
+  private audit(req: Req, saleId: string, msg: string, before: Sale | null, after: Sale, extra: object = {}): void {
+    this.deps.audit.info(
+      {
+        who: tokenFingerprint(req.authorization),
+        route: `${req.method.toUpperCase()} ${req.path}`,
+        saleId,
+        requestId: req.requestId,
+        before: before && saleToJson(before),
+        after: saleToJson(after),
+        ...extra,
+      },
+      msg,
+    );
   }
 
   private async sale(req: Req): Promise<Sale> {
@@ -150,9 +185,11 @@ export class AdminRoutes {
       shards: this.deps.defaultShards,
       paymentTimeoutSeconds: this.deps.defaultPaymentTimeoutSeconds,
     });
+    const before = await this.deps.sales.load(saleId);
     const r = await this.deps.sales.put(sale);
     if (r.kind === "locked")
       throw new ApiError("SALE_LOCKED", "the sale has started (or holds reservations) and can no longer change");
+    this.audit(req, saleId, r.kind === "created" ? "sale created" : "sale replaced", before, r.sale);
     return { status: r.kind === "created" ? 201 : 200, body: saleToJson(r.sale) };
   }
 }
