@@ -74,14 +74,13 @@ export class HttpServer {
       access: { log: componentLogger("access", this.opts.log), sampleRate: this.opts.accessSampleRate },
     };
     const handlers: RouteHandlers = { ...this.routes, openapi: openApiHandler() };
-    for (const r of ROUTES as readonly RouteSpec[]) {
-      if (r.listener !== this.opts.listener) continue;
-      route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
-    }
+    // This listener's routes only: the other listener's paths are not found here, not a 405.
+    const mine = (ROUTES as readonly RouteSpec[]).filter((r) => r.listener === this.opts.listener);
+    for (const r of mine) route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
     // A browser's preflight, when cross-origin access is configured (`server.cors`); otherwise not found.
     // On the table's paths too: uWS prefers `any` on a path (the 405 below) to `options` on a wildcard.
     const preflight = this.opts.cors.enabled ? ["OPTIONS"] : [];
-    const paths = allowedMethods(ROUTES, preflight);
+    const paths = allowedMethods(mine, preflight);
     if (this.opts.cors.enabled) {
       const answer: Handler = (req) => this.opts.cors.preflight(req.corsOrigin);
       route(app, "options", "/*", "cors_preflight", answer, opts, { shed: false });
@@ -95,11 +94,13 @@ export class HttpServer {
         if (!sock) return fail(new Error(`cannot listen on ${this.opts.host}:${port}`));
         this.listenSocket = sock;
         this.port = uws.us_socket_local_port(sock);
+        // Which uWS build serves is said once per process, by the public listener.
         const build = loadedUws();
-        this.opts.log.info(
-          { component: "http", uws: build },
-          `HTTP on ${build.package} ${build.version} (${build.binary}), Node ${build.node}`,
-        );
+        if (this.opts.listener === "public")
+          this.opts.log.info(
+            { component: "http", uws: build },
+            `HTTP on ${build.package} ${build.version} (${build.binary}), Node ${build.node}`,
+          );
         done();
       });
     });

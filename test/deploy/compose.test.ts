@@ -208,17 +208,30 @@ describe("compose.yaml", () => {
       expect(cfg.payments.webhookSecret).toBe(COMPOSE_SECRETS.FLASHSALE_WEBHOOK_SECRET);
     });
 
-    it("publishes every port on 127.0.0.1 unless FLASHSALE_BIND_ADDRESS says otherwise", async () => {
+    it("publishes every port on 127.0.0.1 unless FLASHSALE_BIND_ADDRESS says otherwise; the ops ports always", async () => {
       const published = (out: string) =>
         Object.entries((parse(out) as { services: Record<string, Service> }).services).flatMap(([name, s]) =>
-          (s.ports ?? []).map((p) => [name, typeof p === "string" ? p : (p.host_ip ?? "")] as const),
+          (s.ports ?? []).map((p) =>
+            typeof p === "string"
+              ? ([name, p, Number(p.split(":").at(-1)!.split("/")[0])] as const)
+              : ([name, p.host_ip ?? "", Number((p as { target?: number | string }).target)] as const),
+          ),
         );
+      const OPS = 8090;
       const local = published(resolved.out);
-      expect(local.map(([n]) => n).sort()).toEqual(["gateway-1", "gateway-2", "grafana", "prometheus"]);
+      expect(local.map(([n, , target]) => `${n}${target === OPS ? " (ops)" : ""}`).sort()).toEqual([
+        "gateway-1",
+        "gateway-1 (ops)",
+        "gateway-2",
+        "gateway-2 (ops)",
+        "grafana",
+        "prometheus",
+      ]);
       for (const [name, p] of local) expect(p, name).toMatch(/^127\.0\.0\.1(:|$)/);
       const wide = await configWith({ ...COMPOSE_ENV, FLASHSALE_BIND_ADDRESS: "10.1.2.3" });
       expect(wide.status, wide.out).toBe(0);
-      for (const [name, p] of published(wide.out)) expect(p, name).toMatch(/^10\.1\.2\.3(:|$)/);
+      for (const [name, p, target] of published(wide.out))
+        expect(p, name).toMatch(target === OPS ? /^127\.0\.0\.1(:|$)/ : /^10\.1\.2\.3(:|$)/);
     });
   });
 });

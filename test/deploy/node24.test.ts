@@ -71,7 +71,7 @@ describe(`the gateway on Node ${NODE24.version} (Debian 13's glibc)`, () => {
     };
     expect(lines).toEqual([build, build]);
     // The addon's own mark on every answer: uWebSockets major version 20.
-    const health = await fetch(`${api.base}/healthz`);
+    const health = await fetch(api.url("/healthz"));
     expect(health.status).toBe(200);
     expect(health.headers.get("uwebsockets")).toBe("20");
   });

@@ -103,8 +103,20 @@ describe("sold-out flag on a Redis Cluster: sharded pub/sub", () => {
     // One stock shard: every message of the sale's stock lives on that shard's slot.
     expect((await a.api.putSale(saleId, { stock: 3, perUserLimit: 1, shards: 1 })).status).toBe(201);
     const slot = keySlot(`{${saleId}:0}`);
-    const nodes = await topology(ports[0]!);
-    const primary = nodes.find((n) => n.master && n.slots.some(([x, y]) => slot >= x && slot <= y))!;
+    // The replicas attach a moment after the cluster answers: wait until the slot's primary has its replica.
+    const ownerOf = (ns: Node[]) => ns.find((n) => n.master && n.slots.some(([x, y]) => slot >= x && slot <= y));
+    let nodes: Node[] = [];
+    await waitFor(
+      "the slot's primary with its replica",
+      async () => {
+        nodes = await topology(ports[0]!);
+        const owner = ownerOf(nodes);
+        return owner !== undefined && nodes.some((n) => n.masterId === owner.id);
+      },
+      30_000,
+      100,
+    );
+    const primary = ownerOf(nodes)!;
     const shardNodes = new Set([primary.port, ...nodes.filter((n) => n.masterId === primary.id).map((n) => n.port)]);
     const others = ports.filter((p) => !shardNodes.has(p));
     expect(others.length).toBeGreaterThanOrEqual(4);
