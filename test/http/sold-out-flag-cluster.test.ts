@@ -146,8 +146,19 @@ describe("sold-out flag on a Redis Cluster: sharded pub/sub", () => {
     expect(await a.gw.reservations.release(saleId, 0, orderId)).toEqual({ kind: "released", quantity: 1 });
     await waitFor("b's flag cleared by the release", async () => !b.gw.soldOut.isSoldOut(saleId), 10_000, 20);
 
-    // The bus: 3 accepted + 1 returned messages reached the shard's replicas, and no other node.
-    const bus1 = await busMessages(ports);
+    // The bus: 3 accepted + 1 returned messages reached the shard's replicas, and no other node. b may hear the
+    // last one from the primary before the cluster bus has brought it to a replica: wait for the replicas.
+    let bus1 = await busMessages(ports);
+    const replicas = [...shardNodes].filter((p) => p !== primary.port);
+    await waitFor(
+      "the shard's replicas got every message",
+      async () => {
+        bus1 = await busMessages(ports);
+        return replicas.every((p) => bus1.get(p)!.shard - bus0.get(p)!.shard >= 4);
+      },
+      10_000,
+      50,
+    ).catch(() => undefined);
     const delta = (p: number) => ({
       publish: bus1.get(p)!.publish - bus0.get(p)!.publish,
       shard: bus1.get(p)!.shard - bus0.get(p)!.shard,
