@@ -18,6 +18,15 @@ function urlOf(pattern: string): string {
  * real gateway: 405 with Allow on a wrong method, WWW-Authenticate on every 401, Cache-Control on every
  * answer of the route table.
  */
+/**
+ * The JWT with its signature's first character changed. Not its last: the last of 43 base64url characters
+ * carries 4 bits and 2 that decoding drops, so changing it can leave the signature valid (seen in CI).
+ */
+function badlySigned(jwt: string): string {
+  const [header, payload, sig] = jwt.split(".") as [string, string, string];
+  return `${header}.${payload}.${sig.startsWith("A") ? "B" : "A"}${sig.slice(1)}`;
+}
+
 describe("HTTP semantics", () => {
   let gw: GatewayProcess;
   let api: Api;
@@ -83,7 +92,7 @@ describe("HTTP semantics", () => {
       [{ authorization: "Bearer not.a.jwt" }, invalid],
       [{ authorization: "Bearer two tokens" }, invalid],
       [{ authorization: `Bearer ${api.jwt("u-1", -60)}` }, invalid],
-      [{ authorization: `Bearer ${api.jwt("u-1").slice(0, -2)}xx` }, invalid],
+      [{ authorization: `Bearer ${badlySigned(api.jwt("u-1"))}` }, invalid],
     ];
     for (const [method, path] of bearerRoutes) {
       for (const [headers, challenge] of cases) {
