@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, isListening, log, spawnDaemon, STACK_DIR, stopPid, waitFor, which } from "./proc.js";
-import { redisServerBinary } from "./redis.js";
+import { aofArgs, redisServerBinary } from "./redis.js";
 
 export interface LocalCluster {
   nodes: { host: string; port: number }[];
@@ -85,6 +85,29 @@ async function followPrimaries(ports: number[], shape: Required<ClusterShape>): 
   }
 }
 
+/** redis-server's arguments for a cluster node on `port` keeping its files in `dir`. */
+export function clusterNodeArgs(port: number, dir: string): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--cluster-enabled",
+    "yes",
+    "--cluster-config-file",
+    join(dir, "nodes.conf"),
+    "--cluster-node-timeout",
+    "2000",
+    // While one primary fails over, the other primaries' slots keep serving (the default stops them all).
+    "--cluster-require-full-coverage",
+    "no",
+    ...aofArgs(dir),
+    // A replica's first sync starts at once instead of after the default 5 s diskless-sync delay.
+    "--repl-diskless-sync-delay",
+    "0",
+  ];
+}
+
 async function startOn(ports: number[], shape: Required<ClusterShape>, givenName?: string): Promise<LocalCluster> {
   const name = givenName ?? `cluster-${ports[0]}`;
   const server = redisServerBinary();
@@ -94,35 +117,7 @@ async function startOn(ports: number[], shape: Required<ClusterShape>, givenName
     const dir = join(STACK_DIR, name, String(port));
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    pids.push(
-      spawnDaemon(`${name}-${port}`, server, [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        join(dir, "nodes.conf"),
-        "--cluster-node-timeout",
-        "2000",
-        // While one primary fails over, the other primaries' slots keep serving (the default stops them all).
-        "--cluster-require-full-coverage",
-        "no",
-        // AOF (fsync every second): a node that restarts comes back with its data, as production Redis should.
-        "--save",
-        "",
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "everysec",
-        "--dir",
-        dir,
-        // A replica's first sync starts at once instead of after the default 5 s diskless-sync delay.
-        "--repl-diskless-sync-delay",
-        "0",
-      ]),
-    );
+    pids.push(spawnDaemon(`${name}-${port}`, server, clusterNodeArgs(port, dir)));
   }
   const stop = async () => {
     await Promise.all(pids.map((p) => stopPid(p, 2000)));

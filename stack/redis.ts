@@ -11,6 +11,11 @@ export function redisServerBinary(): string {
   return bin;
 }
 
+/** AOF, fsync every second, in `dir`: a restarted Redis comes back with its data, as production Redis should. */
+export function aofArgs(dir: string): string[] {
+  return ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir];
+}
+
 export const redis: Service = {
   name: "redis",
   async up() {
@@ -22,19 +27,11 @@ export const redis: Service = {
     mkdirSync(dir, { recursive: true });
     log(`redis: starting redis-server on port ${REDIS_PORT}`);
     const pid = spawnDaemon("redis", redisServerBinary(), [
-      // AOF (fsync every second): a restarted Redis comes back with its sales, as production Redis should.
       "--port",
       String(REDIS_PORT),
       "--bind",
       "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "everysec",
-      "--dir",
-      dir,
+      ...aofArgs(dir),
     ]);
     await waitFor(`redis on ${REDIS_PORT}`, () => isListening(REDIS_PORT), 15_000);
     return [pid];

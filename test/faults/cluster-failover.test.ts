@@ -8,7 +8,7 @@ import { GatewayProcess } from "../../src/gateway-process.js";
 import { keySlot } from "../../src/redis/key-slot.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
 import { freePort, isListening, spawnDaemon, STACK_DIR, waitFor } from "../../stack/proc.js";
-import { startLocalCluster, type LocalCluster } from "../../stack/redis-cluster.js";
+import { clusterNodeArgs, startLocalCluster, type LocalCluster } from "../../stack/redis-cluster.js";
 import { redisServerBinary } from "../../stack/redis.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { apiFor, ledgerRecords, pool, rid, type Api } from "../helpers/env.js";
@@ -119,30 +119,7 @@ async function addReplica(cluster: LocalCluster, name: string, master: ClusterNo
   const port = await freePort();
   const dir = join(STACK_DIR, name, String(port));
   mkdirSync(dir, { recursive: true });
-  cluster.pids.push(
-    spawnDaemon(`${name}-${port}`, redisServerBinary(), [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--cluster-enabled",
-      "yes",
-      "--cluster-config-file",
-      join(dir, "nodes.conf"),
-      "--cluster-node-timeout",
-      "2000",
-      "--save",
-      "",
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      "everysec",
-      "--dir",
-      dir,
-      "--repl-diskless-sync-delay",
-      "0",
-    ]),
-  );
+  cluster.pids.push(spawnDaemon(`${name}-${port}`, redisServerBinary(), clusterNodeArgs(port, dir)));
   await waitFor(`redis node ${port}`, () => isListening(port), 10_000);
   await ask(port, "CLUSTER", "MEET", "127.0.0.1", master.port);
   await waitFor(
