@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
-import { durableConfig, spawnEntry } from "../helpers/durable.js";
+import { durableConfig, runToExit, spawnEntry } from "../helpers/durable.js";
 import { apiFor, rid, startGateway, testConfig } from "../helpers/env.js";
 
 /**
@@ -28,23 +28,7 @@ interface Line {
 }
 
 /** The gateway entry in production mode: its exit code and stderr lines (each must be JSON). */
-async function startInProduction(cfg: Config): Promise<{ code: number | null; lines: Line[] }> {
-  const { child, exited, stderr } = spawnEntry(
-    "main.ts",
-    { ...cfg, server: { ...cfg.server, port: 0 } },
-    {
-      NODE_ENV: "production",
-    },
-  );
-  const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
-  const code = await exited;
-  clearTimeout(timer);
-  const lines = stderr()
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
-  return { code, lines };
-}
+const startInProduction = (cfg: Config) => runToExit<Line>("main.ts", cfg, { NODE_ENV: "production" });
 
 const weak = randomBytes(12).toString("base64url"); // 16 bytes
 const CASES: [string, Parameters<typeof withSecrets>[1], string, string][] = [

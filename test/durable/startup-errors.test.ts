@@ -3,7 +3,7 @@ import { freePort } from "../../stack/proc.js";
 import { deepMerge } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { testMysqlConfig } from "../persistence/mysql-test-db.js";
-import { spawnEntry, type Entry } from "../helpers/durable.js";
+import { runToExit, type Entry } from "../helpers/durable.js";
 import { testConfig } from "../helpers/env.js";
 
 interface Line {
@@ -19,15 +19,8 @@ async function start(
   entry: Entry = "main.ts",
 ): Promise<{ code: number | null; lines: Line[]; ms: number }> {
   const t0 = Date.now();
-  const { child, exited, stderr } = spawnEntry(entry, { ...cfg, server: { ...cfg.server, port: 0 } });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
-  const code = await exited;
-  clearTimeout(timer);
   // Every line is a JSON log line: a bare stack trace or a library's own printout fails here.
-  const lines = stderr()
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
+  const { code, lines } = await runToExit<Line>(entry, cfg);
   for (const l of lines)
     expect(l).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
   return { code, lines, ms: Date.now() - t0 };

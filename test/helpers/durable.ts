@@ -128,6 +128,27 @@ export function spawnEntry(
 }
 
 /**
+ * Runs an entry point that is expected to stop on its own (a refused start), on port 0, killed after 25 s:
+ * its exit code and its stderr lines, each parsed as JSON (a bare stack trace or a library's own printout
+ * fails the parse).
+ */
+export async function runToExit<L>(
+  entry: Entry,
+  cfg: Config,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; lines: L[] }> {
+  const { child, exited, stderr } = spawnEntry(entry, { ...cfg, server: { ...cfg.server, port: 0 } }, env);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
+  const code = await exited;
+  clearTimeout(timer);
+  const lines = stderr()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as L);
+  return { code, lines };
+}
+
+/**
  * A gateway in a child process (npm start's entry), to be killed or to kill itself: with `crashAt` it
  * SIGKILLs itself there; `writer` runs the order writer, timers and outbox relay in it too (default off);
  * `env` adds variables (a grpc_proxy that routes its RocketMQ traffic through a test proxy, say).
