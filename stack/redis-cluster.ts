@@ -85,6 +85,23 @@ async function followPrimaries(ports: number[], shape: Required<ClusterShape>): 
   }
 }
 
+/**
+ * One node's view of the cluster, as a string two nodes share when they agree: each node's role, its primary
+ * and its slots (links and ping times left out). A replica a primary does not know of yet shows as absent.
+ */
+function topologyView(port: number): string {
+  return cli(port, "cluster", "nodes")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [id, , flags, primary, , , , , ...slots] = line.split(" ");
+      const role = flags!.split(",").find((f) => f === "master" || f === "slave") ?? flags;
+      return `${id} ${role} ${primary} ${slots.join(" ")}`;
+    })
+    .sort()
+    .join("\n");
+}
+
 /** redis-server's arguments for a cluster node on `port` keeping its files in `dir`. */
 export function clusterNodeArgs(port: number, dir: string): string[] {
   return [
@@ -153,6 +170,9 @@ async function startOn(ports: number[], shape: Required<ClusterShape>, givenName
         }),
       30_000,
     );
+    // Up means agreed too: a primary that has not yet heard of its replica sends it none of its shard's
+    // SPUBLISH messages, and a node with an old view answers CLUSTER SLOTS with it.
+    await waitFor("every node agrees on the topology", async () => new Set(ports.map(topologyView)).size === 1, 30_000);
     log(`redis cluster up on ports ${ports.join(",")}`);
   } catch (err) {
     await stop();
