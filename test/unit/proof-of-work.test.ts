@@ -12,6 +12,7 @@ import {
   proofOfWorkKey,
   type Challenge,
 } from "../../src/waiting-room/proof-of-work.js";
+import { proofFor } from "../../support/pow-answer.js";
 
 const KEY = randomBytes(32).toString("base64url");
 const NOW = Date.UTC(2026, 11, 7, 1, 0, 0);
@@ -143,6 +144,12 @@ describe("proof of work: verification", () => {
     ["salt missing", { salt: undefined }],
   ])("refuses a payload with %s", (_name, over) => {
     expect(verify(encode({ ...good, ...over }))).toEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("takes the proof Node's solver for tests and the demo (support/pow-answer.ts) builds", () => {
+    const c = issue(p, { buyerId: "nod" });
+    expect(p.verifyProof(proofFor(c), { saleId: SALE, buyerId: "nod", now: NOW })).toEqual({ ok: true });
+    expect(() => proofFor({ ...c, challenge: "0".repeat(64) })).toThrow(/no number/);
   });
 
   it("refuses another algorithm", () => {
