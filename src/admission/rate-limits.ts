@@ -104,12 +104,13 @@ function redisLimiter(
 }
 
 /**
- * The gateway's rate limits (docs/admission.md). Per client IP, per buyer and per sale are local
- * to the process (RateLimiterMemory): the hot path never pays a Redis round trip for them, and the limits
- * are per process. Token issuance per buyer and sale, and waiting-room joins per buyer and per address,
- * are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
- * its attempts over every gateway; when Redis is slow or down, an in-memory insurance limiter with the
- * same settings answers instead. Each check returns undefined when no limit applies, so a
+ * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale and token issuance per
+ * buyer and sale are local to the process (RateLimiterMemory): the hot path never pays a Redis round trip for
+ * them, and the limits are per process (a signed purchase token costs no Redis write, and whatever a buyer's
+ * tokens, the sale's per-buyer limit holds in the reserve script). Waiting-room joins per buyer and per address
+ * are kept in Redis, cluster-wide, since a bot farm behind one address could otherwise spread its joins over
+ * every gateway; when Redis is slow or down, an in-memory insurance limiter with the same settings answers
+ * instead. Each check returns undefined when no limit applies, so a
  * disabled limiter costs nothing, not even a promise.
  */
 export class RateLimits {
@@ -158,7 +159,7 @@ export class RateLimits {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
-      token_issue: redisGate("token_issue", rl.tokenIssue, "rl:tok", rl.tokenIssue.redisTimeoutMs),
+      token_issue: new Gate("token_issue", memoryLimiter(rl.tokenIssue), cells("token_issue")),
       queue_join_buyer: redisGate("queue_join_buyer", q.buyer, "rl:qjb", q.redisTimeoutMs),
       queue_join_ip: redisGate("queue_join_ip", q.ip, "rl:qji", q.redisTimeoutMs),
     };
@@ -216,7 +217,7 @@ export class RateLimits {
     return address === null ? buyer() : gates.queue_join_ip.consume(`${saleId}|${address}`).then(buyer);
   }
 
-  /** Purchase tokens per buyer and sale, cluster-wide through Redis. */
+  /** Purchase tokens per buyer and sale, in this process. */
   tokenIssue(saleId: string, userId: string): Promise<void> | undefined {
     // Sale ids never contain '|', so the key is unambiguous.
     return this.gates?.token_issue.consume(`${saleId}|${userId}`);

@@ -4,6 +4,7 @@ import { PaymentSignature } from "../admission/payment-signature.js";
 import { PurchaseTokens } from "../admission/purchase-token.js";
 import { RateLimits } from "../admission/rate-limits.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
+import { purchaseTokenKeys } from "../config/schema.js";
 import { Cors } from "../http/cors.js";
 import { OpsHttpServer } from "../http/ops-server.js";
 import { AdminRoutes } from "../http/routes/admin.js";
@@ -114,7 +115,7 @@ export class HttpRole {
     return {
       buyer: new BuyerRoutes({
         auth,
-        tokens: new PurchaseTokens(cfg.auth.userJwtSecret),
+        tokens: new PurchaseTokens(purchaseTokenKeys(cfg.auth)),
         sales,
         soldOut,
         reservations: this.core.reservations,
@@ -124,6 +125,7 @@ export class HttpRole {
         metrics,
         tokenLeadMs: cfg.tokens.leadSeconds * 1000,
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
+        tokenReplayMs: cfg.tokens.replaySeconds * 1000,
       }),
       orders: new OrderRoutes({ auth, repo, limits, breakers, lifecycle }),
       payments: new PaymentRoutes({
