@@ -69,8 +69,11 @@ export class QueueRoutes {
     const buyer = await buyerOf(this.deps.auth, req);
     const gate = this.deps.limits.buyer(buyer);
     if (gate) await gate;
-    const sale = await this.roomSale(req);
+    saleIdParam(req.params[0]!);
     const body = jsonObject(req.body, req.contentType, JOIN_FIELDS);
+    if (body.proof !== undefined && typeof body.proof !== "string")
+      throw new ApiError("INVALID_REQUEST", "proof must be a string (the solved challenge)");
+    const sale = await this.roomSale(req);
     const now = Date.now();
     if (now < opensAt(sale))
       throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(opensAt(sale)).toISOString()}`);
