@@ -17,6 +17,7 @@ import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
 import { scaleOut } from "./scale-out.js";
+import { tokenIssue } from "./token-issue.js";
 
 /**
  * `npm run bench [-- name ...]`: compiles (see compile()), runs the benchmarks (all, or those named), writes
@@ -33,6 +34,7 @@ const BENCHMARKS: Benchmark[] = [
   replicaAcksCost,
   replicaAcksHttp,
   scaleOut,
+  tokenIssue,
 ];
 // Sizes rather than rates: figures without a baseline ratio.
 const MEASUREMENTS: Measurement[] = [memory];

@@ -4,6 +4,7 @@ import { PaymentSignature } from "../admission/payment-signature.js";
 import { PurchaseTokens } from "../admission/purchase-token.js";
 import { RateLimits } from "../admission/rate-limits.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
+import { purchaseTokenKeys } from "../config/schema.js";
 import { Cors } from "../http/cors.js";
 import { OpsHttpServer } from "../http/ops-server.js";
 import { AdminRoutes } from "../http/routes/admin.js";
@@ -28,7 +29,7 @@ import { RoomController } from "../waiting-room/room-controller.js";
 import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
 import { roomNumbers } from "../waiting-room/room-stats.js";
-import { ANY_PROOF, RedisIssuedAdmissionTokens } from "../waiting-room/seams.js";
+import { ANY_PROOF, SignedAdmissionTokens } from "../waiting-room/seams.js";
 import { QueueTickets } from "../waiting-room/tickets.js";
 
 export type { OpsHttpServer };
@@ -141,15 +142,10 @@ export class HttpRole {
       "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)",
       () => auth.jwks?.fetches ?? 0,
     );
-    const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
-    const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
+    const limits = new RateLimits(cfg.admission, metrics);
+    const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
     const tickets = QueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
-    const rooms = new RoomService(
-      roomStore,
-      progress,
-      tickets,
-      new RedisIssuedAdmissionTokens(tokens, this.core.reservations),
-    );
+    const rooms = new RoomService(roomStore, progress, tickets, new SignedAdmissionTokens(tokens));
     return {
       queue: new QueueRoutes({ auth, sales, rooms, tickets, proof: ANY_PROOF, limits, breakers }),
       buyer: new BuyerRoutes({
@@ -164,6 +160,7 @@ export class HttpRole {
         metrics,
         tokenLeadMs: cfg.tokens.leadSeconds * 1000,
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
+        tokenReplayMs: cfg.tokens.replaySeconds * 1000,
       }),
       orders: new OrderRoutes({ auth, repo, limits, breakers, lifecycle }),
       payments: new PaymentRoutes({

@@ -1060,7 +1060,7 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "token": "q3V9xL2mN8pR4tY6wZ1aB5cD7eF0gH2j",
+           *       "token": "AQNqd3QBohx0ZcAHBwcHBwcHBwcHBweK4HCm5DascVSimqo_hyqi",
            *       "expiresAt": "2026-11-27T10:02:00.000Z"
            *     }
            */
