@@ -112,9 +112,10 @@ export class RoomController {
 
   private async tickRoom(saleId: string, now: number): Promise<void> {
     const sale = await this.sales.get(saleId);
+    // Gone, put again without a room, or long over: off the list (a re-put with a room lists it again).
     if (!sale?.waitingRoom || now >= sale.endsAt + AFTER_END_MS) {
       this.driven.delete(saleId);
-      if (!sale || now >= sale.endsAt + AFTER_END_MS) await this.store.dropRoom(saleId);
+      await this.store.dropRoom(saleId);
       return;
     }
     if (now < sale.startsAt - sale.waitingRoom.opensSecondsBefore * 1000) return;
