@@ -84,25 +84,41 @@ export class RoomService {
 
   /**
    * The buyer's state from this process's copy of the progress: no Redis command, except the first poll of
-   * a pre-queue ticket after the start (its place, one call) and a process's first poll of a room.
+   * a pre-queue ticket after the start (its place, one call) and a process's first poll of a room. Answered
+   * synchronously in the steady state (a placed ticket, a local copy).
    */
-  async poll(sale: Sale, t: TicketPayload, ticket: string, now = Date.now()): Promise<QueueView> {
+  poll(sale: Sale, t: TicketPayload, ticket: string, now = Date.now()): QueueView | Promise<QueueView> {
+    const progress = this.progress.peek(sale.saleId, now);
+    if (progress === undefined || t.p === undefined || now >= sale.endsAt) return this.pollSlow(sale, t, ticket, now);
+    return this.answer(sale, t, ticket, progress, t.p, progress?.preQueue ?? 0, now);
+  }
+
+  private async pollSlow(sale: Sale, t: TicketPayload, ticket: string, now: number): Promise<QueueView> {
     const room = sale.waitingRoom!;
     const progress = this.progress.peek(sale.saleId, now) ?? (await this.progress.get(sale.saleId));
     const unitsLeft = progress?.unitsLeft ?? sale.stock;
     if (now >= sale.endsAt) return { state: "CLOSED", reason: "SALE_ENDED", ticket, unitsLeft, retryAfter: 60 };
-    let place = t.p;
-    let preQueueSize = progress?.preQueue ?? 0;
-    if (place === undefined) {
-      const untilStart = Math.ceil((sale.startsAt - now) / 1000);
-      if (untilStart > 0)
-        return { state: "WAITING", ticket, unitsLeft, estimateSeconds: untilStart, retryAfter: clampRetry(untilStart) };
-      const found = await this.store.place(sale.saleId, lotteryOf(room.seed, sale.saleId, t.b), t.b, sale.startsAt);
-      if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
-      place = found.place;
-      preQueueSize = found.preQueue;
-      ticket = this.ticketOf(sale, t.b, t.j, true, place);
-    }
+    if (t.p !== undefined) return this.answer(sale, t, ticket, progress, t.p, progress?.preQueue ?? 0, now);
+    const untilStart = Math.ceil((sale.startsAt - now) / 1000);
+    if (untilStart > 0)
+      return { state: "WAITING", ticket, unitsLeft, estimateSeconds: untilStart, retryAfter: clampRetry(untilStart) };
+    const found = await this.store.place(sale.saleId, lotteryOf(room.seed, sale.saleId, t.b), t.b, sale.startsAt);
+    if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
+    const upgraded = this.ticketOf(sale, t.b, t.j, true, found.place);
+    return this.answer(sale, t, upgraded, progress, found.place, found.preQueue, now);
+  }
+
+  /** The answer for a known place: its state, the receipt of a pre-queue place, the token of an admitted one. */
+  private answer(
+    sale: Sale,
+    t: TicketPayload,
+    ticket: string,
+    progress: RoomProgress | null,
+    place: number,
+    preQueueSize: number,
+    now: number,
+  ): QueueView {
+    const room = sale.waitingRoom!;
     const view = this.stateAt(sale, room, progress, place, ticket, now);
     if (t.pq && now >= sale.startsAt) view.receipt = this.receipt(sale, room, t.b, place, preQueueSize);
     if (view.state !== "ADMITTED") return view;

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { LRUCache } from "lru-cache";
 
 /** A queue ticket's payload (docs/waiting-room.md): what the signature covers. */
 export interface TicketPayload {
@@ -38,6 +39,12 @@ export interface TicketKey {
 export class QueueTickets {
   private readonly keys: Map<string, Buffer>;
   private readonly newest: { kid: string; key: Buffer };
+  /**
+   * Tickets whose signature checked out, by their exact text: a buyer polls with the same ticket again and
+   * again, and the MAC and JSON parse are most of a poll's cost. Only good signatures are kept (bounded);
+   * sale, buyer and expiry are checked on every poll.
+   */
+  private readonly signed = new LRUCache<string, TicketPayload>({ max: 100_000 });
 
   constructor(keys: readonly TicketKey[]) {
     if (keys.length === 0) throw new Error("QueueTickets needs at least one key");
@@ -64,6 +71,8 @@ export class QueueTickets {
   /** Checks shape, signature, key, sale, buyer and expiry; the reason says which failed (for the 403's message). */
   verify(ticket: string, saleId: string, buyerId: string, nowMs: number): TicketCheck {
     if (!ticket) return { ok: false, reason: "the Queue-Ticket header is missing" };
+    const known = this.signed.get(ticket);
+    if (known) return bound(known, saleId, buyerId, nowMs);
     const dot = ticket.indexOf(".");
     if (
       ticket.length > MAX_TICKET_CHARS ||
@@ -84,11 +93,17 @@ export class QueueTickets {
     const sig = Buffer.from(ticket.slice(dot + 1), "base64url");
     if (!key || sig.length !== 32 || !timingSafeEqual(sig, mac(key, body)))
       return { ok: false, reason: "the ticket's signature is not valid" };
-    if (p.s !== saleId) return { ok: false, reason: "the ticket is for another sale" };
-    if (p.b !== buyerId) return { ok: false, reason: "the ticket is another buyer's" };
-    if (nowMs >= p.x) return { ok: false, reason: "the ticket has expired" };
-    return { ok: true, ticket: p };
+    this.signed.set(ticket, p);
+    return bound(p, saleId, buyerId, nowMs);
   }
+}
+
+/** A well-signed ticket checked against the sale, buyer and clock of the request. */
+function bound(p: TicketPayload, saleId: string, buyerId: string, nowMs: number): TicketCheck {
+  if (p.s !== saleId) return { ok: false, reason: "the ticket is for another sale" };
+  if (p.b !== buyerId) return { ok: false, reason: "the ticket is another buyer's" };
+  if (nowMs >= p.x) return { ok: false, reason: "the ticket has expired" };
+  return { ok: true, ticket: p };
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;

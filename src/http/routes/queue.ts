@@ -96,13 +96,26 @@ export class QueueRoutes {
     return viewReply(status, await this.deps.rooms.poll(sale, t.ticket, ticket));
   }
 
-  private async pollAs(req: Req): Promise<HttpReply> {
+  /** Synchronous when the buyer's JWT and the sale are cached here and the ticket is placed (the steady state). */
+  private pollAs(req: Req): HttpReply | Promise<HttpReply> {
+    const buyer = buyerOf(this.deps.auth, req);
+    const saleId = saleIdParam(req.params[0]!);
+    const cached = this.deps.sales.cached(saleId);
+    if (typeof buyer !== "string" || !cached?.waitingRoom) return this.pollSlow(req);
+    return this.pollAnswer(req, cached, buyer);
+  }
+
+  private async pollSlow(req: Req): Promise<HttpReply> {
     const buyer = await buyerOf(this.deps.auth, req);
-    const sale = await this.roomSale(req);
+    return this.pollAnswer(req, await this.roomSale(req), buyer);
+  }
+
+  private pollAnswer(req: Req, sale: Sale, buyer: string): HttpReply | Promise<HttpReply> {
     const ticket = req.queueTicket ?? "";
     const t = this.deps.tickets.verify(ticket, sale.saleId, buyer, Date.now());
     if (!t.ok) throw new ApiError("INVALID_TICKET", t.reason);
-    return viewReply(200, await this.deps.rooms.poll(sale, t.ticket, ticket));
+    const view = this.deps.rooms.poll(sale, t.ticket, ticket);
+    return view instanceof Promise ? view.then((v) => viewReply(200, v)) : viewReply(200, view);
   }
 
   private async challengeAs(req: Req): Promise<HttpReply> {
