@@ -68,6 +68,11 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   p.paused = t.paused;
   p.unitsLeft = t.unitsLeft;
   p.sold = Math.max(0, t.stock - t.unitsLeft);
+  const dt = carry.lastAt > 0 ? Math.max(0, t.now - carry.lastAt) : 0;
+  carry.lastAt = t.now;
+  // While paused nobody can buy: the open windows do not run down (each batch's time moves on with the
+  // clock, so the tokens an admitted buyer is answered after the pause expire that much later).
+  if (t.paused) for (const b of p.batches) b[1] += dt;
   expire(p, t.now, t.admissionTtlMs);
   p.ordered = t.ordered;
   p.factor = learnedFactor(prev.factor, p.expired, t.ordered, t.maxOverbook);
@@ -80,8 +85,6 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
     p.cutoff = Math.min(prev.cutoff ?? Infinity, p.admitted + t.margin + 1);
     p.soldOut = t.margin === 0;
   }
-  const dt = carry.lastAt > 0 ? Math.max(0, t.now - carry.lastAt) : 0;
-  carry.lastAt = t.now;
   carry.allowance = Math.min(t.admitPerSecond, carry.allowance + (t.admitPerSecond * dt) / 1000);
   if (t.started && !t.paused && !p.soldOut) {
     // Places done (window ended, or bought: released orders too, their units are back in unitsLeft) plus

@@ -77,6 +77,19 @@ describe("admission step", () => {
     expect(admittedAt(p, 5)).toBeNull();
   });
 
+  it("holds the open windows while paused: their admission times move on with the clock", () => {
+    const c = carry();
+    let p = admissionStep(emptyProgress(), c, base);
+    expect(admittedAt(p, 1)).toBe(1000);
+    p = admissionStep(p, c, { ...base, now: 9000, paused: true });
+    p = admissionStep(p, c, { ...base, now: 20_000, paused: true });
+    expect([p.expired, admittedAt(p, 1)]).toEqual([0, 20_000]);
+    p = admissionStep(p, c, { ...base, now: 29_999 });
+    expect(p.expired).toBe(0);
+    p = admissionStep(p, c, { ...base, now: 30_000 });
+    expect(p.expired).toBe(10);
+  });
+
   it("clamps the factor to [1, maxOverbook]", () => {
     expect(learnedFactor(1, 100, 0, 3)).toBe(3);
     expect(learnedFactor(1, 100, 100, 3)).toBe(1);

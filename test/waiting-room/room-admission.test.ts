@@ -123,19 +123,32 @@ describe.each(MODES)("waiting room admission on Redis %s", (mode) => {
     expect(metrics).toContain(`flashsale_room_admission_rate{sale="${saleId}"}`);
   });
 
-  it("a no-show's window ends and the room moves on; a pause stops admission", async () => {
+  it("a no-show's window ends and the room moves on; a pause stops admission and the windows' clock", async () => {
     const saleId = `wn${rid()}`;
     await putRoomSale(api, saleId, { stock: 2, startInMs: -500, shards: 2, room: { admissionTtlSeconds: 10 } });
     const buyers = await joinAll(saleId, 5);
     await pollUntil(saleId, buyers, "places 1..2 admitted", () => buyers.slice(0, 2).every((b) => b.token));
-    // Place 1 buys, place 2 never does: after its window, place 3 is admitted; place 2 is CLOSED.
+    // Place 1 buys, place 2 never does.
     expect((await api.order(saleId, buyers[0]!.user, buyers[0]!.token!)).status).toBe(202);
+    const before = await poll(api, saleId, buyers[1]!.user, buyers[1]!.ticket);
+    expect(before.body.state).toBe("ADMITTED");
+    // Paused: nobody is admitted, and place 2's window is held (its expiry moves on with the clock).
     expect((await api.pause(saleId)).status).toBe(200);
-    await pollUntil(saleId, buyers, "place 2's window ended", () => buyers[1]!.states.at(-1) === "CLOSED");
-    // Paused: the window ended, yet nobody new is admitted.
+    await waitFor(
+      "place 2's expiry moved on",
+      async () => {
+        const r = await poll(api, saleId, buyers[1]!.user, buyers[1]!.ticket);
+        const later = Date.parse(r.body.admissionExpiresAt) > Date.parse(before.body.admissionExpiresAt);
+        return r.body.state === "ADMITTED" && later;
+      },
+      30_000,
+      100,
+    );
     const paused = await poll(api, saleId, buyers[2]!.user, buyers[2]!.ticket);
     expect(paused.body).toMatchObject({ state: "WAITING", paused: true });
+    // Resumed: place 2's window ends unused, place 3 is admitted.
     expect((await api.resume(saleId)).status).toBe(200);
+    await pollUntil(saleId, buyers, "place 2's window ended", () => buyers[1]!.states.at(-1) === "CLOSED");
     await pollUntil(saleId, buyers, "place 3 admitted", () => buyers[2]!.token !== undefined);
     expect(states(buyers.slice(3))).toEqual(["WAITING", "WAITING"]);
   });
