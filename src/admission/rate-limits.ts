@@ -105,12 +105,11 @@ function redisLimiter(
 
 /**
  * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale and token issuance per
- * buyer and sale are local to the process (RateLimiterMemory): the hot path never pays a Redis round trip for
- * them, and the limits are per process (a signed purchase token costs no Redis write, and whatever a buyer's
- * tokens, the sale's per-buyer limit holds in the reserve script). Waiting-room joins per buyer and per address
- * are kept in Redis, cluster-wide, since a bot farm behind one address could otherwise spread its joins over
- * every gateway; when Redis is slow or down, an in-memory insurance limiter with the same settings answers
- * instead. Each check returns undefined when no limit applies, so a
+ * buyer and sale are local to the process (RateLimiterMemory): the hot path never pays a Redis round trip
+ * for them, and the limits are per process (a signed token costs no Redis record, and the reserve script
+ * holds the per-buyer limit). Waiting-room joins per buyer and per address are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
+ * its attempts over every gateway; when Redis is slow or down, an in-memory insurance limiter with the
+ * same settings answers instead. Each check returns undefined when no limit applies, so a
  * disabled limiter costs nothing, not even a promise.
  */
 export class RateLimits {
@@ -159,6 +158,8 @@ export class RateLimits {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
+      // In memory: a signed purchase token costs no Redis record, and the reserve script holds the sale's
+      // per-buyer limit whatever tokens a buyer collects from several gateways.
       token_issue: new Gate("token_issue", memoryLimiter(rl.tokenIssue), cells("token_issue")),
       queue_join_buyer: redisGate("queue_join_buyer", q.buyer, "rl:qjb", q.redisTimeoutMs),
       queue_join_ip: redisGate("queue_join_ip", q.ip, "rl:qji", q.redisTimeoutMs),
@@ -217,7 +218,7 @@ export class RateLimits {
     return address === null ? buyer() : gates.queue_join_ip.consume(`${saleId}|${address}`).then(buyer);
   }
 
-  /** Purchase tokens per buyer and sale, in this process. */
+  /** Purchase tokens per buyer and sale, in this process (issuing a signed token writes nothing). */
   tokenIssue(saleId: string, userId: string): Promise<void> | undefined {
     // Sale ids never contain '|', so the key is unambiguous.
     return this.gates?.token_issue.consume(`${saleId}|${userId}`);

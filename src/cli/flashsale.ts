@@ -69,6 +69,10 @@ const PUT_OPTIONS: Record<string, string> = {
   "starts-at": "--starts-at ISO           starts at this time",
   duration: "--duration DURATION       lasts this long (default 1h)",
   "ends-at": "--ends-at ISO             ends at this time",
+  room: "--room                    with a waiting room (docs/waiting-room.md; defaults below)",
+  "room-opens": "--room-opens DURATION     the room opens this long before the start (default 10m)",
+  "room-ttl": "--room-ttl SECONDS        an admitted buyer has this long to buy (default 120)",
+  "room-rate": "--room-rate N             buyers admitted per second at most (default 1000)",
 };
 
 function duration(v: string, name: string): number {
@@ -109,6 +113,15 @@ function putBody(o: Record<string, string | boolean | undefined>): Record<string
   };
   if (s("shards") !== undefined) body.shards = int(s("shards"), "shards");
   if (s("payment-timeout") !== undefined) body.paymentTimeoutSeconds = int(s("payment-timeout"), "payment-timeout");
+  const room = ["room-opens", "room-ttl", "room-rate"].some((k) => s(k) !== undefined);
+  if (o.room === true || room) {
+    const r: Record<string, number> = {};
+    if (s("room-opens") !== undefined)
+      r.opensSecondsBefore = Math.floor(duration(s("room-opens")!, "--room-opens") / 1000);
+    if (s("room-ttl") !== undefined) r.admissionTtlSeconds = int(s("room-ttl"), "room-ttl")!;
+    if (s("room-rate") !== undefined) r.admitPerSecond = int(s("room-rate"), "room-rate")!;
+    body.waitingRoom = r;
+  }
   return body;
 }
 
@@ -216,6 +229,10 @@ const OPTIONS = {
   "starts-at": { type: "string" },
   duration: { type: "string" },
   "ends-at": { type: "string" },
+  room: { type: "boolean" },
+  "room-opens": { type: "string" },
+  "room-ttl": { type: "string" },
+  "room-rate": { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];

@@ -21,6 +21,20 @@ import type { OrderPlacer } from "../reservation/order-placer.js";
 import { SaleChannels } from "../reservation/sale-channels.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
 import type { ProcessCore } from "./core.js";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { QueueRoutes } from "../http/routes/queue.js";
+import { ProgressCache } from "../waiting-room/progress-cache.js";
+import { RoomController } from "../waiting-room/room-controller.js";
+import { RoomService } from "../waiting-room/room-service.js";
+import { RoomStore } from "../waiting-room/room-store.js";
+import { roomNumbers } from "../waiting-room/room-stats.js";
+import { SignedAdmissionTokens } from "../waiting-room/seams.js";
+import { ProofOfWork } from "../waiting-room/proof-of-work.js";
+import { roomProofOfWork } from "../waiting-room/proof-of-work-room.js";
+import type { Sale } from "../reservation/sale.js";
+import type { Config } from "../config/schema.js";
+import { QueueTickets } from "../waiting-room/tickets.js";
 
 export type { OpsHttpServer };
 
@@ -53,6 +67,10 @@ export class HttpRole {
   saleChannels: SaleChannels | null = null;
   private server: HttpServer | null = null;
   private opsServer: HttpServer | null = null;
+  /** The waiting rooms' admission loop (one driver per room across processes, by lease). */
+  roomController: RoomController | null = null;
+  /** This process's copies of the rooms' progress. */
+  roomProgress: ProgressCache | null = null;
 
   constructor(private readonly core: ProcessCore) {}
 
@@ -69,14 +87,30 @@ export class HttpRole {
         soldOut.clear(saleId);
       },
     });
-    const channels = this.saleChannels;
-    sales.onLoaded = (sale) => channels.watch(sale);
+
     metrics.counterFrom(
       "flashsale_sold_out_short_circuits_total",
       "Order attempts answered SOLD_OUT from the local flag, without Redis",
       () => soldOut.shortCircuits,
     );
-    const routes = this.routes(wiring);
+    const roomStore = new RoomStore(this.core.redis, keys);
+    this.roomProgress = new ProgressCache(subscriber, keys, roomStore);
+    this.roomController = new RoomController(
+      this.core.redis,
+      keys,
+      roomStore,
+      sales,
+      this.core.reservations,
+      `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+      metrics,
+    );
+    const channels = this.saleChannels;
+    const rooms = this.roomController;
+    sales.onLoaded = (sale) => {
+      if (sale.waitingRoom) rooms.watch(sale.saleId);
+      return channels.watch(sale);
+    };
+    const routes = this.routes(wiring, roomStore, this.roomProgress);
     const common = {
       maxBodyBytes: cfg.server.maxBodyBytes,
       metrics,
@@ -97,10 +131,16 @@ export class HttpRole {
     shedder.start();
     await this.server.listen(at.port);
     await this.opsServer.listen(at.ops.port);
+    this.roomController.start();
+  }
+
+  /** Stops the admission loop (another process's takes the rooms over when the leases lapse). */
+  async stopRooms(): Promise<void> {
+    await this.roomController?.stop();
   }
 
   /** Every route group, with the buyer's auth (its IdP keys fetched now) and the rate limits they share. */
-  private routes({ probes, ops, placer }: HttpWiring) {
+  private routes({ probes, ops, placer }: HttpWiring, roomStore: RoomStore, progress: ProgressCache) {
     const cfg = this.core.config;
     const { sales, soldOut, breakers, metrics, repo, lifecycle } = this.core;
     const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds, cfg.auth.jwt);
@@ -112,10 +152,14 @@ export class HttpRole {
       () => auth.jwks?.fetches ?? 0,
     );
     const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
+    const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
+    const tickets = QueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
+    const rooms = new RoomService(roomStore, progress, tickets, new SignedAdmissionTokens(tokens));
     return {
+      queue: new QueueRoutes({ auth, sales, rooms, tickets, limits, breakers, ...roomProof(cfg, progress) }),
       buyer: new BuyerRoutes({
         auth,
-        tokens: new PurchaseTokens(purchaseTokenKeys(cfg.auth)),
+        tokens,
         sales,
         soldOut,
         reservations: this.core.reservations,
@@ -144,6 +188,10 @@ export class HttpRole {
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
         audit: componentLogger("audit", this.core.log),
+        roomStats: async (sale) => {
+          const p = sale.waitingRoom ? await roomStore.readProgress(sale.saleId) : null;
+          return p ? roomNumbers(p) : null;
+        },
       }),
       adminOrders: new AdminOrderRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),
@@ -180,6 +228,18 @@ export class HttpRole {
   disconnect(): void {
     this.subscriber?.disconnect();
   }
+}
+
+/**
+ * The join's proof of work (docs/proof-of-work.md): challenges scaled by the room's demand (buyers not yet
+ * admitted) over the units left, both read from this process's progress copy.
+ */
+function roomProof(cfg: Config, progress: ProgressCache) {
+  const pow = ProofOfWork.fromConfig(cfg.admission.proofOfWork, cfg.auth.userJwtSecret);
+  return roomProofOfWork(pow, async (sale: Sale) => {
+    const p = await progress.get(sale.saleId);
+    return p ? { demand: Math.max(0, p.joined - p.admitted), stock: p.unitsLeft } : { demand: 0, stock: sale.stock };
+  });
 }
 
 /**

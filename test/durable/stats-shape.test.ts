@@ -7,6 +7,7 @@ import { openApiDocument } from "../../src/http/openapi.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
 import { rid, type Api } from "../helpers/env.js";
 import type { Doc } from "../helpers/openapi-doc.js";
+import { join, pollUntil, putRoomSale } from "../waiting-room/room-helpers.js";
 
 /** Every key path of a JSON value's objects, e.g. `mysql.quantity.paid`. */
 function keyPaths(value: unknown, prefix = ""): string[] {
@@ -41,12 +42,15 @@ describe("sale stats as the document describes them", () => {
     const doc: Doc = structuredClone(openApiDocument());
     const schema = ((await SwaggerParser.dereference(doc)) as Doc).components.schemas.SaleStats;
     const saleId = `st${rid(4)}`;
-    expect((await api.putSale(saleId, { stock: 5, perUserLimit: 2, shards: 2 })).status).toBe(201);
-    await api.buyOne(saleId, "stats");
+    // A sale with a waiting room: its stats carry the room's numbers too (the fullest shape).
+    await putRoomSale(api, saleId, { stock: 5, perUserLimit: 2, shards: 2, startInMs: -1000 });
+    const joined = await join(api, saleId, "stats");
+    const admitted = await pollUntil(api, saleId, "stats", joined.body.ticket, (b) => b.state === "ADMITTED");
+    expect((await api.order(saleId, "stats", admitted.purchaseToken)).status).toBe(202);
     const stats = await eventually(
       "the order in MySQL",
       () => api.stats(saleId),
-      (r) => r.status === 200 && r.body.mysql?.total === 1,
+      (r) => r.status === 200 && r.body.mysql?.total === 1 && r.body.waitingRoom?.bought === 1,
     );
     expect(keyPaths(stats.body).sort()).toEqual(schemaPaths(schema).sort());
     const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(schema);

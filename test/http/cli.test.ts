@@ -43,6 +43,35 @@ describe("the operator CLI (npx flashsale)", () => {
     await g?.gw.close();
   });
 
+  it("puts a sale with a waiting room (--room, --room-ttl, --room-opens, --room-rate)", async () => {
+    const id = `clr${rid()}`;
+    const args = [
+      "--url",
+      url,
+      "--json",
+      "put",
+      id,
+      "--sku",
+      "s-1",
+      "--stock",
+      "5",
+      "--limit",
+      "1",
+      "--starts-in",
+      "1h",
+    ];
+    const put = await flashsale([...args, "--room-ttl", "30", "--room-opens", "5m", "--room-rate", "50"]);
+    expect(put.code, put.err).toBe(0);
+    expect(JSON.parse(put.out).waitingRoom).toMatchObject({
+      opensSecondsBefore: 300,
+      admissionTtlSeconds: 30,
+      admitPerSecond: 50,
+      maxOverbook: 3,
+    });
+    const plain = await flashsale([...args, "--room"]);
+    expect(JSON.parse(plain.out).waitingRoom).toMatchObject({ opensSecondsBefore: 600, admissionTtlSeconds: 120 });
+  });
+
   it("creates a sale, lists it, pauses and resumes it; --json gives the API's answer", async () => {
     const id = `cli${rid()}`;
     const put = await flashsale([
