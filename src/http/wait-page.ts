@@ -53,6 +53,8 @@ export function buildWaitPage(dir = join(repoRoot(), PAGE_DIR)): { html: string;
     `script-src 'self' 'sha256-${sha256b64(script)}'`,
     `style-src 'sha256-${sha256b64(style)}'`,
     "connect-src 'self'",
+    // The solver runs itself as a Worker from its own URL.
+    "worker-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",

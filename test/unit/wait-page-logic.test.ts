@@ -75,6 +75,10 @@ describe("the buyer page's pure parts (wait-logic.js)", () => {
     });
     expect(L.viewOf({ state: "SOLD_OUT", unitsLeft: 0 })).toMatchObject({ final: true, headline: "Sold out" });
     expect(L.viewOf({ state: "CLOSED" })).toMatchObject({ final: true, headline: "The sale is closed" });
+    expect(L.viewOf({ state: "CLOSED", reason: "ADMISSION_EXPIRED" })).toMatchObject({
+      final: true,
+      headline: "Your turn has passed",
+    });
     expect(L.viewOf({ state: "WHATEVER" })).toMatchObject({ state: "UNKNOWN", final: true });
     expect(L.viewOf(null)).toMatchObject({ state: "UNKNOWN", final: true });
   });

@@ -101,8 +101,13 @@
       view.detail = "Every unit has been sold. Sorry: there is nothing left to wait for.";
     } else if (state === "CLOSED") {
       view.final = true;
-      view.headline = "The sale is closed";
-      view.detail = "This sale has ended; the queue is closed.";
+      if (answer.reason === "ADMISSION_EXPIRED") {
+        view.headline = "Your turn has passed";
+        view.detail = "You were admitted but no order came in time, so the queue moved on.";
+      } else {
+        view.headline = "The sale is closed";
+        view.detail = "This sale has ended; the queue is closed.";
+      }
     } else {
       view.final = true;
       view.headline = "Something went wrong";

@@ -94,14 +94,27 @@
     return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  /** Where the page loads the proof-of-work solver from (src/http/wait-page.ts serves it). */
+  const SOLVER_URL = "/wait/assets/pow-solver.js";
+
   /**
    * The ALTCHA solution of a challenge `{algorithm, challenge, maxnumber, salt, signature}`: the number n
-   * with SHA-256(salt + n) = challenge. The proof-of-work solver (`/wait/assets/pow-solver.js`, when
-   * served) does it; this loop is the page's own fallback.
+   * with SHA-256(salt + n) = challenge, as `{number, took}`. The room's solver (`PowSolver`, from
+   * pow-solver.js) does it in a Worker, so the page stays responsive, or in the page if no Worker starts;
+   * without the solver, the page's own Web Crypto loop does.
    */
   async function solve(ch) {
-    const solver = self.flashsalePow;
-    if (solver && typeof solver.solve === "function") return solver.solve(ch);
+    const solver = self.PowSolver;
+    if (solver && typeof solver.solve === "function") {
+      let found;
+      try {
+        found = await solver.solveInWorker(ch, SOLVER_URL);
+      } catch {
+        found = await solver.solve(ch);
+      }
+      if (!found) throw new Error("The browser check could not be solved. Reload the page to try again.");
+      return found;
+    }
     const started = performance.now();
     const max = typeof ch.maxnumber === "number" ? ch.maxnumber : 1e6;
     for (let n = 0; n <= max; n += 256) {
@@ -110,7 +123,7 @@
       const found = (await Promise.all(batch)).indexOf(ch.challenge);
       if (found >= 0) return { number: n + found, took: Math.round(performance.now() - started) };
     }
-    throw new Error("no solution to the browser check");
+    throw new Error("The browser check could not be solved. Reload the page to try again.");
   }
 
   /** `{ticket}` after joining (a proof of work first), or the stored ticket of this tab. */
@@ -120,6 +133,8 @@
     const ch = await patiently("GET", base + "/queue/challenge");
     if (ch.status !== 200) throw failed(ch);
     const c = ch.body;
+    // A room without a proof of work configured says so (algorithm "none"): any non-empty proof joins.
+    if (c.algorithm === "none") return joinWith(base, "none");
     const solution = await solve(c);
     const payload = {
       algorithm: c.algorithm,
@@ -129,9 +144,13 @@
       signature: c.signature,
       took: solution.took,
     };
+    return joinWith(base, btoa(JSON.stringify(payload)));
+  }
+
+  async function joinWith(base, proof) {
     setState("JOINING");
     show("Joining the queue…", "");
-    const r = await patiently("POST", base + "/queue", { body: { proof: btoa(JSON.stringify(payload)) } });
+    const r = await patiently("POST", base + "/queue", { body: { proof } });
     if (r.status !== 200 && r.status !== 201) throw failed(r);
     return r.body;
   }
