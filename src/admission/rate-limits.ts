@@ -12,7 +12,7 @@ import type { RedisClient } from "../redis/client.js";
 import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";
 
 type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
-export type LimiterName = "ip" | "buyer" | "sale" | "token_issue";
+export type LimiterName = "ip" | "buyer" | "sale" | "token_issue" | "queue_join_buyer" | "queue_join_ip";
 
 const NOOP = () => {};
 /** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
@@ -79,11 +79,37 @@ function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
 }
 
 /**
+ * A limiter kept in Redis, cluster-wide, with an in-memory insurance limiter of the same settings that
+ * decides when Redis errs or takes longer than timeoutMs (a stuck call would hold the request).
+ */
+function redisLimiter(
+  o: { redis: RedisClient; keyPrefix: string; cfg: LimiterConfig; timeoutMs: number },
+  insuranceUsed: Cell,
+): RateLimiterAbstract {
+  const { points, durationSeconds: duration, blockSeconds: blockDuration } = o.cfg;
+  const insurance = new InsuranceLimiter({ keyPrefix: "", points, duration, blockDuration }, insuranceUsed);
+  const limiter = new RateLimiterRedis({
+    storeClient: o.redis,
+    keyPrefix: o.keyPrefix,
+    points,
+    duration,
+    blockDuration,
+    rejectIfRedisNotReady: true,
+    // Once over the limit, the rest of the window is answered from memory, without Redis.
+    inMemoryBlockOnConsumed: points + 1,
+    // No insurance of its own: the wrapper below falls back on errors and on timeouts alike, and a
+    // second fallback here (when a timed-out call fails later) would take the point twice.
+  });
+  return new RLWrapperTimeouts({ limiter, insuranceLimiter: insurance, timeoutMs: o.timeoutMs });
+}
+
+/**
  * The gateway's rate limits (docs/admission.md). Per client IP, per buyer and per sale are local
  * to the process (RateLimiterMemory): the hot path never pays a Redis round trip for them, and the limits
- * are per process. Token issuance per buyer and sale is kept in Redis, cluster-wide, since a buyer could
- * otherwise collect tokens from every gateway; when Redis is slow or down, an in-memory insurance limiter
- * with the same settings answers instead. Each check returns undefined when no limit applies, so a
+ * are per process. Token issuance per buyer and sale, and waiting-room joins per buyer and per address,
+ * are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
+ * its attempts over every gateway; when Redis is slow or down, an in-memory insurance limiter with the
+ * same settings answers instead. Each check returns undefined when no limit applies, so a
  * disabled limiter costs nothing, not even a promise.
  */
 export class RateLimits {
@@ -118,33 +144,23 @@ export class RateLimits {
       this.gates = null;
       return;
     }
-    const t = rl.tokenIssue;
-    const tokenInsurance = new InsuranceLimiter(
-      { keyPrefix: "", points: t.points, duration: t.durationSeconds, blockDuration: t.blockSeconds },
-      insurance.cell({ limiter: "token_issue" }),
-    );
-    const tokenRedis = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${redisKeyPrefix}rl:tok`,
-      points: t.points,
-      duration: t.durationSeconds,
-      blockDuration: t.blockSeconds,
-      rejectIfRedisNotReady: true,
-      // Once over the limit, the rest of the window is answered from memory, without Redis.
-      inMemoryBlockOnConsumed: t.points + 1,
-      // No insurance of its own: the wrapper below falls back on errors and on timeouts alike, and a
-      // second fallback here (when a timed-out call fails later) would take the point twice.
-    });
+    const redisGate = (name: LimiterName, cfg: LimiterConfig, keyPrefix: string, timeoutMs: number) =>
+      new Gate(
+        name,
+        redisLimiter(
+          { redis, keyPrefix: `${redisKeyPrefix}${keyPrefix}`, cfg, timeoutMs },
+          insurance.cell({ limiter: name }),
+        ),
+        cells(name),
+      );
+    const q = rl.queueJoin;
     this.gates = {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
-      // A stuck Redis call would hold the request: past redisTimeoutMs the insurance limiter decides.
-      token_issue: new Gate(
-        "token_issue",
-        new RLWrapperTimeouts({ limiter: tokenRedis, insuranceLimiter: tokenInsurance, timeoutMs: t.redisTimeoutMs }),
-        cells("token_issue"),
-      ),
+      token_issue: redisGate("token_issue", rl.tokenIssue, "rl:tok", rl.tokenIssue.redisTimeoutMs),
+      queue_join_buyer: redisGate("queue_join_buyer", q.buyer, "rl:qjb", q.redisTimeoutMs),
+      queue_join_ip: redisGate("queue_join_ip", q.ip, "rl:qji", q.redisTimeoutMs),
     };
   }
 
@@ -180,6 +196,24 @@ export class RateLimits {
   /** Per sale: order attempts that would reach Redis (the sold-out flag's answers are not counted). */
   sale(saleId: string): Promise<void> | undefined {
     return this.gates?.sale.consume(saleId);
+  }
+
+  /**
+   * A waiting-room join (`POST /v1/sales/{saleId}/queue`), cluster-wide through Redis: per client address
+   * and sale first (exempt addresses skip it), then per buyer and sale; a refusal by the first takes no
+   * point from the second. Call it before the proof is checked, so a flood of bad proofs is limited too.
+   */
+  queueJoin(
+    saleId: string,
+    userId: string,
+    req: { readonly remoteIp: string; readonly forwardedFor: string },
+  ): Promise<void> | undefined {
+    const gates = this.gates;
+    if (!gates) return undefined;
+    const address = this.clientKey(req.remoteIp, req.forwardedFor);
+    // Sale ids never contain '|', so the keys are unambiguous.
+    const buyer = () => gates.queue_join_buyer.consume(`${saleId}|${userId}`);
+    return address === null ? buyer() : gates.queue_join_ip.consume(`${saleId}|${address}`).then(buyer);
   }
 
   /** Purchase tokens per buyer and sale, cluster-wide through Redis. */

@@ -45,6 +45,7 @@ export const REDACT_PATHS: string[] = [
   "*.auth.adminToken",
   "*.auth.userJwtSecret",
   "*.payments.webhookSecret",
+  "*.admission.proofOfWork.hmacKey",
   "mysql.shards[*].password",
   "*.mysql.shards[*].password",
 ];
