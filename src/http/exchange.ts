@@ -46,6 +46,8 @@ export interface Req {
   remoteIp: string;
   /** The Access-Control-Allow-Origin this request's Origin earned ("" without CORS, or not allowed). */
   corsOrigin: string;
+  /** The Queue-Ticket header, read only on the routes that take one (RoutePolicy.queueTicket). */
+  queueTicket?: string;
   body: Buffer | null;
 }
 
@@ -94,6 +96,7 @@ const utf8Bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const H_AUTHORIZATION = utf8Bytes("authorization");
 const H_CONTENT_TYPE = utf8Bytes("content-type");
 const H_IDEMPOTENCY_KEY = utf8Bytes("idempotency-key");
+const H_QUEUE_TICKET = utf8Bytes("queue-ticket");
 const H_SIGNATURE = utf8Bytes("x-signature");
 const H_REQUEST_ID = utf8Bytes("x-request-id");
 const H_TRACEPARENT = utf8Bytes("traceparent");
@@ -179,6 +182,7 @@ function write(
  */
 class UwsReq implements Req {
   body: Buffer | null = null;
+  queueTicket = "";
   userId = "";
   /** Set when the response may no longer be touched (aborted or answered). */
   closed = false;
@@ -335,6 +339,8 @@ export interface RoutePolicy {
   cheap?: (param0: string) => boolean;
   idempotencyKey?: boolean;
   signature?: boolean;
+  /** The route reads the Queue-Ticket header (the waiting room's poll). */
+  queueTicket?: boolean;
   /**
    * Cache-Control: `ok` on the route's 2xx answers, `other` on every other (refusals, errors, 503s). Unset:
    * no Cache-Control header.
@@ -363,6 +369,7 @@ export function route(
     fixedMethod: withBody ? method.toUpperCase() : undefined,
     readKey: policy.idempotencyKey === true,
     readSignature: policy.signature === true,
+    readTicket: policy.queueTicket === true,
   };
   const recorder: RouteRecorder | undefined = opts.metrics?.route(name);
   // Every sheddable route goes through the shedder, enabled or not: it also counts requests in flight and
@@ -403,6 +410,7 @@ interface RequestShape {
   fixedMethod: string | undefined;
   readKey: boolean;
   readSignature: boolean;
+  readTicket: boolean;
 }
 
 /** A request the shedder refused: answered at once, before anything else of it is read. */
@@ -436,7 +444,7 @@ function readRequest(res: HttpResponse, hreq: HttpRequest, shape: RequestShape, 
   const params: string[] = [];
   for (let i = 0; i < shape.paramCount; i++) params.push(hreq.getParameter(i) ?? "");
   const trace = traceContext(hreq.getHeader(H_TRACEPARENT));
-  return new UwsReq(
+  const req = new UwsReq(
     res,
     shape.fixedMethod ?? hreq.getMethod().toUpperCase(),
     hreq.getUrl(),
@@ -451,6 +459,8 @@ function readRequest(res: HttpResponse, hreq: HttpRequest, shape: RequestShape, 
     hreq.getHeader(H_FORWARDED_FOR),
     corsOrigin,
   );
+  if (shape.readTicket) req.queueTicket = hreq.getHeader(H_QUEUE_TICKET);
+  return req;
 }
 
 /** Reads the body in full, then runs the handler; over `maxBodyBytes` (declared or sent) it answers 413. */

@@ -21,7 +21,67 @@ const SALE = {
   paused: false,
 };
 
+const SEED = "9f2c6a1e5b7d4c3a8e0f1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6";
+const SEED_COMMITMENT = "5b8d0c0b2ab6d2f1b7d0b1e4b5b8e3a0d6f2f5e1c9a7b3d4e2f1a0b9c8d7e6f5";
+const TICKET =
+  "eyJ2IjoxLCJzIjoic3VtbWVyLWRyb3AtMSIsImIiOiJidXllci03IiwiayI6ImoxIiwiaiI6MTc2NDIzNzIwMDAwMCwicHEiOnRydWUsIngiOjE3NjQyNDQwMDAwMDAsInAiOjQxfQ.Zk2n7o3Qx4q2Jm0uWkq3yD2mX9rE8sVbT1cP5aLfH0g";
+const RECEIPT = {
+  seed: SEED,
+  seedCommitment: SEED_COMMITMENT,
+  lottery: "04a1f0c2d3e4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+  place: 41,
+  preQueueSize: 1200,
+};
+
 export const EXAMPLES = {
+  waitingRoomInput: { opensSecondsBefore: 600, admissionTtlSeconds: 120, admitPerSecond: 1000, maxOverbook: 3 },
+  roomSale: {
+    ...SALE,
+    waitingRoom: {
+      opensAt: "2026-11-27T09:50:00.000Z",
+      opensSecondsBefore: 600,
+      admissionTtlSeconds: 120,
+      admitPerSecond: 1000,
+      maxOverbook: 3,
+      seedCommitment: SEED_COMMITMENT,
+      seed: SEED,
+    },
+  },
+  queueJoin: { proof: "eyJhbGdvcml0aG0iOiJTSEEtMjU2IiwibnVtYmVyIjo0MjF9" },
+  queueWaiting: {
+    state: "WAITING",
+    ticket: TICKET,
+    place: 41,
+    ahead: 12,
+    unitsLeft: 374,
+    estimateSeconds: 3,
+    receipt: RECEIPT,
+  },
+  queueAdmitted: {
+    state: "ADMITTED",
+    ticket: TICKET,
+    place: 41,
+    unitsLeft: 370,
+    receipt: RECEIPT,
+    purchaseToken: "q8Lx2mN4pR6tV8xZ0bD2fH4j",
+    admissionExpiresAt: "2026-11-27T10:02:00.000Z",
+  },
+  queueChallenge: {
+    algorithm: "SHA-256",
+    challenge: "4e1f0c9b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f",
+    maxnumber: 100000,
+    salt: "b2c3d4e5f6a7b8c9?expires=1764237500&sale=summer-drop-1&buyer=buyer-7",
+    signature: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+  },
+  queueDraw: {
+    saleId: SALE_ID,
+    seed: SEED,
+    seedCommitment: SEED_COMMITMENT,
+    lotteries: [
+      "0003b1c2d3e4f5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+      "04a1f0c2d3e4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+    ],
+  },
   saleInput: {
     skuId: "sku-42",
     stock: 1000,

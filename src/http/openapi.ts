@@ -11,7 +11,16 @@ import { repoRoot } from "../util/repo-root.js";
 import { constantReply, REQUEST_ID_RE, type Handler } from "./exchange.js";
 import { EXAMPLES } from "./openapi-examples.js";
 import { NO_STORE, ROUTES, type Caller, type RouteName, type RouteSpec } from "./route-table.js";
-import { ISO_TIME_RE, SALE_FIELDS, SALE_LIMITS, SALE_REQUIRED } from "./routes/admin.js";
+import {
+  ISO_TIME_RE,
+  SALE_FIELDS,
+  SALE_LIMITS,
+  SALE_REQUIRED,
+  WAITING_ROOM_FIELDS,
+  WAITING_ROOM_LIMITS,
+} from "./routes/admin.js";
+import { JOIN_FIELDS } from "./routes/queue.js";
+import { WAITING_ROOM_DEFAULTS } from "../reservation/sale.js";
 import { MAX_QUANTITY, ORDER_FIELDS } from "./routes/buyer.js";
 import { EVENT_ID_RE, PAYMENT_FIELDS, PAYMENT_STATUSES } from "./routes/payments.js";
 
@@ -56,6 +65,13 @@ const time: Schema = {
   ],
 };
 const isoTime: Schema = { type: "string", format: "date-time" };
+const hex64: Schema = { type: "string", pattern: "^[0-9a-f]{64}$" };
+/** A room setting's bounds and default, as the admin route checks them. */
+const bounds = (name: keyof typeof WAITING_ROOM_LIMITS) => ({
+  minimum: WAITING_ROOM_LIMITS[name].min,
+  maximum: WAITING_ROOM_LIMITS[name].max,
+  default: WAITING_ROOM_DEFAULTS[name],
+});
 const count: Schema = { type: "integer", minimum: 0 };
 /** MySQL's order counts by status (OrderRepository.countBySale), and their total. */
 const statusTotals: string[] = [...ORDER_STATUSES.map((st) => st.toLowerCase()), "total"];
@@ -98,9 +114,122 @@ const SCHEMAS: Record<string, Schema> = {
         ...positiveInt(SALE_LIMITS.paymentTimeoutSeconds),
         description: "default: payments.timeoutSeconds",
       },
+      waitingRoom: {
+        description: "the sale's waiting room (docs/waiting-room.md); absent or null: no room",
+        oneOf: [ref("schemas", "WaitingRoomInput"), { type: "null" }],
+      },
     },
     SALE_REQUIRED,
   ),
+  WaitingRoomInput: bodySchema(WAITING_ROOM_FIELDS, {
+    opensSecondsBefore: {
+      type: "integer",
+      ...bounds("opensSecondsBefore"),
+      description: "buyers may join (the pre-queue) from this long before startsAt",
+    },
+    admissionTtlSeconds: {
+      type: "integer",
+      ...bounds("admissionTtlSeconds"),
+      description: "an admitted buyer who has not bought within this long loses the place",
+    },
+    admitPerSecond: {
+      type: "integer",
+      ...bounds("admitPerSecond"),
+      description: "the most buyers admitted per second (the buy path's rate)",
+    },
+    maxOverbook: {
+      type: "number",
+      ...bounds("maxOverbook"),
+      description: "upper bound of the learned no-show factor (admitted buyers per unit left)",
+    },
+  }),
+  WaitingRoom: {
+    type: "object",
+    required: [
+      "opensAt",
+      "opensSecondsBefore",
+      "admissionTtlSeconds",
+      "admitPerSecond",
+      "maxOverbook",
+      "seedCommitment",
+    ],
+    properties: {
+      opensAt: isoTime,
+      opensSecondsBefore: { type: "integer", minimum: 0 },
+      admissionTtlSeconds: { type: "integer", minimum: 10 },
+      admitPerSecond: { type: "integer", minimum: 1 },
+      maxOverbook: { type: "number", minimum: 1 },
+      seedCommitment: { ...hex64, description: "sha256hex(seed), published from the room's creation" },
+      seed: {
+        ...hex64,
+        description: "the pre-queue shuffle's seed (32 bytes, hex), published once the sale has started",
+      },
+    },
+  },
+  QueueJoin: bodySchema(JOIN_FIELDS, {
+    proof: {
+      type: "string",
+      description: "the solved challenge of GET .../queue/challenge (ALTCHA payload, base64 JSON)",
+    },
+  }),
+  Receipt: {
+    type: "object",
+    description:
+      "check: sha256hex(seed) = seedCommitment; lottery = sha256hex(seed + '|' + saleId + '|' + buyerId); place = 1 + the index of lottery in the draw's sorted list",
+    required: ["seed", "seedCommitment", "lottery", "place", "preQueueSize"],
+    properties: {
+      seed: hex64,
+      seedCommitment: hex64,
+      lottery: hex64,
+      place: { type: "integer", minimum: 1 },
+      preQueueSize: count,
+    },
+  },
+  QueueView: {
+    type: "object",
+    required: ["state", "ticket", "unitsLeft"],
+    properties: {
+      state: { type: "string", enum: ["WAITING", "ADMITTED", "SOLD_OUT", "CLOSED"] },
+      ticket: {
+        type: "string",
+        description: "the signed ticket to send as Queue-Ticket (a pre-queue ticket gains its place at the start)",
+      },
+      place: { type: "integer", minimum: 1 },
+      ahead: { ...count, description: "buyers ahead not yet admitted" },
+      unitsLeft: count,
+      estimateSeconds: { ...count, description: "until admission at the current rate (or until the start)" },
+      paused: { const: true, description: "admission is paused by the operator" },
+      reason: { type: "string", enum: ["SALE_ENDED", "ADMISSION_EXPIRED"], description: "why CLOSED" },
+      receipt: ref("schemas", "Receipt"),
+      purchaseToken: { type: "string", description: "ADMITTED: the Idempotency-Key of POST /v1/sales/{saleId}/orders" },
+      admissionExpiresAt: { ...isoTime, description: "ADMITTED: buy before this, or the place is lost" },
+    },
+  },
+  QueueChallenge: {
+    type: "object",
+    description: "a proof-of-work challenge (ALTCHA format), bound to the buyer and sale",
+    properties: {
+      algorithm: { type: "string" },
+      challenge: { type: "string" },
+      maxnumber: { type: "integer" },
+      salt: { type: "string" },
+      signature: { type: "string" },
+    },
+  },
+  QueueDraw: {
+    type: "object",
+    required: ["saleId", "seed", "seedCommitment", "lotteries"],
+    properties: {
+      saleId: pattern(SALE_ID_RE),
+      seed: hex64,
+      seedCommitment: hex64,
+      lotteries: {
+        type: "array",
+        items: hex64,
+        description: "every pre-queue lottery value, ascending: place = index + 1",
+      },
+    },
+  },
   PaymentEvent: bodySchema(
     PAYMENT_FIELDS,
     {
@@ -137,6 +266,7 @@ const SCHEMAS: Record<string, Schema> = {
         type: "boolean",
         description: "present while its Redis state is rebuilt from MySQL (paused until then)",
       },
+      waitingRoom: ref("schemas", "WaitingRoom"),
     },
   },
   SaleView: {
@@ -375,6 +505,13 @@ const PARAMETERS: Record<string, Schema> = {
     schema: pattern(ORDER_ID_RE),
     description: "as POST .../orders answered it",
   },
+  QueueTicket: {
+    name: "Queue-Ticket",
+    in: "header",
+    required: true,
+    schema: { type: "string", maxLength: 1024 },
+    description: "the ticket of the join (or of the last poll): signed, bound to the buyer and sale",
+  },
   IdempotencyKey: {
     name: "Idempotency-Key",
     in: "header",
@@ -414,6 +551,10 @@ const HEADERS: Record<string, Schema> = {
   RetryAfter: {
     description: "seconds to wait before retrying (with the same Idempotency-Key)",
     schema: { type: "integer", minimum: 0 },
+  },
+  PollAfter: {
+    description: "seconds until the next poll is worth it: 1 near the front, longer far back",
+    schema: { type: "integer", minimum: 1 },
   },
   BearerChallenge: {
     description:
@@ -475,6 +616,8 @@ interface Success {
   contentType?: string;
   /** Sent again to a retry, with Idempotent-Replayed: true. */
   replayable?: boolean;
+  /** Carries Retry-After: when to poll again. */
+  paced?: boolean;
 }
 
 /** What each route answers, beyond what the table implies (see commonErrors). */
@@ -531,7 +674,63 @@ const OPERATIONS: Record<RouteName, Operation> = {
         example: EXAMPLES.purchaseToken,
       },
     ],
-    errors: ["SALE_NOT_FOUND", "SALE_NOT_LIVE", "SOLD_OUT"],
+    errors: ["SALE_NOT_FOUND", "SALE_NOT_LIVE", "SOLD_OUT", "ROOM_REQUIRED"],
+  },
+  queue_join: {
+    summary: "Join the sale's waiting room",
+    description:
+      "One place per buyer: the first join answers 201 with a signed ticket, a later one 200 with the same ticket (no proof needed then). " +
+      "Before startsAt the buyer joins the pre-queue (places drawn at the start by the published seed); from startsAt on, places follow join order. " +
+      "Refused before waitingRoom.opensAt (ROOM_NOT_OPEN) and without a valid proof of work (INVALID_PROOF); a refusal writes nothing.",
+    tag: "buyer",
+    body: { schema: "QueueJoin", required: true, example: EXAMPLES.queueJoin },
+    ok: [
+      { status: 201, description: "joined", schema: json("QueueView"), example: EXAMPLES.queueWaiting, paced: true },
+      {
+        status: 200,
+        description: "joined before: the same ticket",
+        schema: json("QueueView"),
+        example: EXAMPLES.queueWaiting,
+        paced: true,
+      },
+    ],
+    errors: ["SALE_NOT_FOUND", "NO_WAITING_ROOM", "ROOM_NOT_OPEN", "SALE_NOT_LIVE", "INVALID_PROOF"],
+  },
+  queue_poll: {
+    summary: "The buyer's state in the waiting room",
+    description:
+      "Answered from this gateway's copy of the room's progress (no Redis command in steady state). WAITING (place, ahead, unitsLeft, estimateSeconds; paused while the operator pauses), " +
+      "ADMITTED (purchaseToken, valid until admissionExpiresAt), SOLD_OUT, CLOSED (reason). Retry-After paces the polling. " +
+      "A pre-queue ticket gains its place at the first poll after the start: send the answer's ticket from then on. Pre-queue buyers get a receipt once the seed is revealed.",
+    tag: "buyer",
+    ok: [
+      {
+        status: 200,
+        description: "the buyer's state",
+        schema: json("QueueView"),
+        example: EXAMPLES.queueAdmitted,
+        paced: true,
+      },
+    ],
+    errors: ["SALE_NOT_FOUND", "NO_WAITING_ROOM", "INVALID_TICKET"],
+  },
+  queue_challenge: {
+    summary: "A proof-of-work challenge for joining",
+    description:
+      "An ALTCHA-format challenge bound to the buyer and sale, its difficulty scaled by demand ÷ stock. Solve it and send the payload as the join's `proof`.",
+    tag: "buyer",
+    ok: [
+      { status: 200, description: "the challenge", schema: json("QueueChallenge"), example: EXAMPLES.queueChallenge },
+    ],
+    errors: ["SALE_NOT_FOUND", "NO_WAITING_ROOM"],
+  },
+  queue_draw: {
+    summary: "The pre-queue's draw: seed and every lottery value in place order",
+    description:
+      "Public once the sale has started (ROOM_NOT_OPEN before). Anyone checks sha256hex(seed) = seedCommitment, recomputes a buyer's lottery and finds place = index + 1 (packages/client verifyReceipt).",
+    tag: "buyer",
+    ok: [{ status: 200, description: "the draw", schema: json("QueueDraw"), example: EXAMPLES.queueDraw }],
+    errors: ["SALE_NOT_FOUND", "NO_WAITING_ROOM", "ROOM_NOT_OPEN"],
   },
   order: {
     summary: "Reserve units with a purchase token (the Idempotency-Key)",
@@ -786,6 +985,7 @@ function operation(route: RouteSpec, op: Operation): Schema {
     return ref("parameters", name!);
   });
   if (route.idempotencyKey) params.push(ref("parameters", "IdempotencyKey"));
+  if (route.queueTicket) params.push(ref("parameters", "QueueTicket"));
   params.push(ref("parameters", "XRequestId"), ref("parameters", "Traceparent"));
   const responses: Record<string, Schema> = {};
   for (const ok of op.ok) {
@@ -795,6 +995,7 @@ function operation(route: RouteSpec, op: Operation): Schema {
       "Cache-Control": cacheHeader(route.cacheControl ?? NO_STORE),
     };
     if (ok.replayable) headers["Idempotent-Replayed"] = ref("headers", "IdempotentReplayed");
+    if (ok.paced) headers["Retry-After"] = ref("headers", "PollAfter");
     responses[String(ok.status)] = {
       description: ok.description,
       headers,

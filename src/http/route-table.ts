@@ -6,6 +6,7 @@ import type { BuyerRoutes } from "./routes/buyer.js";
 import type { OpsRoutes } from "./routes/ops.js";
 import type { OrderRoutes } from "./routes/orders.js";
 import type { PaymentRoutes } from "./routes/payments.js";
+import type { QueueRoutes } from "./routes/queue.js";
 
 export interface Routes {
   buyer: BuyerRoutes;
@@ -14,6 +15,7 @@ export interface Routes {
   admin: AdminRoutes;
   adminOrders: AdminOrderRoutes;
   ops: OpsRoutes;
+  queue: QueueRoutes;
 }
 
 /** The handlers a route picks from: the route classes, and the OpenAPI document (built by the server). */
@@ -45,6 +47,8 @@ export interface RouteSpec {
   operational?: true;
   /** The route reads the Idempotency-Key header (elsewhere the exchange does not read it). */
   idempotencyKey?: true;
+  /** The route reads the Queue-Ticket header. */
+  queueTicket?: true;
   /** When a request will be answered without touching a dependency (RoutePolicy.cheap). */
   cheap?: (r: RouteHandlers) => (param0: string) => boolean;
   /**
@@ -64,6 +68,7 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
   return {
     shed: spec.operational !== true,
     idempotencyKey: spec.idempotencyKey === true,
+    queueTicket: spec.queueTicket === true,
     signature: spec.caller === "payment_provider",
     cheap: spec.cheap?.(r),
     cacheControl: { ok: spec.cacheControl ?? NO_STORE, other: NO_STORE },
@@ -132,6 +137,42 @@ export const ROUTES = [
     handler: (r) => r.buyer.placeOrder,
     idempotencyKey: true,
     cheap: (r) => r.buyer.soldOutHere,
+  },
+  // The waiting room (docs/waiting-room.md): join, poll (answered from the local progress copy), the
+  // proof-of-work challenge and the pre-queue's draw (public, fixed once the sale has started).
+  {
+    method: "post",
+    path: "/v1/sales/:saleId/queue",
+    name: "queue_join",
+    caller: "buyer",
+    listener: "public",
+    handler: (r) => r.queue.join,
+  },
+  {
+    method: "get",
+    path: "/v1/sales/:saleId/queue",
+    name: "queue_poll",
+    caller: "buyer",
+    listener: "public",
+    handler: (r) => r.queue.poll,
+    queueTicket: true,
+  },
+  {
+    method: "get",
+    path: "/v1/sales/:saleId/queue/challenge",
+    name: "queue_challenge",
+    caller: "buyer",
+    listener: "public",
+    handler: (r) => r.queue.challenge,
+  },
+  {
+    method: "get",
+    path: "/v1/sales/:saleId/queue/draw",
+    name: "queue_draw",
+    caller: "anyone",
+    listener: "public",
+    handler: (r) => r.queue.draw,
+    cacheControl: "public, max-age=60",
   },
   {
     method: "get",

@@ -151,6 +151,7 @@ function salesColumns(): string {
   payment_timeout_seconds INT UNSIGNED NOT NULL,
   paused TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'paused by an operator',
   epoch CHAR(16) NOT NULL COMMENT 'the warm-up marker: the sale settings in Redis carry the same value',
+  waiting_room TEXT NULL COMMENT 'the waiting room settings as JSON, NULL: no room',
   created_at DATETIME(3) NOT NULL,
   updated_at DATETIME(3) NOT NULL,
   PRIMARY KEY (sale_id),
@@ -171,6 +172,11 @@ function addedColumns(database: string, table: string): string[] {
         (c) => `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS ${c}`,
       ),
       `ALTER TABLE ${ident(database)}.${ident(table)} ADD KEY IF NOT EXISTS ${OUTBOX_ORDER_KEY}`,
+    ];
+  }
+  if (table === SALES_TABLE) {
+    return [
+      `ALTER TABLE ${ident(database)}.${ident(table)} ADD COLUMN IF NOT EXISTS waiting_room TEXT NULL COMMENT 'the waiting room settings as JSON, NULL: no room'`,
     ];
   }
   if (/^orders_\d+$/.test(table)) {

@@ -41,10 +41,20 @@ export class MysqlSaleCatalog implements SaleCatalog {
     await this.pool.query(
       {
         sql:
-          "INSERT INTO sales (sale_id, sku_id, stock, per_user_limit, starts_at, ends_at, shards, payment_timeout_seconds, paused, epoch, created_at, updated_at) " +
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE " +
+          "INSERT INTO sales (sale_id, sku_id, stock, per_user_limit, starts_at, ends_at, shards, payment_timeout_seconds, paused, epoch, waiting_room, created_at, updated_at) " +
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE " +
           // A started sale keeps its row: every assignment is guarded by the stored start (IF keeps the value).
-          ["sku_id", "stock", "per_user_limit", "ends_at", "shards", "payment_timeout_seconds", "epoch", "updated_at"]
+          [
+            "sku_id",
+            "stock",
+            "per_user_limit",
+            "ends_at",
+            "shards",
+            "payment_timeout_seconds",
+            "epoch",
+            "waiting_room",
+            "updated_at",
+          ]
             .map((c) => `${c} = IF(starts_at > ${Number(now)}, VALUES(${c}), ${c})`)
             .join(", ") +
           `, starts_at = IF(starts_at > ${Number(now)}, VALUES(starts_at), starts_at)`,
@@ -61,6 +71,7 @@ export class MysqlSaleCatalog implements SaleCatalog {
         sale.paymentTimeoutSeconds,
         sale.paused ? 1 : 0,
         epoch,
+        sale.waitingRoom ? JSON.stringify(sale.waitingRoom) : null,
         at,
         at,
       ],
@@ -91,6 +102,7 @@ function fromRow(r: RowDataPacket): CatalogSale {
       shards: Number(r.shards),
       paymentTimeoutSeconds: Number(r.payment_timeout_seconds),
       paused: Number(r.paused) === 1,
+      ...(r.waiting_room ? { waitingRoom: JSON.parse(String(r.waiting_room)) as Sale["waitingRoom"] } : {}),
     },
   };
 }

@@ -20,6 +20,15 @@ import type { OrderPlacer } from "../reservation/order-placer.js";
 import { SaleChannels } from "../reservation/sale-channels.js";
 import type { SaleOps } from "../reservation/sale-ops.js";
 import type { ProcessCore } from "./core.js";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { QueueRoutes } from "../http/routes/queue.js";
+import { ProgressCache } from "../waiting-room/progress-cache.js";
+import { RoomController } from "../waiting-room/room-controller.js";
+import { RoomService } from "../waiting-room/room-service.js";
+import { RoomStore } from "../waiting-room/room-store.js";
+import { ANY_PROOF, RedisIssuedAdmissionTokens } from "../waiting-room/seams.js";
+import { QueueTickets } from "../waiting-room/tickets.js";
 
 export type { OpsHttpServer };
 
@@ -52,6 +61,10 @@ export class HttpRole {
   saleChannels: SaleChannels | null = null;
   private server: HttpServer | null = null;
   private opsServer: HttpServer | null = null;
+  /** The waiting rooms' admission loop (one driver per room across processes, by lease). */
+  roomController: RoomController | null = null;
+  /** This process's copies of the rooms' progress. */
+  roomProgress: ProgressCache | null = null;
 
   constructor(private readonly core: ProcessCore) {}
 
@@ -75,7 +88,17 @@ export class HttpRole {
       "Order attempts answered SOLD_OUT from the local flag, without Redis",
       () => soldOut.shortCircuits,
     );
-    const routes = this.routes(wiring);
+    const roomStore = new RoomStore(this.core.redis, keys);
+    this.roomProgress = new ProgressCache(subscriber, keys, roomStore);
+    this.roomController = new RoomController(
+      this.core.redis,
+      keys,
+      roomStore,
+      sales,
+      this.core.reservations,
+      `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    );
+    const routes = this.routes(wiring, roomStore, this.roomProgress);
     const common = {
       maxBodyBytes: cfg.server.maxBodyBytes,
       metrics,
@@ -96,10 +119,16 @@ export class HttpRole {
     shedder.start();
     await this.server.listen(at.port);
     await this.opsServer.listen(at.ops.port);
+    this.roomController.start();
+  }
+
+  /** Stops the admission loop (another process's takes the rooms over when the leases lapse). */
+  async stopRooms(): Promise<void> {
+    await this.roomController?.stop();
   }
 
   /** Every route group, with the buyer's auth (its IdP keys fetched now) and the rate limits they share. */
-  private routes({ probes, ops, placer }: HttpWiring) {
+  private routes({ probes, ops, placer }: HttpWiring, roomStore: RoomStore, progress: ProgressCache) {
     const cfg = this.core.config;
     const { sales, soldOut, breakers, metrics, repo, lifecycle } = this.core;
     const auth = new BuyerAuth(cfg.auth.userJwtSecret, cfg.auth.clockSkewSeconds, cfg.auth.jwt);
@@ -111,10 +140,19 @@ export class HttpRole {
       () => auth.jwks?.fetches ?? 0,
     );
     const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
+    const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
+    const tickets = QueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
+    const rooms = new RoomService(
+      roomStore,
+      progress,
+      tickets,
+      new RedisIssuedAdmissionTokens(tokens, this.core.reservations),
+    );
     return {
+      queue: new QueueRoutes({ auth, sales, rooms, tickets, proof: ANY_PROOF, limits, breakers }),
       buyer: new BuyerRoutes({
         auth,
-        tokens: new PurchaseTokens(cfg.auth.userJwtSecret),
+        tokens,
         sales,
         soldOut,
         reservations: this.core.reservations,

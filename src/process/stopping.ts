@@ -82,6 +82,7 @@ export async function close(p: Parts, deadline: number): Promise<string[]> {
   await Promise.all([
     step("ops listener", () => p.opsServer?.close()),
     step("sweep pass", () => d?.sweepLoop.stop(), loopsBy),
+    step("room admission", () => p.http?.stopRooms(), loopsBy),
     step("outbox relay", () => d?.relay.stop(), loopsBy),
     step("order writer", () => d?.writer.close(Math.min(loopsBy, Date.now() + 10_000)), loopsBy),
   ]);

@@ -36,6 +36,31 @@ export class Keys {
     return `${this.prefix}sweep-lease:{${saleId}}`;
   }
 
+  /**
+   * A sale's waiting room (docs/waiting-room.md), every key under the sale's own hash tag so one Lua call
+   * sees the whole room in one cluster slot: `members` (buyer → "q|<joined ms>" pre-queue, or
+   * "<place>|<joined ms>"), `pq` (sorted set of "<lottery>|<buyer>", all score 0: the pre-queue in place
+   * order), `meta` (counters: pq, fcfs, P = the pre-queue's size once frozen at the start), `progress`
+   * (the admission controller's state, one JSON field), `lease` (one controller per sale) and `channel`
+   * (sharded pub/sub: the progress, to every gateway).
+   */
+  room(saleId: string): RoomKeys {
+    const base = `${this.prefix}room:{${saleId}}:`;
+    return {
+      members: `${base}members`,
+      pq: `${base}pq`,
+      meta: `${base}meta`,
+      progress: `${base}progress`,
+      lease: `${base}lease`,
+      channel: `${base}channel`,
+    };
+  }
+
+  /** Set of the sale ids that have a waiting room (the admission loop's work list). */
+  get rooms(): string {
+    return `${this.prefix}rooms`;
+  }
+
   /** Sales whose every order is final: the sweep loop leaves them be. */
   get settledSales(): string {
     return `${this.prefix}settled`;
@@ -83,6 +108,15 @@ export class Keys {
   saleChanged(saleId: string): string {
     return `${this.prefix}sale-changed:{${saleId}}`;
   }
+}
+
+export interface RoomKeys {
+  members: string;
+  pq: string;
+  meta: string;
+  progress: string;
+  lease: string;
+  channel: string;
 }
 
 export interface ShardKeys {

@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
-import { splitStock, type Sale } from "./sale.js";
+import { splitStock, type Sale, type WaitingRoomSettings } from "./sale.js";
 
 const FIELDS = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt", "shards", "paymentTimeoutSeconds"] as const;
 const PAUSED = "paused";
+/** The waiting room's settings as JSON ("" or absent: no room). */
+const WAITING_ROOM = "waitingRoom";
 /** How often a process refreshes its list of the catalog's sales (what a Redis miss is checked against). */
 const CATALOG_LIST_MS = 2000;
 /** Set (to the time it was found) while the sale's Redis state is lost and being rebuilt. */
@@ -187,6 +189,7 @@ export class SaleStore {
       paymentTimeoutSeconds: Number(h.paymentTimeoutSeconds),
       paused: h[PAUSED] === "1" || recovering,
       ...(recovering ? { recovering } : {}),
+      ...(h[WAITING_ROOM] ? { waitingRoom: JSON.parse(h[WAITING_ROOM]) as WaitingRoomSettings } : {}),
     };
   }
 
@@ -246,6 +249,7 @@ export class SaleStore {
       ...Object.fromEntries(FIELDS.map((f) => [f, String(sale[f])])),
       [PAUSED]: paused ? "1" : "0",
       [EPOCH]: epoch,
+      [WAITING_ROOM]: sale.waitingRoom ? JSON.stringify(sale.waitingRoom) : "",
     });
     // Keys outlive the sale by the retention period, for replays, order status and reconciliation.
     const expiresAt = this.expiresAt(sale);
@@ -255,6 +259,8 @@ export class SaleStore {
     const shards = Math.max(warmed, sale.shards, (await warmedShards(this.redis, this.keys, sale.saleId))?.shards ?? 0);
     await this.redis.hset(this.keys.saleShards, sale.saleId, `${shards}|${expiresAt}`);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
+    // The admission loop's work list (it drops a sale whose room went away).
+    if (sale.waitingRoom) await this.redis.sadd(this.keys.rooms, sale.saleId);
     return key;
   }
 

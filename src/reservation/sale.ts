@@ -1,3 +1,45 @@
+import { createHash } from "node:crypto";
+
+/**
+ * A sale's waiting room (docs/waiting-room.md): absent = no room. `seed` is the pre-queue shuffle's secret,
+ * made when the room is created, committed to (its SHA-256) in the sale view from then on, revealed at the start.
+ */
+export interface WaitingRoomSettings {
+  opensSecondsBefore: number;
+  admissionTtlSeconds: number;
+  admitPerSecond: number;
+  maxOverbook: number;
+  /** 32 random bytes, hex. */
+  seed: string;
+}
+
+/** The defaults of the room's settings (PUT /v1/admin/sales/{saleId} `waitingRoom`). */
+export const WAITING_ROOM_DEFAULTS = {
+  opensSecondsBefore: 600,
+  admissionTtlSeconds: 120,
+  admitPerSecond: 1000,
+  maxOverbook: 3,
+} as const;
+
+export function sha256hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The room as the sale view shows it: the seed only once the sale has started. */
+export function waitingRoomToJson(sale: Sale, now = Date.now()) {
+  const r = sale.waitingRoom;
+  if (!r) return undefined;
+  return {
+    opensAt: new Date(sale.startsAt - r.opensSecondsBefore * 1000).toISOString(),
+    opensSecondsBefore: r.opensSecondsBefore,
+    admissionTtlSeconds: r.admissionTtlSeconds,
+    admitPerSecond: r.admitPerSecond,
+    maxOverbook: r.maxOverbook,
+    seedCommitment: sha256hex(r.seed),
+    ...(now >= sale.startsAt ? { seed: r.seed } : {}),
+  };
+}
+
 /** A sale as operators define it (times as unix ms). */
 export interface Sale {
   saleId: string;
@@ -12,6 +54,8 @@ export interface Sale {
   paused: boolean;
   /** Its Redis state was lost and is being rebuilt from MySQL: paused until then, whatever the operator said. */
   recovering?: boolean;
+  /** The sale's waiting room; absent: buyers take tokens from POST .../tokens as before. */
+  waitingRoom?: WaitingRoomSettings;
 }
 
 /** Why a paused sale is paused, for the buyer's SALE_NOT_LIVE. */
@@ -41,7 +85,8 @@ export function splitStock(stock: number, shards: number): number[] {
   return Array.from({ length: shards }, (_, i) => base + (i < extra ? 1 : 0));
 }
 
-export function saleToJson(sale: Sale) {
+export function saleToJson(sale: Sale, now = Date.now()) {
+  const room = waitingRoomToJson(sale, now);
   return {
     saleId: sale.saleId,
     skuId: sale.skuId,
@@ -53,5 +98,6 @@ export function saleToJson(sale: Sale) {
     paymentTimeoutSeconds: sale.paymentTimeoutSeconds,
     paused: sale.paused,
     ...(sale.recovering ? { recovering: true } : {}),
+    ...(room ? { waitingRoom: room } : {}),
   };
 }

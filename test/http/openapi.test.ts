@@ -214,11 +214,21 @@ describe("OpenAPI document", () => {
         ],
       },
       "/v1/sales/{saleId}/tokens": { valid: [{}], invalid: [{ quantity: 1 }] },
+      "/v1/sales/{saleId}/queue": {
+        valid: [{}, { proof: "eyJudW1iZXIiOjF9" }],
+        invalid: [{ proof: 1 }, { proof: "x", buyer: "someone-else" }, [1]],
+      },
       "/v1/orders/{orderId}/cancel": { valid: [{}], invalid: [{ reason: "changed my mind" }] },
       "/v1/admin/sales/{saleId}/pause": { valid: [{}], invalid: [{ paused: true }] },
       "/v1/admin/sales/{saleId}/resume": { valid: [{}], invalid: [{ paused: false }] },
       "/v1/admin/sales/{saleId}": {
-        valid: [sale, { ...sale, shards: 1024, paymentTimeoutSeconds: 604_800, stock: 1_000_000_000 }],
+        valid: [
+          sale,
+          { ...sale, shards: 1024, paymentTimeoutSeconds: 604_800, stock: 1_000_000_000 },
+          { ...sale, waitingRoom: {} },
+          { ...sale, waitingRoom: null },
+          { ...sale, waitingRoom: { opensSecondsBefore: 0, admissionTtlSeconds: 3600, maxOverbook: 1.5 } },
+        ],
         invalid: [
           { ...sale, stock: 0 },
           { ...sale, stock: 1_000_000_001 },
@@ -228,6 +238,14 @@ describe("OpenAPI document", () => {
           { ...sale, startsAt: "tomorrow" },
           { ...sale, price: 5 },
           { stock: 10, perUserLimit: 1, startsAt: now, endsAt: now + 1000 },
+          { ...sale, waitingRoom: { admissionTtlSeconds: 9 } },
+          { ...sale, waitingRoom: { admissionTtlSeconds: 3601 } },
+          { ...sale, waitingRoom: { maxOverbook: 10.5 } },
+          { ...sale, waitingRoom: { admitPerSecond: 0 } },
+          { ...sale, waitingRoom: { opensSecondsBefore: -1 } },
+          { ...sale, waitingRoom: { opensSecondsBefore: 1.5 } },
+          { ...sale, waitingRoom: { seed: "00" } },
+          { ...sale, waitingRoom: 5 },
         ],
       },
       "/v1/payments/callback": {
@@ -292,6 +310,34 @@ describe("OpenAPI document", () => {
     check(await api.reconcile(saleId), "/v1/admin/sales/{saleId}/reconcile", "post", 200);
     check(await api.pause(saleId), "/v1/admin/sales/{saleId}/pause", "post", 200);
     check(await api.resume(saleId), "/v1/admin/sales/{saleId}/resume", "post", 200);
+    // A sale with a waiting room: its view, join (201, then 200), poll, challenge and draw.
+    const roomId = SALE();
+    const roomSale = {
+      skuId: "sku-room",
+      stock: 2,
+      perUserLimit: 1,
+      startsAt: Date.now() - 1000,
+      endsAt: Date.now() + 3_600_000,
+      waitingRoom: {},
+    };
+    const putRoom = await api.call("PUT", `/v1/admin/sales/${roomId}`, { headers: api.admin(), body: roomSale });
+    check(putRoom, "/v1/admin/sales/{saleId}", "put", 201);
+    check(await api.sale(roomId), "/v1/sales/{saleId}", "get", 200);
+    const joinRoom = () =>
+      api.call("POST", `/v1/sales/${roomId}/queue`, { headers: api.buyer(buyer), body: { proof: "p" } });
+    const joined = await joinRoom();
+    check(joined, "/v1/sales/{saleId}/queue", "post", 201);
+    check(await joinRoom(), "/v1/sales/{saleId}/queue", "post", 200);
+    const ticket = { ...api.buyer(buyer), "queue-ticket": joined.body.ticket };
+    check(
+      await api.call("GET", `/v1/sales/${roomId}/queue`, { headers: ticket }),
+      "/v1/sales/{saleId}/queue",
+      "get",
+      200,
+    );
+    const challenge = await api.call("GET", `/v1/sales/${roomId}/queue/challenge`, { headers: api.buyer(buyer) });
+    check(challenge, "/v1/sales/{saleId}/queue/challenge", "get", 200);
+    check(await api.call("GET", `/v1/sales/${roomId}/queue/draw`), "/v1/sales/{saleId}/queue/draw", "get", 200);
     check(await api.call("GET", "/healthz"), "/healthz", "get", 200);
     const retry = await api.call("POST", `/v1/sales/${saleId}/orders`, {
       headers: { ...api.buyer(buyer), "idempotency-key": KEY() },

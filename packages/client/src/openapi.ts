@@ -64,6 +64,70 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/sales/{saleId}/queue": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The buyer's state in the waiting room
+     * @description Answered from this gateway's copy of the room's progress (no Redis command in steady state). WAITING (place, ahead, unitsLeft, estimateSeconds; paused while the operator pauses), ADMITTED (purchaseToken, valid until admissionExpiresAt), SOLD_OUT, CLOSED (reason). Retry-After paces the polling. A pre-queue ticket gains its place at the first poll after the start: send the answer's ticket from then on. Pre-queue buyers get a receipt once the seed is revealed.
+     */
+    get: operations["queue_poll"];
+    put?: never;
+    /**
+     * Join the sale's waiting room
+     * @description One place per buyer: the first join answers 201 with a signed ticket, a later one 200 with the same ticket (no proof needed then). Before startsAt the buyer joins the pre-queue (places drawn at the start by the published seed); from startsAt on, places follow join order. Refused before waitingRoom.opensAt (ROOM_NOT_OPEN) and without a valid proof of work (INVALID_PROOF); a refusal writes nothing.
+     */
+    post: operations["queue_join"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/sales/{saleId}/queue/challenge": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A proof-of-work challenge for joining
+     * @description An ALTCHA-format challenge bound to the buyer and sale, its difficulty scaled by demand ÷ stock. Solve it and send the payload as the join's `proof`.
+     */
+    get: operations["queue_challenge"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/sales/{saleId}/queue/draw": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The pre-queue's draw: seed and every lottery value in place order
+     * @description Public once the sale has started (ROOM_NOT_OPEN before). Anyone checks sha256hex(seed) = seedCommitment, recomputes a buyer's lottery and finds place = index + 1 (packages/client verifyReceipt).
+     */
+    get: operations["queue_draw"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/orders/{orderId}": {
     parameters: {
       query?: never;
@@ -396,15 +460,20 @@ export interface components {
       | "INVALID_REQUEST"
       | "UNAUTHENTICATED"
       | "INVALID_TOKEN"
+      | "INVALID_TICKET"
+      | "INVALID_PROOF"
       | "FORBIDDEN"
       | "SALE_NOT_FOUND"
       | "ORDER_NOT_FOUND"
       | "NOT_FOUND"
+      | "NO_WAITING_ROOM"
       | "METHOD_NOT_ALLOWED"
       | "SOLD_OUT"
       | "LIMIT_EXCEEDED"
       | "SALE_NOT_LIVE"
       | "IDEMPOTENCY_IN_PROGRESS"
+      | "ROOM_NOT_OPEN"
+      | "ROOM_REQUIRED"
       | "SALE_LOCKED"
       | "ORDER_CANCELLED"
       | "ORDER_NOT_CANCELLABLE"
@@ -440,6 +509,99 @@ export interface components {
       shards?: number;
       /** @description default: payments.timeoutSeconds */
       paymentTimeoutSeconds?: number;
+      /** @description the sale's waiting room (docs/waiting-room.md); absent or null: no room */
+      waitingRoom?: components["schemas"]["WaitingRoomInput"] | null;
+    };
+    WaitingRoomInput: {
+      /**
+       * @description buyers may join (the pre-queue) from this long before startsAt
+       * @default 600
+       */
+      opensSecondsBefore: number;
+      /**
+       * @description an admitted buyer who has not bought within this long loses the place
+       * @default 120
+       */
+      admissionTtlSeconds: number;
+      /**
+       * @description the most buyers admitted per second (the buy path's rate)
+       * @default 1000
+       */
+      admitPerSecond: number;
+      /**
+       * @description upper bound of the learned no-show factor (admitted buyers per unit left)
+       * @default 3
+       */
+      maxOverbook: number;
+    };
+    WaitingRoom: {
+      /** Format: date-time */
+      opensAt: string;
+      opensSecondsBefore: number;
+      admissionTtlSeconds: number;
+      admitPerSecond: number;
+      maxOverbook: number;
+      /** @description sha256hex(seed), published from the room's creation */
+      seedCommitment: string;
+      /** @description the pre-queue shuffle's seed (32 bytes, hex), published once the sale has started */
+      seed?: string;
+    };
+    QueueJoin: {
+      /** @description the solved challenge of GET .../queue/challenge (ALTCHA payload, base64 JSON) */
+      proof?: string;
+    };
+    /** @description check: sha256hex(seed) = seedCommitment; lottery = sha256hex(seed + '|' + saleId + '|' + buyerId); place = 1 + the index of lottery in the draw's sorted list */
+    Receipt: {
+      seed: string;
+      seedCommitment: string;
+      lottery: string;
+      place: number;
+      preQueueSize: number;
+    };
+    QueueView: {
+      /** @enum {string} */
+      state: "WAITING" | "ADMITTED" | "SOLD_OUT" | "CLOSED";
+      /** @description the signed ticket to send as Queue-Ticket (a pre-queue ticket gains its place at the start) */
+      ticket: string;
+      place?: number;
+      /** @description buyers ahead not yet admitted */
+      ahead?: number;
+      unitsLeft: number;
+      /** @description until admission at the current rate (or until the start) */
+      estimateSeconds?: number;
+      /**
+       * @description admission is paused by the operator
+       * @constant
+       */
+      paused?: true;
+      /**
+       * @description why CLOSED
+       * @enum {string}
+       */
+      reason?: "SALE_ENDED" | "ADMISSION_EXPIRED";
+      receipt?: components["schemas"]["Receipt"];
+      /** @description ADMITTED: the Idempotency-Key of POST /v1/sales/{saleId}/orders */
+      purchaseToken?: string;
+      /**
+       * Format: date-time
+       * @description ADMITTED: buy before this, or the place is lost
+       */
+      admissionExpiresAt?: string;
+    };
+    /** @description a proof-of-work challenge (ALTCHA format), bound to the buyer and sale */
+    QueueChallenge: {
+      algorithm?: string;
+      challenge?: string;
+      maxnumber?: number;
+      salt?: string;
+      signature?: string;
+    };
+    QueueDraw: {
+      saleId: string;
+      seed: string;
+      seedCommitment: string;
+      /** @description every pre-queue lottery value, ascending: place = index + 1 */
+      lotteries: string[];
     };
     PaymentEvent: {
       eventId: string;
@@ -461,6 +623,7 @@ export interface components {
       paused: boolean;
       /** @description present while its Redis state is rebuilt from MySQL (paused until then) */
       recovering?: boolean;
+      waitingRoom?: components["schemas"]["WaitingRoom"];
     };
     SaleView: components["schemas"]["Sale"] & {
       /** @enum {string} */
@@ -669,6 +832,8 @@ export interface components {
     saleId: string;
     /** @description as POST .../orders answered it */
     orderId: string;
+    /** @description the ticket of the join (or of the last poll): signed, bound to the buyer and sale */
+    QueueTicket: string;
     /** @description the purchase token from POST /v1/sales/{saleId}/tokens; a retry sends the same key and body and gets the first answer */
     IdempotencyKey: string;
     /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
@@ -686,6 +851,8 @@ export interface components {
     IdempotentReplayed: "true";
     /** @description seconds to wait before retrying (with the same Idempotency-Key) */
     RetryAfter: number;
+    /** @description seconds until the next poll is worth it: 1 near the front, longer far back */
+    PollAfter: number;
     /** @description RFC 6750: without error when no bearer token came (none, or another scheme); error="invalid_token" when one came and was refused */
     BearerChallenge: 'Bearer realm="flashsale"' | 'Bearer realm="flashsale", error="invalid_token"';
     /** @description a private scheme naming the header the payment provider's signature goes in (docs/api.md) */
@@ -926,7 +1093,7 @@ export interface operations {
           };
         };
       };
-      /** @description SOLD_OUT: no stock left for this request; SALE_NOT_LIVE: before startsAt, after endsAt, or while the sale is paused */
+      /** @description SOLD_OUT: no stock left for this request; SALE_NOT_LIVE: before startsAt, after endsAt, or while the sale is paused; ROOM_REQUIRED: the sale has a waiting room: purchase tokens come from admission */
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
@@ -938,7 +1105,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"] & {
             error?: {
               /** @enum {unknown} */
-              code?: "SOLD_OUT" | "SALE_NOT_LIVE";
+              code?: "SOLD_OUT" | "SALE_NOT_LIVE" | "ROOM_REQUIRED";
             };
           };
         };
@@ -1216,6 +1383,728 @@ export interface operations {
             error?: {
               /** @enum {unknown} */
               code?: "IDEMPOTENCY_KEY_REUSED";
+            };
+          };
+        };
+      };
+      /** @description RATE_LIMITED: too many requests; with Retry-After */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "RATE_LIMITED";
+            };
+          };
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  queue_poll: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description the ticket of the join (or of the last poll): signed, bound to the buyer and sale */
+        "Queue-Ticket": components["parameters"]["QueueTicket"];
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
+      };
+      path: {
+        saleId: components["parameters"]["saleId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the buyer's state */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["PollAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "state": "ADMITTED",
+           *       "ticket": "eyJ2IjoxLCJzIjoic3VtbWVyLWRyb3AtMSIsImIiOiJidXllci03IiwiayI6ImoxIiwiaiI6MTc2NDIzNzIwMDAwMCwicHEiOnRydWUsIngiOjE3NjQyNDQwMDAwMDAsInAiOjQxfQ.Zk2n7o3Qx4q2Jm0uWkq3yD2mX9rE8sVbT1cP5aLfH0g",
+           *       "place": 41,
+           *       "unitsLeft": 370,
+           *       "receipt": {
+           *         "seed": "9f2c6a1e5b7d4c3a8e0f1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
+           *         "seedCommitment": "5b8d0c0b2ab6d2f1b7d0b1e4b5b8e3a0d6f2f5e1c9a7b3d4e2f1a0b9c8d7e6f5",
+           *         "lottery": "04a1f0c2d3e4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+           *         "place": 41,
+           *         "preQueueSize": 1200
+           *       },
+           *       "purchaseToken": "q8Lx2mN4pR6tV8xZ0bD2fH4j",
+           *       "admissionExpiresAt": "2026-11-27T10:02:00.000Z"
+           *     }
+           */
+          "application/json": components["schemas"]["QueueView"];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_REQUEST";
+            };
+          };
+        };
+      };
+      /** @description UNAUTHENTICATED: missing, malformed, badly signed or expired credentials */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAUTHENTICATED";
+            };
+          };
+        };
+      };
+      /** @description INVALID_TICKET: queue ticket malformed, forged, expired, or bound to another buyer or sale */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_TICKET";
+            };
+          };
+        };
+      };
+      /** @description SALE_NOT_FOUND: no sale with this id; NO_WAITING_ROOM: the sale has no waiting room */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "SALE_NOT_FOUND" | "NO_WAITING_ROOM";
+            };
+          };
+        };
+      };
+      /** @description RATE_LIMITED: too many requests; with Retry-After */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "RATE_LIMITED";
+            };
+          };
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  queue_join: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
+      };
+      path: {
+        saleId: components["parameters"]["saleId"];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "proof": "eyJhbGdvcml0aG0iOiJTSEEtMjU2IiwibnVtYmVyIjo0MjF9"
+         *     }
+         */
+        "application/json": components["schemas"]["QueueJoin"];
+      };
+    };
+    responses: {
+      /** @description joined before: the same ticket */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["PollAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "state": "WAITING",
+           *       "ticket": "eyJ2IjoxLCJzIjoic3VtbWVyLWRyb3AtMSIsImIiOiJidXllci03IiwiayI6ImoxIiwiaiI6MTc2NDIzNzIwMDAwMCwicHEiOnRydWUsIngiOjE3NjQyNDQwMDAwMDAsInAiOjQxfQ.Zk2n7o3Qx4q2Jm0uWkq3yD2mX9rE8sVbT1cP5aLfH0g",
+           *       "place": 41,
+           *       "ahead": 12,
+           *       "unitsLeft": 374,
+           *       "estimateSeconds": 3,
+           *       "receipt": {
+           *         "seed": "9f2c6a1e5b7d4c3a8e0f1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
+           *         "seedCommitment": "5b8d0c0b2ab6d2f1b7d0b1e4b5b8e3a0d6f2f5e1c9a7b3d4e2f1a0b9c8d7e6f5",
+           *         "lottery": "04a1f0c2d3e4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+           *         "place": 41,
+           *         "preQueueSize": 1200
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["QueueView"];
+        };
+      };
+      /** @description joined */
+      201: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["PollAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "state": "WAITING",
+           *       "ticket": "eyJ2IjoxLCJzIjoic3VtbWVyLWRyb3AtMSIsImIiOiJidXllci03IiwiayI6ImoxIiwiaiI6MTc2NDIzNzIwMDAwMCwicHEiOnRydWUsIngiOjE3NjQyNDQwMDAwMDAsInAiOjQxfQ.Zk2n7o3Qx4q2Jm0uWkq3yD2mX9rE8sVbT1cP5aLfH0g",
+           *       "place": 41,
+           *       "ahead": 12,
+           *       "unitsLeft": 374,
+           *       "estimateSeconds": 3,
+           *       "receipt": {
+           *         "seed": "9f2c6a1e5b7d4c3a8e0f1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
+           *         "seedCommitment": "5b8d0c0b2ab6d2f1b7d0b1e4b5b8e3a0d6f2f5e1c9a7b3d4e2f1a0b9c8d7e6f5",
+           *         "lottery": "04a1f0c2d3e4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+           *         "place": 41,
+           *         "preQueueSize": 1200
+           *       }
+           *     }
+           */
+          "application/json": components["schemas"]["QueueView"];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_REQUEST";
+            };
+          };
+        };
+      };
+      /** @description UNAUTHENTICATED: missing, malformed, badly signed or expired credentials */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAUTHENTICATED";
+            };
+          };
+        };
+      };
+      /** @description INVALID_PROOF: proof of work missing, malformed or wrong; nothing was written */
+      403: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_PROOF";
+            };
+          };
+        };
+      };
+      /** @description SALE_NOT_FOUND: no sale with this id; NO_WAITING_ROOM: the sale has no waiting room */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "SALE_NOT_FOUND" | "NO_WAITING_ROOM";
+            };
+          };
+        };
+      };
+      /** @description SALE_NOT_LIVE: before startsAt, after endsAt, or while the sale is paused; ROOM_NOT_OPEN: the waiting room opens at waitingRoom.opensAt (or the draw: at the start) */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "SALE_NOT_LIVE" | "ROOM_NOT_OPEN";
+            };
+          };
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: body over the configured limit (default 4 KiB) */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "PAYLOAD_TOO_LARGE";
+            };
+          };
+        };
+      };
+      /** @description UNSUPPORTED_MEDIA_TYPE: a body that is not application/json */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNSUPPORTED_MEDIA_TYPE";
+            };
+          };
+        };
+      };
+      /** @description RATE_LIMITED: too many requests; with Retry-After */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "RATE_LIMITED";
+            };
+          };
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  queue_challenge: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
+      };
+      path: {
+        saleId: components["parameters"]["saleId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the challenge */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "algorithm": "SHA-256",
+           *       "challenge": "4e1f0c9b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f",
+           *       "maxnumber": 100000,
+           *       "salt": "b2c3d4e5f6a7b8c9?expires=1764237500&sale=summer-drop-1&buyer=buyer-7",
+           *       "signature": "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+           *     }
+           */
+          "application/json": components["schemas"]["QueueChallenge"];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_REQUEST";
+            };
+          };
+        };
+      };
+      /** @description UNAUTHENTICATED: missing, malformed, badly signed or expired credentials */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "WWW-Authenticate": components["headers"]["BearerChallenge"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAUTHENTICATED";
+            };
+          };
+        };
+      };
+      /** @description SALE_NOT_FOUND: no sale with this id; NO_WAITING_ROOM: the sale has no waiting room */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "SALE_NOT_FOUND" | "NO_WAITING_ROOM";
+            };
+          };
+        };
+      };
+      /** @description RATE_LIMITED: too many requests; with Retry-After */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "RATE_LIMITED";
+            };
+          };
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure in the gateway (a bug); retry with the same key */
+      500: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INTERNAL_ERROR";
+            };
+          };
+        };
+      };
+      /** @description UNAVAILABLE: a dependency's circuit is open, Redis did not answer in time, a reservation could not be settled in time (not yet on the replicas, stock still moving between shards), or the gateway is shedding load, or the identity provider's keys (JWKS) could not be fetched for a buyer JWT; with Retry-After; retry with the same key */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          "Retry-After": components["headers"]["RetryAfter"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "UNAVAILABLE";
+            };
+          };
+        };
+      };
+    };
+  };
+  queue_draw: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description echoed in the answer when it matches ^[A-Za-z0-9._:-]{1,128}$; otherwise the gateway makes one up */
+        "X-Request-Id"?: components["parameters"]["XRequestId"];
+        /** @description W3C Trace Context (version 00): the gateway joins this trace with a span of its own and carries it to the order writer; a missing or invalid one starts a new trace (never an error) */
+        traceparent?: components["parameters"]["Traceparent"];
+      };
+      path: {
+        saleId: components["parameters"]["saleId"];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the draw */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          /** @description the same for every caller: a shared cache (a CDN) may hold it */
+          "Cache-Control"?: "public, max-age=60";
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "saleId": "summer-drop-1",
+           *       "seed": "9f2c6a1e5b7d4c3a8e0f1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
+           *       "seedCommitment": "5b8d0c0b2ab6d2f1b7d0b1e4b5b8e3a0d6f2f5e1c9a7b3d4e2f1a0b9c8d7e6f5",
+           *       "lotteries": [
+           *         "0003b1c2d3e4f5a69788796a5b4c3d2e1f00112233445566778899aabbccddee",
+           *         "04a1f0c2d3e4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddee"
+           *       ]
+           *     }
+           */
+          "application/json": components["schemas"]["QueueDraw"];
+        };
+      };
+      /** @description INVALID_REQUEST: malformed JSON (also duplicate keys, __proto__/constructor/prototype keys, nesting deeper than 8, bytes that are not UTF-8), wrong types, unknown fields, quantity not a positive integer, malformed ids, missing or malformed Idempotency-Key */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "INVALID_REQUEST";
+            };
+          };
+        };
+      };
+      /** @description SALE_NOT_FOUND: no sale with this id; NO_WAITING_ROOM: the sale has no waiting room */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "SALE_NOT_FOUND" | "NO_WAITING_ROOM";
+            };
+          };
+        };
+      };
+      /** @description ROOM_NOT_OPEN: the waiting room opens at waitingRoom.opensAt (or the draw: at the start) */
+      409: {
+        headers: {
+          "X-Request-Id": components["headers"]["XRequestId"];
+          traceparent: components["headers"]["Traceparent"];
+          "Cache-Control": components["headers"]["NoStore"];
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"] & {
+            error?: {
+              /** @enum {unknown} */
+              code?: "ROOM_NOT_OPEN";
             };
           };
         };

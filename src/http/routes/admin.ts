@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ApiError } from "../../errors.js";
 import type { Handler, Req } from "../exchange.js";
 import { ipLimited } from "./ip-limited.js";
@@ -8,7 +8,7 @@ import { SKU_ID_RE, saleIdParam } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
 import type { Logger } from "../../observability/log.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
-import { saleToJson, type Sale } from "../../reservation/sale.js";
+import { saleToJson, WAITING_ROOM_DEFAULTS, type Sale, type WaitingRoomSettings } from "../../reservation/sale.js";
 import type { SaleOps } from "../../reservation/sale-ops.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 
@@ -43,7 +43,46 @@ export const SALE_FIELDS: ReadonlySet<string> = new Set([
   "endsAt",
   "shards",
   "paymentTimeoutSeconds",
+  "waitingRoom",
 ]);
+/** Fields of a sale's `waitingRoom` object; any other is refused. */
+export const WAITING_ROOM_FIELDS: ReadonlySet<string> = new Set(Object.keys(WAITING_ROOM_DEFAULTS));
+/** Bounds of the room's settings; the OpenAPI document states the same. */
+export const WAITING_ROOM_LIMITS = {
+  opensSecondsBefore: { min: 0, max: 7 * 86400 },
+  admissionTtlSeconds: { min: 10, max: 3600 },
+  admitPerSecond: { min: 1, max: 1_000_000 },
+  maxOverbook: { min: 1, max: 10 },
+} as const;
+
+function bounded(v: unknown, name: keyof typeof WAITING_ROOM_LIMITS, integer: boolean): number {
+  const { min, max } = WAITING_ROOM_LIMITS[name];
+  if (v === undefined) return WAITING_ROOM_DEFAULTS[name];
+  const ok = typeof v === "number" && Number.isFinite(v) && (!integer || Number.isSafeInteger(v));
+  if (!ok || v < min || v > max)
+    throw new ApiError(
+      "INVALID_REQUEST",
+      `waitingRoom.${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}`,
+    );
+  return v;
+}
+
+/** The room's settings from the body (null: no room), with a fresh seed (the caller keeps an earlier one). */
+export function parseWaitingRoom(v: unknown): Omit<WaitingRoomSettings, "seed"> | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "object" || Array.isArray(v))
+    throw new ApiError("INVALID_REQUEST", "waitingRoom must be an object (or null for no room)");
+  const unknown = Object.keys(v).filter((k) => !WAITING_ROOM_FIELDS.has(k));
+  if (unknown.length > 0)
+    throw new ApiError("INVALID_REQUEST", `waitingRoom: unknown field ${JSON.stringify(unknown[0])}`);
+  const o = v as Record<string, unknown>;
+  return {
+    opensSecondsBefore: bounded(o.opensSecondsBefore, "opensSecondsBefore", true),
+    admissionTtlSeconds: bounded(o.admissionTtlSeconds, "admissionTtlSeconds", true),
+    admitPerSecond: bounded(o.admitPerSecond, "admitPerSecond", true),
+    maxOverbook: bounded(o.maxOverbook, "maxOverbook", false),
+  };
+}
 /** Fields a sale must name; `shards` and `paymentTimeoutSeconds` default from the config. */
 export const SALE_REQUIRED = ["skuId", "stock", "perUserLimit", "startsAt", "endsAt"] as const;
 /** Upper bounds of a sale's integer fields (each at least 1); the OpenAPI document states the same. */
@@ -85,6 +124,7 @@ function parseSaleBody(
     body.paymentTimeoutSeconds === undefined
       ? defaults.paymentTimeoutSeconds
       : positiveInt(body.paymentTimeoutSeconds, "paymentTimeoutSeconds", SALE_LIMITS.paymentTimeoutSeconds);
+  const room = parseWaitingRoom(body.waitingRoom);
   return {
     saleId,
     skuId: body.skuId,
@@ -95,6 +135,8 @@ function parseSaleBody(
     shards,
     paymentTimeoutSeconds,
     paused: false,
+    // The seed is made here; put() keeps the one already committed to when the sale had a room.
+    ...(room ? { waitingRoom: { ...room, seed: randomBytes(32).toString("hex") } } : {}),
   };
 }
 
@@ -129,7 +171,7 @@ export class AdminRoutes {
         (x): x is Sale => x !== null,
       );
       sales.sort((a, b) => a.startsAt - b.startsAt || (a.saleId < b.saleId ? -1 : 1));
-      return { status: 200, body: { sales: sales.map(saleToJson) } };
+      return { status: 200, body: { sales: sales.map((s) => saleToJson(s)) } };
     });
     this.refunds = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
@@ -186,6 +228,8 @@ export class AdminRoutes {
       paymentTimeoutSeconds: this.deps.defaultPaymentTimeoutSeconds,
     });
     const before = await this.deps.sales.load(saleId);
+    // A re-put keeps the room's seed: its commitment was published, and the pre-queue's lotteries use it.
+    if (sale.waitingRoom && before?.waitingRoom) sale.waitingRoom.seed = before.waitingRoom.seed;
     const r = await this.deps.sales.put(sale);
     if (r.kind === "locked")
       throw new ApiError("SALE_LOCKED", "the sale has started (or holds reservations) and can no longer change");

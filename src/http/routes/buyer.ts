@@ -119,6 +119,8 @@ export class BuyerRoutes {
     const saleId = saleIdParam(req.params[0]!);
     jsonObject(req.body, req.contentType, NO_FIELDS);
     const sale = await this.sale(saleId);
+    if (sale.waitingRoom)
+      throw new ApiError("ROOM_REQUIRED", "this sale has a waiting room: join POST /v1/sales/{saleId}/queue");
     const now = Date.now();
     if (now < sale.startsAt - this.deps.tokenLeadMs || now >= sale.endsAt) {
       throw new ApiError("SALE_NOT_LIVE", "tokens are issued from shortly before the sale starts until it ends");

@@ -1,0 +1,123 @@
+import { ApiError } from "../../errors.js";
+import type { HttpReply, Handler, Req } from "../exchange.js";
+import { buyerOf } from "./buyer-of.js";
+import { ipLimited } from "./ip-limited.js";
+import type { BuyerAuth } from "../../admission/auth.js";
+import { jsonObject, NO_FIELDS } from "../../admission/body.js";
+import type { Breakers } from "../../admission/breakers.js";
+import { saleIdParam } from "../../admission/ids.js";
+import type { RateLimits } from "../../admission/rate-limits.js";
+import type { Sale } from "../../reservation/sale.js";
+import type { SaleStore } from "../../reservation/sale-store.js";
+import { opensAt, type QueueView, type RoomService } from "../../waiting-room/room-service.js";
+import type { ProofCheck } from "../../waiting-room/seams.js";
+import type { QueueTickets } from "../../waiting-room/tickets.js";
+
+export interface QueueRoutesDeps {
+  auth: BuyerAuth;
+  sales: SaleStore;
+  rooms: RoomService;
+  tickets: QueueTickets;
+  proof: ProofCheck;
+  limits: RateLimits;
+  breakers: Breakers;
+  /** The challenge of a join (H2's proof of work); absent until it is merged: 404 NO_WAITING_ROOM-like refusal. */
+  challenge?: (sale: Sale, buyer: string) => Promise<unknown>;
+}
+
+/** The only field of a join's body. */
+export const JOIN_FIELDS: ReadonlySet<string> = new Set(["proof"]);
+
+/** A poll's or join's answer: the view without its pacing, which goes into Retry-After. */
+function viewReply(status: number, v: QueueView): HttpReply {
+  const { retryAfter, ...body } = v;
+  return { status, body, headers: { "retry-after": String(retryAfter) } };
+}
+
+/** The waiting room's endpoints (docs/waiting-room.md); refusals change nothing. */
+export class QueueRoutes {
+  readonly join: Handler;
+  readonly poll: Handler;
+  readonly challenge: Handler;
+  readonly draw: Handler;
+
+  constructor(private readonly deps: QueueRoutesDeps) {
+    this.join = ipLimited(deps.limits, (req) => this.joinAs(req));
+    this.poll = ipLimited(deps.limits, (req) => this.pollAs(req));
+    this.challenge = ipLimited(deps.limits, (req) => this.challengeAs(req));
+    this.draw = ipLimited(deps.limits, (req) => this.drawOf(req));
+  }
+
+  /** The sale and its room: 404 when either is missing. */
+  private async roomSale(req: Req): Promise<Sale> {
+    const saleId = saleIdParam(req.params[0]!);
+    const cached = this.deps.sales.cached(saleId);
+    const sale =
+      cached !== undefined
+        ? cached
+        : await this.deps.breakers.redis.forSale(saleId).run(() => this.deps.sales.get(saleId));
+    if (!sale) throw new ApiError("SALE_NOT_FOUND", "no sale with this id");
+    if (!sale.waitingRoom)
+      throw new ApiError(
+        "NO_WAITING_ROOM",
+        "this sale has no waiting room: take a token from POST /v1/sales/{saleId}/tokens",
+      );
+    return sale;
+  }
+
+  private async joinAs(req: Req): Promise<HttpReply> {
+    const buyer = await buyerOf(this.deps.auth, req);
+    const gate = this.deps.limits.buyer(buyer);
+    if (gate) await gate;
+    saleIdParam(req.params[0]!);
+    const body = jsonObject(req.body, req.contentType, JOIN_FIELDS);
+    if (body.proof !== undefined && typeof body.proof !== "string")
+      throw new ApiError("INVALID_REQUEST", "proof must be a string (the solved challenge)");
+    const sale = await this.roomSale(req);
+    const now = Date.now();
+    if (now < opensAt(sale))
+      throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(opensAt(sale)).toISOString()}`);
+    if (now >= sale.endsAt) throw new ApiError("SALE_NOT_LIVE", "the sale has ended");
+    const redis = this.deps.breakers.redis.forSale(sale.saleId);
+    // A re-join needs no proof: the same ticket again.
+    const again = await redis.run(() => this.deps.rooms.rejoin(sale, buyer));
+    if (again) return this.answer(200, sale, buyer, again);
+    if (!(await this.deps.proof.verify(body.proof, sale.saleId, buyer)))
+      throw new ApiError("INVALID_PROOF", "proof of work missing or wrong: solve GET .../queue/challenge");
+    const joined = await redis.run(() => this.deps.rooms.join(sale, buyer));
+    return this.answer(joined.created ? 201 : 200, sale, buyer, joined.ticket);
+  }
+
+  private async answer(status: number, sale: Sale, buyer: string, ticket: string): Promise<HttpReply> {
+    const t = this.deps.tickets.verify(ticket, sale.saleId, buyer, Date.now());
+    if (!t.ok) throw new Error(`a ticket just signed does not verify: ${t.reason}`);
+    return viewReply(status, await this.deps.rooms.poll(sale, t.ticket, ticket));
+  }
+
+  private async pollAs(req: Req): Promise<HttpReply> {
+    const buyer = await buyerOf(this.deps.auth, req);
+    const sale = await this.roomSale(req);
+    const ticket = req.queueTicket ?? "";
+    const t = this.deps.tickets.verify(ticket, sale.saleId, buyer, Date.now());
+    if (!t.ok) throw new ApiError("INVALID_TICKET", t.reason);
+    return viewReply(200, await this.deps.rooms.poll(sale, t.ticket, ticket));
+  }
+
+  private async challengeAs(req: Req): Promise<HttpReply> {
+    const buyer = await buyerOf(this.deps.auth, req);
+    const sale = await this.roomSale(req);
+    jsonObject(req.body, req.contentType, NO_FIELDS);
+    const c = this.deps.challenge?.(sale, buyer);
+    if (c === undefined) return { status: 200, body: { algorithm: "none", note: "no proof of work required yet" } };
+    return { status: 200, body: await c };
+  }
+
+  private async drawOf(req: Req): Promise<HttpReply> {
+    const sale = await this.roomSale(req);
+    if (Date.now() < sale.startsAt)
+      throw new ApiError("ROOM_NOT_OPEN", "the draw is published once the sale has started");
+    const draw = await this.deps.breakers.redis.forSale(sale.saleId).run(() => this.deps.rooms.draw(sale));
+    if (!draw) throw new ApiError("ROOM_NOT_OPEN", "the draw is published once the sale has started");
+    return { status: 200, body: { saleId: sale.saleId, ...draw } };
+  }
+}

@@ -1,0 +1,110 @@
+import type { RoomProgress } from "./room-store.js";
+
+/** What one tick of the controller knows besides the previous progress. */
+export interface TickInput {
+  now: number;
+  /** The pre-queue is frozen (the sale has started, on Redis's clock). */
+  started: boolean;
+  joined: number;
+  preQueue: number;
+  stock: number;
+  /** Units in the shards and in transfer between them. */
+  unitsLeft: number;
+  paused: boolean;
+  /** Units reserved and not yet paid, read only while no unit is left (null: not read). */
+  margin: number | null;
+  admissionTtlMs: number;
+  admitPerSecond: number;
+  maxOverbook: number;
+}
+
+/** The controller's own carry between ticks (not published). */
+export interface TickCarry {
+  /** Admissions the rate still allows (a token bucket of at most one second's worth). */
+  allowance: number;
+  lastAt: number;
+  /** [at, admitted] over the last few seconds, for the admission rate. */
+  history: [number, number][];
+}
+
+/** Places 1..expired whose window ended before `ended` is counted (at least this many) to learn from. */
+const MIN_ENDED_TO_LEARN = 10;
+/** Batches admitted within this long of the last one share its admission time. */
+const BATCH_MS = 1000;
+const RATE_WINDOW_MS = 5000;
+
+/** Ends the admission windows that have passed: their places count as done (bought or no-show). */
+function expire(p: RoomProgress, now: number, ttlMs: number): void {
+  while (p.batches.length > 0 && p.batches[0]![1] + ttlMs <= now) {
+    p.batches.shift();
+    p.expired = p.batches.length > 0 ? p.batches[0]![0] - 1 : p.admitted;
+  }
+}
+
+/**
+ * The no-show factor, learned from the drop: 1 / (units bought ÷ places whose window ended), clamped to
+ * [1, maxOverbook]. Units bought by buyers still inside their window count too, so the conversion read is
+ * at least the true one and the factor at most: the room errs on admitting fewer.
+ */
+export function learnedFactor(prev: number, expired: number, sold: number, maxOverbook: number): number {
+  if (expired < MIN_ENDED_TO_LEARN) return Math.min(prev, maxOverbook);
+  const conversion = Math.min(1, sold / expired);
+  return conversion <= 0 ? maxOverbook : Math.min(maxOverbook, Math.max(1, 1 / conversion));
+}
+
+/**
+ * One tick of a room's admission (docs/waiting-room.md): ends the windows that passed, learns the factor,
+ * moves the sell-out cutoff, and admits the next places within the rate, the stock ceiling and the cutoff.
+ * Pure; the controller reads the inputs and publishes the result.
+ */
+export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput): RoomProgress {
+  const p: RoomProgress = { ...prev, batches: prev.batches.map((b) => [b[0], b[1]]) };
+  p.at = Math.max(t.now, prev.at + 1);
+  p.started = t.started;
+  p.joined = t.joined;
+  p.preQueue = t.preQueue;
+  p.paused = t.paused;
+  p.unitsLeft = t.unitsLeft;
+  p.sold = Math.max(0, t.stock - t.unitsLeft);
+  expire(p, t.now, t.admissionTtlMs);
+  p.factor = learnedFactor(prev.factor, p.expired, p.sold, t.maxOverbook);
+  if (t.unitsLeft > 0) {
+    p.margin = null;
+    p.soldOut = false;
+  } else if (t.margin !== null) {
+    // Places past what already is admitted plus what may still come back can never be admitted: tell them now.
+    p.margin = t.margin;
+    p.cutoff = Math.min(prev.cutoff ?? Infinity, p.admitted + t.margin + 1);
+    p.soldOut = t.margin === 0;
+  }
+  const dt = carry.lastAt > 0 ? Math.max(0, t.now - carry.lastAt) : 0;
+  carry.lastAt = t.now;
+  carry.allowance = Math.min(t.admitPerSecond, carry.allowance + (t.admitPerSecond * dt) / 1000);
+  if (t.started && !t.paused && !p.soldOut) {
+    const ceiling = Math.max(p.expired, p.sold) + Math.ceil(t.unitsLeft * p.factor);
+    const limit = Math.min(t.joined, ceiling, p.cutoff === null ? Infinity : p.cutoff - 1);
+    const n = Math.max(0, Math.min(Math.floor(carry.allowance), limit - p.admitted));
+    if (n > 0) {
+      const last = p.batches.at(-1);
+      if (!last || t.now - last[1] >= BATCH_MS) p.batches.push([p.admitted + 1, t.now]);
+      p.admitted += n;
+      carry.allowance -= n;
+    }
+  }
+  carry.history.push([t.now, p.admitted]);
+  while (carry.history.length > 1 && t.now - carry.history[0]![0] > RATE_WINDOW_MS) carry.history.shift();
+  const [t0, a0] = carry.history[0]!;
+  p.rate = t.now > t0 ? Math.round(((p.admitted - a0) * 1000) / (t.now - t0)) : 0;
+  return p;
+}
+
+/** When place `place` (≤ admitted, > expired) was admitted, from the progress's batches; null if unknown. */
+export function admittedAt(p: RoomProgress, place: number): number | null {
+  if (place > p.admitted || place <= p.expired) return null;
+  let at: number | null = null;
+  for (const [first, when] of p.batches) {
+    if (first > place) break;
+    at = when;
+  }
+  return at;
+}

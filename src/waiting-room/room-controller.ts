@@ -1,0 +1,132 @@
+import type { Keys } from "../redis/keys.js";
+import { scripts, type RedisClient } from "../redis/scripts.js";
+import type { ReservationService } from "../reservation/reservation-service.js";
+import type { Sale } from "../reservation/sale.js";
+import { ledgerStats } from "../reservation/sale-stats.js";
+import type { SaleStore } from "../reservation/sale-store.js";
+import { admissionStep, type TickCarry } from "./admission-step.js";
+import { emptyProgress, type RoomProgress, type RoomStore } from "./room-store.js";
+
+export const TICK_MS = 200;
+/** The lease outlives a few missed ticks; another process takes over a room after it lapses. */
+const LEASE_MS = 2000;
+/** How often the list of rooms is read again. */
+const LIST_MS = 1000;
+/** A room is driven until this long after its sale's end (its last answers), then dropped from the list. */
+const AFTER_END_MS = 60_000;
+
+interface Driven {
+  progress: RoomProgress;
+  carry: TickCarry;
+}
+
+/**
+ * The admission controller: every gateway process runs this loop, and a Redis lease per sale (the sweeper's
+ * script) lets one of them drive each room at a time. Each tick (~200 ms) it reads the room's counters and
+ * the stock, computes the next progress (admission-step.ts) and publishes it (hash + sharded channel).
+ */
+export class RoomController {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private rooms: string[] = [];
+  private listedAt = 0;
+  private readonly driven = new Map<string, Driven>();
+  /** Ticks that failed (Redis away): the next tick tries again. */
+  failures = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly store: RoomStore,
+    private readonly sales: SaleStore,
+    private readonly reservations: ReservationService,
+    private readonly owner: string,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      if (this.running) return;
+      this.running = this.tickAll()
+        .catch(() => void this.failures++)
+        .finally(() => (this.running = null));
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** The progress this process last published for a sale it drives (tests, stats). */
+  progressOf(saleId: string): RoomProgress | undefined {
+    return this.driven.get(saleId)?.progress;
+  }
+
+  async tickAll(now = Date.now()): Promise<void> {
+    if (now - this.listedAt >= LIST_MS) {
+      this.rooms = await this.store.rooms();
+      this.listedAt = now;
+    }
+    await Promise.all(this.rooms.map((id) => this.tickRoom(id, now).catch(() => void this.failures++)));
+  }
+
+  private async tickRoom(saleId: string, now: number): Promise<void> {
+    const sale = await this.sales.get(saleId);
+    if (!sale?.waitingRoom || now >= sale.endsAt + AFTER_END_MS) {
+      this.driven.delete(saleId);
+      if (!sale || now >= sale.endsAt + AFTER_END_MS) await this.store.dropRoom(saleId);
+      return;
+    }
+    if (now < sale.startsAt - sale.waitingRoom.opensSecondsBefore * 1000) return;
+    const lease = await scripts.lease(this.redis, this.store.k(saleId).lease, this.owner, LEASE_MS);
+    if (lease === "taken") {
+      this.driven.delete(saleId);
+      return;
+    }
+    let d = this.driven.get(saleId);
+    if (!d) {
+      // Taking over (or starting): go on from what the last holder published.
+      const progress = (await this.store.readProgress(saleId)) ?? emptyProgress();
+      d = { progress, carry: { allowance: 0, lastAt: 0, history: [] } };
+      this.driven.set(saleId, d);
+    }
+    d.progress = await this.next(sale, d, now);
+    await this.store.writeProgress(saleId, d.progress, sale.endsAt + 86_400_000);
+  }
+
+  private async next(sale: Sale, d: Driven, now: number): Promise<RoomProgress> {
+    const room = sale.waitingRoom!;
+    // At the start the controller freezes the pre-queue itself (on Redis's clock) before admitting anyone.
+    if (now >= sale.startsAt && !d.progress.started) await this.store.place(sale.saleId, "", "", sale.startsAt);
+    const [counts, stocks, inFlight] = await Promise.all([
+      this.store.counts(sale.saleId),
+      this.reservations.rebalancer.shardStocks(sale),
+      this.reservations.rebalancer.inFlight(sale),
+    ]);
+    const unitsLeft = stocks.reduce((a, b) => a + b, 0) + inFlight;
+    // Only once the stock is out, and until nothing can come back: a read of every ledger record.
+    const margin = unitsLeft === 0 && !d.progress.soldOut ? await this.unpaidUnits(sale) : null;
+    const started = counts.frozen !== null;
+    return admissionStep(d.progress, d.carry, {
+      now,
+      started,
+      joined: started ? (counts.frozen ?? counts.pq) + counts.fcfs : counts.pq,
+      preQueue: counts.frozen ?? counts.pq,
+      stock: sale.stock,
+      unitsLeft,
+      paused: sale.paused,
+      margin,
+      admissionTtlMs: room.admissionTtlSeconds * 1000,
+      admitPerSecond: room.admitPerSecond,
+      maxOverbook: room.maxOverbook,
+    });
+  }
+
+  /** Units reserved and not yet paid (not in MySQL yet, or confirmed and unpaid): they may still come back. */
+  private async unpaidUnits(sale: Sale): Promise<number> {
+    const s = await ledgerStats(this.redis, this.keys, this.reservations.rebalancer, sale);
+    return s.pending + s.confirmed;
+  }
+}

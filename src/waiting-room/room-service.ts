@@ -1,0 +1,177 @@
+import { sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
+import { admittedAt } from "./admission-step.js";
+import type { ProgressCache } from "./progress-cache.js";
+import type { RoomProgress, RoomStore } from "./room-store.js";
+import type { AdmissionTokens } from "./seams.js";
+import type { QueueTickets, TicketPayload } from "./tickets.js";
+
+export type QueueState = "WAITING" | "ADMITTED" | "SOLD_OUT" | "CLOSED";
+
+/** A pre-queue buyer's proof of their place (docs/waiting-room.md#receipts). */
+export interface Receipt {
+  seed: string;
+  seedCommitment: string;
+  lottery: string;
+  place: number;
+  preQueueSize: number;
+}
+
+/** A poll's answer (the join's too). */
+export interface QueueView {
+  state: QueueState;
+  ticket: string;
+  place?: number;
+  ahead?: number;
+  unitsLeft: number;
+  estimateSeconds?: number;
+  paused?: boolean;
+  /** Why CLOSED: the sale ended, or the admission window passed without a purchase. */
+  reason?: "SALE_ENDED" | "ADMISSION_EXPIRED";
+  receipt?: Receipt;
+  purchaseToken?: string;
+  admissionExpiresAt?: string;
+  /** Seconds until the next poll is worth it (the Retry-After header). */
+  retryAfter: number;
+}
+
+/** A ticket stays verifiable this long after the sale's end (CLOSED answers), then expires. */
+const TICKET_AFTER_END_MS = 3_600_000;
+const MAX_RETRY_AFTER = 30;
+
+/** lottery = sha256hex(seed + "|" + saleId + "|" + buyerId): the pre-queue's order, ascending. */
+export function lotteryOf(seed: string, saleId: string, buyerId: string): string {
+  return sha256hex(`${seed}|${saleId}|${buyerId}`);
+}
+
+export function opensAt(sale: Sale): number {
+  return sale.startsAt - sale.waitingRoom!.opensSecondsBefore * 1000;
+}
+
+/** The joins and polls of sale rooms; refusals are the route's (this returns states and tickets). */
+export class RoomService {
+  constructor(
+    private readonly store: RoomStore,
+    private readonly progress: ProgressCache,
+    private readonly tickets: QueueTickets,
+    private readonly tokens: AdmissionTokens,
+  ) {}
+
+  /** The buyer's ticket when already in the room (a re-join: no proof needed), else null. */
+  async rejoin(sale: Sale, buyer: string): Promise<string | null> {
+    const m = await this.store.member(sale.saleId, buyer);
+    return m ? this.ticketOf(sale, buyer, m.joinedAt, m.preQueue, m.place) : null;
+  }
+
+  /** One atomic join; `created` false when the buyer was in already (the same ticket). */
+  async join(sale: Sale, buyer: string): Promise<{ created: boolean; ticket: string }> {
+    const room = sale.waitingRoom!;
+    const lottery = lotteryOf(room.seed, sale.saleId, buyer);
+    const r = await this.store.join(sale.saleId, buyer, sale.startsAt, lottery, sale.endsAt + TICKET_AFTER_END_MS);
+    const m = r.member;
+    return { created: r.created, ticket: this.ticketOf(sale, buyer, m.joinedAt, m.preQueue, m.place) };
+  }
+
+  private ticketOf(sale: Sale, buyer: string, joinedAt: number, pq: boolean, place?: number): string {
+    return this.tickets.sign({
+      s: sale.saleId,
+      b: buyer,
+      j: joinedAt,
+      pq,
+      ...(place !== undefined ? { p: place } : {}),
+      x: sale.endsAt + TICKET_AFTER_END_MS,
+    });
+  }
+
+  /**
+   * The buyer's state from this process's copy of the progress: no Redis command, except the first poll of
+   * a pre-queue ticket after the start (its place, one call) and a process's first poll of a room.
+   */
+  async poll(sale: Sale, t: TicketPayload, ticket: string, now = Date.now()): Promise<QueueView> {
+    const room = sale.waitingRoom!;
+    const progress = this.progress.peek(sale.saleId, now) ?? (await this.progress.get(sale.saleId));
+    const unitsLeft = progress?.unitsLeft ?? sale.stock;
+    if (now >= sale.endsAt) return { state: "CLOSED", reason: "SALE_ENDED", ticket, unitsLeft, retryAfter: 60 };
+    let place = t.p;
+    let preQueueSize = progress?.preQueue ?? 0;
+    if (place === undefined) {
+      const untilStart = Math.ceil((sale.startsAt - now) / 1000);
+      if (untilStart > 0)
+        return { state: "WAITING", ticket, unitsLeft, estimateSeconds: untilStart, retryAfter: clampRetry(untilStart) };
+      const found = await this.store.place(sale.saleId, lotteryOf(room.seed, sale.saleId, t.b), t.b, sale.startsAt);
+      if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
+      place = found.place;
+      preQueueSize = found.preQueue;
+      ticket = this.ticketOf(sale, t.b, t.j, true, place);
+    }
+    const view = this.stateAt(sale, room, progress, place, ticket, now);
+    if (t.pq && now >= sale.startsAt) view.receipt = this.receipt(sale, room, t.b, place, preQueueSize);
+    if (view.state !== "ADMITTED") return view;
+    view.purchaseToken = await this.tokens.issue(sale, t.b, place, Date.parse(view.admissionExpiresAt!));
+    return view;
+  }
+
+  private receipt(sale: Sale, room: WaitingRoomSettings, buyer: string, place: number, size: number): Receipt {
+    return {
+      seed: room.seed,
+      seedCommitment: sha256hex(room.seed),
+      lottery: lotteryOf(room.seed, sale.saleId, buyer),
+      place,
+      preQueueSize: size,
+    };
+  }
+
+  private stateAt(
+    sale: Sale,
+    room: WaitingRoomSettings,
+    p: RoomProgress | null,
+    place: number,
+    ticket: string,
+    now: number,
+  ): QueueView {
+    const unitsLeft = p?.unitsLeft ?? sale.stock;
+    if (!p || !p.started) return { state: "WAITING", ticket, place, unitsLeft, retryAfter: 1 };
+    if (place <= p.admitted) {
+      const at = admittedAt(p, place);
+      const expiresAt = at === null ? 0 : at + room.admissionTtlSeconds * 1000;
+      if (now >= expiresAt)
+        return { state: "CLOSED", reason: "ADMISSION_EXPIRED", ticket, place, unitsLeft, retryAfter: 60 };
+      const admissionExpiresAt = new Date(expiresAt).toISOString();
+      return { state: "ADMITTED", ticket, place, unitsLeft, admissionExpiresAt, retryAfter: 5 };
+    }
+    if (p.cutoff !== null && place >= p.cutoff) return { state: "SOLD_OUT", ticket, place, unitsLeft, retryAfter: 60 };
+    const ahead = place - p.admitted - 1;
+    const estimate = p.rate > 0 ? Math.ceil(ahead / p.rate) : undefined;
+    return {
+      state: "WAITING",
+      ticket,
+      place,
+      ahead,
+      unitsLeft,
+      ...(estimate !== undefined ? { estimateSeconds: estimate } : {}),
+      ...(p.paused ? { paused: true } : {}),
+      // Close to the front (or near a sell-out), every second; far back, a fraction of the estimate.
+      retryAfter: estimate === undefined || p.unitsLeft === 0 ? 1 : clampRetry(Math.floor(estimate / 4)),
+    };
+  }
+
+  /** The draw (every pre-queue lottery, in place order): after the start, frozen then. */
+  async draw(sale: Sale): Promise<{ seed: string; seedCommitment: string; lotteries: string[] } | null> {
+    const room = sale.waitingRoom!;
+    // Freezes the pre-queue if nobody did yet (null: Redis's clock says not started).
+    if ((await this.store.counts(sale.saleId)).frozen === null && !(await this.freeze(sale))) return null;
+    return {
+      seed: room.seed,
+      seedCommitment: sha256hex(room.seed),
+      lotteries: await this.store.lotteries(sale.saleId),
+    };
+  }
+
+  private async freeze(sale: Sale): Promise<boolean> {
+    await this.store.place(sale.saleId, "", "", sale.startsAt);
+    return (await this.store.counts(sale.saleId)).frozen !== null;
+  }
+}
+
+function clampRetry(s: number): number {
+  return Math.max(1, Math.min(MAX_RETRY_AFTER, s));
+}

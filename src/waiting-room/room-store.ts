@@ -1,0 +1,175 @@
+import { readFileSync } from "node:fs";
+import type { Result } from "ioredis";
+import { join } from "node:path";
+import type { Keys, RoomKeys } from "../redis/keys.js";
+import type { RedisClient } from "../redis/scripts.js";
+import { repoRoot } from "../util/repo-root.js";
+
+/**
+ * The room's progress as the admission controller writes it and every gateway keeps a copy of it
+ * (docs/waiting-room.md). Places 1..admitted are admitted; each admission batch records when its first
+ * place was admitted, for the deterministic expiry of the purchase token (admitted at + admissionTtl).
+ */
+export interface RoomProgress {
+  /** When the controller wrote it (unix ms): a copy keeps the newest. */
+  at: number;
+  /** The pre-queue is frozen (the sale has started). */
+  started: boolean;
+  /** Buyers in the room (pre-queue plus later joins). */
+  joined: number;
+  /** The pre-queue's size (P): its places are 1..P. */
+  preQueue: number;
+  /** Places 1..admitted are admitted. */
+  admitted: number;
+  /** Places 1..expired were admitted and their admission window has ended. */
+  expired: number;
+  /** [first place, admitted at (unix ms)] of each batch after `expired`, ascending. */
+  batches: [number, number][];
+  unitsLeft: number;
+  /** Units held by reservations (stock − units left): bought, paid or not. */
+  sold: number;
+  /** Units reserved and not yet paid (they may come back), read once the stock is out. */
+  margin: number | null;
+  /** Places from this one on are told SOLD_OUT (never admitted afterwards); null while stock remains. */
+  cutoff: number | null;
+  /** Sold out for good: no unit can come back. */
+  soldOut: boolean;
+  paused: boolean;
+  /** Admissions per second over the last few seconds. */
+  rate: number;
+  /** The learned overbooking factor in use. */
+  factor: number;
+}
+
+/** The room's progress before the controller first wrote one. */
+export function emptyProgress(at = 0): RoomProgress {
+  return {
+    at,
+    started: false,
+    joined: 0,
+    preQueue: 0,
+    admitted: 0,
+    expired: 0,
+    batches: [],
+    unitsLeft: 0,
+    sold: 0,
+    margin: null,
+    cutoff: null,
+    soldOut: false,
+    paused: false,
+    rate: 0,
+    factor: 1,
+  };
+}
+
+type JoinReply = [number, string];
+type PlaceReply = [number, number];
+
+declare module "ioredis" {
+  interface RedisCommander<Context> {
+    wrJoin(members: string, pq: string, meta: string, ...argv: (string | number)[]): Result<JoinReply, Context>;
+    wrPlace(pq: string, meta: string, member: string, startsAt: number): Result<PlaceReply, Context>;
+  }
+}
+
+function defineRoomScripts(client: RedisClient): void {
+  const dir = join(repoRoot(), "lua", "waiting-room");
+  const defined = client as unknown as Record<string, unknown>;
+  if (!defined.wrJoin)
+    client.defineCommand("wrJoin", { numberOfKeys: 3, lua: readFileSync(join(dir, "join-3.lua"), "utf8") });
+  if (!defined.wrPlace)
+    client.defineCommand("wrPlace", { numberOfKeys: 2, lua: readFileSync(join(dir, "place-2.lua"), "utf8") });
+}
+
+/** A member's record: a pre-queue place (unknown until the start) or a place, and when it joined. */
+export interface MemberRecord {
+  preQueue: boolean;
+  place?: number;
+  joinedAt: number;
+}
+
+export function parseMember(rec: string): MemberRecord {
+  const [a, b] = rec.split("|");
+  return a === "q"
+    ? { preQueue: true, joinedAt: Number(b) }
+    : { preQueue: false, place: Number(a), joinedAt: Number(b) };
+}
+
+/** The room's Redis state: one script per join, one per pre-queue place lookup, the progress hash and channel. */
+export class RoomStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {
+    defineRoomScripts(redis);
+  }
+
+  k(saleId: string): RoomKeys {
+    return this.keys.room(saleId);
+  }
+
+  /** One atomic join: the buyer's record, made now or found. */
+  async join(
+    saleId: string,
+    buyer: string,
+    startsAt: number,
+    lottery: string,
+    expiresAt: number,
+  ): Promise<{ created: boolean; member: MemberRecord }> {
+    const k = this.k(saleId);
+    const [created, rec] = await this.redis.wrJoin(k.members, k.pq, k.meta, buyer, startsAt, lottery, expiresAt);
+    return { created: created === 1, member: parseMember(rec) };
+  }
+
+  /** The buyer's record, without joining (null: not in the room). */
+  async member(saleId: string, buyer: string): Promise<MemberRecord | null> {
+    const rec = await this.redis.hget(this.k(saleId).members, buyer);
+    return rec ? parseMember(rec) : null;
+  }
+
+  /** A pre-queue place after the start: { place, preQueue } ; null before the start or when not a member. */
+  async place(saleId: string, lottery: string, buyer: string, startsAt: number) {
+    const k = this.k(saleId);
+    const [place, size] = await this.redis.wrPlace(k.pq, k.meta, `${lottery}|${buyer}`, startsAt);
+    return place > 0 ? { place, preQueue: size } : null;
+  }
+
+  /** Counters: pre-queue joins, later joins, the frozen pre-queue size (null before the start). */
+  async counts(saleId: string): Promise<{ pq: number; fcfs: number; frozen: number | null }> {
+    const [pq, fcfs, frozen] = await this.redis.hmget(this.k(saleId).meta, "pq", "fcfs", "P");
+    return { pq: Number(pq ?? 0), fcfs: Number(fcfs ?? 0), frozen: frozen === null ? null : Number(frozen) };
+  }
+
+  /** Every pre-queue lottery value, in place order (the draw). */
+  async lotteries(saleId: string): Promise<string[]> {
+    const members = await this.redis.zrange(this.k(saleId).pq, 0, -1);
+    return members.map((m) => m.slice(0, m.indexOf("|")));
+  }
+
+  async readProgress(saleId: string): Promise<RoomProgress | null> {
+    const raw = await this.redis.hget(this.k(saleId).progress, "p");
+    return raw ? (JSON.parse(raw) as RoomProgress) : null;
+  }
+
+  /** Stores the progress (what a gateway that starts later reads once) and tells every gateway. */
+  async writeProgress(saleId: string, p: RoomProgress, expiresAt: number): Promise<void> {
+    const k = this.k(saleId);
+    const json = JSON.stringify(p);
+    await this.redis.hset(k.progress, "p", json);
+    await this.redis.pexpireat(k.progress, expiresAt);
+    await this.redis.spublish(k.channel, `${saleId}|${json}`);
+  }
+
+  /** Lists the sale among those with a room (the controller loop's work list). */
+  async addRoom(saleId: string): Promise<void> {
+    await this.redis.sadd(this.keys.rooms, saleId);
+  }
+
+  rooms(): Promise<string[]> {
+    return this.redis.smembers(this.keys.rooms);
+  }
+
+  async dropRoom(saleId: string): Promise<void> {
+    await this.redis.srem(this.keys.rooms, saleId);
+  }
+}

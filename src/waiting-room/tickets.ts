@@ -1,0 +1,113 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/** A queue ticket's payload (docs/waiting-room.md): what the signature covers. */
+export interface TicketPayload {
+  v: 1;
+  /** Sale id. */
+  s: string;
+  /** Buyer id (the JWT's subject). */
+  b: string;
+  /** The key id it was signed with. */
+  k: string;
+  /** When the buyer joined (unix ms, Redis's clock). */
+  j: number;
+  /** Joined before the start: a pre-queue place, known from the start on. */
+  pq: boolean;
+  /** The place, once known. */
+  p?: number;
+  /** Expires (unix ms): the sale's end plus an hour, for CLOSED answers after the end. */
+  x: number;
+}
+
+export type TicketCheck = { ok: true; ticket: TicketPayload } | { ok: false; reason: string };
+
+/** Longest ticket accepted: payloads are small; anything longer is refused before any work. */
+const MAX_TICKET_CHARS = 1024;
+const SIG_CHARS = 43; // 32 bytes, base64url
+
+export interface TicketKey {
+  kid: string;
+  secret: string;
+}
+
+/**
+ * Queue tickets: `<base64url payload JSON>.<base64url HMAC-SHA256>`, signed with the newest key, verified
+ * with any listed one (rotation: add a key first, drop the old one once its tickets are no longer needed).
+ * Verification is pure: no I/O.
+ */
+export class QueueTickets {
+  private readonly keys: Map<string, Buffer>;
+  private readonly newest: { kid: string; key: Buffer };
+
+  constructor(keys: readonly TicketKey[]) {
+    if (keys.length === 0) throw new Error("QueueTickets needs at least one key");
+    // Each key is derived for this use only, so a ticket MAC never doubles as a JWT or token MAC.
+    this.keys = new Map(
+      keys.map((k) => [k.kid, createHmac("sha256", k.secret).update("flashsale queue ticket v1").digest()]),
+    );
+    const last = keys.at(-1)!;
+    this.newest = { kid: last.kid, key: this.keys.get(last.kid)! };
+  }
+
+  /** Keys derived from the buyer JWT secret (kid "j1"), when no ticket keys are configured. */
+  static fromJwtSecret(secret: string): QueueTickets {
+    return new QueueTickets([{ kid: "j1", secret }]);
+  }
+
+  sign(p: Omit<TicketPayload, "v" | "k">): string {
+    const payload: TicketPayload = { v: 1, s: p.s, b: p.b, k: this.newest.kid, j: p.j, pq: p.pq, x: p.x };
+    if (p.p !== undefined) payload.p = p.p;
+    const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
+    return `${body}.${mac(this.newest.key, body).toString("base64url")}`;
+  }
+
+  /** Checks shape, signature, key, sale, buyer and expiry; the reason says which failed (for the 403's message). */
+  verify(ticket: string, saleId: string, buyerId: string, nowMs: number): TicketCheck {
+    if (!ticket) return { ok: false, reason: "the Queue-Ticket header is missing" };
+    const dot = ticket.indexOf(".");
+    if (
+      ticket.length > MAX_TICKET_CHARS ||
+      dot < 1 ||
+      ticket.length - dot - 1 !== SIG_CHARS ||
+      !B64URL.test(ticket.replace(".", ""))
+    )
+      return { ok: false, reason: "malformed ticket" };
+    const body = ticket.slice(0, dot);
+    let p: TicketPayload;
+    try {
+      p = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as TicketPayload;
+    } catch {
+      return { ok: false, reason: "malformed ticket" };
+    }
+    if (!isPayload(p)) return { ok: false, reason: "malformed ticket" };
+    const key = this.keys.get(p.k);
+    const sig = Buffer.from(ticket.slice(dot + 1), "base64url");
+    if (!key || sig.length !== 32 || !timingSafeEqual(sig, mac(key, body)))
+      return { ok: false, reason: "the ticket's signature is not valid" };
+    if (p.s !== saleId) return { ok: false, reason: "the ticket is for another sale" };
+    if (p.b !== buyerId) return { ok: false, reason: "the ticket is another buyer's" };
+    if (nowMs >= p.x) return { ok: false, reason: "the ticket has expired" };
+    return { ok: true, ticket: p };
+  }
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function mac(key: Buffer, body: string): Buffer {
+  return createHmac("sha256", key).update(body).digest();
+}
+
+function isPayload(p: unknown): p is TicketPayload {
+  if (typeof p !== "object" || p === null) return false;
+  const o = p as Record<string, unknown>;
+  return (
+    o.v === 1 &&
+    typeof o.s === "string" &&
+    typeof o.b === "string" &&
+    typeof o.k === "string" &&
+    Number.isSafeInteger(o.j) &&
+    typeof o.pq === "boolean" &&
+    (o.p === undefined || (Number.isSafeInteger(o.p) && (o.p as number) >= 1)) &&
+    Number.isSafeInteger(o.x)
+  );
+}

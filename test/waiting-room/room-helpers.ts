@@ -1,0 +1,61 @@
+import { waitFor } from "../../stack/proc.js";
+import type { Api } from "../helpers/env.js";
+
+export interface RoomSpec {
+  stock: number;
+  /** Start relative to now. */
+  startInMs: number;
+  durationMs?: number;
+  shards?: number;
+  perUserLimit?: number;
+  room?: Record<string, unknown>;
+}
+
+/** PUT a sale with a waiting room; throws unless created or replaced. */
+export async function putRoomSale(api: Api, saleId: string, s: RoomSpec) {
+  const startsAt = Date.now() + s.startInMs;
+  const r = await api.call("PUT", `/v1/admin/sales/${saleId}`, {
+    headers: api.admin(),
+    body: {
+      skuId: `sku-${saleId}`,
+      stock: s.stock,
+      perUserLimit: s.perUserLimit ?? 1,
+      startsAt,
+      endsAt: startsAt + (s.durationMs ?? 3_600_000),
+      shards: s.shards ?? 2,
+      waitingRoom: { admissionTtlSeconds: 60, ...s.room },
+    },
+  });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`put ${saleId}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export const join = (api: Api, saleId: string, user: string, proof: unknown = "any") =>
+  api.call("POST", `/v1/sales/${saleId}/queue`, { headers: api.buyer(user), body: { proof } });
+
+export const poll = (api: Api, saleId: string, user: string, ticket: string) =>
+  api.call("GET", `/v1/sales/${saleId}/queue`, { headers: { ...api.buyer(user), "queue-ticket": ticket } });
+
+/** Polls (with the latest ticket) until `done` holds for the answer; returns it. */
+export async function pollUntil(
+  api: Api,
+  saleId: string,
+  user: string,
+  ticket: string,
+  done: (body: any) => boolean,
+  timeoutMs = 30_000,
+): Promise<any> {
+  let last: any;
+  await waitFor(
+    `${user}'s poll`,
+    async () => {
+      const r = await poll(api, saleId, user, last?.ticket ?? ticket);
+      if (r.status !== 200) throw new Error(`poll: ${r.status} ${JSON.stringify(r.body)}`);
+      last = r.body;
+      return done(last);
+    },
+    timeoutMs,
+    100,
+  );
+  return last;
+}
