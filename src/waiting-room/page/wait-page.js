@@ -194,6 +194,8 @@
       const orderId = await buy(base, purchaseToken);
       $("order-id").textContent = orderId;
       $("order").hidden = false;
+      // The figures were the queue's; once bought they no longer apply.
+      $("figures").hidden = true;
       setState("BOUGHT");
       show("Order placed", "Your unit is reserved. Pay for it from your orders page to complete the purchase.");
     } catch (err) {
