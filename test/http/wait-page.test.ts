@@ -158,7 +158,7 @@ describe("the waiting room's buyer page, GET /wait/{saleId}", () => {
   });
 });
 
-describe("the buyer page's proof of work in headless Chromium", () => {
+describe("the buyer page's sign-in hook and proof of work in headless Chromium", () => {
   let gw: GatewayProcess;
   let api: Api;
   let browser: Browser;
@@ -169,6 +169,37 @@ describe("the buyer page's proof of work in headless Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
+  });
+
+  it("asks the storefront's window.flashsaleAuth for the JWT before each request", async () => {
+    const saleId = SALE();
+    const user = `wp-hook-${rid(3)}`;
+    await putRoomSale(api, saleId, {
+      stock: 5,
+      startInMs: -1000,
+      waitingRoom: { opensSecondsBefore: 600, admissionTtlSeconds: 60, admitPerSecond: 100, maxOverbook: 3 },
+    });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // As a storefront serving the page under its own origin would: the hook defined before the page's script.
+      await page.addInitScript((jwt) => {
+        const w = window as unknown as { flashsaleAuth: () => Promise<string>; asked: number };
+        w.asked = 0;
+        w.flashsaleAuth = () => {
+          w.asked++;
+          return Promise.resolve(jwt);
+        };
+      }, api.jwt(user));
+      await page.goto(`${api.base}/wait/${saleId}`);
+      expect(await reach(page, ["BOUGHT", "SOLD_OUT", "ERROR"])).toBe("BOUGHT");
+      // Challenge, join, at least one poll, the order: each asked the hook.
+      expect(await page.evaluate(() => (window as unknown as { asked: number }).asked)).toBeGreaterThanOrEqual(4);
+      const orderId = await text(page, "order-id");
+      expect((await api.orderStatus(orderId, user)).body).toMatchObject({ orderId, userId: user });
+    } finally {
+      await context.close();
+    }
   });
 
   // The room's routes do not ask for a proof yet (src/process/http-role.ts: ANY_PROOF, no challenge), so the
@@ -239,6 +270,8 @@ describe.each(MODES)("the buyer page in headless Chromium against a real gateway
     // Before the start: in the queue, no place yet (drawn at the start).
     expect(await reach(page, ["WAITING"])).toBe("WAITING");
     expect(await text(page, "headline")).toBe("You are in the queue");
+    // The JWT was taken out of the address bar once read.
+    expect(await page.evaluate(() => location.hash)).toBe("");
     await page.screenshot({ path: join(SHOTS, `${mode}-prequeue.png`) });
     expect(await reach(page, ["BOUGHT", "ERROR", "SOLD_OUT"], 90_000)).toBe("BOUGHT");
     const answer = await order;
