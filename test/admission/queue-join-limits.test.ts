@@ -5,6 +5,7 @@ import { ApiError } from "../../src/errors.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { createRedis, type RedisClient } from "../../src/redis/client.js";
 import { MODES, rid, testConfig } from "../helpers/env.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
 
 type QueueJoin = Config["admission"]["rateLimits"]["queueJoin"];
 const long = (points: number) => ({ points, durationSeconds: 300, blockSeconds: 0 });
@@ -136,5 +137,40 @@ describe.each(MODES)("waiting-room join limits on Redis %s", (mode) => {
     expect(texts).not.toMatch(/flashsale_rate_limiter_insurance_total\{limiter="queue_join_\w+"\} [1-9]/);
     expect(texts).toMatch(/flashsale_rate_limited_total\{limiter="queue_join_buyer"\} [1-9]/);
     expect(texts).toMatch(/flashsale_rate_limited_total\{limiter="queue_join_ip"\} [1-9]/);
+  });
+});
+
+describe("waiting-room join limits when Redis does not answer", () => {
+  it("the in-memory insurance limiter decides within redisTimeoutMs, with the same limit", async () => {
+    const base = testConfig("standalone");
+    const proxy = await new TcpProxy({ host: "127.0.0.1", port: Number(new URL(base.redis.url).port) }).start();
+    let redis: RedisClient | undefined;
+    try {
+      redis = createRedis({ ...base.redis, url: `redis://127.0.0.1:${proxy.port}` });
+      await redis.ping();
+      const metrics = new Metrics();
+      const rl = base.admission.rateLimits;
+      const queueJoin = { buyer: long(2), ip: long(100), redisTimeoutMs: 150 };
+      const limits = new RateLimits(
+        { ...base.admission, rateLimits: { ...rl, exemptIps: [], queueJoin } },
+        redis,
+        base.redis.keyPrefix,
+        metrics,
+      );
+      const from = { remoteIp: "203.0.113.77", forwardedFor: "" };
+      proxy.setMode("blackhole");
+      // Were the fallback missing, these would wait on the blackholed Redis and the test would time out.
+      for (let i = 0; i < 2; i++) await limits.queueJoin("s", "ivy", from);
+      const refused = await limits.queueJoin("s", "ivy", from)!.catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect((refused as ApiError).code).toBe("RATE_LIMITED");
+      expect(await metrics.text()).toMatch(
+        /flashsale_rate_limiter_insurance_total\{limiter="queue_join_buyer"\} [3-9]/,
+      );
+    } finally {
+      proxy.setMode("reset");
+      redis?.disconnect();
+      await proxy.stop();
+    }
   });
 });

@@ -12,6 +12,8 @@ import {
   proofOfWorkKey,
   type Challenge,
 } from "../../src/waiting-room/proof-of-work.js";
+import { roomProofOfWork } from "../../src/waiting-room/proof-of-work-room.js";
+import { proofFor } from "../../support/pow-answer.js";
 
 const KEY = randomBytes(32).toString("base64url");
 const NOW = Date.UTC(2026, 11, 7, 1, 0, 0);
@@ -145,6 +147,12 @@ describe("proof of work: verification", () => {
     expect(verify(encode({ ...good, ...over }))).toEqual({ ok: false, reason: "malformed" });
   });
 
+  it("takes the proof Node's solver for tests and the demo (support/pow-answer.ts) builds", () => {
+    const c = issue(p, { buyerId: "nod" });
+    expect(p.verifyProof(proofFor(c), { saleId: SALE, buyerId: "nod", now: NOW })).toEqual({ ok: true });
+    expect(() => proofFor({ ...c, challenge: "0".repeat(64) })).toThrow(/no number/);
+  });
+
   it("refuses another algorithm", () => {
     expect(verify(encode({ ...good, algorithm: "SHA-1" }))).toEqual({ ok: false, reason: "unsupported_algorithm" });
   });
@@ -227,6 +235,32 @@ describe("proof of work: the difficulty curve (docs/proof-of-work.md)", () => {
     expect(issue(p, { demand: 100, stock: 100 }).maxnumber).toBe(2000);
     expect(issue(p, { demand: 250_000, stock: 100_000 }).maxnumber).toBe(8000);
     expect(issue(p, { demand: 5, stock: 0 }).maxnumber).toBe(64_000);
+  });
+});
+
+describe("proof of work: the room's seams (roomProofOfWork)", () => {
+  it("challenges at the room's scarcity; verifies for the sale and buyer at the injected clock", async () => {
+    let now = NOW;
+    const refused: string[] = [];
+    const seen: string[] = [];
+    const room = roomProofOfWork(
+      ProofOfWork.fromConfig({ ...loadConfig({}).admission.proofOfWork, hmacKey: null }, KEY),
+      (sale: { saleId: string; units: number }) => {
+        seen.push(sale.saleId);
+        return Promise.resolve({ demand: 3 * sale.units, stock: sale.units });
+      },
+      { clock: () => now, onRefused: (r) => refused.push(r) },
+    );
+    const c = await room.challenge({ saleId: SALE, units: 10 }, BUYER);
+    expect(seen).toEqual([SALE]);
+    expect(c.maxnumber).toBe(8000);
+    const proof = proofFor(c);
+    expect(room.proof.verify(proof, SALE, BUYER)).toBe(true);
+    expect(room.proof.verify(proof, SALE, "mallory")).toBe(false);
+    expect(room.proof.verify(undefined, SALE, BUYER)).toBe(false);
+    now += 300_000;
+    expect(room.proof.verify(proof, SALE, BUYER)).toBe(false);
+    expect(refused).toEqual(["other_buyer", "malformed", "expired"]);
   });
 });
 
