@@ -27,6 +27,7 @@ import { ProgressCache } from "../waiting-room/progress-cache.js";
 import { RoomController } from "../waiting-room/room-controller.js";
 import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
+import { roomNumbers } from "../waiting-room/room-stats.js";
 import { ANY_PROOF, RedisIssuedAdmissionTokens } from "../waiting-room/seams.js";
 import { QueueTickets } from "../waiting-room/tickets.js";
 
@@ -97,6 +98,7 @@ export class HttpRole {
       sales,
       this.core.reservations,
       `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+      metrics,
     );
     const routes = this.routes(wiring, roomStore, this.roomProgress);
     const common = {
@@ -180,6 +182,10 @@ export class HttpRole {
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
         audit: componentLogger("audit", this.core.log),
+        roomStats: async (sale) => {
+          const p = sale.waitingRoom ? await roomStore.readProgress(sale.saleId) : null;
+          return p ? roomNumbers(p) : null;
+        },
       }),
       adminOrders: new AdminOrderRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),

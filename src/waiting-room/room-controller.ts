@@ -1,3 +1,4 @@
+import type { Metrics } from "../observability/metrics.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { ReservationService } from "../reservation/reservation-service.js";
@@ -6,6 +7,7 @@ import { ledgerStats } from "../reservation/sale-stats.js";
 import type { SaleStore } from "../reservation/sale-store.js";
 import { admissionStep, type TickCarry } from "./admission-step.js";
 import { emptyProgress, type RoomProgress, type RoomStore } from "./room-store.js";
+import { gaugeValues, ROOM_GAUGE_STATES, roomNumbers } from "./room-stats.js";
 
 export const TICK_MS = 200;
 /** The lease outlives a few missed ticks; another process takes over a room after it lapses. */
@@ -41,7 +43,43 @@ export class RoomController {
     private readonly sales: SaleStore,
     private readonly reservations: ReservationService,
     private readonly owner: string,
-  ) {}
+    metrics?: Metrics,
+  ) {
+    if (metrics) this.register(metrics);
+  }
+
+  /**
+   * Per room driven by this process (the lease holder reports it; "max" across workers), so the series are
+   * bounded by the live rooms, as the sweeper's per-sale drift gauge is.
+   */
+  private register(metrics: Metrics): void {
+    metrics.gauge(
+      "flashsale_room_buyers",
+      "Waiting-room buyers per room driven here, by state (waiting, admitted, bought, no_shows, pre_queue)",
+      ["sale", "state"],
+      (set) => {
+        for (const [sale, d] of this.driven) {
+          const v = gaugeValues(roomNumbers(d.progress));
+          for (const state of ROOM_GAUGE_STATES) set({ sale, state }, v[state]);
+        }
+      },
+      "max",
+    );
+    metrics.gauge(
+      "flashsale_room_admission_rate",
+      "Buyers admitted per second over the last seconds, per room driven here",
+      ["sale"],
+      (set) => {
+        for (const [sale, d] of this.driven) set({ sale }, d.progress.rate);
+      },
+      "max",
+    );
+    metrics.counterFrom(
+      "flashsale_room_tick_failures_total",
+      "Admission ticks that failed (Redis away); the next tick tries again",
+      () => this.failures,
+    );
+  }
 
   start(): void {
     this.timer ??= setInterval(() => {
@@ -100,10 +138,11 @@ export class RoomController {
     const room = sale.waitingRoom!;
     // At the start the controller freezes the pre-queue itself (on Redis's clock) before admitting anyone.
     if (now >= sale.startsAt && !d.progress.started) await this.store.place(sale.saleId, "", "", sale.startsAt);
-    const [counts, stocks, inFlight] = await Promise.all([
+    const [counts, stocks, inFlight, ordered] = await Promise.all([
       this.store.counts(sale.saleId),
       this.reservations.rebalancer.shardStocks(sale),
       this.reservations.rebalancer.inFlight(sale),
+      this.orders(sale),
     ]);
     const unitsLeft = stocks.reduce((a, b) => a + b, 0) + inFlight;
     // Only once the stock is out, and until nothing can come back: a read of every ledger record.
@@ -116,12 +155,21 @@ export class RoomController {
       preQueue: counts.frozen ?? counts.pq,
       stock: sale.stock,
       unitsLeft,
+      ordered,
       paused: sale.paused,
       margin,
       admissionTtlMs: room.admissionTtlSeconds * 1000,
       admitPerSecond: room.admitPerSecond,
       maxOverbook: room.maxOverbook,
     });
+  }
+
+  /** Orders ever reserved: the ledger records of every shard (one HLEN each). */
+  private async orders(sale: Sale): Promise<number> {
+    const n = await Promise.all(
+      Array.from({ length: sale.shards }, (_, i) => this.redis.hlen(this.keys.shard(sale.saleId, i).res)),
+    );
+    return n.reduce((a, b) => a + b, 0);
   }
 
   /** Units reserved and not yet paid (not in MySQL yet, or confirmed and unpaid): they may still come back. */

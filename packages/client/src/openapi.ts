@@ -596,6 +596,31 @@ export interface components {
       salt?: string;
       signature?: string;
     };
+    /** @description the waiting room's numbers (docs/waiting-room.md), present once its admission loop has run */
+    RoomStats: {
+      /** @description buyers in the room */
+      joined: number;
+      /** @description buyers who joined before the start */
+      preQueue: number;
+      /** @description not yet admitted and below the sell-out cutoff */
+      waiting: number;
+      /** @description places admitted so far */
+      admitted: number;
+      /** @description orders reserved (released ones too) */
+      bought: number;
+      /** @description admissions whose window ended without an order (at least) */
+      noShows: number;
+      /** @description admissions per second, last seconds */
+      admissionRate: number;
+      /** @description the learned no-show factor */
+      factor: number;
+      unitsLeft: number;
+      /** @description places from this one on are SOLD_OUT */
+      soldOutFrom: number | null;
+      /** @description no unit can come back */
+      soldOut: boolean;
+      paused: boolean;
+    };
     QueueDraw: {
       saleId: string;
       seed: string;
@@ -747,6 +772,7 @@ export interface components {
       };
       /** @description units unaccounted for in Redis, plus the difference between Redis's and MySQL's persisted units: 0 when they agree */
       drift: number;
+      waitingRoom?: components["schemas"]["RoomStats"];
     };
     /** @description what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...) */
     Reconciled: {

@@ -22,6 +22,8 @@ export interface AdminRoutesDeps {
   defaultPaymentTimeoutSeconds: number;
   /** The audit log (component "audit"): one info line per change an operator makes. */
   audit: Logger;
+  /** The waiting room's numbers of a sale (null: no room, or not yet driven). */
+  roomStats?: (sale: Sale) => Promise<object | null>;
 }
 
 /**
@@ -154,7 +156,8 @@ export class AdminRoutes {
     this.putSale = ipLimited(deps.limits, (req) => this.put(req));
     this.stats = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
-      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.stats(sale)) } };
+      const [stats, room] = await Promise.all([deps.ops.stats(sale), deps.roomStats?.(sale) ?? null]);
+      return { status: 200, body: { saleId: sale.saleId, ...stats, ...(room ? { waitingRoom: room } : {}) } };
     });
     this.reconcile = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
