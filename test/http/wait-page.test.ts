@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -8,6 +7,7 @@ import type { GatewayProcess } from "../../src/gateway-process.js";
 import { openApiDocument } from "../../src/http/openapi.js";
 import { ProofOfWork, type ProofVerdict } from "../../src/waiting-room/proof-of-work.js";
 import { repoRoot } from "../../src/util/repo-root.js";
+import { proofFor } from "../../support/pow-answer.js";
 import { type Api, MODES, rid, startGateway, testConfig } from "../helpers/env.js";
 
 /** Screenshots of every run (git-ignored); docs/waiting-room-page.png is one of them, kept by hand. */
@@ -72,20 +72,12 @@ async function reach(page: Page, states: string[], timeout = 60_000): Promise<st
 
 const text = (page: Page, id: string) => page.locator(`#${id}`).innerText();
 
-/** ALTCHA's puzzle as a bot would pay it: the number n with SHA-256(salt + n) = challenge, as the proof payload. */
-function solveAltcha(c: { algorithm: string; challenge: string; maxnumber: number; salt: string; signature: string }) {
-  for (let n = 0; n <= c.maxnumber; n++)
-    if (createHash("sha256").update(`${c.salt}${n}`).digest("hex") === c.challenge)
-      return Buffer.from(JSON.stringify({ ...c, maxnumber: undefined, number: n })).toString("base64");
-  throw new Error("no solution");
-}
-
 /** A buyer who joins through the API (challenge, proof, join): their ticket. */
 async function joinByApi(api: Api, saleId: string, user: string): Promise<string> {
   const ch = await api.call("GET", `/v1/sales/${saleId}/queue/challenge`, { headers: api.buyer(user) });
   expect(ch.status, JSON.stringify(ch.body)).toBe(200);
   // Until the room asks for a proof of work (algorithm "none"), any non-empty proof joins.
-  const proof = ch.body.algorithm === "none" ? "none" : solveAltcha(ch.body);
+  const proof = ch.body.algorithm === "none" ? "none" : proofFor(ch.body);
   const r = await api.call("POST", `/v1/sales/${saleId}/queue`, { headers: api.buyer(user), body: { proof } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.ticket as string;
