@@ -251,9 +251,10 @@ describe.each(MODES)("the buyer page in headless Chromium against a real gateway
 
   it("joins the pre-queue, waits, is admitted at the start and buys: 202, one unit gone", async () => {
     const saleId = SALE();
+    // 12 s: time for Chromium to start, solve and join before the start on a loaded 2-core machine.
     await putRoomSale(api, saleId, {
       stock: 5,
-      startInMs: 6000,
+      startInMs: 12_000,
       waitingRoom: { opensSecondsBefore: 600, admissionTtlSeconds: 60, admitPerSecond: 100, maxOverbook: 3 },
     });
     const user = `wp-${rid(3)}`;
