@@ -303,11 +303,13 @@ describe.each(MODES)("the buyer page in headless Chromium against a real gateway
     await page.waitForFunction(() => document.getElementById("fig-place")?.textContent === "3", undefined, {
       timeout: 30_000,
     });
-    expect(await text(page, "headline")).toBe("You are number 3");
+    expect(await text(page, "headline")).toBe("You are in the queue");
     // Ahead: those not yet admitted (place − admitted − 1): the second buyer.
     expect(await text(page, "fig-ahead")).toBe("1");
     expect(await text(page, "fig-unitsLeft")).toBe("1");
-    expect(await page.locator("#fig-place").getAttribute("aria-live")).toBe("polite");
+    // Said by a screen reader with its label, when it changes.
+    expect(await page.locator("#place-box").getAttribute("aria-live")).toBe("polite");
+    expect(await page.locator("#place-box").getAttribute("aria-atomic")).toBe("true");
     // The card alone: docs/waiting-room-page.png is this one.
     await page.locator("main").screenshot({ path: join(SHOTS, `${mode}-waiting.png`) });
     // The first buyer buys the last unit.

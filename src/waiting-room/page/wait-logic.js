@@ -86,7 +86,9 @@
     const view = { state, final: false, figures, headline: "", detail: "" };
     if (state === "WAITING" || state === "PAUSED") {
       view.state = "WAITING";
-      view.headline = answer.place === undefined ? "You are in the queue" : "You are number " + figures.place;
+      // The same while waiting, so the headline's live region speaks on a change of state only; the place
+      // has its own live region, read out with its label when it moves.
+      view.headline = "You are in the queue";
       view.detail = paused
         ? "The sale is paused for a moment. Keep this page open: you keep your place."
         : answer.place === undefined

@@ -25,7 +25,8 @@
 
   function showFigures(figures) {
     $("figures").hidden = false;
-    // Only what changed is written: the place is an aria-live region, read out when it changes.
+    // Only what changed is written: the place's box is an aria-live region, read out (with its label) when
+    // the place changes, and only then.
     for (const k of ["place", "ahead", "unitsLeft", "estimate"]) {
       const el = $("fig-" + k);
       if (el.textContent !== figures[k]) el.textContent = figures[k];
