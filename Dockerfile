@@ -35,6 +35,8 @@ COPY --from=build /app/dist/src ./dist/src
 COPY package.json ./
 COPY lua ./lua
 COPY config ./config
+# The waiting room's buyer page (GET /wait/{saleId}), read from here at start (docs/waiting-room-page.md).
+COPY src/waiting-room/page ./src/waiting-room/page
 # The operator CLI on PATH, compiled (no tsx in the image): `docker exec <container> flashsale sales` (docs/clients.md).
 RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/flashsale.js "$@"\n' > /usr/local/bin/flashsale \
   && chmod 755 /usr/local/bin/flashsale

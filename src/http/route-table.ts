@@ -80,7 +80,10 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
  * OPTIONS, when CORS preflights are answered on every path) is added to each. Whatever listener serves a
  * set of routes refuses every other method on their paths with `methodNotAllowed`.
  */
-export function allowedMethods(routes: readonly RouteSpec[], extra: readonly string[] = []): Map<string, string[]> {
+export function allowedMethods(
+  routes: readonly Pick<RouteSpec, "method" | "path">[],
+  extra: readonly string[] = [],
+): Map<string, string[]> {
   const byPath = new Map<string, string[]>();
   for (const r of routes) {
     const list = byPath.get(r.path) ?? [];

@@ -9,6 +9,7 @@ import { openApiHandler } from "./openapi.js";
 import {
   allowedMethods,
   methodNotAllowed,
+  NO_STORE,
   policyOf,
   ROUTES,
   type Listener,
@@ -17,6 +18,7 @@ import {
   type RouteSpec,
 } from "./route-table.js";
 import { loadedUws, loadUws } from "./uws.js";
+import { waitPageRoutes } from "./wait-page.js";
 
 export interface HttpServerOptions {
   /** Which routes of the table this server serves (the others answer 404 here). */
@@ -77,10 +79,17 @@ export class HttpServer {
     // This listener's routes only: the other listener's paths are not found here, not a 405.
     const mine = (ROUTES as readonly RouteSpec[]).filter((r) => r.listener === this.opts.listener);
     for (const r of mine) route(app, r.method, r.path, r.name, r.handler(handlers), opts, policyOf(r, handlers));
+    // The waiting room's buyer page, beside the API (not in its document): constant answers, never shed.
+    const pages = this.opts.listener === "public" ? waitPageRoutes() : [];
+    for (const p of pages)
+      route(app, "get", p.path, p.name, p.handler, opts, {
+        shed: false,
+        cacheControl: { ok: p.cacheControl, other: NO_STORE },
+      });
     // A browser's preflight, when cross-origin access is configured (`server.cors`); otherwise not found.
     // On the table's paths too: uWS prefers `any` on a path (the 405 below) to `options` on a wildcard.
     const preflight = this.opts.cors.enabled ? ["OPTIONS"] : [];
-    const paths = allowedMethods(mine, preflight);
+    const paths = allowedMethods([...mine, ...pages.map((p) => ({ method: "get" as const, path: p.path }))], preflight);
     if (this.opts.cors.enabled) {
       const answer: Handler = (req) => this.opts.cors.preflight(req.corsOrigin);
       route(app, "options", "/*", "cors_preflight", answer, opts, { shed: false });
