@@ -16,6 +16,7 @@ import { replicaAcksCost } from "./replica-acks.js";
 import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
+import { roomPoll } from "./room-poll.js";
 import { scaleOut } from "./scale-out.js";
 
 /**
@@ -33,6 +34,7 @@ const BENCHMARKS: Benchmark[] = [
   replicaAcksCost,
   replicaAcksHttp,
   scaleOut,
+  roomPoll,
 ];
 // Sizes rather than rates: figures without a baseline ratio.
 const MEASUREMENTS: Measurement[] = [memory];

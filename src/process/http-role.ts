@@ -28,7 +28,7 @@ import { RoomController } from "../waiting-room/room-controller.js";
 import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
 import { ANY_PROOF, RedisIssuedAdmissionTokens } from "../waiting-room/seams.js";
-import { QueueTickets } from "../waiting-room/tickets.js";
+import { CachingQueueTickets } from "../waiting-room/ticket-cache.js";
 
 export type { OpsHttpServer };
 
@@ -141,7 +141,7 @@ export class HttpRole {
     );
     const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
     const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
-    const tickets = QueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
+    const tickets = CachingQueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
     const rooms = new RoomService(
       roomStore,
       progress,
