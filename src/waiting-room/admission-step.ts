@@ -10,6 +10,8 @@ export interface TickInput {
   stock: number;
   /** Units in the shards and in transfer between them. */
   unitsLeft: number;
+  /** Orders ever reserved in the sale (ledger records, released ones too): buyers who bought. */
+  ordered: number;
   paused: boolean;
   /** Units reserved and not yet paid, read only while no unit is left (null: not read). */
   margin: number | null;
@@ -42,13 +44,13 @@ function expire(p: RoomProgress, now: number, ttlMs: number): void {
 }
 
 /**
- * The no-show factor, learned from the drop: 1 / (units bought ÷ places whose window ended), clamped to
- * [1, maxOverbook]. Units bought by buyers still inside their window count too, so the conversion read is
- * at least the true one and the factor at most: the room errs on admitting fewer.
+ * The no-show factor, learned from the drop: 1 / (orders ÷ places whose window ended), clamped to
+ * [1, maxOverbook]. Orders of buyers still inside their window count too, so the conversion read is at
+ * least the true one and the factor at most: the room errs on admitting fewer.
  */
-export function learnedFactor(prev: number, expired: number, sold: number, maxOverbook: number): number {
+export function learnedFactor(prev: number, expired: number, ordered: number, maxOverbook: number): number {
   if (expired < MIN_ENDED_TO_LEARN) return Math.min(prev, maxOverbook);
-  const conversion = Math.min(1, sold / expired);
+  const conversion = Math.min(1, ordered / expired);
   return conversion <= 0 ? maxOverbook : Math.min(maxOverbook, Math.max(1, 1 / conversion));
 }
 
@@ -67,7 +69,8 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   p.unitsLeft = t.unitsLeft;
   p.sold = Math.max(0, t.stock - t.unitsLeft);
   expire(p, t.now, t.admissionTtlMs);
-  p.factor = learnedFactor(prev.factor, p.expired, p.sold, t.maxOverbook);
+  p.ordered = t.ordered;
+  p.factor = learnedFactor(prev.factor, p.expired, t.ordered, t.maxOverbook);
   if (t.unitsLeft > 0) {
     p.margin = null;
     p.soldOut = false;
@@ -81,7 +84,9 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   carry.lastAt = t.now;
   carry.allowance = Math.min(t.admitPerSecond, carry.allowance + (t.admitPerSecond * dt) / 1000);
   if (t.started && !t.paused && !p.soldOut) {
-    const ceiling = Math.max(p.expired, p.sold) + Math.ceil(t.unitsLeft * p.factor);
+    // Places done (window ended, or bought: released orders too, their units are back in unitsLeft) plus
+    // the buyers the units left need.
+    const ceiling = Math.max(p.expired, t.ordered) + Math.ceil(t.unitsLeft * p.factor);
     const limit = Math.min(t.joined, ceiling, p.cutoff === null ? Infinity : p.cutoff - 1);
     const n = Math.max(0, Math.min(Math.floor(carry.allowance), limit - p.admitted));
     if (n > 0) {

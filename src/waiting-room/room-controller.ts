@@ -100,10 +100,11 @@ export class RoomController {
     const room = sale.waitingRoom!;
     // At the start the controller freezes the pre-queue itself (on Redis's clock) before admitting anyone.
     if (now >= sale.startsAt && !d.progress.started) await this.store.place(sale.saleId, "", "", sale.startsAt);
-    const [counts, stocks, inFlight] = await Promise.all([
+    const [counts, stocks, inFlight, ordered] = await Promise.all([
       this.store.counts(sale.saleId),
       this.reservations.rebalancer.shardStocks(sale),
       this.reservations.rebalancer.inFlight(sale),
+      this.orders(sale),
     ]);
     const unitsLeft = stocks.reduce((a, b) => a + b, 0) + inFlight;
     // Only once the stock is out, and until nothing can come back: a read of every ledger record.
@@ -116,12 +117,21 @@ export class RoomController {
       preQueue: counts.frozen ?? counts.pq,
       stock: sale.stock,
       unitsLeft,
+      ordered,
       paused: sale.paused,
       margin,
       admissionTtlMs: room.admissionTtlSeconds * 1000,
       admitPerSecond: room.admitPerSecond,
       maxOverbook: room.maxOverbook,
     });
+  }
+
+  /** Orders ever reserved: the ledger records of every shard (one HLEN each). */
+  private async orders(sale: Sale): Promise<number> {
+    const n = await Promise.all(
+      Array.from({ length: sale.shards }, (_, i) => this.redis.hlen(this.keys.shard(sale.saleId, i).res)),
+    );
+    return n.reduce((a, b) => a + b, 0);
   }
 
   /** Units reserved and not yet paid (not in MySQL yet, or confirmed and unpaid): they may still come back. */

@@ -28,6 +28,8 @@ export interface RoomProgress {
   unitsLeft: number;
   /** Units held by reservations (stock − units left): bought, paid or not. */
   sold: number;
+  /** Orders ever reserved (released ones too). */
+  ordered: number;
   /** Units reserved and not yet paid (they may come back), read once the stock is out. */
   margin: number | null;
   /** Places from this one on are told SOLD_OUT (never admitted afterwards); null while stock remains. */
@@ -53,6 +55,7 @@ export function emptyProgress(at = 0): RoomProgress {
     batches: [],
     unitsLeft: 0,
     sold: 0,
+    ordered: 0,
     margin: null,
     cutoff: null,
     soldOut: false,

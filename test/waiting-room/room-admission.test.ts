@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../stack/proc.js";
+import type { GatewayProcess } from "../../src/gateway-process.js";
+import { scripts } from "../../src/redis/scripts.js";
+import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
+import { join, poll, putRoomSale } from "./room-helpers.js";
+
+interface Buyer {
+  user: string;
+  ticket: string;
+  place: number;
+  states: string[];
+  token?: string;
+  orderId?: string;
+}
+
+describe.each(MODES)("waiting room admission on Redis %s", (mode) => {
+  let gw: GatewayProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    ({ gw, api } = await startGateway(
+      testConfig(mode, { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }),
+    ));
+  });
+  afterAll(() => gw.close());
+
+  /** `n` buyers join a started sale one by one: places 1..n. */
+  async function joinAll(saleId: string, n: number): Promise<Buyer[]> {
+    const out: Buyer[] = [];
+    for (let i = 0; i < n; i++) {
+      const user = `q${i}-${rid(2)}`;
+      const r = await join(api, saleId, user);
+      expect(r.status).toBe(201);
+      out.push({ user, ticket: r.body.ticket, place: r.body.place, states: [] });
+    }
+    expect(out.map((b) => b.place)).toEqual(out.map((_, i) => i + 1));
+    return out;
+  }
+
+  /** One poll of each buyer, its state recorded; admitted buyers keep their token. */
+  async function pollAll(saleId: string, buyers: Buyer[]): Promise<void> {
+    await pool(buyers, 16, async (b) => {
+      const r = await poll(api, saleId, b.user, b.ticket);
+      expect(r.status).toBe(200);
+      b.states.push(r.body.state);
+      if (r.body.state === "ADMITTED") b.token = r.body.purchaseToken;
+    });
+  }
+
+  const states = (bs: Buyer[]) => bs.map((b) => b.states.at(-1));
+
+  /** Polls everyone until `done`, then checks no buyer was ever ADMITTED after a SOLD_OUT. */
+  async function pollUntil(saleId: string, buyers: Buyer[], what: string, done: () => boolean) {
+    await waitFor(
+      what,
+      async () => {
+        await pollAll(saleId, buyers);
+        return done();
+      },
+      30_000,
+      50,
+    );
+    for (const b of buyers) {
+      const soldOutAt = b.states.indexOf("SOLD_OUT");
+      if (soldOutAt >= 0) expect(b.states.slice(soldOutAt), b.user).not.toContain("ADMITTED");
+    }
+  }
+
+  it("admits as many as the stock, holds the margin of unpaid units, re-admits on a return, closes when all is paid", async () => {
+    const saleId = `wa${rid()}`;
+    await putRoomSale(api, saleId, { stock: 3, startInMs: -500, shards: 2 });
+    const buyers = await joinAll(saleId, 12);
+    await pollUntil(saleId, buyers, "places 1..3 admitted", () => buyers.slice(0, 3).every((b) => b.token));
+    // Factor 1 until windows end: exactly the stock is admitted.
+    expect(states(buyers.slice(3))).toEqual(buyers.slice(3).map(() => "WAITING"));
+    for (const b of buyers.slice(0, 3)) {
+      const o = await api.order(saleId, b.user, b.token!);
+      expect(o.status).toBe(202);
+      b.orderId = o.body.orderId;
+    }
+    // Out of stock, 3 units unpaid: places 4..6 may still get one, 7..12 are told SOLD_OUT.
+    await pollUntil(saleId, buyers, "places 7.. sold out", () =>
+      buyers.slice(6).every((b) => b.states.at(-1) === "SOLD_OUT"),
+    );
+    expect(states(buyers.slice(3, 6))).toEqual(["WAITING", "WAITING", "WAITING"]);
+
+    // A unit comes back (an unpaid order released): the next in line is admitted, and buys it.
+    const first = buyers[0]!.orderId!;
+    expect(await gw.reservations.release(saleId, Number(first.split(".")[1]), first)).toEqual({
+      kind: "released",
+      quantity: 1,
+    });
+    await pollUntil(saleId, buyers, "place 4 admitted", () => buyers[3]!.token !== undefined);
+    expect(states(buyers.slice(4, 6))).toEqual(["WAITING", "WAITING"]);
+    const o4 = await api.order(saleId, buyers[3]!.user, buyers[3]!.token!);
+    expect(o4.status).toBe(202);
+    buyers[3]!.orderId = o4.body.orderId;
+
+    // Every unit paid: nothing can come back, everyone still waiting is told SOLD_OUT.
+    for (const b of buyers.slice(1, 4)) {
+      const k = gw.keys.shard(saleId, Number(b.orderId!.split(".")[1]));
+      await scripts.markPaid(gw.redis, k, b.orderId!);
+    }
+    await pollUntil(saleId, buyers, "all sold out", () => buyers.slice(4).every((b) => b.states.at(-1) === "SOLD_OUT"));
+  });
+
+  it("a no-show's window ends and the room moves on; a pause stops admission", async () => {
+    const saleId = `wn${rid()}`;
+    await putRoomSale(api, saleId, { stock: 2, startInMs: -500, shards: 2, room: { admissionTtlSeconds: 10 } });
+    const buyers = await joinAll(saleId, 5);
+    await pollUntil(saleId, buyers, "places 1..2 admitted", () => buyers.slice(0, 2).every((b) => b.token));
+    // Place 1 buys, place 2 never does: after its window, place 3 is admitted; place 2 is CLOSED.
+    expect((await api.order(saleId, buyers[0]!.user, buyers[0]!.token!)).status).toBe(202);
+    expect((await api.pause(saleId)).status).toBe(200);
+    await pollUntil(saleId, buyers, "place 2's window ended", () => buyers[1]!.states.at(-1) === "CLOSED");
+    // Paused: the window ended, yet nobody new is admitted.
+    const paused = await poll(api, saleId, buyers[2]!.user, buyers[2]!.ticket);
+    expect(paused.body).toMatchObject({ state: "WAITING", paused: true });
+    expect((await api.resume(saleId)).status).toBe(200);
+    await pollUntil(saleId, buyers, "place 3 admitted", () => buyers[2]!.token !== undefined);
+    expect(states(buyers.slice(3))).toEqual(["WAITING", "WAITING"]);
+  });
+});

@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayProcess } from "../../src/gateway-process.js";
+import { QueueTickets } from "../../src/waiting-room/tickets.js";
+import { Api, MODES, rid, startGateway, testConfig } from "../helpers/env.js";
+import { join, putRoomSale } from "./room-helpers.js";
+
+interface Row {
+  name: string;
+  method: "GET" | "POST";
+  path: () => string;
+  headers: () => Record<string, string>;
+  body?: unknown;
+  raw?: string;
+  status: number;
+  code: string;
+}
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+
+/**
+ * The waiting room's bad-request table: every row is refused with its status and code and changes nothing
+ * (the room's members, pre-queue and counters, and every shard's stock, compared before and after).
+ */
+describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mode) => {
+  let gw: GatewayProcess;
+  let api: Api;
+  const saleId = `wb${rid()}`;
+  const otherSale = `wo${rid()}`;
+  const laterSale = `wl${rid()}`;
+  const plainSale = `wp${rid()}`;
+  const victim = "victim-1";
+  let ticket = "";
+  let otherTicket = "";
+
+  beforeAll(async () => {
+    ({ gw, api } = await startGateway(
+      testConfig(mode, { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }),
+    ));
+    // Starts in a minute: the victim is in the pre-queue, nothing is admitted while the table runs.
+    await putRoomSale(api, saleId, { stock: 5, startInMs: 60_000, shards: 2 });
+    await putRoomSale(api, otherSale, { stock: 5, startInMs: 60_000, shards: 2 });
+    await putRoomSale(api, laterSale, { stock: 5, startInMs: 3_600_000, room: { opensSecondsBefore: 60 } });
+    expect((await api.putSale(plainSale, { stock: 5 })).status).toBe(201);
+    ticket = (await join(api, saleId, victim)).body.ticket;
+    otherTicket = (await join(api, otherSale, victim)).body.ticket;
+  });
+  afterAll(() => gw?.close());
+
+  const queue = () => `/v1/sales/${saleId}/queue`;
+  const withTicket =
+    (t: string, user = victim) =>
+    () => ({ ...api.buyer(user), "queue-ticket": t });
+  const minted = (over: Record<string, unknown>) => {
+    const t = QueueTickets.fromJwtSecret(api.cfg.auth.userJwtSecret);
+    return t.sign({ s: saleId, b: victim, j: Date.now(), pq: true, x: Date.now() + 60_000, ...over } as never);
+  };
+  const forged = () => {
+    const [body, sig] = ticket.split(".");
+    const p = JSON.parse(Buffer.from(body!, "base64url").toString());
+    return `${b64({ ...p, p: 1 })}.${sig}`;
+  };
+  const otherKey = () =>
+    new QueueTickets([{ kid: "j1", secret: "not-the-gateway-secret-at-all-000000" }]).sign({
+      s: saleId,
+      b: victim,
+      j: Date.now(),
+      pq: true,
+      x: Date.now() + 60_000,
+    });
+
+  const rows: Row[] = [
+    {
+      name: "poll without a ticket",
+      method: "GET",
+      path: queue,
+      headers: () => api.buyer(victim),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "malformed ticket (no dot)",
+      method: "GET",
+      path: queue,
+      headers: withTicket("abc"),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "malformed ticket (short signature)",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(`${ticket.split(".")[0]}.abc`)(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "malformed ticket (payload not JSON)",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(`bm90IGpzb24.${ticket.split(".")[1]}`)(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "malformed ticket (too long)",
+      method: "GET",
+      path: queue,
+      headers: withTicket("a".repeat(2000)),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "forged signature (place changed)",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(forged())(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "signed with another key",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(otherKey())(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "another buyer's ticket",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(ticket, "thief-1")(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "another sale's ticket",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(otherTicket)(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "expired ticket",
+      method: "GET",
+      path: queue,
+      headers: () => withTicket(minted({ x: Date.now() - 1 }))(),
+      status: 403,
+      code: "INVALID_TICKET",
+    },
+    {
+      name: "poll without a JWT",
+      method: "GET",
+      path: queue,
+      headers: () => ({ "queue-ticket": ticket }),
+      status: 401,
+      code: "UNAUTHENTICATED",
+    },
+    {
+      name: "join without a proof",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: {},
+      status: 403,
+      code: "INVALID_PROOF",
+    },
+    {
+      name: "join with an empty proof",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: "" },
+      status: 403,
+      code: "INVALID_PROOF",
+    },
+    {
+      name: "join with a proof that is not a string",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: 42 },
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
+    {
+      name: "join with an unknown field",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: "p", place: 1 },
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
+    {
+      name: "join with a body that is not JSON",
+      method: "POST",
+      path: queue,
+      headers: () => ({ ...api.buyer("newcomer-1"), "content-type": "application/json" }),
+      raw: "{proof",
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
+    {
+      name: "join before the room opens",
+      method: "POST",
+      path: () => `/v1/sales/${laterSale}/queue`,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: "p" },
+      status: 409,
+      code: "ROOM_NOT_OPEN",
+    },
+    {
+      name: "join a sale without a room",
+      method: "POST",
+      path: () => `/v1/sales/${plainSale}/queue`,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: "p" },
+      status: 404,
+      code: "NO_WAITING_ROOM",
+    },
+    {
+      name: "join an unknown sale",
+      method: "POST",
+      path: () => `/v1/sales/nope${rid()}/queue`,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: "p" },
+      status: 404,
+      code: "SALE_NOT_FOUND",
+    },
+    {
+      name: "the draw before the start",
+      method: "GET",
+      path: () => `${queue()}/draw`,
+      headers: () => ({}),
+      status: 409,
+      code: "ROOM_NOT_OPEN",
+    },
+    {
+      name: "a token on a room sale",
+      method: "POST",
+      path: () => `/v1/sales/${saleId}/tokens`,
+      headers: () => api.buyer("newcomer-1"),
+      status: 409,
+      code: "ROOM_REQUIRED",
+    },
+  ];
+
+  /** The room's Redis state and every shard's stock. */
+  async function snapshot() {
+    const k = gw.keys.room(saleId);
+    const [members, pq, meta] = await Promise.all([
+      gw.redis.hgetall(k.members),
+      gw.redis.zrange(k.pq, 0, -1),
+      gw.redis.hgetall(k.meta),
+    ]);
+    const stock = await Promise.all([0, 1].map((i) => gw.redis.get(gw.keys.shard(saleId, i).stock)));
+    return { members, pq, meta, stock };
+  }
+
+  it("refuses each row with its status and code, and nothing changes", async () => {
+    const before = await snapshot();
+    expect(Object.keys(before.members)).toEqual([victim]);
+    for (const row of rows) {
+      const r = await api.call(row.method, row.path(), { headers: row.headers(), body: row.body, raw: row.raw });
+      expect([r.status, r.body?.error?.code], row.name).toEqual([row.status, row.code]);
+    }
+    expect(await snapshot()).toEqual(before);
+    // The victim's ticket still polls.
+    const ok = await api.call("GET", queue(), { headers: withTicket(ticket)() });
+    expect([ok.status, ok.body.state]).toEqual([200, "WAITING"]);
+  });
+});

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayProcess } from "../../src/gateway-process.js";
+import type { Config } from "../../src/config/schema.js";
+import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
+import { monitorNode, type Monitor } from "../helpers/redis-monitor.js";
+import { join, poll, pollUntil, putRoomSale } from "./room-helpers.js";
+
+/** Every Redis node of the config, as host:port. */
+function nodesOf(cfg: Config): string[] {
+  if (cfg.redis.mode === "cluster") return cfg.redis.nodes;
+  return [new URL(cfg.redis.url).host];
+}
+
+/**
+ * A command a poll could send: on the room's members or pre-queue (a join, a place lookup), a purchase token
+ * (issued at admission), a read of the progress hash or of the sale's settings. The admission loop's own
+ * commands (lease, counters, stock, ledger counts, the progress it writes and publishes) are not counted.
+ */
+function pollCommand(args: string[]): boolean {
+  const cmd = args[0]!.toLowerCase();
+  if (args.some((x) => /:(members|pq)$|:tok:/.test(x))) return true;
+  if (cmd === "hget" && args[1]!.endsWith(":progress")) return true;
+  return cmd === "hgetall" && /:sale:\{/.test(args[1]!);
+}
+
+describe.each(MODES)("waiting room across two gateways (Redis %s)", (mode) => {
+  let a: { gw: GatewayProcess; api: Api };
+  let b: { gw: GatewayProcess; api: Api };
+  let cfg: Config;
+
+  beforeAll(async () => {
+    // Sale settings cached for a minute: a poll's only possible Redis command would be the room's.
+    cfg = testConfig(mode, {
+      sales: { metaCacheMs: 60_000 },
+      admission: { rateLimits: { buyer: { points: 1_000_000 } } },
+    });
+    a = await startGateway(cfg);
+    b = await startGateway(cfg);
+  });
+  afterAll(async () => {
+    await a?.gw.close();
+    await b?.gw.close();
+  });
+
+  it("both gateways answer the same progress, and polls in steady state send no Redis command", async () => {
+    const saleId = `wg${rid()}`;
+    await putRoomSale(a.api, saleId, { stock: 2, startInMs: -500, shards: 2 });
+    const buyers: { user: string; ticket: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const user = `g${i}-${rid(2)}`;
+      // Joins alternate between the gateways: one room, places in join order.
+      const r = await join(i % 2 ? b.api : a.api, saleId, user);
+      expect([r.status, r.body.place]).toEqual([201, i + 1]);
+      buyers.push({ user, ticket: r.body.ticket });
+    }
+    // Each gateway learns the progress by pub/sub from whichever process drives the room, and both answer
+    // alike. (Until signed tokens are merged, each gateway's first ADMITTED answer to a buyer issues the
+    // token with one Redis write: done here, before counting.)
+    for (const g of [a, b]) {
+      await pollUntil(g.api, saleId, buyers[1]!.user, buyers[1]!.ticket, (x) => x.state === "ADMITTED");
+      const seen = await pool(buyers, 6, (x) => poll(g.api, saleId, x.user, x.ticket));
+      expect(seen.map((r) => [r.body.state, r.body.place, r.body.ahead])).toEqual([
+        ["ADMITTED", 1, undefined],
+        ["ADMITTED", 2, undefined],
+        ["WAITING", 3, 0],
+        ["WAITING", 4, 1],
+        ["WAITING", 5, 2],
+        ["WAITING", 6, 3],
+      ]);
+    }
+
+    const ours = cfg.redis.keyPrefix;
+    const counted: string[][] = [];
+    let controllerSeen = 0;
+    const monitors: Monitor[] = await Promise.all(
+      nodesOf(cfg).map((n) =>
+        monitorNode(n, (args) => {
+          if (!args.some((x) => x.includes(ours))) return;
+          if (args[0]!.toLowerCase() === "spublish") controllerSeen++;
+          if (pollCommand(args)) counted.push(args);
+        }),
+      ),
+    );
+    try {
+      const answers = await pool(
+        Array.from({ length: 200 }, (_, i) => i),
+        16,
+        (i) => {
+          const buyer = buyers[i % buyers.length]!;
+          return poll(i % 2 ? b.api : a.api, saleId, buyer.user, buyer.ticket);
+        },
+      );
+      expect(answers.every((r) => r.status === 200)).toBe(true);
+      expect(answers.map((r) => r.body.state)).toContain("ADMITTED");
+      expect(answers.map((r) => r.body.state)).toContain("WAITING");
+    } finally {
+      for (const m of monitors) m.stop();
+    }
+    expect(controllerSeen, "the monitor sees the progress published meanwhile").toBeGreaterThan(0);
+    expect(counted, "Redis commands sent by 200 polls").toEqual([]);
+  });
+});
