@@ -29,6 +29,8 @@ import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
 import { ANY_PROOF, RedisIssuedAdmissionTokens } from "../waiting-room/seams.js";
 import { CachingQueueTickets } from "../waiting-room/ticket-cache.js";
+import { readRoomStats } from "../waiting-room/room-stats.js";
+import { registerRoomMetrics } from "./room-metrics.js";
 
 export type { OpsHttpServer };
 
@@ -98,6 +100,7 @@ export class HttpRole {
       this.core.reservations,
       `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
     );
+    registerRoomMetrics(metrics, this.roomController);
     const routes = this.routes(wiring, roomStore, this.roomProgress);
     const common = {
       maxBodyBytes: cfg.server.maxBodyBytes,
@@ -180,6 +183,7 @@ export class HttpRole {
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
         audit: componentLogger("audit", this.core.log),
+        roomStats: (sale) => readRoomStats(roomStore, sale),
       }),
       adminOrders: new AdminOrderRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),

@@ -64,6 +64,11 @@ export class RoomController {
     return this.driven.get(saleId)?.progress;
   }
 
+  /** Every room this process drives now, with its last progress (the room metrics). */
+  *drivenRooms(): IterableIterator<[string, RoomProgress]> {
+    for (const [saleId, d] of this.driven) yield [saleId, d.progress];
+  }
+
   async tickAll(now = Date.now()): Promise<void> {
     if (now - this.listedAt >= LIST_MS) {
       this.rooms = await this.store.rooms();

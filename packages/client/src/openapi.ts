@@ -696,6 +696,41 @@ export interface components {
       /** @description the order's status after the event */
       status: string;
     };
+    /** @description a room sale's numbers (docs/operations.md#waiting-rooms), from the admission controller's progress */
+    RoomStats: {
+      /** @enum {string} */
+      state: "NOT_OPEN" | "PRE_QUEUE" | "ADMITTING" | "PAUSED" | "WAITING_FOR_RETURNS" | "SOLD_OUT" | "ENDED";
+      /** Format: date-time */
+      opensAt: string;
+      /** @description sha256hex(seed) of the pre-queue's shuffle */
+      seedCommitment: string;
+      /**
+       * Format: date-time
+       * @description when the controller last published; null: not yet
+       */
+      progressAt: string | null;
+      /** @description buyers in the room (pre-queue and later joins) */
+      joined: number;
+      /** @description buyers who joined before the start */
+      preQueueSize: number;
+      /** @description buyers neither admitted nor told SOLD_OUT */
+      waiting: number;
+      /** @description places admitted so far */
+      admitted: number;
+      /** @description admitted places whose admission window is open */
+      inWindow: number;
+      /** @description orders placed by admitted buyers (released ones too) */
+      bought: number;
+      /** @description admitted places whose window ended without an order (a lower bound while windows are open) */
+      noShows: number;
+      /** @description admissions per second over the last few seconds */
+      admissionRate: number;
+      /** @description the learned no-show factor in use */
+      overbookFactor: number;
+      unitsLeft: number;
+      /** @description places from this one on are told SOLD_OUT */
+      soldOutFromPlace: number | null;
+    };
     SaleStats: {
       saleId: string;
       stock: number;
@@ -747,6 +782,7 @@ export interface components {
       };
       /** @description units unaccounted for in Redis, plus the difference between Redis's and MySQL's persisted units: 0 when they agree */
       drift: number;
+      room?: components["schemas"]["RoomStats"];
     };
     /** @description what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...) */
     Reconciled: {

@@ -9,6 +9,7 @@ import type { RateLimits } from "../../admission/rate-limits.js";
 import type { Logger } from "../../observability/log.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import { saleToJson, WAITING_ROOM_DEFAULTS, type Sale, type WaitingRoomSettings } from "../../reservation/sale.js";
+import type { RoomStats } from "../../waiting-room/room-stats.js";
 import type { SaleOps } from "../../reservation/sale-ops.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 
@@ -22,6 +23,8 @@ export interface AdminRoutesDeps {
   defaultPaymentTimeoutSeconds: number;
   /** The audit log (component "audit"): one info line per change an operator makes. */
   audit: Logger;
+  /** A room sale's numbers, the `room` object of its stats (docs/operations.md#waiting-rooms). */
+  roomStats?: (sale: Sale) => Promise<RoomStats>;
 }
 
 /**
@@ -154,7 +157,8 @@ export class AdminRoutes {
     this.putSale = ipLimited(deps.limits, (req) => this.put(req));
     this.stats = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
-      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.stats(sale)) } };
+      const room = sale.waitingRoom && deps.roomStats ? { room: await deps.roomStats(sale) } : {};
+      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.stats(sale)), ...room } };
     });
     this.reconcile = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
