@@ -262,7 +262,33 @@ describe("metric names", () => {
   });
 });
 
+/** The panels under the row titled `title`, up to the next row. */
+function rowPanels(title: string): Panel[] {
+  const at = dashboard.panels.findIndex((p) => p.type === "row" && p.title === title);
+  if (at < 0) return [];
+  const next = dashboard.panels.findIndex((p, i) => i > at && p.type === "row");
+  return dashboard.panels.slice(at + 1, next < 0 ? undefined : next);
+}
+
+/** The route names src/http/route-table.ts gives (the `route` label of the HTTP metrics). */
+const routeNames = new Set([...read("src/http/route-table.ts").matchAll(/name: "([a-z_]+)"/g)].map((m) => m[1]!));
+
 describe("Grafana dashboard", () => {
+  it("the Waiting room row charts every room metric the source registers, and only real routes", () => {
+    const panels = rowPanels("Waiting room");
+    expect(panels.length).toBeGreaterThanOrEqual(5);
+    const used = new Set(panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))));
+    const roomMetrics = [...registered].filter((n) => n.startsWith("flashsale_room_"));
+    // waiting, admitted, bought, no-shows, admission rate, pre-queue size and the room's state at least.
+    expect(roomMetrics.length).toBeGreaterThanOrEqual(7);
+    expect(roomMetrics.filter((n) => !used.has(n))).toEqual([]);
+    expect(unregistered([...used])).toEqual([]);
+    // A route label nobody gives would chart nothing, as an unregistered metric would.
+    const routes = exprs.flatMap((e) => [...e.matchAll(/route=~?"([^"]+)"/g)].flatMap((m) => m[1]!.split("|")));
+    expect(routes).toContain("queue_poll");
+    expect(routes.filter((r) => !routeNames.has(r))).toEqual([]);
+  });
+
   it("is importable JSON: unique panel ids, a query per panel, the data source chosen by a variable", () => {
     expect(dashboard.title).toBeTruthy();
     expect(dashboard.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
