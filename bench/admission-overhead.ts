@@ -201,7 +201,7 @@ async function requestPools(cfg: Config, gws: Gw[], jwts: string[]): Promise<Poo
       body: JSON.stringify({ quantity: 1 }),
     });
     requests.set(g, {
-      reject: jwts.map((_, i) => req(g.rejectSale, i, minter.mint(g.rejectSale, `buyer-${i}`))),
+      reject: jwts.map((_, i) => req(g.rejectSale, i, minter.mint(g.rejectSale, `buyer-${i}`, Date.now() + 3_600_000))),
       live: jwts.map((_, i) => req(g.liveSale, i, liveTokens[i]!)),
     });
   }

@@ -155,7 +155,7 @@ export async function soldOutSale(
       path: `/v1/sales/${saleId}/orders`,
       headers: {
         authorization: `Bearer ${jwt(user)}`,
-        "idempotency-key": tokens.mint(saleId, user),
+        "idempotency-key": tokens.mint(saleId, user, Date.now() + 3_600_000),
         "content-type": "application/json",
       },
       body: JSON.stringify({ quantity: 1 }),

@@ -18,6 +18,7 @@ import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
 import { roomPoll } from "./room-poll.js";
 import { scaleOut } from "./scale-out.js";
+import { tokenIssue } from "./token-issue.js";
 
 /**
  * `npm run bench [-- name ...]`: compiles (see compile()), runs the benchmarks (all, or those named), writes
@@ -35,6 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   replicaAcksHttp,
   scaleOut,
   roomPoll,
+  tokenIssue,
 ];
 // Sizes rather than rates: figures without a baseline ratio.
 const MEASUREMENTS: Measurement[] = [memory];

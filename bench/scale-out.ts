@@ -66,12 +66,12 @@ async function scriptCalls(conn: Redis): Promise<number> {
 const round1 = (x: number, d = 1) => Number(x.toFixed(d));
 
 async function measure(s: Size, saleId: string): Promise<Sample> {
-  const prepared = await ask<{ issued: number }, ScaleJob>(
+  const prepared = await ask<{ warmed: number }, ScaleJob>(
     s.caller,
     { cmd: "prepare", saleId, shards: SHARDS, calls: CALLS },
     180_000,
   );
-  if (prepared.issued !== CALLS) throw new Error(`scale-out: ${prepared.issued} of ${CALLS} tokens issued`);
+  if (prepared.warmed !== SHARDS) throw new Error(`scale-out: ${prepared.warmed} of ${SHARDS} shards warmed`);
   const primaries = s.nodes.filter((n) => n.role === "primary");
   s.caller.send({
     cmd: "run",

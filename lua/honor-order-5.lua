@@ -10,7 +10,7 @@
   KEYS[5] tok      the order's token record     {sale:shard}:tok:<token> (unused when it has no token)
   ARGV[1] order id   ARGV[2] qty   ARGV[3] reservation time, unix ms   ARGV[4] user id
   ARGV[5] token ('' for a row MySQL received after the rebuild: the writer does not keep tokens)
-  ARGV[6] per-buyer limit   ARGV[7] how long the token answers replays, ms
+  ARGV[6] per-buyer limit   ARGV[7] until when the token's record answers replays, unix ms
   Reply: {code, n}
     Ok (1)             reserved again; n = stock left on this shard
     Already (3)        the order has a record (reserved, settled or tombstoned)
@@ -47,7 +47,6 @@ redis.call('HINCRBY', KEYS[2], user, qty)
 redis.call('HSET', KEYS[3], ARGV[1], ledgerRecord('R', qty, ARGV[3], token, user))
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
 if token ~= '' then
-  redis.call('HSET', KEYS[5], 'u', user)
-  storeOutcome(KEYS[5], ARGV[2], Ok, ARGV[1], tonumber(ARGV[7]))
+  storeUse(KEYS[5], user, ARGV[2], Ok, ARGV[1], tonumber(ARGV[7]))
 end
 return {Ok, left}

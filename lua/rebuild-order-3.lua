@@ -7,7 +7,7 @@
   KEYS[3] tok      the order's token record     {sale:shard}:tok:<token> (unused when the row has none)
   ARGV[1] order id   ARGV[2] state letter (F confirmed, P paid, C released)   ARGV[3] qty
   ARGV[4] reservation time, unix ms   ARGV[5] user id   ARGV[6] token ('' for none)
-  ARGV[7] how long the token answers replays, ms
+  ARGV[7] until when the token's record answers replays, unix ms (its expiry + the replay window)
   Reply:
     Ok (1)      rebuilt: the record, the buyer's count unless it was released, and the token's answer (its
                 replay returns this order again, and the token can buy nothing else)
@@ -24,7 +24,6 @@ if ARGV[2] ~= 'C' then
   redis.call('HINCRBY', KEYS[2], ARGV[5], tonumber(ARGV[3]))
 end
 if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[3], 'u', ARGV[5])
-  storeOutcome(KEYS[3], ARGV[3], Ok, ARGV[1], tonumber(ARGV[7]))
+  storeUse(KEYS[3], ARGV[5], ARGV[3], Ok, ARGV[1], tonumber(ARGV[7]))
 end
 return Ok

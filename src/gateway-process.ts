@@ -114,7 +114,14 @@ export class GatewayProcess {
 
   private orderPlacer(): OrderPlacer {
     if (this.opts.placer) return this.opts.placer;
-    if (this.opts.redisOnly) return { place: (r) => this.reservations.reserve(r) };
+    if (this.opts.redisOnly) {
+      // As the transactional placer: a key that bought, or an expired one, only replays.
+      return {
+        place: async (r) =>
+          (await this.reservations.replayOfAccepted(r.sale, r.userId, r.token, r.quantity, r.tokenExpiresAt)) ??
+          this.reservations.reserve(r),
+      };
+    }
     // The half message goes through the RocketMQ breaker; the reservation through the Redis one.
     const { producer } = this.durable;
     const placer = new TransactionalOrderPlacer(

@@ -55,8 +55,8 @@ async function round(job: AcksRound): Promise<AcksResult> {
   await sales.put(sale);
   const live = { ...sale, startsAt: Date.now() - 1 };
   const users = Array.from({ length: job.groups * job.groupSize }, (_, i) => `u${i}`);
+  // Tokens need no setup: the reservation records a token's use, and one it never saw is unused.
   const tokens = users.map(() => rid(16).slice(0, 32));
-  await Promise.all(users.map((u, i) => svc.issueToken(live, u, tokens[i]!, Date.now() + 600_000)));
   const groupMs: number[] = [];
   let next = 0;
   const t0 = performance.now();

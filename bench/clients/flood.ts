@@ -93,7 +93,7 @@ async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number 
   const jwts = users.map((sub) => `Bearer ${signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp })}`);
   const tokens: string[] = new Array(job.buyers);
   if (job.tokens === "mint") {
-    users.forEach((u, i) => (tokens[i] = purchaseTokens.mint(job.saleId, u)));
+    users.forEach((u, i) => (tokens[i] = purchaseTokens.mint(job.saleId, u, Date.now() + 3_600_000)));
   } else {
     const conns = await Connection.openMany(job.port, job.tokenConnections);
     let next = 0;

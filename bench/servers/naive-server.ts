@@ -51,7 +51,7 @@ function soldOut(): HttpReply {
 async function placeOrder(req: Req): Promise<HttpReply> {
   const userId = await auth.userId(req.authorization);
   const saleId = req.params[0]!;
-  if (!tokens.verify(req.idempotencyKey, saleId, userId))
+  if (!tokens.verify(req.idempotencyKey, saleId, userId, Date.now()).ok)
     throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
   const body = jsonObject(req.body, req.contentType, FIELDS);
   const quantity = body.quantity === undefined ? 1 : positiveInt(body.quantity, "quantity", 10_000);

@@ -1,14 +1,16 @@
 --[[
-  Stores a purchase attempt's final outcome under its token (KEYS tok), so a replay with the same key and
-  quantity answers the same for `keepMs`: q quantity, c reply code, o order id (Ok only).
+  Records a token's use (KEYS tok): u buyer, q quantity, c reply code, o order id (Ok only), so a replay with
+  the same key and quantity answers the same until `untilMs` (unix ms). A signed token has no record before
+  its first use, so `untilMs` must not come before the token's own expiry: a record gone earlier would let
+  the token buy again.
 ]]
-local function storeOutcome(tokKey, qty, code, orderId, keepMs)
+local function storeUse(tokKey, user, qty, code, orderId, untilMs)
   if orderId then
-    redis.call('HSET', tokKey, 'q', qty, 'c', code, 'o', orderId)
+    redis.call('HSET', tokKey, 'u', user, 'q', qty, 'c', code, 'o', orderId)
   else
-    redis.call('HSET', tokKey, 'q', qty, 'c', code)
+    redis.call('HSET', tokKey, 'u', user, 'q', qty, 'c', code)
   end
-  redis.call('PEXPIRE', tokKey, keepMs)
+  redis.call('PEXPIREAT', tokKey, untilMs)
 end
 
 --[[

@@ -37,9 +37,10 @@ export class GuardedReservationService extends ReservationService {
   override replayOfAccepted(
     ...args: Parameters<ReservationService["replayOfAccepted"]>
   ): Promise<ReserveOutcome | null> {
-    const [sale, userId, token] = args;
+    const [sale, userId, token, , tokenExpiresAt] = args;
     // Answered without I/O (not a token this process saw buy): not a call of Redis's, so not a success of its circuit.
-    if (!this.flags.wasAccepted(sale.saleId, token)) return Promise.resolve(null);
+    if (!this.flags.wasAccepted(sale.saleId, token) && !this.expired(sale, token, tokenExpiresAt))
+      return Promise.resolve(null);
     return this.breakers.forBuyer(sale, userId).run(() => super.replayOfAccepted(...args));
   }
 }

@@ -1,14 +1,7 @@
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  RLWrapperTimeouts,
-  type RateLimiterAbstract,
-} from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config/schema.js";
 import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
-import type { RedisClient } from "../redis/client.js";
 import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";
 
 type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
@@ -17,25 +10,6 @@ export type LimiterName = "ip" | "buyer" | "sale" | "token_issue";
 const NOOP = () => {};
 /** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
 const MAX_CACHED_ADDRESSES = 50_000;
-
-/** The in-memory limiter standing in for a Redis-backed one while Redis is sick; counts how often it does. */
-class InsuranceLimiter extends RateLimiterMemory {
-  constructor(
-    opts: ConstructorParameters<typeof RateLimiterMemory>[0],
-    private readonly used: Cell,
-  ) {
-    super(opts);
-  }
-
-  override consume(
-    key: string | number,
-    points?: number,
-    options?: { [key: string]: unknown },
-  ): Promise<RateLimiterRes> {
-    this.used.n++;
-    return super.consume(key, points, options);
-  }
-}
 
 /** One limiter as the request path sees it: consume a point or fail with 429 RATE_LIMITED and Retry-After. */
 class Gate {
@@ -63,7 +37,7 @@ class Gate {
         "retry-after": String(seconds),
       });
     }
-    // The limiter itself failed (Redis and its insurance both): a broken limiter must not refuse buyers.
+    // The limiter itself failed: a broken limiter must not refuse buyers.
     this.failedOpen.n++;
   };
 }
@@ -79,12 +53,12 @@ function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
 }
 
 /**
- * The gateway's rate limits (docs/admission.md). Per client IP, per buyer and per sale are local
- * to the process (RateLimiterMemory): the hot path never pays a Redis round trip for them, and the limits
- * are per process. Token issuance per buyer and sale is kept in Redis, cluster-wide, since a buyer could
- * otherwise collect tokens from every gateway; when Redis is slow or down, an in-memory insurance limiter
- * with the same settings answers instead. Each check returns undefined when no limit applies, so a
- * disabled limiter costs nothing, not even a promise.
+ * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale and token issuance per
+ * buyer and sale are local to the process (RateLimiterMemory): no request pays a Redis round trip for them,
+ * and the limits are per process. (Token issuance was limited in Redis, cluster-wide, while each token cost a
+ * Redis record; a signed token costs none, and whatever a buyer's tokens, the per-buyer limit of the sale
+ * holds in the reserve script.) Each check returns undefined when no limit applies, so a disabled limiter
+ * costs nothing, not even a promise.
  */
 export class RateLimits {
   private readonly gates: Record<LimiterName, Gate> | null;
@@ -93,7 +67,7 @@ export class RateLimits {
   /** (peer, X-Forwarded-For) → the limiter key, or null when exempt: parsing them costs more than the limiter. */
   private readonly clientKeys = new Map<string, string | null>();
 
-  constructor(cfg: Config["admission"], redis: RedisClient, redisKeyPrefix: string, metrics: Metrics) {
+  constructor(cfg: Config["admission"], metrics: Metrics) {
     const rl = cfg.rateLimits;
     this.clientIp = new ClientIpResolver(cfg.trustedProxies);
     this.exempt = new AddressSet(rl.exemptIps);
@@ -105,11 +79,6 @@ export class RateLimits {
       "Limiter failures let through (fail open) by limiter",
       ["limiter"],
     );
-    const insurance = metrics.counter(
-      "flashsale_rate_limiter_insurance_total",
-      "Checks answered by the in-memory insurance limiter while Redis was sick",
-      ["limiter"],
-    );
     const cells = (name: LimiterName) => ({
       limited: limited.cell({ limiter: name }),
       failedOpen: failedOpen.cell({ limiter: name }),
@@ -118,33 +87,11 @@ export class RateLimits {
       this.gates = null;
       return;
     }
-    const t = rl.tokenIssue;
-    const tokenInsurance = new InsuranceLimiter(
-      { keyPrefix: "", points: t.points, duration: t.durationSeconds, blockDuration: t.blockSeconds },
-      insurance.cell({ limiter: "token_issue" }),
-    );
-    const tokenRedis = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${redisKeyPrefix}rl:tok`,
-      points: t.points,
-      duration: t.durationSeconds,
-      blockDuration: t.blockSeconds,
-      rejectIfRedisNotReady: true,
-      // Once over the limit, the rest of the window is answered from memory, without Redis.
-      inMemoryBlockOnConsumed: t.points + 1,
-      // No insurance of its own: the wrapper below falls back on errors and on timeouts alike, and a
-      // second fallback here (when a timed-out call fails later) would take the point twice.
-    });
     this.gates = {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
-      // A stuck Redis call would hold the request: past redisTimeoutMs the insurance limiter decides.
-      token_issue: new Gate(
-        "token_issue",
-        new RLWrapperTimeouts({ limiter: tokenRedis, insuranceLimiter: tokenInsurance, timeoutMs: t.redisTimeoutMs }),
-        cells("token_issue"),
-      ),
+      token_issue: new Gate("token_issue", memoryLimiter(rl.tokenIssue), cells("token_issue")),
     };
   }
 
@@ -182,7 +129,7 @@ export class RateLimits {
     return this.gates?.sale.consume(saleId);
   }
 
-  /** Purchase tokens per buyer and sale, cluster-wide through Redis. */
+  /** Purchase tokens per buyer and sale, in this process. */
   tokenIssue(saleId: string, userId: string): Promise<void> | undefined {
     // Sale ids never contain '|', so the key is unambiguous.
     return this.gates?.token_issue.consume(`${saleId}|${userId}`);

@@ -190,30 +190,29 @@ function table(rows: Record<string, unknown>[], cols: string[]): string {
     .join("\n");
 }
 
-/** `flashsale room`: the `room` object of the sale's stats, one figure a line (docs/operations.md#waiting-rooms). */
+/** `flashsale room`: the `waitingRoom` object of the sale's stats, one figure a line (docs/operations.md#waiting-rooms). */
 function roomLines(saleId: string, r: any): string {
-  const openWindows = r.inWindow > 0 ? " (at least: windows still open)" : "";
   const lines: [string, unknown][] = [
     ["sale", saleId],
     ["state", r.state],
     ["waiting", r.waiting],
-    ["admitted", `${r.admitted} (in window ${r.inWindow})`],
+    ["admitted", r.admitted],
     ["bought", r.bought],
-    ["no-shows", `${r.noShows}${openWindows}`],
-    ["admission rate", `${r.admissionRate}/s (overbooking factor ${r.overbookFactor})`],
-    ["pre-queue size", r.preQueueSize],
+    ["no-shows", `${r.noShows} (at least, until every admission window has ended)`],
+    ["admission rate", `${r.admissionRate}/s (overbooking factor ${r.factor})`],
+    ["pre-queue size", r.preQueue],
     ["joined", r.joined],
     ["units left", r.unitsLeft],
-    ["sold out from", r.soldOutFromPlace === null ? "-" : `place ${r.soldOutFromPlace}`],
+    ["sold out from", r.soldOutFrom === null ? "-" : `place ${r.soldOutFrom}`],
     ["seed commitment", r.seedCommitment],
     ["opens at", r.opensAt],
-    ["progress at", r.progressAt ?? "- (the admission controller has not published yet)"],
+    ["progress at", r.progressAt ?? "- (the admission loop has not run yet)"],
   ];
   return lines.map(([k, v]) => `${k.padEnd(16)} ${String(v)}`).join("\n");
 }
 
 function human(cmd: string, body: any): string {
-  if (cmd === "room") return roomLines(body.saleId, body.room);
+  if (cmd === "room") return roomLines(body.saleId, body.waitingRoom);
   if (cmd === "sales")
     return body.sales.length === 0
       ? "no sales"
@@ -352,7 +351,7 @@ function printAnswer(res: Response, text: string, cmd: string, json: boolean | u
     );
     return res.status >= 400 && res.status < 500 ? EXIT.refused : EXIT.gatewayError;
   }
-  if (cmd === "room" && parsed?.room === undefined) {
+  if (cmd === "room" && parsed?.waitingRoom === undefined) {
     process.stderr.write(
       `flashsale: sale ${parsed?.saleId} has no waiting room (\`flashsale stats\` has its figures)\n`,
     );

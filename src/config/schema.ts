@@ -178,13 +178,31 @@ export const configSchema = z
       .strict(),
     auth: z
       .object({
-        /** The HS256 secret of buyer JWTs (and the key of purchase tokens). */
+        /** The HS256 secret of buyer JWTs (and the key of purchase tokens when purchaseTokenKeys is absent). */
         userJwtSecret: z.string().min(16, "expected at least 16 characters"),
         /**
          * The operator token, or a list of them: any listed token is accepted, so a new one can be added,
          * rolled out to the operators, and the old one removed without downtime.
          */
         adminToken: z.union([adminTokenSchema, z.array(adminTokenSchema).min(1, "expected at least one token")]),
+        /**
+         * Signing keys of purchase tokens, newest first: tokens are minted with the first and verified with any
+         * listed, so a key can be added, then the old one removed once its tokens expired. Null or absent: one key
+         * derived from userJwtSecret (id "jwt"), as before.
+         */
+        purchaseTokenKeys: z
+          .array(
+            z
+              .object({
+                id: z.string().regex(/^[A-Za-z0-9_-]{1,8}$/, "expected 1-8 of [A-Za-z0-9_-]"),
+                secret: z.string().min(16, "expected at least 16 characters"),
+              })
+              .strict(),
+          )
+          .min(1, "expected at least one key")
+          .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, "expected each key id once")
+          .nullable()
+          .optional(),
         clockSkewSeconds: z.number().int().min(0).max(300),
         /** Buyer JWTs: accepted algorithms, the IdP's JWKS for RS256/ES256, required `iss`/`aud` (docs/api.md "Buyer authentication"). */
         jwt: z
@@ -242,7 +260,8 @@ export const configSchema = z
             ip: limiterSchema,
             buyer: limiterSchema,
             sale: limiterSchema,
-            tokenIssue: limiterSchema.extend({ redisTimeoutMs: positiveInt.max(10_000) }).strict(),
+            // redisTimeoutMs: read while this limiter lived in Redis; accepted (and ignored) so older configs load.
+            tokenIssue: limiterSchema.extend({ redisTimeoutMs: positiveInt.max(10_000).optional() }).strict(),
           })
           .strict(),
         breakers: z
@@ -279,4 +298,14 @@ export type MysqlShardConfig = z.infer<typeof mysqlShardSchema>;
 /** `auth.adminToken` as a list, whichever form the config gives it in. */
 export function adminTokens(auth: Pick<Config["auth"], "adminToken">): string[] {
   return typeof auth.adminToken === "string" ? [auth.adminToken] : [...auth.adminToken];
+}
+
+/**
+ * The purchase tokens' keys as configured (newest first), or the JWT secret their one key is derived from
+ * when `auth.purchaseTokenKeys` is absent: what `new PurchaseTokens(...)` takes.
+ */
+export function purchaseTokenKeys(
+  auth: Pick<Config["auth"], "purchaseTokenKeys" | "userJwtSecret">,
+): string | { id: string; secret: string }[] {
+  return auth.purchaseTokenKeys ?? auth.userJwtSecret;
 }

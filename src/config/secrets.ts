@@ -2,7 +2,7 @@ import { adminTokens, type Config } from "./schema.js";
 
 /**
  * The least a production secret may hold, in bytes (UTF-8). HS256 (`auth.userJwtSecret`, which also keys the
- * purchase tokens) needs a key at least as long as its hash, 256 bits (RFC 7518 §3.2); the payment webhook's
+ * purchase tokens unless `auth.purchaseTokenKeys` lists their own) needs a key at least as long as its hash, 256 bits (RFC 7518 §3.2); the payment webhook's
  * HMAC-SHA256 key gets the same rule (RFC 2104 §3: a key shorter than the hash's 32 bytes weakens it); the
  * admin token is a bearer password that anyone who reaches the port may guess at, so it gets the same 256
  * bits (as 43 base64 characters from `openssl rand -base64 32`, say).
@@ -68,12 +68,15 @@ export function productionSecretProblems(cfg: Config, defaults: Config): string[
   const defaultValues = new Set([
     defaults.auth.userJwtSecret,
     ...adminTokens(defaults.auth),
+    ...(defaults.auth.purchaseTokenKeys ?? []).map((k) => k.secret),
     defaults.payments.webhookSecret,
   ]);
   const secrets: [string, string][] = [["auth.userJwtSecret", cfg.auth.userJwtSecret]];
   const tokens = adminTokens(cfg.auth);
   if (typeof cfg.auth.adminToken === "string") secrets.push(["auth.adminToken", tokens[0]!]);
   else for (const [i, t] of tokens.entries()) secrets.push([`auth.adminToken[${i}]`, t]);
+  for (const [i, k] of (cfg.auth.purchaseTokenKeys ?? []).entries())
+    secrets.push([`auth.purchaseTokenKeys[${i}].secret`, k.secret]);
   secrets.push(["payments.webhookSecret", cfg.payments.webhookSecret]);
 
   const problems: string[] = [];

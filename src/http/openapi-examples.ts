@@ -98,7 +98,10 @@ export const EXAMPLES = {
   pausedSale: { ...SALE, paused: true },
   saleView: { ...SALE, status: "LIVE", remaining: 374 },
   saleList: { sales: [SALE] },
-  purchaseToken: { token: "q3V9xL2mN8pR4tY6wZ1aB5cD7eF0gH2j", expiresAt: "2026-11-27T10:02:00.000Z" },
+  purchaseToken: {
+    token: "AQNqd3QBohx0ZcAHBwcHBwcHBwcHBweK4HCm5DascVSimqo_hyqi",
+    expiresAt: "2026-11-27T10:02:00.000Z",
+  },
   orderAccepted: {
     orderId: ORDER_ID,
     saleId: SALE_ID,

@@ -121,7 +121,13 @@ export class TransactionalOrderPlacer implements OrderPlacer {
     this.inFlight.add(flightKey);
     try {
       // A key that already bought: its stored answer, without a transaction (still replicated before a 202).
-      const replay = await this.reservations.replayOfAccepted(req.sale, req.userId, req.token, req.quantity);
+      const replay = await this.reservations.replayOfAccepted(
+        req.sale,
+        req.userId,
+        req.token,
+        req.quantity,
+        req.tokenExpiresAt,
+      );
       if (replay) {
         if (replay.kind === "reserved" && !(await this.reservations.replicated([replay.orderId]).catch(() => false))) {
           throw new ReplicasBehind();

@@ -44,6 +44,8 @@ export const REDACT_PATHS: string[] = [
   ...SECRET_HEADERS.flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`]),
   "*.auth.adminToken",
   "*.auth.userJwtSecret",
+  "auth.purchaseTokenKeys[*].secret",
+  "*.auth.purchaseTokenKeys[*].secret",
   "*.payments.webhookSecret",
   "mysql.shards[*].password",
   "*.mysql.shards[*].password",

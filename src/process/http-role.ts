@@ -4,6 +4,7 @@ import { PaymentSignature } from "../admission/payment-signature.js";
 import { PurchaseTokens } from "../admission/purchase-token.js";
 import { RateLimits } from "../admission/rate-limits.js";
 import { ApiError, RETRY_SOON } from "../errors.js";
+import { purchaseTokenKeys } from "../config/schema.js";
 import { Cors } from "../http/cors.js";
 import { OpsHttpServer } from "../http/ops-server.js";
 import { AdminRoutes } from "../http/routes/admin.js";
@@ -27,10 +28,9 @@ import { ProgressCache } from "../waiting-room/progress-cache.js";
 import { RoomController } from "../waiting-room/room-controller.js";
 import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
-import { ANY_PROOF, RedisIssuedAdmissionTokens } from "../waiting-room/seams.js";
+import { readRoomStats } from "../waiting-room/room-overview.js";
+import { ANY_PROOF, SignedAdmissionTokens } from "../waiting-room/seams.js";
 import { CachingQueueTickets } from "../waiting-room/ticket-cache.js";
-import { readRoomStats } from "../waiting-room/room-stats.js";
-import { registerRoomMetrics } from "./room-metrics.js";
 
 export type { OpsHttpServer };
 
@@ -99,8 +99,8 @@ export class HttpRole {
       sales,
       this.core.reservations,
       `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+      metrics,
     );
-    registerRoomMetrics(metrics, this.roomController);
     const routes = this.routes(wiring, roomStore, this.roomProgress);
     const common = {
       maxBodyBytes: cfg.server.maxBodyBytes,
@@ -142,15 +142,10 @@ export class HttpRole {
       "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)",
       () => auth.jwks?.fetches ?? 0,
     );
-    const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
-    const tokens = new PurchaseTokens(cfg.auth.userJwtSecret);
+    const limits = new RateLimits(cfg.admission, metrics);
+    const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
     const tickets = CachingQueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
-    const rooms = new RoomService(
-      roomStore,
-      progress,
-      tickets,
-      new RedisIssuedAdmissionTokens(tokens, this.core.reservations),
-    );
+    const rooms = new RoomService(roomStore, progress, tickets, new SignedAdmissionTokens(tokens));
     return {
       queue: new QueueRoutes({ auth, sales, rooms, tickets, proof: ANY_PROOF, limits, breakers }),
       buyer: new BuyerRoutes({
@@ -165,6 +160,7 @@ export class HttpRole {
         metrics,
         tokenLeadMs: cfg.tokens.leadSeconds * 1000,
         tokenTtlMs: cfg.tokens.ttlSeconds * 1000,
+        tokenReplayMs: cfg.tokens.replaySeconds * 1000,
       }),
       orders: new OrderRoutes({ auth, repo, limits, breakers, lifecycle }),
       payments: new PaymentRoutes({
@@ -183,7 +179,8 @@ export class HttpRole {
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
         audit: componentLogger("audit", this.core.log),
-        roomStats: (sale) => readRoomStats(roomStore, sale),
+        // Every room sale has the object, before its admission loop has run too (state NOT_OPEN, PRE_QUEUE).
+        roomStats: (sale) => (sale.waitingRoom ? readRoomStats(roomStore, sale) : Promise.resolve(null)),
       }),
       adminOrders: new AdminOrderRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),

@@ -10,6 +10,7 @@ import type { Sale } from "../reservation/sale.js";
 import { splitStock } from "../reservation/sale.js";
 import type { CatalogSale, SaleStore } from "../reservation/sale-store.js";
 import { parseTransfer, type ShardRebalancer } from "../reservation/shard-rebalancer.js";
+import { useRecordUntil } from "../reservation/token-format.js";
 
 export interface RecoveryOptions {
   /**
@@ -177,7 +178,7 @@ export class SaleRecovery {
           userId: r.userId,
           token: r.token ?? "",
         },
-        this.opts.replayMs,
+        useRecordUntil(r.token ?? "", now, this.opts.replayMs),
       ),
     );
     // The counters last: from here on each lost shard sells again.
@@ -279,7 +280,7 @@ export class SaleRecovery {
   ): Promise<Honoured> {
     if (rebuiltAt === null || order.reservedAt >= rebuiltAt) return "undecided";
     const k = ledgerOf(this.keys, order.orderId)!;
-    const args = { perUserLimit, replayMs: this.opts.replayMs };
+    const args = { perUserLimit, keepUntil: useRecordUntil(order.token, Date.now(), this.opts.replayMs) };
     let out = await scripts.honorOrder(this.redis, k, order, args);
     if (
       out.kind === "shard_empty" &&

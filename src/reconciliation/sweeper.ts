@@ -363,9 +363,9 @@ export class Sweeper implements SaleOps {
 
   /**
    * Settles an order the writer parked, from MySQL, the ledger and the purchase token: a row → done; a
-   * record now → written; the token says this order reserved (its record lost) → record restored and row
-   * written; the token says otherwise → never reserved (tombstoned so a late reserve cannot revive it);
-   * the token gone too → the Redis lost its state: honoured once the sale is rebuilt if units, the buyer's
+   * record now → written; the token's use record says this order reserved (its record lost) → record
+   * restored and row written; otherwise, for an order with a token, the shard's check-order: never reserved
+   * when the shard kept its state (tombstoned so a late reserve cannot revive it); a shard that lost it: honoured once the sale is rebuilt if units, the buyer's
    * limit and the token allow (sale-recovery.ts), refused otherwise, and undecidable (left parked for an
    * operator) when the sale was never rebuilt after the order (true when settled).
    */
@@ -389,14 +389,16 @@ export class Sweeper implements SaleOps {
       });
       return write();
     }
-    if (tok.u !== undefined) {
+    // A token without a use record is no sign of loss (a signed token has none until it buys): the shard
+    // decides, as for the back-check. A missing record on a shard that kept its state means it never reserved.
+    if (o.token) {
       const check = await scripts.checkOrder(this.redis, shard, o.orderId, Date.now(), o.reservedAt);
       if (check === "commit") return write();
       if (check === "rollback") return settle("not_reserved");
       if (check === "unknown") return false;
       // forgotten: reserved before its shard's rebuild, the token restored since; the honour below decides.
     }
-    // Neither record nor token: a Redis that lost its state. Once the sale is rebuilt, honoured if it can be.
+    // A shard that lost its state (or an order without a token). Once the sale is rebuilt, honoured if it can be.
     const honored = await this.recovery.honorParked(sale, o, await rebuiltAt());
     if (honored === "honored") return write();
     if (honored === "refused") return settle("not_honoured");

@@ -6,7 +6,6 @@ import { repoRoot } from "../util/repo-root.js";
 /** The scripts in lua/, by name; the number of keys comes from the file name `<name>-<numKeys>.lua`. */
 export const SCRIPT_NAMES = [
   "warm-shard",
-  "issue-token",
   "reserve",
   "replay",
   "release",

@@ -48,7 +48,6 @@ export type ReleaseOutcome =
   | { kind: "not_found" }
   | { kind: "state_lost" }
   | { kind: "held" };
-export type IssueTokenOutcome = "issued" | "exists";
 export type WarmShardOutcome = "warmed" | "locked";
 export type TransferInOutcome = "applied" | "already_applied" | "state_lost" | "held";
 /**
@@ -146,10 +145,6 @@ function codeMapper<O extends string>(script: string, outcomes: Partial<Record<S
   };
 }
 
-export const issueTokenOutcome = codeMapper<IssueTokenOutcome>("issue-token", {
-  [ScriptCode.Ok]: "issued",
-  [ScriptCode.TokenExists]: "exists",
-});
 export const warmShardOutcome = codeMapper<WarmShardOutcome>("warm-shard", {
   [ScriptCode.Ok]: "warmed",
   [ScriptCode.SaleLocked]: "locked",

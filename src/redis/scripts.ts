@@ -13,7 +13,6 @@ import {
   markPaidOutcome,
   restoreRecordOutcome,
   transferDoneOutcome,
-  issueTokenOutcome,
   releaseOutcome,
   reserveOutcome,
   transferInOutcome,
@@ -21,7 +20,6 @@ import {
   type CheckOrderOutcome,
   type HonorOutcome,
   type RebuildOutcome,
-  type IssueTokenOutcome,
   type LeaseOutcome,
   type MarkPaidOutcome,
   type RestoreRecordOutcome,
@@ -56,7 +54,6 @@ declare module "ioredis" {
       hold: string,
       ...argv: Arg[]
     ): Result<[number, number], Context>;
-    fsIssueToken(tok: string, ...argv: Arg[]): Result<number, Context>;
     fsWarmShard(stock: string, res: string, xout: string, ...argv: Arg[]): Result<number, Context>;
     fsTransferOut(stock: string, xout: string, xdone: string, hold: string, ...argv: Arg[]): Result<number, Context>;
     fsTransferDone(xout: string, xdone: string, id: string): Result<number, Context>;
@@ -98,6 +95,8 @@ export interface ReserveArgs extends Pick<Order, "orderId" | "saleId" | "userId"
   /** Reservation time, unix ms. */
   now: number;
   token: string;
+  /** The token's expiry as signed in it, unix ms: an unused token is refused from then on. */
+  tokenExpiresAt: number;
   /** An empty shard is a final SOLD_OUT (stored for replays) rather than ShardEmpty. */
   final: boolean;
   replayMs: number;
@@ -140,6 +139,7 @@ export const scripts = {
         a.replayMs,
         a.acceptedChannel,
         a.saleId,
+        a.tokenExpiresAt,
       )
       .then(reserveOutcome);
   },
@@ -161,16 +161,6 @@ export const scripts = {
   /** Gives a reservation's units back, at most once; `channel` is told `saleId` when units came back. */
   release(c: RedisClient, k: ShardKeys, orderId: string, channel: string, saleId: string): Promise<ReleaseOutcome> {
     return c.fsRelease(k.stock, k.buyers, k.res, k.open, k.hold, orderId, channel, saleId).then(releaseOutcome);
-  },
-
-  issueToken(
-    c: RedisClient,
-    k: ShardKeys,
-    token: string,
-    userId: string,
-    expiresAt: number,
-  ): Promise<IssueTokenOutcome> {
-    return c.fsIssueToken(k.token(token), userId, expiresAt).then(issueTokenOutcome);
   },
 
   /** Sets the shard's stock, expiring at `expiresAt` (unix ms; omitted: never, for tests warming by hand). */
@@ -227,12 +217,15 @@ export const scripts = {
     return c.fsRestoreRecord(k.res, r.orderId, r.state, r.quantity, r.reservedAt, r.userId).then(restoreRecordOutcome);
   },
 
-  /** Puts an order MySQL holds back into a shard whose state was lost, before its stock counter is set again. */
+  /**
+   * Puts an order MySQL holds back into a shard whose state was lost, before its stock counter is set again;
+   * its token's record stays until `keepUntil` (unix ms: the token's expiry + the replay window).
+   */
   rebuildOrder(
     c: RedisClient,
     k: ShardKeys,
     r: TokenRecordArgs & { state: RowState },
-    replayMs: number,
+    keepUntil: number,
   ): Promise<RebuildOutcome> {
     return c
       .fsRebuildOrder(
@@ -245,7 +238,7 @@ export const scripts = {
         r.reservedAt,
         r.userId,
         r.token,
-        replayMs,
+        keepUntil,
       )
       .then(rebuildOrderOutcome);
   },
@@ -255,7 +248,7 @@ export const scripts = {
     c: RedisClient,
     k: ShardKeys,
     o: TokenRecordArgs,
-    a: { perUserLimit: number; replayMs: number },
+    a: { perUserLimit: number; keepUntil: number },
   ): Promise<HonorOutcome> {
     return c
       .fsHonorOrder(
@@ -270,7 +263,7 @@ export const scripts = {
         o.userId,
         o.token,
         a.perUserLimit,
-        a.replayMs,
+        a.keepUntil,
       )
       .then(honorOutcome);
   },

@@ -11,6 +11,7 @@ import { SingleFlight } from "../util/single-flight.js";
 import type { Sale } from "./sale.js";
 import { ShardRebalancer } from "./shard-rebalancer.js";
 import type { SoldOutCache } from "./sold-out-cache.js";
+import { statedExpiry } from "./token-format.js";
 
 /** How often a buyer on a drained shard pulls stock in one round before looking at the whole sale again. */
 const MAX_PULLS = 6;
@@ -25,6 +26,11 @@ const LOOK_AGAIN_MS = 10;
 export interface ReserveRequest extends Pick<Order, "userId" | "quantity"> {
   sale: Sale;
   token: string;
+  /**
+   * The token's expiry, unix ms, as the caller's signature check read it; omitted: the expiry the token
+   * states (src/reservation/token-format.ts), else the sale's end (callers holding tokens of their own).
+   */
+  tokenExpiresAt?: number;
   /** Chosen before the call (it names the transactional message); defaults to a fresh id. */
   orderId?: string;
   /** Reservation time, unix ms (the order message carries the same value). */
@@ -40,7 +46,7 @@ export interface ReservationOptions {
   chunkRatio: number;
 }
 
-/** Tokens, reservations and releases: every Redis step of the buy path. */
+/** Reservations (recording each token's use) and releases: every Redis step of the buy path. */
 export class ReservationService {
   readonly rebalancer: ShardRebalancer;
   /** Reads of a sale's ledger for the sold-out flag, shared by the attempts that ask at once. */
@@ -80,24 +86,32 @@ export class ReservationService {
    * tombstone and no stock touched. Buyers press again and again in a flash sale, and each replay through the
    * reserve script cost a transactional message (half message and rollback) and a tombstone. A stored 202
    * is written again on this connection, so replicated() covers it even when another process reserved it.
-   * Only for tokens this process knows bought (a replay is then certain unless the record was lost); null
-   * sends the attempt the usual way.
+   * Only for tokens this process knows bought (a replay is then certain unless the record was lost), and for
+   * expired tokens, which can only replay: one without a stored answer is invalid_token, nothing written (no
+   * tombstone, no transactional message). null sends the attempt the usual way.
    */
-  async replayOfAccepted(sale: Sale, userId: string, token: string, quantity: number): Promise<ReserveOutcome | null> {
-    if (!this.soldOut.wasAccepted(sale.saleId, token)) return null;
-    return scripts.replay(
+  async replayOfAccepted(
+    sale: Sale,
+    userId: string,
+    token: string,
+    quantity: number,
+    tokenExpiresAt?: number,
+  ): Promise<ReserveOutcome | null> {
+    const expired = this.expired(sale, token, tokenExpiresAt);
+    if (!expired && !this.soldOut.wasAccepted(sale.saleId, token)) return null;
+    const out = await scripts.replay(
       this.redis,
       this.keys.shard(sale.saleId, this.homeShard(sale, userId)),
       token,
       userId,
       quantity,
     );
+    return out ?? (expired ? { kind: "invalid_token" } : null);
   }
 
-  /** Stores a token on the buyer's home shard; expires at `expiresAt` (unix ms). */
-  async issueToken(sale: Sale, userId: string, token: string, expiresAt: number): Promise<boolean> {
-    const k = this.keys.shard(sale.saleId, this.homeShard(sale, userId));
-    return (await scripts.issueToken(this.redis, k, token, userId, expiresAt)) === "issued";
+  /** True once the token's expiry (given, else as it states it, else the sale's end) has come. */
+  expired(sale: Sale, token: string, tokenExpiresAt?: number, now = Date.now()): boolean {
+    return now >= (tokenExpiresAt ?? statedExpiry(token) ?? sale.endsAt);
   }
 
   /**
@@ -119,6 +133,7 @@ export class ReservationService {
       orderId,
       now: req.now ?? Date.now(),
       token,
+      tokenExpiresAt: req.tokenExpiresAt ?? statedExpiry(token) ?? sale.endsAt,
       final: false,
       replayMs: this.opts.replaySeconds * 1000,
       acceptedChannel: k.accepted,

@@ -1,3 +1,4 @@
+import type { Metrics } from "../observability/metrics.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { ReservationService } from "../reservation/reservation-service.js";
@@ -6,6 +7,7 @@ import { ledgerStats } from "../reservation/sale-stats.js";
 import type { SaleStore } from "../reservation/sale-store.js";
 import { admissionStep, type TickCarry } from "./admission-step.js";
 import { emptyProgress, type RoomProgress, type RoomStore } from "./room-store.js";
+import { gaugeValues, ROOM_GAUGE_STATES, roomNumbers } from "./room-stats.js";
 
 export const TICK_MS = 200;
 /** The lease outlives a few missed ticks; another process takes over a room after it lapses. */
@@ -41,7 +43,43 @@ export class RoomController {
     private readonly sales: SaleStore,
     private readonly reservations: ReservationService,
     private readonly owner: string,
-  ) {}
+    metrics?: Metrics,
+  ) {
+    if (metrics) this.register(metrics);
+  }
+
+  /**
+   * Per room driven by this process (the lease holder reports it; "max" across workers), so the series are
+   * bounded by the live rooms, as the sweeper's per-sale drift gauge is.
+   */
+  private register(metrics: Metrics): void {
+    metrics.gauge(
+      "flashsale_room_buyers",
+      "Waiting-room buyers per room driven here, by state (waiting, admitted, bought, no_shows, pre_queue)",
+      ["sale", "state"],
+      (set) => {
+        for (const [sale, d] of this.driven) {
+          const v = gaugeValues(roomNumbers(d.progress));
+          for (const state of ROOM_GAUGE_STATES) set({ sale, state }, v[state]);
+        }
+      },
+      "max",
+    );
+    metrics.gauge(
+      "flashsale_room_admission_rate",
+      "Buyers admitted per second over the last seconds, per room driven here",
+      ["sale"],
+      (set) => {
+        for (const [sale, d] of this.driven) set({ sale }, d.progress.rate);
+      },
+      "max",
+    );
+    metrics.counterFrom(
+      "flashsale_room_tick_failures_total",
+      "Admission ticks that failed (Redis away); the next tick tries again",
+      () => this.failures,
+    );
+  }
 
   start(): void {
     this.timer ??= setInterval(() => {
@@ -64,11 +102,6 @@ export class RoomController {
     return this.driven.get(saleId)?.progress;
   }
 
-  /** Every room this process drives now, with its last progress (the room metrics). */
-  *drivenRooms(): IterableIterator<[string, RoomProgress]> {
-    for (const [saleId, d] of this.driven) yield [saleId, d.progress];
-  }
-
   async tickAll(now = Date.now()): Promise<void> {
     if (now - this.listedAt >= LIST_MS) {
       this.rooms = await this.store.rooms();
@@ -79,9 +112,10 @@ export class RoomController {
 
   private async tickRoom(saleId: string, now: number): Promise<void> {
     const sale = await this.sales.get(saleId);
+    // Gone, put again without a room, or long over: off the list (a re-put with a room lists it again).
     if (!sale?.waitingRoom || now >= sale.endsAt + AFTER_END_MS) {
       this.driven.delete(saleId);
-      if (!sale || now >= sale.endsAt + AFTER_END_MS) await this.store.dropRoom(saleId);
+      await this.store.dropRoom(saleId);
       return;
     }
     if (now < sale.startsAt - sale.waitingRoom.opensSecondsBefore * 1000) return;

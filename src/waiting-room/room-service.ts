@@ -106,7 +106,7 @@ export class RoomService {
     const view = this.stateAt(sale, room, progress, place, ticket, now);
     if (t.pq && now >= sale.startsAt) view.receipt = this.receipt(sale, room, t.b, place, preQueueSize);
     if (view.state !== "ADMITTED") return view;
-    view.purchaseToken = await this.tokens.issue(sale, t.b, place, Date.parse(view.admissionExpiresAt!));
+    view.purchaseToken = this.tokens.issue(sale, t.b, place, Date.parse(view.admissionExpiresAt!));
     return view;
   }
 

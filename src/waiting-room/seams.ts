@@ -1,6 +1,5 @@
-import { LRUCache } from "lru-cache";
+import { createHash } from "node:crypto";
 import type { PurchaseTokens } from "../admission/purchase-token.js";
-import type { ReservationService } from "../reservation/reservation-service.js";
 import type { Sale } from "../reservation/sale.js";
 
 /**
@@ -8,30 +7,19 @@ import type { Sale } from "../reservation/sale.js";
  * deterministic for (sale, buyer, place), expiring when the admission window does.
  */
 export interface AdmissionTokens {
-  issue(sale: Sale, buyer: string, place: number, expiresAt: number): Promise<string>;
+  issue(sale: Sale, buyer: string, place: number, expiresAt: number): string;
 }
 
 /**
- * Until signed tokens are merged: the token is issued the existing way, one Redis write on the buyer's home
- * shard at the first ADMITTED answer this process gives the buyer, then cached here (another gateway may
- * issue the buyer a second token; either buys once, the per-buyer limit holds).
+ * Signed purchase tokens (no I/O): the nonce is derived from (sale, buyer, place), so every gateway mints
+ * the same token for the same admission, expiring when its window does.
  */
-export class RedisIssuedAdmissionTokens implements AdmissionTokens {
-  private readonly issued = new LRUCache<string, string>({ max: 200_000 });
+export class SignedAdmissionTokens implements AdmissionTokens {
+  constructor(private readonly tokens: PurchaseTokens) {}
 
-  constructor(
-    private readonly tokens: PurchaseTokens,
-    private readonly reservations: ReservationService,
-  ) {}
-
-  async issue(sale: Sale, buyer: string, place: number, expiresAt: number): Promise<string> {
-    const key = `${sale.saleId}|${buyer}|${place}`;
-    const hit = this.issued.get(key);
-    if (hit) return hit;
-    const token = this.tokens.mint(sale.saleId, buyer);
-    await this.reservations.issueToken(sale, buyer, token, expiresAt);
-    this.issued.set(key, token);
-    return token;
+  issue(sale: Sale, buyer: string, place: number, expiresAt: number): string {
+    const nonce = createHash("sha256").update(`room|${sale.saleId}|${buyer}|${place}`).digest();
+    return this.tokens.mint(sale.saleId, buyer, expiresAt, nonce);
   }
 }
 

@@ -104,6 +104,8 @@ describe("the @flashsale/client package", () => {
         "RETRYABLE_CODES",
         "isErrorCode",
         "retryAfterSeconds",
+        "sha256hex",
+        "verifyReceipt",
       ],
       refused: "TypeError",
       sold: 409,

@@ -73,7 +73,7 @@ describe("local sold-out flag", () => {
     const before = await commandCount(probe);
     const flood = await pool(flooders, 32, (u, i) => {
       const g = i % 2 ? a : b;
-      return g.api.order(saleId, u, minter.mint(saleId, u));
+      return g.api.order(saleId, u, minter.mint(saleId, u, Date.now() + 600_000));
     });
     const after = await commandCount(probe);
     expect(flood.every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(true);

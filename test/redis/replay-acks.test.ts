@@ -48,7 +48,6 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
     const k = keys.shard(`ra${rid()}`, 0);
     expect(await scripts.warmShard(first, k, 5)).toBe("warmed");
     const token = rid(16).slice(0, 32);
-    expect(await scripts.issueToken(first, k, token, "u1", Date.now() + 60_000)).toBe("issued");
     const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
     const args = (id: string) => ({
       userId: "u1",
@@ -57,6 +56,7 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
       orderId: id,
       now: Date.now(),
       token,
+      tokenExpiresAt: Date.now() + 60_000,
       final: true,
       replayMs: 60_000,
       acceptedChannel: k.accepted,

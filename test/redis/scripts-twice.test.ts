@@ -64,6 +64,7 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     orderId,
     now: Date.now(),
     token,
+    tokenExpiresAt: Date.now() + 60_000,
     final: true,
     replayMs: 60_000,
     acceptedChannel: k.accepted,
@@ -74,7 +75,6 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     for (const lost of [false, true]) {
       const k = await shard(10);
       const token = rid(16).slice(0, 32);
-      expect(await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000)).toBe("issued");
       const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
       const first = lost
         ? await withLostReply(() => scripts.reserve(redis, k, reserveArgs(k, token, orderId)))
@@ -98,9 +98,6 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       expect(await stockOf(k)).toBe(8);
       expect(await direct.hget(k.buyers, "u1")).toBe("2");
       expect((await direct.hget(k.res, orderId))!.startsWith("R|2|")).toBe(true);
-      // Issuing the same token again never resets it.
-      expect(await scripts.issueToken(redis, k, token, "u1", Date.now() + 60_000)).toBe("exists");
-      expect(await stockOf(k)).toBe(8);
     }
   });
 
@@ -108,7 +105,6 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
     for (const lost of [false, true]) {
       const k = await shard(10);
       const token = rid(16).slice(0, 32);
-      await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000);
       const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
       await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
       const first = lost
@@ -148,7 +144,7 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
       const run = <T>(call: () => Promise<T>) => (lost ? withLostReply(call) : call());
       // Before the rebuild nothing sells, returns, arrives or is honoured on it, and nothing is written.
       const parked = { orderId: "o-parked", quantity: 2, reservedAt: Date.now(), userId: "u2", token: "tok-p" };
-      const honorArgs = { perUserLimit: 3, replayMs: 60_000 };
+      const honorArgs = { perUserLimit: 3, keepUntil: Date.now() + 60_000 };
       expect(await scripts.reserve(redis, k, reserveArgs(k, "tok-a", "o-new"))).toEqual({ kind: "state_lost" });
       expect((await scripts.release(redis, k, "o-1", k.returned, k.saleId)).kind).toBe("state_lost");
       expect(await scripts.transferIn(redis, k, "x-1", 3)).toBe("state_lost");
@@ -163,11 +159,13 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
         userId: "u1",
         token: "tok-row",
       };
-      expect(await run(() => scripts.rebuildOrder(redis, k, row, 60_000))).toBe(lost ? "exists" : "rebuilt");
-      expect(await scripts.rebuildOrder(redis, k, row, 60_000)).toBe("exists");
-      expect(await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C", token: "" }, 60_000)).toBe(
-        "rebuilt",
+      expect(await run(() => scripts.rebuildOrder(redis, k, row, Date.now() + 60_000))).toBe(
+        lost ? "exists" : "rebuilt",
       );
+      expect(await scripts.rebuildOrder(redis, k, row, Date.now() + 60_000)).toBe("exists");
+      expect(
+        await scripts.rebuildOrder(redis, k, { ...row, orderId: "o-2", state: "C", token: "" }, Date.now() + 60_000),
+      ).toBe("rebuilt");
       expect(await direct.hget(k.buyers, "u1")).toBe("2"); // once, and not for the released order
       expect(await run(() => scripts.rebuildStock(redis, k, 7, Date.now()))).toBe(lost ? "exists" : "rebuilt");
       expect(await scripts.rebuildStock(redis, k, 99, Date.now())).toBe("exists");
@@ -183,7 +181,7 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
           redis,
           k,
           { orderId: "o-dup", quantity: 1, reservedAt: Date.now(), userId: "u1", token: "tok-row" },
-          { perUserLimit: 9, replayMs: 60_000 },
+          { perUserLimit: 9, keepUntil: Date.now() + 60_000 },
         ),
       ).toEqual({ kind: "token_used" });
 
@@ -224,7 +222,6 @@ describe("Lua scripts run twice (a resend after a lost reply)", () => {
   it("the ledger scripts (check-order, confirm, mark-paid, restore-record) and lease and warm-shard change state once", async () => {
     const k = await shard(5);
     const token = rid(16).slice(0, 32);
-    await scripts.issueToken(direct, k, token, "u1", Date.now() + 60_000);
     const orderId = `${k.saleId}.0.${rid(6).slice(0, 12)}`;
     await scripts.reserve(direct, k, reserveArgs(k, token, orderId));
     const ghost = `${k.saleId}.0.${rid(6).slice(0, 12)}`;

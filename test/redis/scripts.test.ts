@@ -5,6 +5,7 @@ import { Keys } from "../../src/redis/keys.js";
 import { scripts } from "../../src/redis/scripts.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
 import { parseLedgerRecord, readRecord } from "../../src/reservation/ledger.js";
+import { PurchaseTokens } from "../../src/admission/purchase-token.js";
 import { ReservationService } from "../../src/reservation/reservation-service.js";
 import type { Sale } from "../../src/reservation/sale.js";
 import { SaleStore } from "../../src/reservation/sale-store.js";
@@ -49,10 +50,11 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     return { ...sale, startsAt: Date.now() - 1 };
   }
 
-  async function token(sale: Sale, user: string): Promise<string> {
-    const t = rid(16).slice(0, 32);
-    expect(await svc.issueToken(sale, user, t, Date.now() + 60_000)).toBe(true);
-    return t;
+  const minter = new PurchaseTokens("scripts-test-purchase-token-secret");
+
+  /** A signed token (the gateway's check is not on this path: the script's own rules are under test). */
+  function token(sale: Sale, user: string, expiresAt = Date.now() + 60_000): Promise<string> {
+    return Promise.resolve(minter.mint(sale.saleId, user, expiresAt));
   }
 
   const stocks = (sale: Sale) => svc.rebalancer.shardStocks(sale);
@@ -67,10 +69,16 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect((await stocks(sale)).reduce((a, b) => a + b)).toBe(9);
   });
 
-  it("issue-token never reissues a token", async () => {
+  it("a signed token costs Redis nothing until it buys; its use record then lasts until its expiry + the replay window", async () => {
     const sale = await newSale(5, 2);
-    const t = await token(sale, "bob");
-    expect(await svc.issueToken(sale, "bob", t, Date.now() + 60_000)).toBe(false);
+    const expiresAt = Date.now() + 120_000;
+    const t = await token(sale, "bob", expiresAt);
+    const k = keys.shard(sale.saleId, homeShard("bob", 2));
+    expect(await redis.exists(k.token(t))).toBe(0);
+    expect((await svc.reserve({ sale, userId: "bob", token: t, quantity: 1 })).kind).toBe("reserved");
+    expect(await redis.hgetall(k.token(t))).toMatchObject({ u: "bob", q: "1", c: "1" });
+    // PEXPIRETIME (Redis 7): the record expires exactly at the token's expiry + replaySeconds (3600 s here).
+    expect(Number(await redis.call("PEXPIRETIME", k.token(t)))).toBe(expiresAt + 3_600_000);
   });
 
   it("reserve: takes stock, writes the record and index, and a replay returns the first answer without deducting", async () => {
@@ -90,21 +98,38 @@ describe.each(MODES)("Lua scripts on Redis %s", (mode) => {
     expect(await stocks(sale)).toEqual(before);
   });
 
-  it("reserve: unknown token, another buyer's token, and an expired token are INVALID_TOKEN and change nothing", async () => {
+  it("reserve: an expired unused token, and a used token of another buyer's, are INVALID_TOKEN and change nothing", async () => {
     const sale = await newSale(10, 1, 3);
+    const k = keys.shard(sale.saleId, 0);
+    const expired = await token(sale, "dave", Date.now() - 1);
+    expect((await svc.reserve({ sale, userId: "dave", token: expired, quantity: 1 })).kind).toBe("invalid_token");
+    expect(await redis.exists(k.token(expired))).toBe(0);
+    expect(await stocks(sale)).toEqual([10]);
+    expect(await redis.hget(k.buyers, "dave")).toBeNull();
+    // The signature binds a token to its buyer at the gateway; once used, the record binds it in Redis too.
     const t = await token(sale, "dave");
+    expect((await svc.reserve({ sale, userId: "dave", token: t, quantity: 1 })).kind).toBe("reserved");
     const stolen = await svc.reserve({ sale, userId: "eve", token: t, quantity: 1 });
     expect(stolen.kind).toBe("invalid_token");
-    expect((await svc.reserve({ sale, userId: "dave", token: "x".repeat(32), quantity: 1 })).kind).toBe(
+    expect(await stocks(sale)).toEqual([9]);
+    expect(await redis.hget(k.buyers, "eve")).toBeNull();
+  });
+
+  it("reserve: a used token replays its first answer after its expiry, and an unused one never buys then", async () => {
+    const sale = await newSale(10, 1, 3);
+    const now = Date.now();
+    const t = await token(sale, "ivan", now + 60_000);
+    const first = await svc.reserve({ sale, userId: "ivan", token: t, quantity: 1, now });
+    expect(first.kind).toBe("reserved");
+    // The script judges expiry by the attempt's time: an hour later the token has expired.
+    const later = now + 3_600_000;
+    const again = await svc.reserve({ sale, userId: "ivan", token: t, quantity: 1, now: later });
+    expect(again).toEqual({ ...first, replayed: true });
+    const unused = await token(sale, "ivan", now + 60_000);
+    expect((await svc.reserve({ sale, userId: "ivan", token: unused, quantity: 1, now: later })).kind).toBe(
       "invalid_token",
     );
-    const short = rid(16).slice(0, 32);
-    expect(await svc.issueToken(sale, "dave", short, Date.now() + 50)).toBe(true);
-    await sleep(120);
-    expect((await svc.reserve({ sale, userId: "dave", token: short, quantity: 1 })).kind).toBe("invalid_token");
-    expect(await stocks(sale)).toEqual([10]);
-    // The stolen attempt did not burn dave's token.
-    expect((await svc.reserve({ sale, userId: "dave", token: t, quantity: 1 })).kind).toBe("reserved");
+    expect(await stocks(sale)).toEqual([9]);
   });
 
   it("reserve: the same token with another quantity is KEY_REUSED", async () => {

@@ -3,7 +3,6 @@ import { CompactSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AdminAuth, BuyerAuth, HS256_ONLY, signBuyerJwt, type BuyerJwtOptions } from "../../src/admission/auth.js";
 import { loadConfig } from "../../src/config/load.js";
-import { PurchaseTokens } from "../../src/admission/purchase-token.js";
 import { ApiError } from "../../src/errors.js";
 import { idpJwt, idpKey, JwksServer, type IdpKey } from "../helpers/jwks-server.js";
 
@@ -387,17 +386,5 @@ describe("admin token", () => {
     expect(code(() => rotated.check(`Bearer ${next}`))).toBe("OK");
     expect(code(() => rotated.check(`Bearer ${old}`))).toBe("UNAUTHENTICATED");
     expect(() => new AdminAuth([])).toThrow(/at least one/);
-  });
-});
-
-describe("purchase tokens", () => {
-  it("bind a buyer and a sale", () => {
-    const t = new PurchaseTokens(SECRET);
-    const tok = t.mint("sale1", "alice");
-    expect(tok).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(t.verify(tok, "sale1", "alice")).toBe(true);
-    expect(t.verify(tok, "sale2", "alice")).toBe(false);
-    expect(t.verify(tok, "sale1", "bob")).toBe(false);
-    expect(new PurchaseTokens("other-secret-0123456789").verify(tok, "sale1", "alice")).toBe(false);
   });
 });

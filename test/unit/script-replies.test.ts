@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { loadScripts, SCRIPT_NAMES } from "../../src/redis/script-loader.js";
 import {
   checkOrderOutcome,
-  issueTokenOutcome,
   leaseOutcome,
   markPaidOutcome,
   replayOutcome,
@@ -42,7 +41,6 @@ const MAPPERS: Record<string, (code: number) => unknown> = {
   // n carries the stored answer's code, as in reserve's replay.
   replay: (c) => replayOutcome([c, "order", ScriptCode.Ok]),
   release: (c) => releaseOutcome([c, 1]),
-  "issue-token": issueTokenOutcome,
   "warm-shard": warmShardOutcome,
   "transfer-in": transferInOutcome,
   "check-order": checkOrderOutcome,

@@ -66,6 +66,7 @@ describe("log redaction", () => {
     webhook: "webhook-secret-value-x6-0123456789ab",
     password: "mysql-password-value-x7",
     token: "purchase-token-value-x8",
+    tokenKey: "purchase-token-key-value-x9-0123456789",
   };
 
   function logged(obj: object): string {
@@ -103,13 +104,18 @@ describe("log redaction", () => {
     const base = loadConfig({});
     const cfg = {
       ...base,
-      auth: { ...base.auth, adminToken: [secrets.adminToken], userJwtSecret: secrets.jwt },
+      auth: {
+        ...base.auth,
+        adminToken: [secrets.adminToken],
+        userJwtSecret: secrets.jwt,
+        purchaseTokenKeys: [{ id: "k1", secret: secrets.tokenKey }],
+      },
       payments: { ...base.payments, webhookSecret: secrets.webhook },
       mysql: { ...base.mysql, shards: base.mysql.shards.map((s) => ({ ...s, password: secrets.password })) },
     };
-    for (const obj of [{ config: cfg }, { auth: cfg.auth }, { mysql: cfg.mysql }, { payments: cfg.payments }]) {
+    for (const obj of [{ config: cfg }, { auth: cfg.auth }, { mysql: cfg.mysql }, { payments: cfg.payments }, cfg]) {
       const line = logged(obj);
-      for (const v of [secrets.adminToken, secrets.jwt, secrets.webhook, secrets.password])
+      for (const v of [secrets.adminToken, secrets.jwt, secrets.webhook, secrets.password, secrets.tokenKey])
         expect(line).not.toContain(v);
     }
     // The rest of the config is still there.

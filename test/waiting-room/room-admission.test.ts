@@ -103,6 +103,24 @@ describe.each(MODES)("waiting room admission on Redis %s", (mode) => {
       await scripts.markPaid(gw.redis, k, b.orderId!);
     }
     await pollUntil(saleId, buyers, "all sold out", () => buyers.slice(4).every((b) => b.states.at(-1) === "SOLD_OUT"));
+
+    // The operator's numbers: in stats and in the metrics of the process driving the room.
+    const stats = await api.stats(saleId);
+    expect(stats.status).toBe(200);
+    expect(stats.body.waitingRoom).toMatchObject({
+      joined: 12,
+      preQueue: 0,
+      waiting: 0,
+      admitted: 4,
+      bought: 4,
+      unitsLeft: 0,
+      soldOutFrom: 5,
+      soldOut: true,
+    });
+    const metrics = await (await fetch(`${api.opsBase}/metrics`)).text();
+    expect(metrics).toContain(`flashsale_room_buyers{sale="${saleId}",state="admitted"} 4`);
+    expect(metrics).toContain(`flashsale_room_buyers{sale="${saleId}",state="bought"} 4`);
+    expect(metrics).toContain(`flashsale_room_admission_rate{sale="${saleId}"}`);
   });
 
   it("a no-show's window ends and the room moves on; a pause stops admission", async () => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../stack/proc.js";
+import { verifyReceipt } from "@flashsale/client";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
 import { join, poll, pollUntil, putRoomSale } from "./room-helpers.js";
@@ -52,6 +52,18 @@ describe.each(MODES)("waiting room on Redis %s", (mode) => {
       expect(draw.body.lotteries.indexOf(r.lottery) + 1).toBe(first[i].place);
       expect(r.preQueueSize).toBe(10);
     });
+    // The client package's verifier agrees on every real receipt, against the commitment seen before the start.
+    for (const [i, u] of users.entries()) {
+      const check = {
+        saleId,
+        buyerId: u,
+        receipt: first[i].receipt,
+        draw: draw.body,
+        commitment: put.waitingRoom.seedCommitment,
+      };
+      expect(await verifyReceipt(check)).toEqual({ ok: true });
+      expect((await verifyReceipt({ ...check, buyerId: users[(i + 1) % users.length]! })).ok).toBe(false);
+    }
 
     // Stock 3, factor 1 until no-shows are seen: exactly places 1..3 are admitted; they buy.
     const byPlace = users.map((u, i) => ({ u, ticket: first[i].ticket as string, place: first[i].place as number }));
@@ -82,12 +94,11 @@ describe.each(MODES)("waiting room on Redis %s", (mode) => {
       places.push(r.body.place);
     }
     expect(places).toEqual([1, 2, 3, 4, 5]);
-    await waitFor(
-      "admission",
-      async () =>
-        (await poll(api, saleId, users[4]!, (await join(api, saleId, users[4]!)).body.ticket)).body.state ===
-        "ADMITTED",
-      20_000,
-    );
+    const last = await join(api, saleId, users[4]!);
+    expect([last.status, last.body.place]).toEqual([200, 5]);
+    const admitted = await pollUntil(api, saleId, users[4]!, last.body.ticket, (b) => b.state === "ADMITTED");
+    // First come, first served: no receipt (no draw decided this place).
+    expect(admitted.receipt).toBeUndefined();
+    expect(admitted.purchaseToken).toBeTruthy();
   });
 });

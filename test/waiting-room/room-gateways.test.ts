@@ -46,6 +46,7 @@ describe.each(MODES)("waiting room across two gateways (Redis %s)", (mode) => {
     const saleId = `wg${rid()}`;
     await putRoomSale(a.api, saleId, { stock: 2, startInMs: -500, shards: 2 });
     const buyers: { user: string; ticket: string }[] = [];
+    const tokens: string[][] = [];
     for (let i = 0; i < 6; i++) {
       const user = `g${i}-${rid(2)}`;
       // Joins alternate between the gateways: one room, places in join order.
@@ -54,11 +55,11 @@ describe.each(MODES)("waiting room across two gateways (Redis %s)", (mode) => {
       buyers.push({ user, ticket: r.body.ticket });
     }
     // Each gateway learns the progress by pub/sub from whichever process drives the room, and both answer
-    // alike. (Until signed tokens are merged, each gateway's first ADMITTED answer to a buyer issues the
-    // token with one Redis write: done here, before counting.)
+    // alike, down to the purchase token (signed, deterministic for the admission: no Redis write).
     for (const g of [a, b]) {
       await pollUntil(g.api, saleId, buyers[1]!.user, buyers[1]!.ticket, (x) => x.state === "ADMITTED");
       const seen = await pool(buyers, 6, (x) => poll(g.api, saleId, x.user, x.ticket));
+      tokens.push(seen.slice(0, 2).map((r) => r.body.purchaseToken as string));
       expect(seen.map((r) => [r.body.state, r.body.place, r.body.ahead])).toEqual([
         ["ADMITTED", 1, undefined],
         ["ADMITTED", 2, undefined],
@@ -69,6 +70,7 @@ describe.each(MODES)("waiting room across two gateways (Redis %s)", (mode) => {
       ]);
     }
 
+    expect(tokens[1]).toEqual(tokens[0]);
     const ours = cfg.redis.keyPrefix;
     const counted: string[][] = [];
     let controllerSeen = 0;

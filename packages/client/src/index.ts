@@ -8,6 +8,7 @@ export {
 } from "./client.js";
 export { ERROR_STATUS, RETRYABLE_CODES, isErrorCode } from "./error-codes.js";
 export { FlashSaleError, FlashSaleTransportError } from "./errors.js";
+export { sha256hex, verifyReceipt, type Draw, type Receipt, type ReceiptCheck } from "./receipt.js";
 export type {
   AnswerInfo,
   CancelledOrder,

@@ -596,6 +596,42 @@ export interface components {
       salt?: string;
       signature?: string;
     };
+    /** @description the waiting room's numbers and state (docs/operations.md#waiting-rooms), for every room sale */
+    RoomStats: {
+      /**
+       * @description where the room stands (docs/operations.md#waiting-rooms)
+       * @enum {string}
+       */
+      state: "NOT_OPEN" | "PRE_QUEUE" | "ADMITTING" | "PAUSED" | "WAITING_FOR_RETURNS" | "SOLD_OUT" | "ENDED";
+      /** Format: date-time */
+      opensAt: string;
+      /** @description sha256hex(seed) of the pre-queue's shuffle */
+      seedCommitment: string;
+      /** @description when the admission loop last published; null before it has run */
+      progressAt: string | null;
+      /** @description buyers in the room */
+      joined: number;
+      /** @description buyers who joined before the start */
+      preQueue: number;
+      /** @description not yet admitted and below the sell-out cutoff */
+      waiting: number;
+      /** @description places admitted so far */
+      admitted: number;
+      /** @description orders reserved (released ones too) */
+      bought: number;
+      /** @description admissions whose window ended without an order (at least) */
+      noShows: number;
+      /** @description admissions per second, last seconds */
+      admissionRate: number;
+      /** @description the learned no-show factor */
+      factor: number;
+      unitsLeft: number;
+      /** @description places from this one on are SOLD_OUT */
+      soldOutFrom: number | null;
+      /** @description no unit can come back */
+      soldOut: boolean;
+      paused: boolean;
+    };
     QueueDraw: {
       saleId: string;
       seed: string;
@@ -696,41 +732,6 @@ export interface components {
       /** @description the order's status after the event */
       status: string;
     };
-    /** @description a room sale's numbers (docs/operations.md#waiting-rooms), from the admission controller's progress */
-    RoomStats: {
-      /** @enum {string} */
-      state: "NOT_OPEN" | "PRE_QUEUE" | "ADMITTING" | "PAUSED" | "WAITING_FOR_RETURNS" | "SOLD_OUT" | "ENDED";
-      /** Format: date-time */
-      opensAt: string;
-      /** @description sha256hex(seed) of the pre-queue's shuffle */
-      seedCommitment: string;
-      /**
-       * Format: date-time
-       * @description when the controller last published; null: not yet
-       */
-      progressAt: string | null;
-      /** @description buyers in the room (pre-queue and later joins) */
-      joined: number;
-      /** @description buyers who joined before the start */
-      preQueueSize: number;
-      /** @description buyers neither admitted nor told SOLD_OUT */
-      waiting: number;
-      /** @description places admitted so far */
-      admitted: number;
-      /** @description admitted places whose admission window is open */
-      inWindow: number;
-      /** @description orders placed by admitted buyers (released ones too) */
-      bought: number;
-      /** @description admitted places whose window ended without an order (a lower bound while windows are open) */
-      noShows: number;
-      /** @description admissions per second over the last few seconds */
-      admissionRate: number;
-      /** @description the learned no-show factor in use */
-      overbookFactor: number;
-      unitsLeft: number;
-      /** @description places from this one on are told SOLD_OUT */
-      soldOutFromPlace: number | null;
-    };
     SaleStats: {
       saleId: string;
       stock: number;
@@ -782,7 +783,7 @@ export interface components {
       };
       /** @description units unaccounted for in Redis, plus the difference between Redis's and MySQL's persisted units: 0 when they agree */
       drift: number;
-      room?: components["schemas"]["RoomStats"];
+      waitingRoom?: components["schemas"]["RoomStats"];
     };
     /** @description what one sweeper pass found and repaired: counts by kind (transfersFinished, unitsMoved, ordersPersisted, ...) */
     Reconciled: {
@@ -1070,7 +1071,7 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "token": "q3V9xL2mN8pR4tY6wZ1aB5cD7eF0gH2j",
+           *       "token": "AQNqd3QBohx0ZcAHBwcHBwcHBwcHBweK4HCm5DascVSimqo_hyqi",
            *       "expiresAt": "2026-11-27T10:02:00.000Z"
            *     }
            */

@@ -9,7 +9,6 @@ import type { RateLimits } from "../../admission/rate-limits.js";
 import type { Logger } from "../../observability/log.js";
 import type { OrderRepository } from "../../persistence/order-repository.js";
 import { saleToJson, WAITING_ROOM_DEFAULTS, type Sale, type WaitingRoomSettings } from "../../reservation/sale.js";
-import type { RoomStats } from "../../waiting-room/room-stats.js";
 import type { SaleOps } from "../../reservation/sale-ops.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 
@@ -23,8 +22,8 @@ export interface AdminRoutesDeps {
   defaultPaymentTimeoutSeconds: number;
   /** The audit log (component "audit"): one info line per change an operator makes. */
   audit: Logger;
-  /** A room sale's numbers, the `room` object of its stats (docs/operations.md#waiting-rooms). */
-  roomStats?: (sale: Sale) => Promise<RoomStats>;
+  /** The waiting room's numbers of a sale (null: no room, or not yet driven). */
+  roomStats?: (sale: Sale) => Promise<object | null>;
 }
 
 /**
@@ -157,8 +156,8 @@ export class AdminRoutes {
     this.putSale = ipLimited(deps.limits, (req) => this.put(req));
     this.stats = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);
-      const room = sale.waitingRoom && deps.roomStats ? { room: await deps.roomStats(sale) } : {};
-      return { status: 200, body: { saleId: sale.saleId, ...(await deps.ops.stats(sale)), ...room } };
+      const [stats, room] = await Promise.all([deps.ops.stats(sale), deps.roomStats?.(sale) ?? null]);
+      return { status: 200, body: { saleId: sale.saleId, ...stats, ...(room ? { waitingRoom: room } : {}) } };
     });
     this.reconcile = ipLimited(deps.limits, async (req) => {
       const sale = await this.sale(req);

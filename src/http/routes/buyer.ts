@@ -35,9 +35,20 @@ export interface BuyerRoutesDeps {
   metrics: Metrics;
   tokenLeadMs: number;
   tokenTtlMs: number;
+  /** How long a used token answers replays (tokens.replaySeconds): past its expiry + this, no record is left. */
+  tokenReplayMs: number;
 }
 
 const REPLAYED = { "idempotent-replayed": "true" };
+
+/** An order attempt past every check of the gateway's, on its way to the reservation. */
+interface Attempt {
+  sale: Sale;
+  userId: string;
+  token: string;
+  tokenExpiresAt: number;
+  quantity: number;
+}
 
 const OUTCOMES = [
   "reserved",
@@ -127,13 +138,11 @@ export class BuyerRoutes {
     }
     if (sale.paused) throw new ApiError("SALE_NOT_LIVE", pausedReason(sale));
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
-    const redis = this.deps.breakers.redis.forBuyer(sale, userId);
-    redis.ensureClosed();
     const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
     if (tokenGate) await tokenGate;
-    const token = this.deps.tokens.mint(sale.saleId, userId);
+    // Signed, never stored: Redis first hears of a token when it buys (reserve records its one use).
     const expiresAt = Math.min(now + this.deps.tokenTtlMs, sale.endsAt);
-    await redis.run(() => this.deps.reservations.issueToken(sale, userId, token, expiresAt));
+    const token = this.deps.tokens.mint(sale.saleId, userId, expiresAt);
     return { status: 201, body: { token, expiresAt: new Date(expiresAt).toISOString() } };
   }
 
@@ -171,22 +180,27 @@ export class BuyerRoutes {
       this.deps.soldOut.shortCircuits++;
       return soldOutReply(false);
     }
-    if (!this.deps.tokens.verify(token, sale.saleId, userId))
+    // -Infinity: an expired token may still have a use record to replay; past expiry + replay window none is left.
+    const check = this.deps.tokens.verify(token, sale.saleId, userId, -Infinity);
+    if (!check.ok || Date.now() >= check.expiresAt + this.deps.tokenReplayMs)
       throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
+    const tokenExpiresAt = check.expiresAt;
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
     this.deps.breakers.redis.forBuyer(sale, userId).ensureClosed();
     this.deps.breakers.rocketmq.ensureClosed();
     const buyerGate = this.deps.limits.buyer(userId);
     const saleGate = this.deps.limits.sale(sale.saleId);
-    if (!buyerGate && !saleGate) return this.reserve(sale, userId, token, quantity, req);
+    const attempt = { sale, userId, token, tokenExpiresAt, quantity };
+    if (!buyerGate && !saleGate) return this.reserve(attempt, req);
     // Both points are taken now (the in-memory limiters count synchronously); both verdicts are awaited.
-    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(sale, userId, token, quantity, req));
+    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(attempt, req));
   }
 
   /** `req`: the request's X-Request-Id and traceparent go into the order message. */
-  private reserve(sale: Sale, userId: string, token: string, quantity: number, req: Req): Promise<HttpReply> {
+  private reserve(attempt: Attempt, req: Req): Promise<HttpReply> {
     const { requestId, traceparent } = req;
-    return this.deps.placer.place({ sale, userId, token, quantity, requestId, traceparent }).then(
+    const { sale, userId, quantity } = attempt;
+    return this.deps.placer.place({ ...attempt, requestId, traceparent }).then(
       (out) => {
         this.count(out);
         return outcomeReply(out, sale, userId, quantity);

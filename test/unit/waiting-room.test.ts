@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import {
+  admissionStep,
+  admittedAt,
+  learnedFactor,
+  type TickCarry,
+  type TickInput,
+} from "../../src/waiting-room/admission-step.js";
+import { emptyProgress, type RoomProgress } from "../../src/waiting-room/room-store.js";
+import { QueueTickets } from "../../src/waiting-room/tickets.js";
+
+describe("queue tickets", () => {
+  const now = 1_800_000_000_000;
+  const old = new QueueTickets([{ kid: "k1", secret: "first-secret-first-secret-000000" }]);
+  const both = new QueueTickets([
+    { kid: "k1", secret: "first-secret-first-secret-000000" },
+    { kid: "k2", secret: "second-secret-second-secret-0000" },
+  ]);
+  const payload = { s: "sale-1", b: "buyer-1", j: now, pq: false, p: 7, x: now + 60_000 };
+
+  it("verifies its own tickets without I/O, and with any listed key (rotation)", () => {
+    const t = old.sign(payload);
+    expect(old.verify(t, "sale-1", "buyer-1", now)).toMatchObject({ ok: true, ticket: { p: 7, k: "k1" } });
+    expect(both.verify(t, "sale-1", "buyer-1", now)).toMatchObject({ ok: true });
+    const fresh = both.sign(payload);
+    expect(both.verify(fresh, "sale-1", "buyer-1", now)).toMatchObject({ ok: true, ticket: { k: "k2" } });
+    expect(old.verify(fresh, "sale-1", "buyer-1", now)).toMatchObject({ ok: false });
+  });
+
+  it("refuses another buyer's, another sale's, expired, forged and malformed tickets", () => {
+    const t = old.sign(payload);
+    expect(old.verify(t, "sale-1", "buyer-2", now)).toEqual({ ok: false, reason: "the ticket is another buyer's" });
+    expect(old.verify(t, "sale-2", "buyer-1", now)).toEqual({ ok: false, reason: "the ticket is for another sale" });
+    expect(old.verify(t, "sale-1", "buyer-1", now + 60_000)).toEqual({ ok: false, reason: "the ticket has expired" });
+    const [body, sig] = t.split(".");
+    const moved = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, "base64url").toString()), p: 1 }));
+    expect(old.verify(`${moved.toString("base64url")}.${sig}`, "sale-1", "buyer-1", now).ok).toBe(false);
+    for (const bad of ["", "x", "a.b", `${body}.`, `.${sig}`, `${body}!.${sig}`, "x".repeat(2000)])
+      expect(old.verify(bad, "sale-1", "buyer-1", now).ok).toBe(false);
+  });
+});
+
+describe("admission step", () => {
+  const base: TickInput = {
+    now: 1000,
+    started: true,
+    joined: 100,
+    preQueue: 0,
+    stock: 10,
+    unitsLeft: 10,
+    ordered: 0,
+    paused: false,
+    margin: null,
+    admissionTtlMs: 10_000,
+    admitPerSecond: 1000,
+    maxOverbook: 3,
+  };
+  const carry = (): TickCarry => ({ allowance: 1000, lastAt: 0, history: [] });
+
+  it("admits up to the stock (factor 1), never more than joined, within the rate", () => {
+    expect(admissionStep(emptyProgress(), carry(), base).admitted).toBe(10);
+    expect(admissionStep(emptyProgress(), carry(), { ...base, joined: 4 }).admitted).toBe(4);
+    expect(admissionStep(emptyProgress(), { allowance: 3, lastAt: 0, history: [] }, base).admitted).toBe(3);
+    expect(admissionStep(emptyProgress(), carry(), { ...base, started: false }).admitted).toBe(0);
+    expect(admissionStep(emptyProgress(), carry(), { ...base, paused: true }).admitted).toBe(0);
+  });
+
+  it("ends windows, learns the factor from them, and admits the places no-shows left", () => {
+    const c = carry();
+    let p: RoomProgress = admissionStep(emptyProgress(), c, base);
+    // Half of the 10 admitted bought; their windows end: the factor becomes 2 (5 units left, 10 more places).
+    p = admissionStep(p, c, { ...base, now: 11_001, unitsLeft: 5, ordered: 5 });
+    expect(p.expired).toBe(10);
+    expect(p.factor).toBe(2);
+    expect(p.admitted).toBe(20);
+    expect(admittedAt(p, 15)).toBe(11_001);
+    expect(admittedAt(p, 5)).toBeNull();
+  });
+
+  it("clamps the factor to [1, maxOverbook]", () => {
+    expect(learnedFactor(1, 100, 0, 3)).toBe(3);
+    expect(learnedFactor(1, 100, 100, 3)).toBe(1);
+    expect(learnedFactor(1, 100, 500, 3)).toBe(1);
+    expect(learnedFactor(1, 5, 0, 3)).toBe(1);
+  });
+
+  it("sets the sell-out cutoff past the unpaid margin, only ever lowers it, and admits below it", () => {
+    const c = carry();
+    let p = admissionStep(emptyProgress(), c, base);
+    p = admissionStep(p, c, { ...base, now: 1200, unitsLeft: 0, ordered: 10, margin: 4 });
+    expect([p.cutoff, p.soldOut]).toEqual([15, false]);
+    // Two units come back: places 11, 12 are admitted (below the cutoff).
+    p = admissionStep(p, c, { ...base, now: 1400, unitsLeft: 2, ordered: 10 });
+    expect([p.admitted, p.cutoff]).toEqual([12, 15]);
+    p = admissionStep(p, c, { ...base, now: 1600, unitsLeft: 0, ordered: 12, margin: 0 });
+    expect([p.cutoff, p.soldOut]).toEqual([13, true]);
+    // More units than the margin said could come back never admit a place told SOLD_OUT.
+    p = admissionStep(p, c, { ...base, now: 1800, unitsLeft: 5, ordered: 12 });
+    expect(p.admitted).toBe(12);
+  });
+});
