@@ -13,6 +13,7 @@ import { compiledScript, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, T
 import { dropPrefix } from "./lib/redis.js";
 import { soldOutSale, type GatewayChild } from "./reject-path.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
+import { proofFor } from "../support/pow-answer.js";
 
 /**
  * Waiting-room polls against the sold-out reject path, on one gateway, by the server CPU each answer costs.
@@ -62,7 +63,12 @@ export const roomPoll: Benchmark = {
   description: "waiting-room polls ÷ the sold-out reject path, requests per server CPU second, one gateway",
   target: 0.8,
   async run() {
-    const env = benchEnv({ FLASHSALE__SOLDOUT__TTLMS: String(FLAG_TTL_MS) });
+    // A small proof of work: the joins are setup, not what is measured.
+    const env = benchEnv({
+      FLASHSALE__SOLDOUT__TTLMS: String(FLAG_TTL_MS),
+      FLASHSALE__ADMISSION__PROOFOFWORK__FLOOR: "50",
+      FLASHSALE__ADMISSION__PROOFOFWORK__CEILING: "100",
+    });
     const cfg = benchConfig(env);
     if (cfg.redis.mode !== "standalone") throw new Error("room-poll runs against standalone Redis");
     let gateway: TsChild | undefined;
@@ -208,8 +214,10 @@ async function roomSale(cfg: Config, gw: GatewayChild): Promise<{ requests: Pool
   for (let i = 0; i < FRONT + BUYERS; i++) {
     const user = `waiter-${i}`;
     const headers = { authorization: `Bearer ${jwt(user)}` };
-    // Until the proof of work is merged any non-empty proof passes (src/waiting-room/seams.ts).
-    const r = await api.call("POST", `/v1/sales/${saleId}/queue`, { headers, body: { proof: "bench" } });
+    const challenge = await api.call("GET", `/v1/sales/${saleId}/queue/challenge`, { headers });
+    expect(`challenge for ${user}`, challenge, 200);
+    const proof = proofFor(challenge.body);
+    const r = await api.call("POST", `/v1/sales/${saleId}/queue`, { headers, body: { proof } });
     expect(`join ${user}`, r, 201);
     if (i >= FRONT)
       requests.push({

@@ -12,6 +12,7 @@ import { admissionOverhead } from "./admission-overhead.js";
 import { endToEnd } from "./end-to-end.js";
 import { memory } from "./memory.js";
 import { paymentCallbacks } from "./payment-callbacks.js";
+import { powSolve } from "./pow-solve.js";
 import { replicaAcksCost } from "./replica-acks.js";
 import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
@@ -39,7 +40,7 @@ const BENCHMARKS: Benchmark[] = [
   tokenIssue,
 ];
 // Sizes rather than rates: figures without a baseline ratio.
-const MEASUREMENTS: Measurement[] = [memory];
+const MEASUREMENTS: Measurement[] = [memory, powSolve];
 
 /**
  * Every benchmark measures the gateway as production runs it, compiled: this process (under tsx) only

@@ -1,15 +1,41 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 import type { Config } from "../config/schema.js";
 import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
+import type { RedisClient } from "../redis/client.js";
 import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";
 
 type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
-export type LimiterName = "ip" | "buyer" | "sale" | "token_issue";
+export type LimiterName = "ip" | "buyer" | "sale" | "token_issue" | "queue_join_buyer" | "queue_join_ip";
 
 const NOOP = () => {};
 /** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
 const MAX_CACHED_ADDRESSES = 50_000;
+
+/** The in-memory limiter standing in for a Redis-backed one while Redis is sick; counts how often it does. */
+class InsuranceLimiter extends RateLimiterMemory {
+  constructor(
+    opts: ConstructorParameters<typeof RateLimiterMemory>[0],
+    private readonly used: Cell,
+  ) {
+    super(opts);
+  }
+
+  override consume(
+    key: string | number,
+    points?: number,
+    options?: { [key: string]: unknown },
+  ): Promise<RateLimiterRes> {
+    this.used.n++;
+    return super.consume(key, points, options);
+  }
+}
 
 /** One limiter as the request path sees it: consume a point or fail with 429 RATE_LIMITED and Retry-After. */
 class Gate {
@@ -37,7 +63,7 @@ class Gate {
         "retry-after": String(seconds),
       });
     }
-    // The limiter itself failed: a broken limiter must not refuse buyers.
+    // The limiter itself failed (Redis and its insurance both): a broken limiter must not refuse buyers.
     this.failedOpen.n++;
   };
 }
@@ -53,12 +79,38 @@ function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
 }
 
 /**
+ * A limiter kept in Redis, cluster-wide, with an in-memory insurance limiter of the same settings that
+ * decides when Redis errs or takes longer than timeoutMs (a stuck call would hold the request).
+ */
+function redisLimiter(
+  o: { redis: RedisClient; keyPrefix: string; cfg: LimiterConfig; timeoutMs: number },
+  insuranceUsed: Cell,
+): RateLimiterAbstract {
+  const { points, durationSeconds: duration, blockSeconds: blockDuration } = o.cfg;
+  const insurance = new InsuranceLimiter({ keyPrefix: "", points, duration, blockDuration }, insuranceUsed);
+  const limiter = new RateLimiterRedis({
+    storeClient: o.redis,
+    keyPrefix: o.keyPrefix,
+    points,
+    duration,
+    blockDuration,
+    rejectIfRedisNotReady: true,
+    // Once over the limit, the rest of the window is answered from memory, without Redis.
+    inMemoryBlockOnConsumed: points + 1,
+    // No insurance of its own: the wrapper below falls back on errors and on timeouts alike, and a
+    // second fallback here (when a timed-out call fails later) would take the point twice.
+  });
+  return new RLWrapperTimeouts({ limiter, insuranceLimiter: insurance, timeoutMs: o.timeoutMs });
+}
+
+/**
  * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale and token issuance per
- * buyer and sale are local to the process (RateLimiterMemory): no request pays a Redis round trip for them,
- * and the limits are per process. (Token issuance was limited in Redis, cluster-wide, while each token cost a
- * Redis record; a signed token costs none, and whatever a buyer's tokens, the per-buyer limit of the sale
- * holds in the reserve script.) Each check returns undefined when no limit applies, so a disabled limiter
- * costs nothing, not even a promise.
+ * buyer and sale are local to the process (RateLimiterMemory): the hot path never pays a Redis round trip
+ * for them, and the limits are per process (a signed token costs no Redis record, and the reserve script
+ * holds the per-buyer limit). Waiting-room joins per buyer and per address are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
+ * its attempts over every gateway; when Redis is slow or down, an in-memory insurance limiter with the
+ * same settings answers instead. Each check returns undefined when no limit applies, so a
+ * disabled limiter costs nothing, not even a promise.
  */
 export class RateLimits {
   private readonly gates: Record<LimiterName, Gate> | null;
@@ -67,7 +119,7 @@ export class RateLimits {
   /** (peer, X-Forwarded-For) → the limiter key, or null when exempt: parsing them costs more than the limiter. */
   private readonly clientKeys = new Map<string, string | null>();
 
-  constructor(cfg: Config["admission"], metrics: Metrics) {
+  constructor(cfg: Config["admission"], redis: RedisClient, redisKeyPrefix: string, metrics: Metrics) {
     const rl = cfg.rateLimits;
     this.clientIp = new ClientIpResolver(cfg.trustedProxies);
     this.exempt = new AddressSet(rl.exemptIps);
@@ -79,6 +131,11 @@ export class RateLimits {
       "Limiter failures let through (fail open) by limiter",
       ["limiter"],
     );
+    const insurance = metrics.counter(
+      "flashsale_rate_limiter_insurance_total",
+      "Checks answered by the in-memory insurance limiter while Redis was sick",
+      ["limiter"],
+    );
     const cells = (name: LimiterName) => ({
       limited: limited.cell({ limiter: name }),
       failedOpen: failedOpen.cell({ limiter: name }),
@@ -87,11 +144,25 @@ export class RateLimits {
       this.gates = null;
       return;
     }
+    const redisGate = (name: LimiterName, cfg: LimiterConfig, keyPrefix: string, timeoutMs: number) =>
+      new Gate(
+        name,
+        redisLimiter(
+          { redis, keyPrefix: `${redisKeyPrefix}${keyPrefix}`, cfg, timeoutMs },
+          insurance.cell({ limiter: name }),
+        ),
+        cells(name),
+      );
+    const q = rl.queueJoin;
     this.gates = {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
+      // In memory: a signed purchase token costs no Redis record, and the reserve script holds the sale's
+      // per-buyer limit whatever tokens a buyer collects from several gateways.
       token_issue: new Gate("token_issue", memoryLimiter(rl.tokenIssue), cells("token_issue")),
+      queue_join_buyer: redisGate("queue_join_buyer", q.buyer, "rl:qjb", q.redisTimeoutMs),
+      queue_join_ip: redisGate("queue_join_ip", q.ip, "rl:qji", q.redisTimeoutMs),
     };
   }
 
@@ -129,7 +200,25 @@ export class RateLimits {
     return this.gates?.sale.consume(saleId);
   }
 
-  /** Purchase tokens per buyer and sale, in this process. */
+  /**
+   * A waiting-room join (`POST /v1/sales/{saleId}/queue`), cluster-wide through Redis: per client address
+   * and sale first (exempt addresses skip it), then per buyer and sale; a refusal by the first takes no
+   * point from the second. Call it before the proof is checked, so a flood of bad proofs is limited too.
+   */
+  queueJoin(
+    saleId: string,
+    userId: string,
+    req: { readonly remoteIp: string; readonly forwardedFor: string },
+  ): Promise<void> | undefined {
+    const gates = this.gates;
+    if (!gates) return undefined;
+    const address = this.clientKey(req.remoteIp, req.forwardedFor);
+    // Sale ids never contain '|', so the keys are unambiguous.
+    const buyer = () => gates.queue_join_buyer.consume(`${saleId}|${userId}`);
+    return address === null ? buyer() : gates.queue_join_ip.consume(`${saleId}|${address}`).then(buyer);
+  }
+
+  /** Purchase tokens per buyer and sale, in this process (issuing a signed token writes nothing). */
   tokenIssue(saleId: string, userId: string): Promise<void> | undefined {
     // Sale ids never contain '|', so the key is unambiguous.
     return this.gates?.token_issue.consume(`${saleId}|${userId}`);

@@ -262,8 +262,25 @@ export const configSchema = z
             sale: limiterSchema,
             // redisTimeoutMs: read while this limiter lived in Redis; accepted (and ignored) so older configs load.
             tokenIssue: limiterSchema.extend({ redisTimeoutMs: positiveInt.max(10_000).optional() }).strict(),
+            /** Joins of a sale's waiting room per buyer and per client address, in Redis (cluster-wide). */
+            queueJoin: z
+              .object({ buyer: limiterSchema, ip: limiterSchema, redisTimeoutMs: positiveInt.max(10_000) })
+              .strict(),
           })
           .strict(),
+        /**
+         * The waiting room's proof of work (docs/proof-of-work.md): hmacKey signs the challenges (null: derived
+         * from auth.userJwtSecret); maxnumber runs from floor to ceiling with demand ÷ stock.
+         */
+        proofOfWork: z
+          .object({
+            hmacKey: z.string().min(16, "expected at least 16 characters").nullable(),
+            floor: positiveInt.max(2 ** 32),
+            ceiling: positiveInt.max(2 ** 32),
+            challengeTtlSeconds: positiveInt.max(3600),
+          })
+          .strict()
+          .refine((p) => p.ceiling >= p.floor, { path: ["ceiling"], message: "expected at least floor" }),
         breakers: z
           .object({
             enabled: z.boolean(),

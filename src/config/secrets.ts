@@ -5,7 +5,8 @@ import { adminTokens, type Config } from "./schema.js";
  * purchase tokens unless `auth.purchaseTokenKeys` lists their own) needs a key at least as long as its hash, 256 bits (RFC 7518 §3.2); the payment webhook's
  * HMAC-SHA256 key gets the same rule (RFC 2104 §3: a key shorter than the hash's 32 bytes weakens it); the
  * admin token is a bearer password that anyone who reaches the port may guess at, so it gets the same 256
- * bits (as 43 base64 characters from `openssl rand -base64 32`, say).
+ * bits (as 43 base64 characters from `openssl rand -base64 32`, say). The waiting room's proof-of-work
+ * key (`admission.proofOfWork.hmacKey`, when set) signs challenges with HMAC-SHA256: the same rule.
  */
 export const MIN_SECRET_BYTES = 32;
 
@@ -78,6 +79,9 @@ export function productionSecretProblems(cfg: Config, defaults: Config): string[
   for (const [i, k] of (cfg.auth.purchaseTokenKeys ?? []).entries())
     secrets.push([`auth.purchaseTokenKeys[${i}].secret`, k.secret]);
   secrets.push(["payments.webhookSecret", cfg.payments.webhookSecret]);
+  // null: the key is derived from auth.userJwtSecret, checked above.
+  const powKey = cfg.admission.proofOfWork.hmacKey;
+  if (powKey !== null) secrets.push(["admission.proofOfWork.hmacKey", powKey]);
 
   const problems: string[] = [];
   for (const [key, value] of secrets) {

@@ -47,6 +47,7 @@ export const REDACT_PATHS: string[] = [
   "auth.purchaseTokenKeys[*].secret",
   "*.auth.purchaseTokenKeys[*].secret",
   "*.payments.webhookSecret",
+  "*.admission.proofOfWork.hmacKey",
   "mysql.shards[*].password",
   "*.mysql.shards[*].password",
 ];

@@ -29,7 +29,11 @@ import { RoomController } from "../waiting-room/room-controller.js";
 import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
 import { readRoomStats } from "../waiting-room/room-overview.js";
-import { ANY_PROOF, SignedAdmissionTokens } from "../waiting-room/seams.js";
+import { SignedAdmissionTokens } from "../waiting-room/seams.js";
+import { ProofOfWork } from "../waiting-room/proof-of-work.js";
+import { roomProofOfWork } from "../waiting-room/proof-of-work-room.js";
+import type { Sale } from "../reservation/sale.js";
+import type { Config } from "../config/schema.js";
 import { CachingQueueTickets } from "../waiting-room/ticket-cache.js";
 
 export type { OpsHttpServer };
@@ -142,12 +146,12 @@ export class HttpRole {
       "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)",
       () => auth.jwks?.fetches ?? 0,
     );
-    const limits = new RateLimits(cfg.admission, metrics);
+    const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
     const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
     const tickets = CachingQueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
     const rooms = new RoomService(roomStore, progress, tickets, new SignedAdmissionTokens(tokens));
     return {
-      queue: new QueueRoutes({ auth, sales, rooms, tickets, proof: ANY_PROOF, limits, breakers }),
+      queue: new QueueRoutes({ auth, sales, rooms, tickets, limits, breakers, ...roomProof(cfg, progress) }),
       buyer: new BuyerRoutes({
         auth,
         tokens,
@@ -217,6 +221,18 @@ export class HttpRole {
   disconnect(): void {
     this.subscriber?.disconnect();
   }
+}
+
+/**
+ * The join's proof of work (docs/proof-of-work.md): challenges scaled by the room's demand (buyers not yet
+ * admitted) over the units left, both read from this process's progress copy.
+ */
+function roomProof(cfg: Config, progress: ProgressCache) {
+  const pow = ProofOfWork.fromConfig(cfg.admission.proofOfWork, cfg.auth.userJwtSecret);
+  return roomProofOfWork(pow, async (sale: Sale) => {
+    const p = await progress.get(sale.saleId);
+    return p ? { demand: Math.max(0, p.joined - p.admitted), stock: p.unitsLeft } : { demand: 0, stock: sale.stock };
+  });
 }
 
 /**

@@ -20,7 +20,17 @@ const AFTER_END_MS = 60_000;
 interface Driven {
   progress: RoomProgress;
   carry: TickCarry;
+  /** When the unpaid units may be read again (the ledger scan). */
+  marginDueAt: number;
 }
+
+/**
+ * The ledger is scanned for unpaid units at once when the stock runs out (the sell-out cutoff within a
+ * tick), then, while units are unpaid (each payment lowers the cutoff), again after DUTY_FACTOR times the
+ * last scan's duration (every tick for a small sale): a scan reads every order of the sale, and back to back
+ * those scans would take the CPU the buyers need (the sweep loop's rule too).
+ */
+const DUTY_FACTOR = 4;
 
 /**
  * The admission controller: every gateway process runs this loop, and a Redis lease per sale (the sweeper's
@@ -128,7 +138,7 @@ export class RoomController {
     if (!d) {
       // Taking over (or starting): go on from what the last holder published.
       const progress = (await this.store.readProgress(saleId)) ?? emptyProgress();
-      d = { progress, carry: { allowance: 0, lastAt: 0, history: [] } };
+      d = { progress, carry: { allowance: 0, lastAt: 0, history: [] }, marginDueAt: 0 };
       this.driven.set(saleId, d);
     }
     d.progress = await this.next(sale, d, now);
@@ -147,7 +157,13 @@ export class RoomController {
     ]);
     const unitsLeft = stocks.reduce((a, b) => a + b, 0) + inFlight;
     // Only once the stock is out, and until nothing can come back: a read of every ledger record.
-    const margin = unitsLeft === 0 && !d.progress.soldOut ? await this.unpaidUnits(sale) : null;
+    const due = d.progress.margin === null || now >= d.marginDueAt;
+    let margin: number | null = null;
+    if (unitsLeft === 0 && !d.progress.soldOut && due) {
+      const t0 = Date.now();
+      margin = await this.unpaidUnits(sale);
+      d.marginDueAt = Date.now() + DUTY_FACTOR * (Date.now() - t0);
+    }
     const started = counts.frozen !== null;
     return admissionStep(d.progress, d.carry, {
       now,

@@ -27,8 +27,3 @@ export class SignedAdmissionTokens implements AdmissionTokens {
 export interface ProofCheck {
   verify(proof: unknown, saleId: string, buyerId: string): boolean | Promise<boolean>;
 }
-
-/** Until the proof of work is merged: any non-empty string passes (a missing proof is still refused). */
-export const ANY_PROOF: ProofCheck = {
-  verify: (proof) => typeof proof === "string" && proof.length > 0,
-};

@@ -1,4 +1,5 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
+import { proofFor } from "../../support/pow-answer.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
@@ -323,8 +324,11 @@ describe("OpenAPI document", () => {
     const putRoom = await api.call("PUT", `/v1/admin/sales/${roomId}`, { headers: api.admin(), body: roomSale });
     check(putRoom, "/v1/admin/sales/{saleId}", "put", 201);
     check(await api.sale(roomId), "/v1/sales/{saleId}", "get", 200);
+    const challenge = await api.call("GET", `/v1/sales/${roomId}/queue/challenge`, { headers: api.buyer(buyer) });
+    check(challenge, "/v1/sales/{saleId}/queue/challenge", "get", 200);
+    const proof = proofFor(challenge.body);
     const joinRoom = () =>
-      api.call("POST", `/v1/sales/${roomId}/queue`, { headers: api.buyer(buyer), body: { proof: "p" } });
+      api.call("POST", `/v1/sales/${roomId}/queue`, { headers: api.buyer(buyer), body: { proof } });
     const joined = await joinRoom();
     check(joined, "/v1/sales/{saleId}/queue", "post", 201);
     check(await joinRoom(), "/v1/sales/{saleId}/queue", "post", 200);
@@ -335,8 +339,6 @@ describe("OpenAPI document", () => {
       "get",
       200,
     );
-    const challenge = await api.call("GET", `/v1/sales/${roomId}/queue/challenge`, { headers: api.buyer(buyer) });
-    check(challenge, "/v1/sales/{saleId}/queue/challenge", "get", 200);
     check(await api.call("GET", `/v1/sales/${roomId}/queue/draw`), "/v1/sales/{saleId}/queue/draw", "get", 200);
     const roomStats = await api.stats(roomId);
     check(roomStats, "/v1/admin/sales/{saleId}/stats", "get", 200);

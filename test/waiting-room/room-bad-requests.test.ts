@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { QueueTickets } from "../../src/waiting-room/tickets.js";
 import { Api, MODES, rid, startGateway, testConfig } from "../helpers/env.js";
-import { join, putRoomSale } from "./room-helpers.js";
+import { join, putRoomSale, solved } from "./room-helpers.js";
 
 interface Row {
   name: string;
   method: "GET" | "POST";
   path: () => string;
   headers: () => Record<string, string>;
+  /** The body, or a function making it when the row runs (for values made in beforeAll). */
   body?: unknown;
   raw?: string;
   status: number;
@@ -31,10 +32,16 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
   const victim = "victim-1";
   let ticket = "";
   let otherTicket = "";
+  /** Proofs that do not answer: a wrong number, another buyer's, another sale's. */
+  let wrongNumber = "";
+  let othersProof = "";
+  let otherSalesProof = "";
 
   beforeAll(async () => {
     ({ gw, api } = await startGateway(
-      testConfig(mode, { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }),
+      testConfig(mode, {
+        admission: { rateLimits: { buyer: { points: 1_000_000 }, queueJoin: { buyer: { points: 1_000_000 } } } },
+      }),
     ));
     // Starts in a minute: the victim is in the pre-queue, nothing is admitted while the table runs.
     await putRoomSale(api, saleId, { stock: 5, startInMs: 60_000, shards: 2 });
@@ -43,6 +50,10 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
     expect((await api.putSale(plainSale, { stock: 5 })).status).toBe(201);
     ticket = (await join(api, saleId, victim)).body.ticket;
     otherTicket = (await join(api, otherSale, victim)).body.ticket;
+    const good = JSON.parse(Buffer.from(await solved(api, saleId, "newcomer-1"), "base64").toString());
+    wrongNumber = Buffer.from(JSON.stringify({ ...good, number: good.number + 1 })).toString("base64");
+    othersProof = await solved(api, saleId, "someone-else");
+    otherSalesProof = await solved(api, otherSale, "newcomer-1");
   });
   afterAll(() => gw?.close());
 
@@ -167,6 +178,42 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
       code: "INVALID_PROOF",
     },
     {
+      name: "join with a wrong puzzle answer",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: () => ({ proof: wrongNumber }),
+      status: 403,
+      code: "INVALID_PROOF",
+    },
+    {
+      name: "join with another buyer's solved puzzle",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: () => ({ proof: othersProof }),
+      status: 403,
+      code: "INVALID_PROOF",
+    },
+    {
+      name: "join with another sale's solved puzzle",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: () => ({ proof: otherSalesProof }),
+      status: 403,
+      code: "INVALID_PROOF",
+    },
+    {
+      name: "join with a proof that is not an ALTCHA payload",
+      method: "POST",
+      path: queue,
+      headers: () => api.buyer("newcomer-1"),
+      body: { proof: "any" },
+      status: 403,
+      code: "INVALID_PROOF",
+    },
+    {
       name: "join with an empty proof",
       method: "POST",
       path: queue,
@@ -263,7 +310,8 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
     const before = await snapshot();
     expect(Object.keys(before.members)).toEqual([victim]);
     for (const row of rows) {
-      const r = await api.call(row.method, row.path(), { headers: row.headers(), body: row.body, raw: row.raw });
+      const body = typeof row.body === "function" ? (row.body as () => unknown)() : row.body;
+      const r = await api.call(row.method, row.path(), { headers: row.headers(), body, raw: row.raw });
       expect([r.status, r.body?.error?.code], row.name).toEqual([row.status, row.code]);
     }
     expect(await snapshot()).toEqual(before);

@@ -1,4 +1,5 @@
 import { waitFor } from "../../stack/proc.js";
+import { proofFor } from "../../support/pow-answer.js";
 import type { Api } from "../helpers/env.js";
 
 export interface RoomSpec {
@@ -30,8 +31,18 @@ export async function putRoomSale(api: Api, saleId: string, s: RoomSpec) {
   return r.body;
 }
 
-export const join = (api: Api, saleId: string, user: string, proof: unknown = "any") =>
-  api.call("POST", `/v1/sales/${saleId}/queue`, { headers: api.buyer(user), body: { proof } });
+/** The buyer's solved proof of work for this sale (GET .../queue/challenge, answered in Node). */
+export async function solved(api: Api, saleId: string, user: string): Promise<string> {
+  const c = await api.call("GET", `/v1/sales/${saleId}/queue/challenge`, { headers: api.buyer(user) });
+  if (c.status !== 200) throw new Error(`challenge: ${c.status} ${JSON.stringify(c.body)}`);
+  return proofFor(c.body);
+}
+
+/** A join with a solved proof (or the `proof` given, as is). */
+export async function join(api: Api, saleId: string, user: string, proof?: unknown) {
+  const body = { proof: proof === undefined ? await solved(api, saleId, user) : proof };
+  return api.call("POST", `/v1/sales/${saleId}/queue`, { headers: api.buyer(user), body });
+}
 
 export const poll = (api: Api, saleId: string, user: string, ticket: string) =>
   api.call("GET", `/v1/sales/${saleId}/queue`, { headers: { ...api.buyer(user), "queue-ticket": ticket } });

@@ -21,8 +21,8 @@ export interface QueueRoutesDeps {
   proof: ProofCheck;
   limits: RateLimits;
   breakers: Breakers;
-  /** The challenge of a join (H2's proof of work); absent until it is merged: 404 NO_WAITING_ROOM-like refusal. */
-  challenge?: (sale: Sale, buyer: string) => Promise<unknown>;
+  /** A proof-of-work challenge for this buyer and sale (proof-of-work-room.ts). */
+  challenge: (sale: Sale, buyer: string) => Promise<unknown>;
 }
 
 /** The only field of a join's body. */
@@ -78,6 +78,8 @@ export class QueueRoutes {
     if (now < opensAt(sale))
       throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(opensAt(sale)).toISOString()}`);
     if (now >= sale.endsAt) throw new ApiError("SALE_NOT_LIVE", "the sale has ended");
+    // Every join attempt counts (per address and per buyer, cluster-wide), before the proof is looked at.
+    await this.deps.limits.queueJoin(sale.saleId, buyer, req);
     const redis = this.deps.breakers.redis.forSale(sale.saleId);
     // A re-join needs no proof: the same ticket again.
     const again = await redis.run(() => this.deps.rooms.rejoin(sale, buyer));
@@ -107,9 +109,7 @@ export class QueueRoutes {
     const buyer = await buyerOf(this.deps.auth, req);
     const sale = await this.roomSale(req);
     jsonObject(req.body, req.contentType, NO_FIELDS);
-    const c = this.deps.challenge?.(sale, buyer);
-    if (c === undefined) return { status: 200, body: { algorithm: "none", note: "no proof of work required yet" } };
-    return { status: 200, body: await c };
+    return { status: 200, body: await this.deps.challenge(sale, buyer) };
   }
 
   private async drawOf(req: Req): Promise<HttpReply> {
