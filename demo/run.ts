@@ -223,7 +223,10 @@ async function theDrop(api: ApiClient, port: number, saleId: string): Promise<Dr
   console.log(
     `sale ${saleId}: ${STOCK} units on ${SHARDS} shards, ${BUYERS} buyers, limit ${LIMIT} per buyer, payment timeout ${PAYMENT_TIMEOUT_SECONDS} s`,
   );
+  const tokensFrom = Date.now();
   const buyers = await takeTokens(api, saleId);
+  const tokenMs = Date.now() - tokensFrom;
+  console.log(`tokens: ${buyers.length} in ${tokenMs} ms (${Math.round(buyers.length / (tokenMs / 1000))}/s)`);
   await sleep(Math.max(0, startsAt - Date.now()));
 
   const conns = await HttpConnection.openMany(port, CONCURRENCY);

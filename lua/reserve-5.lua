@@ -3,9 +3,10 @@
   the per-buyer limit, takes stock, writes the reservation record, indexes it for the sweeper and stores the
   outcome under the token for replays. Tokens are signed (src/admission/purchase-token.ts): the gateway has
   checked the signature and the binding to buyer and sale; an unused token has no record here, the first
-  use creates it (kept until the token's expiry + the replay window, so it cannot buy twice). Every check runs before the first write: all or nothing. An attempt
-  that reserves nothing (any final answer but Ok) tombstones its order id, so every order id of a committed
-  group message has a ledger record, and one without a record is evidence of a lost reservation.
+  use creates it (kept until the token's expiry + the replay window, so it cannot buy twice). Every check
+  runs before the first write: all or nothing. An attempt that reserves nothing (any final answer but Ok)
+  tombstones its order id, so every order id of a committed group message has a ledger record, and one
+  without a record is evidence of a lost reservation.
   KEYS[1] tok      token use record             {sale:shard}:tok:<token>   u buyer, q qty, c code, o order id
   KEYS[2] stock    shard stock counter          {sale:shard}:stock
   KEYS[3] buyers   per-buyer bought quantity    {sale:shard}:buyers

@@ -15,6 +15,7 @@ import { eachIndex } from "../lib/reserve-work.js";
  * POST /v1/sales/{saleId}/tokens, after the JWT and the sale's window, as each version does it.
  *
  * - `signed`: the in-memory issuance limiter (admission.rateLimits.tokenIssue) and PurchaseTokens.mint, no I/O.
+ * - `mint`: PurchaseTokens.mint alone, what a waiting room's admission pays per token.
  * - `redis`: the path before signed tokens, kept here only as the baseline: the cluster-wide issuance limiter
  *   (RateLimiterRedis in RLWrapperTimeouts, as rate-limits.ts had it) and the `issue-token` script (its text
  *   below, as lua/issue-token-1.lua was), two Redis round trips on the gateway's one ioredis connection,
@@ -23,7 +24,7 @@ import { eachIndex } from "../lib/reserve-work.js";
  * Every token is a new buyer's (no 429 on either side). Config comes from FLASHSALE__* like the gateway's.
  */
 export interface TokenJob {
-  mode: "signed" | "redis";
+  mode: "signed" | "mint" | "redis";
   saleId: string;
   shards: number;
   calls: number;
@@ -89,6 +90,10 @@ async function issueSigned(job: TokenJob, userId: string, expiresAt: number): Pr
   return signed.tokens.mint(job.saleId, userId, expiresAt);
 }
 
+function mintOnly(job: TokenJob, userId: string, expiresAt: number): Promise<string> {
+  return Promise.resolve(signed.tokens.mint(job.saleId, userId, expiresAt));
+}
+
 async function issueLegacy(job: TokenJob, userId: string, expiresAt: number): Promise<string> {
   await legacy.limiter.consume(`${job.saleId}|${userId}`);
   const token = legacyMint(legacy.key, job.saleId, userId);
@@ -99,7 +104,7 @@ async function issueLegacy(job: TokenJob, userId: string, expiresAt: number): Pr
 }
 
 async function run(job: TokenJob): Promise<TokenResult> {
-  const issue = job.mode === "signed" ? issueSigned : issueLegacy;
+  const issue = { signed: issueSigned, mint: mintOnly, redis: issueLegacy }[job.mode];
   const expiresAt = Date.now() + cfg.tokens.ttlSeconds * 1000;
   const lat = new LatencyRecorder();
   const t0 = process.hrtime.bigint();

@@ -18,7 +18,7 @@ export const TOKEN_KEY_ID_RE = /^[A-Za-z0-9_-]{1,8}$/;
 /** The id of the key derived from `auth.userJwtSecret` when `auth.purchaseTokenKeys` is absent. */
 export const DERIVED_KEY_ID = "jwt";
 
-/** Random nonces drawn from one buffer refilled 1024 at a time: a randomBytes call per token cost more than its MAC. */
+/** Nonces from one random buffer refilled 1024 at a time: a randomBytes call per token cost more than its MAC. */
 const noncePool = Buffer.allocUnsafe(NONCE_BYTES * 1024);
 let nonceAt = noncePool.length;
 
@@ -37,10 +37,10 @@ export type TokenCheck = { ok: true; expiresAt: number; id: string } | { ok: fal
 
 /**
  * Signed purchase tokens: base64url of `version | kid length | kid | expiry (unix ms) | nonce | MAC`, the MAC
- * (HMAC-SHA256, 128 bits) over those bytes and the sale and buyer ids, under the key the kid names. A
- * gateway mints and checks one without I/O (the layout: reservation/token-format.ts); Redis sees a token only when it buys, and the reserve script
- * then records its one use (docs/api.md "Purchase tokens"). Keys rotate: mint with the first listed, verify
- * with any listed.
+ * (HMAC-SHA256, 128 bits) over those bytes and the sale and buyer ids, under the key the kid names (the
+ * layout: reservation/token-format.ts). A gateway mints and checks one without I/O; Redis sees a token only
+ * when it buys, and the reserve script then records its one use (docs/api.md "Purchase tokens"). Keys
+ * rotate: mint with the first listed, verify with any listed.
  */
 export class PurchaseTokens {
   private readonly keys: Map<string, Buffer>;

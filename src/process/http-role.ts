@@ -87,8 +87,7 @@ export class HttpRole {
         soldOut.clear(saleId);
       },
     });
-    const channels = this.saleChannels;
-    sales.onLoaded = (sale) => channels.watch(sale);
+
     metrics.counterFrom(
       "flashsale_sold_out_short_circuits_total",
       "Order attempts answered SOLD_OUT from the local flag, without Redis",
@@ -105,6 +104,12 @@ export class HttpRole {
       `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
       metrics,
     );
+    const channels = this.saleChannels;
+    const rooms = this.roomController;
+    sales.onLoaded = (sale) => {
+      if (sale.waitingRoom) rooms.watch(sale.saleId);
+      return channels.watch(sale);
+    };
     const routes = this.routes(wiring, roomStore, this.roomProgress);
     const common = {
       maxBodyBytes: cfg.server.maxBodyBytes,

@@ -56,11 +56,6 @@ export class Keys {
     };
   }
 
-  /** Set of the sale ids that have a waiting room (the admission loop's work list). */
-  get rooms(): string {
-    return `${this.prefix}rooms`;
-  }
-
   /** Sales whose every order is final: the sweep loop leaves them be. */
   get settledSales(): string {
     return `${this.prefix}settled`;

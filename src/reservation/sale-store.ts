@@ -259,8 +259,6 @@ export class SaleStore {
     const shards = Math.max(warmed, sale.shards, (await warmedShards(this.redis, this.keys, sale.saleId))?.shards ?? 0);
     await this.redis.hset(this.keys.saleShards, sale.saleId, `${shards}|${expiresAt}`);
     await this.redis.sadd(this.keys.salesIndex, sale.saleId);
-    // The admission loop's work list (it drops a sale whose room went away).
-    if (sale.waitingRoom) await this.redis.sadd(this.keys.rooms, sale.saleId);
     return key;
   }
 

@@ -12,8 +12,6 @@ import { gaugeValues, ROOM_GAUGE_STATES, roomNumbers } from "./room-stats.js";
 export const TICK_MS = 200;
 /** The lease outlives a few missed ticks; another process takes over a room after it lapses. */
 const LEASE_MS = 2000;
-/** How often the list of rooms is read again. */
-const LIST_MS = 1000;
 /** A room is driven until this long after its sale's end (its last answers), then dropped from the list. */
 const AFTER_END_MS = 60_000;
 
@@ -40,8 +38,8 @@ const DUTY_FACTOR = 4;
 export class RoomController {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private rooms: string[] = [];
-  private listedAt = 0;
+  /** The rooms this process has seen (a sale with a room loaded here): the ones it may drive. */
+  private readonly rooms = new Set<string>();
   private readonly driven = new Map<string, Driven>();
   /** Ticks that failed (Redis away): the next tick tries again. */
   failures = 0;
@@ -112,20 +110,25 @@ export class RoomController {
     return this.driven.get(saleId)?.progress;
   }
 
+  /**
+   * A sale with a room was loaded here (a buyer joined or polled through this process, or an operator read
+   * it): from now on this process competes for its lease. A process no buyer reaches drives nothing, and
+   * costs Redis nothing while no room is live.
+   */
+  watch(saleId: string): void {
+    this.rooms.add(saleId);
+  }
+
   async tickAll(now = Date.now()): Promise<void> {
-    if (now - this.listedAt >= LIST_MS) {
-      this.rooms = await this.store.rooms();
-      this.listedAt = now;
-    }
-    await Promise.all(this.rooms.map((id) => this.tickRoom(id, now).catch(() => void this.failures++)));
+    await Promise.all([...this.rooms].map((id) => this.tickRoom(id, now).catch(() => void this.failures++)));
   }
 
   private async tickRoom(saleId: string, now: number): Promise<void> {
     const sale = await this.sales.get(saleId);
-    // Gone, put again without a room, or long over: off the list (a re-put with a room lists it again).
+    // Gone, put again without a room, or long over: off the list (a later load with a room lists it again).
     if (!sale?.waitingRoom || now >= sale.endsAt + AFTER_END_MS) {
       this.driven.delete(saleId);
-      await this.store.dropRoom(saleId);
+      this.rooms.delete(saleId);
       return;
     }
     if (now < sale.startsAt - sale.waitingRoom.opensSecondsBefore * 1000) return;

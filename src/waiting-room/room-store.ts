@@ -162,17 +162,4 @@ export class RoomStore {
     await this.redis.pexpireat(k.progress, expiresAt);
     await this.redis.spublish(k.channel, `${saleId}|${json}`);
   }
-
-  /** Lists the sale among those with a room (the controller loop's work list). */
-  async addRoom(saleId: string): Promise<void> {
-    await this.redis.sadd(this.keys.rooms, saleId);
-  }
-
-  rooms(): Promise<string[]> {
-    return this.redis.smembers(this.keys.rooms);
-  }
-
-  async dropRoom(saleId: string): Promise<void> {
-    await this.redis.srem(this.keys.rooms, saleId);
-  }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../stack/proc.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { Config } from "../../src/config/schema.js";
 import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
@@ -95,10 +96,37 @@ describe.each(MODES)("waiting room across two gateways (Redis %s)", (mode) => {
       expect(answers.every((r) => r.status === 200)).toBe(true);
       expect(answers.map((r) => r.body.state)).toContain("ADMITTED");
       expect(answers.map((r) => r.body.state)).toContain("WAITING");
+      // The monitors work: they see the controller's next publication (a tick is 200 ms).
+      await waitFor("a SPUBLISH seen by the monitors", () => Promise.resolve(controllerSeen > 0), 10_000, 50);
     } finally {
       for (const m of monitors) m.stop();
     }
-    expect(controllerSeen, "the monitor sees the progress published meanwhile").toBeGreaterThan(0);
     expect(counted, "Redis commands sent by 200 polls").toEqual([]);
+  });
+
+  it("when the process driving a room stops, another takes the room over from the published progress", async () => {
+    const saleId = `wt${rid()}`;
+    const c = await startGateway(cfg);
+    let stopped = false;
+    try {
+      await putRoomSale(c.api, saleId, { stock: 2, startInMs: -500, shards: 2 });
+      // Only c has loaded the sale: it drives the room, and admits the first buyer.
+      const u1 = `t1-${rid(2)}`;
+      const first = await join(c.api, saleId, u1);
+      expect(first.body.place).toBe(1);
+      await pollUntil(c.api, saleId, u1, first.body.ticket, (x) => x.state === "ADMITTED");
+      await c.gw.close();
+      stopped = true;
+      // b sees the room from now on; once c's lease has lapsed it drives, going on from place 1.
+      const user = `t2-${rid(2)}`;
+      const second = await join(b.api, saleId, user);
+      expect(second.body.place).toBe(2);
+      const admitted = await pollUntil(b.api, saleId, user, second.body.ticket, (x) => x.state === "ADMITTED");
+      expect(admitted.place).toBe(2);
+      const stats = await b.api.stats(saleId);
+      expect(stats.body.waitingRoom).toMatchObject({ joined: 2, admitted: 2 });
+    } finally {
+      if (!stopped) await c.gw.close();
+    }
   });
 });

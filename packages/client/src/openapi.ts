@@ -35,7 +35,7 @@ export interface paths {
     put?: never;
     /**
      * A one-time purchase token for this buyer and sale
-     * @description Issued to the buyer of the JWT (`sub`) for this sale only, from `startsAt - tokens.leadSeconds` until `endsAt`, and valid until `expiresAt`. It is the Idempotency-Key of the order it buys. Once this gateway knows the sale is sold out the answer is 409 SOLD_OUT instead. Body: none, or `{}`.
+     * @description Issued to the buyer of the JWT (`sub`) for this sale only, from `startsAt - tokens.leadSeconds` until `endsAt`, and valid until `expiresAt`. It is the Idempotency-Key of the order it buys. The token is signed (key id, expiry, nonce, HMAC-SHA256 binding it to the buyer and the sale) and stored nowhere until it buys. Once this gateway knows the sale is sold out the answer is 409 SOLD_OUT instead. Body: none, or `{}`.
      */
     post: operations["token"];
     delete?: never;
