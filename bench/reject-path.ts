@@ -56,7 +56,13 @@ const NODE_HTTP: Target = { label: "node-http-hello", script: compiledScript("be
 const expect = (what: string, got: { status: number; body: any }, status: number, code?: string) =>
   expectStatus(`reject-path setup: ${what}`, got, status, code);
 
-type Servers = Map<Target, { child: TsChild; port: number; opsPort?: number }>;
+/** A gateway child and its ports, as gateway-server.ts prints them. */
+export interface GatewayChild {
+  child: TsChild;
+  port: number;
+  opsPort?: number;
+}
+type Servers = Map<Target, GatewayChild>;
 type WrkSample = WrkResult & { serverCpuUsPerRequest: number; serverBusy: number };
 /** The gateway's count of answers from its sold-out flag. */
 type ShortCircuits = () => Promise<number>;
@@ -111,11 +117,12 @@ export const rejectPath: Benchmark = {
 
 /**
  * A sold-out sale with the gateway's flag set, and the request pool every server is sent: one buyer takes
- * the whole stock, the next attempt is SOLD_OUT and sets the flag; a probe checks that it did.
+ * the whole stock, the next attempt is SOLD_OUT and sets the flag; a probe checks that it did. The
+ * room-poll benchmark uses it as its baseline.
  */
-async function soldOutSale(
+export async function soldOutSale(
   cfg: Config,
-  gw: { child: TsChild; port: number; opsPort?: number },
+  gw: GatewayChild,
 ): Promise<{ requests: LoadJob["requests"]; shortCircuits: ShortCircuits }> {
   const api = new ApiClient(`http://127.0.0.1:${gw.port}`, cfg.auth, `http://127.0.0.1:${gw.opsPort}`);
   const admin = api.admin();

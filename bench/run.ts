@@ -17,6 +17,7 @@ import { replicaAcksCost } from "./replica-acks.js";
 import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
 import { reserveScript } from "./reserve-script.js";
+import { roomPoll } from "./room-poll.js";
 import { scaleOut } from "./scale-out.js";
 import { tokenIssue } from "./token-issue.js";
 
@@ -35,6 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   replicaAcksCost,
   replicaAcksHttp,
   scaleOut,
+  roomPoll,
   tokenIssue,
 ];
 // Sizes rather than rates: figures without a baseline ratio.

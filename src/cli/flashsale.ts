@@ -30,7 +30,7 @@ const EXIT = {
 
 const EXIT_HELP = `exit codes:
   0  done
-  1  the gateway refused (a 4xx answer: its status and code are printed)
+  1  the gateway refused (a 4xx answer: its status and code are printed); room of a sale without a room
   2  bad usage: unknown command or option, malformed argument, unreadable token file or config
   3  the gateway could not be reached or did not answer within --timeout
   4  the gateway failed (a 5xx answer, e.g. 503 UNAVAILABLE while a dependency is down)
@@ -154,6 +154,11 @@ const COMMANDS: Record<string, Command> = {
     request: (rest, values) => ["PUT", `${ADMIN}/${oneId(rest, "put")}`, putBody(values)],
   },
   stats: saleCommand("Redis and MySQL figures of a sale, and their drift", "GET", "/stats"),
+  room: saleCommand(
+    "a room sale's waiting room: state, waiting, admitted, bought, no-shows, rate, pre-queue",
+    "GET",
+    "/stats",
+  ),
   pause: saleCommand("pause a sale: tokens and orders are refused within a second", "POST", "/pause"),
   resume: saleCommand("resume a paused sale", "POST", "/resume"),
   reconcile: saleCommand("one sweeper pass over a sale now: what it found and repaired", "POST", "/reconcile"),
@@ -198,7 +203,29 @@ function table(rows: Record<string, unknown>[], cols: string[]): string {
     .join("\n");
 }
 
+/** `flashsale room`: the `waitingRoom` object of the sale's stats, one figure a line (docs/operations.md#waiting-rooms). */
+function roomLines(saleId: string, r: any): string {
+  const lines: [string, unknown][] = [
+    ["sale", saleId],
+    ["state", r.state],
+    ["waiting", r.waiting],
+    ["admitted", r.admitted],
+    ["bought", r.bought],
+    ["no-shows", `${r.noShows} (at least, until every admission window has ended)`],
+    ["admission rate", `${r.admissionRate}/s (overbooking factor ${r.factor})`],
+    ["pre-queue size", r.preQueue],
+    ["joined", r.joined],
+    ["units left", r.unitsLeft],
+    ["sold out from", r.soldOutFrom === null ? "-" : `place ${r.soldOutFrom}`],
+    ["seed commitment", r.seedCommitment],
+    ["opens at", r.opensAt],
+    ["progress at", r.progressAt ?? "- (the admission loop has not run yet)"],
+  ];
+  return lines.map(([k, v]) => `${k.padEnd(16)} ${String(v)}`).join("\n");
+}
+
 function human(cmd: string, body: any): string {
+  if (cmd === "room") return roomLines(body.saleId, body.waitingRoom);
   if (cmd === "sales")
     return body.sales.length === 0
       ? "no sales"
@@ -340,6 +367,12 @@ function printAnswer(res: Response, text: string, cmd: string, json: boolean | u
       `flashsale: ${res.status} ${e?.code ?? ""}${e?.message ? `: ${e.message}` : ""}${retry ? ` (retry after ${retry}s)` : ""}\n`,
     );
     return res.status >= 400 && res.status < 500 ? EXIT.refused : EXIT.gatewayError;
+  }
+  if (cmd === "room" && parsed?.waitingRoom === undefined) {
+    process.stderr.write(
+      `flashsale: sale ${parsed?.saleId} has no waiting room (\`flashsale stats\` has its figures)\n`,
+    );
+    return EXIT.refused;
   }
   process.stdout.write(`${json ? JSON.stringify(parsed) : human(cmd, parsed)}\n`);
   return EXIT.ok;

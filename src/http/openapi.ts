@@ -218,7 +218,7 @@ const SCHEMAS: Record<string, Schema> = {
   },
   RoomStats: {
     type: "object",
-    description: "the waiting room's numbers (docs/waiting-room.md), present once its admission loop has run",
+    description: "the waiting room's numbers and state (docs/operations.md#waiting-rooms), for every room sale",
     required: [
       "joined",
       "preQueue",
@@ -232,8 +232,23 @@ const SCHEMAS: Record<string, Schema> = {
       "soldOutFrom",
       "soldOut",
       "paused",
+      "state",
+      "opensAt",
+      "seedCommitment",
+      "progressAt",
     ],
     properties: {
+      state: {
+        type: "string",
+        enum: ["NOT_OPEN", "PRE_QUEUE", "ADMITTING", "PAUSED", "WAITING_FOR_RETURNS", "SOLD_OUT", "ENDED"],
+        description: "where the room stands (docs/operations.md#waiting-rooms)",
+      },
+      opensAt: isoTime,
+      seedCommitment: { ...hex64, description: "sha256hex(seed) of the pre-queue's shuffle" },
+      progressAt: {
+        oneOf: [isoTime, { type: "null" }],
+        description: "when the admission loop last published; null before it has run",
+      },
       joined: { ...count, description: "buyers in the room" },
       preQueue: { ...count, description: "buyers who joined before the start" },
       waiting: { ...count, description: "not yet admitted and below the sell-out cutoff" },

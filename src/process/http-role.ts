@@ -28,7 +28,7 @@ import { ProgressCache } from "../waiting-room/progress-cache.js";
 import { RoomController } from "../waiting-room/room-controller.js";
 import { RoomService } from "../waiting-room/room-service.js";
 import { RoomStore } from "../waiting-room/room-store.js";
-import { roomNumbers } from "../waiting-room/room-stats.js";
+import { readRoomStats } from "../waiting-room/room-overview.js";
 import { SignedAdmissionTokens } from "../waiting-room/seams.js";
 import { ProofOfWork } from "../waiting-room/proof-of-work.js";
 import { roomProofOfWork } from "../waiting-room/proof-of-work-room.js";
@@ -188,10 +188,8 @@ export class HttpRole {
         defaultShards: cfg.stock.shards,
         defaultPaymentTimeoutSeconds: cfg.payments.timeoutSeconds,
         audit: componentLogger("audit", this.core.log),
-        roomStats: async (sale) => {
-          const p = sale.waitingRoom ? await roomStore.readProgress(sale.saleId) : null;
-          return p ? roomNumbers(p) : null;
-        },
+        // Every room sale has the object, before its admission loop has run too (state NOT_OPEN, PRE_QUEUE).
+        roomStats: (sale) => (sale.waitingRoom ? readRoomStats(roomStore, sale) : Promise.resolve(null)),
       }),
       adminOrders: new AdminOrderRoutes({
         auth: new AdminAuth(cfg.auth.adminToken),

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configFromEnv, read, ROOT, run } from "./deploy-files.js";
+import { ROOM_GAUGE_STATES } from "../../src/waiting-room/room-stats.js";
 
 /**
  * deploy/prometheus and deploy/grafana: promtool accepts the rules and scrape configs, every alert fires on
@@ -262,7 +263,38 @@ describe("metric names", () => {
   });
 });
 
+/** The panels under the row titled `title`, up to the next row. */
+function rowPanels(title: string): Panel[] {
+  const at = dashboard.panels.findIndex((p) => p.type === "row" && p.title === title);
+  if (at < 0) return [];
+  const next = dashboard.panels.findIndex((p, i) => i > at && p.type === "row");
+  return dashboard.panels.slice(at + 1, next < 0 ? undefined : next);
+}
+
+/** The route names src/http/route-table.ts gives (the `route` label of the HTTP metrics). */
+const routeNames = new Set([...read("src/http/route-table.ts").matchAll(/name: "([a-z_]+)"/g)].map((m) => m[1]!));
+
 describe("Grafana dashboard", () => {
+  it("the Waiting room row charts every room metric the source registers, with real states and routes", () => {
+    const panels = rowPanels("Waiting room");
+    expect(panels.length).toBeGreaterThanOrEqual(4);
+    const rowExprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    const used = new Set(rowExprs.flatMap(metricNames));
+    const roomMetrics = [...registered].filter((n) => n.startsWith("flashsale_room_"));
+    expect(roomMetrics.length).toBeGreaterThanOrEqual(2);
+    expect(roomMetrics.filter((n) => !used.has(n))).toEqual([]);
+    expect(unregistered([...used])).toEqual([]);
+    // Label values nobody gives would chart nothing, as an unregistered metric would: the buyers' states
+    // (every one of them charted) and the routes.
+    const labelValues = (label: string, texts: string[]) =>
+      texts.flatMap((e) => [...e.matchAll(new RegExp(`${label}=~?"([^"]+)"`, "g"))].flatMap((m) => m[1]!.split("|")));
+    const states = labelValues("state", rowExprs);
+    expect([...states].sort()).toEqual([...ROOM_GAUGE_STATES].sort());
+    const routes = labelValues("route", exprs);
+    expect(routes).toContain("queue_poll");
+    expect(routes.filter((r) => !routeNames.has(r))).toEqual([]);
+  });
+
   it("is importable JSON: unique panel ids, a query per panel, the data source chosen by a variable", () => {
     expect(dashboard.title).toBeTruthy();
     expect(dashboard.uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);

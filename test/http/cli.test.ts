@@ -8,6 +8,8 @@ import { adminTokens } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { freePort, ROOT } from "../../stack/proc.js";
 import { Api, rid, startGateway, testConfig } from "../helpers/env.js";
+import { waitFor } from "../../stack/proc.js";
+import { join as joinRoom, pollUntil, putRoomSale } from "../waiting-room/room-helpers.js";
 
 const BIN = join(ROOT, "bin", "flashsale.mjs");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -153,7 +155,7 @@ describe("the operator CLI (npx flashsale)", () => {
       expect(await flashsale(v)).toEqual({ code: 0, out: `${VERSION}\n`, err: "" });
     const help = await flashsale(["--help"]);
     expect(help.code).toBe(0);
-    for (const cmd of ["sales", "sale", "put", "stats", "pause", "resume", "reconcile", "refunds", "order"])
+    for (const cmd of ["sales", "sale", "put", "stats", "room", "pause", "resume", "reconcile", "refunds", "order"])
       expect(help.out).toMatch(new RegExp(`^  ${cmd} `, "m"));
     for (const text of [
       "--token-file",
@@ -288,5 +290,83 @@ describe("the operator CLI (npx flashsale)", () => {
     const stranger = await flashsale(["--url", url, "order", orderId], { FLASHSALE_ADMIN_TOKEN: `wrong-${rid(8)}` });
     expect(stranger.code).toBe(1);
     expect(stranger.out).toBe("");
+  });
+  it("room: a room sale's numbers from the admin stats, as lines and as JSON; none for a sale without a room", async () => {
+    const api = g.api;
+    const room = async (id: string) => {
+      const r = await flashsale(["--url", url, "--json", "room", id]);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out).waitingRoom;
+    };
+    // Before the start: three buyers in the pre-queue, nobody admitted.
+    const early = `clr${rid()}`;
+    await putRoomSale(api, early, { stock: 5, startInMs: 3_600_000, room: { opensSecondsBefore: 7200 } });
+    for (const u of ["a", "b", "c"]) expect((await joinRoom(api, early, `${u}-${early}`)).status).toBe(201);
+    expect(await room(early)).toMatchObject({
+      state: "PRE_QUEUE",
+      joined: 3,
+      preQueue: 3,
+      waiting: 3,
+      admitted: 0,
+    });
+
+    // Started: 2 units, 5 buyers; places 1 and 2 are admitted, place 1 buys.
+    const id = `clr${rid()}`;
+    await putRoomSale(api, id, { stock: 2, startInMs: -500 });
+    const buyers: { user: string; ticket: string }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const user = `w${i}-${id}`;
+      buyers.push({ user, ticket: (await joinRoom(api, id, user)).body.ticket });
+    }
+    const first = await pollUntil(api, id, buyers[0]!.user, buyers[0]!.ticket, (b) => b.state === "ADMITTED");
+    expect((await api.order(id, buyers[0]!.user, first.purchaseToken)).status).toBe(202);
+    let seen: any;
+    await waitFor("the room's stats to count the order", async () => (seen = await room(id)).bought === 1, 30_000, 100);
+    expect(seen).toMatchObject({ state: "ADMITTING", joined: 5, preQueue: 0, admitted: 2, waiting: 3, noShows: 0 });
+    const view = await api.call("GET", `/v1/sales/${id}`);
+    expect(seen.seedCommitment).toBe(view.body.waitingRoom.seedCommitment);
+
+    const lines = await flashsale(["--url", url, "room", id]);
+    expect([lines.code, lines.err]).toEqual([0, ""]);
+    for (const re of [
+      new RegExp(`^sale +${id}$`),
+      /^state +ADMITTING$/,
+      /^waiting +3$/,
+      /^admitted +2$/,
+      /^bought +1$/,
+      /^no-shows +0 \(at least, until every admission window has ended\)$/,
+      /^admission rate +\d+\/s \(overbooking factor 1\)$/,
+      /^pre-queue size +0$/,
+      new RegExp(`^seed commitment +${seen.seedCommitment}$`),
+    ])
+      expect(
+        lines.out.split("\n").some((l) => re.test(l)),
+        `${re} in:\n${lines.out}`,
+      ).toBe(true);
+
+    // The same numbers on /metrics, labelled by sale (the process driving the room reports it).
+    const metrics = String((await api.call("GET", "/metrics")).body);
+    for (const [state, v] of [
+      ["admitted", 2],
+      ["bought", 1],
+      ["waiting", 3],
+    ] as const)
+      expect(metrics).toMatch(new RegExp(`^flashsale_room_buyers\\{sale="${id}",state="${state}"\\} ${v}$`, "m"));
+
+    // Paused: the CLI says so.
+    expect((await flashsale(["--url", url, "pause", id])).code).toBe(0);
+    await waitFor("PAUSED", async () => (await room(id)).state === "PAUSED", 30_000, 100);
+    expect((await flashsale(["--url", url, "resume", id])).code).toBe(0);
+
+    // A sale without a room, and no sale at all: exit 1, said on stderr, nothing on stdout.
+    const plain = `clp${rid()}`;
+    expect((await api.putSale(plain, { stock: 3, perUserLimit: 1 })).status).toBe(201);
+    const none = await flashsale(["--url", url, "room", plain]);
+    expect([none.code, none.out]).toEqual([1, ""]);
+    expect(none.err).toContain(`sale ${plain} has no waiting room`);
+    const missing = await flashsale(["--url", url, "room", `nosuch${rid()}`]);
+    expect([missing.code, missing.err]).toEqual([1, expect.stringContaining("404 SALE_NOT_FOUND")]);
+    const help = await flashsale(["help", "room"]);
+    expect(help.out).toMatch(/^usage: flashsale \[options\] room <saleId>/);
   });
 });

@@ -340,6 +340,9 @@ describe("OpenAPI document", () => {
       200,
     );
     check(await api.call("GET", `/v1/sales/${roomId}/queue/draw`), "/v1/sales/{saleId}/queue/draw", "get", 200);
+    const roomStats = await api.stats(roomId);
+    check(roomStats, "/v1/admin/sales/{saleId}/stats", "get", 200);
+    expect(roomStats.body.waitingRoom).toMatchObject({ joined: 1, seedCommitment: expect.any(String) });
     check(await api.call("GET", "/healthz"), "/healthz", "get", 200);
     const retry = await api.call("POST", `/v1/sales/${saleId}/orders`, {
       headers: { ...api.buyer(buyer), "idempotency-key": KEY() },

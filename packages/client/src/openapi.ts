@@ -596,8 +596,19 @@ export interface components {
       salt?: string;
       signature?: string;
     };
-    /** @description the waiting room's numbers (docs/waiting-room.md), present once its admission loop has run */
+    /** @description the waiting room's numbers and state (docs/operations.md#waiting-rooms), for every room sale */
     RoomStats: {
+      /**
+       * @description where the room stands (docs/operations.md#waiting-rooms)
+       * @enum {string}
+       */
+      state: "NOT_OPEN" | "PRE_QUEUE" | "ADMITTING" | "PAUSED" | "WAITING_FOR_RETURNS" | "SOLD_OUT" | "ENDED";
+      /** Format: date-time */
+      opensAt: string;
+      /** @description sha256hex(seed) of the pre-queue's shuffle */
+      seedCommitment: string;
+      /** @description when the admission loop last published; null before it has run */
+      progressAt: string | null;
       /** @description buyers in the room */
       joined: number;
       /** @description buyers who joined before the start */
