@@ -60,7 +60,7 @@ const LAG_TARGET_MS = 1000;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** One sample per second while the crowd runs. */
-interface Sample {
+export interface Sample {
   t: number;
   remaining: number;
   rows: number;
@@ -70,7 +70,7 @@ interface Sample {
 }
 
 /** The run's processes, stores and clients, shared by its phases. */
-interface Ctx {
+export interface Ctx {
   saleId: string;
   port: number;
   dir: string;
@@ -85,7 +85,7 @@ interface Ctx {
   crowd: TsChild;
 }
 
-type Spec = {
+export type Spec = {
   skuId: string;
   stock: number;
   perUserLimit: number;
@@ -95,7 +95,7 @@ type Spec = {
 };
 type Buyers = Omit<CrowdPrepare, "cmd" | "port" | "saleId">;
 type Prep = { prepared: number; tokens: number; tokenMs: number; tokenCpuSeconds: number };
-type Row = {
+export type Row = {
   order_id: string;
   user_id: string;
   quantity: number;
@@ -168,7 +168,7 @@ export async function headline(): Promise<boolean> {
 }
 
 /** The gateway (pinned to the server core), the order writer, and the crowd (pinned to the other core). */
-async function startProcesses(cfg: Config, env: Record<string, string>): Promise<Ctx> {
+export async function startProcesses(cfg: Config, env: Record<string, string>): Promise<Ctx> {
   const port = await freePort();
   const opsPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "fs-headline-"));
@@ -222,7 +222,7 @@ async function startProcesses(cfg: Config, env: Record<string, string>): Promise
   };
 }
 
-async function rowsOf(ctx: Ctx, id: string): Promise<number> {
+export async function rowsOf(ctx: Ctx, id: string): Promise<number> {
   let n = 0;
   for (const t of ctx.shards.allTables())
     n += Number(
@@ -261,7 +261,7 @@ async function openSale(ctx: Ctx, id: string, s: Spec, buyers: Buyers): Promise<
  * A warm-up sale first, as a production broker and gateway would be warm: a cold RocketMQ proxy spends
  * most of a core compiling (JIT) through its first tens of thousands of transactions.
  */
-async function warmUp(ctx: Ctx, spec: Spec): Promise<void> {
+export async function warmUp(ctx: Ctx, spec: Spec): Promise<void> {
   const warmId = `${ctx.saleId}-warm`;
   const t = Date.now();
   await openSale(
@@ -289,7 +289,7 @@ async function warmUp(ctx: Ctx, spec: Spec): Promise<void> {
 }
 
 /** The processes whose CPU is sampled over each second of the flood. */
-function watchedProcesses(ctx: Ctx): Watched[] {
+export function watchedProcesses(ctx: Ctx): Watched[] {
   const { cfg } = ctx;
   return [
     { label: "gateway", pid: ctx.gw.pid ?? null },
@@ -304,7 +304,7 @@ function watchedProcesses(ctx: Ctx): Watched[] {
 }
 
 /** Every second until stopped: the stock left in Redis, the rows in MySQL, Redis memory, each process's CPU. */
-function sampleEverySecond(
+export function sampleEverySecond(
   ctx: Ctx,
   watched: Watched[],
   t0: number,
@@ -414,7 +414,7 @@ async function theFlood(ctx: Ctx, spec: Spec): Promise<Flood> {
   };
 }
 
-async function readRows(ctx: Ctx): Promise<Row[]> {
+export async function readRows(ctx: Ctx): Promise<Row[]> {
   const rows: Row[] = [];
   for (const t of ctx.shards.allTables()) {
     const [r] = await t.pool.query<RowDataPacket[]>(
@@ -787,7 +787,7 @@ function printSummary(ctx: Ctx, flood: Flood, settled: Settled, report: ReturnTy
 }
 
 /** Stops the crowd, drains the gateway and the writer, and drops the run's databases and Redis keys. */
-async function stopAndDrop(ctx: Ctx, dbs: string[], started: Awaited<ReturnType<typeof up>>): Promise<void> {
+export async function stopAndDrop(ctx: Ctx, dbs: string[], started: Awaited<ReturnType<typeof up>>): Promise<void> {
   const { crowd, gw, writer, shards, cfg, redis } = ctx;
   await crowd.stop().catch(() => {});
   // Both drain and exit on SIGTERM (and write their CPU profiles then).

@@ -948,9 +948,12 @@ function printSummary(
   );
 }
 
-const entry = process.argv.includes("--headline")
-  ? import("./headline.js").then(async (m) => process.exit((await m.headline()) ? 0 : 1))
-  : main();
+// `--headline --room`: the headline sale through the waiting room (demo/room/headline-room.ts).
+const entry = !process.argv.includes("--headline")
+  ? main()
+  : process.argv.includes("--room")
+    ? import("./room/headline-room.js").then(async (m) => process.exit((await m.headlineRoom()) ? 0 : 1))
+    : import("./headline.js").then(async (m) => process.exit((await m.headline()) ? 0 : 1));
 entry.catch((err: unknown) => {
   console.error(`demo failed: ${err instanceof Error ? err.stack : String(err)}`);
   process.exit(1);

@@ -4,6 +4,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { answerKey, codeOf, HttpConnection, requestBytes, type Answer } from "../lib/http-connection.js";
 import { atPercentile, percentileCurve } from "../lib/percentiles.js";
 import { reply, stdinMessages } from "../lib/proc.js";
+import { roomJoin, roomRun, type RoomJoinJob, type RoomRunJob } from "./room-crowd.js";
 
 /**
  * The flash-sale crowd (`npm run demo -- --headline`), a load generator in a process of its own, meant to
@@ -447,11 +448,14 @@ async function run(job: CrowdRun): Promise<CrowdResult> {
 
 let saleIdRun = "";
 let queue = Promise.resolve();
-stdinMessages((job: CrowdPrepare | CrowdRun) => {
+stdinMessages((job: CrowdPrepare | CrowdRun | RoomJoinJob | RoomRunJob) => {
   queue = queue.then(async () => {
     try {
       if (job.cmd === "prepare") saleIdRun = job.saleId;
-      reply(job.cmd === "prepare" ? await prepare(job) : await run(job));
+      // The drop through the waiting room (bench/clients/room-crowd.ts).
+      if (job.cmd === "room-join") reply(await roomJoin(job, cfg));
+      else if (job.cmd === "room-run") reply(await roomRun(job, cfg));
+      else reply(job.cmd === "prepare" ? await prepare(job) : await run(job));
     } catch (err) {
       reply({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }

@@ -165,8 +165,10 @@ export class RoomService {
       unitsLeft,
       ...(estimate !== undefined ? { estimateSeconds: estimate } : {}),
       ...(p.paused ? { paused: true } : {}),
-      // Close to the front (or near a sell-out), every second; far back, a fraction of the estimate.
-      retryAfter: estimate === undefined || p.unitsLeft === 0 ? 1 : clampRetry(Math.floor(estimate / 4)),
+      // Close to the front (or once the stock is out), every second; far back, a fraction of the estimate.
+      // While admission waits on the stock (rate 0), the pace assumes the room's rate: every buyer polling
+      // each second would be 250,000 polls a second in the headline drop (demo/room/).
+      retryAfter: p.unitsLeft === 0 ? 1 : clampRetry(Math.floor((estimate ?? ahead / room.admitPerSecond) / 4)),
     };
   }
 

@@ -1,0 +1,265 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RowDataPacket } from "mysql2/promise";
+import type { RoomJoinJob, RoomJoinResult, RoomRunJob, RoomRunResult } from "../../bench/clients/room-crowd.js";
+import { benchConfig, durableBenchEnv, rid } from "../../bench/lib/config.js";
+import { ask, cpuOfEach } from "../../bench/lib/proc.js";
+import { ensureGatewayTopics } from "../../stack/rocketmq.js";
+import { up } from "../../stack/stack.js";
+import {
+  rowsOf,
+  sampleEverySecond,
+  startProcesses,
+  stopAndDrop,
+  warmUp,
+  watchedProcesses,
+  type Ctx,
+  type Spec,
+} from "../headline.js";
+import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
+import { settleRoom } from "./room-settle.js";
+
+/**
+ * `npm run demo -- --headline --room`: the headline sale through the waiting room (docs/waiting-room.md).
+ * 100,000 units on 32 shards, at most 2 per buyer; 250,000 buyers solve the room's proof of work and join
+ * the pre-queue before the start; from the start they poll, honouring Retry-After; admitted buyers buy with
+ * their purchase token (one in five presses twice with the same key), then pay (one in fifty cancels
+ * instead, so units come back and admit the next in line); one admitted buyer in twenty never buys (a
+ * no-show: the room moves on when the window passes). The drop runs to the sell-out and every buyer's final
+ * answer, then the auditor (room-audit.ts) checks the headline's invariants and the room's.
+ *
+ * Knobs (environment), beside the headline's (HEADLINE_BUYERS, HEADLINE_STOCK, HEADLINE_SHARDS,
+ * HEADLINE_WARMUP_BUYERS): HEADLINE_ADMIT_PER_SECOND (2500), HEADLINE_ADMISSION_TTL (60 s),
+ * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (512), HEADLINE_JOIN_CONNECTIONS (256),
+ * HEADLINE_PAY_DELAY_MS (300), HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
+ * work's maxnumber bounds, admission.proofOfWork; 250,000 joins at the gateway's defaults, 2,000 to 64,000,
+ * would hash for about 20 minutes on the crowd's one core). Writes demo/out/headline-room.json.
+ */
+export const ROOM = {
+  buyers: Number(process.env.HEADLINE_BUYERS ?? 250_000),
+  stock: Number(process.env.HEADLINE_STOCK ?? 100_000),
+  shards: Number(process.env.HEADLINE_SHARDS ?? 32),
+  limit: 2,
+  admitPerSecond: Number(process.env.HEADLINE_ADMIT_PER_SECOND ?? 2500),
+  admissionTtlSeconds: Number(process.env.HEADLINE_ADMISSION_TTL ?? 60),
+  maxOverbook: Number(process.env.HEADLINE_MAX_OVERBOOK ?? 3),
+  connections: Number(process.env.HEADLINE_ROOM_CONNECTIONS ?? 512),
+  joinConnections: Number(process.env.HEADLINE_JOIN_CONNECTIONS ?? 256),
+  payDelayMs: Number(process.env.HEADLINE_PAY_DELAY_MS ?? 300),
+  warmupBuyers: Number(process.env.HEADLINE_WARMUP_BUYERS ?? 8000),
+  /** The proof of work's maxnumber from floor to ceiling (the gateway's defaults: 2,000 and 64,000). */
+  powFloor: Number(process.env.HEADLINE_POW_FLOOR ?? 100),
+  powCeiling: Number(process.env.HEADLINE_POW_CEILING ?? 3200),
+  mysqlConnections: Number(process.env.HEADLINE_MYSQL_CONNECTIONS ?? 20),
+  noShowEvery: 20,
+  replayEvery: 5,
+  cancelEvery: 50,
+  rejoinEvery: 50,
+  /**
+   * First polls after the start spread over this long: before it the room paces polls up to 30 s apart, so
+   * buyers who joined early come back at any moment of the start's first seconds.
+   */
+  spreadMs: 15_000,
+};
+
+export async function headlineRoom(): Promise<boolean> {
+  const started = await up(false);
+  const names = durableBenchEnv(`hr${rid(3)}`);
+  const { dbs, topics } = names;
+  // The proof of work's difficulty, capped for a crowd of simulated buyers hashing on one core (the room
+  // still scales it by demand ÷ stock; docs/proof-of-work.md): admission.proofOfWork.floor and ceiling.
+  const env = {
+    ...names.env,
+    FLASHSALE__ADMISSION__PROOFOFWORK__FLOOR: String(ROOM.powFloor),
+    FLASHSALE__ADMISSION__PROOFOFWORK__CEILING: String(ROOM.powCeiling),
+    // Every order is paid within the drop (the room closes once no unpaid unit can come back): more MySQL
+    // connections per shard than the default 10 for the payments' transactions.
+    FLASHSALE__MYSQL__CONNECTIONLIMIT: String(ROOM.mysqlConnections),
+  };
+  const cfg = benchConfig(env);
+  await ensureGatewayTopics(topics);
+  const ctx = await startProcesses(cfg, env);
+  let ok = false;
+  try {
+    for (let i = 0; !(await ctx.api.ready()); i++) {
+      if (i > 150 || ctx.gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${ctx.logs.gateway}`);
+      await sleep(200);
+    }
+    const spec: Spec = {
+      skuId: "headline-sneaker",
+      stock: ROOM.stock,
+      perUserLimit: ROOM.limit,
+      durationMs: 1_800_000,
+      shards: ROOM.shards,
+      paymentTimeoutSeconds: 1800,
+    };
+    if (ROOM.warmupBuyers > 0) await warmUp(ctx, spec);
+    const drop = await theRoomDrop(ctx, spec);
+    const settled = await settleRoom(ctx);
+    ok = await auditRoom(ctx, drop, settled);
+  } finally {
+    await stopAndDrop(ctx, dbs, started);
+  }
+  return ok;
+}
+
+/** PUT the room sale (startsAt as unix ms), asked again while shed (503, 429); throws unless created or replaced. */
+async function putRoomSale(ctx: Ctx, s: Spec, startsAt: number): Promise<any> {
+  for (let i = 0; i < 120; i++) {
+    const r = await putOnce(ctx, s, startsAt);
+    if (r.status !== 503 && r.status !== 429) return r.body;
+    await sleep(500);
+  }
+  throw new Error(`put ${ctx.saleId}: still shed after a minute`);
+}
+
+async function putOnce(ctx: Ctx, s: Spec, startsAt: number) {
+  const r = await ctx.api.call("PUT", `/v1/admin/sales/${ctx.saleId}`, {
+    headers: ctx.api.admin(),
+    body: {
+      skuId: s.skuId,
+      stock: s.stock,
+      perUserLimit: s.perUserLimit,
+      startsAt: new Date(startsAt).toISOString(),
+      endsAt: new Date(startsAt + s.durationMs).toISOString(),
+      shards: s.shards,
+      paymentTimeoutSeconds: s.paymentTimeoutSeconds,
+      waitingRoom: {
+        opensSecondsBefore: 7200,
+        admissionTtlSeconds: ROOM.admissionTtlSeconds,
+        admitPerSecond: ROOM.admitPerSecond,
+        maxOverbook: ROOM.maxOverbook,
+      },
+    },
+  });
+  if (r.status !== 201 && r.status !== 200 && r.status !== 503 && r.status !== 429)
+    throw new Error(`put ${ctx.saleId}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+/** The room's progress as its controller publishes it, sampled every 200 ms (demo/room/room-audit.ts). */
+export interface ProgressSample {
+  t: number;
+  admitted: number;
+  sold: number;
+  unitsLeft: number;
+  cutoff: number | null;
+  soldOut: boolean;
+  rate: number;
+  factor: number;
+}
+
+function sampleProgress(ctx: Ctx): { samples: ProgressSample[]; stop: () => Promise<void> } {
+  const samples: ProgressSample[] = [];
+  const key = ctx.keys.room(ctx.saleId).progress;
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      const raw = await ctx.redis.hget(key, "p").catch(() => null);
+      if (raw) {
+        const p = JSON.parse(raw);
+        const { admitted, sold, unitsLeft, cutoff, soldOut, rate, factor } = p;
+        samples.push({ t: Date.now(), admitted, sold, unitsLeft, cutoff, soldOut, rate, factor });
+      }
+      await sleep(200);
+    }
+  })();
+  return {
+    samples,
+    stop: () => {
+      on = false;
+      return loop;
+    },
+  };
+}
+
+/** 202 → MySQL row: each order's first outbox event is written with its row, in the writer's transaction. */
+async function rowLags(ctx: Ctx, accepted: { orderId: string; at: number }[]): Promise<number[]> {
+  const firstEvent = new Map<string, number>();
+  for (const { pool: db } of ctx.shards.databases()) {
+    const [r] = await db.query<RowDataPacket[]>(
+      "SELECT order_id, MIN(created_at) AS at FROM order_events WHERE sale_id = ? GROUP BY order_id",
+      [ctx.saleId],
+    );
+    for (const x of r) firstEvent.set(x.order_id as string, (x.at as Date).getTime());
+  }
+  return accepted
+    .flatMap((a) => (firstEvent.has(a.orderId) ? [Math.max(0, firstEvent.get(a.orderId)! - a.at)] : []))
+    .sort((a, b) => a - b);
+}
+
+/** The room sale: joins before the start, then the drop to every buyer's final answer; rows drained. */
+async function theRoomDrop(ctx: Ctx, spec: Spec): Promise<RoomDrop> {
+  const { crowd, port, saleId, dir } = ctx;
+  console.log(
+    `headline room sale ${saleId}: ${ROOM.stock} units on ${ROOM.shards} shards, limit ${ROOM.limit}, ${ROOM.buyers} buyers through the waiting room (admit ${ROOM.admitPerSecond}/s, admission TTL ${ROOM.admissionTtlSeconds} s)`,
+  );
+  // The room is open now; the start is an hour away while everyone joins, then it is moved to in 3 s.
+  const first = await putRoomSale(ctx, spec, Date.now() + 3_600_000);
+  const joined = await ask<RoomJoinResult, RoomJoinJob>(
+    crowd,
+    {
+      cmd: "room-join",
+      port,
+      saleId,
+      userPrefix: "hr-",
+      buyers: ROOM.buyers,
+      connections: ROOM.joinConnections,
+      rejoinEvery: ROOM.rejoinEvery,
+    },
+    3_600_000,
+  );
+  console.log(
+    `pre-queue: ${joined.joined} joins in ${(joined.ms / 1000).toFixed(1)} s (${Math.round(joined.joined / (joined.ms / 1000))}/s); proof of work ${joined.pow.algorithm} maxnumber ${joined.pow.maxnumber}, ${joined.pow.hashes} hashes, ${(joined.pow.solveCpuMs / 1000).toFixed(1)} s of the crowd's CPU`,
+  );
+  const startsAt = Date.now() + 3000;
+  const second = await putRoomSale(ctx, spec, startsAt);
+  const watched = watchedProcesses(ctx);
+  const cpuStart = cpuOfEach(watched);
+  const sampler = sampleEverySecond(ctx, watched, performance.now(), cpuStart);
+  const progress = sampleProgress(ctx);
+  const run = await ask<RoomRunResult, RoomRunJob>(
+    crowd,
+    {
+      cmd: "room-run",
+      port,
+      saleId,
+      startsAt,
+      connections: ROOM.connections,
+      spreadMs: ROOM.spreadMs,
+      noShowEvery: ROOM.noShowEvery,
+      replayEvery: ROOM.replayEvery,
+      cancelEvery: ROOM.cancelEvery,
+      payDelayMs: ROOM.payDelayMs,
+      afterConnections: 128,
+      admissionTtlMs: ROOM.admissionTtlSeconds * 1000,
+      deadlineMs: 900_000,
+      out: join(dir, "room.json"),
+    },
+    1_800_000,
+  );
+  const cpuDrop = cpuOfEach(watched).map((c, i) => c - cpuStart[i]!);
+  const out = JSON.parse(readFileSync(join(dir, "room.json"), "utf8")) as CrowdOut;
+  const drainT0 = Date.now();
+  while ((await rowsOf(ctx, saleId)) < out.accepted.length && Date.now() - drainT0 < 180_000) await sleep(250);
+  const drainMs = Date.now() - drainT0;
+  await Promise.all([sampler.stop(), progress.stop()]);
+  const view = (await ctx.api.sale(saleId)).body;
+  const draw = (await ctx.api.call("GET", `/v1/sales/${saleId}/queue/draw`)).body;
+  return {
+    startsAt,
+    commitments: [first.waitingRoom.seedCommitment, second.waitingRoom.seedCommitment],
+    seed: view.waitingRoom?.seed ?? null,
+    draw,
+    join: joined,
+    run,
+    out,
+    samples: sampler.samples,
+    progress: progress.samples,
+    lags: await rowLags(ctx, out.accepted),
+    drainMs,
+    watched,
+    cpuDrop,
+  };
+}
