@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  chiSquareJoinVsPlace,
-  chiSquarePValue,
-  kolmogorovQ,
-  ksEarlyJoiners,
-} from "../../demo/room/fairness.js";
+import { chiSquareJoinVsPlace, chiSquarePValue, kolmogorovQ, ksEarlyJoiners } from "../../demo/room/fairness.js";
 
 /** A fixed pseudo-random permutation of 1..n (xorshift32 Fisher–Yates). */
 function shuffled(n: number, seed: number): Int32Array {
