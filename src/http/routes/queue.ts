@@ -81,13 +81,16 @@ export class QueueRoutes {
     // Every join attempt counts (per address and per buyer, cluster-wide), before the proof is looked at.
     await this.deps.limits.queueJoin(sale.saleId, buyer, req);
     const redis = this.deps.breakers.redis.forSale(sale.saleId);
-    // A re-join needs no proof: the same ticket again.
+    // The proof is checked first (no I/O): with a good one the join script is the only call, and it answers a
+    // buyer already in with the same ticket. Without one, a buyer already in gets the ticket again (a re-join
+    // needs no proof); anyone else is refused.
+    if (await this.deps.proof.verify(body.proof, sale.saleId, buyer)) {
+      const joined = await redis.run(() => this.deps.rooms.join(sale, buyer));
+      return this.answer(joined.created ? 201 : 200, sale, buyer, joined.ticket);
+    }
     const again = await redis.run(() => this.deps.rooms.rejoin(sale, buyer));
     if (again) return this.answer(200, sale, buyer, again);
-    if (!(await this.deps.proof.verify(body.proof, sale.saleId, buyer)))
-      throw new ApiError("INVALID_PROOF", "proof of work missing or wrong: solve GET .../queue/challenge");
-    const joined = await redis.run(() => this.deps.rooms.join(sale, buyer));
-    return this.answer(joined.created ? 201 : 200, sale, buyer, joined.ticket);
+    throw new ApiError("INVALID_PROOF", "proof of work missing or wrong: solve GET .../queue/challenge");
   }
 
   private async answer(status: number, sale: Sale, buyer: string, ticket: string): Promise<HttpReply> {
