@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
 import { admittedAt } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
@@ -6,6 +7,16 @@ import type { AdmissionTokens } from "./seams.js";
 import type { QueueTickets, TicketPayload } from "./tickets.js";
 
 export type QueueState = "WAITING" | "ADMITTED" | "SOLD_OUT" | "CLOSED";
+
+/** GET …/queue/draw's answer: every pre-queue lottery, in place order. */
+export interface Draw {
+  seed: string;
+  seedCommitment: string;
+  lotteries: string[];
+}
+
+/** Draws kept per process: a frozen pre-queue never changes, and a large one is megabytes (250,000 × 64 hex). */
+const DRAWS_KEPT = 2;
 
 /** A pre-queue buyer's proof of their place (docs/waiting-room.md#receipts). */
 export interface Receipt {
@@ -49,6 +60,9 @@ export function opensAt(sale: Sale): number {
 
 /** The joins and polls of sale rooms; refusals are the route's (this returns states and tickets). */
 export class RoomService {
+  /** Frozen draws by sale id: read from Redis once per process, not on every call of a public endpoint. */
+  private readonly draws = new LRUCache<string, Draw>({ max: DRAWS_KEPT });
+
   constructor(
     private readonly store: RoomStore,
     private readonly progress: ProgressCache,
@@ -172,16 +186,20 @@ export class RoomService {
     };
   }
 
-  /** The draw (every pre-queue lottery, in place order): after the start, frozen then. */
-  async draw(sale: Sale): Promise<{ seed: string; seedCommitment: string; lotteries: string[] } | null> {
+  /** The draw (every pre-queue lottery, in place order): after the start, frozen then, so read once. */
+  async draw(sale: Sale): Promise<Draw | null> {
+    const kept = this.draws.get(sale.saleId);
+    if (kept) return kept;
     const room = sale.waitingRoom!;
     // Freezes the pre-queue if nobody did yet (null: Redis's clock says not started).
     if ((await this.store.counts(sale.saleId)).frozen === null && !(await this.freeze(sale))) return null;
-    return {
+    const draw = {
       seed: room.seed,
       seedCommitment: sha256hex(room.seed),
       lotteries: await this.store.lotteries(sale.saleId),
     };
+    this.draws.set(sale.saleId, draw);
+    return draw;
   }
 
   private async freeze(sale: Sale): Promise<boolean> {
