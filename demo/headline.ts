@@ -42,7 +42,7 @@ import { fmtInt, fmtMs, histogram, OUTCOME_LABELS, OUTCOMES, renderReport, type 
  * (sell phase under 60 s, 202 → row p99 under 1 s) are reported, not fatal.
  */
 const BUYERS = Number(process.env.HEADLINE_BUYERS ?? 250_000);
-const STOCK = Number(process.env.HEADLINE_STOCK ?? 100_000);
+export const STOCK = Number(process.env.HEADLINE_STOCK ?? 100_000);
 const SHARDS = Number(process.env.HEADLINE_SHARDS ?? 32);
 const REPEATS = Number(process.env.HEADLINE_REPEATS ?? 3);
 const CONNECTIONS = Number(process.env.HEADLINE_CONNECTIONS ?? 2000);
@@ -122,15 +122,19 @@ interface Flood {
 }
 
 /** After the flood: the payments and cancels, one sweeper pass, and what MySQL and the outbox hold. */
-interface Settled {
-  paid: Set<string>;
-  cancelled: Set<string>;
-  payFailures: number;
+/** The sale as MySQL, the outbox and the stats hold it once the buyers are done. */
+export interface SettledState {
   reconcile: unknown;
   stats: any;
   rows: Row[];
   outbox: number;
   unpublished: number;
+}
+
+interface Settled extends SettledState {
+  paid: Set<string>;
+  cancelled: Set<string>;
+  payFailures: number;
 }
 
 export async function headline(): Promise<boolean> {
@@ -429,12 +433,18 @@ export async function readRows(ctx: Ctx): Promise<Row[]> {
 /** After the 202: payments and cancels, one sweeper pass, then the rows and the outbox as MySQL holds them. */
 async function settle(ctx: Ctx, accepted: Accepted[]): Promise<Settled> {
   const { paid, cancelled, payFailures } = await payAndCancel(ctx, accepted);
+  return { paid, cancelled, payFailures, ...(await settledState(ctx)) };
+}
+
+/** Once the buyers are done: one sweeper pass, the sale's stats, its rows, and its outbox once the relay drained. */
+export async function settledState(ctx: Ctx): Promise<SettledState> {
   const reconcile = (await ctx.api.reconcile(ctx.saleId)).body;
   const stats = (await ctx.api.stats(ctx.saleId)).body;
   const rows = await readRows(ctx);
   let unpublished = 0;
   let outbox = 0;
   for (const { pool: db } of ctx.shards.databases()) {
+    // The relay publishes the last events shortly after their rows: wait for it, up to 20 s.
     for (let i = 0; i < 100; i++) {
       const [r] = await db.query<RowDataPacket[]>(
         "SELECT COUNT(*) AS n, SUM(published_at IS NULL) AS u FROM order_events WHERE sale_id = ?",
@@ -448,7 +458,7 @@ async function settle(ctx: Ctx, accepted: Accepted[]): Promise<Settled> {
       await sleep(200);
     }
   }
-  return { paid, cancelled, payFailures, reconcile, stats, rows, outbox, unpublished };
+  return { reconcile, stats, rows, outbox, unpublished };
 }
 
 /** One in ten pays, one in fifty cancels. */
@@ -492,11 +502,30 @@ async function payAndCancel(
   return { paid, cancelled, payFailures };
 }
 
-function checkInvariants(
-  { accepted, run }: Flood,
-  { rows, stats, paid, cancelled, payFailures, outbox, unpublished }: Settled,
-) {
-  const acceptedIds = new Set(accepted.map((a) => a.orderId));
+function checkInvariants({ accepted, run }: Flood, settled: Settled) {
+  const { paid, cancelled, payFailures } = settled;
+  const { gaveUp, replayMismatches, errors } = run;
+  return orderInvariants(
+    { accepted, gaveUp, replayMismatches, errors, paid: paid.size, cancelled: cancelled.size, payFailures },
+    settled,
+  );
+}
+
+/** What the crowd saw of a headline drop, as the invariants read it. */
+export interface CrowdAnswers {
+  accepted: readonly { orderId: string }[];
+  /** Attempts given up unanswered (their order may exist without a 202 the crowd saw). */
+  gaveUp: number;
+  replayMismatches: number;
+  errors: number;
+  paid: number;
+  cancelled: number;
+  payFailures: number;
+}
+
+/** Today's headline invariants (the plain drop's and the room drop's), from the crowd's answers and MySQL. */
+export function orderInvariants(c: CrowdAnswers, { rows, stats, outbox, unpublished }: SettledState) {
+  const acceptedIds = new Set(c.accepted.map((a) => a.orderId));
   const rowIds = new Set(rows.map((r) => r.order_id));
   const held = new Map<string, number>();
   for (const r of rows) if (r.status !== "CANCELLED") held.set(r.user_id, (held.get(r.user_id) ?? 0) + r.quantity);
@@ -504,21 +533,21 @@ function checkInvariants(
   const tokens = rows.map((r) => r.purchase_token);
   return {
     "no oversell": soldUnits <= STOCK && stats.redisRemaining >= 0,
-    "no lost order (every 202 is a row)": accepted.every((a) => rowIds.has(a.orderId)),
-    "no order without a 202": run.gaveUp > 0 || rows.every((r) => acceptedIds.has(r.order_id)),
+    "no lost order (every 202 is a row)": c.accepted.every((a) => rowIds.has(a.orderId)),
+    "no order without a 202": c.gaveUp > 0 || rows.every((r) => acceptedIds.has(r.order_id)),
     "no duplicate (one row per order and per token, replays name the first order)":
-      rowIds.size === rows.length && new Set(tokens).size === tokens.length && run.replayMismatches === 0,
+      rowIds.size === rows.length && new Set(tokens).size === tokens.length && c.replayMismatches === 0,
     "per-buyer limit": [...held.values()].every((q) => q <= LIMIT),
     "stock conserved (remaining + in transfer + reserved = stock)":
       stats.redisRemaining + stats.inTransfer + stats.reserved === STOCK,
     "sold out (units held + units returned by cancels = stock)": soldUnits + stats.redisRemaining === STOCK,
     "payments and cancels exactly once":
-      rows.filter((r) => r.status === "PAID").length === paid.size &&
-      rows.filter((r) => r.status === "CANCELLED").length === cancelled.size &&
-      payFailures === 0,
+      rows.filter((r) => r.status === "PAID").length === c.paid &&
+      rows.filter((r) => r.status === "CANCELLED").length === c.cancelled &&
+      c.payFailures === 0,
     "convergence (drift 0)": stats.drift === 0,
     "every order event published (outbox)": unpublished === 0 && outbox === rows.reduce((n, r) => n + r.version, 0),
-    "no transport error": run.errors === 0,
+    "no transport error": c.errors === 0,
   };
 }
 

@@ -10,6 +10,7 @@ import { up } from "../../stack/stack.js";
 import {
   rowsOf,
   sampleEverySecond,
+  settledState,
   startProcesses,
   stopAndDrop,
   warmUp,
@@ -18,7 +19,6 @@ import {
   type Spec,
 } from "../headline.js";
 import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
-import { settleRoom } from "./room-settle.js";
 
 /**
  * `npm run demo -- --headline --room`: the headline sale through the waiting room (docs/waiting-room.md).
@@ -96,7 +96,7 @@ export async function headlineRoom(): Promise<boolean> {
     };
     if (ROOM.warmupBuyers > 0) await warmUp(ctx, spec);
     const drop = await theRoomDrop(ctx, spec);
-    const settled = await settleRoom(ctx);
+    const settled = await settledState(ctx);
     ok = await auditRoom(ctx, drop, settled);
   } finally {
     await stopAndDrop(ctx, dbs, started);
