@@ -66,10 +66,8 @@ export class ProgressCache {
     // Subscribed first, so no message between the read and the subscription is missed.
     await this.sub.ssubscribe(this.keys.room(saleId).channel);
     const progress = await this.store.readProgress(saleId);
+    // Messages that came in meanwhile found no entry and were dropped: the read is at least as new as they were.
     const e: Entry = { progress, heardAt: Date.now(), refreshing: false };
-    const had = this.entries.get(saleId);
-    // A message may have come in meanwhile: keep the newer.
-    if (had?.progress && (!progress || had.progress.at > progress.at)) e.progress = had.progress;
     this.entries.set(saleId, e);
     if (this.entries.size > MAX_ROOMS) this.evictOldest();
     return e;
