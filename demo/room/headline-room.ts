@@ -138,9 +138,14 @@ async function putOnce(ctx: Ctx, s: Spec, startsAt: number) {
   return r;
 }
 
-/** The room's progress as its controller publishes it, sampled every 200 ms (demo/room/room-audit.ts). */
+/**
+ * The room's progress as its controller publishes it (each tick, ~200 ms), read every 50 ms so that no tick's
+ * cutoff is missed (demo/room/room-audit.ts).
+ */
 export interface ProgressSample {
   t: number;
+  /** When the controller wrote it (its clock, the machine's). */
+  at: number;
   admitted: number;
   sold: number;
   unitsLeft: number;
@@ -159,10 +164,11 @@ function sampleProgress(ctx: Ctx): { samples: ProgressSample[]; stop: () => Prom
       const raw = await ctx.redis.hget(key, "p").catch(() => null);
       if (raw) {
         const p = JSON.parse(raw);
-        const { admitted, sold, unitsLeft, cutoff, soldOut, rate, factor } = p;
-        samples.push({ t: Date.now(), admitted, sold, unitsLeft, cutoff, soldOut, rate, factor });
+        const { at, admitted, sold, unitsLeft, cutoff, soldOut, rate, factor } = p;
+        if (samples.at(-1)?.at !== at)
+          samples.push({ t: Date.now(), at, admitted, sold, unitsLeft, cutoff, soldOut, rate, factor });
       }
-      await sleep(200);
+      await sleep(50);
     }
   })();
   return {

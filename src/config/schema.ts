@@ -281,6 +281,8 @@ export const configSchema = z
           })
           .strict()
           .refine((p) => p.ceiling >= p.floor, { path: ["ceiling"], message: "expected at least floor" }),
+        /** The polls per second a waiting room's Retry-After aims for across its waiting buyers (all gateways). */
+        roomPollsPerSecond: positiveInt.max(10_000_000),
         breakers: z
           .object({
             enabled: z.boolean(),

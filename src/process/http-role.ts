@@ -154,7 +154,13 @@ export class HttpRole {
     const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
     const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
     const tickets = QueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
-    const rooms = new RoomService(roomStore, progress, tickets, new SignedAdmissionTokens(tokens));
+    const rooms = new RoomService(
+      roomStore,
+      progress,
+      tickets,
+      new SignedAdmissionTokens(tokens),
+      cfg.admission.roomPollsPerSecond,
+    );
     return {
       queue: new QueueRoutes({ auth, sales, rooms, tickets, limits, breakers, ...roomProof(cfg, progress) }),
       buyer: new BuyerRoutes({

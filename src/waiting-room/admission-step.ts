@@ -13,7 +13,10 @@ export interface TickInput {
   /** Orders ever reserved in the sale (ledger records, released ones too): buyers who bought. */
   ordered: number;
   paused: boolean;
-  /** Units reserved and not yet paid, read only while no unit is left (null: not read). */
+  /**
+   * Places held for units that may come back (reserveFor: the unpaid units at the drop's return rate), read
+   * only while no unit is left (null: not read).
+   */
   margin: number | null;
   admissionTtlMs: number;
   admitPerSecond: number;
@@ -34,6 +37,28 @@ const MIN_ENDED_TO_LEARN = 10;
 /** Batches admitted within this long of the last one share its admission time. */
 const BATCH_MS = 1000;
 const RATE_WINDOW_MS = 5000;
+
+/** While few units settled, the return rate assumed is this prior, weighted as this many units. */
+const PRIOR_RETURN_RATE = 0.25;
+const PRIOR_UNITS = 100;
+/** Margin of error of the reserve: standard deviations (Poisson) above the expected returns, plus places. */
+const RESERVE_SIGMAS = 3;
+const RESERVE_SLACK = 2;
+
+/**
+ * The places held at the sell-out for units that may still come back: the unpaid units times the rate at
+ * which the drop's settled units came back (cancelled, timed out, payment failed ÷ those and the paid ones;
+ * a prior of 1 in 4 while few settled), plus 3 standard deviations and 2 places; at most the unpaid units
+ * themselves, 0 once none is unpaid. Every place past the reserve is told SOLD_OUT at the sell-out instead of
+ * waiting for payments that may take the sale's whole payment timeout (docs/waiting-room.md#sell-out): a unit
+ * that comes back when the reserve is used up stays unsold rather than admit a buyer already told SOLD_OUT.
+ */
+export function reserveFor(unpaid: number, paid: number, returned: number): number {
+  if (unpaid <= 0) return 0;
+  const rate = (returned + PRIOR_RETURN_RATE * PRIOR_UNITS) / (paid + returned + PRIOR_UNITS);
+  const expected = unpaid * rate;
+  return Math.min(unpaid, Math.ceil(expected + RESERVE_SIGMAS * Math.sqrt(expected) + RESERVE_SLACK));
+}
 
 /** Ends the admission windows that have passed: their places count as done (bought or no-show). */
 function expire(p: RoomProgress, now: number, ttlMs: number): void {
@@ -76,6 +101,8 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   expire(p, t.now, t.admissionTtlMs);
   p.ordered = t.ordered;
   p.factor = learnedFactor(prev.factor, p.expired, t.ordered, t.maxOverbook);
+  // The first sell-out: what was admitted and ordered then (every later admission is for a unit that came back).
+  if (t.unitsLeft === 0) p.outAt ??= [p.admitted, t.ordered];
   if (t.unitsLeft > 0) {
     p.margin = null;
     p.soldOut = false;
@@ -89,7 +116,11 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   if (t.started && !t.paused && !p.soldOut) {
     // Places done (window ended, or bought: released orders too, their units are back in unitsLeft) plus
     // the buyers the units left need.
-    const ceiling = Math.max(p.expired, t.ordered) + Math.ceil(t.unitsLeft * p.factor);
+    // After the first sell-out, the places admitted by then are spent (each bought, or was or will be told
+    // SOLD_OUT on its order): a unit that comes back admits the next place at once, not when their windows end.
+    const need = Math.ceil(t.unitsLeft * p.factor);
+    const afterOut = !p.outAt ? 0 : p.outAt[0] + Math.max(0, t.ordered - p.outAt[1]) + need;
+    const ceiling = Math.max(Math.max(p.expired, t.ordered) + need, afterOut);
     const limit = Math.min(t.joined, ceiling, p.cutoff === null ? Infinity : p.cutoff - 1);
     const n = Math.max(0, Math.min(Math.floor(carry.allowance), limit - p.admitted));
     if (n > 0) {

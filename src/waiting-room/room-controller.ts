@@ -5,7 +5,7 @@ import type { ReservationService } from "../reservation/reservation-service.js";
 import type { Sale } from "../reservation/sale.js";
 import { ledgerStats } from "../reservation/sale-stats.js";
 import type { SaleStore } from "../reservation/sale-store.js";
-import { admissionStep, type TickCarry } from "./admission-step.js";
+import { admissionStep, reserveFor, type TickCarry } from "./admission-step.js";
 import { emptyProgress, type RoomProgress, type RoomStore } from "./room-store.js";
 import { gaugeValues, ROOM_GAUGE_STATES, roomNumbers } from "./room-stats.js";
 
@@ -164,7 +164,7 @@ export class RoomController {
     let margin: number | null = null;
     if (unitsLeft === 0 && !d.progress.soldOut && due) {
       const t0 = Date.now();
-      margin = await this.unpaidUnits(sale);
+      margin = await this.reserve(sale);
       d.marginDueAt = Date.now() + DUTY_FACTOR * (Date.now() - t0);
     }
     const started = counts.frozen !== null;
@@ -192,9 +192,12 @@ export class RoomController {
     return n.reduce((a, b) => a + b, 0);
   }
 
-  /** Units reserved and not yet paid (not in MySQL yet, or confirmed and unpaid): they may still come back. */
-  private async unpaidUnits(sale: Sale): Promise<number> {
+  /**
+   * The places to hold for units that may still come back: units reserved and not yet paid (not in MySQL yet,
+   * or confirmed and unpaid) at the rate the settled ones came back (admission-step.ts reserveFor).
+   */
+  private async reserve(sale: Sale): Promise<number> {
     const s = await ledgerStats(this.redis, this.keys, this.reservations.rebalancer, sale);
-    return s.pending + s.confirmed;
+    return reserveFor(s.pending + s.confirmed, s.paid, s.cancelled);
   }
 }

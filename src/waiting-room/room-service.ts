@@ -48,6 +48,7 @@ export interface QueueView {
 /** A ticket stays verifiable this long after the sale's end (CLOSED answers), then expires. */
 const TICKET_AFTER_END_MS = 3_600_000;
 const MAX_RETRY_AFTER = 30;
+export const DEFAULT_POLLS_PER_SECOND = 20_000;
 
 /** lottery = sha256hex(seed + "|" + saleId + "|" + buyerId): the pre-queue's order, ascending. */
 export function lotteryOf(seed: string, saleId: string, buyerId: string): string {
@@ -68,6 +69,8 @@ export class RoomService {
     private readonly progress: ProgressCache,
     private readonly tickets: QueueTickets,
     private readonly tokens: AdmissionTokens,
+    /** The polls per second a room's pacing aims for across its waiting buyers (admission.roomPollsPerSecond). */
+    private readonly pollsPerSecond = DEFAULT_POLLS_PER_SECOND,
   ) {}
 
   /** The buyer's ticket when already in the room (a re-join: no proof needed), else null. */
@@ -179,11 +182,22 @@ export class RoomService {
       unitsLeft,
       ...(estimate !== undefined ? { estimateSeconds: estimate } : {}),
       ...(p.paused ? { paused: true } : {}),
-      // Close to the front (or once the stock is out), every second; far back, a fraction of the estimate.
-      // While admission waits on the stock (rate 0), the pace assumes the room's rate: every buyer polling
-      // each second would be 250,000 polls a second in the headline drop (demo/room/).
-      retryAfter: p.unitsLeft === 0 ? 1 : clampRetry(Math.floor((estimate ?? ahead / room.admitPerSecond) / 4)),
+      retryAfter: this.pace(p, room, ahead, estimate),
     };
+  }
+
+  /**
+   * A waiting buyer's Retry-After (docs/waiting-room.md#pacing): the waiting buyers together poll about
+   * pollsPerSecond times a second, so the sell-out (or a paused room's resume) reaches the last of them within
+   * waiting ÷ pollsPerSecond seconds (1 to 30); a buyer whose turn comes sooner polls at half its estimate,
+   * every second near the front. While admission waits on the stock (rate 0), the turn assumes admitPerSecond.
+   * After the sell-out only the reserve's buyers wait (the rest are told SOLD_OUT): every second.
+   */
+  private pace(p: RoomProgress, room: WaitingRoomSettings, ahead: number, estimate: number | undefined): number {
+    const waiting = Math.max(0, (p.cutoff ?? p.joined + 1) - 1 - p.admitted);
+    const budget = Math.ceil(waiting / this.pollsPerSecond);
+    const turn = estimate ?? ahead / room.admitPerSecond;
+    return clampRetry(Math.min(budget, Math.floor(turn / 2)));
   }
 
   /** The draw (every pre-queue lottery, in place order): after the start, frozen then, so read once. */

@@ -30,8 +30,10 @@ export interface RoomProgress {
   sold: number;
   /** Orders ever reserved (released ones too). */
   ordered: number;
-  /** Units reserved and not yet paid (they may come back), read once the stock is out. */
+  /** Places held for units that may come back (admission-step.ts reserveFor), read once the stock is out. */
   margin: number | null;
+  /** [admitted, ordered] when the stock first ran out; null before. */
+  outAt: [number, number] | null;
   /** Places from this one on are told SOLD_OUT (never admitted afterwards); null while stock remains. */
   cutoff: number | null;
   /** Sold out for good: no unit can come back. */
@@ -57,6 +59,7 @@ export function emptyProgress(at = 0): RoomProgress {
     sold: 0,
     ordered: 0,
     margin: null,
+    outAt: null,
     cutoff: null,
     soldOut: false,
     paused: false,
@@ -158,8 +161,11 @@ export class RoomStore {
   async writeProgress(saleId: string, p: RoomProgress, expiresAt: number): Promise<void> {
     const k = this.k(saleId);
     const json = JSON.stringify(p);
-    await this.redis.hset(k.progress, "p", json);
-    await this.redis.pexpireat(k.progress, expiresAt);
-    await this.redis.spublish(k.channel, `${saleId}|${json}`);
+    // Sent together (one round trip; one connection keeps their order).
+    await Promise.all([
+      this.redis.hset(k.progress, "p", json),
+      this.redis.pexpireat(k.progress, expiresAt),
+      this.redis.spublish(k.channel, `${saleId}|${json}`),
+    ]);
   }
 }

@@ -29,9 +29,9 @@ describe("waiting-room poll pacing", () => {
   };
   const tickets = new QueueTickets([{ kid: "k1", secret: "pacing-test-secret-pacing-test-00" }]);
   const unused = {} as RoomStore & AdmissionTokens;
-  const pollAt = async (p: RoomProgress, place: number) => {
+  const pollAt = async (p: RoomProgress, place: number, pollsPerSecond = 20_000) => {
     const cache = { peek: () => p, get: () => Promise.resolve(p) } as unknown as ProgressCache;
-    const rooms = new RoomService(unused, cache, tickets, unused);
+    const rooms = new RoomService(unused, cache, tickets, unused, pollsPerSecond);
     const payload = { s: sale.saleId, b: "buyer-1", j: now - 120_000, pq: false, p: place, x: now + 7_200_000 };
     return rooms.poll(sale, { v: 1, k: "k1", ...payload }, tickets.sign(payload), now);
   };
@@ -45,29 +45,35 @@ describe("waiting-room poll pacing", () => {
     ...o,
   });
 
-  it("far back, a quarter of the estimate (at most 30 s); near the front, every second", async () => {
-    expect(await pollAt(progress({ rate: 2500 }), 140_001)).toMatchObject({
-      state: "WAITING",
-      ahead: 40_000,
-      retryAfter: 4,
-    });
-    expect(await pollAt(progress({ rate: 100 }), 240_001)).toMatchObject({ retryAfter: 30 });
+  it("paces the waiting buyers together at the poll budget: waiting ÷ pollsPerSecond seconds, 1 to 30", async () => {
+    // 150,000 waiting at 20,000 polls a second: every 8 s, whatever the place (the sell-out reaches all in 8 s).
+    expect(await pollAt(progress({ rate: 2500 }), 240_001)).toMatchObject({ state: "WAITING", retryAfter: 8 });
+    expect(await pollAt(progress({ rate: 100 }), 240_001)).toMatchObject({ retryAfter: 8 });
+    // A budget of 1,000 a second: 150 s, clamped to 30.
+    expect(await pollAt(progress({ rate: 100 }), 240_001, 1000)).toMatchObject({ retryAfter: 30 });
+    // A short queue polls every second.
+    expect(await pollAt(progress({ rate: 2500, joined: 110_000 }), 109_001)).toMatchObject({ retryAfter: 1 });
+  });
+
+  it("a buyer whose turn comes sooner than the budget's pace polls at half its estimate, every second at the front", async () => {
+    // 10,000 ahead at 2,500 a second: the turn in 4 s, polls every 2 s.
+    expect(await pollAt(progress({ rate: 2500 }), 110_001)).toMatchObject({ ahead: 10_000, retryAfter: 2 });
     expect(await pollAt(progress({ rate: 2500 }), 100_010)).toMatchObject({ retryAfter: 1 });
   });
 
-  it("while admission waits on the stock (rate 0), paces by admitPerSecond instead of every second", async () => {
-    const v = await pollAt(progress({ rate: 0 }), 200_001);
-    expect(v).toMatchObject({ state: "WAITING", ahead: 100_000, retryAfter: 10 });
+  it("while admission waits on the stock (rate 0), the turn assumes admitPerSecond", async () => {
+    const v = await pollAt(progress({ rate: 0 }), 120_001);
+    expect(v).toMatchObject({ state: "WAITING", ahead: 20_000, retryAfter: 4 });
     expect(v.estimateSeconds).toBeUndefined();
     expect(await pollAt(progress({ rate: 0 }), 100_002)).toMatchObject({ retryAfter: 1 });
   });
 
-  it("once the stock is out, every second (the sell-out is told within a second of a poll)", async () => {
-    expect(await pollAt(progress({ rate: 0, unitsLeft: 0, cutoff: 180_000 }), 150_001)).toMatchObject({
+  it("after the sell-out only the reserve's buyers wait, every second; past the cutoff, SOLD_OUT", async () => {
+    expect(await pollAt(progress({ rate: 0, unitsLeft: 0, cutoff: 100_500 }), 100_400)).toMatchObject({
       state: "WAITING",
       retryAfter: 1,
     });
-    expect(await pollAt(progress({ rate: 0, unitsLeft: 0, cutoff: 180_000 }), 190_001)).toMatchObject({
+    expect(await pollAt(progress({ rate: 0, unitsLeft: 0, cutoff: 100_500 }), 100_500)).toMatchObject({
       state: "SOLD_OUT",
     });
   });

@@ -3,6 +3,7 @@ import {
   admissionStep,
   admittedAt,
   learnedFactor,
+  reserveFor,
   type TickCarry,
   type TickInput,
 } from "../../src/waiting-room/admission-step.js";
@@ -110,5 +111,37 @@ describe("admission step", () => {
     // More units than the margin said could come back never admit a place told SOLD_OUT.
     p = admissionStep(p, c, { ...base, now: 1800, unitsLeft: 5, ordered: 12 });
     expect(p.admitted).toBe(12);
+  });
+
+  it("after the first sell-out, a unit that comes back admits the next place at once (open windows or not)", () => {
+    const c = carry();
+    // 10 admitted, 8 bought (2 no-shows still inside their window): the stock is out.
+    let p = admissionStep(emptyProgress(), c, base);
+    p = admissionStep(p, c, { ...base, now: 1200, unitsLeft: 0, ordered: 8, margin: 3 });
+    expect([p.outAt, p.cutoff]).toEqual([[10, 8], 14]);
+    // One unit comes back: place 11 is admitted now (before: only when the no-shows' windows ended).
+    p = admissionStep(p, c, { ...base, now: 1400, unitsLeft: 1, ordered: 8 });
+    expect(p.admitted).toBe(11);
+    // Place 11 bought it and another came back: place 12.
+    p = admissionStep(p, c, { ...base, now: 1600, unitsLeft: 1, ordered: 9 });
+    expect(p.admitted).toBe(12);
+    // Nothing left: nobody more, and never past the cutoff.
+    p = admissionStep(p, c, { ...base, now: 1800, unitsLeft: 0, ordered: 10, margin: 3 });
+    expect([p.admitted, p.cutoff]).toEqual([12, 14]);
+    p = admissionStep(p, c, { ...base, now: 2000, unitsLeft: 9, ordered: 10 });
+    expect(p.admitted).toBe(13);
+  });
+
+  it("reserves places for the unpaid units at the drop's return rate, with a margin of error", () => {
+    expect(reserveFor(0, 500, 20)).toBe(0);
+    expect(reserveFor(1, 500, 20)).toBe(1);
+    // 2 % came back so far (2,025 ÷ 100,100 with the prior's 25 of 100): 60.7 of 3,000 expected, + 3 σ + 2.
+    expect(reserveFor(3000, 98_000, 2000)).toBe(87);
+    // Nothing settled yet: the prior, 1 in 4.
+    expect(reserveFor(1000, 0, 0)).toBe(Math.ceil(250 + 3 * Math.sqrt(250) + 2));
+    // Everything came back so far: every unpaid unit.
+    expect(reserveFor(1000, 0, 100_000)).toBe(1000);
+    // Fewer unpaid, fewer places: the cutoff moves down as payments land.
+    expect(reserveFor(100, 98_000, 2000)).toBeLessThan(reserveFor(3000, 98_000, 2000));
   });
 });
