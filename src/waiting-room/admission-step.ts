@@ -85,7 +85,7 @@ export function learnedFactor(prev: number, expired: number, ordered: number, ma
  * Pure; the controller reads the inputs and publishes the result.
  */
 export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput): RoomProgress {
-  const p: RoomProgress = { ...prev, batches: prev.batches.map((b) => [b[0], b[1]]) };
+  const p: RoomProgress = { ...prev, outAt: prev.outAt ?? null, batches: prev.batches.map((b) => [b[0], b[1]]) };
   p.at = Math.max(t.now, prev.at + 1);
   p.started = t.started;
   p.joined = t.joined;
@@ -101,8 +101,8 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   expire(p, t.now, t.admissionTtlMs);
   p.ordered = t.ordered;
   p.factor = learnedFactor(prev.factor, p.expired, t.ordered, t.maxOverbook);
-  // The first sell-out: what was admitted and ordered then (every later admission is for a unit that came back).
-  if (t.unitsLeft === 0) p.outAt ??= [p.admitted, t.ordered];
+  // The first sell-out: the places admitted then (every later admission is for a unit that came back).
+  if (t.unitsLeft === 0) p.outAt ??= p.admitted;
   if (t.unitsLeft > 0) {
     p.margin = null;
     p.soldOut = false;
@@ -112,15 +112,21 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
     p.cutoff = Math.min(prev.cutoff ?? Infinity, p.admitted + t.margin + 1);
     p.soldOut = t.margin === 0;
   }
+  // [at, admitted] of the last RATE_WINDOW_MS: the admission rate, and the places spent after a sell-out.
+  while (carry.history.length > 0 && t.now - carry.history[0]![0] > RATE_WINDOW_MS) carry.history.shift();
   carry.allowance = Math.min(t.admitPerSecond, carry.allowance + (t.admitPerSecond * dt) / 1000);
   if (t.started && !t.paused && !p.soldOut) {
     // Places done (window ended, or bought: released orders too, their units are back in unitsLeft) plus
     // the buyers the units left need.
-    // After the first sell-out, the places admitted by then are spent (each bought, or was or will be told
-    // SOLD_OUT on its order): a unit that comes back admits the next place at once, not when their windows end.
     const need = Math.ceil(t.unitsLeft * p.factor);
-    const afterOut = !p.outAt ? 0 : p.outAt[0] + Math.max(0, t.ordered - p.outAt[1]) + need;
-    const ceiling = Math.max(Math.max(p.expired, t.ordered) + need, afterOut);
+    // After the first sell-out, the places admitted by then, and those admitted for a returned unit more than
+    // a few seconds ago, are spent (each bought, or was or will be told SOLD_OUT on its order): a unit that
+    // comes back admits the next place at once, not when the open windows end. (The ledger's record count
+    // includes refused attempts, tombstoned, so it is no measure of places spent once the stock is out.)
+    const ceiling =
+      p.outAt === null
+        ? Math.max(p.expired, t.ordered) + need
+        : Math.max(p.outAt, carry.history[0]?.[1] ?? p.admitted) + need;
     const limit = Math.min(t.joined, ceiling, p.cutoff === null ? Infinity : p.cutoff - 1);
     const n = Math.max(0, Math.min(Math.floor(carry.allowance), limit - p.admitted));
     if (n > 0) {
@@ -131,7 +137,6 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
     }
   }
   carry.history.push([t.now, p.admitted]);
-  while (carry.history.length > 1 && t.now - carry.history[0]![0] > RATE_WINDOW_MS) carry.history.shift();
   const [t0, a0] = carry.history[0]!;
   p.rate = t.now > t0 ? Math.round(((p.admitted - a0) * 1000) / (t.now - t0)) : 0;
   return p;

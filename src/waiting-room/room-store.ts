@@ -32,8 +32,8 @@ export interface RoomProgress {
   ordered: number;
   /** Places held for units that may come back (admission-step.ts reserveFor), read once the stock is out. */
   margin: number | null;
-  /** [admitted, ordered] when the stock first ran out; null before. */
-  outAt: [number, number] | null;
+  /** Places admitted when the stock first ran out; null before. */
+  outAt: number | null;
   /** Places from this one on are told SOLD_OUT (never admitted afterwards); null while stock remains. */
   cutoff: number | null;
   /** Sold out for good: no unit can come back. */

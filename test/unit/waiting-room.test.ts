@@ -118,17 +118,21 @@ describe("admission step", () => {
     // 10 admitted, 8 bought (2 no-shows still inside their window): the stock is out.
     let p = admissionStep(emptyProgress(), c, base);
     p = admissionStep(p, c, { ...base, now: 1200, unitsLeft: 0, ordered: 8, margin: 3 });
-    expect([p.outAt, p.cutoff]).toEqual([[10, 8], 14]);
+    expect([p.outAt, p.cutoff]).toEqual([10, 14]);
     // One unit comes back: place 11 is admitted now (before: only when the no-shows' windows ended).
     p = admissionStep(p, c, { ...base, now: 1400, unitsLeft: 1, ordered: 8 });
     expect(p.admitted).toBe(11);
-    // Place 11 bought it and another came back: place 12.
-    p = admissionStep(p, c, { ...base, now: 1600, unitsLeft: 1, ordered: 9 });
+    // Still one left 2 s later: place 11 has not bought yet and may; refusals recorded in the ledger
+    // (ordered 30) admit nobody more.
+    p = admissionStep(p, c, { ...base, now: 3400, unitsLeft: 1, ordered: 30 });
+    expect(p.admitted).toBe(11);
+    // 5 s on and still not bought: place 11 is spent, place 12 is admitted.
+    p = admissionStep(p, c, { ...base, now: 6600, unitsLeft: 1, ordered: 30 });
     expect(p.admitted).toBe(12);
     // Nothing left: nobody more, and never past the cutoff.
-    p = admissionStep(p, c, { ...base, now: 1800, unitsLeft: 0, ordered: 10, margin: 3 });
+    p = admissionStep(p, c, { ...base, now: 6800, unitsLeft: 0, ordered: 31, margin: 3 });
     expect([p.admitted, p.cutoff]).toEqual([12, 14]);
-    p = admissionStep(p, c, { ...base, now: 2000, unitsLeft: 9, ordered: 10 });
+    p = admissionStep(p, c, { ...base, now: 12_000, unitsLeft: 9, ordered: 31 });
     expect(p.admitted).toBe(13);
   });
 
