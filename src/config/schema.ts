@@ -45,6 +45,21 @@ const ipOrCidr = z.string().refine((v) => {
 
 const adminTokenSchema = z.string().min(16, "expected at least 16 characters");
 
+/** Signing keys, newest first: minted or signed with the first, verified with any listed (ids unique). */
+const signingKeys = z
+  .array(
+    z
+      .object({
+        id: z.string().regex(/^[A-Za-z0-9_-]{1,8}$/, "expected 1-8 of [A-Za-z0-9_-]"),
+        secret: z.string().min(16, "expected at least 16 characters"),
+      })
+      .strict(),
+  )
+  .min(1, "expected at least one key")
+  .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, "expected each key id once")
+  .nullable()
+  .optional();
+
 export const configSchema = z
   .object({
     server: z
@@ -190,19 +205,12 @@ export const configSchema = z
          * listed, so a key can be added, then the old one removed once its tokens expired. Null or absent: one key
          * derived from userJwtSecret (id "jwt"), as before.
          */
-        purchaseTokenKeys: z
-          .array(
-            z
-              .object({
-                id: z.string().regex(/^[A-Za-z0-9_-]{1,8}$/, "expected 1-8 of [A-Za-z0-9_-]"),
-                secret: z.string().min(16, "expected at least 16 characters"),
-              })
-              .strict(),
-          )
-          .min(1, "expected at least one key")
-          .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, "expected each key id once")
-          .nullable()
-          .optional(),
+        purchaseTokenKeys: signingKeys,
+        /**
+         * Signing keys of waiting-room queue tickets, newest first (rotation as purchaseTokenKeys). Null or
+         * absent: one key derived from userJwtSecret (id "j1").
+         */
+        queueTicketKeys: signingKeys,
         clockSkewSeconds: z.number().int().min(0).max(300),
         /** Buyer JWTs: accepted algorithms, the IdP's JWKS for RS256/ES256, required `iss`/`aud` (docs/api.md "Buyer authentication"). */
         jwt: z

@@ -70,6 +70,7 @@ export function productionSecretProblems(cfg: Config, defaults: Config): string[
     defaults.auth.userJwtSecret,
     ...adminTokens(defaults.auth),
     ...(defaults.auth.purchaseTokenKeys ?? []).map((k) => k.secret),
+    ...(defaults.auth.queueTicketKeys ?? []).map((k) => k.secret),
     defaults.payments.webhookSecret,
   ]);
   const secrets: [string, string][] = [["auth.userJwtSecret", cfg.auth.userJwtSecret]];
@@ -78,6 +79,8 @@ export function productionSecretProblems(cfg: Config, defaults: Config): string[
   else for (const [i, t] of tokens.entries()) secrets.push([`auth.adminToken[${i}]`, t]);
   for (const [i, k] of (cfg.auth.purchaseTokenKeys ?? []).entries())
     secrets.push([`auth.purchaseTokenKeys[${i}].secret`, k.secret]);
+  for (const [i, k] of (cfg.auth.queueTicketKeys ?? []).entries())
+    secrets.push([`auth.queueTicketKeys[${i}].secret`, k.secret]);
   secrets.push(["payments.webhookSecret", cfg.payments.webhookSecret]);
   // null: the key is derived from auth.userJwtSecret, checked above.
   const powKey = cfg.admission.proofOfWork.hmacKey;

@@ -153,7 +153,7 @@ export class HttpRole {
     );
     const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
     const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
-    const tickets = QueueTickets.fromJwtSecret(cfg.auth.userJwtSecret);
+    const tickets = QueueTickets.fromConfig(cfg.auth);
     const rooms = new RoomService(
       roomStore,
       progress,

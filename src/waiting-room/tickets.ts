@@ -32,8 +32,9 @@ export interface TicketKey {
 }
 
 /**
- * Queue tickets: `<base64url payload JSON>.<base64url HMAC-SHA256>`, signed with the newest key, verified
- * with any listed one (rotation: add a key first, drop the old one once its tickets are no longer needed).
+ * Queue tickets: `<base64url payload JSON>.<base64url HMAC-SHA256>`, signed with the newest key (the first
+ * listed), verified with any listed one (rotation, `auth.queueTicketKeys`: add a key first, drop the old one
+ * once its tickets expired: an hour after the end of the last sale they were signed for).
  * Verification is pure: no I/O.
  */
 export class QueueTickets {
@@ -52,13 +53,23 @@ export class QueueTickets {
     this.keys = new Map(
       keys.map((k) => [k.kid, createHmac("sha256", k.secret).update("flashsale queue ticket v1").digest()]),
     );
-    const last = keys.at(-1)!;
-    this.newest = { kid: last.kid, key: this.keys.get(last.kid)! };
+    const first = keys[0]!;
+    this.newest = { kid: first.kid, key: this.keys.get(first.kid)! };
   }
 
   /** Keys derived from the buyer JWT secret (kid "j1"), when no ticket keys are configured. */
   static fromJwtSecret(secret: string): QueueTickets {
     return new QueueTickets([{ kid: "j1", secret }]);
+  }
+
+  /** The configured keys (`auth.queueTicketKeys`, newest first), else one derived from the JWT secret. */
+  static fromConfig(auth: {
+    userJwtSecret: string;
+    queueTicketKeys?: { id: string; secret: string }[] | null;
+  }): QueueTickets {
+    const keys = auth.queueTicketKeys;
+    if (!keys) return QueueTickets.fromJwtSecret(auth.userJwtSecret);
+    return new QueueTickets(keys.map((k) => ({ kid: k.id, secret: k.secret })));
   }
 
   sign(p: Omit<TicketPayload, "v" | "k">): string {

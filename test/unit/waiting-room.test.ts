@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/load.js";
 import {
   admissionStep,
   admittedAt,
@@ -13,10 +15,14 @@ import { QueueTickets } from "../../src/waiting-room/tickets.js";
 describe("queue tickets", () => {
   const now = 1_800_000_000_000;
   const old = new QueueTickets([{ kid: "k1", secret: "first-secret-first-secret-000000" }]);
-  const both = new QueueTickets([
-    { kid: "k1", secret: "first-secret-first-secret-000000" },
-    { kid: "k2", secret: "second-secret-second-secret-0000" },
-  ]);
+  // Newest first, as auth.queueTicketKeys lists them.
+  const both = QueueTickets.fromConfig({
+    userJwtSecret: "unused-unused-unused-unused-0000",
+    queueTicketKeys: [
+      { id: "k2", secret: "second-secret-second-secret-0000" },
+      { id: "k1", secret: "first-secret-first-secret-000000" },
+    ],
+  });
   const payload = { s: "sale-1", b: "buyer-1", j: now, pq: false, p: 7, x: now + 60_000 };
 
   it("verifies its own tickets without I/O, and with any listed key (rotation)", () => {
@@ -26,6 +32,19 @@ describe("queue tickets", () => {
     const fresh = both.sign(payload);
     expect(both.verify(fresh, "sale-1", "buyer-1", now)).toMatchObject({ ok: true, ticket: { k: "k2" } });
     expect(old.verify(fresh, "sale-1", "buyer-1", now)).toMatchObject({ ok: false });
+  });
+
+  it("without auth.queueTicketKeys, signs with one key derived from the JWT secret (kid j1)", () => {
+    const derived = QueueTickets.fromConfig({
+      userJwtSecret: "jwt-secret-jwt-secret-jwt-secret",
+      queueTicketKeys: null,
+    });
+    const t = derived.sign(payload);
+    expect(derived.verify(t, "sale-1", "buyer-1", now)).toMatchObject({ ok: true, ticket: { k: "j1" } });
+    expect(QueueTickets.fromJwtSecret("jwt-secret-jwt-secret-jwt-secret").verify(t, "sale-1", "buyer-1", now).ok).toBe(
+      true,
+    );
+    expect(both.verify(t, "sale-1", "buyer-1", now).ok).toBe(false);
   });
 
   it("refuses another buyer's, another sale's, expired, forged and malformed tickets", () => {
@@ -147,5 +166,58 @@ describe("admission step", () => {
     expect(reserveFor(1000, 0, 100_000)).toBe(1000);
     // Fewer unpaid, fewer places: the cutoff moves down as payments land.
     expect(reserveFor(100, 98_000, 2000)).toBeLessThan(reserveFor(3000, 98_000, 2000));
+  });
+});
+
+describe("auth.queueTicketKeys", () => {
+  const strong = () => randomBytes(32).toString("base64url");
+  const env = (keys: unknown) => ({
+    NODE_ENV: "production",
+    FLASHSALE__AUTH__USERJWTSECRET: strong(),
+    FLASHSALE__AUTH__ADMINTOKEN: strong(),
+    FLASHSALE__PAYMENTS__WEBHOOKSECRET: strong(),
+    FLASHSALE__AUTH__QUEUETICKETKEYS: JSON.stringify(keys),
+  });
+  const problems = (e: Record<string, string>): string[] => {
+    try {
+      loadConfig(e);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it("absent: null (one key derived from the JWT secret); a list signs with its first key", () => {
+    expect(loadConfig({}).auth.queueTicketKeys).toBeNull();
+    const cfg = loadConfig(
+      env([
+        { id: "t2", secret: strong() },
+        { id: "t1", secret: strong() },
+      ]),
+    );
+    const t = QueueTickets.fromConfig(cfg.auth).sign({ s: "s", b: "b", j: 1, pq: false, x: Date.now() + 60_000 });
+    expect(JSON.parse(Buffer.from(t.split(".")[0]!, "base64url").toString()).k).toBe("t2");
+  });
+
+  it("refuses a bad id, an id twice, and (in production) a weak secret by its index", () => {
+    expect(problems(env([{ id: "a b", secret: strong() }])).join("\n")).toMatch(/auth\.queueTicketKeys\.0\.id/);
+    expect(
+      problems(
+        env([
+          { id: "k", secret: strong() },
+          { id: "k", secret: strong() },
+        ]),
+      ).join("\n"),
+    ).toMatch(/expected each key id once/);
+    const weak = randomBytes(10).toString("hex");
+    const got = problems(
+      env([
+        { id: "t2", secret: strong() },
+        { id: "t1", secret: weak },
+      ]),
+    );
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatch(/^invalid config: auth\.queueTicketKeys\[1\]\.secret: 20 bytes, at least 32/);
+    expect(got[0]).not.toContain(weak);
   });
 });
