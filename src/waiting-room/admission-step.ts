@@ -28,7 +28,7 @@ export interface TickCarry {
   /** Admissions the rate still allows (a token bucket of at most one second's worth). */
   allowance: number;
   lastAt: number;
-  /** [at, admitted] over the last few seconds, for the admission rate. */
+  /** [at, admitted] over the last few seconds: the admission rate, and the places admitted GRACE_MS ago. */
   history: [number, number][];
 }
 
@@ -37,6 +37,10 @@ const MIN_ENDED_TO_LEARN = 10;
 /** Batches admitted within this long of the last one share its admission time. */
 const BATCH_MS = 1000;
 const RATE_WINDOW_MS = 5000;
+/** Places admitted this long ago and not bought are taken for no-shows by the ceiling (their windows go on). */
+const GRACE_MS = 5000;
+/** How long the controller keeps [at, admitted] (the rate's window and the grace, with room to spare). */
+const HISTORY_MS = 10_000;
 
 /** While few units settled, the return rate assumed is this prior, weighted as this many units. */
 const PRIOR_RETURN_RATE = 0.25;
@@ -112,21 +116,18 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
     p.cutoff = Math.min(prev.cutoff ?? Infinity, p.admitted + t.margin + 1);
     p.soldOut = t.margin === 0;
   }
-  // [at, admitted] of the last RATE_WINDOW_MS: the admission rate, and the places spent after a sell-out.
-  while (carry.history.length > 0 && t.now - carry.history[0]![0] > RATE_WINDOW_MS) carry.history.shift();
+  while (carry.history.length > 0 && t.now - carry.history[0]![0] > HISTORY_MS) carry.history.shift();
   carry.allowance = Math.min(t.admitPerSecond, carry.allowance + (t.admitPerSecond * dt) / 1000);
   if (t.started && !t.paused && !p.soldOut) {
-    // Places done (window ended, or bought: released orders too, their units are back in unitsLeft) plus
-    // the buyers the units left need.
-    const need = Math.ceil(t.unitsLeft * p.factor);
-    // After the first sell-out, the places admitted by then, and those admitted for a returned unit more than
-    // a few seconds ago, are spent (each bought, or was or will be told SOLD_OUT on its order): a unit that
-    // comes back admits the next place at once, not when the open windows end. (The ledger's record count
-    // includes refused attempts, tombstoned, so it is no measure of places spent once the stock is out.)
-    const ceiling =
-      p.outAt === null
-        ? Math.max(p.expired, t.ordered) + need
-        : Math.max(p.outAt, carry.history[0]?.[1] ?? p.admitted) + need;
+    // Places spent plus the buyers the units left need. Spent: windows ended, orders (released ones too:
+    // their units are back in unitsLeft), and places admitted more than GRACE_MS ago: an admitted buyer buys
+    // within seconds (the page buys at once), so one who has not by then is taken for a no-show and the next
+    // place is admitted, not only when the window ends (if it buys after all, a later buyer's order may
+    // answer SOLD_OUT). After the first sell-out the ledger's record count is no measure (refused attempts
+    // are tombstoned in it): the places admitted then, and the grace rule.
+    const admittedBefore = admittedAtOrBefore(carry.history, t.now - GRACE_MS, p.expired);
+    const spent = p.outAt === null ? Math.max(p.expired, t.ordered, admittedBefore) : Math.max(p.outAt, admittedBefore);
+    const ceiling = spent + Math.ceil(t.unitsLeft * p.factor);
     const limit = Math.min(t.joined, ceiling, p.cutoff === null ? Infinity : p.cutoff - 1);
     const n = Math.max(0, Math.min(Math.floor(carry.allowance), limit - p.admitted));
     if (n > 0) {
@@ -137,9 +138,19 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
     }
   }
   carry.history.push([t.now, p.admitted]);
-  const [t0, a0] = carry.history[0]!;
+  const [t0, a0] = carry.history.find(([at]) => t.now - at <= RATE_WINDOW_MS)!;
   p.rate = t.now > t0 ? Math.round(((p.admitted - a0) * 1000) / (t.now - t0)) : 0;
   return p;
+}
+
+/** Places admitted at `at` or before, from the history (oldest first); `fallback` when it does not reach back. */
+function admittedAtOrBefore(history: [number, number][], at: number, fallback: number): number {
+  let admitted = fallback;
+  for (const [when, a] of history) {
+    if (when > at) break;
+    admitted = a;
+  }
+  return admitted;
 }
 
 /** When place `place` (≤ admitted, > expired) was admitted, from the progress's batches; null if unknown. */

@@ -132,6 +132,19 @@ describe("admission step", () => {
     expect(p.admitted).toBe(12);
   });
 
+  it("takes a place admitted 5 s ago and not bought for a no-show: the last units do not wait for its window", () => {
+    const c = carry();
+    // 10 admitted (window 10 s), 8 bought: 2 units left, 2 places still in their windows.
+    let p = admissionStep(emptyProgress(), c, base);
+    p = admissionStep(p, c, { ...base, now: 1200, unitsLeft: 2, ordered: 8 });
+    expect(p.admitted).toBe(10);
+    p = admissionStep(p, c, { ...base, now: 5800, unitsLeft: 2, ordered: 8 });
+    expect(p.admitted).toBe(10);
+    // 5 s after their admission: the next 2 places, long before the windows end (11 s).
+    p = admissionStep(p, c, { ...base, now: 6200, unitsLeft: 2, ordered: 8 });
+    expect([p.admitted, p.expired]).toEqual([12, 0]);
+  });
+
   it("after the first sell-out, a unit that comes back admits the next place at once (open windows or not)", () => {
     const c = carry();
     // 10 admitted, 8 bought (2 no-shows still inside their window): the stock is out.
