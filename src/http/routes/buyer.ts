@@ -138,8 +138,7 @@ export class BuyerRoutes {
     }
     if (sale.paused) throw new ApiError("SALE_NOT_LIVE", pausedReason(sale));
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
-    const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
-    if (tokenGate) await tokenGate;
+    this.deps.limits.tokenIssue(sale.saleId, userId);
     // Signed, never stored: Redis first hears of a token when it buys (reserve records its one use).
     const expiresAt = Math.min(now + this.deps.tokenTtlMs, sale.endsAt);
     const token = this.deps.tokens.mint(sale.saleId, userId, expiresAt);
