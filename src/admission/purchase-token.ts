@@ -103,10 +103,10 @@ export class PurchaseTokens {
 
   /**
    * Checks the signature and the binding to this sale and buyer; `expired` once `nowMs` reached the expiry
-   * (pass -Infinity to learn the expiry of a token that may have expired). `id`: the token itself, the name
-   * of its use record in Redis.
+   * plus `graceMs` (0: the token's own expiry; the order route passes the replay window, in which an
+   * expired token may still replay its outcome). `id`: the token itself, the name of its use record in Redis.
    */
-  verify(token: string, saleId: string, userId: string, nowMs: number): TokenCheck {
+  verify(token: string, saleId: string, userId: string, nowMs: number, graceMs = 0): TokenCheck {
     if (token.length < 50 || token.length > 59) return { ok: false, reason: "malformed" };
     const raw = Buffer.from(token, "base64url");
     const kidLen = tokenKidLength(raw);
@@ -118,7 +118,7 @@ export class PurchaseTokens {
     PurchaseTokens.mac(key, raw, signedLen, saleId, userId, expected, 0);
     if (!timingSafeEqual(raw.subarray(signedLen), expected)) return { ok: false, reason: "bad_signature" };
     const expiresAt = raw.readUIntBE(2 + kidLen, EXPIRY_BYTES);
-    if (nowMs >= expiresAt) return { ok: false, reason: "expired" };
+    if (nowMs >= expiresAt + graceMs) return { ok: false, reason: "expired" };
     return { ok: true, expiresAt, id: token };
   }
 }

@@ -58,6 +58,11 @@ describe("signed purchase tokens", () => {
     expect(t.verify(tok, "sale1", "alice", LATER - 1).ok).toBe(true);
     expect(t.verify(tok, "sale1", "alice", LATER)).toEqual({ ok: false, reason: "expired" });
     expect(t.verify(tok, "sale1", "alice", -Infinity)).toEqual({ ok: true, expiresAt: LATER, id: tok });
+    // graceMs (the order route's replay window): accepted until expiry + grace, refused from then on.
+    expect(t.verify(tok, "sale1", "alice", LATER + 999, 1000)).toEqual({ ok: true, expiresAt: LATER, id: tok });
+    expect(t.verify(tok, "sale1", "alice", LATER + 1000, 1000)).toEqual({ ok: false, reason: "expired" });
+    // The grace never excuses a bad signature.
+    expect(t.verify(tok, "sale1", "bob", LATER, 1000)).toEqual({ ok: false, reason: "bad_signature" });
   });
 
   it("the MAC is HMAC-SHA256 under the key derived from the secret, over the token's bytes, sale, NUL and buyer", () => {
