@@ -1,3 +1,5 @@
+import { randomInt } from "node:crypto";
+
 export interface FixedWindowOptions {
   points: number;
   durationSeconds: number;
@@ -5,39 +7,109 @@ export interface FixedWindowOptions {
   blockSeconds: number;
 }
 
-/**
- * The windows opened in one generation: group → key → slot, and per slot the points taken and until when
- * (unix ms) the window or its block lasts. Slots in typed arrays rather than an object per window: the
- * windows of a busy sale outlive many young-generation collections, and every object among them is copied.
- */
-class Generation {
-  readonly groups = new Map<string, Map<string, number>>();
-  taken = new Int32Array(1024);
-  until = new Float64Array(1024);
-  private used = 0;
+/** Hashes for probing only (a key is always compared in full); seeded per process against crafted collisions. */
+const SEED = randomInt(2 ** 31);
 
-  slot(group: string, key: string): number | undefined {
-    return this.groups.get(group)?.get(key);
+/** FNV-1a over the UTF-16 units, then a final mix so every bit reaches the low ones the index takes; never 0. */
+function hashOf(key: string): number {
+  let h = SEED ^ key.length;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h ^= h >>> 13;
+  return h === 0 ? 1 : h;
+}
+
+/**
+ * One group's windows in one generation: an open-addressing table in typed arrays (hash, key, points taken,
+ * until when the window or its block lasts) and the keys' characters in an arena, so a window costs the
+ * garbage collector nothing: the windows of a busy sale outlive many young-generation collections, and
+ * every object (or retained string) among them would be copied by each.
+ */
+class Windows {
+  private hashes: Int32Array;
+  /** Where the key starts in the arena: its length (two units, low first), then its UTF-16 units. */
+  private keyAt: Int32Array;
+  taken: Int32Array;
+  until: Float64Array;
+  private count = 0;
+  private arena = new Uint16Array(4096);
+  private arenaUsed = 0;
+
+  constructor(capacity = 256) {
+    this.hashes = new Int32Array(capacity);
+    this.keyAt = new Int32Array(capacity);
+    this.taken = new Int32Array(capacity);
+    this.until = new Float64Array(capacity);
   }
 
-  add(group: string, key: string, taken: number, until: number): number {
-    let keys = this.groups.get(group);
-    if (keys === undefined) this.groups.set(group, (keys = new Map()));
-    if (this.used === this.taken.length) this.grow();
-    const i = this.used++;
-    keys.set(key, i);
+  /** The slot of `key` (whose hash is `h`), or -1. */
+  find(key: string, h: number): number {
+    const mask = this.hashes.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const x = this.hashes[i];
+      if (x === 0) return -1;
+      if (x === h && this.holds(i, key)) return i;
+    }
+  }
+
+  /** A slot for `key`, which find() did not find. */
+  add(key: string, h: number, taken: number, until: number): number {
+    // Half full at most, so a probe ends soon.
+    if (2 * (this.count + 1) > this.hashes.length) this.grow();
+    const mask = this.hashes.length - 1;
+    let i = h & mask;
+    while (this.hashes[i] !== 0) i = (i + 1) & mask;
+    this.count++;
+    this.hashes[i] = h;
+    this.keyAt[i] = this.store(key);
     this.taken[i] = taken;
     this.until[i] = until;
     return i;
   }
 
+  private holds(i: number, key: string): boolean {
+    const arena = this.arena;
+    const at = this.keyAt[i]!;
+    const n = key.length;
+    if (arena[at] !== (n & 0xffff) || arena[at + 1] !== n >>> 16) return false;
+    for (let k = 0; k < n; k++) if (arena[at + 2 + k] !== key.charCodeAt(k)) return false;
+    return true;
+  }
+
+  private store(key: string): number {
+    const n = key.length;
+    const at = this.arenaUsed;
+    if (at + n + 2 > this.arena.length) {
+      const arena = new Uint16Array(Math.max(2 * this.arena.length, at + n + 2));
+      arena.set(this.arena.subarray(0, at));
+      this.arena = arena;
+    }
+    const arena = this.arena;
+    arena[at] = n & 0xffff;
+    arena[at + 1] = n >>> 16;
+    for (let k = 0; k < n; k++) arena[at + 2 + k] = key.charCodeAt(k);
+    this.arenaUsed = at + n + 2;
+    return at;
+  }
+
   private grow(): void {
-    const taken = new Int32Array(this.taken.length * 2);
-    const until = new Float64Array(this.until.length * 2);
-    taken.set(this.taken);
-    until.set(this.until);
-    this.taken = taken;
-    this.until = until;
+    const { hashes, keyAt, taken, until } = this;
+    const capacity = 2 * hashes.length;
+    const mask = capacity - 1;
+    this.hashes = new Int32Array(capacity);
+    this.keyAt = new Int32Array(capacity);
+    this.taken = new Int32Array(capacity);
+    this.until = new Float64Array(capacity);
+    for (let j = 0; j < hashes.length; j++) {
+      const h = hashes[j]!;
+      if (h === 0) continue;
+      let i = h & mask;
+      while (this.hashes[i] !== 0) i = (i + 1) & mask;
+      this.hashes[i] = h;
+      this.keyAt[i] = keyAt[j]!;
+      this.taken[i] = taken[j]!;
+      this.until[i] = until[j]!;
+    }
   }
 }
 
@@ -56,8 +128,8 @@ export class FixedWindowLimiter {
   private readonly durationMs: number;
   private readonly blockMs: number;
   private readonly generationMs: number;
-  private young = new Generation();
-  private old = new Generation();
+  private young = new Map<string, Windows>();
+  private old = new Map<string, Windows>();
   private rotateAt: number;
 
   constructor(
@@ -75,32 +147,54 @@ export class FixedWindowLimiter {
   consume(group: string, key: string): number {
     const now = this.now();
     if (now >= this.rotateAt) this.rotate(now);
-    let g = this.young;
-    let i = g.slot(group, key);
-    if (i === undefined) {
-      g = this.old;
-      i = g.slot(group, key);
+    const h = hashOf(key);
+    const young = this.young.get(group);
+    if (young !== undefined) {
+      const i = young.find(key, h);
+      if (i >= 0) {
+        if (young.until[i]! <= now) {
+          young.taken[i] = 0;
+          young.until[i] = now + this.durationMs;
+        }
+        return this.take(young, i, group, key, h, now);
+      }
     }
-    if (i === undefined || g.until[i]! <= now) {
-      g = this.young;
-      i = g.add(group, key, 0, now + this.durationMs);
+    const old = this.old.get(group);
+    if (old !== undefined) {
+      const i = old.find(key, h);
+      if (i >= 0 && old.until[i]! > now) return this.take(old, i, group, key, h, now);
     }
-    const taken = g.taken[i]! + 1;
+    const w = this.windows(group);
+    return this.take(w, w.add(key, h, 0, now + this.durationMs), group, key, h, now);
+  }
+
+  /** Counts the point in slot `i` of `w` and answers for it (consume()'s answer). */
+  private take(w: Windows, i: number, group: string, key: string, h: number, now: number): number {
+    const taken = w.taken[i]! + 1;
     // Counting stops one past the first refusal: all that matters is whether this point is that one.
-    if (taken <= this.points + 2) g.taken[i] = taken;
+    if (taken <= this.points + 2) w.taken[i] = taken;
     if (taken <= this.points) return 0;
     if (this.blockMs > 0 && taken === this.points + 1) {
       // Blocked once, by the first point over the limit, from now: the window moves to the young generation.
-      if (g === this.young) g.until[i] = now + this.blockMs;
-      else i = (g = this.young).add(group, key, taken, now + this.blockMs);
+      const until = now + this.blockMs;
+      if (this.young.get(group) === w) w.until[i] = until;
+      else this.windows(group).add(key, h, taken, until);
+      return this.blockMs;
     }
-    return g.until[i]! - now;
+    return w.until[i]! - now;
+  }
+
+  /** The young generation's windows of `group`. */
+  private windows(group: string): Windows {
+    let w = this.young.get(group);
+    if (w === undefined) this.young.set(group, (w = new Windows()));
+    return w;
   }
 
   private rotate(now: number): void {
     // Idle for a generation or more: every window of the young generation has ended too.
-    this.old = now >= this.rotateAt + this.generationMs ? new Generation() : this.young;
-    this.young = new Generation();
+    this.old = now >= this.rotateAt + this.generationMs ? new Map() : this.young;
+    this.young = new Map();
     this.rotateAt = now + this.generationMs;
   }
 }

@@ -35,6 +35,12 @@ describe("FixedWindowLimiter", () => {
     expect(l.consume("s1", "v")).toBe(0);
     expect(l.consume("s2", "u")).toBe(0);
     expect(l.consume("s", "1u")).toBe(0);
+    // Keys are compared in full: alike but for their last unit, of any length, in any script.
+    const long = "k".repeat(70_000);
+    for (const key of [long, `${long}x`, `${long}y`, "ü-日本", "ü-日本x", "😀", "\ud83d"]) {
+      expect(l.consume("s9", key), key.slice(-3)).toBe(0);
+      expect(l.consume("s9", key), key.slice(-3)).toBeGreaterThan(0);
+    }
   });
 
   it("blockSeconds: the first point over the limit blocks from then; later refusals neither extend nor end it", () => {
@@ -91,5 +97,30 @@ describe("FixedWindowLimiter", () => {
         vi.advanceTimersByTime(r < 0.01 ? 60_000 : Math.floor(r * r * 3000));
       }
     }
+  });
+
+  it("answers as RateLimiterMemory does for 2400 keys (its tables grow), across generations", async () => {
+    vi.useFakeTimers({ now: 1_800_000_000_000 });
+    let seed = 11;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const ours = new FixedWindowLimiter({ points: 2, durationSeconds: 4, blockSeconds: 6 }, () => Date.now());
+    const theirs = new RateLimiterMemory({ keyPrefix: "", points: 2, duration: 4, blockDuration: 6 });
+    let refused = 0;
+    for (let step = 0; step < 12_000; step++) {
+      const group = `sale-${Math.floor(random() * 3)}`;
+      const n = Math.floor(random() * 800);
+      // Keys alike in their first units, some far longer than others, some outside Latin-1.
+      const key = n % 7 === 0 ? `buyer-${n}-${"é".repeat(n % 50)}` : `buyer-${n}`;
+      const want = await theirs.consume(`${group}|${key}`).then(
+        () => 0,
+        (r: RateLimiterRes) => r.msBeforeNext,
+      );
+      expect(ours.consume(group, key), `step ${step}`).toBe(want);
+      if (want > 0) refused++;
+      if (step % 200 === 0) vi.advanceTimersByTime(Math.floor(random() * 600));
+    }
+    // Both verdicts were exercised, many times.
+    expect(refused).toBeGreaterThan(1000);
+    expect(refused).toBeLessThan(11_000);
   });
 });
