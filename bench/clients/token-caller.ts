@@ -16,8 +16,9 @@ import { eachIndex } from "../lib/reserve-work.js";
  * token-issue's caller, in its own process (pinned by the parent): the issuance step of
  * POST /v1/sales/{saleId}/tokens, after the JWT and the sale's window, as each version does it.
  *
- * - `signed`: the gateway's issuance limiter (RateLimits.tokenIssue, admission.rateLimits.tokenIssue, on
- *   whatever rateLimits.enabled says) and PurchaseTokens.mint, no I/O.
+ * - `signed`: the gateway's issuance limiter (RateLimits.tokenIssue with admission.rateLimits.tokenIssue,
+ *   switched on whatever rateLimits.enabled says, so the figure always includes it) and PurchaseTokens.mint,
+ *   no I/O.
  * - `mint`: PurchaseTokens.mint alone, what a waiting room's admission pays per token.
  * - `redis`: the path before signed tokens, kept here only as the baseline: the cluster-wide issuance limiter
  *   (RateLimiterRedis in RLWrapperTimeouts, as rate-limits.ts had it) and the `issue-token` script (its text
