@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts } from "rate-limiter-flexible";
 import { PurchaseTokens } from "../../src/admission/purchase-token.js";
+import { RateLimits } from "../../src/admission/rate-limits.js";
 import { loadConfig } from "../../src/config/load.js";
 import { purchaseTokenKeys } from "../../src/config/schema.js";
+import { Metrics } from "../../src/observability/metrics.js";
 import { createRedis } from "../../src/redis/client.js";
 import { Keys } from "../../src/redis/keys.js";
 import { homeShard } from "../../src/reservation/home-shard.js";
@@ -14,7 +16,9 @@ import { eachIndex } from "../lib/reserve-work.js";
  * token-issue's caller, in its own process (pinned by the parent): the issuance step of
  * POST /v1/sales/{saleId}/tokens, after the JWT and the sale's window, as each version does it.
  *
- * - `signed`: the in-memory issuance limiter (admission.rateLimits.tokenIssue) and PurchaseTokens.mint, no I/O.
+ * - `signed`: the gateway's issuance limiter (RateLimits.tokenIssue with admission.rateLimits.tokenIssue,
+ *   switched on whatever rateLimits.enabled says, so the figure always includes it) and PurchaseTokens.mint,
+ *   no I/O.
  * - `mint`: PurchaseTokens.mint alone, what a waiting room's admission pays per token.
  * - `redis`: the path before signed tokens, kept here only as the baseline: the cluster-wide issuance limiter
  *   (RateLimiterRedis in RLWrapperTimeouts, as rate-limits.ts had it) and the `issue-token` script (its text
@@ -64,7 +68,12 @@ const t = cfg.admission.rateLimits.tokenIssue;
 const limiterOpts = { points: t.points, duration: t.durationSeconds, blockDuration: t.blockSeconds };
 const signed = {
   tokens: new PurchaseTokens(purchaseTokenKeys(cfg.auth)),
-  limiter: new RateLimiterMemory({ keyPrefix: "", ...limiterOpts }),
+  limits: new RateLimits(
+    { ...cfg.admission, rateLimits: { ...cfg.admission.rateLimits, enabled: true } },
+    redis,
+    cfg.redis.keyPrefix,
+    new Metrics(),
+  ),
 };
 const legacy = {
   key: createHmac("sha256", cfg.auth.userJwtSecret).update("flashsale purchase token v1").digest(),
@@ -85,9 +94,9 @@ type LegacyRedis = typeof redis & {
   fsLegacyIssueToken(key: string, userId: string, expiresAt: number): Promise<number>;
 };
 
-async function issueSigned(job: TokenJob, userId: string, expiresAt: number): Promise<string> {
-  await signed.limiter.consume(`${job.saleId}|${userId}`);
-  return signed.tokens.mint(job.saleId, userId, expiresAt);
+function issueSigned(job: TokenJob, userId: string, expiresAt: number): Promise<string> {
+  signed.limits.tokenIssue(job.saleId, userId);
+  return Promise.resolve(signed.tokens.mint(job.saleId, userId, expiresAt));
 }
 
 function mintOnly(job: TokenJob, userId: string, expiresAt: number): Promise<string> {

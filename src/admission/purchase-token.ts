@@ -1,7 +1,10 @@
-import { createHash, createHmac, randomFillSync, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { HashInput, HmacSha256, sha256Into } from "./hmac-sha256.js";
+import { RandomBlocks } from "./random-blocks.js";
 import {
   TOKEN_EXPIRY_BYTES as EXPIRY_BYTES,
   TOKEN_MAC_BYTES as MAC_BYTES,
+  TOKEN_MAX_BYTES,
   TOKEN_NONCE_BYTES as NONCE_BYTES,
   TOKEN_VERSION as VERSION,
   tokenKidLength,
@@ -18,18 +21,14 @@ export const TOKEN_KEY_ID_RE = /^[A-Za-z0-9_-]{1,8}$/;
 /** The id of the key derived from `auth.userJwtSecret` when `auth.purchaseTokenKeys` is absent. */
 export const DERIVED_KEY_ID = "jwt";
 
-/** Nonces from one random buffer refilled 1024 at a time: a randomBytes call per token cost more than its MAC. */
-const noncePool = Buffer.allocUnsafe(NONCE_BYTES * 1024);
-let nonceAt = noncePool.length;
-
-function nextNonce(into: Buffer, at: number): void {
-  if (nonceAt === noncePool.length) {
-    randomFillSync(noncePool);
-    nonceAt = 0;
-  }
-  noncePool.copy(into, at, nonceAt, nonceAt + NONCE_BYTES);
-  nonceAt += NONCE_BYTES;
-}
+/** Nonces from one random block of 1024 (12 KiB): a randomBytes call per token cost more than its MAC. */
+const nonces = new RandomBlocks(NONCE_BYTES, 1024);
+/** The message of every MAC and hash here, assembled in place (all synchronous, so one is enough). */
+const input = new HashInput();
+/** The bytes of the token mint() is writing, reused: the token leaves as a string. */
+const minted = Buffer.alloc(TOKEN_MAX_BYTES);
+/** The MAC verify() computes, to compare with the token's. */
+const expected = Buffer.alloc(MAC_BYTES);
 
 export type TokenRefusal = "malformed" | "unknown_key" | "bad_signature" | "expired";
 
@@ -43,8 +42,8 @@ export type TokenCheck = { ok: true; expiresAt: number; id: string } | { ok: fal
  * rotate: mint with the first listed, verify with any listed.
  */
 export class PurchaseTokens {
-  private readonly keys: Map<string, Buffer>;
-  private readonly current: { id: string; key: Buffer; head: Buffer };
+  private readonly keys: Map<string, HmacSha256>;
+  private readonly current: { id: string; key: HmacSha256; head: Buffer };
 
   /** `keys`: the configured list (newest first), or the JWT secret to derive the one key from, as before. */
   constructor(keys: string | readonly PurchaseTokenKey[]) {
@@ -56,7 +55,10 @@ export class PurchaseTokens {
         throw new Error(`purchase token key id "${k.id}": expected 1-8 of [A-Za-z0-9_-]`);
       if (this.keys.has(k.id)) throw new Error(`purchase token key id "${k.id}" is listed twice`);
       // A key of its own, so a token MAC can never double as a JWT signature made with the same secret.
-      this.keys.set(k.id, createHmac("sha256", k.secret).update("flashsale purchase token v1").digest());
+      this.keys.set(
+        k.id,
+        new HmacSha256(createHmac("sha256", k.secret).update("flashsale purchase token v1").digest()),
+      );
     }
     const id = list[0]!.id;
     this.current = { id, key: this.keys.get(id)!, head: Buffer.from([VERSION, id.length, ...Buffer.from(id)]) };
@@ -67,9 +69,18 @@ export class PurchaseTokens {
     return this.current.id;
   }
 
-  private static mac(key: Buffer, signed: Buffer, saleId: string, userId: string): Buffer {
-    // One update of "sale\0buyer": the same bytes as three, with fewer calls into the binding.
-    return createHmac("sha256", key).update(signed).update(`${saleId}\0${userId}`).digest();
+  /** The MAC (its first MAC_BYTES) of raw[0..signedLen), the sale and the buyer, written to out[at..). */
+  private static mac(
+    key: HmacSha256,
+    raw: Buffer,
+    signedLen: number,
+    saleId: string,
+    userId: string,
+    out: Buffer,
+    at: number,
+  ): void {
+    // "sale\0buyer" after the signed bytes, as one update of `${saleId}\0${userId}` hashed them.
+    key.digestInto(input.reset().bytes(raw, 0, signedLen).text(saleId).byte(0).text(userId), out, at, MAC_BYTES);
   }
 
   /**
@@ -78,24 +89,24 @@ export class PurchaseTokens {
    */
   mint(saleId: string, userId: string, expiresAtMs: number, nonce?: Buffer): string {
     const { head, key } = this.current;
-    const signedLen = head.length + EXPIRY_BYTES + NONCE_BYTES;
-    const raw = Buffer.allocUnsafe(signedLen + MAC_BYTES);
-    head.copy(raw, 0);
-    raw.writeUIntBE(Math.max(0, Math.floor(expiresAtMs)), head.length, EXPIRY_BYTES);
+    const raw = minted;
     const at = head.length + EXPIRY_BYTES;
-    if (nonce === undefined) nextNonce(raw, at);
+    const signedLen = at + NONCE_BYTES;
+    for (let i = 0; i < head.length; i++) raw[i] = head[i]!;
+    raw.writeUIntBE(Math.max(0, Math.floor(expiresAtMs)), head.length, EXPIRY_BYTES);
+    if (nonce === undefined) nonces.take(raw, at);
     else if (nonce.length === NONCE_BYTES) nonce.copy(raw, at);
-    else createHash("sha256").update(nonce).digest().copy(raw, at, 0, NONCE_BYTES);
-    PurchaseTokens.mac(key, raw.subarray(0, signedLen), saleId, userId).copy(raw, signedLen, 0, MAC_BYTES);
-    return raw.toString("base64url");
+    else sha256Into(input.reset().bytes(nonce), raw, at, NONCE_BYTES);
+    PurchaseTokens.mac(key, raw, signedLen, saleId, userId, raw, signedLen);
+    return raw.toString("base64url", 0, signedLen + MAC_BYTES);
   }
 
   /**
    * Checks the signature and the binding to this sale and buyer; `expired` once `nowMs` reached the expiry
-   * (pass -Infinity to learn the expiry of a token that may have expired). `id`: the token itself, the name
-   * of its use record in Redis.
+   * plus `graceMs` (0: the token's own expiry; the order route passes the replay window, in which an
+   * expired token may still replay its outcome). `id`: the token itself, the name of its use record in Redis.
    */
-  verify(token: string, saleId: string, userId: string, nowMs: number): TokenCheck {
+  verify(token: string, saleId: string, userId: string, nowMs: number, graceMs = 0): TokenCheck {
     if (token.length < 50 || token.length > 59) return { ok: false, reason: "malformed" };
     const raw = Buffer.from(token, "base64url");
     const kidLen = tokenKidLength(raw);
@@ -104,13 +115,10 @@ export class PurchaseTokens {
     const signedLen = 2 + kidLen + EXPIRY_BYTES + NONCE_BYTES;
     const key = this.keys.get(raw.toString("latin1", 2, 2 + kidLen));
     if (!key) return { ok: false, reason: "unknown_key" };
-    const signed = raw.subarray(0, signedLen);
-    if (
-      !timingSafeEqual(raw.subarray(signedLen), PurchaseTokens.mac(key, signed, saleId, userId).subarray(0, MAC_BYTES))
-    )
-      return { ok: false, reason: "bad_signature" };
+    PurchaseTokens.mac(key, raw, signedLen, saleId, userId, expected, 0);
+    if (!timingSafeEqual(raw.subarray(signedLen), expected)) return { ok: false, reason: "bad_signature" };
     const expiresAt = raw.readUIntBE(2 + kidLen, EXPIRY_BYTES);
-    if (nowMs >= expiresAt) return { ok: false, reason: "expired" };
+    if (nowMs >= expiresAt + graceMs) return { ok: false, reason: "expired" };
     return { ok: true, expiresAt, id: token };
   }
 }

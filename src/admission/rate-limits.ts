@@ -10,9 +10,12 @@ import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
 import type { RedisClient } from "../redis/client.js";
 import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";
+import { FixedWindowLimiter } from "./fixed-window-limiter.js";
 
 type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
 export type LimiterName = "ip" | "buyer" | "sale" | "token_issue" | "queue_join_buyer" | "queue_join_ip";
+/** The limiters behind a promise (rate-limiter-flexible); token issuance is counted synchronously. */
+type GateName = Exclude<LimiterName, "token_issue">;
 
 const NOOP = () => {};
 /** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
@@ -58,14 +61,19 @@ class Gate {
   private readonly reject = (r: unknown): void => {
     if (r instanceof RateLimiterRes) {
       this.limited.n++;
-      const seconds = Math.max(1, Math.ceil(r.msBeforeNext / 1000));
-      throw new ApiError("RATE_LIMITED", `too many requests (${this.name} limit); retry after ${seconds} s`, {
-        "retry-after": String(seconds),
-      });
+      throw rateLimited(this.name, r.msBeforeNext);
     }
     // The limiter itself failed (Redis and its insurance both): a broken limiter must not refuse buyers.
     this.failedOpen.n++;
   };
+}
+
+/** 429 RATE_LIMITED naming the limiter, with Retry-After: the seconds until it frees a point (at least 1). */
+function rateLimited(name: LimiterName, msBeforeNext: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new ApiError("RATE_LIMITED", `too many requests (${name} limit); retry after ${seconds} s`, {
+    "retry-after": String(seconds),
+  });
 }
 
 function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
@@ -104,16 +112,17 @@ function redisLimiter(
 }
 
 /**
- * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale and token issuance per
- * buyer and sale are local to the process (RateLimiterMemory): the hot path never pays a Redis round trip
- * for them, and the limits are per process (a signed token costs no Redis record, and the reserve script
- * holds the per-buyer limit). Waiting-room joins per buyer and per address are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
+ * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale (RateLimiterMemory) and
+ * token issuance per buyer and sale (FixedWindowLimiter, the same counting without a promise) are local to
+ * the process: the hot path never pays a Redis round trip for them, and the limits are per process (a
+ * signed token costs no Redis record, and the reserve script holds the per-buyer limit). Waiting-room joins per buyer and per address are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
  * its attempts over every gateway; when Redis is slow or down, an in-memory insurance limiter with the
  * same settings answers instead. Each check returns undefined when no limit applies, so a
  * disabled limiter costs nothing, not even a promise.
  */
 export class RateLimits {
-  private readonly gates: Record<LimiterName, Gate> | null;
+  private readonly gates: Record<GateName, Gate> | null;
+  private readonly tokenGate: { limiter: FixedWindowLimiter; limited: Cell } | null = null;
   private readonly clientIp: ClientIpResolver;
   private readonly exempt: AddressSet;
   /** (peer, X-Forwarded-For) → the limiter key, or null when exempt: parsing them costs more than the limiter. */
@@ -153,14 +162,14 @@ export class RateLimits {
         ),
         cells(name),
       );
+    // In memory: a signed purchase token costs no Redis record, and the reserve script holds the sale's
+    // per-buyer limit whatever tokens a buyer collects from several gateways.
+    this.tokenGate = { limiter: new FixedWindowLimiter(rl.tokenIssue), limited: cells("token_issue").limited };
     const q = rl.queueJoin;
     this.gates = {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
-      // In memory: a signed purchase token costs no Redis record, and the reserve script holds the sale's
-      // per-buyer limit whatever tokens a buyer collects from several gateways.
-      token_issue: new Gate("token_issue", memoryLimiter(rl.tokenIssue), cells("token_issue")),
       queue_join_buyer: redisGate("queue_join_buyer", q.buyer, "rl:qjb", q.redisTimeoutMs),
       queue_join_ip: redisGate("queue_join_ip", q.ip, "rl:qji", q.redisTimeoutMs),
     };
@@ -218,9 +227,18 @@ export class RateLimits {
     return address === null ? buyer() : gates.queue_join_ip.consume(`${saleId}|${address}`).then(buyer);
   }
 
-  /** Purchase tokens per buyer and sale, in this process (issuing a signed token writes nothing). */
-  tokenIssue(saleId: string, userId: string): Promise<void> | undefined {
-    // Sale ids never contain '|', so the key is unambiguous.
-    return this.gates?.token_issue.consume(`${saleId}|${userId}`);
+  /**
+   * Purchase tokens per buyer and sale, in this process (issuing a signed token writes nothing): returns
+   * when within the limit, throws 429 RATE_LIMITED when not. Synchronous: a promise per token would cost
+   * as much as the count.
+   */
+  tokenIssue(saleId: string, userId: string): void {
+    const gate = this.tokenGate;
+    if (!gate) return;
+    const msBeforeNext = gate.limiter.consume(saleId, userId);
+    if (msBeforeNext > 0) {
+      gate.limited.n++;
+      throw rateLimited("token_issue", msBeforeNext);
+    }
   }
 }

@@ -134,6 +134,34 @@ describe.each(MODES)("signed purchase tokens on Redis %s", (mode) => {
     expect(late.stats).toMatchObject({ redisRemaining: 9, reserved: 1 });
   });
 
+  it("past its expiry plus the replay window a used token is refused by the gateway, its record still in Redis", async () => {
+    const base = testConfig(mode);
+    const short = await startGateway({
+      ...base,
+      redis: { ...base.redis, keyPrefix: gw.config.redis.keyPrefix },
+      auth: { ...base.auth, purchaseTokenKeys: [KEY2, KEY1] },
+      tokens: { ...base.tokens, replaySeconds: 1 },
+    });
+    started.push(short.gw);
+    const saleId = await newSale();
+    const user = `w-${rid(3)}`;
+    const expiresAt = Date.now() + 1000;
+    const token = minter().mint(saleId, user, expiresAt);
+    // Bought through a gateway with the default window: its use record outlives the short one's window.
+    const bought = await rotating.order(saleId, user, token);
+    expect(bought.status).toBe(202);
+    const replay = await short.api.order(saleId, user, token);
+    expect([replay.status, replay.headers.get("idempotent-replayed")]).toEqual([202, "true"]);
+    await waitUntil(expiresAt + 1000);
+    const before = await state(saleId, user, token);
+    expect(before.record).not.toEqual({});
+    const late = await short.api.order(saleId, user, token);
+    expect([late.status, late.body.error?.code]).toEqual([403, "INVALID_TOKEN"]);
+    expect(await state(saleId, user, token)).toEqual(before);
+    // The default window still replays it.
+    expect((await rotating.order(saleId, user, token)).headers.get("idempotent-replayed")).toBe("true");
+  });
+
   it("a token is bound to its buyer and its sale", async () => {
     const saleId = await newSale();
     const otherSale = await newSale();

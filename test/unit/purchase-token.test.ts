@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PURCHASE_TOKEN_RE } from "../../src/admission/ids.js";
 import { DERIVED_KEY_ID, PurchaseTokens } from "../../src/admission/purchase-token.js";
@@ -58,6 +58,31 @@ describe("signed purchase tokens", () => {
     expect(t.verify(tok, "sale1", "alice", LATER - 1).ok).toBe(true);
     expect(t.verify(tok, "sale1", "alice", LATER)).toEqual({ ok: false, reason: "expired" });
     expect(t.verify(tok, "sale1", "alice", -Infinity)).toEqual({ ok: true, expiresAt: LATER, id: tok });
+    // graceMs (the order route's replay window): accepted until expiry + grace, refused from then on.
+    expect(t.verify(tok, "sale1", "alice", LATER + 999, 1000)).toEqual({ ok: true, expiresAt: LATER, id: tok });
+    expect(t.verify(tok, "sale1", "alice", LATER + 1000, 1000)).toEqual({ ok: false, reason: "expired" });
+    // The grace never excuses a bad signature.
+    expect(t.verify(tok, "sale1", "bob", LATER, 1000)).toEqual({ ok: false, reason: "bad_signature" });
+  });
+
+  it("the MAC is HMAC-SHA256 under the key derived from the secret, over the token's bytes, sale, NUL and buyer", () => {
+    // Written out with node:crypto, so a faster MAC can never drift from the format other gateways check.
+    const key = createHmac("sha256", SECRET).update("flashsale purchase token v1").digest();
+    const t = new PurchaseTokens(SECRET);
+    for (const [sale, buyer] of [
+      ["sale1", "alice"],
+      ["s", "ü-日本-😀"],
+      ["sale-with-a-long-id-0123456789", "x".repeat(200)],
+    ]) {
+      const raw = Buffer.from(t.mint(sale!, buyer!, LATER), "base64url");
+      const signed = raw.subarray(0, raw.length - 16);
+      const mac = createHmac("sha256", key).update(signed).update(`${sale}\0${buyer}`).digest().subarray(0, 16);
+      expect(raw.subarray(raw.length - 16).equals(mac), `${sale} ${buyer}`).toBe(true);
+    }
+    // A nonce of another length is hashed to 12 bytes: SHA-256's first 12.
+    const n = Buffer.from("room|sale1|alice|17");
+    const raw = Buffer.from(t.mint("sale1", "alice", LATER, n), "base64url");
+    expect(raw.subarray(11, 23).equals(createHash("sha256").update(n).digest().subarray(0, 12))).toBe(true);
   });
 
   it("refuses every tampered byte (expiry, key id, nonce, MAC) and malformed input", () => {

@@ -138,8 +138,7 @@ export class BuyerRoutes {
     }
     if (sale.paused) throw new ApiError("SALE_NOT_LIVE", pausedReason(sale));
     if (this.deps.soldOut.isSoldOut(sale.saleId)) throw new ApiError("SOLD_OUT", "no stock left");
-    const tokenGate = this.deps.limits.tokenIssue(sale.saleId, userId);
-    if (tokenGate) await tokenGate;
+    this.deps.limits.tokenIssue(sale.saleId, userId);
     // Signed, never stored: Redis first hears of a token when it buys (reserve records its one use).
     const expiresAt = Math.min(now + this.deps.tokenTtlMs, sale.endsAt);
     const token = this.deps.tokens.mint(sale.saleId, userId, expiresAt);
@@ -180,10 +179,10 @@ export class BuyerRoutes {
       this.deps.soldOut.shortCircuits++;
       return soldOutReply(false);
     }
-    // -Infinity: an expired token may still have a use record to replay; past expiry + replay window none is left.
-    const check = this.deps.tokens.verify(token, sale.saleId, userId, -Infinity);
-    if (!check.ok || Date.now() >= check.expiresAt + this.deps.tokenReplayMs)
-      throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
+    // Accepted past its expiry for the replay window: an expired token may still have a use record to
+    // replay (the reserve script refuses it a new purchase); past the window none is left.
+    const check = this.deps.tokens.verify(token, sale.saleId, userId, Date.now(), this.deps.tokenReplayMs);
+    if (!check.ok) throw new ApiError("INVALID_TOKEN", "purchase token is not valid for this buyer and sale");
     const tokenExpiresAt = check.expiresAt;
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
     this.deps.breakers.redis.forBuyer(sale, userId).ensureClosed();
