@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../stack/proc.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { scripts } from "../../src/redis/scripts.js";
+import { reserveFor } from "../../src/waiting-room/admission-step.js";
 import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
 import { join, poll, putRoomSale } from "./room-helpers.js";
 
@@ -121,6 +122,33 @@ describe.each(MODES)("waiting room admission on Redis %s", (mode) => {
     expect(metrics).toContain(`flashsale_room_buyers{sale="${saleId}",state="admitted"} 4`);
     expect(metrics).toContain(`flashsale_room_buyers{sale="${saleId}",state="bought"} 4`);
     expect(metrics).toContain(`flashsale_room_admission_rate{sale="${saleId}"}`);
+  });
+
+  it("at the sell-out holds a reserve at the drop's return rate, not a place per unpaid unit", async () => {
+    const saleId = `wr${rid()}`;
+    await putRoomSale(api, saleId, { stock: 130, startInMs: -500, shards: 2 });
+    const buyers = await joinAll(saleId, 150);
+    const admitted = buyers.slice(0, 130);
+    await pollUntil(saleId, buyers, "places 1..130 admitted", () => admitted.every((b) => b.token));
+    const buy = (bs: Buyer[]) =>
+      pool(bs, 16, async (b) => {
+        const o = await api.order(saleId, b.user, b.token!);
+        expect(o.status).toBe(202);
+        b.orderId = o.body.orderId;
+      });
+    // 100 orders, all paid (none came back), then the last 30 units sold: 30 unpaid at the sell-out.
+    await buy(admitted.slice(0, 100));
+    for (const b of admitted.slice(0, 100))
+      await scripts.markPaid(gw.redis, gw.keys.shard(saleId, Number(b.orderId!.split(".")[1])), b.orderId!);
+    await buy(admitted.slice(100));
+    const reserve = reserveFor(30, 100, 0);
+    expect(reserve).toBeLessThan(30);
+    const cutoff = 130 + reserve + 1;
+    await pollUntil(saleId, buyers, "places past the reserve sold out", () =>
+      buyers.slice(cutoff - 1).every((b) => b.states.at(-1) === "SOLD_OUT"),
+    );
+    expect(states(buyers.slice(130, cutoff - 1))).toEqual(buyers.slice(130, cutoff - 1).map(() => "WAITING"));
+    expect((await api.stats(saleId)).body.waitingRoom).toMatchObject({ soldOutFrom: cutoff, soldOut: false });
   });
 
   it("a no-show is passed over 5 s after its admission, its window runs on; a pause stops admission and the windows' clock", async () => {
