@@ -95,6 +95,17 @@ export class RoomService {
     return { kind: "in", created: r.created, ticket: this.ticketOf(sale, buyer, m.joinedAt, m.preQueue, m.place) };
   }
 
+  /**
+   * This process's copy of the progress says the room is sold out for good (no I/O). Without a copy yet it
+   * answers false and starts loading one in the background (once per room and process), so that a process
+   * that only ever saw refused joins also answers later ones without Redis after the sell-out.
+   */
+  soldOut(saleId: string, now = Date.now()): boolean {
+    const p = this.progress.peek(saleId, now);
+    if (p === undefined) void this.progress.get(saleId).catch(() => {});
+    return p?.soldOut === true;
+  }
+
   private ticketOf(sale: Sale, buyer: string, joinedAt: number, pq: boolean, place?: number): string {
     return this.tickets.sign({
       s: sale.saleId,

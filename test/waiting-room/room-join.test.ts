@@ -3,10 +3,11 @@ import { waitFor } from "../../stack/proc.js";
 import type { Config } from "../../src/config/schema.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { createRedis } from "../../src/redis/client.js";
+import { scripts } from "../../src/redis/scripts.js";
 import { Api, MODES, rid, startGateway, testConfig } from "../helpers/env.js";
 import { monitorNode } from "../helpers/redis-monitor.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
-import { join, putRoomSale, solved } from "./room-helpers.js";
+import { join, pollUntil, putRoomSale, solved } from "./room-helpers.js";
 
 /** Every Redis node of the config, as host:port. */
 function nodesOf(cfg: Config): string[] {
@@ -59,7 +60,8 @@ async function commandsOf(
 
 /**
  * POST /v1/sales/{saleId}/queue is one Redis call (the join script, which counts the attempt against the
- * join limits first). Two gateways share one room and one set of limits.
+ * join limits first), and none once this gateway's copy of the room's progress says the sale is sold out for
+ * good. Two gateways share one room and one set of limits.
  */
 describe.each(MODES)("a waiting-room join is one Redis call (Redis %s)", (mode) => {
   let a: { gw: GatewayProcess; api: Api };
@@ -178,6 +180,50 @@ describe.each(MODES)("a waiting-room join is one Redis call (Redis %s)", (mode) 
     tries.push((await post(b, bot, { proof: await solved(b.api, saleId, bot) }, "198.51.100.72")).status);
     tries.push((await post(a, bot, { proof: await solved(a.api, saleId, bot) }, "198.51.100.73")).status);
     expect(tries).toEqual([403, 403, 201, 429]);
+  });
+
+  it("once the room is sold out for good, a join sends no Redis command and answers 409 SOLD_OUT", async () => {
+    const sold = `ws${rid()}`;
+    await putRoomSale(a.api, sold, { stock: 1, startInMs: -500, shards: 1 });
+    const buyer = `sb-${rid(2)}`;
+    const first = await join(a.api, sold, buyer);
+    expect(first.status).toBe(201);
+    const admitted = await pollUntil(a.api, sold, buyer, first.body.ticket, (x) => x.state === "ADMITTED");
+    const order = await a.api.order(sold, buyer, admitted.purchaseToken);
+    expect(order.status).toBe(202);
+    const orderId = order.body.orderId as string;
+    await scripts.markPaid(a.gw.redis, a.gw.keys.shard(sold, Number(orderId.split(".")[1])), orderId);
+    // Each gateway learns it from its copy of the progress: probes without a proof (refused INVALID_PROOF,
+    // nothing written) until the answer turns to SOLD_OUT.
+    let probes = 0;
+    for (const g of [a, b])
+      await waitFor(
+        "the gateway's copy says sold out",
+        async () => {
+          const u = `probe${probes++}`;
+          const r = await g.api.call("POST", `/v1/sales/${sold}/queue`, {
+            headers: { ...g.api.buyer(u), ...from(`203.0.113.${probes % 250}`) },
+            body: {},
+          });
+          return r.status === 409;
+        },
+        30_000,
+        100,
+      );
+    for (const g of [a, b]) {
+      const user = `late-${rid(3)}`;
+      const proof = await solved(g.api, sold, user);
+      let r: Awaited<ReturnType<typeof post>> | undefined;
+      const sent = await commandsOf(g.gw, sold, user, async () => {
+        r = await g.api.call("POST", `/v1/sales/${sold}/queue`, {
+          headers: { ...g.api.buyer(user), ...from("192.0.2.9") },
+          body: { proof },
+        });
+      });
+      expect([r!.status, r!.body.error.code, r!.body.error.message]).toEqual([409, "SOLD_OUT", "the sale is sold out"]);
+      expect(sent, "Redis commands sent by a join after the sell-out").toEqual([]);
+    }
+    expect(Object.keys(await a.gw.redis.hgetall(a.gw.keys.room(sold).members))).toEqual([buyer]);
   });
 });
 

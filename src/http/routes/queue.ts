@@ -78,6 +78,8 @@ export class QueueRoutes {
     if (now < opensAt(sale))
       throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(opensAt(sale)).toISOString()}`);
     if (now >= sale.endsAt) throw new ApiError("SALE_NOT_LIVE", "the sale has ended");
+    // Sold out for good (this process's copy of the progress says so): answered without Redis.
+    if (this.deps.rooms.soldOut(sale.saleId, now)) throw new ApiError("SOLD_OUT", "the sale is sold out");
     // The proof is checked here (no I/O) and its verdict handed to the join script, the join's one Redis call:
     // it counts the attempt against the limits (per address and per buyer, cluster-wide) before it looks at
     // the verdict, answers a buyer already in with its record (a re-join needs no proof), and lets anyone else
