@@ -70,8 +70,6 @@ const signed = {
   tokens: new PurchaseTokens(purchaseTokenKeys(cfg.auth)),
   limits: new RateLimits(
     { ...cfg.admission, rateLimits: { ...cfg.admission.rateLimits, enabled: true } },
-    redis,
-    cfg.redis.keyPrefix,
     new Metrics(),
   ),
 };

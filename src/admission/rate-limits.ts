@@ -1,43 +1,42 @@
-import {
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-  RLWrapperTimeouts,
-  type RateLimiterAbstract,
-} from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config/schema.js";
 import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
-import type { RedisClient } from "../redis/client.js";
 import { AddressSet, ClientIpResolver, rateLimitKey } from "./client-ip.js";
 import { FixedWindowLimiter } from "./fixed-window-limiter.js";
 
 type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
 export type LimiterName = "ip" | "buyer" | "sale" | "token_issue" | "queue_join_buyer" | "queue_join_ip";
-/** The limiters behind a promise (rate-limiter-flexible); token issuance is counted synchronously. */
-type GateName = Exclude<LimiterName, "token_issue">;
+/** The limiters behind a promise (rate-limiter-flexible); token issuance is counted synchronously, joins in Redis. */
+type GateName = Exclude<LimiterName, "token_issue" | "queue_join_buyer" | "queue_join_ip">;
 
 const NOOP = () => {};
 /** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
 const MAX_CACHED_ADDRESSES = 50_000;
 
-/** The in-memory limiter standing in for a Redis-backed one while Redis is sick; counts how often it does. */
-class InsuranceLimiter extends RateLimiterMemory {
-  constructor(
-    opts: ConstructorParameters<typeof RateLimiterMemory>[0],
-    private readonly used: Cell,
-  ) {
-    super(opts);
-  }
+/** A fixed window as the join script counts it: points per window, then refused (for blockMs when set). */
+export interface JoinWindow {
+  points: number;
+  windowMs: number;
+  blockMs: number;
+}
 
-  override consume(
-    key: string | number,
-    points?: number,
-    options?: { [key: string]: unknown },
-  ): Promise<RateLimiterRes> {
-    this.used.n++;
-    return super.consume(key, points, options);
-  }
+/** What the join script counts an attempt against: the buyer's window, and the address's unless exempt. */
+export interface JoinLimits {
+  buyer: JoinWindow;
+  /** The client address's limiter key (IPv6 by /64) and its window; null for an exempt address. */
+  address: { key: string; window: JoinWindow } | null;
+}
+
+function joinWindow(cfg: LimiterConfig): JoinWindow {
+  return { points: cfg.points, windowMs: cfg.durationSeconds * 1000, blockMs: cfg.blockSeconds * 1000 };
+}
+
+function refusal(name: LimiterName, msBeforeNext: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new ApiError("RATE_LIMITED", `too many requests (${name} limit); retry after ${seconds} s`, {
+    "retry-after": String(seconds),
+  });
 }
 
 /** One limiter as the request path sees it: consume a point or fail with 429 RATE_LIMITED and Retry-After. */
@@ -61,19 +60,11 @@ class Gate {
   private readonly reject = (r: unknown): void => {
     if (r instanceof RateLimiterRes) {
       this.limited.n++;
-      throw rateLimited(this.name, r.msBeforeNext);
+      throw refusal(this.name, r.msBeforeNext);
     }
-    // The limiter itself failed (Redis and its insurance both): a broken limiter must not refuse buyers.
+    // The limiter itself failed: a broken limiter must not refuse buyers.
     this.failedOpen.n++;
   };
-}
-
-/** 429 RATE_LIMITED naming the limiter, with Retry-After: the seconds until it frees a point (at least 1). */
-function rateLimited(name: LimiterName, msBeforeNext: number): ApiError {
-  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new ApiError("RATE_LIMITED", `too many requests (${name} limit); retry after ${seconds} s`, {
-    "retry-after": String(seconds),
-  });
 }
 
 function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
@@ -87,48 +78,26 @@ function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
 }
 
 /**
- * A limiter kept in Redis, cluster-wide, with an in-memory insurance limiter of the same settings that
- * decides when Redis errs or takes longer than timeoutMs (a stuck call would hold the request).
- */
-function redisLimiter(
-  o: { redis: RedisClient; keyPrefix: string; cfg: LimiterConfig; timeoutMs: number },
-  insuranceUsed: Cell,
-): RateLimiterAbstract {
-  const { points, durationSeconds: duration, blockSeconds: blockDuration } = o.cfg;
-  const insurance = new InsuranceLimiter({ keyPrefix: "", points, duration, blockDuration }, insuranceUsed);
-  const limiter = new RateLimiterRedis({
-    storeClient: o.redis,
-    keyPrefix: o.keyPrefix,
-    points,
-    duration,
-    blockDuration,
-    rejectIfRedisNotReady: true,
-    // Once over the limit, the rest of the window is answered from memory, without Redis.
-    inMemoryBlockOnConsumed: points + 1,
-    // No insurance of its own: the wrapper below falls back on errors and on timeouts alike, and a
-    // second fallback here (when a timed-out call fails later) would take the point twice.
-  });
-  return new RLWrapperTimeouts({ limiter, insuranceLimiter: insurance, timeoutMs: o.timeoutMs });
-}
-
-/**
  * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale (RateLimiterMemory) and
  * token issuance per buyer and sale (FixedWindowLimiter, the same counting without a promise) are local to
  * the process: the hot path never pays a Redis round trip for them, and the limits are per process (a
- * signed token costs no Redis record, and the reserve script holds the per-buyer limit). Waiting-room joins per buyer and per address are kept in Redis, cluster-wide, since a buyer (or a bot farm behind one address) could otherwise spread
- * its attempts over every gateway; when Redis is slow or down, an in-memory insurance limiter with the
- * same settings answers instead. Each check returns undefined when no limit applies, so a
- * disabled limiter costs nothing, not even a promise.
+ * signed token costs no Redis record, and the reserve script holds the per-buyer limit). Waiting-room joins
+ * per buyer and per address are cluster-wide (a buyer, or a bot farm behind one address, could otherwise
+ * spread its attempts over every gateway): the join script counts them in the room's own slot, in the
+ * join's one Redis call (queueJoin gives it what to count, and queueJoinRefused renders its refusal). Each
+ * check returns undefined when no limit applies, so a disabled limiter costs nothing, not even a promise.
  */
 export class RateLimits {
   private readonly gates: Record<GateName, Gate> | null;
   private readonly tokenGate: { limiter: FixedWindowLimiter; limited: Cell } | null = null;
+  private readonly join: { buyer: JoinWindow; ip: JoinWindow } | null;
+  private readonly joinRefusals: Record<"queue_join_buyer" | "queue_join_ip", Cell>;
   private readonly clientIp: ClientIpResolver;
   private readonly exempt: AddressSet;
   /** (peer, X-Forwarded-For) → the limiter key, or null when exempt: parsing them costs more than the limiter. */
   private readonly clientKeys = new Map<string, string | null>();
 
-  constructor(cfg: Config["admission"], redis: RedisClient, redisKeyPrefix: string, metrics: Metrics) {
+  constructor(cfg: Config["admission"], metrics: Metrics) {
     const rl = cfg.rateLimits;
     this.clientIp = new ClientIpResolver(cfg.trustedProxies);
     this.exempt = new AddressSet(rl.exemptIps);
@@ -140,39 +109,29 @@ export class RateLimits {
       "Limiter failures let through (fail open) by limiter",
       ["limiter"],
     );
-    const insurance = metrics.counter(
-      "flashsale_rate_limiter_insurance_total",
-      "Checks answered by the in-memory insurance limiter while Redis was sick",
-      ["limiter"],
-    );
     const cells = (name: LimiterName) => ({
       limited: limited.cell({ limiter: name }),
       failedOpen: failedOpen.cell({ limiter: name }),
     });
+    this.joinRefusals = {
+      queue_join_buyer: limited.cell({ limiter: "queue_join_buyer" }),
+      queue_join_ip: limited.cell({ limiter: "queue_join_ip" }),
+    };
     if (!rl.enabled) {
       this.gates = null;
+      this.join = null;
       return;
     }
-    const redisGate = (name: LimiterName, cfg: LimiterConfig, keyPrefix: string, timeoutMs: number) =>
-      new Gate(
-        name,
-        redisLimiter(
-          { redis, keyPrefix: `${redisKeyPrefix}${keyPrefix}`, cfg, timeoutMs },
-          insurance.cell({ limiter: name }),
-        ),
-        cells(name),
-      );
     // In memory: a signed purchase token costs no Redis record, and the reserve script holds the sale's
     // per-buyer limit whatever tokens a buyer collects from several gateways.
     this.tokenGate = { limiter: new FixedWindowLimiter(rl.tokenIssue), limited: cells("token_issue").limited };
-    const q = rl.queueJoin;
     this.gates = {
       ip: new Gate("ip", memoryLimiter(rl.ip), cells("ip")),
       buyer: new Gate("buyer", memoryLimiter(rl.buyer), cells("buyer")),
       sale: new Gate("sale", memoryLimiter(rl.sale), cells("sale")),
-      queue_join_buyer: redisGate("queue_join_buyer", q.buyer, "rl:qjb", q.redisTimeoutMs),
-      queue_join_ip: redisGate("queue_join_ip", q.ip, "rl:qji", q.redisTimeoutMs),
     };
+    // queueJoin.redisTimeoutMs (from when these limits had their own Redis calls) is accepted and ignored.
+    this.join = { buyer: joinWindow(rl.queueJoin.buyer), ip: joinWindow(rl.queueJoin.ip) };
   }
 
   /** Per client address (IPv6 by /64; see ClientIpResolver for when X-Forwarded-For is believed); exempt addresses are not limited. */
@@ -210,21 +169,22 @@ export class RateLimits {
   }
 
   /**
-   * A waiting-room join (`POST /v1/sales/{saleId}/queue`), cluster-wide through Redis: per client address
-   * and sale first (exempt addresses skip it), then per buyer and sale; a refusal by the first takes no
-   * point from the second. Call it before the proof is checked, so a flood of bad proofs is limited too.
+   * What a waiting-room join (`POST /v1/sales/{saleId}/queue`) counts against, cluster-wide, in the join
+   * script: per buyer and sale, and per client address and sale (exempt addresses skip it; the address is
+   * counted first, and its refusal takes no point from the buyer). Undefined when limits are off. Every
+   * attempt counts, re-joins included, before the script looks at the proof.
    */
-  queueJoin(
-    saleId: string,
-    userId: string,
-    req: { readonly remoteIp: string; readonly forwardedFor: string },
-  ): Promise<void> | undefined {
-    const gates = this.gates;
-    if (!gates) return undefined;
-    const address = this.clientKey(req.remoteIp, req.forwardedFor);
-    // Sale ids never contain '|', so the keys are unambiguous.
-    const buyer = () => gates.queue_join_buyer.consume(`${saleId}|${userId}`);
-    return address === null ? buyer() : gates.queue_join_ip.consume(`${saleId}|${address}`).then(buyer);
+  queueJoin(req: { readonly remoteIp: string; readonly forwardedFor: string }): JoinLimits | undefined {
+    const join = this.join;
+    if (!join) return undefined;
+    const key = this.clientKey(req.remoteIp, req.forwardedFor);
+    return { buyer: join.buyer, address: key === null ? null : { key, window: join.ip } };
+  }
+
+  /** The join script's refusal as the gateway answers it (429 RATE_LIMITED, Retry-After), counted. */
+  queueJoinRefused(limiter: "queue_join_buyer" | "queue_join_ip", msBeforeNext: number): ApiError {
+    this.joinRefusals[limiter].n++;
+    return refusal(limiter, msBeforeNext);
   }
 
   /**
@@ -238,7 +198,7 @@ export class RateLimits {
     const msBeforeNext = gate.limiter.consume(saleId, userId);
     if (msBeforeNext > 0) {
       gate.limited.n++;
-      throw rateLimited("token_issue", msBeforeNext);
+      throw refusal("token_issue", msBeforeNext);
     }
   }
 }

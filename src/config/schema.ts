@@ -270,9 +270,13 @@ export const configSchema = z
             sale: limiterSchema,
             // redisTimeoutMs: read while this limiter lived in Redis; accepted (and ignored) so older configs load.
             tokenIssue: limiterSchema.extend({ redisTimeoutMs: positiveInt.max(10_000).optional() }).strict(),
-            /** Joins of a sale's waiting room per buyer and per client address, in Redis (cluster-wide). */
+            /**
+             * Joins of a sale's waiting room per buyer and per client address, cluster-wide: counted by the join
+             * script. redisTimeoutMs: read while these limits had Redis calls of their own; accepted (and ignored)
+             * so older configs load.
+             */
             queueJoin: z
-              .object({ buyer: limiterSchema, ip: limiterSchema, redisTimeoutMs: positiveInt.max(10_000) })
+              .object({ buyer: limiterSchema, ip: limiterSchema, redisTimeoutMs: positiveInt.max(10_000).optional() })
               .strict(),
           })
           .strict(),

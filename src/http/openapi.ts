@@ -734,7 +734,8 @@ const OPERATIONS: Record<RouteName, Operation> = {
     description:
       "One place per buyer: the first join answers 201 with a signed ticket, a later one 200 with the same ticket (no proof needed then). " +
       "Before startsAt the buyer joins the pre-queue (places drawn at the start by the published seed); from startsAt on, places follow join order. " +
-      "Refused before waitingRoom.opensAt (ROOM_NOT_OPEN) and without a valid proof of work (INVALID_PROOF); a refusal writes nothing.",
+      "Refused before waitingRoom.opensAt (ROOM_NOT_OPEN), without a valid proof of work (INVALID_PROOF), past the join limits per buyer and per client address (429 RATE_LIMITED; every attempt counts, re-joins too) " +
+      "and, once the room is sold out for good, with 409 SOLD_OUT (answered without Redis); a refusal writes nothing.",
     tag: "buyer",
     body: { schema: "QueueJoin", required: true, example: EXAMPLES.queueJoin },
     ok: [
@@ -747,7 +748,7 @@ const OPERATIONS: Record<RouteName, Operation> = {
         paced: true,
       },
     ],
-    errors: ["SALE_NOT_FOUND", "NO_WAITING_ROOM", "ROOM_NOT_OPEN", "SALE_NOT_LIVE", "INVALID_PROOF"],
+    errors: ["SALE_NOT_FOUND", "NO_WAITING_ROOM", "ROOM_NOT_OPEN", "SALE_NOT_LIVE", "SOLD_OUT", "INVALID_PROOF"],
   },
   queue_poll: {
     summary: "The buyer's state in the waiting room",

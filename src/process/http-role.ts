@@ -151,7 +151,7 @@ export class HttpRole {
       "Fetches of the identity provider's JWKS (auth.jwt.jwksUrl)",
       () => auth.jwks?.fetches ?? 0,
     );
-    const limits = new RateLimits(cfg.admission, this.core.redis, cfg.redis.keyPrefix, metrics);
+    const limits = new RateLimits(cfg.admission, metrics);
     const tokens = new PurchaseTokens(purchaseTokenKeys(cfg.auth));
     const tickets = QueueTickets.fromConfig(cfg.auth);
     const rooms = new RoomService(

@@ -41,8 +41,9 @@ export class Keys {
    * sees the whole room in one cluster slot: `members` (buyer → "q|<joined ms>" pre-queue, or
    * "<place>|<joined ms>"), `pq` (sorted set of "<lottery>|<buyer>", all score 0: the pre-queue in place
    * order), `meta` (counters: pq, fcfs, P = the pre-queue's size once frozen at the start), `progress`
-   * (the admission controller's state, one JSON field), `lease` (one controller per sale) and `channel`
-   * (sharded pub/sub: the progress, to every gateway).
+   * (the admission controller's state, one JSON field), `lease` (one controller per sale), `channel`
+   * (sharded pub/sub: the progress, to every gateway), and the join limits' windows, per buyer (`rl:b:<buyer>`)
+   * and per client address (`rl:ip:<address>`), counted by the join script itself.
    */
   room(saleId: string): RoomKeys {
     const base = `${this.prefix}room:{${saleId}}:`;
@@ -53,6 +54,8 @@ export class Keys {
       progress: `${base}progress`,
       lease: `${base}lease`,
       channel: `${base}channel`,
+      buyerJoins: (buyer: string) => `${base}rl:b:${buyer}`,
+      addressJoins: (address: string) => `${base}rl:ip:${address}`,
     };
   }
 
@@ -112,6 +115,10 @@ export interface RoomKeys {
   progress: string;
   lease: string;
   channel: string;
+  /** Join attempts of one buyer in the current window. */
+  buyerJoins: (buyer: string) => string;
+  /** Join attempts from one client address (its limiter key: IPv6 by /64) in the current window. */
+  addressJoins: (address: string) => string;
 }
 
 export interface ShardKeys {

@@ -2,7 +2,8 @@ import { LRUCache } from "lru-cache";
 import { sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
 import { admittedAt } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
-import type { RoomProgress, RoomStore } from "./room-store.js";
+import type { JoinLimits } from "../admission/rate-limits.js";
+import type { JoinOutcome, RoomProgress, RoomStore } from "./room-store.js";
 import type { AdmissionTokens } from "./seams.js";
 import type { QueueTickets, TicketPayload } from "./tickets.js";
 
@@ -26,6 +27,9 @@ export interface Receipt {
   place: number;
   preQueueSize: number;
 }
+
+/** A join's outcome: in the room with its ticket (`created` false when it was in already), or refused. */
+export type Joined = Exclude<JoinOutcome, { kind: "in" }> | { kind: "in"; created: boolean; ticket: string };
 
 /** A poll's answer (the join's too). */
 export interface QueueView {
@@ -73,19 +77,33 @@ export class RoomService {
     private readonly pollsPerSecond = DEFAULT_POLLS_PER_SECOND,
   ) {}
 
-  /** The buyer's ticket when already in the room (a re-join: no proof needed), else null. */
-  async rejoin(sale: Sale, buyer: string): Promise<string | null> {
-    const m = await this.store.member(sale.saleId, buyer);
-    return m ? this.ticketOf(sale, buyer, m.joinedAt, m.preQueue, m.place) : null;
+  /**
+   * One atomic join, the only Redis call: counted against the join limits first (every attempt, re-joins
+   * included), then a member gets its ticket again (no proof needed) and anyone else joins with a good proof.
+   */
+  async join(sale: Sale, buyer: string, proofOk: boolean, limits: JoinLimits | undefined): Promise<Joined> {
+    const room = sale.waitingRoom!;
+    const r = await this.store.join(sale.saleId, buyer, {
+      startsAt: sale.startsAt,
+      lottery: lotteryOf(room.seed, sale.saleId, buyer),
+      expiresAt: sale.endsAt + TICKET_AFTER_END_MS,
+      proofOk,
+      limits,
+    });
+    if (r.kind !== "in") return r;
+    const m = r.member;
+    return { kind: "in", created: r.created, ticket: this.ticketOf(sale, buyer, m.joinedAt, m.preQueue, m.place) };
   }
 
-  /** One atomic join; `created` false when the buyer was in already (the same ticket). */
-  async join(sale: Sale, buyer: string): Promise<{ created: boolean; ticket: string }> {
-    const room = sale.waitingRoom!;
-    const lottery = lotteryOf(room.seed, sale.saleId, buyer);
-    const r = await this.store.join(sale.saleId, buyer, sale.startsAt, lottery, sale.endsAt + TICKET_AFTER_END_MS);
-    const m = r.member;
-    return { created: r.created, ticket: this.ticketOf(sale, buyer, m.joinedAt, m.preQueue, m.place) };
+  /**
+   * This process's copy of the progress says the room is sold out for good (no I/O). Without a copy yet it
+   * answers false and starts loading one in the background (once per room and process), so that a process
+   * that only ever saw refused joins also answers later ones without Redis after the sell-out.
+   */
+  soldOut(saleId: string, now = Date.now()): boolean {
+    const p = this.progress.peek(saleId, now);
+    if (p === undefined) void this.progress.get(saleId).catch(() => {});
+    return p?.soldOut === true;
   }
 
   private ticketOf(sale: Sale, buyer: string, joinedAt: number, pq: boolean, place?: number): string {

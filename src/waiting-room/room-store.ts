@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Result } from "ioredis";
 import { join } from "node:path";
+import type { JoinLimits } from "../admission/rate-limits.js";
 import type { Keys, RoomKeys } from "../redis/keys.js";
 import type { RedisClient } from "../redis/scripts.js";
 import { repoRoot } from "../util/repo-root.js";
@@ -68,12 +69,12 @@ export function emptyProgress(at = 0): RoomProgress {
   };
 }
 
-type JoinReply = [number, string];
+type JoinReply = [number, string] | [number, number, "ip" | "buyer"];
 type PlaceReply = [number, number];
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    wrJoin(members: string, pq: string, meta: string, ...argv: (string | number)[]): Result<JoinReply, Context>;
+    wrJoin(...keysAndArgv: (string | number)[]): Result<JoinReply, Context>;
     wrPlace(pq: string, meta: string, member: string, startsAt: number): Result<PlaceReply, Context>;
   }
 }
@@ -82,10 +83,30 @@ function defineRoomScripts(client: RedisClient): void {
   const dir = join(repoRoot(), "lua", "waiting-room");
   const defined = client as unknown as Record<string, unknown>;
   if (!defined.wrJoin)
-    client.defineCommand("wrJoin", { numberOfKeys: 3, lua: readFileSync(join(dir, "join-3.lua"), "utf8") });
+    client.defineCommand("wrJoin", { numberOfKeys: 5, lua: readFileSync(join(dir, "join-5.lua"), "utf8") });
   if (!defined.wrPlace)
     client.defineCommand("wrPlace", { numberOfKeys: 2, lua: readFileSync(join(dir, "place-2.lua"), "utf8") });
 }
+
+/** A limit that never refuses (points 0: the script skips it). */
+const NO_WINDOW = { points: 0, windowMs: 0, blockMs: 0 };
+
+export interface JoinArgs {
+  startsAt: number;
+  /** The buyer's pre-queue lottery (lotteryOf). */
+  lottery: string;
+  /** When the room's keys expire (unix ms); the limits' windows never outlive them. */
+  expiresAt: number;
+  /** The gateway found the proof of work good (checked without I/O); a member needs none. */
+  proofOk: boolean;
+  limits: JoinLimits | undefined;
+}
+
+/** A join's outcome: in the room (joined now or before), or refused by a limit or for want of a proof. */
+export type JoinOutcome =
+  | { kind: "in"; created: boolean; member: MemberRecord }
+  | { kind: "invalid_proof" }
+  | { kind: "limited"; limiter: "ip" | "buyer"; msBeforeNext: number };
 
 /** A member's record: a pre-queue place (unknown until the start) or a place, and when it joined. */
 export interface MemberRecord {
@@ -114,23 +135,31 @@ export class RoomStore {
     return this.keys.room(saleId);
   }
 
-  /** One atomic join: the buyer's record, made now or found. */
-  async join(
-    saleId: string,
-    buyer: string,
-    startsAt: number,
-    lottery: string,
-    expiresAt: number,
-  ): Promise<{ created: boolean; member: MemberRecord }> {
+  /**
+   * One atomic join, the join's only Redis call: the attempt counted against the limits (null: none), then
+   * the buyer's record, found (no proof needed) or made now (only with a good proof).
+   */
+  async join(saleId: string, buyer: string, j: JoinArgs): Promise<JoinOutcome> {
     const k = this.k(saleId);
-    const [created, rec] = await this.redis.wrJoin(k.members, k.pq, k.meta, buyer, startsAt, lottery, expiresAt);
-    return { created: created === 1, member: parseMember(rec) };
-  }
-
-  /** The buyer's record, without joining (null: not in the room). */
-  async member(saleId: string, buyer: string): Promise<MemberRecord | null> {
-    const rec = await this.redis.hget(this.k(saleId).members, buyer);
-    return rec ? parseMember(rec) : null;
+    const b = j.limits?.buyer ?? NO_WINDOW;
+    const a = j.limits?.address;
+    const ip = a?.window ?? NO_WINDOW;
+    const reply = await this.redis.wrJoin(
+      k.members,
+      k.pq,
+      k.meta,
+      k.buyerJoins(buyer),
+      a ? k.addressJoins(a.key) : k.buyerJoins(buyer),
+      buyer,
+      j.startsAt,
+      j.lottery,
+      j.expiresAt,
+      j.proofOk ? 1 : 0,
+      ...[b.points, b.windowMs, b.blockMs, ip.points, ip.windowMs, ip.blockMs],
+    );
+    if (reply[0] === -2) return { kind: "limited", limiter: reply[2]!, msBeforeNext: reply[1] as number };
+    if (reply[0] === -1) return { kind: "invalid_proof" };
+    return { kind: "in", created: reply[0] === 1, member: parseMember(reply[1] as string) };
   }
 
   /** A pre-queue place after the start: { place, preQueue } ; null before the start or when not a member. */

@@ -4,173 +4,179 @@ import type { Config } from "../../src/config/schema.js";
 import { ApiError } from "../../src/errors.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { createRedis, type RedisClient } from "../../src/redis/client.js";
+import { Keys } from "../../src/redis/keys.js";
+import { RoomStore, type JoinOutcome } from "../../src/waiting-room/room-store.js";
 import { MODES, rid, testConfig } from "../helpers/env.js";
-import { TcpProxy } from "../helpers/tcp-proxy.js";
 
 type QueueJoin = Config["admission"]["rateLimits"]["queueJoin"];
-const long = (points: number) => ({ points, durationSeconds: 300, blockSeconds: 0 });
+const long = (points: number, blockSeconds = 0) => ({ points, durationSeconds: 300, blockSeconds });
+const peer = (remoteIp: string, forwardedFor = "") => ({ remoteIp, forwardedFor });
+type Peer = ReturnType<typeof peer>;
 
 /**
- * The waiting room's join limits (RateLimits.queueJoin, which the join route calls before it checks the
- * proof): per client address and sale, then per buyer and sale, kept in Redis so every gateway counts
- * against one limit. Two RateLimits on one key prefix stand for two gateways.
+ * The waiting room's join limits, counted by the join script (lua/waiting-room/join-5.lua) in the room's slot
+ * before it looks at the proof: per client address and sale, then per buyer and sale. Two Redis clients with
+ * a RoomStore each stand for two gateways; the HTTP side (one Redis command per join, 429 RATE_LIMITED with
+ * Retry-After) is test/waiting-room/room-join.test.ts.
  */
-describe.each(MODES)("waiting-room join limits on Redis %s", (mode) => {
+describe.each(MODES)("waiting-room join limits in the join script on Redis %s", (mode) => {
   const cfg = testConfig(mode);
-  let redis: RedisClient;
-  /** Each RateLimits registers its metrics, so each gets its own registry, as each gateway has. */
-  const registries: Metrics[] = [];
+  const keys = new Keys(cfg.redis.keyPrefix);
+  let redis: [RedisClient, RedisClient];
+  let stores: [RoomStore, RoomStore];
 
   beforeAll(async () => {
-    redis = createRedis(cfg.redis);
-    // The limiters refuse to use a Redis that is not ready yet (their insurance answers instead).
-    await redis.ping();
+    redis = [createRedis(cfg.redis), createRedis(cfg.redis)];
+    stores = [new RoomStore(redis[0], keys), new RoomStore(redis[1], keys)];
   });
-  afterAll(() => redis.disconnect());
+  afterAll(() => redis.forEach((r) => r.disconnect()));
 
   function limits(queueJoin: Partial<QueueJoin>, admission: Partial<Config["admission"]> = {}) {
     const a = { ...cfg.admission, ...admission };
     const rl = { ...a.rateLimits, exemptIps: [], ...admission.rateLimits };
-    return new RateLimits(
-      { ...a, rateLimits: { ...rl, queueJoin: { ...rl.queueJoin, redisTimeoutMs: 2000, ...queueJoin } } },
-      redis,
-      cfg.redis.keyPrefix,
-      registries[registries.push(new Metrics()) - 1]!,
-    );
+    return new RateLimits({ ...a, rateLimits: { ...rl, queueJoin: { ...rl.queueJoin, ...queueJoin } } }, new Metrics());
   }
 
-  const peer = (remoteIp: string, forwardedFor = "") => ({ remoteIp, forwardedFor });
-
-  /** The refusal the route renders: 429 RATE_LIMITED with Retry-After, naming the limiter. */
-  async function refusal(p: Promise<void> | undefined): Promise<ApiError> {
-    const e = await p!.then(
-      () => null,
-      (err: unknown) => err,
-    );
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
+  /** One join attempt through gateway `g` (0 or 1); the room's keys live an hour unless `expiresAt` says. */
+  function attempt(
+    g: 0 | 1,
+    rl: RateLimits,
+    o: { sale: string; buyer: string; from: Peer; proofOk?: boolean; expiresAt?: number },
+  ): Promise<JoinOutcome> {
+    return stores[g].join(o.sale, o.buyer, {
+      startsAt: Date.now() - 1000,
+      lottery: rid(8),
+      expiresAt: o.expiresAt ?? Date.now() + 3_600_000,
+      proofOk: o.proofOk ?? true,
+      limits: rl.queueJoin(o.from),
+    });
   }
 
-  function expect429(e: ApiError, limiter: string, windowSeconds = 300) {
-    expect(e.status).toBe(429);
-    expect(e.code).toBe("RATE_LIMITED");
-    expect(e.message).toContain(`${limiter} limit`);
-    const retry = Number(e.headers["retry-after"]);
-    expect(retry).toBeGreaterThanOrEqual(1);
-    expect(retry).toBeLessThanOrEqual(windowSeconds);
-  }
+  const kinds = (rs: JoinOutcome[]) => rs.map((r) => (r.kind === "limited" ? `limited:${r.limiter}` : r.kind));
+  const rlKey = (sale: string, k: "buyerJoins" | "addressJoins", id: string) => keys.room(sale)[k](id);
 
-  it("per buyer and sale, across gateways; another buyer or sale is unaffected", async () => {
+  it("per buyer and sale, across gateways, re-joins and bad proofs included; a limited attempt changes nothing", async () => {
     const sale = `qj${rid()}`;
-    const [a, b] = [limits({ buyer: long(2), ip: long(1000) }), limits({ buyer: long(2), ip: long(1000) })];
-    await a.queueJoin(sale, "ann", peer("203.0.113.1"));
-    await b.queueJoin(sale, "ann", peer("203.0.113.2"));
-    expect429(await refusal(a.queueJoin(sale, "ann", peer("203.0.113.3"))), "queue_join_buyer");
-    expect429(await refusal(b.queueJoin(sale, "ann", peer("203.0.113.4"))), "queue_join_buyer");
-    await a.queueJoin(sale, "ben", peer("203.0.113.1"));
-    await b.queueJoin(`qj${rid()}`, "ann", peer("203.0.113.1"));
-    expect(await redis.exists(`${cfg.redis.keyPrefix}rl:qjb:${sale}|ann`)).toBe(1);
+    const rl = limits({ buyer: long(3), ip: long(1000) });
+    const out = [
+      await attempt(0, rl, { sale, buyer: "ann", from: peer("203.0.113.1"), proofOk: false }),
+      await attempt(1, rl, { sale, buyer: "ann", from: peer("203.0.113.2") }),
+      // A re-join needs no proof, and counts.
+      await attempt(0, rl, { sale, buyer: "ann", from: peer("203.0.113.3"), proofOk: false }),
+      await attempt(1, rl, { sale, buyer: "ann", from: peer("203.0.113.4") }),
+      await attempt(0, rl, { sale, buyer: "ann", from: peer("203.0.113.5"), proofOk: false }),
+    ];
+    expect(kinds(out)).toEqual(["invalid_proof", "in", "in", "limited:buyer", "limited:buyer"]);
+    expect(out.slice(1, 3).map((r) => r.kind === "in" && r.created)).toEqual([true, false]);
+    const limited = out[3] as Extract<JoinOutcome, { kind: "limited" }>;
+    expect(limited.msBeforeNext).toBeGreaterThan(290_000);
+    expect(limited.msBeforeNext).toBeLessThanOrEqual(300_000);
+    // Another buyer, or another sale, is unaffected; the refusals joined nobody.
+    expect(kinds([await attempt(0, rl, { sale, buyer: "ben", from: peer("203.0.113.1") })])).toEqual(["in"]);
+    const other = `qj${rid()}`;
+    expect(kinds([await attempt(1, rl, { sale: other, buyer: "ann", from: peer("203.0.113.1") })])).toEqual(["in"]);
+    const k = keys.room(sale);
+    expect(Object.keys(await redis[0].hgetall(k.members)).sort()).toEqual(["ann", "ben"]);
+    expect(await redis[0].hget(k.meta, "fcfs")).toBe("2");
+    // In the room's slot, expiring with its window.
+    const ttl = await redis[1].pttl(rlKey(sale, "buyerJoins", "ann"));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300_000);
   });
 
   it("per client address and sale, across gateways; a refusal takes no point from the buyer's limit", async () => {
     const sale = `qj${rid()}`;
-    const [a, b] = [limits({ buyer: long(2), ip: long(3) }), limits({ buyer: long(2), ip: long(3) })];
-    await a.queueJoin(sale, "u1", peer("198.51.100.7"));
-    await b.queueJoin(sale, "u2", peer("198.51.100.7"));
-    await a.queueJoin(sale, "u3", peer("198.51.100.7"));
-    expect429(await refusal(b.queueJoin(sale, "u4", peer("198.51.100.7"))), "queue_join_ip");
-    expect429(await refusal(a.queueJoin(sale, "u4", peer("198.51.100.7"))), "queue_join_ip");
+    const rl = limits({ buyer: long(2), ip: long(3) });
+    const from = peer("198.51.100.7");
+    const go = (g: 0 | 1, buyer: string, p = from) => attempt(g, rl, { sale, buyer, from: p });
+    const out = [await go(0, "u1"), await go(1, "u2"), await go(0, "u3"), await go(1, "u4"), await go(0, "u4")];
+    expect(kinds(out)).toEqual(["in", "in", "in", "limited:ip", "limited:ip"]);
     // u4 was refused by address twice: both of its buyer points are still there.
-    await a.queueJoin(sale, "u4", peer("198.51.100.8"));
-    await a.queueJoin(sale, "u4", peer("198.51.100.9"));
-    expect429(await refusal(a.queueJoin(sale, "u4", peer("198.51.100.10"))), "queue_join_buyer");
+    const u4 = [await go(0, "u4", peer("198.51.100.8")), await go(1, "u4", peer("198.51.100.9"))];
+    expect(kinds([...u4, await go(0, "u4", peer("198.51.100.10"))])).toEqual(["in", "in", "limited:buyer"]);
     // IPv6 counts by /64: another host of the same /64 shares the limit.
-    for (const host of ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2::3"])
-      await a.queueJoin(sale, `v${host}`, peer(host));
-    expect429(await refusal(a.queueJoin(sale, "v6", peer("2001:db8:1:2::ffff"))), "queue_join_ip");
-    await a.queueJoin(sale, "v7", peer("2001:db8:1:3::1"));
+    const v6 = [];
+    for (const host of ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2::3", "2001:db8:1:2::ffff"])
+      v6.push(await go(1, `v${host}`, peer(host)));
+    v6.push(await go(0, "v7", peer("2001:db8:1:3::1")));
+    expect(kinds(v6)).toEqual(["in", "in", "in", "limited:ip", "in"]);
+    expect(await redis[0].exists(rlKey(sale, "addressJoins", "198.51.100.7"))).toBe(1);
   });
 
   it("the address is the trusted proxy's X-Forwarded-For hop; exempt addresses skip the address limit", async () => {
     const sale = `qj${rid()}`;
     const viaProxy = limits({ buyer: long(100), ip: long(1) }, { trustedProxies: ["127.0.0.1"] });
-    await viaProxy.queueJoin(sale, "p1", peer("127.0.0.1", "192.0.2.1"));
-    expect429(await refusal(viaProxy.queueJoin(sale, "p2", peer("127.0.0.1", "192.0.2.1"))), "queue_join_ip");
-    await viaProxy.queueJoin(sale, "p3", peer("127.0.0.1", "192.0.2.2"));
+    const proxied = (buyer: string, xff: string) => attempt(0, viaProxy, { sale, buyer, from: peer("127.0.0.1", xff) });
+    expect(
+      kinds([await proxied("p1", "192.0.2.1"), await proxied("p2", "192.0.2.1"), await proxied("p3", "192.0.2.2")]),
+    ).toEqual(["in", "limited:ip", "in"]);
     const exempt = limits(
       { buyer: long(100), ip: long(1) },
-      {
-        rateLimits: { ...cfg.admission.rateLimits, exemptIps: ["192.0.2.0/24"] },
-      },
+      { rateLimits: { ...cfg.admission.rateLimits, exemptIps: ["192.0.2.0/24"] } },
     );
-    for (let i = 0; i < 5; i++) await exempt.queueJoin(sale, `e${i}`, peer("192.0.2.50"));
-    expect(await redis.exists(`${cfg.redis.keyPrefix}rl:qji:${sale}|192.0.2.50`)).toBe(0);
+    const out = [];
+    for (let i = 0; i < 5; i++) out.push(await attempt(1, exempt, { sale, buyer: `e${i}`, from: peer("192.0.2.50") }));
+    expect(kinds(out)).toEqual(out.map(() => "in"));
+    expect(await redis[0].exists(rlKey(sale, "addressJoins", "192.0.2.50"))).toBe(0);
   });
 
-  it("a window's end lets the buyer in again (Retry-After is the rest of the window)", async () => {
+  it("blockSeconds keeps a refused buyer out for the block; the window's end lets a buyer in again", async () => {
     const sale = `qj${rid()}`;
+    const blocking = limits({ buyer: { points: 1, durationSeconds: 1, blockSeconds: 120 }, ip: long(100) });
+    const from = peer("203.0.113.30");
+    expect(kinds([await attempt(0, blocking, { sale, buyer: "bo", from })])).toEqual(["in"]);
+    const blocked = await attempt(1, blocking, { sale, buyer: "bo", from });
+    expect(blocked).toMatchObject({ kind: "limited", limiter: "buyer" });
+    expect((blocked as { msBeforeNext: number }).msBeforeNext).toBeGreaterThan(100_000);
+
     const l = limits({ buyer: { points: 1, durationSeconds: 1, blockSeconds: 0 }, ip: long(100) });
-    await l.queueJoin(sale, "wes", peer("203.0.113.20"));
-    expect429(await refusal(l.queueJoin(sale, "wes", peer("203.0.113.20"))), "queue_join_buyer", 1);
+    expect(kinds([await attempt(0, l, { sale, buyer: "wes", from })])).toEqual(["in"]);
+    const refused = await attempt(1, l, { sale, buyer: "wes", from });
+    expect(refused).toMatchObject({ kind: "limited", limiter: "buyer" });
+    expect((refused as { msBeforeNext: number }).msBeforeNext).toBeLessThanOrEqual(1000);
     await expect
-      .poll(
-        () =>
-          l.queueJoin(sale, "wes", peer("203.0.113.20"))!.then(
-            () => "in",
-            () => "refused",
-          ),
-        {
-          timeout: 15_000,
-          interval: 200,
-        },
-      )
+      .poll(async () => (await attempt(0, l, { sale, buyer: "wes", from })).kind, { timeout: 15_000, interval: 200 })
       .toBe("in");
+    // The blocked buyer is still out, a window later.
+    expect((await attempt(0, blocking, { sale, buyer: "bo", from })).kind).toBe("limited");
   });
 
-  it("with limits off, nothing is checked", () => {
+  it("a limit's key never outlives the room's keys", async () => {
+    const sale = `qj${rid()}`;
+    const rl = limits({ buyer: long(5, 600), ip: long(5, 600) });
+    const expiresAt = Date.now() + 20_000;
+    const from = peer("203.0.113.40");
+    for (let i = 0; i < 7; i++) await attempt(i % 2 ? 1 : 0, rl, { sale, buyer: "cap", from, expiresAt });
+    for (const key of [rlKey(sale, "buyerJoins", "cap"), rlKey(sale, "addressJoins", "203.0.113.40")]) {
+      const ttl = await redis[0].pttl(key);
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(20_000);
+    }
+    expect(await redis[0].pttl(keys.room(sale).members)).toBeLessThanOrEqual(20_000);
+  });
+
+  it("with limits off, the script counts nothing", async () => {
+    const sale = `qj${rid()}`;
     const off = limits({}, { rateLimits: { ...cfg.admission.rateLimits, enabled: false } });
-    expect(off.queueJoin("s", "u", peer("203.0.113.1"))).toBeUndefined();
-  });
-
-  it("refusals are counted per limiter in the metrics; Redis, not the insurance, answered", async () => {
-    const texts = (await Promise.all(registries.map((m) => m.text()))).join("\n");
-    expect(texts).not.toMatch(/flashsale_rate_limiter_insurance_total\{limiter="queue_join_\w+"\} [1-9]/);
-    expect(texts).toMatch(/flashsale_rate_limited_total\{limiter="queue_join_buyer"\} [1-9]/);
-    expect(texts).toMatch(/flashsale_rate_limited_total\{limiter="queue_join_ip"\} [1-9]/);
+    expect(off.queueJoin(peer("203.0.113.1"))).toBeUndefined();
+    const out = [];
+    for (let i = 0; i < 8; i++) out.push(await attempt(0, off, { sale, buyer: "free", from: peer("203.0.113.1") }));
+    expect(kinds(out)).toEqual(out.map(() => "in"));
+    expect(await redis[0].exists(rlKey(sale, "buyerJoins", "free"))).toBe(0);
   });
 });
 
-describe("waiting-room join limits when Redis does not answer", () => {
-  it("the in-memory insurance limiter decides within redisTimeoutMs, with the same limit", async () => {
-    const base = testConfig("standalone");
-    const proxy = await new TcpProxy({ host: "127.0.0.1", port: Number(new URL(base.redis.url).port) }).start();
-    let redis: RedisClient | undefined;
-    try {
-      redis = createRedis({ ...base.redis, url: `redis://127.0.0.1:${proxy.port}` });
-      await redis.ping();
-      const metrics = new Metrics();
-      const rl = base.admission.rateLimits;
-      const queueJoin = { buyer: long(2), ip: long(100), redisTimeoutMs: 150 };
-      const limits = new RateLimits(
-        { ...base.admission, rateLimits: { ...rl, exemptIps: [], queueJoin } },
-        redis,
-        base.redis.keyPrefix,
-        metrics,
-      );
-      const from = { remoteIp: "203.0.113.77", forwardedFor: "" };
-      proxy.setMode("blackhole");
-      // Were the fallback missing, these would wait on the blackholed Redis and the test would time out.
-      for (let i = 0; i < 2; i++) await limits.queueJoin("s", "ivy", from);
-      const refused = await limits.queueJoin("s", "ivy", from)!.catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(ApiError);
-      expect((refused as ApiError).code).toBe("RATE_LIMITED");
-      expect(await metrics.text()).toMatch(
-        /flashsale_rate_limiter_insurance_total\{limiter="queue_join_buyer"\} [3-9]/,
-      );
-    } finally {
-      proxy.setMode("reset");
-      redis?.disconnect();
-      await proxy.stop();
-    }
+describe("the join script's refusal as the gateway renders it", () => {
+  it("429 RATE_LIMITED with Retry-After (whole seconds, at least 1), counted per limiter", async () => {
+    const metrics = new Metrics();
+    const rl = new RateLimits(testConfig("standalone").admission, metrics);
+    const e = rl.queueJoinRefused("queue_join_ip", 41_001);
+    expect(e).toBeInstanceOf(ApiError);
+    expect([e.status, e.code, e.headers["retry-after"]]).toEqual([429, "RATE_LIMITED", "42"]);
+    expect(e.message).toContain("queue_join_ip limit");
+    expect(rl.queueJoinRefused("queue_join_buyer", 0).headers["retry-after"]).toBe("1");
+    const text = await metrics.text();
+    expect(text).toMatch(/flashsale_rate_limited_total\{limiter="queue_join_ip"\} 1/);
+    expect(text).toMatch(/flashsale_rate_limited_total\{limiter="queue_join_buyer"\} 1/);
   });
 });

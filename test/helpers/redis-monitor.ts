@@ -12,7 +12,14 @@ export interface Monitor {
   stop(): void;
 }
 
-export async function monitorNode(address: string, onCommand: (args: string[]) => void): Promise<Monitor> {
+/**
+ * `onCommand` gets each command's arguments and its source as MONITOR names it: a client's "host:port",
+ * "lua" for a command run by a script, or the primary's address on a replica (replicated writes).
+ */
+export async function monitorNode(
+  address: string,
+  onCommand: (args: string[], source: string) => void,
+): Promise<Monitor> {
   const [host, port] = splitAddress(address);
   const socket = net.connect({ host, port });
   socket.setNoDelay(true);
@@ -35,7 +42,7 @@ export async function monitorNode(address: string, onCommand: (args: string[]) =
           continue;
         }
         const args = parseMonitorLine(line);
-        if (args) onCommand(args);
+        if (args) onCommand(args, monitorSource(line));
       }
     });
     socket.write("MONITOR\r\n");
@@ -46,6 +53,15 @@ export async function monitorNode(address: string, onCommand: (args: string[]) =
 function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(":");
   return [address.slice(0, at), Number(address.slice(at + 1))];
+}
+
+/** `+1339518083.107412 [0 127.0.0.1:60866] "hset" …` → "127.0.0.1:60866"; `[0 lua]` → "lua". */
+export function monitorSource(line: string): string {
+  const open = line.indexOf("[");
+  const close = line.indexOf("] ");
+  if (open < 0 || close < open) return "";
+  const inside = line.slice(open + 1, close);
+  return inside.slice(inside.indexOf(" ") + 1);
 }
 
 /** `+1339518083.107412 [0 127.0.0.1:60866] "hset" "k" "f"` → ["hset", "k", "f"]; other lines → undefined. */

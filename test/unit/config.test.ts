@@ -36,6 +36,19 @@ describe("configuration", () => {
     expect(c.server.port).toBe(9090);
   });
 
+  it("loads an older config's queueJoin.redisTimeoutMs (the join limits no longer call Redis apart)", () => {
+    expect(loadConfig({}).admission.rateLimits.queueJoin).not.toHaveProperty("redisTimeoutMs");
+    const w = { points: 120, durationSeconds: 60, blockSeconds: 0 };
+    const queueJoin = (redisTimeoutMs: number) => ({ buyer: w, ip: w, redisTimeoutMs });
+    const old = loadConfig({
+      FLASHSALE_CONFIG: overlay({ admission: { rateLimits: { queueJoin: queueJoin(200) } } }),
+    });
+    expect(old.admission.rateLimits.queueJoin.ip.points).toBe(120);
+    expect(() =>
+      loadConfig({ FLASHSALE_CONFIG: overlay({ admission: { rateLimits: { queueJoin: queueJoin(0) } } }) }),
+    ).toThrow(/queueJoin\.redisTimeoutMs/);
+  });
+
   it.each([
     [{ FLASHSALE__STOCK__SHARDS: "0" }, /stock\.shards/],
     [{ FLASHSALE__REDIS__MODE: "sentinel" }, /redis\.mode/],

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
+import { waitFor } from "../../stack/proc.js";
+import { scripts } from "../../src/redis/scripts.js";
 import { QueueTickets } from "../../src/waiting-room/tickets.js";
 import { Api, MODES, rid, startGateway, testConfig } from "../helpers/env.js";
-import { join, putRoomSale, solved } from "./room-helpers.js";
+import { join, pollUntil, putRoomSale, solved } from "./room-helpers.js";
 
 interface Row {
   name: string;
@@ -29,6 +31,7 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
   const otherSale = `wo${rid()}`;
   const laterSale = `wl${rid()}`;
   const plainSale = `wp${rid()}`;
+  const soldSale = `wx${rid()}`;
   const victim = "victim-1";
   let ticket = "";
   let otherTicket = "";
@@ -54,7 +57,19 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
     wrongNumber = Buffer.from(JSON.stringify({ ...good, number: good.number + 1 })).toString("base64");
     othersProof = await solved(api, saleId, "someone-else");
     otherSalesProof = await solved(api, otherSale, "newcomer-1");
+    await sellOut();
   });
+
+  /** soldSale's one unit bought and paid: sold out for good, as this gateway's copy of the progress says. */
+  async function sellOut() {
+    await putRoomSale(api, soldSale, { stock: 1, startInMs: -500, shards: 1 });
+    const first = await join(api, soldSale, "buyer-1");
+    const admitted = await pollUntil(api, soldSale, "buyer-1", first.body.ticket, (x) => x.state === "ADMITTED");
+    const orderId = (await api.order(soldSale, "buyer-1", admitted.purchaseToken)).body.orderId as string;
+    await scripts.markPaid(gw.redis, gw.keys.shard(soldSale, Number(orderId.split(".")[1])), orderId);
+    const again = () => api.call("POST", `/v1/sales/${soldSale}/queue`, { headers: api.buyer("buyer-1"), body: {} });
+    await waitFor("sold out for good", async () => (await again()).status === 409, 30_000, 100);
+  }
   afterAll(() => gw?.close());
 
   const queue = () => `/v1/sales/${saleId}/queue`;
@@ -257,6 +272,15 @@ describe.each(MODES)("waiting room: bad requests change nothing (Redis %s)", (mo
       body: { proof: "p" },
       status: 409,
       code: "ROOM_NOT_OPEN",
+    },
+    {
+      name: "join a room sold out for good",
+      method: "POST",
+      path: () => `/v1/sales/${soldSale}/queue`,
+      headers: () => api.buyer("newcomer-1"),
+      body: () => ({ proof: "p" }),
+      status: 409,
+      code: "SOLD_OUT",
     },
     {
       name: "join a sale without a room",

@@ -79,7 +79,7 @@ export interface paths {
     put?: never;
     /**
      * Join the sale's waiting room
-     * @description One place per buyer: the first join answers 201 with a signed ticket, a later one 200 with the same ticket (no proof needed then). Before startsAt the buyer joins the pre-queue (places drawn at the start by the published seed); from startsAt on, places follow join order. Refused before waitingRoom.opensAt (ROOM_NOT_OPEN) and without a valid proof of work (INVALID_PROOF); a refusal writes nothing.
+     * @description One place per buyer: the first join answers 201 with a signed ticket, a later one 200 with the same ticket (no proof needed then). Before startsAt the buyer joins the pre-queue (places drawn at the start by the published seed); from startsAt on, places follow join order. Refused before waitingRoom.opensAt (ROOM_NOT_OPEN), without a valid proof of work (INVALID_PROOF), past the join limits per buyer and per client address (429 RATE_LIMITED; every attempt counts, re-joins too) and, once the room is sold out for good, with 409 SOLD_OUT (answered without Redis); a refusal writes nothing.
      */
     post: operations["queue_join"];
     delete?: never;
@@ -1805,7 +1805,7 @@ export interface operations {
           };
         };
       };
-      /** @description SALE_NOT_LIVE: before startsAt, after endsAt, or while the sale is paused; ROOM_NOT_OPEN: the waiting room opens at waitingRoom.opensAt (or the draw: at the start) */
+      /** @description SOLD_OUT: no stock left for this request; SALE_NOT_LIVE: before startsAt, after endsAt, or while the sale is paused; ROOM_NOT_OPEN: the waiting room opens at waitingRoom.opensAt (or the draw: at the start) */
       409: {
         headers: {
           "X-Request-Id": components["headers"]["XRequestId"];
@@ -1817,7 +1817,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"] & {
             error?: {
               /** @enum {unknown} */
-              code?: "SALE_NOT_LIVE" | "ROOM_NOT_OPEN";
+              code?: "SOLD_OUT" | "SALE_NOT_LIVE" | "ROOM_NOT_OPEN";
             };
           };
         };

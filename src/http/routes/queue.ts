@@ -78,18 +78,22 @@ export class QueueRoutes {
     if (now < opensAt(sale))
       throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(opensAt(sale)).toISOString()}`);
     if (now >= sale.endsAt) throw new ApiError("SALE_NOT_LIVE", "the sale has ended");
-    // Every join attempt counts (per address and per buyer, cluster-wide), before the proof is looked at.
-    await this.deps.limits.queueJoin(sale.saleId, buyer, req);
+    // Sold out for good (this process's copy of the progress says so): answered without Redis.
+    if (this.deps.rooms.soldOut(sale.saleId, now)) throw new ApiError("SOLD_OUT", "the sale is sold out");
+    // The proof is checked here (no I/O) and its verdict handed to the join script, the join's one Redis call:
+    // it counts the attempt against the limits (per address and per buyer, cluster-wide) before it looks at
+    // the verdict, answers a buyer already in with its record (a re-join needs no proof), and lets anyone else
+    // in only with a good proof.
+    const proofOk = await this.deps.proof.verify(body.proof, sale.saleId, buyer);
+    const limits = this.deps.limits.queueJoin(req);
     const redis = this.deps.breakers.redis.forSale(sale.saleId);
-    // The proof is checked first (no I/O): with a good one the join script is the only call, and it answers a
-    // buyer already in with the same ticket. Without one, a buyer already in gets the ticket again (a re-join
-    // needs no proof); anyone else is refused.
-    if (await this.deps.proof.verify(body.proof, sale.saleId, buyer)) {
-      const joined = await redis.run(() => this.deps.rooms.join(sale, buyer));
-      return this.answer(joined.created ? 201 : 200, sale, buyer, joined.ticket);
-    }
-    const again = await redis.run(() => this.deps.rooms.rejoin(sale, buyer));
-    if (again) return this.answer(200, sale, buyer, again);
+    const r = await redis.run(() => this.deps.rooms.join(sale, buyer, proofOk, limits));
+    if (r.kind === "in") return this.answer(r.created ? 201 : 200, sale, buyer, r.ticket);
+    if (r.kind === "limited")
+      throw this.deps.limits.queueJoinRefused(
+        r.limiter === "ip" ? "queue_join_ip" : "queue_join_buyer",
+        r.msBeforeNext,
+      );
     throw new ApiError("INVALID_PROOF", "proof of work missing or wrong: solve GET .../queue/challenge");
   }
 
