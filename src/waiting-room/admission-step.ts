@@ -39,6 +39,8 @@ const BATCH_MS = 1000;
 const RATE_WINDOW_MS = 5000;
 /** Places admitted this long ago and not bought are taken for no-shows by the ceiling (their windows go on). */
 const GRACE_MS = 5000;
+/** Admissions neither ordered nor ended at once: this many seconds of admitPerSecond (backpressure). */
+const IN_FLIGHT_SECONDS = 10;
 /** How long the controller keeps [at, admitted] (the rate's window and the grace, with room to spare). */
 const HISTORY_MS = 10_000;
 
@@ -127,7 +129,11 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
     // are tombstoned in it): the places admitted then, and the grace rule.
     const admittedBefore = admittedAtOrBefore(carry.history, t.now - GRACE_MS, p.expired);
     const spent = p.outAt === null ? Math.max(p.expired, t.ordered, admittedBefore) : Math.max(p.outAt, admittedBefore);
-    const ceiling = spent + Math.ceil(t.unitsLeft * p.factor);
+    // Backpressure: at most IN_FLIGHT_SECONDS of admissions neither ordered nor ended at once. Buyers slowed by an
+    // overloaded buy path (or a crowd that polls late) then slow admission to the pace they buy at, instead of
+    // the room admitting everyone into windows that run out unused while the stock stays unsold.
+    const inFlightCap = Math.max(p.expired, t.ordered) + t.admitPerSecond * IN_FLIGHT_SECONDS;
+    const ceiling = Math.min(spent + Math.ceil(t.unitsLeft * p.factor), inFlightCap);
     const limit = Math.min(t.joined, ceiling, p.cutoff === null ? Infinity : p.cutoff - 1);
     const n = Math.max(0, Math.min(Math.floor(carry.allowance), limit - p.admitted));
     if (n > 0) {

@@ -145,6 +145,27 @@ describe("admission step", () => {
     expect([p.admitted, p.expired]).toEqual([12, 0]);
   });
 
+  it("holds admissions in flight (neither ordered nor ended) to 10 s of admitPerSecond: backpressure", () => {
+    const c = { allowance: 100, lastAt: 0, history: [] as [number, number][] };
+    const slow = {
+      ...base,
+      stock: 10_000,
+      unitsLeft: 10_000,
+      joined: 100_000,
+      admitPerSecond: 100,
+      admissionTtlMs: 60_000,
+    };
+    let p = admissionStep(emptyProgress(), c, slow);
+    expect(p.admitted).toBe(100);
+    // Nobody buys: admission goes on at the rate up to 1,000 in flight, then waits for orders.
+    for (let now = 2000; now <= 20_000; now += 1000) p = admissionStep(p, c, { ...slow, now });
+    expect(p.admitted).toBe(1000);
+    // 300 orders: 300 more places.
+    for (let now = 21_000; now <= 26_000; now += 1000)
+      p = admissionStep(p, c, { ...slow, now, ordered: 300, unitsLeft: 9700 });
+    expect(p.admitted).toBe(1300);
+  });
+
   it("after the first sell-out, a unit that comes back admits the next place at once (open windows or not)", () => {
     const c = carry();
     // 10 admitted, 8 bought (2 no-shows still inside their window): the stock is out.
