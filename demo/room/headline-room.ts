@@ -32,7 +32,7 @@ import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
  * Knobs (environment), beside the headline's (HEADLINE_BUYERS, HEADLINE_STOCK, HEADLINE_SHARDS,
  * HEADLINE_WARMUP_BUYERS): HEADLINE_ADMIT_PER_SECOND (2500), HEADLINE_ADMISSION_TTL (60 s),
  * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (512), HEADLINE_JOIN_CONNECTIONS (256),
- * HEADLINE_PAY_DELAY_MS (300), HEADLINE_ROOM_POLLS (15,000 polls a second: the room's pacing budget),
+ * HEADLINE_PAY_DELAY_MS (300), HEADLINE_ROOM_POLLS (10,000 polls a second: the room's pacing budget),
  * HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
  * work's maxnumber bounds, admission.proofOfWork; 250,000 joins at the gateway's defaults, 2,000 to 64,000,
  * would hash for about 20 minutes on the crowd's one core). Writes demo/out/headline-room.json.
@@ -54,7 +54,7 @@ export const ROOM = {
   powCeiling: Number(process.env.HEADLINE_POW_CEILING ?? 3200),
   mysqlConnections: Number(process.env.HEADLINE_MYSQL_CONNECTIONS ?? 20),
   /** The room's poll budget (admission.roomPollsPerSecond): what the crowd's one core answers beside the sale. */
-  pollsPerSecond: Number(process.env.HEADLINE_ROOM_POLLS ?? 15_000),
+  pollsPerSecond: Number(process.env.HEADLINE_ROOM_POLLS ?? 10_000),
   noShowEvery: 20,
   replayEvery: 5,
   cancelEvery: 50,
