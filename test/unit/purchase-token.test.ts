@@ -2,9 +2,10 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PURCHASE_TOKEN_RE } from "../../src/admission/ids.js";
 import { DERIVED_KEY_ID, PurchaseTokens } from "../../src/admission/purchase-token.js";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/load.js";
 import { purchaseTokenKeys } from "../../src/config/schema.js";
 import { statedExpiry, useRecordUntil } from "../../src/reservation/token-format.js";
+import { configProblems, productionEnv, strongSecret } from "../helpers/config-env.js";
 
 const SECRET = "unit-test-secret-0123456789";
 const NOW = 1_800_000_000_000;
@@ -148,21 +149,9 @@ describe("signed purchase tokens", () => {
 });
 
 describe("auth.purchaseTokenKeys", () => {
-  const strong = () => randomBytes(32).toString("base64url");
-  const STRONG = {
-    NODE_ENV: "production",
-    FLASHSALE__AUTH__USERJWTSECRET: strong(),
-    FLASHSALE__AUTH__ADMINTOKEN: strong(),
-    FLASHSALE__PAYMENTS__WEBHOOKSECRET: strong(),
-  };
-  const problems = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (err) {
-      return (err as ConfigError).problems;
-    }
-  };
+  const strong = strongSecret;
+  const STRONG = productionEnv();
+  const problems = configProblems;
 
   it("absent: the key is derived from auth.userJwtSecret, as before", () => {
     const cfg = loadConfig({});

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/load.js";
 import {
   admissionStep,
   admittedAt,
@@ -11,6 +11,7 @@ import {
 } from "../../src/waiting-room/admission-step.js";
 import { emptyProgress, type RoomProgress } from "../../src/waiting-room/room-store.js";
 import { QueueTickets } from "../../src/waiting-room/tickets.js";
+import { configProblems, productionEnv, strongSecret } from "../helpers/config-env.js";
 
 describe("queue tickets", () => {
   const now = 1_800_000_000_000;
@@ -204,22 +205,9 @@ describe("admission step", () => {
 });
 
 describe("auth.queueTicketKeys", () => {
-  const strong = () => randomBytes(32).toString("base64url");
-  const env = (keys: unknown) => ({
-    NODE_ENV: "production",
-    FLASHSALE__AUTH__USERJWTSECRET: strong(),
-    FLASHSALE__AUTH__ADMINTOKEN: strong(),
-    FLASHSALE__PAYMENTS__WEBHOOKSECRET: strong(),
-    FLASHSALE__AUTH__QUEUETICKETKEYS: JSON.stringify(keys),
-  });
-  const problems = (e: Record<string, string>): string[] => {
-    try {
-      loadConfig(e);
-      return [];
-    } catch (err) {
-      return (err as ConfigError).problems;
-    }
-  };
+  const strong = strongSecret;
+  const env = (keys: unknown) => productionEnv({ FLASHSALE__AUTH__QUEUETICKETKEYS: JSON.stringify(keys) });
+  const problems = configProblems;
 
   it("absent: null (one key derived from the JWT secret); a list signs with its first key", () => {
     expect(loadConfig({}).auth.queueTicketKeys).toBeNull();
