@@ -151,7 +151,6 @@ describe("signed purchase tokens", () => {
 describe("auth.purchaseTokenKeys", () => {
   const strong = strongSecret;
   const STRONG = productionEnv();
-  const problems = configProblems;
 
   it("absent: the key is derived from auth.userJwtSecret, as before", () => {
     const cfg = loadConfig({});
@@ -168,11 +167,20 @@ describe("auth.purchaseTokenKeys", () => {
     expect(purchaseTokenKeys(cfg.auth)).toEqual(keys);
     expect(new PurchaseTokens(purchaseTokenKeys(cfg.auth)).keyId).toBe("k2");
   });
+});
+
+describe.each([
+  ["purchaseTokenKeys", "FLASHSALE__AUTH__PURCHASETOKENKEYS"],
+  ["queueTicketKeys", "FLASHSALE__AUTH__QUEUETICKETKEYS"],
+])("auth.%s (signing keys)", (name, variable) => {
+  const strong = strongSecret;
+  const problems = configProblems;
 
   it("refuses an empty list, a bad id, an id twice, and (in production) a weak or placeholder secret by its index", () => {
-    const env = (keys: unknown) => ({ ...STRONG, FLASHSALE__AUTH__PURCHASETOKENKEYS: JSON.stringify(keys) });
-    expect(problems(env([])).join("\n")).toMatch(/auth\.purchaseTokenKeys: expected at least one key/);
-    expect(problems(env([{ id: "a b", secret: strong() }])).join("\n")).toMatch(/auth\.purchaseTokenKeys\.0\.id/);
+    const env = (keys: unknown) => productionEnv({ [variable]: JSON.stringify(keys) });
+    const at = (rest: string) => new RegExp(`auth\\.${name}${rest}`);
+    expect(problems(env([])).join("\n")).toMatch(at(": expected at least one key"));
+    expect(problems(env([{ id: "a b", secret: strong() }])).join("\n")).toMatch(at("\\.0\\.id"));
     expect(
       problems(
         env([
@@ -190,8 +198,8 @@ describe("auth.purchaseTokenKeys", () => {
       ]),
     );
     expect(got).toHaveLength(2);
-    expect(got[0]).toMatch(/^invalid config: auth\.purchaseTokenKeys\[1\]\.secret: 20 bytes, at least 32/);
-    expect(got[1]).toMatch(/^invalid config: auth\.purchaseTokenKeys\[2\]\.secret: looks like a placeholder/);
+    expect(got[0]).toMatch(at("\\[1\\]\\.secret: 20 bytes, at least 32"));
+    expect(got[1]).toMatch(at("\\[2\\]\\.secret: looks like a placeholder"));
     for (const p of got) expect(p).not.toContain(weak);
   });
 });
