@@ -225,7 +225,8 @@ export class OrderTransitions {
 
   /**
    * Applies an action. A payment goes through `guard` and, unless batching is off, waits for its
-   * database's next batch (transition-batch.ts); cancels and timeouts are applied one at a time.
+   * database's next batch (transition-batch.ts), stamped with the batch's time rather than `now`; cancels
+   * and timeouts are applied one at a time.
    */
   apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
     if (!payment) return this.applyAlone(order, action, undefined, now);
