@@ -26,7 +26,7 @@ const TIMER_MESSAGES = 2000;
 export const paymentCallbacks: Benchmark = {
   name: "payment-callbacks",
   description:
-    "signed payment callbacks/s (one MySQL transaction each: event, row lock, status, outbox) ÷ order-status reads/s of the same orders",
+    "signed payment callbacks/s (group commits: one MySQL transaction per batch of a database) ÷ order-status reads/s of the same orders",
   target: 0.25,
   async run() {
     const started: State = await up(false);

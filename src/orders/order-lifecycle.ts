@@ -57,7 +57,7 @@ export class OrderLifecycle {
     private readonly keys: Keys,
     private readonly sales: SaleStore,
     private readonly reservations: ReservationService,
-    private readonly transitions: OrderTransitions,
+    readonly transitions: OrderTransitions,
     /** Null in the test-only Redis-only process (no MySQL): an order without a record is then missing. */
     private readonly repo: OrderRepository | null,
     private readonly defaultTimeoutSeconds: number,

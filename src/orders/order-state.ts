@@ -56,3 +56,15 @@ export function decide(from: OrderStatus, action: OrderAction): Decision {
 export function eventTypeOf(to: OrderStatus): OrderEventType {
   return to === "PAID" ? "ORDER_PAID" : to === "CANCELLED" ? "ORDER_CANCELLED" : "ORDER_CONFIRMED";
 }
+
+/** The outcome stored with a payment event and replayed to its redeliveries: a refusal's code, else the status. */
+export function paymentOutcome(d: Decision): string {
+  return d.refused ?? d.status;
+}
+
+/** The decision a stored outcome stands for (paymentOutcome read back). */
+export function storedDecision(outcome: string): Decision {
+  return outcome === "ORDER_CANCELLED"
+    ? { status: "CANCELLED", refused: "ORDER_CANCELLED" }
+    : { status: outcome as OrderStatus };
+}

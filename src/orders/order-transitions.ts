@@ -1,10 +1,20 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { Order, OrderStatus } from "../order.js";
-import { decide, eventTypeOf, type Decision, type OrderAction, type RefundReason } from "./order-state.js";
+import {
+  decide,
+  eventTypeOf,
+  paymentOutcome,
+  storedDecision,
+  type Decision,
+  type OrderAction,
+  type RefundReason,
+} from "./order-state.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-events.js";
 import { withDeadlockRetry } from "../persistence/order-repository.js";
 import { eventHome } from "../persistence/order-routing.js";
+import { KeyedBatcher, type KeyedBatcherOptions } from "../util/keyed-batcher.js";
+import { applyBatch, type BatchPayment } from "./transition-batch.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends Order {
@@ -28,20 +38,32 @@ export type TransitionResult =
   /** The same payment event id with another body. */
   | { kind: "event_reused" };
 
+export { paymentOutcome };
+
+/** Runs a call against MySQL: the gateway's MySQL breaker, or the call itself. */
+export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
+
+export interface TransitionOptions {
+  /** Payment group commit (default BATCH_DEFAULTS); false: each payment in its own transaction. */
+  batch?: KeyedBatcherOptions | false;
+  /** Runs each payment batch (or payment, unbatched): the gateway passes its MySQL breaker. */
+  guard?: Guard;
+}
+
+/** Up to 64 payments per batch; the first waits 2 ms for company when no batch of its database is running. */
+export const BATCH_DEFAULTS: KeyedBatcherOptions = { maxSize: 64, lingerMs: 2 };
+
+/** A payment waiting for its batch. */
+interface Waiting extends BatchPayment {
+  resolve(r: TransitionResult): void;
+  reject(err: unknown): void;
+}
+
+/** One entry per order and per event id in a batch: a second waits for the next one. */
+const keysOf = (w: Waiting) => [`o:${w.order.orderId}`, `e:${w.payment.eventId}`];
+
 const ER_DUP_ENTRY = 1062;
 const isDuplicate = (err: unknown) => (err as { errno?: unknown })?.errno === ER_DUP_ENTRY;
-
-/** The outcome stored with a payment event and replayed to its redeliveries: a refusal's code, else the status. */
-export function paymentOutcome(d: Decision): string {
-  return d.refused ?? d.status;
-}
-
-/** The decision a stored outcome stands for (paymentOutcome read back). */
-function storedDecision(outcome: string): Decision {
-  return outcome === "ORDER_CANCELLED"
-    ? { status: "CANCELLED", refused: "ORDER_CANCELLED" }
-    : { status: outcome as OrderStatus };
-}
 
 /**
  * Claims a payment event id for this body in its home database (payment_claims, see eventHome); false when
@@ -187,16 +209,64 @@ async function recordRefund(
  * shard); a missing row is written CONFIRMED from the reservation (a payment or cancel that overtook the
  * order writer); the row is locked, the decision taken from its status, and the change, the refund and
  * their outbox events are written together. Two racing actors serialize on the row lock:
- * the second sees the first one's status and learns it lost.
+ * the second sees the first one's status and learns it lost. Payments take the same steps in group
+ * commits (transition-batch.ts): one transaction per database for up to 64 of them, one statement per step.
  */
 export class OrderTransitions {
-  constructor(private readonly shards: MysqlShards) {}
+  private readonly batches = new Map<number, KeyedBatcher<Waiting>>();
+  private readonly guard: Guard;
 
-  async apply(
+  constructor(
+    private readonly shards: MysqlShards,
+    private readonly opts: TransitionOptions = {},
+  ) {
+    this.guard = opts.guard ?? ((call) => call());
+  }
+
+  /**
+   * Applies an action. A payment goes through `guard` and, unless batching is off, waits for its
+   * database's next batch (transition-batch.ts), stamped with the batch's time rather than `now`; cancels
+   * and timeouts are applied one at a time.
+   */
+  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
+    if (!payment) return this.applyAlone(order, action, undefined, now);
+    if (this.opts.batch === false) return this.guard(() => this.applyAlone(order, action, payment, now));
+    const db = this.shards.forUser(order.userId).db;
+    let batcher = this.batches.get(db);
+    if (!batcher) {
+      batcher = new KeyedBatcher(this.opts.batch ?? BATCH_DEFAULTS, keysOf, (batch) => this.runBatch(db, batch));
+      this.batches.set(db, batcher);
+    }
+    const b = batcher;
+    return new Promise((resolve, reject) => b.add({ order, action, payment, resolve, reject }));
+  }
+
+  /** Batches run and payments in them, per database (for tests and the bench's figures). */
+  batchStats(): { batches: number; items: number; deferred: number } {
+    const sum = { batches: 0, items: 0, deferred: 0 };
+    for (const b of this.batches.values()) {
+      sum.batches += b.stats.batches;
+      sum.items += b.stats.items;
+      sum.deferred += b.stats.deferred;
+    }
+    return sum;
+  }
+
+  /** One batch through the guard (the breaker times the batch, not each payment's wait in the queue). */
+  private async runBatch(db: number, batch: Waiting[]): Promise<void> {
+    try {
+      const results = await this.guard(() => applyBatch(this.shards, db, batch, new Date()));
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  private async applyAlone(
     order: OrderFacts,
     action: OrderAction,
-    payment?: PaymentRecord,
-    now = new Date(),
+    payment: PaymentRecord | undefined,
+    now: Date,
   ): Promise<TransitionResult> {
     // The claim shares the order's transaction when its home is the order's database (no extra commit).
     const home = payment ? this.shards.databases()[eventHome(payment.eventId, this.shards.shardCount)]! : null;

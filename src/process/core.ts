@@ -87,7 +87,8 @@ export class ProcessCore {
       this.keys,
       this.sales,
       this.reservations,
-      new OrderTransitions(this.shards),
+      // Payments are applied in batches; the MySQL breaker times each batch, not each payment's wait for one.
+      new OrderTransitions(this.shards, { guard: (call) => this.breakers.mysql.run(call) }),
       opts.redisOnly ? null : this.repo,
       config.payments.timeoutSeconds,
       opts.crashAt,
