@@ -36,13 +36,21 @@ import { ApiClient, expectSoldOut, expectStatus } from "../support/api-client.js
  * BENCH_PROFILE=1 has the gateway write a V8 CPU profile (--cpu-prof) into a temporary folder, named in the
  * result file; BENCH_PROFILE_INTERVAL_US sets its sampling interval (default 250 µs; V8's own is 1000).
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = 4;
-const WARMUP_SECONDS = 1;
-const CONNECTIONS = 64;
-const BUYERS = 1000;
-const FLAG_TTL_MS = 600_000;
+/** The load of a reject-path run, shared by the benches measured against it (room-poll). */
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+export const SECONDS = 4;
+export const WARMUP_SECONDS = 1;
+export const CONNECTIONS = 64;
+export const BUYERS = 1000;
+export const FLAG_TTL_MS = 600_000;
 const PROFILE_INTERVAL_US = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 250);
+
+/** With BENCH_PROFILE set: a temporary folder for the gateway's V8 CPU profile and the node flags writing it. */
+export function gatewayProfile(prefix: string): { dir: string | undefined; nodeArgs: string[] } {
+  if (!process.env.BENCH_PROFILE) return { dir: undefined, nodeArgs: [] };
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] };
+}
 
 interface Target {
   label: string;
@@ -78,10 +86,7 @@ export const rejectPath: Benchmark = {
     const servers: Servers = new Map();
     let load: TsChild | undefined;
     try {
-      const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "gateway-cpu-prof-")) : undefined;
-      const profile = profileDir
-        ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`]
-        : [];
+      const { dir: profileDir, nodeArgs: profile } = gatewayProfile("gateway-cpu-prof-");
       for (const t of [GATEWAY, UWS, NODE_HTTP]) {
         const child = new TsChild(t.script, { core: SERVER_CORE, env, nodeArgs: t === GATEWAY ? profile : [] });
         servers.set(t, { child, ...(await child.next<{ port: number; opsPort?: number }>()) });

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { signBuyerJwt } from "../src/admission/auth.js";
 import type { Config } from "../src/config/schema.js";
 import { createRedis } from "../src/redis/client.js";
@@ -11,7 +8,17 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, benchEnv, rid } from "./lib/config.js";
 import { compiledScript, cpuSeconds, LOAD_CORE, pinningAvailable, SERVER_CORE, TsChild } from "./lib/proc.js";
 import { dropPrefix } from "./lib/redis.js";
-import { soldOutSale, type GatewayChild } from "./reject-path.js";
+import {
+  BUYERS,
+  CONNECTIONS,
+  FLAG_TTL_MS,
+  gatewayProfile,
+  ROUNDS,
+  SECONDS,
+  soldOutSale,
+  WARMUP_SECONDS,
+  type GatewayChild,
+} from "./reject-path.js";
 import { ApiClient, expectStatus } from "../support/api-client.js";
 import { proofFor } from "../support/pow-answer.js";
 
@@ -31,14 +38,8 @@ import { proofFor } from "../support/pow-answer.js";
  * ratio is printed beside it. BENCH_PROFILE=1 has the gateway write a V8 CPU profile (path printed). Every answer is checked: 409 for the rejects (and every one from the flag),
  * 200 for the polls, and a sample of polls before and after says WAITING with a place.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = 4;
-const WARMUP_SECONDS = 1;
-const CONNECTIONS = 64;
-const BUYERS = 1000;
 /** Joined first and never polled: the places admission could reach stay out of the pool. */
 const FRONT = 100;
-const FLAG_TTL_MS = 600_000;
 
 type Pool = LoadJob["requests"];
 type SideName = "reject" | "poll";
@@ -74,8 +75,7 @@ export const roomPoll: Benchmark = {
     let gateway: TsChild | undefined;
     let load: TsChild | undefined;
     try {
-      const profileDir = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "room-poll-cpu-prof-")) : undefined;
-      const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--cpu-prof-interval=250"] : [];
+      const { dir: profileDir, nodeArgs } = gatewayProfile("room-poll-cpu-prof-");
       if (profileDir) process.stdout.write(`room-poll: the gateway's CPU profile goes to ${profileDir}\n`);
       gateway = new TsChild(compiledScript("bench/servers/gateway-server.ts"), { core: SERVER_CORE, env, nodeArgs });
       const gw: GatewayChild = { child: gateway, ...(await gateway.next<{ port: number; opsPort?: number }>()) };
