@@ -3,8 +3,8 @@ import { waitFor } from "../../stack/proc.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import { scripts } from "../../src/redis/scripts.js";
 import { reserveFor } from "../../src/waiting-room/admission-step.js";
-import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
-import { join, poll, putRoomSale } from "./room-helpers.js";
+import { Api, MODES, pool, rid } from "../helpers/env.js";
+import { join, poll, putRoomSale, startRoomGateway } from "./room-helpers.js";
 
 interface Buyer {
   user: string;
@@ -20,9 +20,7 @@ describe.each(MODES)("waiting room admission on Redis %s", (mode) => {
   let api: Api;
 
   beforeAll(async () => {
-    ({ gw, api } = await startGateway(
-      testConfig(mode, { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }),
-    ));
+    ({ gw, api } = await startRoomGateway(mode));
   });
   afterAll(() => gw.close());
 

@@ -1,6 +1,6 @@
 import { waitFor } from "../../stack/proc.js";
 import { proofFor } from "../../support/pow-answer.js";
-import type { Api } from "../helpers/env.js";
+import { startGateway, testConfig, type Api, type RedisMode } from "../helpers/env.js";
 
 export interface RoomSpec {
   stock: number;
@@ -69,4 +69,9 @@ export async function pollUntil(
     100,
   );
   return last;
+}
+
+/** A gateway for room tests: one buyer polls and orders many times, so the per-buyer request limit is lifted. */
+export function startRoomGateway(mode: RedisMode) {
+  return startGateway(testConfig(mode, { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }));
 }

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../stack/proc.js";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { RoomProgress } from "../../src/waiting-room/room-store.js";
-import { Api, MODES, pool, rid, startGateway, testConfig } from "../helpers/env.js";
-import { join, poll, putRoomSale } from "./room-helpers.js";
+import { Api, MODES, pool, rid } from "../helpers/env.js";
+import { join, poll, putRoomSale, startRoomGateway } from "./room-helpers.js";
 
 /** Controller ticks (about 200 ms each) the pause is watched for before the resume. */
 const PAUSED_TICKS = 10;
@@ -13,9 +13,7 @@ describe.each(MODES)("a paused room on Redis %s", (mode) => {
   let api: Api;
 
   beforeAll(async () => {
-    ({ gw, api } = await startGateway(
-      testConfig(mode, { admission: { rateLimits: { buyer: { points: 1_000_000 } } } }),
-    ));
+    ({ gw, api } = await startRoomGateway(mode));
   });
   afterAll(() => gw.close());
 
