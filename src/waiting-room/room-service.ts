@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
 import { admittedAt } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
+import { waitingIn } from "./room-stats.js";
 import type { JoinLimits } from "../admission/rate-limits.js";
 import type { JoinOutcome, RoomProgress, RoomStore } from "./room-store.js";
 import type { AdmissionTokens } from "./seams.js";
@@ -212,8 +213,7 @@ export class RoomService {
    * After the sell-out only the reserve's buyers wait (the rest are told SOLD_OUT): every second.
    */
   private pace(p: RoomProgress, room: WaitingRoomSettings, ahead: number, estimate: number | undefined): number {
-    const waiting = Math.max(0, (p.cutoff ?? p.joined + 1) - 1 - p.admitted);
-    const budget = Math.ceil(waiting / this.pollsPerSecond);
+    const budget = Math.ceil(waitingIn(p) / this.pollsPerSecond);
     const turn = estimate ?? ahead / room.admitPerSecond;
     return clampRetry(Math.min(budget, Math.floor(turn / 2)));
   }

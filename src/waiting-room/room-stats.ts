@@ -25,12 +25,17 @@ export interface RoomNumbers {
   paused: boolean;
 }
 
-export function roomNumbers(p: RoomProgress): RoomNumbers {
+/** Buyers not yet admitted who may still be: past the admitted places and before the sell-out cutoff. */
+export function waitingIn(p: RoomProgress): number {
   const reachable = p.cutoff === null ? p.joined : Math.min(p.joined, p.cutoff - 1);
+  return Math.max(0, reachable - p.admitted);
+}
+
+export function roomNumbers(p: RoomProgress): RoomNumbers {
   return {
     joined: p.joined,
     preQueue: p.preQueue,
-    waiting: Math.max(0, reachable - p.admitted),
+    waiting: waitingIn(p),
     admitted: p.admitted,
     bought: p.ordered,
     noShows: Math.max(0, p.expired - p.ordered),
