@@ -25,17 +25,36 @@ export function sha256hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
+/** When the sale's waiting room opens to joins (unix ms): opensSecondsBefore before the start. */
+export function roomOpensAt(sale: Sale): number {
+  return sale.startsAt - sale.waitingRoom!.opensSecondsBefore * 1000;
+}
+
+/** Seed commitments computed, by seed: a receipt in every pre-queue poll carries one. */
+const commitments = new Map<string, string>();
+const COMMITMENTS_KEPT = 64;
+
+/** sha256hex(seed): the commitment a room publishes before its start, hashed once per seed. */
+export function seedCommitment(seed: string): string {
+  let c = commitments.get(seed);
+  if (c === undefined) {
+    if (commitments.size >= COMMITMENTS_KEPT) commitments.clear();
+    commitments.set(seed, (c = sha256hex(seed)));
+  }
+  return c;
+}
+
 /** The room as the sale view shows it: the seed only once the sale has started. */
 export function waitingRoomToJson(sale: Sale, now = Date.now()) {
   const r = sale.waitingRoom;
   if (!r) return undefined;
   return {
-    opensAt: new Date(sale.startsAt - r.opensSecondsBefore * 1000).toISOString(),
+    opensAt: new Date(roomOpensAt(sale)).toISOString(),
     opensSecondsBefore: r.opensSecondsBefore,
     admissionTtlSeconds: r.admissionTtlSeconds,
     admitPerSecond: r.admitPerSecond,
     maxOverbook: r.maxOverbook,
-    seedCommitment: sha256hex(r.seed),
+    seedCommitment: seedCommitment(r.seed),
     ...(now >= sale.startsAt ? { seed: r.seed } : {}),
   };
 }

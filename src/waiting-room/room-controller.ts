@@ -2,7 +2,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { Keys } from "../redis/keys.js";
 import { scripts, type RedisClient } from "../redis/scripts.js";
 import type { ReservationService } from "../reservation/reservation-service.js";
-import type { Sale } from "../reservation/sale.js";
+import { roomOpensAt, type Sale } from "../reservation/sale.js";
 import { ledgerStats } from "../reservation/sale-stats.js";
 import type { SaleStore } from "../reservation/sale-store.js";
 import { admissionStep, reserveFor, type TickCarry } from "./admission-step.js";
@@ -131,7 +131,7 @@ export class RoomController {
       this.rooms.delete(saleId);
       return;
     }
-    if (now < sale.startsAt - sale.waitingRoom.opensSecondsBefore * 1000) return;
+    if (now < roomOpensAt(sale)) return;
     const lease = await scripts.lease(this.redis, this.store.k(saleId).lease, this.owner, LEASE_MS);
     if (lease === "taken") {
       this.driven.delete(saleId);

@@ -1,4 +1,4 @@
-import { sha256hex, type Sale } from "../reservation/sale.js";
+import { roomOpensAt, seedCommitment, type Sale } from "../reservation/sale.js";
 import { roomNumbers, type RoomNumbers } from "./room-stats.js";
 import { emptyProgress, type RoomProgress, type RoomStore } from "./room-store.js";
 
@@ -12,9 +12,8 @@ export type RoomState =
   "NOT_OPEN" | "PRE_QUEUE" | "ADMITTING" | "PAUSED" | "WAITING_FOR_RETURNS" | "SOLD_OUT" | "ENDED";
 
 export function roomState(sale: Sale, p: RoomProgress, now: number): RoomState {
-  const room = sale.waitingRoom!;
   if (now >= sale.endsAt) return "ENDED";
-  if (now < sale.startsAt - room.opensSecondsBefore * 1000) return "NOT_OPEN";
+  if (now < roomOpensAt(sale)) return "NOT_OPEN";
   if (now < sale.startsAt) return "PRE_QUEUE";
   if (p.soldOut) return "SOLD_OUT";
   if (sale.paused) return "PAUSED";
@@ -44,8 +43,8 @@ export async function readRoomStats(store: RoomStore, sale: Sale, now = Date.now
   return {
     ...roomNumbers({ ...p, paused: p.paused || sale.paused }),
     state: roomState(sale, p, now),
-    opensAt: new Date(sale.startsAt - room.opensSecondsBefore * 1000).toISOString(),
-    seedCommitment: sha256hex(room.seed),
+    opensAt: new Date(roomOpensAt(sale)).toISOString(),
+    seedCommitment: seedCommitment(room.seed),
     progressAt: published ? new Date(published.at).toISOString() : null,
   };
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
+import { seedCommitment, sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
 import { admittedAt } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
 import { waitingIn } from "./room-stats.js";
@@ -58,10 +58,6 @@ export const DEFAULT_POLLS_PER_SECOND = 20_000;
 /** lottery = sha256hex(seed + "|" + saleId + "|" + buyerId): the pre-queue's order, ascending. */
 export function lotteryOf(seed: string, saleId: string, buyerId: string): string {
   return sha256hex(`${seed}|${saleId}|${buyerId}`);
-}
-
-export function opensAt(sale: Sale): number {
-  return sale.startsAt - sale.waitingRoom!.opensSecondsBefore * 1000;
 }
 
 /** The joins and polls of sale rooms; refusals are the route's (this returns states and tickets). */
@@ -165,7 +161,7 @@ export class RoomService {
   private receipt(sale: Sale, room: WaitingRoomSettings, buyer: string, place: number, size: number): Receipt {
     return {
       seed: room.seed,
-      seedCommitment: sha256hex(room.seed),
+      seedCommitment: seedCommitment(room.seed),
       lottery: lotteryOf(room.seed, sale.saleId, buyer),
       place,
       preQueueSize: size,
@@ -227,7 +223,7 @@ export class RoomService {
     if ((await this.store.counts(sale.saleId)).frozen === null && !(await this.freeze(sale))) return null;
     const draw = {
       seed: room.seed,
-      seedCommitment: sha256hex(room.seed),
+      seedCommitment: seedCommitment(room.seed),
       lotteries: await this.store.lotteries(sale.saleId),
     };
     this.draws.set(sale.saleId, draw);

@@ -7,9 +7,9 @@ import { jsonObject, NO_FIELDS } from "../../admission/body.js";
 import type { Breakers } from "../../admission/breakers.js";
 import { saleIdParam } from "../../admission/ids.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
-import type { Sale } from "../../reservation/sale.js";
+import { roomOpensAt, type Sale } from "../../reservation/sale.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
-import { opensAt, type QueueView, type RoomService } from "../../waiting-room/room-service.js";
+import type { QueueView, RoomService } from "../../waiting-room/room-service.js";
 import type { ProofCheck } from "../../waiting-room/seams.js";
 import type { QueueTickets } from "../../waiting-room/tickets.js";
 
@@ -75,8 +75,8 @@ export class QueueRoutes {
       throw new ApiError("INVALID_REQUEST", "proof must be a string (the solved challenge)");
     const sale = await this.roomSale(req);
     const now = Date.now();
-    if (now < opensAt(sale))
-      throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(opensAt(sale)).toISOString()}`);
+    if (now < roomOpensAt(sale))
+      throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(roomOpensAt(sale)).toISOString()}`);
     if (now >= sale.endsAt) throw new ApiError("SALE_NOT_LIVE", "the sale has ended");
     // Sold out for good (this process's copy of the progress says so): answered without Redis.
     if (this.deps.rooms.soldOut(sale.saleId, now)) throw new ApiError("SOLD_OUT", "the sale is sold out");
