@@ -192,9 +192,13 @@ export class HmacSha256 {
   }
 }
 
+/** sha256Into's state, shared as the schedule is. */
+const hashState = new Int32Array(8);
+
 /** The first `length` (≤ 32) bytes of SHA-256 of `input`, written to out[at..at+length). */
 export function sha256Into(input: HashInput, out: Uint8Array, at: number, length = 32): void {
-  const s = new Int32Array(IV);
+  const s = hashState;
+  s.set(IV);
   const { bytes, length: padded } = input.pad(0);
   for (let i = 0; i < padded; i += BLOCK) {
     load(bytes, i);

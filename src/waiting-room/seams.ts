@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { PurchaseTokens } from "../admission/purchase-token.js";
+import { HashInput, sha256Into } from "../admission/hmac-sha256.js";
 import type { Sale } from "../reservation/sale.js";
 
 /**
@@ -10,6 +10,10 @@ export interface AdmissionTokens {
   issue(sale: Sale, buyer: string, place: number, expiresAt: number): string;
 }
 
+/** The admission's seed and its SHA-256, reused: issue() is synchronous. */
+const input = new HashInput();
+const seed = Buffer.alloc(32);
+
 /**
  * Signed purchase tokens (no I/O): the nonce is derived from (sale, buyer, place), so every gateway mints
  * the same token for the same admission, expiring when its window does.
@@ -18,8 +22,8 @@ export class SignedAdmissionTokens implements AdmissionTokens {
   constructor(private readonly tokens: PurchaseTokens) {}
 
   issue(sale: Sale, buyer: string, place: number, expiresAt: number): string {
-    const nonce = createHash("sha256").update(`room|${sale.saleId}|${buyer}|${place}`).digest();
-    return this.tokens.mint(sale.saleId, buyer, expiresAt, nonce);
+    sha256Into(input.reset().text(`room|${sale.saleId}|${buyer}|${place}`), seed, 0);
+    return this.tokens.mint(sale.saleId, buyer, expiresAt, seed);
   }
 }
 

@@ -96,6 +96,12 @@ describe.each(MODES)("a waiting-room join is one Redis call (Redis %s)", (mode) 
   const from = (address: string) => ({ "x-forwarded-for": address });
   const post = (g: { api: Api }, user: string, body: unknown, address: string) =>
     g.api.call("POST", `/v1/sales/${saleId}/queue`, { headers: { ...g.api.buyer(user), ...from(address) }, body });
+  /** A join posted while commandsOf watches: its reply, and the names of the Redis commands it sent. */
+  async function postWatched(g: { api: Api }, user: string, body: unknown, address: string) {
+    let reply: Awaited<ReturnType<typeof post>> | undefined;
+    const sent = await commandsOf(a.gw, saleId, user, async () => void (reply = await post(g, user, body, address)));
+    return { reply: reply!, sent: sent.map((c) => c[0]!.toLowerCase()) };
+  }
 
   async function room() {
     const k = a.gw.keys.room(saleId);
@@ -111,42 +117,24 @@ describe.each(MODES)("a waiting-room join is one Redis call (Redis %s)", (mode) 
   it("a join with a proof, a re-join without one, and a limited attempt each send one EVALSHA", async () => {
     const user = `j-${rid(3)}`;
     const proof = await solved(a.api, saleId, user);
-    let joined: Awaited<ReturnType<typeof post>> | undefined;
-    const first = await commandsOf(
-      a.gw,
-      saleId,
-      user,
-      async () => void (joined = await post(a, user, { proof }, "198.51.100.1")),
-    );
-    expect(joined!.status).toBe(201);
-    expect(first.map((c) => c[0]!.toLowerCase())).toEqual(["evalsha"]);
+    const { reply: joined, sent: first } = await postWatched(a, user, { proof }, "198.51.100.1");
+    expect(joined.status).toBe(201);
+    expect(first).toEqual(["evalsha"]);
 
-    let again: Awaited<ReturnType<typeof post>> | undefined;
-    const second = await commandsOf(
-      a.gw,
-      saleId,
-      user,
-      async () => void (again = await post(b, user, {}, "198.51.100.2")),
-    );
-    expect([again!.status, again!.body.ticket]).toEqual([200, joined!.body.ticket]);
-    expect(second.map((c) => c[0]!.toLowerCase())).toEqual(["evalsha"]);
+    const { reply: again, sent: second } = await postWatched(b, user, {}, "198.51.100.2");
+    expect([again.status, again.body.ticket]).toEqual([200, joined.body.ticket]);
+    expect(second).toEqual(["evalsha"]);
 
     // The third attempt is the buyer's last (3 per window); the fourth is refused, by the same one call.
     expect((await post(a, user, {}, "198.51.100.3")).status).toBe(200);
     const before = await room();
-    let limited: Awaited<ReturnType<typeof post>> | undefined;
-    const third = await commandsOf(
-      a.gw,
-      saleId,
-      user,
-      async () => void (limited = await post(b, user, { proof }, "198.51.100.4")),
-    );
-    expect([limited!.status, limited!.body.error.code]).toEqual([429, "RATE_LIMITED"]);
-    expect(limited!.body.error.message).toContain("queue_join_buyer limit");
-    const retry = Number(limited!.headers.get("retry-after"));
+    const { reply: limited, sent: third } = await postWatched(b, user, { proof }, "198.51.100.4");
+    expect([limited.status, limited.body.error.code]).toEqual([429, "RATE_LIMITED"]);
+    expect(limited.body.error.message).toContain("queue_join_buyer limit");
+    const retry = Number(limited.headers.get("retry-after"));
     expect(retry).toBeGreaterThan(280);
     expect(retry).toBeLessThanOrEqual(300);
-    expect(third.map((c) => c[0]!.toLowerCase())).toEqual(["evalsha"]);
+    expect(third).toEqual(["evalsha"]);
     expect(await room()).toEqual(before);
     // Counted where the limiter refusals always were.
     expect(await (await fetch(`${b.api.opsBase}/metrics`)).text()).toMatch(

@@ -15,7 +15,7 @@ import type { OrderPlacer } from "../../reservation/order-placer.js";
 import { isLive, pausedReason, saleStatus, saleToJson, type Sale } from "../../reservation/sale.js";
 import type { SaleStore } from "../../reservation/sale-store.js";
 import type { SoldOutCache } from "../../reservation/sold-out-cache.js";
-import type { ReservationService } from "../../reservation/reservation-service.js";
+import type { ReservationService, ReserveRequest } from "../../reservation/reservation-service.js";
 
 /** Largest quantity accepted as well-formed; above a sale's per-buyer limit the answer is LIMIT_EXCEEDED. */
 export const MAX_QUANTITY = 10_000;
@@ -42,13 +42,7 @@ export interface BuyerRoutesDeps {
 const REPLAYED = { "idempotent-replayed": "true" };
 
 /** An order attempt past every check of the gateway's, on its way to the reservation. */
-interface Attempt {
-  sale: Sale;
-  userId: string;
-  token: string;
-  tokenExpiresAt: number;
-  quantity: number;
-}
+type Attempt = Required<Pick<ReserveRequest, "sale" | "userId" | "token" | "tokenExpiresAt" | "quantity">>;
 
 const OUTCOMES = [
   "reserved",

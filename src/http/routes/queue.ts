@@ -49,8 +49,7 @@ export class QueueRoutes {
   }
 
   /** The sale and its room: 404 when either is missing. */
-  private async roomSale(req: Req): Promise<Sale> {
-    const saleId = saleIdParam(req.params[0]!);
+  private async roomSale(saleId: string): Promise<Sale> {
     const cached = this.deps.sales.cached(saleId);
     const sale =
       cached !== undefined
@@ -69,11 +68,11 @@ export class QueueRoutes {
     const buyer = await buyerOf(this.deps.auth, req);
     const gate = this.deps.limits.buyer(buyer);
     if (gate) await gate;
-    saleIdParam(req.params[0]!);
+    const saleId = saleIdParam(req.params[0]!);
     const body = jsonObject(req.body, req.contentType, JOIN_FIELDS);
     if (body.proof !== undefined && typeof body.proof !== "string")
       throw new ApiError("INVALID_REQUEST", "proof must be a string (the solved challenge)");
-    const sale = await this.roomSale(req);
+    const sale = await this.roomSale(saleId);
     const now = Date.now();
     if (now < roomOpensAt(sale))
       throw new ApiError("ROOM_NOT_OPEN", `the waiting room opens at ${new Date(roomOpensAt(sale)).toISOString()}`);
@@ -108,13 +107,13 @@ export class QueueRoutes {
     const buyer = buyerOf(this.deps.auth, req);
     const saleId = saleIdParam(req.params[0]!);
     const cached = this.deps.sales.cached(saleId);
-    if (typeof buyer !== "string" || !cached?.waitingRoom) return this.pollSlow(req);
+    if (typeof buyer !== "string" || !cached?.waitingRoom) return this.pollSlow(req, saleId);
     return this.pollAnswer(req, cached, buyer);
   }
 
-  private async pollSlow(req: Req): Promise<HttpReply> {
+  private async pollSlow(req: Req, saleId: string): Promise<HttpReply> {
     const buyer = await buyerOf(this.deps.auth, req);
-    return this.pollAnswer(req, await this.roomSale(req), buyer);
+    return this.pollAnswer(req, await this.roomSale(saleId), buyer);
   }
 
   private pollAnswer(req: Req, sale: Sale, buyer: string): HttpReply | Promise<HttpReply> {
@@ -127,13 +126,13 @@ export class QueueRoutes {
 
   private async challengeAs(req: Req): Promise<HttpReply> {
     const buyer = await buyerOf(this.deps.auth, req);
-    const sale = await this.roomSale(req);
+    const sale = await this.roomSale(saleIdParam(req.params[0]!));
     jsonObject(req.body, req.contentType, NO_FIELDS);
     return { status: 200, body: await this.deps.challenge(sale, buyer) };
   }
 
   private async drawOf(req: Req): Promise<HttpReply> {
-    const sale = await this.roomSale(req);
+    const sale = await this.roomSale(saleIdParam(req.params[0]!));
     if (Date.now() < sale.startsAt)
       throw new ApiError("ROOM_NOT_OPEN", "the draw is published once the sale has started");
     const draw = await this.deps.breakers.redis.forSale(sale.saleId).run(() => this.deps.rooms.draw(sale));
