@@ -1,9 +1,8 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { Order, OrderStatus } from "../order.js";
 import {
-  decide,
-  eventTypeOf,
   paymentOutcome,
+  step,
   storedDecision,
   type Decision,
   type OrderAction,
@@ -294,18 +293,11 @@ export class OrderTransitions {
       if (await writeMissingOrder(conn, table, order, now, t))
         events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const { from, version: current } = await lockOrderRow(conn, table, order.orderId, t);
-      let version = current;
-      const decision = decide(from, action);
-      if (decision.to || decision.refund) {
-        version++;
+      const { decision, version, events: made } = step(order, action, from, current, now);
+      if (version !== current)
         await writeStatus(conn, table, order.orderId, from, decision.to ?? from, version, now, t);
-      }
-      if (decision.to) events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
-      if (decision.refund) {
-        await recordRefund(conn, order, payment!.eventId, decision.refund, now, t);
-        events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
-      }
-      await insertOutbox(conn, events, now, t);
+      if (decision.refund) await recordRefund(conn, order, payment!.eventId, decision.refund, now, t);
+      await insertOutbox(conn, [...events, ...made], now, t);
       if (payment) {
         await conn.query({ sql: "UPDATE payment_events SET outcome = ? WHERE event_id = ?", timeout: t }, [
           paymentOutcome(decision),

@@ -1,13 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { OrderStatus } from "../order.js";
-import {
-  decide,
-  eventTypeOf,
-  paymentOutcome,
-  storedDecision,
-  type OrderAction,
-  type RefundReason,
-} from "./order-state.js";
+import { paymentOutcome, step, storedDecision, type OrderAction, type RefundReason } from "./order-state.js";
 import type { OrderFacts, PaymentRecord, TransitionResult } from "./order-transitions.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-events.js";
@@ -337,17 +330,10 @@ async function applyRows(
   for (const i of idx) {
     const { order, action, payment } = batch[i]!;
     const { from, version: current } = rows.get(order.orderId)!;
-    const decision = decide(from, action);
-    let version = current;
-    if (decision.to || decision.refund) {
-      version++;
-      changes.push({ orderId: order.orderId, to: decision.to ?? from, version });
-    }
-    if (decision.to) writes.events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
-    if (decision.refund) {
-      writes.refunds.push({ order, eventId: payment.eventId, reason: decision.refund });
-      writes.events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
-    }
+    const { decision, version, events } = step(order, action, from, current, now);
+    if (version !== current) changes.push({ orderId: order.orderId, to: decision.to ?? from, version });
+    if (decision.refund) writes.refunds.push({ order, eventId: payment.eventId, reason: decision.refund });
+    writes.events.push(...events);
     writes.outcomes.push([payment.eventId, paymentOutcome(decision)]);
     out.set(i, { kind: "applied", decision, version });
   }
