@@ -13,7 +13,7 @@ import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-
 import { withDeadlockRetry } from "../persistence/order-repository.js";
 import { eventHome } from "../persistence/order-routing.js";
 import { KeyedBatcher, type KeyedBatcherOptions } from "../util/keyed-batcher.js";
-import { applyBatch, type BatchPayment } from "./transition-batch.js";
+import { applyBatch, claimMany, insertMissingOrders, type BatchPayment } from "./transition-batch.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends Order {
@@ -64,32 +64,15 @@ const keysOf = (w: Waiting) => [`o:${w.order.orderId}`, `e:${w.payment.eventId}`
 const ER_DUP_ENTRY = 1062;
 const isDuplicate = (err: unknown) => (err as { errno?: unknown })?.errno === ER_DUP_ENTRY;
 
-/**
- * Claims a payment event id for this body in its home database (payment_claims, see eventHome); false when
- * it is claimed with another body. On its own connection it commits at once; inside the order's transaction
- * a concurrent delivery waits on the claim's lock until that transaction ends, then reads the winner.
- */
-async function claim(
+/** Claims a payment event id for this body in its home database (claimMany); false: claimed with another. */
+async function claimed(
   db: Pool | PoolConnection,
-  orderId: string,
+  order: OrderFacts,
   payment: PaymentRecord,
   now: Date,
   t: number,
 ): Promise<boolean> {
-  const [ins] = await db.query<ResultSetHeader>(
-    {
-      sql: "INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE event_id = event_id",
-      timeout: t,
-    },
-    [payment.eventId, orderId, payment.bodySha256, now],
-  );
-  // Claimed now (the first delivery: one statement); a redelivery reads the body that holds the claim.
-  if (ins.affectedRows === 1) return true;
-  const [rows] = await db.query<RowDataPacket[]>(
-    { sql: "SELECT body_sha256 FROM payment_claims WHERE event_id = ? LOCK IN SHARE MODE", timeout: t },
-    [payment.eventId],
-  );
-  return String(rows[0]!.body_sha256) === payment.bodySha256;
+  return (await claimMany(db, [{ order, payment }], now, t)).size === 0;
 }
 
 /**
@@ -116,33 +99,6 @@ async function recordPaymentEvent(
     if (isDuplicate(err)) return false;
     throw err;
   }
-}
-
-/** Writes a missing order row CONFIRMED from its reservation (an existing row is left as is); true when written. */
-async function writeMissingOrder(
-  conn: PoolConnection,
-  table: string,
-  order: OrderFacts,
-  now: Date,
-  t: number,
-): Promise<boolean> {
-  const [ins] = await conn.query<ResultSetHeader>(
-    {
-      sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
-      timeout: t,
-    },
-    [
-      order.orderId,
-      order.saleId,
-      order.skuId,
-      order.userId,
-      order.quantity,
-      new Date(order.reservedAt),
-      now,
-      order.token || null,
-    ],
-  );
-  return ins.affectedRows === 1;
 }
 
 /** Locks the order's row (FOR UPDATE) and reads its status and version. */
@@ -270,7 +226,7 @@ export class OrderTransitions {
     // The claim shares the order's transaction when its home is the order's database (no extra commit).
     const home = payment ? this.shards.databases()[eventHome(payment.eventId, this.shards.shardCount)]! : null;
     const claimApart = home !== null && home.db !== this.shards.forUser(order.userId).db;
-    if (claimApart && !(await claim(home.pool, order.orderId, payment!, now, this.shards.queryTimeoutMs)))
+    if (claimApart && !(await claimed(home.pool, order, payment!, now, this.shards.queryTimeoutMs)))
       return { kind: "event_reused" };
     return withDeadlockRetry(() => this.applyOnce(order, action, payment, now, !claimApart));
   }
@@ -286,11 +242,11 @@ export class OrderTransitions {
     const t = this.shards.queryTimeoutMs;
     const applied = await inTransaction(pool, async (conn): Promise<TransitionResult | "seen"> => {
       // Nothing written yet: returning rolls back nothing of value.
-      if (payment && claimHere && !(await claim(conn, order.orderId, payment, now, t))) return { kind: "event_reused" };
+      if (payment && claimHere && !(await claimed(conn, order, payment, now, t))) return { kind: "event_reused" };
       // Applied (or being applied) by another delivery: nothing was written here; its answer is read below.
       if (payment && !(await recordPaymentEvent(conn, order.orderId, payment, now, t))) return "seen";
       const events: OrderEvent[] = [];
-      if (await writeMissingOrder(conn, table, order, now, t))
+      if ((await insertMissingOrders(conn, table, [order], now, t)) === 1)
         events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const { from, version: current } = await lockOrderRow(conn, table, order.orderId, t);
       const { decision, version, events: made } = step(order, action, from, current, now);
