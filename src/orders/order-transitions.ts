@@ -37,8 +37,6 @@ export type TransitionResult =
   /** The same payment event id with another body. */
   | { kind: "event_reused" };
 
-export { paymentOutcome };
-
 /** Runs a call against MySQL: the gateway's MySQL breaker, or the call itself. */
 export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
 
@@ -180,12 +178,12 @@ export class OrderTransitions {
 
   /**
    * Applies an action. A payment goes through `guard` and, unless batching is off, waits for its
-   * database's next batch (transition-batch.ts), stamped with the batch's time rather than `now`; cancels
-   * and timeouts are applied one at a time.
+   * database's next batch (transition-batch.ts), stamped with the batch's time; cancels and timeouts are
+   * applied one at a time.
    */
-  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
-    if (!payment) return this.applyAlone(order, action, undefined, now);
-    if (this.opts.batch === false) return this.guard(() => this.applyAlone(order, action, payment, now));
+  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord): Promise<TransitionResult> {
+    if (!payment) return this.applyAlone(order, action, undefined, new Date());
+    if (this.opts.batch === false) return this.guard(() => this.applyAlone(order, action, payment, new Date()));
     const db = this.shards.forUser(order.userId).db;
     let batcher = this.batches.get(db);
     if (!batcher) {
