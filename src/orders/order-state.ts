@@ -9,8 +9,8 @@
  * not a transition: it records a refund. Everything here is pure; order-transitions.ts applies
  * a decision under the row lock, so two racing actors never both win.
  */
-import type { OrderStatus } from "../order.js";
-import type { OrderEventType } from "../persistence/order-events.js";
+import type { Order, OrderStatus } from "../order.js";
+import { orderEvent, type OrderEvent, type OrderEventType } from "../persistence/order-events.js";
 
 /**
  * Why a cancel action runs (a failed payment is its own action); UNITS_RETURNED: the sweeper writes the row
@@ -55,6 +55,25 @@ export function decide(from: OrderStatus, action: OrderAction): Decision {
 /** The event a transition to `to` publishes through the outbox. */
 export function eventTypeOf(to: OrderStatus): OrderEventType {
   return to === "PAID" ? "ORDER_PAID" : to === "CANCELLED" ? "ORDER_CANCELLED" : "ORDER_CONFIRMED";
+}
+
+/**
+ * An action taken on a locked row at `from` and `version`: the decision, the row's version after it (one
+ * more when the row changes or a refund is owed), and the outbox events of the change and of the refund.
+ */
+export function step(
+  order: Order,
+  action: OrderAction,
+  from: OrderStatus,
+  version: number,
+  at: Date,
+): { decision: Decision; version: number; events: OrderEvent[] } {
+  const decision = decide(from, action);
+  const next = decision.to || decision.refund ? version + 1 : version;
+  const events: OrderEvent[] = [];
+  if (decision.to) events.push(orderEvent(order, eventTypeOf(decision.to), next, at));
+  if (decision.refund) events.push(orderEvent(order, "REFUND_REQUIRED", next, at));
+  return { decision, version: next, events };
 }
 
 /** The outcome stored with a payment event and replayed to its redeliveries: a refusal's code, else the status. */

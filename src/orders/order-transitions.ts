@@ -1,9 +1,8 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { Order, OrderStatus } from "../order.js";
 import {
-  decide,
-  eventTypeOf,
   paymentOutcome,
+  step,
   storedDecision,
   type Decision,
   type OrderAction,
@@ -14,7 +13,7 @@ import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-
 import { withDeadlockRetry } from "../persistence/order-repository.js";
 import { eventHome } from "../persistence/order-routing.js";
 import { KeyedBatcher, type KeyedBatcherOptions } from "../util/keyed-batcher.js";
-import { applyBatch, type BatchPayment } from "./transition-batch.js";
+import { applyBatch, claimMany, insertMissingOrders, type BatchPayment } from "./transition-batch.js";
 
 /** What the gateway knows of an order from its reservation (the ledger) and its sale. */
 export interface OrderFacts extends Order {
@@ -37,8 +36,6 @@ export type TransitionResult =
   | { kind: "replayed"; decision: Decision }
   /** The same payment event id with another body. */
   | { kind: "event_reused" };
-
-export { paymentOutcome };
 
 /** Runs a call against MySQL: the gateway's MySQL breaker, or the call itself. */
 export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
@@ -65,32 +62,15 @@ const keysOf = (w: Waiting) => [`o:${w.order.orderId}`, `e:${w.payment.eventId}`
 const ER_DUP_ENTRY = 1062;
 const isDuplicate = (err: unknown) => (err as { errno?: unknown })?.errno === ER_DUP_ENTRY;
 
-/**
- * Claims a payment event id for this body in its home database (payment_claims, see eventHome); false when
- * it is claimed with another body. On its own connection it commits at once; inside the order's transaction
- * a concurrent delivery waits on the claim's lock until that transaction ends, then reads the winner.
- */
-async function claim(
+/** Claims a payment event id for this body in its home database (claimMany); false: claimed with another. */
+async function claimed(
   db: Pool | PoolConnection,
-  orderId: string,
+  order: OrderFacts,
   payment: PaymentRecord,
   now: Date,
   t: number,
 ): Promise<boolean> {
-  const [ins] = await db.query<ResultSetHeader>(
-    {
-      sql: "INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES (?,?,?,?) ON DUPLICATE KEY UPDATE event_id = event_id",
-      timeout: t,
-    },
-    [payment.eventId, orderId, payment.bodySha256, now],
-  );
-  // Claimed now (the first delivery: one statement); a redelivery reads the body that holds the claim.
-  if (ins.affectedRows === 1) return true;
-  const [rows] = await db.query<RowDataPacket[]>(
-    { sql: "SELECT body_sha256 FROM payment_claims WHERE event_id = ? LOCK IN SHARE MODE", timeout: t },
-    [payment.eventId],
-  );
-  return String(rows[0]!.body_sha256) === payment.bodySha256;
+  return (await claimMany(db, [{ order, payment }], now, t)).size === 0;
 }
 
 /**
@@ -117,33 +97,6 @@ async function recordPaymentEvent(
     if (isDuplicate(err)) return false;
     throw err;
   }
-}
-
-/** Writes a missing order row CONFIRMED from its reservation (an existing row is left as is); true when written. */
-async function writeMissingOrder(
-  conn: PoolConnection,
-  table: string,
-  order: OrderFacts,
-  now: Date,
-  t: number,
-): Promise<boolean> {
-  const [ins] = await conn.query<ResultSetHeader>(
-    {
-      sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES (?,?,?,?,?,'CONFIRMED',?,?,1,?) ON DUPLICATE KEY UPDATE order_id = order_id`,
-      timeout: t,
-    },
-    [
-      order.orderId,
-      order.saleId,
-      order.skuId,
-      order.userId,
-      order.quantity,
-      new Date(order.reservedAt),
-      now,
-      order.token || null,
-    ],
-  );
-  return ins.affectedRows === 1;
 }
 
 /** Locks the order's row (FOR UPDATE) and reads its status and version. */
@@ -225,12 +178,12 @@ export class OrderTransitions {
 
   /**
    * Applies an action. A payment goes through `guard` and, unless batching is off, waits for its
-   * database's next batch (transition-batch.ts), stamped with the batch's time rather than `now`; cancels
-   * and timeouts are applied one at a time.
+   * database's next batch (transition-batch.ts), stamped with the batch's time; cancels and timeouts are
+   * applied one at a time.
    */
-  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord, now = new Date()): Promise<TransitionResult> {
-    if (!payment) return this.applyAlone(order, action, undefined, now);
-    if (this.opts.batch === false) return this.guard(() => this.applyAlone(order, action, payment, now));
+  apply(order: OrderFacts, action: OrderAction, payment?: PaymentRecord): Promise<TransitionResult> {
+    if (!payment) return this.applyAlone(order, action, undefined, new Date());
+    if (this.opts.batch === false) return this.guard(() => this.applyAlone(order, action, payment, new Date()));
     const db = this.shards.forUser(order.userId).db;
     let batcher = this.batches.get(db);
     if (!batcher) {
@@ -271,7 +224,7 @@ export class OrderTransitions {
     // The claim shares the order's transaction when its home is the order's database (no extra commit).
     const home = payment ? this.shards.databases()[eventHome(payment.eventId, this.shards.shardCount)]! : null;
     const claimApart = home !== null && home.db !== this.shards.forUser(order.userId).db;
-    if (claimApart && !(await claim(home.pool, order.orderId, payment!, now, this.shards.queryTimeoutMs)))
+    if (claimApart && !(await claimed(home.pool, order, payment!, now, this.shards.queryTimeoutMs)))
       return { kind: "event_reused" };
     return withDeadlockRetry(() => this.applyOnce(order, action, payment, now, !claimApart));
   }
@@ -287,25 +240,18 @@ export class OrderTransitions {
     const t = this.shards.queryTimeoutMs;
     const applied = await inTransaction(pool, async (conn): Promise<TransitionResult | "seen"> => {
       // Nothing written yet: returning rolls back nothing of value.
-      if (payment && claimHere && !(await claim(conn, order.orderId, payment, now, t))) return { kind: "event_reused" };
+      if (payment && claimHere && !(await claimed(conn, order, payment, now, t))) return { kind: "event_reused" };
       // Applied (or being applied) by another delivery: nothing was written here; its answer is read below.
       if (payment && !(await recordPaymentEvent(conn, order.orderId, payment, now, t))) return "seen";
       const events: OrderEvent[] = [];
-      if (await writeMissingOrder(conn, table, order, now, t))
+      if ((await insertMissingOrders(conn, table, [order], now, t)) === 1)
         events.push(orderEvent(order, "ORDER_CONFIRMED", 1, now));
       const { from, version: current } = await lockOrderRow(conn, table, order.orderId, t);
-      let version = current;
-      const decision = decide(from, action);
-      if (decision.to || decision.refund) {
-        version++;
+      const { decision, version, events: made } = step(order, action, from, current, now);
+      if (version !== current)
         await writeStatus(conn, table, order.orderId, from, decision.to ?? from, version, now, t);
-      }
-      if (decision.to) events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
-      if (decision.refund) {
-        await recordRefund(conn, order, payment!.eventId, decision.refund, now, t);
-        events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
-      }
-      await insertOutbox(conn, events, now, t);
+      if (decision.refund) await recordRefund(conn, order, payment!.eventId, decision.refund, now, t);
+      await insertOutbox(conn, [...events, ...made], now, t);
       if (payment) {
         await conn.query({ sql: "UPDATE payment_events SET outcome = ? WHERE event_id = ?", timeout: t }, [
           paymentOutcome(decision),

@@ -1,13 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { OrderStatus } from "../order.js";
-import {
-  decide,
-  eventTypeOf,
-  paymentOutcome,
-  storedDecision,
-  type OrderAction,
-  type RefundReason,
-} from "./order-state.js";
+import { paymentOutcome, step, storedDecision, type OrderAction, type RefundReason } from "./order-state.js";
 import type { OrderFacts, PaymentRecord, TransitionResult } from "./order-transitions.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
 import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-events.js";
@@ -29,14 +22,14 @@ const tuples = (n: number, width: number) => Array.from({ length: n }, () => `($
 const retryable = (message: string) => Object.assign(new Error(message), { errno: 1213 });
 
 /**
- * Claims many payment event ids for their bodies in one database (payment_claims, see eventHome), sorted by
- * id so two batches lock in one order; returns the ids claimed before with another body. As claim() in
- * order-transitions.ts: on a pool each statement commits at once, inside a transaction the claims are
- * held until it ends and a concurrent delivery waits for the winner.
+ * Claims payment event ids for their bodies in one database (payment_claims, see eventHome), sorted by id
+ * so two batches lock in one order; returns the ids claimed before with another body. On a pool each
+ * statement commits at once; inside the orders' transaction the claims are held until it ends and a
+ * concurrent delivery waits on their locks, then reads the winner. One payment at a time claims with this too.
  */
-async function claimMany(
+export async function claimMany(
   db: Pool | PoolConnection,
-  items: readonly BatchPayment[],
+  items: readonly Pick<BatchPayment, "order" | "payment">[],
   now: Date,
   t: number,
 ): Promise<Set<string>> {
@@ -128,17 +121,17 @@ async function lockRows(conn: PoolConnection, byTable: ReadonlyMap<string, strin
 }
 
 /**
- * Writes missing order rows CONFIRMED from their reservations (a payment that overtook the order writer).
- * Their keys' gaps are locked by lockRows, so nobody else can have written one since: each insert is ours.
+ * Writes missing order rows CONFIRMED from their reservations (a payment or cancel that overtook the order
+ * writer); an existing row is left as is. Returns how many were written.
  */
-async function writeMissingOrders(
+export async function insertMissingOrders(
   conn: PoolConnection,
   table: string,
   orders: readonly OrderFacts[],
   now: Date,
   t: number,
-): Promise<void> {
-  if (orders.length === 0) return;
+): Promise<number> {
+  if (orders.length === 0) return 0;
   const params = orders.flatMap((o) => [
     o.orderId,
     o.saleId,
@@ -156,7 +149,22 @@ async function writeMissingOrders(
     },
     params,
   );
-  if (ins.affectedRows !== orders.length) throw retryable("an order row appeared under its gap lock; retry");
+  return ins.affectedRows;
+}
+
+/**
+ * Writes a batch's missing order rows. Their keys' gaps are locked by lockRows, so nobody else can have
+ * written one since: each insert is ours.
+ */
+async function writeMissingOrders(
+  conn: PoolConnection,
+  table: string,
+  orders: readonly OrderFacts[],
+  now: Date,
+  t: number,
+): Promise<void> {
+  if ((await insertMissingOrders(conn, table, orders, now, t)) !== orders.length)
+    throw retryable("an order row appeared under its gap lock; retry");
 }
 
 /** Moves the locked rows to their new status and version, one statement for the table. */
@@ -337,17 +345,10 @@ async function applyRows(
   for (const i of idx) {
     const { order, action, payment } = batch[i]!;
     const { from, version: current } = rows.get(order.orderId)!;
-    const decision = decide(from, action);
-    let version = current;
-    if (decision.to || decision.refund) {
-      version++;
-      changes.push({ orderId: order.orderId, to: decision.to ?? from, version });
-    }
-    if (decision.to) writes.events.push(orderEvent(order, eventTypeOf(decision.to), version, now));
-    if (decision.refund) {
-      writes.refunds.push({ order, eventId: payment.eventId, reason: decision.refund });
-      writes.events.push(orderEvent(order, "REFUND_REQUIRED", version, now));
-    }
+    const { decision, version, events } = step(order, action, from, current, now);
+    if (version !== current) changes.push({ orderId: order.orderId, to: decision.to ?? from, version });
+    if (decision.refund) writes.refunds.push({ order, eventId: payment.eventId, reason: decision.refund });
+    writes.events.push(...events);
     writes.outcomes.push([payment.eventId, paymentOutcome(decision)]);
     out.set(i, { kind: "applied", decision, version });
   }

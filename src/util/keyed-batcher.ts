@@ -17,7 +17,7 @@ export class KeyedBatcher<T> {
   private keys = new Set<string>();
   /** Items that could not join the collecting batch (a key taken, or full), oldest first. */
   private waiting: { item: T; keys: readonly string[] }[] = [];
-  private waitingKeys = new Map<string, number>();
+  private waitingKeys = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   readonly stats = { batches: 0, items: 0, deferred: 0 };
@@ -39,7 +39,7 @@ export class KeyedBatcher<T> {
     if (this.items.length >= this.opts.maxSize || keys.some((k) => this.keys.has(k) || this.waitingKeys.has(k))) {
       this.stats.deferred++;
       this.waiting.push({ item, keys });
-      for (const k of keys) this.waitingKeys.set(k, (this.waitingKeys.get(k) ?? 0) + 1);
+      for (const k of keys) this.waitingKeys.add(k);
       return;
     }
     this.take(item, keys);
@@ -85,7 +85,6 @@ export class KeyedBatcher<T> {
       } else this.take(w.item, w.keys);
     }
     this.waiting = still;
-    this.waitingKeys = new Map();
-    for (const w of still) for (const k of w.keys) this.waitingKeys.set(k, (this.waitingKeys.get(k) ?? 0) + 1);
+    this.waitingKeys = blocked;
   }
 }

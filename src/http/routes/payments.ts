@@ -10,7 +10,8 @@ import type { PaymentSignature } from "../../admission/payment-signature.js";
 import type { RateLimits } from "../../admission/rate-limits.js";
 import type { OrderLifecycle } from "../../orders/order-lifecycle.js";
 import type { Cell, Metrics } from "../../observability/metrics.js";
-import { paymentOutcome, type TransitionResult } from "../../orders/order-transitions.js";
+import { paymentOutcome } from "../../orders/order-state.js";
+import type { TransitionResult } from "../../orders/order-transitions.js";
 
 /** The callback's fields, all required (the OpenAPI document is built from these constants). */
 export const PAYMENT_FIELDS: ReadonlySet<string> = new Set(["eventId", "orderId", "status"]);
