@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
+import { HashInput, HmacSha256 } from "../admission/hmac-sha256.js";
 
 /** A queue ticket's payload (docs/waiting-room.md): what the signature covers. */
 export interface TicketPayload {
@@ -38,8 +39,8 @@ export interface TicketKey {
  * Verification is pure: no I/O.
  */
 export class QueueTickets {
-  private readonly keys: Map<string, Buffer>;
-  private readonly newest: { kid: string; key: Buffer };
+  private readonly keys: Map<string, HmacSha256>;
+  private readonly newest: { kid: string; key: HmacSha256 };
   /**
    * Tickets whose signature checked out, by their exact text: a buyer polls with the same ticket again and
    * again, and the MAC and JSON parse are most of a poll's cost. Only good signatures are kept (bounded);
@@ -51,7 +52,10 @@ export class QueueTickets {
     if (keys.length === 0) throw new Error("QueueTickets needs at least one key");
     // Each key is derived for this use only, so a ticket MAC never doubles as a JWT or token MAC.
     this.keys = new Map(
-      keys.map((k) => [k.kid, createHmac("sha256", k.secret).update("flashsale queue ticket v1").digest()]),
+      keys.map((k) => [
+        k.kid,
+        new HmacSha256(createHmac("sha256", k.secret).update("flashsale queue ticket v1").digest()),
+      ]),
     );
     const first = keys[0]!;
     this.newest = { kid: first.kid, key: this.keys.get(first.kid)! };
@@ -119,8 +123,13 @@ function bound(p: TicketPayload, saleId: string, buyerId: string, nowMs: number)
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-function mac(key: Buffer, body: string): Buffer {
-  return createHmac("sha256", key).update(body).digest();
+const input = new HashInput();
+
+/** HMAC-SHA256 of the ticket's body (base64url text) with the key's precomputed pads: a fresh 32-byte buffer. */
+function mac(key: HmacSha256, body: string): Buffer {
+  const out = Buffer.allocUnsafe(32);
+  key.digestInto(input.reset().text(body), out, 0);
+  return out;
 }
 
 function isPayload(p: unknown): p is TicketPayload {
