@@ -64,6 +64,7 @@ export function lotteryOf(seed: string, saleId: string, buyerId: string): string
 export class RoomService {
   /** Frozen draws by sale id: read from Redis once per process, not on every call of a public endpoint. */
   private readonly draws = new LRUCache<string, Draw>({ max: DRAWS_KEPT });
+  private readonly drawing = new Map<string, Promise<Draw | null>>();
 
   constructor(
     private readonly store: RoomStore,
@@ -134,7 +135,7 @@ export class RoomService {
     const untilStart = Math.ceil((sale.startsAt - now) / 1000);
     if (untilStart > 0)
       return { state: "WAITING", ticket, unitsLeft, estimateSeconds: untilStart, retryAfter: clampRetry(untilStart) };
-    const found = await this.store.place(sale.saleId, lotteryOf(room.seed, sale.saleId, t.b), t.b, sale.startsAt);
+    const found = await this.placeOf(sale, room.seed, t.b);
     if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
     const upgraded = this.ticketOf(sale, t.b, t.j, true, found.place);
     return this.answer(sale, t, upgraded, progress, found.place, found.preQueue, now);
@@ -214,10 +215,33 @@ export class RoomService {
     return clampRetry(Math.min(budget, Math.floor(turn / 2)));
   }
 
+  /**
+   * A pre-queue buyer's place after the start: from this process's copy of the frozen draw (read once, at the
+   * first such poll), else from Redis (one call: the place script also freezes the pre-queue at the start).
+   * At the start every pre-queue buyer polls at once; one read of the draw per process answers them all.
+   */
+  private async placeOf(sale: Sale, seed: string, buyer: string): Promise<{ place: number; preQueue: number } | null> {
+    const lottery = lotteryOf(seed, sale.saleId, buyer);
+    const draw = await this.draw(sale).catch(() => null);
+    const i = draw ? rankOf(draw.lotteries, lottery) : -1;
+    if (i >= 0) return { place: i + 1, preQueue: draw!.lotteries.length };
+    return this.store.place(sale.saleId, lottery, buyer, sale.startsAt);
+  }
+
   /** The draw (every pre-queue lottery, in place order): after the start, frozen then, so read once. */
-  async draw(sale: Sale): Promise<Draw | null> {
+  draw(sale: Sale): Promise<Draw | null> {
     const kept = this.draws.get(sale.saleId);
-    if (kept) return kept;
+    if (kept) return Promise.resolve(kept);
+    // One read per process however many polls ask at once; a failed or early read is not kept.
+    let reading = this.drawing.get(sale.saleId);
+    if (!reading) {
+      reading = this.readDraw(sale).finally(() => this.drawing.delete(sale.saleId));
+      this.drawing.set(sale.saleId, reading);
+    }
+    return reading;
+  }
+
+  private async readDraw(sale: Sale): Promise<Draw | null> {
     const room = sale.waitingRoom!;
     // Freezes the pre-queue if nobody did yet (null: Redis's clock says not started).
     if ((await this.store.counts(sale.saleId)).frozen === null && !(await this.freeze(sale))) return null;
@@ -234,6 +258,20 @@ export class RoomService {
     await this.store.place(sale.saleId, "", "", sale.startsAt);
     return (await this.store.counts(sale.saleId)).frozen !== null;
   }
+}
+
+/** The index of `lottery` in the ascending `lotteries` (equal-length hex: text order is number order); -1 if absent. */
+export function rankOf(lotteries: readonly string[], lottery: string): number {
+  let lo = 0;
+  let hi = lotteries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = lotteries[mid]!;
+    if (x === lottery) return mid;
+    if (x < lottery) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 function clampRetry(s: number): number {

@@ -10,6 +10,7 @@ import {
   type TickInput,
 } from "../../src/waiting-room/admission-step.js";
 import { emptyProgress, type RoomProgress } from "../../src/waiting-room/room-store.js";
+import { rankOf } from "../../src/waiting-room/room-service.js";
 import { QueueTickets } from "../../src/waiting-room/tickets.js";
 import { productionEnv, strongSecret } from "../helpers/config-env.js";
 
@@ -231,5 +232,15 @@ describe("auth.queueTicketKeys", () => {
     );
     const t = QueueTickets.fromConfig(cfg.auth).sign({ s: "s", b: "b", j: 1, pq: false, x: Date.now() + 60_000 });
     expect(JSON.parse(Buffer.from(t.split(".")[0]!, "base64url").toString()).k).toBe("t2");
+  });
+});
+
+describe("rankOf (a pre-queue place from the draw)", () => {
+  it("finds each lottery's index in the ascending draw, and -1 for one not in it", () => {
+    const hex = (n: number) => n.toString(16).padStart(64, "0");
+    const draw = Array.from({ length: 1000 }, (_, i) => hex(i * 3 + 1));
+    draw.forEach((l, i) => expect(rankOf(draw, l)).toBe(i));
+    for (const missing of [hex(0), hex(2), hex(3000), hex(2999)]) expect(rankOf(draw, missing)).toBe(-1);
+    expect(rankOf([], hex(1))).toBe(-1);
   });
 });

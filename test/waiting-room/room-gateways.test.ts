@@ -104,6 +104,56 @@ describe.each(MODES)("waiting room across two gateways (Redis %s)", (mode) => {
     expect(counted, "Redis commands sent by 200 polls").toEqual([]);
   });
 
+  it("at the start, the pre-queue's first polls cost one read of the draw per gateway, not a call each", async () => {
+    const saleId = `wd${rid()}`;
+    const put = await putRoomSale(a.api, saleId, { stock: 2, startInMs: 3000, shards: 2 });
+    const users = Array.from({ length: 30 }, (_, i) => `d${i}-${rid(2)}`);
+    const joined = await pool(users, 10, (u, i) => join(i % 2 ? b.api : a.api, saleId, u));
+    expect(joined.map((r) => r.status)).toEqual(users.map(() => 201));
+    // The controller freezes the pre-queue at the start: wait for it before watching.
+    await waitFor(
+      "the room admitting",
+      async () => (await a.api.stats(saleId)).body.waitingRoom?.state === "ADMITTING",
+      15_000,
+      100,
+    );
+    const pq: string[][] = [];
+    const monitors: Monitor[] = await Promise.all(
+      nodesOf(cfg).map((n) =>
+        monitorNode(n, (args, source) => {
+          if (source === "lua" || !args.some((x) => x.includes(cfg.redis.keyPrefix) && x.endsWith(":pq"))) return;
+          // The controller's freeze at the start is a place call with no member: not a poll's.
+          if (/^eval/i.test(args[0]!) && args[5] === "|") return;
+          pq.push(args);
+        }),
+      ),
+    );
+    let first: Awaited<ReturnType<typeof poll>>[];
+    try {
+      // Every buyer's first poll after the start, on both gateways, all at once.
+      first = await pool([...users, ...users], 20, (u, i) =>
+        poll(i < users.length ? a.api : b.api, saleId, u, joined[users.indexOf(u)]!.body.ticket),
+      );
+    } finally {
+      for (const m of monitors) m.stop();
+    }
+    expect(first.map((r) => r.status)).toEqual(first.map(() => 200));
+    // One ZRANGE of the pre-queue per gateway; no place script call per buyer.
+    expect(
+      pq.map((x) => x[0]!.toLowerCase()).sort(),
+      `pre-queue commands of 60 first polls: ${JSON.stringify(pq).slice(0, 600)}`,
+    ).toEqual(["zrange", "zrange"]);
+    // The places are the draw's: ascending lottery, the same on both gateways.
+    const draw = (await a.api.call("GET", `/v1/sales/${saleId}/queue/draw`)).body;
+    expect(draw.seedCommitment).toBe(put.waitingRoom.seedCommitment);
+    first.forEach((r, i) => {
+      expect(r.body.place).toBe(draw.lotteries.indexOf(r.body.receipt.lottery) + 1);
+      expect(r.body.receipt.preQueueSize).toBe(30);
+      expect(r.body.place).toBe(first[(i + users.length) % first.length]!.body.place);
+    });
+    expect(new Set(first.map((r) => r.body.place)).size).toBe(30);
+  });
+
   it("when the process driving a room stops, another takes the room over from the published progress", async () => {
     const saleId = `wt${rid()}`;
     const c = await startGateway(cfg);
