@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { HashInput, HmacSha256 } from "./hmac-sha256.js";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { ApiError, BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from "../errors.js";
 import { USER_ID_RE } from "./ids.js";
@@ -143,7 +144,10 @@ function typOk(typ: unknown): boolean {
  * cached returns a promise (the key may have to be fetched; jose verifies with WebCrypto, which is async).
  */
 export class BuyerAuth {
-  private readonly key: Buffer;
+  /** auth.userJwtSecret with its HMAC pads compressed once: an HS256 check costs no key set-up. */
+  private readonly key: HmacSha256;
+  private readonly signed = new HashInput();
+  private readonly expected = Buffer.alloc(32);
   /** Keyed by the header's last characters (the signature's), the entry holding the whole header. */
   private readonly verified = new VerifiedCache(100_000);
   private readonly hs256: boolean;
@@ -159,7 +163,7 @@ export class BuyerAuth {
     /** Expiry checks and the JWKS cache and cooldown read this clock (ms); tests inject one instead of sleeping. */
     private readonly now: () => number = () => Date.now(),
   ) {
-    this.key = Buffer.from(secret, "utf8");
+    this.key = new HmacSha256(Buffer.from(secret, "utf8"));
     this.hs256 = jwt.algorithms.includes("HS256");
     this.remoteAlgs = jwt.algorithms.filter((a): a is JwksAlgorithm => a !== "HS256");
     this.audiences = jwt.audience === null ? null : typeof jwt.audience === "string" ? [jwt.audience] : jwt.audience;
@@ -198,7 +202,8 @@ export class BuyerAuth {
     if (!header || !typOk(header.typ) || header.crit !== undefined) throw unauthenticated("malformed token header");
     const alg = header.alg;
     if (alg === "HS256" && this.hs256) {
-      const expected = createHmac("sha256", this.key).update(`${h}.${p}`).digest();
+      const expected = this.expected;
+      this.key.digestInto(this.signed.reset().text(h).byte(0x2e).text(p), expected, 0);
       const given = HS256_HEADER_RE.test(s) ? Buffer.from(s, "base64url") : Buffer.alloc(0);
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
         throw unauthenticated("bad token signature");

@@ -53,6 +53,21 @@ describe("buyer JWT", () => {
     expect(code(() => auth().userId(header, now))).toBe("UNAUTHENTICATED");
   });
 
+  it("checks HS256 exactly as createHmac signs: secrets of any length (hashed past 64 bytes), claims across block sizes", () => {
+    for (const secret of ["s".repeat(16), "k".repeat(64), "long-".repeat(30), "sécret-ü-0123456789"]) {
+      const a = new BuyerAuth(secret, 30);
+      for (let pad = 0; pad < 140; pad += 7) {
+        const h = b64({ alg: "HS256", typ: "JWT" });
+        const p = b64({ sub: `u-${pad}`, exp, x: "y".repeat(pad) });
+        const sig = createHmac("sha256", secret).update(`${h}.${p}`).digest("base64url");
+        expect(a.userId(`Bearer ${h}.${p}.${sig}`, now)).toBe(`u-${pad}`);
+        // One character of the signature changed: refused.
+        const bad = `${sig.slice(0, 10)}${sig[10] === "A" ? "B" : "A"}${sig.slice(11)}`;
+        expect(code(() => a.userId(`Bearer ${h}.${p}.${bad}`, now))).toBe("UNAUTHENTICATED");
+      }
+    }
+  });
+
   it("allows a little clock skew on exp and nbf", () => {
     expect(auth().userId(`Bearer ${signBuyerJwt(SECRET, { sub: "u", exp: Math.floor(now / 1000) - 10 })}`, now)).toBe(
       "u",
