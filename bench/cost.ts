@@ -54,8 +54,8 @@ import { PIPELINE, redisBenchmarkRound, scriptTarget } from "./reserve-script.js
  *   A), half message + commit, bench/clients/tx-sender.ts, to a topic nobody consumes: proxy CPU and sender
  *   CPU per order (delivery to a consumer is not in this floor: the writer's pull is, in phase A);
  * - insertServer / insertClient: one multi-row INSERT of M rows per statement (M = the writer's median batch
- *   size) into an order table, the writer's statement without the outbox events, autocommit: MariaDB CPU
- *   and client CPU per row;
+ *   size; with BENCH_E2E_SPLIT=1, rocketmq.consumer.batchMax) into one order table, the writer's statement
+ *   without the outbox events, autocommit: MariaDB CPU and client CPU per row;
  * - replicaWait: only when redis.minReplicaAcks is set (it is not in the default configuration: skipped).
  * A process's floor is the sum of the floors of the steps it does per order (bench/lib/cost-model.ts).
  *
@@ -262,7 +262,10 @@ export const cost: Measurement = {
       const rejectedRepeated = await rejectedPhase(ctx, REPEATED_REJECTS, REPEAT_POOL);
       const sizes = {
         group: Math.max(1, Math.round((accepted.extra.groupSize as { p50: number } | undefined)?.p50 ?? 1)),
-        batch: Math.max(1, Math.round((accepted.extra.batchSize as { p50: number } | undefined)?.p50 ?? 1)),
+        // A writer of its own reports no batch sizes to the gateway process: its configured largest batch then.
+        batch: SPLIT
+          ? cfg.rocketmq.consumer.batchMax
+          : Math.max(1, Math.round((accepted.extra.batchSize as { p50: number } | undefined)?.p50 ?? 1)),
       };
       const floors = await measureFloors(ctx, children, sizes, floorTopic, dbs[0]!);
       return report(accepted, rejected, rejectedRepeated, floors, sizes, cfg);
