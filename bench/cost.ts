@@ -9,7 +9,7 @@ import { tableName } from "../src/persistence/order-routing.js";
 import { createRedis } from "../src/redis/client.js";
 import { ApiClient, expectSoldOut, expectStatus } from "../support/api-client.js";
 import type { FloodJob, FloodResult, PrepareJob } from "./clients/flood.js";
-import type { TxSendJob, TxSendResult } from "./clients/tx-sender.js";
+import type { TxConsumeJob, TxSendJob, TxSendResult } from "./clients/tx-sender.js";
 import type { Measurement } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import { costRows, costTable, stepsOf, type StepFloors } from "./lib/cost-model.js";
@@ -50,9 +50,9 @@ import { PIPELINE, redisBenchmarkRound, scriptTarget } from "./reserve-script.js
  *   the same requests: server CPU and load generator CPU per answer;
  * - reserveScript: redis-benchmark EVALSHA of the reserve script at -P 16 (bench/reserve-script.ts):
  *   Redis CPU per call;
- * - txBroker / txSender: transactional messages of N orders (N = the gateway's median group size in phase
- *   A), half message + commit, bench/clients/tx-sender.ts, to a topic nobody consumes: proxy CPU and sender
- *   CPU per order (delivery to a consumer is not in this floor: the writer's pull is, in phase A);
+ * - txBroker / txSender / txConsumer: transactional messages of N orders (N = the gateway's median group
+ *   size in phase A), half message + commit, from one bench/clients/tx-sender.ts process to a push consumer
+ *   in another that decodes and acknowledges them: proxy CPU, sender CPU and consumer CPU per order;
  * - insertServer / insertClient: one multi-row INSERT of M rows per statement (M = the writer's median batch
  *   size; with BENCH_E2E_SPLIT=1, rocketmq.consumer.batchMax) into one order table, the writer's statement
  *   without the outbox events, autocommit: MariaDB CPU and client CPU per row;
@@ -76,11 +76,16 @@ const WARMUP_ORDERS = 4000;
 const SHARDS = 8;
 const TX_ORDERS = 20_000;
 const INSERT_ROWS = 20_000;
+/** How long the floor's consumer may take to receive the messages sent (else the shortfall is reported). */
+const TX_DELIVERY_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 const FLOOD_TIMEOUT_MS = 180_000;
 const SPLIT = process.env.BENCH_E2E_SPLIT === "1";
 const GATEWAY_RUNTIME = "dist";
-/** The idle window before each measured one, whose CPU of the shared processes is taken off (see usPer). */
+/**
+ * The idle windows before and after each measured phase: the mean of their CPU of the shared processes is
+ * taken off (see usPer); before each floor, one window.
+ */
 const BACKGROUND_MS = 2000;
 /** With the writer in a process of its own, the window ends by counting rows: seldom, as counting costs MariaDB. */
 const SPLIT_POLL_MS = 500;
@@ -120,6 +125,11 @@ function usPer(cpu: CpuSeen, n: number, background: Record<string, number> = {})
       round3((Math.max(0, v - (background[k] ?? 0)) * cpu.seconds * 1e6) / Math.max(1, n)),
     ]),
   );
+}
+
+/** The mean of two background samples, by label. */
+function meanOf(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(a).map((k) => [k, round3(((a[k] ?? 0) + (b[k] ?? a[k] ?? 0)) / 2)]));
 }
 
 /** Busy share of each shared stack process while we send it nothing (others' work, its own timers). */
@@ -181,10 +191,11 @@ async function acceptedPhase(ctx: Ctx, orders: number, tag: string): Promise<Pha
   await prepare(ctx, ctx.gwPort, saleId, orders, `${tag}-`);
   await ask(ctx.gw, { cmd: "reset" });
   const written0 = SPLIT ? 0 : (await ask<{ written: number }>(ctx.gw, { cmd: "written" })).written;
-  const bg = await background(ctx);
+  const bgBefore = await background(ctx);
   const { r, cpu, settledAt } = await flood(ctx, ctx.gwPort, ctx.watched, () =>
     SPLIT ? awaitRows(ctx.shards, saleId, orders, DRAIN_TIMEOUT_MS, SPLIT_POLL_MS) : writtenBy(ctx, written0 + orders),
   );
+  const bg = meanOf(bgBefore, await background(ctx));
   if (r.accepted.length !== orders)
     throw new Error(`cost: ${r.accepted.length} of ${orders} accepted: ${JSON.stringify(r.answers)}`);
   // Every order a row (counted once the window is closed, so the counting is not in it).
@@ -216,10 +227,11 @@ async function rejectedPhase(ctx: Ctx, attempts: number, pool?: number): Promise
   await ctx.api.storefront("whale").placeOrder(saleId, { quantity: 1 });
   await expectSoldOut("cost: a late order", ctx.api.storefront("late").placeOrder(saleId, { quantity: 1 }));
   await prepare(ctx, ctx.gwPort, saleId, attempts, `rej-${rid(2)}-`, pool);
-  const bg = await background(ctx);
+  const bgBefore = await background(ctx);
   const sc0 = (await ask<{ shortCircuits: number }>(ctx.gw, { cmd: "stats" })).shortCircuits;
   const { r, cpu } = await flood(ctx, ctx.gwPort, ctx.watched);
   const sc = (await ask<{ shortCircuits: number }>(ctx.gw, { cmd: "stats" })).shortCircuits - sc0;
+  const bg = meanOf(bgBefore, await background(ctx));
   // A key whose SOLD_OUT came from Redis (the flag lapses every soldOut.ttlMs) is answered "replayed" after.
   const soldOut = Object.entries(r.answers).reduce((n, [k, v]) => n + (k.startsWith("409 SOLD_OUT") ? v : 0), 0);
   if (soldOut !== attempts) throw new Error(`cost: sold-out answers ${JSON.stringify(r.answers)}`);
@@ -341,6 +353,7 @@ async function measureFloors(
     reserveScript: round3(Math.max(0, (reserve.redisCpuPerCallUs as number) - redisBgUs)),
     txBroker: tx.broker,
     txSender: tx.sender,
+    txConsumer: tx.consumer,
     insertServer: insert.server,
     insertClient: insert.client,
     replicaWait: null,
@@ -386,13 +399,22 @@ async function uwsFloor(ctx: Ctx, children: TsChild[]) {
   };
 }
 
-/** Transactional messages of `group` orders through the proxy: proxy + broker and sender CPU per order. */
+/**
+ * Transactional messages of `group` orders from a sender through the proxy to a consumer (two tx-sender
+ * processes): proxy + broker CPU per order from the first send until the consumer has decoded the last
+ * order, and the sender's and the consumer's CPU per order.
+ */
 async function txFloor(ctx: Ctx, children: TsChild[], group: number, topic: string, proxyBackground: number) {
-  const sender = new TsChild(compiledScript("bench/clients/tx-sender.ts"), {
-    core: LOAD_CORE,
-    env: { ...ctx.env, FLASHSALE_RMQ_LOG: "silent" },
-  });
-  children.push(sender);
+  const client = () => {
+    const c = new TsChild(compiledScript("bench/clients/tx-sender.ts"), {
+      core: LOAD_CORE,
+      env: { ...ctx.env, FLASHSALE_RMQ_LOG: "silent" },
+    });
+    children.push(c);
+    return c;
+  };
+  const [sender, consumer] = [client(), client()];
+  await ask(consumer, { cmd: "consume", topic, group: `${topic}-consumer` } satisfies TxConsumeJob, 60_000);
   const job = (orders: number): TxSendJob => ({
     cmd: "send",
     topic,
@@ -400,19 +422,37 @@ async function txFloor(ctx: Ctx, children: TsChild[], group: number, topic: stri
     messages: Math.max(1, Math.ceil(orders / group)),
     inFlight: ctx.cfg.rocketmq.groupCommit.maxInFlight,
   });
-  await ask<TxSendResult>(sender, job(TX_ORDERS / 4), FLOOD_TIMEOUT_MS);
+  const warm = await ask<TxSendResult>(sender, job(TX_ORDERS / 4), FLOOD_TIMEOUT_MS);
+  await receivedAll(consumer, warm.orders);
+  const t0 = performance.now();
   const proxy0 = ctx.proxyPid ? cpuSeconds(ctx.proxyPid) : NaN;
+  const consumer0 = cpuSeconds(consumer.pid);
   const r = await ask<TxSendResult>(sender, job(TX_ORDERS), FLOOD_TIMEOUT_MS);
+  const received = (await receivedAll(consumer, warm.orders + r.orders)) - warm.orders;
+  const seconds = (performance.now() - t0) / 1000;
   const proxy = ctx.proxyPid ? cpuSeconds(ctx.proxyPid) - proxy0 : NaN;
-  await sender.stop();
+  const consumerCpu = cpuSeconds(consumer.pid) - consumer0;
+  await Promise.all([sender.stop(), consumer.stop()]);
   return {
     ordersPerMessage: group,
     messages: r.messages,
+    received,
     grossBroker: round3((proxy * 1e6) / r.orders),
-    broker: round3((Math.max(0, proxy - proxyBackground * r.seconds) * 1e6) / r.orders),
+    broker: round3((Math.max(0, proxy - proxyBackground * seconds) * 1e6) / r.orders),
     sender: round3((r.cpuSeconds * 1e6) / r.orders),
-    ordersPerSec: Math.round(r.orders / r.seconds),
+    consumer: round3((consumerCpu * 1e6) / Math.max(1, received)),
+    ordersPerSec: Math.round(r.orders / seconds),
   };
+}
+
+/** Waits (at most TX_DELIVERY_MS) until the consumer has decoded `orders` orders; answers how many it has. */
+async function receivedAll(consumer: TsChild, orders: number): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const n = (await ask<{ orders: number }>(consumer, { cmd: "received" })).orders;
+    if (n >= orders || Date.now() - t0 > TX_DELIVERY_MS) return n;
+    await sleep(20);
+  }
 }
 
 /** Multi-row INSERTs of `rows` rows into one order table of the bench's first shard: MariaDB and client CPU per row. */
@@ -491,8 +531,8 @@ function report(
     )
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(", ")}`,
-    `background taken off (busy share of a core before each window, others' work included): ${["rocketmq-proxy", "redis", "mariadb"].map((k) => `${k} ${[accepted, rejected, rejectedRepeated].map((p) => pct((p.extra.background as Record<string, number>)[k])).join("/")}`).join(", ")}`,
-    `floors µs: uWS answer ${floors.uwsAnswer}, load per request ${floors.loadRequest}, EVALSHA -P ${PIPELINE} ${floors.reserveScript}, tx message of ${sizes.group} orders ${floors.txBroker} (proxy) + ${floors.txSender} (sender) per order, INSERT of ${sizes.batch} rows ${floors.insertServer} (MariaDB) + ${floors.insertClient} (client) per row`,
+    `background taken off (busy share of a core around each window, others' work included): ${["rocketmq-proxy", "redis", "mariadb"].map((k) => `${k} ${[accepted, rejected, rejectedRepeated].map((p) => pct((p.extra.background as Record<string, number>)[k])).join("/")}`).join(", ")}`,
+    `floors µs: uWS answer ${floors.uwsAnswer}, load per request ${floors.loadRequest}, EVALSHA -P ${PIPELINE} ${floors.reserveScript}, tx message of ${sizes.group} orders ${floors.txBroker} (proxy) + ${floors.txSender} (sender) + ${floors.txConsumer} (consumer) per order, INSERT of ${sizes.batch} rows ${floors.insertServer} (MariaDB) + ${floors.insertClient} (client) per row`,
     `floor of each process: ${Object.entries(steps)
       .map(([p, s]) => `${p} = ${s.accepted.join(" + ") || "0"} / ${s.rejected.join(" + ") || "0"}`)
       .join("; ")}`,
@@ -500,6 +540,12 @@ function report(
       ? "replica WAIT: not measured (redis.minReplicaAcks is set)"
       : "replica WAIT: off in this configuration (redis.minReplicaAcks null): no floor",
   ];
+  const gross = accepted.extra.grossUsPer as Record<string, number>;
+  const hidden = Object.keys(accepted.usPer).filter((k) => accepted.usPer[k] === 0 && gross[k]! > 0);
+  if (hidden.length > 0)
+    table.push(
+      `${hidden.join(", ")}: 0 µs per accepted order means no more than the background (others' work varies); see the figures before it was taken off`,
+    );
   return {
     table,
     details: {

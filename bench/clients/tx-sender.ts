@@ -1,18 +1,25 @@
 import { loadConfig } from "../../src/config/load.js";
-import { encodeOrders, requestIdProperties, type OrderMessage } from "../../src/messaging/order-message.js";
+import {
+  decodeOrders,
+  encodeOrders,
+  requestIdProperties,
+  type OrderMessage,
+} from "../../src/messaging/order-message.js";
 import { quietLogger, rmq, TransactionResolution } from "../../src/messaging/rocketmq.js";
 import { reply, stdinMessages } from "../lib/proc.js";
 
 /**
- * The `cost` benchmark's RocketMQ floor (run by the parent pinned to the load core): transactional messages
- * of `orders` orders each, as the gateway's group commit sends them (src/messaging/transactional-placer.ts:
- * the same body, keys, tag and properties; a half message, then its commit), `inFlight` at once, to a topic
- * of the bench's own that nobody consumes. No reservation between half message and commit: what is left
- * is the cost of the hand-off itself. The producer's back-check answers COMMIT (a check only comes when a
- * commit was lost).
- *
- * Jobs from stdin, {"cmd":"send","topic","messages","orders","inFlight"}; answers
- * {"messages","orders","seconds","cpuSeconds"} (this process's CPU over the sends).
+ * The `cost` benchmark's RocketMQ floor (run by the parent pinned to the load core), one process sending and
+ * another consuming:
+ * - {"cmd":"send","topic","messages","orders","inFlight"}: transactional messages of `orders` orders each,
+ *   as the gateway's group commit sends them (src/messaging/transactional-placer.ts: the same body, keys,
+ *   tag and properties; a half message, then its commit), `inFlight` at once, to a topic of the bench's
+ *   own. No reservation between half message and commit: what is left is the cost of the hand-off itself.
+ *   The producer's back-check answers COMMIT (a check only comes when a commit was lost). Answers
+ *   {"messages","orders","seconds","cpuSeconds"} (this process's CPU over the sends).
+ * - {"cmd":"consume","topic","group"}: a push consumer of that topic, as the writer's (src/process/
+ *   writer-role.ts), whose listener only decodes the orders and acknowledges; answers {"consuming"} once
+ *   started. {"cmd":"received"} answers {"orders"} decoded so far.
  */
 export interface TxSendJob {
   cmd: "send";
@@ -20,6 +27,12 @@ export interface TxSendJob {
   messages: number;
   orders: number;
   inFlight: number;
+}
+
+export interface TxConsumeJob {
+  cmd: "consume";
+  topic: string;
+  group: string;
 }
 
 export interface TxSendResult {
@@ -47,6 +60,28 @@ async function producerFor(topic: string) {
     producers.set(topic, p);
   }
   return p;
+}
+
+let consumer: InstanceType<typeof rmq.PushConsumer> | null = null;
+let received = 0;
+
+async function consume(job: TxConsumeJob): Promise<{ consuming: true }> {
+  consumer = new rmq.PushConsumer({
+    endpoints: cfg.rocketmq.endpoints,
+    namespace: "",
+    requestTimeout: cfg.rocketmq.requestTimeoutMs,
+    consumerGroup: job.group,
+    subscriptions: new Map([[job.topic, "*"]]),
+    messageListener: {
+      consume: (view) => {
+        received += decodeOrders(view.body)?.length ?? 0;
+        return Promise.resolve(rmq.ConsumeResult.SUCCESS);
+      },
+    },
+    logger: quietLogger("tx-consumer"),
+  });
+  await consumer.startup();
+  return { consuming: true };
 }
 
 function orders(n: number, seq: number): OrderMessage[] {
@@ -98,15 +133,17 @@ async function send(job: TxSendJob): Promise<TxSendResult> {
 }
 
 let queue = Promise.resolve();
-stdinMessages((job: TxSendJob) => {
+stdinMessages((job: TxSendJob | TxConsumeJob | { cmd: "received" }) => {
   queue = queue.then(async () => {
     try {
-      reply(await send(job));
+      if (job.cmd === "received") reply({ orders: received });
+      else reply(job.cmd === "consume" ? await consume(job) : await send(job));
     } catch (err) {
       reply({ error: err instanceof Error ? err.message : String(err) });
     }
   });
 });
 process.on("SIGTERM", () => {
-  void Promise.all([...producers.values()].map((p) => p.shutdown())).finally(() => process.exit(0));
+  const clients = [...producers.values(), ...(consumer ? [consumer] : [])];
+  void Promise.all(clients.map((c) => c.shutdown())).finally(() => process.exit(0));
 });

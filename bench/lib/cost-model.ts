@@ -11,10 +11,12 @@ export interface StepFloors {
   loadRequest: number;
   /** The reserve script's EVALSHA at -P 16: Redis CPU per call. */
   reserveScript: number;
-  /** One transactional message of N orders (half message + commit): proxy + broker CPU per order. */
+  /** One transactional message of N orders (half message + commit, delivery + ack): proxy + broker CPU per order. */
   txBroker: number;
   /** The same, the sender's CPU per order. */
   txSender: number;
+  /** The same, the CPU per order of a consumer that decodes and acknowledges the messages. */
+  txConsumer: number;
   /** One multi-row INSERT of N rows: MariaDB CPU per row. */
   insertServer: number;
   /** The same, the client's CPU per row. */
@@ -28,7 +30,7 @@ export type Steps = { accepted: (keyof StepFloors)[]; rejected: (keyof StepFloor
 
 /** Which steps each process does per accepted order and per rejected attempt. */
 export function stepsOf(split: boolean, replicaWait: boolean): Record<string, Steps> {
-  const writer: (keyof StepFloors)[] = ["insertClient"];
+  const writer: (keyof StepFloors)[] = ["txConsumer", "insertClient"];
   return {
     gateway: { accepted: ["uwsAnswer", "txSender", ...(split ? [] : writer)], rejected: ["uwsAnswer"] },
     ...(split ? { writer: { accepted: writer, rejected: [] } } : {}),
