@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import mysql from "mysql2/promise";
@@ -60,7 +63,8 @@ import { PIPELINE, redisBenchmarkRound, scriptTarget } from "./reserve-script.js
  * A process's floor is the sum of the floors of the steps it does per order (bench/lib/cost-model.ts).
  *
  * Knobs: BENCH_COST_ORDERS (20000), BENCH_COST_CONNECTIONS (1000), BENCH_COST_REJECTS (100000),
- * BENCH_E2E_SPLIT=1.
+ * BENCH_E2E_SPLIT=1; BENCH_PROFILE=1 writes a V8 CPU profile of the gateway over the accepted phase (its
+ * file named in the result's details).
  */
 const ORDERS = Number(process.env.BENCH_COST_ORDERS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_COST_CONNECTIONS ?? 1000);
@@ -81,6 +85,8 @@ const TX_DELIVERY_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 const FLOOD_TIMEOUT_MS = 180_000;
 const SPLIT = process.env.BENCH_E2E_SPLIT === "1";
+/** BENCH_PROFILE=1: a V8 CPU profile of the gateway over the accepted phase, in a temporary folder. */
+const PROFILE_DIR = process.env.BENCH_PROFILE ? mkdtempSync(join(tmpdir(), "cost-gateway-prof-")) : undefined;
 const GATEWAY_RUNTIME = "dist";
 /**
  * The idle windows before and after each measured phase: the mean of their CPU of the shared processes is
@@ -185,16 +191,18 @@ async function writtenBy(ctx: Ctx, total: number): Promise<number> {
 type StepStats = Record<string, { p50: number; mean: number; n: number }>;
 
 /** Phase A: a never-sold-out sale; every attempt a 202, the window closed when the last row is in MySQL. */
-async function acceptedPhase(ctx: Ctx, orders: number, tag: string): Promise<Phase> {
+async function acceptedPhase(ctx: Ctx, orders: number, tag: string, profile = false): Promise<Phase> {
   const saleId = `cost-${rid()}`;
   expectStatus("cost: create sale", await ctx.api.putSale(saleId, { stock: 2 * orders, shards: SHARDS }), 201);
   await prepare(ctx, ctx.gwPort, saleId, orders, `${tag}-`);
   await ask(ctx.gw, { cmd: "reset" });
   const written0 = SPLIT ? 0 : (await ask<{ written: number }>(ctx.gw, { cmd: "written" })).written;
   const bgBefore = await background(ctx);
+  if (profile) await ask(ctx.gw, { cmd: "profile-start" });
   const { r, cpu, settledAt } = await flood(ctx, ctx.gwPort, ctx.watched, () =>
     SPLIT ? awaitRows(ctx.shards, saleId, orders, DRAIN_TIMEOUT_MS, SPLIT_POLL_MS) : writtenBy(ctx, written0 + orders),
   );
+  const profiled = profile ? (await ask<{ profile: string }>(ctx.gw, { cmd: "profile-stop" }, 60_000)).profile : null;
   const bg = meanOf(bgBefore, await background(ctx));
   if (r.accepted.length !== orders)
     throw new Error(`cost: ${r.accepted.length} of ${orders} accepted: ${JSON.stringify(r.answers)}`);
@@ -210,6 +218,7 @@ async function acceptedPhase(ctx: Ctx, orders: number, tag: string): Promise<Pha
     extra: {
       background: bg,
       grossUsPer: usPer(cpu, orders),
+      ...(profiled ? { gatewayCpuProfile: profiled } : {}),
       sellSeconds: round3(r.sellMs / 1000),
       drainAfterFloodMs: settledAt,
       groupSize: steps.groupSize,
@@ -269,7 +278,7 @@ export const cost: Measurement = {
       await Promise.all([ensureGatewayTopics(topics), ensureTopic(floorTopic, "TRANSACTION")]);
       const ctx = await start(cfg, env, children, shards);
       await acceptedPhase(ctx, WARMUP_ORDERS, "warm");
-      const accepted = await acceptedPhase(ctx, ORDERS, "a");
+      const accepted = await acceptedPhase(ctx, ORDERS, "a", PROFILE_DIR !== undefined);
       const rejected = await rejectedPhase(ctx, REJECTS);
       const rejectedRepeated = await rejectedPhase(ctx, REPEATED_REJECTS, REPEAT_POOL);
       const sizes = {
@@ -297,7 +306,10 @@ export const cost: Measurement = {
 /** The gateway (and with BENCH_E2E_SPLIT=1 its writer) on the server core, the flood client on the load core. */
 async function start(cfg: Config, env: Record<string, string>, children: TsChild[], shards: MysqlShards): Promise<Ctx> {
   const gwEnv = SPLIT ? { ...env, FLASHSALE__ROCKETMQ__CONSUMER__ENABLED: "false" } : env;
-  const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env: gwEnv });
+  const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), {
+    core: SERVER_CORE,
+    env: PROFILE_DIR ? { ...gwEnv, BENCH_PROFILE_DIR: PROFILE_DIR } : gwEnv,
+  });
   children.push(gw);
   const writer = SPLIT ? new TsChild(compiledScript("src/writer-main.ts"), { core: LOAD_CORE, env }) : null;
   if (writer) children.push(writer);
