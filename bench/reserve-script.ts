@@ -40,7 +40,7 @@ const POOL_FACTOR = 8;
 const GATEWAY_CONCURRENCY = 64;
 const REDIS_BENCHMARK_CLIENTS = 50;
 /** Pipeline depth of the reported, not headline, redis-benchmark run (the headline one is -P 1). */
-const PIPELINE = 16;
+export const PIPELINE = 16;
 
 /**
  * Bench set-up only: issues or deletes tokens `<base><12 digits>` for i in [from, to) server-side, since a
@@ -142,7 +142,7 @@ function redisBenchmark(args: string[]): Promise<{ rps: number; p50: number; p99
 }
 
 /** The loaded reserve script and what a redis-benchmark round needs to call it as the gateway does. */
-interface ScriptTarget {
+export interface ScriptTarget {
   cfg: Config;
   redis: Redis;
   keys: Keys;
@@ -150,8 +150,19 @@ interface ScriptTarget {
   numberOfKeys: number;
 }
 
-/** One redis-benchmark run of the gateway's call at pipeline depth `depth`, on a fresh shard, settled. */
-async function redisBenchmarkRound(
+/** The reserve script loaded into the Redis `redis` is connected to (the one cfg.redis.url names). */
+export async function scriptTarget(cfg: Config, redis: Redis): Promise<ScriptTarget> {
+  const keys = new Keys(cfg.redis.keyPrefix);
+  const { lua, numberOfKeys } = loadScripts().get("reserve")!;
+  const sha = (await redis.script("LOAD", lua)) as string;
+  return { cfg, redis, keys, sha, numberOfKeys };
+}
+
+/**
+ * One redis-benchmark run of the gateway's call at pipeline depth `depth`, on a fresh shard, settled; its
+ * `redisCpuPerCallUs` is the cost model's Redis floor per reservation at -P 16 (bench/cost.ts).
+ */
+export async function redisBenchmarkRound(
   { cfg, redis, keys, sha, numberOfKeys }: ScriptTarget,
   depth: number,
 ): Promise<Sample> {
@@ -207,14 +218,12 @@ export const reserveScript: Benchmark = {
     const cfg = benchConfig(env);
     if (cfg.redis.mode !== "standalone") throw new Error("reserve-script runs against standalone Redis");
     const redis = createRedis(cfg.redis) as Redis;
-    const keys = new Keys(cfg.redis.keyPrefix);
-    const { lua, numberOfKeys } = loadScripts().get("reserve")!;
-    const sha = (await redis.script("LOAD", lua)) as string;
+    const script = await scriptTarget(cfg, redis);
+    const { keys, sha } = script;
     let caller: TsChild | undefined;
     const gateway: Sample[] = [];
     const bench: Sample[] = [];
     const pipelined: Sample[] = [];
-    const script: ScriptTarget = { cfg, redis, keys, sha, numberOfKeys };
     try {
       caller = new TsChild(compiledScript("bench/clients/reserve-caller.ts"), { core: LOAD_CORE, env });
       for (let round = 0; round < ROUNDS; round++) {

@@ -9,6 +9,7 @@ import type { Benchmark, Measurement, Outcome, Side } from "./lib/benchmark.js";
 import { BENCH_TSCONFIG, pinningAvailable } from "./lib/proc.js";
 import { kilo } from "./lib/stats.js";
 import { admissionOverhead } from "./admission-overhead.js";
+import { cost } from "./cost.js";
 import { endToEnd } from "./end-to-end.js";
 import { memory } from "./memory.js";
 import { paymentCallbacks } from "./payment-callbacks.js";
@@ -40,7 +41,7 @@ const BENCHMARKS: Benchmark[] = [
   tokenIssue,
 ];
 // Sizes rather than rates: figures without a baseline ratio.
-const MEASUREMENTS: Measurement[] = [memory, powSolve];
+const MEASUREMENTS: Measurement[] = [memory, powSolve, cost];
 
 /**
  * Every benchmark measures the gateway as production runs it, compiled: this process (under tsx) only
@@ -49,7 +50,7 @@ const MEASUREMENTS: Measurement[] = [memory, powSolve];
  * current): src/ as `npm run build` emits it, and bench/servers and bench/clients beside it.
  */
 const GATEWAY_RUNTIME = "dist";
-/** `memory` runs the gateway's scripts and repositories in this process: it measures sizes, not speed. */
+/** `memory` runs the gateway's scripts and repositories in this process: it measures sizes, not speed (`cost` says "dist"). */
 const MEASUREMENT_RUNTIME = "tsx";
 
 function compile(): void {
@@ -154,7 +155,7 @@ async function runMeasurement(m: Measurement, dir: string): Promise<boolean> {
       timestamp: started.toISOString(),
       command: command(m.name),
       durationSeconds: (Date.now() - started.getTime()) / 1000,
-      gateway: MEASUREMENT_RUNTIME,
+      gateway: m.gateway ?? MEASUREMENT_RUNTIME,
       details: out.details,
       table: out.table,
       environment: environment(),

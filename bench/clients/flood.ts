@@ -38,6 +38,11 @@ export interface PrepareJob {
   tokens: "http" | "mint";
   /** Connections used to fetch tokens over HTTP. */
   tokenConnections: number;
+  /**
+   * Attempts cycle through this many buyers, each repeating their JWT and token (every cache hits; for a
+   * sold-out sale only: a buyer buys once). Unset: every attempt a buyer of its own.
+   */
+  pool?: number;
 }
 
 export interface FloodJob {
@@ -89,11 +94,15 @@ let prepared: Buyer[] = [];
 async function prepare(job: PrepareJob): Promise<{ prepared: number; ms: number }> {
   const t0 = performance.now();
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  const users = Array.from({ length: job.buyers }, (_, i) => `${job.userPrefix}${i}`);
-  const jwts = users.map((sub) => `Bearer ${signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp })}`);
+  const pool = job.pool ?? job.buyers;
+  const users = Array.from({ length: job.buyers }, (_, i) => `${job.userPrefix}${i % pool}`);
+  const signed = users.slice(0, pool).map((sub) => `Bearer ${signBuyerJwt(cfg.auth.userJwtSecret, { sub, exp })}`);
+  const jwts = users.map((_, i) => signed[i % pool]!);
   const tokens: string[] = new Array(job.buyers);
   if (job.tokens === "mint") {
-    users.forEach((u, i) => (tokens[i] = purchaseTokens.mint(job.saleId, u, Date.now() + 3_600_000)));
+    users.forEach(
+      (u, i) => (tokens[i] = i < pool ? purchaseTokens.mint(job.saleId, u, Date.now() + 3_600_000) : tokens[i % pool]!),
+    );
   } else {
     const conns = await Connection.openMany(job.port, job.tokenConnections);
     let next = 0;

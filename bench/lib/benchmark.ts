@@ -41,6 +41,8 @@ export interface Outcome {
 export interface Measurement {
   name: string;
   description: string;
+  /** Where the gateway it measures runs, for the result file: "dist" when it starts compiled servers (default "tsx"). */
+  gateway?: "dist" | "tsx";
   run(): Promise<{ details: Record<string, unknown>; table: string[] }>;
 }
 

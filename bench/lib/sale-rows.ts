@@ -21,19 +21,7 @@ export async function drainedRows(
   expected: number,
   timeoutMs: number,
 ): Promise<{ rows: RowSeen[]; drainMs: number }> {
-  const t0 = Date.now();
-  const count = async () => {
-    let n = 0;
-    for (const t of shards.allTables()) {
-      const [x] = await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [
-        saleId,
-      ]);
-      n += Number(x[0]!.n);
-    }
-    return n;
-  };
-  while ((await count()) < expected && Date.now() - t0 < timeoutMs) await sleep(50);
-  const drainMs = Date.now() - t0;
+  const drainMs = await awaitRows(shards, saleId, expected, timeoutMs);
   const rows: RowSeen[] = [];
   for (const t of shards.allTables()) {
     const [x] = await t.pool.query<RowDataPacket[]>(
@@ -43,6 +31,34 @@ export async function drainedRows(
     rows.push(...(x as RowSeen[]));
   }
   return { rows, drainMs };
+}
+
+/**
+ * Waits until `expected` orders of the sale are rows (or `timeoutMs` has passed), counting them every
+ * `everyMs`; answers how long that took.
+ */
+export async function awaitRows(
+  shards: MysqlShards,
+  saleId: string,
+  expected: number,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<number> {
+  const t0 = Date.now();
+  while ((await countRows(shards, saleId)) < expected && Date.now() - t0 < timeoutMs) await sleep(everyMs);
+  return Date.now() - t0;
+}
+
+/** The sale's order rows, over every shard and table. */
+export async function countRows(shards: MysqlShards, saleId: string): Promise<number> {
+  let n = 0;
+  for (const t of shards.allTables()) {
+    const [x] = await t.pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t.table}\` WHERE sale_id = ?`, [
+      saleId,
+    ]);
+    n += Number(x[0]!.n);
+  }
+  return n;
 }
 
 /** Units the rows hold. */

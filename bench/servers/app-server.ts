@@ -129,6 +129,9 @@ stdinMessages((msg: { cmd: string }) => {
       },
       (err: Error) => reply({ error: `profiler: ${err.message}` }),
     );
+  } else if (msg.cmd === "written") {
+    // Cheap to ask often (the cost bench polls it to end its window): no percentiles, no MySQL query.
+    reply({ written: app.writer.stats.written });
   } else if (msg.cmd === "reset") {
     steps.clear();
     reply({ reset: true });
