@@ -63,7 +63,7 @@ import { PIPELINE, redisBenchmarkRound, scriptTarget } from "./reserve-script.js
  * A process's floor is the sum of the floors of the steps it does per order (bench/lib/cost-model.ts).
  *
  * Knobs: BENCH_COST_ORDERS (20000), BENCH_COST_CONNECTIONS (1000), BENCH_COST_REJECTS (100000),
- * BENCH_E2E_SPLIT=1; BENCH_PROFILE=1 writes a V8 CPU profile of the gateway over the accepted phase (its
+ * BENCH_E2E_SPLIT=1; BENCH_PROFILE=1 writes a V8 CPU profile of the gateway over the accepted phase and the distinct rejects (its
  * file named in the result's details).
  */
 const ORDERS = Number(process.env.BENCH_COST_ORDERS ?? 20_000);
@@ -230,7 +230,7 @@ async function acceptedPhase(ctx: Ctx, orders: number, tag: string, profile = fa
 }
 
 /** Phase B: a sold-out sale (one unit, bought), then `attempts` attempts answered SOLD_OUT from the flag. */
-async function rejectedPhase(ctx: Ctx, attempts: number, pool?: number): Promise<Phase> {
+async function rejectedPhase(ctx: Ctx, attempts: number, pool?: number, profile = false): Promise<Phase> {
   const saleId = `cost-so-${rid()}`;
   expectStatus("cost: create sold-out sale", await ctx.api.putSale(saleId, { stock: 1, shards: 1 }), 201);
   await ctx.api.storefront("whale").placeOrder(saleId, { quantity: 1 });
@@ -238,7 +238,9 @@ async function rejectedPhase(ctx: Ctx, attempts: number, pool?: number): Promise
   await prepare(ctx, ctx.gwPort, saleId, attempts, `rej-${rid(2)}-`, pool);
   const bgBefore = await background(ctx);
   const sc0 = (await ask<{ shortCircuits: number }>(ctx.gw, { cmd: "stats" })).shortCircuits;
+  if (profile) await ask(ctx.gw, { cmd: "profile-start" });
   const { r, cpu } = await flood(ctx, ctx.gwPort, ctx.watched);
+  const profiled = profile ? (await ask<{ profile: string }>(ctx.gw, { cmd: "profile-stop" }, 60_000)).profile : null;
   const sc = (await ask<{ shortCircuits: number }>(ctx.gw, { cmd: "stats" })).shortCircuits - sc0;
   const bg = meanOf(bgBefore, await background(ctx));
   // A key whose SOLD_OUT came from Redis (the flag lapses every soldOut.ttlMs) is answered "replayed" after.
@@ -254,6 +256,7 @@ async function rejectedPhase(ctx: Ctx, attempts: number, pool?: number): Promise
       grossUsPer: usPer(cpu, attempts),
       answers: r.answers,
       answersFromFlag: sc,
+      ...(profiled ? { gatewayCpuProfile: profiled } : {}),
       perSec: Math.round(attempts / (r.totalMs / 1000)),
       coreBusy: cpu.coreBusy,
     },
@@ -279,7 +282,7 @@ export const cost: Measurement = {
       const ctx = await start(cfg, env, children, shards);
       await acceptedPhase(ctx, WARMUP_ORDERS, "warm");
       const accepted = await acceptedPhase(ctx, ORDERS, "a", PROFILE_DIR !== undefined);
-      const rejected = await rejectedPhase(ctx, REJECTS);
+      const rejected = await rejectedPhase(ctx, REJECTS, undefined, PROFILE_DIR !== undefined);
       const rejectedRepeated = await rejectedPhase(ctx, REPEATED_REJECTS, REPEAT_POOL);
       const sizes = {
         group: Math.max(1, Math.round((accepted.extra.groupSize as { p50: number } | undefined)?.p50 ?? 1)),
