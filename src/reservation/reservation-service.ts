@@ -145,7 +145,7 @@ export class ReservationService {
     for (let looks = 1, pulls = 0; ; looks++) {
       for (;;) {
         const out = await call(false);
-        if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
+        if (out.kind === "reserved") this.soldOut.noteReserved(sale.saleId, token, out.replayed);
         if (out.kind === "state_lost") await this.onStateLost?.(sale.saleId);
         if (out.kind !== "shard_empty") return out;
         emptyAt = performance.now();
@@ -166,7 +166,7 @@ export class ReservationService {
       await sleep(LOOK_AGAIN_MS * looks);
     }
     const out = await call(true);
-    if (out.kind === "reserved") this.soldOut.noteAccepted(sale.saleId, token);
+    if (out.kind === "reserved") this.soldOut.noteReserved(sale.saleId, token, out.replayed);
     // The look taken just before decides the flag too: every shard empty and nothing in transit.
     if (out.kind === "sold_out" && !out.replayed && look.inTransit === 0 && look.stocks.every((s) => s <= 0))
       await this.noteSoldOut(sale);

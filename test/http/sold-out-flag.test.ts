@@ -133,3 +133,50 @@ describe("local sold-out flag", () => {
     }
   });
 });
+
+// The flag's TTL lapsing under a flood: one attempt re-checks in Redis, the rest are answered meanwhile.
+describe("local sold-out flag past its TTL", () => {
+  let g: { gw: GatewayProcess; api: Api };
+  const TTL_MS = 400;
+
+  beforeAll(async () => {
+    g = await startGateway(testConfig("standalone", { soldOut: { ttlMs: TTL_MS } }));
+  });
+  afterAll(() => g?.gw.close());
+
+  it("sends one attempt to Redis when the flag lapses, and a unit back without a message sells to it", async () => {
+    const saleId = `sl${rid()}`;
+    await g.api.putSale(saleId, { stock: 1, perUserLimit: 1, shards: 1 });
+    expect((await g.api.order(saleId, "first", await g.api.token(saleId, "first"))).status).toBe(202);
+    const late = await g.api.order(saleId, "late", await g.api.token(saleId, "late"));
+    expect(late.body.error.code).toBe("SOLD_OUT");
+    const minter = new PurchaseTokens(g.gw.config.auth.userJwtSecret);
+    const attempt = (u: string) => g.api.order(saleId, u, minter.mint(saleId, u, Date.now() + 600_000));
+
+    // Lapsed: 300 attempts, 32 at a time. Each used to go to Redis until one of them set the flag again.
+    await new Promise((r) => setTimeout(r, TTL_MS + 50));
+    const sc0 = g.gw.soldOut.shortCircuits;
+    const flood = await pool(
+      Array.from({ length: 300 }, (_, i) => `f${i}`),
+      32,
+      attempt,
+    );
+    expect(flood.every((r) => r.status === 409 && r.body.error.code === "SOLD_OUT")).toBe(true);
+    // One re-check per 400 ms at most (a slow machine may need a second): the rest from the flag.
+    expect(g.gw.soldOut.shortCircuits - sc0).toBeGreaterThanOrEqual(295);
+
+    // A unit comes back and its message is lost (the stock key raised directly, nothing published): the
+    // flag answers SOLD_OUT until it lapses, then the re-checking attempt buys the unit, and the flag is gone.
+    await g.gw.redis.incrby(g.gw.keys.shard(saleId, 0).stock, 1);
+    expect((await attempt("before-lapse")).body.error.code).toBe("SOLD_OUT");
+    await new Promise((r) => setTimeout(r, TTL_MS + 50));
+    const back = await attempt("after-lapse");
+    expect(back.status).toBe(202);
+    expect(g.gw.soldOut.isSoldOut(saleId)).toBe(false);
+    const sc1 = g.gw.soldOut.shortCircuits;
+    expect((await attempt("next")).body.error.code).toBe("SOLD_OUT");
+    // That SOLD_OUT came from Redis (the flag was cleared), and set the flag again.
+    expect(g.gw.soldOut.shortCircuits).toBe(sc1);
+    expect(g.gw.soldOut.isSoldOut(saleId)).toBe(true);
+  });
+});
