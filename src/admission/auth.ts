@@ -58,6 +58,23 @@ function decodeJson(part: string): Record<string, unknown> | null {
   }
 }
 
+/** Parsed JWT headers by their text: one issuer's tokens share a header or a few (one per `kid`). */
+const headers = new Map<string, Record<string, unknown> | null>();
+const HEADERS_KEPT = 64;
+
+/** decodeJson of a header, remembered: the header is the same text in almost every token of a flood. */
+function decodeHeader(part: string): Record<string, unknown> | null {
+  let h = headers.get(part);
+  if (h === undefined) {
+    // Parsed afresh at most once per distinct header until the map fills; a flood of made-up headers only
+    // clears it now and then.
+    if (headers.size >= HEADERS_KEPT) headers.clear();
+    h = decodeJson(part);
+    if (part.length <= 512) headers.set(part, h);
+  }
+  return h;
+}
+
 interface Verified {
   authorization: string;
   userId: string;
@@ -198,7 +215,7 @@ export class BuyerAuth {
     const parts = jwt.split(".");
     if (parts.length !== 3) throw unauthenticated("malformed token");
     const [h, p, s] = parts as [string, string, string];
-    const header = decodeJson(h);
+    const header = decodeHeader(h);
     if (!header || !typOk(header.typ) || header.crit !== undefined) throw unauthenticated("malformed token header");
     const alg = header.alg;
     if (alg === "HS256" && this.hs256) {

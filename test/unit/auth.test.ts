@@ -68,6 +68,19 @@ describe("buyer JWT", () => {
     }
   });
 
+  it("a header seen before is judged the same again: accepted with other claims, refused every time when bad", () => {
+    const a = auth();
+    for (let i = 0; i < 3; i++) {
+      expect(a.userId(`Bearer ${signBuyerJwt(SECRET, { sub: `u-${i}`, exp })}`, now)).toBe(`u-${i}`);
+      // A duplicate alg (strict parsing), typ of another kind, crit: refused on each sight, not only the first.
+      const dup = Buffer.from('{"alg":"HS256","alg":"none"}').toString("base64url");
+      const p = b64({ sub: "u", exp });
+      const mac = (h: string) => createHmac("sha256", SECRET).update(`${h}.${p}`).digest("base64url");
+      for (const h of [dup, b64({ alg: "HS256", typ: "JWE" }), b64({ alg: "HS256", crit: ["x"] })])
+        expect(code(() => a.userId(`Bearer ${h}.${p}.${mac(h)}`, now))).toBe("UNAUTHENTICATED");
+    }
+  });
+
   it("allows a little clock skew on exp and nbf", () => {
     expect(auth().userId(`Bearer ${signBuyerJwt(SECRET, { sub: "u", exp: Math.floor(now / 1000) - 10 })}`, now)).toBe(
       "u",
