@@ -1,4 +1,3 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config/schema.js";
 import { ApiError } from "../errors.js";
 import type { Cell, Metrics } from "../observability/metrics.js";
@@ -7,10 +6,9 @@ import { FixedWindowLimiter } from "./fixed-window-limiter.js";
 
 type LimiterConfig = Config["admission"]["rateLimits"]["ip"];
 export type LimiterName = "ip" | "buyer" | "sale" | "token_issue" | "queue_join_buyer" | "queue_join_ip";
-/** The limiters behind a promise (rate-limiter-flexible); token issuance is counted synchronously, joins in Redis. */
+/** The limiters of the request path, counted synchronously in memory; joins are counted in Redis. */
 type GateName = Exclude<LimiterName, "token_issue" | "queue_join_buyer" | "queue_join_ip">;
 
-const NOOP = () => {};
 /** Resolved client keys kept (a pure function of peer and X-Forwarded-For); the map is emptied when full. */
 const MAX_CACHED_ADDRESSES = 50_000;
 
@@ -39,53 +37,49 @@ function refusal(name: LimiterName, msBeforeNext: number): ApiError {
   });
 }
 
-/** One limiter as the request path sees it: consume a point or fail with 429 RATE_LIMITED and Retry-After. */
+/** One limiter as the request path sees it: take a point, or 429 RATE_LIMITED with Retry-After. */
 class Gate {
   private readonly limited: Cell;
-  private readonly failedOpen: Cell;
 
   constructor(
     readonly name: LimiterName,
-    private readonly limiter: RateLimiterAbstract,
-    metrics: { limited: Cell; failedOpen: Cell },
+    private readonly limiter: FixedWindowLimiter,
+    metrics: { limited: Cell },
   ) {
     this.limited = metrics.limited;
-    this.failedOpen = metrics.failedOpen;
   }
 
-  consume(key: string): Promise<void> {
-    return this.limiter.consume(key).then(NOOP, this.reject);
+  /** Takes a point for `key`: null within the limit, else the refusal (counted, not thrown). */
+  take(key: string): ApiError | null {
+    const msBeforeNext = this.limiter.consume("", key);
+    if (msBeforeNext === 0) return null;
+    this.limited.n++;
+    return refusal(this.name, msBeforeNext);
   }
 
-  private readonly reject = (r: unknown): void => {
-    if (r instanceof RateLimiterRes) {
-      this.limited.n++;
-      throw refusal(this.name, r.msBeforeNext);
-    }
-    // The limiter itself failed: a broken limiter must not refuse buyers.
-    this.failedOpen.n++;
-  };
+  consume(key: string): void {
+    const refused = this.take(key);
+    if (refused) throw refused;
+  }
 }
 
-function memoryLimiter(cfg: LimiterConfig): RateLimiterMemory {
-  // No key prefix: each limiter has its own store, and the prefix would cost a string concat per request.
-  return new RateLimiterMemory({
-    keyPrefix: "",
+function memoryLimiter(cfg: LimiterConfig): FixedWindowLimiter {
+  return new FixedWindowLimiter({
     points: cfg.points,
-    duration: cfg.durationSeconds,
-    blockDuration: cfg.blockSeconds,
+    durationSeconds: cfg.durationSeconds,
+    blockSeconds: cfg.blockSeconds,
   });
 }
 
 /**
- * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale (RateLimiterMemory) and
- * token issuance per buyer and sale (FixedWindowLimiter, the same counting without a promise) are local to
- * the process: the hot path never pays a Redis round trip for them, and the limits are per process (a
+ * The gateway's rate limits (docs/admission.md). Per client IP, per buyer, per sale and token issuance per
+ * buyer and sale (FixedWindowLimiter: rate-limiter-flexible's RateLimiterMemory counting, verdict for
+ * verdict, without a promise, a timer or an object per key) are local to the process: the hot path never pays a Redis round trip for them, and the limits are per process (a
  * signed token costs no Redis record, and the reserve script holds the per-buyer limit). Waiting-room joins
  * per buyer and per address are cluster-wide (a buyer, or a bot farm behind one address, could otherwise
  * spread its attempts over every gateway): the join script counts them in the room's own slot, in the
  * join's one Redis call (queueJoin gives it what to count, and queueJoinRefused renders its refusal). Each
- * check returns undefined when no limit applies, so a disabled limiter costs nothing, not even a promise.
+ * check throws its 429 synchronously, and costs nothing when limits are off.
  */
 export class RateLimits {
   private readonly gates: Record<GateName, Gate> | null;
@@ -135,15 +129,15 @@ export class RateLimits {
   }
 
   /** Per client address (IPv6 by /64; see ClientIpResolver for when X-Forwarded-For is believed); exempt addresses are not limited. */
-  ip(remoteIp: string, forwardedFor: string): Promise<void> | undefined {
-    if (!this.gates) return undefined;
+  ip(remoteIp: string, forwardedFor: string): void {
+    if (!this.gates) return;
     const key = this.clientKey(remoteIp, forwardedFor);
-    return key === null ? undefined : this.gates.ip.consume(key);
+    if (key !== null) this.gates.ip.consume(key);
   }
 
   /** ip() for a request; its peer address is read only when limits are on (reading it costs a syscall). */
-  ipOf(req: { readonly remoteIp: string; readonly forwardedFor: string }): Promise<void> | undefined {
-    return this.gates ? this.ip(req.remoteIp, req.forwardedFor) : undefined;
+  ipOf(req: { readonly remoteIp: string; readonly forwardedFor: string }): void {
+    if (this.gates) this.ip(req.remoteIp, req.forwardedFor);
   }
 
   private clientKey(remoteIp: string, forwardedFor: string): string | null {
@@ -159,13 +153,19 @@ export class RateLimits {
   }
 
   /** Per authenticated buyer, over every buyer endpoint. */
-  buyer(userId: string): Promise<void> | undefined {
-    return this.gates?.buyer.consume(userId);
+  buyer(userId: string): void {
+    this.gates?.buyer.consume(userId);
   }
 
-  /** Per sale: order attempts that would reach Redis (the sold-out flag's answers are not counted). */
-  sale(saleId: string): Promise<void> | undefined {
-    return this.gates?.sale.consume(saleId);
+  /**
+   * An order attempt that would reach Redis (the sold-out flag's answers are not counted): a point per buyer
+   * and per sale, both taken whatever the verdicts, then the buyer's refusal or else the sale's thrown.
+   */
+  orderAttempt(userId: string, saleId: string): void {
+    if (!this.gates) return;
+    const buyer = this.gates.buyer.take(userId);
+    const sale = this.gates.sale.take(saleId);
+    if (buyer ?? sale) throw buyer ?? sale;
   }
 
   /**

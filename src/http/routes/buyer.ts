@@ -119,8 +119,7 @@ export class BuyerRoutes {
 
   private async tokenFor(req: Req): Promise<HttpReply> {
     const userId = await buyerOf(this.deps.auth, req);
-    const buyerGate = this.deps.limits.buyer(userId);
-    if (buyerGate) await buyerGate;
+    this.deps.limits.buyer(userId);
     const saleId = saleIdParam(req.params[0]!);
     jsonObject(req.body, req.contentType, NO_FIELDS);
     const sale = await this.sale(saleId);
@@ -181,12 +180,8 @@ export class BuyerRoutes {
     // From here on the attempt reaches Redis (and RocketMQ): refuse now, before a message is sent or stock moves.
     this.deps.breakers.redis.forBuyer(sale, userId).ensureClosed();
     this.deps.breakers.rocketmq.ensureClosed();
-    const buyerGate = this.deps.limits.buyer(userId);
-    const saleGate = this.deps.limits.sale(sale.saleId);
-    const attempt = { sale, userId, token, tokenExpiresAt, quantity };
-    if (!buyerGate && !saleGate) return this.reserve(attempt, req);
-    // Both points are taken now (the in-memory limiters count synchronously); both verdicts are awaited.
-    return Promise.all([buyerGate, saleGate]).then(() => this.reserve(attempt, req));
+    this.deps.limits.orderAttempt(userId, sale.saleId);
+    return this.reserve({ sale, userId, token, tokenExpiresAt, quantity }, req);
   }
 
   /** `req`: the request's X-Request-Id and traceparent go into the order message. */

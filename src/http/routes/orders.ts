@@ -47,8 +47,7 @@ export class OrderRoutes {
   private async cancelOrder(req: Req): Promise<HttpReply> {
     const { auth, limits, breakers, lifecycle } = this.deps;
     const userId = await buyerOf(auth, req);
-    const buyerGate = limits.buyer(userId);
-    if (buyerGate) await buyerGate;
+    limits.buyer(userId);
     const orderId = this.orderIdParam(req);
     jsonObject(req.body, req.contentType, NO_FIELDS);
     // Another buyer's order is indistinguishable from a missing one.
@@ -63,8 +62,7 @@ export class OrderRoutes {
   private async status(req: Req): Promise<HttpReply> {
     const { auth, limits, breakers, repo, lifecycle } = this.deps;
     const userId = await buyerOf(auth, req);
-    const buyerGate = limits.buyer(userId);
-    if (buyerGate) await buyerGate;
+    limits.buyer(userId);
     const orderId = this.orderIdParam(req);
     const order = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
     const row = order.row ?? (needsRow(order) ? await breakers.mysql.run(() => repo.getOrder(userId, orderId)) : null);
