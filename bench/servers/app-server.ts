@@ -103,8 +103,8 @@ app.writer.onPersisted = (order) => {
   deliveredAt.delete(order.orderId);
 };
 
-// BENCH_PROFILE_DIR: {"cmd":"profile-start"} / {"cmd":"profile-stop"} take a V8 CPU profile of just that
-// window (the selling phase of one round) and write it there.
+// BENCH_PROFILE_DIR: {"cmd":"profile-start"} / {"cmd":"profile-stop","name"?} take a V8 CPU profile of just
+// that window (the selling phase of one round, say) and write it there as <name>-<time>.cpuprofile.
 const profileDir = process.env.BENCH_PROFILE_DIR;
 const inspector = profileDir ? new Session() : null;
 inspector?.connect();
@@ -112,7 +112,7 @@ const post = (method: string) =>
   new Promise<any>((ok, fail) => inspector!.post(method, (err, res) => (err ? fail(err) : ok(res))));
 
 reply({ port: app.port, opsPort: app.opsPort });
-stdinMessages((msg: { cmd: string }) => {
+stdinMessages((msg: { cmd: string; name?: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
     void post("Profiler.enable")
       .then(() => post("Profiler.start"))
@@ -123,12 +123,15 @@ stdinMessages((msg: { cmd: string }) => {
   } else if (msg.cmd === "profile-stop" && inspector) {
     void post("Profiler.stop").then(
       (r: { profile: unknown }) => {
-        const file = join(profileDir!, `selling-${Date.now()}.cpuprofile`);
+        const file = join(profileDir!, `${msg.name ?? "selling"}-${Date.now()}.cpuprofile`);
         writeFileSync(file, JSON.stringify(r.profile));
         reply({ profile: file });
       },
       (err: Error) => reply({ error: `profiler: ${err.message}` }),
     );
+  } else if (msg.cmd === "relay") {
+    // Cheap enough to poll while a sample's CPU is counted: no percentiles.
+    reply({ published: app.relay.stats.published });
   } else if (msg.cmd === "reset") {
     steps.clear();
     reply({ reset: true });
@@ -141,6 +144,7 @@ stdinMessages((msg: { cmd: string }) => {
       writer: app.writer.stats,
       timers: app.timers.stats,
       relay: app.relay.stats,
+      paymentBatches: app.lifecycle.transitions.batchStats(),
       shortCircuits: app.soldOut.shortCircuits,
     });
   }
