@@ -15,7 +15,8 @@ import { gatewayProfile } from "./reject-path.js";
 // 3000 callbacks a round: a sample lasts about 2 s at the gateway's ~1,500 callbacks/s (ticks of 10 ms).
 const ORDERS = Number(process.env.BENCH_PAY_ORDERS ?? 6000);
 const CONNECTIONS = 64;
-const ROUNDS = 2;
+/** Rounds of reads then payments, each over its own ORDERS / ROUNDS orders (the first warms the JIT up). */
+const ROUNDS = Number(process.env.BENCH_PAY_ROUNDS ?? 2);
 const TIMER_MESSAGES = 2000;
 
 /**

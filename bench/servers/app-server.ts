@@ -104,29 +104,45 @@ app.writer.onPersisted = (order) => {
 };
 
 // BENCH_PROFILE_DIR: {"cmd":"profile-start"} / {"cmd":"profile-stop","name"?} take a V8 CPU profile of just
-// that window (the selling phase of one round, say) and write it there as <name>-<time>.cpuprofile.
+// that window (the selling phase of one round, say) and write it there as <name>-<time>.cpuprofile; with
+// BENCH_PROFILE_HEAP=1 also a sampling heap profile of what was allocated (<name>-<time>.heapprofile).
 const profileDir = process.env.BENCH_PROFILE_DIR;
+const heap = Boolean(process.env.BENCH_PROFILE_HEAP);
 const inspector = profileDir ? new Session() : null;
 inspector?.connect();
-const post = (method: string) =>
-  new Promise<any>((ok, fail) => inspector!.post(method, (err, res) => (err ? fail(err) : ok(res))));
+const post = (method: string, params?: object) =>
+  new Promise<any>((ok, fail) => inspector!.post(method, params, (err, res) => (err ? fail(err) : ok(res))));
+
+async function startProfiles(): Promise<void> {
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  // Every sample kept (includeObjectsCollectedByMajorGC/MinorGC): GC pressure is what is looked for.
+  if (heap)
+    await post("HeapProfiler.startSampling", {
+      samplingInterval: 8192,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+}
+
+async function stopProfiles(name: string): Promise<string> {
+  const base = join(profileDir!, `${name}-${Date.now()}`);
+  const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+  writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+  if (heap) writeFileSync(`${base}.heapprofile`, JSON.stringify((await post("HeapProfiler.stopSampling")).profile));
+  return `${base}.cpuprofile`;
+}
 
 reply({ port: app.port, opsPort: app.opsPort });
 stdinMessages((msg: { cmd: string; name?: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
-    void post("Profiler.enable")
-      .then(() => post("Profiler.start"))
-      .then(
-        () => reply({ profiling: true }),
-        (err: Error) => reply({ error: `profiler: ${err.message}` }),
-      );
+    void startProfiles().then(
+      () => reply({ profiling: true }),
+      (err: Error) => reply({ error: `profiler: ${err.message}` }),
+    );
   } else if (msg.cmd === "profile-stop" && inspector) {
-    void post("Profiler.stop").then(
-      (r: { profile: unknown }) => {
-        const file = join(profileDir!, `${msg.name ?? "selling"}-${Date.now()}.cpuprofile`);
-        writeFileSync(file, JSON.stringify(r.profile));
-        reply({ profile: file });
-      },
+    void stopProfiles(msg.name ?? "selling").then(
+      (file) => reply({ profile: file }),
       (err: Error) => reply({ error: `profiler: ${err.message}` }),
     );
   } else if (msg.cmd === "relay") {
