@@ -28,7 +28,8 @@ const TIMER_MESSAGES = 2000;
  *
  * A sample's server CPU runs until the outbox relay has published the round's events (ORDER_PAID), so a
  * payment's figure includes its event and no read sample pays for the events of the payments before it;
- * it is split per request into user and system time and the main (JavaScript) thread's share.
+ * it is split per request into user and system time and the main (JavaScript) thread's share, beside the
+ * main thread's GC pauses per request.
  * BENCH_PROFILE=1: the gateway writes a V8 CPU profile of its whole life (--cpu-prof) and one of each
  * sample's window (`reads-*` and `payments-*`) into a temporary folder named in the result.
  */
@@ -147,6 +148,7 @@ function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Wat
   return async (job, name, events) => {
     await outboxDrained(gw, events.before);
     if (profile) await ask(gw, { cmd: "profile-start" });
+    const gc0 = await ask<{ ms: number; pauses: number }>(gw, { cmd: "gc" });
     const cpu0 = cpuSplit(gw.pid);
     client.send(job);
     await client.next<{ phase: string }>();
@@ -155,6 +157,7 @@ function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Wat
     await outboxDrained(gw, events.after);
     const drainMs = performance.now() - t;
     const cpu1 = cpuSplit(gw.pid);
+    const gc1 = await ask<{ ms: number; pauses: number }>(gw, { cmd: "gc" });
     if (profile) await within(ask(gw, { cmd: "profile-stop", name }), 30_000, "profile");
     if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
     const us = (s: number) => Math.round((s * 1e6) / r.requests);
@@ -173,6 +176,9 @@ function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Wat
         otherThreads: us(user + system - main),
       },
       outboxDrainMs: Math.round(drainMs),
+      // Main-thread GC pauses (perf_hooks "gc" entries) over the same span, per request, and how many.
+      gcUsPerRequest: us((gc1.ms - gc0.ms) / 1000),
+      gcPauses: gc1.pauses - gc0.pauses,
       clientCpuUsPerRequest: r.clientCpuUsPerRequest,
       statusCounts: r.statusCounts,
     };

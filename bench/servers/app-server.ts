@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
+import { PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import type { Producer } from "rocketmq-client-nodejs";
 import { GatewayProcess } from "../../src/gateway-process.js";
@@ -133,6 +134,15 @@ async function stopProfiles(name: string): Promise<string> {
   return `${base}.cpuprofile`;
 }
 
+// Garbage collection on the main thread so far (pauses and their total, ms): {"cmd":"gc"} answers it.
+const gc = { ms: 0, pauses: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.ms += e.duration;
+    gc.pauses++;
+  }
+}).observe({ entryTypes: ["gc"] });
+
 reply({ port: app.port, opsPort: app.opsPort });
 stdinMessages((msg: { cmd: string; name?: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
@@ -145,6 +155,8 @@ stdinMessages((msg: { cmd: string; name?: string }) => {
       (file) => reply({ profile: file }),
       (err: Error) => reply({ error: `profiler: ${err.message}` }),
     );
+  } else if (msg.cmd === "gc") {
+    reply(gc);
   } else if (msg.cmd === "relay") {
     // Cheap enough to poll while a sample's CPU is counted: no percentiles.
     reply({ published: app.relay.stats.published });
