@@ -52,7 +52,8 @@ export const paymentCallbacks: Benchmark = {
       const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), {
         core: SERVER_CORE,
         env: profileDir ? { ...env, BENCH_PROFILE_DIR: profileDir } : env,
-        nodeArgs,
+        // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway alone (a heap size, --trace-gc), space-separated.
+        nodeArgs: [...nodeArgs, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean)],
       });
       children.push(gw);
       const { port, opsPort } = await gw.next<{ port: number; opsPort: number }>();
@@ -128,6 +129,9 @@ async function placeOrders(api: ApiClient, saleId: string): Promise<Paid[]> {
   return orders;
 }
 
+/** The app-server's main-thread GC so far: all pauses, and the mark-compacts among them (ms, count). */
+type GcSoFar = { ms: number; pauses: number; majorMs: number; majorPauses: number };
+
 /** Events the gateway's outbox relay has published so far. */
 const published = async (gw: TsChild) => (await ask<{ published: number }>(gw, { cmd: "relay" })).published;
 
@@ -148,7 +152,7 @@ function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Wat
   return async (job, name, events) => {
     await outboxDrained(gw, events.before);
     if (profile) await ask(gw, { cmd: "profile-start" });
-    const gc0 = await ask<{ ms: number; pauses: number }>(gw, { cmd: "gc" });
+    const gc0 = await ask<GcSoFar>(gw, { cmd: "gc" });
     const cpu0 = cpuSplit(gw.pid);
     client.send(job);
     await client.next<{ phase: string }>();
@@ -157,7 +161,7 @@ function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Wat
     await outboxDrained(gw, events.after);
     const drainMs = performance.now() - t;
     const cpu1 = cpuSplit(gw.pid);
-    const gc1 = await ask<{ ms: number; pauses: number }>(gw, { cmd: "gc" });
+    const gc1 = await ask<GcSoFar>(gw, { cmd: "gc" });
     if (profile) await within(ask(gw, { cmd: "profile-stop", name }), 30_000, "profile");
     if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
     const us = (s: number) => Math.round((s * 1e6) / r.requests);
@@ -179,6 +183,8 @@ function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Wat
       // Main-thread GC pauses (perf_hooks "gc" entries) over the same span, per request, and how many.
       gcUsPerRequest: us((gc1.ms - gc0.ms) / 1000),
       gcPauses: gc1.pauses - gc0.pauses,
+      gcMajorUsPerRequest: us((gc1.majorMs - gc0.majorMs) / 1000),
+      gcMajorPauses: gc1.majorPauses - gc0.majorPauses,
       clientCpuUsPerRequest: r.clientCpuUsPerRequest,
       statusCounts: r.statusCounts,
     };

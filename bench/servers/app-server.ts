@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
-import { PerformanceObserver } from "node:perf_hooks";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import type { Producer } from "rocketmq-client-nodejs";
 import { GatewayProcess } from "../../src/gateway-process.js";
@@ -117,12 +117,13 @@ const post = (method: string, params?: object) =>
 async function startProfiles(): Promise<void> {
   await post("Profiler.enable");
   await post("Profiler.start");
-  // Every sample kept (includeObjectsCollectedByMajorGC/MinorGC): GC pressure is what is looked for.
+  // Every sample kept: GC pressure is what is looked for. BENCH_PROFILE_HEAP=survivors leaves out what a
+  // scavenge collected: what outlived the young generation (promoted, then left to mark-compact).
   if (heap)
     await post("HeapProfiler.startSampling", {
       samplingInterval: 8192,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: process.env.BENCH_PROFILE_HEAP !== "survivors",
     });
 }
 
@@ -135,11 +136,16 @@ async function stopProfiles(name: string): Promise<string> {
 }
 
 // Garbage collection on the main thread so far (pauses and their total, ms): {"cmd":"gc"} answers it.
-const gc = { ms: 0, pauses: 0 };
+const gc = { ms: 0, pauses: 0, majorMs: 0, majorPauses: 0 };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gc.ms += e.duration;
     gc.pauses++;
+    // Mark-compact (NODE_PERFORMANCE_GC_MAJOR): the old generation, filled by what outlived scavenges.
+    if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.majorMs += e.duration;
+      gc.majorPauses++;
+    }
   }
 }).observe({ entryTypes: ["gc"] });
 
