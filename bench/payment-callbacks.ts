@@ -9,11 +9,14 @@ import { side, type Benchmark, type Sample } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 import type { Config } from "../src/config/schema.js";
 import { pidListeningOn } from "../stack/proc.js";
-import { compiledScript, cpuSeconds, LOAD_CORE, SERVER_CORE, TsChild } from "./lib/proc.js";
+import { ask, compiledScript, cpuSeconds, cpuSplit, LOAD_CORE, SERVER_CORE, TsChild, within } from "./lib/proc.js";
+import { gatewayProfile } from "./reject-path.js";
 
-const ORDERS = Number(process.env.BENCH_PAY_ORDERS ?? 4000);
+// 3000 callbacks a round: a sample lasts about 2 s at the gateway's ~1,500 callbacks/s (ticks of 10 ms).
+const ORDERS = Number(process.env.BENCH_PAY_ORDERS ?? 6000);
 const CONNECTIONS = 64;
-const ROUNDS = 2;
+/** Rounds of reads then payments, each over its own ORDERS / ROUNDS orders (the first warms the JIT up). */
+const ROUNDS = Number(process.env.BENCH_PAY_ROUNDS ?? 2);
 const TIMER_MESSAGES = 2000;
 
 /**
@@ -22,6 +25,13 @@ const TIMER_MESSAGES = 2000;
  * from a client process on the other core. Baseline, in the same run: GET /v1/orders/{id} of the same
  * orders (a ledger read and a MySQL primary-key read), so the ratio says what a payment costs beyond
  * finding its order. Also measured: what a payment-timeout timer message costs the broker and the sender.
+ *
+ * A sample's server CPU runs until the outbox relay has published the round's events (ORDER_PAID), so a
+ * payment's figure includes its event and no read sample pays for the events of the payments before it;
+ * it is split per request into user and system time and the main (JavaScript) thread's share, beside the
+ * main thread's GC pauses per request.
+ * BENCH_PROFILE=1: the gateway writes a V8 CPU profile of its whole life (--cpu-prof) and one of each
+ * sample's window (`reads-*` and `payments-*`) into a temporary folder named in the result.
  */
 export const paymentCallbacks: Benchmark = {
   name: "payment-callbacks",
@@ -38,7 +48,13 @@ export const paymentCallbacks: Benchmark = {
     const root = await mysql.createConnection(rootConnection(cfg));
     try {
       await ensureGatewayTopics(topics);
-      const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), { core: SERVER_CORE, env });
+      const { dir: profileDir, nodeArgs } = gatewayProfile("payment-cpu-prof-");
+      const gw = new TsChild(compiledScript("bench/servers/app-server.ts"), {
+        core: SERVER_CORE,
+        env: profileDir ? { ...env, BENCH_PROFILE_DIR: profileDir } : env,
+        // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway alone (a heap size, --trace-gc), space-separated.
+        nodeArgs: [...nodeArgs, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean)],
+      });
       children.push(gw);
       const { port, opsPort } = await gw.next<{ port: number; opsPort: number }>();
       const client = new TsChild(compiledScript("bench/clients/request-list.ts"), { core: LOAD_CORE, env });
@@ -50,7 +66,7 @@ export const paymentCallbacks: Benchmark = {
       );
       const saleId = `pay-${id}`;
       const orders = await placeOrders(api, saleId);
-      const watch = requestListWatcher(client, gw.pid);
+      const watch = requestListWatcher(client, gw, profileDir !== undefined);
       const { candidate, baseline, per } = await measureRounds(watch, api, port, orders);
       const stats = (await api.stats(saleId)).body;
       if (stats.paid !== ROUNDS * per || stats.drift !== 0)
@@ -68,6 +84,7 @@ export const paymentCallbacks: Benchmark = {
           connections: CONNECTIONS,
           rounds: ROUNDS,
           gatewayStats: gwStats,
+          ...(profileDir ? { profileDir } : {}),
           timerMessage: timerMessageDetails(timer, gwStats),
         },
       };
@@ -86,7 +103,8 @@ type GatewayStats = {
   relay: { published: number };
 };
 type Paid = { user: string; orderId: string };
-type Watch = (job: RequestListJob) => Promise<Sample>;
+/** Samples a request list; `events`: what the relay has published in all before it starts and when it is done. */
+type Watch = (job: RequestListJob, name: string, events: { before: number; after: number }) => Promise<Sample>;
 
 /** Creates the sale and buys one order per payer through the storefront client; waits until MySQL has them all. */
 async function placeOrders(api: ApiClient, saleId: string): Promise<Paid[]> {
@@ -111,22 +129,62 @@ async function placeOrders(api: ApiClient, saleId: string): Promise<Paid[]> {
   return orders;
 }
 
-/** Runs a request list in the client process and samples it, with the gateway's CPU over the same span. */
-function requestListWatcher(client: TsChild, gwPid: number): Watch {
-  return async (job) => {
-    const cpu0 = cpuSeconds(gwPid);
+/** The app-server's main-thread GC so far: all pauses, and the mark-compacts among them (ms, count). */
+type GcSoFar = { ms: number; pauses: number; majorMs: number; majorPauses: number };
+
+/** Events the gateway's outbox relay has published so far. */
+const published = async (gw: TsChild) => (await ask<{ published: number }>(gw, { cmd: "relay" })).published;
+
+/** Waits until the relay has published at least `events` events in all. */
+async function outboxDrained(gw: TsChild, events: number): Promise<void> {
+  const until = performance.now() + 60_000;
+  while ((await published(gw)) < events) {
+    if (performance.now() > until) throw new Error(`payment-callbacks: the relay did not publish ${events} events`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Runs a request list in the client process and samples it, with the gateway's CPU over the same span and
+ * on until its relay has published `events` events in all (the sample's own, and nothing after them).
+ */
+function requestListWatcher(client: TsChild, gw: TsChild, profile: boolean): Watch {
+  return async (job, name, events) => {
+    await outboxDrained(gw, events.before);
+    if (profile) await ask(gw, { cmd: "profile-start" });
+    const gc0 = await ask<GcSoFar>(gw, { cmd: "gc" });
+    const cpu0 = cpuSplit(gw.pid);
     client.send(job);
     await client.next<{ phase: string }>();
     const r = await client.next<RequestListResult>();
-    const serverCpu = cpuSeconds(gwPid) - cpu0;
+    const t = performance.now();
+    await outboxDrained(gw, events.after);
+    const drainMs = performance.now() - t;
+    const cpu1 = cpuSplit(gw.pid);
+    const gc1 = await ask<GcSoFar>(gw, { cmd: "gc" });
+    if (profile) await within(ask(gw, { cmd: "profile-stop", name }), 30_000, "profile");
     if (r.errors > 0) throw new Error(`payment-callbacks: ${r.errors} transport errors`);
+    const us = (s: number) => Math.round((s * 1e6) / r.requests);
+    const [user, system, main] = [cpu1.user - cpu0.user, cpu1.system - cpu0.system, cpu1.mainThread - cpu0.mainThread];
     return {
       opsPerSec: r.rps,
       ops: r.requests,
       seconds: r.seconds,
       latencyMs: r.latencyMs,
-      serverBusy: serverCpu / r.seconds,
-      serverCpuUsPerRequest: (serverCpu * 1e6) / r.requests,
+      serverBusy: (user + system) / (r.seconds + drainMs / 1000),
+      serverCpuUsPerRequest: ((user + system) * 1e6) / r.requests,
+      serverCpuSplitUsPerRequest: {
+        user: us(user),
+        system: us(system),
+        mainThread: us(main),
+        otherThreads: us(user + system - main),
+      },
+      outboxDrainMs: Math.round(drainMs),
+      // Main-thread GC pauses (perf_hooks "gc" entries) over the same span, per request, and how many.
+      gcUsPerRequest: us((gc1.ms - gc0.ms) / 1000),
+      gcPauses: gc1.pauses - gc0.pauses,
+      gcMajorUsPerRequest: us((gc1.majorMs - gc0.majorMs) / 1000),
+      gcMajorPauses: gc1.majorPauses - gc0.majorPauses,
       clientCpuUsPerRequest: r.clientCpuUsPerRequest,
       statusCounts: r.statusCounts,
     };
@@ -145,16 +203,22 @@ async function measureRounds(
   const per = Math.floor(ORDERS / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
     const slice = orders.slice(round * per, (round + 1) * per);
+    // One ORDER_CONFIRMED per order, then one ORDER_PAID per order paid in the rounds before.
+    const before = orders.length + round * per;
     baseline.push(
-      await watch({
-        port,
-        connections: CONNECTIONS,
-        requests: slice.map((o) => ({
-          method: "GET",
-          path: `/v1/orders/${o.orderId}`,
-          headers: api.buyer(o.user),
-        })),
-      }),
+      await watch(
+        {
+          port,
+          connections: CONNECTIONS,
+          requests: slice.map((o) => ({
+            method: "GET",
+            path: `/v1/orders/${o.orderId}`,
+            headers: api.buyer(o.user),
+          })),
+        },
+        `reads-r${round}`,
+        { before, after: before },
+      ),
     );
     const calls = slice.map((o) => {
       const body = JSON.stringify({ eventId: `ev-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
@@ -165,7 +229,10 @@ async function measureRounds(
         body,
       };
     });
-    const s = await watch({ port, connections: CONNECTIONS, requests: calls });
+    const s = await watch({ port, connections: CONNECTIONS, requests: calls }, `payments-r${round}`, {
+      before,
+      after: before + slice.length,
+    });
     if ((s.statusCounts as Record<string, number>)["200"] !== slice.length)
       throw new Error(`payment-callbacks: not every callback answered 200: ${JSON.stringify(s.statusCounts)}`);
     candidate.push(s);

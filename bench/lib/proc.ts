@@ -63,6 +63,29 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * A live process's CPU seconds so far, split: user and system time, and the main thread's share of their
+ * sum (the JavaScript thread; the rest is GC helpers, libuv's pool, the native addons' threads). NaN where
+ * /proc is unavailable.
+ */
+export function cpuSplit(pid: number): { user: number; system: number; mainThread: number } {
+  const fields = (path: string) => {
+    const stat = readFileSync(path, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  };
+  try {
+    const f = fields(`/proc/${pid}/stat`);
+    const m = fields(`/proc/${pid}/task/${pid}/stat`);
+    return {
+      user: Number(f[11]) / CLK_TCK,
+      system: Number(f[12]) / CLK_TCK,
+      mainThread: (Number(m[11]) + Number(m[12])) / CLK_TCK,
+    };
+  } catch {
+    return { user: NaN, system: NaN, mainThread: NaN };
+  }
+}
+
 /** A process whose CPU a run reports, by label (pid null: not found, its figures NaN). */
 export interface Watched {
   label: string;

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { join } from "node:path";
 import type { Producer } from "rocketmq-client-nodejs";
 import { GatewayProcess } from "../../src/gateway-process.js";
@@ -103,32 +104,68 @@ app.writer.onPersisted = (order) => {
   deliveredAt.delete(order.orderId);
 };
 
-// BENCH_PROFILE_DIR: {"cmd":"profile-start"} / {"cmd":"profile-stop"} take a V8 CPU profile of just that
-// window (the selling phase of one round) and write it there.
+// BENCH_PROFILE_DIR: {"cmd":"profile-start"} / {"cmd":"profile-stop","name"?} take a V8 CPU profile of just
+// that window (the selling phase of one round, say) and write it there as <name>-<time>.cpuprofile; with
+// BENCH_PROFILE_HEAP=1 also a sampling heap profile of what was allocated (<name>-<time>.heapprofile).
 const profileDir = process.env.BENCH_PROFILE_DIR;
+const heap = Boolean(process.env.BENCH_PROFILE_HEAP);
 const inspector = profileDir ? new Session() : null;
 inspector?.connect();
-const post = (method: string) =>
-  new Promise<any>((ok, fail) => inspector!.post(method, (err, res) => (err ? fail(err) : ok(res))));
+const post = (method: string, params?: object) =>
+  new Promise<any>((ok, fail) => inspector!.post(method, params, (err, res) => (err ? fail(err) : ok(res))));
+
+async function startProfiles(): Promise<void> {
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  // Every sample kept: GC pressure is what is looked for. BENCH_PROFILE_HEAP=survivors leaves out what a
+  // scavenge collected: what outlived the young generation (promoted, then left to mark-compact).
+  if (heap)
+    await post("HeapProfiler.startSampling", {
+      samplingInterval: 8192,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: process.env.BENCH_PROFILE_HEAP !== "survivors",
+    });
+}
+
+async function stopProfiles(name: string): Promise<string> {
+  const base = join(profileDir!, `${name}-${Date.now()}`);
+  const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+  writeFileSync(`${base}.cpuprofile`, JSON.stringify(profile));
+  if (heap) writeFileSync(`${base}.heapprofile`, JSON.stringify((await post("HeapProfiler.stopSampling")).profile));
+  return `${base}.cpuprofile`;
+}
+
+// Garbage collection on the main thread so far (pauses and their total, ms): {"cmd":"gc"} answers it.
+const gc = { ms: 0, pauses: 0, majorMs: 0, majorPauses: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.ms += e.duration;
+    gc.pauses++;
+    // Mark-compact (NODE_PERFORMANCE_GC_MAJOR): the old generation, filled by what outlived scavenges.
+    if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      gc.majorMs += e.duration;
+      gc.majorPauses++;
+    }
+  }
+}).observe({ entryTypes: ["gc"] });
 
 reply({ port: app.port, opsPort: app.opsPort });
-stdinMessages((msg: { cmd: string }) => {
+stdinMessages((msg: { cmd: string; name?: string }) => {
   if (msg.cmd === "profile-start" && inspector) {
-    void post("Profiler.enable")
-      .then(() => post("Profiler.start"))
-      .then(
-        () => reply({ profiling: true }),
-        (err: Error) => reply({ error: `profiler: ${err.message}` }),
-      );
-  } else if (msg.cmd === "profile-stop" && inspector) {
-    void post("Profiler.stop").then(
-      (r: { profile: unknown }) => {
-        const file = join(profileDir!, `selling-${Date.now()}.cpuprofile`);
-        writeFileSync(file, JSON.stringify(r.profile));
-        reply({ profile: file });
-      },
+    void startProfiles().then(
+      () => reply({ profiling: true }),
       (err: Error) => reply({ error: `profiler: ${err.message}` }),
     );
+  } else if (msg.cmd === "profile-stop" && inspector) {
+    void stopProfiles(msg.name ?? "selling").then(
+      (file) => reply({ profile: file }),
+      (err: Error) => reply({ error: `profiler: ${err.message}` }),
+    );
+  } else if (msg.cmd === "gc") {
+    reply(gc);
+  } else if (msg.cmd === "relay") {
+    // Cheap enough to poll while a sample's CPU is counted: no percentiles.
+    reply({ published: app.relay.stats.published });
   } else if (msg.cmd === "written") {
     // Cheap to ask often (the cost bench polls it to end its window): no percentiles, no MySQL query.
     reply({ written: app.writer.stats.written });
@@ -144,6 +181,7 @@ stdinMessages((msg: { cmd: string }) => {
       writer: app.writer.stats,
       timers: app.timers.stats,
       relay: app.relay.stats,
+      paymentBatches: app.lifecycle.transitions.batchStats(),
       shortCircuits: app.soldOut.shortCircuits,
     });
   }

@@ -243,10 +243,11 @@ export async function applyBatch(
 ): Promise<TransitionResult[]> {
   const t = shards.queryTimeoutMs;
   const out: Results = new Map();
-  const homeOf = (x: BatchPayment) => eventHome(x.payment.eventId, shards.shardCount);
+  // Each event id's home once (a SHA-1 each): the claims apart, then the transaction's, go by it.
+  const homes = batch.map((x) => eventHome(x.payment.eventId, shards.shardCount));
   const apart = new Map<number, number[]>();
-  batch.forEach((x, i) => {
-    if (homeOf(x) !== db) apart.set(homeOf(x), [...(apart.get(homeOf(x)) ?? []), i]);
+  homes.forEach((home, i) => {
+    if (home !== db) apart.set(home, [...(apart.get(home) ?? []), i]);
   });
   for (const [home, idx] of apart) {
     const { pool } = shards.databases()[home]!;
@@ -263,7 +264,7 @@ export async function applyBatch(
   const live = batch.map((_, i) => i).filter((i) => !out.has(i));
   const { pool } = shards.databases()[db]!;
   const applied = await withDeadlockRetry(() =>
-    inTransaction(pool, (conn) => applyIn(conn, shards, db, batch, live, now)),
+    inTransaction(pool, (conn) => applyIn(conn, shards, db, batch, homes, live, now)),
   );
   for (const [i, r] of applied) out.set(i, r);
   return batch.map((_, i) => out.get(i)!);
@@ -275,12 +276,13 @@ async function applyIn(
   shards: MysqlShards,
   db: number,
   batch: readonly BatchPayment[],
+  homes: readonly number[],
   live: readonly number[],
   now: Date,
 ): Promise<Results> {
   const t = shards.queryTimeoutMs;
   const out: Results = new Map();
-  const here = live.filter((i) => eventHome(batch[i]!.payment.eventId, shards.shardCount) === db);
+  const here = live.filter((i) => homes[i] === db);
   const reused = await claimMany(
     conn,
     here.map((i) => batch[i]!),

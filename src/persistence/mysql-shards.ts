@@ -64,6 +64,9 @@ export class MysqlShards {
         // Without FOUND_ROWS, affectedRows counts rows really changed: an ON DUPLICATE KEY no-op is 0,
         // which is how inserts are told apart from redeliveries.
         flags: ["-FOUND_ROWS"],
+        // No stack captured at every query (mysql2's default, to point an error at its caller): about 10 µs
+        // of CPU per statement, measured on the payment path; errors keep their code, errno and message.
+        trace: false,
       }),
     );
   }

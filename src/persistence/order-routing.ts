@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** Where one user's orders live: index into `mysql.shards` and the table suffix inside that database. */
 export interface OrderRoute {
@@ -55,7 +55,13 @@ export function eventHome(eventId: string, dbShards: number): number {
   return sha1Uint32(eventId) % dbShards;
 }
 
+// crypto.hash (Node 20.12+): one call, no Hash object; about 5x quicker than createHash for an id, and it
+// runs a few times per payment and per order written. Optional: older Node 20 releases lack it.
+const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
+
 /** The first 4 bytes of SHA-1 of a string's UTF-8 bytes, as a big-endian uint32. */
 function sha1Uint32(s: string): number {
-  return createHash("sha1").update(s, "utf8").digest().readUInt32BE(0);
+  // Eight hex digits are those 4 bytes, big-endian; quicker to read than a Buffer here.
+  if (oneShot) return parseInt(oneShot("sha1", s, "hex").slice(0, 8), 16);
+  return crypto.createHash("sha1").update(s, "utf8").digest().readUInt32BE(0);
 }
