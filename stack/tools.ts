@@ -5,7 +5,8 @@ import { log, which } from "./proc.js";
 /**
  * Command-line tools some tests run, from Debian's packages: Chromium (the demo report's check), promtool
  * (alert rules and metrics exposition), docker-compose (the compose file's validation), and what the Node 24
- * runtime is made with (stack/node24.ts: patchelf, gpgv with Debian's archive keyring, xz). `npm test`
+ * runtime is made with (stack/node24.ts: patchelf, gpgv with Debian's archive keyring, xz), and wrk (the
+ * reject-path bench's closed-loop load, issue 21's yardstick: CPU per request under wrk). `npm test`
  * installs the missing ones with apt-get, as it fetches RocketMQ from Maven Central; `.ci/run` does too.
  * A tool is either a command on PATH or a file.
  */
@@ -16,6 +17,7 @@ const DEBIAN_TOOLS: readonly { command?: string; file?: string; pkg: string }[] 
   { command: "patchelf", pkg: "patchelf" },
   { command: "gpgv", pkg: "gpgv" },
   { command: "xz", pkg: "xz-utils" },
+  { command: "wrk", pkg: "wrk" },
   { file: "/usr/share/keyrings/debian-archive-keyring.gpg", pkg: "debian-archive-keyring" },
 ];
 
