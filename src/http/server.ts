@@ -1,7 +1,7 @@
 import type { us_listen_socket } from "@btc-vision/uwebsockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { ApiError } from "../errors.js";
-import { componentLogger, type Logger } from "../observability/log.js";
+import { accessLogger, type Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { Cors } from "./cors.js";
 import { errorReply, route, type ExchangeOptions, type Handler } from "./exchange.js";
@@ -73,7 +73,7 @@ export class HttpServer {
           },
           "unexpected failure answered 500",
         ),
-      access: { log: componentLogger("access", this.opts.log), sampleRate: this.opts.accessSampleRate },
+      access: { log: accessLogger(this.opts.log), sampleRate: this.opts.accessSampleRate },
     };
     const handlers: RouteHandlers = { ...this.routes, openapi: openApiHandler() };
     // This listener's routes only: the other listener's paths are not found here, not a 405.

@@ -87,6 +87,16 @@ export function componentLogger(component: string, parent?: Logger): Logger {
   return (parent ?? defaultLogger()).child({ component });
 }
 
+/**
+ * The access log's logger: a component child without redaction. Its lines are built field by field in
+ * src/http/exchange.ts (method, route, status, code, ms, request and trace ids, user id), none of them a
+ * credential, and the redact paths' wildcards cost about 23 µs a line against 2 µs without (pino, 20,000
+ * lines, three rounds): at 1 % of a sold-out flood, 4 % of the gateway's CPU.
+ */
+export function accessLogger(parent?: Logger): Logger {
+  return (parent ?? defaultLogger()).child({ component: "access" }, { redact: { paths: [], censor: REDACTED } });
+}
+
 /** printf-style arguments (`"%s failed: %d", a, b`, an Error last) as one message string. */
 export function formatArgs(args: unknown[]): string {
   return format(...args.map((a) => (a instanceof Error ? a.message : a)));

@@ -26,6 +26,9 @@ function capturing(lines: Line[], level: "debug" | "info" = "debug") {
 }
 
 /** A new buyer (and a new sale unless one is given), and one order placed with a request id of the test's own. */
+/** What an access line of a 202 holds besides the logger's own fields (no `code`: it is not an error). */
+const ACCESS_FIELDS = ["method", "route", "status", "ms", "requestId", "traceId", "userId"];
+
 async function orderWithRequestId(api: Api, sale?: string) {
   const saleId = sale ?? `log${rid()}`;
   if (!sale) await api.putSale(saleId, { stock: 5, shards: 2 });
@@ -52,7 +55,7 @@ describe("one order followed by its X-Request-Id: access log, order message, che
   afterAll(() => stopApp(app, cfg));
 
   it("the request id of a 202 is in the access line, the message's requestIds property and the writer's row line", async () => {
-    const { saleId, user, requestId, r } = await orderWithRequestId(api);
+    const { saleId, user, token, requestId, r } = await orderWithRequestId(api);
     expect(r.status).toBe(202);
     expect(r.headers.get("x-request-id")).toBe(requestId);
     const orderId = r.body.orderId as string;
@@ -85,6 +88,12 @@ describe("one order followed by its X-Request-Id: access log, order message, che
       level: 30,
     });
     expect(access!.ms).toEqual(expect.any(Number));
+    // The access logger skips redaction (its cost): its lines carry only the fields it names, no credential.
+    expect(Object.keys(access!).sort()).toEqual(
+      [...ACCESS_FIELDS, "component", "hostname", "level", "msg", "pid", "service", "time"].sort(),
+    );
+    const jwt = api.buyer(user).authorization!.slice("Bearer ".length);
+    for (const secret of [jwt, token]) expect(JSON.stringify(access)).not.toContain(secret);
 
     // The broker's copy: the message property, read by the writer when the message arrives.
     const received = withId().find((l) => l.msg === "order message received");
