@@ -26,10 +26,14 @@ const BLOCK = 64;
 /** The block being compressed, as 16 big-endian words: shared, as every call runs to completion alone. */
 const w = new Int32Array(16);
 
-/** Reads the 16 big-endian words of the block at `at` into w (a Buffer always: one shape for the JIT). */
-function load(bytes: Buffer, at: number): void {
-  for (let i = 0; i < 16; i++, at += 4)
-    w[i] = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+/** Reads the 16 big-endian words of the block at `at` into w: getInt32 compiles to a load and a byte swap. */
+function load(view: DataView, at: number): void {
+  for (let i = 0; i < 16; i++, at += 4) w[i] = view.getInt32(at);
+}
+
+/** A view of `buf`'s own bytes (a pooled Buffer starts inside a larger ArrayBuffer). */
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.length);
 }
 
 /**
@@ -103,6 +107,7 @@ function write(state: Int32Array, out: Uint8Array, at: number, length: number): 
  */
 export class HashInput {
   private buf = Buffer.allocUnsafe(256);
+  private view = viewOf(this.buf);
   private len = 0;
 
   reset(): this {
@@ -167,10 +172,11 @@ export class HashInput {
     buf[padded - 3] = bits >>> 16;
     buf[padded - 2] = bits >>> 8;
     buf[padded - 1] = bits;
-    load(buf, 0);
+    const view = this.view;
+    load(view, 0);
     compress(from, to, w);
     for (let i = BLOCK; i < padded; i += BLOCK) {
-      load(buf, i);
+      load(view, i);
       compress(to, to, w);
     }
   }
@@ -182,6 +188,7 @@ export class HashInput {
     const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
+    this.view = viewOf(next);
   }
 }
 
@@ -200,7 +207,7 @@ export class HmacSha256 {
       [this.outer, 0x5c],
     ] as const) {
       for (let i = 0; i < BLOCK; i++) block[i] = (k[i] ?? 0) ^ pad;
-      load(block, 0);
+      load(viewOf(block), 0);
       compress(IV, state, w);
     }
     block.fill(0);
