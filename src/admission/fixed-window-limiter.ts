@@ -19,63 +19,90 @@ function hashOf(key: string): number {
   return h === 0 ? 1 : h;
 }
 
+/** Int32s per slot of a Windows table: hash, key, points taken, end of the window or block. */
+const SLOT = 4;
+/** log2(SLOT): a hash's slot starts at `(h << SLOT_SHIFT) & mask`, in int32 arithmetic. */
+const SLOT_SHIFT = 2;
+const HASH = 0;
+const KEY = 1;
+const TAKEN = 2;
+const UNTIL = 3;
+
 /**
- * One group's windows in one generation: an open-addressing table in typed arrays (hash, key, points taken,
- * until when the window or its block lasts) and the keys' characters in an arena, so a window costs the
- * garbage collector nothing: the windows of a busy sale outlive many young-generation collections, and
- * every object (or retained string) among them would be copied by each.
+ * One group's windows in one generation: an open-addressing table in one typed array (hash, key, points
+ * taken, until when the window or its block lasts, side by side so a probe touches one cache line) and the
+ * keys' characters in an arena, so a window costs the garbage collector nothing: the windows of a busy sale
+ * outlive many young-generation collections, and every object (or retained string) among them would be
+ * copied by each. An end is kept in ms from `base`, the table's creation: ends are set only while its
+ * generation is young, so they stay within two generations of it (FixedWindowLimiter checks the bound).
  */
 class Windows {
-  private hashes: Int32Array;
-  /** Where the key starts in the arena: its length (two units, low first), then its UTF-16 units. */
-  private keyAt: Int32Array;
-  taken: Int32Array;
-  until: Float64Array;
+  /** SLOT int32s per slot; a hash of 0 marks a free slot. Slot `i` starts at `i * SLOT`. */
+  private slots: Int32Array;
   private count = 0;
   private arena = new Uint16Array(4096);
   private arenaUsed = 0;
 
-  constructor(capacity = 256) {
-    this.hashes = new Int32Array(capacity);
-    this.keyAt = new Int32Array(capacity);
-    this.taken = new Int32Array(capacity);
-    this.until = new Float64Array(capacity);
+  constructor(
+    private readonly base: number,
+    capacity = 256,
+  ) {
+    this.slots = new Int32Array(capacity * SLOT);
   }
 
   /** The slot of `key` (whose hash is `h`), or -1. */
   find(key: string, h: number): number {
-    const mask = this.hashes.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const x = this.hashes[i];
+    const slots = this.slots;
+    const mask = slots.length - SLOT;
+    for (let at = (h << SLOT_SHIFT) & mask; ; at = (at + SLOT) & mask) {
+      const x = slots[at + HASH];
       if (x === 0) return -1;
-      if (x === h && this.holds(i, key)) return i;
+      if (x === h && this.holds(at, key)) return at;
     }
   }
 
   /** A slot for `key`, which find() did not find. */
   add(key: string, h: number, taken: number, until: number): number {
     // Half full at most, so a probe ends soon.
-    if (2 * (this.count + 1) > this.hashes.length) this.grow();
-    const mask = this.hashes.length - 1;
-    let i = h & mask;
-    while (this.hashes[i] !== 0) i = (i + 1) & mask;
+    if (2 * (this.count + 1) * SLOT > this.slots.length) this.grow();
+    const slots = this.slots;
+    const mask = slots.length - SLOT;
+    let at = (h << SLOT_SHIFT) & mask;
+    while (slots[at + HASH] !== 0) at = (at + SLOT) & mask;
     this.count++;
-    this.hashes[i] = h;
-    this.keyAt[i] = this.store(key);
-    this.taken[i] = taken;
-    this.until[i] = until;
-    return i;
+    slots[at + HASH] = h;
+    slots[at + KEY] = this.store(key);
+    slots[at + TAKEN] = taken;
+    slots[at + UNTIL] = until - this.base;
+    return at;
   }
 
-  private holds(i: number, key: string): boolean {
+  taken(at: number): number {
+    return this.slots[at + TAKEN]!;
+  }
+
+  setTaken(at: number, taken: number): void {
+    this.slots[at + TAKEN] = taken;
+  }
+
+  until(at: number): number {
+    return this.base + this.slots[at + UNTIL]!;
+  }
+
+  setUntil(at: number, until: number): void {
+    this.slots[at + UNTIL] = until - this.base;
+  }
+
+  private holds(at: number, key: string): boolean {
     const arena = this.arena;
-    const at = this.keyAt[i]!;
+    const from = this.slots[at + KEY]!;
     const n = key.length;
-    if (arena[at] !== (n & 0xffff) || arena[at + 1] !== n >>> 16) return false;
-    for (let k = 0; k < n; k++) if (arena[at + 2 + k] !== key.charCodeAt(k)) return false;
+    if (arena[from] !== (n & 0xffff) || arena[from + 1] !== n >>> 16) return false;
+    for (let k = 0; k < n; k++) if (arena[from + 2 + k] !== key.charCodeAt(k)) return false;
     return true;
   }
 
+  /** Copies `key` to the arena: its length (two units, low first), then its UTF-16 units; where it starts. */
   private store(key: string): number {
     const n = key.length;
     const at = this.arenaUsed;
@@ -93,23 +120,20 @@ class Windows {
   }
 
   private grow(): void {
-    const { hashes, keyAt, taken, until } = this;
-    const capacity = 2 * hashes.length;
-    const mask = capacity - 1;
-    this.hashes = new Int32Array(capacity);
-    this.keyAt = new Int32Array(capacity);
-    this.taken = new Int32Array(capacity);
-    this.until = new Float64Array(capacity);
-    for (let j = 0; j < hashes.length; j++) {
-      const h = hashes[j]!;
+    const old = this.slots;
+    const slots = new Int32Array(2 * old.length);
+    const mask = slots.length - SLOT;
+    for (let from = 0; from < old.length; from += SLOT) {
+      const h = old[from + HASH]!;
       if (h === 0) continue;
-      let i = h & mask;
-      while (this.hashes[i] !== 0) i = (i + 1) & mask;
-      this.hashes[i] = h;
-      this.keyAt[i] = keyAt[j]!;
-      this.taken[i] = taken[j]!;
-      this.until[i] = until[j]!;
+      let at = (h << SLOT_SHIFT) & mask;
+      while (slots[at + HASH] !== 0) at = (at + SLOT) & mask;
+      slots[at + HASH] = h;
+      slots[at + KEY] = old[from + KEY]!;
+      slots[at + TAKEN] = old[from + TAKEN]!;
+      slots[at + UNTIL] = old[from + UNTIL]!;
     }
+    this.slots = slots;
   }
 }
 
@@ -140,6 +164,9 @@ export class FixedWindowLimiter {
     this.durationMs = opts.durationSeconds * 1000;
     this.blockMs = opts.blockSeconds * 1000;
     this.generationMs = Math.max(this.durationMs, this.blockMs);
+    // Windows keeps a window's end in an int32 of ms from its table's creation, at most two generations on.
+    if (2 * this.generationMs >= 2 ** 31)
+      throw new RangeError("FixedWindowLimiter: durationSeconds and blockSeconds must stay under 12 days");
     this.rotateAt = now() + this.generationMs;
   }
 
@@ -150,44 +177,44 @@ export class FixedWindowLimiter {
     const h = hashOf(key);
     const young = this.young.get(group);
     if (young !== undefined) {
-      const i = young.find(key, h);
-      if (i >= 0) {
-        if (young.until[i]! <= now) {
-          young.taken[i] = 0;
-          young.until[i] = now + this.durationMs;
+      const at = young.find(key, h);
+      if (at >= 0) {
+        if (young.until(at) <= now) {
+          young.setTaken(at, 0);
+          young.setUntil(at, now + this.durationMs);
         }
-        return this.take(young, i, group, key, h, now);
+        return this.take(young, at, group, key, h, now);
       }
     }
     const old = this.old.get(group);
     if (old !== undefined) {
-      const i = old.find(key, h);
-      if (i >= 0 && old.until[i]! > now) return this.take(old, i, group, key, h, now);
+      const at = old.find(key, h);
+      if (at >= 0 && old.until(at) > now) return this.take(old, at, group, key, h, now);
     }
-    const w = this.windows(group);
+    const w = young ?? this.windows(group, now);
     return this.take(w, w.add(key, h, 0, now + this.durationMs), group, key, h, now);
   }
 
-  /** Counts the point in slot `i` of `w` and answers for it (consume()'s answer). */
-  private take(w: Windows, i: number, group: string, key: string, h: number, now: number): number {
-    const taken = w.taken[i]! + 1;
+  /** Counts the point in slot `at` of `w` and answers for it (consume()'s answer). */
+  private take(w: Windows, at: number, group: string, key: string, h: number, now: number): number {
+    const taken = w.taken(at) + 1;
     // Counting stops one past the first refusal: all that matters is whether this point is that one.
-    if (taken <= this.points + 2) w.taken[i] = taken;
+    if (taken <= this.points + 2) w.setTaken(at, taken);
     if (taken <= this.points) return 0;
     if (this.blockMs > 0 && taken === this.points + 1) {
       // Blocked once, by the first point over the limit, from now: the window moves to the young generation.
       const until = now + this.blockMs;
-      if (this.young.get(group) === w) w.until[i] = until;
-      else this.windows(group).add(key, h, taken, until);
+      if (this.young.get(group) === w) w.setUntil(at, until);
+      else this.windows(group, now).add(key, h, taken, until);
       return this.blockMs;
     }
-    return w.until[i]! - now;
+    return w.until(at) - now;
   }
 
   /** The young generation's windows of `group`. */
-  private windows(group: string): Windows {
+  private windows(group: string, now: number): Windows {
     let w = this.young.get(group);
-    if (w === undefined) this.young.set(group, (w = new Windows()));
+    if (w === undefined) this.young.set(group, (w = new Windows(now)));
     return w;
   }
 

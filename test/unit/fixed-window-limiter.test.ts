@@ -72,6 +72,32 @@ describe("FixedWindowLimiter", () => {
     expect(l.consume("s", "u")).toBe(10_000);
   });
 
+  it("windows and blocks of a day (the config's most) keep their exact ends, late in a generation", () => {
+    const { l, clock } = limiter(1, 86_400, 86_400);
+    expect(l.consume("s", "early")).toBe(0);
+    clock.now += 86_400_000 - 1; // the last ms of the first generation
+    expect(l.consume("s", "late")).toBe(0);
+    // Blocked from now: its end lies almost two generations after its table was made.
+    expect(l.consume("s", "late")).toBe(86_400_000);
+    clock.now += 1; // rotated: "late" is in the old generation, "early"'s window has just ended
+    expect(l.consume("s", "late")).toBe(86_400_000 - 1);
+    expect(l.consume("s", "early")).toBe(0);
+    clock.now += 86_400_000 - 2;
+    expect(l.consume("s", "late")).toBe(1);
+    clock.now += 1;
+    expect(l.consume("s", "late")).toBe(0);
+  });
+
+  it("refuses windows too long for its tables (over 12 days), naming the options", () => {
+    expect(() => new FixedWindowLimiter({ points: 1, durationSeconds: 13 * 86_400, blockSeconds: 0 })).toThrow(
+      /durationSeconds and blockSeconds/,
+    );
+    expect(() => new FixedWindowLimiter({ points: 1, durationSeconds: 1, blockSeconds: 13 * 86_400 })).toThrow(
+      RangeError,
+    );
+    expect(() => new FixedWindowLimiter({ points: 1, durationSeconds: 86_400, blockSeconds: 86_400 })).not.toThrow();
+  });
+
   it("answers as RateLimiterMemory does (verdict and ms to wait) over a long random run", async () => {
     vi.useFakeTimers({ now: 1_800_000_000_000 });
     let seed = 7;
