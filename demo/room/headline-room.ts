@@ -32,7 +32,7 @@ import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
  * Knobs (environment), beside the headline's (HEADLINE_BUYERS, HEADLINE_STOCK, HEADLINE_SHARDS,
  * HEADLINE_WARMUP_BUYERS): HEADLINE_ADMIT_PER_SECOND (2500), HEADLINE_ADMISSION_TTL (60 s),
  * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (512), HEADLINE_JOIN_CONNECTIONS (256),
- * HEADLINE_PAY_DELAY_MS (300), HEADLINE_ROOM_POLLS (10,000 polls a second: the room's pacing budget),
+ * HEADLINE_PAY_DELAY_MS (300), HEADLINE_PAY_CONNECTIONS (512: the provider's callbacks in flight), HEADLINE_ROOM_POLLS (10,000 polls a second: the room's pacing budget),
  * HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
  * work's maxnumber bounds, admission.proofOfWork; 250,000 joins at the gateway's defaults, 2,000 to 64,000,
  * would hash for about 20 minutes on the crowd's one core). Writes demo/out/headline-room.json.
@@ -48,6 +48,8 @@ export const ROOM = {
   connections: Number(process.env.HEADLINE_ROOM_CONNECTIONS ?? 512),
   joinConnections: Number(process.env.HEADLINE_JOIN_CONNECTIONS ?? 256),
   payDelayMs: Number(process.env.HEADLINE_PAY_DELAY_MS ?? 300),
+  /** The payment provider's callbacks in flight at once (each answered before its connection's next). */
+  payConnections: Number(process.env.HEADLINE_PAY_CONNECTIONS ?? 512),
   warmupBuyers: Number(process.env.HEADLINE_WARMUP_BUYERS ?? 8000),
   /** The proof of work's maxnumber from floor to ceiling (the gateway's defaults: 2,000 and 64,000). */
   powFloor: Number(process.env.HEADLINE_POW_FLOOR ?? 100),
@@ -242,7 +244,7 @@ async function theRoomDrop(ctx: Ctx, spec: Spec): Promise<RoomDrop> {
       replayEvery: ROOM.replayEvery,
       cancelEvery: ROOM.cancelEvery,
       payDelayMs: ROOM.payDelayMs,
-      afterConnections: 128,
+      afterConnections: ROOM.payConnections,
       admissionTtlMs: ROOM.admissionTtlSeconds * 1000,
       deadlineMs: 900_000,
       out: join(dir, "room.json"),

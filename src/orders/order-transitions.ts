@@ -48,7 +48,7 @@ export interface TransitionOptions {
 }
 
 /** Up to 64 payments per batch; the first waits 2 ms for company when no batch of its database is running. */
-export const BATCH_DEFAULTS: KeyedBatcherOptions = { maxSize: 64, lingerMs: 2 };
+export const BATCH_DEFAULTS: KeyedBatcherOptions = { maxSize: 256, lingerMs: 2 };
 
 /** A payment waiting for its batch. */
 interface Waiting extends BatchPayment {
