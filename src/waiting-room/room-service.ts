@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { SingleFlight } from "../util/single-flight.js";
 import { seedCommitment, sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
 import { admittedAt } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
@@ -64,7 +65,8 @@ export function lotteryOf(seed: string, saleId: string, buyerId: string): string
 export class RoomService {
   /** Frozen draws by sale id: read from Redis once per process, not on every call of a public endpoint. */
   private readonly draws = new LRUCache<string, Draw>({ max: DRAWS_KEPT });
-  private readonly drawing = new Map<string, Promise<Draw | null>>();
+  /** One read of a draw per process however many polls ask at once; a failed or early read is not kept. */
+  private readonly drawing = new SingleFlight<Draw | null>();
 
   constructor(
     private readonly store: RoomStore,
@@ -231,14 +233,7 @@ export class RoomService {
   /** The draw (every pre-queue lottery, in place order): after the start, frozen then, so read once. */
   draw(sale: Sale): Promise<Draw | null> {
     const kept = this.draws.get(sale.saleId);
-    if (kept) return Promise.resolve(kept);
-    // One read per process however many polls ask at once; a failed or early read is not kept.
-    let reading = this.drawing.get(sale.saleId);
-    if (!reading) {
-      reading = this.readDraw(sale).finally(() => this.drawing.delete(sale.saleId));
-      this.drawing.set(sale.saleId, reading);
-    }
-    return reading;
+    return kept ? Promise.resolve(kept) : this.drawing.run(sale.saleId, () => this.readDraw(sale));
   }
 
   private async readDraw(sale: Sale): Promise<Draw | null> {
