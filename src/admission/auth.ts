@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { BoundedMemo } from "../util/bounded-memo.js";
 import { HashInput, HmacSha256 } from "./hmac-sha256.js";
 import { errors as joseErrors, jwtVerify } from "jose";
 import { ApiError, BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from "../errors.js";
@@ -59,20 +60,11 @@ function decodeJson(part: string): Record<string, unknown> | null {
 }
 
 /** Parsed JWT headers by their text: one issuer's tokens share a header or a few (one per `kid`). */
-const headers = new Map<string, Record<string, unknown> | null>();
-const HEADERS_KEPT = 64;
+const headers = new BoundedMemo(64, decodeJson);
 
-/** decodeJson of a header, remembered: the header is the same text in almost every token of a flood. */
+/** decodeJson of a header, remembered (up to 512 characters): the same text in almost every token of a flood. */
 function decodeHeader(part: string): Record<string, unknown> | null {
-  let h = headers.get(part);
-  if (h === undefined) {
-    // Parsed afresh at most once per distinct header until the map fills; a flood of made-up headers only
-    // clears it now and then.
-    if (headers.size >= HEADERS_KEPT) headers.clear();
-    h = decodeJson(part);
-    if (part.length <= 512) headers.set(part, h);
-  }
-  return h;
+  return part.length <= 512 ? headers.get(part) : decodeJson(part);
 }
 
 interface Verified {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { BoundedMemo } from "../util/bounded-memo.js";
 
 /**
  * A sale's waiting room (docs/waiting-room.md): absent = no room. `seed` is the pre-queue shuffle's secret,
@@ -31,17 +32,11 @@ export function roomOpensAt(sale: Sale): number {
 }
 
 /** Seed commitments computed, by seed: a receipt in every pre-queue poll carries one. */
-const commitments = new Map<string, string>();
-const COMMITMENTS_KEPT = 64;
+const commitments = new BoundedMemo(64, sha256hex);
 
 /** sha256hex(seed): the commitment a room publishes before its start, hashed once per seed. */
 export function seedCommitment(seed: string): string {
-  let c = commitments.get(seed);
-  if (c === undefined) {
-    if (commitments.size >= COMMITMENTS_KEPT) commitments.clear();
-    commitments.set(seed, (c = sha256hex(seed)));
-  }
-  return c;
+  return commitments.get(seed);
 }
 
 /** The room as the sale view shows it: the seed only once the sale has started. */

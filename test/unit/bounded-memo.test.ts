@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { BoundedMemo } from "../../src/util/bounded-memo.js";
+
+describe("BoundedMemo", () => {
+  it("computes each key once, null results too, and drops everything when full", () => {
+    const calls: string[] = [];
+    const memo = new BoundedMemo(2, (k: string) => {
+      calls.push(k);
+      return k === "bad" ? null : k.toUpperCase();
+    });
+    expect([memo.get("a"), memo.get("a"), memo.get("bad"), memo.get("bad")]).toEqual(["A", "A", null, null]);
+    expect(calls).toEqual(["a", "bad"]);
+    // A third key empties the map: "a" is computed again afterwards.
+    expect(memo.get("c")).toBe("C");
+    expect(memo.get("a")).toBe("A");
+    expect(calls).toEqual(["a", "bad", "c", "a"]);
+  });
+});
