@@ -200,21 +200,22 @@ export class RoomService {
       unitsLeft,
       ...(estimate !== undefined ? { estimateSeconds: estimate } : {}),
       ...(p.paused ? { paused: true } : {}),
-      retryAfter: this.pace(p, room, ahead, estimate),
+      retryAfter: this.pace(p, room, ahead),
     };
   }
 
   /**
    * A waiting buyer's Retry-After (docs/waiting-room.md#pacing): the waiting buyers together poll about
    * pollsPerSecond times a second, so the sell-out (or a paused room's resume) reaches the last of them within
-   * waiting ÷ pollsPerSecond seconds (1 to 30); a buyer whose turn comes sooner polls at half its estimate,
-   * every second near the front. While admission waits on the stock (rate 0), the turn assumes admitPerSecond.
-   * After the sell-out only the reserve's buyers wait (the rest are told SOLD_OUT): every second.
+   * waiting ÷ pollsPerSecond seconds (1 to 30); a buyer whose turn may come sooner comes back at the soonest it
+   * can: ahead ÷ admitPerSecond, every second near the front. The pace never reads the observed rate: the room
+   * admits only as fast as admitted buyers buy (backpressure), so a buyer told to wait out a slow rate would
+   * see its admission late, and admission would slow further. After the sell-out only the reserve's buyers
+   * wait (the rest are told SOLD_OUT): every second.
    */
-  private pace(p: RoomProgress, room: WaitingRoomSettings, ahead: number, estimate: number | undefined): number {
+  private pace(p: RoomProgress, room: WaitingRoomSettings, ahead: number): number {
     const budget = Math.ceil(waitingIn(p) / this.pollsPerSecond);
-    const turn = estimate ?? ahead / room.admitPerSecond;
-    return clampRetry(Math.min(budget, Math.floor(turn / 2)));
+    return clampRetry(Math.min(budget, Math.floor(ahead / room.admitPerSecond)));
   }
 
   /**

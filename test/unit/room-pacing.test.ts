@@ -55,15 +55,18 @@ describe("waiting-room poll pacing", () => {
     expect(await pollAt(progress({ rate: 2500, joined: 110_000 }), 109_001)).toMatchObject({ retryAfter: 1 });
   });
 
-  it("a buyer whose turn comes sooner than the budget's pace polls at half its estimate, every second at the front", async () => {
-    // 10,000 ahead at 2,500 a second: the turn in 4 s, polls every 2 s.
-    expect(await pollAt(progress({ rate: 2500 }), 110_001)).toMatchObject({ ahead: 10_000, retryAfter: 2 });
+  it("a buyer whose turn may come sooner than the budget's pace comes back at the soonest it can, every second at the front", async () => {
+    // 10,000 ahead and the room admits at most 2,500 a second: not admitted within 4 s, back in 4 s.
+    expect(await pollAt(progress({ rate: 2500 }), 110_001)).toMatchObject({ ahead: 10_000, retryAfter: 4 });
     expect(await pollAt(progress({ rate: 2500 }), 100_010)).toMatchObject({ retryAfter: 1 });
   });
 
-  it("while admission waits on the stock (rate 0), the turn assumes admitPerSecond", async () => {
+  it("the pace never waits out a slow observed rate: the turn counts at admitPerSecond (the estimate reads the rate)", async () => {
+    // Admission slowed to 100 a second (buyers slow to buy): the estimate says 100 s, the buyer is back in 4 s,
+    // so a room that speeds up again finds its next buyers polling.
+    expect(await pollAt(progress({ rate: 100 }), 110_001)).toMatchObject({ estimateSeconds: 100, retryAfter: 4 });
     const v = await pollAt(progress({ rate: 0 }), 120_001);
-    expect(v).toMatchObject({ state: "WAITING", ahead: 20_000, retryAfter: 4 });
+    expect(v).toMatchObject({ state: "WAITING", ahead: 20_000, retryAfter: 8 });
     expect(v.estimateSeconds).toBeUndefined();
     expect(await pollAt(progress({ rate: 0 }), 100_002)).toMatchObject({ retryAfter: 1 });
   });
