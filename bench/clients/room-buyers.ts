@@ -41,6 +41,8 @@ export class Buyers {
   readonly tokenRefused: Uint8Array;
   /** Polls sent by this buyer. */
   readonly polls: Uint16Array;
+  /** Wall ms the buyer's next poll is due (the start's spread, then Retry-After): how late the crowd sends it. */
+  readonly pollDueAt: Float64Array;
 
   constructor(
     readonly prefix: string,
@@ -61,6 +63,7 @@ export class Buyers {
     this.orderId = new Array<string>(n).fill("");
     this.tries = new Uint8Array(n);
     this.polls = new Uint16Array(n);
+    this.pollDueAt = new Float64Array(n);
     this.noShowReturn = new Uint8Array(n);
     this.tokenRefused = new Uint8Array(n);
   }

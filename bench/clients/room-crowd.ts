@@ -58,7 +58,7 @@ export interface RoomRunJob {
   cancelEvery: number;
   /** From the 202 to the payment callback (a buyer paying). */
   payDelayMs: number;
-  /** Payments and cancels in flight at most (the provider's and the storefront's connections). */
+  /** The payment provider's connections: its callbacks in flight at most, apart from the buyers' (a cancel is the buyer's own). */
   afterConnections: number;
   admissionTtlMs: number;
   /** The run gives up on buyers without a final answer after this long. */
@@ -74,6 +74,11 @@ export interface RoomRunResult {
   replayMismatches: number;
   receiptMismatches: number;
   pollLatencyMs: { p50: number; p99: number };
+  /**
+   * How late the crowd sent polls after they were due (Retry-After, the start's spread): a crowd that
+   * cannot keep up delays every buyer's poll, admitted ones' too (the drop then measures the crowd).
+   */
+  pollLateMs: { p50: number; p99: number; max: number };
   cpuSeconds: number;
   errors: number;
   /** Keep-alive connections the server closed, opened again (the request repeated on the new one). */
@@ -159,15 +164,12 @@ interface RunTally {
   replayMismatches: number;
   receiptMismatches: number;
   pollLat: number[];
+  pollLate: number[];
   accepted: { orderId: string; userId: string; quantity: number; at: number }[];
   cancelled: string[];
   paid: string[];
   shared: { seed: string; seedCommitment: string; preQueueSize: number } | null;
   remaining: number;
-  afterInFlight: number;
-  /** Payments and cancels waiting for one of the bounded connections. */
-  afterQueue: number[];
-  afterHead: number;
   reconnects: number;
 }
 
@@ -177,7 +179,10 @@ const count = (t: RunTally, key: string) => (t.answers[key] = (t.answers[key] ??
 interface Run {
   job: RoomRunJob;
   b: Buyers;
+  /** The buyers' requests (polls, orders, cancels), over the buyers' connections. */
   wheel: Wheel;
+  /** The payment provider's callbacks, over its own connections (job.afterConnections). */
+  payWheel: Wheel;
   t: RunTally;
   sign: PaymentSignature;
 }
@@ -211,12 +216,17 @@ function requestOf(r: Run, i: number): Buffer {
 /** Buyer i comes back after the answer's Retry-After (never earlier; up to 10 % later, so not in lockstep). */
 function later(r: Run, i: number, a: Answer, fallbackS = 1): void {
   const urgent = r.b.phase[i] !== PHASE.poll;
-  r.wheel.at(i, Date.now() + (a.retryAfter ?? fallbackS) * 1000 * (1 + 0.1 * Math.random()), urgent);
+  const at = Date.now() + (a.retryAfter ?? fallbackS) * 1000 * (1 + 0.1 * Math.random());
+  if (!urgent) r.b.pollDueAt[i] = at;
+  r.wheel.at(i, at, urgent);
 }
 
 function done(r: Run, i: number, code: (typeof FINAL)[keyof typeof FINAL]): void {
   r.b.finish(i, code);
-  if (--r.t.remaining === 0) r.wheel.close();
+  if (--r.t.remaining === 0) {
+    r.wheel.close();
+    r.payWheel.close();
+  }
 }
 
 /** A poll's answer: the place, the receipt, then wait, buy, or a final answer. */
@@ -252,7 +262,7 @@ function onPoll(r: Run, i: number, a: Answer): void {
   if (i % job.noShowEvery === 0) {
     if (b.noShowReturn[i]) return done(r, i, FINAL.error);
     b.noShowReturn[i] = 1;
-    return r.wheel.at(i, Date.parse(v.admissionExpiresAt) + 500);
+    return r.wheel.at(i, (b.pollDueAt[i] = Date.parse(v.admissionExpiresAt) + 500));
   }
   b.phase[i] = PHASE.order;
   r.wheel.now(i);
@@ -275,7 +285,7 @@ function onOrder(r: Run, i: number, a: Answer): void {
       }
     }
     b.phase[i] = i % job.cancelEvery === 2 ? PHASE.cancel : PHASE.pay;
-    return r.wheel.at(i, Date.now() + job.payDelayMs, true);
+    return wheelOf(r, i).at(i, Date.now() + job.payDelayMs, true);
   }
   if (codeOf(a) === "SOLD_OUT") return done(r, i, FINAL.soldOutOrder);
   // The token expired before the order (the buyer saw its admission late): back to the room, which must
@@ -283,6 +293,7 @@ function onOrder(r: Run, i: number, a: Answer): void {
   if (codeOf(a) === "INVALID_TOKEN" && b.phase[i] === PHASE.order && !b.tokenRefused[i]) {
     b.tokenRefused[i] = 1;
     b.phase[i] = PHASE.poll;
+    b.pollDueAt[i] = Date.now();
     return r.wheel.now(i);
   }
   done(r, i, FINAL.error);
@@ -298,32 +309,26 @@ function onAfter(r: Run, i: number, a: Answer): void {
     // Not in MySQL yet (404), or MySQL busy (503): again with a growing pause, as a provider retries.
     const tries = (r.b.tries[i] = r.b.tries[i]! + 1);
     const backoff = Math.min(5000, 100 * 2 ** Math.min(tries, 6));
-    return r.wheel.at(i, Date.now() + Math.max(backoff, (a.retryAfter ?? 0) * 1000) * (0.5 + Math.random()), true);
+    const at = Date.now() + Math.max(backoff, (a.retryAfter ?? 0) * 1000) * (0.5 + Math.random());
+    return wheelOf(r, i).at(i, at, true);
   }
   done(r, i, FINAL.error);
 }
 
-/** A payment or cancel answered: the next one waiting goes now. */
-function afterDone(r: Run): void {
-  r.t.afterInFlight--;
-  if (r.t.afterHead < r.t.afterQueue.length) r.wheel.now(r.t.afterQueue[r.t.afterHead++]!);
+/** A payment goes over the provider's connections, anything else over the buyers'. */
+function wheelOf(r: Run, i: number): Wheel {
+  return r.b.phase[i] === PHASE.pay ? r.payWheel : r.wheel;
 }
 
-async function worker(r: Run, first: HttpConnection, live: Set<HttpConnection>): Promise<void> {
+/** One connection's loop: the next due request of `wheel` (the buyers' or the provider's), its answer. */
+async function worker(r: Run, wheel: Wheel, first: HttpConnection, live: Set<HttpConnection>): Promise<void> {
   let c: HttpConnection = first;
   for (;;) {
-    const i = await r.wheel.take();
+    const i = await wheel.take();
     if (i === null) return;
     const phase = r.b.phase[i]!;
     if (phase === PHASE.done) continue;
-    // Payments come from the provider over bounded connections; a cancel is the buyer's own request.
-    const after = phase === PHASE.pay;
-    // The payment provider calls back over a bounded number of connections (the headline pays over 32).
-    if (after && r.t.afterInFlight >= r.job.afterConnections) {
-      r.t.afterQueue.push(i);
-      continue;
-    }
-    if (after) r.t.afterInFlight++;
+    if (phase === PHASE.poll) r.t.pollLate.push(Math.max(0, Date.now() - r.b.pollDueAt[i]!));
     const t0 = performance.now();
     let a: Answer;
     try {
@@ -331,8 +336,7 @@ async function worker(r: Run, first: HttpConnection, live: Set<HttpConnection>):
     } catch {
       // A keep-alive connection the server closed: a new one, and the same request again (a poll, or a
       // request with its idempotency key or event id: safe to repeat). Failing that, a transport error.
-      if (after) afterDone(r);
-      r.wheel.now(i);
+      wheel.now(i);
       c.close();
       live.delete(c);
       r.t.reconnects++;
@@ -344,7 +348,6 @@ async function worker(r: Run, first: HttpConnection, live: Set<HttpConnection>):
       live.add((c = fresh));
       continue;
     }
-    if (after) afterDone(r);
     r.t.requests++;
     const why = a.status === 403 ? `: ${/"message":"([^"]{0,40})/.exec(a.body.toString())?.[1] ?? ""}` : "";
     count(r.t, `${["poll", "order", "order again", "pay", "cancel"][phase]} ${answerKey(a)}${why}`);
@@ -369,26 +372,33 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
     replayMismatches: 0,
     receiptMismatches: 0,
     pollLat: [],
+    pollLate: [],
     accepted: [],
     cancelled: [],
     paid: [],
     shared: null,
     remaining: b.n,
-    afterInFlight: 0,
-    afterQueue: [],
-    afterHead: 0,
     reconnects: 0,
   };
-  const r: Run = { job, b, t, wheel: new Wheel(), sign: new PaymentSignature(cfg.payments.webhookSecret) };
+  const sign = new PaymentSignature(cfg.payments.webhookSecret);
+  const r: Run = { job, b, t, wheel: new Wheel(), payWheel: new Wheel(), sign };
   const conns = await connections(job.port, job.connections);
+  const payConns = await connections(job.port, job.afterConnections);
   const cpu0 = process.cpuUsage();
   // Told at the join to come back at the start: each buyer's first poll falls somewhere in the first moments.
-  for (let i = 0; i < b.n; i++) r.wheel.at(i, job.startsAt + Math.random() * job.spreadMs);
-  const deadline = setTimeout(() => r.wheel.stop(), job.startsAt - Date.now() + job.deadlineMs);
-  const live = new Set(conns);
-  await Promise.all(conns.map((c) => worker(r, c, live)));
+  for (let i = 0; i < b.n; i++) r.wheel.at(i, (b.pollDueAt[i] = job.startsAt + Math.random() * job.spreadMs));
+  const stop = () => {
+    r.wheel.stop();
+    r.payWheel.stop();
+  };
+  const deadline = setTimeout(stop, job.startsAt - Date.now() + job.deadlineMs);
+  const live = new Set([...conns, ...payConns]);
+  await Promise.all([
+    ...conns.map((c) => worker(r, r.wheel, c, live)),
+    ...payConns.map((c) => worker(r, r.payWheel, c, live)),
+  ]);
   clearTimeout(deadline);
-  r.wheel.stop();
+  stop();
   for (const c of live) c.close();
   const cpu = process.cpuUsage(cpu0);
   writeFileSync(
@@ -411,6 +421,7 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
     }),
   );
   const lat = Float64Array.from(t.pollLat).sort();
+  const late = Float64Array.from(t.pollLate).sort();
   return {
     requests: t.requests,
     polls: t.polls,
@@ -419,6 +430,11 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
     replayMismatches: t.replayMismatches,
     receiptMismatches: t.receiptMismatches,
     pollLatencyMs: { p50: round1(atPercentile(lat, 0.5)), p99: round1(atPercentile(lat, 0.99)) },
+    pollLateMs: {
+      p50: round1(atPercentile(late, 0.5)),
+      p99: round1(atPercentile(late, 0.99)),
+      max: round1(late.at(-1) ?? 0),
+    },
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     errors: t.errors,
     reconnects: t.reconnects,

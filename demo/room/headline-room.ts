@@ -31,7 +31,7 @@ import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
  *
  * Knobs (environment), beside the headline's (HEADLINE_BUYERS, HEADLINE_STOCK, HEADLINE_SHARDS,
  * HEADLINE_WARMUP_BUYERS): HEADLINE_ADMIT_PER_SECOND (2500), HEADLINE_ADMISSION_TTL (60 s),
- * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (512), HEADLINE_JOIN_CONNECTIONS (256),
+ * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (1024), HEADLINE_JOIN_CONNECTIONS (256),
  * HEADLINE_PAY_DELAY_MS (300), HEADLINE_PAY_CONNECTIONS (512: the provider's callbacks in flight), HEADLINE_ROOM_POLLS (10,000 polls a second: the room's pacing budget),
  * HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
  * work's maxnumber bounds, admission.proofOfWork; 250,000 joins at the gateway's defaults, 2,000 to 64,000,
@@ -45,7 +45,8 @@ export const ROOM = {
   admitPerSecond: Number(process.env.HEADLINE_ADMIT_PER_SECOND ?? 2500),
   admissionTtlSeconds: Number(process.env.HEADLINE_ADMISSION_TTL ?? 60),
   maxOverbook: Number(process.env.HEADLINE_MAX_OVERBOOK ?? 3),
-  connections: Number(process.env.HEADLINE_ROOM_CONNECTIONS ?? 512),
+  /** The buyers' connections (polls, orders, cancels); the payment provider has its own (payConnections). */
+  connections: Number(process.env.HEADLINE_ROOM_CONNECTIONS ?? 1024),
   joinConnections: Number(process.env.HEADLINE_JOIN_CONNECTIONS ?? 256),
   payDelayMs: Number(process.env.HEADLINE_PAY_DELAY_MS ?? 300),
   /** The payment provider's callbacks in flight at once (each answered before its connection's next). */

@@ -142,6 +142,17 @@ async function receiptsVerify(ctx: Ctx, d: RoomDrop) {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** From a place's admission (the room's clock) to its buyer's first ADMITTED answer: how late buyers saw it. */
+function admissionSeen(out: CrowdOut) {
+  const lags = out.admittedAt.flatMap((at, i) => (at > 0 ? [out.admittedSeenAt[i]! - at] : [])).sort((a, b) => a - b);
+  return {
+    n: lags.length,
+    p50: Math.round(pct(lags, 0.5)),
+    p90: Math.round(pct(lags, 0.9)),
+    p99: Math.round(pct(lags, 0.99)),
+  };
+}
+
 /**
  * For each buyer told SOLD_OUT while waiting: when the room began to answer it SOLD_OUT (the first progress
  * whose cutoff is at or before its place, as the controller wrote it; every gateway answers from the copy the
@@ -229,6 +240,7 @@ export async function auditRoom(ctx: Ctx, d: RoomDrop, s: RoomSettled): Promise<
     run: { saleId: ctx.saleId, buyers: d.out.users.length, stock: STOCK, startsAt: new Date(d.startsAt).toISOString() },
     join: d.join,
     drop: { ...d.run, finals, pollsPerBuyer: round1(d.run.polls / d.out.users.length) },
+    admissionSeenMs: admissionSeen(d.out),
     lag202ToRowMs: { p50: Math.round(pct(d.lags, 0.5)), p99: Math.round(pct(d.lags, 0.99)), drainMs: d.drainMs },
     toldSoldOutMs: told,
     noShows,
@@ -256,9 +268,14 @@ function printRoomSummary(r: any): void {
   );
   line(
     "drop",
-    `${r.drop.requests} requests (${r.drop.polls} polls, ${r.drop.pollsPerBuyer} per buyer), poll p50 ${r.drop.pollLatencyMs.p50} ms, p99 ${r.drop.pollLatencyMs.p99} ms`,
+    `${r.drop.requests} requests (${r.drop.polls} polls, ${r.drop.pollsPerBuyer} per buyer), poll p50 ${r.drop.pollLatencyMs.p50} ms, p99 ${r.drop.pollLatencyMs.p99} ms; the crowd sent polls after they were due p50 ${r.drop.pollLateMs.p50} ms, p99 ${r.drop.pollLateMs.p99} ms, max ${r.drop.pollLateMs.max} ms`,
   );
   line("final answers", JSON.stringify(r.drop.finals));
+  const seen = r.admissionSeenMs;
+  line(
+    "admitted → seen",
+    `${seen.n} buyers saw their admission p50 ${seen.p50} ms, p90 ${seen.p90} ms, p99 ${seen.p99} ms after it`,
+  );
   line("answers", JSON.stringify(r.drop.answers));
   line(
     "202 → row",
