@@ -11,7 +11,8 @@ import { dropPrefix } from "./lib/redis.js";
  * PurchaseTokens.mint, no I/O, as POST /v1/sales/{saleId}/tokens issues them; mint alone, as a waiting
  * room's admission does, reported beside) against the Redis-backed issuance they replaced (the cluster-wide limiter in
  * Redis and the issue-token script: two round trips per token), both in one caller process from dist/,
- * pinned to the load core, `CONCURRENCY` issuances in flight, a new buyer per token. The old path lives
+ * pinned to the load core, a new buyer per token. Each side runs as the gateway runs it: the signed ones
+ * synchronously (the route calls them without a promise), the Redis one `CONCURRENCY` in flight. The old path lives
  * only in the caller (bench/clients/token-caller.ts) as this baseline. Rounds go S M R S M R ...; each
  * side's best round is its figure. After every round the sale's token keys are counted: one per token on
  * the Redis side, none on the signed side (checked: the bench fails otherwise).
@@ -118,7 +119,7 @@ export const tokenIssue: Benchmark = {
       details: {
         rounds: ROUNDS,
         calls: { signed: SIGNED_CALLS, redis: REDIS_CALLS },
-        concurrency: CONCURRENCY,
+        concurrency: { signed: "synchronous, as the route calls it", redis: CONCURRENCY },
         shards: SHARDS,
         redisKeysPerToken: { signed: 0, redis: 2 },
         tokenIssueLimit: cfg.admission.rateLimits.tokenIssue,
