@@ -12,6 +12,11 @@ local function parseLedgerRecord(rec)
   return string.match(rec, '^(%a)|(%d+)|(%d+)|([^|]*)|(.*)$')
 end
 
+-- state and qty of a record alone (no copy of its token and user); nil when it is not one.
+local function ledgerUnits(rec)
+  return string.match(rec, '^(%a)|(%d+)|')
+end
+
 -- The same record in another state.
 local function withLedgerState(rec, state)
   return state .. string.sub(rec, 2)

@@ -20,6 +20,7 @@ export const SCRIPT_NAMES = [
   "rebuild-order",
   "rebuild-stock",
   "honor-order",
+  "ledger-sums",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

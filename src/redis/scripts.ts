@@ -80,6 +80,7 @@ declare module "ioredis" {
       ...argv: Arg[]
     ): Result<[number, number], Context>;
     fsRebuildStock(stock: string, rebuilt: string, stockUnits: number, rebuiltAt: number): Result<number, Context>;
+    fsLedgerSums(res: string, cursor: string, count: number): Result<[string, number, number, number, number], Context>;
   }
 }
 
