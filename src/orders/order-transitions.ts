@@ -47,14 +47,8 @@ export interface TransitionOptions {
   guard?: Guard;
 }
 
-/**
- * Up to 256 payments per batch, up to 4 batches of a database at once (each holds a pooled connection for its
- * transaction); the first of a batch waits 2 ms for company when a batch may start. One batch at a time ran
- * its statements one round trip after another behind the gateway's other work: in a room drop payments
- * settled at 100-300 a second while orders sold at 1,100-1,900, and the room stayed open 37 s past the last
- * sale for the payments to catch up.
- */
-export const BATCH_DEFAULTS: KeyedBatcherOptions = { maxSize: 256, lingerMs: 2, maxInFlight: 4 };
+/** Up to 64 payments per batch; the first waits 2 ms for company when no batch of its database is running. */
+export const BATCH_DEFAULTS: KeyedBatcherOptions = { maxSize: 256, lingerMs: 2 };
 
 /** A payment waiting for its batch. */
 interface Waiting extends BatchPayment {
@@ -169,7 +163,7 @@ async function recordRefund(
  * order writer); the row is locked, the decision taken from its status, and the change, the refund and
  * their outbox events are written together. Two racing actors serialize on the row lock:
  * the second sees the first one's status and learns it lost. Payments take the same steps in group
- * commits (transition-batch.ts): one transaction per batch of up to 256 of one database, one statement per step.
+ * commits (transition-batch.ts): one transaction per database for up to 64 of them, one statement per step.
  */
 export class OrderTransitions {
   private readonly batches = new Map<number, KeyedBatcher<Waiting>>();

@@ -1,20 +1,16 @@
 export interface KeyedBatcherOptions {
-  /** Largest batch; reaching it hands the batch over at once (when a batch may start). */
+  /** Largest batch; reaching it hands the batch over at once (when no batch is running). */
   maxSize: number;
-  /** How long the first item of a batch waits for company, ms, when a batch may start. */
+  /** How long the first item of a batch waits for company, ms, when no batch is running. */
   lingerMs: number;
-  /** Batches running at once (default 1); their keys never overlap. */
-  maxInFlight?: number;
 }
 
 /**
- * Wait-and-batch with at most `maxInFlight` batches running at a time (one by default) and at most one item
- * per key in a batch: an item that shares a key with one already collected (or waiting) waits for a later
- * batch, and a collected batch never starts beside a running one that shares a key with it, so the items of
- * one key are run one after the other, in the order they were added. While the batches that may run are
- * running the next one collects (up to `maxSize`) and leaves as soon as it may, without another linger (as
- * Batcher's maxInFlight). The payment group commit is this: batches per MySQL database, keyed by order and
- * event.
+ * Wait-and-batch with one batch running at a time and at most one item per key in a batch: an item that
+ * shares a key with one already collected (or waiting) waits for a later batch, so the items of one key
+ * are run one after the other, in the order they were added. While a batch runs the next one collects
+ * (up to `maxSize`) and leaves as soon as the running one is done, without another linger (as Batcher's
+ * maxInFlight). The payment group commit is this: one batch per MySQL database, keyed by order and event.
  */
 export class KeyedBatcher<T> {
   private items: T[] = [];
@@ -22,24 +18,19 @@ export class KeyedBatcher<T> {
   /** Items that could not join the collecting batch (a key taken, or full), oldest first. */
   private waiting: { item: T; keys: readonly string[] }[] = [];
   private waitingKeys = new Set<string>();
-  /** The keys of the running batches (disjoint: a batch starts only when none of its keys runs). */
-  private readonly runningKeys = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
-  private running = 0;
-  private readonly maxInFlight: number;
+  private running = false;
   readonly stats = { batches: 0, items: 0, deferred: 0 };
 
   constructor(
     private readonly opts: KeyedBatcherOptions,
     private readonly keysOf: (item: T) => readonly string[],
     private readonly run: (batch: T[]) => Promise<unknown>,
-  ) {
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
-  }
+  ) {}
 
   /** Nothing collected, waiting or running. */
   get idle(): boolean {
-    return this.items.length === 0 && this.waiting.length === 0 && this.running === 0;
+    return this.items.length === 0 && this.waiting.length === 0 && !this.running;
   }
 
   add(item: T): void {
@@ -52,7 +43,7 @@ export class KeyedBatcher<T> {
       return;
     }
     this.take(item, keys);
-    if (this.running >= this.maxInFlight) return;
+    if (this.running) return;
     if (this.items.length >= this.opts.maxSize) this.flush();
     else this.timer ??= setTimeout(this.flush, this.opts.lingerMs);
   }
@@ -62,38 +53,27 @@ export class KeyedBatcher<T> {
     for (const k of keys) this.keys.add(k);
   }
 
-  /** A collected batch may start: a slot is free and none of its keys is running. */
-  private mayStart(): boolean {
-    if (this.running >= this.maxInFlight || this.items.length === 0) return false;
-    if (this.running === 0) return true;
-    for (const k of this.keys) if (this.runningKeys.has(k)) return false;
-    return true;
-  }
-
-  /** Hands over the collected batch unless it may not start yet; the waiting items then start the next. */
+  /** Hands over the collected batch unless one is running; the waiting items then start the next. */
   readonly flush = (): void => {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (!this.mayStart()) return;
+    if (this.running || this.items.length === 0) return;
     const batch = this.items;
-    const keys = this.keys;
     this.items = [];
     this.keys = new Set();
-    for (const k of keys) this.runningKeys.add(k);
     this.refill();
-    this.running++;
+    this.running = true;
     this.stats.batches++;
     this.stats.items += batch.length;
     const done = () => {
-      this.running--;
-      for (const k of keys) this.runningKeys.delete(k);
+      this.running = false;
       // Whatever collected meanwhile waited long enough: it goes now, however few.
       this.flush();
     };
     this.run(batch).then(done, done);
   };
 
-  /** Moves waiting items into the collecting batch, oldest first; one that stays keeps the later ones of its keys. */
+  /** Moves waiting items into the new batch, oldest first; one that stays keeps the later ones of its keys. */
   private refill(): void {
     const still: { item: T; keys: readonly string[] }[] = [];
     const blocked = new Set<string>();

@@ -7,19 +7,18 @@ type Item = { id: number; keys: string[] };
 const item = (id: number, ...keys: string[]): Item => ({ id, keys });
 
 /** A batcher whose batches finish when the test says so; `batches` holds the ids of each one handed over. */
-function harness(maxSize: number, lingerMs = 0, maxInFlight?: number) {
+function harness(maxSize: number, lingerMs = 0) {
   const batches: number[][] = [];
   const finish: (() => void)[] = [];
   const b = new KeyedBatcher<Item>(
-    { maxSize, lingerMs, maxInFlight },
+    { maxSize, lingerMs },
     (i) => i.keys,
     (batch) => {
       batches.push(batch.map((i) => i.id));
       return new Promise<void>((r) => finish.push(r));
     },
   );
-  // done(): the oldest running batch finishes; doneAt(k): the k-th oldest.
-  return { b, batches, done: () => finish.shift()!(), doneAt: (k: number) => finish.splice(k, 1)[0]!() };
+  return { b, batches, done: () => finish.shift()!() };
 }
 
 describe("KeyedBatcher", () => {
@@ -107,47 +106,5 @@ describe("KeyedBatcher", () => {
     b.add(item(2, "a"));
     await tick();
     expect(batches).toEqual([[1], [2]]);
-  });
-
-  it("maxInFlight: batches with no key in common run side by side; the next waits for a free slot", async () => {
-    const { b, batches, done } = harness(2, 0, 2);
-    for (const i of [1, 2]) b.add(item(i, `k${i}`)); // full: starts
-    for (const i of [3, 4]) b.add(item(i, `k${i}`)); // full: starts beside it
-    for (const i of [5, 6]) b.add(item(i, `k${i}`)); // no slot
-    await tick();
-    expect(batches).toEqual([
-      [1, 2],
-      [3, 4],
-    ]);
-    done();
-    await tick();
-    expect(batches[2]).toEqual([5, 6]);
-    done();
-    done();
-    await tick();
-    expect(b.idle).toBe(true);
-  });
-
-  it("maxInFlight: a batch never starts beside a running one that shares a key; each key's items keep their order", async () => {
-    const { b, batches, done, doneAt } = harness(10, 0, 3);
-    b.add(item(1, "o1", "e1"));
-    await tick();
-    expect(batches).toEqual([[1]]);
-    b.add(item(2, "o2", "e2"));
-    await tick();
-    expect(batches[1]).toEqual([2]); // a free slot, no key in common: beside 1
-    b.add(item(3, "o1", "e3")); // o1 runs in [1]
-    b.add(item(4, "o4", "e4"));
-    await tick();
-    expect(batches).toHaveLength(2); // [3, 4] holds o1: not beside [1], though a slot is free
-    doneAt(1); // [2] finishes: still not
-    await tick();
-    expect(batches).toHaveLength(2);
-    done(); // [1] finishes: now
-    await tick();
-    expect(batches[2]).toEqual([3, 4]);
-    done();
-    await tick();
-    expect(b.idle).toBe(true);
   });
 });
