@@ -18,15 +18,15 @@ const AFTER_END_MS = 60_000;
 interface Driven {
   progress: RoomProgress;
   carry: TickCarry;
-  /** When the unpaid units may be read again (the ledger scan). */
+  /** When the unpaid units may be summed again (ledgerSums). */
   marginDueAt: number;
 }
 
 /**
- * The ledger is scanned for unpaid units at once when the stock runs out (the sell-out cutoff within a
- * tick), then, while units are unpaid (each payment lowers the cutoff), again after DUTY_FACTOR times the
- * last scan's duration (every tick for a small sale): a scan sums every order of the sale in Redis, and back to back
- * those scans would take the CPU the buyers need (the sweep loop's rule too).
+ * The ledger's unpaid units are summed at once when the stock runs out (the sell-out cutoff within a tick),
+ * then, while units are unpaid (each payment lowers the cutoff), again after DUTY_FACTOR times the last
+ * sum's duration (every tick for a small sale): a sum walks every order of the sale in Redis, and back to
+ * back those sums would take the CPU the buyers need (the sweep loop's rule too).
  */
 const DUTY_FACTOR = 4;
 
