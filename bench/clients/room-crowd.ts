@@ -213,12 +213,19 @@ function requestOf(r: Run, i: number): Buffer {
   }
 }
 
+/**
+ * Buyer i's next request is due at wall time `at`: a payment on the provider's wheel, anything else on the
+ * buyers'; anything but a poll ahead of the due polls (Wheel.now); a poll's due time kept for its lateness.
+ */
+function due(r: Run, i: number, at: number): void {
+  const poll = r.b.phase[i] === PHASE.poll;
+  if (poll) r.b.pollDueAt[i] = at;
+  (r.b.phase[i] === PHASE.pay ? r.payWheel : r.wheel).at(i, at, !poll);
+}
+
 /** Buyer i comes back after the answer's Retry-After (never earlier; up to 10 % later, so not in lockstep). */
 function later(r: Run, i: number, a: Answer, fallbackS = 1): void {
-  const urgent = r.b.phase[i] !== PHASE.poll;
-  const at = Date.now() + (a.retryAfter ?? fallbackS) * 1000 * (1 + 0.1 * Math.random());
-  if (!urgent) r.b.pollDueAt[i] = at;
-  r.wheel.at(i, at, urgent);
+  due(r, i, Date.now() + (a.retryAfter ?? fallbackS) * 1000 * (1 + 0.1 * Math.random()));
 }
 
 function done(r: Run, i: number, code: (typeof FINAL)[keyof typeof FINAL]): void {
@@ -262,7 +269,7 @@ function onPoll(r: Run, i: number, a: Answer): void {
   if (i % job.noShowEvery === 0) {
     if (b.noShowReturn[i]) return done(r, i, FINAL.error);
     b.noShowReturn[i] = 1;
-    return r.wheel.at(i, (b.pollDueAt[i] = Date.parse(v.admissionExpiresAt) + 500));
+    return due(r, i, Date.parse(v.admissionExpiresAt) + 500);
   }
   b.phase[i] = PHASE.order;
   r.wheel.now(i);
@@ -285,7 +292,7 @@ function onOrder(r: Run, i: number, a: Answer): void {
       }
     }
     b.phase[i] = i % job.cancelEvery === 2 ? PHASE.cancel : PHASE.pay;
-    return wheelOf(r, i).at(i, Date.now() + job.payDelayMs, true);
+    return due(r, i, Date.now() + job.payDelayMs);
   }
   if (codeOf(a) === "SOLD_OUT") return done(r, i, FINAL.soldOutOrder);
   // The token expired before the order (the buyer saw its admission late): back to the room, which must
@@ -309,15 +316,9 @@ function onAfter(r: Run, i: number, a: Answer): void {
     // Not in MySQL yet (404), or MySQL busy (503): again with a growing pause, as a provider retries.
     const tries = (r.b.tries[i] = r.b.tries[i]! + 1);
     const backoff = Math.min(5000, 100 * 2 ** Math.min(tries, 6));
-    const at = Date.now() + Math.max(backoff, (a.retryAfter ?? 0) * 1000) * (0.5 + Math.random());
-    return wheelOf(r, i).at(i, at, true);
+    return due(r, i, Date.now() + Math.max(backoff, (a.retryAfter ?? 0) * 1000) * (0.5 + Math.random()));
   }
   done(r, i, FINAL.error);
-}
-
-/** A payment goes over the provider's connections, anything else over the buyers'. */
-function wheelOf(r: Run, i: number): Wheel {
-  return r.b.phase[i] === PHASE.pay ? r.payWheel : r.wheel;
 }
 
 /** One connection's loop: the next due request of `wheel` (the buyers' or the provider's), its answer. */
@@ -386,7 +387,7 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
   const payConns = await connections(job.port, job.afterConnections);
   const cpu0 = process.cpuUsage();
   // Told at the join to come back at the start: each buyer's first poll falls somewhere in the first moments.
-  for (let i = 0; i < b.n; i++) r.wheel.at(i, (b.pollDueAt[i] = job.startsAt + Math.random() * job.spreadMs));
+  for (let i = 0; i < b.n; i++) due(r, i, job.startsAt + Math.random() * job.spreadMs);
   const stop = () => {
     r.wheel.stop();
     r.payWheel.stop();
