@@ -3,7 +3,7 @@ import type { OrderStatus } from "../order.js";
 import { paymentOutcome, step, storedDecision, type OrderAction, type RefundReason } from "./order-state.js";
 import type { OrderFacts, PaymentRecord, TransitionResult } from "./order-transitions.js";
 import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
-import { insertOutbox, orderEvent, type OrderEvent } from "../persistence/order-events.js";
+import { orderEvent, outboxInsert, type OrderEvent, type Statement } from "../persistence/order-events.js";
 import { withDeadlockRetry } from "../persistence/order-repository.js";
 import { eventHome } from "../persistence/order-routing.js";
 
@@ -21,6 +21,29 @@ const tuples = (n: number, width: number) => Array.from({ length: n }, () => `($
 /** A deadlock's errno: withDeadlockRetry runs the batch again. */
 const retryable = (message: string) => Object.assign(new Error(message), { errno: 1213 });
 
+/** Payments sorted by event id: two batches insert and lock the same ids in one order. */
+const byEventId = <T extends Pick<BatchPayment, "payment">>(items: readonly T[]): T[] =>
+  [...items].sort((a, b) => (a.payment.eventId < b.payment.eventId ? -1 : 1));
+
+/** The claims of `sorted` (by event id), each id for its body; an id claimed already is left as it is. */
+function claimsInsert(sorted: readonly Pick<BatchPayment, "order" | "payment">[], now: Date): Statement {
+  return {
+    sql: `INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES ${tuples(sorted.length, 4)} ON DUPLICATE KEY UPDATE event_id = event_id`,
+    params: sorted.flatMap((x) => [x.payment.eventId, x.order.orderId, x.payment.bodySha256, now]),
+  };
+}
+
+/** The payment events of `sorted` (by event id), outcome PENDING; an id there already is left as it is. */
+function eventsInsert(sorted: readonly BatchPayment[], now: Date): Statement {
+  return {
+    sql: `INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES ${tuples(sorted.length, 6)} ON DUPLICATE KEY UPDATE event_id = event_id`,
+    params: sorted.flatMap((x) => {
+      const p = x.payment;
+      return [p.eventId, x.order.orderId, p.status, "PENDING", now, p.bodySha256];
+    }),
+  };
+}
+
 /**
  * Claims payment event ids for their bodies in one database (payment_claims, see eventHome), sorted by id
  * so two batches lock in one order; returns the ids claimed before with another body. On a pool each
@@ -34,15 +57,9 @@ export async function claimMany(
   t: number,
 ): Promise<Set<string>> {
   if (items.length === 0) return new Set();
-  const sorted = [...items].sort((a, b) => (a.payment.eventId < b.payment.eventId ? -1 : 1));
-  const params = sorted.flatMap((x) => [x.payment.eventId, x.order.orderId, x.payment.bodySha256, now]);
-  const [ins] = await db.query<ResultSetHeader>(
-    {
-      sql: `INSERT INTO payment_claims (event_id, order_id, body_sha256, created_at) VALUES ${tuples(sorted.length, 4)} ON DUPLICATE KEY UPDATE event_id = event_id`,
-      timeout: t,
-    },
-    params,
-  );
+  const sorted = byEventId(items);
+  const claims = claimsInsert(sorted, now);
+  const [ins] = await db.query<ResultSetHeader>({ sql: claims.sql, timeout: t }, claims.params);
   // Every one claimed now (no FOUND_ROWS: a no-op duplicate counts 0): nothing to read back.
   if (ins.affectedRows === sorted.length) return new Set();
   const ids = sorted.map((x) => x.payment.eventId);
@@ -73,18 +90,9 @@ async function recordEvents(
 ): Promise<Map<string, { outcome: string; body: string }>> {
   const seen = new Map<string, { outcome: string; body: string }>();
   if (items.length === 0) return seen;
-  const sorted = [...items].sort((a, b) => (a.payment.eventId < b.payment.eventId ? -1 : 1));
-  const params = sorted.flatMap((x) => {
-    const p = x.payment;
-    return [p.eventId, x.order.orderId, p.status, "PENDING", now, p.bodySha256];
-  });
-  const [ins] = await conn.query<ResultSetHeader>(
-    {
-      sql: `INSERT INTO payment_events (event_id, order_id, status, outcome, created_at, body_sha256) VALUES ${tuples(sorted.length, 6)} ON DUPLICATE KEY UPDATE event_id = event_id`,
-      timeout: t,
-    },
-    params,
-  );
+  const sorted = byEventId(items);
+  const events = eventsInsert(sorted, now);
+  const [ins] = await conn.query<ResultSetHeader>({ sql: events.sql, timeout: t }, events.params);
   if (ins.affectedRows === sorted.length) return seen;
   const ids = sorted.map((x) => x.payment.eventId);
   const [rows] = await conn.query<RowDataPacket[]>(
@@ -108,6 +116,13 @@ type Locked = Map<string, { from: OrderStatus; version: number }>;
  * locking read per table, tables and ids sorted); a missing row is not in the answer.
  */
 async function lockRows(conn: PoolConnection, byTable: ReadonlyMap<string, string[]>, t: number): Promise<Locked> {
+  const { sql, params } = lockSelect(byTable);
+  const [rows] = await conn.query<RowDataPacket[]>({ sql, timeout: t }, params);
+  return lockedOf(rows);
+}
+
+/** lockRows's statement: one locking read per table, tables and ids sorted, as one UNION. */
+function lockSelect(byTable: ReadonlyMap<string, string[]>): Statement {
   const tables = [...byTable.keys()].sort();
   const ids = tables.map((table) => [...byTable.get(table)!].sort());
   const sql = tables
@@ -116,8 +131,27 @@ async function lockRows(conn: PoolConnection, byTable: ReadonlyMap<string, strin
         `(SELECT order_id, status, version FROM \`${table}\` WHERE order_id IN (${marks(ids[k]!.length)}) FOR UPDATE)`,
     )
     .join(" UNION ALL ");
-  const [rows] = await conn.query<RowDataPacket[]>({ sql, timeout: t }, ids.flat());
-  return new Map(rows.map((r) => [String(r.order_id), { from: r.status as OrderStatus, version: Number(r.version) }]));
+  return { sql, params: ids.flat() };
+}
+
+const lockedOf = (rows: RowDataPacket[]): Locked =>
+  new Map(rows.map((r) => [String(r.order_id), { from: r.status as OrderStatus, version: Number(r.version) }]));
+
+/** The insert of order rows CONFIRMED from their reservations (non-empty); an existing row is left as is. */
+function ordersInsert(table: string, orders: readonly OrderFacts[], now: Date): Statement {
+  return {
+    sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES ${orders.map(() => "(?,?,?,?,?,'CONFIRMED',?,?,1,?)").join(",")} ON DUPLICATE KEY UPDATE order_id = order_id`,
+    params: orders.flatMap((o) => [
+      o.orderId,
+      o.saleId,
+      o.skuId,
+      o.userId,
+      o.quantity,
+      new Date(o.reservedAt),
+      now,
+      o.token || null,
+    ]),
+  };
 }
 
 /**
@@ -132,92 +166,49 @@ export async function insertMissingOrders(
   t: number,
 ): Promise<number> {
   if (orders.length === 0) return 0;
-  const params = orders.flatMap((o) => [
-    o.orderId,
-    o.saleId,
-    o.skuId,
-    o.userId,
-    o.quantity,
-    new Date(o.reservedAt),
-    now,
-    o.token || null,
-  ]);
-  const [ins] = await conn.query<ResultSetHeader>(
-    {
-      sql: `INSERT INTO \`${table}\` (order_id, sale_id, sku_id, user_id, quantity, status, created_at, updated_at, version, purchase_token) VALUES ${orders.map(() => "(?,?,?,?,?,'CONFIRMED',?,?,1,?)").join(",")} ON DUPLICATE KEY UPDATE order_id = order_id`,
-      timeout: t,
-    },
-    params,
-  );
+  const { sql, params } = ordersInsert(table, orders, now);
+  const [ins] = await conn.query<ResultSetHeader>({ sql, timeout: t }, params);
   return ins.affectedRows;
 }
 
-/**
- * Writes a batch's missing order rows. Their keys' gaps are locked by lockRows, so nobody else can have
- * written one since: each insert is ours.
- */
-async function writeMissingOrders(
-  conn: PoolConnection,
-  table: string,
-  orders: readonly OrderFacts[],
-  now: Date,
-  t: number,
-): Promise<void> {
-  if ((await insertMissingOrders(conn, table, orders, now, t)) !== orders.length)
-    throw retryable("an order row appeared under its gap lock; retry");
+/** A batch's missing order rows are written under their keys' gap locks (lockRows): each insert is ours. */
+const missingLost = () => retryable("an order row appeared under its gap lock; retry");
+
+type Change = { orderId: string; to: OrderStatus; version: number };
+
+/** Moves locked rows to their new status and version, one statement for the table (non-empty). */
+function statusesUpdate(table: string, changes: readonly Change[], now: Date): Statement {
+  const cases = changes.map(() => "WHEN ? THEN ?").join(" ");
+  return {
+    sql: `UPDATE \`${table}\` SET status = CASE order_id ${cases} END, version = CASE order_id ${cases} END, updated_at = ? WHERE order_id IN (${marks(changes.length)})`,
+    params: [
+      ...changes.flatMap((c) => [c.orderId, c.to]),
+      ...changes.flatMap((c) => [c.orderId, c.version]),
+      now,
+      ...changes.map((c) => c.orderId),
+    ],
+  };
 }
 
-/** Moves the locked rows to their new status and version, one statement for the table. */
-async function writeStatuses(
-  conn: PoolConnection,
-  table: string,
-  changes: readonly { orderId: string; to: OrderStatus; version: number }[],
-  now: Date,
-  t: number,
-): Promise<void> {
-  if (changes.length === 0) return;
-  const cases = changes.map(() => "WHEN ? THEN ?").join(" ");
-  const params = [
-    ...changes.flatMap((c) => [c.orderId, c.to]),
-    ...changes.flatMap((c) => [c.orderId, c.version]),
-    now,
-    ...changes.map((c) => c.orderId),
-  ];
-  const [upd] = await conn.query<ResultSetHeader>(
-    {
-      sql: `UPDATE \`${table}\` SET status = CASE order_id ${cases} END, version = CASE order_id ${cases} END, updated_at = ? WHERE order_id IN (${marks(changes.length)})`,
-      timeout: t,
-    },
-    params,
-  );
-  // Every change moves the version: a row not changed was not locked as read.
-  if (upd.affectedRows !== changes.length) throw new Error(`orders of ${table} changed under their row locks`);
-}
+/** Every change moves the version: a row not changed was not locked as read. */
+const changedUnderLock = (table: string) => new Error(`orders of ${table} changed under their row locks`);
 
 type Refund = { order: OrderFacts; eventId: string; reason: RefundReason };
 
-/** Records the refunds owed, keyed by their payment events. */
-async function recordRefunds(conn: PoolConnection, refunds: readonly Refund[], now: Date, t: number): Promise<void> {
-  if (refunds.length === 0) return;
-  await conn.query(
-    {
-      sql: `INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES ${tuples(refunds.length, 5)}`,
-      timeout: t,
-    },
-    refunds.flatMap((r) => [r.eventId, r.order.orderId, r.order.saleId, r.reason, now]),
-  );
+/** The refunds owed, keyed by their payment events (non-empty). */
+function refundsInsert(refunds: readonly Refund[], now: Date): Statement {
+  return {
+    sql: `INSERT INTO refunds (event_id, order_id, sale_id, reason, recorded_at) VALUES ${tuples(refunds.length, 5)}`,
+    params: refunds.flatMap((r) => [r.eventId, r.order.orderId, r.order.saleId, r.reason, now]),
+  };
 }
 
-/** Writes each payment event's outcome (its answer, replayed to redeliveries), one statement. */
-async function writeOutcomes(conn: PoolConnection, outcomes: readonly [string, string][], t: number): Promise<void> {
-  if (outcomes.length === 0) return;
-  await conn.query(
-    {
-      sql: `UPDATE payment_events SET outcome = CASE event_id ${outcomes.map(() => "WHEN ? THEN ?").join(" ")} END WHERE event_id IN (${marks(outcomes.length)})`,
-      timeout: t,
-    },
-    [...outcomes.flat(), ...outcomes.map(([id]) => id)],
-  );
+/** Each payment event's outcome (its answer, replayed to redeliveries), one statement (non-empty). */
+function outcomesUpdate(outcomes: readonly [string, string][]): Statement {
+  return {
+    sql: `UPDATE payment_events SET outcome = CASE event_id ${outcomes.map(() => "WHEN ? THEN ?").join(" ")} END WHERE event_id IN (${marks(outcomes.length)})`,
+    params: [...outcomes.flat(), ...outcomes.map(([id]) => id)],
+  };
 }
 
 /** What a batch writes besides the rows' status: outbox events, refunds, payment outcomes. */
@@ -227,20 +218,66 @@ interface Writes {
   outcomes: [string, string][];
 }
 
+/** The statements that end a batch's transaction (refunds, outbox events, outcomes), those with anything to write. */
+function closingWrites(w: Writes, now: Date): Statement[] {
+  const out: Statement[] = [];
+  if (w.refunds.length > 0) out.push(refundsInsert(w.refunds, now));
+  if (w.events.length > 0) out.push(outboxInsert(w.events, now));
+  if (w.outcomes.length > 0) out.push(outcomesUpdate(w.outcomes));
+  return out;
+}
+
+/** Runs statements one at a time (in order) on the connection. */
+async function runEach(conn: PoolConnection, statements: readonly Statement[], t: number): Promise<void> {
+  for (const { sql, params } of statements) await conn.query({ sql, timeout: t }, params);
+}
+
 /**
- * Applies a batch of payments for orders of one MySQL database (`db`), as OrderTransitions applies one,
- * with one multi-row statement per step: claims homed in another database first (committed there, as
- * one at a time), then in one transaction the claims homed here, the payment events, the row locks, the
- * missing rows, the status changes, refunds, outbox events and outcomes. Each decision is the one
- * `decide` takes from the locked row; entries are distinct by order and event id, so each order sees
- * exactly one action. A deadlock rolls the whole batch back and runs it again. Returns one result per entry.
+ * Runs statements in one round trip (the pools allow several statements per query; every value is a
+ * placeholder, escaped by mysql2) and returns one result per statement. MariaDB runs them in order and
+ * stops at the first error, which fails the whole call.
+ */
+async function runTogether(
+  conn: PoolConnection,
+  statements: readonly Statement[],
+  t: number,
+): Promise<(ResultSetHeader | RowDataPacket[])[]> {
+  const [results] = await conn.query<ResultSetHeader[] | RowDataPacket[][]>(
+    { sql: statements.map((s) => s.sql).join(";\n"), timeout: t },
+    statements.flatMap((s) => s.params),
+  );
+  return statements.length === 1 ? [results as ResultSetHeader | RowDataPacket[]] : [...results];
+}
+
+/** The result of a payment batch, and whether it went in two round trips (every claim and event id new). */
+export interface BatchOutcome {
+  results: TransitionResult[];
+  fresh: boolean;
+}
+
+/** A fresh batch found a claim or event id there already: its transaction is rolled back and it goes step by step. */
+class NotFresh extends Error {}
+
+/**
+ * Applies a batch of payments for orders of one MySQL database (`db`), as OrderTransitions applies one:
+ * claims homed in another database first (committed there, as one at a time), then in one transaction
+ * the claims homed here, the payment events, the row locks, the missing rows, the status changes, refunds,
+ * outbox events and outcomes. Each decision is the one `decide` takes from the locked row; entries are
+ * distinct by order and event id, so each order sees exactly one action. A deadlock rolls the whole batch
+ * back and runs it again. Returns one result per entry.
+ *
+ * The usual batch (every payment new to this database) takes two round trips inside its transaction
+ * (applyFresh): the claims, events and row locks together, then every write together. On a loaded
+ * gateway each round trip waits its turn in the event loop and in MariaDB, and a batch of twelve of them
+ * outran the MySQL breaker's second. A batch holding a redelivery is rolled back and applied one step
+ * per statement (applyIn), which reads back what the other delivery wrote.
  */
 export async function applyBatch(
   shards: MysqlShards,
   db: number,
   batch: readonly BatchPayment[],
   now: Date,
-): Promise<TransitionResult[]> {
+): Promise<BatchOutcome> {
   const t = shards.queryTimeoutMs;
   const out: Results = new Map();
   // Each event id's home once (a SHA-1 each): the claims apart, then the transaction's, go by it.
@@ -263,14 +300,84 @@ export async function applyBatch(
   }
   const live = batch.map((_, i) => i).filter((i) => !out.has(i));
   const { pool } = shards.databases()[db]!;
-  const applied = await withDeadlockRetry(() =>
-    inTransaction(pool, (conn) => applyIn(conn, shards, db, batch, homes, live, now)),
-  );
+  const inOne = (path: typeof applyIn) =>
+    withDeadlockRetry(() => inTransaction(pool, (conn) => path(conn, shards, db, batch, homes, live, now)));
+  let fresh = live.length > 0;
+  let applied: Results;
+  try {
+    applied = fresh ? await inOne(applyFresh) : new Map();
+  } catch (err) {
+    if (!(err instanceof NotFresh)) throw err;
+    fresh = false;
+    applied = await inOne(applyIn);
+  }
   for (const [i, r] of applied) out.set(i, r);
-  return batch.map((_, i) => out.get(i)!);
+  return { results: batch.map((_, i) => out.get(i)!), fresh };
 }
 
-/** The transaction of a batch: claims homed here, events, then the rows table by table, then the rest. */
+/** The live entries of a batch by order table. */
+function tablesOf(shards: MysqlShards, batch: readonly BatchPayment[], idx: readonly number[]): Map<string, number[]> {
+  const byTable = new Map<string, number[]>();
+  for (const i of idx) {
+    const table = shards.forUser(batch[i]!.order.userId).table;
+    byTable.set(table, [...(byTable.get(table) ?? []), i]);
+  }
+  return byTable;
+}
+
+const idsOf = (batch: readonly BatchPayment[], byTable: ReadonlyMap<string, number[]>) =>
+  new Map([...byTable].map(([table, idx]) => [table, idx.map((i) => batch[i]!.order.orderId)]));
+
+const affected = (r: ResultSetHeader | RowDataPacket[] | undefined) => (r as ResultSetHeader).affectedRows;
+
+/**
+ * A batch whose every claim and event id is new here, in two round trips: the claims homed here, the
+ * payment events and the row locks in one; the decisions; then every write in the other. Throws NotFresh
+ * (the caller rolls back) when an insert found an id there already.
+ */
+async function applyFresh(
+  conn: PoolConnection,
+  shards: MysqlShards,
+  db: number,
+  batch: readonly BatchPayment[],
+  homes: readonly number[],
+  live: readonly number[],
+  now: Date,
+): Promise<Results> {
+  const t = shards.queryTimeoutMs;
+  const here = byEventId(live.filter((i) => homes[i] === db).map((i) => batch[i]!));
+  const byTable = tablesOf(shards, batch, live);
+  const first = [
+    ...(here.length > 0 ? [claimsInsert(here, now)] : []),
+    eventsInsert(byEventId(live.map((i) => batch[i]!)), now),
+    lockSelect(idsOf(batch, byTable)),
+  ];
+  const read = await runTogether(conn, first, t);
+  if ((here.length > 0 && affected(read[0]) !== here.length) || affected(read.at(-2)) !== live.length)
+    throw new NotFresh("a claim or payment event was there already");
+  const rows = lockedOf(read.at(-1) as RowDataPacket[]);
+  const out: Results = new Map();
+  const writes: Writes = { events: [], refunds: [], outcomes: [] };
+  const second: { statement: Statement; rows: number; lost: () => Error }[] = [];
+  for (const table of [...byTable.keys()].sort()) {
+    const { missing, changes } = decideRows(byTable.get(table)!, batch, rows, now, writes, out);
+    if (missing.length > 0)
+      second.push({ statement: ordersInsert(table, missing, now), rows: missing.length, lost: missingLost });
+    if (changes.length > 0)
+      second.push({
+        statement: statusesUpdate(table, changes, now),
+        rows: changes.length,
+        lost: () => changedUnderLock(table),
+      });
+  }
+  const written = await runTogether(conn, [...second.map((s) => s.statement), ...closingWrites(writes, now)], t);
+  second.forEach((s, k) => {
+    if (affected(written[k]) !== s.rows) throw s.lost();
+  });
+  return out;
+}
+
+/** A batch step by step, its transaction: claims homed here, events, then the rows table by table, then the rest. */
 async function applyIn(
   conn: PoolConnection,
   shards: MysqlShards,
@@ -297,9 +404,9 @@ async function applyIn(
     now,
     t,
   );
-  const byTable = new Map<string, number[]>();
+  const unseen: number[] = [];
   for (const i of fresh) {
-    const { payment, order } = batch[i]!;
+    const { payment } = batch[i]!;
     const s = seen.get(payment.eventId);
     // Applied by another delivery: its first answer (or a refusal, for another body under this id).
     if (s)
@@ -309,41 +416,42 @@ async function applyIn(
           ? { kind: "replayed", decision: storedDecision(s.outcome) }
           : { kind: "event_reused" },
       );
-    else {
-      const table = shards.forUser(order.userId).table;
-      byTable.set(table, [...(byTable.get(table) ?? []), i]);
+    else unseen.push(i);
+  }
+  const byTable = tablesOf(shards, batch, unseen);
+  const writes: Writes = { events: [], refunds: [], outcomes: [] };
+  const rows = byTable.size > 0 ? await lockRows(conn, idsOf(batch, byTable), t) : new Map();
+  for (const table of [...byTable.keys()].sort()) {
+    const { missing, changes } = decideRows(byTable.get(table)!, batch, rows, now, writes, out);
+    if ((await insertMissingOrders(conn, table, missing, now, t)) !== missing.length) throw missingLost();
+    if (changes.length > 0) {
+      const { sql, params } = statusesUpdate(table, changes, now);
+      const [upd] = await conn.query<ResultSetHeader>({ sql, timeout: t }, params);
+      if (upd.affectedRows !== changes.length) throw changedUnderLock(table);
     }
   }
-  const writes: Writes = { events: [], refunds: [], outcomes: [] };
-  const ids = new Map([...byTable].map(([table, idx]) => [table, idx.map((i) => batch[i]!.order.orderId)]));
-  const rows = byTable.size > 0 ? await lockRows(conn, ids, t) : new Map();
-  for (const table of [...byTable.keys()].sort())
-    await applyRows(conn, table, byTable.get(table)!, batch, rows, now, t, writes, out);
-  await recordRefunds(conn, writes.refunds, now, t);
-  await insertOutbox(conn, writes.events, now, t);
-  await writeOutcomes(conn, writes.outcomes, t);
+  await runEach(conn, closingWrites(writes, now), t);
   return out;
 }
 
-/** One table's part of a batch, its rows locked: write the missing ones, decide each, write the changes. */
-async function applyRows(
-  conn: PoolConnection,
-  table: string,
+/**
+ * One table's part of a batch, its rows locked: the missing rows (to be written CONFIRMED, with their
+ * ORDER_CONFIRMED events), then each decision and the changes to write.
+ */
+function decideRows(
   idx: readonly number[],
   batch: readonly BatchPayment[],
   rows: Locked,
   now: Date,
-  t: number,
   writes: Writes,
   out: Results,
-): Promise<void> {
+): { missing: OrderFacts[]; changes: Change[] } {
   const missing = idx.map((i) => batch[i]!.order).filter((o) => !rows.has(o.orderId));
-  await writeMissingOrders(conn, table, missing, now, t);
   for (const o of missing) {
     rows.set(o.orderId, { from: "CONFIRMED", version: 1 });
     writes.events.push(orderEvent(o, "ORDER_CONFIRMED", 1, now));
   }
-  const changes: { orderId: string; to: OrderStatus; version: number }[] = [];
+  const changes: Change[] = [];
   for (const i of idx) {
     const { order, action, payment } = batch[i]!;
     const { from, version: current } = rows.get(order.orderId)!;
@@ -354,5 +462,5 @@ async function applyRows(
     writes.outcomes.push([payment.eventId, paymentOutcome(decision)]);
     out.set(i, { kind: "applied", decision, version });
   }
-  await writeStatuses(conn, table, changes, now, t);
+  return { missing, changes };
 }

@@ -37,6 +37,22 @@ export function orderEvent(o: Order, type: OrderEventType, version: number, at: 
 
 const OUTBOX = "order_events";
 
+/** A statement and its parameters, to run alone or with others in one round trip (mysql2's `query`). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** The insert of `events` into the outbox (non-empty); an event id already there is left as it is. */
+export function outboxInsert(events: readonly OrderEvent[], now: Date): Statement {
+  const params: unknown[] = [];
+  for (const e of events) params.push(e.eventId, e.orderId, e.saleId, e.type, JSON.stringify(e), now);
+  return {
+    sql: `INSERT INTO ${OUTBOX} (event_id, order_id, sale_id, type, body, created_at) VALUES ${events.map(() => "(?,?,?,?,?,?)").join(",")} ON DUPLICATE KEY UPDATE event_id = event_id`,
+    params,
+  };
+}
+
 /**
  * Adds events to the outbox of the connection's database, inside the caller's transaction. An event id
  * already there is left as it is: writing the same change twice (a redelivered message) adds nothing.
@@ -48,15 +64,8 @@ export async function insertOutbox(
   timeoutMs: number,
 ): Promise<void> {
   if (events.length === 0) return;
-  const params: unknown[] = [];
-  for (const e of events) params.push(e.eventId, e.orderId, e.saleId, e.type, JSON.stringify(e), now);
-  await conn.query<ResultSetHeader>(
-    {
-      sql: `INSERT INTO ${OUTBOX} (event_id, order_id, sale_id, type, body, created_at) VALUES ${events.map(() => "(?,?,?,?,?,?)").join(",")} ON DUPLICATE KEY UPDATE event_id = event_id`,
-      timeout: timeoutMs,
-    },
-    params,
-  );
+  const { sql, params } = outboxInsert(events, now);
+  await conn.query<ResultSetHeader>({ sql, timeout: timeoutMs }, params);
 }
 
 /** An outbox event a relay has claimed: its row (`seq`), its order and its body. */
