@@ -260,17 +260,18 @@ class NotFresh extends Error {}
 
 /**
  * Applies a batch of payments for orders of one MySQL database (`db`), as OrderTransitions applies one:
- * claims homed in another database first (committed there, as one at a time), then in one transaction
- * the claims homed here, the payment events, the row locks, the missing rows, the status changes, refunds,
- * outbox events and outcomes. Each decision is the one `decide` takes from the locked row; entries are
- * distinct by order and event id, so each order sees exactly one action. A deadlock rolls the whole batch
- * back and runs it again. Returns one result per entry.
+ * claims homed in another database (committed there, as one at a time), and in one transaction the claims
+ * homed here, the payment events, the row locks, the missing rows, the status changes, refunds, outbox
+ * events and outcomes. Each decision is the one `decide` takes from the locked row; entries are distinct by
+ * order and event id, so each order sees exactly one action. A deadlock rolls the whole batch back and runs
+ * it again. Returns one result per entry.
  *
- * The usual batch (every payment new to this database) takes two round trips inside its transaction
- * (applyFresh): the claims, events and row locks together, then every write together. On a loaded
- * gateway each round trip waits its turn in the event loop and in MariaDB, and a batch of twelve of them
- * outran the MySQL breaker's second. A batch holding a redelivery is rolled back and applied one step
- * per statement (applyIn), which reads back what the other delivery wrote.
+ * The usual batch (every payment new) takes three round trips one after another (applyFresh): the start,
+ * claims, events and row locks together, with the claims apart beside them; every write together; the
+ * commit. On a loaded gateway each round trip waits its turn in the event loop and in MariaDB: step by
+ * step, a batch took about twelve and outran the MySQL breaker's second. A batch holding a redelivery (or
+ * an id claimed with another body) is rolled back and goes step by step (applyIn), after the claims
+ * apart, reading back what the other delivery wrote.
  */
 export async function applyBatch(
   shards: MysqlShards,
@@ -279,40 +280,46 @@ export async function applyBatch(
   now: Date,
 ): Promise<BatchOutcome> {
   const t = shards.queryTimeoutMs;
-  const out: Results = new Map();
   // Each event id's home once (a SHA-1 each): the claims apart, then the transaction's, go by it.
   const homes = batch.map((x) => eventHome(x.payment.eventId, shards.shardCount));
   const apart = new Map<number, number[]>();
   homes.forEach((home, i) => {
     if (home !== db) apart.set(home, [...(apart.get(home) ?? []), i]);
   });
-  for (const [home, idx] of apart) {
-    const { pool } = shards.databases()[home]!;
-    const reused = await withDeadlockRetry(() =>
-      claimMany(
-        pool,
-        idx.map((i) => batch[i]!),
-        now,
-        t,
-      ),
-    );
-    for (const i of idx) if (reused.has(batch[i]!.payment.eventId)) out.set(i, { kind: "event_reused" });
-  }
-  const live = batch.map((_, i) => i).filter((i) => !out.has(i));
+  /** The claims homed in other databases, committed there: the entries whose id was claimed with another body. */
+  const claimApart = async (): Promise<Results> => {
+    const reused: Results = new Map();
+    for (const [home, idx] of apart) {
+      const { pool } = shards.databases()[home]!;
+      const ids = await withDeadlockRetry(() =>
+        claimMany(
+          pool,
+          idx.map((i) => batch[i]!),
+          now,
+          t,
+        ),
+      );
+      for (const i of idx) if (ids.has(batch[i]!.payment.eventId)) reused.set(i, { kind: "event_reused" });
+    }
+    return reused;
+  };
   const { pool } = shards.databases()[db]!;
-  const inOne = (path: typeof applyIn) =>
-    withDeadlockRetry(() => inTransaction(pool, (conn) => path(conn, shards, db, batch, homes, live, now)));
-  let fresh = live.length > 0;
-  let applied: Results;
+  const inOne = (work: (conn: PoolConnection) => Promise<Results>, opts?: { begins: true }) =>
+    withDeadlockRetry(() => inTransaction(pool, work, opts));
+  // The claims apart go beside the transaction's first round trip; the transaction commits only if none was reused.
+  const apartDone = claimApart();
+  apartDone.catch(() => {}); // awaited in applyFresh, or below
   try {
-    applied = fresh ? await inOne(applyFresh) : new Map();
+    const applied = await inOne((conn) => applyFresh(conn, shards, db, batch, homes, apartDone, now), { begins: true });
+    return { results: batch.map((_, i) => applied.get(i)!), fresh: true };
   } catch (err) {
     if (!(err instanceof NotFresh)) throw err;
-    fresh = false;
-    applied = await inOne(applyIn);
   }
+  const out = await apartDone;
+  const live = batch.map((_, i) => i).filter((i) => !out.has(i));
+  const applied = await inOne((conn) => applyIn(conn, shards, db, batch, homes, live, now));
   for (const [i, r] of applied) out.set(i, r);
-  return { results: batch.map((_, i) => out.get(i)!), fresh };
+  return { results: batch.map((_, i) => out.get(i)!), fresh: false };
 }
 
 /** The live entries of a batch by order table. */
@@ -331,9 +338,10 @@ const idsOf = (batch: readonly BatchPayment[], byTable: ReadonlyMap<string, numb
 const affected = (r: ResultSetHeader | RowDataPacket[] | undefined) => (r as ResultSetHeader).affectedRows;
 
 /**
- * A batch whose every claim and event id is new here, in two round trips: the claims homed here, the
- * payment events and the row locks in one; the decisions; then every write in the other. Throws NotFresh
- * (the caller rolls back) when an insert found an id there already.
+ * A batch whose every claim and event id is new, in three round trips: the transaction's start, the claims
+ * homed here, the payment events and the row locks in one; the decisions; every write in the next; the
+ * commit. Throws NotFresh (the caller rolls back) when an insert found an id there already, here or among
+ * the claims apart (`apartDone`, run beside the first round trip).
  */
 async function applyFresh(
   conn: PoolConnection,
@@ -341,20 +349,23 @@ async function applyFresh(
   db: number,
   batch: readonly BatchPayment[],
   homes: readonly number[],
-  live: readonly number[],
+  apartDone: Promise<Results>,
   now: Date,
 ): Promise<Results> {
   const t = shards.queryTimeoutMs;
-  const here = byEventId(live.filter((i) => homes[i] === db).map((i) => batch[i]!));
-  const byTable = tablesOf(shards, batch, live);
+  const all = batch.map((_, i) => i);
+  const here = byEventId(all.filter((i) => homes[i] === db).map((i) => batch[i]!));
+  const byTable = tablesOf(shards, batch, all);
   const first = [
+    { sql: "START TRANSACTION", params: [] },
     ...(here.length > 0 ? [claimsInsert(here, now)] : []),
-    eventsInsert(byEventId(live.map((i) => batch[i]!)), now),
+    eventsInsert(byEventId(batch), now),
     lockSelect(idsOf(batch, byTable)),
   ];
   const read = await runTogether(conn, first, t);
-  if ((here.length > 0 && affected(read[0]) !== here.length) || affected(read.at(-2)) !== live.length)
+  if ((here.length > 0 && affected(read[1]) !== here.length) || affected(read.at(-2)) !== batch.length)
     throw new NotFresh("a claim or payment event was there already");
+  if ((await apartDone).size > 0) throw new NotFresh("a claim homed elsewhere was taken with another body");
   const rows = lockedOf(read.at(-1) as RowDataPacket[]);
   const out: Results = new Map();
   const writes: Writes = { events: [], refunds: [], outcomes: [] };

@@ -4,12 +4,17 @@ import { routeOrder, tableName } from "./order-routing.js";
 
 /**
  * Runs `work` in one transaction on a connection of `pool`: committed when it returns, rolled back when it
- * throws (the error goes on), the connection released either way.
+ * throws (the error goes on), the connection released either way. With `begins`, the work's first query
+ * starts the transaction itself (START TRANSACTION with its first statements, one round trip fewer).
  */
-export async function inTransaction<T>(pool: mysql.Pool, work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: mysql.Pool,
+  work: (conn: mysql.PoolConnection) => Promise<T>,
+  opts?: { begins: true },
+): Promise<T> {
   const conn = await pool.getConnection();
   try {
-    await conn.beginTransaction();
+    if (!opts?.begins) await conn.beginTransaction();
     const out = await work(conn);
     await conn.commit();
     return out;
