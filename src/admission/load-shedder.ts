@@ -91,8 +91,12 @@ export class LoadShedder {
     this.overloaded = this.cfg.enabled && this.delay.mean * 1000 > this.cfg.maxEventLoopDelayMs;
   }
 
-  /** Admits a request (count it until release()) or returns the refusal to send instead (never while disabled, unless closing). */
-  admit(): ApiError | null {
+  /**
+   * Admits a request (count it until release()) or returns the refusal to send instead (never while
+   * disabled, unless closing). `inFlightOnly`: a request that settles what is already sold (a payment
+   * callback) is refused at the in-flight limit but not for a late event loop.
+   */
+  admit(inFlightOnly = false): ApiError | null {
     // Draining refuses and in-flight counting happen whether shedding is on or not: a stopping process
     // needs both, with or without `admission.shedding.enabled`.
     if (this.closing) return CLOSING;
@@ -100,7 +104,7 @@ export class LoadShedder {
       this.shed.in_flight.n++;
       return IN_FLIGHT;
     }
-    if (this.overloaded) {
+    if (this.overloaded && !inFlightOnly) {
       this.shed.event_loop.n++;
       return EVENT_LOOP;
     }

@@ -221,6 +221,8 @@ interface RouteRuntime {
   opts: ExchangeOptions;
   recorder: RouteRecorder | undefined;
   shedder: LoadShedder | undefined;
+  /** Refused only at the in-flight limit (RoutePolicy.shed "in_flight"). */
+  inFlightOnly: boolean;
   access: AccessLog | undefined;
   cache: CacheHeaders | undefined;
 }
@@ -325,12 +327,13 @@ function run(ex: Exchange): void {
 }
 
 /**
- * How a route is served. `shed`: the load shedder may refuse it (default true). The Idempotency-Key and
+ * How a route is served. `shed`: the load shedder may refuse it (default true); "in_flight": only at the
+ * in-flight limit (or while the process drains), never for a late event loop. The Idempotency-Key and
  * X-Signature headers are read only for the routes that name them (each header read is a call into uWS,
  * on every request of the route); elsewhere they read as "".
  */
 export interface RoutePolicy {
-  shed?: boolean;
+  shed?: boolean | "in_flight";
   /**
    * Given the route's first parameter, true when the request will be answered without touching a
    * dependency (a sold-out sale's flag): never shed then, since a 503 costs what the answer does and
@@ -380,14 +383,15 @@ export function route(
     ok: utf8Bytes(policy.cacheControl.ok),
     other: utf8Bytes(policy.cacheControl.other),
   };
-  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, access: opts.access, cache };
+  const inFlightOnly = policy.shed === "in_flight";
+  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, inFlightOnly, access: opts.access, cache };
   const cors = opts.cors?.enabled ? opts.cors : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
     const corsOrigin = cors ? cors.allow(hreq.getHeader(H_ORIGIN)) : "";
     const admitted = shedder !== undefined && !cheap?.(hreq.getParameter(0) ?? "");
     if (admitted) {
-      const refused = shedder.admit();
+      const refused = shedder.admit(inFlightOnly);
       if (refused) return refuse(rt, res, hreq, refused, corsOrigin, started, shape.fixedMethod);
     }
     const req = readRequest(res, hreq, shape, corsOrigin);

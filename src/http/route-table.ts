@@ -45,6 +45,12 @@ export interface RouteSpec {
   handler: (r: RouteHandlers) => Handler;
   /** Never shed nor rate-limited: the operations endpoints, since a saturated process must still say so. */
   operational?: true;
+  /**
+   * Shed only at the in-flight limit, never for a late event loop: the payment provider's callbacks. A paid
+   * order shed while the drop saturates the gateway stays unpaid, its units held from waiting buyers (the
+   * room closes only once none can come back), for as long as the provider's retries back off.
+   */
+  settles?: true;
   /** The route reads the Idempotency-Key header (elsewhere the exchange does not read it). */
   idempotencyKey?: true;
   /** The route reads the Queue-Ticket header. */
@@ -66,7 +72,7 @@ export const NO_STORE = "no-store";
 /** The exchange's policy for a route; the payment provider's routes read X-Signature. */
 export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
   return {
-    shed: spec.operational !== true,
+    shed: spec.operational === true ? false : spec.settles === true ? "in_flight" : true,
     idempotencyKey: spec.idempotencyKey === true,
     queueTicket: spec.queueTicket === true,
     signature: spec.caller === "payment_provider",
@@ -197,6 +203,7 @@ export const ROUTES = [
     caller: "payment_provider",
     listener: "public",
     handler: (r) => r.payments.callback,
+    settles: true,
   },
   {
     method: "get",
