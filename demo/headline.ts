@@ -190,7 +190,7 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
   );
   const logs: Record<string, string> = { gateway: "", writer: "" };
   const start = (name: "gateway" | "writer", script: string, core: number | null): ChildProcess => {
-    // HEADLINE_PROFILE=1: V8 CPU profiles of both processes, written when they stop, into the run's folder.
+    // HEADLINE_PROFILE=1: V8 CPU profiles of both processes (and the crowd's), written when they stop, into the run's folder.
     const node = [
       ...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []),
       join(ROOT, "dist", "src", script),
@@ -222,7 +222,11 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
     shards: new MysqlShards(cfg.mysql),
     redis: createRedis(cfg.redis),
     keys: new Keys(cfg.redis.keyPrefix),
-    crowd: new TsChild("bench/clients/crowd.ts", { core: LOAD_CORE, env }),
+    crowd: new TsChild("bench/clients/crowd.ts", {
+      core: LOAD_CORE,
+      env,
+      nodeArgs: process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, "crowd-profile")}`] : [],
+    }),
   };
 }
 

@@ -461,3 +461,6 @@ stdinMessages((job: CrowdPrepare | CrowdRun | RoomJoinJob | RoomRunJob) => {
     }
   });
 });
+
+// Stopped by the demo with SIGTERM: exit normally, so a CPU profile asked for (HEADLINE_PROFILE=1) is written.
+process.on("SIGTERM", () => process.exit(0));
