@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import { HashInput, HmacSha256 } from "../admission/hmac-sha256.js";
+import { BoundedCache } from "../util/bounded-memo.js";
 
 /** A queue ticket's payload (docs/waiting-room.md): what the signature covers. */
 export interface TicketPayload {
@@ -44,9 +44,11 @@ export class QueueTickets {
   /**
    * Tickets whose signature checked out, by their exact text: a buyer polls with the same ticket again and
    * again, and the MAC and JSON parse are most of a poll's cost. Only good signatures are kept (bounded);
-   * sale, buyer and expiry are checked on every poll.
+   * sale, buyer and expiry are checked on every poll. Not an LRU: 250,000 buyers polling in turn through
+   * 100,000 places miss either way, and the LRU's eviction made each miss dearer (6.2–6.8 µs a verify
+   * against 5.2–5.9 µs; a hit 0.8 µs).
    */
-  private readonly signed = new LRUCache<string, TicketPayload>({ max: 100_000 });
+  private readonly signed = new BoundedCache<TicketPayload>(100_000);
 
   constructor(keys: readonly TicketKey[]) {
     if (keys.length === 0) throw new Error("QueueTickets needs at least one key");
