@@ -225,7 +225,8 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
     crowd: new TsChild("bench/clients/crowd.ts", {
       core: LOAD_CORE,
       env,
-      nodeArgs: process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, "crowd-profile")}`] : [],
+      nodeArgs:
+        process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, "crowd-profile")}`] : [],
     }),
   };
 }
