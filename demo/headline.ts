@@ -193,6 +193,7 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
     // HEADLINE_PROFILE=1: V8 CPU profiles of both processes (and the crowd's), written when they stop, into the run's folder.
     const node = [
       ...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []),
+      ...(process.env[`HEADLINE_${name.toUpperCase()}_NODE_ARGS`] ?? "").split(" ").filter(Boolean),
       join(ROOT, "dist", "src", script),
     ];
     const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);
