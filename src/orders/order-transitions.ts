@@ -163,12 +163,12 @@ async function recordRefund(
  * order writer); the row is locked, the decision taken from its status, and the change, the refund and
  * their outbox events are written together. Two racing actors serialize on the row lock:
  * the second sees the first one's status and learns it lost. Payments take the same steps in group
- * commits (transition-batch.ts): one transaction per database for up to 256 of them, two round trips in it.
+ * commits (transition-batch.ts): one transaction per database for up to 256 of them, in three round trips when every payment is new.
  */
 export class OrderTransitions {
   private readonly batches = new Map<number, KeyedBatcher<Waiting>>();
   private readonly guard: Guard;
-  /** Batches applied step by step (one held a redelivery), not in two round trips. */
+  /** Batches applied step by step (one held a redelivery), not the fresh way. */
   private stepped = 0;
 
   constructor(

@@ -249,7 +249,7 @@ async function runTogether(
   return statements.length === 1 ? [results as ResultSetHeader | RowDataPacket[]] : [...results];
 }
 
-/** The result of a payment batch, and whether it went in two round trips (every claim and event id new). */
+/** The result of a payment batch, and whether it went the fresh way (every claim and event id new: applyFresh). */
 export interface BatchOutcome {
   results: TransitionResult[];
   fresh: boolean;
