@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -75,7 +75,8 @@ export interface Ctx {
   port: number;
   dir: string;
   cfg: Config;
-  logs: Record<string, string>;
+  /** The last 20 kB a process logged (its stderr goes to `<dir>/<name>.log`). */
+  logTail: (name: "gateway" | "writer") => string;
   gw: ChildProcess;
   writer: ChildProcess;
   api: ApiClient;
@@ -150,7 +151,8 @@ export async function headline(): Promise<boolean> {
   try {
     for (let i = 0; ; i++) {
       if (await ctx.api.ready()) break;
-      if (i > 150 || ctx.gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${ctx.logs.gateway}`);
+      if (i > 150 || ctx.gw.exitCode !== null)
+        throw new Error(`gateway did not become ready:\n${ctx.logTail("gateway")}`);
       await sleep(200);
     }
     const spec: Spec = {
@@ -188,7 +190,9 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
     [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")],
     { stdio: "inherit" },
   );
-  const logs: Record<string, string> = { gateway: "", writer: "" };
+  // Each process logs to a file of the run's folder, not a pipe to this busy process: a full pipe made pino's
+  // synchronous writes wait (1.8 s of a profiled gateway's drop went to access-log lines, sleeps included).
+  const logOf = (name: string) => join(dir, `${name}.log`);
   const start = (name: "gateway" | "writer", script: string, core: number | null): ChildProcess => {
     // HEADLINE_PROFILE=1: V8 CPU profiles of both processes (and the crowd's), written when they stop, into the run's folder.
     const node = [
@@ -197,12 +201,13 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
       join(ROOT, "dist", "src", script),
     ];
     const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);
+    const log = openSync(logOf(name), "a");
     const child = spawn(cmd, args, {
       cwd: ROOT,
       env: { ...process.env, ...env, FLASHSALE_CONFIG: join(dir, `${name}.json`), FLASHSALE_RMQ_LOG: "silent" },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "ignore", log],
     });
-    child.stderr!.on("data", (d: Buffer) => (logs[name] = (logs[name]! + d.toString()).slice(-20_000)));
+    closeSync(log); // the child holds its own copy
     return child;
   };
   const gw = start("gateway", "main.js", SERVER_CORE);
@@ -212,7 +217,7 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
     port,
     dir,
     cfg,
-    logs,
+    logTail: (name) => readFileSync(logOf(name), "utf8").slice(-20_000),
     gw,
     writer,
     api: new ApiClient(

@@ -90,7 +90,8 @@ export async function headlineRoom(): Promise<boolean> {
   let ok = false;
   try {
     for (let i = 0; !(await ctx.api.ready()); i++) {
-      if (i > 150 || ctx.gw.exitCode !== null) throw new Error(`gateway did not become ready:\n${ctx.logs.gateway}`);
+      if (i > 150 || ctx.gw.exitCode !== null)
+        throw new Error(`gateway did not become ready:\n${ctx.logTail("gateway")}`);
       await sleep(200);
     }
     const spec: Spec = {
