@@ -163,7 +163,8 @@ async function recordRefund(
  * order writer); the row is locked, the decision taken from its status, and the change, the refund and
  * their outbox events are written together. Two racing actors serialize on the row lock:
  * the second sees the first one's status and learns it lost. Payments take the same steps in group
- * commits (transition-batch.ts): one transaction per database for up to 256 of them, in three round trips when every payment is new.
+ * commits (transition-batch.ts): one transaction per database for up to 256 of them, in three round trips
+ * when every payment of the batch is new.
  */
 export class OrderTransitions {
   private readonly batches = new Map<number, KeyedBatcher<Waiting>>();
