@@ -2,8 +2,8 @@ import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql
 import type { OrderStatus } from "../order.js";
 import { paymentOutcome, step, storedDecision, type OrderAction, type RefundReason } from "./order-state.js";
 import type { OrderFacts, PaymentRecord, TransitionResult } from "./order-transitions.js";
-import { inTransaction, type MysqlShards } from "../persistence/mysql-shards.js";
-import { orderEvent, outboxInsert, type OrderEvent, type Statement } from "../persistence/order-events.js";
+import { inTransaction, runEach, runTogether, type MysqlShards, type Statement } from "../persistence/mysql-shards.js";
+import { orderEvent, outboxInsert, type OrderEvent } from "../persistence/order-events.js";
 import { withDeadlockRetry } from "../persistence/order-repository.js";
 import { eventHome } from "../persistence/order-routing.js";
 
@@ -227,28 +227,6 @@ function closingWrites(w: Writes, now: Date): Statement[] {
   return out;
 }
 
-/** Runs statements one at a time (in order) on the connection. */
-async function runEach(conn: PoolConnection, statements: readonly Statement[], t: number): Promise<void> {
-  for (const { sql, params } of statements) await conn.query({ sql, timeout: t }, params);
-}
-
-/**
- * Runs statements in one round trip (the pools allow several statements per query; every value is a
- * placeholder, escaped by mysql2) and returns one result per statement. MariaDB runs them in order and
- * stops at the first error, which fails the whole call.
- */
-async function runTogether(
-  conn: PoolConnection,
-  statements: readonly Statement[],
-  t: number,
-): Promise<(ResultSetHeader | RowDataPacket[])[]> {
-  const [results] = await conn.query<ResultSetHeader[] | RowDataPacket[][]>(
-    { sql: statements.map((s) => s.sql).join(";\n"), timeout: t },
-    statements.flatMap((s) => s.params),
-  );
-  return statements.length === 1 ? [results as ResultSetHeader | RowDataPacket[]] : [...results];
-}
-
 /** The result of a payment batch, and whether it went the fresh way (every claim and event id new: applyFresh). */
 export interface BatchOutcome {
   results: TransitionResult[];
@@ -366,25 +344,8 @@ async function applyFresh(
   if ((here.length > 0 && affected(read[1]) !== here.length) || affected(read.at(-2)) !== batch.length)
     throw new NotFresh("a claim or payment event was there already");
   if ((await apartDone).size > 0) throw new NotFresh("a claim homed elsewhere was taken with another body");
-  const rows = lockedOf(read.at(-1) as RowDataPacket[]);
   const out: Results = new Map();
-  const writes: Writes = { events: [], refunds: [], outcomes: [] };
-  const second: { statement: Statement; rows: number; lost: () => Error }[] = [];
-  for (const table of [...byTable.keys()].sort()) {
-    const { missing, changes } = decideRows(byTable.get(table)!, batch, rows, now, writes, out);
-    if (missing.length > 0)
-      second.push({ statement: ordersInsert(table, missing, now), rows: missing.length, lost: missingLost });
-    if (changes.length > 0)
-      second.push({
-        statement: statusesUpdate(table, changes, now),
-        rows: changes.length,
-        lost: () => changedUnderLock(table),
-      });
-  }
-  const written = await runTogether(conn, [...second.map((s) => s.statement), ...closingWrites(writes, now)], t);
-  second.forEach((s, k) => {
-    if (affected(written[k]) !== s.rows) throw s.lost();
-  });
+  await decideAndWrite(conn, batch, byTable, lockedOf(read.at(-1) as RowDataPacket[]), now, t, out, runTogether);
   return out;
 }
 
@@ -430,19 +391,43 @@ async function applyIn(
     else unseen.push(i);
   }
   const byTable = tablesOf(shards, batch, unseen);
-  const writes: Writes = { events: [], refunds: [], outcomes: [] };
   const rows = byTable.size > 0 ? await lockRows(conn, idsOf(batch, byTable), t) : new Map();
+  await decideAndWrite(conn, batch, byTable, rows, now, t, out, runEach);
+  return out;
+}
+
+/**
+ * Decides each locked order of the batch, table by table (decideRows), and writes the missing rows, the
+ * status changes, refunds, outbox events and outcomes with `run`: one statement at a time, or all in one
+ * round trip. A row write that did not touch every row it should have throws (the transaction rolls back).
+ */
+async function decideAndWrite(
+  conn: PoolConnection,
+  batch: readonly BatchPayment[],
+  byTable: ReadonlyMap<string, number[]>,
+  rows: Locked,
+  now: Date,
+  t: number,
+  out: Results,
+  run: typeof runEach,
+): Promise<void> {
+  const writes: Writes = { events: [], refunds: [], outcomes: [] };
+  const rowWrites: { statement: Statement; rows: number; lost: () => Error }[] = [];
   for (const table of [...byTable.keys()].sort()) {
     const { missing, changes } = decideRows(byTable.get(table)!, batch, rows, now, writes, out);
-    if ((await insertMissingOrders(conn, table, missing, now, t)) !== missing.length) throw missingLost();
-    if (changes.length > 0) {
-      const { sql, params } = statusesUpdate(table, changes, now);
-      const [upd] = await conn.query<ResultSetHeader>({ sql, timeout: t }, params);
-      if (upd.affectedRows !== changes.length) throw changedUnderLock(table);
-    }
+    if (missing.length > 0)
+      rowWrites.push({ statement: ordersInsert(table, missing, now), rows: missing.length, lost: missingLost });
+    if (changes.length > 0)
+      rowWrites.push({
+        statement: statusesUpdate(table, changes, now),
+        rows: changes.length,
+        lost: () => changedUnderLock(table),
+      });
   }
-  await runEach(conn, closingWrites(writes, now), t);
-  return out;
+  const written = await run(conn, [...rowWrites.map((w) => w.statement), ...closingWrites(writes, now)], t);
+  rowWrites.forEach((w, k) => {
+    if (affected(written[k]) !== w.rows) throw w.lost();
+  });
 }
 
 /**

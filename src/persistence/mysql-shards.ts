@@ -26,6 +26,42 @@ export async function inTransaction<T>(
   }
 }
 
+/** A statement and its parameters, to run alone or with others in one round trip (mysql2's `query`). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+type Result = mysql.ResultSetHeader | mysql.RowDataPacket[];
+
+/** Runs statements one at a time, in order, on the connection; one result per statement. */
+export async function runEach(
+  conn: mysql.PoolConnection,
+  statements: readonly Statement[],
+  t: number,
+): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const { sql, params } of statements) out.push((await conn.query<Result>({ sql, timeout: t }, params))[0]);
+  return out;
+}
+
+/**
+ * Runs statements in one round trip (the pools allow several statements per query; every value is a
+ * placeholder, escaped by mysql2) and returns one result per statement. MariaDB runs them in order and
+ * stops at the first error, which fails the whole call.
+ */
+export async function runTogether(
+  conn: mysql.PoolConnection,
+  statements: readonly Statement[],
+  t: number,
+): Promise<Result[]> {
+  const [results] = await conn.query<mysql.ResultSetHeader[] | mysql.RowDataPacket[][]>(
+    { sql: statements.map((s) => s.sql).join(";\n"), timeout: t },
+    statements.flatMap((s) => s.params),
+  );
+  return statements.length === 1 ? [results as Result] : [...results];
+}
+
 /** One order table: the pool of its shard database and the table's name inside it. */
 export interface OrderTable {
   db: number;

@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { Order } from "../order.js";
+import type { Statement } from "./mysql-shards.js";
 
 /** Order events published through the outbox; `version` counts the order's changes (1 = confirmed). */
 export type OrderEventType = "ORDER_CONFIRMED" | "ORDER_PAID" | "ORDER_CANCELLED" | "REFUND_REQUIRED";
@@ -36,12 +37,6 @@ export function orderEvent(o: Order, type: OrderEventType, version: number, at: 
 }
 
 const OUTBOX = "order_events";
-
-/** A statement and its parameters, to run alone or with others in one round trip (mysql2's `query`). */
-export interface Statement {
-  sql: string;
-  params: unknown[];
-}
 
 /** The insert of `events` into the outbox (non-empty); an event id already there is left as it is. */
 export function outboxInsert(events: readonly OrderEvent[], now: Date): Statement {
