@@ -221,8 +221,6 @@ interface RouteRuntime {
   opts: ExchangeOptions;
   recorder: RouteRecorder | undefined;
   shedder: LoadShedder | undefined;
-  /** Refused only at the in-flight limit (RoutePolicy.shed "in_flight"). */
-  inFlightOnly: boolean;
   access: AccessLog | undefined;
   cache: CacheHeaders | undefined;
 }
@@ -378,13 +376,14 @@ export function route(
   // Every sheddable route goes through the shedder, enabled or not: it also counts requests in flight and
   // refuses new ones while the process drains.
   const shedder = policy.shed !== false ? opts.shedder : undefined;
+  // Refused only at the in-flight limit, never for a late event loop (RoutePolicy.shed "in_flight").
+  const inFlightOnly = policy.shed === "in_flight";
   const cheap = policy.cheap;
   const cache = policy.cacheControl && {
     ok: utf8Bytes(policy.cacheControl.ok),
     other: utf8Bytes(policy.cacheControl.other),
   };
-  const inFlightOnly = policy.shed === "in_flight";
-  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, inFlightOnly, access: opts.access, cache };
+  const rt: RouteRuntime = { name, handler, opts, recorder, shedder, access: opts.access, cache };
   const cors = opts.cors?.enabled ? opts.cors : undefined;
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
