@@ -176,6 +176,14 @@ export class ApiClient {
     return this.once(userId, (c) => c.placeOrder(saleId, { purchaseToken: token, quantity }));
   }
 
+  /**
+   * The order asked again with the same token while the gateway answers 503 or 429, as a storefront does
+   * (a 503 before the reservation deducted nothing; one after it is replayed by the token's first answer).
+   */
+  orderRetrying(saleId: string, userId: string, token: string, forMs = 30_000) {
+    return askedAgain(() => this.order(saleId, userId, token), forMs);
+  }
+
   orderStatus(orderId: string, userId: string) {
     return this.once(userId, (c) => c.getOrder(orderId));
   }
