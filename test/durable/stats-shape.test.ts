@@ -50,7 +50,12 @@ describe("sale stats as the document describes them", () => {
     const stats = await eventually(
       "the order in MySQL",
       () => api.stats(saleId),
-      (r) => r.status === 200 && r.body.mysql?.total === 1 && r.body.waitingRoom?.bought === 1,
+      // The row, then the ledger's record confirmed by the writer after it (between the two, drift reads 1).
+      (r) =>
+        r.status === 200 &&
+        r.body.mysql?.total === 1 &&
+        r.body.redis?.confirmed === 1 &&
+        r.body.waitingRoom?.bought === 1,
     );
     expect(keyPaths(stats.body).sort()).toEqual(schemaPaths(schema).sort());
     const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(schema);
