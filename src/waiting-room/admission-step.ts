@@ -28,8 +28,11 @@ export interface TickCarry {
   /** Admissions the rate still allows (a token bucket of at most one second's worth). */
   allowance: number;
   lastAt: number;
-  /** [at, admitted] over the last few seconds: the admission rate, and the places admitted GRACE_MS ago. */
-  history: [number, number][];
+  /**
+   * [at, admitted, sold] over the last few seconds: the admission and sell rates, and the places admitted
+   * GRACE_MS ago.
+   */
+  history: [number, number, number][];
 }
 
 /** Places 1..expired whose window ended before `ended` is counted (at least this many) to learn from. */
@@ -41,7 +44,7 @@ const RATE_WINDOW_MS = 5000;
 const GRACE_MS = 5000;
 /** Admissions neither ordered nor ended at once: this many seconds of admitPerSecond (backpressure). */
 const IN_FLIGHT_SECONDS = 10;
-/** How long the controller keeps [at, admitted] (the rate's window and the grace, with room to spare). */
+/** How long the controller keeps [at, admitted, sold] (the rates' window and the grace, with room to spare). */
 const HISTORY_MS = 10_000;
 
 /** While few units settled, the return rate assumed is this prior, weighted as this many units. */
@@ -143,14 +146,30 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
       carry.allowance -= n;
     }
   }
-  carry.history.push([t.now, p.admitted]);
-  const [t0, a0] = carry.history.find(([at]) => t.now - at <= RATE_WINDOW_MS)!;
+  carry.history.push([t.now, p.admitted, p.sold]);
+  const [t0, a0, s0] = carry.history.find(([at]) => t.now - at <= RATE_WINDOW_MS)!;
   p.rate = t.now > t0 ? Math.round(((p.admitted - a0) * 1000) / (t.now - t0)) : 0;
+  // Units taken per second (returns count against it): polls of buyers beyond the stock's reach aim at the
+  // sell-out it points to (room-service.ts pace).
+  p.sellRate = t.now > t0 ? Math.max(0, Math.round(((p.sold - s0) * 1000) / (t.now - t0))) : 0;
   return p;
 }
 
+/**
+ * Seconds until the units left are gone, as the drop goes: at the units taken per second lately, and never
+ * sooner than admission allows (each buyer admitted and not yet bought, and each admitted from now on at
+ * admitPerSecond, takes at most perUserLimit units). 0 once none is left.
+ */
+export function secondsToSellOut(p: RoomProgress, admitPerSecond: number, perUserLimit: number): number {
+  if (p.unitsLeft <= 0) return 0;
+  const inFlight = Math.max(0, p.admitted - Math.max(p.expired, p.ordered));
+  const soonest = Math.max(0, p.unitsLeft - inFlight * perUserLimit) / (admitPerSecond * perUserLimit);
+  const sellRate = p.sellRate ?? 0;
+  return Math.max(soonest, sellRate > 0 ? p.unitsLeft / sellRate : 0);
+}
+
 /** Places admitted at `at` or before, from the history (oldest first); `fallback` when it does not reach back. */
-function admittedAtOrBefore(history: [number, number][], at: number, fallback: number): number {
+function admittedAtOrBefore(history: [number, number, number][], at: number, fallback: number): number {
   let admitted = fallback;
   for (const [when, a] of history) {
     if (when > at) break;

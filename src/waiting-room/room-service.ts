@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { SingleFlight } from "../util/single-flight.js";
 import { seedCommitment, sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
-import { admittedAt } from "./admission-step.js";
+import { admittedAt, secondsToSellOut } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
 import { waitingIn } from "./room-stats.js";
 import type { JoinLimits } from "../admission/rate-limits.js";
@@ -106,6 +106,11 @@ export class RoomService {
     return p?.soldOut === true;
   }
 
+  /** This process holds the room's progress copy: a poll of a placed ticket is answered without I/O. */
+  hasCopy(saleId: string, now = Date.now()): boolean {
+    return this.progress.peek(saleId, now) !== undefined;
+  }
+
   private ticketOf(sale: Sale, buyer: string, joinedAt: number, pq: boolean, place?: number): string {
     return this.tickets.sign({
       s: sale.saleId,
@@ -200,22 +205,30 @@ export class RoomService {
       unitsLeft,
       ...(estimate !== undefined ? { estimateSeconds: estimate } : {}),
       ...(p.paused ? { paused: true } : {}),
-      retryAfter: this.pace(p, room, ahead),
+      retryAfter: this.pace(sale, p, ahead),
     };
   }
 
   /**
    * A waiting buyer's Retry-After (docs/waiting-room.md#pacing): the waiting buyers together poll about
-   * pollsPerSecond times a second, so the sell-out (or a paused room's resume) reaches the last of them within
+   * pollsPerSecond times a second, so the sell-out (or a paused room's resume) reaches them within
    * waiting ÷ pollsPerSecond seconds (1 to 30); a buyer whose turn may come sooner comes back at the soonest it
-   * can: ahead ÷ admitPerSecond, every second near the front. The pace never reads the observed rate: the room
-   * admits only as fast as admitted buyers buy (backpressure), so a buyer told to wait out a slow rate would
-   * see its admission late, and admission would slow further. After the sell-out only the reserve's buyers
-   * wait (the rest are told SOLD_OUT): every second.
+   * can: ahead ÷ admitPerSecond, every second near the front. The pace never reads the observed admission rate:
+   * the room admits only as fast as admitted buyers buy (backpressure), so a buyer told to wait out a slow rate
+   * would see its admission late, and admission would slow further. A buyer beyond the stock's reach (more
+   * places ahead than the units left can admit, unitsLeft × factor: each admitted buyer who buys takes a unit
+   * at least) can only hear SOLD_OUT, or be reached by no-shows and returned units, so it comes back at the
+   * sell-out the drop points to (secondsToSellOut), not every budget's seconds in between; once that is
+   * nearer than the budget, at the budget's pace. After the sell-out only the reserve's buyers wait (the rest
+   * are told SOLD_OUT): every second.
    */
-  private pace(p: RoomProgress, room: WaitingRoomSettings, ahead: number): number {
+  private pace(sale: Sale, p: RoomProgress, ahead: number): number {
+    const room = sale.waitingRoom!;
     const budget = Math.ceil(waitingIn(p) / this.pollsPerSecond);
-    return clampRetry(Math.min(budget, Math.floor(ahead / room.admitPerSecond)));
+    const soonest = Math.floor(ahead / room.admitPerSecond);
+    if (ahead < p.unitsLeft * p.factor) return clampRetry(Math.min(budget, soonest));
+    const sellOut = Math.floor(secondsToSellOut(p, room.admitPerSecond, sale.perUserLimit));
+    return clampRetry(Math.min(soonest, Math.max(budget, sellOut)));
   }
 
   /**

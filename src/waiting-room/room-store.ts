@@ -42,6 +42,11 @@ export interface RoomProgress {
   paused: boolean;
   /** Admissions per second over the last few seconds. */
   rate: number;
+  /**
+   * Units taken per second over the last few seconds (reservations less returns, at least 0). Absent from a
+   * progress written before it existed: read as unknown.
+   */
+  sellRate?: number;
   /** The learned overbooking factor in use. */
   factor: number;
 }
@@ -65,6 +70,7 @@ export function emptyProgress(at = 0): RoomProgress {
     soldOut: false,
     paused: false,
     rate: 0,
+    sellRate: 0,
     factor: 1,
   };
 }

@@ -71,6 +71,29 @@ describe("waiting-room poll pacing", () => {
     expect(await pollAt(progress({ rate: 0 }), 100_002)).toMatchObject({ retryAfter: 1 });
   });
 
+  it("a buyer beyond the stock's reach comes back at the sell-out the drop points to, not every budget's seconds", async () => {
+    // 40,000 units left (factor 1), 100,000 admitted and bought: places past 140,000 can only hear SOLD_OUT
+    // (or be reached by no-shows). Selling 2,000 units a second: the sell-out is 20 s away.
+    const selling = (o: Partial<RoomProgress>) => progress({ rate: 2500, ordered: 100_000, sellRate: 2000, ...o });
+    expect(await pollAt(selling({}), 240_001)).toMatchObject({ state: "WAITING", ahead: 140_000, retryAfter: 20 });
+    // 500 a second: 80 s away, 30 at most.
+    expect(await pollAt(selling({ sellRate: 500 }), 240_001)).toMatchObject({ retryAfter: 30 });
+    // Nearer than the budget's 8 s: at the budget's pace again.
+    expect(await pollAt(selling({ sellRate: 8000 }), 240_001)).toMatchObject({ retryAfter: 8 });
+    // Within reach (39,999 ahead, 40,000 units left): the budget's pace, whatever the sell rate.
+    expect(await pollAt(selling({ sellRate: 500 }), 140_000)).toMatchObject({ ahead: 39_999, retryAfter: 8 });
+    // Beyond reach (30,000 ahead, 20,000 units left), the sell-out 40 s away and a budget of 50 s: its turn
+    // cannot come sooner than ahead ÷ admitPerSecond, 12 s, and that bounds it.
+    expect(await pollAt(selling({ sellRate: 500, joined: 150_000, unitsLeft: 20_000 }), 130_001, 1000)).toMatchObject({
+      ahead: 30_000,
+      retryAfter: 12,
+    });
+    // No unit sold yet (the start): the sell-out is no sooner than admission allows, 2 units a buyer at 2,500
+    // buyers a second: 100,000 units in 20 s.
+    const start = progress({ admitted: 0, unitsLeft: 100_000, ordered: 0, rate: 0, sellRate: 0 });
+    expect(await pollAt(start, 150_001)).toMatchObject({ ahead: 150_000, retryAfter: 20 });
+  });
+
   it("after the sell-out only the reserve's buyers wait, every second; past the cutoff, SOLD_OUT", async () => {
     expect(await pollAt(progress({ rate: 0, unitsLeft: 0, cutoff: 100_500 }), 100_400)).toMatchObject({
       state: "WAITING",

@@ -6,6 +6,7 @@ import {
   admittedAt,
   learnedFactor,
   reserveFor,
+  secondsToSellOut,
   type TickCarry,
   type TickInput,
 } from "../../src/waiting-room/admission-step.js";
@@ -161,7 +162,7 @@ describe("admission step", () => {
   });
 
   it("holds admissions in flight (neither ordered nor ended) to 10 s of admitPerSecond: backpressure", () => {
-    const c = { allowance: 100, lastAt: 0, history: [] as [number, number][] };
+    const c = { allowance: 100, lastAt: 0, history: [] as [number, number, number][] };
     const slow = {
       ...base,
       stock: 10_000,
@@ -179,6 +180,24 @@ describe("admission step", () => {
     for (let now = 21_000; now <= 26_000; now += 1000)
       p = admissionStep(p, c, { ...slow, now, ordered: 300, unitsLeft: 9700 });
     expect(p.admitted).toBe(1300);
+  });
+
+  it("publishes the units taken per second over the last 5 s, and when the rest could be gone", () => {
+    const c = { allowance: 100, lastAt: 0, history: [] as [number, number, number][] };
+    const drop = { ...base, stock: 10_000, unitsLeft: 10_000, joined: 100_000, admitPerSecond: 1000, admissionTtlMs: 60_000 };
+    let p = admissionStep(emptyProgress(), c, drop);
+    expect([p.admitted, p.sellRate]).toEqual([100, 0]);
+    // Nothing sold yet and 100 admitted: they may take 2 units each at once, later ones 2,000 units a second.
+    expect(secondsToSellOut(p, 1000, 2)).toBe((10_000 - 200) / 2000);
+    // 300 units a second for 6 s: the rate over the last 5 s, and the sell-out that rate points to.
+    for (let i = 1; i <= 6; i++)
+      p = admissionStep(p, c, { ...drop, now: 1000 + i * 1000, unitsLeft: 10_000 - 300 * i, ordered: 150 * i });
+    expect(p.sellRate).toBe(300);
+    expect(secondsToSellOut(p, 1000, 2)).toBeCloseTo(8200 / 300);
+    // Units that come back count against it, never below 0; none left: 0 s.
+    p = admissionStep(p, c, { ...drop, now: 20_000, unitsLeft: 10_000, ordered: 900 });
+    expect(p.sellRate).toBe(0);
+    expect(secondsToSellOut({ ...p, unitsLeft: 0 }, 1000, 2)).toBe(0);
   });
 
   it("after the first sell-out, a unit that comes back admits the next place at once (open windows or not)", () => {
