@@ -162,6 +162,7 @@ export const ROUTES = [
     listener: "public",
     handler: (r) => r.queue.poll,
     queueTicket: true,
+    cheap: (r) => r.queue.pollAnsweredHere,
   },
   {
     method: "get",

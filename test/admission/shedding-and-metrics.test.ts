@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { ReserveRequest } from "../../src/reservation/reservation-service.js";
 import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
+import { join, poll, putRoomSale } from "../waiting-room/room-helpers.js";
 
 /** A fresh shedder window with the event loop stuck for 300 ms in it, as under CPU saturation, then sampled. */
 async function stallEventLoop(gw: GatewayProcess): Promise<void> {
@@ -99,6 +100,33 @@ describe("load shedding", () => {
     const r = await api.order(saleId, "r", tokens[2]!);
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe("SOLD_OUT");
+    expect(gw.shedder.inFlight).toBe(0);
+  });
+
+  it("never sheds a room poll answered from this process's copies (a 503 would bring it back in 1 s, not at its pace)", async () => {
+    const cfg = testConfig("standalone", {
+      admission: {
+        shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 },
+        rateLimits: { buyer: { points: 1_000_000 } },
+      },
+    });
+    const { gw, api } = await startGateway(cfg);
+    started.push(gw);
+    const saleId = `shedrm${rid()}`;
+    await putRoomSale(api, saleId, { stock: 10, startInMs: -1000 });
+    const joined = await join(api, saleId, "w1");
+    expect(joined.status).toBe(201);
+    // The first poll loads the room's progress copy here.
+    expect((await poll(api, saleId, "w1", joined.body.ticket)).status).toBe(200);
+    await stallEventLoop(gw);
+    // Overloaded: another sale's page is shed, the room's poll is answered (with its pacing).
+    expect((await api.call("GET", "/v1/sales/nosuch")).status).toBe(503);
+    const r = await poll(api, saleId, "w1", joined.body.ticket);
+    expect(r.status).toBe(200);
+    expect(["WAITING", "ADMITTED"]).toContain(r.body.state);
+    expect(r.headers.get("retry-after")).toBeTruthy();
+    // A room this process holds no copy of needs Redis: shed like the rest.
+    expect((await poll(api, `none${rid()}`, "w1", joined.body.ticket)).status).toBe(503);
     expect(gw.shedder.inFlight).toBe(0);
   });
 

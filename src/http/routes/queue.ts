@@ -48,6 +48,14 @@ export class QueueRoutes {
     this.draw = ipLimited(deps.limits, (req) => this.drawOf(req));
   }
 
+  /**
+   * A poll this process answers from its own copies (the sale and the room's progress): no dependency, so
+   * it is never shed (RouteSpec.cheap). Its answer costs about what a 503 would, and paces the buyer by the
+   * room's Retry-After (up to 30 s) where a 503 would bring it back in one.
+   */
+  readonly pollAnsweredHere = (saleId: string): boolean =>
+    !!this.deps.sales.cached(saleId)?.waitingRoom && this.deps.rooms.hasCopy(saleId);
+
   /** The sale and its room: 404 when either is missing. */
   private async roomSale(saleId: string): Promise<Sale> {
     const cached = this.deps.sales.cached(saleId);
