@@ -184,7 +184,14 @@ describe("admission step", () => {
 
   it("publishes the units taken per second over the last 5 s, and when the rest could be gone", () => {
     const c = { allowance: 100, lastAt: 0, history: [] as [number, number, number][] };
-    const drop = { ...base, stock: 10_000, unitsLeft: 10_000, joined: 100_000, admitPerSecond: 1000, admissionTtlMs: 60_000 };
+    const drop = {
+      ...base,
+      stock: 10_000,
+      unitsLeft: 10_000,
+      joined: 100_000,
+      admitPerSecond: 1000,
+      admissionTtlMs: 60_000,
+    };
     let p = admissionStep(emptyProgress(), c, drop);
     expect([p.admitted, p.sellRate]).toEqual([100, 0]);
     // Nothing sold yet and 100 admitted: they may take 2 units each at once, later ones 2,000 units a second.
