@@ -51,13 +51,15 @@ function isRocketmqFailure(err: unknown): boolean {
   return !isAnswer(err);
 }
 
-/** opossum's own "the call took longer than `timeout`" error (not a dependency's ETIMEDOUT). */
-function isBreakerTimeout(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err as { code?: unknown }).code === "ETIMEDOUT" &&
-    err.message.startsWith("Timed out after")
-  );
+/** The breaker's own "the call took longer than its bound" (not a dependency's ETIMEDOUT). */
+class BreakerTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`Timed out after ${ms}ms`);
+  }
+}
+
+function isBreakerTimeout(err: unknown): err is BreakerTimeout {
+  return err instanceof BreakerTimeout;
 }
 
 /**
@@ -93,7 +95,8 @@ export class DependencyBreaker {
     }
     this.cb = new CircuitBreaker((thunk: Thunk) => thunk(), {
       name: node ? `${name} ${node}` : name,
-      timeout: cfg.timeoutMs,
+      // Each call's bound is run's own (timeoutMs unless the caller gives one), counted as opossum counts its own.
+      timeout: false,
       errorThresholdPercentage: cfg.errorThresholdPercentage,
       resetTimeout: cfg.resetTimeoutMs,
       volumeThreshold: cfg.volumeThreshold,
@@ -135,10 +138,26 @@ export class DependencyBreaker {
     if (this.cb?.opened) throw this.openError();
   }
 
-  /** Runs `call` through the breaker; failures of the dependency come back as 503 UNAVAILABLE. */
-  run<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` through the breaker; failures of the dependency come back as 503 UNAVAILABLE, and so does a
+   * call slower than `timeoutMs` (the breaker's `timeoutMs` unless given: a group commit of many callers'
+   * writes takes its own bound, since answering 503 while the work goes on to commit only brings the callers
+   * back to find it done). A timeout counts as a failure of the dependency.
+   */
+  run<T>(call: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     if (!this.cb) return call();
-    return (this.cb.fire(call) as Promise<T>).catch(this.translate);
+    return (this.cb.fire(() => this.within(call(), timeoutMs)) as Promise<T>).catch(this.translate);
+  }
+
+  private within<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer!: NodeJS.Timeout;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.events.timeout.n++;
+        reject(new BreakerTimeout(ms));
+      }, ms);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   private readonly translate = (err: unknown): never => {
@@ -148,7 +167,7 @@ export class DependencyBreaker {
     if (isBreakerTimeout(err)) {
       throw new ApiError(
         "UNAVAILABLE",
-        `${this.label} did not answer within ${this.timeoutMs} ms; retry with the same key`,
+        `${this.label} did not answer within ${err.ms} ms; retry with the same key`,
         RETRY_SOON,
       );
     }

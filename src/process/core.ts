@@ -87,8 +87,13 @@ export class ProcessCore {
       this.keys,
       this.sales,
       this.reservations,
-      // Payments are applied in batches; the MySQL breaker times each batch, not each payment's wait for one.
-      new OrderTransitions(this.shards, { guard: (call) => this.breakers.mysql.run(call) }),
+      // Payments are applied in batches; the MySQL breaker times each batch, not each payment's wait for one,
+      // and bounds it by mysql.queryTimeoutMs, not the breaker's timeoutMs for one read: a batch of 256 on a
+      // saturated machine can take over a second, and a 503 then (the batch commits all the same) brought
+      // every payment of it back to be replayed, one at a time.
+      new OrderTransitions(this.shards, {
+        guard: (call) => this.breakers.mysql.run(call, config.mysql.queryTimeoutMs),
+      }),
       opts.redisOnly ? null : this.repo,
       config.payments.timeoutSeconds,
       opts.crashAt,

@@ -260,3 +260,50 @@ describe("payment batches", () => {
     expect((await api.stats(saleId)).body).toMatchObject({ paid, cancelled: n - paid, drift: 0 });
   });
 });
+
+/**
+ * A payment batch is bounded by mysql.queryTimeoutMs, not by the MySQL breaker's timeoutMs for one read: on a
+ * saturated machine a batch of 256 takes over a second, and a 503 then (the batch commits all the same) sent
+ * every payment of it back to be replayed, one at a time, after the provider's backoff.
+ */
+describe("payment batches and the MySQL breaker", () => {
+  let cfg: Config;
+  let app: GatewayProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    cfg = await durableConfig("standalone", { admission: { breakers: { mysql: { timeoutMs: 300 } } } });
+    ({ app, api } = await startApp(cfg));
+  });
+  afterAll(() => stopApp(app, cfg));
+
+  it("a batch that waits longer than the breaker's timeout for one read is answered once it commits, not 503", async () => {
+    const saleId = `pt${rid()}`;
+    expect((await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 1 })).status).toBe(201);
+    const o = await api.buyOne(saleId, "pt");
+    await eventually(
+      "row written",
+      () => api.stats(saleId),
+      (s) => s.body.mysql.total === 1,
+    );
+    // Another transaction holds the order's row for 1.2 s: the batch's locking read waits for it.
+    const { pool: p, table } = app.shards.forUser(o.user);
+    const held = await p.getConnection();
+    try {
+      await held.query("START TRANSACTION");
+      await held.query(`SELECT order_id FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, [o.orderId]);
+      const release = setTimeout(() => void held.query("COMMIT"), 1200);
+      const t0 = Date.now();
+      const r = await api.pay({ eventId: `pt-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
+      clearTimeout(release);
+      expect([r.status, r.body.status]).toEqual([200, "PAID"]);
+      expect(r.headers.get("idempotent-replayed")).toBeNull();
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await held.query("COMMIT").catch(() => {});
+      held.release();
+    }
+    // A read on the request path keeps the breaker's own 300 ms: the order's status answers at once here.
+    expect((await api.call("GET", `/v1/orders/${o.orderId}`, { headers: api.buyer(o.user) })).status).toBe(200);
+  });
+});
