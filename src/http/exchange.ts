@@ -338,6 +338,12 @@ export interface RoutePolicy {
    * only brings the buyer back.
    */
   cheap?: (param0: string) => boolean;
+  /**
+   * Given the route's first parameter, true when a gate in front of it already meters the request (an
+   * order on a sale with a waiting room, from a buyer the room admitted): shed only at the in-flight limit
+   * then, as a route whose `shed` is "in_flight".
+   */
+  metered?: (param0: string) => boolean;
   idempotencyKey?: boolean;
   signature?: boolean;
   /** The route reads the Queue-Ticket header (the waiting room's poll). */
@@ -379,6 +385,7 @@ export function route(
   // Refused only at the in-flight limit, never for a late event loop (RoutePolicy.shed "in_flight").
   const inFlightOnly = policy.shed === "in_flight";
   const cheap = policy.cheap;
+  const metered = policy.metered;
   const cache = policy.cacheControl && {
     ok: utf8Bytes(policy.cacheControl.ok),
     other: utf8Bytes(policy.cacheControl.other),
@@ -388,9 +395,10 @@ export function route(
   app[method](pattern, (res: HttpResponse, hreq: HttpRequest) => {
     const started = performance.now();
     const corsOrigin = cors ? cors.allow(hreq.getHeader(H_ORIGIN)) : "";
-    const admitted = shedder !== undefined && !cheap?.(hreq.getParameter(0) ?? "");
+    const param0 = cheap || metered ? (hreq.getParameter(0) ?? "") : "";
+    const admitted = shedder !== undefined && !cheap?.(param0);
     if (admitted) {
-      const refused = shedder.admit(inFlightOnly);
+      const refused = shedder.admit(inFlightOnly || metered?.(param0) === true);
       if (refused) return refuse(rt, res, hreq, refused, corsOrigin, started, shape.fixedMethod);
     }
     const req = readRequest(res, hreq, shape, corsOrigin);

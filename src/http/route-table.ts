@@ -57,6 +57,8 @@ export interface RouteSpec {
   queueTicket?: true;
   /** When a request will be answered without touching a dependency (RoutePolicy.cheap). */
   cheap?: (r: RouteHandlers) => (param0: string) => boolean;
+  /** When a gate in front already meters the request: shed only at the in-flight limit (RoutePolicy.metered). */
+  metered?: (r: RouteHandlers) => (param0: string) => boolean;
   /**
    * Cache-Control of the route's 2xx answers, for a route whose answer is the same whoever asks (no
    * credentials read). Every other answer, and every answer of a route without it, is `no-store`: an
@@ -77,6 +79,7 @@ export function policyOf(spec: RouteSpec, r: RouteHandlers): RoutePolicy {
     queueTicket: spec.queueTicket === true,
     signature: spec.caller === "payment_provider",
     cheap: spec.cheap?.(r),
+    metered: spec.metered?.(r),
     cacheControl: { ok: spec.cacheControl ?? NO_STORE, other: NO_STORE },
   };
 }
@@ -134,6 +137,8 @@ export const ROUTES = [
     handler: (r) => r.buyer.issueToken,
   },
   // After sell-out, the flood is answered from the local flag: shedding it would cost as much and bring it back.
+  // Through a waiting room, the room already meters the orders (only admitted buyers hold a token): shed only
+  // at the in-flight limit, since a 503 to an admitted buyer only spends its window and brings it back.
   {
     method: "post",
     path: "/v1/sales/:saleId/orders",
@@ -143,6 +148,7 @@ export const ROUTES = [
     handler: (r) => r.buyer.placeOrder,
     idempotencyKey: true,
     cheap: (r) => r.buyer.soldOutHere,
+    metered: (r) => r.buyer.roomMeteredHere,
   },
   // The waiting room (docs/waiting-room.md): join, poll (answered from the local progress copy), the
   // proof-of-work challenge and the pre-queue's draw (public, fixed once the sale has started).

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayProcess } from "../../src/gateway-process.js";
 import type { ReserveRequest } from "../../src/reservation/reservation-service.js";
 import { Api, pool, rid, startGateway, testConfig } from "../helpers/env.js";
-import { join, poll, putRoomSale } from "../waiting-room/room-helpers.js";
+import { join, poll, pollUntil, putRoomSale } from "../waiting-room/room-helpers.js";
 
 /** A fresh shedder window with the event loop stuck for 300 ms in it, as under CPU saturation, then sampled. */
 async function stallEventLoop(gw: GatewayProcess): Promise<void> {
@@ -128,6 +128,37 @@ describe("load shedding", () => {
     // A room this process holds no copy of needs Redis: shed like the rest.
     expect((await poll(api, `none${rid()}`, "w1", joined.body.ticket)).status).toBe(503);
     expect(gw.shedder.inFlight).toBe(0);
+  });
+
+  it("sheds an order through a waiting room only at the in-flight limit: the room already metered it", async () => {
+    const cfg = testConfig("standalone", {
+      admission: {
+        shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 },
+        rateLimits: { buyer: { points: 1_000_000 } },
+      },
+    });
+    const { gw, api } = await startGateway(cfg);
+    started.push(gw);
+    const saleId = `shedrb${rid()}`;
+    await putRoomSale(api, saleId, { stock: 10, startInMs: -1000 });
+    const joined = await join(api, saleId, "m1");
+    const admitted = await pollUntil(api, saleId, "m1", joined.body.ticket, (b) => b.state === "ADMITTED");
+    // A sale without a room beside it: its token is taken before the loop stalls.
+    const plain = `shedpl${rid()}`;
+    await api.putSale(plain, { stock: 10, perUserLimit: 1, shards: 1 });
+    const plainToken = await api.token(plain, "m2");
+    await stallEventLoop(gw);
+    const shed = await api.order(plain, "m2", plainToken);
+    expect([shed.status, shed.body.error?.message]).toEqual([503, expect.stringMatching(/event loop/)]);
+    const bought = await api.order(saleId, "m1", admitted.purchaseToken);
+    expect(bought.status).toBe(202);
+    // Once the loop is on time again (operators' reads are shed too while it is late): the shed order took nothing.
+    for (let i = 0; i < 50 && (await api.stats(plain)).status === 503; i++) {
+      await sleep(100);
+      gw.shedder.sample();
+    }
+    expect((await api.stats(plain)).body).toMatchObject({ reserved: 0 });
+    expect((await api.stats(saleId)).body).toMatchObject({ reserved: 1 });
   });
 
   it("sheds while the event loop runs late, and recovers", async () => {

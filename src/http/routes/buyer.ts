@@ -92,6 +92,9 @@ export class BuyerRoutes {
   /** True while this process's sold-out flag is up for the sale: its order attempts are answered without I/O. */
   readonly soldOutHere = (saleId: string): boolean => this.deps.soldOut.isSoldOut(saleId);
 
+  /** The sale, as this process holds it, has a waiting room: its orders come from buyers the room admitted. */
+  readonly roomMeteredHere = (saleId: string): boolean => !!this.deps.sales.cached(saleId)?.waitingRoom;
+
   /** The sale, from the local cache without I/O when fresh, else through the Redis breaker. */
   private sale(saleId: string): Promise<Sale> {
     const cached = this.deps.sales.cached(saleId);
