@@ -21,6 +21,21 @@ describe("load shedding", () => {
     while (started.length) await started.pop()!.close();
   });
 
+  /** A gateway that sheds at 50 ms of event-loop delay (sampled by hand), with a started room sale of 10 units. */
+  async function roomGateway(): Promise<{ gw: GatewayProcess; api: Api; saleId: string }> {
+    const cfg = testConfig("standalone", {
+      admission: {
+        shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 },
+        rateLimits: { buyer: { points: 1_000_000 } },
+      },
+    });
+    const { gw, api } = await startGateway(cfg);
+    started.push(gw);
+    const saleId = `shedrm${rid()}`;
+    await putRoomSale(api, saleId, { stock: 10, startInMs: -1000 });
+    return { gw, api, saleId };
+  }
+
   it("caps in-flight requests: the next one gets 503 at once, operations endpoints still answer, nothing is consumed", async () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
@@ -104,16 +119,7 @@ describe("load shedding", () => {
   });
 
   it("never sheds a room poll answered from this process's copies (a 503 would bring it back in 1 s, not at its pace)", async () => {
-    const cfg = testConfig("standalone", {
-      admission: {
-        shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 },
-        rateLimits: { buyer: { points: 1_000_000 } },
-      },
-    });
-    const { gw, api } = await startGateway(cfg);
-    started.push(gw);
-    const saleId = `shedrm${rid()}`;
-    await putRoomSale(api, saleId, { stock: 10, startInMs: -1000 });
+    const { gw, api, saleId } = await roomGateway();
     const joined = await join(api, saleId, "w1");
     expect(joined.status).toBe(201);
     // The first poll loads the room's progress copy here.
@@ -131,16 +137,7 @@ describe("load shedding", () => {
   });
 
   it("sheds an order through a waiting room only at the in-flight limit: the room already metered it", async () => {
-    const cfg = testConfig("standalone", {
-      admission: {
-        shedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 60_000 },
-        rateLimits: { buyer: { points: 1_000_000 } },
-      },
-    });
-    const { gw, api } = await startGateway(cfg);
-    started.push(gw);
-    const saleId = `shedrb${rid()}`;
-    await putRoomSale(api, saleId, { stock: 10, startInMs: -1000 });
+    const { gw, api, saleId } = await roomGateway();
     const joined = await join(api, saleId, "m1");
     const admitted = await pollUntil(api, saleId, "m1", joined.body.ticket, (b) => b.state === "ADMITTED");
     // A sale without a room beside it: its token is taken before the loop stalls.
