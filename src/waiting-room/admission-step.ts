@@ -156,16 +156,17 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
 }
 
 /**
- * Seconds until the units left are gone, as the drop goes: at the units taken per second lately, and never
- * sooner than admission allows (each buyer admitted and not yet bought, and each admitted from now on at
- * admitPerSecond, takes at most perUserLimit units). 0 once none is left.
+ * Seconds before which the units left cannot be gone, as the drop goes: never sooner than admission allows
+ * (each buyer admitted and not yet bought, and each admitted from now on at admitPerSecond, takes at most
+ * perUserLimit units), nor than half the time the units taken per second lately point to (a drop that
+ * speeds up to twice its pace is still not out by then). 0 once none is left.
  */
 export function secondsToSellOut(p: RoomProgress, admitPerSecond: number, perUserLimit: number): number {
   if (p.unitsLeft <= 0) return 0;
   const inFlight = Math.max(0, p.admitted - Math.max(p.expired, p.ordered));
   const soonest = Math.max(0, p.unitsLeft - inFlight * perUserLimit) / (admitPerSecond * perUserLimit);
   const sellRate = p.sellRate ?? 0;
-  return Math.max(soonest, sellRate > 0 ? p.unitsLeft / sellRate : 0);
+  return Math.max(soonest, sellRate > 0 ? p.unitsLeft / sellRate / 2 : 0);
 }
 
 /** Places admitted at `at` or before, from the history (oldest first); `fallback` when it does not reach back. */

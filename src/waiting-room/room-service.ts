@@ -217,9 +217,9 @@ export class RoomService {
    * the room admits only as fast as admitted buyers buy (backpressure), so a buyer told to wait out a slow rate
    * would see its admission late, and admission would slow further. A buyer beyond the stock's reach (more
    * places ahead than the units left can admit, unitsLeft × factor: each admitted buyer who buys takes a unit
-   * at least) can only hear SOLD_OUT, or be reached by no-shows and returned units, so it comes back at the
-   * sell-out the drop points to (secondsToSellOut), not every budget's seconds in between; once that is
-   * nearer than the budget, at the budget's pace. After the sell-out only the reserve's buyers wait (the rest
+   * at least) can only hear SOLD_OUT, or be reached by no-shows and returned units, so it comes back when the
+   * stock could be out at the soonest (secondsToSellOut: half the time the drop's pace points to), not every
+   * budget's seconds in between; once that is nearer than the budget, at the budget's pace. After the sell-out only the reserve's buyers wait (the rest
    * are told SOLD_OUT): every second.
    */
   private pace(sale: Sale, p: RoomProgress, ahead: number): number {

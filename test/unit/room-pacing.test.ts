@@ -73,17 +73,18 @@ describe("waiting-room poll pacing", () => {
 
   it("a buyer beyond the stock's reach comes back at the sell-out the drop points to, not every budget's seconds", async () => {
     // 40,000 units left (factor 1), 100,000 admitted and bought: places past 140,000 can only hear SOLD_OUT
-    // (or be reached by no-shows). Selling 2,000 units a second: the sell-out is 20 s away.
-    const selling = (o: Partial<RoomProgress>) => progress({ rate: 2500, ordered: 100_000, sellRate: 2000, ...o });
+    // (or be reached by no-shows). Selling 1,000 units a second: 40 s away at that pace, not out within 20 s
+    // even at twice that pace.
+    const selling = (o: Partial<RoomProgress>) => progress({ rate: 2500, ordered: 100_000, sellRate: 1000, ...o });
     expect(await pollAt(selling({}), 240_001)).toMatchObject({ state: "WAITING", ahead: 140_000, retryAfter: 20 });
-    // 500 a second: 80 s away, 30 at most.
+    // 500 a second: 80 s away, back in 30 at most.
     expect(await pollAt(selling({ sellRate: 500 }), 240_001)).toMatchObject({ retryAfter: 30 });
     // Nearer than the budget's 8 s: at the budget's pace again.
-    expect(await pollAt(selling({ sellRate: 8000 }), 240_001)).toMatchObject({ retryAfter: 8 });
+    expect(await pollAt(selling({ sellRate: 4000 }), 240_001)).toMatchObject({ retryAfter: 8 });
     // Within reach (39,999 ahead, 40,000 units left): the budget's pace, whatever the sell rate.
     expect(await pollAt(selling({ sellRate: 500 }), 140_000)).toMatchObject({ ahead: 39_999, retryAfter: 8 });
-    // Beyond reach (30,000 ahead, 20,000 units left), the sell-out 40 s away and a budget of 50 s: its turn
-    // cannot come sooner than ahead ÷ admitPerSecond, 12 s, and that bounds it.
+    // Beyond reach (30,000 ahead, 20,000 units left), the sell-out 20 s away at twice the pace and a budget of
+    // 50 s: its turn cannot come sooner than ahead ÷ admitPerSecond, 12 s, and that bounds it.
     expect(await pollAt(selling({ sellRate: 500, joined: 150_000, unitsLeft: 20_000 }), 130_001, 1000)).toMatchObject({
       ahead: 30_000,
       retryAfter: 12,

@@ -196,11 +196,11 @@ describe("admission step", () => {
     expect([p.admitted, p.sellRate]).toEqual([100, 0]);
     // Nothing sold yet and 100 admitted: they may take 2 units each at once, later ones 2,000 units a second.
     expect(secondsToSellOut(p, 1000, 2)).toBe((10_000 - 200) / 2000);
-    // 300 units a second for 6 s: the rate over the last 5 s, and the sell-out that rate points to.
+    // 300 units a second for 6 s: the rate over the last 5 s; the stock is not out before half the time it points to.
     for (let i = 1; i <= 6; i++)
       p = admissionStep(p, c, { ...drop, now: 1000 + i * 1000, unitsLeft: 10_000 - 300 * i, ordered: 150 * i });
     expect(p.sellRate).toBe(300);
-    expect(secondsToSellOut(p, 1000, 2)).toBeCloseTo(8200 / 300);
+    expect(secondsToSellOut(p, 1000, 2)).toBeCloseTo(8200 / 300 / 2);
     // Units that come back count against it, never below 0; none left: 0 s.
     p = admissionStep(p, c, { ...drop, now: 20_000, unitsLeft: 10_000, ordered: 900 });
     expect(p.sellRate).toBe(0);
