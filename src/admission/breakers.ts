@@ -73,6 +73,7 @@ export class DependencyBreaker {
   private openedAt = 0;
   private readonly resetMs: number;
   private readonly timeoutMs: number;
+  private readonly writeTimeoutMs: number;
   readonly events: Record<(typeof EVENTS)[number], Cell>;
 
   constructor(
@@ -83,9 +84,12 @@ export class DependencyBreaker {
     counter: CellCounter<"dependency" | "event">,
     /** The Redis node this breaker guards, when it guards one (named in its 503s). */
     readonly node?: string,
+    /** The bound of runWrite's calls; timeoutMs when absent. */
+    writeTimeoutMs?: number,
   ) {
     this.resetMs = cfg.resetTimeoutMs;
     this.timeoutMs = cfg.timeoutMs;
+    this.writeTimeoutMs = writeTimeoutMs ?? cfg.timeoutMs;
     this.events = Object.fromEntries(
       EVENTS.map((e) => [e, counter.cell({ dependency: name, event: e })]),
     ) as DependencyBreaker["events"];
@@ -140,24 +144,45 @@ export class DependencyBreaker {
 
   /**
    * Runs `call` through the breaker; failures of the dependency come back as 503 UNAVAILABLE, and so does a
-   * call slower than `timeoutMs` (the breaker's `timeoutMs` unless given: a group commit of many callers'
-   * writes takes its own bound, since answering 503 while the work goes on to commit only brings the callers
-   * back to find it done). A timeout counts as a failure of the dependency.
+   * call slower than the breaker's `timeoutMs`. A timeout counts as a failure of the dependency.
    */
-  run<T>(call: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+  run<T>(call: () => Promise<T>): Promise<T> {
+    return this.runWithin(call, this.timeoutMs);
+  }
+
+  /**
+   * run, for a write transaction (a batch of payments, a buyer's cancel), bounded by the write bound
+   * (mysql.queryTimeoutMs) instead: on a saturated machine such a transaction takes over the breaker's
+   * second for one read, and a 503 then, while it goes on to commit, only brings its callers back to find it
+   * done (and its timeouts opened the circuit to the payments behind it).
+   */
+  runWrite<T>(call: () => Promise<T>): Promise<T> {
+    return this.runWithin(call, this.writeTimeoutMs);
+  }
+
+  private runWithin<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
     if (!this.cb) return call();
     return (this.cb.fire(() => this.within(call(), timeoutMs)) as Promise<T>).catch(this.translate);
   }
 
+  /** `work`, or a BreakerTimeout once `ms` pass first (one timer, as opossum's own timeout). */
   private within<T>(work: Promise<T>, ms: number): Promise<T> {
-    let timer!: NodeJS.Timeout;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         this.events.timeout.n++;
         reject(new BreakerTimeout(ms));
       }, ms);
+      work.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
     });
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   private readonly translate = (err: unknown): never => {
@@ -312,7 +337,16 @@ export class Breakers {
   readonly rocketmq: DependencyBreaker;
   readonly mysql: DependencyBreaker;
 
-  constructor(cfg: Config["admission"]["breakers"], metrics: Metrics, redisSlotOwner: SlotOwner = null) {
+  /**
+   * `writeMs`: the bound of a MySQL write transaction (runWrite: a batch of payments, a buyer's cancel),
+   * mysql.queryTimeoutMs; the breaker's own timeoutMs when absent.
+   */
+  constructor(
+    cfg: Config["admission"]["breakers"],
+    metrics: Metrics,
+    redisSlotOwner: SlotOwner = null,
+    writeMs?: number,
+  ) {
     const events = metrics.counter("flashsale_breaker_events_total", "Circuit breaker events by dependency", [
       "dependency",
       "event",
@@ -322,7 +356,7 @@ export class Breakers {
       redisSlotOwner,
     );
     this.rocketmq = new DependencyBreaker("rocketmq", cfg.rocketmq, cfg.enabled, isRocketmqFailure, events);
-    this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events);
+    this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events, undefined, writeMs);
     // Across workers: the most open one's state (each worker has its own circuits).
     metrics.gauge(
       "flashsale_breaker_state",

@@ -57,7 +57,12 @@ export class ProcessCore {
     const minAcks = config.redis.minReplicaAcks ?? (config.redis.mode === "cluster" ? 1 : 0);
     this.replicaAcks = new ReplicaAcks(this.redis, minAcks, config.redis.replicaAckTimeoutMs);
     this.metrics = new Metrics();
-    this.breakers = new Breakers(config.admission.breakers, this.metrics, slotOwner(this.redis));
+    this.breakers = new Breakers(
+      config.admission.breakers,
+      this.metrics,
+      slotOwner(this.redis),
+      config.mysql.queryTimeoutMs,
+    );
     this.shedder = new LoadShedder(config.admission.shedding, this.metrics);
     this.soldOut = new SoldOutCache({ max: config.soldOut.cacheMax, ttlMs: config.soldOut.ttlMs });
     this.shards = new MysqlShards(config.mysql);
@@ -88,12 +93,8 @@ export class ProcessCore {
       this.sales,
       this.reservations,
       // Payments are applied in batches; the MySQL breaker times each batch, not each payment's wait for one,
-      // and bounds it by mysql.queryTimeoutMs, not the breaker's timeoutMs for one read: a batch of 256 on a
-      // saturated machine can take over a second, and a 503 then (the batch commits all the same) brought
-      // every payment of it back to be replayed, one at a time.
-      new OrderTransitions(this.shards, {
-        guard: (call) => this.breakers.mysql.run(call, config.mysql.queryTimeoutMs),
-      }),
+      // as a write (mysql.queryTimeoutMs, not its timeoutMs for one read: DependencyBreaker.runWrite).
+      new OrderTransitions(this.shards, { guard: (call) => this.breakers.mysql.runWrite(call) }),
       opts.redisOnly ? null : this.repo,
       config.payments.timeoutSeconds,
       opts.crashAt,

@@ -149,8 +149,8 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   carry.history.push([t.now, p.admitted, p.sold]);
   const [t0, a0, s0] = carry.history.find(([at]) => t.now - at <= RATE_WINDOW_MS)!;
   p.rate = t.now > t0 ? Math.round(((p.admitted - a0) * 1000) / (t.now - t0)) : 0;
-  // Units taken per second (returns count against it): polls of buyers beyond the stock's reach aim at the
-  // sell-out it points to (room-service.ts pace).
+  // Units taken per second (returns count against it): buyers beyond the stock's reach poll by it
+  // (secondsToSellOut, room-service.ts pace).
   p.sellRate = t.now > t0 ? Math.max(0, Math.round(((p.sold - s0) * 1000) / (t.now - t0))) : 0;
   return p;
 }

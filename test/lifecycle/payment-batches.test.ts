@@ -277,33 +277,47 @@ describe("payment batches and the MySQL breaker", () => {
   });
   afterAll(() => stopApp(app, cfg));
 
-  it("a batch that waits longer than the breaker's timeout for one read is answered once it commits, not 503", async () => {
-    const saleId = `pt${rid()}`;
-    expect((await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 1 })).status).toBe(201);
-    const o = await api.buyOne(saleId, "pt");
-    await eventually(
-      "row written",
-      () => api.stats(saleId),
-      (s) => s.body.mysql.total === 1,
-    );
-    // Another transaction holds the order's row for 1.2 s: the batch's locking read waits for it.
+  /** Holds an order's row in another transaction for `ms` while `act` runs; what `act` answered, and how long. */
+  async function whileRowHeld<T>(o: { orderId: string; user: string }, ms: number, act: () => Promise<T>) {
     const { pool: p, table } = app.shards.forUser(o.user);
     const held = await p.getConnection();
     try {
       await held.query("START TRANSACTION");
       await held.query(`SELECT order_id FROM \`${table}\` WHERE order_id = ? FOR UPDATE`, [o.orderId]);
-      const release = setTimeout(() => void held.query("COMMIT"), 1200);
+      const release = setTimeout(() => void held.query("COMMIT"), ms);
       const t0 = Date.now();
-      const r = await api.pay({ eventId: `pt-${o.orderId}`, orderId: o.orderId, status: "SUCCEEDED" });
+      const answer = await act();
       clearTimeout(release);
-      expect([r.status, r.body.status]).toEqual([200, "PAID"]);
-      expect(r.headers.get("idempotent-replayed")).toBeNull();
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      return { answer, ms: Date.now() - t0 };
     } finally {
       await held.query("COMMIT").catch(() => {});
       held.release();
     }
+  }
+
+  it("a payment batch or a cancel that waits longer than the breaker's timeout for one read is answered once it commits, not 503", async () => {
+    const saleId = `pt${rid()}`;
+    expect((await api.putSale(saleId, { stock: 5, perUserLimit: 1, shards: 1 })).status).toBe(201);
+    const [paid, cancelled] = [await api.buyOne(saleId, "pt"), await api.buyOne(saleId, "pt")];
+    await eventually(
+      "rows written",
+      () => api.stats(saleId),
+      (s) => s.body.mysql.total === 2,
+    );
+    // Another transaction holds the order's row for 1.2 s: the batch's locking read waits for it.
+    const pay = await whileRowHeld(paid, 1200, () =>
+      api.pay({ eventId: `pt-${paid.orderId}`, orderId: paid.orderId, status: "SUCCEEDED" }),
+    );
+    expect([pay.answer.status, pay.answer.body.status]).toEqual([200, "PAID"]);
+    expect(pay.answer.headers.get("idempotent-replayed")).toBeNull();
+    expect(pay.ms).toBeGreaterThanOrEqual(1000);
+    // A buyer's cancel is one such transaction too.
+    const cancel = await whileRowHeld(cancelled, 1200, () => api.cancel(cancelled.orderId, cancelled.user));
+    expect([cancel.answer.status, cancel.answer.body.status]).toEqual([200, "CANCELLED"]);
+    expect(cancel.ms).toBeGreaterThanOrEqual(1000);
     // A read on the request path keeps the breaker's own 300 ms: the order's status answers at once here.
-    expect((await api.call("GET", `/v1/orders/${o.orderId}`, { headers: api.buyer(o.user) })).status).toBe(200);
+    const read = await api.call("GET", `/v1/orders/${paid.orderId}`, { headers: api.buyer(paid.user) });
+    expect([read.status, read.body.status]).toEqual([200, "PAID"]);
+    expect((await api.stats(saleId)).body).toMatchObject({ paid: 1, cancelled: 1 });
   });
 });

@@ -52,7 +52,7 @@ export class OrderRoutes {
     jsonObject(req.body, req.contentType, NO_FIELDS);
     // Another buyer's order is indistinguishable from a missing one.
     const order = await findOrder(lifecycle, breakers, orderId, notFound, (o) => o.facts.userId === userId);
-    const result = await breakers.mysql.run(() => lifecycle.cancelByBuyer(order));
+    const result = await breakers.mysql.runWrite(() => lifecycle.cancelByBuyer(order));
     if (result.kind === "applied" && result.decision.refused === "ORDER_NOT_CANCELLABLE") {
       throw new ApiError("ORDER_NOT_CANCELLABLE", "the order is paid and can no longer be cancelled");
     }
