@@ -91,7 +91,16 @@ describe("admission step", () => {
     admitPerSecond: 1000,
     maxOverbook: 3,
   };
-  const carry = (): TickCarry => ({ allowance: 1000, lastAt: 0, history: [] });
+  const carry = (allowance = 1000): TickCarry => ({ allowance, lastAt: 0, history: [] });
+  /** 10,000 units, 100,000 buyers, 60 s windows, admitting `admitPerSecond`. */
+  const largeDrop = (admitPerSecond: number): TickInput => ({
+    ...base,
+    stock: 10_000,
+    unitsLeft: 10_000,
+    joined: 100_000,
+    admitPerSecond,
+    admissionTtlMs: 60_000,
+  });
 
   it("admits up to the stock (factor 1), never more than joined, within the rate", () => {
     expect(admissionStep(emptyProgress(), carry(), base).admitted).toBe(10);
@@ -162,15 +171,8 @@ describe("admission step", () => {
   });
 
   it("holds admissions in flight (neither ordered nor ended) to 10 s of admitPerSecond: backpressure", () => {
-    const c = { allowance: 100, lastAt: 0, history: [] as [number, number, number][] };
-    const slow = {
-      ...base,
-      stock: 10_000,
-      unitsLeft: 10_000,
-      joined: 100_000,
-      admitPerSecond: 100,
-      admissionTtlMs: 60_000,
-    };
+    const c = carry(100);
+    const slow = largeDrop(100);
     let p = admissionStep(emptyProgress(), c, slow);
     expect(p.admitted).toBe(100);
     // Nobody buys: admission goes on at the rate up to 1,000 in flight, then waits for orders.
@@ -183,15 +185,8 @@ describe("admission step", () => {
   });
 
   it("publishes the units taken per second over the last 5 s, and when the rest could be gone", () => {
-    const c = { allowance: 100, lastAt: 0, history: [] as [number, number, number][] };
-    const drop = {
-      ...base,
-      stock: 10_000,
-      unitsLeft: 10_000,
-      joined: 100_000,
-      admitPerSecond: 1000,
-      admissionTtlMs: 60_000,
-    };
+    const c = carry(100);
+    const drop = largeDrop(1000);
     let p = admissionStep(emptyProgress(), c, drop);
     expect([p.admitted, p.sellRate]).toEqual([100, 0]);
     // Nothing sold yet and 100 admitted: they may take 2 units each at once, later ones 2,000 units a second.
