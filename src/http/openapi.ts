@@ -605,7 +605,8 @@ const HEADERS: Record<string, Schema> = {
     schema: { type: "integer", minimum: 0 },
   },
   PollAfter: {
-    description: "seconds until the next poll is worth it: 1 near the front, longer far back",
+    description:
+      "seconds until the next poll is worth it: 1 near the front, longer far back; within 30 s of the start, past it, by the buyer's draw",
     schema: { type: "integer", minimum: 1 },
   },
   BearerChallenge: {

@@ -169,6 +169,41 @@ export function secondsToSellOut(p: RoomProgress, admitPerSecond: number, perUse
   return Math.max(soonest, sellRate > 0 ? p.unitsLeft / sellRate / 2 : 0);
 }
 
+/** The pacing settings a pre-queue buyer's first poll after the start follows (firstPollSeconds). */
+export interface FirstPollPace {
+  /** Units the sale has to sell (the units left before the start). */
+  units: number;
+  admitPerSecond: number;
+  perUserLimit: number;
+  /** admission.roomPollsPerSecond: the polls a second the room's pacing aims for. */
+  pollsPerSecond: number;
+}
+
+/** A lottery (hex, the draw's sort key) as a fraction of its range, [0, 1): its expected quantile in the draw. */
+export function lotteryQuantile(lottery: string): number {
+  return parseInt(lottery.slice(0, 12), 16) / 2 ** 48;
+}
+
+/**
+ * Seconds after the start at which a pre-queue buyer's first poll is worth it (docs/waiting-room.md#the-first-poll),
+ * from its lottery's quantile and the pre-queue's size now. Its place will be the lottery's rank in the
+ * pre-queue frozen at the start, at least its rank among those in it now: about quantile × size, taken 3
+ * standard deviations low. The place is admitted no sooner than the rate allows (the first tick admits one
+ * second's worth); the stock cannot be gone sooner than every unit taken at perUserLimit a buyer at that
+ * rate, so the places behind those first polls are spread from then at pollsPerSecond, nearest first,
+ * instead of every buyer polling at the start to learn a place its turn cannot reach for a minute.
+ */
+export function firstPollSeconds(quantile: number, preQueue: number, pace: FirstPollPace): number {
+  if (preQueue <= 0) return 0;
+  const q = Math.min(1, Math.max(0, quantile));
+  const ahead = Math.max(0, Math.floor(q * preQueue - 3 * Math.sqrt(preQueue * q * (1 - q))) - 1);
+  const rate = Math.max(1, pace.admitPerSecond);
+  const soonestTurn = Math.max(0, ahead - rate) / rate;
+  const soonestSellOut = pace.units / (rate * Math.max(1, pace.perUserLimit));
+  const spread = soonestSellOut + Math.max(0, ahead - soonestSellOut * rate) / Math.max(1, pace.pollsPerSecond);
+  return Math.floor(Math.min(soonestTurn, spread));
+}
+
 /** Places admitted at `at` or before, from the history (oldest first); `fallback` when it does not reach back. */
 function admittedAtOrBefore(history: [number, number, number][], at: number, fallback: number): number {
   let admitted = fallback;

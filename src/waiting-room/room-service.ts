@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { SingleFlight } from "../util/single-flight.js";
 import { seedCommitment, sha256hex, type Sale, type WaitingRoomSettings } from "../reservation/sale.js";
-import { admittedAt, secondsToSellOut } from "./admission-step.js";
+import { admittedAt, firstPollSeconds, lotteryQuantile, secondsToSellOut } from "./admission-step.js";
 import type { ProgressCache } from "./progress-cache.js";
 import { waitingIn } from "./room-stats.js";
 import type { JoinLimits } from "../admission/rate-limits.js";
@@ -141,7 +141,13 @@ export class RoomService {
     if (t.p !== undefined) return this.answer(sale, t, ticket, progress, t.p, progress?.preQueue ?? 0, now);
     const untilStart = Math.ceil((sale.startsAt - now) / 1000);
     if (untilStart > 0)
-      return { state: "WAITING", ticket, unitsLeft, estimateSeconds: untilStart, retryAfter: clampRetry(untilStart) };
+      return {
+        state: "WAITING",
+        ticket,
+        unitsLeft,
+        estimateSeconds: untilStart,
+        retryAfter: this.beforeStart(sale, t, progress, untilStart),
+      };
     const found = await this.placeOf(sale, room.seed, t.b);
     if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
     const upgraded = this.ticketOf(sale, t.b, t.j, true, found.place);
@@ -229,6 +235,23 @@ export class RoomService {
     if (ahead < p.unitsLeft * p.factor) return clampRetry(Math.min(budget, soonest));
     const sellOut = Math.floor(secondsToSellOut(p, room.admitPerSecond, sale.perUserLimit));
     return clampRetry(Math.min(soonest, Math.max(budget, sellOut)));
+  }
+
+  /**
+   * Retry-After before the start: at the start, or 30 s on while it is further away. The last answer before
+   * the start (within 30 s of it) tells a pre-queue buyer when its first poll after the start is worth it,
+   * by its lottery (firstPollSeconds): the front at the start, the rest as their turns and the stock allow.
+   */
+  private beforeStart(sale: Sale, t: TicketPayload, p: RoomProgress | null, untilStart: number): number {
+    if (untilStart > MAX_RETRY_AFTER || !t.pq) return clampRetry(untilStart);
+    const room = sale.waitingRoom!;
+    const first = firstPollSeconds(lotteryQuantile(lotteryOf(room.seed, sale.saleId, t.b)), p?.preQueue ?? 0, {
+      units: p && p.unitsLeft > 0 ? p.unitsLeft : sale.stock,
+      admitPerSecond: room.admitPerSecond,
+      perUserLimit: sale.perUserLimit,
+      pollsPerSecond: this.pollsPerSecond,
+    });
+    return untilStart + Math.min(first, 2 * MAX_RETRY_AFTER);
   }
 
   /**

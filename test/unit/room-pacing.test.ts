@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { firstPollSeconds, lotteryQuantile } from "../../src/waiting-room/admission-step.js";
 import type { Sale } from "../../src/reservation/sale.js";
 import type { ProgressCache } from "../../src/waiting-room/progress-cache.js";
 import { RoomService } from "../../src/waiting-room/room-service.js";
@@ -103,5 +105,99 @@ describe("waiting-room poll pacing", () => {
     expect(await pollAt(progress({ rate: 0, unitsLeft: 0, cutoff: 100_500 }), 100_500)).toMatchObject({
       state: "SOLD_OUT",
     });
+  });
+});
+
+/** The first poll after the start, told by a pre-queue buyer's last answer before it (by its lottery). */
+describe("waiting-room first poll after the start", () => {
+  const pace = { units: 100_000, admitPerSecond: 2500, perUserLimit: 2, pollsPerSecond: 10_000 };
+  const lottery = (i: number) => createHash("sha256").update(`seed|sale|buyer-${i}`).digest("hex");
+
+  it("the front comes at the start, the places behind by their turn, then spread at the poll budget", () => {
+    expect(firstPollSeconds(0.001, 250_000, pace)).toBe(0);
+    // About place 40,000: not admitted before 15 s at 2,500 a second (less 3 standard deviations).
+    expect(firstPollSeconds(0.16, 250_000, pace)).toBe(14);
+    // 100,000 units at 2 a buyer and 2,500 buyers a second: not gone before 20 s; places past 50,000 from
+    // then on at 10,000 a second, the last (about 247,500) at 39 s.
+    expect(firstPollSeconds(0.3, 250_000, pace)).toBe(22);
+    expect(firstPollSeconds(0.99, 250_000, pace)).toBe(39);
+    // Nobody in the pre-queue yet (no progress): at the start.
+    expect(firstPollSeconds(0.99, 0, pace)).toBe(0);
+    // A budget twice as large spreads them over half as long.
+    expect(firstPollSeconds(0.99, 250_000, { ...pace, pollsPerSecond: 20_000 })).toBe(29);
+  });
+
+  it("is never later than the buyer's turn can come, with the pre-queue counted now or at the start", () => {
+    const n = 50_000;
+    const lotteries = Array.from({ length: n }, (_, i) => lottery(i));
+    const sorted = [...lotteries].sort();
+    const place = new Map(sorted.map((l, i) => [l, i + 1]));
+    const small = { ...pace, units: 20_000, admitPerSecond: 500 };
+    let late = 0;
+    let sum = 0;
+    for (const [seenAt, l] of lotteries.entries()) {
+      // Told at the pre-queue's size when it polled (joins go on until the start) or at its full size.
+      for (const size of [Math.max(1, seenAt), n]) {
+        const first = firstPollSeconds(lotteryQuantile(l), size, small);
+        const soonestTurn = Math.floor(Math.max(0, place.get(l)! - 1 - small.admitPerSecond) / small.admitPerSecond);
+        if (first > soonestTurn) late++;
+        sum += first;
+      }
+    }
+    expect(late).toBe(0);
+    // Not all at the start: the crowd's first polls are spread (a mean of several seconds here).
+    expect(sum / (2 * n)).toBeGreaterThan(5);
+    expect(lotteryQuantile("0".repeat(64))).toBe(0);
+    expect(lotteryQuantile("f".repeat(64))).toBeLessThan(1);
+  });
+
+  it("the last answer before the start sets it; further from the start, every 30 s at most", async () => {
+    const now = 1_800_000_000_000;
+    const sale: Sale = {
+      saleId: "drop-2",
+      skuId: "sku-1",
+      stock: 100_000,
+      perUserLimit: 2,
+      startsAt: now + 10_000,
+      endsAt: now + 3_600_000,
+      shards: 4,
+      paymentTimeoutSeconds: 600,
+      paused: false,
+      waitingRoom: {
+        opensSecondsBefore: 600,
+        admissionTtlSeconds: 30,
+        admitPerSecond: 2500,
+        maxOverbook: 3,
+        seed: "cd".repeat(32),
+      },
+    };
+    const tickets = new QueueTickets([{ kid: "k1", secret: "pacing-test-secret-pacing-test-00" }]);
+    const p = { ...emptyProgress(now), joined: 250_000, preQueue: 250_000, unitsLeft: 100_000 };
+    const cache = { peek: () => p, get: () => Promise.resolve(p) } as unknown as ProgressCache;
+    const unused = {} as RoomStore & AdmissionTokens;
+    const rooms = new RoomService(unused, cache, tickets, unused, 10_000);
+    const pollAs = async (buyer: string, at: number) => {
+      const payload = { s: sale.saleId, b: buyer, j: now - 60_000, pq: true, x: now + 7_200_000 };
+      return rooms.poll(sale, { v: 1, k: "k1", ...payload }, tickets.sign(payload), at);
+    };
+    const q = (b: string) =>
+      lotteryQuantile(
+        createHash("sha256")
+          .update(`${"cd".repeat(32)}|drop-2|${b}`)
+          .digest("hex"),
+      );
+    const buyers = Array.from({ length: 200 }, (_, i) => `b-${i}`);
+    for (const b of buyers) {
+      const v = await pollAs(b, now);
+      expect(v).toMatchObject({ state: "WAITING", estimateSeconds: 10 });
+      expect(v.retryAfter).toBe(10 + firstPollSeconds(q(b), 250_000, { ...pace, units: 100_000 }));
+      expect(v.place).toBeUndefined();
+    }
+    // Some come at the start, some tens of seconds after it.
+    const after = await Promise.all(buyers.map(async (b) => (await pollAs(b, now)).retryAfter - 10));
+    expect(Math.min(...after)).toBe(0);
+    expect(Math.max(...after)).toBeGreaterThan(30);
+    // A minute before the start: back in 30 s, whatever the lottery.
+    expect((await pollAs("b-1", now - 50_000)).retryAfter).toBe(30);
   });
 });

@@ -43,7 +43,7 @@ describe("the buyer page's pure parts (wait-logic.js)", () => {
     const now = Date.parse("2026-01-01T00:00:00Z");
     expect(L.retryAfterMs("3", now)).toBe(3000);
     expect(L.retryAfterMs("0", now)).toBe(1000);
-    expect(L.retryAfterMs("3600", now)).toBe(60_000);
+    expect(L.retryAfterMs("3600", now)).toBe(90_000);
     expect(L.retryAfterMs(null, now)).toBe(2000);
     expect(L.retryAfterMs("soon", now)).toBe(2000);
     expect(L.retryAfterMs("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5000);

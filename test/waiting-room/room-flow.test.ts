@@ -88,6 +88,38 @@ describe.each(MODES)("waiting room on Redis %s", (mode) => {
     }
   });
 
+  it("the last answer before the start says when each pre-queue buyer's turn can come, never after it", async () => {
+    // 30 buyers, 1 admitted a second: their turns are spread over 30 s, and the answer before the start tells
+    // each to come back then (by its lottery), not all at the start.
+    const saleId = `wt${rid()}`;
+    const admitPerSecond = 1;
+    await putRoomSale(api, saleId, { stock: 60, startInMs: 12_000, room: { admitPerSecond } });
+    const users = Array.from({ length: 30 }, (_, i) => `t${i}-${rid(2)}`);
+    const joined = await pool(users, 10, (u) => join(api, saleId, u));
+    expect(joined.map((r) => r.status)).toEqual(users.map(() => 201));
+    // Told from the progress the room's loop publishes (the pre-queue's size): once it counts all 30, the
+    // first polls spread.
+    const firstPolls = async () =>
+      pool(users, 10, async (u, i) => {
+        const r = await poll(api, saleId, u, joined[i]!.body.ticket);
+        expect(r.body).toMatchObject({ state: "WAITING" });
+        return Number(r.headers.get("retry-after")) - r.body.estimateSeconds;
+      });
+    let after = await firstPolls();
+    for (let tries = 0; Math.max(...after) === 0 && tries < 20; tries++) after = await firstPolls();
+    expect(Math.min(...after)).toBe(0);
+    expect(Math.max(...after)).toBeGreaterThan(3);
+    // After the start: no buyer was told to come back after its turn could come (the first tick admits one
+    // second's worth; place p no sooner than (p - 1 - admitPerSecond) ÷ admitPerSecond s).
+    const placed = await pool(users, 10, (u, i) =>
+      pollUntil(api, saleId, u, joined[i]!.body.ticket, (b) => b.place !== undefined),
+    );
+    users.forEach((_, i) => {
+      const soonestTurn = Math.floor(Math.max(0, placed[i].place - 1 - admitPerSecond) / admitPerSecond);
+      expect(after[i]).toBeLessThanOrEqual(soonestTurn);
+    });
+  });
+
   it("after the start: first come, first served behind the pre-queue", async () => {
     const saleId = `wf${rid()}`;
     await putRoomSale(api, saleId, { stock: 100, startInMs: -1000 });

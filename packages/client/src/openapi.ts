@@ -888,7 +888,7 @@ export interface components {
     IdempotentReplayed: "true";
     /** @description seconds to wait before retrying (with the same Idempotency-Key) */
     RetryAfter: number;
-    /** @description seconds until the next poll is worth it: 1 near the front, longer far back */
+    /** @description seconds until the next poll is worth it: 1 near the front, longer far back; within 30 s of the start, past it, by the buyer's draw */
     PollAfter: number;
     /** @description RFC 6750: without error when no bearer token came (none, or another scheme); error="invalid_token" when one came and was refused */
     BearerChallenge: 'Bearer realm="flashsale"' | 'Bearer realm="flashsale", error="invalid_token"';

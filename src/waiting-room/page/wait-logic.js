@@ -34,10 +34,11 @@
 
   /**
    * How long to wait before the next poll, in ms: the answer's Retry-After (delta-seconds; an HTTP date is
-   * honoured too), at least `minMs`, at most `maxMs`; `fallbackMs` when it is absent or unreadable.
+   * honoured too), at least `minMs`, at most `maxMs` (90 s: the first poll after the start, told within 30 s
+   * before it, may be 60 s after it); `fallbackMs` when it is absent or unreadable.
    */
   function retryAfterMs(header, nowMs, opts) {
-    const o = Object.assign({ minMs: 1000, maxMs: 60000, fallbackMs: 2000 }, opts || {});
+    const o = Object.assign({ minMs: 1000, maxMs: 90000, fallbackMs: 2000 }, opts || {});
     let ms = o.fallbackMs;
     if (header != null && header !== "") {
       const text = String(header).trim();
