@@ -51,7 +51,10 @@ export interface RoomRunJob {
   saleId: string;
   startsAt: number;
   connections: number;
-  /** First polls spread uniformly over this long after the start. */
+  /**
+   * Each buyer's last poll before the start falls uniformly in this long before it (a pre-queue page polls
+   * up to 30 s apart); its Retry-After sets the buyer's first poll after the start.
+   */
   spreadMs: number;
   noShowEvery: number;
   replayEvery: number;
@@ -67,8 +70,11 @@ export interface RoomRunJob {
 }
 
 export interface RoomRunResult {
+  /** From the start on (the polls before it are counted apart: beforeStart). */
   requests: number;
   polls: number;
+  /** Each buyer's last poll before the start, and how many came back 200 telling a first poll after it. */
+  beforeStart: { polls: number; firstPollAfterStartS: { p50: number; p99: number; max: number } };
   answers: Record<string, number>;
   unfinished: number;
   replayMismatches: number;
@@ -165,6 +171,9 @@ interface RunTally {
   receiptMismatches: number;
   pollLat: number[];
   pollLate: number[];
+  beforeStart: number;
+  /** Seconds after the start each buyer's last answer before it told it to come back. */
+  firstPollAt: number[];
   accepted: { orderId: string; userId: string; quantity: number; at: number }[];
   cancelled: string[];
   paid: string[];
@@ -234,6 +243,21 @@ function done(r: Run, i: number, code: (typeof FINAL)[keyof typeof FINAL]): void
     r.wheel.close();
     r.payWheel.close();
   }
+}
+
+/**
+ * The answer to a buyer's last poll before the start: WAITING, with the Retry-After that sets its first
+ * poll after the start (as a page does: no jitter beyond half a second, the answer already spreads them).
+ */
+function onPollBeforeStart(r: Run, i: number, a: Answer): void {
+  if (a.status === 503 || a.status === 429) return later(r, i, a);
+  // Sent before the start, answered after it (a place): an answer like any other.
+  const v = a.status === 200 ? bodyOf<{ state: string; place?: number }>(a) : null;
+  if (!v || v.place !== undefined) return onPoll(r, i, a);
+  if (v.state !== "WAITING") return done(r, i, FINAL.error);
+  const at = Date.now() + (a.retryAfter ?? 1) * 1000 + Math.random() * 500;
+  r.t.firstPollAt.push((at - r.job.startsAt) / 1000);
+  due(r, i, at);
 }
 
 /** A poll's answer: the place, the receipt, then wait, buy, or a final answer. */
@@ -329,7 +353,8 @@ async function worker(r: Run, wheel: Wheel, first: HttpConnection, live: Set<Htt
     if (i === null) return;
     const phase = r.b.phase[i]!;
     if (phase === PHASE.done) continue;
-    if (phase === PHASE.poll) r.t.pollLate.push(Math.max(0, Date.now() - r.b.pollDueAt[i]!));
+    const beforeStart = phase === PHASE.poll && Date.now() < r.job.startsAt;
+    if (phase === PHASE.poll && !beforeStart) r.t.pollLate.push(Math.max(0, Date.now() - r.b.pollDueAt[i]!));
     const t0 = performance.now();
     let a: Answer;
     try {
@@ -347,6 +372,12 @@ async function worker(r: Run, wheel: Wheel, first: HttpConnection, live: Set<Htt
         return;
       }
       live.add((c = fresh));
+      continue;
+    }
+    if (beforeStart) {
+      r.t.beforeStart++;
+      count(r.t, `poll before the start ${answerKey(a)}`);
+      onPollBeforeStart(r, i, a);
       continue;
     }
     r.t.requests++;
@@ -374,6 +405,8 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
     receiptMismatches: 0,
     pollLat: [],
     pollLate: [],
+    beforeStart: 0,
+    firstPollAt: [],
     accepted: [],
     cancelled: [],
     paid: [],
@@ -386,8 +419,9 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
   const conns = await connections(job.port, job.connections);
   const payConns = await connections(job.port, job.afterConnections);
   const cpu0 = process.cpuUsage();
-  // Told at the join to come back at the start: each buyer's first poll falls somewhere in the first moments.
-  for (let i = 0; i < b.n; i++) due(r, i, job.startsAt + Math.random() * job.spreadMs);
+  // Each buyer's last poll before the start (a page polls up to 30 s apart until then): its answer says when
+  // to come back after the start.
+  for (let i = 0; i < b.n; i++) due(r, i, job.startsAt - 1000 - Math.random() * job.spreadMs);
   const stop = () => {
     r.wheel.stop();
     r.payWheel.stop();
@@ -423,9 +457,18 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
   );
   const lat = Float64Array.from(t.pollLat).sort();
   const late = Float64Array.from(t.pollLate).sort();
+  const first = Float64Array.from(t.firstPollAt).sort();
   return {
     requests: t.requests,
     polls: t.polls,
+    beforeStart: {
+      polls: t.beforeStart,
+      firstPollAfterStartS: {
+        p50: round1(atPercentile(first, 0.5)),
+        p99: round1(atPercentile(first, 0.99)),
+        max: round1(first.at(-1) ?? 0),
+      },
+    },
     answers: t.answers,
     unfinished: t.remaining,
     replayMismatches: t.replayMismatches,

@@ -63,10 +63,11 @@ export const ROOM = {
   cancelEvery: 50,
   rejoinEvery: 50,
   /**
-   * First polls after the start spread over this long: before it the room paces polls up to 30 s apart, so
-   * buyers who joined early come back at any moment of the start's first seconds.
+   * Each buyer's last poll before the start falls in this long before it (the room paces polls before the start
+   * up to 30 s apart); that answer's Retry-After sets its first poll after the start. The start is moved to
+   * this long (and 2 s) after the joins.
    */
-  spreadMs: 15_000,
+  spreadMs: Number(process.env.HEADLINE_PRESTART_MS ?? 30_000),
 };
 
 export async function headlineRoom(): Promise<boolean> {
@@ -209,7 +210,8 @@ async function theRoomDrop(ctx: Ctx, spec: Spec): Promise<RoomDrop> {
   console.log(
     `headline room sale ${saleId}: ${ROOM.stock} units on ${ROOM.shards} shards, limit ${ROOM.limit}, ${ROOM.buyers} buyers through the waiting room (admit ${ROOM.admitPerSecond}/s, admission TTL ${ROOM.admissionTtlSeconds} s)`,
   );
-  // The room is open now; the start is an hour away while everyone joins, then it is moved to in 3 s.
+  // The room is open now; the start is an hour away while everyone joins, then it is moved to just past
+  // the crowd's last polls before it (ROOM.spreadMs).
   const first = await putRoomSale(ctx, spec, Date.now() + 3_600_000);
   const joined = await ask<RoomJoinResult, RoomJoinJob>(
     crowd,
@@ -227,13 +229,10 @@ async function theRoomDrop(ctx: Ctx, spec: Spec): Promise<RoomDrop> {
   console.log(
     `pre-queue: ${joined.joined} joins in ${(joined.ms / 1000).toFixed(1)} s (${Math.round(joined.joined / (joined.ms / 1000))}/s); proof of work ${joined.pow.algorithm} maxnumber ${joined.pow.maxnumber}, ${joined.pow.hashes} hashes, ${(joined.pow.solveCpuMs / 1000).toFixed(1)} s of the crowd's CPU`,
   );
-  const startsAt = Date.now() + 3000;
+  const startsAt = Date.now() + ROOM.spreadMs + 2000;
   const second = await putRoomSale(ctx, spec, startsAt);
   const watched = watchedProcesses(ctx);
-  const cpuStart = cpuOfEach(watched);
-  const sampler = sampleEverySecond(ctx, watched, performance.now(), cpuStart);
-  const progress = sampleProgress(ctx);
-  const run = await ask<RoomRunResult, RoomRunJob>(
+  const running = ask<RoomRunResult, RoomRunJob>(
     crowd,
     {
       cmd: "room-run",
@@ -253,6 +252,13 @@ async function theRoomDrop(ctx: Ctx, spec: Spec): Promise<RoomDrop> {
     },
     1_800_000,
   );
+  running.catch(() => {}); // awaited below; not an unhandled rejection while the start is waited for
+  // The drop is measured from the start (the last polls before it are the crowd's, counted apart).
+  await sleep(Math.max(0, startsAt - Date.now()));
+  const cpuStart = cpuOfEach(watched);
+  const sampler = sampleEverySecond(ctx, watched, performance.now(), cpuStart);
+  const progress = sampleProgress(ctx);
+  const run = await running;
   const cpuDrop = cpuOfEach(watched).map((c, i) => c - cpuStart[i]!);
   const out = JSON.parse(readFileSync(join(dir, "room.json"), "utf8")) as CrowdOut;
   const drainT0 = Date.now();

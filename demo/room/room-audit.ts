@@ -266,6 +266,11 @@ function printRoomSummary(r: any): void {
     "pre-queue",
     `${r.join.joined} joins in ${(r.join.ms / 1000).toFixed(1)} s, proof of work maxnumber ${r.join.pow.maxnumber} (${r.join.pow.hashes} hashes)`,
   );
+  const bs = r.drop.beforeStart;
+  line(
+    "before start",
+    `${bs.polls} last polls before the start; their Retry-After set the first poll after it at p50 ${bs.firstPollAfterStartS.p50} s, p99 ${bs.firstPollAfterStartS.p99} s, max ${bs.firstPollAfterStartS.max} s`,
+  );
   line(
     "drop",
     `${r.drop.requests} requests (${r.drop.polls} polls, ${r.drop.pollsPerBuyer} per buyer), poll p50 ${r.drop.pollLatencyMs.p50} ms, p99 ${r.drop.pollLatencyMs.p99} ms; the crowd sent polls after they were due p50 ${r.drop.pollLateMs.p50} ms, p99 ${r.drop.pollLateMs.p99} ms, max ${r.drop.pollLateMs.max} ms`,
