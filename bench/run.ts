@@ -17,6 +17,7 @@ import { powSolve } from "./pow-solve.js";
 import { replicaAcksCost } from "./replica-acks.js";
 import { replicaAcksHttp } from "./replica-acks-http.js";
 import { rejectPath } from "./reject-path.js";
+import { relayCost } from "./relay-cost.js";
 import { reserveScript } from "./reserve-script.js";
 import { roomPoll } from "./room-poll.js";
 import { scaleOut } from "./scale-out.js";
@@ -41,7 +42,7 @@ const BENCHMARKS: Benchmark[] = [
   tokenIssue,
 ];
 // Sizes rather than rates: figures without a baseline ratio.
-const MEASUREMENTS: Measurement[] = [memory, powSolve, cost];
+const MEASUREMENTS: Measurement[] = [memory, powSolve, cost, relayCost];
 
 /**
  * Every benchmark measures the gateway as production runs it, compiled: this process (under tsx) only

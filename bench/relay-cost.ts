@@ -1,0 +1,149 @@
+import mysql from "mysql2/promise";
+import { ensureTopic } from "../stack/rocketmq.js";
+import { down, up, type State } from "../stack/stack.js";
+import { OutboxRelay } from "../src/messaging/outbox-relay.js";
+import { quietLogger, rmq } from "../src/messaging/rocketmq.js";
+import { componentLogger } from "../src/observability/log.js";
+import { migrate } from "../src/persistence/migrate.js";
+import { MysqlShards } from "../src/persistence/mysql-shards.js";
+import { orderEvent, type OrderEvent } from "../src/persistence/order-events.js";
+import type { Measurement } from "./lib/benchmark.js";
+import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
+
+/**
+ * What publishing an order event costs the process that publishes it (the writer's outbox relay, issue 20's
+ * headline: about a quarter of the drop's CPU). EVENTS ORDER_CONFIRMED events are written to the outbox of two
+ * shard databases, then published to a FIFO topic of their own by src/messaging/outbox-relay.ts as the writer
+ * runs it (claim, send, stamp); beside it, the floor: the same events sent with the same producer, one
+ * `send` each, 200 at a time, no MySQL. CPU of this process (µs per event, process.cpuUsage) and events a
+ * second; RocketMQ's and MariaDB's CPU are not counted. Each side after an uncounted warm-up of WARMUP events.
+ * A size, not a ratio: the relay's figure over the floor's says how much of the cost is the relay's own.
+ */
+const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 20_000);
+const WARMUP = 2000;
+const SEND_CONCURRENCY = 200;
+
+interface Side {
+  events: number;
+  seconds: number;
+  cpuUsPerEvent: number;
+  eventsPerSec: number;
+}
+
+function eventOf(saleId: string, db: number, i: number): OrderEvent {
+  const order = { orderId: `${saleId}.${db}.${i}`, saleId, skuId: "bench-sku", userId: `u${i}`, quantity: 1 };
+  return orderEvent(order, "ORDER_CONFIRMED", 1, new Date());
+}
+
+/** `n` unpublished events, half in each of the two databases, 500 to an INSERT. */
+async function fillOutbox(root: mysql.Connection, dbs: string[], saleId: string, n: number): Promise<void> {
+  for (const [db, name] of dbs.entries()) {
+    for (let b = 0; b < n / 2; b += 500) {
+      const rows = Array.from({ length: Math.min(500, n / 2 - b) }, (_, k) => {
+        const e = eventOf(saleId, db, b + k);
+        return [e.eventId, e.orderId, saleId, e.type, JSON.stringify(e), new Date(), null];
+      });
+      await root.query(
+        `INSERT INTO \`${name}\`.order_events (event_id, order_id, sale_id, type, body, created_at, published_at) VALUES ?`,
+        [rows],
+      );
+    }
+  }
+}
+
+function measure(events: number, t0: number, cpu0: NodeJS.CpuUsage): Side {
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    events,
+    seconds: Math.round(seconds * 100) / 100,
+    cpuUsPerEvent: Math.round((cpu.user + cpu.system) / events),
+    eventsPerSec: Math.round(events / seconds),
+  };
+}
+
+export const relayCost: Measurement = {
+  name: "relay-cost",
+  description: "CPU per order event published: the outbox relay against bare sends of the same events",
+  async run() {
+    const started: State = await up(false);
+    const { dbs, topics, env } = durableBenchEnv(`rc${rid(3)}`);
+    const cfg = benchConfig(env);
+    const shards = new MysqlShards(cfg.mysql);
+    const root = await mysql.createConnection(rootConnection(cfg));
+    const producer = new rmq.Producer({
+      endpoints: cfg.rocketmq.endpoints,
+      namespace: "",
+      requestTimeout: cfg.rocketmq.requestTimeoutMs,
+      logger: quietLogger("producer", componentLogger("relay-cost")),
+    });
+    try {
+      await migrate(cfg.mysql);
+      await ensureTopic(topics.eventTopic, "FIFO");
+      await producer.startup();
+      const relay = new OutboxRelay(shards, producer, {
+        topic: topics.eventTopic,
+        intervalMs: cfg.outbox.relayIntervalMs,
+        batchMax: cfg.outbox.batchMax,
+        retentionMs: cfg.outbox.retentionSeconds * 1000,
+      });
+      const relayed = async (n: number): Promise<Side> => {
+        const saleId = `rc-${rid(3)}`;
+        await fillOutbox(root, dbs, saleId, n);
+        const before = relay.stats.published;
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        while (relay.stats.published - before < n) if ((await relay.passAll()) === 0) break;
+        const done = relay.stats.published - before;
+        if (done !== n) throw new Error(`relay-cost: the relay published ${done} of ${n} events`);
+        return measure(n, t0, cpu0);
+      };
+      const sent = async (n: number): Promise<Side> => {
+        const saleId = `rc-${rid(3)}`;
+        const events = Array.from({ length: n }, (_, i) => eventOf(saleId, i % 2, i));
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        for (let i = 0; i < n; i += SEND_CONCURRENCY) {
+          await Promise.all(
+            events.slice(i, i + SEND_CONCURRENCY).map((e) =>
+              producer.send({
+                topic: topics.eventTopic,
+                tag: e.type,
+                keys: [e.orderId],
+                messageGroup: e.orderId,
+                body: Buffer.from(JSON.stringify(e)),
+              }),
+            ),
+          );
+        }
+        return measure(n, t0, cpu0);
+      };
+      await relayed(WARMUP);
+      await sent(WARMUP);
+      const relaySide = await relayed(EVENTS);
+      const floor = await sent(EVENTS);
+      return {
+        details: {
+          events: EVENTS,
+          relay: relaySide,
+          bareSends: floor,
+          relayOverFloor: Math.round((relaySide.cpuUsPerEvent / floor.cpuUsPerEvent) * 100) / 100,
+          batchMax: cfg.outbox.batchMax,
+          sendConcurrency: SEND_CONCURRENCY,
+          scope: "this process's CPU only (RocketMQ and MariaDB not counted)",
+        },
+        table: [
+          `relay (claim, send, stamp)   ${relaySide.cpuUsPerEvent} µs CPU per event, ${relaySide.eventsPerSec} events/s`,
+          `bare sends (the floor)       ${floor.cpuUsPerEvent} µs CPU per event, ${floor.eventsPerSec} events/s`,
+          `relay ÷ floor                ${(relaySide.cpuUsPerEvent / floor.cpuUsPerEvent).toFixed(2)}`,
+        ],
+      };
+    } finally {
+      await producer.shutdown().catch(() => {});
+      await shards.close();
+      for (const name of dbs) await root.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => {});
+      await root.end().catch(() => {});
+      await down(started);
+    }
+  },
+};
