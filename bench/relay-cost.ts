@@ -1,4 +1,5 @@
 import mysql from "mysql2/promise";
+import type { Producer } from "rocketmq-client-nodejs";
 import { ensureTopic } from "../stack/rocketmq.js";
 import { down, up, type State } from "../stack/stack.js";
 import { OutboxRelay } from "../src/messaging/outbox-relay.js";
@@ -62,6 +63,49 @@ function measure(events: number, t0: number, cpu0: NodeJS.CpuUsage): Side {
   };
 }
 
+interface Sides {
+  root: mysql.Connection;
+  dbs: string[];
+  relay: OutboxRelay;
+  producer: Producer;
+  topic: string;
+}
+
+/** `n` events written to the outbox and published by the relay, pass after pass. */
+async function relayed(s: Sides, n: number): Promise<Side> {
+  await fillOutbox(s.root, s.dbs, `rc-${rid(3)}`, n);
+  const before = s.relay.stats.published;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  while (s.relay.stats.published - before < n) if ((await s.relay.passAll()) === 0) break;
+  const done = s.relay.stats.published - before;
+  if (done !== n) throw new Error(`relay-cost: the relay published ${done} of ${n} events`);
+  return measure(n, t0, cpu0);
+}
+
+/** The floor: `n` events sent as the relay sends them, SEND_CONCURRENCY at a time, no MySQL. */
+async function sent(s: Sides, n: number): Promise<Side> {
+  const saleId = `rc-${rid(3)}`;
+  const events = Array.from({ length: n }, (_, i) => eventOf(saleId, i % 2, i));
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < n; i += SEND_CONCURRENCY) {
+    const batch = events.slice(i, i + SEND_CONCURRENCY);
+    await Promise.all(
+      batch.map((e) =>
+        s.producer.send({
+          topic: s.topic,
+          tag: e.type,
+          keys: [e.orderId],
+          messageGroup: e.orderId,
+          body: Buffer.from(JSON.stringify(e)),
+        }),
+      ),
+    );
+  }
+  return measure(n, t0, cpu0);
+}
+
 export const relayCost: Measurement = {
   name: "relay-cost",
   description: "CPU per order event published: the outbox relay against bare sends of the same events",
@@ -87,41 +131,11 @@ export const relayCost: Measurement = {
         batchMax: cfg.outbox.batchMax,
         retentionMs: cfg.outbox.retentionSeconds * 1000,
       });
-      const relayed = async (n: number): Promise<Side> => {
-        const saleId = `rc-${rid(3)}`;
-        await fillOutbox(root, dbs, saleId, n);
-        const before = relay.stats.published;
-        const t0 = performance.now();
-        const cpu0 = process.cpuUsage();
-        while (relay.stats.published - before < n) if ((await relay.passAll()) === 0) break;
-        const done = relay.stats.published - before;
-        if (done !== n) throw new Error(`relay-cost: the relay published ${done} of ${n} events`);
-        return measure(n, t0, cpu0);
-      };
-      const sent = async (n: number): Promise<Side> => {
-        const saleId = `rc-${rid(3)}`;
-        const events = Array.from({ length: n }, (_, i) => eventOf(saleId, i % 2, i));
-        const t0 = performance.now();
-        const cpu0 = process.cpuUsage();
-        for (let i = 0; i < n; i += SEND_CONCURRENCY) {
-          await Promise.all(
-            events.slice(i, i + SEND_CONCURRENCY).map((e) =>
-              producer.send({
-                topic: topics.eventTopic,
-                tag: e.type,
-                keys: [e.orderId],
-                messageGroup: e.orderId,
-                body: Buffer.from(JSON.stringify(e)),
-              }),
-            ),
-          );
-        }
-        return measure(n, t0, cpu0);
-      };
-      await relayed(WARMUP);
-      await sent(WARMUP);
-      const relaySide = await relayed(EVENTS);
-      const floor = await sent(EVENTS);
+      const sides = { root, dbs, relay, producer, topic: topics.eventTopic };
+      await relayed(sides, WARMUP);
+      await sent(sides, WARMUP);
+      const relaySide = await relayed(sides, EVENTS);
+      const floor = await sent(sides, EVENTS);
       return {
         details: {
           events: EVENTS,

@@ -455,30 +455,29 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
       shared: t.shared,
     }),
   );
+  return resultOf(t, cpu);
+}
+
+/** The run's figures from its tally: percentiles of the polls' latency and lateness, and of the first polls. */
+function resultOf(t: RunTally, cpu: NodeJS.CpuUsage): RoomRunResult {
   const lat = Float64Array.from(t.pollLat).sort();
   const late = Float64Array.from(t.pollLate).sort();
   const first = Float64Array.from(t.firstPollAt).sort();
+  const spread = (xs: Float64Array) => ({
+    p50: round1(atPercentile(xs, 0.5)),
+    p99: round1(atPercentile(xs, 0.99)),
+    max: round1(xs.at(-1) ?? 0),
+  });
   return {
     requests: t.requests,
     polls: t.polls,
-    beforeStart: {
-      polls: t.beforeStart,
-      firstPollAfterStartS: {
-        p50: round1(atPercentile(first, 0.5)),
-        p99: round1(atPercentile(first, 0.99)),
-        max: round1(first.at(-1) ?? 0),
-      },
-    },
+    beforeStart: { polls: t.beforeStart, firstPollAfterStartS: spread(first) },
     answers: t.answers,
     unfinished: t.remaining,
     replayMismatches: t.replayMismatches,
     receiptMismatches: t.receiptMismatches,
     pollLatencyMs: { p50: round1(atPercentile(lat, 0.5)), p99: round1(atPercentile(lat, 0.99)) },
-    pollLateMs: {
-      p50: round1(atPercentile(late, 0.5)),
-      p99: round1(atPercentile(late, 0.99)),
-      max: round1(late.at(-1) ?? 0),
-    },
+    pollLateMs: spread(late),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     errors: t.errors,
     reconnects: t.reconnects,

@@ -8,27 +8,26 @@ import { emptyProgress, type RoomProgress, type RoomStore } from "../../src/wait
 import type { AdmissionTokens } from "../../src/waiting-room/seams.js";
 import { QueueTickets } from "../../src/waiting-room/tickets.js";
 
-/** A poll's pacing (Retry-After) from a progress copy: the room's answer without I/O. */
-describe("waiting-room poll pacing", () => {
-  const now = 1_800_000_000_000;
-  const sale: Sale = {
-    saleId: "drop-1",
+/** A 100,000-unit sale with a room admitting 2,500 a second, starting at `startsAt`. */
+function roomSale(saleId: string, startsAt: number, now: number, seed: string): Sale {
+  return {
+    saleId,
     skuId: "sku-1",
     stock: 100_000,
     perUserLimit: 2,
-    startsAt: now - 60_000,
+    startsAt,
     endsAt: now + 3_600_000,
     shards: 4,
     paymentTimeoutSeconds: 600,
     paused: false,
-    waitingRoom: {
-      opensSecondsBefore: 600,
-      admissionTtlSeconds: 30,
-      admitPerSecond: 2500,
-      maxOverbook: 3,
-      seed: "ab".repeat(32),
-    },
+    waitingRoom: { opensSecondsBefore: 600, admissionTtlSeconds: 30, admitPerSecond: 2500, maxOverbook: 3, seed },
   };
+}
+
+/** A poll's pacing (Retry-After) from a progress copy: the room's answer without I/O. */
+describe("waiting-room poll pacing", () => {
+  const now = 1_800_000_000_000;
+  const sale = roomSale("drop-1", now - 60_000, now, "ab".repeat(32));
   const tickets = new QueueTickets([{ kid: "k1", secret: "pacing-test-secret-pacing-test-00" }]);
   const unused = {} as RoomStore & AdmissionTokens;
   const pollAt = async (p: RoomProgress, place: number, pollsPerSecond = 20_000) => {
@@ -153,24 +152,7 @@ describe("waiting-room first poll after the start", () => {
 
   it("the last answer before the start sets it; further from the start, every 30 s at most", async () => {
     const now = 1_800_000_000_000;
-    const sale: Sale = {
-      saleId: "drop-2",
-      skuId: "sku-1",
-      stock: 100_000,
-      perUserLimit: 2,
-      startsAt: now + 10_000,
-      endsAt: now + 3_600_000,
-      shards: 4,
-      paymentTimeoutSeconds: 600,
-      paused: false,
-      waitingRoom: {
-        opensSecondsBefore: 600,
-        admissionTtlSeconds: 30,
-        admitPerSecond: 2500,
-        maxOverbook: 3,
-        seed: "cd".repeat(32),
-      },
-    };
+    const sale = roomSale("drop-2", now + 10_000, now, "cd".repeat(32));
     const tickets = new QueueTickets([{ kid: "k1", secret: "pacing-test-secret-pacing-test-00" }]);
     const p = { ...emptyProgress(now), joined: 250_000, preQueue: 250_000, unitsLeft: 100_000 };
     const cache = { peek: () => p, get: () => Promise.resolve(p) } as unknown as ProgressCache;
