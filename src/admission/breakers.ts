@@ -62,6 +62,14 @@ function isBreakerTimeout(err: unknown): err is BreakerTimeout {
   return err instanceof BreakerTimeout;
 }
 
+/** What only some breakers have: the Redis node guarded, a bound for write transactions. */
+export interface BreakerOptions {
+  /** The Redis node this breaker guards (named in its 503s). */
+  node?: string;
+  /** The bound of runWrite's calls; the breaker's timeoutMs when absent. */
+  writeTimeoutMs?: number;
+}
+
 /**
  * One opossum circuit breaker in front of a dependency. While it is open, calls fail at once with
  * 503 UNAVAILABLE and a Retry-After until the half-open probe; a call slower than `timeoutMs` is answered
@@ -74,6 +82,8 @@ export class DependencyBreaker {
   private readonly resetMs: number;
   private readonly timeoutMs: number;
   private readonly writeTimeoutMs: number;
+  /** The Redis node this breaker guards, when it guards one (named in its 503s). */
+  readonly node: string | undefined;
   readonly events: Record<(typeof EVENTS)[number], Cell>;
 
   constructor(
@@ -82,14 +92,12 @@ export class DependencyBreaker {
     enabled: boolean,
     private readonly isFailure: (err: unknown) => boolean,
     counter: CellCounter<"dependency" | "event">,
-    /** The Redis node this breaker guards, when it guards one (named in its 503s). */
-    readonly node?: string,
-    /** The bound of runWrite's calls; timeoutMs when absent. */
-    writeTimeoutMs?: number,
+    opts: BreakerOptions = {},
   ) {
+    this.node = opts.node;
     this.resetMs = cfg.resetTimeoutMs;
     this.timeoutMs = cfg.timeoutMs;
-    this.writeTimeoutMs = writeTimeoutMs ?? cfg.timeoutMs;
+    this.writeTimeoutMs = opts.writeTimeoutMs ?? cfg.timeoutMs;
     this.events = Object.fromEntries(
       EVENTS.map((e) => [e, counter.cell({ dependency: name, event: e })]),
     ) as DependencyBreaker["events"];
@@ -98,7 +106,7 @@ export class DependencyBreaker {
       return;
     }
     this.cb = new CircuitBreaker((thunk: Thunk) => thunk(), {
-      name: node ? `${name} ${node}` : name,
+      name: opts.node ? `${name} ${opts.node}` : name,
       // Each call's bound is run's own (timeoutMs unless the caller gives one), counted as opossum counts its own.
       timeout: false,
       errorThresholdPercentage: cfg.errorThresholdPercentage,
@@ -353,11 +361,13 @@ export class Breakers {
       "event",
     ]);
     this.redis = new RedisBreakers(
-      (node) => new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events, node),
+      (node) => new DependencyBreaker("redis", cfg.redis, cfg.enabled, isRedisFailure, events, { node }),
       redisSlotOwner,
     );
     this.rocketmq = new DependencyBreaker("rocketmq", cfg.rocketmq, cfg.enabled, isRocketmqFailure, events);
-    this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events, undefined, writeMs);
+    this.mysql = new DependencyBreaker("mysql", cfg.mysql, cfg.enabled, isMysqlFailure, events, {
+      writeTimeoutMs: writeMs,
+    });
     // Across workers: the most open one's state (each worker has its own circuits).
     metrics.gauge(
       "flashsale_breaker_state",

@@ -155,6 +155,11 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
   return p;
 }
 
+/** Seconds before `units` can be gone to buyers admitted at admitPerSecond, each taking perUserLimit. */
+function admittedSellOutSeconds(units: number, admitPerSecond: number, perUserLimit: number): number {
+  return Math.max(0, units) / (admitPerSecond * perUserLimit);
+}
+
 /**
  * Seconds before which the units left cannot be gone, as the drop goes: never sooner than admission allows
  * (each buyer admitted and not yet bought, and each admitted from now on at admitPerSecond, takes at most
@@ -164,7 +169,7 @@ export function admissionStep(prev: RoomProgress, carry: TickCarry, t: TickInput
 export function secondsToSellOut(p: RoomProgress, admitPerSecond: number, perUserLimit: number): number {
   if (p.unitsLeft <= 0) return 0;
   const inFlight = Math.max(0, p.admitted - Math.max(p.expired, p.ordered));
-  const soonest = Math.max(0, p.unitsLeft - inFlight * perUserLimit) / (admitPerSecond * perUserLimit);
+  const soonest = admittedSellOutSeconds(p.unitsLeft - inFlight * perUserLimit, admitPerSecond, perUserLimit);
   const sellRate = p.sellRate ?? 0;
   return Math.max(soonest, sellRate > 0 ? p.unitsLeft / sellRate / 2 : 0);
 }
@@ -199,7 +204,7 @@ export function firstPollSeconds(quantile: number, preQueue: number, pace: First
   const ahead = Math.max(0, Math.floor(q * preQueue - 3 * Math.sqrt(preQueue * q * (1 - q))) - 1);
   const rate = Math.max(1, pace.admitPerSecond);
   const soonestTurn = Math.max(0, ahead - rate) / rate;
-  const soonestSellOut = pace.units / (rate * Math.max(1, pace.perUserLimit));
+  const soonestSellOut = admittedSellOutSeconds(pace.units, rate, Math.max(1, pace.perUserLimit));
   const spread = soonestSellOut + Math.max(0, ahead - soonestSellOut * rate) / Math.max(1, pace.pollsPerSecond);
   return Math.floor(Math.min(soonestTurn, spread));
 }

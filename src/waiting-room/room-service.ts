@@ -225,8 +225,8 @@ export class RoomService {
    * places ahead than the units left can admit, unitsLeft × factor: each admitted buyer who buys takes a unit
    * at least) can only hear SOLD_OUT, or be reached by no-shows and returned units, so it comes back when the
    * stock could be out at the soonest (secondsToSellOut: half the time the drop's pace points to), not every
-   * budget's seconds in between; once that is nearer than the budget, at the budget's pace. After the sell-out only the reserve's buyers wait (the rest
-   * are told SOLD_OUT): every second.
+   * budget's seconds in between; once that is nearer than the budget, at the budget's pace. After the
+   * sell-out only the reserve's buyers wait (the rest are told SOLD_OUT): every second.
    */
   private pace(sale: Sale, p: RoomProgress, ahead: number): number {
     const room = sale.waitingRoom!;
