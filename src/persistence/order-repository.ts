@@ -50,7 +50,10 @@ export interface PaymentFact {
 }
 
 /** What the reconciliation sweeper needs of each order. */
-export interface SaleOrderRef extends Pick<StoredOrder, "orderId" | "userId" | "quantity" | "status" | "createdAt"> {
+export interface SaleOrderRef extends Pick<
+  StoredOrder,
+  "orderId" | "userId" | "quantity" | "status" | "createdAt" | "updatedAt"
+> {
   /** The purchase token that bought it; null for rows written without one (by the lifecycle, or before). */
   token: string | null;
 }
@@ -422,7 +425,7 @@ export class OrderRepository {
         // LIMIT is inlined: a validated integer, and bound LIMIT parameters trip some server versions.
         const [rows] = await t.pool.execute<RowDataPacket[]>(
           {
-            sql: `SELECT order_id, user_id, quantity, status, created_at, purchase_token FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`,
+            sql: `SELECT order_id, user_id, quantity, status, created_at, updated_at, purchase_token FROM \`${t.table}\` WHERE sale_id = ? AND order_id > ? ORDER BY order_id LIMIT ${pageSize}`,
             timeout: this.shards.queryTimeoutMs,
           },
           [saleId, after],
@@ -434,6 +437,7 @@ export class OrderRepository {
             quantity: Number(r.quantity),
             status: r.status as OrderStatus,
             createdAt: r.created_at as Date,
+            updatedAt: r.updated_at as Date,
             token: r.purchase_token === null ? null : String(r.purchase_token),
           };
         }

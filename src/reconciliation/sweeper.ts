@@ -69,6 +69,13 @@ export interface SweeperOptions {
   owner: string;
 }
 
+/**
+ * A CONFIRMED row written less than this long ago whose record still says reserved is left to its writer,
+ * which marks its records confirmed just after committing the rows: a pass between the two would count
+ * the writer's own step as a repair. A writer that died in between is repaired once the grace is past.
+ */
+const CONFIRM_GRACE_MS = 5000;
+
 /** Seconds: a pass over a small sale takes milliseconds, over a sale of 100k orders seconds. */
 const PASS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 type PassOutcome = "done" | "recovering" | "failed";
@@ -321,6 +328,7 @@ export class Sweeper implements SaleOps {
       } else if (row.status === "CONFIRMED") {
         if (
           rec.state === "reserved" &&
+          now - row.updatedAt.getTime() >= CONFIRM_GRACE_MS &&
           (await scripts.confirm(this.redis, ledgerOf(this.keys, row.orderId)!, [row.orderId])) > 0
         ) {
           report.confirmedMarked++;
