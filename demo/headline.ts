@@ -448,20 +448,22 @@ async function settle(ctx: Ctx, accepted: Accepted[]): Promise<Settled> {
 }
 
 /** Once the buyers are done: one sweeper pass, the sale's stats, its rows, and its outbox once the relay drained. */
-export async function settledState(ctx: Ctx): Promise<SettledState> {
+/** `outboxWaitMs`: how long to wait for each database's last events to be published. */
+export async function settledState(ctx: Ctx, outboxWaitMs = 20_000): Promise<SettledState> {
   const reconcile = (await ctx.api.reconcile(ctx.saleId)).body;
   const stats = (await ctx.api.stats(ctx.saleId)).body;
   const rows = await readRows(ctx);
   let unpublished = 0;
   let outbox = 0;
   for (const { pool: db } of ctx.shards.databases()) {
-    // The relay publishes the last events shortly after their rows: wait for it, up to 20 s.
-    for (let i = 0; i < 100; i++) {
+    // The relay publishes the last events shortly after their rows (or after the drop it held them for).
+    const tries = Math.ceil(outboxWaitMs / 200);
+    for (let i = 0; i < tries; i++) {
       const [r] = await db.query<RowDataPacket[]>(
         "SELECT COUNT(*) AS n, SUM(published_at IS NULL) AS u FROM order_events WHERE sale_id = ?",
         [ctx.saleId],
       );
-      if (Number(r[0]!.u ?? 0) === 0 || i === 99) {
+      if (Number(r[0]!.u ?? 0) === 0 || i === tries - 1) {
         outbox += Number(r[0]!.n);
         unpublished += Number(r[0]!.u ?? 0);
         break;

@@ -33,7 +33,8 @@ import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
  * HEADLINE_WARMUP_BUYERS): HEADLINE_ADMIT_PER_SECOND (2500), HEADLINE_ADMISSION_TTL (60 s),
  * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (1024), HEADLINE_JOIN_CONNECTIONS (256),
  * HEADLINE_PAY_DELAY_MS (300), HEADLINE_PAY_CONNECTIONS (1024: the provider's callbacks in flight), HEADLINE_ROOM_POLLS (10,000 polls a second: the room's pacing budget),
- * HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
+ * HEADLINE_OUTBOX_HOLD_MS and HEADLINE_OUTBOX_QUIET_MS (180,000 and 25,000: outbox.holdMs and holdQuietMs, the
+ * order events held through the drop), HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
  * work's maxnumber bounds, admission.proofOfWork; 250,000 joins at the gateway's defaults, 2,000 to 64,000,
  * would hash for about 20 minutes on the crowd's one core). Writes demo/out/headline-room.json.
  */
@@ -62,6 +63,16 @@ export const ROOM = {
   mysqlConnections: Number(process.env.HEADLINE_MYSQL_CONNECTIONS ?? 20),
   /** The room's poll budget (admission.roomPollsPerSecond): what the crowd's one core answers beside the sale. */
   pollsPerSecond: Number(process.env.HEADLINE_ROOM_POLLS ?? 10_000),
+  /**
+   * outbox.holdMs: the order events wait while the writer takes the drop's orders, at most this long, and go
+   * out after it (one gRPC call each, about a fifth of the drop's CPU). 0: published as they come.
+   */
+  outboxHoldMs: Number(process.env.HEADLINE_OUTBOX_HOLD_MS ?? 180_000),
+  /**
+   * outbox.holdQuietMs: the drop is over once no order came for this long. After the last order the room
+   * still tells its waiting buyers SOLD_OUT, at their next poll: up to the buyers ÷ the poll budget later.
+   */
+  outboxQuietMs: Number(process.env.HEADLINE_OUTBOX_QUIET_MS ?? 25_000),
   noShowEvery: 20,
   replayEvery: 5,
   cancelEvery: 50,
@@ -88,6 +99,8 @@ export async function headlineRoom(): Promise<boolean> {
     // connections per shard than the default 10 for the payments' transactions.
     FLASHSALE__MYSQL__CONNECTIONLIMIT: String(ROOM.mysqlConnections),
     FLASHSALE__ADMISSION__ROOMPOLLSPERSECOND: String(ROOM.pollsPerSecond),
+    FLASHSALE__OUTBOX__HOLDMS: String(ROOM.outboxHoldMs),
+    FLASHSALE__OUTBOX__HOLDQUIETMS: String(ROOM.outboxQuietMs),
   };
   const cfg = benchConfig(env);
   await ensureGatewayTopics(topics);
@@ -109,7 +122,12 @@ export async function headlineRoom(): Promise<boolean> {
     };
     if (ROOM.warmupBuyers > 0) await warmUp(ctx, spec);
     const drop = await theRoomDrop(ctx, spec);
-    const settled = await settledState(ctx);
+    // The events the relay held for the drop go out after it: 150,000 and more, a few thousand a second.
+    const crowdDone = Date.now();
+    const settled = await settledState(ctx, ROOM.outboxQuietMs + 120_000);
+    console.log(
+      `outbox: ${settled.outbox} order events, ${settled.unpublished} unpublished ${((Date.now() - crowdDone) / 1000).toFixed(1)} s after the crowd's last answer (held through the drop: outbox.holdMs ${ROOM.outboxHoldMs}, holdQuietMs ${ROOM.outboxQuietMs})`,
+    );
     ok = await auditRoom(ctx, drop, settled);
   } finally {
     await stopAndDrop(ctx, dbs, started);

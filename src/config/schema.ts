@@ -181,6 +181,10 @@ export const configSchema = z
      * retentionSeconds: how long a published event stays in order_events before the relay prunes it.
      * claimMs: how long a relay's claim on events lasts (a relay that died is replaced after it); at least
      * 8 × rocketmq.requestTimeoutMs, twice the longest send.
+     * holdMs: while the writer beside the relay is taking orders (a drop), new events wait at most this
+     * long before the relay publishes them (0: at once); the sweeper counts events stale only after
+     * staleAfterMs + holdMs. holdQuietMs: the drop is over once no order came for this long (with a
+     * waiting room, about its tail: the buyers still waiting ÷ admission.roomPollsPerSecond).
      */
     outbox: z
       .object({
@@ -189,6 +193,8 @@ export const configSchema = z
         staleAfterMs: positiveInt,
         retentionSeconds: positiveInt,
         claimMs: positiveInt,
+        holdMs: z.number().int().min(0).max(600_000),
+        holdQuietMs: positiveInt.max(600_000),
       })
       .strict(),
     auth: z

@@ -75,6 +75,8 @@ export class OrderWriter {
   private inHand = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
+  /** When write() was last called (performance.now()). */
+  private lastTakenAt = -Infinity;
 
   constructor(
     private readonly repo: OrderRepository,
@@ -234,6 +236,7 @@ export class OrderWriter {
    * waited), or given up for now. `seenAt`: when the caller found the order's record holding units.
    */
   async write(order: OrderMessage, seenAt = Date.now()): Promise<WriteOutcome> {
+    this.lastTakenAt = performance.now();
     while (this.inFlight >= this.opts.maxInFlight) await new Promise<void>((r) => this.waiters.push(r));
     this.inFlight++;
     try {
@@ -242,6 +245,11 @@ export class OrderWriter {
       this.inFlight--;
       this.waiters.shift()?.();
     }
+  }
+
+  /** Whether an order came to be written within the last `withinMs` (a drop is under way). */
+  takingOrders(withinMs: number): boolean {
+    return performance.now() - this.lastTakenAt < withinMs;
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {

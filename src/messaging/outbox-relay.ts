@@ -28,6 +28,13 @@ export interface OutboxRelayOptions {
   claimMs?: number;
   /** The longest one send can take, all its attempts included, ms (default 12 s). */
   sendBudgetMs?: number;
+  /**
+   * While `busy()` says so (the writer beside it is taking orders: a drop), events wait, at most this long
+   * from the first pass held, ms; then the relay publishes until it has caught up, and holds again. 0 or
+   * absent: never held. Events stay at least once, only later: the drop's CPU goes to its buy path.
+   */
+  holdMs?: number;
+  busy?: () => boolean;
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -61,6 +68,8 @@ export class OutboxRelay {
   /** This relay's name in claimed_by; each claim adds a counter, so releasing one never touches another. */
   private readonly name = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   private claims = 0;
+  /** When the current hold began (performance.now()); null while not held. */
+  private holdingSince: number | null = null;
 
   constructor(
     private readonly shards: MysqlShards,
@@ -96,6 +105,11 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     let backoff = this.opts.intervalMs;
     while (this.running) {
+      const held = this.heldFor();
+      if (held > 0) {
+        await this.pause(held);
+        continue;
+      }
       let moved = 0;
       try {
         moved = await this.passAll();
@@ -105,14 +119,31 @@ export class OutboxRelay {
         this.log.warn({ backoffMs: backoff, err: (err as Error).message }, "pass failed, retrying");
         backoff = Math.min(5000, backoff * 2);
       }
-      // A full batch means more may be waiting: go again at once.
+      // A full batch means more may be waiting: go again at once. Caught up after a hold ran out: hold again.
       if (moved < this.opts.batchMax && this.running) {
-        await new Promise<void>((r) => {
-          this.wake = r;
-          setTimeout(r, backoff).unref();
-        });
+        if (this.holdingSince !== null) this.holdingSince = performance.now();
+        await this.pause(backoff);
       }
     }
+  }
+
+  /** How long to hold events back now, ms (at most a pause, so the end of the drop is seen soon); 0: publish. */
+  private heldFor(): number {
+    const hold = this.opts.holdMs ?? 0;
+    if (hold <= 0 || !this.opts.busy?.()) {
+      this.holdingSince = null;
+      return 0;
+    }
+    const now = performance.now();
+    this.holdingSince ??= now;
+    return Math.max(0, Math.min(this.holdingSince + hold - now, this.opts.intervalMs));
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      this.wake = r;
+      setTimeout(r, ms).unref();
+    });
   }
 
   /** One pass over every database; the most events one database published. */

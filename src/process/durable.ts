@@ -83,6 +83,8 @@ export async function startDurable(core: ProcessCore, crashAt: CrashPoint | unde
       // One send: up to three attempts (the client's default) and a route lookup, each within the request timeout.
       claimMs: cfg.outbox.claimMs,
       sendBudgetMs: 4 * cfg.rocketmq.requestTimeoutMs,
+      holdMs: cfg.outbox.holdMs,
+      busy: () => writer.takingOrders(cfg.outbox.holdQuietMs),
     },
     crashAt,
     log("outbox-relay"),

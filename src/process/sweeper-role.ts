@@ -46,7 +46,8 @@ export function buildSweeper(core: ProcessCore, writer: OrderWriter, relay: Outb
     {
       persistAfterMs: cfg.sweeper.persistAfterMs,
       leaseMs: cfg.sweeper.leaseMs,
-      outboxStaleAfterMs: cfg.outbox.staleAfterMs,
+      // An event the relay may still be holding for a drop is not stale yet.
+      outboxStaleAfterMs: cfg.outbox.staleAfterMs + cfg.outbox.holdMs,
       owner: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
     },
     core.metrics,
