@@ -311,7 +311,12 @@ describe.each(MODES)("durable orders through RocketMQ into sharded MySQL, Redis 
           40_000,
         );
         expect(app.checker.checks.commit).toBeGreaterThan(checksBefore.commit);
-        const recs = await ledger(saleId, 2);
+        // The writer marks the record confirmed just after committing the row: wait for that step too.
+        const recs = await eventually(
+          "record confirmed after its row",
+          () => ledger(saleId, 2),
+          (l) => l.some((r) => r.state === "confirmed"),
+        );
         expect(recs.filter((r) => r.state === "confirmed")).toHaveLength(1);
         expect((await api.stats(saleId)).body).toMatchObject({ redisRemaining: 2, confirmed: 1, drift: 0 });
         // The buyer's retry with the same key is the replay of that order, not a second one.
