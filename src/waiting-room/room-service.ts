@@ -56,6 +56,13 @@ const TICKET_AFTER_END_MS = 3_600_000;
 const MAX_RETRY_AFTER = 30;
 export const DEFAULT_POLLS_PER_SECOND = 20_000;
 
+/** A buyer's place in the room, the pre-queue's size, and the buyer's lottery when it was computed. */
+interface PlaceAt {
+  place: number;
+  preQueue: number;
+  lottery?: string;
+}
+
 /** lottery = sha256hex(seed + "|" + saleId + "|" + buyerId): the pre-queue's order, ascending. */
 export function lotteryOf(seed: string, saleId: string, buyerId: string): string {
   return sha256hex(`${seed}|${saleId}|${buyerId}`);
@@ -130,7 +137,7 @@ export class RoomService {
   poll(sale: Sale, t: TicketPayload, ticket: string, now = Date.now()): QueueView | Promise<QueueView> {
     const progress = this.progress.peek(sale.saleId, now);
     if (progress === undefined || t.p === undefined || now >= sale.endsAt) return this.pollSlow(sale, t, ticket, now);
-    return this.answer(sale, t, ticket, progress, t.p, progress?.preQueue ?? 0, now);
+    return this.answer(sale, t, ticket, progress, { place: t.p, preQueue: progress?.preQueue ?? 0 }, now);
   }
 
   private async pollSlow(sale: Sale, t: TicketPayload, ticket: string, now: number): Promise<QueueView> {
@@ -138,7 +145,8 @@ export class RoomService {
     const progress = this.progress.peek(sale.saleId, now) ?? (await this.progress.get(sale.saleId));
     const unitsLeft = progress?.unitsLeft ?? sale.stock;
     if (now >= sale.endsAt) return { state: "CLOSED", reason: "SALE_ENDED", ticket, unitsLeft, retryAfter: 60 };
-    if (t.p !== undefined) return this.answer(sale, t, ticket, progress, t.p, progress?.preQueue ?? 0, now);
+    if (t.p !== undefined)
+      return this.answer(sale, t, ticket, progress, { place: t.p, preQueue: progress?.preQueue ?? 0 }, now);
     const untilStart = Math.ceil((sale.startsAt - now) / 1000);
     if (untilStart > 0)
       return {
@@ -151,34 +159,37 @@ export class RoomService {
     const found = await this.placeOf(sale, room.seed, t.b);
     if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
     const upgraded = this.ticketOf(sale, t.b, t.j, true, found.place);
-    return this.answer(sale, t, upgraded, progress, found.place, found.preQueue, now);
+    return this.answer(sale, t, upgraded, progress, found, now);
   }
 
-  /** The answer for a known place: its state, the receipt of a pre-queue place, the token of an admitted one. */
+  /**
+   * The answer for a known place: its state, the receipt of a pre-queue place, the token of an admitted one.
+   * `at.lottery`: the buyer's lottery when the caller has just computed it (one SHA-256 less).
+   */
   private answer(
     sale: Sale,
     t: TicketPayload,
     ticket: string,
     progress: RoomProgress | null,
-    place: number,
-    preQueueSize: number,
+    at: PlaceAt,
     now: number,
   ): QueueView {
     const room = sale.waitingRoom!;
+    const { place } = at;
     const view = this.stateAt(sale, room, progress, place, ticket, now);
-    if (t.pq && now >= sale.startsAt) view.receipt = this.receipt(sale, room, t.b, place, preQueueSize);
+    if (t.pq && now >= sale.startsAt) view.receipt = this.receipt(sale, room, t.b, at);
     if (view.state !== "ADMITTED") return view;
     view.purchaseToken = this.tokens.issue(sale, t.b, place, Date.parse(view.admissionExpiresAt!));
     return view;
   }
 
-  private receipt(sale: Sale, room: WaitingRoomSettings, buyer: string, place: number, size: number): Receipt {
+  private receipt(sale: Sale, room: WaitingRoomSettings, buyer: string, at: PlaceAt): Receipt {
     return {
       seed: room.seed,
       seedCommitment: seedCommitment(room.seed),
-      lottery: lotteryOf(room.seed, sale.saleId, buyer),
-      place,
-      preQueueSize: size,
+      lottery: at.lottery ?? lotteryOf(room.seed, sale.saleId, buyer),
+      place: at.place,
+      preQueueSize: at.preQueue,
     };
   }
 
@@ -259,12 +270,13 @@ export class RoomService {
    * first such poll), else from Redis (one call: the place script also freezes the pre-queue at the start).
    * At the start every pre-queue buyer polls at once; one read of the draw per process answers them all.
    */
-  private async placeOf(sale: Sale, seed: string, buyer: string): Promise<{ place: number; preQueue: number } | null> {
+  private async placeOf(sale: Sale, seed: string, buyer: string): Promise<PlaceAt | null> {
     const lottery = lotteryOf(seed, sale.saleId, buyer);
     const draw = await this.draw(sale).catch(() => null);
     const i = draw ? rankOf(draw.lotteries, lottery) : -1;
-    if (i >= 0) return { place: i + 1, preQueue: draw!.lotteries.length };
-    return this.store.place(sale.saleId, lottery, buyer, sale.startsAt);
+    if (i >= 0) return { place: i + 1, preQueue: draw!.lotteries.length, lottery };
+    const placed = await this.store.place(sale.saleId, lottery, buyer, sale.startsAt);
+    return placed && { ...placed, lottery };
   }
 
   /** The draw (every pre-queue lottery, in place order): after the start, frozen then, so read once. */
