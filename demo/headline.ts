@@ -23,6 +23,7 @@ import { ApiClient, expectStatus } from "../support/api-client.js";
 import { pool } from "../support/pool.js";
 import { writeCheckedReport } from "./report/check.js";
 import { fmtInt, fmtMs, histogram, OUTCOME_LABELS, OUTCOMES, renderReport, type ReportData } from "./report/render.js";
+import { GATEWAY_NODE_FLAGS } from "../src/process/node-flags.js";
 
 /**
  * `npm run demo -- --headline`: the sale the gateway exists for, on this machine. 100,000 units on 32
@@ -49,6 +50,8 @@ const CONNECTIONS = Number(process.env.HEADLINE_CONNECTIONS ?? 2000);
 const MODE = (process.env.HEADLINE_MODE ?? "closed") as "closed" | "open";
 const RATE = Number(process.env.HEADLINE_RATE ?? 20_000);
 const WARMUP_BUYERS = Number(process.env.HEADLINE_WARMUP_BUYERS ?? 8000);
+/** Each process's node flags unless HEADLINE_GATEWAY_NODE_ARGS or HEADLINE_WRITER_NODE_ARGS say otherwise: production's. */
+const NODE_ARGS = { gateway: GATEWAY_NODE_FLAGS, writer: "" } as const;
 const LIMIT = 2;
 const SECOND_KEY_EVERY = 5;
 const PAY_EVERY = 10;
@@ -197,7 +200,7 @@ export async function startProcesses(cfg: Config, env: Record<string, string>): 
     // HEADLINE_PROFILE=1: V8 CPU profiles of both processes (and the crowd's), written when they stop, into the run's folder.
     const node = [
       ...(process.env.HEADLINE_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, `${name}-profile`)}`] : []),
-      ...(process.env[`HEADLINE_${name.toUpperCase()}_NODE_ARGS`] ?? "").split(" ").filter(Boolean),
+      ...(process.env[`HEADLINE_${name.toUpperCase()}_NODE_ARGS`] ?? NODE_ARGS[name]).split(" ").filter(Boolean),
       join(ROOT, "dist", "src", script),
     ];
     const [cmd, args] = core === null ? [process.execPath, node] : pinned(core, process.execPath, node);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uwsBuildFor } from "../../src/http/uws.js";
+import { GATEWAY_NODE_FLAGS } from "../../src/process/node-flags.js";
 import { NODE24 } from "../../stack/node24.js";
 import { freePort } from "../../stack/proc.js";
 import { read, ROOT, sourceOfBuilt } from "./deploy-files.js";
@@ -174,5 +175,18 @@ describe(".dockerignore", () => {
   it("does not leave out anything the Dockerfile copies", () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     for (const path of copied) expect(lines, path).not.toContain(path);
+  });
+});
+
+describe("the gateway's node flags", () => {
+  it("are the same in the image's command, the k8s gateway, npm start and the headline demos", () => {
+    const started = `node ${GATEWAY_NODE_FLAGS} dist/src/main.js`;
+    const cmd = instructions.find((l) => l.startsWith("CMD "))!;
+    expect(JSON.parse(cmd.slice(4)).join(" ")).toBe(started);
+    const k8s = /args: (\[.*"dist\/src\/main\.js"\])/.exec(read("deploy/k8s/base/gateway.yaml"))!;
+    expect((JSON.parse(k8s[1]!) as string[]).join(" ")).toBe(started);
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain(started);
+    expect(read("demo/headline.ts")).toMatch(/gateway: GATEWAY_NODE_FLAGS/);
   });
 });

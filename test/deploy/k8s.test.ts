@@ -230,7 +230,9 @@ describe("deploy/k8s", () => {
           expect(c.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef, name).toBeDefined();
         const cmd = [...(c.command ?? []), ...(c.args ?? [])];
         expect(cmd[0]).toBe("node");
-        expect(sourceOfBuilt(cmd[1]!)).not.toBeNull();
+        // Node's flags come before the script.
+        const script = cmd.slice(1).find((a) => !a.startsWith("--"));
+        expect(sourceOfBuilt(script!)).not.toBeNull();
       });
     });
   }
