@@ -2,12 +2,12 @@ import mysql from "mysql2/promise";
 import type { Producer } from "rocketmq-client-nodejs";
 import { ensureTopic } from "../stack/rocketmq.js";
 import { down, up, type State } from "../stack/stack.js";
-import { OutboxRelay } from "../src/messaging/outbox-relay.js";
+import { eventMessage, OutboxRelay } from "../src/messaging/outbox-relay.js";
 import { quietLogger, rmq } from "../src/messaging/rocketmq.js";
 import { componentLogger } from "../src/observability/log.js";
 import { migrate } from "../src/persistence/migrate.js";
 import { MysqlShards } from "../src/persistence/mysql-shards.js";
-import { orderEvent, type OrderEvent } from "../src/persistence/order-events.js";
+import { orderEvent, outboxInsert, type OrderEvent } from "../src/persistence/order-events.js";
 import type { Measurement } from "./lib/benchmark.js";
 import { benchConfig, durableBenchEnv, rid, rootConnection } from "./lib/config.js";
 
@@ -36,18 +36,13 @@ function eventOf(saleId: string, db: number, i: number): OrderEvent {
   return orderEvent(order, "ORDER_CONFIRMED", 1, new Date());
 }
 
-/** `n` unpublished events, half in each of the two databases, 500 to an INSERT. */
-async function fillOutbox(root: mysql.Connection, dbs: string[], saleId: string, n: number): Promise<void> {
-  for (const [db, name] of dbs.entries()) {
+/** `n` unpublished events, half in each of the two databases, 500 to an INSERT (the writer's outbox insert). */
+async function fillOutbox(shards: MysqlShards, saleId: string, n: number): Promise<void> {
+  for (const [db, { pool }] of shards.databases().entries()) {
     for (let b = 0; b < n / 2; b += 500) {
-      const rows = Array.from({ length: Math.min(500, n / 2 - b) }, (_, k) => {
-        const e = eventOf(saleId, db, b + k);
-        return [e.eventId, e.orderId, saleId, e.type, JSON.stringify(e), new Date(), null];
-      });
-      await root.query(
-        `INSERT INTO \`${name}\`.order_events (event_id, order_id, sale_id, type, body, created_at, published_at) VALUES ?`,
-        [rows],
-      );
+      const events = Array.from({ length: Math.min(500, n / 2 - b) }, (_, k) => eventOf(saleId, db, b + k));
+      const { sql, params } = outboxInsert(events, new Date());
+      await pool.query(sql, params);
     }
   }
 }
@@ -64,8 +59,7 @@ function measure(events: number, t0: number, cpu0: NodeJS.CpuUsage): Side {
 }
 
 interface Sides {
-  root: mysql.Connection;
-  dbs: string[];
+  shards: MysqlShards;
   relay: OutboxRelay;
   producer: Producer;
   topic: string;
@@ -73,7 +67,7 @@ interface Sides {
 
 /** `n` events written to the outbox and published by the relay, pass after pass. */
 async function relayed(s: Sides, n: number): Promise<Side> {
-  await fillOutbox(s.root, s.dbs, `rc-${rid(3)}`, n);
+  await fillOutbox(s.shards, `rc-${rid(3)}`, n);
   const before = s.relay.stats.published;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -91,17 +85,7 @@ async function sent(s: Sides, n: number): Promise<Side> {
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i += SEND_CONCURRENCY) {
     const batch = events.slice(i, i + SEND_CONCURRENCY);
-    await Promise.all(
-      batch.map((e) =>
-        s.producer.send({
-          topic: s.topic,
-          tag: e.type,
-          keys: [e.orderId],
-          messageGroup: e.orderId,
-          body: Buffer.from(JSON.stringify(e)),
-        }),
-      ),
-    );
+    await Promise.all(batch.map((e) => s.producer.send(eventMessage(s.topic, e))));
   }
   return measure(n, t0, cpu0);
 }
@@ -131,7 +115,7 @@ export const relayCost: Measurement = {
         batchMax: cfg.outbox.batchMax,
         retentionMs: cfg.outbox.retentionSeconds * 1000,
       });
-      const sides = { root, dbs, relay, producer, topic: topics.eventTopic };
+      const sides = { shards, relay, producer, topic: topics.eventTopic };
       await relayed(sides, WARMUP);
       await sent(sides, WARMUP);
       const relaySide = await relayed(sides, EVENTS);

@@ -450,17 +450,19 @@ async function settle(ctx: Ctx, accepted: Accepted[]): Promise<Settled> {
   return { paid, cancelled, payFailures, ...(await settledState(ctx)) };
 }
 
-/** Once the buyers are done: one sweeper pass, the sale's stats, its rows, and its outbox once the relay drained. */
-/** `outboxWaitMs`: how long to wait for each database's last events to be published. */
+/**
+ * Once the buyers are done: one sweeper pass, the sale's stats, its rows, and its outbox once the relay
+ * drained, waiting up to `outboxWaitMs` for each database's last events.
+ */
 export async function settledState(ctx: Ctx, outboxWaitMs = 20_000): Promise<SettledState> {
   const reconcile = (await ctx.api.reconcile(ctx.saleId)).body;
   const stats = (await ctx.api.stats(ctx.saleId)).body;
   const rows = await readRows(ctx);
   let unpublished = 0;
   let outbox = 0;
+  const tries = Math.ceil(outboxWaitMs / 200);
   for (const { pool: db } of ctx.shards.databases()) {
     // The relay publishes the last events shortly after their rows (or after the drop it held them for).
-    const tries = Math.ceil(outboxWaitMs / 200);
     for (let i = 0; i < tries; i++) {
       const [r] = await db.query<RowDataPacket[]>(
         "SELECT COUNT(*) AS n, SUM(published_at IS NULL) AS u FROM order_events WHERE sale_id = ?",

@@ -192,13 +192,7 @@ export class OutboxRelay {
   }
 
   private send(event: OrderEvent): Promise<unknown> {
-    return this.producer.send({
-      topic: this.opts.topic,
-      tag: event.type,
-      keys: [event.orderId],
-      messageGroup: event.orderId,
-      body: Buffer.from(JSON.stringify(event)),
-    });
+    return this.producer.send(eventMessage(this.opts.topic, event));
   }
 
   /**
@@ -231,6 +225,17 @@ export class OutboxRelay {
     this.pruneTimer = null;
     await Promise.all([this.loop, this.pruning]);
   }
+}
+
+/** The message an order event is published as: tag = type, key and message group = the order id. */
+export function eventMessage(topic: string, event: OrderEvent) {
+  return {
+    topic,
+    tag: event.type,
+    keys: [event.orderId],
+    messageGroup: event.orderId,
+    body: Buffer.from(JSON.stringify(event)),
+  };
 }
 
 /** The claimed events per order, each order's in seq (version) order. */

@@ -63,6 +63,11 @@ interface PlaceAt {
   lottery?: string;
 }
 
+/** A place the ticket carries, with the pre-queue's size from the progress. */
+function placed(place: number, progress: RoomProgress | null): PlaceAt {
+  return { place, preQueue: progress?.preQueue ?? 0 };
+}
+
 /** lottery = sha256hex(seed + "|" + saleId + "|" + buyerId): the pre-queue's order, ascending. */
 export function lotteryOf(seed: string, saleId: string, buyerId: string): string {
   return sha256hex(`${seed}|${saleId}|${buyerId}`);
@@ -137,7 +142,7 @@ export class RoomService {
   poll(sale: Sale, t: TicketPayload, ticket: string, now = Date.now()): QueueView | Promise<QueueView> {
     const progress = this.progress.peek(sale.saleId, now);
     if (progress === undefined || t.p === undefined || now >= sale.endsAt) return this.pollSlow(sale, t, ticket, now);
-    return this.answer(sale, t, ticket, progress, { place: t.p, preQueue: progress?.preQueue ?? 0 }, now);
+    return this.answer(sale, t, ticket, progress, placed(t.p, progress), now);
   }
 
   private async pollSlow(sale: Sale, t: TicketPayload, ticket: string, now: number): Promise<QueueView> {
@@ -145,8 +150,7 @@ export class RoomService {
     const progress = this.progress.peek(sale.saleId, now) ?? (await this.progress.get(sale.saleId));
     const unitsLeft = progress?.unitsLeft ?? sale.stock;
     if (now >= sale.endsAt) return { state: "CLOSED", reason: "SALE_ENDED", ticket, unitsLeft, retryAfter: 60 };
-    if (t.p !== undefined)
-      return this.answer(sale, t, ticket, progress, { place: t.p, preQueue: progress?.preQueue ?? 0 }, now);
+    if (t.p !== undefined) return this.answer(sale, t, ticket, progress, placed(t.p, progress), now);
     const untilStart = Math.ceil((sale.startsAt - now) / 1000);
     if (untilStart > 0)
       return {
