@@ -21,6 +21,12 @@ export interface Draw {
 /** Draws kept per process: a frozen pre-queue never changes, and a large one is megabytes (250,000 × 64 hex). */
 const DRAWS_KEPT = 2;
 
+/** A frozen draw and its index by lottery. */
+interface IndexedDraw {
+  draw: Draw;
+  index: DrawIndex;
+}
+
 /** A pre-queue buyer's proof of their place (docs/waiting-room.md#receipts). */
 export interface Receipt {
   seed: string;
@@ -76,9 +82,9 @@ export function lotteryOf(seed: string, saleId: string, buyerId: string): string
 /** The joins and polls of sale rooms; refusals are the route's (this returns states and tickets). */
 export class RoomService {
   /** Frozen draws by sale id: read from Redis once per process, not on every call of a public endpoint. */
-  private readonly draws = new LRUCache<string, Draw>({ max: DRAWS_KEPT });
+  private readonly draws = new LRUCache<string, IndexedDraw>({ max: DRAWS_KEPT });
   /** One read of a draw per process however many polls ask at once; a failed or early read is not kept. */
-  private readonly drawing = new SingleFlight<Draw | null>();
+  private readonly drawing = new SingleFlight<IndexedDraw | null>();
 
   constructor(
     private readonly store: RoomStore,
@@ -162,8 +168,12 @@ export class RoomService {
       };
     const found = await this.placeOf(sale, room.seed, t.b);
     if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
-    const upgraded = this.ticketOf(sale, t.b, t.j, true, found.place);
-    return this.answer(sale, t, upgraded, progress, found, now);
+    const view = this.answer(sale, t, ticket, progress, found, now);
+    // A buyer who polls again gets a ticket with its place (no Redis next time); a final answer (SOLD_OUT,
+    // CLOSED) ends the polls: it keeps the ticket it came with, one HMAC less for each of the crowd told at once.
+    if (view.state === "WAITING" || view.state === "ADMITTED")
+      view.ticket = this.ticketOf(sale, t.b, t.j, true, found.place);
+    return view;
   }
 
   /**
@@ -276,20 +286,25 @@ export class RoomService {
    */
   private async placeOf(sale: Sale, seed: string, buyer: string): Promise<PlaceAt | null> {
     const lottery = lotteryOf(seed, sale.saleId, buyer);
-    const draw = await this.draw(sale).catch(() => null);
-    const i = draw ? rankOf(draw.lotteries, lottery) : -1;
-    if (i >= 0) return { place: i + 1, preQueue: draw!.lotteries.length, lottery };
+    const found = await this.indexed(sale).catch(() => null);
+    const i = found ? found.index.rank(lottery) : -1;
+    if (i >= 0) return { place: i + 1, preQueue: found!.draw.lotteries.length, lottery };
     const placed = await this.store.place(sale.saleId, lottery, buyer, sale.startsAt);
     return placed && { ...placed, lottery };
   }
 
   /** The draw (every pre-queue lottery, in place order): after the start, frozen then, so read once. */
   draw(sale: Sale): Promise<Draw | null> {
+    return this.indexed(sale).then((found) => found && found.draw);
+  }
+
+  /** The draw with its index, read once per process (after the start: frozen then). */
+  private indexed(sale: Sale): Promise<IndexedDraw | null> {
     const kept = this.draws.get(sale.saleId);
     return kept ? Promise.resolve(kept) : this.drawing.run(sale.saleId, () => this.readDraw(sale));
   }
 
-  private async readDraw(sale: Sale): Promise<Draw | null> {
+  private async readDraw(sale: Sale): Promise<IndexedDraw | null> {
     const room = sale.waitingRoom!;
     // Freezes the pre-queue if nobody did yet (null: Redis's clock says not started).
     if ((await this.store.counts(sale.saleId)).frozen === null && !(await this.freeze(sale))) return null;
@@ -298,8 +313,9 @@ export class RoomService {
       seedCommitment: seedCommitment(room.seed),
       lotteries: await this.store.lotteries(sale.saleId),
     };
-    this.draws.set(sale.saleId, draw);
-    return draw;
+    const indexed = { draw, index: new DrawIndex(draw.lotteries) };
+    this.draws.set(sale.saleId, indexed);
+    return indexed;
   }
 
   private async freeze(sale: Sale): Promise<boolean> {
@@ -308,10 +324,13 @@ export class RoomService {
   }
 }
 
-/** The index of `lottery` in the ascending `lotteries` (equal-length hex: text order is number order); -1 if absent. */
-export function rankOf(lotteries: readonly string[], lottery: string): number {
-  let lo = 0;
-  let hi = lotteries.length - 1;
+/**
+ * The index of `lottery` in the ascending `lotteries` (equal-length hex: text order is number order), searched
+ * within [from, to); -1 if absent.
+ */
+export function rankOf(lotteries: readonly string[], lottery: string, from = 0, to = lotteries.length): number {
+  let lo = from;
+  let hi = to - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const x = lotteries[mid]!;
@@ -320,6 +339,56 @@ export function rankOf(lotteries: readonly string[], lottery: string): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** Hex digits of a lottery a DrawIndex keys on: 52 bits, exact in a double. */
+const PREFIX_DIGITS = 13;
+
+/**
+ * A frozen draw's places by lottery. A binary search over 250,000 strings touches 18 of them scattered over
+ * tens of megabytes: a cache miss each, a few microseconds a poll when every pre-queue buyer polls at once.
+ * This one searches their first 52 bits in one typed array (2 MB), then compares whole strings only among
+ * lotteries sharing the prefix (one, but for a one-in-2^52 chance).
+ */
+export class DrawIndex {
+  private readonly prefixes: Float64Array | null;
+
+  constructor(readonly lotteries: readonly string[]) {
+    const prefixes = new Float64Array(lotteries.length);
+    for (let i = 0; i < lotteries.length; i++) prefixes[i] = prefixOf(lotteries[i]!);
+    // A lottery that is not hex (none the room writes) leaves the whole-string search.
+    this.prefixes = prefixes.every((x) => !Number.isNaN(x)) ? prefixes : null;
+  }
+
+  /** The index of `lottery` in the draw; -1 if absent. */
+  rank(lottery: string): number {
+    const px = this.prefixes;
+    if (!px) return rankOf(this.lotteries, lottery);
+    const p = prefixOf(lottery);
+    if (Number.isNaN(p)) return -1;
+    const first = firstAbove(px, p, false);
+    const end = firstAbove(px, p, true);
+    if (end - first === 1) return this.lotteries[first] === lottery ? first : -1;
+    return end > first ? rankOf(this.lotteries, lottery, first, end) : -1;
+  }
+}
+
+function prefixOf(lottery: string): number {
+  return lottery.length >= PREFIX_DIGITS && /^[0-9a-f]+$/.test(lottery.slice(0, PREFIX_DIGITS))
+    ? parseInt(lottery.slice(0, PREFIX_DIGITS), 16)
+    : NaN;
+}
+
+/** The first index of the ascending `xs` holding a value > x (`strictly` false: ≥ x); xs.length if none. */
+function firstAbove(xs: Float64Array, x: number, strictly: boolean): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x || (strictly && xs[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function clampRetry(s: number): number {

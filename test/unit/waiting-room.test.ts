@@ -1,3 +1,4 @@
+import { sha256hex } from "../../src/reservation/sale.js";
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
@@ -11,7 +12,7 @@ import {
   type TickInput,
 } from "../../src/waiting-room/admission-step.js";
 import { emptyProgress, type RoomProgress } from "../../src/waiting-room/room-store.js";
-import { rankOf } from "../../src/waiting-room/room-service.js";
+import { DrawIndex, rankOf } from "../../src/waiting-room/room-service.js";
 import { QueueTickets } from "../../src/waiting-room/tickets.js";
 import { productionEnv, strongSecret } from "../helpers/config-env.js";
 
@@ -263,5 +264,29 @@ describe("rankOf (a pre-queue place from the draw)", () => {
     draw.forEach((l, i) => expect(rankOf(draw, l)).toBe(i));
     for (const missing of [hex(0), hex(2), hex(3000), hex(2999)]) expect(rankOf(draw, missing)).toBe(-1);
     expect(rankOf([], hex(1))).toBe(-1);
+  });
+
+  it("DrawIndex finds the same places by the lotteries' first 52 bits, shared prefixes and absent ones too", () => {
+    const draw = Array.from({ length: 2000 }, (_, i) => sha256hex(`l${i}`)).sort();
+    // Lotteries sharing their first 13 digits (a run of them, and a pair) among distinct ones.
+    const shared = Array.from({ length: 40 }, (_, i) => `0123456789abc${i.toString(16).padStart(51, "0")}`);
+    const pair = ["fedcba9876543" + "1".repeat(51), "fedcba9876543" + "2".repeat(51)];
+    const all = [...draw, ...shared, ...pair].sort();
+    const index = new DrawIndex(all);
+    all.forEach((l, i) => expect(index.rank(l)).toBe(i));
+    const missing = [
+      sha256hex("absent"),
+      `0123456789abc${"f".repeat(51)}`,
+      "fedcba9876543" + "3".repeat(51),
+      "0".repeat(64),
+      "f".repeat(64),
+    ];
+    for (const l of missing) expect(index.rank(l)).toBe(-1);
+    expect(index.rank("not hex")).toBe(-1);
+    expect(new DrawIndex([]).rank(draw[0]!)).toBe(-1);
+    // A draw with a lottery that is not hex falls back to the whole-string search.
+    const odd = [...draw.slice(0, 10), "zzz"];
+    expect(new DrawIndex(odd).rank(draw[3]!)).toBe(3);
+    expect(new DrawIndex(odd).rank("zzz")).toBe(10);
   });
 });
