@@ -135,22 +135,28 @@ export class Wheel {
   /** The next due buyer, or null once closed and nothing is left. */
   async take(): Promise<number | null> {
     for (;;) {
-      if (this.urgent.length > 0) {
-        this.pending--;
-        return this.urgent.shift()!;
-      }
-      if (this.head < this.ready.length) {
-        const i = this.ready[this.head++]!;
-        if (this.head > 65_536) {
-          this.ready.splice(0, this.head);
-          this.head = 0;
-        }
-        this.pending--;
-        return i;
-      }
-      if (this.closed && this.pending === 0) return null;
+      const i = this.next();
+      if (i !== undefined) return i;
       await new Promise<void>((r) => this.waiters.push(r));
     }
+  }
+
+  /** The next due buyer now, null once closed and nothing is left, undefined while none is due (take() waits). */
+  next(): number | null | undefined {
+    if (this.urgent.length > 0) {
+      this.pending--;
+      return this.urgent.shift()!;
+    }
+    if (this.head < this.ready.length) {
+      const i = this.ready[this.head++]!;
+      if (this.head > 65_536) {
+        this.ready.splice(0, this.head);
+        this.head = 0;
+      }
+      this.pending--;
+      return i;
+    }
+    return this.closed && this.pending === 0 ? null : undefined;
   }
 
   /** No buyer will be added: workers return once the wheel is empty. */

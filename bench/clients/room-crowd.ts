@@ -184,6 +184,18 @@ interface RunTally {
 
 const count = (t: RunTally, key: string) => (t.answers[key] = (t.answers[key] ?? 0) + 1);
 
+const PHASE_NAMES = ["poll", "order", "order again", "pay", "cancel"];
+/** "poll 200", "order 202" and the like, built once: most answers are one of these. */
+const PLAIN_KEYS = PHASE_NAMES.map((name) => new Map([200, 201, 202].map((s) => [s, `${name} ${s}`])));
+
+/** An answer's key in the tally: the phase and answerKey, with the first words of a 403's message. */
+function keyOf(phase: number, a: Answer): string {
+  const plain = a.replayed ? undefined : PLAIN_KEYS[phase]?.get(a.status);
+  if (plain !== undefined) return plain;
+  const why = a.status === 403 ? `: ${/"message":"([^"]{0,40})/.exec(a.body.toString())?.[1] ?? ""}` : "";
+  return `${PHASE_NAMES[phase]} ${answerKey(a)}${why}`;
+}
+
 /** The room-run context: the job, the buyers, the wheel and the tally. */
 interface Run {
   job: RoomRunJob;
@@ -194,22 +206,26 @@ interface Run {
   payWheel: Wheel;
   t: RunTally;
   sign: PaymentSignature;
+  /** A poll's request line and Host header. */
+  pollHead: string;
 }
 
-/** Buyer i's next request, as bytes. */
+/** Buyer i's next request, as bytes (a poll, most of them, from one string: the crowd must cost less than the room). */
 function requestOf(r: Run, i: number): Buffer {
   const { job, b } = r;
-  const auth = { Authorization: b.jwts[i]! };
   switch (b.phase[i]) {
     case PHASE.poll:
-      return requestBytes("GET", `/v1/sales/${job.saleId}/queue`, job.port, { ...auth, "Queue-Ticket": b.tickets[i]! });
+      return Buffer.from(
+        `${r.pollHead}Authorization: ${b.jwts[i]}\r\nQueue-Ticket: ${b.tickets[i]}\r\nContent-Length: 0\r\n\r\n`,
+        "latin1",
+      );
     case PHASE.order:
     case PHASE.replay:
       return requestBytes(
         "POST",
         `/v1/sales/${job.saleId}/orders`,
         job.port,
-        { ...auth, "Idempotency-Key": b.token[i]!, "Content-Type": "application/json" },
+        { Authorization: b.jwts[i]!, "Idempotency-Key": b.token[i]!, "Content-Type": "application/json" },
         JSON.stringify({ quantity: b.quantity(i) }),
       );
     case PHASE.pay: {
@@ -218,7 +234,7 @@ function requestOf(r: Run, i: number): Buffer {
       return requestBytes("POST", "/v1/payments/callback", job.port, headers, raw);
     }
     default:
-      return requestBytes("POST", `/v1/orders/${b.orderId[i]}/cancel`, job.port, auth);
+      return requestBytes("POST", `/v1/orders/${b.orderId[i]}/cancel`, job.port, { Authorization: b.jwts[i]! });
   }
 }
 
@@ -349,7 +365,8 @@ function onAfter(r: Run, i: number, a: Answer): void {
 async function worker(r: Run, wheel: Wheel, first: HttpConnection, live: Set<HttpConnection>): Promise<void> {
   let c: HttpConnection = first;
   for (;;) {
-    const i = await wheel.take();
+    // Due buyers are taken without a promise each; only an empty wheel is waited on.
+    const i = wheel.next() ?? (await wheel.take());
     if (i === null) return;
     const phase = r.b.phase[i]!;
     if (phase === PHASE.done) continue;
@@ -381,8 +398,7 @@ async function worker(r: Run, wheel: Wheel, first: HttpConnection, live: Set<Htt
       continue;
     }
     r.t.requests++;
-    const why = a.status === 403 ? `: ${/"message":"([^"]{0,40})/.exec(a.body.toString())?.[1] ?? ""}` : "";
-    count(r.t, `${["poll", "order", "order again", "pay", "cancel"][phase]} ${answerKey(a)}${why}`);
+    count(r.t, keyOf(phase, a));
     if (phase === PHASE.poll) {
       r.t.polls++;
       r.t.pollLat.push(performance.now() - t0);
@@ -415,7 +431,8 @@ export async function roomRun(job: RoomRunJob, cfg: Config): Promise<RoomRunResu
     reconnects: 0,
   };
   const sign = new PaymentSignature(cfg.payments.webhookSecret);
-  const r: Run = { job, b, t, wheel: new Wheel(), payWheel: new Wheel(), sign };
+  const pollHead = `GET /v1/sales/${job.saleId}/queue HTTP/1.1\r\nHost: 127.0.0.1:${job.port}\r\n`;
+  const r: Run = { job, b, t, wheel: new Wheel(), payWheel: new Wheel(), sign, pollHead };
   const conns = await connections(job.port, job.connections);
   const payConns = await connections(job.port, job.afterConnections);
   const cpu0 = process.cpuUsage();

@@ -102,10 +102,10 @@ export function requestBytes(
   headers: Record<string, string>,
   body = "",
 ): Buffer {
-  const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`];
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  return Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`);
+  // One string, no intermediate arrays: a crowd builds hundreds of thousands of these.
+  let head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`;
+  for (const k in headers) head += `${k}: ${headers[k]}\r\n`;
+  return Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 const CODE_RE = /"code":"([A-Z_]+)"/;
