@@ -373,10 +373,17 @@ export class DrawIndex {
   }
 }
 
+/** A lottery's first 13 hex digits as a number; NaN when they are not lowercase hex. No slice, no regex: 250,000 at a draw's read. */
 function prefixOf(lottery: string): number {
-  return lottery.length >= PREFIX_DIGITS && /^[0-9a-f]+$/.test(lottery.slice(0, PREFIX_DIGITS))
-    ? parseInt(lottery.slice(0, PREFIX_DIGITS), 16)
-    : NaN;
+  if (lottery.length < PREFIX_DIGITS) return NaN;
+  let n = 0;
+  for (let i = 0; i < PREFIX_DIGITS; i++) {
+    const c = lottery.charCodeAt(i);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return NaN;
+    n = n * 16 + d;
+  }
+  return n;
 }
 
 /** The first index of the ascending `xs` holding a value > x (`strictly` false: ≥ x); xs.length if none. */
