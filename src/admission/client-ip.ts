@@ -19,6 +19,30 @@ export function normalizeIp(ip: string): string {
   return ip;
 }
 
+/** Dotted IPv4 text by address (a 32-bit number), for the peers a process sees again and again. */
+const v4Text = new Map<number, string>();
+const V4_TEXT_KEPT = 4096;
+
+/**
+ * A peer address in uWS's binary form (4 bytes, or 16 for IPv6) as dotted IPv4 text when it is IPv4 or
+ * IPv4-mapped IPv6, the common case; null otherwise (the caller asks for uWS's text form). The text form
+ * costs uWS a formatting and this process a decode on every request; this one a look-up in a small map.
+ */
+export function ipv4TextOf(binary: ArrayBuffer): string | null {
+  const b = new Uint8Array(binary);
+  let at: number;
+  if (b.length === 4) at = 0;
+  else if (b.length === 16 && b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) at = 12;
+  else return null;
+  const n = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  let text = v4Text.get(n);
+  if (text === undefined) {
+    if (v4Text.size >= V4_TEXT_KEPT) v4Text.clear();
+    v4Text.set(n, (text = `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`));
+  }
+  return text;
+}
+
 /** Dotted IPv4 to an unsigned 32-bit number, or -1. */
 function v4(ip: string): number {
   let n = 0;

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from "@btc-vision/uwebsockets.js";
 import type { LoadShedder } from "../admission/load-shedder.js";
 import { asApiError } from "../admission/refusals.js";
+import { ipv4TextOf } from "../admission/client-ip.js";
 import { ApiError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics, RouteRecorder } from "../observability/metrics.js";
@@ -205,7 +206,10 @@ class UwsReq implements Req {
   ) {}
 
   get remoteIp(): string {
-    if (this.ip === undefined) this.ip = this.closed ? "" : Buffer.from(this.res.getRemoteAddressAsText()).toString();
+    if (this.ip === undefined)
+      this.ip = this.closed
+        ? ""
+        : (ipv4TextOf(this.res.getRemoteAddress()) ?? Buffer.from(this.res.getRemoteAddressAsText()).toString());
     return this.ip;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AddressSet, ClientIpResolver, normalizeIp, rateLimitKey } from "../../src/admission/client-ip.js";
+import { AddressSet, ClientIpResolver, ipv4TextOf, normalizeIp, rateLimitKey } from "../../src/admission/client-ip.js";
 import { JsonRejected, MAX_JSON_DEPTH, parseStrictJson, UnknownField } from "../../src/admission/strict-json.js";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 
@@ -66,6 +66,18 @@ describe("client address", () => {
     expect(normalizeIp("::ffff:10.1.2.3")).toBe("10.1.2.3");
     expect(normalizeIp("0000:0000:0000:0000:0000:ffff:7f00:0001")).toBe("127.0.0.1");
     expect(normalizeIp("2001:db8::1")).toBe("2001:db8::1");
+  });
+
+  it("reads uWS's binary peer address as dotted IPv4 when it is one (plain or mapped), else leaves it to the text form", () => {
+    const bytes = (...b: number[]) => new Uint8Array(b).buffer;
+    expect(ipv4TextOf(bytes(10, 1, 2, 3))).toBe("10.1.2.3");
+    expect(ipv4TextOf(bytes(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1))).toBe("127.0.0.1");
+    expect(ipv4TextOf(bytes(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 255, 254, 253, 252))).toBe("255.254.253.252");
+    // A real IPv6 address (2001:db8::1, and ::1) and a malformed length: not IPv4.
+    expect(ipv4TextOf(bytes(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBeNull();
+    expect(ipv4TextOf(bytes(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1))).toBeNull();
+    expect(ipv4TextOf(bytes(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1))).toBeNull();
+    expect(ipv4TextOf(bytes(1, 2, 3))).toBeNull();
   });
 
   it("matches addresses and CIDR blocks, IPv4 and IPv6", () => {
