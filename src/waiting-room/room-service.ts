@@ -141,14 +141,18 @@ export class RoomService {
   }
 
   /**
-   * The buyer's state from this process's copy of the progress: no Redis command, except the first poll of
-   * a pre-queue ticket after the start (its place, one call) and a process's first poll of a room. Answered
-   * synchronously in the steady state (a placed ticket, a local copy).
+   * The buyer's state from this process's copy of the progress: no Redis command, except a process's first
+   * poll of a room and its first poll of a pre-queue ticket after the start (reading the draw, once per
+   * process; a lottery missing from it asks the place script). Answered synchronously in the steady state (a
+   * placed ticket, or a pre-queue one and a copy of the draw; a local copy of the progress).
    */
   poll(sale: Sale, t: TicketPayload, ticket: string, now = Date.now()): QueueView | Promise<QueueView> {
     const progress = this.progress.peek(sale.saleId, now);
-    if (progress === undefined || t.p === undefined || now >= sale.endsAt) return this.pollSlow(sale, t, ticket, now);
-    return this.answer(sale, t, ticket, progress, placed(t.p, progress), now);
+    if (progress === undefined || now >= sale.endsAt) return this.pollSlow(sale, t, ticket, now);
+    if (t.p !== undefined) return this.answer(sale, t, ticket, progress, placed(t.p, progress), now);
+    // A pre-queue ticket's first poll after the start, with this process's copy of the draw: synchronous too.
+    const kept = now >= sale.startsAt ? this.placeKept(sale, t.b) : null;
+    return kept ? this.firstAnswer(sale, t, ticket, progress, kept, now) : this.pollSlow(sale, t, ticket, now);
   }
 
   private async pollSlow(sale: Sale, t: TicketPayload, ticket: string, now: number): Promise<QueueView> {
@@ -168,12 +172,35 @@ export class RoomService {
       };
     const found = await this.placeOf(sale, room.seed, t.b);
     if (!found) return { state: "WAITING", ticket, unitsLeft, retryAfter: 1 };
+    return this.firstAnswer(sale, t, ticket, progress, found, now);
+  }
+
+  /**
+   * The answer to a pre-queue ticket's first poll with a place. A buyer who polls again gets a ticket with its
+   * place (no Redis, no draw next time); a final answer (SOLD_OUT, CLOSED) ends the polls: it keeps the ticket
+   * it came with, one HMAC less for each of the crowd told at once.
+   */
+  private firstAnswer(
+    sale: Sale,
+    t: TicketPayload,
+    ticket: string,
+    progress: RoomProgress | null,
+    found: PlaceAt,
+    now: number,
+  ): QueueView {
     const view = this.answer(sale, t, ticket, progress, found, now);
-    // A buyer who polls again gets a ticket with its place (no Redis next time); a final answer (SOLD_OUT,
-    // CLOSED) ends the polls: it keeps the ticket it came with, one HMAC less for each of the crowd told at once.
     if (view.state === "WAITING" || view.state === "ADMITTED")
       view.ticket = this.ticketOf(sale, t.b, t.j, true, found.place);
     return view;
+  }
+
+  /** A pre-queue buyer's place from this process's copy of the draw, if it holds one with the buyer in it. */
+  private placeKept(sale: Sale, buyer: string): PlaceAt | null {
+    const kept = this.draws.get(sale.saleId);
+    if (!kept) return null;
+    const lottery = lotteryOf(sale.waitingRoom!.seed, sale.saleId, buyer);
+    const i = kept.index.rank(lottery);
+    return i < 0 ? null : { place: i + 1, preQueue: kept.draw.lotteries.length, lottery };
   }
 
   /**
@@ -285,10 +312,10 @@ export class RoomService {
    * At the start every pre-queue buyer polls at once; one read of the draw per process answers them all.
    */
   private async placeOf(sale: Sale, seed: string, buyer: string): Promise<PlaceAt | null> {
+    await this.indexed(sale).catch(() => null);
+    const kept = this.placeKept(sale, buyer);
+    if (kept) return kept;
     const lottery = lotteryOf(seed, sale.saleId, buyer);
-    const found = await this.indexed(sale).catch(() => null);
-    const i = found ? found.index.rank(lottery) : -1;
-    if (i >= 0) return { place: i + 1, preQueue: found!.draw.lotteries.length, lottery };
     const placed = await this.store.place(sale.saleId, lottery, buyer, sale.startsAt);
     return placed && { ...placed, lottery };
   }
