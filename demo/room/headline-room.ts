@@ -32,7 +32,7 @@ import { auditRoom, type CrowdOut, type RoomDrop } from "./room-audit.js";
  * Knobs (environment), beside the headline's (HEADLINE_BUYERS, HEADLINE_STOCK, HEADLINE_SHARDS,
  * HEADLINE_WARMUP_BUYERS): HEADLINE_ADMIT_PER_SECOND (2500), HEADLINE_ADMISSION_TTL (60 s),
  * HEADLINE_MAX_OVERBOOK (3), HEADLINE_ROOM_CONNECTIONS (1024), HEADLINE_JOIN_CONNECTIONS (256),
- * HEADLINE_PAY_DELAY_MS (300), HEADLINE_PAY_CONNECTIONS (1024: the provider's callbacks in flight), HEADLINE_ROOM_POLLS (10,000 polls a second: the room's pacing budget),
+ * HEADLINE_PAY_DELAY_MS (300), HEADLINE_PAY_CONNECTIONS (1024: the provider's callbacks in flight), HEADLINE_ROOM_POLLS (16,000 polls a second: the room's pacing budget),
  * HEADLINE_OUTBOX_HOLD_MS and HEADLINE_OUTBOX_QUIET_MS (180,000 and 25,000: outbox.holdMs and holdQuietMs, the
  * order events held through the drop), HEADLINE_POW_FLOOR and HEADLINE_POW_CEILING (100 and 3,200: the proof of
  * work's maxnumber bounds, admission.proofOfWork; 250,000 joins at the gateway's defaults, 2,000 to 64,000,
@@ -61,8 +61,12 @@ export const ROOM = {
   powFloor: Number(process.env.HEADLINE_POW_FLOOR ?? 100),
   powCeiling: Number(process.env.HEADLINE_POW_CEILING ?? 3200),
   mysqlConnections: Number(process.env.HEADLINE_MYSQL_CONNECTIONS ?? 20),
-  /** The room's poll budget (admission.roomPollsPerSecond): what the crowd's one core answers beside the sale. */
-  pollsPerSecond: Number(process.env.HEADLINE_ROOM_POLLS ?? 10_000),
+  /**
+   * The room's poll budget (admission.roomPollsPerSecond): about what the gateway's one core answers once the
+   * stock is gone (155,000 SOLD_OUT polls in about 9 s). A buyer told to wait just before the sell-out comes
+   * back up to waiting ÷ budget seconds later: at 10,000 the last ones heard SOLD_OUT 14 s after the rest.
+   */
+  pollsPerSecond: Number(process.env.HEADLINE_ROOM_POLLS ?? 16_000),
   /**
    * outbox.holdMs: the order events wait while the writer takes the drop's orders, at most this long, and go
    * out after it (one gRPC call each, about a fifth of the drop's CPU). 0: published as they come.
