@@ -756,7 +756,7 @@ const OPERATIONS: Record<RouteName, Operation> = {
     description:
       "Answered from this gateway's copy of the room's progress (no Redis command in steady state). WAITING (place, ahead, unitsLeft, estimateSeconds; paused while the operator pauses), " +
       "ADMITTED (purchaseToken, valid until admissionExpiresAt), SOLD_OUT, CLOSED (reason). Retry-After paces the polling. " +
-      "A pre-queue ticket gains its place at the first poll after the start: send the answer's ticket from then on. Pre-queue buyers get a receipt once the seed is revealed.",
+      "A pre-queue ticket gains its place at the first poll after the start: send the answer's ticket from then on (a final answer, SOLD_OUT or CLOSED, hands back the ticket it was sent with). Pre-queue buyers get a receipt once the seed is revealed.",
     tag: "buyer",
     ok: [
       {
