@@ -6,6 +6,8 @@ import { createRedis, type RedisClient } from "../../src/redis/client.js";
 import { keySlot } from "../../src/redis/key-slot.js";
 import { pidListeningOn } from "../../stack/proc.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
+import { ownCluster } from "../helpers/own-cluster.js";
+import type { LocalCluster } from "../../stack/redis-cluster.js";
 import { rid, type Api } from "../helpers/env.js";
 import { monitorNode } from "../helpers/redis-monitor.js";
 
@@ -35,13 +37,16 @@ describe("a replayed 202 served by another gateway process (Redis Cluster, repli
   let apiB: Api;
   let direct: RedisClient;
   let frozen: number[] = [];
+  let cluster: LocalCluster | undefined;
 
   beforeAll(async () => {
     // Long enough for a replica on a loaded machine, and below the command timeout: frozen, WAIT falls short.
-    cfg = await durableConfig("cluster", {
+    const base = await durableConfig("cluster", {
       redis: { replicaAckTimeoutMs: 600 },
       rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } },
     });
+    // Its own cluster: frozen replicas of the shared one would be thawed by, or stall, another file.
+    ({ cfg, cluster } = await ownCluster(base, "replica-acks-replay"));
     ({ app: a, api: apiA } = await startApp(cfg));
     ({ app: b, api: apiB } = await startApp(cfg, { roles: { writer: false, sweeper: false } }));
     direct = createRedis(cfg.redis);
@@ -54,6 +59,7 @@ describe("a replayed 202 served by another gateway process (Redis Cluster, repli
     direct?.disconnect();
     await b?.close();
     await stopApp(a, cfg);
+    await cluster?.stop();
   });
 
   /** The commands that touch `key` on its primary (MONITOR), until stop(). */

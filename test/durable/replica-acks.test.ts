@@ -5,6 +5,8 @@ import { createRedis } from "../../src/redis/client.js";
 import { keySlot } from "../../src/redis/key-slot.js";
 import { pidListeningOn } from "../../stack/proc.js";
 import { durableConfig, eventually, startApp, stopApp } from "../helpers/durable.js";
+import { ownCluster } from "../helpers/own-cluster.js";
+import type { LocalCluster } from "../../stack/redis-cluster.js";
 import { pool, rid, type Api } from "../helpers/env.js";
 
 /**
@@ -18,13 +20,16 @@ describe("replica acknowledgement before the 202 (Redis Cluster)", () => {
   let app: GatewayProcess;
   let api: Api;
   let replicaPids: number[] = [];
+  let cluster: LocalCluster | undefined;
 
   beforeAll(async () => {
     // Long enough for a replica on a loaded machine, and below the 1 s command timeout: frozen, WAIT falls short.
-    cfg = await durableConfig("cluster", {
+    const base = await durableConfig("cluster", {
       redis: { replicaAckTimeoutMs: 600 },
       rocketmq: { groupCommit: { maxOrders: 8, lingerMs: 1, maxInFlight: 4 } },
     });
+    // Its own cluster: frozen replicas of the shared one would be thawed by, or stall, another file.
+    ({ cfg, cluster } = await ownCluster(base, "replica-acks"));
     ({ app, api } = await startApp(cfg));
     const probe = createRedis(cfg.redis);
     await probe.ping();
@@ -42,6 +47,7 @@ describe("replica acknowledgement before the 202 (Redis Cluster)", () => {
   afterAll(async () => {
     for (const pid of replicaPids) process.kill(pid, "SIGCONT");
     await stopApp(app, cfg);
+    await cluster?.stop();
   });
 
   it("computes the slot of a key as Redis does", async () => {

@@ -6,7 +6,9 @@ import { keySlot } from "../../src/redis/key-slot.js";
 import { ReplicaAcks } from "../../src/redis/replica-acks.js";
 import { scripts } from "../../src/redis/scripts.js";
 import { pidListeningOn } from "../../stack/proc.js";
+import type { LocalCluster } from "../../stack/redis-cluster.js";
 import { rid, testConfig } from "../helpers/env.js";
+import { ownCluster } from "../helpers/own-cluster.js";
 import { monitorNode } from "../helpers/redis-monitor.js";
 
 /**
@@ -17,10 +19,11 @@ import { monitorNode } from "../helpers/redis-monitor.js";
  * attempt, and the replay script. With the replicas frozen, each connection's WAIT falls short.
  */
 describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas frozen)", () => {
-  const cfg = testConfig("cluster");
+  let cfg = testConfig("cluster");
   const keys = new Keys(cfg.redis.keyPrefix);
   const clients: RedisClient[] = [];
   let frozen: number[] = [];
+  let cluster: LocalCluster | undefined;
   const connect = async () => {
     const c = createRedis({ ...cfg.redis, commandTimeoutMs: 5000 });
     clients.push(c);
@@ -29,6 +32,8 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
   };
 
   beforeAll(async () => {
+    // Its own cluster: frozen replicas of the shared one would be thawed by, or stall, another file.
+    ({ cfg, cluster } = await ownCluster(cfg, "replay-acks"));
     const ports: number[] = [];
     for (const node of cfg.redis.nodes) {
       const c = createRedis({ ...cfg.redis, mode: "standalone", url: `redis://${node}` });
@@ -38,9 +43,10 @@ describe("replays of a 202 and replica acknowledgement (Redis Cluster, replicas 
     frozen = ports.map((p) => pidListeningOn(p)).filter((p): p is number => p !== null);
     expect(frozen).toHaveLength(3);
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const pid of frozen) process.kill(pid, "SIGCONT");
     for (const c of clients) c.disconnect();
+    await cluster?.stop();
   });
 
   it("every replay path writes on its connection, and its WAIT waits for a replica", { timeout: 60_000 }, async () => {
