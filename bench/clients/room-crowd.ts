@@ -366,7 +366,8 @@ async function worker(r: Run, wheel: Wheel, first: HttpConnection, live: Set<Htt
   let c: HttpConnection = first;
   for (;;) {
     // Due buyers are taken without a promise each; only an empty wheel is waited on.
-    const i = wheel.next() ?? (await wheel.take());
+    const due = wheel.next();
+    const i = due === undefined ? await wheel.take() : due;
     if (i === null) return;
     const phase = r.b.phase[i]!;
     if (phase === PHASE.done) continue;

@@ -30,10 +30,13 @@ const V4_TEXT_KEPT = 4096;
  */
 export function ipv4TextOf(binary: ArrayBuffer): string | null {
   const b = new Uint8Array(binary);
-  let at: number;
-  if (b.length === 4) at = 0;
-  else if (b.length === 16 && b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) at = 12;
-  else return null;
+  let at = 0;
+  if (b.length === 16) {
+    // IPv4-mapped: ten zero bytes, then 0xffff.
+    for (let i = 0; i < 10; i++) if (b[i] !== 0) return null;
+    if (b[10] !== 0xff || b[11] !== 0xff) return null;
+    at = 12;
+  } else if (b.length !== 4) return null;
   const n = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   let text = v4Text.get(n);
   if (text === undefined) {

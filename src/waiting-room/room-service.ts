@@ -69,6 +69,12 @@ interface PlaceAt {
   lottery?: string;
 }
 
+/** A pre-queue buyer's place in a copy of the draw, by its lottery; null when the lottery is not in it. */
+function placeIn(kept: IndexedDraw, lottery: string): PlaceAt | null {
+  const i = kept.index.rank(lottery);
+  return i < 0 ? null : { place: i + 1, preQueue: kept.draw.lotteries.length, lottery };
+}
+
 /** A place the ticket carries, with the pre-queue's size from the progress. */
 function placed(place: number, progress: RoomProgress | null): PlaceAt {
   return { place, preQueue: progress?.preQueue ?? 0 };
@@ -151,8 +157,9 @@ export class RoomService {
     if (progress === undefined || now >= sale.endsAt) return this.pollSlow(sale, t, ticket, now);
     if (t.p !== undefined) return this.answer(sale, t, ticket, progress, placed(t.p, progress), now);
     // A pre-queue ticket's first poll after the start, with this process's copy of the draw: synchronous too.
-    const kept = now >= sale.startsAt ? this.placeKept(sale, t.b) : null;
-    return kept ? this.firstAnswer(sale, t, ticket, progress, kept, now) : this.pollSlow(sale, t, ticket, now);
+    const kept = now >= sale.startsAt ? this.draws.get(sale.saleId) : undefined;
+    const found = kept && placeIn(kept, lotteryOf(sale.waitingRoom!.seed, sale.saleId, t.b));
+    return found ? this.firstAnswer(sale, t, ticket, progress, found, now) : this.pollSlow(sale, t, ticket, now);
   }
 
   private async pollSlow(sale: Sale, t: TicketPayload, ticket: string, now: number): Promise<QueueView> {
@@ -192,15 +199,6 @@ export class RoomService {
     if (view.state === "WAITING" || view.state === "ADMITTED")
       view.ticket = this.ticketOf(sale, t.b, t.j, true, found.place);
     return view;
-  }
-
-  /** A pre-queue buyer's place from this process's copy of the draw, if it holds one with the buyer in it. */
-  private placeKept(sale: Sale, buyer: string): PlaceAt | null {
-    const kept = this.draws.get(sale.saleId);
-    if (!kept) return null;
-    const lottery = lotteryOf(sale.waitingRoom!.seed, sale.saleId, buyer);
-    const i = kept.index.rank(lottery);
-    return i < 0 ? null : { place: i + 1, preQueue: kept.draw.lotteries.length, lottery };
   }
 
   /**
@@ -312,10 +310,10 @@ export class RoomService {
    * At the start every pre-queue buyer polls at once; one read of the draw per process answers them all.
    */
   private async placeOf(sale: Sale, seed: string, buyer: string): Promise<PlaceAt | null> {
-    await this.indexed(sale).catch(() => null);
-    const kept = this.placeKept(sale, buyer);
-    if (kept) return kept;
     const lottery = lotteryOf(seed, sale.saleId, buyer);
+    const kept = await this.indexed(sale).catch(() => null);
+    const found = kept && placeIn(kept, lottery);
+    if (found) return found;
     const placed = await this.store.place(sale.saleId, lottery, buyer, sale.startsAt);
     return placed && { ...placed, lottery };
   }

@@ -98,15 +98,14 @@ export async function audit(opts: {
 
   // Sweeper passes until the stats converge: a row younger than the sweeper's confirm grace (5 s) is left to
   // its writer, so a writer killed just after its rows is repaired by the first pass after that, not before.
-  let pass: Awaited<ReturnType<Api["reconcile"]>>;
-  const stats = await eventually(
+  const { pass, stats } = await eventually(
     "the stats converged after sweeper passes",
     async () => {
-      pass = await api.reconcile(saleId);
+      const pass = await api.reconcile(saleId);
       expect(pass.status).toBe(200);
-      return (await api.stats(saleId)).body;
+      return { pass, stats: (await api.stats(saleId)).body };
     },
-    (s) => s.drift === 0 && s.pending === 0 && s.inTransfer === 0,
+    ({ stats: s }) => s.drift === 0 && s.pending === 0 && s.inTransfer === 0,
     15_000,
   );
   expect(stats).toMatchObject({ stock: sale.stock, drift: 0, pending: 0, inTransfer: 0 });
@@ -183,5 +182,5 @@ export async function audit(opts: {
   expect(shardStocks.reduce((a, b) => a + b, 0) + liveUnits).toBe(sale.stock);
   expect(stats).toMatchObject({ redisRemaining: sale.stock - liveUnits, reserved: liveUnits, confirmed: liveUnits });
   if (opts.allSold) expect(liveUnits).toBe(sale.stock);
-  return { stats, rows, ledger, live, pass: pass!.body };
+  return { stats, rows, ledger, live, pass: pass.body };
 }
